@@ -1,0 +1,343 @@
+"""The ``badges`` command: keys, issuing and verifying Open Badges 3.0 credentials.
+
+Exit codes: 0 success (for ``verify``: the badge is valid), 1 the badge is not valid or
+cannot be decided now, 2 unusable input or options. Errors are one line, never a
+traceback. Apps add their own subcommands through the ``badges.commands`` entry-point
+group (a callable taking the argparse subparsers), so this core never imports them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any, NoReturn, TextIO
+
+from . import jsonutil
+from .dids import did_key
+from .errors import BadgeError, FormatError
+from .fetch import Fetcher, FetchPolicy
+from .issuing import ProofFormat, complete_credential, default_verification_method, sign_credential
+from .keys import Algorithm, KeyPair
+from .timeutil import parse_datetime
+from .verification import Outcome, Verdict, VerificationReport, Verifier
+
+EXIT_OK = 0
+EXIT_NOT_VALID = 1
+EXIT_USAGE = 2
+MAX_INPUT_BYTES = 8 * 1024 * 1024
+
+_MARKS = {
+    Outcome.PASSED: "PASS",
+    Outcome.FAILED: "FAIL",
+    Outcome.WARNING: "WARN",
+    Outcome.SKIPPED: "skip",
+}
+
+
+class CliError(Exception):
+    """Raised for a problem the user must fix; printed as one line, exit code 2."""
+
+
+def _fail(message: str) -> NoReturn:
+    raise CliError(message)
+
+
+def _read_input(name: str) -> bytes:
+    if name == "-":
+        data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+    else:
+        path = Path(name)
+        if not path.is_file():
+            _fail(f"no such file: {name}")
+        if path.stat().st_size > MAX_INPUT_BYTES:
+            _fail(f"{name} is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB")
+        data = path.read_bytes()
+    if len(data) > MAX_INPUT_BYTES:
+        _fail("the input is too large")
+    return data
+
+
+def _write_output(text: str, output: str | None, *, private: bool = False) -> None:
+    if output is None or output == "-":
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    path = Path(output)
+    if path.parent and not path.parent.exists():
+        _fail(f"the folder {path.parent} does not exist")
+    tmp = path.with_name(path.name + ".tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+    fd = os.open(tmp, flags, 0o600 if private else 0o644)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text if text.endswith("\n") else text + "\n")
+    os.replace(tmp, path)  # never leave a half-written file behind
+
+
+def load_key(path: str) -> KeyPair:
+    """Read a private JWK file. Raises CliError or KeyMaterialError."""
+    data = _read_input(path)
+    try:
+        return KeyPair.from_jwk(jsonutil.loads(data))
+    except FormatError as exc:
+        _fail(f"{path} is not a JWK file: {exc}")
+
+
+def public_identifier(key: KeyPair) -> str:
+    """did:key for Ed25519/P-256; the RFC 7638 thumbprint for RSA (no did:key exists)."""
+    if key.alg is Algorithm.RS256:
+        return f"jwk-thumbprint:{key.public.thumbprint()}"
+    return did_key(key.public)
+
+
+# --- keygen ----------------------------------------------------------------------------
+
+
+def cmd_keygen(args: argparse.Namespace) -> int:
+    if args.output != "-" and Path(args.output).exists() and not args.force:
+        _fail(f"{args.output} already exists; use --force to replace it")
+    key = KeyPair.generate(Algorithm.parse(args.alg))
+    jwk = key.to_private_jwk(kid=public_identifier(key) if key.alg is not Algorithm.RS256 else None)
+    _write_output(json.dumps(jwk, indent=2), args.output, private=True)
+    if args.output != "-":
+        print(public_identifier(key))
+    return EXIT_OK
+
+
+# --- issue -----------------------------------------------------------------------------
+
+
+def cmd_issue(args: argparse.Namespace) -> int:
+    key = load_key(args.key)
+    data = jsonutil.loads(_read_input(args.unsigned))
+    now = parse_datetime(args.now) if args.now else None
+    credential = complete_credential(data, key=key, now=now, recipient_email=args.recipient_email)
+    method = args.kid or default_verification_method(credential, key)
+    proof = ProofFormat(args.proof)
+    if proof is not ProofFormat.JWT and key.alg is not Algorithm.EDDSA:
+        _fail(
+            f"{args.proof} proofs need an Ed25519 key; this key is {key.alg.value} (use --proof jwt)"
+        )
+    signed = sign_credential(credential, key, verification_method=method, proof=proof, created=now)
+    if proof is ProofFormat.DATA_INTEGRITY:
+        assert signed.json is not None
+        text = jsonutil.dumps(signed.json)
+    else:
+        assert signed.jwt is not None
+        text = signed.jwt
+    _write_output(text, args.output)
+    return EXIT_OK
+
+
+# --- verify ----------------------------------------------------------------------------
+
+
+def _verify_source(name: str) -> Any:
+    if name.startswith(("https://", "http://")):
+        return name
+    return _read_input(name)
+
+
+def render_report(report: VerificationReport, out: TextIO) -> None:
+    """The human-readable report the CLI prints."""
+    verdict = report.verdict
+    out.write(f"{verdict.value.upper()}: {report.message}\n")
+    credential = report.credential or {}
+    if credential:
+        issuer = credential.get("issuer")
+        issuer_name = issuer.get("name") if isinstance(issuer, dict) else None
+        issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+        subject = credential.get("credentialSubject")
+        achievement = subject.get("achievement") if isinstance(subject, dict) else None
+        title = (achievement or {}).get("name") if isinstance(achievement, dict) else None
+        out.write(f"  Badge:  {title or credential.get('name') or '(no name)'}\n")
+        out.write(f"  Issuer: {issuer_name or '(no name)'} <{issuer_id}>\n")
+    for check in report.checks:
+        out.write(f"  [{_MARKS[check.outcome]}] {check.name:<12} {check.message}\n")
+        if check.detail and check.outcome is not Outcome.PASSED:
+            out.write(f"         {'':<12} {check.detail}\n")
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    try:
+        policy = FetchPolicy.from_options(
+            allow_hosts=args.allow_host or (), maps=args.map or (), timeout=args.timeout
+        )
+    except BadgeError as exc:
+        _fail(str(exc))
+    source = _verify_source(args.input)
+    now: datetime | None = parse_datetime(args.now) if args.now else None
+    verifier = Verifier(fetcher=Fetcher(policy))
+    report = verifier.verify(
+        source, now=now, recipient=args.recipient, check_status=not args.no_status
+    )
+    if args.json:
+        sys.stdout.write(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    else:
+        render_report(report, sys.stdout)
+    format_check = report.check("format")
+    if format_check.outcome is Outcome.FAILED and not format_check.undecided:
+        return EXIT_USAGE
+    return EXIT_OK if report.verdict is Verdict.VALID else EXIT_NOT_VALID
+
+
+# --- demo ------------------------------------------------------------------------------
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import issue_demo, load_or_create_key
+
+    data = Path(args.data)
+    key, created = load_or_create_key(data / "keys" / "demo-issuer.jwk")
+    print(
+        f"{'Created' if created else 'Using'} the demo school's key: {data / 'keys' / 'demo-issuer.jwk'}"
+    )
+    print(f"The school's identifier: {did_key(key.public)}")
+    signed = issue_demo(key, learner_email=args.learner)
+    out = data / "demo"
+    out.mkdir(parents=True, exist_ok=True)
+    assert signed.json is not None and signed.jwt is not None
+    _write_output(jsonutil.dumps(signed.json), str(out / "badge.json"))
+    _write_output(signed.jwt, str(out / "badge.jwt"))
+    print(f"Issued a badge to {args.learner} (stored only as a salted hash):")
+    print(f"  {out / 'badge.json'}  (JSON with an eddsa-rdfc-2022 proof)")
+    print(f"  {out / 'badge.jwt'}   (the same badge as a VC-JWT)\n")
+    report = Verifier().verify(signed.json, recipient=args.learner)
+    render_report(report, sys.stdout)
+    print(f"\nTry: badges verify {out / 'badge.jwt'} --recipient {args.learner}")
+    return EXIT_OK if report.verified else EXIT_NOT_VALID
+
+
+# --- parser ----------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="badges",
+        description="Issue and verify Open Badges 3.0 credentials (VC-JWT and eddsa-rdfc-2022).",
+        epilog="Exit codes: 0 ok/valid, 1 not valid or cannot be decided now, 2 unusable input.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    keygen = sub.add_parser(
+        "keygen",
+        help="create a signing key (private JWK) and print its public identifier",
+        description="Create a private JWK. Prints the key's did:key (Ed25519, P-256) "
+        "or JWK thumbprint (RSA).",
+    )
+    keygen.add_argument("--alg", default="EdDSA", help="EdDSA (default), ES256 or RS256")
+    keygen.add_argument(
+        "-o", "--output", required=True, help="where to write the private JWK ('-' for stdout)"
+    )
+    keygen.add_argument("--force", action="store_true", help="replace an existing key file")
+    keygen.set_defaults(func=cmd_keygen)
+
+    issue = sub.add_parser(
+        "issue",
+        help="sign an unsigned OB 3.0 credential",
+        description="Sign UNSIGNED.json. A missing @context, type, id or validFrom is filled "
+        "in; a missing issuer.id becomes the key's did:key.",
+    )
+    issue.add_argument(
+        "unsigned", metavar="UNSIGNED.json", help="the credential without a proof ('-' for stdin)"
+    )
+    issue.add_argument(
+        "--key", required=True, metavar="KEY.jwk", help="private JWK from 'badges keygen'"
+    )
+    issue.add_argument(
+        "--recipient-email", help="set a salted, hashed email identifier for the learner"
+    )
+    issue.add_argument(
+        "--kid",
+        help="verification method to name, for a did:web or https issuer "
+        "(e.g. did:web:school.example#key-1)",
+    )
+    issue.add_argument(
+        "--proof",
+        choices=[p.value for p in ProofFormat],
+        default=ProofFormat.DATA_INTEGRITY.value,
+        help="data-integrity (JSON with an embedded eddsa-rdfc-2022 proof, the default), "
+        "jwt (a compact VC-JWT), or both (the VC-JWT of the signed JSON)",
+    )
+    issue.add_argument("--now", help="issue time (ISO 8601 with timezone) instead of the clock")
+    issue.add_argument("-o", "--output", help="output file (default: stdout)")
+    issue.set_defaults(func=cmd_issue)
+
+    verify = sub.add_parser(
+        "verify",
+        help="verify a credential and print a report",
+        description="Verify a credential given as a file, a URL or '-' (stdin): JSON with an "
+        "embedded proof or a compact VC-JWT.",
+    )
+    verify.add_argument("input", metavar="INPUT", help="file, https URL, or '-'")
+    verify.add_argument("--json", action="store_true", help="print the report as JSON")
+    verify.add_argument(
+        "--allow-host",
+        action="append",
+        metavar="HOST:PORT",
+        help="let fetches reach this host:port even if it is local or private (repeatable)",
+    )
+    verify.add_argument(
+        "--map",
+        action="append",
+        metavar="PREFIX=TARGET",
+        help="answer URLs starting with PREFIX from TARGET, a URL or a local folder (repeatable)",
+    )
+    verify.add_argument("--now", help="check dates as of this time (ISO 8601 with timezone)")
+    verify.add_argument(
+        "--recipient", metavar="EMAIL", help="also check the badge was awarded to EMAIL"
+    )
+    verify.add_argument("--no-status", action="store_true", help="do not check revocation status")
+    verify.add_argument(
+        "--timeout", type=float, default=10.0, help="total seconds for each fetch (default 10)"
+    )
+    verify.set_defaults(func=cmd_verify)
+
+    demo = sub.add_parser(
+        "demo",
+        help="create a demo school key (first run), issue a demo badge and verify it",
+        description="Create the demo school's Ed25519 key in DATA/keys on first run, issue a "
+        "Baltic Sea Project badge in both proof formats to DATA/demo, and verify it.",
+    )
+    demo.add_argument(
+        "--data", default=os.environ.get("BADGES_DATA", "data"), help="data folder (default ./data)"
+    )
+    demo.add_argument("--learner", default="learner@example.org", help="the demo learner's email")
+    demo.set_defaults(func=cmd_demo)
+
+    for entry in entry_points(group="badges.commands"):
+        try:
+            entry.load()(sub)
+        except Exception as exc:  # a broken plug-in must not break the core command
+            print(f"badges: warning: could not load command {entry.name}: {exc}", file=sys.stderr)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return int(args.func(args))
+    except CliError as exc:
+        print(f"badges: error: {exc}", file=sys.stderr)
+    except BadgeError as exc:
+        print(f"badges: error: {exc.description}", file=sys.stderr)
+    except OSError as exc:
+        print(
+            f"badges: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
+            file=sys.stderr,
+        )
+    except KeyboardInterrupt:
+        print("badges: interrupted", file=sys.stderr)
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,200 @@
+"""Strict JSON-LD expansion and RDFC-1.0 canonicalisation with a work budget.
+
+Two dangers of signing JSON-LD are handled here:
+
+* JSON-LD silently drops terms that no context defines, so a property or type added
+  after signing would not change the canonical form and the signature would still
+  check out. Expansion here raises instead of dropping (a "safe mode").
+* Canonicalising a crafted graph of interlinked blank nodes takes factorial time
+  (a "poison graph"). The canonicaliser here counts its N-degree hashing work and
+  stops at a budget.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pyld import jsonld
+from pyld.canon import URDNA2015
+from pyld.context_resolver import ContextResolver
+
+from ..errors import CanonicalizationError, ContextError, FormatError
+from ..jsonutil import content_key
+from ..memo import LruMemo
+from .loader import FrozenDocumentLoader, default_loader
+
+MAX_BLANK_NODES = 512
+MAX_N_DEGREE_CALLS = 4096
+MAX_ALIKE_NEIGHBOURS = 6  # 6! = 720 permutations at most per step
+
+# Relative IRIs are resolved against this base so that they can be recognised and refused
+# (pyld would otherwise resolve them against its own default base and keep them).
+RELATIVE_BASE = "https://relative-iri.invalid/"
+_ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s]*$")
+
+
+def _options(loader: FrozenDocumentLoader) -> dict[str, Any]:
+    return {
+        "documentLoader": loader,
+        "contextResolver": ContextResolver(loader.context_cache, loader),
+        "base": RELATIVE_BASE,
+        "processingMode": "json-ld-1.1",
+    }
+
+
+def _raise_dropped(term: str, *args: Any, **kwargs: Any) -> None:
+    raise ContextError(
+        f"the term {term!r} is not defined by any @context, so it would not be signed"
+    )
+
+
+def _is_absolute(iri: Any) -> bool:
+    return (
+        isinstance(iri, str)
+        and _ABSOLUTE_IRI.match(iri) is not None
+        and not iri.startswith(RELATIVE_BASE)
+    )
+
+
+def _check_iris(node: Any, where: str = "") -> None:
+    if isinstance(node, list):
+        for item in node:
+            _check_iris(item, where)
+        return
+    if not isinstance(node, dict):
+        return
+    for key, value in node.items():
+        if key == "@type":
+            if "@value" in node:
+                continue  # a literal's datatype: checked by to_rdf
+            for type_iri in value if isinstance(value, list) else [value]:
+                if not _is_absolute(type_iri):
+                    raise ContextError(f"the type {type_iri!r} is not defined by any @context")
+        elif key == "@id":
+            if not (isinstance(value, str) and (value.startswith("_:") or _is_absolute(value))):
+                raise ContextError(f"the identifier {value!r} is not an absolute IRI")
+        elif key in ("@value", "@language", "@direction", "@index"):
+            continue
+        else:
+            _check_iris(value, key)
+
+
+def expand_strict(document: Any, loader: FrozenDocumentLoader | None = None) -> list[Any]:
+    """Expand a JSON-LD document, refusing anything expansion would silently drop.
+
+    Raises ContextError for unknown contexts, undefined terms or types, and relative IRIs.
+    """
+    loader = loader or default_loader()
+    processor = jsonld.JsonLdProcessor(on_property_dropped=_raise_dropped)
+    try:
+        expanded: list[Any] = processor.expand(document, _options(loader))
+    except ContextError:
+        raise
+    except jsonld.JsonLdError as exc:
+        raise ContextError(_jsonld_message(exc)) from exc
+    except (RecursionError, TypeError, ValueError, KeyError, AttributeError) as exc:
+        raise ContextError(f"the document is not valid JSON-LD: {exc}") from exc
+    _check_iris(expanded)
+    return expanded
+
+
+def _jsonld_message(exc: BaseException) -> str:
+    # pyld wraps the real cause (ours, e.g. an unknown context) several levels deep.
+    seen = exc
+    while seen is not None:
+        if isinstance(seen, ContextError):
+            return seen.description
+        seen = seen.__cause__ or getattr(seen, "cause", None)  # type: ignore[assignment]
+    return f"JSON-LD processing failed: {str(exc).splitlines()[0]}"
+
+
+class _BudgetedURDNA2015(URDNA2015):  # type: ignore[misc]
+    """RDFC-1.0 (the algorithm formerly URDNA2015) that gives up past a work budget."""
+
+    def __init__(self, max_calls: int) -> None:
+        super().__init__()
+        self._calls_left = max_calls
+
+    def create_hash_to_related(self, id_: str, issuer: Any) -> Any:
+        related = super().create_hash_to_related(id_, issuer)
+        # The N-degree step tries every permutation of each group of alike neighbours:
+        # a group of g costs g! rounds. Honest documents have tiny groups.
+        if any(len(group) > MAX_ALIKE_NEIGHBOURS for group in related.values()):
+            raise CanonicalizationError(
+                "canonicalisation refused: too many indistinguishable blank nodes"
+            )
+        return related
+
+    def hash_n_degree_quads(self, id_: str, issuer: Any) -> Any:
+        self._calls_left -= 1
+        if self._calls_left < 0:
+            raise CanonicalizationError(
+                "canonicalisation gave up: the document's blank nodes are too interlinked"
+            )
+        return super().hash_n_degree_quads(id_, issuer)
+
+
+_CANONICAL = LruMemo[tuple[FrozenDocumentLoader, bytes], str](maxsize=512)
+
+
+def clear_canonical_memo() -> None:
+    """Forget memoised canonical forms (for benchmarks that measure first sight)."""
+    _CANONICAL.clear()
+
+
+def canonicalize(
+    document: Any,
+    loader: FrozenDocumentLoader | None = None,
+    *,
+    max_blank_nodes: int = MAX_BLANK_NODES,
+    max_n_degree_calls: int = MAX_N_DEGREE_CALLS,
+) -> str:
+    """RDFC-1.0 canonical N-Quads of a JSON-LD document, using bundled contexts only.
+
+    The result is a pure function of the document and the loader, so it is memoised by
+    content (a document seen again is not canonicalised again). Raises ContextError
+    (unknown context, dropped terms) or CanonicalizationError (too many blank nodes,
+    work budget exhausted).
+    """
+    loader = loader or default_loader()
+    try:
+        memo_key = (loader, content_key(document))
+    except FormatError:
+        memo_key = None
+    if memo_key is not None:
+        hit = _CANONICAL.get(memo_key)
+        if hit is not None:
+            return hit
+    result = _canonicalize(document, loader, max_blank_nodes, max_n_degree_calls)
+    if memo_key is not None and max_n_degree_calls == MAX_N_DEGREE_CALLS:
+        _CANONICAL.put(memo_key, result)
+    return result
+
+
+def _canonicalize(
+    document: Any, loader: FrozenDocumentLoader, max_blank_nodes: int, max_n_degree_calls: int
+) -> str:
+    expanded = expand_strict(document, loader)
+    processor = jsonld.JsonLdProcessor()
+    try:
+        dataset = processor.to_rdf(expanded, _options(loader))
+    except jsonld.JsonLdError as exc:
+        raise CanonicalizationError(_jsonld_message(exc)) from exc
+    blank_nodes = set()
+    for triples in dataset.values():
+        for quad in triples:
+            for part in ("subject", "object"):
+                if quad[part]["type"] == "blank node":
+                    blank_nodes.add(quad[part]["value"])
+    if len(blank_nodes) > max_blank_nodes:
+        raise CanonicalizationError(
+            f"canonicalisation refused: {len(blank_nodes)} blank nodes (limit {max_blank_nodes})"
+        )
+    try:
+        result: str = _BudgetedURDNA2015(max_n_degree_calls).main(
+            dataset, {"format": "application/n-quads"}
+        )
+    except RecursionError as exc:
+        raise CanonicalizationError("canonicalisation gave up: graph too deep") from exc
+    return result

@@ -1,0 +1,119 @@
+"""Strict, bounded JSON parsing and the one canonical way this library writes JSON."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+import orjson
+
+from .errors import FormatError, InputTooLargeError
+
+MAX_JSON_BYTES = 2 * 1024 * 1024
+MAX_JSON_DEPTH = 64
+
+
+def _reject_constant(name: str) -> Any:
+    raise FormatError(f"JSON contains {name}, which is not valid JSON")
+
+
+def _depth_exceeds(value: Any, max_depth: int) -> bool:
+    # An iterative walk: deep input cannot exhaust the Python stack here.
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children: Any = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        if depth > max_depth:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise FormatError(f"JSON object has the key {key!r} twice")
+        result[key] = value
+    return result
+
+
+def loads(
+    data: str | bytes,
+    *,
+    max_bytes: int = MAX_JSON_BYTES,
+    max_depth: int = MAX_JSON_DEPTH,
+) -> Any:
+    """Parse JSON text with size and depth limits, refusing duplicate keys and NaN.
+
+    Raises InputTooLargeError past the limits and FormatError for anything not JSON.
+    """
+    if isinstance(data, (bytes, bytearray)):
+        if len(data) > max_bytes:
+            raise InputTooLargeError(f"JSON is larger than {max_bytes} bytes")
+        try:
+            text = bytes(data).decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise FormatError("JSON is not valid UTF-8") from exc
+    else:
+        text = data
+        if len(text) > max_bytes:
+            raise InputTooLargeError(f"JSON is larger than {max_bytes} bytes")
+    try:
+        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
+    except FormatError:
+        raise
+    except RecursionError as exc:
+        raise InputTooLargeError(f"JSON is nested deeper than {max_depth} levels") from exc
+    except ValueError as exc:
+        raise FormatError(f"not valid JSON: {exc}") from exc
+    # Nesting can only exceed the limit when there are that many brackets at all.
+    if text.count("{") + text.count("[") > max_depth and _depth_exceeds(value, max_depth):
+        raise InputTooLargeError(f"JSON is nested deeper than {max_depth} levels")
+    return value
+
+
+def dumps(value: Any, *, pretty: bool = True) -> str:
+    """Serialise JSON the one way this library writes documents it signs or serves."""
+    if pretty:
+        return json.dumps(value, indent=2, ensure_ascii=False)
+    return compact_bytes(value).decode("utf-8")
+
+
+def compact_bytes(value: Any) -> bytes:
+    """Compact UTF-8 JSON bytes (no spaces), as JWT payloads carry them.
+
+    Raises FormatError for values JSON cannot carry exactly (e.g. integers beyond 64 bits).
+    """
+    try:
+        return orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        # orjson refuses integers beyond 64 bits; the standard encoder writes them exactly.
+        try:
+            return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+        except (TypeError, ValueError) as exc:
+            raise FormatError(f"the value cannot be written as JSON: {exc}") from exc
+
+
+def dumps_sorted(value: Any) -> bytes:
+    """Compact, key-sorted JSON bytes: a stable form for hashes and cache keys."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:
+        try:
+            return json.dumps(
+                value, separators=(",", ":"), ensure_ascii=False, sort_keys=True
+            ).encode()
+        except (TypeError, ValueError) as exc:
+            raise FormatError(f"the value cannot be written as JSON: {exc}") from exc
+
+
+def content_key(value: Any) -> bytes:
+    """A SHA-256 of the value's sorted JSON: equal for equal documents, for memo caches."""
+    return hashlib.sha256(dumps_sorted(value)).digest()

@@ -1,0 +1,161 @@
+"""VC-JWT as Open Badges 3.0 section 8.2 defines it.
+
+The JWT payload is the credential itself plus the registered claims ``iss`` (issuer
+id), ``jti`` (credential id), ``sub`` (credentialSubject.id, when there is one),
+``nbf`` (validFrom) and ``exp`` (validUntil, when there is one). The JOSE header
+carries ``alg`` and a ``kid`` that dereferences to the issuer's published key.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .. import jsonutil
+from ..errors import FormatError, InputTooLargeError, ProofError, SignatureError
+from ..keys import Algorithm, KeyPair, PublicKey
+from ..multibase import b64url_decode, b64url_encode
+from ..timeutil import epoch, parse_datetime
+
+MAX_TOKEN_CHARS = 1024 * 1024
+ALLOWED_ALGS = {
+    "EdDSA": Algorithm.EDDSA,
+    "Ed25519": Algorithm.EDDSA,
+    "ES256": Algorithm.ES256,
+    "RS256": Algorithm.RS256,
+}
+ALLOWED_TYPS = {None, "JWT", "vc+jwt", "vc+ld+jwt"}
+
+
+@dataclass(frozen=True)
+class DecodedJwt:
+    """A compact JWT split and parsed, its signature not yet checked."""
+
+    header: dict[str, Any]
+    payload: dict[str, Any]
+    signing_input: bytes
+    signature: bytes
+
+    @property
+    def alg(self) -> Algorithm:
+        return ALLOWED_ALGS[self.header["alg"]]
+
+
+_COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+
+
+def looks_like_jwt(text: str) -> bool:
+    """True for a string with the shape of a compact JWS (three base64url parts)."""
+    return _COMPACT_JWS.fullmatch(text.strip()) is not None
+
+
+def registered_claims(credential: dict[str, Any]) -> dict[str, Any]:
+    """The JWT claims OB 3.0 derives from the credential's own fields."""
+    issuer = credential.get("issuer")
+    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    claims: dict[str, Any] = {"iss": issuer_id, "jti": credential.get("id")}
+    subject = credential.get("credentialSubject")
+    if isinstance(subject, list):
+        subject = subject[0] if subject else None
+    if isinstance(subject, dict) and subject.get("id"):
+        claims["sub"] = subject["id"]
+    claims["nbf"] = epoch(parse_datetime(credential.get("validFrom")))
+    if credential.get("validUntil") is not None:
+        claims["exp"] = epoch(parse_datetime(credential["validUntil"]))
+    return claims
+
+
+def sign_jwt(credential: dict[str, Any], key: KeyPair, *, kid: str) -> str:
+    """The compact VC-JWT of ``credential`` signed with ``key``, naming ``kid``.
+
+    Raises FormatError when the credential lacks ``issuer``, ``id`` or ``validFrom``.
+    """
+    if not credential.get("id") or not credential.get("issuer"):
+        raise FormatError("a credential needs an id and an issuer to be signed")
+    header = {"alg": key.alg.value, "kid": kid, "typ": "JWT"}
+    payload = {**credential, **registered_claims(credential)}
+    signing_input = (
+        b64url_encode(jsonutil.compact_bytes(header))
+        + "."
+        + b64url_encode(jsonutil.compact_bytes(payload))
+    )
+    return signing_input + "." + b64url_encode(key.sign(signing_input.encode("ascii")))
+
+
+def decode_jwt(token: str) -> DecodedJwt:
+    """Split and parse a compact JWT and check its header is acceptable.
+
+    Raises FormatError for malformed tokens and ProofError for refused algorithms
+    (``none``, HMAC, anything not EdDSA/ES256/RS256) or unknown critical headers.
+    """
+    if not isinstance(token, str):
+        raise FormatError("a JWT must be a string")
+    token = token.strip()
+    if len(token) > MAX_TOKEN_CHARS:
+        raise InputTooLargeError(f"the JWT is longer than {MAX_TOKEN_CHARS} characters")
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise FormatError("a compact JWT has three parts separated by dots")
+    try:
+        header = jsonutil.loads(b64url_decode(parts[0]), max_depth=8)
+        payload = jsonutil.loads(b64url_decode(parts[1]))
+    except FormatError as exc:
+        raise FormatError(f"the JWT is malformed: {exc}") from exc
+    if not isinstance(header, dict) or not isinstance(payload, dict):
+        raise FormatError("the JWT header and payload must be JSON objects")
+    alg = header.get("alg")
+    if not isinstance(alg, str) or alg not in ALLOWED_ALGS:
+        raise ProofError(f"the JWT algorithm {alg!r} is not allowed (EdDSA, ES256 or RS256)")
+    typ = header.get("typ")
+    if not (typ is None or isinstance(typ, str)) or typ not in ALLOWED_TYPS:
+        raise ProofError(f"unexpected JWT type {header.get('typ')!r}")
+    if "crit" in header:
+        raise ProofError("the JWT has critical header parameters this verifier does not know")
+    if "jwk" in header and isinstance(header["jwk"], dict) and "d" in header["jwk"]:
+        raise ProofError("the JWT header carries a private key")
+    signature = b64url_decode(parts[2])
+    return DecodedJwt(header, payload, f"{parts[0]}.{parts[1]}".encode("ascii"), signature)
+
+
+def verify_jwt_signature(decoded: DecodedJwt, public: PublicKey) -> None:
+    """Check the JWS signature with a key already bound to the issuer.
+
+    Raises SignatureError when the key's algorithm differs from the header's or the
+    signature does not verify.
+    """
+    if public.alg is not decoded.alg:
+        raise SignatureError(
+            f"the JWT says {decoded.header['alg']} but the issuer's key is {public.alg.value}"
+        )
+    if not public.verify(decoded.signature, decoded.signing_input):
+        raise SignatureError("the JWT signature does not verify with the issuer's key")
+
+
+def credential_from_payload(payload: dict[str, Any]) -> dict[str, Any]:
+    """The credential a VC-JWT payload carries, without the registered JWT claims."""
+    registered = {"iss", "jti", "sub", "nbf", "exp", "iat", "aud"}
+    return {k: v for k, v in payload.items() if k not in registered}
+
+
+def claim_mismatches(payload: dict[str, Any]) -> list[str]:
+    """How the JWT claims disagree with the credential inside (empty when they agree)."""
+    credential = credential_from_payload(payload)
+    try:
+        expected = registered_claims(credential)
+    except FormatError as exc:
+        return [f"the credential's validFrom is unusable: {exc}"]
+    problems = []
+    for claim in ("iss", "jti", "nbf"):
+        if claim not in payload:
+            problems.append(f"the '{claim}' claim is missing")
+        elif payload[claim] != expected[claim]:
+            problems.append(
+                f"'{claim}' ({payload[claim]!r}) differs from the credential ({expected[claim]!r})"
+            )
+    for claim in ("sub", "exp"):
+        if payload.get(claim) != expected.get(claim):
+            problems.append(
+                f"'{claim}' ({payload.get(claim)!r}) differs from the credential ({expected.get(claim)!r})"
+            )
+    return problems

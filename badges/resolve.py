@@ -1,0 +1,219 @@
+"""Finding the public key behind a verification method, and binding it to the issuer.
+
+A key counts only if the issuer published it: in the issuer's own DID document
+(did:key, did:web) or at a URL on the issuer's own origin (a JWKS, a JWK, or a
+controller document). A key a token carries in its header proves nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from .dids import DID_KEY_PREFIX, DID_WEB_PREFIX, did_key_document, did_web_document_url
+from .errors import FetchError, FormatError, KeyMaterialError, KeyResolutionError
+from .fetch import Fetcher
+from .keys import PublicKey
+
+DEFAULT_TTL = 300.0
+MAX_CACHE_ENTRIES = 1024
+
+
+@dataclass(frozen=True)
+class ResolvedKey:
+    """A public key with where it was found and who controls it."""
+
+    public: PublicKey
+    method_id: str
+    controller: str
+    source: str
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    default = {"https": 443, "http": 80}.get(parts.scheme)
+    try:
+        port = parts.port or default
+    except ValueError:
+        port = None
+    return parts.scheme, (parts.hostname or "").lower(), port
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _key_from_method(method: dict[str, Any]) -> PublicKey:
+    if "publicKeyMultibase" in method:
+        return PublicKey.from_multibase(str(method["publicKeyMultibase"]))
+    if "publicKeyJwk" in method:
+        jwk = method["publicKeyJwk"]
+        if isinstance(jwk, dict) and "d" in jwk:
+            raise KeyResolutionError("a published key must not contain a private part")
+        return PublicKey.from_jwk(jwk)
+    raise KeyResolutionError(f"verification method {method.get('id')!r} has no public key")
+
+
+def _find_method(document: dict[str, Any], method_id: str, purpose: str) -> dict[str, Any]:
+    controller = str(document.get("id", ""))
+
+    def absolute(ref: str) -> str:
+        return controller + ref if ref.startswith("#") else ref
+
+    methods: dict[str, dict[str, Any]] = {}
+    for method in _as_list(document.get("verificationMethod")):
+        if isinstance(method, dict) and isinstance(method.get("id"), str):
+            methods[absolute(method["id"])] = method
+    allowed = False
+    for entry in _as_list(document.get(purpose)):
+        if isinstance(entry, str) and absolute(entry) == method_id:
+            allowed = True
+        elif isinstance(entry, dict) and absolute(str(entry.get("id", ""))) == method_id:
+            allowed = True
+            methods[method_id] = entry
+    method = methods.get(method_id)
+    if method is None:
+        raise KeyResolutionError(f"the key {method_id!r} is not in the issuer's DID document")
+    if not allowed:
+        raise KeyResolutionError(f"the key {method_id!r} is not listed for {purpose}")
+    method_controller = method.get("controller", controller)
+    if method_controller != controller:
+        raise KeyResolutionError(f"the key {method_id!r} is controlled by someone else")
+    return method
+
+
+class KeyResolver:
+    """Resolves verification methods to published keys, with a short-lived cache.
+
+    ``fetcher`` is the guarded fetcher used for did:web and key URLs; without one only
+    did:key can be resolved. ``documents`` pre-seeds documents by URL (tests, offline use).
+    """
+
+    def __init__(
+        self,
+        fetcher: Fetcher | None = None,
+        *,
+        ttl: float = DEFAULT_TTL,
+        clock: Callable[[], float] = time.monotonic,
+        documents: dict[str, Any] | None = None,
+    ) -> None:
+        self._fetcher = fetcher
+        self._ttl = ttl
+        self._clock = clock
+        self._cache: dict[str, tuple[float, Any]] = {}
+        self._keys: dict[tuple[str, str, str], tuple[float, ResolvedKey]] = {}
+        self._static = dict(documents or {})
+        self._lock = threading.Lock()
+
+    def _document(self, url: str) -> Any:
+        if url in self._static:
+            return self._static[url]
+        now = self._clock()
+        with self._lock:
+            hit = self._cache.get(url)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        if self._fetcher is None:
+            raise FetchError(f"no fetcher is configured to get {url}")
+        document = self._fetcher.get_json(url, accept="application/did+json, application/json")
+        with self._lock:
+            if len(self._cache) >= MAX_CACHE_ENTRIES:
+                self._cache.clear()
+            self._cache[url] = (now + self._ttl, document)
+        return document
+
+    def resolve(
+        self, method_id: str, *, issuer_id: str, purpose: str = "assertionMethod"
+    ) -> ResolvedKey:
+        """The key for ``method_id``, checked to be published by ``issuer_id``.
+
+        Raises KeyResolutionError when the key is not the issuer's, and FetchError when
+        the issuer's documents cannot be fetched now.
+        """
+        if not isinstance(method_id, str) or not method_id:
+            raise KeyResolutionError("the proof names no verification method")
+        if method_id.startswith("#") and issuer_id.startswith("did:"):
+            method_id = issuer_id + method_id
+        cache_key = (method_id, issuer_id, purpose)
+        now = self._clock()
+        with self._lock:
+            hit = self._keys.get(cache_key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        resolved = self._resolve(method_id, issuer_id, purpose)
+        # did:key is derived from the identifier itself, so it never goes stale.
+        expires = float("inf") if method_id.startswith(DID_KEY_PREFIX) else now + self._ttl
+        with self._lock:
+            if len(self._keys) >= MAX_CACHE_ENTRIES:
+                self._keys.clear()
+            self._keys[cache_key] = (expires, resolved)
+        return resolved
+
+    def _resolve(self, method_id: str, issuer_id: str, purpose: str) -> ResolvedKey:
+        try:
+            if method_id.startswith(DID_KEY_PREFIX):
+                return self._resolve_did_key(method_id, issuer_id, purpose)
+            if method_id.startswith(DID_WEB_PREFIX):
+                return self._resolve_did_web(method_id, issuer_id, purpose)
+            if method_id.startswith("https://") or method_id.startswith("http://"):
+                return self._resolve_url(method_id, issuer_id)
+        except (KeyMaterialError, FormatError) as exc:
+            if isinstance(exc, KeyResolutionError):
+                raise
+            raise KeyResolutionError(f"the published key is unusable: {exc}") from exc
+        raise KeyResolutionError(f"unsupported verification method {method_id[:80]!r}")
+
+    def _resolve_did_key(self, method_id: str, issuer_id: str, purpose: str) -> ResolvedKey:
+        did = method_id.partition("#")[0]
+        if did != issuer_id.partition("#")[0]:
+            raise KeyResolutionError(f"the key {did[:60]}… is not the issuer's ({issuer_id[:60]})")
+        if "#" not in method_id:
+            method_id = f"{did}#{did[len(DID_KEY_PREFIX) :]}"
+        document = did_key_document(did)
+        method = _find_method(document, method_id, purpose)
+        return ResolvedKey(_key_from_method(method), method_id, did, "did:key")
+
+    def _resolve_did_web(self, method_id: str, issuer_id: str, purpose: str) -> ResolvedKey:
+        did = method_id.partition("#")[0]
+        if did != issuer_id:
+            raise KeyResolutionError(f"the key {method_id!r} is not the issuer's ({issuer_id})")
+        url = did_web_document_url(did)
+        document = self._document(url)
+        if not isinstance(document, dict) or document.get("id") != did:
+            raise KeyResolutionError(f"the DID document at {url} is not for {did}")
+        method = _find_method(document, method_id, purpose)
+        return ResolvedKey(_key_from_method(method), method_id, did, url)
+
+    def _resolve_url(self, method_id: str, issuer_id: str) -> ResolvedKey:
+        if _origin(method_id) != _origin(issuer_id) or not _origin(issuer_id)[1]:
+            raise KeyResolutionError(
+                f"the key URL {method_id!r} is not on the issuer's own origin ({issuer_id})"
+            )
+        url, _, fragment = method_id.partition("#")
+        document = self._document(url)
+        if not isinstance(document, dict):
+            raise KeyResolutionError(f"{url} is not a key document")
+        jwk: Any = None
+        if "kty" in document:
+            jwk = document
+        elif isinstance(document.get("keys"), list):
+            for candidate in document["keys"]:
+                if isinstance(candidate, dict) and candidate.get("kid") in (method_id, fragment):
+                    jwk = candidate
+                    break
+            if jwk is None:
+                raise KeyResolutionError(f"no key {method_id!r} in the issuer's key set")
+        else:
+            for method in _as_list(document.get("verificationMethod")) or [document]:
+                if isinstance(method, dict) and method.get("id") == method_id:
+                    return ResolvedKey(_key_from_method(method), method_id, issuer_id, url)
+            raise KeyResolutionError(f"{method_id!r} does not lead to a key")
+        if "d" in jwk:
+            raise KeyResolutionError("a published key must not contain a private part")
+        return ResolvedKey(PublicKey.from_jwk(jwk), method_id, issuer_id, url)

@@ -1,0 +1,951 @@
+"""One verification pipeline: a credential in, a report of named checks out.
+
+``verify()`` takes a JSON credential (text or object), a compact VC-JWT, or a URL, and
+returns a ``VerificationReport``: the checks ``format``, ``context``, ``schema``,
+``proof``, ``issuer``, ``dates``, ``status``, ``recipient`` and ``endorsements``, each
+passed, failed, warning or skipped with a plain-language message, and a verdict:
+valid, invalid, or undecided (it cannot be decided now, e.g. a status list that
+cannot be fetched). It never raises for bad input and never says "valid" when a
+check could not be completed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from . import jsonutil, standards
+from .errors import (
+    BadgeError,
+    ContextError,
+    FetchError,
+    FormatError,
+    KeyResolutionError,
+    ProofError,
+    SignatureError,
+    StatusError,
+)
+from .fetch import Fetcher
+from .identity import identity_matches
+from .jsonld import expand_strict
+from .jsonld.loader import FrozenDocumentLoader, default_loader
+from .jsonld.shape import shape_key
+from .jsonutil import content_key
+from .keys import PublicKey
+from .memo import LruMemo
+from .proofs import eddsa_rdfc_2022, vc_jwt
+from .resolve import KeyResolver, ResolvedKey
+from .schema import content_sensitive_terms, is_bundled, schema_errors
+from .status import bitstring_status_list as bsl
+from .status import revocation_list_1edtech as rl
+from .timeutil import format_datetime, parse_datetime, utcnow
+
+
+class Outcome(StrEnum):
+    """How one check ended."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    WARNING = "warning"
+    SKIPPED = "skipped"
+
+
+class Verdict(StrEnum):
+    """The overall answer."""
+
+    VALID = "valid"
+    INVALID = "invalid"
+    UNDECIDED = "undecided"
+
+
+CHECK_NAMES = (
+    "format",
+    "context",
+    "schema",
+    "proof",
+    "issuer",
+    "dates",
+    "status",
+    "recipient",
+    "endorsements",
+)
+CHECK_TITLES = {
+    "format": "Format",
+    "context": "JSON-LD context",
+    "schema": "Open Badges schema",
+    "proof": "Signature",
+    "issuer": "Issuer's key",
+    "dates": "Validity dates",
+    "status": "Revocation status",
+    "recipient": "Recipient",
+    "endorsements": "Endorsements",
+}
+OB_TYPES = {"OpenBadgeCredential", "AchievementCredential"}
+OB_CONTEXTS = {standards.OB_V3_CONTEXT, *standards.OB_V3_OLDER_CONTEXTS}
+MAX_ENDORSEMENTS = 20
+STATUS_TTL = 300.0
+JSON_ACCEPT = "application/vc+ld+json, application/vc+jwt;q=0.9, application/json;q=0.8, */*;q=0.1"
+
+
+@dataclass
+class Check:
+    """One named check: its outcome, a plain-language message and optional detail."""
+
+    name: str
+    outcome: Outcome
+    message: str
+    detail: str | None = None
+    undecided: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "title": CHECK_TITLES.get(self.name, self.name),
+            "outcome": self.outcome.value,
+            "message": self.message,
+            "detail": self.detail,
+            "undecided": self.undecided,
+        }
+
+
+@dataclass
+class VerificationReport:
+    """What verification found: the checks in a fixed order and the verdict."""
+
+    checks: list[Check]
+    credential: dict[str, Any] | None = None
+    format: str | None = None
+    verified_at: datetime | None = None
+
+    @property
+    def verdict(self) -> Verdict:
+        if any(c.outcome is Outcome.FAILED for c in self.checks):
+            return Verdict.INVALID
+        if any(c.undecided for c in self.checks):
+            return Verdict.UNDECIDED
+        return Verdict.VALID
+
+    @property
+    def verified(self) -> bool:
+        return self.verdict is Verdict.VALID
+
+    def check(self, name: str) -> Check:
+        for check in self.checks:
+            if check.name == name:
+                return check
+        raise KeyError(name)
+
+    @property
+    def message(self) -> str:
+        verdict = self.verdict
+        if verdict is Verdict.VALID:
+            return "This badge is genuine and valid."
+        if verdict is Verdict.UNDECIDED:
+            return "This badge cannot be fully checked right now."
+        failed = next(c for c in self.checks if c.outcome is Outcome.FAILED)
+        return f"This badge is not valid: {failed.message}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as JSON: the one shape the CLI, the page and the API share."""
+        return {
+            "verified": self.verified,
+            "verdict": self.verdict.value,
+            "message": self.message,
+            "format": self.format,
+            "verifiedAt": format_datetime(self.verified_at) if self.verified_at else None,
+            "checks": [c.to_dict() for c in self.checks],
+            "credential": self.credential,
+        }
+
+
+class _Checks:
+    """Collects checks by name and fills the ones never reached as skipped."""
+
+    def __init__(self) -> None:
+        self._by_name: dict[str, Check] = {}
+
+    def add(
+        self,
+        name: str,
+        outcome: Outcome,
+        message: str,
+        detail: str | None = None,
+        *,
+        undecided: bool = False,
+    ) -> None:
+        self._by_name[name] = Check(name, outcome, message, detail, undecided)
+
+    def has(self, name: str) -> bool:
+        return name in self._by_name
+
+    def get(self, name: str) -> Check | None:
+        return self._by_name.get(name)
+
+    def ordered(self, reason: str) -> list[Check]:
+        return [
+            self._by_name.get(name) or Check(name, Outcome.SKIPPED, reason) for name in CHECK_NAMES
+        ]
+
+
+@dataclass
+class _Parsed:
+    credential: dict[str, Any]
+    format: str
+    jwt: vc_jwt.DecodedJwt | None = None
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _issuer_id(credential: dict[str, Any]) -> str | None:
+    issuer = credential.get("issuer")
+    value = issuer.get("id") if isinstance(issuer, dict) else issuer
+    return value if isinstance(value, str) and value else None
+
+
+def _types(credential: dict[str, Any]) -> list[str]:
+    return [t for t in _as_list(credential.get("type")) if isinstance(t, str)]
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:300]
+
+
+@dataclass
+class _CachedList:
+    expires: float
+    value: Any
+
+
+@dataclass
+class Verifier:
+    """Verifies Open Badges 3.0 credentials. Reuse one instance to keep its caches warm.
+
+    ``fetcher`` is the guarded fetcher for every remote document (none: only what the
+    credential itself carries, and did:key issuers, can be checked).
+    """
+
+    fetcher: Fetcher | None = None
+    key_resolver: KeyResolver | None = None
+    loader: FrozenDocumentLoader = field(default_factory=default_loader)
+    status_ttl: float = STATUS_TTL
+    clock: Callable[[], float] = time.monotonic
+    _status_cache: dict[str, _CachedList] = field(default_factory=dict, init=False, repr=False)
+    _structure_memo: LruMemo[bytes, tuple[Check, ...]] = field(
+        default_factory=lambda: LruMemo(maxsize=1024), init=False, repr=False
+    )
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.key_resolver is None:
+            self.key_resolver = KeyResolver(self.fetcher, clock=self.clock)
+
+    # -- entry point -------------------------------------------------------------------
+
+    def verify(
+        self,
+        source: Any,
+        *,
+        now: datetime | None = None,
+        recipient: str | None = None,
+        check_status: bool = True,
+        _depth: int = 0,
+    ) -> VerificationReport:
+        """Verify ``source`` (dict, JSON text or bytes, compact JWT, or https URL)."""
+        now = now or utcnow()
+        checks = _Checks()
+        report = VerificationReport(checks=[], verified_at=now)
+        try:
+            parsed = self._parse(source, checks)
+            if parsed is not None:
+                report.credential = parsed.credential
+                report.format = parsed.format
+                self._verify_parsed(parsed, checks, now, recipient, check_status, _depth)
+        except Exception as exc:  # last resort: never raise, never "valid"
+            name = next((n for n in CHECK_NAMES if not checks.has(n)), "format")
+            checks.add(name, Outcome.FAILED, "The badge could not be verified.", _short(exc))
+        reason = "Not checked, because an earlier check failed."
+        report.checks = checks.ordered(reason)
+        return report
+
+    # -- parsing -----------------------------------------------------------------------
+
+    def _parse(self, source: Any, checks: _Checks) -> _Parsed | None:
+        try:
+            parsed = self._parse_source(source)
+        except FetchError as exc:
+            checks.add(
+                "format",
+                Outcome.FAILED,
+                "The badge could not be fetched from its link.",
+                _short(exc),
+                undecided=True,
+            )
+            return None
+        except ProofError as exc:
+            checks.add("format", Outcome.PASSED, "A VC-JWT.")
+            checks.add(
+                "proof", Outcome.FAILED, "The signature is of a kind that is refused.", _short(exc)
+            )
+            return None
+        except BadgeError as exc:
+            checks.add("format", Outcome.FAILED, "This is not a badge credential.", _short(exc))
+            return None
+        credential = parsed.credential
+        types = _types(credential)
+        if "VerifiableCredential" not in types:
+            checks.add(
+                "format",
+                Outcome.FAILED,
+                "This is not a verifiable credential.",
+                f"type is {credential.get('type')!r}",
+            )
+            return None
+        kind = "VC-JWT" if parsed.jwt else "JSON-LD with an embedded proof"
+        if OB_TYPES & set(types):
+            checks.add("format", Outcome.PASSED, f"An Open Badges 3.0 credential ({kind}).")
+        elif "EndorsementCredential" in types:
+            checks.add("format", Outcome.PASSED, f"An endorsement credential ({kind}).")
+        else:
+            checks.add(
+                "format",
+                Outcome.FAILED,
+                "This verifiable credential is not an Open Badge.",
+                f"type is {types!r}",
+            )
+            return None
+        return parsed
+
+    def _parse_source(self, source: Any) -> _Parsed:
+        if isinstance(source, dict):
+            return _Parsed(source, "json")
+        if isinstance(source, (bytes, bytearray)):
+            if len(source) > jsonutil.MAX_JSON_BYTES:
+                raise FormatError("the input is too large")
+            try:
+                source = bytes(source).decode("utf-8-sig")
+            except UnicodeDecodeError as exc:
+                raise FormatError("the input is not text (a baked image?)") from exc
+        if not isinstance(source, str):
+            raise FormatError("give a credential as JSON, a JWT or a URL")
+        text = source.strip()
+        if not text:
+            raise FormatError("the input is empty")
+        if text.startswith("{"):
+            data = jsonutil.loads(text)
+            if not isinstance(data, dict):
+                raise FormatError("the JSON is not an object")
+            return _Parsed(data, "json")
+        if text.startswith(("https://", "http://")):
+            return self._parse_fetched(text)
+        if vc_jwt.looks_like_jwt(text):
+            return self._parse_jwt(text)
+        raise FormatError("expected a credential as JSON, a compact JWT, or a link")
+
+    def _parse_jwt(self, token: str) -> _Parsed:
+        decoded = vc_jwt.decode_jwt(token)
+        credential = vc_jwt.credential_from_payload(decoded.payload)
+        return _Parsed(credential, "jwt", decoded)
+
+    def _parse_fetched(self, url: str) -> _Parsed:
+        if self.fetcher is None:
+            raise FetchError("links cannot be followed: this verifier has no fetcher")
+        response = self.fetcher.get(url, accept=JSON_ACCEPT)
+        body = response.body.strip()
+        if body.startswith(b"{"):
+            data = jsonutil.loads(body)
+            if not isinstance(data, dict):
+                raise FormatError("the link did not return a JSON object")
+            return _Parsed(data, "json")
+        try:
+            text = body.decode("ascii")
+        except UnicodeDecodeError as exc:
+            raise FormatError("the link returned neither JSON nor a JWT") from exc
+        if vc_jwt.looks_like_jwt(text):
+            return self._parse_jwt(text)
+        raise FormatError(
+            f"the link returned {response.content_type or 'something'} that is neither JSON nor a JWT"
+        )
+
+    # -- the checks --------------------------------------------------------------------
+
+    def _verify_parsed(
+        self,
+        parsed: _Parsed,
+        checks: _Checks,
+        now: datetime,
+        recipient: str | None,
+        check_status: bool,
+        depth: int,
+    ) -> None:
+        credential = parsed.credential
+        structure = self._structure_checks(parsed)
+        for check in structure:
+            checks.add(check.name, check.outcome, check.message, check.detail)
+        if structure[0].outcome is Outcome.FAILED:
+            return
+        key = self._check_issuer(parsed, checks)
+        if key is not None:
+            self._check_proof(parsed, key, checks)
+        elif not checks.has("proof"):
+            checks.add("proof", Outcome.SKIPPED, "Not checked: the issuer's key is not known.")
+        self._check_dates(credential, checks, now)
+        if check_status:
+            self._check_status(credential, checks, now)
+        else:
+            checks.add("status", Outcome.SKIPPED, "Status was not checked (as asked).")
+        self._check_recipient(credential, checks, recipient)
+        self._check_endorsements(credential, checks, now, depth)
+
+    def _structure_checks(self, parsed: _Parsed) -> tuple[Check, ...]:
+        """The context and schema checks, remembered when they pass.
+
+        They depend on nothing but the document, so a document seen before is not checked
+        again (keyed by its content), nor is another learner's badge of an achievement seen
+        before (keyed by its shape: the same terms, types and IRI kinds, other values; see
+        ``badges.jsonld.shape``). Failures are never remembered.
+        """
+        credential = parsed.credential
+        try:
+            if parsed.jwt is not None:
+                content: bytes | None = hashlib.sha256(parsed.jwt.signing_input).digest()
+            else:
+                content = content_key(credential)
+        except FormatError:
+            content = None
+        if content is not None:
+            hit = self._structure_memo.get(content)
+            if hit is not None:
+                return hit
+        shape = self._shape_key(credential)
+        if shape is not None:
+            hit = self._structure_memo.get(shape)
+            if hit is not None:
+                return hit
+        scratch = _Checks()
+        if self._check_context(credential, scratch):
+            self._check_schema(credential, scratch)
+        result = tuple(c for c in (scratch.get("context"), scratch.get("schema")) if c is not None)
+        if all(c.outcome is not Outcome.FAILED for c in result):
+            for key in (content, shape):
+                if key is not None:
+                    self._structure_memo.put(key, result)
+        return result
+
+    def _shape_key(self, credential: dict[str, Any]) -> bytes | None:
+        """The credential's shape for the structure checks, or None when it has none."""
+        contexts = _as_list(credential.get("@context"))
+        if not all(isinstance(c, str) for c in contexts):
+            return None  # an inline context could redefine terms: never shaped
+        urls = tuple(self._schema_urls(credential))
+        kept: set[str] = set()
+        for url in urls:
+            terms = content_sensitive_terms(url) if is_bundled(url) else frozenset()
+            if terms is None:
+                return None
+            kept |= terms
+        try:
+            return shape_key(credential, frozenset(kept), extra=["shape", urls])
+        except (TypeError, ValueError, RecursionError):
+            return None
+
+    @staticmethod
+    def _schema_urls(credential: dict[str, Any]) -> list[str]:
+        urls = [
+            entry["id"]
+            for entry in _as_list(credential.get("credentialSchema"))
+            if isinstance(entry, dict) and isinstance(entry.get("id"), str)
+        ]
+        types = set(_types(credential))
+        default = (
+            standards.ENDORSEMENT_CREDENTIAL_SCHEMA
+            if "EndorsementCredential" in types
+            else standards.ACHIEVEMENT_CREDENTIAL_SCHEMA
+        )
+        if default not in urls:
+            urls.insert(0, default)
+        return urls
+
+    def _check_context(self, credential: dict[str, Any], checks: _Checks) -> bool:
+        contexts = _as_list(credential.get("@context"))
+        if not contexts or contexts[0] != standards.VC_V2:
+            first = contexts[0] if contexts else None
+            detail = f"the first @context is {first!r}"
+            if first == standards.VC_V1:
+                detail += " (the VC 1.1 shape)"
+            checks.add(
+                "context",
+                Outcome.FAILED,
+                "The credential does not start with the W3C Verifiable Credentials 2.0 context.",
+                detail,
+            )
+            return False
+        for context in contexts:
+            if not isinstance(context, str):
+                checks.add(
+                    "context",
+                    Outcome.FAILED,
+                    "The credential carries an inline @context, which could redefine its terms.",
+                )
+                return False
+            if not self.loader.knows(context):
+                checks.add(
+                    "context",
+                    Outcome.FAILED,
+                    "The credential names a JSON-LD context this verifier does not know.",
+                    context[:200],
+                )
+                return False
+        types = set(_types(credential))
+        if (OB_TYPES | {"EndorsementCredential"}) & types and not OB_CONTEXTS & set(contexts):
+            checks.add(
+                "context", Outcome.FAILED, "The Open Badges 3.0 context is missing from @context."
+            )
+            return False
+        try:
+            expand_strict({k: v for k, v in credential.items() if k != "proof"}, self.loader)
+        except ContextError as exc:
+            checks.add(
+                "context",
+                Outcome.FAILED,
+                "The credential has properties or types its contexts do not define.",
+                _short(exc),
+            )
+            return False
+        checks.add("context", Outcome.PASSED, "Every term is defined by a known context.")
+        return True
+
+    def _check_schema(self, credential: dict[str, Any], checks: _Checks) -> None:
+        urls = self._schema_urls(credential)
+        unknown = [u for u in urls if not is_bundled(u)]
+        problems: list[str] = []
+        for url in urls:
+            if url in unknown:
+                continue
+            problems.extend(schema_errors(credential, url))
+        if problems:
+            checks.add(
+                "schema",
+                Outcome.FAILED,
+                "The credential does not follow the Open Badges 3.0 schema.",
+                "; ".join(problems[:5]),
+            )
+        elif unknown:
+            checks.add(
+                "schema",
+                Outcome.WARNING,
+                "The Open Badges schema passed; another schema it names could not be checked.",
+                ", ".join(u[:120] for u in unknown[:3]),
+            )
+        else:
+            checks.add(
+                "schema", Outcome.PASSED, "The credential follows the Open Badges 3.0 schema."
+            )
+
+    def _method_id(self, parsed: _Parsed) -> str | None:
+        if parsed.jwt is not None:
+            kid = parsed.jwt.header.get("kid")
+            issuer_id = _issuer_id(parsed.credential) or ""
+            if isinstance(kid, str) and kid:
+                return kid
+            if issuer_id.startswith("did:key:"):
+                return issuer_id  # a did:key names its one key
+            return None
+        proofs = _as_list(parsed.credential.get("proof"))
+        if proofs and isinstance(proofs[0], dict):
+            method = proofs[0].get("verificationMethod")
+            return method if isinstance(method, str) else None
+        return None
+
+    def _check_issuer(self, parsed: _Parsed, checks: _Checks) -> ResolvedKey | None:
+        issuer_id = _issuer_id(parsed.credential)
+        if issuer_id is None:
+            checks.add("issuer", Outcome.FAILED, "The credential names no issuer.")
+            return None
+        if parsed.jwt is None and not _as_list(parsed.credential.get("proof")):
+            checks.add("proof", Outcome.FAILED, "The credential has no proof: it is not signed.")
+            return None
+        method_id = self._method_id(parsed)
+        if method_id is None:
+            detail = None
+            if parsed.jwt is not None and "jwk" in parsed.jwt.header:
+                detail = "the token carries a key in its header, which proves nothing by itself"
+            checks.add(
+                "issuer",
+                Outcome.FAILED,
+                "The signature does not say which of the issuer's keys made it.",
+                detail,
+            )
+            return None
+        assert self.key_resolver is not None
+        try:
+            key = self.key_resolver.resolve(method_id, issuer_id=issuer_id)
+        except FetchError as exc:
+            checks.add(
+                "issuer",
+                Outcome.WARNING,
+                "The issuer's published keys could not be fetched right now.",
+                _short(exc),
+                undecided=True,
+            )
+            return None
+        except KeyResolutionError as exc:
+            checks.add(
+                "issuer",
+                Outcome.FAILED,
+                "The signing key is not one the issuer published.",
+                _short(exc),
+            )
+            return None
+        if parsed.jwt is not None:
+            header_jwk = parsed.jwt.header.get("jwk")
+            if isinstance(header_jwk, dict):
+                try:
+                    same = PublicKey.from_jwk(header_jwk).to_jwk() == key.public.to_jwk()
+                except BadgeError:
+                    same = False
+                if not same:
+                    checks.add(
+                        "issuer",
+                        Outcome.FAILED,
+                        "The key in the token's header is not the issuer's published key.",
+                    )
+                    return None
+        checks.add(
+            "issuer",
+            Outcome.PASSED,
+            f"Signed with a key the issuer published ({key.source}).",
+            key.method_id,
+        )
+        return key
+
+    def _check_proof(self, parsed: _Parsed, key: ResolvedKey, checks: _Checks) -> None:
+        credential = parsed.credential
+        issuer_id = _issuer_id(credential) or ""
+        try:
+            if parsed.jwt is not None:
+                vc_jwt.verify_jwt_signature(parsed.jwt, key.public)
+                mismatches = vc_jwt.claim_mismatches(parsed.jwt.payload)
+                if mismatches:
+                    checks.add(
+                        "proof",
+                        Outcome.FAILED,
+                        "The JWT's claims disagree with the credential inside it.",
+                        "; ".join(mismatches),
+                    )
+                    return
+            embedded = _as_list(credential.get("proof"))
+            for proof in embedded:
+                method = proof.get("verificationMethod") if isinstance(proof, dict) else None
+                proof_key = key
+                if parsed.jwt is not None or method != key.method_id:
+                    assert self.key_resolver is not None
+                    proof_key = self.key_resolver.resolve(str(method), issuer_id=issuer_id)
+                eddsa_rdfc_2022.verify_data_integrity_proof(
+                    credential, proof, proof_key.public, loader=self.loader
+                )
+        except FetchError as exc:
+            checks.add(
+                "proof",
+                Outcome.WARNING,
+                "A key for the embedded proof could not be fetched.",
+                _short(exc),
+                undecided=True,
+            )
+            return
+        except (SignatureError, KeyResolutionError) as exc:
+            checks.add(
+                "proof",
+                Outcome.FAILED,
+                "The signature does not match: the badge was changed or forged.",
+                _short(exc),
+            )
+            return
+        except BadgeError as exc:
+            checks.add("proof", Outcome.FAILED, "The proof cannot be checked.", _short(exc))
+            return
+        if parsed.jwt is not None and embedded:
+            message = "The JWT signature and the embedded proof both verify."
+        elif parsed.jwt is not None:
+            message = f"The {parsed.jwt.header['alg']} JWT signature verifies."
+        else:
+            message = "The eddsa-rdfc-2022 Data Integrity proof verifies."
+        checks.add("proof", Outcome.PASSED, message)
+
+    def _check_dates(self, credential: dict[str, Any], checks: _Checks, now: datetime) -> None:
+        try:
+            valid_from = parse_datetime(credential.get("validFrom"))
+            until_raw = credential.get("validUntil")
+            valid_until = parse_datetime(until_raw) if until_raw is not None else None
+        except FormatError as exc:
+            checks.add("dates", Outcome.FAILED, "The validity dates are unreadable.", _short(exc))
+            return
+        if valid_from > now:
+            checks.add(
+                "dates",
+                Outcome.FAILED,
+                f"The badge is not valid yet: it becomes valid on {format_datetime(valid_from)}.",
+            )
+        elif valid_until is not None and valid_until <= now:
+            checks.add(
+                "dates", Outcome.FAILED, f"The badge expired on {format_datetime(valid_until)}."
+            )
+        elif valid_until is not None:
+            checks.add(
+                "dates",
+                Outcome.PASSED,
+                f"Valid from {format_datetime(valid_from)} until {format_datetime(valid_until)}.",
+            )
+        else:
+            checks.add(
+                "dates", Outcome.PASSED, f"Valid since {format_datetime(valid_from)}; no expiry."
+            )
+
+    # -- status ------------------------------------------------------------------------
+
+    def _check_status(self, credential: dict[str, Any], checks: _Checks, now: datetime) -> None:
+        entries = _as_list(credential.get("credentialStatus"))
+        if not entries:
+            checks.add("status", Outcome.SKIPPED, "The issuer publishes no status for this badge.")
+            return
+        issuer_id = _issuer_id(credential) or ""
+        findings: list[str] = []
+        undecided: list[str] = []
+        for entry in entries[:4]:
+            kind = entry.get("type") if isinstance(entry, dict) else None
+            try:
+                if kind == bsl.ENTRY_TYPE:
+                    ref = bsl.parse_entry(entry)
+                    bits = self._status_bits(ref, issuer_id, now)
+                    if bits.get(ref.index):
+                        word = "revoked" if ref.purpose == "revocation" else ref.purpose
+                        if ref.purpose == "suspension":
+                            word = "suspended"
+                        findings.append(f"The issuer has {word} this badge.")
+                elif kind == rl.ENTRY_TYPE:
+                    url = entry.get("id")
+                    if not isinstance(url, str):
+                        raise StatusError("the revocation list entry has no id")
+                    document = self._revocation_list(url)
+                    result = rl.lookup(
+                        document, str(credential.get("id")), list_url=url, issuer_id=issuer_id
+                    )
+                    if result.revoked:
+                        reason = f" Reason: {result.reason}" if result.reason else ""
+                        findings.append(f"The issuer has revoked this badge.{reason}")
+                else:
+                    undecided.append(f"unknown status type {kind!r}")
+            except FetchError as exc:
+                undecided.append(_short(exc))
+            except BadgeError as exc:
+                checks.add(
+                    "status",
+                    Outcome.FAILED,
+                    "The badge's status list is not trustworthy.",
+                    _short(exc),
+                )
+                return
+        if findings:
+            checks.add("status", Outcome.FAILED, findings[0], " ".join(findings[1:]) or None)
+        elif undecided:
+            checks.add(
+                "status",
+                Outcome.WARNING,
+                "Whether the badge was revoked cannot be checked right now.",
+                "; ".join(undecided),
+                undecided=True,
+            )
+        else:
+            checks.add(
+                "status", Outcome.PASSED, "The issuer has not revoked or suspended this badge."
+            )
+
+    def _cached(self, url: str) -> Any | None:
+        with self._lock:
+            hit = self._status_cache.get(url)
+        if hit is not None and hit.expires > self.clock():
+            return hit.value
+        return None
+
+    def _remember(self, url: str, value: Any, ttl: float) -> None:
+        with self._lock:
+            if len(self._status_cache) > 1024:
+                self._status_cache.clear()
+            self._status_cache[url] = _CachedList(self.clock() + ttl, value)
+
+    def _status_bits(
+        self, ref: bsl.EntryRef, issuer_id: str, now: datetime
+    ) -> bsl.BitstringStatusList:
+        cache_key = f"{ref.list_url}\n{ref.purpose}"
+        cached = self._cached(cache_key)
+        if cached is not None:
+            owner, bits = cached
+            if owner != issuer_id:
+                raise StatusError("the status list was published by someone else")
+            if ref.index >= bits.size:
+                raise StatusError(f"status index {ref.index} is outside the list of {bits.size}")
+            return bits  # type: ignore[no-any-return]
+        if self.fetcher is None:
+            raise FetchError("status lists cannot be fetched: this verifier has no fetcher")
+        response = self.fetcher.get(ref.list_url, accept=JSON_ACCEPT)
+        body = response.body.strip()
+        source: Any = (
+            jsonutil.loads(body) if body.startswith(b"{") else body.decode("ascii", "replace")
+        )
+        list_report = self._verify_status_list(source, now)
+        if list_report is None:
+            raise StatusError("the status list is not a signed credential")
+        credential, list_issuer = list_report
+        if list_issuer != issuer_id:
+            raise StatusError("the status list was published by someone else")
+        if credential.get("id") not in (None, ref.list_url):
+            raise StatusError("the status list's id is not the URL it came from")
+        bits = bsl.read_list_credential(credential, ref)
+        ttl = self.status_ttl
+        subject_ttl = credential.get("credentialSubject", {}).get("ttl")
+        if isinstance(subject_ttl, int) and subject_ttl >= 0:
+            ttl = min(ttl, subject_ttl / 1000)
+        self._remember(cache_key, (list_issuer, bits), ttl)
+        return bits
+
+    def _verify_status_list(self, source: Any, now: datetime) -> tuple[dict[str, Any], str] | None:
+        checks = _Checks()
+        try:
+            parsed = self._parse_source(source)
+        except FetchError:
+            raise
+        except BadgeError as exc:
+            raise StatusError(f"the status list is unreadable: {exc}") from exc
+        credential = parsed.credential
+        if bsl.CREDENTIAL_TYPE not in _types(credential):
+            raise StatusError("the status list is not a BitstringStatusListCredential")
+        contexts = _as_list(credential.get("@context"))
+        if not contexts or not all(isinstance(c, str) and self.loader.knows(c) for c in contexts):
+            raise StatusError("the status list uses an unknown @context")
+        key = self._check_issuer(parsed, checks)
+        if key is None:
+            check = checks.get("issuer") or checks.get("proof")
+            if check is not None and check.undecided:
+                raise FetchError(check.detail or check.message)
+            raise StatusError(
+                "the status list's signature cannot be checked: "
+                + (check.detail or check.message if check else "no key")
+            )
+        self._check_proof(parsed, key, checks)
+        proof = checks.get("proof")
+        if proof is None or proof.outcome is not Outcome.PASSED:
+            if proof is not None and proof.undecided:
+                raise FetchError(proof.detail or proof.message)
+            raise StatusError(
+                "the status list's signature does not verify"
+                + (f": {proof.detail}" if proof and proof.detail else "")
+            )
+        self._check_dates(credential, checks, now)
+        dates = checks.get("dates")
+        if dates is not None and dates.outcome is Outcome.FAILED:
+            raise StatusError(f"the status list is out of date: {dates.message}")
+        return credential, _issuer_id(credential) or ""
+
+    def _revocation_list(self, url: str) -> Any:
+        cached = self._cached(url)
+        if cached is not None:
+            return cached
+        if self.fetcher is None:
+            raise FetchError("revocation lists cannot be fetched: this verifier has no fetcher")
+        document = self.fetcher.get_json(url)
+        self._remember(url, document, self.status_ttl)
+        return document
+
+    # -- recipient and endorsements ----------------------------------------------------
+
+    def _check_recipient(
+        self, credential: dict[str, Any], checks: _Checks, recipient: str | None
+    ) -> None:
+        if not recipient:
+            checks.add("recipient", Outcome.SKIPPED, "No recipient was given to check.")
+            return
+        for subject in _as_list(credential.get("credentialSubject")):
+            if not isinstance(subject, dict):
+                continue
+            if subject.get("id") == recipient:
+                checks.add("recipient", Outcome.PASSED, "The badge was awarded to this recipient.")
+                return
+            for identity in _as_list(subject.get("identifier")):
+                if not isinstance(identity, dict):
+                    continue
+                value = identity.get("identityHash")
+                salt = identity.get("salt")
+                if isinstance(value, str) and identity_matches(
+                    value, salt if isinstance(salt, str) else None, recipient
+                ):
+                    checks.add(
+                        "recipient", Outcome.PASSED, "The badge was awarded to this recipient."
+                    )
+                    return
+        checks.add("recipient", Outcome.FAILED, "The badge was not awarded to this recipient.")
+
+    def _endorsements(self, credential: dict[str, Any]) -> Iterator[Any]:
+        holders: list[Any] = [credential, credential.get("issuer")]
+        for subject in _as_list(credential.get("credentialSubject")):
+            if isinstance(subject, dict):
+                holders.append(subject.get("achievement"))
+        for holder in holders:
+            if isinstance(holder, dict):
+                yield from _as_list(holder.get("endorsement"))
+                yield from _as_list(holder.get("endorsementJwt"))
+
+    def _check_endorsements(
+        self, credential: dict[str, Any], checks: _Checks, now: datetime, depth: int
+    ) -> None:
+        endorsements = list(self._endorsements(credential))
+        if not endorsements:
+            checks.add("endorsements", Outcome.SKIPPED, "The badge carries no endorsements.")
+            return
+        if depth > 0:
+            checks.add(
+                "endorsements", Outcome.SKIPPED, "Endorsements of endorsements are not checked."
+            )
+            return
+        problems = []
+        undecided = False
+        for endorsement in endorsements[:MAX_ENDORSEMENTS]:
+            report = self.verify(endorsement, now=now, _depth=depth + 1)
+            types = _types(report.credential or {})
+            if report.credential is not None and "EndorsementCredential" not in types:
+                problems.append("an endorsement is not an EndorsementCredential")
+            elif report.verdict is Verdict.INVALID:
+                problems.append(report.message)
+            elif report.verdict is Verdict.UNDECIDED:
+                undecided = True
+        count = min(len(endorsements), MAX_ENDORSEMENTS)
+        if problems:
+            checks.add(
+                "endorsements",
+                Outcome.WARNING,
+                "Some endorsements on this badge are not valid (the badge itself is not affected).",
+                "; ".join(problems[:3]),
+            )
+        elif undecided:
+            checks.add(
+                "endorsements",
+                Outcome.WARNING,
+                "Some endorsements could not be checked right now (the badge itself is not affected).",
+            )
+        else:
+            noun = "endorsement" if count == 1 else "endorsements"
+            checks.add("endorsements", Outcome.PASSED, f"{count} {noun} verified.")
+
+
+def verify(source: Any, *, fetcher: Fetcher | None = None, **kwargs: Any) -> VerificationReport:
+    """Verify one credential with a one-off ``Verifier`` (see ``Verifier.verify``)."""
+    return Verifier(fetcher=fetcher).verify(source, **kwargs)

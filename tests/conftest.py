@@ -1,0 +1,243 @@
+"""Shared fixtures: static keys, a fixed clock, credential factories and a loopback issuer.
+
+Network fixtures listen on 127.0.0.1 only. A made-up issuer origin
+(https://school.example/) is answered from the local server through the fetcher's
+URL-prefix map, so no test ever reaches another address.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from badges.dids import did_key, did_key_verification_method, did_web_document
+from badges.fetch import Fetcher, FetchPolicy
+from badges.identity import hashed_email
+from badges.issuing import sign_credential
+from badges.keys import KeyPair
+from badges.model import (
+    Achievement,
+    AchievementSubject,
+    Alignment,
+    Criteria,
+    Evidence,
+    Image,
+    OpenBadgeCredential,
+    Profile,
+    Result,
+    ResultDescription,
+    RubricCriterionLevel,
+)
+from badges.resolve import KeyResolver
+from badges.verification import Verifier
+
+TESTS = Path(__file__).parent
+KEYS = TESTS / "keys"
+FIXTURES = TESTS / "fixtures"
+SHARED = TESTS.parent.parent / "shared"
+NOW = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
+ISSUED = datetime(2026, 9, 1, 8, 0, 0, tzinfo=UTC)
+SCHOOL = "https://school.example"
+SCHOOL_DID = "did:web:school.example"
+
+
+def load_key(name: str) -> KeyPair:
+    return KeyPair.from_jwk(json.loads((KEYS / f"{name}.jwk").read_text()))
+
+
+@pytest.fixture(scope="session")
+def ed_key() -> KeyPair:
+    return load_key("eddsa")
+
+
+@pytest.fixture(scope="session")
+def other_key() -> KeyPair:
+    return load_key("eddsa-other")
+
+
+@pytest.fixture(scope="session")
+def es_key() -> KeyPair:
+    return load_key("es256")
+
+
+@pytest.fixture(scope="session")
+def rsa_key() -> KeyPair:
+    return load_key("rs256")
+
+
+@pytest.fixture
+def now() -> datetime:
+    return NOW
+
+
+def build_credential(
+    issuer_id: str,
+    *,
+    name: str = "Baltic Sea Project: water monitor",
+    email: str | None = "ona@example.org",
+    valid_until: datetime | None = None,
+    status: list[dict[str, Any]] | None = None,
+    endorsements: list[dict[str, Any]] | None = None,
+    extensions: bool = True,
+) -> dict[str, Any]:
+    """A realistic unsigned ASPnet badge as JSON."""
+    levels = [
+        RubricCriterionLevel(id=f"urn:uuid:0000000{i}-0000-4000-8000-000000000000", name=n)
+        for i, n in enumerate(["Emerging", "Developing", "Proficient", "Mastered"], 1)
+    ]
+    achievement = Achievement(
+        id="urn:uuid:7c1f3e4a-2b1d-4c6e-9f00-1a2b3c4d5e6f",
+        name=name,
+        description="Monitored water quality on the Baltic coast with the Baltic Sea Project.",
+        criteria=Criteria(narrative="Take **ten** samples over a season and report them."),
+        achievement_type="Competency",
+        image=Image(id="https://school.example/images/water.png", caption="A wave and a test tube"),
+        alignment=[
+            Alignment(
+                target_name="Learning to do",
+                target_url="https://school.example/frameworks/pillars#to-do",
+                target_framework="Four pillars of learning",
+            )
+        ],
+        result_description=[
+            ResultDescription(
+                id="urn:uuid:5d0c7a1e-0000-4000-8000-0000000000aa",
+                name="Level",
+                rubric_criterion_level=levels,
+            )
+        ],
+        tag=["environment", "Baltic Sea Project"],
+        in_language="lt",
+        endorsement=endorsements or [],
+    )
+    subject = AchievementSubject(
+        achievement=achievement,
+        identifier=[hashed_email(email)] if email else [],
+        result=[Result(result_description=achievement.result_description[0].id, achieved_level=levels[3].id)],
+        activity_start_date=datetime(2026, 4, 1, tzinfo=UTC),
+        activity_end_date=datetime(2026, 6, 15, tzinfo=UTC),
+    )
+    credential = OpenBadgeCredential(
+        id="urn:uuid:3f1e6d2c-9a8b-4c7d-8e6f-5a4b3c2d1e0f",
+        name=name,
+        issuer=Profile(
+            id=issuer_id,
+            name="Vilniaus licėjus",
+            url="https://school.example/",
+            parent_org=Profile(id="https://aspnet.example/lt", name="Lithuanian ASPnet"),
+        ),
+        valid_from=ISSUED,
+        valid_until=valid_until,
+        credential_subject=subject,
+        evidence=[Evidence(name="Season report", narrative="Samples from Palanga and Nida.")],
+        credential_status=status or [],
+    )
+    data = credential.to_json()
+    if not extensions:
+        data["@context"] = data["@context"][:2]
+        data.pop("credentialSchema")
+    return data
+
+
+@pytest.fixture
+def make_credential() -> Callable[..., dict[str, Any]]:
+    return build_credential
+
+
+@pytest.fixture
+def sign_did_key(ed_key: KeyPair) -> Callable[..., Any]:
+    """Sign a fresh credential issued by the Ed25519 test key's did:key."""
+
+    def sign(key: KeyPair | None = None, proof: str = "both", **kwargs: Any) -> Any:
+        key = key or ed_key
+        unsigned = build_credential(did_key(key.public), **kwargs)
+        return sign_credential(
+            unsigned, key, verification_method=did_key_verification_method(key.public), proof=proof,
+            created=ISSUED,
+        )
+
+    return sign
+
+
+# --- a loopback issuer ----------------------------------------------------------------
+
+
+class Site:
+    """A tiny web server on 127.0.0.1 serving fixed routes and counting requests."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, tuple[int, str, bytes]] = {}
+        self.requests: list[str] = []
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                site.requests.append(self.path)
+                status, ctype, body = site.routes.get(
+                    self.path, (404, "text/plain", b"not found")
+                )
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+        self.thread.start()
+
+    def json(self, path: str, document: Any, status: int = 200) -> None:
+        self.routes[path] = (status, "application/json", json.dumps(document).encode())
+
+    def text(self, path: str, text: str, ctype: str = "application/vc+jwt") -> None:
+        self.routes[path] = (200, ctype, text.encode())
+
+    def raw(self, path: str, body: bytes, ctype: str = "application/json") -> None:
+        self.routes[path] = (200, ctype, body)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def site() -> Iterator[Site]:
+    server = Site()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def school_fetcher(site: Site) -> Fetcher:
+    """A fetcher answering https://school.example/ from the loopback site."""
+    return Fetcher(FetchPolicy(url_map=((f"{SCHOOL}/", f"{site.base}/"),), timeout=5.0))
+
+
+@pytest.fixture
+def school_verifier(school_fetcher: Fetcher) -> Verifier:
+    return Verifier(fetcher=school_fetcher, key_resolver=KeyResolver(school_fetcher))
+
+
+@pytest.fixture
+def publish_did_web(site: Site) -> Callable[..., str]:
+    """Publish the did:web document of did:web:school.example with the given keys."""
+
+    def publish(*keys: KeyPair, ids: list[str] | None = None) -> str:
+        ids = ids or [f"key-{i}" for i in range(1, len(keys) + 1)]
+        document = did_web_document(SCHOOL_DID, [(i, k.public) for i, k in zip(ids, keys, strict=True)])
+        site.json("/.well-known/did.json", document)
+        return f"{SCHOOL_DID}#{ids[0]}"
+
+    return publish
