@@ -76,7 +76,49 @@ def loads(
     # Nesting can only exceed the limit when there are that many brackets at all.
     if text.count("{") + text.count("[") > max_depth and _depth_exceeds(value, max_depth):
         raise InputTooLargeError(f"JSON is nested deeper than {max_depth} levels")
+    # An escaped lone surrogate ("\\ud800") parses into a string no UTF-8 can carry.
+    if "\\u" in text or not text.isascii():
+        _refuse_lone_surrogates(value)
     return value
+
+
+def _refuse_lone_surrogates(value: Any) -> None:
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, str):
+            try:
+                node.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise FormatError("JSON contains a lone surrogate, which is not text") from exc
+
+
+def check_value(value: Any, *, max_depth: int = MAX_JSON_DEPTH) -> None:
+    """Check that an already parsed value is JSON that ``loads`` would have accepted.
+
+    For documents handed over as Python objects: raises FormatError for what JSON cannot
+    carry (lone surrogates, non-JSON types) and InputTooLargeError past the depth limit.
+    """
+    try:
+        text = orjson.dumps(value)
+    except orjson.JSONEncodeError as exc:
+        if "ecursion" in str(exc):
+            raise InputTooLargeError(f"JSON is nested deeper than {max_depth} levels") from exc
+        try:  # e.g. integers beyond 64 bits, which JSON itself allows
+            text = json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except RecursionError as again:
+            raise InputTooLargeError(f"JSON is nested deeper than {max_depth} levels") from again
+        except (TypeError, ValueError) as again:
+            raise FormatError(f"not JSON: {again}") from again
+    if len(text) > MAX_JSON_BYTES:
+        raise InputTooLargeError(f"JSON is larger than {MAX_JSON_BYTES} bytes")
+    if text.count(b"{") + text.count(b"[") > max_depth and _depth_exceeds(value, max_depth):
+        raise InputTooLargeError(f"JSON is nested deeper than {max_depth} levels")
 
 
 def dumps(value: Any, *, pretty: bool = True) -> str:

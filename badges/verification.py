@@ -328,6 +328,7 @@ class Verifier:
 
     def _parse_source(self, source: Any) -> _Parsed:
         if isinstance(source, dict):
+            jsonutil.check_value(source)
             return _Parsed(source, "json")
         if isinstance(source, (bytes, bytearray)):
             if len(source) > jsonutil.MAX_JSON_BYTES:

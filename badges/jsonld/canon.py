@@ -6,12 +6,14 @@ Two dangers of signing JSON-LD are handled here:
   after signing would not change the canonical form and the signature would still
   check out. Expansion here raises instead of dropping (a "safe mode").
 * Canonicalising a crafted graph of interlinked blank nodes takes factorial time
-  (a "poison graph"). The canonicaliser here counts its N-degree hashing work and
-  stops at a budget.
+  (a "poison graph"). The canonicaliser here counts its N-degree hashing work (calls,
+  and permutations weighted by the size of the issuer each one copies) and stops at a
+  budget.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -27,6 +29,9 @@ from .loader import FrozenDocumentLoader, default_loader
 MAX_BLANK_NODES = 512
 MAX_N_DEGREE_CALLS = 4096
 MAX_ALIKE_NEIGHBOURS = 6  # 6! = 720 permutations at most per step
+# Each permutation tried deep-copies the path issuer, so a step costs about
+# permutations x (issued identifiers + 1); this caps the sum over the whole run.
+MAX_N_DEGREE_WORK = 2_000_000
 
 # Relative IRIs are resolved against this base so that they can be recognised and refused
 # (pyld would otherwise resolve them against its own default base and keep them).
@@ -112,17 +117,25 @@ def _jsonld_message(exc: BaseException) -> str:
 class _BudgetedURDNA2015(URDNA2015):  # type: ignore[misc]
     """RDFC-1.0 (the algorithm formerly URDNA2015) that gives up past a work budget."""
 
-    def __init__(self, max_calls: int) -> None:
+    def __init__(self, max_calls: int, max_work: int) -> None:
         super().__init__()
         self._calls_left = max_calls
+        self._work_left = max_work
 
     def create_hash_to_related(self, id_: str, issuer: Any) -> Any:
         related = super().create_hash_to_related(id_, issuer)
         # The N-degree step tries every permutation of each group of alike neighbours:
-        # a group of g costs g! rounds. Honest documents have tiny groups.
+        # a group of g costs g! rounds, each copying the issuer. Honest documents have
+        # tiny groups and small issuers.
         if any(len(group) > MAX_ALIKE_NEIGHBOURS for group in related.values()):
             raise CanonicalizationError(
                 "canonicalisation refused: too many indistinguishable blank nodes"
+            )
+        copy_cost = len(getattr(issuer, "existing", ())) + 1
+        self._work_left -= sum(math.factorial(len(group)) for group in related.values()) * copy_cost
+        if self._work_left < 0:
+            raise CanonicalizationError(
+                "canonicalisation gave up: the document's blank nodes are too interlinked"
             )
         return related
 
@@ -192,9 +205,11 @@ def _canonicalize(
             f"canonicalisation refused: {len(blank_nodes)} blank nodes (limit {max_blank_nodes})"
         )
     try:
-        result: str = _BudgetedURDNA2015(max_n_degree_calls).main(
+        result: str = _BudgetedURDNA2015(max_n_degree_calls, MAX_N_DEGREE_WORK).main(
             dataset, {"format": "application/n-quads"}
         )
     except RecursionError as exc:
         raise CanonicalizationError("canonicalisation gave up: graph too deep") from exc
+    except UnicodeEncodeError as exc:
+        raise CanonicalizationError("the document contains text that is not valid Unicode") from exc
     return result

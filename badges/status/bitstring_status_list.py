@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import re
 import secrets
 import zlib
 from collections.abc import Iterable
@@ -25,6 +26,8 @@ PURPOSES = ("revocation", "suspension")
 ENTRY_TYPE = "BitstringStatusListEntry"
 LIST_TYPE = "BitstringStatusList"
 CREDENTIAL_TYPE = "BitstringStatusListCredential"
+
+_INDEX = re.compile(r"[0-9]{1,12}")  # ASCII digits only: str.isdigit() takes "٣" and "²"
 
 
 @dataclass
@@ -178,7 +181,7 @@ def parse_entry(entry: Any) -> EntryRef:
     if not isinstance(url, str) or not url:
         raise StatusError("the status entry names no statusListCredential")
     raw = entry.get("statusListIndex")
-    if not isinstance(raw, str) or not raw.isdigit() or len(raw) > 12:
+    if not isinstance(raw, str) or not _INDEX.fullmatch(raw):
         raise StatusError(f"statusListIndex {raw!r} is not a non-negative integer string")
     purpose = entry.get("statusPurpose")
     if not isinstance(purpose, str):
