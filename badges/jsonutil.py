@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
@@ -33,6 +35,47 @@ def _depth_exceeds(value: Any, max_depth: int) -> bool:
             return True
         stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
     return False
+
+
+_NOT_FAST = object()
+# Text the fast path leaves to the standard parser: any backslash (escapes, surrogates)
+# and whitespace between a key and its colon; and, after parsing, any float (orjson reads
+# integers beyond 64 bits as floats).
+_KEY_SPACE = re.compile(r'"\s+:')
+
+
+def _fast_loads(text: str) -> Any:
+    """orjson's parse when it provably equals the strict one, else ``_NOT_FAST``.
+
+    orjson keeps the last of duplicate keys silently, so duplicates are ruled out by
+    counting: in text with no backslash, a quote followed by a colon can only end a key
+    (a quote inside a string would need escaping), so the number of '":' is the number
+    of keys written; it equals the number of keys parsed only if none was repeated.
+    """
+    if "\\" in text or _KEY_SPACE.search(text):
+        return _NOT_FAST
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return _NOT_FAST  # the standard parser gives the message (or takes 1e400, BOMs...)
+    keys = 0
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        children: Iterable[Any]
+        if isinstance(node, dict):
+            keys += len(node)
+            children = node.values()
+        elif isinstance(node, list):
+            children = node
+        elif isinstance(node, float):
+            return _NOT_FAST
+        else:
+            continue
+        stack.extend(child for child in children if not isinstance(child, (str, int)))
+    if keys != text.count('":'):
+        return _NOT_FAST
+    return value
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -65,6 +108,11 @@ def loads(
         text = data
         if len(text) > max_bytes:
             raise InputTooLargeError(f"JSON is larger than {max_bytes} bytes")
+    value = _fast_loads(text)
+    if value is not _NOT_FAST:
+        if text.count("{") + text.count("[") > max_depth and _depth_exceeds(value, max_depth):
+            raise InputTooLargeError(f"JSON is nested deeper than {max_depth} levels")
+        return value
     try:
         value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
     except FormatError:
@@ -76,13 +124,30 @@ def loads(
     # Nesting can only exceed the limit when there are that many brackets at all.
     if text.count("{") + text.count("[") > max_depth and _depth_exceeds(value, max_depth):
         raise InputTooLargeError(f"JSON is nested deeper than {max_depth} levels")
-    # An escaped lone surrogate ("\\ud800") parses into a string no UTF-8 can carry.
-    if "\\u" in text or not text.isascii():
+    # A lone surrogate (raw, or escaped as "\\ud800") makes a string no UTF-8 can carry.
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise FormatError("JSON contains a lone surrogate, which is not text") from exc
+    if _SURROGATE_ESCAPE.search(text):
         _refuse_lone_surrogates(value)
     return value
 
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
 def _refuse_lone_surrogates(value: Any) -> None:
+    try:
+        orjson.dumps(value)  # refuses surrogates, at C speed
+    except orjson.JSONEncodeError as exc:
+        if "surrogate" in str(exc):
+            raise FormatError("JSON contains a lone surrogate, which is not text") from exc
+        _walk_for_lone_surrogates(value)  # orjson stopped early, e.g. at a huge integer
+
+
+def _walk_for_lone_surrogates(value: Any) -> None:
     stack = [value]
     while stack:
         node = stack.pop()

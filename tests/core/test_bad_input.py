@@ -28,7 +28,7 @@ import pytest
 
 from badges import standards
 from badges.dids import did_key, did_key_verification_method
-from badges.errors import CanonicalizationError
+from badges.errors import CanonicalizationError, FormatError
 from badges.fetch import Fetcher, FetchPolicy
 from badges.identity import hash_identity
 from badges.issuing import sign_credential
@@ -1149,6 +1149,19 @@ def test_a_lone_surrogate_fails_the_format_check(kit):
     text = json.dumps(signed).replace(json.dumps(signed["name"]), '"\\ud800"', 1)
     assert "\\ud800" in text
     expect(Verifier().verify(text, now=NOW), "format", "lone surrogate")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['{"a": "\\ud800"}', '{"a": "\\udfff x"}', '{"\\ud800": 1}', '{"n": 1' + "0" * 30 + ', "a": "\\ud800"}',
+     '{"a": "\ud800"}'],
+    ids=["escaped", "escaped-low", "in-a-key", "after-a-huge-integer", "raw-in-a-str"],
+)
+def test_loads_refuses_lone_surrogates(text):
+    from badges.jsonutil import loads
+
+    with pytest.raises(FormatError, match="lone surrogate"):
+        loads(text)
 
 
 def test_an_escaped_backslash_before_u_is_not_a_surrogate(kit):
