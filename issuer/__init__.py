@@ -1,0 +1,53 @@
+"""The issuer web app: schools and centres award Open Badges 3.0 to their learners."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from .config import defaults
+from .db import Database
+from .services.keys import Sealer
+from .urls import PublicUrls
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """The flaskr shape: defaults, then ISSUER_* environment variables, then ``test_config``.
+
+    Creating the app only wires things together: tables, keys and demo data are made by
+    explicit commands (``badges serve`` calls them).
+    """
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(TEMPLATES),
+        static_folder=str(TEMPLATES / "static"),
+    )
+    app.config.from_mapping(defaults(app.instance_path))
+    app.config.from_prefixed_env("ISSUER")
+    if test_config:
+        app.config.from_mapping(test_config)
+    if not app.config.get("SECRET_KEY"):
+        if not app.config.get("DEMO") and not app.config.get("TESTING"):
+            from .errors import ConfigurationError
+
+            raise ConfigurationError("ISSUER_SECRET_KEY is not set (sessions need it)")
+        import secrets
+
+        app.config["SECRET_KEY"] = secrets.token_urlsafe(32)
+    app.extensions["issuer.db"] = Database(app.config["DATABASE_URL"])
+    app.extensions["issuer.urls"] = PublicUrls(app.config["BASE_URL"])
+    if app.config.get("KEY_ENCRYPTION_KEY"):
+        app.extensions["issuer.sealer"] = Sealer.from_config(app.config["KEY_ENCRYPTION_KEY"])
+
+    from . import web
+    from .views import achievements, admin, auth, awards, public, staff
+
+    web.install(app)
+    for module in (auth, public, staff, achievements, awards, admin):
+        app.register_blueprint(module.bp)
+    return app

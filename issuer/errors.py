@@ -1,0 +1,58 @@
+"""The issuer's errors: part of the one hierarchy, mapped to HTTP in one place."""
+
+from __future__ import annotations
+
+from badges.errors import BadgeError
+
+
+class IssuerError(BadgeError):
+    """Raised when the issuer cannot do what a user asked; the message is for that user."""
+
+    code = "issuer_error"
+    http_status = 400
+
+
+class NotFound(IssuerError):
+    """Raised when a record does not exist or is not visible to the one asking."""
+
+    code = "not_found"
+    http_status = 404
+
+
+class Forbidden(IssuerError):
+    """Raised when someone acts outside their own organisations or role."""
+
+    code = "forbidden"
+    http_status = 403
+
+
+class InvalidInput(IssuerError):
+    """Raised when a form or request has bad values; ``fields`` says which and why."""
+
+    code = "invalid_input"
+    http_status = 400
+
+    def __init__(self, description: str, *, fields: dict[str, str] | None = None) -> None:
+        super().__init__(description)
+        self.fields = fields or {}
+
+
+class Conflict(IssuerError):
+    """Raised when a request clashes with the current state (e.g. already revoked)."""
+
+    code = "conflict"
+    http_status = 409
+
+
+class TooManyRequests(IssuerError):
+    """Raised when someone tries too often (logins)."""
+
+    code = "too_many_requests"
+    http_status = 429
+
+
+class ConfigurationError(IssuerError):
+    """Raised at start-up when the configuration cannot work (e.g. no key-encryption key)."""
+
+    code = "configuration"
+    http_status = 500

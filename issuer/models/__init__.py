@@ -1,0 +1,28 @@
+"""The issuer's tables, split by aggregate."""
+
+from .accounts import Invitation, LoginAttempt, Membership, Role, User
+from .achievements import Achievement, Framework, FrameworkItem, StoredImage
+from .awards import Award, AwardBatch, EvidenceFile, OutboxMessage
+from .base import Base
+from .orgs import Organisation, OrgKind, SigningKey, StatusMethod
+
+__all__ = [
+    "Achievement",
+    "Award",
+    "AwardBatch",
+    "Base",
+    "EvidenceFile",
+    "Framework",
+    "FrameworkItem",
+    "Invitation",
+    "LoginAttempt",
+    "Membership",
+    "OrgKind",
+    "Organisation",
+    "OutboxMessage",
+    "Role",
+    "SigningKey",
+    "StatusMethod",
+    "StoredImage",
+    "User",
+]

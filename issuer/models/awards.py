@@ -1,0 +1,86 @@
+"""Awards: each is one issued credential, stored as the exact signed text."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .achievements import Achievement
+from .base import Base, created, intpk, name_str, public_key
+
+
+class Award(Base):
+    __tablename__ = "award"
+    __table_args__ = (
+        UniqueConstraint("org_id", "status_index"),
+        UniqueConstraint("org_id", "request_key"),
+    )
+
+    id: Mapped[intpk]
+    public_id: Mapped[public_key]
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    achievement_id: Mapped[int] = mapped_column(ForeignKey("achievement.id"), index=True)
+    key_id: Mapped[int] = mapped_column(ForeignKey("signing_key.id"))
+    awarded_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("award_batch.id"), index=True)
+    # A retried or double-submitted request carries the same key: it never issues twice.
+    request_key: Mapped[str | None] = mapped_column(String(200))
+    learner_name: Mapped[name_str]
+    learner_email: Mapped[str] = mapped_column(String(320))  # for the message only; never published
+    credential_json: Mapped[str] = mapped_column(Text)  # exactly as signed
+    credential_jwt: Mapped[str | None] = mapped_column(Text)
+    status_index: Mapped[int]
+    issued_at: Mapped[datetime]
+    valid_until: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    revocation_reason: Mapped[str | None] = mapped_column(String(500))
+    suspended: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[created]
+
+    achievement: Mapped[Achievement] = relationship()
+
+
+class AwardBatch(Base):
+    """A class awarded from one CSV: all its awards commit together or not at all."""
+
+    __tablename__ = "award_batch"
+    __table_args__ = (UniqueConstraint("org_id", "request_key"),)
+
+    id: Mapped[intpk]
+    request_key: Mapped[str | None] = mapped_column(String(200))
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    achievement_id: Mapped[int] = mapped_column(ForeignKey("achievement.id"))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    count: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[created]
+
+
+class EvidenceFile(Base):
+    __tablename__ = "evidence_file"
+
+    id: Mapped[intpk]
+    public_id: Mapped[public_key]
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[created]
+
+
+class OutboxMessage(Base):
+    """A message to a learner: sent by SMTP when configured, else kept for staff to print."""
+
+    __tablename__ = "outbox_message"
+
+    id: Mapped[intpk]
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    award_id: Mapped[int | None] = mapped_column(ForeignKey("award.id"))
+    to_email: Mapped[str] = mapped_column(String(320))
+    to_name: Mapped[name_str]
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[created]
+    sent_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(String(500))

@@ -1,0 +1,1 @@
+"""Services: ``verb_noun(session, *, ...)`` functions. They flush, never commit."""

@@ -1,0 +1,221 @@
+"""Achievements (badge classes): create, edit, and their OB 3.0 form."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from badges import model
+
+from ..errors import InvalidInput, NotFound
+from ..models import Achievement, Framework, FrameworkItem, Organisation
+from ..urls import PublicUrls
+from .images import check_image, default_badge_svg, store_image
+from .orgs import issuer_profile
+
+# OB 3.0 AchievementType vocabulary (extensions are written "ext:Name").
+ACHIEVEMENT_TYPES = (
+    "Achievement", "ApprenticeshipCertificate", "Assessment", "Assignment", "AssociateDegree",
+    "Award", "Badge", "BachelorDegree", "Certificate", "CertificateOfCompletion", "Certification",
+    "CoCurricular", "CommunityService", "Competency", "Course", "Degree", "Diploma",
+    "DoctoralDegree", "Fieldwork", "GeneralEducationDevelopment", "JourneymanCertificate",
+    "LearningProgram", "License", "Membership", "MicroCredential", "ProfessionalDoctorate",
+    "QualityAssuranceCredential", "MasterCertificate", "MasterDegree", "ResearchDoctorate",
+    "SecondarySchoolDiploma",
+)  # fmt: skip
+DEFAULT_LEVELS = ("Emerging", "Developing", "Proficient", "Mastered")
+LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+
+
+@dataclass
+class AchievementInput:
+    """What a teacher fills in; ``validate`` says what is wrong, field by field."""
+
+    name: str
+    description: str
+    criteria_md: str = ""
+    achievement_type: str = "Badge"
+    tags: list[str] = field(default_factory=list)
+    levels: list[str] = field(default_factory=list)
+    alignment_ids: list[int] = field(default_factory=list)
+    external_alignments: list[dict[str, str]] = field(default_factory=list)
+    validity_days: int | None = None
+    language: str = "en"
+    image: bytes | None = None
+    image_caption: str | None = None
+
+    def validate(self) -> dict[str, str]:
+        errors: dict[str, str] = {}
+        self.name = self.name.strip()
+        self.description = self.description.strip()
+        if not self.name or len(self.name) > 200:
+            errors["name"] = "Give a name of at most 200 characters."
+        if not self.description:
+            errors["description"] = "Describe what the badge recognises."
+        elif len(self.description) > 5000:
+            errors["description"] = "Keep the description under 5,000 characters."
+        if len(self.criteria_md) > 20000:
+            errors["criteria_md"] = "Keep the criteria under 20,000 characters."
+        if self.achievement_type not in ACHIEVEMENT_TYPES and not re.fullmatch(
+            r"ext:[A-Za-z][A-Za-z0-9]{0,60}", self.achievement_type
+        ):
+            errors["achievement_type"] = "Choose a type from the list (or ext:YourType)."
+        self.tags = [t.strip() for t in self.tags if t.strip()]
+        if len(self.tags) > 30 or any(len(t) > 60 for t in self.tags):
+            errors["tags"] = "At most 30 tags of at most 60 characters."
+        self.levels = [lv.strip() for lv in self.levels if lv.strip()]
+        if len(self.levels) > 10 or len(set(self.levels)) != len(self.levels):
+            errors["levels"] = "At most 10 distinct levels."
+        if self.validity_days is not None and not 1 <= self.validity_days <= 36500:
+            errors["validity_days"] = "Validity is 1 to 36,500 days, or empty for no expiry."
+        if not LANGUAGE.fullmatch(self.language or ""):
+            errors["language"] = "Use a language code such as en, lt, ru or kk."
+        for link in self.external_alignments:
+            if not link.get("name") or not re.match(r"https?://", link.get("url", "")):
+                errors["external_alignments"] = "Each external link needs a name and an http(s) URL."
+        return errors
+
+
+def _apply(session: Session, row: Achievement, org: Organisation, data: AchievementInput) -> None:
+    errors = data.validate()
+    items: list[FrameworkItem] = []
+    if data.alignment_ids:
+        items = list(
+            session.scalars(
+                select(FrameworkItem)
+                .join(Framework)
+                .where(FrameworkItem.id.in_(data.alignment_ids))
+                .where((Framework.org_id.is_(None)) | (Framework.org_id == org.id))
+            )
+        )
+        if len(items) != len(set(data.alignment_ids)):
+            errors["alignment_ids"] = "Choose competences from the frameworks shown."
+    image_type = None
+    if data.image is not None:
+        try:
+            data.image, image_type = check_image(data.image)
+        except InvalidInput as exc:
+            errors["image"] = exc.description
+    if errors:
+        raise InvalidInput("Please correct the marked fields.", fields=errors)
+    row.name = data.name
+    row.description = data.description
+    row.criteria_md = data.criteria_md
+    row.achievement_type = data.achievement_type
+    row.tags = {"tags": data.tags}
+    row.levels = {"levels": data.levels}
+    row.alignments = {
+        "items": [item.id for item in items],
+        "external": [{"name": a["name"], "url": a["url"]} for a in data.external_alignments],
+    }
+    row.validity_days = data.validity_days
+    row.language = data.language
+    row.image_caption = data.image_caption or None
+    if data.image is not None and image_type is not None:
+        row.image_sha256 = store_image(session, data.image, image_type)
+    elif row.image_sha256 is None:
+        row.image_sha256 = store_image(session, default_badge_svg(data.name), "image/svg+xml")
+
+
+def create_achievement(
+    session: Session, *, org: Organisation, data: AchievementInput
+) -> Achievement:
+    """A new achievement of ``org``. Raises InvalidInput, naming the bad fields."""
+    row = Achievement(org_id=org.id)
+    _apply(session, row, org, data)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def update_achievement(
+    session: Session, *, achievement: Achievement, org: Organisation, data: AchievementInput
+) -> Achievement:
+    """Edit an achievement. Credentials already issued keep what they were signed with."""
+    _apply(session, achievement, org, data)
+    achievement.version += 1
+    session.flush()
+    return achievement
+
+
+def get_achievement(session: Session, public_id: str, *, org: Organisation | None = None) -> Achievement:
+    query = select(Achievement).where(Achievement.public_id == public_id)
+    if org is not None:
+        query = query.where(Achievement.org_id == org.id)
+    row = session.scalar(query)
+    if row is None:
+        raise NotFound("No such achievement.")
+    return row
+
+
+def level_id(achievement: Achievement, urls: PublicUrls, level: str) -> str:
+    return f"{urls.achievement(achievement.public_id)}#level-{uuid.uuid5(uuid.NAMESPACE_URL, level)}"
+
+
+def rubric_id(achievement: Achievement, urls: PublicUrls) -> str:
+    return f"{urls.achievement(achievement.public_id)}#levels"
+
+
+def achievement_model(
+    session: Session, achievement: Achievement, org: Organisation, urls: PublicUrls
+) -> model.Achievement:
+    """The OB 3.0 Achievement as it is embedded in credentials and served at its URL."""
+    alignment: list[model.Alignment] = []
+    ids = achievement.alignments.get("items", [])
+    if ids:
+        for item in session.scalars(
+            select(FrameworkItem).where(FrameworkItem.id.in_(ids)).order_by(FrameworkItem.id)
+        ):
+            alignment.append(
+                model.Alignment(
+                    target_name=item.name,
+                    target_url=item.url or item.framework.url or urls.achievement(achievement.public_id),
+                    target_code=item.code,
+                    target_description=item.description or None,
+                    target_framework=item.framework.name,
+                    target_type="CFItem" if item.framework.url else None,
+                )
+            )
+    for link in achievement.alignments.get("external", []):
+        alignment.append(model.Alignment(target_name=link["name"], target_url=link["url"]))
+    results = []
+    levels = achievement.levels.get("levels", [])
+    if levels:
+        results.append(
+            model.ResultDescription(
+                id=rubric_id(achievement, urls),
+                name="Level reached",
+                rubric_criterion_level=[
+                    model.RubricCriterionLevel(id=level_id(achievement, urls, lv), name=lv)
+                    for lv in levels
+                ],
+            )
+        )
+    return model.Achievement(
+        id=urls.achievement(achievement.public_id),
+        name=achievement.name,
+        description=achievement.description,
+        criteria=model.Criteria(
+            id=urls.achievement(achievement.public_id) + "#criteria",
+            narrative=achievement.criteria_md or None,
+        ),
+        achievement_type=achievement.achievement_type,
+        image=model.Image(
+            id=urls.image(achievement.image_sha256), caption=achievement.image_caption
+        )
+        if achievement.image_sha256
+        else None,
+        alignment=alignment,
+        result_description=results,
+        tag=achievement.tags.get("tags", []),
+        in_language=achievement.language,
+        creator=issuer_profile(org, urls),
+        version=str(achievement.version),
+    )
+
+

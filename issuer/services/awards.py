@@ -1,0 +1,356 @@
+"""Awarding badges: one learner or a whole class, each stored as its exact signed text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from badges import jsonutil, model
+from badges.identity import hashed_email
+from badges.issuing import ProofFormat, sign_credential
+from badges.status import bitstring_status_list as bsl
+from badges.status import revocation_list_1edtech as rl
+
+from ..errors import Conflict, InvalidInput, NotFound
+from ..models import Achievement, Award, AwardBatch, Organisation, OutboxMessage, StatusMethod
+from ..models.base import now_utc, public_id
+from ..urls import PublicUrls
+from .achievements import achievement_model, level_id, rubric_id
+from .keys import Sealer, active_key, private_key
+from .orgs import issuer_profile
+
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+MAX_BATCH = 2000
+
+
+@dataclass
+class AwardInput:
+    """One learner's award, as a teacher fills it in (or a CSV row gives it)."""
+
+    learner_name: str
+    learner_email: str
+    evidence_url: str | None = None
+    evidence_narrative: str | None = None
+    evidence_file_url: str | None = None
+    level: str | None = None
+    activity_start: date | None = None
+    activity_end: date | None = None
+    narrative: str | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def validate(self, achievement: Achievement) -> dict[str, str]:
+        errors: dict[str, str] = {}
+        self.learner_name = self.learner_name.strip()
+        self.learner_email = self.learner_email.strip()
+        if not self.learner_name or len(self.learner_name) > 200:
+            errors["learner_name"] = "Give the learner's name (at most 200 characters)."
+        if not EMAIL.fullmatch(self.learner_email) or len(self.learner_email) > 320:
+            errors["learner_email"] = "Give a valid email address."
+        if self.evidence_url and not re.match(r"https?://\S+$", self.evidence_url.strip()):
+            errors["evidence_url"] = "Evidence links must start with https:// or http://."
+        levels = achievement.levels.get("levels", [])
+        if self.level and self.level not in levels:
+            errors["level"] = f"Choose one of: {', '.join(levels)}." if levels else "This badge has no levels."
+        if self.activity_start and self.activity_end and self.activity_end < self.activity_start:
+            errors["activity_end"] = "The activity cannot end before it starts."
+        if self.narrative and len(self.narrative) > 5000:
+            errors["narrative"] = "Keep the narrative under 5,000 characters."
+        if self.evidence_narrative and len(self.evidence_narrative) > 5000:
+            errors["evidence_narrative"] = "Keep the evidence text under 5,000 characters."
+        self.errors = errors
+        return errors
+
+
+@dataclass(frozen=True)
+class IssueContext:
+    """What every award of one achievement by one organisation shares."""
+
+    org: Organisation
+    achievement: Achievement
+    achievement_json: model.Achievement
+    profile: model.Profile
+    key_row_id: int
+    key: Any
+    verification_method: str
+    urls: PublicUrls
+
+
+def _context(
+    session: Session, org: Organisation, achievement: Achievement, sealer: Sealer, urls: PublicUrls
+) -> IssueContext:
+    if achievement.org_id != org.id:
+        raise NotFound("No such achievement.")
+    key_row = active_key(session, org)
+    return IssueContext(
+        org=org,
+        achievement=achievement,
+        achievement_json=achievement_model(session, achievement, org, urls),
+        profile=issuer_profile(org, urls),
+        key_row_id=key_row.id,
+        key=private_key(key_row, org, sealer),
+        verification_method=urls.verification_method(org.slug, key_row.kid),
+        urls=urls,
+    )
+
+
+def _as_datetime(day: date | None) -> datetime | None:
+    if day is None:
+        return None
+    return datetime.combine(day, time(0, 0), tzinfo=UTC)
+
+
+def build_credential(
+    ctx: IssueContext, data: AwardInput, *, credential_public_id: str, status_index: int, now: datetime
+) -> dict[str, Any]:
+    """The unsigned OpenBadgeCredential for one learner."""
+    urls, org = ctx.urls, ctx.org
+    if org.status_method == StatusMethod.REVOCATION_LIST:
+        status = [rl.status_entry(urls.revocation_list(org.slug))]
+    else:
+        # The 1EdTech schema allows one credentialStatus object, so it is for revocation.
+        status = [bsl.status_entry(urls.status_list(org.slug, "revocation"), status_index)]
+    results = []
+    if data.level:
+        results.append(
+            model.Result(
+                result_description=rubric_id(ctx.achievement, urls),
+                achieved_level=level_id(ctx.achievement, urls, data.level),
+            )
+        )
+    evidence = []
+    if data.evidence_url or data.evidence_narrative:
+        evidence.append(
+            model.Evidence(id=data.evidence_url or None, narrative=data.evidence_narrative or None)
+        )
+    if data.evidence_file_url:
+        evidence.append(model.Evidence(id=data.evidence_file_url, name="Uploaded evidence"))
+    valid_until = None
+    if ctx.achievement.validity_days:
+        valid_until = now + timedelta(days=ctx.achievement.validity_days)
+    credential = model.OpenBadgeCredential(
+        id=urls.credential(credential_public_id),
+        name=ctx.achievement.name,
+        issuer=ctx.profile,
+        valid_from=now,
+        valid_until=valid_until,
+        awarded_date=now,
+        credential_subject=model.AchievementSubject(
+            achievement=ctx.achievement_json,
+            identifier=[hashed_email(data.learner_email)],
+            result=results,
+            activity_start_date=_as_datetime(data.activity_start),
+            activity_end_date=_as_datetime(data.activity_end),
+            narrative=data.narrative or None,
+        ),
+        evidence=evidence,
+        credential_status=status,
+    )
+    return credential.to_json()
+
+
+def _signed_award(
+    ctx: IssueContext,
+    data: AwardInput,
+    *,
+    status_index: int,
+    now: datetime,
+    awarded_by: int | None,
+    request_key: str | None,
+    batch_id: int | None = None,
+) -> Award:
+    pid = public_id()
+    unsigned = build_credential(ctx, data, credential_public_id=pid, status_index=status_index, now=now)
+    signed = sign_credential(
+        unsigned, ctx.key, verification_method=ctx.verification_method, proof=ProofFormat.BOTH
+    )
+    document = signed.json if signed.json is not None else unsigned
+    valid_until = unsigned.get("validUntil")
+    return Award(
+        public_id=pid,
+        org_id=ctx.org.id,
+        achievement_id=ctx.achievement.id,
+        key_id=ctx.key_row_id,
+        awarded_by=awarded_by,
+        batch_id=batch_id,
+        request_key=request_key,
+        learner_name=data.learner_name,
+        learner_email=data.learner_email,
+        credential_json=jsonutil.dumps(document),
+        credential_jwt=signed.jwt,
+        status_index=status_index,
+        issued_at=now,
+        valid_until=now + timedelta(days=ctx.achievement.validity_days) if valid_until else None,
+    )
+
+
+def _used_indexes(session: Session, org: Organisation) -> set[int]:
+    return set(session.scalars(select(Award.status_index).where(Award.org_id == org.id)))
+
+
+def _message(award: Award, org: Organisation, urls: PublicUrls) -> OutboxMessage:
+    link = urls.credential(award.public_id)
+    body = (
+        f"Dear {award.learner_name},\n\n"
+        f"{org.name} has awarded you the badge \"{award.achievement.name}\".\n\n"
+        f"Open it, download it or add it to your portfolio here:\n{link}\n\n"
+        "Anyone you share this link with can check that the badge is genuine.\n"
+    )
+    return OutboxMessage(
+        org_id=org.id,
+        award_id=award.id,
+        to_email=award.learner_email,
+        to_name=award.learner_name,
+        subject=f"Your badge: {award.achievement.name}",
+        body=body,
+    )
+
+
+def find_by_request_key(session: Session, org: Organisation, request_key: str) -> Award | None:
+    return session.scalar(
+        select(Award).where(Award.org_id == org.id, Award.request_key == request_key)
+    )
+
+
+def award_badge(
+    session: Session,
+    *,
+    org: Organisation,
+    achievement: Achievement,
+    data: AwardInput,
+    sealer: Sealer,
+    urls: PublicUrls,
+    awarded_by: int | None = None,
+    request_key: str | None = None,
+    now: datetime | None = None,
+) -> Award:
+    """Award ``achievement`` to one learner; the same ``request_key`` never issues twice.
+
+    Raises InvalidInput (per field), NotFound, or Conflict (a request key reused for
+    another learner or badge).
+    """
+    if request_key:
+        existing = find_by_request_key(session, org, request_key)
+        if existing is not None:
+            return _same_request(existing, achievement, data)
+    errors = data.validate(achievement)
+    if errors:
+        raise InvalidInput("Please correct the marked fields.", fields=errors)
+    ctx = _context(session, org, achievement, sealer, urls)
+    now = (now or now_utc()).replace(microsecond=0)
+    for _attempt in range(5):
+        index = bsl.allocate_index(_used_indexes(session, org))
+        award = _signed_award(
+            ctx, data, status_index=index, now=now, awarded_by=awarded_by, request_key=request_key
+        )
+        try:
+            with session.begin_nested():
+                session.add(award)
+                session.flush()
+        except IntegrityError:
+            # A concurrent award took the index or the same request key committed first.
+            if request_key:
+                existing = find_by_request_key(session, org, request_key)
+                if existing is not None:
+                    return _same_request(existing, achievement, data)
+            continue
+        session.add(_message(award, org, urls))
+        session.flush()
+        return award
+    raise Conflict("The award could not be stored; please try again.")
+
+
+def _same_request(existing: Award, achievement: Achievement, data: AwardInput) -> Award:
+    if existing.achievement_id != achievement.id or (
+        existing.learner_email.strip().lower() != data.learner_email.strip().lower()
+    ):
+        raise Conflict("This request key was already used for a different award.")
+    return existing
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    batch: AwardBatch | None
+    awards: list[Award]
+    errors: dict[int, dict[str, str]]  # row number -> field errors
+    dry_run: bool
+
+
+def award_many(
+    session: Session,
+    *,
+    org: Organisation,
+    achievement: Achievement,
+    rows: Sequence[AwardInput],
+    sealer: Sealer,
+    urls: PublicUrls,
+    awarded_by: int | None = None,
+    dry_run: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    request_key: str | None = None,
+    now: datetime | None = None,
+) -> BulkResult:
+    """Award a class: every row valid, then all signed and stored in one flush, or nothing.
+
+    With ``dry_run`` (or any row invalid) nothing is signed or stored, and the per-row
+    errors come back. A failure part-way raises, and the caller's rollback undoes all.
+    """
+    if not rows:
+        raise InvalidInput("The list has no learners.")
+    if len(rows) > MAX_BATCH:
+        raise InvalidInput(f"At most {MAX_BATCH} learners at a time.")
+    errors = {number: e for number, row in enumerate(rows, 1) if (e := row.validate(achievement))}
+    seen: dict[str, int] = {}
+    for number, row in enumerate(rows, 1):
+        email = row.learner_email.strip().lower()
+        if email in seen and number not in errors:
+            errors[number] = {"learner_email": f"Same email as row {seen[email]}."}
+        seen.setdefault(email, number)
+    if errors or dry_run:
+        return BulkResult(None, [], errors, dry_run)
+    if request_key:
+        existing = session.scalar(
+            select(AwardBatch).where(AwardBatch.org_id == org.id, AwardBatch.request_key == request_key)
+        )
+        if existing is not None:  # the same upload confirmed twice: the first result
+            done = list(session.scalars(select(Award).where(Award.batch_id == existing.id).order_by(Award.id)))
+            return BulkResult(existing, done, {}, False)
+    ctx = _context(session, org, achievement, sealer, urls)
+    now = (now or now_utc()).replace(microsecond=0)
+    batch = AwardBatch(
+        org_id=org.id, achievement_id=achievement.id, created_by=awarded_by, count=len(rows),
+        request_key=request_key,
+    )
+    session.add(batch)
+    session.flush()
+    used = _used_indexes(session, org)
+    awards = []
+    for number, row in enumerate(rows, 1):
+        index = bsl.allocate_index(used)
+        used.add(index)
+        awards.append(
+            _signed_award(
+                ctx, row, status_index=index, now=now, awarded_by=awarded_by,
+                request_key=None, batch_id=batch.id,
+            )
+        )
+        if progress is not None:
+            progress(number, len(rows))
+    session.add_all(awards)
+    session.flush()
+    session.add_all([_message(award, org, urls) for award in awards])
+    session.flush()
+    return BulkResult(batch, awards, {}, False)
+
+
+def get_award(session: Session, public_id_: str) -> Award:
+    award = session.scalar(select(Award).where(Award.public_id == public_id_))
+    if award is None:
+        raise NotFound("No such badge.")
+    return award

@@ -1,0 +1,132 @@
+"""Badge images: uploads checked and made harmless; a default image with the name on it."""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+import textwrap
+import zlib
+from xml.etree import ElementTree
+
+import defusedxml.ElementTree as SafeXML
+from defusedxml import DefusedXmlException
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..errors import InvalidInput
+from ..models import StoredImage
+
+MAX_IMAGE_BYTES = 1024 * 1024
+MAX_SIDE = 4096
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+SVG_NS = "http://www.w3.org/2000/svg"
+XLINK_NS = "http://www.w3.org/1999/xlink"
+_ALLOWED_NS = {SVG_NS, XLINK_NS, "http://www.w3.org/XML/1998/namespace"}
+_DROPPED_TAGS = {"script", "foreignObject", "iframe", "embed", "object", "handler", "listener"}
+
+
+def check_image(data: bytes) -> tuple[bytes, str]:
+    """Return (bytes to store, media type) for an uploaded PNG or SVG, or raise InvalidInput."""
+    if not data:
+        raise InvalidInput("The image file is empty.")
+    if len(data) > MAX_IMAGE_BYTES:
+        raise InvalidInput("The image is larger than 1 MB.")
+    if data.startswith(PNG_SIGNATURE):
+        _check_png(data)
+        return data, "image/png"
+    head = data[:512].lstrip().lower()
+    if head.startswith((b"<?xml", b"<svg", b"<!--")):
+        return sanitise_svg(data), "image/svg+xml"
+    raise InvalidInput("Upload a PNG or SVG image.")
+
+
+def _check_png(data: bytes) -> None:
+    if len(data) < 33 or data[12:16] != b"IHDR":
+        raise InvalidInput("The PNG file is damaged (no header).")
+    width, height = struct.unpack(">II", data[16:24])
+    crc = struct.unpack(">I", data[29:33])[0]
+    if zlib.crc32(data[12:29]) != crc:
+        raise InvalidInput("The PNG file is damaged (bad header checksum).")
+    if not (0 < width <= MAX_SIDE and 0 < height <= MAX_SIDE):
+        raise InvalidInput(f"The PNG is {width}x{height}; the most is {MAX_SIDE}x{MAX_SIDE}.")
+
+
+def sanitise_svg(data: bytes) -> bytes:
+    """The SVG without scripts, event handlers, foreign content or external references."""
+    try:
+        root = SafeXML.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except (DefusedXmlException, ElementTree.ParseError, ValueError) as exc:
+        raise InvalidInput("The SVG cannot be read (malformed, or uses DTDs or entities).") from exc
+    if root.tag != f"{{{SVG_NS}}}svg":
+        raise InvalidInput("The file is not an SVG image.")
+    _clean(root)
+    ElementTree.register_namespace("", SVG_NS)
+    ElementTree.register_namespace("xlink", XLINK_NS)
+    out: bytes = ElementTree.tostring(root, encoding="utf-8", xml_declaration=False)
+    return out
+
+
+def _namespace(tag: str) -> str:
+    return tag[1:].split("}", 1)[0] if tag.startswith("{") else ""
+
+
+def _local(tag: str) -> str:
+    return tag.split("}", 1)[-1]
+
+
+def _clean(element: ElementTree.Element) -> None:
+    for child in list(element):
+        if not isinstance(child.tag, str):  # comments, processing instructions
+            element.remove(child)
+            continue
+        if _namespace(child.tag) not in _ALLOWED_NS or _local(child.tag) in _DROPPED_TAGS:
+            element.remove(child)
+            continue
+        _clean(child)
+    for name in list(element.attrib):
+        local = _local(name).lower()
+        value = element.attrib[name].strip().lower()
+        if (
+            local.startswith("on")
+            or _namespace(name) not in _ALLOWED_NS | {""}
+            or (local == "href" and not (value.startswith("#") or value.startswith("data:image/png") or value.startswith("data:image/jpeg")))
+            or (local == "style" and ("url(" in value or "expression" in value or "@import" in value))
+        ):
+            del element.attrib[name]
+
+
+_PALETTE = ("#1f6f8b", "#2a7d4f", "#8b3a62", "#b5651d", "#3d5a98", "#6a4c93")
+
+
+def default_badge_svg(name: str) -> bytes:
+    """A round badge with the achievement's name on it (text is XML-escaped)."""
+    colour = _PALETTE[hashlib.sha256(name.encode()).digest()[0] % len(_PALETTE)]
+    lines = textwrap.wrap(name, 16)[:4] or [name[:16]]
+    start = 200 - (len(lines) - 1) * 17
+    text = "".join(
+        f'<text x="200" y="{start + i * 34}" text-anchor="middle" font-family="sans-serif" '
+        f'font-size="28" font-weight="bold" fill="#fff">{_escape(line)}</text>'
+        for i, line in enumerate(lines)
+    )
+    svg = (
+        f'<svg xmlns="{SVG_NS}" width="400" height="400" viewBox="0 0 400 400" role="img" '
+        f'aria-label="{_escape(name)}"><circle cx="200" cy="200" r="190" fill="{colour}"/>'
+        f'<circle cx="200" cy="200" r="170" fill="none" stroke="#fff" stroke-width="6"/>{text}</svg>'
+    )
+    return svg.encode()
+
+
+def _escape(value: str) -> str:
+    return (
+        value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )
+
+
+def store_image(session: Session, data: bytes, content_type: str) -> str:
+    """Keep ``data`` (already checked) by its SHA-256 and return that hash."""
+    digest = hashlib.sha256(data).hexdigest()
+    if session.scalar(select(StoredImage.id).where(StoredImage.sha256 == digest)) is None:
+        session.add(StoredImage(sha256=digest, content_type=content_type, data=data))
+        session.flush()
+    return digest

@@ -1,0 +1,48 @@
+"""Every public identifier derives from the configured base URL, here and nowhere else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from badges.dids import did_web_from_url
+
+
+@dataclass(frozen=True)
+class PublicUrls:
+    base: str  # e.g. "https://badges.school.lt" or "http://127.0.0.1:5000"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "base", self.base.rstrip("/"))
+
+    def org(self, slug: str) -> str:
+        return f"{self.base}/orgs/{slug}"
+
+    def org_did(self, slug: str) -> str:
+        return did_web_from_url(self.org(slug))
+
+    def verification_method(self, slug: str, kid: str) -> str:
+        return f"{self.org_did(slug)}#{kid}"
+
+    def did_document(self, slug: str) -> str:
+        return f"{self.org(slug)}/did.json"
+
+    def jwks(self, slug: str) -> str:
+        return f"{self.org(slug)}/jwks.json"
+
+    def status_list(self, slug: str, purpose: str) -> str:
+        return f"{self.org(slug)}/status/{purpose}"
+
+    def revocation_list(self, slug: str) -> str:
+        return f"{self.org(slug)}/revocations"
+
+    def achievement(self, public_id: str) -> str:
+        return f"{self.base}/achievements/{public_id}"
+
+    def image(self, sha256: str) -> str:
+        return f"{self.base}/images/{sha256}"
+
+    def credential(self, public_id: str) -> str:
+        return f"{self.base}/credentials/{public_id}"
+
+    def evidence_file(self, public_id: str) -> str:
+        return f"{self.base}/evidence/{public_id}"

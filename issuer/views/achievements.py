@@ -1,0 +1,75 @@
+"""Staff pages for achievements: list, create, edit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from ..errors import InvalidInput
+from ..models import Framework
+from ..services.achievements import ACHIEVEMENT_TYPES, DEFAULT_LEVELS, create_achievement, get_achievement, update_achievement
+from ..web import dbs, login_required
+from .forms import achievement_input
+from .staff import staff_org
+
+bp = Blueprint("achievements", __name__, url_prefix="/staff/<slug>/achievements")
+
+
+def _frameworks(org_id: int) -> list[Framework]:
+    return list(
+        dbs().scalars(
+            select(Framework)
+            .where((Framework.org_id.is_(None)) | (Framework.org_id == org_id))
+            .order_by(Framework.id)
+        )
+    )
+
+
+def _form(org: Any, role: str, achievement: Any, values: dict[str, Any], errors: dict[str, str], status: int = 200) -> Any:
+    return (
+        render_template(
+            "issuer/achievement_form.html",
+            org=org, role=role, achievement=achievement, values=values, errors=errors,
+            types=ACHIEVEMENT_TYPES, frameworks=_frameworks(org.id),
+        ),
+        status,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new(slug: str) -> Any:
+    user, org, role = staff_org(slug)
+    if request.method == "GET":
+        return _form(org, role, None, {"levels": "\n".join(DEFAULT_LEVELS), "achievement_type": "Badge", "language": "en"}, {})
+    try:
+        row = create_achievement(dbs(), org=org, data=achievement_input(request.form, request.files))
+    except InvalidInput as exc:
+        return _form(org, role, None, request.form.to_dict(flat=True) | {"alignment_ids": request.form.getlist("alignment_ids")}, exc.fields or {"form": exc.description}, 400)
+    return redirect(url_for("awards.new", slug=org.slug, achievement_id=row.public_id, created=1))
+
+
+@bp.route("/<achievement_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(slug: str, achievement_id: str) -> Any:
+    user, org, role = staff_org(slug)
+    row = get_achievement(dbs(), achievement_id, org=org)
+    if request.method == "GET":
+        values = {
+            "name": row.name, "description": row.description, "criteria_md": row.criteria_md,
+            "achievement_type": row.achievement_type, "tags": ", ".join(row.tags.get("tags", [])),
+            "levels": "\n".join(row.levels.get("levels", [])),
+            "alignment_ids": [str(i) for i in row.alignments.get("items", [])],
+            "external_alignments": "\n".join(f"{a['name']} | {a['url']}" for a in row.alignments.get("external", [])),
+            "validity_days": row.validity_days or "", "language": row.language,
+            "image_caption": row.image_caption or "",
+        }
+        return _form(org, role, row, values, {})
+    try:
+        update_achievement(dbs(), achievement=row, org=org, data=achievement_input(request.form, request.files))
+    except InvalidInput as exc:
+        dbs().rollback()
+        return _form(org, role, row, request.form.to_dict(flat=True) | {"alignment_ids": request.form.getlist("alignment_ids")}, exc.fields or {"form": exc.description}, 400)
+    return redirect(url_for("staff.org_home", slug=org.slug))

@@ -1,0 +1,53 @@
+"""Logging in and out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, g, redirect, render_template, request, session, url_for
+
+from ..errors import InvalidInput, TooManyRequests
+from ..services.accounts import authenticate
+from ..web import dbs
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("staff.dashboard")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    error = None
+    status = 200
+    email = ""
+    if request.method == "POST":
+        email = request.form.get("email", "")
+        try:
+            user = authenticate(
+                dbs(),
+                email=email,
+                password=request.form.get("password", ""),
+                client=request.remote_addr or "?",
+            )
+        except TooManyRequests as exc:
+            error, status = exc.description, 429
+        except InvalidInput as exc:
+            error, status = exc.description, 401
+            dbs().commit()  # keep the failed attempt (the count limits guessing)
+        else:
+            session.clear()
+            session["user_id"] = user.id
+            session.permanent = True
+            g.pop("user", None)
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("issuer/login.html", error=error, email=email), status
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    session.clear()
+    return redirect(url_for("public.home"))

@@ -1,0 +1,189 @@
+"""Staff pages for awarding: one learner, a class from CSV, and revocation."""
+
+from __future__ import annotations
+
+import base64
+import queue
+import secrets
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from flask import (
+    Blueprint, Response, current_app, redirect, render_template, request, stream_with_context, url_for,
+)
+from markupsafe import escape
+
+from ..errors import IssuerError
+from ..errors import InvalidInput
+from ..services import awards as award_service
+from ..services import status as status_service
+from ..services.achievements import get_achievement
+from ..services.awards import get_award
+from ..services.orgs import get_organisation
+from ..web import current_user, db, dbs, login_required, sealer, urls
+from .forms import CSV_COLUMNS, award_input, rows_from_csv
+from .staff import staff_org
+
+bp = Blueprint("awards", __name__, url_prefix="/staff/<slug>")
+
+
+def _award_form(org: Any, role: str, achievement: Any, values: dict[str, Any], errors: dict[str, str], status: int = 200) -> Any:
+    values.setdefault("request_key", secrets.token_urlsafe(16))
+    return (
+        render_template(
+            "issuer/award_form.html", org=org, role=role, achievement=achievement,
+            values=values, errors=errors, levels=achievement.levels.get("levels", []),
+            created=request.args.get("created"),
+        ),
+        status,
+    )
+
+
+@bp.route("/achievements/<achievement_id>/award", methods=["GET", "POST"])
+@login_required
+def new(slug: str, achievement_id: str) -> Any:
+    user, org, role = staff_org(slug)
+    achievement = get_achievement(dbs(), achievement_id, org=org)
+    if request.method == "GET":
+        return _award_form(org, role, achievement, {}, {})
+    try:
+        award = award_service.award_badge(
+            dbs(), org=org, achievement=achievement, data=award_input(request.form),
+            sealer=sealer(), urls=urls(), awarded_by=user.id,
+            request_key=request.form.get("request_key") or None,
+        )
+    except InvalidInput as exc:
+        dbs().rollback()
+        return _award_form(org, role, achievement, request.form.to_dict(), exc.fields or {"form": exc.description}, 400)
+    return redirect(url_for("awards.done", slug=org.slug, award_id=award.public_id))
+
+
+@bp.get("/awards/<award_id>")
+@login_required
+def done(slug: str, award_id: str) -> Any:
+    user, org, role = staff_org(slug)
+    award = get_award(dbs(), award_id)
+    if award.org_id != org.id:
+        from ..errors import NotFound
+
+        raise NotFound("No such badge.")
+    return render_template("issuer/award_done.html", org=org, role=role, award=award, url=urls().credential(award.public_id))
+
+
+@bp.post("/awards/<award_id>/revoke")
+@login_required
+def revoke(slug: str, award_id: str) -> Any:
+    user, org, role = staff_org(slug)
+    award = get_award(dbs(), award_id)
+    if award.org_id != org.id:
+        from ..errors import NotFound
+
+        raise NotFound("No such badge.")
+    try:
+        status_service.revoke_award(dbs(), award=award, reason=request.form.get("reason", ""))
+    except IssuerError as exc:
+        dbs().rollback()
+        return render_template("issuer/award_done.html", org=org, role=role, award=award, url=urls().credential(award.public_id), error=exc.description), exc.http_status
+    return redirect(url_for("awards.done", slug=org.slug, award_id=award.public_id))
+
+
+# -- a whole class from CSV -----------------------------------------------------------------
+
+
+@bp.route("/achievements/<achievement_id>/bulk", methods=["GET", "POST"])
+@login_required
+def bulk(slug: str, achievement_id: str) -> Any:
+    """Upload a CSV: a preview with every row's problems; nothing is signed yet."""
+    user, org, role = staff_org(slug)
+    achievement = get_achievement(dbs(), achievement_id, org=org)
+    context = {"org": org, "role": role, "achievement": achievement, "columns": CSV_COLUMNS}
+    if request.method == "GET":
+        return render_template("issuer/bulk.html", **context)
+    upload = request.files.get("csv")
+    content = upload.read(1024 * 1024 + 1) if upload is not None and upload.filename else b""
+    if not content and request.form.get("csv_b64"):
+        content = base64.b64decode(request.form["csv_b64"])
+    try:
+        if not content:
+            raise InvalidInput("Choose a CSV file to upload.")
+        rows = rows_from_csv(content)
+        result = award_service.award_many(
+            dbs(), org=org, achievement=achievement, rows=rows, sealer=sealer(), urls=urls(), dry_run=True,
+        )
+    except InvalidInput as exc:
+        return render_template("issuer/bulk.html", error=exc.description, **context), 400
+    return render_template(
+        "issuer/bulk.html", rows=rows, row_errors=result.errors,
+        csv_b64=base64.b64encode(content).decode(), request_key=secrets.token_urlsafe(16), **context,
+    ), (400 if result.errors else 200)
+
+
+@bp.post("/achievements/<achievement_id>/bulk/confirm")
+@login_required
+def bulk_confirm(slug: str, achievement_id: str) -> Any:
+    """Sign and store the whole class in one transaction, streaming progress to the page."""
+    user, org, role = staff_org(slug)
+    achievement = get_achievement(dbs(), achievement_id, org=org)
+    try:
+        rows = rows_from_csv(base64.b64decode(request.form.get("csv_b64", ""), validate=True))
+    except (InvalidInput, ValueError) as exc:
+        message = exc.description if isinstance(exc, InvalidInput) else "The upload was damaged; start again."
+        return render_template("issuer/bulk.html", org=org, role=role, achievement=achievement, columns=CSV_COLUMNS, error=message), 400
+    user_id, org_id, achievement_pk = user.id, org.id, achievement.id
+    batch_key = request.form.get("request_key") or None
+    database, keyring, public = db(), sealer(), urls()
+    page_head = render_template("issuer/bulk_progress.html", org=org, role=role, achievement=achievement, total=len(rows))
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def work(updates: queue.Queue[tuple[str, Any]]) -> None:
+        """Sign and store in a thread of its own; the page streams what it reports."""
+        step = max(1, len(rows) // 20)
+
+        def progress(done: int, total: int) -> None:
+            if done % step == 0 or done == total:
+                updates.put(("progress", (done, total)))
+
+        try:
+            with app.app_context(), database.transaction() as session:
+                from ..models import Achievement, Organisation
+
+                org_ = session.get(Organisation, org_id)
+                achievement_ = session.get(Achievement, achievement_pk)
+                assert org_ is not None and achievement_ is not None
+                result = award_service.award_many(
+                    session, org=org_, achievement=achievement_, rows=rows, sealer=keyring,
+                    urls=public, awarded_by=user_id, progress=progress, request_key=batch_key,
+                )
+                if result.errors or result.batch is None:
+                    raise InvalidInput("Some rows are not valid any more; upload the file again.")
+                batch_id = result.batch.id
+            updates.put(("done", batch_id))
+        except IssuerError as exc:
+            updates.put(("error", exc.description))
+        except Exception:
+            app.logger.exception("bulk award failed")
+            updates.put(("error", "the signing stopped with an error. Please try again."))
+
+    def run() -> Iterator[str]:
+        yield page_head
+        updates: queue.Queue[tuple[str, Any]] = queue.Queue()
+        threading.Thread(target=work, args=(updates,), daemon=True).start()
+        while True:
+            kind, value = updates.get()
+            if kind == "progress":
+                yield f"<li>Signed {value[0]} of {value[1]}</li>\n"
+                continue
+            if kind == "done":
+                link = url_for("staff.awards", slug=slug)
+                yield (
+                    f'</ol><p class="ok" role="status">All {len(rows)} badges were awarded and the '
+                    f'learners\' messages are in the outbox. <a href="{escape(link)}">See the awards</a>.</p>'
+                )
+            else:
+                yield f'</ol><p class="error" role="alert">Nothing was awarded: {escape(value)}</p>'
+            yield "</main></body></html>"
+            return
+
+    return Response(stream_with_context(run()), mimetype="text/html")
+

@@ -1,0 +1,131 @@
+"""Reading form fields into service inputs (views stay thin)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from werkzeug.datastructures import FileStorage, MultiDict
+
+from ..errors import InvalidInput
+from ..services.achievements import AchievementInput
+from ..services.awards import AwardInput
+
+MAX_CSV_BYTES = 1024 * 1024
+
+
+def _lines(value: str) -> list[str]:
+    return [line.strip() for line in value.replace(",", "\n").splitlines() if line.strip()]
+
+
+def _date(value: str | None, field: str, errors: dict[str, str]) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        errors[field] = "Use a date like 2026-09-01."
+        return None
+
+
+def achievement_input(form: MultiDict[str, str], files: MultiDict[str, FileStorage]) -> AchievementInput:
+    errors: dict[str, str] = {}
+    validity: int | None = None
+    raw = form.get("validity_days", "").strip()
+    if raw:
+        try:
+            validity = int(raw)
+        except ValueError:
+            errors["validity_days"] = "Give a whole number of days, or leave it empty."
+    ids: list[int] = []
+    for value in form.getlist("alignment_ids"):
+        try:
+            ids.append(int(value))
+        except ValueError:
+            errors["alignment_ids"] = "Choose competences from the list."
+    external = []
+    for line in form.get("external_alignments", "").splitlines():
+        if line.strip():
+            name, _, url = line.partition("|")
+            external.append({"name": name.strip(), "url": url.strip()})
+    image = None
+    upload = files.get("image")
+    if upload is not None and upload.filename:
+        image = upload.read(1024 * 1024 + 1)
+    data = AchievementInput(
+        name=form.get("name", ""),
+        description=form.get("description", ""),
+        criteria_md=form.get("criteria_md", ""),
+        achievement_type=form.get("achievement_type", "Badge"),
+        tags=_lines(form.get("tags", "")),
+        levels=[line.strip() for line in form.get("levels", "").splitlines() if line.strip()],
+        alignment_ids=ids,
+        external_alignments=external,
+        validity_days=validity,
+        language=form.get("language", "en").strip() or "en",
+        image=image,
+        image_caption=form.get("image_caption", "").strip() or None,
+    )
+    if errors:
+        raise InvalidInput("Please correct the marked fields.", fields=errors)
+    return data
+
+
+def award_input(form: MultiDict[str, str]) -> AwardInput:
+    errors: dict[str, str] = {}
+    data = AwardInput(
+        learner_name=form.get("learner_name", ""),
+        learner_email=form.get("learner_email", ""),
+        evidence_url=form.get("evidence_url", "").strip() or None,
+        evidence_narrative=form.get("evidence_narrative", "").strip() or None,
+        level=form.get("level", "").strip() or None,
+        activity_start=_date(form.get("activity_start"), "activity_start", errors),
+        activity_end=_date(form.get("activity_end"), "activity_end", errors),
+        narrative=form.get("narrative", "").strip() or None,
+    )
+    if errors:
+        raise InvalidInput("Please correct the marked fields.", fields=errors)
+    return data
+
+
+CSV_COLUMNS = ("name", "email", "level", "evidence_url", "narrative", "activity_start", "activity_end")
+
+
+def rows_from_csv(content: bytes) -> list[AwardInput]:
+    """Learners from a CSV with a header row (name, email; optional level, evidence_url, ...).
+
+    Raises InvalidInput for a file that is not such a CSV; per-row problems are left to
+    the service's validation (so the preview can show them all at once).
+    """
+    if len(content) > MAX_CSV_BYTES:
+        raise InvalidInput("The CSV file is larger than 1 MB.")
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput("Save the CSV as UTF-8 and upload it again.") from exc
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel  # type: ignore[assignment]
+    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
+    if "name" not in header or "email" not in header:
+        raise InvalidInput("The first row must name the columns, with at least 'name' and 'email'.")
+    reader.fieldnames = header
+    rows = []
+    for record in reader:
+        errors: dict[str, str] = {}
+        row = AwardInput(
+            learner_name=(record.get("name") or ""),
+            learner_email=(record.get("email") or ""),
+            level=(record.get("level") or "").strip() or None,
+            evidence_url=(record.get("evidence_url") or "").strip() or None,
+            narrative=(record.get("narrative") or "").strip() or None,
+            activity_start=_date(record.get("activity_start"), "activity_start", errors),
+            activity_end=_date(record.get("activity_end"), "activity_end", errors),
+        )
+        rows.append(row)
+    if not rows:
+        raise InvalidInput("The CSV has no learners under its header row.")
+    return rows

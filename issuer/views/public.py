@@ -1,0 +1,221 @@
+"""The public surface, no login: badge pages, issuer documents, status lists, images."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
+from markupsafe import Markup
+from sqlalchemy import select
+
+from ..models import Award, Organisation, StoredImage
+from ..services import orgs as org_service
+from ..services import status as status_service
+from ..services.achievements import achievement_model, get_achievement
+from ..services.awards import get_award
+from ..services.text import render_markdown
+from ..web import dbs, sealer, urls
+
+bp = Blueprint("public", __name__)
+
+JSON_TYPES = ("application/vc+ld+json", "application/vc", "application/ld+json", "application/json")
+JWT_TYPE = "application/vc+jwt"
+
+
+def _negotiate(*offers: str) -> str:
+    best = request.accept_mimetypes.best_match(list(offers), default=offers[0])
+    return best or offers[0]
+
+
+def _cacheable(response: Response, seconds: int = 300) -> Response:
+    response.headers["Cache-Control"] = f"public, max-age={seconds}"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _json(body: Any, media_type: str = "application/json", seconds: int = 300) -> Response:
+    text = body if isinstance(body, str) else json.dumps(body, indent=2, ensure_ascii=False)
+    return _cacheable(Response(text, mimetype=media_type), seconds)
+
+
+@bp.get("/")
+def home() -> Any:
+    from ..web import current_user
+
+    if current_user() is not None:
+        return redirect(url_for("staff.dashboard"))
+    schools = dbs().scalars(select(Organisation).order_by(Organisation.name)).all()
+    return render_template("issuer/home.html", organisations=schools)
+
+
+# -- credentials --------------------------------------------------------------------------
+
+
+def _award_view(award: Award) -> dict[str, Any]:
+    credential = json.loads(award.credential_json)
+    subject = credential.get("credentialSubject", {})
+    achievement = subject.get("achievement", {})
+    level = None
+    for result in subject.get("result", []) or []:
+        for description in achievement.get("resultDescription", []) or []:
+            for item in description.get("rubricCriterionLevel", []) or []:
+                if item.get("id") == result.get("achievedLevel"):
+                    level = item.get("name")
+    criteria = (achievement.get("criteria") or {}).get("narrative") or ""
+    return {
+        "award": award,
+        "credential": credential,
+        "achievement": achievement,
+        "issuer": credential.get("issuer", {}),
+        "level": level,
+        "criteria_html": Markup(render_markdown(criteria)),
+        "evidence": credential.get("evidence", []) or [],
+        "url": urls().credential(award.public_id),
+    }
+
+
+@bp.get("/credentials/<public_id>")
+def credential(public_id: str) -> Any:
+    award = get_award(dbs(), public_id)
+    kind = _negotiate("text/html", *JSON_TYPES, JWT_TYPE)
+    if kind == JWT_TYPE:
+        if not award.credential_jwt:
+            abort(406, description="This badge has no VC-JWT form.")
+        return _cacheable(Response(award.credential_jwt, mimetype=JWT_TYPE), 60)
+    if kind in JSON_TYPES:
+        return _cacheable(Response(award.credential_json, mimetype=kind), 60)
+    view = _award_view(award)
+    org = dbs().get(Organisation, award.org_id)
+    verifier = request.host_url  # replaced below when a verifier URL is configured
+    from flask import current_app
+
+    verifier = current_app.config.get("VERIFIER_URL") or verifier
+    return render_template(
+        "issuer/credential.html",
+        org=org,
+        has_images=current_app.view_functions.get("public.credential_png") is not None,
+        verify_url=f"{verifier.rstrip('/')}/verify?url={view['url']}",
+        linkedin_url=_linkedin(award, view),
+        **view,
+    )
+
+
+def _linkedin(award: Award, view: dict[str, Any]) -> str:
+    from urllib.parse import urlencode
+
+    issued = award.issued_at
+    params = {
+        "startTask": "CERTIFICATION_NAME",
+        "name": view["achievement"].get("name", ""),
+        "organizationName": view["issuer"].get("name", ""),
+        "issueYear": issued.year,
+        "issueMonth": issued.month,
+        "certUrl": view["url"],
+        "certId": award.public_id,
+    }
+    if award.valid_until:
+        params.update(expirationYear=award.valid_until.year, expirationMonth=award.valid_until.month)
+    return "https://www.linkedin.com/profile/add?" + urlencode(params)
+
+
+@bp.get("/credentials/<public_id>.json")
+def credential_json(public_id: str) -> Any:
+    award = get_award(dbs(), public_id)
+    return _cacheable(Response(award.credential_json, mimetype="application/vc+ld+json"), 60)
+
+
+@bp.get("/credentials/<public_id>.jwt")
+def credential_jwt(public_id: str) -> Any:
+    award = get_award(dbs(), public_id)
+    if not award.credential_jwt:
+        abort(404, description="This badge has no VC-JWT form.")
+    return _cacheable(Response(award.credential_jwt, mimetype=JWT_TYPE), 60)
+
+
+# -- organisations -------------------------------------------------------------------------
+
+
+@bp.get("/orgs/<slug>")
+def organisation(slug: str) -> Any:
+    org = org_service.get_organisation(dbs(), slug)
+    profile = org_service.issuer_profile(org, urls())
+    if _negotiate("text/html", "application/ld+json", "application/json") != "text/html":
+        body = profile.to_json()
+        body["@context"] = ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
+        return _json(body)
+    from ..models import Achievement
+
+    achievements = dbs().scalars(
+        select(Achievement).where(Achievement.org_id == org.id).order_by(Achievement.name)
+    ).all()
+    return render_template("issuer/org.html", org=org, profile=profile, achievements=achievements)
+
+
+@bp.get("/orgs/<slug>/did.json")
+def did_document(slug: str) -> Any:
+    org = org_service.get_organisation(dbs(), slug)
+    return _json(org_service.did_document(dbs(), org, urls()), "application/did+json")
+
+
+@bp.get("/orgs/<slug>/jwks.json")
+def jwks(slug: str) -> Any:
+    org = org_service.get_organisation(dbs(), slug)
+    return _json(org_service.jwks(dbs(), org, urls()), "application/jwk-set+json")
+
+
+@bp.get("/orgs/<slug>/status/<purpose>")
+def status_list(slug: str, purpose: str) -> Any:
+    org = org_service.get_organisation(dbs(), slug)
+    if purpose not in ("revocation", "suspension"):
+        abort(404, description="No such status list.")
+    media_type, body = status_service.status_list_credential(
+        dbs(), org=org, purpose=purpose, sealer=sealer(), urls=urls()
+    )
+    response = Response(body, mimetype=media_type)
+    response.headers["Cache-Control"] = "no-cache"  # a revocation shows at once
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.get("/orgs/<slug>/revocations")
+def revocation_list(slug: str) -> Any:
+    org = org_service.get_organisation(dbs(), slug)
+    response = jsonify(status_service.revocation_list(dbs(), org=org, urls=urls()))
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+# -- achievements and images ------------------------------------------------------------------
+
+
+@bp.get("/achievements/<public_id>")
+def achievement(public_id: str) -> Any:
+    row = get_achievement(dbs(), public_id)
+    org = dbs().get(Organisation, row.org_id)
+    assert org is not None
+    body = achievement_model(dbs(), row, org, urls())
+    if _negotiate("text/html", "application/ld+json", "application/json") != "text/html":
+        data = body.to_json()
+        data["@context"] = ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
+        return _json(data)
+    return render_template(
+        "issuer/achievement.html",
+        org=org,
+        achievement=row,
+        body=body,
+        criteria_html=Markup(render_markdown(row.criteria_md)),
+    )
+
+
+@bp.get("/images/<sha256>")
+def image(sha256: str) -> Any:
+    row = dbs().scalar(select(StoredImage).where(StoredImage.sha256 == sha256))
+    if row is None:
+        abort(404, description="No such image.")
+    response = Response(row.data, mimetype=row.content_type)
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response

@@ -1,0 +1,87 @@
+"""The staff dashboard: an organisation's achievements, awards and outbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+
+from ..models import Achievement, Award, Organisation, OutboxMessage, User
+from ..services.accounts import organisations_of, require_role
+from ..services.orgs import get_organisation
+from ..web import current_user, dbs, login_required
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+PAGE = 50
+
+
+def staff_org(slug: str) -> tuple[User, Organisation, str]:
+    """The logged-in user, the organisation and their role; 404 for outsiders (no hints)."""
+    user = current_user()
+    assert user is not None
+    org = get_organisation(dbs(), slug)
+    from ..errors import Forbidden, NotFound
+
+    try:
+        role = require_role(dbs(), user, org)
+    except Forbidden as exc:
+        raise NotFound("No such organisation.") from exc
+    return user, org, role
+
+
+@bp.get("/")
+@login_required
+def dashboard() -> Any:
+    user = current_user()
+    assert user is not None
+    orgs = organisations_of(dbs(), user)
+    if len(orgs) == 1 and not user.is_platform_admin:
+        return redirect(url_for("staff.org_home", slug=orgs[0].slug))
+    return render_template("issuer/dashboard.html", organisations=orgs)
+
+
+@bp.get("/<slug>")
+@login_required
+def org_home(slug: str) -> Any:
+    user, org, role = staff_org(slug)
+    achievements = dbs().scalars(
+        select(Achievement).where(Achievement.org_id == org.id).order_by(Achievement.name)
+    ).all()
+    counts = dict(
+        dbs().execute(
+            select(Award.achievement_id, func.count()).where(Award.org_id == org.id).group_by(Award.achievement_id)
+        ).all()
+    )
+    return render_template(
+        "issuer/org_home.html", org=org, role=role, achievements=achievements, counts=counts
+    )
+
+
+@bp.get("/<slug>/awards")
+@login_required
+def awards(slug: str) -> Any:
+    user, org, role = staff_org(slug)
+    try:
+        page = max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        abort(400, description="The page number must be a whole number.")
+    query = select(Award).where(Award.org_id == org.id)
+    q = request.args.get("q", "").strip()
+    if q:
+        query = query.where(Award.learner_name.ilike(f"%{q}%"))
+    rows = dbs().scalars(query.order_by(Award.id.desc()).offset((page - 1) * PAGE).limit(PAGE + 1)).all()
+    return render_template(
+        "issuer/awards.html", org=org, role=role, awards=rows[:PAGE], page=page,
+        more=len(rows) > PAGE, q=q,
+    )
+
+
+@bp.get("/<slug>/outbox")
+@login_required
+def outbox(slug: str) -> Any:
+    user, org, role = staff_org(slug)
+    messages = dbs().scalars(
+        select(OutboxMessage).where(OutboxMessage.org_id == org.id).order_by(OutboxMessage.id.desc()).limit(500)
+    ).all()
+    return render_template("issuer/outbox.html", org=org, role=role, messages=messages)

@@ -1,0 +1,165 @@
+"""Request plumbing shared by the blueprints: the session, the user, CSRF, errors, headers."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Flask, abort, current_app, g, jsonify, render_template, request, session
+from sqlalchemy.orm import Session
+from werkzeug.exceptions import HTTPException
+
+from badges.errors import BadgeError
+
+from .db import Database, run_after_commit
+from .errors import IssuerError
+from .models import User
+from .models.base import now_utc
+from .services.keys import Sealer
+from .urls import PublicUrls
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def db() -> Database:
+    database: Database = current_app.extensions["issuer.db"]
+    return database
+
+
+def dbs() -> Session:
+    """The request's database session (opened on first use, committed at the end)."""
+    if "dbs" not in g:
+        g.dbs = db().sessions()
+    session_: Session = g.dbs
+    return session_
+
+
+def urls() -> PublicUrls:
+    public: PublicUrls = current_app.extensions["issuer.urls"]
+    return public
+
+
+def sealer() -> Sealer:
+    """The key-encryption key; raises ConfigurationError when it is not configured."""
+    value: Sealer | None = current_app.extensions.get("issuer.sealer")
+    if value is None:
+        return Sealer.from_config(current_app.config.get("KEY_ENCRYPTION_KEY"))
+    return value
+
+
+def current_user() -> User | None:
+    if "user" not in g:
+        user_id = session.get("user_id")
+        g.user = dbs().get(User, user_id) if user_id else None
+    user: User | None = g.user
+    return user
+
+
+def login_required(view: F) -> F:
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if current_user() is None:
+            from flask import redirect, url_for
+
+            return redirect(url_for("auth.login", next=request.full_path))
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
+
+
+def csrf_token() -> str:
+    token = session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(32)
+        session["csrf"] = token
+    return str(token)
+
+
+def _check_csrf() -> None:
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    if request.blueprint == "api":  # bearer tokens, no cookies
+        return
+    sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
+    expected = session.get("csrf") or ""
+    if not expected or not hmac.compare_digest(str(sent), str(expected)):
+        abort(400, description="The form has expired or did not come from this site. Reload the page and try again.")
+
+
+def _commit(response: Any) -> Any:
+    """Commit once at the request boundary, before the response leaves; then side effects."""
+    session_: Session | None = g.get("dbs")
+    if session_ is None or g.get("rollback") or response.status_code >= 400:
+        return response
+    try:
+        session_.commit()
+    except Exception as exc:
+        session_.rollback()
+        g.rollback = True
+        current_app.logger.exception("commit failed")
+        return current_app.make_response(_handle_error(exc))
+    run_after_commit(session_)
+    return response
+
+
+def _finish(exc: BaseException | None) -> None:
+    session_: Session | None = g.pop("dbs", None)
+    if session_ is not None:
+        session_.rollback()  # no-op after a commit; undoes anything left otherwise
+        session_.close()
+
+
+def _security_headers(response: Any) -> Any:
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    )
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    return response
+
+
+def wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" or request.blueprint == "api"
+
+
+def _handle_error(exc: Exception) -> Any:
+    g.rollback = True
+    if isinstance(exc, HTTPException):
+        status = exc.code or 500
+        message = exc.description or exc.name
+        code = exc.name.lower().replace(" ", "_")
+    elif isinstance(exc, IssuerError):
+        status, message, code = exc.http_status, exc.description, exc.code
+    elif isinstance(exc, BadgeError):
+        status, message, code = 400, exc.description, exc.code
+    else:
+        current_app.logger.exception("unexpected error")
+        status, message, code = 500, "Something went wrong on our side. Nothing was changed.", "internal"
+    if wants_json():
+        body: dict[str, Any] = {"error": {"code": code, "message": message}}
+        fields = getattr(exc, "fields", None)
+        if fields:
+            body["error"]["fields"] = fields
+        return jsonify(body), status
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def install(app: Flask) -> None:
+    app.before_request(_check_csrf)
+    app.teardown_request(_finish)
+    app.after_request(_security_headers)
+    app.after_request(_commit)  # runs before _security_headers (reverse order)
+    app.register_error_handler(Exception, _handle_error)
+    app.jinja_env.globals["csrf_token"] = csrf_token
+    app.jinja_env.globals["current_user"] = current_user
+    app.jinja_env.globals["now"] = now_utc
