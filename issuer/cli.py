@@ -1,0 +1,157 @@
+"""``badges serve`` and friends: the issuer's (and verifier's) commands for the ``badges`` CLI."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from badges.errors import BadgeError
+
+from .errors import ConfigurationError
+
+
+def register(sub: Any) -> None:
+    """Add the issuer's subcommands (called through the ``badges.commands`` entry point)."""
+    serve = sub.add_parser(
+        "serve",
+        help="run the issuer and the verifier on this machine",
+        description=(
+            "Start the issuer app and the verifier app. The database (SQLite in --data unless "
+            "DATABASE_URL is set) is created or migrated first. Outside --demo, "
+            "ISSUER_KEY_ENCRYPTION_KEY and ISSUER_SECRET_KEY must be set."
+        ),
+    )
+    serve.add_argument("--demo", action="store_true", help="create secrets on first start and a demo network, school, staff and badges")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=5000, help="issuer port (default 5000)")
+    serve.add_argument("--verifier-port", type=int, default=5001, help="verifier port (default 5001; 0: do not start it)")
+    serve.add_argument("--data", default=os.environ.get("BADGES_DATA", "data"), help="data folder (default ./data)")
+    serve.add_argument("--base-url", default=None, help="public base URL of the issuer (default http://HOST:PORT)")
+    serve.add_argument("--check", action="store_true", help="prepare everything, print the URLs, and exit without serving")
+    serve.set_defaults(func=cmd_serve)
+
+    secret = sub.add_parser("secret", help="print a new key-encryption key for ISSUER_KEY_ENCRYPTION_KEY")
+    secret.set_defaults(func=cmd_secret)
+
+
+def cmd_secret(args: argparse.Namespace) -> int:
+    from .services.keys import Sealer
+
+    print(Sealer.new_secret())
+    return 0
+
+
+def _demo_secrets(data: Path) -> dict[str, str]:
+    """Secrets kept in the data folder for demo mode only (created on first start)."""
+    from .services.keys import Sealer
+
+    path = data / "demo-secrets.json"
+    if path.exists():
+        loaded: dict[str, str] = json.loads(path.read_text("utf-8"))
+        return loaded
+    values = {"KEY_ENCRYPTION_KEY": Sealer.new_secret(), "SECRET_KEY": secrets.token_urlsafe(32)}
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(values, handle)
+    return values
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from . import create_app
+    from .db import Database
+    from .demo import seed_demo
+    from .migrate import upgrade
+    from .seed import seed_frameworks
+    from .services.keys import Sealer
+    from .urls import PublicUrls
+
+    data = Path(args.data).resolve()
+    data.mkdir(parents=True, exist_ok=True)
+    base_url = args.base_url or f"http://{args.host}:{args.port}"
+    verifier_url = f"http://{args.host}:{args.verifier_port}" if args.verifier_port else None
+    config: dict[str, Any] = {
+        "BASE_URL": base_url,
+        "DATA_DIR": str(data),
+        "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{data / 'issuer.sqlite3'}",
+        "DEMO": args.demo,
+    }
+    if verifier_url:
+        config["VERIFIER_URL"] = verifier_url
+    if args.demo:
+        demo_values = _demo_secrets(data)
+        config.setdefault("KEY_ENCRYPTION_KEY", os.environ.get("ISSUER_KEY_ENCRYPTION_KEY") or demo_values["KEY_ENCRYPTION_KEY"])
+        config["SECRET_KEY"] = os.environ.get("ISSUER_SECRET_KEY") or demo_values["SECRET_KEY"]
+    try:
+        app = create_app(config)
+        sealer = Sealer.from_config(app.config.get("KEY_ENCRYPTION_KEY"))
+    except ConfigurationError as exc:
+        print(f"badges serve: {exc}", file=sys.stderr)
+        return 2
+    database: Database = app.extensions["issuer.db"]
+    upgrade(app.config["DATABASE_URL"])
+    logins = None
+    with database.transaction() as session:
+        seed_frameworks(session)
+        if args.demo:
+            logins = seed_demo(session, sealer=sealer, urls=PublicUrls(base_url))
+    print(f"Issuer:   {base_url}/")
+    if logins is not None or args.demo:
+        from .demo import DEMO_PASSWORD
+
+        print(f"  demo logins (password {DEMO_PASSWORD!r}): admin@demo.example (platform admin), "
+              "coordinator@demo.example (centre admin), teacher@demo.example (teacher)")
+        if logins is not None:
+            for credential_id in logins.credential_ids:
+                print(f"  a demo badge: {base_url}/credentials/{credential_id}")
+    verifier_app = None
+    if verifier_url:
+        verifier_app = _verifier_app(base_url)
+        if verifier_app is not None:
+            print(f"Verifier: {verifier_url}/  (trusts the issuer at {base_url})")
+    sys.stdout.flush()
+    if args.check:
+        return 0
+    from werkzeug.serving import make_server
+
+    servers = [make_server(args.host, args.port, app, threaded=True)]
+    if verifier_app is not None:
+        servers.append(make_server(args.host, args.verifier_port, verifier_app, threaded=True))
+    threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in servers]
+    for thread in threads:
+        thread.start()
+    print("Press Ctrl+C to stop.")
+    try:
+        for thread in threads:
+            thread.join()
+    except KeyboardInterrupt:
+        for server in servers:
+            server.shutdown()
+    return 0
+
+
+def _verifier_app(issuer_base: str) -> Any:
+    """The verifier app, told to trust the local issuer (its allowlist and URL map)."""
+    try:
+        from verifier import create_app as create_verifier
+    except ImportError:
+        return None
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(issuer_base)
+    host = f"{parts.hostname}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
+    config = {"VERIFIER_ALLOWED_HOSTS": [host]}
+    if parts.scheme == "http":
+        # did:web and https identifiers of the local issuer are answered by its http address
+        https_base = f"https://{parts.netloc}/"
+        config["VERIFIER_URL_MAP"] = [(https_base, f"{issuer_base.rstrip('/')}/")]
+    try:
+        return create_verifier(config)
+    except BadgeError as exc:
+        print(f"badges serve: the verifier cannot start: {exc}", file=sys.stderr)
+        return None

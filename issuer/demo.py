@@ -1,0 +1,109 @@
+"""A demo network: a national coordination centre, a school, staff, learners, badges."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .models import FrameworkItem, Organisation, Role
+from .services import accounts
+from .services.achievements import AchievementInput, create_achievement
+from .services.awards import AwardInput, award_badge
+from .services.keys import Sealer
+from .services.orgs import create_organisation
+from .urls import PublicUrls
+
+DEMO_PASSWORD = "aspnet-demo-2026"
+
+
+@dataclass(frozen=True)
+class DemoLogins:
+    admin: str
+    centre_admin: str
+    teacher: str
+    password: str
+    school_slug: str
+    credential_ids: list[str]
+
+
+def seed_demo(session: Session, *, sealer: Sealer, urls: PublicUrls) -> DemoLogins | None:
+    """Create the demo once; returns the logins, or None when it already exists."""
+    if session.scalar(select(Organisation.id).where(Organisation.slug == "lt-aspnet")):
+        return None
+    centre = create_organisation(
+        session, sealer=sealer, slug="lt-aspnet", name="Lithuanian ASPnet Coordination Centre",
+        kind="centre", country="LT",
+        description="Coordinates the 15 UNESCO Associated Schools of Lithuania (badges since 2017).",
+    )
+    school = create_organisation(
+        session, sealer=sealer, slug="klaipeda-gymnasium", name="Klaipėda Baltic Gymnasium",
+        kind="school", country="LT", parent=centre,
+        description="An ASPnet school on the Baltic coast: Baltic Sea Project and World Heritage in Young Hands.",
+    )
+    admin = accounts.create_user(
+        session, email="admin@demo.example", name="Platform Admin", password=DEMO_PASSWORD,
+        is_platform_admin=True,
+    )
+    coordinator = accounts.create_user(
+        session, email="coordinator@demo.example", name="Aistė Coordinator", password=DEMO_PASSWORD
+    )
+    accounts.add_member(session, user=coordinator, org=centre, role=Role.ADMIN)
+    teacher = accounts.create_user(
+        session, email="teacher@demo.example", name="Rūta Teacher", password=DEMO_PASSWORD
+    )
+    accounts.add_member(session, user=teacher, org=school, role=Role.TEACHER)
+    items = {item.name: item.id for item in session.scalars(select(FrameworkItem))}
+    baltic = create_achievement(
+        session, org=school,
+        data=AchievementInput(
+            name="Baltic Sea Project: water monitor",
+            description="Monitored the water quality of a Baltic river over a season and shared the data with partner schools in nine Baltic states.",
+            criteria_md="- Take part in at least **six** sampling days\n- Record and upload the measurements\n- Present the findings to the class",
+            achievement_type="Competency",
+            tags=["environment", "Baltic Sea Project", "science"],
+            levels=["Emerging", "Developing", "Proficient", "Mastered"],
+            alignment_ids=[items["Learning to do"], items["Sustainable development"]],
+            validity_days=None,
+        ),
+    )
+    heritage = create_achievement(
+        session, org=school,
+        data=AchievementInput(
+            name="World Heritage in Young Hands: guide",
+            description="Researched a local heritage site and guided visitors through it.",
+            criteria_md="Prepare and lead a guided tour of a heritage site for younger pupils.",
+            achievement_type="Badge",
+            tags=["heritage", "intercultural learning"],
+            alignment_ids=[items["Learning to live together"], items["Intercultural learning"]],
+        ),
+    )
+    volunteer = create_achievement(
+        session, org=school,
+        data=AchievementInput(
+            name="Volunteer: 40 hours",
+            description="Gave forty hours of volunteer work in the community.",
+            achievement_type="CommunityService",
+            tags=["volunteering"],
+            alignment_ids=[items["Learning to be"], items["Peace and human rights"]],
+            validity_days=730,
+        ),
+    )
+    ids = []
+    learners = [("Ona Petraitytė", "ona@learners.example"), ("Jonas Kazlauskas", "jonas@learners.example"), ("Emilija Jankauskaitė", "emilija@learners.example")]
+    for (name, email), (achievement, level) in zip(
+        learners, [(baltic, "Proficient"), (heritage, None), (volunteer, None)], strict=True
+    ):
+        award = award_badge(
+            session, org=school, achievement=achievement, sealer=sealer, urls=urls,
+            data=AwardInput(learner_name=name, learner_email=email, level=level),
+            awarded_by=teacher.id,
+        )
+        ids.append(award.public_id)
+    award_badge(
+        session, org=school, achievement=baltic, sealer=sealer, urls=urls,
+        data=AwardInput(learner_name="Jonas Kazlauskas", learner_email="jonas@learners.example", level="Mastered"),
+        awarded_by=teacher.id,
+    )
+    return DemoLogins(admin.email, coordinator.email, teacher.email, DEMO_PASSWORD, school.slug, ids)
