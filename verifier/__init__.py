@@ -1,0 +1,85 @@
+"""The verifier web app: anyone checks a badge, from any issuer. It has no database."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from badges.errors import FetchError
+from badges.fetch import FetchPolicy
+from badges.resolve import KeyResolver
+from badges.verification import Verifier
+
+from .limits import LimitedFetcher, RateLimiter
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+def _list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [item.strip() for item in value.replace("\n", ",").split(",") if item.strip()]
+    return [str(item) for item in value]
+
+
+def _map(value: Any) -> list[tuple[str, str]]:
+    pairs: list[tuple[str, str]] = []
+    for entry in value if isinstance(value, (list, tuple)) else _list(value):
+        if isinstance(entry, (list, tuple)):
+            pairs.append((str(entry[0]), str(entry[1])))
+        else:
+            prefix, sep, target = str(entry).partition("=")
+            if not sep:
+                raise FetchError(f"bad VERIFIER_URL_MAP entry {entry!r}: use PREFIX=TARGET")
+            pairs.append((prefix.strip(), target.strip()))
+    return pairs
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Defaults, then ``VERIFIER_*`` environment variables, then ``test_config``.
+
+    ``VERIFIER_ALLOWED_HOSTS``: host:port entries that may be loopback or private;
+    ``VERIFIER_URL_MAP``: PREFIX=TARGET entries; both empty by default. Raises
+    FetchError (a BadgeError) for malformed entries.
+    """
+    app = Flask(__name__, template_folder=str(TEMPLATES), static_folder=str(TEMPLATES / "static"))
+    app.config.from_mapping(
+        VERIFIER_ALLOWED_HOSTS=_list(os.environ.get("VERIFIER_ALLOWED_HOSTS")),
+        VERIFIER_URL_MAP=os.environ.get("VERIFIER_URL_MAP", ""),
+        VERIFIER_FETCH_TIMEOUT=10.0,
+        VERIFIER_MAX_FETCHES=16,
+        VERIFIER_MAX_FETCHES_PER_HOST=4,
+        VERIFIER_RATE_PER_MINUTE=120,
+        VERIFIER_BURST=30,
+        VERIFIER_DOCUMENT_TTL=300.0,
+        MAX_CONTENT_LENGTH=12 * 1024 * 1024,
+        MAX_TEXT_BYTES=2 * 1024 * 1024,
+    )
+    if test_config:
+        app.config.from_mapping(test_config)
+    policy = FetchPolicy(
+        allowed_hosts=frozenset(_list(app.config["VERIFIER_ALLOWED_HOSTS"])),
+        url_map=tuple(_map(app.config["VERIFIER_URL_MAP"])),
+        timeout=float(app.config["VERIFIER_FETCH_TIMEOUT"]),
+    )
+    fetcher = LimitedFetcher(
+        policy,
+        max_total=int(app.config["VERIFIER_MAX_FETCHES"]),
+        max_per_host=int(app.config["VERIFIER_MAX_FETCHES_PER_HOST"]),
+    )
+    resolver = KeyResolver(fetcher, ttl=float(app.config["VERIFIER_DOCUMENT_TTL"]))
+    app.extensions["verifier.verifier"] = Verifier(fetcher=fetcher, key_resolver=resolver)
+    app.extensions["verifier.limiter"] = RateLimiter(
+        float(app.config["VERIFIER_RATE_PER_MINUTE"]), int(app.config["VERIFIER_BURST"])
+    )
+
+    from . import api, views, web
+
+    web.install(app)
+    app.register_blueprint(views.bp)
+    app.register_blueprint(api.bp)
+    return app

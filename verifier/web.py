@@ -1,0 +1,73 @@
+"""Request plumbing: throttling, errors as JSON or a page, security headers."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from flask import Flask, current_app, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from badges.errors import BadgeError
+
+from .errors import Throttled, TooLarge, VerifierError
+from .limits import RateLimiter
+
+LIMITED = {"views.verify", "views.verify_get", "api.verify", "api.verify_get"}
+
+
+def _throttle() -> None:
+    if request.endpoint not in LIMITED:
+        return
+    limiter: RateLimiter = current_app.extensions["verifier.limiter"]
+    wait = limiter.take(request.remote_addr or "?")
+    if wait > 0:
+        raise Throttled("Too many verifications from your address. Wait a moment and try again.", math.ceil(wait))
+
+
+def _is_api() -> bool:
+    return request.blueprint == "api"
+
+
+def _error(exc: Exception) -> Any:
+    if isinstance(exc, RequestEntityTooLarge):
+        exc = TooLarge("The upload is larger than the verifier takes (12 MB).")
+    if isinstance(exc, VerifierError):
+        status, code, message = exc.http_status, exc.code, exc.description
+    elif isinstance(exc, HTTPException):
+        status, code, message = exc.code or 500, exc.name.lower().replace(" ", "_"), exc.description or exc.name
+    elif isinstance(exc, BadgeError):
+        status, code, message = 400, exc.code, exc.description
+    else:
+        current_app.logger.exception("unexpected error")
+        status, code, message = 500, "internal", "The verifier failed unexpectedly. Please try again."
+    if _is_api():
+        response = jsonify({"error": {"code": code, "message": message}})
+        response.status_code = status
+    else:
+        response = current_app.make_response(
+            (render_template("verifier/index.html", error=message, values={}), status)
+        )
+    if isinstance(exc, Throttled):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def _headers(response: Any) -> Any:
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'none'; img-src https: data:; style-src 'self'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'",
+    )
+    headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def install(app: Flask) -> None:
+    app.before_request(_throttle)
+    app.after_request(_headers)
+    app.register_error_handler(Exception, _error)
