@@ -15,8 +15,17 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 
+def normalise_url(url: str) -> str:
+    """``postgres://`` and ``postgresql://`` URLs use psycopg 3 (the driver installed)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets foreign keys, WAL and a busy timeout."""
+    url = normalise_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
@@ -28,6 +37,17 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
+        @event.listens_for(engine, "savepoint")
+        def _sqlite_begin_before_savepoint(conn: Any, _name: str) -> None:
+            # pysqlite opens a transaction only before its first INSERT/UPDATE/DELETE, so a
+            # SAVEPOINT issued earlier becomes the outermost transaction and its RELEASE
+            # commits at once: a later rollback would not undo it. Open the transaction
+            # first; IMMEDIATE takes the write lock now (waiting out the busy timeout)
+            # rather than failing later when this connection's read snapshot is stale.
+            dbapi_connection = conn.connection.dbapi_connection
+            if dbapi_connection is not None and not dbapi_connection.in_transaction:
+                dbapi_connection.execute("BEGIN IMMEDIATE")
+
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
 
@@ -36,8 +56,8 @@ class Database:
     """An engine and its session factory, with after-commit hooks per session."""
 
     def __init__(self, url: str) -> None:
-        self.url = url
-        self.engine = make_engine(url)
+        self.url = normalise_url(url)
+        self.engine = make_engine(self.url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
