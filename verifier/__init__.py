@@ -56,6 +56,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         VERIFIER_RATE_PER_MINUTE=120,
         VERIFIER_BURST=30,
         VERIFIER_DOCUMENT_TTL=300.0,
+        VERIFIER_STATUS_TTL=300.0,  # status lists are kept at most this long (and their own ttl)
         MAX_CONTENT_LENGTH=12 * 1024 * 1024,
         MAX_TEXT_BYTES=2 * 1024 * 1024,
     )
@@ -72,7 +73,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         max_per_host=int(app.config["VERIFIER_MAX_FETCHES_PER_HOST"]),
     )
     resolver = KeyResolver(fetcher, ttl=float(app.config["VERIFIER_DOCUMENT_TTL"]))
-    app.extensions["verifier.verifier"] = Verifier(fetcher=fetcher, key_resolver=resolver)
+    app.extensions["verifier.verifier"] = Verifier(
+        fetcher=fetcher, key_resolver=resolver, status_ttl=float(app.config["VERIFIER_STATUS_TTL"])
+    )
     app.extensions["verifier.limiter"] = RateLimiter(
         float(app.config["VERIFIER_RATE_PER_MINUTE"]), int(app.config["VERIFIER_BURST"])
     )

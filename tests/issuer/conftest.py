@@ -27,7 +27,14 @@ from issuer.services.achievements import AchievementInput, create_achievement
 from issuer.services.keys import Sealer
 from issuer.services.orgs import create_organisation
 
-pytestmark = pytest.mark.db
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every issuer test uses the database: CI runs them again on PostgreSQL (-m db)."""
+    here = os.path.dirname(__file__)
+    for item in items:
+        if str(item.fspath).startswith(here):
+            item.add_marker(pytest.mark.db)
 
 KEK = "A" * 43  # 32 zero-ish bytes, base64url: a fixed key-encryption key for tests
 BASE_URL = "https://badges.test"
@@ -154,3 +161,106 @@ def post(client: FlaskClient, url: str, data: dict[str, Any] | None = None, **kw
 def session(database: Database) -> Iterator[Session]:
     with database.transaction() as s:
         yield s
+
+
+# --- fixtures for the per-flow tests (test_access, test_forms, test_bulk, ...) ---------------
+
+
+@pytest.fixture
+def table_counts(database: Database) -> Callable[[], dict[str, int]]:
+    """A callable returning the row count of every issuer table (to prove nothing changed)."""
+    from sqlalchemy import func, select
+
+    def counts() -> dict[str, int]:
+        with database.engine.connect() as conn:
+            return {
+                table.name: conn.execute(select(func.count()).select_from(table)).scalar_one()
+                for table in Base.metadata.sorted_tables
+            }
+
+    return counts
+
+
+@pytest.fixture
+def award_to(database: Database, sealer: Sealer) -> Callable[..., Any]:
+    """Award through the service in a transaction of its own; returns the committed Award."""
+    from issuer.models import Achievement
+    from issuer.services.awards import AwardInput, award_badge
+    from issuer.urls import PublicUrls
+
+    def award(org: Organisation, achievement: Any, email: str = "ona@pupils.example",
+              name: str = "Ona Petraitytė", **kwargs: Any) -> Any:
+        request_key = kwargs.pop("request_key", None)
+        with database.transaction() as session:
+            return award_badge(
+                session, org=session.get(Organisation, org.id),
+                achievement=session.get(Achievement, achievement.id),
+                data=AwardInput(learner_name=name, learner_email=email, **kwargs),
+                sealer=sealer, urls=PublicUrls(BASE_URL), request_key=request_key,
+            )
+
+    return award
+
+
+class LiveServer:
+    """The app served on a loopback port by werkzeug, in a thread of its own."""
+
+    def __init__(self, app: Flask) -> None:
+        import logging
+        import threading
+
+        from werkzeug.serving import WSGIRequestHandler, make_server
+
+        class QuietHandler(WSGIRequestHandler):
+            def log(self, *args: Any) -> None:
+                pass
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        self.server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
+        self.port = self.server.server_port
+        self.host = f"127.0.0.1:{self.port}"
+        self.base = f"http://{self.host}"
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[LiveServer]:
+    server = LiveServer(app)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def badges_fetcher(live_server: LiveServer) -> Any:
+    """A guarded fetcher answering https://badges.test/ from the live server (loopback only)."""
+    from badges.fetch import Fetcher, FetchPolicy
+
+    return Fetcher(
+        FetchPolicy(
+            allowed_hosts=frozenset({live_server.host}),
+            url_map=((f"{BASE_URL}/", f"{live_server.base}/"),),
+            timeout=10.0,
+        )
+    )
+
+
+@pytest.fixture
+def make_verifier(badges_fetcher: Any) -> Callable[[], Any]:
+    """A fresh core Verifier (no cached status lists) that reaches the app through the map."""
+    from badges.verification import Verifier
+
+    return lambda: Verifier(fetcher=badges_fetcher, status_ttl=0)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id still, with test-sized costs: the production cost (~0.1 s a hash) would
+    make the suite slow; nothing here measures the hash strength."""
+    from argon2 import PasswordHasher
+
+    monkeypatch.setattr(accounts, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))

@@ -1,0 +1,113 @@
+"""Browser tests: the issuer and the verifier served on loopback ports, driven in Chromium.
+
+Debian's chromium is driven by Playwright with the executable path given (no browser
+download); the tests skip, saying why, where either is missing.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from werkzeug.serving import make_server
+
+from issuer import create_app as create_issuer
+from issuer.demo import DEMO_PASSWORD, seed_demo
+from issuer.migrate import upgrade
+from issuer.seed import seed_frameworks
+from issuer.services.keys import Sealer
+from issuer.urls import PublicUrls
+from verifier import create_app as create_verifier
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+KEK = "B" * 43
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-features=Translate,OptimizationHints,MediaRouter",
+]
+
+
+class Served:
+    """A WSGI app on 127.0.0.1:<free port>; the app is set once the port is known."""
+
+    def __init__(self) -> None:
+        self.app: Callable[..., Any] | None = None
+        self.server = make_server("127.0.0.1", 0, self._dispatch, threaded=True)
+        self.port = self.server.server_port
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def _dispatch(self, environ: Any, start_response: Any) -> Any:
+        assert self.app is not None
+        return self.app(environ, start_response)
+
+    def start(self, app: Callable[..., Any]) -> None:
+        self.app = app
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """The whole loop on one machine, as `badges serve --demo` runs it."""
+    data = tmp_path_factory.mktemp("e2e")
+    issuer_srv, verifier_srv = Served(), Served()
+    url = f"sqlite:///{data / 'issuer.sqlite3'}"
+    upgrade(url)
+    issuer = create_issuer(
+        {
+            "TESTING": True, "SECRET_KEY": "e2e", "DATABASE_URL": url, "BASE_URL": issuer_srv.url,
+            "VERIFIER_URL": verifier_srv.url, "KEY_ENCRYPTION_KEY": KEK, "DATA_DIR": str(data),
+        }
+    )
+    with issuer.extensions["issuer.db"].transaction() as session:
+        seed_frameworks(session)
+        logins = seed_demo(session, sealer=Sealer.from_config(KEK), urls=PublicUrls(issuer_srv.url))
+    verifier = create_verifier(
+        {
+            "VERIFIER_ALLOWED_HOSTS": [f"127.0.0.1:{issuer_srv.port}"],
+            "VERIFIER_URL_MAP": [(f"https://127.0.0.1:{issuer_srv.port}/", f"{issuer_srv.url}/")],
+            "VERIFIER_DOCUMENT_TTL": 0.0,
+            "VERIFIER_STATUS_TTL": 0.0,  # so a revocation shows at the next check
+        }
+    )
+    issuer_srv.start(issuer)
+    verifier_srv.start(verifier)
+    yield {"issuer": issuer_srv.url, "verifier": verifier_srv.url, "logins": logins, "password": DEMO_PASSWORD}
+    issuer_srv.stop()
+    verifier_srv.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if CHROMIUM is None:
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def phone(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
