@@ -18,7 +18,8 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-from . import jsonutil
+from . import baking, jsonutil
+from .baking import ImageType, Standard
 from .dids import did_key
 from .errors import BadgeError, FormatError
 from .fetch import Fetcher, FetchPolicy
@@ -48,17 +49,17 @@ def _fail(message: str) -> NoReturn:
     raise CliError(message)
 
 
-def _read_input(name: str) -> bytes:
+def _read_input(name: str, limit: int = MAX_INPUT_BYTES) -> bytes:
     if name == "-":
-        data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+        data = sys.stdin.buffer.read(limit + 1)
     else:
         path = Path(name)
         if not path.is_file():
             _fail(f"no such file: {name}")
-        if path.stat().st_size > MAX_INPUT_BYTES:
-            _fail(f"{name} is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB")
+        if path.stat().st_size > limit:
+            _fail(f"{name} is larger than {limit // (1024 * 1024)} MiB")
         data = path.read_bytes()
-    if len(data) > MAX_INPUT_BYTES:
+    if len(data) > limit:
         _fail("the input is too large")
     return data
 
@@ -76,6 +77,25 @@ def _write_output(text: str, output: str | None, *, private: bool = False) -> No
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text if text.endswith("\n") else text + "\n")
     os.replace(tmp, path)  # never leave a half-written file behind
+
+
+def _write_bytes(data: bytes, output: str) -> None:
+    if output == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    path = Path(output)
+    if path.parent and not path.parent.exists():
+        _fail(f"the folder {path.parent} does not exist")
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)  # never leave a half-written file behind
+
+
+def _image_type_of(name: str) -> ImageType | None:
+    """The image type a file name declares by its extension (.png, .svg), if any."""
+    suffix = Path(name).suffix.lower()
+    return ImageType(suffix[1:]) if suffix in (".png", ".svg") else None
 
 
 def load_key(path: str) -> KeyPair:
@@ -139,7 +159,11 @@ def cmd_issue(args: argparse.Namespace) -> int:
 def _verify_source(name: str) -> Any:
     if name.startswith(("https://", "http://")):
         return name
-    return _read_input(name)
+    data = _read_input(name, max(MAX_INPUT_BYTES, baking.MAX_IMAGE_BYTES))
+    declared = _image_type_of(name)
+    if declared is not None and baking.sniff_image_type(data) is not declared:
+        _fail(f"{name} is not {declared.with_article} image")
+    return data
 
 
 def render_report(report: VerificationReport, out: TextIO) -> None:
@@ -147,7 +171,7 @@ def render_report(report: VerificationReport, out: TextIO) -> None:
     verdict = report.verdict
     out.write(f"{verdict.value.upper()}: {report.message}\n")
     credential = report.credential or {}
-    if credential:
+    if credential and report.format != "ob2":  # an OB 2.0 badge is named by its format check
         issuer = credential.get("issuer")
         issuer_name = issuer.get("name") if isinstance(issuer, dict) else None
         issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
@@ -185,6 +209,50 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_OK if report.verdict is Verdict.VALID else EXIT_NOT_VALID
 
 
+# --- bake, unbake, qr ------------------------------------------------------------------
+
+
+def cmd_bake(args: argparse.Namespace) -> int:
+    image = _read_input(args.image, baking.MAX_IMAGE_BYTES)
+    credential = _read_input(args.credential, baking.MAX_PAYLOAD_BYTES + 1024)
+    standard: Standard = "ob2" if args.ob2 else "ob3"
+    baked = baking.bake(image, credential, standard=standard, expected=_image_type_of(args.image))
+    kind = baking.sniff_image_type(baked)
+    out_type = _image_type_of(args.output) if args.output != "-" else None
+    if out_type is not None and kind is not None and out_type is not kind:
+        _fail(f"{args.output} names {out_type.with_article} but the image is {kind.with_article}")
+    _write_bytes(baked, args.output)
+    if args.output != "-":
+        _, payload_kind = baking.prepare_payload(credential, standard)
+        print(f"Baked the {payload_kind.value} credential into {args.output}")
+    return EXIT_OK
+
+
+def cmd_unbake(args: argparse.Namespace) -> int:
+    image = _read_input(args.image, baking.MAX_IMAGE_BYTES)
+    baked = baking.unbake(image, expected=_image_type_of(args.image))
+    if baked is None:
+        print(f"badges: {args.image} carries no baked badge", file=sys.stderr)
+        return EXIT_NOT_VALID
+    if args.json:
+        record = {"kind": baked.kind.value, "image": baked.image_type.value, "payload": baked.payload}
+        sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(baked.payload + "\n")
+    return EXIT_OK
+
+
+def cmd_qr(args: argparse.Namespace) -> int:
+    from .qr import qr_png, qr_svg
+
+    kind = _image_type_of(args.output)
+    if kind is None:
+        _fail("the output file must end in .png or .svg")
+    data = qr_png(args.url) if kind is ImageType.PNG else qr_svg(args.url)
+    _write_bytes(data, args.output)
+    return EXIT_OK
+
+
 # --- demo ------------------------------------------------------------------------------
 
 
@@ -218,7 +286,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="badges",
-        description="Issue and verify Open Badges 3.0 credentials (VC-JWT and eddsa-rdfc-2022).",
+        description="Issue and verify Open Badges 3.0 credentials (VC-JWT and eddsa-rdfc-2022); "
+        "bake them into PNG and SVG images and read them back; draw QR codes for badge links.",
         epilog="Exit codes: 0 ok/valid, 1 not valid or cannot be decided now, 2 unusable input.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -271,9 +340,9 @@ def build_parser() -> argparse.ArgumentParser:
         "verify",
         help="verify a credential and print a report",
         description="Verify a credential given as a file, a URL or '-' (stdin): JSON with an "
-        "embedded proof or a compact VC-JWT.",
+        "embedded proof, a compact VC-JWT, or a baked PNG or SVG image.",
     )
-    verify.add_argument("input", metavar="INPUT", help="file, https URL, or '-'")
+    verify.add_argument("input", metavar="INPUT", help="file (JSON, JWT, PNG, SVG), https URL, or '-'")
     verify.add_argument("--json", action="store_true", help="print the report as JSON")
     verify.add_argument(
         "--allow-host",
@@ -296,6 +365,49 @@ def build_parser() -> argparse.ArgumentParser:
         "--timeout", type=float, default=10.0, help="total seconds for each fetch (default 10)"
     )
     verify.set_defaults(func=cmd_verify)
+
+    bake = sub.add_parser(
+        "bake",
+        help="bake a credential into a PNG or SVG image",
+        description="Write a copy of IMAGE with CREDENTIAL (a file holding the JSON or the "
+        "compact JWT) baked in, as Open Badges 3.0 describes: one uncompressed iTXt chunk "
+        "'openbadgecredential' in a PNG, an <openbadges:credential> element in an SVG. A badge "
+        "already in the image is replaced.",
+    )
+    bake.add_argument("image", metavar="IMAGE", help="the badge image, .png or .svg")
+    bake.add_argument(
+        "credential", metavar="CREDENTIAL", help="file with the credential JSON or JWT ('-' for stdin)"
+    )
+    bake.add_argument(
+        "-o", "--output", required=True, metavar="OUT", help="the baked image ('-' for stdout)"
+    )
+    bake.add_argument(
+        "--ob2",
+        action="store_true",
+        help="bake an Open Badges 2.0 assertion (JSON, JWS or hosted URL) the 2.0 way",
+    )
+    bake.set_defaults(func=cmd_bake)
+
+    unbake = sub.add_parser(
+        "unbake",
+        help="print the credential baked into a PNG or SVG image",
+        description="Print what IMAGE carries: an OB 3.0 credential (JSON or JWT), an OB 2.0 "
+        "assertion, signature or URL, or a pre-2.0 URL. Exit 1 when it carries none.",
+    )
+    unbake.add_argument("image", metavar="IMAGE", help="a PNG or SVG file, or '-'")
+    unbake.add_argument(
+        "--json", action="store_true", help="print {kind, image, payload} as one JSON line"
+    )
+    unbake.set_defaults(func=cmd_unbake)
+
+    qr = sub.add_parser(
+        "qr",
+        help="draw the QR code of a badge link as PNG or SVG",
+        description="Write the QR code of URL to OUT; its extension (.png or .svg) picks the format.",
+    )
+    qr.add_argument("url", metavar="URL", help="the link, e.g. a badge's verification page")
+    qr.add_argument("-o", "--output", required=True, metavar="OUT", help="OUT.png or OUT.svg")
+    qr.set_defaults(func=cmd_qr)
 
     demo = sub.add_parser(
         "demo",

@@ -55,6 +55,24 @@ class CanonicalizationError(FormatError):
     code = "canonicalization"
 
 
+class ImageError(FormatError):
+    """Raised when an image is not a well-formed PNG or SVG, or its baked badge is unusable."""
+
+    code = "image"
+
+
+class ImageTooLargeError(ImageError, InputTooLargeError):
+    """Raised when an image, its declared dimensions or its baked payload exceed a cap."""
+
+    code = "image_too_large"
+
+
+class NoBakedBadgeError(ImageError):
+    """Raised when a well-formed image carries no baked badge where one is required."""
+
+    code = "image_unbaked"
+
+
 # --- keys and signatures ---------------------------------------------------------------
 
 
@@ -144,9 +162,12 @@ __all__ = [
     "FetchTimeoutError",
     "FetchTooLargeError",
     "FormatError",
+    "ImageError",
+    "ImageTooLargeError",
     "InputTooLargeError",
     "KeyMaterialError",
     "KeyResolutionError",
+    "NoBakedBadgeError",
     "ProofError",
     "SchemaError",
     "SignatureError",

@@ -20,13 +20,15 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from . import jsonutil, standards
+from . import baking, jsonutil, standards
 from .errors import (
     BadgeError,
     ContextError,
     FetchError,
     FormatError,
+    ImageError,
     KeyResolutionError,
+    NoBakedBadgeError,
     ProofError,
     SignatureError,
     StatusError,
@@ -36,15 +38,18 @@ from .identity import identity_matches
 from .jsonld import expand_strict
 from .jsonld.loader import FrozenDocumentLoader, default_loader
 from .jsonld.shape import shape_key
+from .jsonld.terms import context_certainly_ok
 from .jsonutil import content_key
 from .keys import PublicKey
 from .memo import LruMemo
-from .proofs import eddsa_rdfc_2022, vc_jwt
+from .proofs import vc_jwt
+from .proofs.embedded import verify_embedded_proof
 from .resolve import KeyResolver, ResolvedKey
 from .schema import content_sensitive_terms, is_bundled, schema_errors
 from .status import bitstring_status_list as bsl
 from .status import revocation_list_1edtech as rl
 from .timeutil import format_datetime, parse_datetime, utcnow
+from .vc11 import as_vc20_shape, date_fields, is_vc11, with_schema_arrays
 
 
 class Outcome(StrEnum):
@@ -198,6 +203,9 @@ class _Parsed:
     credential: dict[str, Any]
     format: str
     jwt: vc_jwt.DecodedJwt | None = None
+    token: str | None = None  # an OB 2.0 signed assertion: the compact JWS as given
+    fetched_from: str | None = None  # the link the document was fetched from
+    image: str | None = None  # "png" or "svg": the baked image it was read from
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -221,10 +229,42 @@ def _short(exc: BaseException) -> str:
     return text[:300]
 
 
+# Status entry types read as bitstring status lists, and the list credential each points to.
+# StatusList2021 (VC 1.1 era) is the Bitstring Status List's predecessor: same entry members
+# and encoding, except that its encodedList has no multibase prefix.
+_LIST_TYPES = {
+    bsl.ENTRY_TYPE: bsl.CREDENTIAL_TYPE,
+    "StatusList2021Entry": "StatusList2021Credential",
+}
+
+
+def _status_entry(entry: Any) -> bsl.EntryRef:
+    """A BitstringStatusListEntry or StatusList2021Entry, parsed. Raises StatusError."""
+    if isinstance(entry, dict) and entry.get("type") in _LIST_TYPES:
+        entry = {**entry, "type": bsl.ENTRY_TYPE}
+    return bsl.parse_entry(entry)
+
+
+_PROOF_MESSAGES = {
+    "eddsa-rdfc-2022": "The eddsa-rdfc-2022 Data Integrity proof verifies.",
+    "eddsa-2022": (
+        "The eddsa-2022 Data Integrity proof verifies (the older name of eddsa-rdfc-2022)."
+    ),
+    "Ed25519Signature2020": "The Ed25519Signature2020 proof verifies (an older proof suite).",
+}
+
+
+def _proofs_message(suites: list[str]) -> str:
+    if len(suites) == 1:
+        return _PROOF_MESSAGES.get(suites[0], f"The {suites[0]} proof verifies.")
+    return f"Every embedded proof verifies ({', '.join(suites)})."
+
+
 @dataclass
 class _CachedList:
     expires: float
     value: Any
+    started: float = 0.0  # when the fetch that produced it began
 
 
 @dataclass
@@ -284,6 +324,10 @@ class Verifier:
         try:
             parsed = self._parse_source(source)
         except FetchError as exc:
+            from . import ob2
+
+            if ob2.report_gone(exc, checks):  # 410 Gone: a revoked OB 2.0 hosted badge
+                return None
             checks.add(
                 "format",
                 Outcome.FAILED,
@@ -298,10 +342,22 @@ class Verifier:
                 "proof", Outcome.FAILED, "The signature is of a kind that is refused.", _short(exc)
             )
             return None
+        except ImageError as exc:
+            if isinstance(exc, NoBakedBadgeError):
+                message = "This image carries no baked badge."
+            else:
+                message = "This image cannot be read as a baked badge."
+            checks.add("format", Outcome.FAILED, message, _short(exc))
+            return None
         except BadgeError as exc:
             checks.add("format", Outcome.FAILED, "This is not a badge credential.", _short(exc))
             return None
         credential = parsed.credential
+        from . import ob2
+
+        if parsed.token is not None or ob2.is_assertion(credential):
+            parsed.format = ob2.FORMAT  # Open Badges 2.0: badges/ob2.py checks it, format too
+            return parsed
         types = _types(credential)
         if "VerifiableCredential" not in types:
             checks.add(
@@ -312,6 +368,8 @@ class Verifier:
             )
             return None
         kind = "VC-JWT" if parsed.jwt else "JSON-LD with an embedded proof"
+        if parsed.image:
+            kind += f", read from a baked {parsed.image.upper()} image"
         if OB_TYPES & set(types):
             checks.add("format", Outcome.PASSED, f"An Open Badges 3.0 credential ({kind}).")
         elif "EndorsementCredential" in types:
@@ -330,6 +388,10 @@ class Verifier:
         if isinstance(source, dict):
             jsonutil.check_value(source)
             return _Parsed(source, "json")
+        if isinstance(source, str) and source.lstrip().startswith("<"):
+            source = source.encode("utf-8")  # SVG markup given as text
+        if isinstance(source, (bytes, bytearray)) and baking.sniff_image_type(source):
+            return self._parse_baked(bytes(source))
         if isinstance(source, (bytes, bytearray)):
             if len(source) > jsonutil.MAX_JSON_BYTES:
                 raise FormatError("the input is too large")
@@ -353,7 +415,24 @@ class Verifier:
             return self._parse_jwt(text)
         raise FormatError("expected a credential as JSON, a compact JWT, or a link")
 
+    def _parse_baked(self, image: bytes) -> _Parsed:
+        """Unbake a PNG or SVG, then parse what it carries (JSON, a JWT or a link)."""
+        baked = baking.unbake(image)
+        if baked is None:
+            kind = str(baking.sniff_image_type(image)).upper()
+            raise NoBakedBadgeError(
+                f"the {kind} image carries no Open Badge (no openbadgecredential or openbadges data)"
+            )
+        parsed = self._parse_source(baked.payload)
+        parsed.image = baked.image_type.value
+        return parsed
+
     def _parse_jwt(self, token: str) -> _Parsed:
+        from . import ob2
+
+        assertion = ob2.jws_assertion(token)
+        if assertion is not None:
+            return _Parsed(assertion, ob2.FORMAT, token=token.strip())
         decoded = vc_jwt.decode_jwt(token)
         credential = vc_jwt.credential_from_payload(decoded.payload)
         return _Parsed(credential, "jwt", decoded)
@@ -367,7 +446,7 @@ class Verifier:
             data = jsonutil.loads(body)
             if not isinstance(data, dict):
                 raise FormatError("the link did not return a JSON object")
-            return _Parsed(data, "json")
+            return _Parsed(data, "json", fetched_from=url)
         try:
             text = body.decode("ascii")
         except UnicodeDecodeError as exc:
@@ -390,6 +469,11 @@ class Verifier:
         depth: int,
     ) -> None:
         credential = parsed.credential
+        if parsed.format == "ob2":
+            from . import ob2
+
+            ob2.verify_assertion(self, parsed, checks, now, recipient, check_status)
+            return
         structure = self._structure_checks(parsed)
         for check in structure:
             checks.add(check.name, check.outcome, check.message, check.detail)
@@ -479,18 +563,39 @@ class Verifier:
 
     def _check_context(self, credential: dict[str, Any], checks: _Checks) -> bool:
         contexts = _as_list(credential.get("@context"))
-        if not contexts or contexts[0] != standards.VC_V2:
-            first = contexts[0] if contexts else None
-            detail = f"the first @context is {first!r}"
-            if first == standards.VC_V1:
-                detail += " (the VC 1.1 shape)"
+        first = contexts[0] if contexts else None
+        if first not in (standards.VC_V2, standards.VC_V1):
             checks.add(
                 "context",
                 Outcome.FAILED,
-                "The credential does not start with the W3C Verifiable Credentials 2.0 context.",
-                detail,
+                "The credential does not start with the W3C Verifiable Credentials context "
+                "(2.0, or 1.1 for older badges).",
+                f"the first @context is {first!r}",
             )
             return False
+        # An older OB 3.0 credential is on VC 1.1 (with issuanceDate/expirationDate); the two
+        # base contexts define the same terms differently, so one credential never has both.
+        vc11 = first == standards.VC_V1
+        if (standards.VC_V2 if vc11 else standards.VC_V1) in contexts:
+            checks.add(
+                "context",
+                Outcome.FAILED,
+                "The credential mixes the W3C Verifiable Credentials 1.1 and 2.0 contexts.",
+                f"the first @context is {first!r}",
+            )
+            return False
+        later = [name for name in ("validFrom", "validUntil") if name in credential]
+        if vc11 and later:
+            # The 1.1 context defines these for forward compatibility, but a VC 1.1 credential
+            # is dated by issuanceDate/expirationDate; one that carries 2.0 dates is neither.
+            checks.add(
+                "context",
+                Outcome.FAILED,
+                f"The credential has VC 2.0 dates ({', '.join(later)}) under the VC 1.1 context.",
+                "a VC 1.1 credential is dated with issuanceDate and expirationDate",
+            )
+            return False
+        shape_note = " (an older credential in the VC 1.1 shape)" if vc11 else ""
         for context in contexts:
             if not isinstance(context, str):
                 checks.add(
@@ -513,33 +618,75 @@ class Verifier:
                 "context", Outcome.FAILED, "The Open Badges 3.0 context is missing from @context."
             )
             return False
+        document = {k: v for k, v in credential.items() if k != "proof"}
         try:
-            expand_strict({k: v for k, v in credential.items() if k != "proof"}, self.loader)
+            # The compiled-context walk settles the usual cases in microseconds; anything
+            # else (and every failure, for its message) goes through strict expansion.
+            if not context_certainly_ok(document, self.loader):
+                expand_strict(document, self.loader)
         except ContextError as exc:
             checks.add(
                 "context",
                 Outcome.FAILED,
                 "The credential has properties or types its contexts do not define.",
-                _short(exc),
+                _short(exc) + shape_note,
             )
             return False
-        checks.add("context", Outcome.PASSED, "Every term is defined by a known context.")
+        checks.add(
+            "context", Outcome.PASSED, f"Every term is defined by a known context{shape_note}."
+        )
         return True
 
     def _check_schema(self, credential: dict[str, Any], checks: _Checks) -> None:
         urls = self._schema_urls(credential)
         unknown = [u for u in urls if not is_bundled(u)]
         problems: list[str] = []
+        compacted: list[str] = []
+        # The bundled 1EdTech schemas are plain JSON for the VC 2.0 shape.
+        # * A VC 1.1 credential is checked after mapping it onto that shape (base context,
+        #   issuanceDate/expirationDate as validFrom/validUntil, single values as one-element
+        #   arrays): every rule of the schema still applies to its content. What remains is
+        #   a warning, not a failure: the schemas of the 1.1 era (1EdTech's "json-ld"
+        #   variants) are not bundled, its terms have passed strict JSON-LD expansion, and
+        #   its signature still decides whether it was changed.
+        # * A VC 2.0 credential that fails only because it writes single values where the
+        #   schema lists arrays ("proof": {...}, as Data Integrity libraries emit) holds the
+        #   same JSON-LD data: a warning, as 1EdTech's own validator reports it. Anything
+        #   else it breaks is a failure.
+        vc11 = is_vc11(credential)
         for url in urls:
             if url in unknown:
                 continue
-            problems.extend(schema_errors(credential, url))
-        if problems:
+            if vc11:
+                problems.extend(schema_errors(as_vc20_shape(credential, url), url))
+                continue
+            found = schema_errors(credential, url)
+            if found and not schema_errors(with_schema_arrays(credential, url), url):
+                compacted.extend(found)
+            else:
+                problems.extend(found)
+        if problems and vc11:
+            checks.add(
+                "schema",
+                Outcome.WARNING,
+                "This older (VC 1.1) credential does not fully follow today's Open Badges 3.0 "
+                "schema.",
+                "; ".join(problems[:5]),
+            )
+        elif problems:
             checks.add(
                 "schema",
                 Outcome.FAILED,
                 "The credential does not follow the Open Badges 3.0 schema.",
                 "; ".join(problems[:5]),
+            )
+        elif compacted:
+            checks.add(
+                "schema",
+                Outcome.WARNING,
+                "The credential follows the Open Badges 3.0 schema once single values are read "
+                "as the one-element lists the schema asks for.",
+                "; ".join([*compacted[:5], *(f"not checked: {u[:120]}" for u in unknown[:3])]),
             )
         elif unknown:
             checks.add(
@@ -547,6 +694,13 @@ class Verifier:
                 Outcome.WARNING,
                 "The Open Badges schema passed; another schema it names could not be checked.",
                 ", ".join(u[:120] for u in unknown[:3]),
+            )
+        elif vc11:
+            checks.add(
+                "schema",
+                Outcome.PASSED,
+                "The credential follows the Open Badges 3.0 schema (read from its older VC 1.1 "
+                "shape).",
             )
         else:
             checks.add(
@@ -630,13 +784,15 @@ class Verifier:
         )
         return key
 
-    def _check_proof(self, parsed: _Parsed, key: ResolvedKey, checks: _Checks) -> None:
+    def _check_proof(
+        self, parsed: _Parsed, key: ResolvedKey, checks: _Checks, *, require_claims: bool = True
+    ) -> None:
         credential = parsed.credential
         issuer_id = _issuer_id(credential) or ""
         try:
             if parsed.jwt is not None:
                 vc_jwt.verify_jwt_signature(parsed.jwt, key.public)
-                mismatches = vc_jwt.claim_mismatches(parsed.jwt.payload)
+                mismatches = vc_jwt.claim_mismatches(parsed.jwt.payload, required=require_claims)
                 if mismatches:
                     checks.add(
                         "proof",
@@ -646,15 +802,18 @@ class Verifier:
                     )
                     return
             embedded = _as_list(credential.get("proof"))
+            suites: list[str] = []
             for proof in embedded:
                 method = proof.get("verificationMethod") if isinstance(proof, dict) else None
                 proof_key = key
                 if parsed.jwt is not None or method != key.method_id:
                     assert self.key_resolver is not None
                     proof_key = self.key_resolver.resolve(str(method), issuer_id=issuer_id)
-                eddsa_rdfc_2022.verify_data_integrity_proof(
+                suite = verify_embedded_proof(
                     credential, proof, proof_key.public, loader=self.loader
                 )
+                if suite not in suites:
+                    suites.append(suite)
         except FetchError as exc:
             checks.add(
                 "proof",
@@ -680,13 +839,16 @@ class Verifier:
         elif parsed.jwt is not None:
             message = f"The {parsed.jwt.header['alg']} JWT signature verifies."
         else:
-            message = "The eddsa-rdfc-2022 Data Integrity proof verifies."
+            message = _proofs_message(suites)
         checks.add("proof", Outcome.PASSED, message)
 
     def _check_dates(self, credential: dict[str, Any], checks: _Checks, now: datetime) -> None:
+        start, end = date_fields(credential)  # validFrom/validUntil, or VC 1.1's names
         try:
-            valid_from = parse_datetime(credential.get("validFrom"))
-            until_raw = credential.get("validUntil")
+            if start not in credential:
+                raise FormatError(f"the credential has no {start}")
+            valid_from = parse_datetime(credential.get(start))
+            until_raw = credential.get(end)
             valid_until = parse_datetime(until_raw) if until_raw is not None else None
         except FormatError as exc:
             checks.add("dates", Outcome.FAILED, "The validity dates are unreadable.", _short(exc))
@@ -725,9 +887,9 @@ class Verifier:
         for entry in entries[:4]:
             kind = entry.get("type") if isinstance(entry, dict) else None
             try:
-                if kind == bsl.ENTRY_TYPE:
-                    ref = bsl.parse_entry(entry)
-                    bits = self._status_bits(ref, issuer_id, now)
+                if kind in _LIST_TYPES:
+                    ref = _status_entry(entry)
+                    bits = self._status_bits(ref, issuer_id, now, list_type=_LIST_TYPES[kind])
                     if bits.get(ref.index):
                         word = "revoked" if ref.purpose == "revocation" else ref.purpose
                         if ref.purpose == "suspension":
@@ -778,16 +940,33 @@ class Verifier:
             return hit.value
         return None
 
-    def _remember(self, url: str, value: Any, ttl: float) -> None:
+    def _remember(self, url: str, value: Any, ttl: float, *, started: float | None = None) -> Any:
+        """Keep ``value`` for ``ttl`` seconds, unless a fetch begun later already answered.
+
+        ``started`` is when this value's fetch began: a slow fetch of an older list that
+        ends after a newer one must not replace it (a revoked badge would turn valid
+        again). Returns the value kept, the newer one in that case.
+        """
         with self._lock:
+            now = self.clock()
+            began = now if started is None else started
+            current = self._status_cache.get(url)
+            if current is not None and current.started > began and current.expires > now:
+                return current.value
             if len(self._status_cache) > 1024:
                 self._status_cache.clear()
-            self._status_cache[url] = _CachedList(self.clock() + ttl, value)
+            self._status_cache[url] = _CachedList(now + ttl, value, began)
+            return value
 
     def _status_bits(
-        self, ref: bsl.EntryRef, issuer_id: str, now: datetime
+        self,
+        ref: bsl.EntryRef,
+        issuer_id: str,
+        now: datetime,
+        *,
+        list_type: str = bsl.CREDENTIAL_TYPE,
     ) -> bsl.BitstringStatusList:
-        cache_key = f"{ref.list_url}\n{ref.purpose}"
+        cache_key = f"{ref.list_url}\n{ref.purpose}\n{list_type}"
         cached = self._cached(cache_key)
         if cached is not None:
             owner, bits = cached
@@ -798,12 +977,13 @@ class Verifier:
             return bits  # type: ignore[no-any-return]
         if self.fetcher is None:
             raise FetchError("status lists cannot be fetched: this verifier has no fetcher")
+        started = self.clock()
         response = self.fetcher.get(ref.list_url, accept=JSON_ACCEPT)
         body = response.body.strip()
         source: Any = (
             jsonutil.loads(body) if body.startswith(b"{") else body.decode("ascii", "replace")
         )
-        list_report = self._verify_status_list(source, now)
+        list_report = self._verify_status_list(source, now, list_type=list_type)
         if list_report is None:
             raise StatusError("the status list is not a signed credential")
         credential, list_issuer = list_report
@@ -816,10 +996,21 @@ class Verifier:
         subject_ttl = credential.get("credentialSubject", {}).get("ttl")
         if isinstance(subject_ttl, int) and subject_ttl >= 0:
             ttl = min(ttl, subject_ttl / 1000)
-        self._remember(cache_key, (list_issuer, bits), ttl)
-        return bits
+        owner, bits = self._remember(cache_key, (list_issuer, bits), ttl, started=started)
+        if owner != issuer_id:  # a newer copy, fetched for another credential meanwhile
+            raise StatusError("the status list was published by someone else")
+        if ref.index >= bits.size:
+            raise StatusError(f"status index {ref.index} is outside the list of {bits.size}")
+        return bits  # type: ignore[no-any-return]
 
-    def _verify_status_list(self, source: Any, now: datetime) -> tuple[dict[str, Any], str] | None:
+    def _verify_status_list(
+        self, source: Any, now: datetime, *, list_type: str = bsl.CREDENTIAL_TYPE
+    ) -> tuple[dict[str, Any], str] | None:
+        """Verify a status list credential (JSON with an embedded proof, or a VC-JWT).
+
+        Returns the list credential and its issuer. Raises StatusError when it is not a
+        ``list_type`` credential or does not verify, FetchError when a key cannot be had now.
+        """
         checks = _Checks()
         try:
             parsed = self._parse_source(source)
@@ -828,8 +1019,8 @@ class Verifier:
         except BadgeError as exc:
             raise StatusError(f"the status list is unreadable: {exc}") from exc
         credential = parsed.credential
-        if bsl.CREDENTIAL_TYPE not in _types(credential):
-            raise StatusError("the status list is not a BitstringStatusListCredential")
+        if list_type not in _types(credential):
+            raise StatusError(f"the status list is not a {list_type}")
         contexts = _as_list(credential.get("@context"))
         if not contexts or not all(isinstance(c, str) and self.loader.knows(c) for c in contexts):
             raise StatusError("the status list uses an unknown @context")
@@ -842,7 +1033,9 @@ class Verifier:
                 "the status list's signature cannot be checked: "
                 + (check.detail or check.message if check else "no key")
             )
-        self._check_proof(parsed, key, checks)
+        # A status list is no OB 3.0 credential: its JWT's registered claims are optional,
+        # but those it has must agree with the list.
+        self._check_proof(parsed, key, checks, require_claims=False)
         proof = checks.get("proof")
         if proof is None or proof.outcome is not Outcome.PASSED:
             if proof is not None and proof.undecided:
@@ -863,9 +1056,9 @@ class Verifier:
             return cached
         if self.fetcher is None:
             raise FetchError("revocation lists cannot be fetched: this verifier has no fetcher")
+        started = self.clock()
         document = self.fetcher.get_json(url)
-        self._remember(url, document, self.status_ttl)
-        return document
+        return self._remember(url, document, self.status_ttl, started=started)
 
     # -- recipient and endorsements ----------------------------------------------------
 

@@ -15,7 +15,7 @@ from .services.keys import Sealer
 from .services.orgs import create_organisation
 from .urls import PublicUrls
 
-DEMO_PASSWORD = "aspnet-demo-2026"
+DEMO_PASSWORD = "aspnet-demo-2026"  # noqa: S105 (the demo only; printed at start)
 
 
 @dataclass(frozen=True)

@@ -52,10 +52,35 @@ def sealer() -> Sealer:
 
 def current_user() -> User | None:
     if "user" not in g:
-        user_id = session.get("user_id")
-        g.user = dbs().get(User, user_id) if user_id else None
+        from .services.accounts import session_user
+
+        token = session.get("login")
+        g.user = session_user(dbs(), token) if isinstance(token, str) and token else None
     user: User | None = g.user
     return user
+
+
+def log_in(user: User) -> None:
+    """Start a server-side login session for ``user`` in a fresh cookie session."""
+    from .services.accounts import start_login_session
+
+    session.clear()  # nothing planted before the login survives it
+    session["login"] = start_login_session(
+        dbs(), user=user, lifetime=current_app.permanent_session_lifetime
+    )
+    session.permanent = True
+    g.pop("user", None)
+
+
+def log_out() -> None:
+    """End the login session on the server (a copied cookie stops working), then the cookie."""
+    from .services.accounts import end_login_session
+
+    token = session.get("login")
+    if isinstance(token, str) and token:
+        end_login_session(dbs(), token)
+    session.clear()
+    g.pop("user", None)
 
 
 def login_required(view: F) -> F:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -39,29 +41,55 @@ def _map(value: Any) -> list[tuple[str, str]]:
     return pairs
 
 
+DEFAULTS: dict[str, Any] = {
+    "VERIFIER_ALLOWED_HOSTS": [],
+    "VERIFIER_URL_MAP": [],
+    "VERIFIER_FETCH_TIMEOUT": 10.0,
+    "VERIFIER_MAX_FETCHES": 16,
+    "VERIFIER_MAX_FETCHES_PER_HOST": 4,
+    "VERIFIER_RATE_PER_MINUTE": 120,
+    "VERIFIER_BURST": 30,
+    "VERIFIER_DOCUMENT_TTL": 300.0,
+    "VERIFIER_STATUS_TTL": 300.0,  # status lists are kept at most this long (and their own ttl)
+    "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
+    "MAX_TEXT_BYTES": 2 * 1024 * 1024,
+}
+
+
+def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    """``VERIFIER_*`` variables naming a setting: JSON values (numbers, lists) or plain text."""
+    settings: dict[str, Any] = {}
+    for name in DEFAULTS:
+        if not name.startswith("VERIFIER_") or name not in environ:
+            continue
+        raw = environ[name]
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            value = raw
+        settings[name] = value
+    return settings
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Defaults, then ``VERIFIER_*`` environment variables, then ``test_config``.
+    """Defaults, then ``FLASK_*`` and ``VERIFIER_*`` environment variables, then ``test_config``.
 
     ``VERIFIER_ALLOWED_HOSTS``: host:port entries that may be loopback or private;
-    ``VERIFIER_URL_MAP``: PREFIX=TARGET entries; both empty by default. Raises
-    FetchError (a BadgeError) for malformed entries.
+    ``VERIFIER_URL_MAP``: PREFIX=TARGET entries; both empty by default. Every other
+    ``VERIFIER_*`` setting in DEFAULTS (limits, timeouts) may be set the same way, its
+    value read as JSON when it parses (``VERIFIER_BURST=5``). Raises FetchError (a
+    BadgeError) for malformed entries.
     """
     app = Flask(__name__, template_folder=str(TEMPLATES), static_folder=str(TEMPLATES / "static"))
-    app.config.from_mapping(
-        VERIFIER_ALLOWED_HOSTS=_list(os.environ.get("VERIFIER_ALLOWED_HOSTS")),
-        VERIFIER_URL_MAP=os.environ.get("VERIFIER_URL_MAP", ""),
-        VERIFIER_FETCH_TIMEOUT=10.0,
-        VERIFIER_MAX_FETCHES=16,
-        VERIFIER_MAX_FETCHES_PER_HOST=4,
-        VERIFIER_RATE_PER_MINUTE=120,
-        VERIFIER_BURST=30,
-        VERIFIER_DOCUMENT_TTL=300.0,
-        VERIFIER_STATUS_TTL=300.0,  # status lists are kept at most this long (and their own ttl)
-        MAX_CONTENT_LENGTH=12 * 1024 * 1024,
-        MAX_TEXT_BYTES=2 * 1024 * 1024,
-    )
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_prefixed_env()  # FLASK_SECRET_KEY, FLASK_MAX_CONTENT_LENGTH, ...
+    app.config.from_mapping(_from_environment(os.environ))
     if test_config:
         app.config.from_mapping(test_config)
+    if "MAX_FORM_MEMORY_SIZE" not in (test_config or {}):
+        # Werkzeug's default (500 kB per multipart field) would refuse a pasted badge well
+        # under MAX_TEXT_BYTES, and the recipient form that carries a dropped image back.
+        app.config["MAX_FORM_MEMORY_SIZE"] = app.config["MAX_CONTENT_LENGTH"]
     policy = FetchPolicy(
         allowed_hosts=frozenset(_list(app.config["VERIFIER_ALLOWED_HOSTS"])),
         url_map=tuple(_map(app.config["VERIFIER_URL_MAP"])),

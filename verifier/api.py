@@ -6,8 +6,11 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request
 
+from badges import jsonutil
+from badges.errors import FormatError, InputTooLargeError
+
 from . import service
-from .errors import BadRequest
+from .errors import BadRequest, TooLarge
 from .openapi import OPENAPI
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -18,6 +21,27 @@ def _answer(submission: service.Submission, recipient: str | None) -> Any:
     return jsonify(report.to_dict())
 
 
+def _json_body() -> tuple[Any, int]:
+    """The request's JSON and its size, parsed with the core's limits (size, depth, no
+    duplicate keys, no NaN, no lone surrogates).
+
+    Raises BadRequest when it is not JSON, TooLarge past the pasted-text limit (plus room
+    for the wrapper). Flask's own parser is not used: deep nesting makes it recurse.
+    """
+    if not request.is_json:
+        raise BadRequest("Send JSON (Content-Type: application/json) or a multipart image.")
+    limit = service.text_limit() + 64 * 1024
+    data = request.get_data(cache=False)
+    if len(data) > limit:
+        raise TooLarge(f"The request is larger than {service.text_limit() // (1024 * 1024)} MB.")
+    try:
+        return jsonutil.loads(data, max_bytes=limit, max_depth=jsonutil.MAX_JSON_DEPTH + 1), len(data)
+    except InputTooLargeError as exc:
+        raise BadRequest(f"The JSON is not acceptable: {exc}") from exc
+    except FormatError as exc:
+        raise BadRequest(f"The request is not valid JSON: {exc}") from exc
+
+
 @bp.post("/verify")
 def verify() -> Any:
     if request.mimetype == "multipart/form-data":
@@ -25,15 +49,13 @@ def verify() -> Any:
         if upload is None:
             raise BadRequest('Send the baked image in a multipart field named "image".')
         return _answer(service.from_image(upload.read()), request.form.get("recipient") or None)
-    body = request.get_json(silent=True)
-    if body is None:
-        raise BadRequest("Send JSON (Content-Type: application/json) or a multipart image.")
+    body, size = _json_body()
     recipient = body.get("recipient") if isinstance(body, dict) else None
     if recipient is not None and not isinstance(recipient, str):
         raise BadRequest('"recipient" must be a string (an email address).')
     if isinstance(body, dict):
         body = {k: v for k, v in body.items() if k != "recipient"}
-    return _answer(service.from_api_json(body), recipient)
+    return _answer(service.from_api_json(body, size=size), recipient)
 
 
 @bp.get("/verify")

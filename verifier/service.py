@@ -17,10 +17,10 @@ IMAGE_TYPES = ("image/png", "image/svg+xml")
 
 @dataclass(frozen=True)
 class Submission:
-    """One thing to verify: a link, JSON or JWT text, or the bytes of a baked image."""
+    """One thing to verify: a link, JSON or JWT text, a parsed JSON object, or image bytes."""
 
-    kind: str  # "url" | "text" | "image"
-    value: str | bytes
+    kind: str  # "url" | "text" | "json" | "image"
+    value: str | bytes | dict[str, Any]
 
     def source(self) -> Any:
         return self.value
@@ -31,6 +31,8 @@ class Submission:
             import base64
 
             return {"image_b64": base64.b64encode(self.value if isinstance(self.value, bytes) else b"").decode()}
+        if isinstance(self.value, dict):
+            return {"input": json.dumps(self.value, ensure_ascii=False)}
         return {"input": str(self.value)}
 
 
@@ -39,7 +41,8 @@ def verifier() -> Verifier:
     return v
 
 
-def _text_limit() -> int:
+def text_limit() -> int:
+    """The largest pasted text (link, JSON or JWT) in bytes."""
     return int(current_app.config["MAX_TEXT_BYTES"])
 
 
@@ -48,8 +51,9 @@ def from_text(text: str) -> Submission:
     text = (text or "").strip()
     if not text:
         raise BadRequest("Paste a badge link, its JSON or its JWT, or choose a badge image.")
-    if len(text.encode("utf-8", "surrogatepass")) > _text_limit():
-        raise TooLarge("The pasted text is larger than 2 MB.")
+    limit = text_limit()
+    if len(text) > limit or len(text.encode("utf-8", "surrogatepass")) > limit:
+        raise TooLarge(f"The pasted text is larger than {limit // (1024 * 1024)} MB.")
     kind = "url" if text.startswith(("https://", "http://")) else "text"
     return Submission(kind, text)
 
@@ -60,8 +64,12 @@ def from_image(data: bytes) -> Submission:
     return Submission("image", data)
 
 
-def from_api_json(body: Any) -> Submission:
-    """``{"credential": {...}}``, ``{"jwt": "..."}`` or ``{"url": "..."}``. Raises BadRequest."""
+def from_api_json(body: Any, *, size: int = 0) -> Submission:
+    """``{"credential": {...}}``, ``{"jwt": "..."}`` or ``{"url": "..."}``.
+
+    ``size`` is the request's length in bytes: a credential object in a request larger than
+    the pasted-text limit is refused like pasted text. Raises BadRequest, TooLarge.
+    """
     if not isinstance(body, dict):
         raise BadRequest('Send a JSON object: {"credential": ...}, {"jwt": "..."} or {"url": "..."}.')
     given = [key for key in ("credential", "jwt", "url") if key in body]
@@ -74,7 +82,10 @@ def from_api_json(body: Any) -> Submission:
             return from_text(value)
         if not isinstance(value, dict):
             raise BadRequest('"credential" must be a JSON object (or its text).')
-        return Submission("text", json.dumps(value))
+        limit = text_limit()
+        if size > limit:  # the same limit as pasted JSON
+            raise TooLarge(f"The credential is larger than {limit // (1024 * 1024)} MB.")
+        return Submission("json", value)  # already parsed, with the core's limits
     if not isinstance(value, str) or not value.strip():
         raise BadRequest(f'"{key}" must be a non-empty string.')
     if key == "url" and not value.strip().startswith(("https://", "http://")):
@@ -87,6 +98,27 @@ def verify(submission: Submission, recipient: str | None = None) -> Verification
 
 
 # -- the badge as a person sees it ---------------------------------------------------------
+#
+# The credential may be anything that parsed as JSON (an invalid badge is shown too, under
+# its verdict), so every value is read defensively: a list where a list is expected, a
+# string where text is shown, and anything else treated as absent.
+
+MAX_SHOWN = 50  # evidence items, endorsements
+
+
+def _items(value: Any) -> list[Any]:
+    """A JSON value the specs allow as one item or a list, as a list (anything else: [])."""
+    if isinstance(value, list):
+        return value[:MAX_SHOWN]
+    return [value] if isinstance(value, dict) else []
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
 
 
 def _safe_image(value: Any) -> str | None:
@@ -106,65 +138,67 @@ def _safe_link(url: Any) -> str | None:
 
 
 def _name(value: Any) -> str | None:
-    if isinstance(value, dict):
-        name = value.get("name")
-        return name if isinstance(name, str) else None
+    return _text(value.get("name")) if isinstance(value, dict) else None
+
+
+def _level(subject: dict[str, Any], achievement: dict[str, Any]) -> str | None:
+    """The name of the rubric level the learner achieved, when the badge says."""
+    achieved = {_text(_dict(r).get("achievedLevel")) for r in _items(subject.get("result"))} - {None}
+    for description in _items(achievement.get("resultDescription")):
+        for level in _items(_dict(description).get("rubricCriterionLevel")):
+            if _text(_dict(level).get("id")) in achieved:
+                return _name(level)
     return None
 
 
 def badge_view(report: VerificationReport) -> dict[str, Any] | None:
-    """What the page shows of the badge (OB 3.0 or OB 2.0), every value a plain string."""
+    """What the page shows of the badge (OB 3.0 or OB 2.0): plain strings, lists of them, or None."""
     credential = report.credential
     if not isinstance(credential, dict):
         return None
     if "credentialSubject" in credential:
-        subject = credential.get("credentialSubject")
-        subject = subject if isinstance(subject, dict) else {}
-        achievement = subject.get("achievement") if isinstance(subject.get("achievement"), dict) else {}
+        subjects = _items(credential.get("credentialSubject"))
+        subject = _dict(subjects[0] if subjects else None)
+        achievement = _dict(subject.get("achievement"))
         issuer = credential.get("issuer")
-        level = None
-        for result in subject.get("result") or []:
-            for description in achievement.get("resultDescription") or []:
-                for item in (description or {}).get("rubricCriterionLevel") or []:
-                    if isinstance(item, dict) and isinstance(result, dict) and item.get("id") == result.get("achievedLevel"):
-                        level = item.get("name")
         evidence = [
-            {"url": _safe_link(e.get("id")), "name": e.get("name"), "narrative": e.get("narrative")}
-            for e in credential.get("evidence") or [] if isinstance(e, dict)
+            {"url": _safe_link(e.get("id")), "name": _text(e.get("name")), "narrative": _text(e.get("narrative"))}
+            for e in map(_dict, _items(credential.get("evidence")))
         ]
         endorsements = [
-            _name(e.get("issuer")) or str(e.get("issuer"))
-            for e in (credential.get("endorsement") or []) + (achievement.get("endorsement") or []) if isinstance(e, dict)
+            _name(e.get("issuer")) or _text(e.get("issuer")) or _text(_dict(e.get("issuer")).get("id"))
+            for e in map(_dict, _items(credential.get("endorsement")) + _items(achievement.get("endorsement")))
         ]
-        criteria = achievement.get("criteria") if isinstance(achievement.get("criteria"), dict) else {}
         return {
-            "name": achievement.get("name") or credential.get("name"),
-            "description": achievement.get("description") or credential.get("description"),
-            "criteria": criteria.get("narrative"),
+            "name": _text(achievement.get("name")) or _text(credential.get("name")),
+            "description": _text(achievement.get("description")) or _text(credential.get("description")),
+            "criteria": _text(_dict(achievement.get("criteria")).get("narrative")),
             "image": _safe_image(achievement.get("image") or credential.get("image")),
-            "issuer": _name(issuer) or (issuer if isinstance(issuer, str) else None),
+            "issuer": _name(issuer) or _text(issuer),
             "issuer_url": _safe_link(issuer.get("url")) if isinstance(issuer, dict) else None,
-            "issued": credential.get("validFrom") or credential.get("issuanceDate") or credential.get("awardedDate"),
-            "expires": credential.get("validUntil") or credential.get("expirationDate"),
-            "level": level if isinstance(level, str) else None,
+            "issued": _text(credential.get("validFrom")) or _text(credential.get("issuanceDate"))
+            or _text(credential.get("awardedDate")),
+            "expires": _text(credential.get("validUntil")) or _text(credential.get("expirationDate")),
+            "level": _level(subject, achievement),
             "evidence": [e for e in evidence if e["url"] or e["narrative"]],
             "endorsements": [e for e in endorsements if e],
-            "achievement_type": achievement.get("achievementType"),
+            "achievement_type": _text(achievement.get("achievementType")),
         }
     badge = credential.get("badge")
-    if isinstance(badge, (dict, str)):  # OB 2.0 assertion
-        badge = badge if isinstance(badge, dict) else {}
+    if isinstance(badge, (dict, str)):  # OB 2.0 assertion (a linked badge class is not shown)
+        badge = _dict(badge)
+        evidence_url = _safe_link(credential.get("evidence"))
         return {
-            "name": badge.get("name"),
-            "description": badge.get("description"),
-            "criteria": (badge.get("criteria") or {}).get("narrative") if isinstance(badge.get("criteria"), dict) else None,
+            "name": _text(badge.get("name")),
+            "description": _text(badge.get("description")),
+            "criteria": _text(_dict(badge.get("criteria")).get("narrative")),
             "image": _safe_image(credential.get("image") or badge.get("image")),
             "issuer": _name(badge.get("issuer")),
             "issuer_url": None,
-            "issued": credential.get("issuedOn"),
-            "expires": credential.get("expires"),
+            "issued": _text(credential.get("issuedOn")),
+            "expires": _text(credential.get("expires")),
             "level": None,
-            "evidence": [{"url": _safe_link(credential.get("evidence")), "name": None, "narrative": None}] if _safe_link(credential.get("evidence")) else [],
+            "evidence": [{"url": evidence_url, "name": None, "narrative": None}] if evidence_url else [],
             "endorsements": [],
             "achievement_type": None,
         }

@@ -26,12 +26,14 @@ def _throttle() -> None:
 
 
 def _is_api() -> bool:
-    return request.blueprint == "api"
+    # By path, not blueprint: a 404 or 405 under /api/ matched no view, yet is answered as JSON.
+    return request.blueprint == "api" or request.path.startswith("/api/")
 
 
 def _error(exc: Exception) -> Any:
     if isinstance(exc, RequestEntityTooLarge):
-        exc = TooLarge("The upload is larger than the verifier takes (12 MB).")
+        megabytes = int(current_app.config["MAX_CONTENT_LENGTH"] or 0) / (1024 * 1024)
+        exc = TooLarge(f"The upload is larger than the verifier takes ({megabytes:g} MB).")
     if isinstance(exc, VerifierError):
         status, code, message = exc.http_status, exc.code, exc.description
     elif isinstance(exc, HTTPException):

@@ -72,13 +72,15 @@ def add_data_integrity_proof(
     return {**document, "proof": [*proofs, proof]}
 
 
-def check_proof_shape(proof: Any, *, expected_purpose: str = "assertionMethod") -> None:
-    """Raise ProofError unless ``proof`` is an eddsa-rdfc-2022 DataIntegrityProof for the purpose."""
+def check_proof_shape(
+    proof: Any, *, expected_purpose: str = "assertionMethod", cryptosuite: str = CRYPTOSUITE
+) -> None:
+    """Raise ProofError unless ``proof`` is a DataIntegrityProof of ``cryptosuite`` for the purpose."""
     if not isinstance(proof, dict):
         raise ProofError("a proof must be a JSON object")
     if proof.get("type") != PROOF_TYPE:
         raise ProofError(f"unsupported proof type {proof.get('type')!r}")
-    if proof.get("cryptosuite") != CRYPTOSUITE:
+    if proof.get("cryptosuite") != cryptosuite:
         raise ProofError(f"unsupported cryptosuite {proof.get('cryptosuite')!r}")
     if proof.get("proofPurpose") != expected_purpose:
         raise ProofError(
@@ -97,20 +99,33 @@ def verify_data_integrity_proof(
     *,
     expected_purpose: str = "assertionMethod",
     loader: FrozenDocumentLoader | None = None,
+    cryptosuite: str = CRYPTOSUITE,
 ) -> None:
     """Check one eddsa-rdfc-2022 proof of ``document`` with a key bound to its issuer.
+
+    ``cryptosuite`` names the suite the proof must declare: the same algorithm was called
+    ``eddsa-2022`` before it was standardised (see ``eddsa_2022``).
 
     Raises ProofError (shape, purpose, suite), SignatureError (does not verify), and
     ContextError/CanonicalizationError (document not canonicalisable).
     """
-    check_proof_shape(proof, expected_purpose=expected_purpose)
+    check_proof_shape(proof, expected_purpose=expected_purpose, cryptosuite=cryptosuite)
     if public.alg is not Algorithm.EDDSA:
-        raise SignatureError("eddsa-rdfc-2022 proofs verify only with Ed25519 keys")
-    try:
-        signature = multibase_decode(proof["proofValue"])
-    except Exception as exc:
-        raise ProofError("the proofValue is not multibase") from exc
-    if proof["proofValue"][:1] != "z" or len(signature) != 64:
-        raise ProofError("the proofValue is not a base58btc Ed25519 signature")
+        raise SignatureError(f"{cryptosuite} proofs verify only with Ed25519 keys")
+    signature = ed25519_proof_value(proof["proofValue"])
     if not public.verify(signature, hash_data(_unsecured(document), proof, loader)):
         raise SignatureError("the Data Integrity signature does not verify")
+
+
+def ed25519_proof_value(value: str) -> bytes:
+    """The 64-byte Ed25519 signature in a ``proofValue`` (multibase base58btc, ``z``).
+
+    Raises ProofError for anything else.
+    """
+    try:
+        signature = multibase_decode(value)
+    except Exception as exc:
+        raise ProofError("the proofValue is not multibase") from exc
+    if value[:1] != "z" or len(signature) != 64:
+        raise ProofError("the proofValue is not a base58btc Ed25519 signature")
+    return signature

@@ -1,6 +1,6 @@
 """The issuer's tables, split by aggregate."""
 
-from .accounts import Invitation, LoginAttempt, Membership, Role, User
+from .accounts import Invitation, LoginAttempt, LoginSession, Membership, Role, User
 from .achievements import Achievement, Framework, FrameworkItem, StoredImage
 from .awards import Award, AwardBatch, EvidenceFile, OutboxMessage
 from .base import Base
@@ -16,6 +16,7 @@ __all__ = [
     "FrameworkItem",
     "Invitation",
     "LoginAttempt",
+    "LoginSession",
     "Membership",
     "OrgKind",
     "Organisation",

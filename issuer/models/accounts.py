@@ -70,3 +70,17 @@ class Invitation(Base):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     created_at: Mapped[created]
+
+
+class LoginSession(Base):
+    """A logged-in browser. Its cookie carries a random token (only the hash is kept here);
+    logging out ends the row, so a copied cookie stops working at once."""
+
+    __tablename__ = "login_session"
+
+    id: Mapped[intpk]
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[created]
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]

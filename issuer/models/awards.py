@@ -14,8 +14,10 @@ from .base import Base, created, intpk, name_str, public_key
 class Award(Base):
     __tablename__ = "award"
     __table_args__ = (
-        UniqueConstraint("org_id", "status_index"),
-        UniqueConstraint("org_id", "request_key"),
+        # Named here: the naming convention would call both "uq_award_org_id", which
+        # PostgreSQL refuses (constraint names are index names there, unique per schema).
+        UniqueConstraint("org_id", "status_index", name="uq_award_org_id_status_index"),
+        UniqueConstraint("org_id", "request_key", name="uq_award_org_id_request_key"),
     )
 
     id: Mapped[intpk]

@@ -44,9 +44,12 @@ class AwardInput:
     activity_end: date | None = None
     narrative: str | None = None
     errors: dict[str, str] = field(default_factory=dict)
+    # Problems found while reading the form or CSV row (e.g. an unreadable date), reported
+    # together with the rest by ``validate``.
+    parse_errors: dict[str, str] = field(default_factory=dict)
 
     def validate(self, achievement: Achievement) -> dict[str, str]:
-        errors: dict[str, str] = {}
+        errors: dict[str, str] = dict(self.parse_errors)
         self.learner_name = self.learner_name.strip()
         self.learner_email = self.learner_email.strip()
         if not self.learner_name or len(self.learner_name) > 200:
@@ -315,20 +318,26 @@ def award_many(
     if errors or dry_run:
         return BulkResult(None, [], errors, dry_run)
     if request_key:
-        existing = session.scalar(
-            select(AwardBatch).where(AwardBatch.org_id == org.id, AwardBatch.request_key == request_key)
-        )
-        if existing is not None:  # the same upload confirmed twice: the first result
-            done = list(session.scalars(select(Award).where(Award.batch_id == existing.id).order_by(Award.id)))
-            return BulkResult(existing, done, {}, False)
+        earlier = _earlier_batch(session, org, request_key)
+        if earlier is not None:  # the same upload confirmed twice: the first result
+            return earlier
     ctx = _context(session, org, achievement, sealer, urls)
     now = (now or now_utc()).replace(microsecond=0)
     batch = AwardBatch(
         org_id=org.id, achievement_id=achievement.id, created_by=awarded_by, count=len(rows),
         request_key=request_key,
     )
-    session.add(batch)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(batch)
+            session.flush()
+    except IntegrityError:
+        # The same confirmation, running at the same time elsewhere, stored its batch first
+        # (the unique request key made this insert wait for it): that one is the result.
+        earlier = _earlier_batch(session, org, request_key) if request_key else None
+        if earlier is None:
+            raise
+        return earlier
     used = _used_indexes(session, org)
     awards = []
     for number, row in enumerate(rows, 1):
@@ -347,6 +356,16 @@ def award_many(
     session.add_all([_message(award, org, urls) for award in awards])
     session.flush()
     return BulkResult(batch, awards, {}, False)
+
+
+def _earlier_batch(session: Session, org: Organisation, request_key: str) -> BulkResult | None:
+    existing = session.scalar(
+        select(AwardBatch).where(AwardBatch.org_id == org.id, AwardBatch.request_key == request_key)
+    )
+    if existing is None:
+        return None
+    done = list(session.scalars(select(Award).where(Award.batch_id == existing.id).order_by(Award.id)))
+    return BulkResult(existing, done, {}, False)
 
 
 def get_award(session: Session, public_id_: str) -> Award:

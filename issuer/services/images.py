@@ -10,7 +10,6 @@ from xml.etree import ElementTree
 
 import defusedxml.ElementTree as SafeXML
 from defusedxml import DefusedXmlException
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 

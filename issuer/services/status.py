@@ -22,6 +22,7 @@ from .keys import Sealer, active_key, private_key
 from .orgs import issuer_profile
 
 STATUS_TTL_MS = 5 * 60 * 1000  # verifiers may cache a list for five minutes
+CLOCK_SKEW = timedelta(minutes=5)  # how far behind a verifier's clock may be
 
 
 def revoke_award(session: Session, *, award: Award, reason: str, now: datetime | None = None) -> Award:
@@ -77,7 +78,9 @@ def status_list_credential(
         issuer=urls.org_did(org.slug),
         status_list=_bits(session, org, purpose),
         purpose=purpose,
-        valid_from=now,
+        # Backdated: a list made this second must already be valid for a verifier whose
+        # clock read a moment earlier (or runs a little behind); see CLOCK_SKEW.
+        valid_from=now - CLOCK_SKEW,
         valid_until=now + timedelta(days=1),
         ttl_ms=STATUS_TTL_MS,
     )

@@ -9,7 +9,13 @@ from sqlalchemy import select
 
 from ..errors import InvalidInput
 from ..models import Framework
-from ..services.achievements import ACHIEVEMENT_TYPES, DEFAULT_LEVELS, create_achievement, get_achievement, update_achievement
+from ..services.achievements import (
+    ACHIEVEMENT_TYPES,
+    DEFAULT_LEVELS,
+    create_achievement,
+    get_achievement,
+    update_achievement,
+)
 from ..web import dbs, login_required
 from .forms import achievement_input
 from .staff import staff_org
@@ -41,7 +47,7 @@ def _form(org: Any, role: str, achievement: Any, values: dict[str, Any], errors:
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new(slug: str) -> Any:
-    user, org, role = staff_org(slug)
+    _user, org, role = staff_org(slug)
     if request.method == "GET":
         return _form(org, role, None, {"levels": "\n".join(DEFAULT_LEVELS), "achievement_type": "Badge", "language": "en"}, {})
     try:
@@ -54,7 +60,7 @@ def new(slug: str) -> Any:
 @bp.route("/<achievement_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(slug: str, achievement_id: str) -> Any:
-    user, org, role = staff_org(slug)
+    _user, org, role = staff_org(slug)
     row = get_achievement(dbs(), achievement_id, org=org)
     if request.method == "GET":
         values = {

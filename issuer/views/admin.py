@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from ..errors import InvalidInput
 from ..models import Membership, Organisation, Role, User
 from ..services.accounts import accept_invitation, find_invitation, invite
 from ..services.orgs import create_organisation
-from ..web import current_user, dbs, login_required, sealer, urls
+from ..web import current_user, dbs, log_in, login_required, sealer
 from .staff import staff_org
 
 bp = Blueprint("admin", __name__)
@@ -48,7 +48,10 @@ def organisations() -> Any:
                 parent=parent, status_method=values.get("status_method", "bitstring"),
                 key_alg=values.get("key_alg", "EdDSA"),
             )
-            token = invite(dbs(), org=org, email=values.get("admin_email", ""), role=Role.ADMIN)
+            try:
+                token = invite(dbs(), org=org, email=values.get("admin_email", ""), role=Role.ADMIN)
+            except InvalidInput as exc:  # the form calls the invitee's field "admin_email"
+                raise InvalidInput(exc.description, fields={"admin_email": exc.description}) from exc
         except InvalidInput as exc:
             dbs().rollback()
             errors, status = exc.fields or {"form": exc.description}, 400
@@ -64,7 +67,7 @@ def organisations() -> Any:
 @bp.route("/staff/<slug>/people", methods=["GET", "POST"])
 @login_required
 def people(slug: str) -> Any:
-    user, org, role = staff_org(slug)
+    _user, org, role = staff_org(slug)
     if role != Role.ADMIN:
         abort(404)
     errors: dict[str, str] = {}
@@ -104,9 +107,7 @@ def accept(token: str) -> Any:
             dbs().rollback()
             errors = exc.fields or {"form": exc.description}
         else:
-            session.clear()
-            session["user_id"] = user.id
-            g.pop("user", None)
+            log_in(user)
             assert org is not None
             return redirect(url_for("staff.org_home", slug=org.slug))
     return render_template(

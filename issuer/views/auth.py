@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 
 from ..errors import InvalidInput, TooManyRequests
 from ..services.accounts import authenticate
-from ..web import dbs
+from ..web import dbs, log_in, log_out
 
 bp = Blueprint("auth", __name__)
 
@@ -39,15 +39,12 @@ def login() -> Any:
             error, status = exc.description, 401
             dbs().commit()  # keep the failed attempt (the count limits guessing)
         else:
-            session.clear()
-            session["user_id"] = user.id
-            session.permanent = True
-            g.pop("user", None)
+            log_in(user)
             return redirect(_safe_next(request.args.get("next")))
     return render_template("issuer/login.html", error=error, email=email), status
 
 
 @bp.post("/logout")
 def logout() -> Any:
-    session.clear()
+    log_out()
     return redirect(url_for("public.home"))

@@ -10,18 +10,23 @@ from collections.abc import Iterator
 from typing import Any
 
 from flask import (
-    Blueprint, Response, current_app, redirect, render_template, request, stream_with_context, url_for,
+    Blueprint,
+    Response,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
 )
 from markupsafe import escape
 
-from ..errors import IssuerError
-from ..errors import InvalidInput
+from ..errors import InvalidInput, IssuerError
 from ..services import awards as award_service
 from ..services import status as status_service
 from ..services.achievements import get_achievement
 from ..services.awards import get_award
-from ..services.orgs import get_organisation
-from ..web import current_user, db, dbs, login_required, sealer, urls
+from ..web import db, dbs, login_required, sealer, urls
 from .forms import CSV_COLUMNS, award_input, rows_from_csv
 from .staff import staff_org
 
@@ -62,7 +67,7 @@ def new(slug: str, achievement_id: str) -> Any:
 @bp.get("/awards/<award_id>")
 @login_required
 def done(slug: str, award_id: str) -> Any:
-    user, org, role = staff_org(slug)
+    _user, org, role = staff_org(slug)
     award = get_award(dbs(), award_id)
     if award.org_id != org.id:
         from ..errors import NotFound
@@ -74,7 +79,7 @@ def done(slug: str, award_id: str) -> Any:
 @bp.post("/awards/<award_id>/revoke")
 @login_required
 def revoke(slug: str, award_id: str) -> Any:
-    user, org, role = staff_org(slug)
+    _user, org, role = staff_org(slug)
     award = get_award(dbs(), award_id)
     if award.org_id != org.id:
         from ..errors import NotFound
@@ -95,7 +100,7 @@ def revoke(slug: str, award_id: str) -> Any:
 @login_required
 def bulk(slug: str, achievement_id: str) -> Any:
     """Upload a CSV: a preview with every row's problems; nothing is signed yet."""
-    user, org, role = staff_org(slug)
+    _user, org, role = staff_org(slug)
     achievement = get_achievement(dbs(), achievement_id, org=org)
     context = {"org": org, "role": role, "achievement": achievement, "columns": CSV_COLUMNS}
     if request.method == "GET":

@@ -83,9 +83,8 @@ def award_input(form: MultiDict[str, str]) -> AwardInput:
         activity_start=_date(form.get("activity_start"), "activity_start", errors),
         activity_end=_date(form.get("activity_end"), "activity_end", errors),
         narrative=form.get("narrative", "").strip() or None,
+        parse_errors=errors,  # reported with every other field's problem by the service
     )
-    if errors:
-        raise InvalidInput("Please correct the marked fields.", fields=errors)
     return data
 
 
@@ -104,11 +103,11 @@ def rows_from_csv(content: bytes) -> list[AwardInput]:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InvalidInput("Save the CSV as UTF-8 and upload it again.") from exc
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel  # type: ignore[assignment]
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    # The header row says which separator the file uses (Excel writes ";" in many locales);
+    # quoting stays Excel's, where a quote inside a quoted field is doubled.
+    first_line = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=first_line.count)
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
     if "name" not in header or "email" not in header:
         raise InvalidInput("The first row must name the columns, with at least 'name' and 'email'.")
@@ -124,6 +123,7 @@ def rows_from_csv(content: bytes) -> list[AwardInput]:
             narrative=(record.get("narrative") or "").strip() or None,
             activity_start=_date(record.get("activity_start"), "activity_start", errors),
             activity_end=_date(record.get("activity_end"), "activity_end", errors),
+            parse_errors=errors,
         )
         rows.append(row)
     if not rows:

@@ -44,7 +44,7 @@ def dashboard() -> Any:
 @bp.get("/<slug>")
 @login_required
 def org_home(slug: str) -> Any:
-    user, org, role = staff_org(slug)
+    _user, org, role = staff_org(slug)
     achievements = dbs().scalars(
         select(Achievement).where(Achievement.org_id == org.id).order_by(Achievement.name)
     ).all()
@@ -61,7 +61,7 @@ def org_home(slug: str) -> Any:
 @bp.get("/<slug>/awards")
 @login_required
 def awards(slug: str) -> Any:
-    user, org, role = staff_org(slug)
+    _user, org, role = staff_org(slug)
     try:
         page = max(1, int(request.args.get("page", "1")))
     except ValueError:
@@ -80,7 +80,7 @@ def awards(slug: str) -> Any:
 @bp.get("/<slug>/outbox")
 @login_required
 def outbox(slug: str) -> Any:
-    user, org, role = staff_org(slug)
+    _user, org, role = staff_org(slug)
     messages = dbs().scalars(
         select(OutboxMessage).where(OutboxMessage.org_id == org.id).order_by(OutboxMessage.id.desc()).limit(500)
     ).all()

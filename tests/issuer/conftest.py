@@ -28,7 +28,6 @@ from issuer.services.keys import Sealer
 from issuer.services.orgs import create_organisation
 
 
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Every issuer test uses the database: CI runs them again on PostgreSQL (-m db)."""
     here = os.path.dirname(__file__)

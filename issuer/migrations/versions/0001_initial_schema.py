@@ -1,7 +1,7 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-12-01 00:17:00.701698
 """
 
@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from alembic import op
 
 import issuer.models.base
-
 
 revision = '0001'
 down_revision = None
@@ -200,8 +199,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['key_id'], ['signing_key.id'], name=op.f('fk_award_key_id_signing_key')),
     sa.ForeignKeyConstraint(['org_id'], ['organisation.id'], name=op.f('fk_award_org_id_organisation')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_award')),
-    sa.UniqueConstraint('org_id', 'request_key', name=op.f('uq_award_org_id')),
-    sa.UniqueConstraint('org_id', 'status_index', name=op.f('uq_award_org_id')),
+    sa.UniqueConstraint('org_id', 'request_key', name=op.f('uq_award_org_id_request_key')),
+    sa.UniqueConstraint('org_id', 'status_index', name=op.f('uq_award_org_id_status_index')),
     sa.UniqueConstraint('public_id', name=op.f('uq_award_public_id'))
     )
     with op.batch_alter_table('award', schema=None) as batch_op:
