@@ -228,3 +228,55 @@ def image(sha256: str) -> Any:
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+# -- baked images and the QR code ------------------------------------------------------------
+
+
+def _baked(public_id: str, image_type: str) -> Response:
+    """The achievement's image with this badge baked in (a QR code or a generated image
+    when the achievement has no image of that type). Baked on request: cheap, and the
+    signed text inside is the stored one, byte for byte."""
+    from badges import baking, qr
+
+    from ..services.images import default_badge_svg
+
+    award = get_award(dbs(), public_id)
+    stored = dbs().scalar(
+        select(StoredImage).where(StoredImage.sha256 == award.achievement.image_sha256)
+    )
+    if image_type == "png":
+        base = stored.data if stored is not None and stored.content_type == "image/png" else None
+        base = base or qr.cached_qr(urls().credential(award.public_id), "png")
+        media = "image/png"
+    else:
+        base = stored.data if stored is not None and stored.content_type == "image/svg+xml" else None
+        base = base or default_badge_svg(award.achievement.name)
+        media = "image/svg+xml"
+    # JSON with its embedded proof where there is one; the VC-JWT for ES256/RS256 issuers
+    signed = json.loads(award.credential_json)
+    payload = award.credential_json if "proof" in signed else (award.credential_jwt or award.credential_json)
+    data = baking.bake(base, payload, expected=image_type)
+    response = Response(data, mimetype=media)
+    response.headers["Content-Disposition"] = f'inline; filename="badge-{award.public_id}.{image_type}"'
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return _cacheable(response, 60)
+
+
+@bp.get("/credentials/<public_id>.png")
+def credential_png(public_id: str) -> Any:
+    return _baked(public_id, "png")
+
+
+@bp.get("/credentials/<public_id>.svg")
+def credential_svg(public_id: str) -> Any:
+    return _baked(public_id, "svg")
+
+
+@bp.get("/credentials/<public_id>/qr.svg")
+def credential_qr(public_id: str) -> Any:
+    from badges import qr
+
+    award = get_award(dbs(), public_id)
+    response = Response(qr.cached_qr(urls().credential(award.public_id), "svg"), mimetype="image/svg+xml")
+    return _cacheable(response, 3600)

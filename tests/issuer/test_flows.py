@@ -55,3 +55,59 @@ def test_a_teacher_awards_a_badge_and_the_public_page_shows_it(client, school, t
     assert "ona@pupils.example" not in served.data.decode()
     jwt = client.get(f"/credentials/{award.public_id}", headers={"Accept": "application/vc+jwt"})
     assert jwt.data.decode() == award.credential_jwt
+
+
+@pytest.mark.parametrize("alg", ["EdDSA", "ES256"])
+@pytest.mark.parametrize("image_type", ["png", "svg"])
+def test_baked_images_carry_the_signed_badge_and_verify(client, make_org, make_achievement, database, alg, image_type, sealer):
+    from badges import baking
+    from badges.resolve import KeyResolver
+    from badges.verification import Verifier
+    from issuer.services.awards import AwardInput, award_badge
+    from issuer.services.orgs import did_document
+    from issuer.urls import PublicUrls
+
+    org = make_org(slug=f"school-{alg.lower()}", key_alg=alg)
+    achievement = make_achievement(org)
+    with database.transaction() as session:
+        from issuer.models import Achievement, Organisation
+
+        award = award_badge(
+            session, org=session.get(Organisation, org.id), achievement=session.get(Achievement, achievement.id),
+            data=AwardInput("Ona", "ona@pupils.example"), sealer=sealer, urls=PublicUrls(BASE_URL),
+        )
+        did = did_document(session, session.get(Organisation, org.id), PublicUrls(BASE_URL))
+    response = client.get(f"/credentials/{award.public_id}.{image_type}")
+    assert response.status_code == 200
+    assert response.mimetype == ("image/png" if image_type == "png" else "image/svg+xml")
+    baked = baking.unbake(response.data)
+    assert baked is not None
+    expected = award.credential_json if alg == "EdDSA" else award.credential_jwt
+    assert baked.payload == expected  # the stored signed text, byte for byte
+    assert b"ona@pupils.example" not in response.data
+    url = f"{BASE_URL}/orgs/{org.slug}/did.json"
+    report = Verifier(key_resolver=KeyResolver(documents={url: did})).verify(response.data, check_status=False)
+    assert report.verdict.value == "valid", report.to_dict()["checks"]
+
+
+def test_the_qr_code_encodes_the_badge_link(client, make_org, make_achievement, database, sealer):
+    pytest.importorskip("zxingcpp")
+    from issuer.models import Achievement, Organisation
+    from issuer.services.awards import AwardInput, award_badge
+    from issuer.urls import PublicUrls
+
+    org = make_org()
+    achievement = make_achievement(org)
+    with database.transaction() as session:
+        award = award_badge(
+            session, org=session.get(Organisation, org.id), achievement=session.get(Achievement, achievement.id),
+            data=AwardInput("Ona", "ona@pupils.example"), sealer=sealer, urls=PublicUrls(BASE_URL),
+        )
+    response = client.get(f"/credentials/{award.public_id}/qr.svg")
+    assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+    from tests.core.test_qr import decode, rasterise_svg
+
+    assert decode(*rasterise_svg(response.data)) == [f"{BASE_URL}/credentials/{award.public_id}"]
+    page = client.get(f"/credentials/{award.public_id}")
+    assert f"/credentials/{award.public_id}/qr.svg" in page.text
+    assert f"/credentials/{award.public_id}.png" in page.text
