@@ -135,6 +135,9 @@ def _finish(exc: BaseException | None) -> None:
     if session_ is not None:
         session_.rollback()  # no-op after a commit; undoes anything left otherwise
         session_.close()
+    # uploads over the in-memory limit are spooled to temporary files: close them now
+    for upload in request.files.values() if "files" in request.__dict__ else ():
+        upload.close()
 
 
 def _security_headers(response: Any) -> Any:

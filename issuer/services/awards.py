@@ -19,7 +19,15 @@ from badges.status import bitstring_status_list as bsl
 from badges.status import revocation_list_1edtech as rl
 
 from ..errors import Conflict, InvalidInput, NotFound
-from ..models import Achievement, Award, AwardBatch, Organisation, OutboxMessage, StatusMethod
+from ..models import (
+    Achievement,
+    Award,
+    AwardBatch,
+    EvidenceFile,
+    Organisation,
+    OutboxMessage,
+    StatusMethod,
+)
 from ..models.base import now_utc, public_id
 from ..urls import PublicUrls
 from .achievements import achievement_model, level_id, rubric_id
@@ -373,3 +381,35 @@ def get_award(session: Session, public_id_: str) -> Award:
     if award is None:
         raise NotFound("No such badge.")
     return award
+
+
+EVIDENCE_TYPES = {
+    b"%PDF-": ("application/pdf", "pdf"),
+    b"\x89PNG\r\n\x1a\n": ("image/png", "png"),
+    b"\xff\xd8\xff": ("image/jpeg", "jpg"),
+}
+MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
+
+
+def store_evidence_file(
+    session: Session, *, org: Organisation, filename: str, data: bytes, urls: PublicUrls
+) -> str:
+    """Keep an uploaded evidence file (PDF, PNG or JPEG, at most 5 MB); return its public URL.
+
+    The type is taken from the bytes, never from the name. Raises InvalidInput.
+    """
+    if not data:
+        raise InvalidInput("The evidence file is empty.", fields={"evidence_file": "The file is empty."})
+    if len(data) > MAX_EVIDENCE_BYTES:
+        raise InvalidInput("The evidence file is larger than 5 MB.", fields={"evidence_file": "At most 5 MB."})
+    found = next((kind for magic, kind in EVIDENCE_TYPES.items() if data.startswith(magic)), None)
+    if found is None:
+        raise InvalidInput(
+            "Evidence files must be PDF, PNG or JPEG.", fields={"evidence_file": "Upload a PDF, PNG or JPEG."}
+        )
+    content_type, extension = found
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", filename.rsplit(".", 1)[0])[:80].strip("-.") or "evidence"
+    row = EvidenceFile(org_id=org.id, filename=f"{stem}.{extension}", content_type=content_type, data=data)
+    session.add(row)
+    session.flush()
+    return urls.evidence_file(row.public_id)

@@ -53,8 +53,17 @@ def new(slug: str, achievement_id: str) -> Any:
     if request.method == "GET":
         return _award_form(org, role, achievement, {}, {})
     try:
+        data = award_input(request.form)
+        upload = request.files.get("evidence_file")
+        if upload is not None and upload.filename:
+            existing = award_service.find_by_request_key(dbs(), org, request.form.get("request_key") or "")
+            if existing is None:  # a retried submit must not store the file twice
+                data.evidence_file_url = award_service.store_evidence_file(
+                    dbs(), org=org, filename=upload.filename,
+                    data=upload.read(award_service.MAX_EVIDENCE_BYTES + 1), urls=urls(),
+                )
         award = award_service.award_badge(
-            dbs(), org=org, achievement=achievement, data=award_input(request.form),
+            dbs(), org=org, achievement=achievement, data=data,
             sealer=sealer(), urls=urls(), awarded_by=user.id,
             request_key=request.form.get("request_key") or None,
         )

@@ -280,3 +280,17 @@ def credential_qr(public_id: str) -> Any:
     award = get_award(dbs(), public_id)
     response = Response(qr.cached_qr(urls().credential(award.public_id), "svg"), mimetype="image/svg+xml")
     return _cacheable(response, 3600)
+
+
+@bp.get("/evidence/<public_id>")
+def evidence_file(public_id: str) -> Any:
+    """An uploaded evidence file, always as a download, never rendered as a page."""
+    from ..models import EvidenceFile
+
+    row = dbs().scalar(select(EvidenceFile).where(EvidenceFile.public_id == public_id))
+    if row is None:
+        abort(404, description="No such evidence file.")
+    response = Response(row.data, mimetype=row.content_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{row.filename}"'
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return _cacheable(response, 3600)

@@ -111,3 +111,68 @@ def test_the_qr_code_encodes_the_badge_link(client, make_org, make_achievement, 
     page = client.get(f"/credentials/{award.public_id}")
     assert f"/credentials/{award.public_id}/qr.svg" in page.text
     assert f"/credentials/{award.public_id}.png" in page.text
+
+
+def _award_page_key(client, school, achievement):
+    form = client.get(f"/staff/{school.slug}/achievements/{achievement.public_id}/award")
+    return re.search(r'name="request_key" value="([^"]+)"', form.text).group(1)
+
+
+def test_an_evidence_file_is_stored_linked_from_the_badge_and_served_as_a_download(client, school, teacher, make_achievement, database):
+    import io
+
+    from issuer.models import EvidenceFile
+
+    achievement = make_achievement(school)
+    login(client, teacher.email)
+    pdf = b"%PDF-1.4\n% river measurements\n%%EOF\n"
+    data = {
+        "learner_name": "Ona", "learner_email": "ona@pupils.example",
+        "request_key": _award_page_key(client, school, achievement),
+        "evidence_file": (io.BytesIO(pdf), "River report (final).pdf"),
+    }
+    response = post(client, f"/staff/{school.slug}/achievements/{achievement.public_id}/award", data,
+                    content_type="multipart/form-data")
+    assert response.status_code == 302, response.text
+    with database.transaction() as session:
+        award = session.scalars(select(Award)).one()
+        stored = session.scalars(select(EvidenceFile)).one()
+    evidence = json.loads(award.credential_json)["evidence"]
+    link = f"{BASE_URL}/evidence/{stored.public_id}"
+    assert [e["id"] for e in evidence] == [link]
+    served = client.get(link.removeprefix(BASE_URL))
+    assert served.data == pdf and served.mimetype == "application/pdf"
+    assert served.headers["Content-Disposition"] == 'attachment; filename="River-report-final.pdf"'
+    assert "sandbox" in served.headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(b"<html><script>alert(1)</script></html>", "PDF, PNG or JPEG"), (b"", "empty"), (b"%PDF-" + b"0" * 2000, "5 MB")],
+    ids=["html", "empty", "too-big"],
+)
+def test_a_bad_evidence_file_is_refused_and_nothing_is_stored(client, school, teacher, make_achievement, database, content, message, monkeypatch):
+    import io
+
+    from issuer.services import awards as award_service
+
+    # the cap, lowered so that the test client keeps the body in memory (it leaks the
+    # temporary file it spools bodies over 500 KB to)
+    monkeypatch.setattr(award_service, "MAX_EVIDENCE_BYTES", 1000)
+
+    from issuer.models import EvidenceFile
+
+    achievement = make_achievement(school)
+    login(client, teacher.email)
+    data = {
+        "learner_name": "Ona", "learner_email": "ona@pupils.example",
+        "request_key": _award_page_key(client, school, achievement),
+        "evidence_file": (io.BytesIO(content), "report.pdf"),
+    }
+    response = post(client, f"/staff/{school.slug}/achievements/{achievement.public_id}/award", data,
+                    content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert message in response.text
+    with database.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Award)) == 0
+        assert session.scalar(select(func.count()).select_from(EvidenceFile)) == 0
