@@ -19,6 +19,7 @@ from .errors import IssuerError
 from .models import User
 from .models.base import now_utc
 from .services.keys import Sealer
+from .services.mail import SmtpSettings, deliver_after_commit
 from .urls import PublicUrls
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -114,11 +115,25 @@ def _check_csrf() -> None:
         abort(400, description="The form has expired or did not come from this site. Reload the page and try again.")
 
 
+def smtp_settings() -> SmtpSettings | None:
+    """The mail server from the configuration, or None (messages stay in the outbox)."""
+    config = current_app.config
+    if not config.get("SMTP_HOST"):
+        return None
+    return SmtpSettings(
+        host=config["SMTP_HOST"], port=int(config.get("SMTP_PORT") or 587),
+        user=config.get("SMTP_USER"), password=config.get("SMTP_PASSWORD"),
+        sender=config.get("MAIL_FROM") or "badges@localhost",
+        starttls=bool(config.get("SMTP_STARTTLS", True)),
+    )
+
+
 def _commit(response: Any) -> Any:
     """Commit once at the request boundary, before the response leaves; then side effects."""
     session_: Session | None = g.get("dbs")
     if session_ is None or g.get("rollback") or response.status_code >= 400:
         return response
+    deliver_after_commit(session_, db(), smtp_settings())
     try:
         session_.commit()
     except Exception as exc:

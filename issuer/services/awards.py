@@ -32,6 +32,7 @@ from ..models.base import now_utc, public_id
 from ..urls import PublicUrls
 from .achievements import achievement_model, level_id, rubric_id
 from .keys import Sealer, active_key, private_key
+from .mail import note_new_messages
 from .orgs import issuer_profile
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -271,8 +272,10 @@ def award_badge(
                 if existing is not None:
                     return _same_request(existing, achievement, data)
             continue
-        session.add(_message(award, org, urls))
+        message = _message(award, org, urls)
+        session.add(message)
         session.flush()
+        note_new_messages(session, [message])
         return award
     raise Conflict("The award could not be stored; please try again.")
 
@@ -361,8 +364,10 @@ def award_many(
             progress(number, len(rows))
     session.add_all(awards)
     session.flush()
-    session.add_all([_message(award, org, urls) for award in awards])
+    messages = [_message(award, org, urls) for award in awards]
+    session.add_all(messages)
     session.flush()
+    note_new_messages(session, messages)
     return BulkResult(batch, awards, {}, False)
 
 

@@ -26,7 +26,8 @@ from ..services import awards as award_service
 from ..services import status as status_service
 from ..services.achievements import get_achievement
 from ..services.awards import get_award
-from ..web import db, dbs, login_required, sealer, urls
+from ..services.mail import deliver_after_commit
+from ..web import db, dbs, login_required, sealer, smtp_settings, urls
 from .forms import CSV_COLUMNS, award_input, rows_from_csv
 from .staff import staff_org
 
@@ -147,6 +148,7 @@ def bulk_confirm(slug: str, achievement_id: str) -> Any:
     user_id, org_id, achievement_pk = user.id, org.id, achievement.id
     batch_key = request.form.get("request_key") or None
     database, keyring, public = db(), sealer(), urls()
+    mail_settings = smtp_settings()
     page_head = render_template("issuer/bulk_progress.html", org=org, role=role, achievement=achievement, total=len(rows))
     app = current_app._get_current_object()  # type: ignore[attr-defined]
 
@@ -172,6 +174,7 @@ def bulk_confirm(slug: str, achievement_id: str) -> Any:
                 if result.errors or result.batch is None:
                     raise InvalidInput("Some rows are not valid any more; upload the file again.")
                 batch_id = result.batch.id
+                deliver_after_commit(session, database, mail_settings)
             updates.put(("done", batch_id))
         except IssuerError as exc:
             updates.put(("error", exc.description))
