@@ -218,3 +218,43 @@ def achievement_model(
     )
 
 
+
+
+def create_framework(
+    session: Session, *, org: Organisation, name: str, url: str | None, items_text: str, description: str = ""
+) -> Framework:
+    """A custom competence framework of ``org``; items are lines ``code | name | url``.
+
+    Raises InvalidInput naming the bad fields (e.g. the line of a bad item).
+    """
+    errors: dict[str, str] = {}
+    name = name.strip()
+    if not name or len(name) > 200:
+        errors["name"] = "Give the framework a name of at most 200 characters."
+    elif session.scalar(select(Framework.id).where(Framework.org_id == org.id, Framework.name == name)):
+        errors["name"] = "Your organisation already has a framework with this name."
+    if url and not re.match(r"https?://\S+$", url.strip()):
+        errors["url"] = "The link must start with https:// or http://."
+    items: list[tuple[str | None, str, str | None]] = []
+    for number, line in enumerate(items_text.splitlines(), 1):
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split("|")]
+        code, item_name, link = (parts + ["", "", ""])[:3] if len(parts) > 1 else ("", parts[0], "")
+        if not item_name or len(item_name) > 200 or (link and not re.match(r"https?://\S+$", link)):
+            errors["items"] = f"Line {number}: write code | name | https://link (code and link optional)."
+            break
+        items.append((code or None, item_name, link or None))
+    if not items and "items" not in errors:
+        errors["items"] = "List at least one competence, one per line."
+    if len(items) > 200:
+        errors["items"] = "At most 200 competences."
+    if errors:
+        raise InvalidInput("Please correct the marked fields.", fields=errors)
+    framework = Framework(org_id=org.id, name=name, url=(url or "").strip() or None, description=description.strip())
+    session.add(framework)
+    session.flush()
+    for code, item_name, link in items:
+        session.add(FrameworkItem(framework_id=framework.id, code=code, name=item_name, url=link))
+    session.flush()
+    return framework

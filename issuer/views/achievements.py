@@ -13,6 +13,7 @@ from ..services.achievements import (
     ACHIEVEMENT_TYPES,
     DEFAULT_LEVELS,
     create_achievement,
+    create_framework,
     get_achievement,
     update_achievement,
 )
@@ -79,3 +80,28 @@ def edit(slug: str, achievement_id: str) -> Any:
         dbs().rollback()
         return _form(org, role, row, request.form.to_dict(flat=True) | {"alignment_ids": request.form.getlist("alignment_ids")}, exc.fields or {"form": exc.description}, 400)
     return redirect(url_for("staff.org_home", slug=org.slug))
+
+
+@bp.route("/frameworks", methods=["GET", "POST"], endpoint="frameworks")
+@login_required
+def frameworks(slug: str) -> Any:
+    """Competence frameworks: the shared ones, and the organisation's own."""
+    _user, org, role = staff_org(slug)
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    status = 200
+    if request.method == "POST":
+        values = request.form.to_dict()
+        try:
+            create_framework(
+                dbs(), org=org, name=values.get("name", ""), url=values.get("url") or None,
+                items_text=values.get("items", ""), description=values.get("description", ""),
+            )
+        except InvalidInput as exc:
+            dbs().rollback()
+            errors, status = exc.fields or {"form": exc.description}, 400
+        else:
+            return redirect(url_for("achievements.frameworks", slug=org.slug))
+    return render_template(
+        "issuer/frameworks.html", org=org, role=role, frameworks=_frameworks(org.id), errors=errors, values=values
+    ), status

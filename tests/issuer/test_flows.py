@@ -176,3 +176,43 @@ def test_a_bad_evidence_file_is_refused_and_nothing_is_stored(client, school, te
     with database.transaction() as session:
         assert session.scalar(select(func.count()).select_from(Award)) == 0
         assert session.scalar(select(func.count()).select_from(EvidenceFile)) == 0
+
+
+def test_a_school_adds_its_own_framework_and_aligns_a_badge_to_it(client, school, teacher, make_user, make_org, database):
+    from issuer.models import Framework, FrameworkItem
+
+    login(client, teacher.email)
+    url = f"/staff/{school.slug}/achievements/frameworks"
+    bad = post(client, url, {"name": "Baltic Sea Project skills", "items": "BSP1 | Water sampling | ftp://x"})
+    assert bad.status_code == 400 and "Line 1" in bad.text
+    good = post(client, url, {"name": "Baltic Sea Project skills", "url": "https://bsp.example/skills",
+                              "items": "BSP1 | Water sampling | https://bsp.example/skills#1\nData sharing"})
+    assert good.status_code == 302
+    with database.transaction() as session:
+        framework = session.scalars(select(Framework).where(Framework.org_id == school.id)).one()
+        items = session.scalars(select(FrameworkItem).where(FrameworkItem.framework_id == framework.id)).all()
+        assert [(i.code, i.name) for i in items] == [("BSP1", "Water sampling"), (None, "Data sharing")]
+        item_id = items[0].id
+    form = post(client, f"/staff/{school.slug}/achievements/new", {
+        "name": "River monitor", "description": "Sampled the river.", "achievement_type": "Competency",
+        "language": "en", "alignment_ids": str(item_id),
+    })
+    assert form.status_code == 302
+    with database.transaction() as session:
+        from issuer.models import Achievement
+
+        achievement = session.scalars(select(Achievement)).one()
+    body = client.get(f"/achievements/{achievement.public_id}", headers={"Accept": "application/json"}).json
+    assert body["alignment"][0]["targetName"] == "Water sampling"
+    assert body["alignment"][0]["targetFramework"] == "Baltic Sea Project skills"
+    # another school's staff neither see nor use this framework
+    other = make_org(slug="kaunas-school", name="Kaunas School")
+    make_user("jonas@kaunas.example", org=other)
+    client.post("/logout", data={"csrf_token": "x"})
+    other_client = client.application.test_client()
+    login(other_client, "jonas@kaunas.example")
+    assert "Baltic Sea Project skills" not in other_client.get(f"/staff/{other.slug}/achievements/frameworks").text
+    refused = post(other_client, f"/staff/{other.slug}/achievements/new", {
+        "name": "Copy", "description": "x", "achievement_type": "Badge", "language": "en", "alignment_ids": str(item_id),
+    })
+    assert refused.status_code == 400
