@@ -240,7 +240,7 @@ def create_framework(
         if not line.strip():
             continue
         parts = [p.strip() for p in line.split("|")]
-        code, item_name, link = (parts + ["", "", ""])[:3] if len(parts) > 1 else ("", parts[0], "")
+        code, item_name, link = [*parts, "", "", ""][:3] if len(parts) > 1 else ("", parts[0], "")
         if not item_name or len(item_name) > 200 or (link and not re.match(r"https?://\S+$", link)):
             errors["items"] = f"Line {number}: write code | name | https://link (code and link optional)."
             break
