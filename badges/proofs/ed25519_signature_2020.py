@@ -20,7 +20,7 @@ from typing import Any
 from ..errors import ProofError, SignatureError
 from ..jsonld.loader import FrozenDocumentLoader
 from ..keys import Algorithm, PublicKey
-from .eddsa_rdfc_2022 import ed25519_proof_value, hash_data
+from .eddsa_rdfc_2022 import check_common_proof_fields, ed25519_proof_value, hash_data
 
 PROOF_TYPE = "Ed25519Signature2020"
 SUITE_CONTEXT = "https://w3id.org/security/suites/ed25519-2020/v1"
@@ -44,14 +44,7 @@ def check_proof_shape(
         )
     if "cryptosuite" in proof:
         raise ProofError(f"the proof type {PROOF_TYPE!r} takes no cryptosuite")
-    if proof.get("proofPurpose") != expected_purpose:
-        raise ProofError(
-            f"the proof purpose is {proof.get('proofPurpose')!r}, expected {expected_purpose!r}"
-        )
-    if not isinstance(proof.get("proofValue"), str):
-        raise ProofError("the proof has no proofValue")
-    if "@context" in proof and proof["@context"] is not None:
-        raise ProofError("an embedded proof must not carry its own @context")
+    check_common_proof_fields(proof, expected_purpose)
 
 
 def verify_ed25519_signature_2020(

@@ -82,6 +82,11 @@ def check_proof_shape(
         raise ProofError(f"unsupported proof type {proof.get('type')!r}")
     if proof.get("cryptosuite") != cryptosuite:
         raise ProofError(f"unsupported cryptosuite {proof.get('cryptosuite')!r}")
+    check_common_proof_fields(proof, expected_purpose)
+
+
+def check_common_proof_fields(proof: dict[str, Any], expected_purpose: str) -> None:
+    """What every embedded Ed25519 proof needs: the purpose, a proofValue, no own @context."""
     if proof.get("proofPurpose") != expected_purpose:
         raise ProofError(
             f"the proof purpose is {proof.get('proofPurpose')!r}, expected {expected_purpose!r}"

@@ -17,6 +17,7 @@ from badges.identity import hashed_email
 from badges.issuing import ProofFormat, sign_credential
 from badges.status import bitstring_status_list as bsl
 from badges.status import revocation_list_1edtech as rl
+from badges.timeutil import parse_datetime
 
 from ..errors import Conflict, InvalidInput, NotFound
 from ..models import (
@@ -183,7 +184,7 @@ def _signed_award(
         unsigned, ctx.key, verification_method=ctx.verification_method, proof=ProofFormat.BOTH
     )
     document = signed.json if signed.json is not None else unsigned
-    valid_until = unsigned.get("validUntil")
+    valid_until = unsigned.get("validUntil")  # the signed value is the one stored
     return Award(
         public_id=pid,
         org_id=ctx.org.id,
@@ -198,7 +199,7 @@ def _signed_award(
         credential_jwt=signed.jwt,
         status_index=status_index,
         issued_at=now,
-        valid_until=now + timedelta(days=ctx.achievement.validity_days) if valid_until else None,
+        valid_until=parse_datetime(valid_until) if valid_until else None,
     )
 
 

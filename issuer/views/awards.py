@@ -21,7 +21,7 @@ from flask import (
 )
 from markupsafe import escape
 
-from ..errors import InvalidInput, IssuerError
+from ..errors import InvalidInput, IssuerError, NotFound
 from ..services import awards as award_service
 from ..services import status as status_service
 from ..services.achievements import get_achievement
@@ -74,15 +74,19 @@ def new(slug: str, achievement_id: str) -> Any:
     return redirect(url_for("awards.done", slug=org.slug, award_id=award.public_id))
 
 
+def _org_award(org: Any, award_id: str) -> Any:
+    """An award of ``org``; another organisation's award is "not found", like a missing one."""
+    award = get_award(dbs(), award_id)
+    if award.org_id != org.id:
+        raise NotFound("No such badge.")
+    return award
+
+
 @bp.get("/awards/<award_id>")
 @login_required
 def done(slug: str, award_id: str) -> Any:
     _user, org, role = staff_org(slug)
-    award = get_award(dbs(), award_id)
-    if award.org_id != org.id:
-        from ..errors import NotFound
-
-        raise NotFound("No such badge.")
+    award = _org_award(org, award_id)
     return render_template("issuer/award_done.html", org=org, role=role, award=award, url=urls().credential(award.public_id))
 
 
@@ -90,11 +94,7 @@ def done(slug: str, award_id: str) -> Any:
 @login_required
 def revoke(slug: str, award_id: str) -> Any:
     _user, org, role = staff_org(slug)
-    award = get_award(dbs(), award_id)
-    if award.org_id != org.id:
-        from ..errors import NotFound
-
-        raise NotFound("No such badge.")
+    award = _org_award(org, award_id)
     try:
         status_service.revoke_award(dbs(), award=award, reason=request.form.get("reason", ""))
     except IssuerError as exc:

@@ -5,7 +5,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from markupsafe import Markup
 from sqlalchemy import select
 
@@ -91,14 +101,10 @@ def credential(public_id: str) -> Any:
         return _cacheable(Response(award.credential_json, mimetype=kind), 60)
     view = _award_view(award)
     org = dbs().get(Organisation, award.org_id)
-    verifier = request.host_url  # replaced below when a verifier URL is configured
-    from flask import current_app
-
-    verifier = current_app.config.get("VERIFIER_URL") or verifier
+    verifier = current_app.config.get("VERIFIER_URL") or request.host_url
     return render_template(
         "issuer/credential.html",
         org=org,
-        has_images=current_app.view_functions.get("public.credential_png") is not None,
         verify_url=f"{verifier.rstrip('/')}/verify?url={view['url']}",
         linkedin_url=_linkedin(award, view),
         **view,
