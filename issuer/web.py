@@ -18,6 +18,7 @@ from .db import Database, run_after_commit
 from .errors import IssuerError
 from .models import User
 from .models.base import now_utc
+from .services.audit import Actor
 from .services.keys import Sealer
 from .services.mail import SmtpSettings, deliver_after_commit
 from .urls import PublicUrls
@@ -59,6 +60,18 @@ def current_user() -> User | None:
         g.user = session_user(dbs(), token) if isinstance(token, str) and token else None
     user: User | None = g.user
     return user
+
+
+def actor() -> Actor:
+    """Who is making this request, for the audit log: the API token or the logged-in person."""
+    ip = request.remote_addr
+    token = g.get("api_token")
+    if token is not None:
+        return Actor(label=f"API token {token.name} ({token.prefix}…)", via="api", ip=ip)
+    user = current_user()
+    if user is None:
+        return Actor(label="anonymous", via="web", ip=ip)
+    return Actor(label=f"{user.name} <{user.email}>", via="web", user_id=user.id, ip=ip)
 
 
 def log_in(user: User) -> None:

@@ -4,16 +4,21 @@ from .accounts import Invitation, LoginAttempt, LoginSession, Membership, Role, 
 from .achievements import Achievement, Framework, FrameworkItem, StoredImage
 from .awards import Award, AwardBatch, EvidenceFile, OutboxMessage
 from .base import Base
+from .network import ApiToken, AuditEvent, Endorsement, IdempotencyRecord
 from .orgs import Organisation, OrgKind, SigningKey, StatusMethod
 
 __all__ = [
     "Achievement",
+    "ApiToken",
+    "AuditEvent",
     "Award",
     "AwardBatch",
     "Base",
+    "Endorsement",
     "EvidenceFile",
     "Framework",
     "FrameworkItem",
+    "IdempotencyRecord",
     "Invitation",
     "LoginAttempt",
     "LoginSession",

@@ -19,7 +19,10 @@ class OrgKind(StrEnum):
 
 
 class StatusMethod(StrEnum):
-    BITSTRING = "bitstring"  # W3C Bitstring Status List: revocation and suspension
+    BITSTRING = "bitstring"  # W3C Bitstring Status List, purpose revocation
+    # W3C Bitstring Status List, purpose suspension: badges can be suspended and restored;
+    # a revoked one stays suspended for good (the schema allows one status entry).
+    BITSTRING_SUSPENSION = "bitstring-suspension"
     REVOCATION_LIST = "1edtech"  # 1EdTech Revocation List: revocation with reasons
 
 
