@@ -20,6 +20,10 @@ from .fetch import Fetcher
 from .keys import PublicKey
 
 DEFAULT_TTL = 300.0
+# A key missing from a cached document may have been added since (the issuer rotated its
+# key): the document is fetched again, but not more often than this, so a stream of
+# credentials naming unknown keys cannot make us hammer the issuer.
+MIN_REFRESH = 30.0
 MAX_CACHE_ENTRIES = 1024
 
 
@@ -106,18 +110,20 @@ class KeyResolver:
         self._fetcher = fetcher
         self._ttl = ttl
         self._clock = clock
-        self._cache: dict[str, tuple[float, Any]] = {}
+        self._cache: dict[str, tuple[float, Any, float]] = {}  # url -> (expires, document, fetched)
         self._keys: dict[tuple[str, str, str], tuple[float, ResolvedKey]] = {}
         self._static = dict(documents or {})
         self._lock = threading.Lock()
 
-    def _document(self, url: str) -> Any:
+    def _document(self, url: str, *, refresh: bool = False) -> Any:
+        """The document at ``url``, cached; ``refresh`` asks for a new copy unless the
+        cached one is younger than MIN_REFRESH."""
         if url in self._static:
             return self._static[url]
         now = self._clock()
         with self._lock:
             hit = self._cache.get(url)
-        if hit is not None and hit[0] > now:
+        if hit is not None and hit[0] > now and not (refresh and now - hit[2] >= MIN_REFRESH):
             return hit[1]
         if self._fetcher is None:
             raise FetchError(f"no fetcher is configured to get {url}")
@@ -125,8 +131,20 @@ class KeyResolver:
         with self._lock:
             if len(self._cache) >= MAX_CACHE_ENTRIES:
                 self._cache.clear()
-            self._cache[url] = (now + self._ttl, document)
+            self._cache[url] = (now + self._ttl, document, now)
         return document
+
+    def _with_refresh(self, url: str, find: Callable[[Any], ResolvedKey]) -> ResolvedKey:
+        """``find`` the key in the document at ``url``; when it is not there, look once more
+        in a fresh copy (the issuer may have published a new key since we cached it)."""
+        document = self._document(url)
+        try:
+            return find(document)
+        except KeyResolutionError:
+            fresh = self._document(url, refresh=True)
+            if fresh is document:
+                raise
+            return find(fresh)
 
     def resolve(
         self, method_id: str, *, issuer_id: str, purpose: str = "assertionMethod"
@@ -184,19 +202,26 @@ class KeyResolver:
         if did != issuer_id:
             raise KeyResolutionError(f"the key {method_id!r} is not the issuer's ({issuer_id})")
         url = did_web_document_url(did)
-        document = self._document(url)
-        if not isinstance(document, dict) or document.get("id") != did:
-            raise KeyResolutionError(f"the DID document at {url} is not for {did}")
-        method = _find_method(document, method_id, purpose)
-        return ResolvedKey(_key_from_method(method), method_id, did, url)
+
+        def find(document: Any) -> ResolvedKey:
+            if not isinstance(document, dict) or document.get("id") != did:
+                raise KeyResolutionError(f"the DID document at {url} is not for {did}")
+            method = _find_method(document, method_id, purpose)
+            return ResolvedKey(_key_from_method(method), method_id, did, url)
+
+        return self._with_refresh(url, find)
 
     def _resolve_url(self, method_id: str, issuer_id: str) -> ResolvedKey:
         if _origin(method_id) != _origin(issuer_id) or not _origin(issuer_id)[1]:
             raise KeyResolutionError(
                 f"the key URL {method_id!r} is not on the issuer's own origin ({issuer_id})"
             )
-        url, _, fragment = method_id.partition("#")
-        document = self._document(url)
+        url = method_id.partition("#")[0]
+        return self._with_refresh(url, lambda document: self._key_in(document, url, method_id, issuer_id))
+
+    @staticmethod
+    def _key_in(document: Any, url: str, method_id: str, issuer_id: str) -> ResolvedKey:
+        fragment = method_id.partition("#")[2]
         if not isinstance(document, dict):
             raise KeyResolutionError(f"{url} is not a key document")
         jwk: Any = None

@@ -127,6 +127,12 @@ class VerificationReport:
     credential: dict[str, Any] | None = None
     format: str | None = None
     verified_at: datetime | None = None
+    # Every endorsement the credential carries, each verified on its own (see
+    # ``Verifier._check_endorsements``); empty for a credential without endorsements.
+    endorsements: list[EndorsementResult] = field(default_factory=list)
+    # True when the status check found the credential revoked, suspended or withdrawn
+    # (not when its status could not be read).
+    revoked: bool = False
 
     @property
     def verdict(self) -> Verdict:
@@ -149,12 +155,13 @@ class VerificationReport:
     @property
     def message(self) -> str:
         verdict = self.verdict
+        noun = _noun(self.credential)
         if verdict is Verdict.VALID:
-            return "This badge is genuine and valid."
+            return f"This {noun} is genuine and valid."
         if verdict is Verdict.UNDECIDED:
-            return "This badge cannot be fully checked right now."
+            return f"This {noun} cannot be fully checked right now."
         failed = next(c for c in self.checks if c.outcome is Outcome.FAILED)
-        return f"This badge is not valid: {failed.message}"
+        return f"This {noun} is not valid: {failed.message}"
 
     def to_dict(self) -> dict[str, Any]:
         """The report as JSON: the one shape the CLI, the page and the API share."""
@@ -165,7 +172,43 @@ class VerificationReport:
             "format": self.format,
             "verifiedAt": format_datetime(self.verified_at) if self.verified_at else None,
             "checks": [c.to_dict() for c in self.checks],
+            "endorsements": [e.to_dict() for e in self.endorsements],
             "credential": self.credential,
+        }
+
+
+@dataclass
+class EndorsementResult:
+    """One endorsement carried by a credential, verified on its own like any credential.
+
+    An endorsement is a claim by a third party: one that fails (forged, withdrawn by its
+    endorser, about something else) is reported here and in the ``endorsements`` check as
+    a warning, and never makes the credential carrying it invalid.
+    """
+
+    location: str  # where it was carried: "achievement", "issuer" or "credential"
+    verdict: Verdict
+    message: str
+    id: str | None = None
+    endorser: str | None = None  # the endorser's name, else its id
+    endorser_id: str | None = None
+    subject_id: str | None = None
+    comment: str | None = None
+    withdrawn: bool = False  # its endorser has withdrawn (revoked) it
+    checks: list[Check] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "location": self.location,
+            "verdict": self.verdict.value,
+            "message": self.message,
+            "id": self.id,
+            "endorser": self.endorser,
+            "endorserId": self.endorser_id,
+            "subjectId": self.subject_id,
+            "comment": self.comment,
+            "withdrawn": self.withdrawn,
+            "checks": [c.to_dict() for c in self.checks],
         }
 
 
@@ -174,6 +217,8 @@ class _Checks:
 
     def __init__(self) -> None:
         self._by_name: dict[str, Check] = {}
+        self.revoked = False  # the status check found the credential's bit set
+        self.endorsements: list[EndorsementResult] = []
 
     def add(
         self,
@@ -222,6 +267,13 @@ def _issuer_id(credential: dict[str, Any]) -> str | None:
 
 def _types(credential: dict[str, Any]) -> list[str]:
     return [t for t in _as_list(credential.get("type")) if isinstance(t, str)]
+
+
+def _noun(credential: Any) -> str:
+    """What a person calls this credential: "endorsement" or "badge"."""
+    if isinstance(credential, dict) and "EndorsementCredential" in _types(credential):
+        return "endorsement"
+    return "badge"
 
 
 def _short(exc: BaseException) -> str:
@@ -316,6 +368,8 @@ class Verifier:
             checks.add(name, Outcome.FAILED, "The badge could not be verified.", _short(exc))
         reason = "Not checked, because an earlier check failed."
         report.checks = checks.ordered(reason)
+        report.revoked = checks.revoked
+        report.endorsements = checks.endorsements
         return report
 
     # -- parsing -----------------------------------------------------------------------
@@ -490,7 +544,7 @@ class Verifier:
         else:
             checks.add("status", Outcome.SKIPPED, "Status was not checked (as asked).")
         self._check_recipient(credential, checks, recipient)
-        self._check_endorsements(credential, checks, now, depth)
+        self._check_endorsements(credential, checks, now, depth, check_status)
 
     def _structure_checks(self, parsed: _Parsed) -> tuple[Check, ...]:
         """The context and schema checks, remembered when they pass.
@@ -882,6 +936,7 @@ class Verifier:
             checks.add("status", Outcome.SKIPPED, "The issuer publishes no status for this badge.")
             return
         issuer_id = _issuer_id(credential) or ""
+        endorsement = _noun(credential) == "endorsement"
         findings: list[str] = []
         undecided: list[str] = []
         for entry in entries[:4]:
@@ -894,7 +949,11 @@ class Verifier:
                         word = "revoked" if ref.purpose == "revocation" else ref.purpose
                         if ref.purpose == "suspension":
                             word = "suspended"
-                        findings.append(f"The issuer has {word} this badge.")
+                        if endorsement:
+                            word = "withdrawn" if ref.purpose == "revocation" else word
+                            findings.append(f"The endorser has {word} this endorsement.")
+                        else:
+                            findings.append(f"The issuer has {word} this badge.")
                 elif kind == rl.ENTRY_TYPE:
                     url = entry.get("id")
                     if not isinstance(url, str):
@@ -905,7 +964,10 @@ class Verifier:
                     )
                     if result.revoked:
                         reason = f" Reason: {result.reason}" if result.reason else ""
-                        findings.append(f"The issuer has revoked this badge.{reason}")
+                        if endorsement:
+                            findings.append(f"The endorser has withdrawn this endorsement.{reason}")
+                        else:
+                            findings.append(f"The issuer has revoked this badge.{reason}")
                 else:
                     undecided.append(f"unknown status type {kind!r}")
             except FetchError as exc:
@@ -919,6 +981,7 @@ class Verifier:
                 )
                 return
         if findings:
+            checks.revoked = True
             checks.add("status", Outcome.FAILED, findings[0], " ".join(findings[1:]) or None)
         elif undecided:
             checks.add(
@@ -1088,19 +1151,35 @@ class Verifier:
                     return
         checks.add("recipient", Outcome.FAILED, "The badge was not awarded to this recipient.")
 
-    def _endorsements(self, credential: dict[str, Any]) -> Iterator[Any]:
-        holders: list[Any] = [credential, credential.get("issuer")]
+    def _endorsements(self, credential: dict[str, Any]) -> Iterator[tuple[str, str | None, Any]]:
+        """Every embedded endorsement as (where it is, the id it must be about, itself)."""
+        issuer = credential.get("issuer")
+        holders: list[tuple[str, Any]] = [("credential", credential), ("issuer", issuer)]
         for subject in _as_list(credential.get("credentialSubject")):
             if isinstance(subject, dict):
-                holders.append(subject.get("achievement"))
-        for holder in holders:
-            if isinstance(holder, dict):
-                yield from _as_list(holder.get("endorsement"))
-                yield from _as_list(holder.get("endorsementJwt"))
+                holders.append(("achievement", subject.get("achievement")))
+        for location, holder in holders:
+            if not isinstance(holder, dict) or not (
+                "endorsement" in holder or "endorsementJwt" in holder
+            ):
+                continue
+            about = holder.get("id") if isinstance(holder.get("id"), str) else None
+            for item in _as_list(holder.get("endorsement")):
+                yield location, about, item
+            for item in _as_list(holder.get("endorsementJwt")):
+                yield location, about, ("jwt", item)
 
     def _check_endorsements(
-        self, credential: dict[str, Any], checks: _Checks, now: datetime, depth: int
+        self,
+        credential: dict[str, Any],
+        checks: _Checks,
+        now: datetime,
+        depth: int,
+        check_status: bool = True,
     ) -> None:
+        """Verify each embedded endorsement with the whole pipeline (proof, issuer key,
+        dates, status), and report each one. A failed, withdrawn or misplaced endorsement
+        is a warning: it is a third party's claim, and the badge stands without it."""
         endorsements = list(self._endorsements(credential))
         if not endorsements:
             checks.add("endorsements", Outcome.SKIPPED, "The badge carries no endorsements.")
@@ -1110,34 +1189,91 @@ class Verifier:
                 "endorsements", Outcome.SKIPPED, "Endorsements of endorsements are not checked."
             )
             return
-        problems = []
-        undecided = False
-        for endorsement in endorsements[:MAX_ENDORSEMENTS]:
-            report = self.verify(endorsement, now=now, _depth=depth + 1)
-            types = _types(report.credential or {})
-            if report.credential is not None and "EndorsementCredential" not in types:
-                problems.append("an endorsement is not an EndorsementCredential")
-            elif report.verdict is Verdict.INVALID:
-                problems.append(report.message)
-            elif report.verdict is Verdict.UNDECIDED:
-                undecided = True
-        count = min(len(endorsements), MAX_ENDORSEMENTS)
-        if problems:
+        results = [
+            self._verify_endorsement(location, about, item, now, check_status)
+            for location, about, item in endorsements[:MAX_ENDORSEMENTS]
+        ]
+        checks.endorsements = results
+        bad = [r for r in results if r.verdict is Verdict.INVALID]
+        unsure = [r for r in results if r.verdict is Verdict.UNDECIDED]
+        count = len(results)
+        noun = "endorsement" if count == 1 else "endorsements"
+        lines = [f"{r.endorser or 'An unnamed endorser'}: {r.message}" for r in bad + unsure]
+        if len(endorsements) > MAX_ENDORSEMENTS:
+            lines.append(f"only the first {MAX_ENDORSEMENTS} of {len(endorsements)} were checked")
+        detail = "; ".join(lines[:5]) or None
+        if bad:
+            withdrawn = sum(1 for r in bad if r.withdrawn)
+            what = f"{len(bad)} of {count} {noun} on this badge {'is' if len(bad) == 1 else 'are'} not valid"
+            if withdrawn == len(bad):
+                what = (
+                    f"{len(bad)} of {count} {noun} on this badge "
+                    f"{'was' if len(bad) == 1 else 'were'} withdrawn by the endorser"
+                )
             checks.add(
-                "endorsements",
-                Outcome.WARNING,
-                "Some endorsements on this badge are not valid (the badge itself is not affected).",
-                "; ".join(problems[:3]),
+                "endorsements", Outcome.WARNING, f"{what} (the badge itself is not affected).",
+                detail,
             )
-        elif undecided:
+        elif unsure:
             checks.add(
                 "endorsements",
                 Outcome.WARNING,
                 "Some endorsements could not be checked right now (the badge itself is not affected).",
+                detail,
             )
         else:
-            noun = "endorsement" if count == 1 else "endorsements"
-            checks.add("endorsements", Outcome.PASSED, f"{count} {noun} verified.")
+            names = ", ".join(dict.fromkeys(r.endorser for r in results if r.endorser))
+            checks.add(
+                "endorsements",
+                Outcome.PASSED,
+                f"{count} {noun} verified.",
+                f"Endorsed by {names}." if names else None,
+            )
+
+    def _verify_endorsement(
+        self, location: str, about: str | None, item: Any, now: datetime, check_status: bool
+    ) -> EndorsementResult:
+        jwt_form = isinstance(item, tuple)
+        source = item[1] if jwt_form else item
+        if jwt_form and not (isinstance(source, str) and vc_jwt.looks_like_jwt(source)):
+            return EndorsementResult(
+                location, Verdict.INVALID, "An endorsementJwt entry is not a compact JWT."
+            )
+        if not jwt_form and not isinstance(source, dict):
+            # never a link to follow: an embedded endorsement is the credential itself
+            return EndorsementResult(
+                location, Verdict.INVALID, "An endorsement entry is not an embedded credential."
+            )
+        report = self.verify(source, now=now, check_status=check_status, _depth=1)
+        endorsement = report.credential or {}
+        issuer = endorsement.get("issuer")
+        subject = endorsement.get("credentialSubject")
+        subject = subject if isinstance(subject, dict) else {}
+        comment = subject.get("endorsementComment")
+        issuer_name = issuer.get("name") if isinstance(issuer, dict) else None
+        result = EndorsementResult(
+            location,
+            report.verdict,
+            report.message,
+            id=endorsement.get("id") if isinstance(endorsement.get("id"), str) else None,
+            endorser=issuer_name if isinstance(issuer_name, str) else _issuer_id(endorsement),
+            endorser_id=_issuer_id(endorsement),
+            subject_id=subject.get("id") if isinstance(subject.get("id"), str) else None,
+            comment=comment if isinstance(comment, str) else None,
+            withdrawn=report.revoked,
+            checks=report.checks,
+        )
+        if report.credential is not None and "EndorsementCredential" not in _types(endorsement):
+            result.verdict = Verdict.INVALID
+            result.message = "This is not an EndorsementCredential."
+        elif result.verdict is not Verdict.INVALID and about is not None and result.subject_id != about:
+            # a genuine endorsement of something else, copied onto this badge
+            result.verdict = Verdict.INVALID
+            result.message = (
+                f"This endorsement is about {result.subject_id or 'nothing named'}, "
+                f"not the {location} it is attached to."
+            )
+        return result
 
 
 def verify(source: Any, *, fetcher: Fetcher | None = None, **kwargs: Any) -> VerificationReport:

@@ -50,4 +50,20 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     web.install(app)
     for module in (auth, public, staff, achievements, awards, admin):
         app.register_blueprint(module.bp)
+    from .views import keys as key_views  # signing keys: rotation, compromise, re-issue
+
+    app.register_blueprint(key_views.bp)
+    from .views import audit as audit_views  # the audit log page
+    from .views import network as network_views  # a centre's network view and CSV
+
+    app.register_blueprint(network_views.bp)
+    app.register_blueprint(audit_views.bp)
+    from .views import api as api_views  # the JSON API under /api/v1
+    from .views import tokens as token_views  # staff page for API tokens
+
+    app.register_blueprint(api_views.bp)
+    app.register_blueprint(token_views.bp)
+    from .views import endorsements as endorsement_views  # endorsements: pages, status list, staff
+
+    app.register_blueprint(endorsement_views.bp)
     return app

@@ -39,6 +39,10 @@ def register(sub: Any) -> None:
     secret = sub.add_parser("secret", help="print a new key-encryption key for ISSUER_KEY_ENCRYPTION_KEY")
     secret.set_defaults(func=cmd_secret)
 
+    from .keys_cli import register as register_keys  # badges keys list|rotate|compromise|reissue
+
+    register_keys(sub)
+
 
 def cmd_secret(args: argparse.Namespace) -> int:
     from .services.keys import Sealer

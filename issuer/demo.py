@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import FrameworkItem, Organisation, Role
+from .models import Achievement, FrameworkItem, Organisation, Role
+from .models.base import now_utc
 from .services import accounts
 from .services.achievements import AchievementInput, create_achievement
 from .services.awards import AwardInput, award_badge
 from .services.keys import Sealer
 from .services.orgs import create_organisation
+from .services.status import revoke_award
 from .urls import PublicUrls
 
 DEMO_PASSWORD = "aspnet-demo-2026"  # noqa: S105 (the demo only; printed at start)
@@ -106,4 +109,57 @@ def seed_demo(session: Session, *, sealer: Sealer, urls: PublicUrls) -> DemoLogi
         data=AwardInput(learner_name="Jonas Kazlauskas", learner_email="jonas@learners.example", level="Mastered"),
         awarded_by=teacher.id,
     )
+    _seed_network(session, sealer=sealer, urls=urls, centre=centre, items=items, klaipeda=school,
+                  klaipeda_badges=(baltic, heritage, volunteer), teacher_id=teacher.id)
     return DemoLogins(admin.email, coordinator.email, teacher.email, DEMO_PASSWORD, school.slug, ids)
+
+
+def _seed_network(
+    session: Session, *, sealer: Sealer, urls: PublicUrls, centre: Organisation,
+    items: dict[str, int], klaipeda: Organisation, klaipeda_badges: tuple[Achievement, ...],
+    teacher_id: int,
+) -> None:
+    """A second school and badges awarded over the past terms, so the centre's network
+    view (/staff/lt-aspnet/network) shows real numbers: areas, terms, a revoked badge."""
+    school = create_organisation(
+        session, sealer=sealer, slug="siauliai-gymnasium", name="Šiauliai Saulės Gymnasium",
+        kind="school", country="LT", parent=centre,
+        description="An ASPnet school in northern Lithuania: Model UN and a chess club.",
+    )
+    model_un = create_achievement(
+        session, org=school,
+        data=AchievementInput(
+            name="Model UN: delegate",
+            description="Represented a country at a Model United Nations conference and negotiated a resolution.",
+            achievement_type="Badge", tags=["global citizenship", "debate"],
+            alignment_ids=[items["Global citizenship"], items["Learning to live together"]],
+        ),
+    )
+    chess = create_achievement(  # aligned to no framework: counted as "Not aligned"
+        session, org=school,
+        data=AchievementInput(
+            name="Chess club: tournament player",
+            description="Played a full season of the school chess tournament.",
+            achievement_type="Badge", tags=["chess"],
+        ),
+    )
+    baltic, heritage, volunteer = klaipeda_badges
+    today = now_utc()
+    earlier = [  # (organisation, achievement, learner, days ago, level)
+        (school, model_un, ("Lukas Žukauskas", "lukas@learners.example"), 400, None),
+        (school, chess, ("Gabrielė Šimkienė", "gabriele@learners.example"), 330, None),
+        (school, model_un, ("Matas Vasiliauskas", "matas@learners.example"), 250, None),
+        (school, chess, ("Austėja Butkutė", "austeja@learners.example"), 150, None),
+        (school, model_un, ("Gustas Stankevičius", "gustas@learners.example"), 60, None),
+        (klaipeda, baltic, ("Kamilė Paulauskaitė", "kamile@learners.example"), 300, "Developing"),
+        (klaipeda, heritage, ("Dovydas Urbonas", "dovydas@learners.example"), 200, None),
+        (klaipeda, volunteer, ("Urtė Navickaitė", "urte@learners.example"), 120, None),
+    ]
+    awarded = []
+    for org, achievement, (name, email), days, level in earlier:
+        awarded.append(award_badge(
+            session, org=org, achievement=achievement, sealer=sealer, urls=urls,
+            data=AwardInput(learner_name=name, learner_email=email, level=level),
+            awarded_by=teacher_id if org is klaipeda else None, now=today - timedelta(days=days),
+        ))
+    revoke_award(session, award=awarded[3], reason="Awarded twice by mistake; the learner keeps the other badge.")

@@ -44,6 +44,32 @@ class Conflict(IssuerError):
     http_status = 409
 
 
+class SuspensionUnsupported(Conflict):
+    """Raised when suspending a badge whose one status entry is for revocation."""
+
+    code = "suspension_unsupported"
+
+
+class Unauthorized(IssuerError):
+    """Raised when an API request has no valid bearer token (missing, unknown or revoked)."""
+
+    code = "unauthorized"
+    http_status = 401
+
+
+class IdempotencyKeyReused(IssuerError):
+    """Raised when an ``Idempotency-Key`` comes back with another request than its first."""
+
+    code = "idempotency_key_reused"
+    http_status = 422
+
+
+class IdempotencyKeyInFlight(Conflict):
+    """Raised when an ``Idempotency-Key``'s first request is still being processed."""
+
+    code = "idempotency_key_in_flight"
+
+
 class TooManyRequests(IssuerError):
     """Raised when someone tries too often (logins)."""
 

@@ -35,6 +35,13 @@ class PublicUrls:
     def revocation_list(self, slug: str) -> str:
         return f"{self.org(slug)}/revocations"
 
+    def endorsement_status_list(self, slug: str) -> str:
+        """The Bitstring Status List of the endorsements ``slug`` gave (bit set: withdrawn)."""
+        return f"{self.org(slug)}/status/endorsements"
+
+    def endorsement(self, public_id: str) -> str:
+        return f"{self.base}/endorsements/{public_id}"
+
     def achievement(self, public_id: str) -> str:
         return f"{self.base}/achievements/{public_id}"
 

@@ -122,6 +122,8 @@ def _check_csrf() -> None:
         return
     if request.blueprint == "api":  # bearer tokens, no cookies
         return
+    if request.url_rule is None and request.path.startswith("/api/"):
+        return  # no such API route or method: its JSON 404/405 follows, nothing runs
     sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
     expected = session.get("csrf") or ""
     if not expected or not hmac.compare_digest(str(sent), str(expected)):
@@ -185,7 +187,8 @@ def _security_headers(response: Any) -> Any:
 
 def wants_json() -> bool:
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json" or request.blueprint == "api"
+    # an unknown path or method under /api/ matches no blueprint, yet is an API error too
+    return best == "application/json" or request.blueprint == "api" or request.path.startswith("/api/")
 
 
 def _handle_error(exc: Exception) -> Any:

@@ -39,6 +39,26 @@ _REPORT = {
         "format": {"type": ["string", "null"]},
         "verifiedAt": {"type": ["string", "null"], "format": "date-time"},
         "checks": {"type": "array", "items": {"$ref": "#/components/schemas/Check"}},
+        "endorsements": {
+            "type": "array",
+            "description": "each endorsement the badge carries, verified on its own (a bad one never makes the badge invalid)",
+            "items": {
+                "type": "object",
+                "required": ["location", "verdict", "message", "withdrawn", "checks"],
+                "properties": {
+                    "location": {"type": "string", "enum": ["achievement", "issuer", "credential"]},
+                    "verdict": {"type": "string", "enum": ["valid", "invalid", "undecided"]},
+                    "message": {"type": "string"},
+                    "id": {"type": ["string", "null"]},
+                    "endorser": {"type": ["string", "null"]},
+                    "endorserId": {"type": ["string", "null"]},
+                    "subjectId": {"type": ["string", "null"]},
+                    "comment": {"type": ["string", "null"]},
+                    "withdrawn": {"type": "boolean"},
+                    "checks": {"type": "array", "items": {"$ref": "#/components/schemas/Check"}},
+                },
+            },
+        },
         "credential": {"type": ["object", "null"]},
     },
 }

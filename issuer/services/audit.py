@@ -85,3 +85,16 @@ def events(
         .offset((max(page, 1) - 1) * PAGE)
     ).all()
     return list(rows), total
+
+
+def record_once(session: Session, *, org_id: int, action: str, subject: str, **kwargs: Any) -> AuditEvent | None:
+    """``record``, unless ``subject`` already has an ``action`` entry: a retried request that
+    returned the first result (same request key) is not a second change."""
+    earlier = session.scalar(
+        select(AuditEvent.id).where(
+            AuditEvent.org_id == org_id, AuditEvent.action == action, AuditEvent.subject == subject[:200]
+        ).limit(1)
+    )
+    if earlier is not None:
+        return None
+    return record(session, org_id=org_id, action=action, subject=subject, **kwargs)

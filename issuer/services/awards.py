@@ -32,6 +32,7 @@ from ..models import (
 from ..models.base import now_utc, public_id
 from ..urls import PublicUrls
 from .achievements import achievement_model, level_id, rubric_id
+from .endorsements import endorsed_achievement, endorsed_profile
 from .keys import Sealer, active_key, private_key
 from .mail import note_new_messages
 from .orgs import issuer_profile
@@ -104,8 +105,9 @@ def _context(
     return IssueContext(
         org=org,
         achievement=achievement,
-        achievement_json=achievement_model(session, achievement, org, urls),
-        profile=issuer_profile(org, urls),
+        # with the active endorsements of the achievement and of the issuer, loaded once
+        achievement_json=endorsed_achievement(session, achievement, achievement_model(session, achievement, org, urls)),
+        profile=endorsed_profile(session, org, issuer_profile(org, urls)),
         key_row_id=key_row.id,
         key=private_key(key_row, org, sealer),
         verification_method=urls.verification_method(org.slug, key_row.kid),
@@ -119,16 +121,32 @@ def _as_datetime(day: date | None) -> datetime | None:
     return datetime.combine(day, time(0, 0), tzinfo=UTC)
 
 
+def status_purpose_of(credential: dict[str, Any]) -> str:
+    """What the credential's one status entry is for: "revocation", "suspension" or "1edtech"."""
+    entries = credential.get("credentialStatus")
+    entry = entries[0] if isinstance(entries, list) and entries else entries
+    if isinstance(entry, dict):
+        if entry.get("type") == rl.ENTRY_TYPE:
+            return "1edtech"
+        if entry.get("statusPurpose") == "suspension":
+            return "suspension"
+    return "revocation"
+
+
 def build_credential(
-    ctx: IssueContext, data: AwardInput, *, credential_public_id: str, status_index: int, now: datetime
+    ctx: IssueContext, data: AwardInput, *, credential_public_id: str, status_index: int, now: datetime,
+    awarded_date: datetime | None = None,
 ) -> dict[str, Any]:
-    """The unsigned OpenBadgeCredential for one learner."""
+    """The unsigned OpenBadgeCredential for one learner (``awarded_date`` defaults to
+    ``now``; a re-issued badge keeps the original's)."""
     urls, org = ctx.urls, ctx.org
     if org.status_method == StatusMethod.REVOCATION_LIST:
         status = [rl.status_entry(urls.revocation_list(org.slug))]
     else:
-        # The 1EdTech schema allows one credentialStatus object, so it is for revocation.
-        status = [bsl.status_entry(urls.status_list(org.slug, "revocation"), status_index)]
+        # The 1EdTech schema allows one credentialStatus object: for revocation, or (when the
+        # organisation chose it) for suspension, which a revocation then sets for good.
+        purpose = "suspension" if org.status_method == StatusMethod.BITSTRING_SUSPENSION else "revocation"
+        status = [bsl.status_entry(urls.status_list(org.slug, purpose), status_index, purpose)]
     results = []
     if data.level:
         results.append(
@@ -153,7 +171,7 @@ def build_credential(
         issuer=ctx.profile,
         valid_from=now,
         valid_until=valid_until,
-        awarded_date=now,
+        awarded_date=awarded_date or now,
         credential_subject=model.AchievementSubject(
             achievement=ctx.achievement_json,
             identifier=[hashed_email(data.learner_email)],
@@ -177,9 +195,17 @@ def _signed_award(
     awarded_by: int | None,
     request_key: str | None,
     batch_id: int | None = None,
+    awarded_date: datetime | None = None,
+    revise: Callable[[dict[str, Any]], None] | None = None,
 ) -> Award:
+    """Build, sign and return (unsaved) one award; ``revise`` may change the unsigned
+    credential before it is signed (a re-issue puts back the original's claims)."""
     pid = public_id()
-    unsigned = build_credential(ctx, data, credential_public_id=pid, status_index=status_index, now=now)
+    unsigned = build_credential(
+        ctx, data, credential_public_id=pid, status_index=status_index, now=now, awarded_date=awarded_date
+    )
+    if revise is not None:
+        revise(unsigned)
     signed = sign_credential(
         unsigned, ctx.key, verification_method=ctx.verification_method, proof=ProofFormat.BOTH
     )
@@ -198,6 +224,7 @@ def _signed_award(
         credential_json=jsonutil.dumps(document),
         credential_jwt=signed.jwt,
         status_index=status_index,
+        status_purpose=status_purpose_of(unsigned),
         issued_at=now,
         valid_until=parse_datetime(valid_until) if valid_until else None,
     )

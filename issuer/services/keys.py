@@ -1,4 +1,9 @@
-"""Organisation signing keys: created, sealed at rest, rotated, published."""
+"""Organisation signing keys: created, sealed at rest, rotated, published.
+
+A key is published (in the organisation's DID document and JWKS) while it is the active
+key, or while a badge or endorsement it signed is still valid; a compromised key never.
+Marking a key compromised is in ``services.reissue``.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +11,20 @@ import base64
 import json
 import os
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from badges import keys as core_keys
 from badges.keys import KeyPair
 
-from ..errors import ConfigurationError, IssuerError
-from ..models import Organisation, SigningKey
+from ..errors import ConfigurationError, InvalidInput, IssuerError
+from ..models import Award, Endorsement, Organisation, SigningKey
 from ..models.base import now_utc
+from .audit import Actor, record
 
 _SEAL_VERSION = b"k1"
 
@@ -110,11 +117,118 @@ def private_key(row: SigningKey, org: Organisation, sealer: Sealer) -> KeyPair:
     return KeyPair.from_jwk(jwk)
 
 
-def published_keys(session: Session, org: Organisation) -> list[tuple[SigningKey, Any]]:
-    """Every key that still vouches for badges (all but compromised ones), oldest first."""
+def _vouches(now: datetime) -> ColumnElement[bool]:
+    """True for a key that still signs something a verifier may check: a badge neither
+    revoked nor expired, or an endorsement not withdrawn."""
+    live_award = (
+        select(Award.id)
+        .where(Award.key_id == SigningKey.id, Award.revoked_at.is_(None))
+        .where(or_(Award.valid_until.is_(None), Award.valid_until > now))
+        .exists()
+    )
+    live_endorsement = (
+        select(Endorsement.id)
+        .where(Endorsement.key_id == SigningKey.id, Endorsement.withdrawn_at.is_(None))
+        .exists()
+    )
+    return or_(live_award, live_endorsement)
+
+
+def published_keys(
+    session: Session, org: Organisation, *, now: datetime | None = None
+) -> list[tuple[SigningKey, Any]]:
+    """The keys in the DID document and JWKS, oldest first: the active key, and each
+    retired key while a badge or endorsement it signed is still valid. Compromised keys
+    are never published."""
+    now = now or now_utc()
     rows = session.scalars(
         select(SigningKey)
         .where(SigningKey.org_id == org.id, SigningKey.compromised_at.is_(None))
+        .where(or_(SigningKey.retired_at.is_(None), _vouches(now)))
         .order_by(SigningKey.id)
     ).all()
     return [(row, core_keys.PublicKey.from_jwk(row.public_jwk)) for row in rows]
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    """One key as the staff page shows it."""
+
+    row: SigningKey
+    valid_awards: int  # badges it signed that are neither revoked nor expired
+    live_endorsements: int  # endorsements it signed that are not withdrawn
+    published: bool
+    active: bool
+
+
+def key_overview(session: Session, org: Organisation, *, now: datetime | None = None) -> list[KeyInfo]:
+    """Every key of ``org``, newest first, with what it still vouches for."""
+    now = now or now_utc()
+    awards = dict(
+        session.execute(
+            select(Award.key_id, func.count())
+            .where(Award.org_id == org.id, Award.revoked_at.is_(None))
+            .where(or_(Award.valid_until.is_(None), Award.valid_until > now))
+            .group_by(Award.key_id)
+        ).all()
+    )
+    endorsements = dict(
+        session.execute(
+            select(Endorsement.key_id, func.count())
+            .where(Endorsement.endorser_id == org.id, Endorsement.withdrawn_at.is_(None))
+            .group_by(Endorsement.key_id)
+        ).all()
+    )
+    published = {row.id for row, _ in published_keys(session, org, now=now)}
+    try:
+        active_id: int | None = active_key(session, org).id
+    except IssuerError:
+        active_id = None
+    rows = session.scalars(
+        select(SigningKey).where(SigningKey.org_id == org.id).order_by(SigningKey.id.desc())
+    ).all()
+    return [
+        KeyInfo(
+            row=row,
+            valid_awards=awards.get(row.id, 0),
+            live_endorsements=endorsements.get(row.id, 0),
+            published=row.id in published,
+            active=row.id == active_id,
+        )
+        for row in rows
+    ]
+
+
+def lock_keys(session: Session, org: Organisation) -> None:
+    """Serialise key changes of ``org`` (a row lock on PostgreSQL; SQLite has one writer)."""
+    session.execute(select(Organisation.id).where(Organisation.id == org.id).with_for_update())
+
+
+def rotate_key(
+    session: Session, *, org: Organisation, sealer: Sealer, actor: Actor | None, alg: str | None = None
+) -> SigningKey:
+    """A new active key for new badges; the previous one is retired and stays published
+    while anything it signed is valid. ``alg`` switches the organisation to another key
+    type (EdDSA, ES256, RS256) for this and later keys. Audited as "key.rotate".
+
+    Raises InvalidInput for an unknown algorithm.
+    """
+    if alg is not None and alg not in {a.value for a in core_keys.Algorithm}:
+        raise InvalidInput("Choose EdDSA, ES256 or RS256.", fields={"alg": "Choose EdDSA, ES256 or RS256."})
+    lock_keys(session, org)
+    try:
+        previous: SigningKey | None = active_key(session, org)
+    except IssuerError:
+        previous = None
+    if alg is not None:
+        org.key_alg = alg
+    row = create_signing_key(session, org=org, sealer=sealer)
+    summary = f"New signing key {row.kid} ({row.alg})"
+    if previous is not None:
+        summary += f"; {previous.kid} retired, published while its badges are valid"
+    record(
+        session, org_id=org.id, actor=actor, action="key.rotate", subject=f"key:{row.kid}",
+        summary=summary, details={"kid": row.kid, "alg": row.alg, "retired": previous.kid if previous else None},
+    )
+    session.flush()
+    return row

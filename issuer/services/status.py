@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from badges import jsonutil
@@ -14,7 +14,7 @@ from badges.keys import Algorithm
 from badges.status import bitstring_status_list as bsl
 from badges.status import revocation_list_1edtech as rl
 
-from ..errors import Conflict, InvalidInput, NotFound
+from ..errors import Conflict, InvalidInput, NotFound, SuspensionUnsupported
 from ..models import Award, Organisation, StatusMethod
 from ..models.base import now_utc
 from ..urls import PublicUrls
@@ -41,22 +41,39 @@ def revoke_award(session: Session, *, award: Award, reason: str, now: datetime |
 
 
 def set_suspended(session: Session, *, award: Award, org: Organisation, suspended: bool) -> Award:
-    """Suspend (or lift a suspension) — refused: see the comment below."""
-    # The OB 3.0 JSON schema allows a single credentialStatus object per credential, and
-    # it carries the revocation entry; a second (suspension) entry would make every badge
-    # fail schema validation in strict verifiers, ours and 1EdTech's included.
-    raise Conflict(
-        "Badges cannot be suspended: their one status entry is for revocation (the Open "
-        "Badges 3.0 schema allows one). Revoke the badge instead, and re-issue it later."
-    )
+    """Suspend a badge, or lift its suspension.
+
+    The OB 3.0 JSON schema allows a single credentialStatus object per credential, so only
+    badges issued with a suspension-purpose entry (organisations whose status method is
+    "bitstring-suspension") can be suspended; for the others this raises
+    SuspensionUnsupported. Raises Conflict for a revoked badge or one already in that state.
+    """
+    if award.org_id != org.id:
+        raise NotFound("No such badge.")
+    if award.status_purpose != "suspension":
+        raise SuspensionUnsupported(
+            "This badge cannot be suspended: its one status entry is for revocation (the Open "
+            "Badges 3.0 schema allows one). Revoke it instead, and re-issue it later."
+        )
+    if award.revoked_at is not None:
+        raise Conflict("This badge is revoked; it stays suspended for good.")
+    if award.suspended == suspended:
+        raise Conflict("This badge is already suspended." if suspended else "This badge is not suspended.")
+    award.suspended = suspended
+    session.flush()
+    return award
 
 
 def _bits(session: Session, org: Organisation, purpose: str) -> bsl.BitstringStatusList:
     query = select(Award.status_index).where(Award.org_id == org.id)
     if purpose == "revocation":
-        query = query.where(Award.revoked_at.is_not(None))
+        query = query.where(Award.status_purpose == "revocation", Award.revoked_at.is_not(None))
     elif purpose == "suspension":
-        query = query.where(Award.suspended.is_(True), Award.revoked_at.is_(None))
+        # A revoked badge whose one entry is for suspension stays suspended for good.
+        query = query.where(
+            Award.status_purpose == "suspension",
+            or_(Award.suspended.is_(True), Award.revoked_at.is_not(None)),
+        )
     else:
         raise NotFound("No such status list.")
     bits = bsl.BitstringStatusList()
@@ -70,13 +87,25 @@ def status_list_credential(
     now: datetime | None = None,
 ) -> tuple[str, str]:
     """The signed BitstringStatusListCredential as (media type, body) — JSON or a VC-JWT."""
-    if org.status_method != StatusMethod.BITSTRING:
+    if org.status_method == StatusMethod.REVOCATION_LIST:
         raise NotFound("This organisation publishes a 1EdTech revocation list instead.")
+    return signed_status_list(
+        session, org=org, list_url=urls.status_list(org.slug, purpose), purpose=purpose,
+        bits=_bits(session, org, purpose), sealer=sealer, urls=urls, now=now,
+    )
+
+
+def signed_status_list(
+    session: Session, *, org: Organisation, list_url: str, purpose: str,
+    bits: bsl.BitstringStatusList, sealer: Sealer, urls: PublicUrls, now: datetime | None = None,
+) -> tuple[str, str]:
+    """Any of ``org``'s status lists (its badges', its endorsements') signed with its active
+    key, as (media type, body): JSON with a Data Integrity proof, or a VC-JWT."""
     now = (now or now_utc()).replace(microsecond=0)
     unsigned = bsl.status_list_credential(
-        list_url=urls.status_list(org.slug, purpose),
+        list_url=list_url,
         issuer=urls.org_did(org.slug),
-        status_list=_bits(session, org, purpose),
+        status_list=bits,
         purpose=purpose,
         # Backdated: a list made this second must already be valid for a verifier whose
         # clock read a moment earlier (or runs a little behind); see CLOCK_SKEW.

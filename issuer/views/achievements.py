@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from ..errors import InvalidInput
 from ..models import Framework
+from ..services import audit
 from ..services.achievements import (
     ACHIEVEMENT_TYPES,
     DEFAULT_LEVELS,
@@ -17,7 +18,7 @@ from ..services.achievements import (
     get_achievement,
     update_achievement,
 )
-from ..web import dbs, login_required
+from ..web import actor, dbs, login_required
 from .forms import achievement_input
 from .staff import staff_org
 
@@ -55,6 +56,10 @@ def new(slug: str) -> Any:
         row = create_achievement(dbs(), org=org, data=achievement_input(request.form, request.files))
     except InvalidInput as exc:
         return _form(org, role, None, request.form.to_dict(flat=True) | {"alignment_ids": request.form.getlist("alignment_ids")}, exc.fields or {"form": exc.description}, 400)
+    audit.record(
+        dbs(), org_id=org.id, actor=actor(), action="achievement.create", subject=f"achievement:{row.public_id}",
+        summary=f"Created the achievement “{row.name}”", details={"version": row.version},
+    )
     return redirect(url_for("awards.new", slug=org.slug, achievement_id=row.public_id, created=1))
 
 
@@ -79,6 +84,10 @@ def edit(slug: str, achievement_id: str) -> Any:
     except InvalidInput as exc:
         dbs().rollback()
         return _form(org, role, row, request.form.to_dict(flat=True) | {"alignment_ids": request.form.getlist("alignment_ids")}, exc.fields or {"form": exc.description}, 400)
+    audit.record(
+        dbs(), org_id=org.id, actor=actor(), action="achievement.update", subject=f"achievement:{row.public_id}",
+        summary=f"Edited the achievement “{row.name}” (now version {row.version})", details={"version": row.version},
+    )
     return redirect(url_for("staff.org_home", slug=org.slug))
 
 

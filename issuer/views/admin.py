@@ -9,9 +9,10 @@ from sqlalchemy import select
 
 from ..errors import InvalidInput
 from ..models import Membership, Organisation, Role, User
+from ..services import audit
 from ..services.accounts import accept_invitation, find_invitation, invite
 from ..services.orgs import create_organisation
-from ..web import current_user, dbs, log_in, login_required, sealer
+from ..web import actor, current_user, dbs, log_in, login_required, sealer
 from .staff import staff_org
 
 bp = Blueprint("admin", __name__)
@@ -80,6 +81,12 @@ def people(slug: str) -> Any:
             errors, status = exc.fields or {"form": exc.description}, 400
         else:
             invite_link = url_for("admin.accept", token=token, _external=True)
+            invited_role = request.form.get("role", "teacher")
+            audit.record(  # the audit service masks the invitee's address in the summary
+                dbs(), org_id=org.id, actor=actor(), action="member.invite", subject=f"invitation:{invited_role}",
+                summary=f"Invited {request.form.get('email', '').strip()} to join as {invited_role}",
+                details={"role": invited_role},
+            )
     members = dbs().execute(
         select(User, Membership.role).join(Membership, Membership.user_id == User.id)
         .where(Membership.org_id == org.id).order_by(User.name)

@@ -22,12 +22,13 @@ from flask import (
 from markupsafe import escape
 
 from ..errors import InvalidInput, IssuerError, NotFound
+from ..services import audit
 from ..services import awards as award_service
 from ..services import status as status_service
 from ..services.achievements import get_achievement
 from ..services.awards import get_award
 from ..services.mail import deliver_after_commit
-from ..web import db, dbs, login_required, sealer, smtp_settings, urls
+from ..web import actor, db, dbs, login_required, sealer, smtp_settings, urls
 from .forms import CSV_COLUMNS, award_input, rows_from_csv
 from .staff import staff_org
 
@@ -71,6 +72,12 @@ def new(slug: str, achievement_id: str) -> Any:
     except InvalidInput as exc:
         dbs().rollback()
         return _award_form(org, role, achievement, request.form.to_dict(), exc.fields or {"form": exc.description}, 400)
+    # once: a resubmitted form (same request key) returned the first award, no new change
+    audit.record_once(
+        dbs(), org_id=org.id, actor=actor(), action="award.issue", subject=f"award:{award.public_id}",
+        summary=f"Awarded “{achievement.name}” to {award.learner_name}",
+        details={"achievement": achievement.public_id},
+    )
     return redirect(url_for("awards.done", slug=org.slug, award_id=award.public_id))
 
 
@@ -97,6 +104,11 @@ def revoke(slug: str, award_id: str) -> Any:
     award = _org_award(org, award_id)
     try:
         status_service.revoke_award(dbs(), award=award, reason=request.form.get("reason", ""))
+        audit.record(
+            dbs(), org_id=org.id, actor=actor(), action="award.revoke", subject=f"award:{award.public_id}",
+            summary=f"Revoked “{award.achievement.name}” of {award.learner_name}: {award.revocation_reason}",
+            details={"achievement": award.achievement.public_id},
+        )
     except IssuerError as exc:
         dbs().rollback()
         return render_template("issuer/award_done.html", org=org, role=role, award=award, url=urls().credential(award.public_id), error=exc.description), exc.http_status
@@ -149,6 +161,7 @@ def bulk_confirm(slug: str, achievement_id: str) -> Any:
     batch_key = request.form.get("request_key") or None
     database, keyring, public = db(), sealer(), urls()
     mail_settings = smtp_settings()
+    who = actor()  # read from the request here: the work runs in a thread of its own
     page_head = render_template("issuer/bulk_progress.html", org=org, role=role, achievement=achievement, total=len(rows))
     app = current_app._get_current_object()  # type: ignore[attr-defined]
 
@@ -174,6 +187,12 @@ def bulk_confirm(slug: str, achievement_id: str) -> Any:
                 if result.errors or result.batch is None:
                     raise InvalidInput("Some rows are not valid any more; upload the file again.")
                 batch_id = result.batch.id
+                # in the transaction that stores the awards: one entry for the whole class
+                audit.record_once(
+                    session, org_id=org_id, actor=who, action="award.batch", subject=f"batch:{batch_id}",
+                    summary=f"Awarded “{achievement_.name}” to {len(result.awards)} learners from a CSV file",
+                    details={"achievement": achievement_.public_id, "count": len(result.awards)},
+                )
                 deliver_after_commit(session, database, mail_settings)
             updates.put(("done", batch_id))
         except IssuerError as exc:

@@ -102,11 +102,14 @@ def credential(public_id: str) -> Any:
     view = _award_view(award)
     org = dbs().get(Organisation, award.org_id)
     verifier = current_app.config.get("VERIFIER_URL") or request.host_url
+    from .endorsements import for_credential
+
     return render_template(
         "issuer/credential.html",
         org=org,
         verify_url=f"{verifier.rstrip('/')}/verify?url={view['url']}",
         linkedin_url=_linkedin(award, view),
+        endorsements=for_credential(view["credential"]),
         **view,
     )
 
@@ -164,7 +167,11 @@ def organisation(slug: str) -> Any:
     achievements = dbs().scalars(
         select(Achievement).where(Achievement.org_id == org.id).order_by(Achievement.name)
     ).all()
-    return render_template("issuer/org.html", org=org, profile=profile, achievements=achievements)
+    from .endorsements import for_org
+
+    return render_template(
+        "issuer/org.html", org=org, profile=profile, achievements=achievements, endorsements=for_org(org)
+    )
 
 
 @bp.get("/orgs/<slug>/did.json")
@@ -215,11 +222,14 @@ def achievement(public_id: str) -> Any:
         data = body.to_json()
         data["@context"] = ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
         return _json(data)
+    from .endorsements import for_achievement
+
     return render_template(
         "issuer/achievement.html",
         org=org,
         achievement=row,
         body=body,
+        endorsements=for_achievement(row),
         criteria_html=Markup(render_markdown(row.criteria_md))  # noqa: S704 (sanitised by nh3),
     )
 

@@ -1,0 +1,188 @@
+"""Idempotent API requests: an ``Idempotency-Key`` makes a retry return the first result.
+
+The protocol, for one key of one organisation:
+
+1. ``begin`` inserts a *pending* record (the hash of method, path and canonical body) and
+   commits it at once in a short transaction of its own, so that a concurrent request
+   with the same key finds it: that request gets ``IdempotencyKeyInFlight`` (409).
+2. The work runs in the request's transaction; ``complete`` stores the response (status
+   and exact body text) in that same transaction and marks the record *done*: the work
+   and its recorded result commit together or not at all.
+3. A retry with the same key and the same request gets a ``Replay`` of the stored
+   response, byte for byte, and nothing is done again; the same key with another request
+   gets ``IdempotencyKeyReused`` (422).
+4. If the work fails (an error response, an exception, a failed commit), ``release``
+   deletes the pending record, so the client may retry with the same key. Error
+   responses are therefore never stored: a retry after a 4xx runs the request again.
+5. A record left *pending* for longer than ``PENDING_TIMEOUT`` (its process died) is
+   abandoned: the next request with that key takes it over. ``complete`` only succeeds
+   for the request that holds the record (compared by its start time), so a request
+   that was taken over rolls back instead of doing the work twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from badges.jsonutil import dumps_sorted
+
+from ..db import Database
+from ..errors import IdempotencyKeyInFlight, IdempotencyKeyReused, InvalidInput
+from ..models import IdempotencyRecord
+from ..models.base import now_utc
+
+HEADER = "Idempotency-Key"
+REPLAY_HEADER = "Idempotent-Replayed"
+PENDING_TIMEOUT = timedelta(minutes=10)
+KEY = re.compile(r"[\x21-\x7e]{1,200}")  # visible ASCII, as HTTP header values carry it
+
+
+@dataclass(frozen=True)
+class Claim:
+    """This request holds the key: it does the work and then calls ``complete``."""
+
+    record_id: int
+    org_id: int
+    key: str
+    started_at: datetime
+
+
+@dataclass(frozen=True)
+class Replay:
+    """The key's first request finished: its response, to send again as it was."""
+
+    status: int
+    body: str
+
+
+def check_key(value: str) -> str:
+    """The key as sent, or InvalidInput when it is empty, too long or not visible ASCII."""
+    key = value.strip()
+    if not KEY.fullmatch(key):
+        raise InvalidInput(
+            "The Idempotency-Key header must be 1 to 200 visible ASCII characters.",
+            fields={HEADER: "Use 1 to 200 visible ASCII characters, e.g. a UUID."},
+        )
+    return key
+
+
+def request_hash(method: str, path: str, body: Any) -> str:
+    """SHA-256 of the method, the path and the body's canonical JSON (sorted keys)."""
+    digest = hashlib.sha256()
+    digest.update(method.upper().encode() + b"\n" + path.encode() + b"\n")
+    digest.update(dumps_sorted(body))
+    return digest.hexdigest()
+
+
+def begin(
+    database: Database, *, org_id: int, key: str, request_hash: str, now: datetime | None = None
+) -> Claim | Replay:
+    """Claim ``key`` for this request (committed at once), or the stored response.
+
+    Raises IdempotencyKeyReused (422) for another request under the same key, and
+    IdempotencyKeyInFlight (409) while the first request is still running.
+    """
+    for _attempt in range(3):
+        started = now or now_utc()
+        try:
+            with database.transaction() as session:
+                record = IdempotencyRecord(
+                    org_id=org_id, key=key, request_hash=request_hash, state="pending",
+                    created_at=started,
+                )
+                session.add(record)
+                session.flush()
+                claim = Claim(record.id, org_id, key, started)
+            return claim
+        except IntegrityError:
+            pass  # the key is known: what became of its first request?
+        with database.transaction() as session:
+            existing = session.scalar(
+                select(IdempotencyRecord).where(
+                    IdempotencyRecord.org_id == org_id, IdempotencyRecord.key == key
+                )
+            )
+            if existing is None:
+                continue  # its failed first request released it just now: claim it again
+            if existing.request_hash != request_hash:
+                raise IdempotencyKeyReused(
+                    "This Idempotency-Key was already used for a different request "
+                    "(another method, path or body). Use a new key for a new request."
+                )
+            if existing.state == "done" and existing.response_status is not None:
+                return Replay(existing.response_status, existing.response_body or "")
+            if existing.created_at > started - PENDING_TIMEOUT:
+                raise IdempotencyKeyInFlight(
+                    "A request with this Idempotency-Key is still being processed. "
+                    "Retry in a moment to get its result."
+                )
+            # Abandoned (its process stopped): take it over, unless another retry just did.
+            taken = session.execute(
+                update(IdempotencyRecord)
+                .where(
+                    IdempotencyRecord.id == existing.id,
+                    IdempotencyRecord.state == "pending",
+                    IdempotencyRecord.created_at == existing.created_at,
+                )
+                .values(created_at=started)
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(taken, "rowcount", 0) != 1:
+                raise IdempotencyKeyInFlight(
+                    "A request with this Idempotency-Key is still being processed. "
+                    "Retry in a moment to get its result."
+                )
+            claim = Claim(existing.id, org_id, key, started)
+        return claim
+    raise IdempotencyKeyInFlight(
+        "A request with this Idempotency-Key is still being processed. Retry in a moment."
+    )
+
+
+def complete(
+    session: Session, claim: Claim, *, status: int, body: str, now: datetime | None = None
+) -> None:
+    """Store the response in the work's own transaction (``session``), marking it done.
+
+    Raises IdempotencyKeyInFlight when the claim was lost (taken over as abandoned): the
+    caller's transaction must then roll back, so the work is not done twice.
+    """
+    result = session.execute(
+        update(IdempotencyRecord)
+        .where(
+            IdempotencyRecord.id == claim.record_id,
+            IdempotencyRecord.state == "pending",
+            IdempotencyRecord.created_at == claim.started_at,
+        )
+        .values(state="done", response_status=status, response_body=body, completed_at=now or now_utc())
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        raise IdempotencyKeyInFlight(
+            "This request took too long and another request with the same Idempotency-Key "
+            "took over; nothing was changed by this one."
+        )
+
+
+def release(database: Database, claim: Claim) -> bool:
+    """Delete the claim's record if it is still pending (its work did not commit), so
+    the key may be used again; True when it was deleted. A done record is kept."""
+    with database.transaction() as session:
+        result = session.execute(
+            delete(IdempotencyRecord)
+            .where(
+                IdempotencyRecord.id == claim.record_id,
+                IdempotencyRecord.state == "pending",
+                IdempotencyRecord.created_at == claim.started_at,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0))

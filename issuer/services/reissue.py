@@ -1,0 +1,328 @@
+"""A compromised signing key: what it signed is revoked at once, then re-issued on request.
+
+Marking a key compromised is one transaction: the key leaves the DID document and JWKS,
+a new active key replaces it if it was the active one, every badge it signed is revoked
+(the reason is published on the status or revocation list) and every endorsement it
+signed is withdrawn. The revoked badges that are still within their validity then wait
+for re-issue: each gets a fresh credential signed with the new key, with a new id and
+status entry and ``validFrom`` now, and otherwise the very claims of the original (read
+from its stored signed text): the same learner identifier, achievement, result,
+evidence, narrative, activity dates, ``validUntil`` and ``awardedDate``.
+
+The achievement is the one embedded in the original, not the achievement as it may have
+been edited since: the learner earned the badge against those criteria, and the copy
+replaces that badge rather than awarding a new one (its id is the same achievement URL).
+Only its embedded endorsements are those active now, as in any badge issued now (one
+withdrawn since, or signed with a compromised key, is not carried over). The issuer
+profile, the status entry and the signature are the new ones.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from copy import deepcopy
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, aliased
+
+from badges.errors import BadgeError
+from badges.status import bitstring_status_list as bsl
+from badges.timeutil import parse_datetime
+
+from ..errors import Conflict, InvalidInput, NotFound
+from ..models import Award, Endorsement, Organisation, OutboxMessage, SigningKey
+from ..models.base import now_utc
+from ..urls import PublicUrls
+from .audit import Actor, record
+from .awards import AwardInput, IssueContext, _context, _signed_award, _used_indexes
+from .keys import Sealer, create_signing_key, lock_keys
+from .mail import note_new_messages
+
+# Shown to verifiers (1EdTech revocation list) and on the badge page; at most 500 characters.
+COMPROMISE_REASON = (
+    "The key that signed this badge was compromised. The issuer re-issues its valid badges "
+    "with a new key."
+)
+WITHDRAWAL_REASON = "The key that signed this endorsement was compromised."
+# The claims of the original credential that its re-issued copy keeps as they were signed.
+KEPT_CLAIMS = ("name", "description", "credentialSubject", "evidence", "validUntil", "awardedDate")
+REQUEST_KEY_PREFIX = "reissue:"  # the unique request key makes a second copy impossible
+
+
+@dataclass(frozen=True)
+class Compromise:
+    """What marking a key compromised did."""
+
+    key: SigningKey
+    new_key: SigningKey | None  # the new active key, when the compromised one was active
+    revoked: int  # badges revoked
+    withdrawn: int  # endorsements withdrawn
+
+
+def get_key(session: Session, org: Organisation, kid: str) -> SigningKey:
+    row = session.scalar(select(SigningKey).where(SigningKey.org_id == org.id, SigningKey.kid == kid))
+    if row is None:
+        raise NotFound("No such key.")
+    return row
+
+
+def mark_compromised(
+    session: Session,
+    *,
+    org: Organisation,
+    key_row: SigningKey,
+    sealer: Sealer,
+    actor: Actor | None,
+    reason: str,
+    now: datetime | None = None,
+) -> Compromise:
+    """Mark ``key_row`` compromised, in the caller's transaction (all of it or nothing).
+
+    ``reason`` is what happened, for the audit log (the published revocation reason is
+    ``COMPROMISE_REASON``). Raises InvalidInput, NotFound, or Conflict when the key is
+    compromised already.
+    """
+    if key_row.org_id != org.id:
+        raise NotFound("No such key.")
+    reason = (reason or "").strip()
+    if not reason:
+        message = "Say what happened to the key."
+        raise InvalidInput(message, fields={"reason": message})
+    if len(reason) > 500:
+        message = "Keep the reason under 500 characters."
+        raise InvalidInput(message, fields={"reason": message})
+    lock_keys(session, org)
+    session.refresh(key_row)  # as it is now, after any change that held the lock before us
+    if key_row.compromised_at is not None:
+        raise Conflict(f"The key {key_row.kid} is already marked compromised.")
+    now = now or now_utc()
+    was_active = key_row.retired_at is None
+    key_row.compromised_at = now
+    new_key = None
+    if was_active:
+        new_key = create_signing_key(session, org=org, sealer=sealer)  # retires key_row too
+    key_row.retired_at = key_row.retired_at or now
+
+    signed_by_it = (Award.org_id == org.id, Award.key_id == key_row.id, Award.revoked_at.is_(None))
+    revoked = session.scalar(select(func.count()).select_from(Award).where(*signed_by_it)) or 0
+    session.execute(
+        update(Award).where(*signed_by_it).values(revoked_at=now, revocation_reason=COMPROMISE_REASON)
+    )
+    endorsements = session.scalars(
+        select(Endorsement).where(
+            Endorsement.endorser_id == org.id,
+            Endorsement.key_id == key_row.id,
+            Endorsement.withdrawn_at.is_(None),
+        )
+    ).all()
+    for endorsement in endorsements:
+        endorsement.withdrawn_at = now
+        endorsement.withdrawal_reason = WITHDRAWAL_REASON
+        record(
+            session, org_id=org.id, actor=actor, action="endorsement.withdraw",
+            subject=f"endorsement:{endorsement.public_id}",
+            summary=f"Endorsement withdrawn: its signing key {key_row.kid} was compromised",
+            details={"kid": key_row.kid},
+        )
+    summary = f"Key {key_row.kid} marked compromised: {revoked} badge(s) revoked"
+    if endorsements:
+        summary += f", {len(endorsements)} endorsement(s) withdrawn"
+    if new_key is not None:
+        summary += f"; new signing key {new_key.kid}"
+    record(
+        session, org_id=org.id, actor=actor, action="key.compromise", subject=f"key:{key_row.kid}",
+        summary=summary,
+        details={
+            "kid": key_row.kid,
+            "reason": reason,
+            "revoked": revoked,
+            "endorsements_withdrawn": len(endorsements),
+            "new_key": new_key.kid if new_key is not None else None,
+        },
+    )
+    session.flush()
+    return Compromise(key=key_row, new_key=new_key, revoked=revoked, withdrawn=len(endorsements))
+
+
+def _awaiting_query(org: Organisation, now: datetime) -> Any:
+    replacement = aliased(Award)
+    return (
+        select(Award)
+        .join(SigningKey, SigningKey.id == Award.key_id)
+        .where(Award.org_id == org.id, SigningKey.compromised_at.is_not(None))
+        # revoked by the compromise (at that moment), not for a reason of its own before
+        .where(Award.revoked_at.is_not(None), Award.revoked_at >= SigningKey.compromised_at)
+        .where(or_(Award.valid_until.is_(None), Award.valid_until > now))
+        .where(~select(replacement.id).where(replacement.reissue_of_id == Award.id).exists())
+    )
+
+
+def awaiting_reissue(
+    session: Session, org: Organisation, *, now: datetime | None = None, limit: int | None = None
+) -> list[Award]:
+    """Badges revoked because their key was compromised, still within their validity, and
+    not re-issued yet; oldest first."""
+    query = _awaiting_query(org, now or now_utc()).order_by(Award.id)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query))
+
+
+def count_awaiting(session: Session, org: Organisation, *, now: datetime | None = None) -> int:
+    query = _awaiting_query(org, now or now_utc()).with_only_columns(func.count(Award.id))
+    return session.scalar(query) or 0
+
+
+def recently_reissued(session: Session, org: Organisation, *, limit: int = 100) -> list[tuple[Award, Award]]:
+    """The latest re-issued copies, each with the badge it replaces; newest first."""
+    original = aliased(Award)
+    rows = session.execute(
+        select(Award, original)
+        .join(original, original.id == Award.reissue_of_id)
+        .where(Award.org_id == org.id)
+        .order_by(Award.id.desc())
+        .limit(limit)
+    ).all()
+    return [(new, old) for new, old in rows]
+
+
+def _achievement_of(credential: dict[str, Any]) -> dict[str, Any] | None:
+    subject = credential.get("credentialSubject")
+    achievement = subject.get("achievement") if isinstance(subject, dict) else None
+    return achievement if isinstance(achievement, dict) else None
+
+
+def _keep_claims(original: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
+    """Put the original's claims into a freshly built credential (issuer, status entry and
+    contexts stay the new ones). The achievement carries the endorsements active now, as
+    in any badge issued now, rather than those of the day it was first awarded."""
+
+    def revise(unsigned: dict[str, Any]) -> None:
+        built = _achievement_of(unsigned)
+        endorsements = built.get("endorsement") if built is not None else None
+        for name in KEPT_CLAIMS:
+            if name in original:
+                unsigned[name] = deepcopy(original[name])
+            else:
+                unsigned.pop(name, None)
+        achievement = _achievement_of(unsigned)
+        if achievement is not None:
+            if endorsements:
+                achievement["endorsement"] = endorsements
+            else:
+                achievement.pop("endorsement", None)
+
+    return revise
+
+
+def _awarded_date(original: dict[str, Any], award: Award) -> datetime:
+    value = original.get("awardedDate")
+    if isinstance(value, str):
+        try:
+            return parse_datetime(value)
+        except BadgeError:
+            pass  # unreadable (never, for what this issuer signed): the issue time
+    return award.issued_at
+
+
+def _message(new: Award, org: Organisation, urls: PublicUrls) -> OutboxMessage:
+    name = new.achievement.name
+    body = (
+        f"Dear {new.learner_name},\n\n"
+        f"{org.name} has re-issued your badge \"{name}\". The key that signed the earlier copy "
+        "was compromised, so that copy no longer verifies. Nothing about your badge has "
+        "changed: it keeps the date it was awarded.\n\n"
+        f"Your new copy is here; please use it wherever you shared the old one:\n"
+        f"{urls.credential(new.public_id)}\n"
+    )
+    return OutboxMessage(
+        org_id=org.id, award_id=new.id, to_email=new.learner_email, to_name=new.learner_name,
+        subject=f"Your badge, re-issued: {name}", body=body,
+    )
+
+
+def reissue(
+    session: Session,
+    *,
+    org: Organisation,
+    awards: Sequence[Award],
+    sealer: Sealer,
+    urls: PublicUrls,
+    actor: Actor | None,
+    reissued_by: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    now: datetime | None = None,
+) -> list[tuple[Award, Award]]:
+    """Re-issue ``awards`` with the active key, in the caller's transaction; returns the
+    (original, copy) pairs. Awards that are not waiting for re-issue (another
+    organisation's, revoked for another reason, expired, or re-issued already) are
+    skipped. Raises Conflict when someone else is re-issuing the same badges right now.
+    """
+    lock_keys(session, org)
+    now = (now or now_utc()).replace(microsecond=0)
+    waiting = {row.id for row in awaiting_reissue(session, org, now=now)}
+    todo = [award for award in awards if award.id in waiting]
+    if not todo:
+        return []
+    used = _used_indexes(session, org)
+    contexts: dict[int, IssueContext] = {}
+    pairs: list[tuple[Award, Award]] = []
+    for number, old in enumerate(todo, 1):
+        ctx = contexts.get(old.achievement_id)
+        if ctx is None:
+            ctx = contexts[old.achievement_id] = _context(session, org, old.achievement, sealer, urls)
+        original = json.loads(old.credential_json)
+        index = bsl.allocate_index(used)
+        used.add(index)
+        copy = _signed_award(
+            ctx,
+            AwardInput(learner_name=old.learner_name, learner_email=old.learner_email),
+            status_index=index,
+            now=now,
+            awarded_by=reissued_by,
+            request_key=f"{REQUEST_KEY_PREFIX}{old.public_id}",
+            awarded_date=_awarded_date(original, old),
+            revise=_keep_claims(original),
+        )
+        copy.reissue_of_id = old.id
+        pairs.append((old, copy))
+        if progress is not None:
+            progress(number, len(todo))
+    try:
+        with session.begin_nested():
+            session.add_all([copy for _old, copy in pairs])
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict(
+            "These badges are being re-issued elsewhere right now (or a status index was "
+            "taken meanwhile). Reload the page and try again."
+        ) from exc
+    for old, copy in pairs:
+        if old.suspended and copy.status_purpose == "suspension":
+            copy.suspended = True  # a suspension carries over where the copy can show it
+    messages = [_message(copy, org, urls) for _old, copy in pairs]
+    session.add_all(messages)
+    session.flush()
+    note_new_messages(session, messages)
+    kids = sorted({ctx.verification_method.rpartition("#")[2] for ctx in contexts.values()})
+    old_kids = sorted({kid for kid in session.scalars(
+        select(SigningKey.kid).where(SigningKey.id.in_({old.key_id for old, _ in pairs}))
+    )})
+    record(
+        session, org_id=org.id, actor=actor, action="award.reissue",
+        subject=f"key:{','.join(old_kids)}"[:200],
+        summary=f"{len(pairs)} badge(s) re-issued with key {', '.join(kids)} (replacing copies signed with {', '.join(old_kids)})",
+        details={
+            "count": len(pairs),
+            "new_key": kids,
+            "compromised_keys": old_kids,
+            "awards": [{"replaces": old.public_id, "copy": copy.public_id} for old, copy in pairs],
+        },
+    )
+    session.flush()
+    return pairs

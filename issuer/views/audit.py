@@ -1,0 +1,60 @@
+"""The audit log page: who did what, when and from where, for an organisation's admins.
+
+Teachers of the organisation get 403 with a message (they know the organisation exists);
+outsiders get 404 like every staff page.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from flask import Blueprint, render_template, request
+
+from ..errors import Forbidden, InvalidInput
+from ..models import Role
+from ..services import audit as audit_service
+from ..web import dbs, login_required
+from .staff import staff_org
+
+bp = Blueprint("audit", __name__, url_prefix="/staff/<slug>")
+
+# The filter's choices: the noun of "noun.verb" actions (any other noun is accepted too).
+ACTIONS = (
+    ("award", "Awards (issue, batch, revoke, suspend, re-issue)"),
+    ("achievement", "Achievements"),
+    ("endorsement", "Endorsements"),
+    ("token", "API tokens"),
+    ("key", "Signing keys"),
+    ("member", "People"),
+)
+ACTION = re.compile(r"[a-z][a-z_]{0,30}(\.[a-z][a-z_]{0,30})?")
+
+
+@bp.get("/audit")
+@login_required
+def log(slug: str) -> Any:
+    _user, org, role = staff_org(slug)
+    if role != Role.ADMIN:
+        raise Forbidden("Only the organisation's admins can see its audit log.")
+    try:
+        page = int(request.args.get("page", "1"))
+    except ValueError:
+        page = 0
+    if page < 1:
+        raise InvalidInput("The page number must be a whole number from 1.")
+    action = request.args.get("action", "").strip().lower()
+    if action and not ACTION.fullmatch(action):
+        raise InvalidInput(
+            "Filter by an action such as award or award.revoke.",
+            fields={"action": "Choose an action from the list."},
+        )
+    # "award" means the award.* actions, not also a noun that merely starts with it
+    prefix = action if "." in action else f"{action}." if action else None
+    events, total = audit_service.events(dbs(), org, page=page, action=prefix)
+    pages = max(1, math.ceil(total / audit_service.PAGE))
+    return render_template(
+        "issuer/audit.html", org=org, role=role, events=events, total=total, page=page,
+        pages=pages, action=action, actions=ACTIONS, page_size=audit_service.PAGE,
+    )

@@ -1,0 +1,201 @@
+"""Signing keys, for an organisation's admins: rotate, mark compromised, re-issue."""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from markupsafe import escape
+
+from ..errors import Forbidden, InvalidInput, IssuerError
+from ..models import Organisation, Role, SigningKey
+from ..services import reissue as reissue_service
+from ..services.keys import key_overview, rotate_key
+from ..services.mail import deliver_after_commit
+from ..services.orgs import KEY_ALGS
+from ..services.reissue import (
+    awaiting_reissue,
+    count_awaiting,
+    get_key,
+    mark_compromised,
+    recently_reissued,
+)
+from ..web import actor, db, dbs, login_required, sealer, smtp_settings, urls
+from .staff import staff_org
+
+bp = Blueprint("keys", __name__, url_prefix="/staff/<slug>")
+SHOWN = 200  # badges listed on the page (all of them are re-issued)
+
+
+def _admin_org(slug: str) -> tuple[Any, Organisation, str]:
+    user, org, role = staff_org(slug)
+    if role != Role.ADMIN:
+        raise Forbidden("Only the organisation's administrators manage its signing keys.")
+    return user, org, role
+
+
+def _page(org: Organisation, role: str, status: int = 200, **extra: Any) -> Any:
+    keys = key_overview(dbs(), org)
+    return render_template(
+        "issuer/keys.html",
+        org=org,
+        role=role,
+        keys=keys,
+        kid_of={info.row.id: info.row.kid for info in keys},
+        awaiting=awaiting_reissue(dbs(), org, limit=SHOWN),
+        awaiting_total=count_awaiting(dbs(), org),
+        reissued=recently_reissued(dbs(), org),
+        **extra,
+    ), status
+
+
+@bp.get("/keys")
+@login_required
+def index(slug: str) -> Any:
+    _user, org, role = _admin_org(slug)
+    return _page(org, role)
+
+
+@bp.route("/keys/rotate", methods=["GET", "POST"])
+@login_required
+def rotate(slug: str) -> Any:
+    _user, org, role = _admin_org(slug)
+    values = request.form.to_dict() if request.method == "POST" else {"alg": org.key_alg}
+
+    def again(errors: dict[str, str]) -> Any:
+        return render_template(
+            "issuer/key_confirm.html", org=org, role=role, action="rotate", values=values, errors=errors,
+            algorithms=KEY_ALGS,
+        ), (400 if errors else 200)
+
+    if request.method == "GET":
+        return again({})
+    if values.get("confirm") != "yes":
+        return again({"confirm": "Tick the box to confirm."})
+    alg = values.get("alg") or None
+    try:
+        row = rotate_key(dbs(), org=org, sealer=sealer(), actor=actor(), alg=alg if alg != org.key_alg else None)
+    except InvalidInput as exc:
+        dbs().rollback()
+        return again(exc.fields or {"form": exc.description})
+    flash(f"The new key {row.kid} signs every badge from now on. The previous key stays published "
+          "while badges it signed are valid.")
+    return redirect(url_for("keys.index", slug=org.slug))
+
+
+def _compromise_page(org: Organisation, role: str, key: SigningKey, status: int = 200, **extra: Any) -> Any:
+    info = next(k for k in key_overview(dbs(), org) if k.row.id == key.id)
+    return render_template(
+        "issuer/key_confirm.html", org=org, role=role, action="compromise", key=info,
+        errors=extra.pop("errors", {}), values=extra.pop("values", {}), **extra,
+    ), status
+
+
+@bp.route("/keys/<kid>/compromise", methods=["GET", "POST"])
+@login_required
+def compromise(slug: str, kid: str) -> Any:
+    _user, org, role = _admin_org(slug)
+    key = get_key(dbs(), org, kid)
+    if key.compromised_at is not None and request.method == "GET":
+        return redirect(url_for("keys.index", slug=org.slug))
+    if request.method == "GET":
+        return _compromise_page(org, role, key)
+    values = request.form.to_dict()
+    if values.get("confirm") != "yes":
+        return _compromise_page(org, role, key, 400, errors={"confirm": "Tick the box to confirm."}, values=values)
+    try:
+        result = mark_compromised(
+            dbs(), org=org, key_row=key, sealer=sealer(), actor=actor(), reason=values.get("reason", "")
+        )
+    except InvalidInput as exc:
+        dbs().rollback()
+        return _compromise_page(org, role, key, 400, errors=exc.fields or {"form": exc.description}, values=values)
+    message = (
+        f"The key {result.key.kid} is marked compromised and no longer published: "
+        f"{result.revoked} badge(s) it signed were revoked"
+    )
+    if result.withdrawn:
+        message += f" and {result.withdrawn} endorsement(s) withdrawn"
+    if result.new_key is not None:
+        message += f". The new key {result.new_key.kid} signs from now on"
+    flash(message + ". Re-issue the badges below when you are ready.")
+    return redirect(url_for("keys.index", slug=org.slug))
+
+
+@bp.post("/keys/reissue")
+@login_required
+def reissue(slug: str) -> Any:
+    """Re-issue every badge waiting for it, in one transaction, streaming the progress."""
+    user, org, role = _admin_org(slug)
+    total = count_awaiting(dbs(), org)
+    if total == 0:
+        return _page(org, role, 409, error="No badges are waiting for re-issue.")
+    who = actor()
+    user_id, org_id = user.id, org.id
+    database, keyring, public = db(), sealer(), urls()
+    mail_settings = smtp_settings()
+    page_head = render_template("issuer/reissue_progress.html", org=org, role=role, total=total)
+    keys_link = url_for("keys.index", slug=org.slug)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def work(updates: queue.Queue[tuple[str, Any]]) -> None:
+        try:
+            with app.app_context(), database.transaction() as session:
+                org_ = session.get(Organisation, org_id)
+                assert org_ is not None
+                waiting = awaiting_reissue(session, org_)
+                step = max(1, len(waiting) // 20)
+
+                def progress(done: int, count: int) -> None:
+                    if done % step == 0 or done == count:
+                        updates.put(("progress", (done, count)))
+
+                pairs = reissue_service.reissue(
+                    session, org=org_, awards=waiting, sealer=keyring, urls=public, actor=who,
+                    reissued_by=user_id, progress=progress,
+                )
+                deliver_after_commit(session, database, mail_settings)
+            updates.put(("done", len(pairs)))
+        except IssuerError as exc:
+            updates.put(("error", exc.description))
+        except Exception:
+            app.logger.exception("re-issue failed")
+            updates.put(("error", "the signing stopped with an error. Please try again."))
+
+    def run() -> Iterator[str]:
+        yield page_head
+        updates: queue.Queue[tuple[str, Any]] = queue.Queue()
+        threading.Thread(target=work, args=(updates,), daemon=True).start()
+        while True:
+            kind, value = updates.get()
+            if kind == "progress":
+                yield f"<li>Signed {value[0]} of {value[1]}</li>\n"
+                continue
+            if kind == "done":
+                yield (
+                    f'</ol><p class="ok" role="status">{value} badges were re-issued with the new key '
+                    f'and the learners\' messages are in the outbox. <a href="{escape(keys_link)}">'
+                    "Back to the keys</a>.</p>"
+                )
+            else:
+                yield (
+                    f'</ol><p class="error" role="alert">Nothing was re-issued: {escape(value)} '
+                    f'<a href="{escape(keys_link)}">Back to the keys</a>.</p>'
+                )
+            yield "</main></body></html>"
+            return
+
+    return Response(stream_with_context(run()), mimetype="text/html")
