@@ -40,6 +40,7 @@ from ..models.base import now_utc
 from ..urls import PublicUrls
 from .audit import Actor, record
 from .awards import AwardInput, IssueContext, _context, _signed_award, _used_indexes
+from .endorsements import endorse, target_of
 from .keys import Sealer, create_signing_key, lock_keys
 from .mail import note_new_messages
 
@@ -191,6 +192,47 @@ def recently_reissued(session: Session, org: Organisation, *, limit: int = 100) 
     return [(new, old) for new, old in rows]
 
 
+def endorsements_awaiting(session: Session, org: Organisation) -> list[Endorsement]:
+    """``org``'s endorsements withdrawn because their key was compromised, whose target
+    has no active endorsement by ``org`` since; oldest first."""
+    withdrawn = session.scalars(
+        select(Endorsement)
+        .join(SigningKey, SigningKey.id == Endorsement.key_id)
+        .where(Endorsement.endorser_id == org.id, SigningKey.compromised_at.is_not(None))
+        .where(Endorsement.withdrawal_reason == WITHDRAWAL_REASON)
+        .order_by(Endorsement.id)
+    ).all()
+    active = session.execute(
+        select(Endorsement.achievement_id, Endorsement.endorsed_org_id).where(
+            Endorsement.endorser_id == org.id, Endorsement.withdrawn_at.is_(None)
+        )
+    ).all()
+    covered = {tuple(row) for row in active}
+    waiting, seen = [], set()
+    for row in withdrawn:
+        target = (row.achievement_id, row.endorsed_org_id)
+        if target not in covered and target not in seen:
+            seen.add(target)
+            waiting.append(row)
+    return waiting
+
+
+def reissue_endorsements(
+    session: Session, *, org: Organisation, sealer: Sealer, urls: PublicUrls, actor: Actor | None,
+    created_by: int | None = None,
+) -> list[tuple[Endorsement, Endorsement]]:
+    """Sign again, with the active key, the endorsements a compromise withdrew: same
+    target, same comment, a new id and status entry. Returns (withdrawn, new) pairs."""
+    pairs = []
+    for old in endorsements_awaiting(session, org):
+        new = endorse(
+            session, endorser=org, target=target_of(session, old), comment=old.comment,
+            sealer=sealer, urls=urls, created_by=created_by, actor=actor,
+        )
+        pairs.append((old, new))
+    return pairs
+
+
 def _achievement_of(credential: dict[str, Any]) -> dict[str, Any] | None:
     subject = credential.get("credentialSubject")
     achievement = subject.get("achievement") if isinstance(subject, dict) else None
@@ -264,6 +306,7 @@ def reissue(
     skipped. Raises Conflict when someone else is re-issuing the same badges right now.
     """
     lock_keys(session, org)
+    reissue_endorsements(session, org=org, sealer=sealer, urls=urls, actor=actor, created_by=reissued_by)
     now = (now or now_utc()).replace(microsecond=0)
     waiting = {row.id for row in awaiting_reissue(session, org, now=now)}
     todo = [award for award in awards if award.id in waiting]

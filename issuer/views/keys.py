@@ -29,6 +29,7 @@ from ..services.orgs import KEY_ALGS
 from ..services.reissue import (
     awaiting_reissue,
     count_awaiting,
+    endorsements_awaiting,
     get_key,
     mark_compromised,
     recently_reissued,
@@ -57,6 +58,7 @@ def _page(org: Organisation, role: str, status: int = 200, **extra: Any) -> Any:
         kid_of={info.row.id: info.row.kid for info in keys},
         awaiting=awaiting_reissue(dbs(), org, limit=SHOWN),
         awaiting_total=count_awaiting(dbs(), org),
+        endorsements_waiting=endorsements_awaiting(dbs(), org),
         reissued=recently_reissued(dbs(), org),
         **extra,
     ), status
@@ -140,7 +142,7 @@ def compromise(slug: str, kid: str) -> Any:
 def reissue(slug: str) -> Any:
     """Re-issue every badge waiting for it, in one transaction, streaming the progress."""
     user, org, role = _admin_org(slug)
-    total = count_awaiting(dbs(), org)
+    total = count_awaiting(dbs(), org) + len(endorsements_awaiting(dbs(), org))
     if total == 0:
         return _page(org, role, 409, error="No badges are waiting for re-issue.")
     who = actor()

@@ -6,9 +6,10 @@ and never again: only its SHA-256 is stored. Teachers get 403; outsiders 404.
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 
 from ..errors import Forbidden, InvalidInput
 from ..models import Organisation, Role, User
@@ -29,6 +30,7 @@ def _admin_org(slug: str) -> tuple[User, Organisation, str]:
 def _page(org: Organisation, role: str, *, status: int = 200, **context: Any) -> Any:
     context.setdefault("errors", {})
     context.setdefault("values", {})
+    context.setdefault("form_id", secrets.token_urlsafe(12))
     response = render_template(
         "issuer/tokens.html", org=org, role=role, tokens=token_service.tokens_of(dbs(), org), **context
     )
@@ -41,6 +43,13 @@ def index(slug: str) -> Any:
     user, org, role = _admin_org(slug)
     if request.method == "GET":
         return _page(org, role)
+    # The secret is shown on this POST's own answer, so reloading it would post the form
+    # again: a form already used creates nothing more.
+    form_id = request.form.get("form_id", "")[:40]
+    used: list[str] = session.get("token_forms", [])
+    if form_id and form_id in used:
+        flash("That token was already created; its secret was shown once and cannot be shown again.")
+        return redirect(url_for("tokens.index", slug=org.slug))
     try:
         token, secret = token_service.create_token(
             dbs(), org=org, name=request.form.get("name", ""), created_by=user.id, actor=actor()
@@ -48,6 +57,8 @@ def index(slug: str) -> Any:
     except InvalidInput as exc:
         dbs().rollback()
         return _page(org, role, status=400, errors=exc.fields or {"form": exc.description}, values=request.form.to_dict())
+    if form_id:
+        session["token_forms"] = [*used, form_id][-10:]
     return _page(org, role, created=token, secret=secret)
 
 

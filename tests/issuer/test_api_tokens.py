@@ -58,6 +58,23 @@ def test_the_secret_is_shown_once_and_only_its_hash_is_kept(admin, database, tab
     assert "never" not in admin.get(PAGE).text
 
 
+def test_reloading_the_page_that_showed_the_secret_creates_nothing_more(admin, database):
+    form = admin.get(PAGE).text
+    [form_id] = re.findall(r'name="form_id" value="([^"]+)"', form)
+    first = post(admin, PAGE, {"name": "Moodle", "form_id": form_id})
+    assert first.status_code == 200 and SECRET.search(first.text)
+    again = post(admin, PAGE, {"name": "Moodle", "form_id": form_id})  # the browser's "resend"
+    assert again.status_code == 302
+    page = admin.get(again.location).text
+    assert "already created" in page and not SECRET.search(page)
+    with database.transaction() as session:
+        assert len(session.scalars(select(ApiToken)).all()) == 1
+    # a fresh form makes a second token
+    [fresh] = re.findall(r'name="form_id" value="([^"]+)"', page)
+    assert fresh != form_id
+    assert SECRET.search(post(admin, PAGE, {"name": "Scripts", "form_id": fresh}).text)
+
+
 def test_a_revoked_token_stops_at_once(admin, client, database):
     [secret] = set(SECRET.findall(post(admin, PAGE, {"name": "Script"}).text))
     api = Api(client, secret)

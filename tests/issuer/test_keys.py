@@ -465,6 +465,45 @@ def test_a_reissued_copy_carries_the_endorsements_active_now(
     assert report.check("endorsements").outcome is Outcome.PASSED
 
 
+def test_endorsements_a_compromise_withdrew_are_signed_again_on_request(
+    client, school, make_achievement, make_verifier, database, sealer
+):
+    from issuer.services import endorsements
+
+    centre = school("cmp-centre", kind="centre")
+    member = school("cmp-member")
+    achievement = make_achievement(member)
+    with database.transaction() as session:
+        old = endorsements.endorse(
+            session, endorser=session.get(Organisation, centre.id), target=f"achievement:{achievement.public_id}",
+            comment="Peace education done well", sealer=sealer, urls=URLS, actor=CLI,
+        )
+    old_url = URLS.endorsement(old.public_id)
+    assert make_verifier().verify(old_url).verdict is Verdict.VALID
+    as_admin(client, centre)
+    compromise_through_the_page(client, centre, "key-1")
+    page = client.get(f"/staff/{centre.slug}/keys").text
+    assert "1 endorsement signed with the compromised key" in page and "Re-issue the endorsements" in page
+    assert make_verifier().verify(old_url).verdict is Verdict.INVALID
+    assert "Nothing was re-issued" not in reissue_through_the_page(client, centre)
+    with database.transaction() as session:
+        rows = session.scalars(
+            select(Endorsement).where(Endorsement.endorser_id == centre.id).order_by(Endorsement.id)
+        ).all()
+        assert [r.withdrawn_at is None for r in rows] == [False, True]
+        renewed = rows[1]
+        assert renewed.comment == old.comment and renewed.achievement_id == achievement.id
+        assert session.get(SigningKey, renewed.key_id).kid == "key-2"
+        renewed_id = renewed.public_id
+    report = make_verifier().verify(URLS.endorsement(renewed_id))
+    assert report.verdict is Verdict.VALID, report.to_dict()
+    assert make_verifier().verify(old_url).verdict is Verdict.INVALID  # the withdrawn one stays so
+    # nothing is left waiting, so a second request signs nothing more
+    assert "None." in client.get(f"/staff/{centre.slug}/keys").text
+    assert post(client, f"/staff/{centre.slug}/keys/reissue").status_code == 409
+    assert len(audit(database, centre, "endorsement.issue")) == 2
+
+
 def test_marking_a_key_compromised_is_all_or_nothing(
     client, school, make_achievement, award_to, database, table_counts, monkeypatch
 ):
