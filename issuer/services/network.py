@@ -281,10 +281,6 @@ def _grouped(
         .where(~exists().where(successor.reissue_of_id == Award.id))
         .subquery()
     )
-    years = sorted(
-        {int(y) for y in session.scalars(select(per_award.c.school_year).distinct()) if y is not None},
-        reverse=True,
-    )
     query = select(
         per_award.c.org_id,
         per_award.c.achievement_id,
@@ -293,12 +289,16 @@ def _grouped(
         func.count(),
         func.sum(per_award.c.revoked),
     ).group_by(per_award.c.org_id, per_award.c.achievement_id, per_award.c.school_year, per_award.c.part)
-    if school_year is not None:
-        query = query.where(per_award.c.school_year == school_year)
+    # One pass over the awards: every year's groups come back (a few rows per achievement
+    # and term), and the years present and the chosen year are taken from them here.
     rows = [
         (int(org_id), int(achievement_id), Term(int(sy), int(part)), int(issued), int(revoked or 0))
         for org_id, achievement_id, sy, part, issued, revoked in session.execute(query)
+        if sy is not None
     ]
+    years = sorted({row[2].school_year for row in rows}, reverse=True)
+    if school_year is not None:
+        rows = [row for row in rows if row[2].school_year == school_year]
     return rows, years
 
 
