@@ -32,7 +32,10 @@ def parse_datetime(value: object) -> datetime:
         raise FormatError(f"not a date-time: {value!r}") from exc
     if parsed.tzinfo is None:
         raise FormatError(f"date-time {value!r} has no timezone")
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError as exc:  # e.g. 0001-01-01T00:00:00+01:00: before year 1 in UTC
+        raise FormatError(f"date-time {value!r} is out of range") from exc
 
 
 def epoch(value: datetime) -> int:

@@ -932,11 +932,15 @@ class Verifier:
 
     def _check_status(self, credential: dict[str, Any], checks: _Checks, now: datetime) -> None:
         entries = _as_list(credential.get("credentialStatus"))
+        endorsement = _noun(credential) == "endorsement"
         if not entries:
-            checks.add("status", Outcome.SKIPPED, "The issuer publishes no status for this badge.")
+            checks.add(
+                "status", Outcome.SKIPPED,
+                "The endorser publishes no status for this endorsement." if endorsement
+                else "The issuer publishes no status for this badge.",
+            )
             return
         issuer_id = _issuer_id(credential) or ""
-        endorsement = _noun(credential) == "endorsement"
         findings: list[str] = []
         undecided: list[str] = []
         for entry in entries[:4]:
@@ -987,10 +991,13 @@ class Verifier:
             checks.add(
                 "status",
                 Outcome.WARNING,
-                "Whether the badge was revoked cannot be checked right now.",
+                "Whether the endorsement was withdrawn cannot be checked right now." if endorsement
+                else "Whether the badge was revoked cannot be checked right now.",
                 "; ".join(undecided),
                 undecided=True,
             )
+        elif endorsement:
+            checks.add("status", Outcome.PASSED, "The endorser has not withdrawn this endorsement.")
         else:
             checks.add(
                 "status", Outcome.PASSED, "The issuer has not revoked or suspended this badge."

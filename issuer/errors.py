@@ -70,6 +70,14 @@ class IdempotencyKeyInFlight(Conflict):
     code = "idempotency_key_in_flight"
 
 
+class PayloadTooLarge(IssuerError):
+    """Raised when a request body is larger than the API reads (the same code as the
+    server's own limit on any request body)."""
+
+    code = "request_entity_too_large"
+    http_status = 413
+
+
 class TooManyRequests(IssuerError):
     """Raised when someone tries too often (logins)."""
 

@@ -143,9 +143,18 @@ def _run(args: argparse.Namespace) -> int:
                 print("badges keys: give --base-url (or ISSUER_BASE_URL): the public address of the issuer", file=sys.stderr)
                 return EXIT_USAGE
             waiting_awards = awaiting_reissue(session, org)
-            pairs = reissue(
-                session, org=org, awards=waiting_awards, sealer=sealer, urls=PublicUrls(args.base_url), actor=actor
-            )
+            public = PublicUrls(args.base_url)
+            if waiting_awards:
+                # a copy made under another address would name keys no one can fetch
+                signed_as = json.loads(waiting_awards[0].credential_json).get("id")
+                if signed_as != public.credential(waiting_awards[0].public_id):
+                    print(
+                        f"badges keys: --base-url {args.base_url} is not the address the badges were "
+                        f"issued under ({signed_as}); give the one `badges serve` uses",
+                        file=sys.stderr,
+                    )
+                    return EXIT_USAGE
+            pairs = reissue(session, org=org, awards=waiting_awards, sealer=sealer, urls=public, actor=actor)
             print(f"{org.slug}: {len(pairs)} badge(s) re-issued; the learners' messages are in the outbox")
             return EXIT_OK
     finally:

@@ -12,7 +12,7 @@ from typing import Any
 
 from .services.awards import MAX_BATCH
 from .services.idempotency import PENDING_TIMEOUT
-from .views.api import AWARD_STATUSES, DEFAULT_LIMIT, MAX_LIMIT
+from .views.api import AWARD_STATUSES, DEFAULT_LIMIT, MAX_BODY, MAX_LIMIT
 
 JSON = "application/json"
 STRING_OR_NULL = {"type": ["string", "null"]}
@@ -115,7 +115,7 @@ ERROR = _object(
                     "description": (
                         "Stable: unauthorized, not_found, invalid_input, invalid_json, conflict, "
                         "suspension_unsupported, idempotency_key_reused, idempotency_key_in_flight, "
-                        "method_not_allowed, internal..."
+                        "request_entity_too_large, method_not_allowed, internal..."
                     ),
                 },
                 "message": {"type": "string", "description": "For people: what went wrong."},
@@ -229,6 +229,10 @@ RESPONSES: dict[str, Any] = {
     "KeyReused": _error(
         "The Idempotency-Key was used before for another request (code idempotency_key_reused)."
     ),
+    "TooLarge": _error(
+        f"The body is larger than {MAX_BODY // (1024 * 1024)} MiB (code request_entity_too_large): "
+        "send the learners in several requests. Nothing was changed."
+    ),
 }
 
 PARAMETERS: dict[str, Any] = {
@@ -276,7 +280,10 @@ def _body(schema: dict[str, Any], required: bool = True) -> dict[str, Any]:
 
 
 AUTH_ERRORS = {"401": _r("Unauthorized")}
-POST_ERRORS = {"400": _r("InvalidInput"), "401": _r("Unauthorized"), "409": _r("Conflict"), "422": _r("KeyReused")}
+POST_ERRORS = {
+    "400": _r("InvalidInput"), "401": _r("Unauthorized"), "409": _r("Conflict"), "413": _r("TooLarge"),
+    "422": _r("KeyReused"),
+}
 
 
 def _status_change(operation: str, summary: str, *, reason_required: bool) -> dict[str, Any]:
@@ -328,7 +335,7 @@ PATHS: dict[str, Any] = {
             "requestBody": _body(_ref("AchievementUpdate")),
             "responses": {
                 "200": _ok("The achievement as it is now.", "Achievement"),
-                "400": _r("InvalidInput"), "404": _r("NotFound"), **AUTH_ERRORS,
+                "400": _r("InvalidInput"), "404": _r("NotFound"), "413": _r("TooLarge"), **AUTH_ERRORS,
             },
         },
     },

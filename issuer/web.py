@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 from badges.errors import BadgeError
 
 from .db import Database, run_after_commit
-from .errors import IssuerError
+from .errors import InvalidInput, IssuerError, NotFound
 from .models import User
 from .models.base import now_utc
 from .services.audit import Actor
@@ -117,6 +117,21 @@ def csrf_token() -> str:
     return str(token)
 
 
+def _reject_nul() -> None:
+    """A NUL character is in no link or form field of ours, and PostgreSQL refuses it in
+    text: 404 for a path with one, 400 for a query or form field, never a database error.
+    (The JSON API checks its own, after the token, with per-field messages.)"""
+    if request.blueprint == "api" or request.path.startswith("/api/"):
+        return
+    if "\x00" in request.path:
+        raise NotFound("No such page.")
+    fields = list(request.args.items(multi=True))
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        fields += request.form.items(multi=True)
+    if any("\x00" in name or "\x00" in value for name, value in fields):
+        raise InvalidInput("The request contains a NUL character, which no field here accepts.")
+
+
 def _check_csrf() -> None:
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
@@ -214,6 +229,7 @@ def _handle_error(exc: Exception) -> Any:
 
 
 def install(app: Flask) -> None:
+    app.before_request(_reject_nul)
     app.before_request(_check_csrf)
     app.teardown_request(_finish)
     app.after_request(_security_headers)

@@ -137,7 +137,8 @@ def update_achievement(
 ) -> Achievement:
     """Edit an achievement. Credentials already issued keep what they were signed with."""
     _apply(session, achievement, org, data)
-    achievement.version += 1
+    # counted in the database: of two edits at once each gets its own version number
+    achievement.version = Achievement.version + 1
     session.flush()
     return achievement
 

@@ -16,7 +16,10 @@ from sqlalchemy.orm import Session
 
 from ..models import AuditEvent, Organisation
 
-EMAIL = re.compile(r"[^@\s<>(),;:\"']+@[^@\s<>(),;:\"']+\.[A-Za-z0-9-]+")
+# Whatever an address field accepts (``services.awards.EMAIL``: any text without spaces
+# around an "@" and a dot), masked whole: the top-level domain in any script (ona@mokykla.рф
+# is an address too), and quotes, commas or brackets in the local part (o'hara@…).
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 PAGE = 50
 
 
@@ -37,7 +40,7 @@ def _mask(value: Any) -> Any:
     if isinstance(value, str):
         return EMAIL.sub("[email hidden]", value)
     if isinstance(value, dict):
-        return {str(k): _mask(v) for k, v in value.items()}
+        return {_mask(str(k)): _mask(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_mask(v) for v in value]
     return value
@@ -59,11 +62,11 @@ def record(
     event = AuditEvent(
         org_id=org_id,
         actor_user_id=actor.user_id,
-        actor=actor.label[:200],  # staff and tokens, never learners
+        actor=_mask(actor.label)[:200],  # staff and tokens, never learners
         via=actor.via,
         ip=actor.ip[:45] if actor.ip else None,
         action=action[:40],
-        subject=subject[:200],
+        subject=_mask(subject)[:200],
         summary=_mask(summary)[:500],
         details=_mask(details or {}),
     )
@@ -79,6 +82,8 @@ def events(
     if action:
         query = query.where(AuditEvent.action.startswith(action))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    if (max(page, 1) - 1) * PAGE >= total:  # past the end: no query (its offset may not fit the database)
+        return [], total
     rows = session.scalars(
         query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
         .limit(PAGE)
@@ -92,7 +97,7 @@ def record_once(session: Session, *, org_id: int, action: str, subject: str, **k
     returned the first result (same request key) is not a second change."""
     earlier = session.scalar(
         select(AuditEvent.id).where(
-            AuditEvent.org_id == org_id, AuditEvent.action == action, AuditEvent.subject == subject[:200]
+            AuditEvent.org_id == org_id, AuditEvent.action == action, AuditEvent.subject == _mask(subject)[:200]
         ).limit(1)
     )
     if earlier is not None:

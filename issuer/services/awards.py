@@ -33,7 +33,7 @@ from ..models.base import now_utc, public_id
 from ..urls import PublicUrls
 from .achievements import achievement_model, level_id, rubric_id
 from .endorsements import endorsed_achievement, endorsed_profile
-from .keys import Sealer, active_key, private_key
+from .keys import Sealer, active_key, hold_keys, private_key
 from .mail import note_new_messages
 from .orgs import issuer_profile
 
@@ -101,6 +101,7 @@ def _context(
 ) -> IssueContext:
     if achievement.org_id != org.id:
         raise NotFound("No such achievement.")
+    hold_keys(session, org)  # a compromise waits for this signing to commit, then revokes it
     key_row = active_key(session, org)
     return IssueContext(
         org=org,

@@ -41,7 +41,7 @@ from ..models import Achievement, Endorsement, Organisation, SigningKey
 from ..models.base import now_utc, public_id
 from ..urls import PublicUrls
 from .audit import Actor, record
-from .keys import Sealer, active_key, private_key
+from .keys import Sealer, active_key, lock_keys, private_key
 from .orgs import issuer_profile
 from .status import signed_status_list
 
@@ -70,13 +70,20 @@ def _target_error(message: str) -> InvalidInput:
     return InvalidInput(message, fields={"target": message})
 
 
+def _bare(url: str) -> str:
+    """``url`` without query and fragment, its scheme and host in lower case (they are
+    case-insensitive). Raises ValueError for what is not a URL."""
+    parts = urlsplit(url)
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}{parts.path}"
+
+
 def find_target(session: Session, urls: PublicUrls, value: str) -> Target:
     """Read what to endorse: an achievement's public URL, an organisation's public URL or
     DID, or a form choice ``achievement:<public id>`` / ``org:<slug>``. Raises InvalidInput."""
     value = (value or "").strip()
     if not value:
         raise _target_error("Choose an achievement or an organisation to endorse.")
-    if len(value) > 500:
+    if len(value) > 500 or _CONTROL.search(value):
         raise _target_error("That is not the link of an achievement or organisation here.")
     achievement_pid = org_slug = None
     if value.startswith("achievement:"):
@@ -88,9 +95,11 @@ def find_target(session: Session, urls: PublicUrls, value: str) -> Target:
         if urls.org_did(slug) == value:
             org_slug = slug
     else:
-        parts = urlsplit(value)
-        bare = f"{parts.scheme}://{parts.netloc}{parts.path}".rstrip("/")
-        for prefix, kind in ((urls.achievement(""), "achievement"), (urls.org(""), "org")):
+        try:
+            bare = _bare(value).rstrip("/")
+        except ValueError:  # e.g. "https://[::1/…": not a URL at all
+            raise _target_error("That is not the link of an achievement or organisation here.") from None
+        for prefix, kind in ((_bare(urls.achievement("")), "achievement"), (_bare(urls.org("")), "org")):
             rest = bare.removeprefix(prefix) if bare.startswith(prefix) else None
             if rest and "/" not in rest:
                 achievement_pid, org_slug = (rest, None) if kind == "achievement" else (None, rest)
@@ -183,6 +192,9 @@ def endorse(
         errors["target"] = "An organisation cannot endorse itself or its own achievements."
     if errors or found is None:
         raise InvalidInput("Please correct the marked fields.", fields=errors)
+    # one endorsement at a time per endorser, so that two requests at once cannot both
+    # pass the check below; it also waits out a key change (e.g. a compromise) in progress
+    lock_keys(session, endorser)
     taken = session.scalar(
         select(Endorsement.public_id).where(
             Endorsement.endorser_id == endorser.id, Endorsement.withdrawn_at.is_(None), _same_target(found)
@@ -261,6 +273,8 @@ def withdraw(
         raise InvalidInput("Give a reason for withdrawing it.", fields={"reason": "Required."})
     if len(reason) > MAX_REASON:
         raise InvalidInput(f"Keep the reason under {MAX_REASON} characters.", fields={"reason": "Too long."})
+    lock_keys(session, endorser)  # two withdrawals at once: the second sees the first
+    session.refresh(endorsement)
     if endorsement.withdrawn_at is not None:
         raise Conflict("This endorsement is already withdrawn.")
     endorsement.withdrawn_at = now or now_utc()

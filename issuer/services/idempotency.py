@@ -14,7 +14,10 @@ The protocol, for one key of one organisation:
 4. If the work fails (an error response, an exception, a failed commit), ``release``
    deletes the pending record, so the client may retry with the same key. Error
    responses are therefore never stored: a retry after a 4xx runs the request again.
-5. A record left *pending* for longer than ``PENDING_TIMEOUT`` (its process died) is
+5. Keys are remembered for ``RETENTION`` (24 hours): older records of the organisation are
+   deleted when it claims a new key, so the table stays small; a retry a day later is a
+   new request.
+6. A record left *pending* for longer than ``PENDING_TIMEOUT`` (its process died) is
    abandoned: the next request with that key takes it over. ``complete`` only succeeds
    for the request that holds the record (compared by its start time), so a request
    that was taken over rolls back instead of doing the work twice.
@@ -42,6 +45,7 @@ from ..models.base import now_utc
 HEADER = "Idempotency-Key"
 REPLAY_HEADER = "Idempotent-Replayed"
 PENDING_TIMEOUT = timedelta(minutes=10)
+RETENTION = timedelta(hours=24)
 KEY = re.compile(r"[\x21-\x7e]{1,200}")  # visible ASCII, as HTTP header values carry it
 
 
@@ -94,6 +98,11 @@ def begin(
         started = now or now_utc()
         try:
             with database.transaction() as session:
+                session.execute(
+                    delete(IdempotencyRecord)
+                    .where(IdempotencyRecord.org_id == org_id, IdempotencyRecord.created_at < started - RETENTION)
+                    .execution_options(synchronize_session=False)
+                )
                 record = IdempotencyRecord(
                     org_id=org_id, key=key, request_hash=request_hash, state="pending",
                     created_at=started,

@@ -80,7 +80,11 @@ def create_signing_key(
     """A new active key for ``org``; the previous active key is retired (kept published)."""
     alg = alg or org.key_alg
     pair = KeyPair.generate(alg)
-    existing = session.scalars(select(SigningKey).where(SigningKey.org_id == org.id)).all()
+    existing = session.scalars(select(SigningKey).where(SigningKey.org_id == org.id).order_by(SigningKey.id)).all()
+    if existing:
+        # a wrong key-encryption key (say, on the command line) would seal a key that the
+        # server cannot open, and every badge after it would fail: refuse it now
+        private_key(existing[-1], org, sealer)
     for old in existing:
         if old.retired_at is None:
             old.retired_at = now_utc()
@@ -199,9 +203,34 @@ def key_overview(session: Session, org: Organisation, *, now: datetime | None = 
     ]
 
 
+def _sqlite_write_lock(session: Session) -> bool:
+    """On SQLite, take the database's one write lock now (BEGIN IMMEDIATE, opened by
+    ``issuer.db`` before a savepoint), so that what is read next stays current until the
+    commit; True when done. A plain SELECT takes no lock there, and FOR UPDATE is ignored."""
+    if session.get_bind().dialect.name != "sqlite":
+        return False
+    with session.begin_nested():
+        session.connection()  # the SAVEPOINT is lazy: make it (and the BEGIN IMMEDIATE) now
+    return True
+
+
 def lock_keys(session: Session, org: Organisation) -> None:
-    """Serialise key changes of ``org`` (a row lock on PostgreSQL; SQLite has one writer)."""
-    session.execute(select(Organisation.id).where(Organisation.id == org.id).with_for_update())
+    """Serialise key changes of ``org`` and what must see them settled (endorsing): a row
+    lock on PostgreSQL, the write lock on SQLite. Held until the transaction ends."""
+    if not _sqlite_write_lock(session):
+        session.execute(select(Organisation.id).where(Organisation.id == org.id).with_for_update())
+
+
+def hold_keys(session: Session, org: Organisation) -> None:
+    """Keep ``org``'s keys as they are until the transaction ends, before reading the
+    active key to sign with: a key change (``lock_keys``) waits for the signing to commit,
+    so a compromise revokes what was signed, and the signing never starts with a key a
+    compromise is retiring. Signers do not wait for each other on PostgreSQL (FOR KEY
+    SHARE); SQLite has one writer."""
+    if not _sqlite_write_lock(session):
+        session.execute(
+            select(Organisation.id).where(Organisation.id == org.id).with_for_update(read=True, key_share=True)
+        )
 
 
 def rotate_key(

@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from badges.errors import BadgeError
+from badges.keys import Algorithm
 from badges.status import bitstring_status_list as bsl
 from badges.timeutil import parse_datetime
 
@@ -41,7 +42,7 @@ from ..urls import PublicUrls
 from .audit import Actor, record
 from .awards import AwardInput, IssueContext, _context, _signed_award, _used_indexes
 from .endorsements import endorse, target_of
-from .keys import Sealer, create_signing_key, lock_keys
+from .keys import Sealer, active_key, create_signing_key, lock_keys
 from .mail import note_new_messages
 
 # Shown to verifiers (1EdTech revocation list) and on the badge page; at most 500 characters.
@@ -306,10 +307,13 @@ def reissue(
     skipped. Raises Conflict when someone else is re-issuing the same badges right now.
     """
     lock_keys(session, org)
-    reissue_endorsements(session, org=org, sealer=sealer, urls=urls, actor=actor, created_by=reissued_by)
     now = (now or now_utc()).replace(microsecond=0)
     waiting = {row.id for row in awaiting_reissue(session, org, now=now)}
     todo = [award for award in awards if award.id in waiting]
+    if not todo or active_key(session, org).alg == Algorithm.EDDSA.value:
+        # Endorsements need an Ed25519 key (``endorse`` says so when they are all there
+        # is to do); with badges waiting, they wait for one rather than hold the badges up.
+        reissue_endorsements(session, org=org, sealer=sealer, urls=urls, actor=actor, created_by=reissued_by)
     if not todo:
         return []
     used = _used_indexes(session, org)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from badges import jsonutil
@@ -32,12 +32,26 @@ def revoke_award(session: Session, *, award: Award, reason: str, now: datetime |
         raise InvalidInput("Give a reason for the revocation.", fields={"reason": "Required."})
     if len(reason) > 500:
         raise InvalidInput("Keep the reason under 500 characters.", fields={"reason": "Too long."})
-    if award.revoked_at is not None:
+    if award.revoked_at is not None or not _change(
+        session, award, Award.revoked_at.is_(None), revoked_at=now or now_utc(), revocation_reason=reason
+    ):
         raise Conflict("This badge is already revoked.")
-    award.revoked_at = now or now_utc()
-    award.revocation_reason = reason
-    session.flush()
     return award
+
+
+def _change(session: Session, award: Award, *still: Any, **values: Any) -> bool:
+    """Write ``values`` to the award's row only if the conditions ``still`` hold there, and
+    reload it; False if they no longer did. Of two requests changing one badge at once, the
+    second waits for the first's row lock, then finds nothing left to change: one change,
+    one audit entry."""
+    result = session.execute(
+        update(Award)
+        .where(Award.id == award.id, *still)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(award)
+    return getattr(result, "rowcount", 0) == 1
 
 
 def set_suspended(session: Session, *, award: Award, org: Organisation, suspended: bool) -> Award:
@@ -55,13 +69,13 @@ def set_suspended(session: Session, *, award: Award, org: Organisation, suspende
             "This badge cannot be suspended: its one status entry is for revocation (the Open "
             "Badges 3.0 schema allows one). Revoke it instead, and re-issue it later."
         )
-    if award.revoked_at is not None:
+    if award.revoked_at is None and award.suspended != suspended and _change(
+        session, award, Award.revoked_at.is_(None), Award.suspended.is_(not suspended), suspended=suspended
+    ):
+        return award
+    if award.revoked_at is not None:  # (reloaded when another request changed it just now)
         raise Conflict("This badge is revoked; it stays suspended for good.")
-    if award.suspended == suspended:
-        raise Conflict("This badge is already suspended." if suspended else "This badge is not suspended.")
-    award.suspended = suspended
-    session.flush()
-    return award
+    raise Conflict("This badge is already suspended." if suspended else "This badge is not suspended.")
 
 
 def _bits(session: Session, org: Organisation, purpose: str) -> bsl.BitstringStatusList:

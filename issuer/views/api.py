@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from functools import wraps
@@ -24,7 +25,7 @@ from badges import jsonutil
 from badges.errors import BadgeError
 from badges.timeutil import format_datetime, parse_datetime
 
-from ..errors import InvalidInput, IssuerError, NotFound, Unauthorized
+from ..errors import InvalidInput, IssuerError, NotFound, PayloadTooLarge, Unauthorized
 from ..models import Achievement, ApiToken, Award, Organisation
 from ..models.base import now_utc
 from ..services import achievements as achievement_service
@@ -42,6 +43,10 @@ PUBLIC_ENDPOINTS = frozenset({"api.openapi"})
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 AWARD_STATUSES = ("active", "suspended", "revoked", "expired")
+MAX_BODY = jsonutil.MAX_JSON_BYTES  # the largest JSON body read (2 MiB)
+DIGITS = re.compile(r"[0-9]{1,18}")  # a whole number below 2**63, as database ids are
+MAX_INT32 = 2**31 - 1  # the largest id of an integer column
+NUL = "\x00"  # PostgreSQL text cannot hold it: refused wherever a client can send text
 
 
 # -- plumbing: authentication, JSON in and out, idempotency ---------------------------------
@@ -57,6 +62,38 @@ def _authenticate() -> None:
         raise Unauthorized("Send an API token: 'Authorization: Bearer <token>'.")
     g.api_token_sent = True
     g.api_token = tokens.authenticate(dbs(), secret.strip())
+    if any(NUL in str(value) for value in (request.view_args or {}).values()):
+        raise NotFound("No such record.")  # an id with a NUL character names nothing
+
+
+def _refuse_nul_in_query() -> None:
+    """For the lists, whose query parameters reach the database: none may hold a NUL."""
+    bad = {
+        name: "Remove the NUL character (\\u0000)."
+        for name, value in request.args.items(multi=True)
+        if NUL in name or NUL in value
+    }
+    if bad:
+        raise InvalidInput("Please correct the marked parameters.", fields=bad)
+
+
+def _nul_path(value: Any) -> str | None:
+    """Where the first key or string of a parsed body with a NUL character is, or None."""
+    stack: list[tuple[Any, str]] = [(value, "")]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, str):
+            if NUL in node:
+                return where or "body"
+        elif isinstance(node, dict):
+            for key, child in node.items():
+                name = f"{where}.{key}" if where else key
+                if NUL in key:
+                    return name
+                stack.append((child, name))
+        elif isinstance(node, list):
+            stack.extend((child, f"{where}[{i}]") for i, child in enumerate(node))
+    return None
 
 
 @bp.after_request
@@ -110,6 +147,10 @@ def _body() -> dict[str, Any]:
         cached: dict[str, Any] = g.api_body
         return cached
     raw = request.get_data(cache=True)
+    if len(raw) > MAX_BODY:
+        raise PayloadTooLarge(
+            f"The request body is larger than {MAX_BODY // (1024 * 1024)} MiB; send fewer learners at a time."
+        )
     value: Any = {}
     if raw.strip():
         try:
@@ -118,6 +159,13 @@ def _body() -> dict[str, Any]:
             raise IssuerError(f"The request body is not valid JSON: {exc.description}", code="invalid_json") from exc
         if not isinstance(value, dict):
             raise IssuerError("The request body must be a JSON object.", code="invalid_json")
+        # JSON can only carry a NUL character escaped; look for one only then
+        where = _nul_path(value) if b"\\u0000" in raw else None
+        if where is not None:
+            raise InvalidInput(
+                "Text may not contain the NUL character (\\u0000).",
+                fields={where: "Remove the NUL character (\\u0000)."},
+            )
     body: dict[str, Any] = value
     g.api_body = body
     return body
@@ -135,6 +183,10 @@ def idempotent(view: F) -> F:
             return _json(payload, status)
         key = idempotency.check_key(sent)
         digest = idempotency.request_hash(request.method, request.path, body)
+        # The request's session, which has only read the token, gives its connection back
+        # before the key is claimed on another: holding one while waiting for a second,
+        # enough concurrent requests would take the whole pool and wait for ever.
+        dbs().commit()
         outcome = idempotency.begin(db(), org_id=g.api_token.org_id, key=key, request_hash=digest)
         if isinstance(outcome, idempotency.Replay):
             response = Response(outcome.body, status=outcome.status, mimetype="application/json")
@@ -182,18 +234,21 @@ def _page_args() -> tuple[int, int | None]:
     limit = DEFAULT_LIMIT
     raw = request.args.get("limit")
     if raw is not None:
-        try:
-            limit = int(raw)
-        except ValueError:
-            limit = 0
+        limit = int(raw) if DIGITS.fullmatch(raw.strip()) else 0
         if not 1 <= limit <= MAX_LIMIT:
             errors["limit"] = f"Give a whole number from 1 to {MAX_LIMIT}."
     after = None
     cursor = request.args.get("cursor")
     if cursor:
         try:
-            after = int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii"))
+            text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
         except (ValueError, binascii.Error, UnicodeDecodeError):
+            text = ""
+        # a row id: a tampered cursor must not reach the query (an integer beyond 64 bits
+        # is an error in the database driver)
+        if DIGITS.fullmatch(text) and int(text) > 0:
+            after = int(text)
+        else:
             errors["cursor"] = "Use the cursor of the previous page's 'next' link."
     if errors:
         raise InvalidInput("Please correct the marked parameters.", fields=errors)
@@ -283,7 +338,7 @@ def _achievement_input(body: dict[str, Any], current: Achievement | None) -> Ach
             setattr(base, name, _strings(body, name, errors))
     if "alignment_ids" in body:
         ids = body["alignment_ids"]
-        if isinstance(ids, list) and all(_is_int(i) for i in ids):
+        if isinstance(ids, list) and all(_is_int(i) and 0 < i <= MAX_INT32 for i in ids):
             base.alignment_ids = list(ids)
         else:
             errors["alignment_ids"] = "Give a list of competence ids (whole numbers)."
@@ -324,6 +379,7 @@ def _org_achievement(org: Organisation, achievement_id: str) -> Achievement:
 @bp.get("/achievements")
 def list_achievements() -> Any:
     org = _org()
+    _refuse_nul_in_query()
     limit, after = _page_args()
     query = select(Achievement).where(Achievement.org_id == org.id)
     if after is not None:
@@ -566,6 +622,7 @@ def _moment(raw: str) -> datetime:
 @bp.get("/awards")
 def list_awards() -> Any:
     org = _org()
+    _refuse_nul_in_query()
     clauses = _filters()
     limit, after = _page_args()
     query = select(Award).where(Award.org_id == org.id, *clauses)
@@ -610,7 +667,7 @@ def _set_suspended(body: dict[str, Any], award_id: str, suspended: bool) -> tupl
     org = _org()
     award = _org_award(org, award_id)
     errors = _reject_unknown(body, {"reason"})
-    reason = _text(body, "reason", errors, default="") or ""
+    reason = (_text(body, "reason", errors, default="") or "").strip()
     if len(reason) > 500:
         errors["reason"] = "Keep the reason under 500 characters."
     if errors:

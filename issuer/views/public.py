@@ -9,6 +9,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    after_this_request,
     current_app,
     jsonify,
     redirect,
@@ -18,6 +19,7 @@ from flask import (
 )
 from markupsafe import Markup
 from sqlalchemy import select
+from werkzeug.datastructures import MIMEAccept
 
 from ..models import Award, Organisation, StoredImage
 from ..services import orgs as org_service
@@ -34,7 +36,14 @@ JWT_TYPE = "application/vc+jwt"
 
 
 def _negotiate(*offers: str) -> str:
-    best = request.accept_mimetypes.best_match(list(offers), default=offers[0])
+    @after_this_request
+    def _vary(response: Response) -> Response:
+        response.vary.add("Accept")  # a shared cache keeps the HTML and the JSON apart
+        return response
+
+    # Parameters (``; charset=utf-8``) never decide the format: matched without them.
+    accept = MIMEAccept([(value.split(";")[0].strip(), q) for value, q in request.accept_mimetypes])
+    best = accept.best_match(list(offers), default=offers[0])
     return best or offers[0]
 
 

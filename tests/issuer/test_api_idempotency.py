@@ -202,3 +202,25 @@ def test_the_same_request_sent_twice_at_once_awards_once(live_server, database, 
     # once done, a retry gets the result
     retry = api.post(AWARDS, {"learners": learners(40)}, achievement_id=achievement_id, headers={"Idempotency-Key": "race"})
     assert retry.status_code == 201 and retry.json == done[0]
+
+
+def test_keys_are_forgotten_after_the_retention_period(database, school, make_org):
+    """A day later the key is a new request, and the organisation's old records are gone;
+    another organisation's records are not touched."""
+    other = make_org("kaunas-school", "Kaunas School")
+    start = now_utc()
+    for org_id in (school.id, other.id):
+        claim = idempotency.begin(database, org_id=org_id, key="k", request_hash="a" * 64, now=start)
+        with database.transaction() as session:
+            idempotency.complete(session, claim, status=201, body="{}")
+    within = start + idempotency.RETENTION - timedelta(minutes=1)
+    assert idempotency.begin(database, org_id=school.id, key="k", request_hash="a" * 64, now=within) == (
+        idempotency.Replay(201, "{}")
+    )
+    assert isinstance(idempotency.begin(database, org_id=school.id, key="new", request_hash="c" * 64, now=within), idempotency.Claim)
+    later = start + idempotency.RETENTION + timedelta(minutes=1)
+    fresh = idempotency.begin(database, org_id=school.id, key="k", request_hash="b" * 64, now=later)
+    assert isinstance(fresh, idempotency.Claim)  # not a 422: the old request is forgotten
+    with database.transaction() as session:
+        kept = session.execute(select(IdempotencyRecord.org_id, IdempotencyRecord.key)).all()
+    assert sorted(kept) == sorted([(school.id, "k"), (school.id, "new"), (other.id, "k")])
