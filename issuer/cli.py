@@ -149,7 +149,7 @@ def _verifier_app(issuer_base: str) -> Any:
 
     parts = urlsplit(issuer_base)
     host = f"{parts.hostname}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
-    config = {"VERIFIER_ALLOWED_HOSTS": [host]}
+    config: dict[str, Any] = {"VERIFIER_ALLOWED_HOSTS": [host]}
     if parts.scheme == "http":
         # did:web and https identifiers of the local issuer are answered by its http address
         https_base = f"https://{parts.netloc}/"

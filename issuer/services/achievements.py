@@ -255,7 +255,7 @@ def create_framework(
     framework = Framework(org_id=org.id, name=name, url=(url or "").strip() or None, description=description.strip())
     session.add(framework)
     session.flush()
-    for code, item_name, link in items:
-        session.add(FrameworkItem(framework_id=framework.id, code=code, name=item_name, url=link))
+    for item_code, item_title, item_link in items:
+        session.add(FrameworkItem(framework_id=framework.id, code=item_code, name=item_title, url=item_link))
     session.flush()
     return framework
