@@ -167,7 +167,7 @@ def logged(database, school):
             event = audit.record(
                 session, org_id=org.id, actor=Actor(label="Rūta Teacher", via="api", ip="198.51.100.4"),
                 action=action, subject=f"award:n{i:03d}", summary=f"Entry number {i:03d}",
-                details={"learner": "Ona", "n": i},
+                details={"learner": "Ona", "n": i, "awards": [{"replaces": f"o{i}", "copy": f"c{i}"}]},
             )
             event.at = start + timedelta(minutes=i)
     return start
@@ -184,6 +184,9 @@ def test_the_page_is_for_admins_newest_first_and_paginated(client, database, sch
     for column in ("Who", "Via", "From (IP)", "What", "Subject", "Summary"):
         assert f'<th scope="col">{column}</th>' in html
     assert "198.51.100.4" in html and "Rūta Teacher" in html and "page 1 of 3" in html
+    # details: text as it is, anything else as JSON (not Python's repr)
+    assert "<dt>learner</dt><dd>Ona</dd>" in html and "<dt>n</dt><dd><code>119</code></dd>" in html
+    assert '<code>[{"copy": "c119", "replaces": "o119"}]</code>' in html and "'replaces'" not in html
     assert 'rel="next"' in html and 'rel="prev"' not in html
     last = client.get(f"/staff/{school.slug}/audit?page=3").get_data(as_text=True)
     assert re.findall(r"Entry number (\d{3})", last) == [f"{i:03d}" for i in range(19, -1, -1)]
