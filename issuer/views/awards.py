@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import base64
-import queue
 import secrets
-import threading
-from collections.abc import Iterator
 from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
-    current_app,
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from markupsafe import escape
@@ -30,6 +24,7 @@ from ..services.awards import get_award
 from ..services.mail import deliver_after_commit
 from ..web import actor, db, dbs, login_required, sealer, smtp_settings, urls
 from .forms import CSV_COLUMNS, award_input, rows_from_csv
+from .progress import Progress, stream_progress
 from .staff import staff_org
 
 bp = Blueprint("awards", __name__, url_prefix="/staff/<slug>")
@@ -163,63 +158,36 @@ def bulk_confirm(slug: str, achievement_id: str) -> Any:
     mail_settings = smtp_settings()
     who = actor()  # read from the request here: the work runs in a thread of its own
     page_head = render_template("issuer/bulk_progress.html", org=org, role=role, achievement=achievement, total=len(rows))
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    def job(progress: Progress) -> int:
+        with database.transaction() as session:
+            from ..models import Achievement, Organisation
 
-    def work(updates: queue.Queue[tuple[str, Any]]) -> None:
-        """Sign and store in a thread of its own; the page streams what it reports."""
-        step = max(1, len(rows) // 20)
+            org_ = session.get(Organisation, org_id)
+            achievement_ = session.get(Achievement, achievement_pk)
+            assert org_ is not None and achievement_ is not None
+            result = award_service.award_many(
+                session, org=org_, achievement=achievement_, rows=rows, sealer=keyring,
+                urls=public, awarded_by=user_id, progress=progress, request_key=batch_key,
+            )
+            if result.errors or result.batch is None:
+                raise InvalidInput("Some rows are not valid any more; upload the file again.")
+            batch_id = result.batch.id
+            # in the transaction that stores the awards: one entry for the whole class
+            audit.record_once(
+                session, org_id=org_id, actor=who, action="award.batch", subject=f"batch:{batch_id}",
+                summary=f"Awarded “{achievement_.name}” to {len(result.awards)} learners from a CSV file",
+                details={"achievement": achievement_.public_id, "count": len(result.awards)},
+            )
+            deliver_after_commit(session, database, mail_settings)
+        return batch_id
 
-        def progress(done: int, total: int) -> None:
-            if done % step == 0 or done == total:
-                updates.put(("progress", (done, total)))
-
-        try:
-            with app.app_context(), database.transaction() as session:
-                from ..models import Achievement, Organisation
-
-                org_ = session.get(Organisation, org_id)
-                achievement_ = session.get(Achievement, achievement_pk)
-                assert org_ is not None and achievement_ is not None
-                result = award_service.award_many(
-                    session, org=org_, achievement=achievement_, rows=rows, sealer=keyring,
-                    urls=public, awarded_by=user_id, progress=progress, request_key=batch_key,
-                )
-                if result.errors or result.batch is None:
-                    raise InvalidInput("Some rows are not valid any more; upload the file again.")
-                batch_id = result.batch.id
-                # in the transaction that stores the awards: one entry for the whole class
-                audit.record_once(
-                    session, org_id=org_id, actor=who, action="award.batch", subject=f"batch:{batch_id}",
-                    summary=f"Awarded “{achievement_.name}” to {len(result.awards)} learners from a CSV file",
-                    details={"achievement": achievement_.public_id, "count": len(result.awards)},
-                )
-                deliver_after_commit(session, database, mail_settings)
-            updates.put(("done", batch_id))
-        except IssuerError as exc:
-            updates.put(("error", exc.description))
-        except Exception:
-            app.logger.exception("bulk award failed")
-            updates.put(("error", "the signing stopped with an error. Please try again."))
-
-    def run() -> Iterator[str]:
-        yield page_head
-        updates: queue.Queue[tuple[str, Any]] = queue.Queue()
-        threading.Thread(target=work, args=(updates,), daemon=True).start()
-        while True:
-            kind, value = updates.get()
-            if kind == "progress":
-                yield f"<li>Signed {value[0]} of {value[1]}</li>\n"
-                continue
-            if kind == "done":
-                link = url_for("staff.awards", slug=slug)
-                yield (
-                    f'</ol><p class="ok" role="status">All {len(rows)} badges were awarded and the '
-                    f'learners\' messages are in the outbox. <a href="{escape(link)}">See the awards</a>.</p>'
-                )
-            else:
-                yield f'</ol><p class="error" role="alert">Nothing was awarded: {escape(value)}</p>'
-            yield "</main></body></html>"
-            return
-
-    return Response(stream_with_context(run()), mimetype="text/html")
+    link = url_for("staff.awards", slug=slug)
+    return stream_progress(
+        page_head, job, name="bulk award",
+        finished=lambda _batch_id: (
+            f'<p class="ok" role="status">All {len(rows)} badges were awarded and the '
+            f'learners\' messages are in the outbox. <a href="{escape(link)}">See the awards</a>.</p>'
+        ),
+        failed=lambda message: f'<p class="error" role="alert">Nothing was awarded: {escape(message)}</p>',
+    )
 

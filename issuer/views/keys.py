@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import queue
-import threading
-from collections.abc import Iterator
 from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
-    current_app,
     flash,
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from markupsafe import escape
 
-from ..errors import Forbidden, InvalidInput, IssuerError
+from ..errors import Forbidden, InvalidInput
 from ..models import Organisation, Role, SigningKey
 from ..services import reissue as reissue_service
 from ..services.keys import key_overview, rotate_key
@@ -35,6 +29,7 @@ from ..services.reissue import (
     recently_reissued,
 )
 from ..web import actor, db, dbs, login_required, sealer, smtp_settings, urls
+from .progress import Progress, stream_progress
 from .staff import staff_org
 
 bp = Blueprint("keys", __name__, url_prefix="/staff/<slug>")
@@ -151,53 +146,23 @@ def reissue(slug: str) -> Any:
     mail_settings = smtp_settings()
     page_head = render_template("issuer/reissue_progress.html", org=org, role=role, total=total)
     keys_link = url_for("keys.index", slug=org.slug)
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    def job(progress: Progress) -> int:
+        with database.transaction() as session:
+            org_ = session.get(Organisation, org_id)
+            assert org_ is not None
+            pairs = reissue_service.reissue(
+                session, org=org_, awards=awaiting_reissue(session, org_), sealer=keyring, urls=public,
+                actor=who, reissued_by=user_id, progress=progress,
+            )
+            deliver_after_commit(session, database, mail_settings)
+        return len(pairs)
 
-    def work(updates: queue.Queue[tuple[str, Any]]) -> None:
-        try:
-            with app.app_context(), database.transaction() as session:
-                org_ = session.get(Organisation, org_id)
-                assert org_ is not None
-                waiting = awaiting_reissue(session, org_)
-                step = max(1, len(waiting) // 20)
-
-                def progress(done: int, count: int) -> None:
-                    if done % step == 0 or done == count:
-                        updates.put(("progress", (done, count)))
-
-                pairs = reissue_service.reissue(
-                    session, org=org_, awards=waiting, sealer=keyring, urls=public, actor=who,
-                    reissued_by=user_id, progress=progress,
-                )
-                deliver_after_commit(session, database, mail_settings)
-            updates.put(("done", len(pairs)))
-        except IssuerError as exc:
-            updates.put(("error", exc.description))
-        except Exception:
-            app.logger.exception("re-issue failed")
-            updates.put(("error", "the signing stopped with an error. Please try again."))
-
-    def run() -> Iterator[str]:
-        yield page_head
-        updates: queue.Queue[tuple[str, Any]] = queue.Queue()
-        threading.Thread(target=work, args=(updates,), daemon=True).start()
-        while True:
-            kind, value = updates.get()
-            if kind == "progress":
-                yield f"<li>Signed {value[0]} of {value[1]}</li>\n"
-                continue
-            if kind == "done":
-                yield (
-                    f'</ol><p class="ok" role="status">{value} badges were re-issued with the new key '
-                    f'and the learners\' messages are in the outbox. <a href="{escape(keys_link)}">'
-                    "Back to the keys</a>.</p>"
-                )
-            else:
-                yield (
-                    f'</ol><p class="error" role="alert">Nothing was re-issued: {escape(value)} '
-                    f'<a href="{escape(keys_link)}">Back to the keys</a>.</p>'
-                )
-            yield "</main></body></html>"
-            return
-
-    return Response(stream_with_context(run()), mimetype="text/html")
+    back = f'<a href="{escape(keys_link)}">Back to the keys</a>.'
+    return stream_progress(
+        page_head, job, name="re-issue",
+        finished=lambda count: (
+            f'<p class="ok" role="status">{count} badges were re-issued with the new key '
+            f"and the learners' messages are in the outbox. {back}</p>"
+        ),
+        failed=lambda message: f'<p class="error" role="alert">Nothing was re-issued: {escape(message)} {back}</p>',
+    )
