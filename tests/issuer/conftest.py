@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -263,3 +264,19 @@ def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     from argon2 import PasswordHasher
 
     monkeypatch.setattr(accounts, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+def pause_once(monkeypatch, module: Any, name: str, other: threading.Thread) -> None:
+    """The first call of ``module.name`` starts ``other`` and gives it half a second to
+    finish first, as a second request arriving at that moment would."""
+    real = getattr(module, name)
+    calls: list[int] = []
+
+    def paused(*args: Any, **kwargs: Any) -> Any:
+        if not calls:
+            calls.append(1)
+            other.start()
+            other.join(0.5)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, paused)

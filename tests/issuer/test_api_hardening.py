@@ -31,7 +31,16 @@ from issuer.services.awards import MAX_BATCH
 
 from .api_helpers import Api, check_response, learners
 from .conftest import login, post
-from .test_api import ACHIEVEMENT, AWARDS, SECRET, audit_rows, token_for
+from .test_api import (  # noqa: F401 (fixtures)
+    ACHIEVEMENT,
+    AWARDS,
+    SECRET,
+    achievement_id,
+    api,
+    audit_rows,
+    school,
+    token_for,
+)
 
 REVOKE = "/awards/{award_id}/revoke"
 SUSPEND = "/awards/{award_id}/suspend"
@@ -41,19 +50,10 @@ AWARD_ONE = "/awards/{award_id}"
 MIB = 1024 * 1024
 
 
-@pytest.fixture
-def school(make_org):
-    return make_org("vilnius-lyceum", "Vilnius Lyceum")
 
 
-@pytest.fixture
-def api(client, database, school) -> Api:
-    return Api(client, token_for(database, school))
 
 
-@pytest.fixture
-def achievement_id(api) -> str:
-    return str(api.post("/achievements", ACHIEVEMENT).json["id"])
 
 
 def refused(api: Api, method: str, template: str, status: int, code: str, field: str | None = None, **kwargs: Any) -> Any:

@@ -18,22 +18,7 @@ from issuer.models.base import now_utc
 from issuer.services import idempotency
 
 from .api_helpers import Api, learners, response_schema_pointer, schema_errors
-from .test_api import ACHIEVEMENT, AWARDS, token_for
-
-
-@pytest.fixture
-def school(make_org):
-    return make_org("vilnius-lyceum", "Vilnius Lyceum")
-
-
-@pytest.fixture
-def api(client, database, school) -> Api:
-    return Api(client, token_for(database, school))
-
-
-@pytest.fixture
-def achievement_id(api) -> str:
-    return str(api.post("/achievements", ACHIEVEMENT).json["id"])
+from .test_api import ACHIEVEMENT, AWARDS, achievement_id, api, school, token_for  # noqa: F401 (fixtures)
 
 
 def records(database) -> list[IdempotencyRecord]:

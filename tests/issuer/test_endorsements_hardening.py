@@ -16,7 +16,7 @@ from issuer.models import AuditEvent, Endorsement, Organisation
 from issuer.services import endorsements as service
 from issuer.urls import PublicUrls
 
-from .conftest import BASE_URL, login, post
+from .conftest import BASE_URL, login, pause_once, post
 
 URLS = PublicUrls(BASE_URL)
 NEW = "/staff/lt-centre/endorsements/new"
@@ -143,22 +143,6 @@ def test_markup_in_a_comment_is_sanitised_on_every_page_that_shows_it(client, ne
 
 
 # -- two requests at once ----------------------------------------------------------------------
-
-
-def pause_once(monkeypatch, module: Any, name: str, other: threading.Thread) -> None:
-    """The first call of ``module.name`` starts ``other`` and gives it half a second to
-    finish first, as a second request arriving at that moment would."""
-    real = getattr(module, name)
-    calls: list[int] = []
-
-    def paused(*args: Any, **kwargs: Any) -> Any:
-        if not calls:
-            calls.append(1)
-            other.start()
-            other.join(0.5)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(module, name, paused)
 
 
 def test_two_endorsements_of_one_target_at_once_make_one(network, database, sealer, monkeypatch):

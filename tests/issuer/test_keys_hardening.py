@@ -30,7 +30,7 @@ from issuer.services.reissue import (
 from issuer.services.status import set_suspended
 from issuer.urls import PublicUrls
 
-from .conftest import BASE_URL, KEK, login, post
+from .conftest import BASE_URL, KEK, login, pause_once, post
 
 URLS = PublicUrls(BASE_URL)
 WRONG_KEK = "B" * 43
@@ -60,22 +60,6 @@ def reissue_all(database, sealer, org) -> list[tuple[Award, Award]]:
     with database.transaction() as session:
         org_ = session.get(Organisation, org.id)
         return reissue(session, org=org_, awards=awaiting_reissue(session, org_), sealer=sealer, urls=URLS, actor=None)
-
-
-def run_when_first_called(monkeypatch, module: Any, name: str, other: threading.Thread) -> None:
-    """The first call of ``module.name`` starts ``other`` and gives it half a second to
-    finish first, as a second request arriving at that moment would."""
-    real = getattr(module, name)
-    calls: list[int] = []
-
-    def paused(*args: Any, **kwargs: Any) -> Any:
-        if not calls:
-            calls.append(1)
-            other.start()
-            other.join(0.5)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(module, name, paused)
 
 
 # -- the published keys after each step --------------------------------------------------------
@@ -124,7 +108,7 @@ def test_two_compromises_of_one_key_at_once_make_one_new_key(make_org, make_achi
 
     # after the check, before the commit: the second request comes in then
     other = threading.Thread(target=second)
-    run_when_first_called(monkeypatch, reissue_service, "create_signing_key", other)
+    pause_once(monkeypatch, reissue_service, "create_signing_key", other)
     compromise(database, sealer, org, "key-1")
     other.join(30)
     assert outcome == ["The key key-1 is already marked compromised."]
@@ -142,7 +126,7 @@ def test_a_compromise_during_a_class_award_revokes_the_class_too(make_org, make_
     org = make_org("busy", "Busy School")
     badge = make_achievement(org)
     other = threading.Thread(target=compromise, args=(database, sealer, org, "key-1"))
-    run_when_first_called(monkeypatch, award_service, "private_key", other)  # the active key just read
+    pause_once(monkeypatch, award_service, "private_key", other)  # the active key just read
     rows = [AwardInput(learner_name=f"Learner {i}", learner_email=f"learner{i}@pupils.example") for i in range(5)]
     with database.transaction() as session:
         result = award_many(
