@@ -280,3 +280,21 @@ def pause_once(monkeypatch, module: Any, name: str, other: threading.Thread) -> 
         return real(*args, **kwargs)
 
     monkeypatch.setattr(module, name, paused)
+
+
+@pytest.fixture
+def crash_on_fifth_signature(monkeypatch):
+    """Signing raises for the 5th learner; returns the list of learners signed before."""
+    from issuer.services import awards as award_service
+
+    real = award_service.sign_credential
+    calls: list[int] = []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 5:
+            raise RuntimeError("the signing key went away (injected)")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(award_service, "sign_credential", flaky)
+    return calls

@@ -104,23 +104,6 @@ def test_a_class_that_fails_leaves_no_entry(client, database, school, achievemen
     assert entries(database) == []
 
 
-@pytest.fixture
-def crash_on_fifth_signature(monkeypatch):
-    from issuer.services import awards as award_service
-
-    real = award_service.sign_credential
-    calls: list[int] = []
-
-    def flaky(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 5:
-            raise RuntimeError("injected")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(award_service, "sign_credential", flaky)
-    return calls
-
-
 def test_a_revocation_is_logged_without_the_learners_address(client, database, school, achievement, teacher, award_to):
     award = award_to(school, achievement, email="ona@pupils.example", name="Ona Petraitytė")
     as_user(client, teacher, TEACHER_IP)

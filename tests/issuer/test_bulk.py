@@ -44,22 +44,6 @@ def teacher(client, make_user, school):
     return user
 
 
-@pytest.fixture
-def crash_on_fifth_signature(monkeypatch):
-    """Signing raises for the 5th learner; returns the list of learners signed before."""
-    real = award_service.sign_credential
-    calls: list[int] = []
-
-    def flaky(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 5:
-            raise RuntimeError("the signing key went away (injected)")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(award_service, "sign_credential", flaky)
-    return calls
-
-
 def award_tables(database) -> tuple[int, int, int]:
     with database.transaction() as session:
         return tuple(session.scalar(select(func.count()).select_from(model)) for model in (Award, AwardBatch, OutboxMessage))
