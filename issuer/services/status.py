@@ -18,6 +18,7 @@ from ..errors import Conflict, InvalidInput, NotFound, SuspensionUnsupported
 from ..models import Award, Organisation, StatusMethod
 from ..models.base import now_utc
 from ..urls import PublicUrls
+from .audit import Actor, record
 from .keys import Sealer, active_key, private_key
 from .orgs import issuer_profile
 
@@ -76,6 +77,25 @@ def set_suspended(session: Session, *, award: Award, org: Organisation, suspende
     if award.revoked_at is not None:  # (reloaded when another request changed it just now)
         raise Conflict("This badge is revoked; it stays suspended for good.")
     raise Conflict("This badge is already suspended." if suspended else "This badge is not suspended.")
+
+
+def change_suspension(
+    session: Session, *, award: Award, org: Organisation, suspended: bool, reason: str = "",
+    actor: Actor | None = None,
+) -> Award:
+    """``set_suspended``, with its audit entry (the optional ``reason`` goes into the log)."""
+    reason = reason.strip()
+    if len(reason) > 500:
+        raise InvalidInput("Keep the reason under 500 characters.", fields={"reason": "Too long."})
+    set_suspended(session, award=award, org=org, suspended=suspended)
+    verb = "Suspended" if suspended else "Lifted the suspension of"
+    record(
+        session, org_id=org.id, actor=actor,
+        action="award.suspend" if suspended else "award.unsuspend", subject=f"award:{award.public_id}",
+        summary=f"{verb} {award.achievement.name} of {award.learner_name}" + (f": {reason}" if reason else ""),
+        details={"award": award.public_id, "reason": reason or None},
+    )
+    return award
 
 
 def _bits(session: Session, org: Organisation, purpose: str) -> bsl.BitstringStatusList:

@@ -672,13 +672,8 @@ def _set_suspended(body: dict[str, Any], award_id: str, suspended: bool) -> tupl
         errors["reason"] = "Keep the reason under 500 characters."
     if errors:
         raise InvalidInput("Please correct the marked fields.", fields=errors)
-    status_service.set_suspended(dbs(), award=award, org=org, suspended=suspended)
-    verb = "Suspended" if suspended else "Lifted the suspension of"
-    audit.record(
-        dbs(), org_id=org.id, actor=actor(),
-        action="award.suspend" if suspended else "award.unsuspend", subject=f"award:{award.public_id}",
-        summary=f"{verb} {award.achievement.name} of {award.learner_name}" + (f": {reason}" if reason else ""),
-        details={"award": award.public_id, "reason": reason or None},
+    status_service.change_suspension(
+        dbs(), award=award, org=org, suspended=suspended, reason=reason, actor=actor()
     )
     return _award_json(award), 200
 

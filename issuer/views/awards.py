@@ -113,6 +113,24 @@ def revoke(slug: str, award_id: str) -> Any:
 # -- a whole class from CSV -----------------------------------------------------------------
 
 
+@bp.post("/awards/<award_id>/suspend", defaults={"suspended": True}, endpoint="suspend")
+@bp.post("/awards/<award_id>/unsuspend", defaults={"suspended": False}, endpoint="unsuspend")
+@login_required
+def change_suspension(slug: str, award_id: str, suspended: bool) -> Any:
+    """Suspend a badge (e.g. while a complaint is looked into), or lift the suspension."""
+    _user, org, role = staff_org(slug)
+    award = _org_award(org, award_id)
+    try:
+        status_service.change_suspension(
+            dbs(), award=award, org=org, suspended=suspended, reason=request.form.get("reason", ""),
+            actor=actor(),
+        )
+    except IssuerError as exc:
+        dbs().rollback()
+        return render_template("issuer/award_done.html", org=org, role=role, award=award, url=urls().credential(award.public_id), error=exc.description), exc.http_status
+    return redirect(url_for("awards.done", slug=org.slug, award_id=award.public_id))
+
+
 @bp.route("/achievements/<achievement_id>/bulk", methods=["GET", "POST"])
 @login_required
 def bulk(slug: str, achievement_id: str) -> Any:
