@@ -46,6 +46,7 @@ HEADER = "Idempotency-Key"
 REPLAY_HEADER = "Idempotent-Replayed"
 PENDING_TIMEOUT = timedelta(minutes=10)
 RETENTION = timedelta(hours=24)
+IN_FLIGHT = "A request with this Idempotency-Key is still being processed. Retry in a moment to get its result."
 KEY = re.compile(r"[\x21-\x7e]{1,200}")  # visible ASCII, as HTTP header values carry it
 
 
@@ -129,30 +130,27 @@ def begin(
             if existing.state == "done" and existing.response_status is not None:
                 return Replay(existing.response_status, existing.response_body or "")
             if existing.created_at > started - PENDING_TIMEOUT:
-                raise IdempotencyKeyInFlight(
-                    "A request with this Idempotency-Key is still being processed. "
-                    "Retry in a moment to get its result."
-                )
+                raise IdempotencyKeyInFlight(IN_FLIGHT)
             # Abandoned (its process stopped): take it over, unless another retry just did.
             taken = session.execute(
                 update(IdempotencyRecord)
-                .where(
-                    IdempotencyRecord.id == existing.id,
-                    IdempotencyRecord.state == "pending",
-                    IdempotencyRecord.created_at == existing.created_at,
-                )
+                .where(*_pending(existing.id, existing.created_at))
                 .values(created_at=started)
                 .execution_options(synchronize_session=False)
             )
             if getattr(taken, "rowcount", 0) != 1:
-                raise IdempotencyKeyInFlight(
-                    "A request with this Idempotency-Key is still being processed. "
-                    "Retry in a moment to get its result."
-                )
+                raise IdempotencyKeyInFlight(IN_FLIGHT)
             claim = Claim(existing.id, org_id, key, started)
         return claim
-    raise IdempotencyKeyInFlight(
-        "A request with this Idempotency-Key is still being processed. Retry in a moment."
+    raise IdempotencyKeyInFlight(IN_FLIGHT)
+
+
+def _pending(record_id: int, started_at: datetime) -> tuple[Any, ...]:
+    """The record ``record_id`` while still pending under the claim made at ``started_at``."""
+    return (
+        IdempotencyRecord.id == record_id,
+        IdempotencyRecord.state == "pending",
+        IdempotencyRecord.created_at == started_at,
     )
 
 
@@ -166,11 +164,7 @@ def complete(
     """
     result = session.execute(
         update(IdempotencyRecord)
-        .where(
-            IdempotencyRecord.id == claim.record_id,
-            IdempotencyRecord.state == "pending",
-            IdempotencyRecord.created_at == claim.started_at,
-        )
+        .where(*_pending(claim.record_id, claim.started_at))
         .values(state="done", response_status=status, response_body=body, completed_at=now or now_utc())
         .execution_options(synchronize_session=False)
     )
@@ -187,11 +181,7 @@ def release(database: Database, claim: Claim) -> bool:
     with database.transaction() as session:
         result = session.execute(
             delete(IdempotencyRecord)
-            .where(
-                IdempotencyRecord.id == claim.record_id,
-                IdempotencyRecord.state == "pending",
-                IdempotencyRecord.created_at == claim.started_at,
-            )
+            .where(*_pending(claim.record_id, claim.started_at))
             .execution_options(synchronize_session=False)
         )
         return bool(getattr(result, "rowcount", 0))
