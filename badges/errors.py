@@ -115,6 +115,12 @@ class StatusError(BadgeError):
     code = "status"
 
 
+class RegistryError(BadgeError):
+    """Raised when a registry of trusted issuers cannot be read or is malformed."""
+
+    code = "registry"
+
+
 # --- remote fetching -------------------------------------------------------------------
 
 

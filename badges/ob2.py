@@ -552,6 +552,7 @@ class _Run:
                 )
         where = urlsplit(str(self.assertion["id"])).netloc
         message = f"The assertion is hosted by its issuer ({where}), and that copy was checked."
+        self.checks.verified_issuer = profile_id
         if self.copy_differs:
             self.checks.add(
                 "proof",
@@ -616,6 +617,7 @@ class _Run:
                 tried.append(f"{key_id[:120]} is a {key.alg.value} key, the JWS says {alg}")
                 continue
             if key.verify(signature, signing_input):
+                self.checks.verified_issuer = profile_id
                 self.checks.add(
                     "issuer",
                     Outcome.PASSED,
@@ -753,6 +755,8 @@ class _Run:
         found, reason = _revocation(document, assertion)
         if found:
             revoked = _revoked(assertion, reason or "")
+            if isinstance(reason, str) and reason.strip():
+                checks.revocation_reason = reason.strip()[:500]
             checks.add("status", Outcome.FAILED, revoked.message, revoked.detail)
         else:
             checks.add(

@@ -133,6 +133,13 @@ class VerificationReport:
     # True when the status check found the credential revoked, suspended or withdrawn
     # (not when its status could not be read).
     revoked: bool = False
+    # The issuer identifier the signature proved (the issuer published the key that made
+    # a proof that verifies), else None. The badge's issuer name and url are only what
+    # that key holder wrote; see badges/registry.py.
+    verified_issuer: str | None = None
+    # The reason the issuer published for revoking it, when its status method carries one
+    # (the 1EdTech revocation list, OB 2.0 lists); a Bitstring Status List has none.
+    revocation_reason: str | None = None
 
     @property
     def verdict(self) -> Verdict:
@@ -219,6 +226,8 @@ class _Checks:
         self._by_name: dict[str, Check] = {}
         self.revoked = False  # the status check found the credential's bit set
         self.endorsements: list[EndorsementResult] = []
+        self.verified_issuer: str | None = None
+        self.revocation_reason: str | None = None
 
     def add(
         self,
@@ -370,6 +379,8 @@ class Verifier:
         report.checks = checks.ordered(reason)
         report.revoked = checks.revoked
         report.endorsements = checks.endorsements
+        report.verified_issuer = checks.verified_issuer
+        report.revocation_reason = checks.revocation_reason
         return report
 
     # -- parsing -----------------------------------------------------------------------
@@ -536,6 +547,9 @@ class Verifier:
         key = self._check_issuer(parsed, checks)
         if key is not None:
             self._check_proof(parsed, key, checks)
+            proof = checks.get("proof")
+            if proof is not None and proof.outcome is Outcome.PASSED:
+                checks.verified_issuer = _issuer_id(credential)
         elif not checks.has("proof"):
             checks.add("proof", Outcome.SKIPPED, "Not checked: the issuer's key is not known.")
         self._check_dates(credential, checks, now)
@@ -968,6 +982,7 @@ class Verifier:
                     )
                     if result.revoked:
                         reason = f" Reason: {result.reason}" if result.reason else ""
+                        checks.revocation_reason = result.reason or checks.revocation_reason
                         if endorsement:
                             findings.append(f"The endorser has withdrawn this endorsement.{reason}")
                         else:

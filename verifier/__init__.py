@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Mapping
@@ -12,9 +13,11 @@ from flask import Flask
 
 from badges.errors import FetchError
 from badges.fetch import FetchPolicy
+from badges.registry import Registries
 from badges.resolve import KeyResolver
 from badges.verification import Verifier
 
+from .images import ImageInliner
 from .limits import LimitedFetcher, RateLimiter
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -26,6 +29,15 @@ def _list(value: Any) -> list[str]:
     if isinstance(value, str):
         return [item.strip() for item in value.replace("\n", ",").split(",") if item.strip()]
     return [str(item) for item in value]
+
+
+def _registries(value: Any) -> list[Any]:
+    """Registry sources: a list (paths, URLs, documents) or text separated by commas or newlines."""
+    if isinstance(value, (list, tuple)):
+        return [item.strip() if isinstance(item, str) else item for item in value]
+    if isinstance(value, dict):
+        return [value]
+    return _list(value)
 
 
 def _map(value: Any) -> list[tuple[str, str]]:
@@ -51,6 +63,11 @@ DEFAULTS: dict[str, Any] = {
     "VERIFIER_BURST": 30,
     "VERIFIER_DOCUMENT_TTL": 300.0,
     "VERIFIER_STATUS_TTL": 300.0,  # status lists are kept at most this long (and their own ttl)
+    # Registries of trusted issuers: JSON file paths, https URLs (fetched through the guarded
+    # fetcher, kept VERIFIER_REGISTRY_TTL seconds) or registry documents; see badges/registry.py.
+    "VERIFIER_REGISTRIES": [],
+    "VERIFIER_REGISTRY_TTL": 300.0,
+    "VERIFIER_IMAGE_MAX_BYTES": 1_000_000,  # a badge image fetched to be shown inline
     "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
     "MAX_TEXT_BYTES": 2 * 1024 * 1024,
 }
@@ -75,10 +92,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Defaults, then ``FLASK_*`` and ``VERIFIER_*`` environment variables, then ``test_config``.
 
     ``VERIFIER_ALLOWED_HOSTS``: host:port entries that may be loopback or private;
-    ``VERIFIER_URL_MAP``: PREFIX=TARGET entries; both empty by default. Every other
-    ``VERIFIER_*`` setting in DEFAULTS (limits, timeouts) may be set the same way, its
-    value read as JSON when it parses (``VERIFIER_BURST=5``). Raises FetchError (a
-    BadgeError) for malformed entries.
+    ``VERIFIER_URL_MAP``: PREFIX=TARGET entries; both empty by default.
+    ``VERIFIER_REGISTRIES``: registries of trusted issuers (JSON file paths or https URLs,
+    a JSON list or separated by commas). Every other ``VERIFIER_*`` setting in DEFAULTS
+    (limits, timeouts) may be set the same way, its value read as JSON when it parses
+    (``VERIFIER_BURST=5``). Raises FetchError or RegistryError (BadgeErrors) for malformed
+    entries or a registry file that cannot be read.
     """
     app = Flask(__name__, template_folder=str(TEMPLATES), static_folder=str(TEMPLATES / "static"))
     app.config.from_mapping(DEFAULTS)
@@ -103,6 +122,21 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     resolver = KeyResolver(fetcher, ttl=float(app.config["VERIFIER_DOCUMENT_TTL"]))
     app.extensions["verifier.verifier"] = Verifier(
         fetcher=fetcher, key_resolver=resolver, status_ttl=float(app.config["VERIFIER_STATUS_TTL"])
+    )
+    app.extensions["verifier.registries"] = Registries.from_sources(
+        _registries(app.config["VERIFIER_REGISTRIES"]),
+        fetcher=fetcher,
+        ttl=float(app.config["VERIFIER_REGISTRY_TTL"]),
+    )
+    # Badge images are fetched by the verifier and shown inline (never hot-linked): the
+    # reader's browser then contacts nobody the badge names. Their own, smaller size cap.
+    app.extensions["verifier.images"] = ImageInliner(
+        LimitedFetcher(
+            dataclasses.replace(policy, max_bytes=int(app.config["VERIFIER_IMAGE_MAX_BYTES"])),
+            max_total=int(app.config["VERIFIER_MAX_FETCHES"]),
+            max_per_host=int(app.config["VERIFIER_MAX_FETCHES_PER_HOST"]),
+        ),
+        ttl=float(app.config["VERIFIER_DOCUMENT_TTL"]),
     )
     app.extensions["verifier.limiter"] = RateLimiter(
         float(app.config["VERIFIER_RATE_PER_MINUTE"]), int(app.config["VERIFIER_BURST"])

@@ -1,4 +1,5 @@
-"""The JSON API: the same report as the page, as the core's ``to_dict()``."""
+"""The JSON API: the same report as the page: the core's ``to_dict()``, with who signed the
+badge and what the trusted registries say of that signer (``service.Trust``)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 def _answer(submission: service.Submission, recipient: str | None) -> Any:
     report = service.verify(submission, recipient)
-    return jsonify(report.to_dict())
+    return jsonify({**report.to_dict(), **service.trust(report).to_dict()})
 
 
 def _json_body() -> tuple[Any, int]:

@@ -31,7 +31,10 @@ _CHECK = {
 
 _REPORT = {
     "type": "object",
-    "required": ["verified", "verdict", "message", "format", "verifiedAt", "checks", "credential"],
+    "required": [
+        "verified", "verdict", "message", "format", "verifiedAt", "checks", "credential",
+        "signature", "signer", "assertedIssuer", "registry", "notMeaningful", "revocationReason",
+    ],
     "properties": {
         "verified": {"type": "boolean"},
         "verdict": {"type": "string", "enum": ["valid", "invalid", "undecided"]},
@@ -60,6 +63,70 @@ _REPORT = {
             },
         },
         "credential": {"type": ["object", "null"]},
+        "signature": {
+            "type": "string",
+            "enum": ["verified", "failed", "unchecked"],
+            "description": "verified: the issuer published the key of a proof that verifies; failed: not genuine",
+        },
+        "signer": {
+            "description": "who actually signed it: the verified issuer identifier (null unless the signature verified)",
+            "oneOf": [
+                {"type": "null"},
+                {
+                    "type": "object",
+                    "required": ["id", "kind", "domain", "description"],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "kind": {"type": "string", "enum": ["did:web", "did:key", "url", "other"]},
+                        "domain": {"type": ["string", "null"], "description": "the web host a did:web or https identifier stands for"},
+                        "description": {"type": "string"},
+                    },
+                },
+            ],
+        },
+        "assertedIssuer": {
+            "type": "object",
+            "description": "what the badge states of its issuer (not verified, except the id when signature is verified)",
+            "required": ["id", "name", "url", "urlOnSignerDomain"],
+            "properties": {
+                "id": {"type": ["string", "null"]},
+                "name": {"type": ["string", "null"]},
+                "url": {"type": ["string", "null"]},
+                "urlOnSignerDomain": {"type": "boolean"},
+            },
+        },
+        "registry": {
+            "type": "object",
+            "description": "whether a registry of trusted issuers this verifier is given lists the verified signer",
+            "required": ["issuerId", "known", "message", "registries", "unavailable", "consulted"],
+            "properties": {
+                "issuerId": {"type": ["string", "null"]},
+                "known": {"type": "boolean"},
+                "message": {"type": "string"},
+                "registries": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["registry", "registryUrl", "name", "url", "domain"],
+                        "properties": {
+                            "registry": {"type": "string"},
+                            "registryUrl": {"type": ["string", "null"]},
+                            "name": {"type": "string"},
+                            "url": {"type": ["string", "null"]},
+                            "domain": {"type": ["string", "null"]},
+                        },
+                    },
+                },
+                "unavailable": {"type": "array", "items": {"type": "string"}},
+                "consulted": {"type": "integer", "minimum": 0},
+            },
+        },
+        "notMeaningful": {
+            "type": "array",
+            "description": "checks whose outcome means nothing because the signature was not verified",
+            "items": {"type": "string", "enum": ["dates", "status", "recipient", "endorsements"]},
+        },
+        "revocationReason": {"type": ["string", "null"], "description": "the issuer's published reason, when it gives one"},
     },
 }
 

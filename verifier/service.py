@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
+from markupsafe import Markup
 
-from badges.verification import VerificationReport, Verifier
+from badges.errors import FormatError
+from badges.registry import Registries, RegistryResult, Signer, link_matches, signer
+from badges.text import render_markdown
+from badges.timeutil import parse_datetime
+from badges.verification import Outcome, VerificationReport, Verifier
 
 from .errors import BadRequest, TooLarge
+from .images import ImageInliner, data_image
 
 IMAGE_TYPES = ("image/png", "image/svg+xml")
 
@@ -39,6 +46,11 @@ class Submission:
 def verifier() -> Verifier:
     v: Verifier = current_app.extensions["verifier.verifier"]
     return v
+
+
+def registries() -> Registries:
+    found: Registries = current_app.extensions["verifier.registries"]
+    return found
 
 
 def text_limit() -> int:
@@ -97,13 +109,108 @@ def verify(submission: Submission, recipient: str | None = None) -> Verification
     return verifier().verify(submission.source(), recipient=recipient or None)
 
 
+
+# -- who signed it, and what that makes of the rest ----------------------------------------
+#
+# A signature that verifies proves who holds the key, nothing more: the issuer's name and
+# url in the badge are what that key holder wrote. Without a verified signature nothing in
+# the badge is proven, so the checks that read its content (dates, status, recipient,
+# endorsements) mean nothing either way.
+
+NOT_MEANINGFUL_WITHOUT_SIGNATURE = ("dates", "status", "recipient", "endorsements")
+
+
+@dataclass(frozen=True)
+class Trust:
+    """What the report proves about who made the badge.
+
+    ``signature`` is ``verified`` (``signer`` is set), ``failed`` (a proof or the issuer's
+    key check failed: not genuine) or ``unchecked`` (it could not be checked, or the input
+    is no badge). ``asserted_*`` is what the badge says of its issuer; its url may be
+    linked only when ``url_on_signer`` (the same host as the verified identifier).
+    """
+
+    signature: str
+    signer: Signer | None
+    claimed: Signer | None
+    asserted_name: str | None
+    asserted_url: str | None
+    url_on_signer: bool
+    registry: RegistryResult
+    not_meaningful: tuple[str, ...]
+    revoked: bool
+    revocation_reason: str | None
+    credential_page: str | None  # the badge's own https page on the signer's domain
+
+    def to_dict(self) -> dict[str, Any]:
+        """The API's members (camelCase, beside the core report's)."""
+        return {
+            "signature": self.signature,
+            "signer": self.signer.to_dict() if self.signer else None,
+            "assertedIssuer": {
+                "id": self.claimed.id if self.claimed else None,
+                "name": self.asserted_name,
+                "url": self.asserted_url,
+                "urlOnSignerDomain": self.url_on_signer,
+            },
+            "registry": self.registry.to_dict(),
+            "notMeaningful": list(self.not_meaningful),
+            "revocationReason": self.revocation_reason,
+        }
+
+
+def _claimed_issuer(credential: Any) -> tuple[str | None, str | None, str | None]:
+    """The issuer's id, name and url as the badge states them (OB 3.0, or OB 2.0's badge class)."""
+    if not isinstance(credential, dict):
+        return None, None, None
+    issuer = credential.get("issuer")
+    if issuer is None and isinstance(credential.get("badge"), dict):
+        issuer = credential["badge"].get("issuer")
+    if isinstance(issuer, str):
+        return _text(issuer), None, None
+    issuer = _dict(issuer)
+    return _text(issuer.get("id")), _text(issuer.get("name")), _safe_link(issuer.get("url"))
+
+
+def trust(report: VerificationReport) -> Trust:
+    verified = report.verified_issuer
+    outcomes = {c.name: c.outcome for c in report.checks}
+    if verified is not None:
+        signature = "verified"
+    elif Outcome.FAILED in (outcomes.get("proof"), outcomes.get("issuer")):
+        signature = "failed"
+    else:
+        signature = "unchecked"
+    claimed_id, name, url = _claimed_issuer(report.credential)
+    who = signer(verified) if verified else None
+    not_meaningful: tuple[str, ...] = ()
+    if who is None and report.credential is not None:
+        not_meaningful = tuple(
+            n for n in NOT_MEANINGFUL_WITHOUT_SIGNATURE if outcomes.get(n) not in (None, Outcome.SKIPPED)
+        )
+    credential_id = report.credential.get("id") if isinstance(report.credential, dict) else None
+    return Trust(
+        signature=signature,
+        signer=who,
+        claimed=signer(claimed_id) if claimed_id else None,
+        asserted_name=name,
+        asserted_url=url,
+        url_on_signer=link_matches(url, who),
+        registry=registries().lookup(verified),
+        not_meaningful=not_meaningful,
+        revoked=report.revoked and who is not None,
+        revocation_reason=report.revocation_reason if who is not None else None,
+        credential_page=credential_id if link_matches(credential_id, who) else None,
+    )
+
+
 # -- the badge as a person sees it ---------------------------------------------------------
 #
 # The credential may be anything that parsed as JSON (an invalid badge is shown too, under
-# its verdict), so every value is read defensively: a list where a list is expected, a
-# string where text is shown, and anything else treated as absent.
+# its verdict, as untrusted content), so every value is read defensively: a list where a
+# list is expected, a string where text is shown, and anything else treated as absent.
 
-MAX_SHOWN = 50  # evidence items, endorsements
+MAX_SHOWN = 50  # evidence items, endorsements, recipient identifiers
 
 
 def _items(value: Any) -> list[Any]:
@@ -121,16 +228,9 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
 
-def _safe_image(value: Any) -> str | None:
-    """Only data: images and https URLs are shown (in <img>, which runs no script)."""
+def _image_ref(value: Any) -> str | None:
     url = value.get("id") if isinstance(value, dict) else value
-    if not isinstance(url, str):
-        return None
-    if url.startswith("https://") and len(url) < 2000:
-        return url
-    if url.startswith(("data:image/png;base64,", "data:image/svg+xml;base64,", "data:image/jpeg;base64,")):
-        return url if len(url) < 1_500_000 else None
-    return None
+    return url if isinstance(url, str) else None
 
 
 def _safe_link(url: Any) -> str | None:
@@ -139,6 +239,28 @@ def _safe_link(url: Any) -> str | None:
 
 def _name(value: Any) -> str | None:
     return _text(value.get("name")) if isinstance(value, dict) else None
+
+
+def _markdown(value: Any) -> Markup | None:
+    text = _text(value)
+    return Markup(render_markdown(text)) if text else None  # noqa: S704 (sanitised by nh3)
+
+
+def human_date(value: datetime) -> str:
+    """``1 September 2026`` (dates as a person reads them; the page carries the exact time too)."""
+    return f"{value.day} {value:%B %Y}"
+
+
+def _date(label: str, value: Any) -> dict[str, str] | None:
+    raw = _text(value)
+    if raw is None:
+        return None
+    try:
+        parsed = parse_datetime(raw)
+    except FormatError:
+        return {"label": label, "iso": "", "text": raw[:64] + " (not a date this verifier can read)"}
+    iso = parsed.isoformat().replace("+00:00", "Z")
+    return {"label": label, "iso": iso, "text": human_date(parsed)}
 
 
 def _level(subject: dict[str, Any], achievement: dict[str, Any]) -> str | None:
@@ -151,8 +273,55 @@ def _level(subject: dict[str, Any], achievement: dict[str, Any]) -> str | None:
     return None
 
 
+_IDENTITY_LABELS = {
+    "emailAddress": "Email",
+    "name": "Name",
+    "studentId": "Student ID",
+    "sourcedId": "Sourced ID",
+    "lisSourcedId": "LIS sourced ID",
+    "systemId": "System ID",
+    "phone": "Phone",
+    "url": "Web address",
+    "productId": "Product ID",
+    "identifier": "Identifier",
+}
+
+
+def _identity(kind: Any, value: Any, hashed: Any) -> dict[str, Any] | None:
+    """One way the badge names its recipient: shown, or said to be hashed."""
+    text = _text(value)
+    if text is None:
+        return None
+    kind = kind if isinstance(kind, str) else "identifier"
+    label = _IDENTITY_LABELS.get(kind, kind[:40])
+    looks_hashed = text.startswith(("sha256$", "md5$"))
+    if hashed is True or looks_hashed:
+        what = "a hashed email" if kind in ("emailAddress", "email") else f"a hashed {label.lower()}"
+        return {"label": label, "value": None, "hashed": what}
+    return {"label": label, "value": text[:300], "hashed": None}
+
+
+def _recipients(subject: dict[str, Any]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    subject_id = _text(subject.get("id"))
+    if subject_id is not None:
+        if subject_id.lower().startswith("mailto:"):
+            found.append({"label": "Email", "value": subject_id[7:307], "hashed": None})
+        else:
+            found.append({"label": "Identifier", "value": subject_id[:300], "hashed": None})
+    if _text(subject.get("name")):  # not an OB 3.0 term, but carried by some issuers
+        found.append({"label": "Name", "value": str(subject["name"])[:300], "hashed": None})
+    for item in map(_dict, _items(subject.get("identifier"))):
+        shown = _identity(item.get("identityType"), item.get("identityHash"), item.get("hashed"))
+        if shown:
+            found.append(shown)
+    return found[:MAX_SHOWN]
+
+
 def badge_view(report: VerificationReport) -> dict[str, Any] | None:
-    """What the page shows of the badge (OB 3.0 or OB 2.0): plain strings, lists of them, or None."""
+    """What the page shows of the badge (OB 3.0 or OB 2.0): plain strings, lists of them,
+    sanitised Markup for Markdown, or None. Images: ``image_ref`` is whatever the badge
+    names; ``present`` decides how (and whether) to show it."""
     credential = report.credential
     if not isinstance(credential, dict):
         return None
@@ -160,25 +329,26 @@ def badge_view(report: VerificationReport) -> dict[str, Any] | None:
         subjects = _items(credential.get("credentialSubject"))
         subject = _dict(subjects[0] if subjects else None)
         achievement = _dict(subject.get("achievement"))
-        issuer = credential.get("issuer")
         evidence = [
-            {"url": _safe_link(e.get("id")), "name": _text(e.get("name")), "narrative": _text(e.get("narrative"))}
+            {"url": _safe_link(e.get("id")), "name": _text(e.get("name")), "narrative": _markdown(e.get("narrative"))}
             for e in map(_dict, _items(credential.get("evidence")))
         ]
         endorsements = [
             _name(e.get("issuer")) or _text(e.get("issuer")) or _text(_dict(e.get("issuer")).get("id"))
             for e in map(_dict, _items(credential.get("endorsement")) + _items(achievement.get("endorsement")))
         ]
+        dates = [
+            _date("Awarded", credential.get("awardedDate")),
+            _date("Valid from", credential.get("validFrom") or credential.get("issuanceDate")),
+            _date("Valid until", credential.get("validUntil") or credential.get("expirationDate")),
+        ]
         return {
             "name": _text(achievement.get("name")) or _text(credential.get("name")),
-            "description": _text(achievement.get("description")) or _text(credential.get("description")),
-            "criteria": _text(_dict(achievement.get("criteria")).get("narrative")),
-            "image": _safe_image(achievement.get("image") or credential.get("image")),
-            "issuer": _name(issuer) or _text(issuer),
-            "issuer_url": _safe_link(issuer.get("url")) if isinstance(issuer, dict) else None,
-            "issued": _text(credential.get("validFrom")) or _text(credential.get("issuanceDate"))
-            or _text(credential.get("awardedDate")),
-            "expires": _text(credential.get("validUntil")) or _text(credential.get("expirationDate")),
+            "description": _markdown(achievement.get("description") or credential.get("description")),
+            "criteria": _markdown(_dict(achievement.get("criteria")).get("narrative")),
+            "image_ref": _image_ref(achievement.get("image") or credential.get("image")),
+            "dates": [d for d in dates if d],
+            "recipients": _recipients(subject),
             "level": _level(subject, achievement),
             "evidence": [e for e in evidence if e["url"] or e["narrative"]],
             "endorsements": [e for e in endorsements if e],
@@ -188,18 +358,41 @@ def badge_view(report: VerificationReport) -> dict[str, Any] | None:
     if isinstance(badge, (dict, str)):  # OB 2.0 assertion (a linked badge class is not shown)
         badge = _dict(badge)
         evidence_url = _safe_link(credential.get("evidence"))
+        recipient = _dict(credential.get("recipient"))
+        shown = _identity(
+            "emailAddress" if recipient.get("type") == "email" else recipient.get("type"),
+            recipient.get("identity"),
+            recipient.get("hashed"),
+        )
+        dates = [_date("Issued", credential.get("issuedOn")), _date("Expires", credential.get("expires"))]
         return {
             "name": _text(badge.get("name")),
-            "description": _text(badge.get("description")),
-            "criteria": _text(_dict(badge.get("criteria")).get("narrative")),
-            "image": _safe_image(credential.get("image") or badge.get("image")),
-            "issuer": _name(badge.get("issuer")),
-            "issuer_url": None,
-            "issued": _text(credential.get("issuedOn")),
-            "expires": _text(credential.get("expires")),
+            "description": _markdown(badge.get("description")),
+            "criteria": _markdown(_dict(badge.get("criteria")).get("narrative")),
+            "image_ref": _image_ref(credential.get("image") or badge.get("image")),
+            "dates": [d for d in dates if d],
+            "recipients": [shown] if shown else [],
             "level": None,
             "evidence": [{"url": evidence_url, "name": None, "narrative": None}] if evidence_url else [],
             "endorsements": [],
             "achievement_type": None,
         }
     return None
+
+
+def present(report: VerificationReport) -> tuple[Trust, dict[str, Any] | None]:
+    """The trust view and the badge view of a report, with its image settled: a ``data:``
+    image as it is, an https one fetched and inlined (else offered as a link), and none at
+    all for a badge whose signature was not verified (it would look like the real thing)."""
+    seen = trust(report)
+    badge = badge_view(report)
+    if badge is not None:
+        ref = badge.pop("image_ref")
+        badge["image"] = badge["image_link"] = None
+        if seen.signer is not None and ref is not None:
+            badge["image"] = data_image(ref)
+            if badge["image"] is None and ref.startswith("https://") and len(ref) < 2000:
+                inliner: ImageInliner = current_app.extensions["verifier.images"]
+                badge["image"] = inliner.inline(ref)
+                badge["image_link"] = None if badge["image"] else ref
+    return seen, badge

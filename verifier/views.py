@@ -37,10 +37,12 @@ def _submission_from_form() -> service.Submission:
 def _result(submission: service.Submission, recipient: str | None) -> Any:
     report = service.verify(submission, recipient)
     status = 200
+    trust, badge = service.present(report)
     return render_template(
         "verifier/result.html",
         report=report,
-        badge=service.badge_view(report),
+        trust=trust,
+        badge=badge,
         verdict=report.verdict.value,
         Verdict=Verdict,
         carry=submission.carry(),

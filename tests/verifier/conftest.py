@@ -305,7 +305,7 @@ class Page(HTMLParser):
         heading = self.h1[0]
         if "genuine and valid" in heading:
             return "valid"
-        if "not valid" in heading:
+        if "not valid" in heading or "not genuine" in heading:
             return "invalid"
         if "cannot be checked" in heading:
             return "undecided"

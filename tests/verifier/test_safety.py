@@ -46,7 +46,6 @@ def test_credential_content_is_shown_escaped(school, client):
 @pytest.mark.parametrize(
     ("image", "shown"),
     [
-        ("https://school.example/images/water.png", True),
         ("data:image/png;base64," + base64.b64encode(png_image(4)).decode(), True),
         ("data:image/svg+xml;base64," + base64.b64encode(b"<svg xmlns='http://www.w3.org/2000/svg'/>").decode(), True),
         ("javascript:alert(1)", False),
@@ -58,16 +57,46 @@ def test_credential_content_is_shown_escaped(school, client):
         (" https://school.example/x.png", False),
     ],
 )
-def test_only_data_and_https_images_are_rendered(image, shown, school, client):
+def test_only_data_images_are_rendered_as_given(image, shown, school, client):
     unsigned = build_credential(SCHOOL_DID)
     unsigned["credentialSubject"]["achievement"]["image"] = {"id": image, "type": "Image"}
     signed = school.sign(unsigned, proof="jwt")
     response = client.post("/verify", data={"input": signed.jwt})
     images = page(response).images
     assert images == ([image] if shown else [])
-    # the policy forbids script anyway, and images other than https: and data:
+    # the policy forbids script anyway, and any image but data: (nothing is hot-linked)
     csp = response.headers["Content-Security-Policy"]
-    assert "default-src 'none'" in csp and "img-src https: data:" in csp and "script-src" not in csp
+    assert "default-src 'none'" in csp and "img-src data:;" in csp and "script-src" not in csp
+    assert "https:" not in csp
+
+
+def test_an_https_image_is_fetched_by_the_verifier_and_inlined_never_hot_linked(school, client):
+    """(Changed: https images used to be hot-linked, which tells the image's host who looked
+    at the badge.) The verifier fetches the image through its guarded fetcher and shows it as
+    a data: URI when the bytes are an image; otherwise it offers a link, and shows no <img>."""
+    picture = png_image(6)
+    school.site.raw("/images/water.png", picture, "image/png")
+    school.site.raw("/images/page.png", b"<html><script>alert(1)</script></html>", "image/png")
+    cases = {
+        "https://school.example/images/water.png": "data:image/png;base64," + base64.b64encode(picture).decode(),
+        "https://school.example/images/page.png": None,  # not an image, whatever its type says
+        "https://school.example/images/missing.png": None,  # 404
+    }
+    for url, inlined in cases.items():
+        unsigned = build_credential(SCHOOL_DID)
+        unsigned["credentialSubject"]["achievement"]["image"] = {"id": url, "type": "Image"}
+        response = client.post("/verify", data={"input": school.sign(unsigned, proof="jwt").jwt})
+        html = response.get_data(as_text=True)
+        assert page(response).images == ([inlined] if inlined else []), url
+        assert f'src="{url}"' not in html
+        if inlined is None:
+            assert f'href="{url}"' in html and 'rel="nofollow noopener noreferrer"' in html
+    # the image was fetched by the verifier (once: cached), from the school's site
+    assert school.site.requests.count("/images/water.png") == 1
+    again = build_credential(SCHOOL_DID)
+    again["credentialSubject"]["achievement"]["image"] = {"id": "https://school.example/images/water.png", "type": "Image"}
+    client.post("/verify", data={"input": school.sign(again, proof="jwt").jwt})
+    assert school.site.requests.count("/images/water.png") == 1
 
 
 # --- the recipient's address --------------------------------------------------------------------

@@ -141,12 +141,13 @@ def test_the_page_shows_the_badge_as_a_person_expects_it(school, client):
     for shown in (
         "Baltic Sea Project: water monitor",  # achievement name
         "Monitored water quality on the Baltic coast",  # description
-        "Take **ten** samples",  # criteria narrative, as text
+        "Take <strong>ten</strong> samples",  # criteria narrative, Markdown rendered
         "Vilniaus licėjus",  # issuer
-        "2026-09-01",  # issued
+        '<time datetime="2026-09-01T08:00:00Z">1 September 2026</time>',  # valid from, a date
         "Mastered",  # the achieved level
         "Samples from Palanga and Nida.",  # evidence
-        'src="https://school.example/images/water.png"',  # an https image
+        # an https image the verifier could not fetch: a link, never hot-linked
+        'href="https://school.example/images/water.png"',
         "The raw credential",
     ):
         assert shown in text, shown
