@@ -186,6 +186,17 @@ def render_report(report: VerificationReport, out: TextIO) -> None:
             out.write(f"         {'':<12} {check.detail}\n")
 
 
+def _signer_and_registry(report: VerificationReport, registries: Any) -> dict[str, Any]:
+    """Who the signature proves made the badge, and what the trusted registries say of it."""
+    from .registry import signer
+
+    who = signer(report.verified_issuer) if report.verified_issuer else None
+    return {
+        "signer": who.to_dict() if who else None,
+        "registry": registries.lookup(report.verified_issuer).to_dict(),
+    }
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     try:
         policy = FetchPolicy.from_options(
@@ -193,16 +204,33 @@ def cmd_verify(args: argparse.Namespace) -> int:
         )
     except BadgeError as exc:
         _fail(str(exc))
+    fetcher = Fetcher(policy)
+    registries = None
+    if args.registry:
+        from .registry import Registries
+
+        try:
+            registries = Registries.from_sources(args.registry, fetcher=fetcher)
+        except BadgeError as exc:
+            _fail(str(exc))
     source = _verify_source(args.input)
     now: datetime | None = parse_datetime(args.now) if args.now else None
-    verifier = Verifier(fetcher=Fetcher(policy))
+    verifier = Verifier(fetcher=fetcher)
     report = verifier.verify(
         source, now=now, recipient=args.recipient, check_status=not args.no_status
     )
     if args.json:
-        sys.stdout.write(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        data = report.to_dict()
+        if registries is not None:
+            data.update(_signer_and_registry(report, registries))
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     else:
         render_report(report, sys.stdout)
+        if registries is not None:
+            found = _signer_and_registry(report, registries)
+            who = found["signer"]
+            out = f"{who['description']} <{who['id']}>" if who else "not proven (the signature was not verified)"
+            sys.stdout.write(f"  Signed by: {out}\n  Registry:  {found['registry']['message']}\n")
     format_check = report.check("format")
     if format_check.outcome is Outcome.FAILED and not format_check.undecided:
         return EXIT_USAGE
@@ -361,6 +389,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--recipient", metavar="EMAIL", help="also check the badge was awarded to EMAIL"
     )
     verify.add_argument("--no-status", action="store_true", help="do not check revocation status")
+    verify.add_argument(
+        "--registry",
+        action="append",
+        metavar="FILE|URL",
+        help="a registry of trusted issuers (JSON, see README): say who signed the badge and "
+        "whether the registry knows that signer (repeatable)",
+    )
     verify.add_argument(
         "--timeout", type=float, default=10.0, help="total seconds for each fetch (default 10)"
     )

@@ -149,7 +149,13 @@ def _verifier_app(issuer_base: str) -> Any:
 
     parts = urlsplit(issuer_base)
     host = f"{parts.hostname}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
-    config: dict[str, Any] = {"VERIFIER_ALLOWED_HOSTS": [host]}
+    # The local issuer's organisations are known issuers: the verifier reads the platform's
+    # registry (/registry.json), so organisations added while it runs are known within 30 s.
+    config: dict[str, Any] = {
+        "VERIFIER_ALLOWED_HOSTS": [host],
+        "VERIFIER_REGISTRIES": [f"{issuer_base.rstrip('/')}/registry.json"],
+        "VERIFIER_REGISTRY_TTL": 30.0,
+    }
     if parts.scheme == "http":
         # did:web and https identifiers of the local issuer are answered by its http address
         https_base = f"https://{parts.netloc}/"

@@ -382,7 +382,7 @@ def badge_view(report: VerificationReport) -> dict[str, Any] | None:
 
 def present(report: VerificationReport) -> tuple[Trust, dict[str, Any] | None]:
     """The trust view and the badge view of a report, with its image settled: a ``data:``
-    image as it is, an https one fetched and inlined (else offered as a link), and none at
+    image as it is, an http(s) one fetched and inlined (else offered as a link), and none at
     all for a badge whose signature was not verified (it would look like the real thing)."""
     seen = trust(report)
     badge = badge_view(report)
@@ -391,7 +391,8 @@ def present(report: VerificationReport) -> tuple[Trust, dict[str, Any] | None]:
         badge["image"] = badge["image_link"] = None
         if seen.signer is not None and ref is not None:
             badge["image"] = data_image(ref)
-            if badge["image"] is None and ref.startswith("https://") and len(ref) < 2000:
+            # plain http only reaches hosts the fetcher's policy allows (a local issuer)
+            if badge["image"] is None and ref.startswith(("https://", "http://")) and len(ref) < 2000:
                 inliner: ImageInliner = current_app.extensions["verifier.images"]
                 badge["image"] = inliner.inline(ref)
                 badge["image_link"] = None if badge["image"] else ref

@@ -218,6 +218,23 @@ def revocation_list(slug: str) -> Any:
     return response
 
 
+@bp.get("/registry.json")
+def registry() -> Any:
+    """Every organisation on this platform, as a registry of trusted issuers."""
+    from ..services.registry import registry as build
+
+    return _json(build(dbs(), urls()))
+
+
+@bp.get("/orgs/<slug>/registry.json")
+def org_registry(slug: str) -> Any:
+    """The organisation and every organisation under it, as a registry of trusted issuers."""
+    from ..services.registry import registry as build
+
+    org = org_service.get_organisation(dbs(), slug)
+    return _json(build(dbs(), urls(), root=org))
+
+
 # -- achievements and images ------------------------------------------------------------------
 
 

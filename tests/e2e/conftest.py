@@ -75,6 +75,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             "VERIFIER_URL_MAP": [(f"https://127.0.0.1:{issuer_srv.port}/", f"{issuer_srv.url}/")],
             "VERIFIER_DOCUMENT_TTL": 0.0,
             "VERIFIER_STATUS_TTL": 0.0,  # so a revocation shows at the next check
+            # as `badges serve` does: the local platform's organisations are known issuers
+            "VERIFIER_REGISTRIES": [f"{issuer_srv.url}/registry.json"],
         }
     )
     issuer_srv.start(issuer)
