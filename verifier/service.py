@@ -382,18 +382,24 @@ def badge_view(report: VerificationReport) -> dict[str, Any] | None:
 
 def present(report: VerificationReport) -> tuple[Trust, dict[str, Any] | None]:
     """The trust view and the badge view of a report, with its image settled: a ``data:``
-    image as it is, an http(s) one fetched and inlined (else offered as a link), and none at
-    all for a badge whose signature was not verified (it would look like the real thing)."""
+    image as it is; an http(s) one on the signer's own domain fetched and inlined (else
+    offered as a link); one elsewhere only named; and none at all for a badge whose
+    signature was not verified (it would look like the real thing)."""
     seen = trust(report)
     badge = badge_view(report)
     if badge is not None:
         ref = badge.pop("image_ref")
-        badge["image"] = badge["image_link"] = None
+        badge["image"] = badge["image_link"] = badge["image_elsewhere"] = None
         if seen.signer is not None and ref is not None:
             badge["image"] = data_image(ref)
-            # plain http only reaches hosts the fetcher's policy allows (a local issuer)
-            if badge["image"] is None and ref.startswith(("https://", "http://")) and len(ref) < 2000:
+            remote = badge["image"] is None and ref.startswith(("https://", "http://")) and len(ref) < 2000
+            if remote and link_matches(ref, seen.signer):
+                # plain http only reaches hosts the fetcher's policy allows (a local issuer)
                 inliner: ImageInliner = current_app.extensions["verifier.images"]
                 badge["image"] = inliner.inline(ref)
                 badge["image_link"] = None if badge["image"] else ref
+            elif remote:
+                # an image on someone else's site (a did:key badge borrowing a school's
+                # picture): neither fetched nor shown, only named
+                badge["image_elsewhere"] = ref
     return seen, badge

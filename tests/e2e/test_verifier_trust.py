@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 def _badge_json(stack: dict[str, Any]) -> dict[str, Any]:
     url = f"{stack['issuer']}/credentials/{stack['logins'].credential_ids[0]}"
     request = urllib.request.Request(url, headers={"Accept": "application/vc+ld+json"})
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (loopback)
+    with urllib.request.urlopen(request, timeout=10) as response:
         loaded: dict[str, Any] = json.loads(response.read())
     return loaded
 

@@ -339,3 +339,15 @@ def test_a_data_image_is_shown_and_the_recipient_email_is_still_checked(school, 
     shown = page(response)
     assert shown.images == [image]
     assert shown.checks["Recipient"] == "passed"
+
+
+def test_an_image_on_another_site_than_the_signers_is_neither_fetched_nor_shown(school, forged, client):
+    """The did:key badge names the school's picture: showing it would borrow the school's face."""
+    school.site.raw("/images/water.png", png_image(6), "image/png")
+    response = client.post("/verify", data={"input": forged})
+    assert page(response).images == []
+    assert "/images/water.png" not in school.site.requests
+    assert "Its image is on another site than the signer's" in _text(response)
+    # the school's own badge with the same picture: fetched and inlined
+    own = client.post("/verify", data={"input": school.issue(proof="jwt").jwt})
+    assert page(own).images == ["data:image/png;base64," + base64.b64encode(png_image(6)).decode()]
