@@ -15,8 +15,9 @@ def register(sub: Any) -> None:
         "verifier",
         help="run the verifier app on its own",
         description=(
-            "Serve the verifier (no database). VERIFIER_ALLOWED_HOSTS and VERIFIER_URL_MAP come "
-            "from the environment or the options below; both are empty by default. For "
+            "Serve the verifier (no database). VERIFIER_ALLOWED_HOSTS, VERIFIER_URL_MAP and "
+            "VERIFIER_REGISTRIES come from the environment or the options below; all are empty "
+            "by default. For "
             "production, run `gunicorn -w 2 'verifier:create_app()'` instead."
         ),
     )
@@ -26,6 +27,8 @@ def register(sub: Any) -> None:
                         help="a host:port that may be loopback or private (repeatable)")
     parser.add_argument("--map", action="append", default=[], metavar="PREFIX=TARGET",
                         help="answer URLs under PREFIX from TARGET (repeatable)")
+    parser.add_argument("--registry", action="append", default=[], metavar="FILE|URL",
+                        help="a registry of trusted issuers, JSON (repeatable; see README)")
     parser.set_defaults(func=cmd_verifier)
 
 
@@ -39,6 +42,8 @@ def cmd_verifier(args: argparse.Namespace) -> int:
         config["VERIFIER_ALLOWED_HOSTS"] = args.allow_host
     if args.map:
         config["VERIFIER_URL_MAP"] = args.map
+    if args.registry:
+        config["VERIFIER_REGISTRIES"] = args.registry
     try:
         app = create_app(config)
     except BadgeError as exc:
