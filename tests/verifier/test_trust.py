@@ -351,3 +351,22 @@ def test_an_image_on_another_site_than_the_signers_is_neither_fetched_nor_shown(
     # the school's own badge with the same picture: fetched and inlined
     own = client.post("/verify", data={"input": school.issue(proof="jwt").jwt})
     assert page(own).images == ["data:image/png;base64," + base64.b64encode(png_image(6)).decode()]
+
+
+def test_a_badge_whose_signature_cannot_be_checked_now_is_not_shown_as_proven(client, ed_key, api: Api):
+    """The issuer's keys cannot be fetched (no such host here): undecided, and its content unproven."""
+    from badges.issuing import sign_credential
+    from tests.conftest import ISSUED
+
+    unsigned = build_credential("did:web:elsewhere.example")
+    signed = sign_credential(unsigned, ed_key, verification_method="did:web:elsewhere.example#key-1",
+                             proof="jwt", created=ISSUED)
+    response = client.post("/verify", data={"input": signed.jwt})
+    shown = page(response)
+    assert shown.verdict == "undecided"
+    text = _text(response)
+    assert "Signed by not known yet" in text
+    assert "Untrusted content" in text and "none of this is proven yet" in text
+    assert shown.checks["Validity dates"] == "not-meaningful" and shown.images == []
+    report = api.post({"jwt": signed.jwt}).get_json()
+    assert report["signature"] == "unchecked" and report["notMeaningful"] == ["dates"]
