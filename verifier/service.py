@@ -131,6 +131,7 @@ class Trust:
     """
 
     signature: str
+    signature_check: str | None  # the check that failed: "proof" (changed or forged) or "issuer"
     signer: Signer | None
     claimed: Signer | None
     asserted_name: str | None
@@ -175,9 +176,10 @@ def _claimed_issuer(credential: Any) -> tuple[str | None, str | None, str | None
 def trust(report: VerificationReport) -> Trust:
     verified = report.verified_issuer
     outcomes = {c.name: c.outcome for c in report.checks}
+    failed = next((n for n in ("proof", "issuer") if outcomes.get(n) is Outcome.FAILED), None)
     if verified is not None:
         signature = "verified"
-    elif Outcome.FAILED in (outcomes.get("proof"), outcomes.get("issuer")):
+    elif failed is not None:
         signature = "failed"
     else:
         signature = "unchecked"
@@ -185,12 +187,15 @@ def trust(report: VerificationReport) -> Trust:
     who = signer(verified) if verified else None
     not_meaningful: tuple[str, ...] = ()
     if who is None and report.credential is not None:
+        # a pass (or a warning) would vouch for content nobody is proven to have written; a
+        # failure (expired, revoked, not this recipient) never makes a badge look better
         not_meaningful = tuple(
-            n for n in NOT_MEANINGFUL_WITHOUT_SIGNATURE if outcomes.get(n) not in (None, Outcome.SKIPPED)
+            n for n in NOT_MEANINGFUL_WITHOUT_SIGNATURE if outcomes.get(n) in (Outcome.PASSED, Outcome.WARNING)
         )
     credential_id = report.credential.get("id") if isinstance(report.credential, dict) else None
     return Trust(
         signature=signature,
+        signature_check=failed if verified is None else None,
         signer=who,
         claimed=signer(claimed_id) if claimed_id else None,
         asserted_name=name,

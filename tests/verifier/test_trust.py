@@ -370,3 +370,25 @@ def test_a_badge_whose_signature_cannot_be_checked_now_is_not_shown_as_proven(cl
     assert shown.checks["Validity dates"] == "not-meaningful" and shown.images == []
     report = api.post({"jwt": signed.jwt}).get_json()
     assert report["signature"] == "unchecked" and report["notMeaningful"] == ["dates"]
+
+
+def test_a_key_the_issuer_does_not_publish_proves_nothing_but_a_revocation_still_shows(school, client, other_key, api: Api):
+    """Signed with a key the school does not (or no longer) publish, e.g. a compromised one it
+    withdrew: who signed it is not proven, its passes mean nothing, and its failures still show."""
+    url = school.status_list("/status/revocation", set_bits=(4242,))
+    from badges.issuing import sign_credential
+    from tests.conftest import ISSUED
+
+    unsigned = build_credential(SCHOOL_DID, status=[bsl.status_entry(url, 4242)])
+    signed = sign_credential(unsigned, other_key, verification_method=f"{SCHOOL_DID}#key-2", created=ISSUED)
+    link = school.publish("withdrawn-key", signed)["json"]
+    response = client.post("/verify", data={"input": link})
+    shown = page(response)
+    assert shown.h1 == ["✘ This badge is not valid: nothing proves who signed it"]
+    assert shown.checks["Issuer's key"] == "failed"
+    assert shown.checks["Revocation status"] == "failed"  # a failure never vouches for anything
+    assert shown.checks["Validity dates"] == "not-meaningful"
+    assert "The signing key is not one the issuer publishes" in _text(response)
+    assert "Untrusted content" in _text(response)
+    report = api.post({"url": link}).get_json()
+    assert report["signature"] == "failed" and report["notMeaningful"] == ["dates"]
