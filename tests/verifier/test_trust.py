@@ -392,3 +392,14 @@ def test_a_key_the_issuer_does_not_publish_proves_nothing_but_a_revocation_still
     assert "Untrusted content" in _text(response)
     report = api.post({"url": link}).get_json()
     assert report["signature"] == "failed" and report["notMeaningful"] == ["dates"]
+
+
+def test_an_ob2_hosted_badge_is_signed_by_its_issuers_host(school, client, api: Api):
+    link = school.ob2_hosted()
+    report = api.post({"url": link}).get_json()
+    assert report["verdict"] == "valid"
+    assert report["signer"] == {"id": f"{SCHOOL}/ob2/issuer", "kind": "url", "domain": "school.example",
+                                "description": "school.example"}
+    text = _text(client.post("/verify", data={"input": link}))
+    assert "Signed by school.example" in text and "Awarded to Email: ona@example.org" in text
+    assert "Issued 1 September 2026" in text
