@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from .dids import DID_KEY_PREFIX, DID_WEB_PREFIX, did_key_document, did_web_document_url
 from .errors import FetchError, FormatError, KeyMaterialError, KeyResolutionError
-from .fetch import Fetcher, FetchBudget
+from .fetch import FetchBudget, Fetcher
 from .keys import PublicKey
 
 DEFAULT_TTL = 300.0
@@ -316,7 +316,10 @@ class KeyResolver:
                 raise KeyResolutionError(f"the issuer's did:key is unusable: {exc}") from exc
             return find(document)
         if did.startswith(DID_WEB_PREFIX):
-            return self._with_refresh(did_web_document_url(did), find, budget)
+            try:
+                return self._with_refresh(did_web_document_url(did), find, budget)
+            except FormatError as exc:  # the document is no JSON
+                raise KeyResolutionError(f"the issuer's DID document is unusable: {exc}") from exc
         raise KeyResolutionError(
             "only an issuer's DID document can vouch for a key carried in a token's header"
         )

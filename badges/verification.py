@@ -43,7 +43,7 @@ from .errors import (
     SignatureError,
     StatusError,
 )
-from .fetch import DEFAULT_DEADLINE, DEFAULT_MAX_FETCHES, Fetcher, FetchBudget
+from .fetch import DEFAULT_DEADLINE, DEFAULT_MAX_FETCHES, FetchBudget, Fetcher
 from .identity import identity_matches
 from .jsonld import expand_strict
 from .jsonld.loader import FrozenDocumentLoader, default_loader

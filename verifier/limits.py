@@ -8,7 +8,7 @@ from collections import OrderedDict
 from urllib.parse import urlsplit
 
 from badges.errors import FetchError
-from badges.fetch import Fetcher, FetchBudget, FetchPolicy, FetchResponse
+from badges.fetch import FetchBudget, Fetcher, FetchPolicy, FetchResponse
 
 
 class LimitedFetcher(Fetcher):

@@ -102,6 +102,7 @@ def test_did_web_header_key_not_in_the_document_is_refused(key, other_key, site,
     outcome, message, detail = issuer_check(report)
     assert outcome is Outcome.FAILED
     assert "header is not the issuer's" in message
+    assert "does not list" in (detail or "")
     assert report.check("proof").outcome is not Outcome.PASSED
 
 
@@ -187,3 +188,24 @@ def test_status_list_vc_jwt_with_a_foreign_key_in_its_header_is_not_trusted(ed_k
     assert report.verdict is Verdict.INVALID
     assert report.check("status").outcome is Outcome.FAILED
     assert "not trustworthy" in report.check("status").message
+
+
+@pytest.mark.parametrize(
+    "jwk",
+    [{"kty": "EC", "crv": "P-256", "x": "AAAA", "y": "AAAA"}, {"kty": "oct", "alg": "HS256"}, "a key", ["EdDSA"]],
+    ids=["not-a-point", "symmetric", "text", "list"],
+)
+def test_an_unusable_header_key_is_refused(jwk, ed_key, site, school_verifier):
+    publish_document(site, assertion=[("key-1", ed_key)])
+    token = header_key_token(build_credential(SCHOOL_DID), ed_key, jwk=jwk)
+    report = school_verifier.verify(token, now=NOW)
+    assert report.verdict is Verdict.INVALID
+    assert Outcome.FAILED in (report.check("issuer").outcome, report.check("proof").outcome)
+
+
+def test_a_did_document_that_is_no_json_is_a_failed_check(ed_key, site, school_verifier):
+    site.raw("/.well-known/did.json", b"<html>not a DID document</html>")
+    report = school_verifier.verify(header_key_token(build_credential(SCHOOL_DID), ed_key), now=NOW)
+    assert report.verdict is Verdict.INVALID
+    outcome, _message, detail = issuer_check(report)
+    assert outcome is Outcome.FAILED and "unusable" in (detail or "")
