@@ -297,6 +297,18 @@ def test_a_failed_ob2_badge_does_not_fetch_its_revocation_list(school, site, ver
     assert "/ob2/revocations" not in site.requests
 
 
+@pytest.mark.parametrize(("cap", "undecided_check"), [(2, "issuer"), (3, "status")])
+def test_ob2_fetches_draw_on_the_verifications_budget(school, site, school_fetcher, cap, undecided_check):
+    # hosted assertion, badge class, issuer profile, revocation list: four fetches
+    school.host()
+    report = Verifier(fetcher=school_fetcher, max_fetches=cap).verify(HOSTED, now=NOW)
+    assert len(site.requests) == cap
+    assert report.verdict is Verdict.UNDECIDED
+    found = report.check(undecided_check)
+    assert found.undecided and found.reason == "fetch_limit_reached"
+    assert_valid(Verifier(fetcher=school_fetcher, max_fetches=4).verify(HOSTED, now=NOW))
+
+
 def test_hosted_missing_is_not_valid(school, verifier):
     report = verifier.verify(make_assertion(), now=NOW)  # never published: 404
     assert report.verdict is Verdict.INVALID
