@@ -54,7 +54,7 @@ from .keys import PublicKey
 from .memo import LruMemo
 from .proofs import vc_jwt
 from .proofs.embedded import verify_embedded_proof
-from .resolve import KeyResolver, ResolvedKey
+from .resolve import PRIVATE_JWK_MEMBERS, KeyResolver, ResolvedKey
 from .schema import content_sensitive_terms, is_bundled, schema_errors
 from .status import bitstring_status_list as bsl
 from .status import revocation_list_1edtech as rl
@@ -930,9 +930,13 @@ class Verifier:
             return None
         if parsed.jwt is not None:
             header_jwk = parsed.jwt.header.get("jwk")
-            if isinstance(header_jwk, dict):
+            if header_jwk is not None:
                 try:
-                    same = PublicKey.from_jwk(header_jwk).to_jwk() == key.public.to_jwk()
+                    same = (
+                        isinstance(header_jwk, dict)
+                        and not PRIVATE_JWK_MEMBERS & set(header_jwk)
+                        and PublicKey.from_jwk(header_jwk).to_jwk() == key.public.to_jwk()
+                    )
                 except BadgeError:
                     same = False
                 if not same:

@@ -209,3 +209,12 @@ def test_a_did_document_that_is_no_json_is_a_failed_check(ed_key, site, school_v
     assert report.verdict is Verdict.INVALID
     outcome, _message, detail = issuer_check(report)
     assert outcome is Outcome.FAILED and "unusable" in (detail or "")
+
+
+@pytest.mark.parametrize("jwk", [{"kty": "oct", "k": "c2VjcmV0"}, "a key"], ids=["secret", "text"])
+def test_a_kid_with_an_unusable_header_key_beside_it_is_refused(jwk, ed_key, site, school_verifier):
+    publish_document(site, assertion=[("key-1", ed_key)])
+    token = header_key_token(build_credential(SCHOOL_DID), ed_key, kid=f"{SCHOOL_DID}#key-1", jwk=jwk)
+    report = school_verifier.verify(token, now=NOW)
+    assert report.verdict is Verdict.INVALID
+    assert issuer_check(report)[0] is Outcome.FAILED
