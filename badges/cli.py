@@ -22,7 +22,7 @@ from . import baking, jsonutil
 from .baking import ImageType, Standard
 from .dids import did_key
 from .errors import BadgeError, FormatError
-from .fetch import Fetcher, FetchPolicy
+from .fetch import DEFAULT_DEADLINE, DEFAULT_MAX_FETCHES, Fetcher, FetchPolicy
 from .issuing import ProofFormat, complete_credential, default_verification_method, sign_credential
 from .keys import Algorithm, KeyPair
 from .timeutil import parse_datetime
@@ -215,7 +215,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
             _fail(str(exc))
     source = _verify_source(args.input)
     now: datetime | None = parse_datetime(args.now) if args.now else None
-    verifier = Verifier(fetcher=fetcher)
+    try:
+        verifier = Verifier(fetcher=fetcher, deadline=args.deadline, max_fetches=args.max_fetches)
+    except BadgeError as exc:
+        _fail(str(exc))
     report = verifier.verify(
         source, now=now, recipient=args.recipient, check_status=not args.no_status
     )
@@ -398,6 +401,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verify.add_argument(
         "--timeout", type=float, default=10.0, help="total seconds for each fetch (default 10)"
+    )
+    verify.add_argument(
+        "--deadline",
+        type=float,
+        default=DEFAULT_DEADLINE,
+        help=f"total seconds for all the fetches of the verification (default {DEFAULT_DEADLINE:g})",
+    )
+    verify.add_argument(
+        "--max-fetches",
+        type=int,
+        default=DEFAULT_MAX_FETCHES,
+        metavar="N",
+        help=f"fetch at most N documents in all (default {DEFAULT_MAX_FETCHES})",
     )
     verify.set_defaults(func=cmd_verify)
 

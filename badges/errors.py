@@ -158,12 +158,29 @@ class FetchStatusError(FetchError):
         self.status = status
 
 
+class FetchBudgetError(FetchError):
+    """Raised when one verification's fetch budget is spent: its deadline has passed
+    (code ``deadline_exceeded``) or it has made as many fetches as it may (code
+    ``fetch_limit_reached``)."""
+
+    code = "fetch_budget"
+
+
+class FetchSkippedError(FetchError):
+    """Raised for a fetch that is not made because it can no longer change the verdict
+    (the verification has already found the credential not valid)."""
+
+    code = "verdict_settled"
+
+
 __all__ = [
     "BadgeError",
     "CanonicalizationError",
     "ContextError",
     "FetchBlockedError",
+    "FetchBudgetError",
     "FetchError",
+    "FetchSkippedError",
     "FetchStatusError",
     "FetchTimeoutError",
     "FetchTooLargeError",

@@ -41,14 +41,19 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 from . import jsonutil
 from .errors import (
     FetchBlockedError,
+    FetchBudgetError,
     FetchError,
+    FetchSkippedError,
     FetchStatusError,
     FetchTimeoutError,
     FetchTooLargeError,
 )
 
 __all__ = [
+    "DEFAULT_DEADLINE",
+    "DEFAULT_MAX_FETCHES",
     "USER_AGENT",
+    "FetchBudget",
     "FetchPolicy",
     "FetchResponse",
     "Fetcher",
@@ -59,6 +64,8 @@ Resolver = Callable[[str, int], list[str]]
 """``(host, port) -> list of IP address strings``."""
 
 USER_AGENT = "badges-verifier/0.1"
+DEFAULT_DEADLINE = 20.0  # seconds for all the fetches of one verification
+DEFAULT_MAX_FETCHES = 20  # fetches one verification may make
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _CHUNK = 64 * 1024
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -463,6 +470,82 @@ class FetchPolicy:
         return cls(allowed_hosts=frozenset(allow_hosts), url_map=pairs, **kw)
 
 
+# --- one verification's budget --------------------------------------------------------
+
+
+class FetchBudget:
+    """What one verification may spend on fetching: one deadline and a number of fetches.
+
+    Every fetch made for one verification (keys, DID documents, status lists, endorsements
+    and their keys, nested documents) is given the same budget: each counts one fetch, and
+    may take no longer than the time left (nor longer than the policy's own timeout). A
+    spent budget refuses further fetches with FetchBudgetError (code ``deadline_exceeded``
+    or ``fetch_limit_reached``). Once the verification knows its verdict can no longer
+    change, ``settle`` makes every further fetch fail with FetchSkippedError instead.
+    Documents answered from a cache are not fetches and cost nothing.
+    """
+
+    def __init__(
+        self,
+        seconds: float = DEFAULT_DEADLINE,
+        max_fetches: int = DEFAULT_MAX_FETCHES,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if isinstance(seconds, bool) or not (isinstance(seconds, (int, float)) and seconds > 0):
+            raise FetchError(f"a verification deadline must be a positive number, not {seconds!r}")
+        if isinstance(max_fetches, bool) or not (isinstance(max_fetches, int) and max_fetches >= 0):
+            raise FetchError(
+                f"a verification's fetch cap must be a non-negative integer, not {max_fetches!r}"
+            )
+        self.seconds = float(seconds)
+        self.max_fetches = max_fetches
+        self._clock = clock
+        self._end = clock() + self.seconds
+        self._lock = threading.Lock()
+        self.fetches = 0  # fetches begun
+        self.refused = 0  # fetches refused because the budget was spent
+        self.settled: str | None = None  # why later fetches are skipped, once they are
+
+    def remaining(self) -> float:
+        """Seconds left before the deadline (0 once it has passed)."""
+        return max(0.0, self._end - self._clock())
+
+    def settle(self, reason: str = "the credential is already known not to be valid") -> None:
+        """Skip every later fetch: none of them could change the verdict any more."""
+        with self._lock:
+            if self.settled is None:
+                self.settled = reason
+
+    def take(self, url: str) -> float:
+        """Count one fetch of ``url`` and return the seconds it may take.
+
+        Raises FetchSkippedError once settled, FetchBudgetError when the deadline has
+        passed or the fetches are used up.
+        """
+        label = _describe(url) if isinstance(url, str) else "a URL"
+        with self._lock:
+            if self.settled is not None:
+                raise FetchSkippedError(f"{label} was not fetched: {self.settled}")
+            left = self.remaining()
+            if left <= 0:
+                self.refused += 1
+                raise FetchBudgetError(
+                    f"{label} was not fetched: this verification's time limit of "
+                    f"{self.seconds:g} s was used up",
+                    code="deadline_exceeded",
+                )
+            if self.fetches >= self.max_fetches:
+                self.refused += 1
+                raise FetchBudgetError(
+                    f"{label} was not fetched: this verification already made its "
+                    f"{self.max_fetches} fetches",
+                    code="fetch_limit_reached",
+                )
+            self.fetches += 1
+            return left
+
+
 # --- response --------------------------------------------------------------------------
 
 
@@ -666,8 +749,14 @@ class Fetcher:
 
     # -- public ------------------------------------------------------------------------
 
-    def get(self, url: str, *, accept: str = "application/json") -> FetchResponse:
+    def get(
+        self, url: str, *, accept: str = "application/json", budget: FetchBudget | None = None
+    ) -> FetchResponse:
         """Fetch ``url`` and return the 2xx response.
+
+        With a ``budget`` (one verification's, see :class:`FetchBudget`) the fetch counts
+        against it and its deadline is the sooner of the policy's timeout and the time the
+        budget has left; running past the budget's deadline raises FetchBudgetError.
 
         Raises FetchBlockedError for a URL refused before connecting (scheme, userinfo,
         address, allowlist, path traversal in a folder map), FetchTimeoutError past the
@@ -676,10 +765,28 @@ class Fetcher:
         FetchError for anything else (DNS, connection, TLS, too many redirects, bad
         encoding).
         """
-        deadline = _Deadline(self.policy.timeout)
         if not isinstance(accept, str) or "\r" in accept or "\n" in accept:
             raise FetchError("invalid Accept header")
-        hop = self._plan(url)
+        hop = self._plan(url)  # a refused URL is refused before it costs any budget
+        seconds = self.policy.timeout
+        cut_by_budget = False
+        if budget is not None:
+            left = budget.take(url)
+            if left < seconds:
+                seconds, cut_by_budget = left, True
+        deadline = _Deadline(seconds)
+        try:
+            return self._get(url, hop, accept, deadline)
+        except FetchTimeoutError as exc:
+            if not cut_by_budget or budget is None:
+                raise
+            raise FetchBudgetError(
+                f"fetching from {hop.label} was cut off: this verification's time limit of "
+                f"{budget.seconds:g} s ran out",
+                code="deadline_exceeded",
+            ) from exc
+
+    def _get(self, url: str, hop: _Hop, accept: str, deadline: _Deadline) -> FetchResponse:
         for redirects in range(self.policy.max_redirects + 1):
             if hop.is_folder:
                 return self._read_folder(url, hop)
@@ -700,13 +807,15 @@ class Fetcher:
             f"fetching from {_describe(url)}"
         )
 
-    def get_json(self, url: str, *, accept: str = "application/json") -> Any:
+    def get_json(
+        self, url: str, *, accept: str = "application/json", budget: FetchBudget | None = None
+    ) -> Any:
         """Fetch ``url`` and parse its body as JSON with :func:`badges.jsonutil.loads`.
 
         Raises what :meth:`get` raises, and FormatError (or InputTooLargeError) when the
         body is not acceptable JSON.
         """
-        response = self.get(url, accept=accept)
+        response = self.get(url, accept=accept, budget=budget)
         return jsonutil.loads(response.body, max_bytes=self.policy.max_bytes)
 
     # -- planning ----------------------------------------------------------------------

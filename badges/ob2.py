@@ -8,7 +8,9 @@ one) and gets the same report of named checks as for an OB 3.0 credential:
 - **hosted** (``verification.type`` ``HostedBadge``/``hosted``): the assertion's ``id``
   is fetched and its copy there is the one checked; the ``id`` must lie within the
   issuer profile's hosted scope (its ``verification`` ``startsWith``/``allowedOrigins``,
-  by default the profile's own origin); ``410 Gone`` or ``revoked: true`` is revoked.
+  by default the profile's own origin); ``410 Gone``, ``revoked: true`` or its id in the
+  profile's ``revocationList`` is revoked (``revoked`` defaults to false only when the
+  assertion is not in that list).
 - **signed** (``SignedBadge``/``signed``): the JWS is RS256 (ES256 accepted; ``none``,
   HMAC and anything else refused); the key is the ``CryptographicKey`` named by
   ``verification.creator`` (or else each key the profile lists), which the issuer
@@ -39,6 +41,7 @@ from .errors import (
     BadgeError,
     FetchBlockedError,
     FetchError,
+    FetchSkippedError,
     FetchStatusError,
     FetchTooLargeError,
     FormatError,
@@ -51,7 +54,15 @@ from .timeutil import format_datetime, parse_datetime
 
 # verification.py imports this module only when it meets an OB 2.0 badge, so this
 # import never runs while verification.py is half-loaded.
-from .verification import Outcome, Verifier, _Checks, _Parsed
+from .verification import (
+    REASON_SETTLED,
+    SETTLED_MESSAGE,
+    Outcome,
+    Verifier,
+    _Checks,
+    _Parsed,
+    _reason,
+)
 
 FORMAT = "ob2"
 CONTEXT = "https://w3id.org/openbadges/v2"
@@ -128,13 +139,22 @@ class _Stop(Exception):
     """Ends the run with one check (the failed or undecidable one)."""
 
     def __init__(
-        self, name: str, message: str, detail: str | None = None, *, undecided: bool = False
+        self,
+        name: str,
+        message: str,
+        detail: str | None = None,
+        *,
+        undecided: bool = False,
+        reason: str | None = None,
+        skipped: bool = False,
     ) -> None:
         super().__init__(message)
         self.name = name
         self.message = message
         self.detail = detail
         self.undecided = undecided
+        self.reason = reason
+        self.skipped = skipped
 
 
 def _short(exc: BaseException) -> str:
@@ -286,7 +306,15 @@ class _Run:
                 undecided=True,
             )
         try:
-            document = verifier.fetcher.get_json(url, accept=ACCEPT)
+            document = verifier.fetcher.get_json(url, accept=ACCEPT, budget=self.checks.budget)
+        except FetchSkippedError as exc:
+            raise _Stop(
+                check,
+                SETTLED_MESSAGE.format(noun="badge"),
+                _short(exc),
+                reason=REASON_SETTLED,
+                skipped=True,
+            ) from exc
         except FetchBlockedError as exc:
             raise _Stop(
                 check,
@@ -314,6 +342,7 @@ class _Run:
                 f"{what.capitalize()} could not be fetched right now.",
                 _short(exc),
                 undecided=True,
+                reason=_reason(exc),
             ) from exc
         except FormatError as exc:
             raise _Stop(check, f"{what.capitalize()} is not valid JSON.", _short(exc)) from exc
@@ -438,8 +467,10 @@ class _Run:
                 "The assertion, badge class and issuer profile have every required property.",
             )
         self.check_dates()
-        self.check_status(check_status)
+        # the recipient needs no fetch: once a check has failed, the revocation list
+        # could no longer change the verdict and is not fetched
         self.check_recipient(recipient)
+        self.check_status(check_status)
         checks.add("endorsements", Outcome.SKIPPED, "Open Badges 2.0 endorsements are not checked.")
 
     # -- context -------------------------------------------------------------------------
@@ -695,24 +726,32 @@ class _Run:
             )
 
     def check_status(self, check_status: bool) -> None:
+        """Revocation: a hosted assertion still hosted without ``revoked: true`` (checked on
+        the way), and for hosted and signed alike, not in the issuer's revocationList."""
         checks = self.checks
         assertion = self.assertion
-        if self.kind == "hosted":
-            checks.add(
-                "status",
-                Outcome.PASSED,
-                "The issuer still hosts this badge and has not revoked it.",
-            )
-            return
+        hosted = self.kind == "hosted"
         if not check_status:
             checks.add("status", Outcome.SKIPPED, "Status was not checked (as asked).")
+            return
+        if checks.failed:
+            checks.skip_settled("status")
             return
         assert self.profile is not None
         list_url = _ref_id(self.profile.get("revocationList"))
         if list_url is None:
-            checks.add(
-                "status", Outcome.SKIPPED, "The issuer publishes no revocation list for its badges."
-            )
+            if hosted:
+                checks.add(
+                    "status",
+                    Outcome.PASSED,
+                    "The issuer still hosts this badge and has not revoked it.",
+                )
+            else:
+                checks.add(
+                    "status",
+                    Outcome.SKIPPED,
+                    "The issuer publishes no revocation list for its badges.",
+                )
             return
         if not _is_http(list_url):
             checks.add(
@@ -723,7 +762,16 @@ class _Run:
             )
             return
         try:
-            document = self.verifier._revocation_list(list_url)
+            document = self.verifier._revocation_list(list_url, checks.budget)
+        except FetchSkippedError as exc:
+            checks.add(
+                "status",
+                Outcome.SKIPPED,
+                SETTLED_MESSAGE.format(noun="badge"),
+                _short(exc),
+                reason=REASON_SETTLED,
+            )
+            return
         except FetchBlockedError as exc:
             checks.add(
                 "status",
@@ -739,6 +787,7 @@ class _Run:
                 "Whether the badge was revoked cannot be checked right now.",
                 _short(exc),
                 undecided=True,
+                reason=_reason(exc),
             )
             return
         except BadgeError as exc:
@@ -757,7 +806,14 @@ class _Run:
             revoked = _revoked(assertion, reason or "")
             if isinstance(reason, str) and reason.strip():
                 checks.revocation_reason = reason.strip()[:500]
+            checks.revoked = True
             checks.add("status", Outcome.FAILED, revoked.message, revoked.detail)
+        elif hosted:
+            checks.add(
+                "status",
+                Outcome.PASSED,
+                "The issuer still hosts this badge, and its revocation list does not list it.",
+            )
         else:
             checks.add(
                 "status", Outcome.PASSED, "The issuer's revocation list does not list this badge."
@@ -869,9 +925,20 @@ def verify_assertion(
         run.run(parsed, recipient, check_status)
     except _Stop as stop:
         outcome = Outcome.WARNING if stop.undecided else Outcome.FAILED
+        if stop.skipped:
+            outcome = Outcome.SKIPPED
+        if stop.name == "status" and outcome is Outcome.FAILED:
+            checks.revoked = True  # revoked: true, or its hosted copy is gone
         if stop.name != "format" and not checks.has("format"):
             checks.add("format", Outcome.PASSED, "An Open Badges 2.0 assertion.")
-        checks.add(stop.name, outcome, stop.message, stop.detail, undecided=stop.undecided)
+        checks.add(
+            stop.name,
+            outcome,
+            stop.message,
+            stop.detail,
+            undecided=stop.undecided,
+            reason=stop.reason,
+        )
     summary = run.describe()
     current = checks.get("format")
     if summary and current is not None and current.outcome is Outcome.PASSED:
@@ -895,6 +962,7 @@ def report_gone(exc: FetchError, checks: _Checks) -> bool:
         Outcome.FAILED,
         "The issuer has revoked this badge: its link answers 410 Gone.",
     )
+    checks.revoked = True
     return True
 
 

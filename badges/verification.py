@@ -7,6 +7,14 @@ passed, failed, warning or skipped with a plain-language message, and a verdict:
 valid, invalid, or undecided (it cannot be decided now, e.g. a status list that
 cannot be fetched). It never raises for bad input and never says "valid" when a
 check could not be completed.
+
+One verification has one fetch budget (``FetchBudget``: one deadline and a cap on the
+number of fetches) that every fetch it makes draws on: the credential's link, keys and DID
+documents, status lists, endorsements and their keys, OB 2.0 documents. A check whose
+fetch the spent budget refused is undecided, with the reason code ``deadline_exceeded``
+or ``fetch_limit_reached``. Once a check has failed, the fetches that can no longer
+change the verdict are not made: the checks that needed them are skipped with the reason
+code ``verdict_settled``.
 """
 
 from __future__ import annotations
@@ -24,7 +32,9 @@ from . import baking, jsonutil, standards
 from .errors import (
     BadgeError,
     ContextError,
+    FetchBudgetError,
     FetchError,
+    FetchSkippedError,
     FormatError,
     ImageError,
     KeyResolutionError,
@@ -33,7 +43,7 @@ from .errors import (
     SignatureError,
     StatusError,
 )
-from .fetch import Fetcher
+from .fetch import DEFAULT_DEADLINE, DEFAULT_MAX_FETCHES, FetchBudget, Fetcher
 from .identity import identity_matches
 from .jsonld import expand_strict
 from .jsonld.loader import FrozenDocumentLoader, default_loader
@@ -44,7 +54,7 @@ from .keys import PublicKey
 from .memo import LruMemo
 from .proofs import vc_jwt
 from .proofs.embedded import verify_embedded_proof
-from .resolve import KeyResolver, ResolvedKey
+from .resolve import PRIVATE_JWK_MEMBERS, KeyResolver, ResolvedKey
 from .schema import content_sensitive_terms, is_bundled, schema_errors
 from .status import bitstring_status_list as bsl
 from .status import revocation_list_1edtech as rl
@@ -98,18 +108,32 @@ STATUS_TTL = 300.0
 JSON_ACCEPT = "application/vc+ld+json, application/vc+jwt;q=0.9, application/json;q=0.8, */*;q=0.1"
 
 
+# Reason codes a check carries when it could not be completed for want of budget, or was
+# not run because the verdict was already settled.
+REASON_DEADLINE = "deadline_exceeded"
+REASON_FETCH_LIMIT = "fetch_limit_reached"
+REASON_SETTLED = "verdict_settled"
+SETTLED_MESSAGE = "Not checked: the {noun} is already known not to be valid."
+
+
 @dataclass
 class Check:
-    """One named check: its outcome, a plain-language message and optional detail."""
+    """One named check: its outcome, a plain-language message and optional detail.
+
+    ``reason`` is a machine-readable code for a check that could not be completed or was
+    not run (``deadline_exceeded``, ``fetch_limit_reached``, ``verdict_settled``); it
+    appears in ``to_dict`` only when set, so the report of a check that ran is unchanged.
+    """
 
     name: str
     outcome: Outcome
     message: str
     detail: str | None = None
     undecided: bool = False
+    reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        shown: dict[str, Any] = {
             "name": self.name,
             "title": CHECK_TITLES.get(self.name, self.name),
             "outcome": self.outcome.value,
@@ -117,6 +141,9 @@ class Check:
             "detail": self.detail,
             "undecided": self.undecided,
         }
+        if self.reason is not None:
+            shown["reason"] = self.reason
+        return shown
 
 
 @dataclass
@@ -220,14 +247,21 @@ class EndorsementResult:
 
 
 class _Checks:
-    """Collects checks by name and fills the ones never reached as skipped."""
+    """Collects checks by name and fills the ones never reached as skipped.
 
-    def __init__(self) -> None:
+    ``budget`` is the verification's fetch budget; with ``settles`` (the credential being
+    verified, not a status list or an endorsement checked on its behalf) the first failed
+    check settles it, so that no later fetch is made that could not change the verdict.
+    """
+
+    def __init__(self, budget: FetchBudget | None = None, *, settles: bool = False) -> None:
         self._by_name: dict[str, Check] = {}
         self.revoked = False  # the status check found the credential's bit set
         self.endorsements: list[EndorsementResult] = []
         self.verified_issuer: str | None = None
         self.revocation_reason: str | None = None
+        self.budget = budget
+        self._settles = settles
 
     def add(
         self,
@@ -237,8 +271,42 @@ class _Checks:
         detail: str | None = None,
         *,
         undecided: bool = False,
+        reason: str | None = None,
     ) -> None:
-        self._by_name[name] = Check(name, outcome, message, detail, undecided)
+        self._by_name[name] = Check(name, outcome, message, detail, undecided, reason)
+        if outcome is Outcome.FAILED and self._settles and self.budget is not None:
+            self.budget.settle()
+
+    def unfetched(self, name: str, message: str, exc: FetchError, noun: str = "badge") -> None:
+        """Report check ``name`` that a fetch error kept from completing: skipped when the
+        fetch was not made because the verdict is settled, else undecided (``message``).
+
+        A skipped check is undecided too: an endorsement checked on behalf of a badge found
+        not valid must not pass for want of the fetches it was not given.
+        """
+        if isinstance(exc, FetchSkippedError):
+            self.add(
+                name,
+                Outcome.SKIPPED,
+                SETTLED_MESSAGE.format(noun=noun),
+                _short(exc),
+                undecided=True,
+                reason=REASON_SETTLED,
+            )
+        else:
+            self.add(
+                name, Outcome.WARNING, message, _short(exc), undecided=True, reason=_reason(exc)
+            )
+
+    @property
+    def failed(self) -> bool:
+        """True once a check has failed: the verdict is settled (not valid)."""
+        return any(c.outcome is Outcome.FAILED for c in self._by_name.values())
+
+    def skip_settled(self, name: str, noun: str = "badge") -> None:
+        """Check ``name`` not run: an earlier check already failed, and its fetches could
+        not change the verdict."""
+        self.add(name, Outcome.SKIPPED, SETTLED_MESSAGE.format(noun=noun), reason=REASON_SETTLED)
 
     def has(self, name: str) -> bool:
         return name in self._by_name
@@ -290,6 +358,23 @@ def _short(exc: BaseException) -> str:
     return text[:300]
 
 
+def _reason(exc: BaseException) -> str | None:
+    """The reason code of a fetch the budget refused or skipped, else None."""
+    if isinstance(exc, (FetchBudgetError, FetchSkippedError)):
+        return exc.code
+    return None
+
+
+def _fetch_error_for(check: Check) -> FetchError:
+    """A fetch error standing for an undecided (or settled) ``check``, keeping its reason."""
+    text = check.detail or check.message
+    if check.reason == REASON_SETTLED:
+        return FetchSkippedError(text)
+    if check.reason in (REASON_DEADLINE, REASON_FETCH_LIMIT):
+        return FetchBudgetError(text, code=check.reason)
+    return FetchError(text)
+
+
 # Status entry types read as bitstring status lists, and the list credential each points to.
 # StatusList2021 (VC 1.1 era) is the Bitstring Status List's predecessor: same entry members
 # and encoding, except that its encodedList has no multibase prefix.
@@ -333,7 +418,9 @@ class Verifier:
     """Verifies Open Badges 3.0 credentials. Reuse one instance to keep its caches warm.
 
     ``fetcher`` is the guarded fetcher for every remote document (none: only what the
-    credential itself carries, and did:key issuers, can be checked).
+    credential itself carries, and did:key issuers, can be checked). Each verification
+    may spend ``deadline`` seconds and ``max_fetches`` fetches on remote documents, in
+    all (see ``FetchBudget``).
     """
 
     fetcher: Fetcher | None = None
@@ -341,6 +428,8 @@ class Verifier:
     loader: FrozenDocumentLoader = field(default_factory=default_loader)
     status_ttl: float = STATUS_TTL
     clock: Callable[[], float] = time.monotonic
+    deadline: float = DEFAULT_DEADLINE
+    max_fetches: int = DEFAULT_MAX_FETCHES
     _status_cache: dict[str, _CachedList] = field(default_factory=dict, init=False, repr=False)
     _structure_memo: LruMemo[bytes, tuple[Check, ...]] = field(
         default_factory=lambda: LruMemo(maxsize=1024), init=False, repr=False
@@ -350,6 +439,11 @@ class Verifier:
     def __post_init__(self) -> None:
         if self.key_resolver is None:
             self.key_resolver = KeyResolver(self.fetcher, clock=self.clock)
+        FetchBudget(self.deadline, self.max_fetches)  # FetchError now for unusable limits
+
+    def budget(self) -> FetchBudget:
+        """A fresh budget for one verification, with this verifier's limits."""
+        return FetchBudget(self.deadline, self.max_fetches)
 
     # -- entry point -------------------------------------------------------------------
 
@@ -360,11 +454,20 @@ class Verifier:
         now: datetime | None = None,
         recipient: str | None = None,
         check_status: bool = True,
+        budget: FetchBudget | None = None,
         _depth: int = 0,
     ) -> VerificationReport:
-        """Verify ``source`` (dict, JSON text or bytes, compact JWT, or https URL)."""
+        """Verify ``source`` (dict, JSON text or bytes, compact JWT, or https URL).
+
+        Every fetch draws on ``budget``, this verification's (by default a fresh one with
+        this verifier's ``deadline`` and ``max_fetches``); the first failed check settles it.
+        """
         now = now or utcnow()
-        checks = _Checks()
+        if budget is None:
+            budget = self.budget()
+        # an endorsement verified on a badge's behalf shares the badge's budget, but its
+        # own failure settles nothing: the badge's verdict does not depend on it
+        checks = _Checks(budget, settles=_depth == 0)
         report = VerificationReport(checks=[], verified_at=now)
         try:
             parsed = self._parse(source, checks)
@@ -387,7 +490,7 @@ class Verifier:
 
     def _parse(self, source: Any, checks: _Checks) -> _Parsed | None:
         try:
-            parsed = self._parse_source(source)
+            parsed = self._parse_source(source, checks.budget)
         except FetchError as exc:
             from . import ob2
 
@@ -399,6 +502,7 @@ class Verifier:
                 "The badge could not be fetched from its link.",
                 _short(exc),
                 undecided=True,
+                reason=_reason(exc),
             )
             return None
         except ProofError as exc:
@@ -449,14 +553,14 @@ class Verifier:
             return None
         return parsed
 
-    def _parse_source(self, source: Any) -> _Parsed:
+    def _parse_source(self, source: Any, budget: FetchBudget | None = None) -> _Parsed:
         if isinstance(source, dict):
             jsonutil.check_value(source)
             return _Parsed(source, "json")
         if isinstance(source, str) and source.lstrip().startswith("<"):
             source = source.encode("utf-8")  # SVG markup given as text
         if isinstance(source, (bytes, bytearray)) and baking.sniff_image_type(source):
-            return self._parse_baked(bytes(source))
+            return self._parse_baked(bytes(source), budget)
         if isinstance(source, (bytes, bytearray)):
             if len(source) > jsonutil.MAX_JSON_BYTES:
                 raise FormatError("the input is too large")
@@ -475,12 +579,12 @@ class Verifier:
                 raise FormatError("the JSON is not an object")
             return _Parsed(data, "json")
         if text.startswith(("https://", "http://")):
-            return self._parse_fetched(text)
+            return self._parse_fetched(text, budget)
         if vc_jwt.looks_like_jwt(text):
             return self._parse_jwt(text)
         raise FormatError("expected a credential as JSON, a compact JWT, or a link")
 
-    def _parse_baked(self, image: bytes) -> _Parsed:
+    def _parse_baked(self, image: bytes, budget: FetchBudget | None = None) -> _Parsed:
         """Unbake a PNG or SVG, then parse what it carries (JSON, a JWT or a link)."""
         baked = baking.unbake(image)
         if baked is None:
@@ -488,7 +592,7 @@ class Verifier:
             raise NoBakedBadgeError(
                 f"the {kind} image carries no Open Badge (no openbadgecredential or openbadges data)"
             )
-        parsed = self._parse_source(baked.payload)
+        parsed = self._parse_source(baked.payload, budget)
         parsed.image = baked.image_type.value
         return parsed
 
@@ -502,10 +606,10 @@ class Verifier:
         credential = vc_jwt.credential_from_payload(decoded.payload)
         return _Parsed(credential, "jwt", decoded)
 
-    def _parse_fetched(self, url: str) -> _Parsed:
+    def _parse_fetched(self, url: str, budget: FetchBudget | None = None) -> _Parsed:
         if self.fetcher is None:
             raise FetchError("links cannot be followed: this verifier has no fetcher")
-        response = self.fetcher.get(url, accept=JSON_ACCEPT)
+        response = self.fetcher.get(url, accept=JSON_ACCEPT, budget=budget)
         body = response.body.strip()
         if body.startswith(b"{"):
             data = jsonutil.loads(body)
@@ -551,13 +655,22 @@ class Verifier:
             if proof is not None and proof.outcome is Outcome.PASSED:
                 checks.verified_issuer = _issuer_id(credential)
         elif not checks.has("proof"):
-            checks.add("proof", Outcome.SKIPPED, "Not checked: the issuer's key is not known.")
+            issuer = checks.get("issuer")
+            if issuer is not None and issuer.reason == REASON_SETTLED:
+                checks.skip_settled("proof", _noun(credential))
+            else:
+                checks.add("proof", Outcome.SKIPPED, "Not checked: the issuer's key is not known.")
         self._check_dates(credential, checks, now)
-        if check_status:
-            self._check_status(credential, checks, now)
-        else:
-            checks.add("status", Outcome.SKIPPED, "Status was not checked (as asked).")
+        # the checks that need no fetch come first: once one fails, the fetches of the
+        # status and endorsement checks could no longer change the verdict
         self._check_recipient(credential, checks, recipient)
+        if not check_status:
+            checks.add("status", Outcome.SKIPPED, "Status was not checked (as asked).")
+        elif checks.failed:
+            checks.skip_settled("status", _noun(credential))
+        else:
+            self._check_status(credential, checks, now)
+        # endorsements are still read when the verdict is settled, but fetch nothing more
         self._check_endorsements(credential, checks, now, depth, check_status)
 
     def _structure_checks(self, parsed: _Parsed) -> tuple[Check, ...]:
@@ -798,28 +911,27 @@ class Verifier:
         if parsed.jwt is None and not _as_list(parsed.credential.get("proof")):
             checks.add("proof", Outcome.FAILED, "The credential has no proof: it is not signed.")
             return None
+        header_jwk = parsed.jwt.header.get("jwk") if parsed.jwt is not None else None
+        kid = parsed.jwt.header.get("kid") if parsed.jwt is not None else None
+        if header_jwk is not None and not (isinstance(kid, str) and kid):
+            return self._check_header_key(header_jwk, issuer_id, checks, _noun(parsed.credential))
         method_id = self._method_id(parsed)
         if method_id is None:
-            detail = None
-            if parsed.jwt is not None and "jwk" in parsed.jwt.header:
-                detail = "the token carries a key in its header, which proves nothing by itself"
             checks.add(
                 "issuer",
                 Outcome.FAILED,
                 "The signature does not say which of the issuer's keys made it.",
-                detail,
             )
             return None
         assert self.key_resolver is not None
         try:
-            key = self.key_resolver.resolve(method_id, issuer_id=issuer_id)
+            key = self.key_resolver.resolve(method_id, issuer_id=issuer_id, budget=checks.budget)
         except FetchError as exc:
-            checks.add(
+            checks.unfetched(
                 "issuer",
-                Outcome.WARNING,
                 "The issuer's published keys could not be fetched right now.",
-                _short(exc),
-                undecided=True,
+                exc,
+                _noun(parsed.credential),
             )
             return None
         except KeyResolutionError as exc:
@@ -832,9 +944,13 @@ class Verifier:
             return None
         if parsed.jwt is not None:
             header_jwk = parsed.jwt.header.get("jwk")
-            if isinstance(header_jwk, dict):
+            if header_jwk is not None:
                 try:
-                    same = PublicKey.from_jwk(header_jwk).to_jwk() == key.public.to_jwk()
+                    same = (
+                        isinstance(header_jwk, dict)
+                        and not PRIVATE_JWK_MEMBERS & set(header_jwk)
+                        and PublicKey.from_jwk(header_jwk).to_jwk() == key.public.to_jwk()
+                    )
                 except BadgeError:
                     same = False
                 if not same:
@@ -848,6 +964,50 @@ class Verifier:
             "issuer",
             Outcome.PASSED,
             f"Signed with a key the issuer published ({key.source}).",
+            key.method_id,
+        )
+        return key
+
+    def _check_header_key(
+        self, header_jwk: Any, issuer_id: str, checks: _Checks, noun: str
+    ) -> ResolvedKey | None:
+        """A token that names no ``kid`` but carries its key (``jwk``) in its header.
+
+        That key is the issuer's only when the issuer is a DID whose document lists the
+        very same key for assertion; the verification method listing it is the signer.
+        """
+        if not issuer_id.startswith(("did:key:", "did:web:")):
+            checks.add(
+                "issuer",
+                Outcome.FAILED,
+                "The signature does not say which of the issuer's keys made it.",
+                "the token carries a key in its header, which proves nothing by itself; "
+                "only an issuer's DID document can vouch for such a key",
+            )
+            return None
+        assert self.key_resolver is not None
+        try:
+            key = self.key_resolver.resolve_header_key(
+                header_jwk, issuer_id=issuer_id, budget=checks.budget
+            )
+        except FetchError as exc:
+            checks.unfetched(
+                "issuer", "The issuer's published keys could not be fetched right now.", exc, noun
+            )
+            return None
+        except KeyResolutionError as exc:
+            checks.add(
+                "issuer",
+                Outcome.FAILED,
+                "The key in the token's header is not the issuer's published key.",
+                _short(exc),
+            )
+            return None
+        checks.add(
+            "issuer",
+            Outcome.PASSED,
+            "Signed with the key in the token's header, which the issuer's DID document "
+            f"lists for assertion ({key.source}).",
             key.method_id,
         )
         return key
@@ -876,19 +1036,17 @@ class Verifier:
                 proof_key = key
                 if parsed.jwt is not None or method != key.method_id:
                     assert self.key_resolver is not None
-                    proof_key = self.key_resolver.resolve(str(method), issuer_id=issuer_id)
+                    proof_key = self.key_resolver.resolve(
+                        str(method), issuer_id=issuer_id, budget=checks.budget
+                    )
                 suite = verify_embedded_proof(
                     credential, proof, proof_key.public, loader=self.loader
                 )
                 if suite not in suites:
                     suites.append(suite)
         except FetchError as exc:
-            checks.add(
-                "proof",
-                Outcome.WARNING,
-                "A key for the embedded proof could not be fetched.",
-                _short(exc),
-                undecided=True,
+            checks.unfetched(
+                "proof", "A key for the embedded proof could not be fetched.", exc, _noun(credential)
             )
             return
         except (SignatureError, KeyResolutionError) as exc:
@@ -957,12 +1115,18 @@ class Verifier:
         issuer_id = _issuer_id(credential) or ""
         findings: list[str] = []
         undecided: list[str] = []
+        reasons: list[str] = []
+        budget = checks.budget
         for entry in entries[:4]:
+            if findings:
+                break  # revoked or suspended: the other entries cannot change the verdict
             kind = entry.get("type") if isinstance(entry, dict) else None
             try:
                 if kind in _LIST_TYPES:
                     ref = _status_entry(entry)
-                    bits = self._status_bits(ref, issuer_id, now, list_type=_LIST_TYPES[kind])
+                    bits = self._status_bits(
+                        ref, issuer_id, now, list_type=_LIST_TYPES[kind], budget=budget
+                    )
                     if bits.get(ref.index):
                         word = "revoked" if ref.purpose == "revocation" else ref.purpose
                         if ref.purpose == "suspension":
@@ -976,7 +1140,7 @@ class Verifier:
                     url = entry.get("id")
                     if not isinstance(url, str):
                         raise StatusError("the revocation list entry has no id")
-                    document = self._revocation_list(url)
+                    document = self._revocation_list(url, budget)
                     result = rl.lookup(
                         document, str(credential.get("id")), list_url=url, issuer_id=issuer_id
                     )
@@ -989,8 +1153,14 @@ class Verifier:
                             findings.append(f"The issuer has revoked this badge.{reason}")
                 else:
                     undecided.append(f"unknown status type {kind!r}")
+            except FetchSkippedError as exc:
+                checks.unfetched("status", "", exc, _noun(credential))
+                return
             except FetchError as exc:
                 undecided.append(_short(exc))
+                code = _reason(exc)
+                if code is not None:
+                    reasons.append(code)
             except BadgeError as exc:
                 checks.add(
                     "status",
@@ -1010,6 +1180,7 @@ class Verifier:
                 else "Whether the badge was revoked cannot be checked right now.",
                 "; ".join(undecided),
                 undecided=True,
+                reason=reasons[0] if reasons else None,
             )
         elif endorsement:
             checks.add("status", Outcome.PASSED, "The endorser has not withdrawn this endorsement.")
@@ -1050,6 +1221,7 @@ class Verifier:
         now: datetime,
         *,
         list_type: str = bsl.CREDENTIAL_TYPE,
+        budget: FetchBudget | None = None,
     ) -> bsl.BitstringStatusList:
         cache_key = f"{ref.list_url}\n{ref.purpose}\n{list_type}"
         cached = self._cached(cache_key)
@@ -1063,12 +1235,12 @@ class Verifier:
         if self.fetcher is None:
             raise FetchError("status lists cannot be fetched: this verifier has no fetcher")
         started = self.clock()
-        response = self.fetcher.get(ref.list_url, accept=JSON_ACCEPT)
+        response = self.fetcher.get(ref.list_url, accept=JSON_ACCEPT, budget=budget)
         body = response.body.strip()
         source: Any = (
             jsonutil.loads(body) if body.startswith(b"{") else body.decode("ascii", "replace")
         )
-        list_report = self._verify_status_list(source, now, list_type=list_type)
+        list_report = self._verify_status_list(source, now, list_type=list_type, budget=budget)
         if list_report is None:
             raise StatusError("the status list is not a signed credential")
         credential, list_issuer = list_report
@@ -1089,16 +1261,21 @@ class Verifier:
         return bits  # type: ignore[no-any-return]
 
     def _verify_status_list(
-        self, source: Any, now: datetime, *, list_type: str = bsl.CREDENTIAL_TYPE
+        self,
+        source: Any,
+        now: datetime,
+        *,
+        list_type: str = bsl.CREDENTIAL_TYPE,
+        budget: FetchBudget | None = None,
     ) -> tuple[dict[str, Any], str] | None:
         """Verify a status list credential (JSON with an embedded proof, or a VC-JWT).
 
         Returns the list credential and its issuer. Raises StatusError when it is not a
         ``list_type`` credential or does not verify, FetchError when a key cannot be had now.
         """
-        checks = _Checks()
+        checks = _Checks(budget)  # the list's own checks settle nothing
         try:
-            parsed = self._parse_source(source)
+            parsed = self._parse_source(source, budget)
         except FetchError:
             raise
         except BadgeError as exc:
@@ -1112,8 +1289,8 @@ class Verifier:
         key = self._check_issuer(parsed, checks)
         if key is None:
             check = checks.get("issuer") or checks.get("proof")
-            if check is not None and check.undecided:
-                raise FetchError(check.detail or check.message)
+            if check is not None and (check.undecided or check.reason == REASON_SETTLED):
+                raise _fetch_error_for(check)
             raise StatusError(
                 "the status list's signature cannot be checked: "
                 + (check.detail or check.message if check else "no key")
@@ -1123,8 +1300,8 @@ class Verifier:
         self._check_proof(parsed, key, checks, require_claims=False)
         proof = checks.get("proof")
         if proof is None or proof.outcome is not Outcome.PASSED:
-            if proof is not None and proof.undecided:
-                raise FetchError(proof.detail or proof.message)
+            if proof is not None and (proof.undecided or proof.reason == REASON_SETTLED):
+                raise _fetch_error_for(proof)
             raise StatusError(
                 "the status list's signature does not verify"
                 + (f": {proof.detail}" if proof and proof.detail else "")
@@ -1135,14 +1312,14 @@ class Verifier:
             raise StatusError(f"the status list is out of date: {dates.message}")
         return credential, _issuer_id(credential) or ""
 
-    def _revocation_list(self, url: str) -> Any:
+    def _revocation_list(self, url: str, budget: FetchBudget | None = None) -> Any:
         cached = self._cached(url)
         if cached is not None:
             return cached
         if self.fetcher is None:
             raise FetchError("revocation lists cannot be fetched: this verifier has no fetcher")
         started = self.clock()
-        document = self.fetcher.get_json(url)
+        document = self.fetcher.get_json(url, budget=budget)
         return self._remember(url, document, self.status_ttl, started=started)
 
     # -- recipient and endorsements ----------------------------------------------------
@@ -1212,7 +1389,7 @@ class Verifier:
             )
             return
         results = [
-            self._verify_endorsement(location, about, item, now, check_status)
+            self._verify_endorsement(location, about, item, now, check_status, checks.budget)
             for location, about, item in endorsements[:MAX_ENDORSEMENTS]
         ]
         checks.endorsements = results
@@ -1237,12 +1414,26 @@ class Verifier:
                 detail,
             )
         elif unsure:
-            checks.add(
-                "endorsements",
-                Outcome.WARNING,
-                "Some endorsements could not be checked right now (the badge itself is not affected).",
-                detail,
-            )
+            reasons = [c.reason for r in unsure for c in r.checks if c.reason is not None]
+            if reasons and all(r == REASON_SETTLED for r in reasons):
+                checks.add(
+                    "endorsements",
+                    Outcome.WARNING,
+                    "Some endorsements were not fully checked: the badge is already known not "
+                    "to be valid.",
+                    detail,
+                    reason=REASON_SETTLED,
+                )
+            else:
+                budget_reasons = [r for r in reasons if r != REASON_SETTLED]
+                checks.add(
+                    "endorsements",
+                    Outcome.WARNING,
+                    "Some endorsements could not be checked right now (the badge itself is not "
+                    "affected).",
+                    detail,
+                    reason=budget_reasons[0] if budget_reasons else None,
+                )
         else:
             names = ", ".join(dict.fromkeys(r.endorser for r in results if r.endorser))
             checks.add(
@@ -1253,7 +1444,13 @@ class Verifier:
             )
 
     def _verify_endorsement(
-        self, location: str, about: str | None, item: Any, now: datetime, check_status: bool
+        self,
+        location: str,
+        about: str | None,
+        item: Any,
+        now: datetime,
+        check_status: bool,
+        budget: FetchBudget | None = None,
     ) -> EndorsementResult:
         jwt_form = isinstance(item, tuple)
         source = item[1] if jwt_form else item
@@ -1266,7 +1463,7 @@ class Verifier:
             return EndorsementResult(
                 location, Verdict.INVALID, "An endorsement entry is not an embedded credential."
             )
-        report = self.verify(source, now=now, check_status=check_status, _depth=1)
+        report = self.verify(source, now=now, check_status=check_status, budget=budget, _depth=1)
         endorsement = report.credential or {}
         issuer = endorsement.get("issuer")
         subject = endorsement.get("credentialSubject")

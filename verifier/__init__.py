@@ -56,8 +56,12 @@ def _map(value: Any) -> list[tuple[str, str]]:
 DEFAULTS: dict[str, Any] = {
     "VERIFIER_ALLOWED_HOSTS": [],
     "VERIFIER_URL_MAP": [],
-    "VERIFIER_FETCH_TIMEOUT": 10.0,
-    "VERIFIER_MAX_FETCHES": 16,
+    "VERIFIER_FETCH_TIMEOUT": 10.0,  # seconds for one fetch
+    # one verification (a page or API request) spends at most this long fetching in all,
+    # and makes at most this many fetches: a badge full of slow links cannot hold a worker
+    "VERIFIER_DEADLINE": 20.0,
+    "VERIFIER_FETCHES_PER_BADGE": 20,
+    "VERIFIER_MAX_FETCHES": 16,  # fetches at once, over all requests
     "VERIFIER_MAX_FETCHES_PER_HOST": 4,
     "VERIFIER_RATE_PER_MINUTE": 120,
     "VERIFIER_BURST": 30,
@@ -121,7 +125,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     resolver = KeyResolver(fetcher, ttl=float(app.config["VERIFIER_DOCUMENT_TTL"]))
     app.extensions["verifier.verifier"] = Verifier(
-        fetcher=fetcher, key_resolver=resolver, status_ttl=float(app.config["VERIFIER_STATUS_TTL"])
+        fetcher=fetcher,
+        key_resolver=resolver,
+        status_ttl=float(app.config["VERIFIER_STATUS_TTL"]),
+        deadline=float(app.config["VERIFIER_DEADLINE"]),
+        max_fetches=int(app.config["VERIFIER_FETCHES_PER_BADGE"]),
     )
     app.extensions["verifier.registries"] = Registries.from_sources(
         _registries(app.config["VERIFIER_REGISTRIES"]),

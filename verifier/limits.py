@@ -8,7 +8,7 @@ from collections import OrderedDict
 from urllib.parse import urlsplit
 
 from badges.errors import FetchError
-from badges.fetch import Fetcher, FetchPolicy, FetchResponse
+from badges.fetch import FetchBudget, Fetcher, FetchPolicy, FetchResponse
 
 
 class LimitedFetcher(Fetcher):
@@ -32,15 +32,20 @@ class LimitedFetcher(Fetcher):
                 slot = self._per_host[host] = threading.BoundedSemaphore(self._max_per_host)
             return slot
 
-    def get(self, url: str, *, accept: str = "application/json") -> FetchResponse:
+    def get(
+        self, url: str, *, accept: str = "application/json", budget: FetchBudget | None = None
+    ) -> FetchResponse:
         host_slot = self._host_slot(url) if isinstance(url, str) else None
-        if not self._total.acquire(timeout=self._wait):
+        # waiting for a free slot spends the verification's time too
+        wait = self._wait if budget is None else min(self._wait, budget.remaining())
+        if not self._total.acquire(timeout=wait):
             raise FetchError("the verifier is busy fetching other documents; try again shortly")
         try:
-            if host_slot is not None and not host_slot.acquire(timeout=self._wait):
+            wait = self._wait if budget is None else min(self._wait, budget.remaining())
+            if host_slot is not None and not host_slot.acquire(timeout=wait):
                 raise FetchError("too many fetches from this host at once; try again shortly")
             try:
-                return super().get(url, accept=accept)
+                return super().get(url, accept=accept, budget=budget)
             finally:
                 if host_slot is not None:
                     host_slot.release()

@@ -26,6 +26,13 @@ _CHECK = {
         "message": {"type": "string"},
         "detail": {"type": ["string", "null"]},
         "undecided": {"type": "boolean"},
+        "reason": {
+            "type": "string",
+            "enum": ["deadline_exceeded", "fetch_limit_reached", "verdict_settled"],
+            "description": "present only for a check that could not be completed (the "
+            "verification's time limit or fetch cap was reached) or was not run (the badge "
+            "was already known not to be valid)",
+        },
     },
 }
 

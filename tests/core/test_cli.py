@@ -114,6 +114,8 @@ def test_issue_for_a_did_web_issuer_needs_kid(tmp_path, capsys, ed_key):
         (["issue", "/no/such.json", "--key", "/no/key.jwk"], "no such file"),
         (["verify", "x.json", "--map", "nonsense"], "PREFIX=TARGET"),
         (["keygen", "--alg", "HS256", "-o", "-"], "unsupported algorithm"),
+        (["verify", "x.json", "--deadline", "0"], "deadline"),
+        (["verify", "x.json", "--max-fetches", "-1"], "fetch cap"),
     ],
 )
 def test_bad_usage_is_one_line_and_exit_2(capsys, args, message, tmp_path, monkeypatch):
@@ -160,6 +162,17 @@ def test_verify_a_url_with_map_and_allow_host(capsys, site, sign_did_key, tmp_pa
     (folder / "credentials").mkdir(parents=True)
     (folder / "credentials" / "1.json").write_text(json.dumps(signed.json))
     code, out, _ = run(capsys, "verify", f"{SCHOOL}/credentials/1", "--map", f"{SCHOOL}/={folder}")
+    assert code == 0, out
+
+
+def test_verify_a_url_within_a_fetch_cap(capsys, site, sign_did_key):
+    signed = sign_did_key(proof="data-integrity")
+    site.json("/credentials/1", signed.json)
+    args = ("verify", f"{SCHOOL}/credentials/1", "--map", f"{SCHOOL}/={site.base}/", "--json")
+    code, out, _ = run(capsys, *args, "--max-fetches", "0")
+    assert code == 1 and site.requests == []
+    assert json.loads(out)["checks"][0]["reason"] == "fetch_limit_reached"
+    code, out, _ = run(capsys, *args, "--max-fetches", "1", "--deadline", "5")
     assert code == 0, out
 
 

@@ -24,13 +24,15 @@ import pytest
 from badges import fetch as fetch_module
 from badges.errors import (
     FetchBlockedError,
+    FetchBudgetError,
     FetchError,
+    FetchSkippedError,
     FetchStatusError,
     FetchTimeoutError,
     FetchTooLargeError,
     FormatError,
 )
-from badges.fetch import USER_AGENT, Fetcher, FetchPolicy, FetchResponse
+from badges.fetch import USER_AGENT, FetchBudget, Fetcher, FetchPolicy, FetchResponse
 
 BOMB_DECODED = 50 * 1024 * 1024
 
@@ -556,6 +558,64 @@ def test_slow_server_hits_total_deadline(server: _Server, path: str) -> None:
     elapsed = time.monotonic() - started
     assert 0.9 <= elapsed < 3.0
     assert "127.0.0.1" in str(info.value)
+
+
+# --- one verification's budget ------------------------------------------------------------
+
+
+def test_a_budget_cuts_a_fetch_off_at_its_own_deadline(server: _Server) -> None:
+    """The policy allows 10 s per fetch; the verification has 1 s left in all."""
+    budget = FetchBudget(1.0, 10)
+    started = time.monotonic()
+    with pytest.raises(FetchBudgetError) as info:
+        allow(server, timeout=10.0).get(f"{server.base}/slow", budget=budget)
+    assert time.monotonic() - started < 2.0
+    assert info.value.code == "deadline_exceeded"
+    assert "time limit of 1 s" in str(info.value)
+    with pytest.raises(FetchBudgetError) as again:  # nothing left: not even tried
+        allow(server).get(f"{server.base}/json", budget=budget)
+    assert again.value.code == "deadline_exceeded"
+    assert server.count == 1
+
+
+def test_the_policy_timeout_still_applies_within_a_budget(server: _Server) -> None:
+    with pytest.raises(FetchTimeoutError) as info:
+        allow(server, timeout=0.5).get(f"{server.base}/slow", budget=FetchBudget(30.0, 10))
+    assert not isinstance(info.value, FetchBudgetError)
+
+
+def test_a_budget_caps_the_number_of_fetches(server: _Server) -> None:
+    budget = FetchBudget(30.0, 3)
+    fetcher = allow(server)
+    for _ in range(3):
+        assert fetcher.get_json(f"{server.base}/json", budget=budget) == {"ok": True}
+    with pytest.raises(FetchBudgetError) as info:
+        fetcher.get_json(f"{server.base}/json", budget=budget)
+    assert info.value.code == "fetch_limit_reached"
+    assert server.count == 3
+    assert budget.fetches == 3 and budget.refused == 1
+
+
+def test_a_refused_url_costs_no_budget(no_connect: None) -> None:
+    budget = FetchBudget(30.0, 1)
+    with pytest.raises(FetchBlockedError):
+        Fetcher().get("http://127.0.0.1:9/x", budget=budget)
+    assert budget.fetches == 0
+
+
+def test_a_settled_budget_skips_every_fetch(server: _Server) -> None:
+    budget = FetchBudget(30.0, 10)
+    budget.settle()
+    with pytest.raises(FetchSkippedError) as info:
+        allow(server).get(f"{server.base}/json", budget=budget)
+    assert info.value.code == "verdict_settled"
+    assert server.count == 0
+
+
+@pytest.mark.parametrize(("seconds", "fetches"), [(0, 5), (-1, 5), (5, -1), (True, 5), (5, 2.5)])
+def test_a_budget_refuses_bad_limits(seconds: Any, fetches: Any) -> None:
+    with pytest.raises(FetchError):
+        FetchBudget(seconds, fetches)
 
 
 # --- JSON --------------------------------------------------------------------------------

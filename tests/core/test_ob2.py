@@ -226,6 +226,89 @@ def test_hosted_410_gone_is_revoked(school, verifier, source):
     assert not report.check("status").undecided
 
 
+@pytest.mark.parametrize("source", ["json", "url"])
+@pytest.mark.parametrize(
+    ("entry", "reason"),
+    [(HOSTED, None), ({"id": HOSTED, "revocationReason": "Awarded in error"}, "Awarded in error")],
+)
+def test_hosted_assertion_on_the_revocation_list_is_revoked(school, site, verifier, source, entry, reason):
+    # OB 2.0: revoked defaults to false only when the assertion is not in the issuer's list
+    school.host()
+    school.publish({"@context": OB2, "type": "RevocationList", "id": REVOCATIONS, "issuer": ISSUER,
+                    "revokedAssertions": [f"{SCHOOL}/ob2/assertions/2", entry]})
+    report = verifier.verify(make_assertion() if source == "json" else HOSTED, now=NOW)
+    assert report.verdict is Verdict.INVALID
+    assert check(report, "status") == (Outcome.FAILED, "The issuer has revoked this badge.")
+    assert report.check("status").detail == (f"Reason: {reason}" if reason else None)
+    assert report.revoked
+    assert check(report, "proof")[0] is Outcome.PASSED  # still hosted, and genuine
+    assert "/ob2/revocations" in site.requests
+
+
+def test_hosted_assertion_not_on_the_revocation_list_is_valid(school, verifier):
+    school.host()
+    school.publish({"@context": OB2, "type": "RevocationList", "id": REVOCATIONS, "issuer": ISSUER,
+                    "revokedAssertions": [f"{SCHOOL}/ob2/assertions/2",
+                                          {"id": f"{SCHOOL}/ob2/assertions/3", "revocationReason": "x"}]})
+    report = verifier.verify(HOSTED, now=NOW)
+    assert_valid(report)
+    assert check(report, "status") == (
+        Outcome.PASSED, "The issuer still hosts this badge, and its revocation list does not list it."
+    )
+    assert not report.revoked
+
+
+def test_hosted_assertion_with_an_untrustworthy_or_unreachable_list(school, site, verifier):
+    school.host()
+    school.publish({"type": "RevocationList", "id": REVOCATIONS,
+                    "issuer": "https://other.example/issuer", "revokedAssertions": []})
+    report = verifier.verify(HOSTED, now=NOW)
+    assert check(report, "status") == (
+        Outcome.FAILED, "The badge's revocation list is not trustworthy."
+    )
+    site.routes["/ob2/revocations"] = (503, "text/plain", b"busy")
+    report = Verifier(fetcher=verifier.fetcher).verify(HOSTED, now=NOW)
+    assert report.verdict is Verdict.UNDECIDED
+    assert report.check("status").undecided
+
+
+def test_hosted_assertion_of_an_issuer_without_a_list_is_checked_by_hosting_alone(school, site, verifier):
+    school.host()
+    school.publish({k: v for k, v in make_profile().items() if k != "revocationList"})
+    report = verifier.verify(HOSTED, now=NOW)
+    assert_valid(report)
+    assert check(report, "status") == (
+        Outcome.PASSED, "The issuer still hosts this badge and has not revoked it."
+    )
+    assert "/ob2/revocations" not in site.requests
+
+
+def test_a_failed_ob2_badge_does_not_fetch_its_revocation_list(school, site, verifier):
+    school.host(expires="2026-10-01T00:00:00+00:00")  # expired before NOW
+    report = verifier.verify(HOSTED, now=NOW)
+    assert check(report, "dates")[0] is Outcome.FAILED
+    assert check(report, "status")[0] is Outcome.SKIPPED
+    assert report.check("status").reason == "verdict_settled"
+    assert "/ob2/revocations" not in site.requests
+    token = sign(make_assertion("signed"))
+    report = verifier.verify(token, now=NOW, recipient="mallory@example.org")
+    assert check(report, "recipient")[0] is Outcome.FAILED
+    assert report.check("status").reason == "verdict_settled"
+    assert "/ob2/revocations" not in site.requests
+
+
+@pytest.mark.parametrize(("cap", "undecided_check"), [(2, "issuer"), (3, "status")])
+def test_ob2_fetches_draw_on_the_verifications_budget(school, site, school_fetcher, cap, undecided_check):
+    # hosted assertion, badge class, issuer profile, revocation list: four fetches
+    school.host()
+    report = Verifier(fetcher=school_fetcher, max_fetches=cap).verify(HOSTED, now=NOW)
+    assert len(site.requests) == cap
+    assert report.verdict is Verdict.UNDECIDED
+    found = report.check(undecided_check)
+    assert found.undecided and found.reason == "fetch_limit_reached"
+    assert_valid(Verifier(fetcher=school_fetcher, max_fetches=4).verify(HOSTED, now=NOW))
+
+
 def test_hosted_missing_is_not_valid(school, verifier):
     report = verifier.verify(make_assertion(), now=NOW)  # never published: 404
     assert report.verdict is Verdict.INVALID

@@ -31,7 +31,7 @@ class Site:
         self.documents: dict[str, Any] = {}
         self.fetches: list[str] = []
 
-    def get_json(self, url: str, *, accept: str = "application/json") -> Any:
+    def get_json(self, url: str, *, accept: str = "application/json", budget: Any = None) -> Any:
         self.fetches.append(url)
         return self.documents[url]
 

@@ -16,9 +16,10 @@ import pytest
 from sqlalchemy import select
 
 from badges.proofs import vc_jwt
+from badges.resolve import KeyResolver
 from badges.status import bitstring_status_list as bsl
 from badges.timeutil import parse_datetime
-from badges.verification import Outcome, Verdict
+from badges.verification import Outcome, Verdict, Verifier
 from issuer.models import (
     Achievement,
     AuditEvent,
@@ -288,7 +289,8 @@ COMPROMISES = [("cmp-eddsa", {}), ("cmp-rs256-rl", {"key_alg": "RS256", "status_
 
 @pytest.mark.parametrize(("slug", "options"), COMPROMISES, ids=[c[0] for c in COMPROMISES])
 def test_after_a_compromise_old_badges_are_revoked_and_their_reissued_copies_verify(
-    client, school, make_achievement, award_to, award_at, make_verifier, database, slug, options
+    client, school, make_achievement, award_to, award_at, make_verifier, database, slug, options,
+    badges_fetcher,
 ):
     org = school(slug, **options)
     achievement = make_achievement(org, validity_days=730)
@@ -304,6 +306,8 @@ def test_after_a_compromise_old_badges_are_revoked_and_their_reissued_copies_ver
     as_admin(client, org)
     assert post(client, f"/staff/{slug}/awards/{wrong.public_id}/revoke", {"reason": "Awarded by mistake"}).status_code == 302
     assert_valid(make_verifier, ona, ONA)
+    did_url = f"{BASE_URL}/orgs/{slug}/did.json"
+    did_before = client.get(f"/orgs/{slug}/did.json").get_json(force=True)
     # the achievement is edited afterwards: the copies keep the badge as it was awarded
     with database.transaction() as session:
         session.get(Achievement, achievement.id).description = "A different description, written later."
@@ -313,12 +317,23 @@ def test_after_a_compromise_old_badges_are_revoked_and_their_reissued_copies_ver
     assert "new key key-2" in page
     assert published(client, slug) == {"key-2"}  # gone from did.json and jwks.json at once
 
-    # the old badges fail twice over: their key is not published, and they are revoked
+    # the old badges fail twice over: their key is not published (and then their status is
+    # not fetched: it could not change the verdict), and they are revoked, as a verifier
+    # that still remembers the old key beside the new one sees
+    did_now = client.get(f"/orgs/{slug}/did.json").get_json(force=True)
+    both = {**did_now, "verificationMethod": did_before["verificationMethod"] + did_now["verificationMethod"],
+            "assertionMethod": did_before["assertionMethod"] + did_now["assertionMethod"]}
+    remembers_old_key = KeyResolver(badges_fetcher, documents={did_url: both})
     for source in forms(ona):
         report = make_verifier().verify(source)
         assert report.verdict is Verdict.INVALID
         assert report.check("issuer").outcome is Outcome.FAILED
         assert "not one the issuer published" in report.check("issuer").message
+        assert report.check("status").outcome is Outcome.SKIPPED
+        assert report.check("status").reason == "verdict_settled"
+        report = Verifier(fetcher=badges_fetcher, key_resolver=remembers_old_key, status_ttl=0).verify(source)
+        assert report.check("issuer").outcome is Outcome.PASSED
+        assert report.verdict is Verdict.INVALID
         assert report.check("status").outcome is Outcome.FAILED and "revoked" in report.check("status").message
         if options.get("status_method") == "1edtech":
             assert "compromised" in report.check("status").message  # the list gives the reason

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from badges.errors import FetchError
+from badges.status import bitstring_status_list as bsl
 from tests.conftest import SCHOOL
 from tests.verifier.conftest import Api
 from verifier import create_app
@@ -33,3 +34,21 @@ def test_a_malformed_map_entry_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("VERIFIER_URL_MAP", "https://school.example/")
     with pytest.raises(FetchError, match="PREFIX=TARGET"):
         create_app()
+
+
+def test_each_verification_has_a_deadline_and_a_fetch_cap(monkeypatch, make_app, site, school):
+    default = create_app({"TESTING": True}).extensions["verifier.verifier"]
+    assert default.deadline == 20.0 and default.max_fetches == 20
+    monkeypatch.setenv("VERIFIER_DEADLINE", "7.5")
+    monkeypatch.setenv("VERIFIER_FETCHES_PER_BADGE", "1")
+    app = make_app()
+    verifier = app.extensions["verifier.verifier"]
+    assert verifier.deadline == 7.5 and verifier.max_fetches == 1
+    # the issuer's DID document is the one fetch: its status list is not fetched
+    url = school.status_list("/status/1")
+    signed = school.issue(proof="data-integrity", status=[bsl.status_entry(url, 3)])
+    report = Api(app.test_client()).post({"credential": signed.json}).get_json()
+    status = next(c for c in report["checks"] if c["name"] == "status")
+    assert report["verdict"] == "undecided"
+    assert status["undecided"] and status["reason"] == "fetch_limit_reached"
+    assert site.requests == ["/.well-known/did.json"]
