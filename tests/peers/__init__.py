@@ -21,6 +21,7 @@ import json
 import os
 import shutil
 import subprocess
+import threading
 import venv
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -106,7 +107,7 @@ def _script_beside_modules(package: Path, script: str) -> Path:
     ours = (package / script).read_bytes()
     copy = folder / script
     if not copy.exists() or copy.read_bytes() != ours:
-        tmp = folder / f".{script}.{os.getpid()}"
+        tmp = folder / f".{script}.{os.getpid()}.{threading.get_ident()}"
         tmp.write_bytes(ours)
         os.replace(tmp, copy)
     return copy
