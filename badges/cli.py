@@ -146,10 +146,8 @@ def cmd_issue(args: argparse.Namespace) -> int:
     if problems is not None:
         url, errors = problems
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        message = (
-            f"{args.unsigned} does not follow the schema {url.rsplit('/', 1)[-1]}: "
-            f"{errors[0]}{more}"
-        )
+        name = "the credential" if args.unsigned == "-" else args.unsigned
+        message = f"{name} does not follow the schema {url.rsplit('/', 1)[-1]}: {errors[0]}{more}"
         if not args.sign_anyway:
             _fail(f"{message}; fix it, or sign it all the same with --sign-anyway")
         print(f"badges: warning: {message}; signed anyway (--sign-anyway)", file=sys.stderr)
