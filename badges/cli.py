@@ -23,7 +23,13 @@ from .baking import ImageType, Standard
 from .dids import did_key
 from .errors import BadgeError, FormatError
 from .fetch import DEFAULT_DEADLINE, DEFAULT_MAX_FETCHES, Fetcher, FetchPolicy
-from .issuing import ProofFormat, complete_credential, default_verification_method, sign_credential
+from .issuing import (
+    ProofFormat,
+    complete_credential,
+    default_verification_method,
+    schema_problems,
+    sign_credential,
+)
 from .keys import Algorithm, KeyPair
 from .timeutil import parse_datetime
 from .verification import Outcome, Verdict, VerificationReport, Verifier
@@ -136,6 +142,15 @@ def cmd_issue(args: argparse.Namespace) -> int:
     data = jsonutil.loads(_read_input(args.unsigned))
     now = parse_datetime(args.now) if args.now else None
     credential = complete_credential(data, key=key, now=now, recipient_email=args.recipient_email)
+    problems = schema_problems(credential)
+    if problems is not None:
+        url, errors = problems
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        name = "the credential" if args.unsigned == "-" else args.unsigned
+        message = f"{name} does not follow the schema {url.rsplit('/', 1)[-1]}: {errors[0]}{more}"
+        if not args.sign_anyway:
+            _fail(f"{message}; fix it, or sign it all the same with --sign-anyway")
+        print(f"badges: warning: {message}; signed anyway (--sign-anyway)", file=sys.stderr)
     method = args.kid or default_verification_method(credential, key)
     proof = ProofFormat(args.proof)
     if proof is not ProofFormat.JWT and key.alg is not Algorithm.EDDSA:
@@ -340,7 +355,8 @@ def build_parser() -> argparse.ArgumentParser:
         "issue",
         help="sign an unsigned OB 3.0 credential",
         description="Sign UNSIGNED.json. A missing @context, type, id or validFrom is filled "
-        "in; a missing issuer.id becomes the key's did:key.",
+        "in; a missing issuer.id becomes the key's did:key. The result must follow the "
+        "1EdTech Open Badges 3.0 JSON schema, or nothing is signed (see --sign-anyway).",
     )
     issue.add_argument(
         "unsigned", metavar="UNSIGNED.json", help="the credential without a proof ('-' for stdin)"
@@ -364,6 +380,12 @@ def build_parser() -> argparse.ArgumentParser:
         "jwt (a compact VC-JWT), or both (the VC-JWT of the signed JSON)",
     )
     issue.add_argument("--now", help="issue time (ISO 8601 with timezone) instead of the clock")
+    issue.add_argument(
+        "--sign-anyway",
+        action="store_true",
+        help="sign even when the credential does not follow the Open Badges 3.0 JSON schema "
+        "(without it, such a credential is refused with exit code 2)",
+    )
     issue.add_argument("-o", "--output", help="output file (default: stdout)")
     issue.set_defaults(func=cmd_issue)
 

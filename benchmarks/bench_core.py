@@ -331,9 +331,11 @@ def openbadgeslib_python() -> tuple[str | None, str]:
         pass
     else:
         return sys.executable, "current interpreter"
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    for venv in (Path.home() / ".cache" / "obl-peer", cache / "obl-peer"):
-        if (venv / "bin" / "python").exists():
+    # the venv the interop tests create (tests/peers), newest first
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "aspnet-badges"
+    venvs = sorted(cache.glob("openbadgeslib-*/"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for venv in venvs:
+        if (venv / ".installed").exists() and (venv / "bin" / "python").exists():
             return str(venv / "bin" / "python"), str(venv)
     return None, "not installed"
 

@@ -1,7 +1,7 @@
 """Time openbadgeslib's OB 3.0 JWT-VC sign and verify (OB3Signer / OB3Verifier).
 
 Run by bench_core.py in an interpreter that has openbadgeslib (the current one, or the
-peer venv that /work/shared/interop/peer-openbadgeslib creates). Does not import
+peer venv that the interop tests create, see tests/peers). Does not import
 ``badges``. Reads one JSON object on stdin:
 
     {"credential": {...OB 3.0 credential...}, "repeats": 7, "target": 0.15, "warmup": 0.3}

@@ -6,10 +6,12 @@ import argparse
 import json
 import os
 import secrets
+import shlex
 import sys
 import threading
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from badges.errors import BadgeError
 
@@ -69,7 +71,7 @@ def _demo_secrets(data: Path) -> dict[str, str]:
 def cmd_serve(args: argparse.Namespace) -> int:
     from . import create_app
     from .db import Database
-    from .demo import seed_demo
+    from .demo import demo_badges, seed_demo
     from .migrate import upgrade
     from .seed import seed_frameworks
     from .services.keys import Sealer
@@ -99,20 +101,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 2
     database: Database = app.extensions["issuer.db"]
     upgrade(app.config["DATABASE_URL"])
-    logins = None
+    badges: list[str] = []
     with database.transaction() as session:
         seed_frameworks(session)
         if args.demo:
-            logins = seed_demo(session, sealer=sealer, urls=PublicUrls(base_url))
+            seed_demo(session, sealer=sealer, urls=PublicUrls(base_url))
+            badges = demo_badges(session)
     print(f"Issuer:   {base_url}/")
-    if logins is not None or args.demo:
+    if args.demo:
         from .demo import DEMO_PASSWORD
 
         print(f"  demo logins (password {DEMO_PASSWORD!r}): admin@demo.example (platform admin), "
               "coordinator@demo.example (centre admin), teacher@demo.example (teacher)")
-        if logins is not None:
-            for credential_id in logins.credential_ids:
-                print(f"  a demo badge: {base_url}/credentials/{credential_id}")
+        urls = PublicUrls(base_url)
+        for public_id in badges:
+            print(f"  a demo badge: {urls.credential(public_id)}")
+        if badges:
+            print("  check one from the command line:")
+            print(f"    {verify_command(urls.credential(badges[0]), base_url)}")
     verifier_app = None
     if verifier_url:
         verifier_app = _verifier_app(base_url)
@@ -139,16 +145,33 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _local_trust(issuer_base: str) -> tuple[str, tuple[str, str] | None]:
+    """How a verifier reaches the issuer served here: the host:port to allow (it may be
+    loopback or private), and for plain http the map answering its https identifiers
+    (did:web documents derive https URLs) from its http address."""
+    parts = urlsplit(issuer_base)
+    host = f"{parts.hostname}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
+    if parts.scheme != "http":
+        return host, None
+    return host, (f"https://{parts.netloc}/", f"{issuer_base.rstrip('/')}/")
+
+
+def verify_command(credential_url: str, issuer_base: str) -> str:
+    """A ``badges verify`` command line that checks a badge of the issuer served here."""
+    host, url_map = _local_trust(issuer_base)
+    words = ["badges", "verify", credential_url, "--allow-host", host]
+    if url_map is not None:
+        words += ["--map", "=".join(url_map)]
+    return shlex.join(words)
+
+
 def _verifier_app(issuer_base: str) -> Any:
     """The verifier app, told to trust the local issuer (its allowlist and URL map)."""
     try:
         from verifier import create_app as create_verifier
     except ImportError:
         return None
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(issuer_base)
-    host = f"{parts.hostname}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
+    host, url_map = _local_trust(issuer_base)
     # The local issuer's organisations are known issuers: the verifier reads the platform's
     # registry (/registry.json), so organisations added while it runs are known within 30 s.
     config: dict[str, Any] = {
@@ -156,10 +179,8 @@ def _verifier_app(issuer_base: str) -> Any:
         "VERIFIER_REGISTRIES": [f"{issuer_base.rstrip('/')}/registry.json"],
         "VERIFIER_REGISTRY_TTL": 30.0,
     }
-    if parts.scheme == "http":
-        # did:web and https identifiers of the local issuer are answered by its http address
-        https_base = f"https://{parts.netloc}/"
-        config["VERIFIER_URL_MAP"] = [(https_base, f"{issuer_base.rstrip('/')}/")]
+    if url_map is not None:
+        config["VERIFIER_URL_MAP"] = [url_map]
     try:
         return create_verifier(config)
     except BadgeError as exc:

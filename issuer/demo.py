@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import Achievement, FrameworkItem, Organisation, Role
+from .models import Achievement, Award, FrameworkItem, Organisation, Role
 from .models.base import now_utc
 from .services import accounts
 from .services.achievements import AchievementInput, create_achievement
@@ -112,6 +112,19 @@ def seed_demo(session: Session, *, sealer: Sealer, urls: PublicUrls) -> DemoLogi
     _seed_network(session, sealer=sealer, urls=urls, centre=centre, items=items, klaipeda=school,
                   klaipeda_badges=(baltic, heritage, volunteer), teacher_id=teacher.id)
     return DemoLogins(admin.email, coordinator.email, teacher.email, DEMO_PASSWORD, school.slug, ids)
+
+
+def demo_badges(session: Session, limit: int = 3) -> list[str]:
+    """Public ids of the demo school's first badges that are neither revoked nor suspended."""
+    query = (
+        select(Award.public_id)
+        .join(Organisation, Award.org_id == Organisation.id)
+        .where(Organisation.slug == "klaipeda-gymnasium")
+        .where(Award.revoked_at.is_(None), Award.suspended.is_(False))
+        .order_by(Award.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
 
 
 def _seed_network(

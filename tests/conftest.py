@@ -41,7 +41,7 @@ from badges.verification import Verifier
 TESTS = Path(__file__).parent
 KEYS = TESTS / "keys"
 FIXTURES = TESTS / "fixtures"
-SHARED = TESTS.parent.parent / "shared"
+VECTORS = TESTS / "vectors"  # the W3C and 1EdTech test vectors (see its README)
 NOW = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
 ISSUED = datetime(2026, 9, 1, 8, 0, 0, tzinfo=UTC)
 SCHOOL = "https://school.example"

@@ -7,14 +7,9 @@ Mozilla's openbadges-bakery from npm) and read theirs with ours, and ours with t
 from __future__ import annotations
 
 import base64
-import fcntl
-import hashlib
 import json
-import os
 import random
-import shutil
 import struct
-import subprocess
 import time
 import zlib
 from pathlib import Path
@@ -29,7 +24,8 @@ from badges.errors import FormatError, ImageError, ImageTooLargeError, InputTooL
 from badges.fetch import Fetcher
 from badges.qr import qr_png
 from badges.verification import Outcome, Verdict, Verifier
-from tests.conftest import NOW, SCHOOL, SHARED, TESTS
+from tests.conftest import NOW, SCHOOL
+from tests.peers import bakery, openbadgeslib, openbadgeslib_script
 
 OB3_TAG = "{https://purl.imsglobal.org/ob/v3p0}credential"
 OB2_TAG = "{http://openbadges.org}assertion"
@@ -689,58 +685,17 @@ def test_help_names_the_new_commands(capsys):
 
 
 # --- other implementations -----------------------------------------------------------------
-# openbadgeslib (PyPI) through ../shared/interop/peer-openbadgeslib; Mozilla's
-# openbadges-bakery (npm) installed on first use into a cache folder, like the
-# interop harness. Nothing here fetches anything at test time once they are installed.
-
-PEER = SHARED / "interop" / "peer-openbadgeslib"
-PEER_BAKING = TESTS / "peers" / "obl_baking.py"
-BAKERY = TESTS / "peers" / "bakery"
+# openbadgeslib (PyPI) and Mozilla's openbadges-bakery (npm), installed on first use into a
+# cache folder by the harness in tests/peers. Nothing here fetches anything at test time
+# once they are installed.
 
 
 def obl(*args: str) -> dict:
-    if not PEER.exists():
-        pytest.skip(f"{PEER} is missing (../shared/interop not beside the project)")
-    result = subprocess.run([str(PEER), "--python", str(PEER_BAKING), *args], capture_output=True, text=True, timeout=900)
-    assert result.stdout.strip(), result.stderr[-2000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return openbadgeslib_script("baking.py", *args)[1]
 
 
 def obl_verify(path: Path) -> dict:
-    result = subprocess.run([str(PEER), str(path)], capture_output=True, text=True, timeout=900)
-    assert result.returncode in (0, 1), result.stdout + result.stderr[-2000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-def _bakery_modules() -> Path:
-    """node_modules with the pinned openbadges-bakery, installed on first use."""
-    if shutil.which("node") is None or shutil.which("npm") is None:
-        pytest.skip("node and npm are not installed, so openbadges-bakery cannot run")
-    lock = (BAKERY / "package.json").read_bytes() + (BAKERY / "package-lock.json").read_bytes()
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    folder = cache / "badges-bakery" / hashlib.sha256(lock).hexdigest()[:16]
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".lock", "w") as guard:
-        fcntl.flock(guard, fcntl.LOCK_EX)
-        if not (folder / ".installed").exists():
-            for name in ("package.json", "package-lock.json"):
-                shutil.copy(BAKERY / name, folder / name)
-            subprocess.run(
-                ["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
-                cwd=folder, check=True, capture_output=True, timeout=600,
-            )
-            (folder / ".installed").touch()
-    return folder / "node_modules"
-
-
-def bakery(*args: str) -> dict:
-    modules = _bakery_modules()
-    result = subprocess.run(
-        ["node", str(BAKERY / "bakery.js"), *args], capture_output=True, text=True, timeout=120,
-        env={**os.environ, "NODE_PATH": str(modules)},
-    )
-    assert result.stdout.strip(), result.stderr[-2000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return openbadgeslib(path)
 
 
 @pytest.mark.interop

@@ -107,6 +107,44 @@ def test_issue_for_a_did_web_issuer_needs_kid(tmp_path, capsys, ed_key):
     assert code == 0 and json.loads(out)["proof"][0]["verificationMethod"] == "did:web:school.example#key-1"
 
 
+def _without_criteria(tmp_path: Path) -> Path:
+    broken = json.loads(json.dumps(UNSIGNED))
+    del broken["credentialSubject"]["achievement"]["criteria"]
+    path = tmp_path / "no-criteria.json"
+    path.write_text(json.dumps(broken))
+    return path
+
+
+def test_issue_refuses_what_the_schema_refuses(tmp_path, capsys):
+    key_file = tmp_path / "k.jwk"
+    run(capsys, "keygen", "-o", str(key_file))
+    out_file = tmp_path / "signed.json"
+    unsigned = _without_criteria(tmp_path)
+    code, out, err = run(capsys, "issue", str(unsigned), "--key", str(key_file), "-o", str(out_file))
+    assert code == 2 and out == "" and not out_file.exists()
+    assert err.count("\n") == 1 and err.startswith("badges: error:"), err
+    assert "ob_v3p0_achievementcredential_schema.json" in err
+    assert "/credentialSubject/achievement: 'criteria' is a required property" in err
+    assert "--sign-anyway" in err
+
+
+def test_issue_signs_anyway_when_asked(tmp_path, capsys):
+    key_file = tmp_path / "k.jwk"
+    run(capsys, "keygen", "-o", str(key_file))
+    out_file = tmp_path / "signed.json"
+    unsigned = _without_criteria(tmp_path)
+    code, _, err = run(
+        capsys, "issue", str(unsigned), "--key", str(key_file), "--sign-anyway", "-o", str(out_file)
+    )
+    assert code == 0 and err.startswith("badges: warning:") and "'criteria'" in err
+    assert json.loads(out_file.read_text())["proof"][0]["cryptosuite"] == "eddsa-rdfc-2022"
+    # signed as asked, and still refused by the verifier's schema check
+    code, out, _ = run(capsys, "verify", str(out_file), "--json")
+    assert code == 1
+    failed = [c["name"] for c in json.loads(out)["checks"] if c["outcome"] == "failed"]
+    assert failed == ["schema"]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -185,7 +223,7 @@ def test_help_documents_every_command(capsys):
         assert word in out
     for sub, options in {
         "keygen": ["--alg", "-o"],
-        "issue": ["--key", "--recipient-email", "--kid", "--proof"],
+        "issue": ["--key", "--recipient-email", "--kid", "--proof", "--sign-anyway"],
         "verify": ["--json", "--allow-host", "--map", "--now", "--recipient"],
     }.items():
         with pytest.raises(SystemExit):

@@ -1,7 +1,7 @@
-"""Our credentials in verifiers other people wrote (../shared/interop).
+"""Our credentials in verifiers other people wrote (the harness in tests/peers).
 
-verify-ob3 runs DCC verifier-core and Digital Bazaar vc (eddsa-rdfc-2022) and jose
-(VC-JWT); peer-openbadgeslib runs the openbadgeslib package. Both stay offline: remote
+verify_ob3 runs DCC verifier-core and Digital Bazaar vc (eddsa-rdfc-2022) and jose
+(VC-JWT); openbadgeslib runs the openbadgeslib package. Both stay offline: remote
 documents come from the loopback site through --map. Passing them is necessary, not
 sufficient: they are more lenient than ours in places.
 """
@@ -9,38 +9,16 @@ sufficient: they are more lenient than ours in places.
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from badges.issuing import sign_credential
 from badges.status import bitstring_status_list as bsl
-from tests.conftest import ISSUED, SCHOOL, SCHOOL_DID, SHARED, build_credential
+from tests.conftest import ISSUED, SCHOOL, SCHOOL_DID, build_credential
+from tests.peers import openbadgeslib, verify_ob3
 
 pytestmark = [pytest.mark.interop, pytest.mark.slow]
-INTEROP = SHARED / "interop"
-VERIFY_OB3 = INTEROP / "verify-ob3"
-PEER = INTEROP / "peer-openbadgeslib"
-
-
-def _need_node() -> None:
-    if not VERIFY_OB3.exists():
-        pytest.skip(f"{VERIFY_OB3} is missing (../shared/interop not beside the project)")
-    if shutil.which("node") is None or shutil.which("npm") is None:
-        pytest.skip("node and npm are not installed, so verify-ob3 cannot run")
-
-
-def verify_ob3(path: Path, *extra: str) -> dict:
-    _need_node()
-    result = subprocess.run(
-        [str(VERIFY_OB3), "--compact", *extra, str(path)], capture_output=True, text=True, timeout=600
-    )
-    assert result.returncode in (0, 1), result.stderr[-2000:]
-    report = json.loads(result.stdout)
-    report["exit"] = result.returncode
-    return report
 
 
 def write(tmp_path: Path, name: str, content) -> Path:
@@ -104,19 +82,11 @@ def test_did_web_issuer_with_status_list_in_verify_ob3(tmp_path, site, publish_d
             assert report["verified"] is expected, (name, report["errors"], report.get("warnings"))
 
 
-def _peer(path: Path, *extra: str) -> dict:
-    if not PEER.exists():
-        pytest.skip(f"{PEER} is missing")
-    result = subprocess.run([str(PEER), *extra, str(path)], capture_output=True, text=True, timeout=900)
-    assert result.returncode in (0, 1), result.stdout + result.stderr[-2000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
 @pytest.mark.parametrize("proof", ["jwt", "data-integrity"])
 def test_openbadgeslib_verifies_our_did_key_credentials(tmp_path, sign_did_key, proof):
     signed = sign_did_key(proof=proof)
     path = write(tmp_path, "c.jwt" if proof == "jwt" else "c.json", signed.jwt or signed.json)
-    report = _peer(path)
+    report = openbadgeslib(path)
     assert report["verified"], report
 
 
@@ -124,5 +94,5 @@ def test_openbadgeslib_verifies_our_did_web_jwt(tmp_path, site, publish_did_web,
     method = publish_did_web(es_key)
     signed = sign_credential(build_credential(SCHOOL_DID), es_key, verification_method=method, proof="jwt")
     map_file = write(tmp_path, "map.json", {f"{SCHOOL}/": f"{site.base}/"})
-    report = _peer(write(tmp_path, "c.jwt", signed.jwt), "--map-file", str(map_file))
+    report = openbadgeslib(write(tmp_path, "c.jwt", signed.jwt), "--map-file", str(map_file))
     assert report["verified"], report

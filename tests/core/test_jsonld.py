@@ -17,10 +17,10 @@ from badges.proofs.eddsa_rdfc_2022 import hash_data
 from badges.resolve import KeyResolver
 from badges.timeutil import parse_datetime
 from badges.verification import Verifier
-from tests.conftest import SHARED
+from tests.conftest import VECTORS
 
-W3C = SHARED / "standards" / "test-vectors" / "eddsa-rdfc-2022"
-OB = SHARED / "standards" / "test-vectors" / "ob-v3p0"
+W3C = VECTORS / "eddsa-rdfc-2022"
+OB = VECTORS / "ob-v3p0"
 
 
 def _json(path):

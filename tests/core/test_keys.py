@@ -16,9 +16,9 @@ from badges.dids import (
 )
 from badges.errors import KeyMaterialError, KeyResolutionError, UnsupportedAlgorithmError
 from badges.keys import Algorithm, KeyPair, PublicKey, jwks
-from tests.conftest import SHARED
+from tests.conftest import VECTORS
 
-W3C_KEYS = SHARED / "standards" / "test-vectors" / "eddsa-rdfc-2022" / "keyPair.json"
+W3C_KEYS = VECTORS / "eddsa-rdfc-2022" / "keyPair.json"
 
 
 @pytest.mark.parametrize("alg", ["EdDSA", "ES256", "RS256"])

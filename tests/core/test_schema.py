@@ -12,7 +12,7 @@ import pytest
 from badges import standards
 from badges.schema import _fast, _validator, schema_errors
 from badges.schema_compiler import UnsupportedSchema, compile_schema
-from tests.conftest import SHARED, build_credential
+from tests.conftest import VECTORS, build_credential
 
 SCHEMAS = [
     standards.ACHIEVEMENT_CREDENTIAL_SCHEMA,
@@ -67,7 +67,7 @@ def documents() -> list[dict]:
     credential["proof"] = [{"type": "DataIntegrityProof", "cryptosuite": "eddsa-rdfc-2022",
                             "proofPurpose": "assertionMethod", "verificationMethod": "did:example:school#1",
                             "proofValue": "z1"}]
-    vector = json.loads((SHARED / "standards/test-vectors/ob-v3p0/signed-credential.json").read_text())
+    vector = json.loads((VECTORS / "ob-v3p0" / "signed-credential.json").read_text())
     return [credential, vector]
 
 

@@ -32,7 +32,7 @@ from badges.model import EndorsementCredential, EndorsementSubject, Profile
 from badges.status import bitstring_status_list as bsl
 from badges.status import revocation_list_1edtech as rl
 from badges.verification import Verifier
-from tests.conftest import ISSUED, NOW, SHARED, build_credential, load_key
+from tests.conftest import ISSUED, NOW, VECTORS, build_credential, load_key
 
 VC2 = standards.VC_V2
 VC1 = standards.VC_V1
@@ -46,8 +46,6 @@ STATUS_V1 = "https://www.w3.org/ns/credentials/status/v1"
 CLR201 = "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json"
 CLR200 = "https://purl.imsglobal.org/spec/clr/v2p0/context.json"
 OB2 = "https://w3id.org/openbadges/v2"
-
-VECTORS = SHARED / "standards" / "test-vectors"
 
 
 # --- the oracle ---------------------------------------------------------------------------

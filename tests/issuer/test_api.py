@@ -2,8 +2,8 @@
 
 Every answer is checked against the OpenAPI document the app serves (api_helpers.Api), and
 the credentials it returns are verified by the core library against the DID documents and
-status lists the issuer serves on a loopback port (and, in the interop test, by
-../shared/interop/verify-ob3).
+status lists the issuer serves on a loopback port (and, in the interop test, by the
+independent verifiers of tests/peers).
 """
 
 from __future__ import annotations

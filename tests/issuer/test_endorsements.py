@@ -2,7 +2,7 @@
 
 The must-show: an endorsement verifies on its own and inside the credential that carries it,
 with the core library reaching the app's DID documents and status lists over loopback (and,
-in the interop test, with ../shared/interop/verify-ob3). Then: withdrawal, access control,
+in the interop test, with the independent verifiers of tests/peers). Then: withdrawal, access control,
 bad input, the public pages.
 """
 

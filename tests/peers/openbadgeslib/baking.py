@@ -1,9 +1,9 @@
 """Bake and extract badge images with openbadgeslib (PyPI), a peer for tests/core/test_baking.py.
 
-Runs inside the openbadgeslib venv of ../shared/interop/peer-openbadgeslib:
+Runs with the python of the openbadgeslib venv (tests/peers/__init__.py makes it):
 
-    peer-openbadgeslib --python obl_baking.py bake IMAGE DATAFILE OUT [--ob2]
-    peer-openbadgeslib --python obl_baking.py extract IMAGE [--ob2]
+    baking.py bake IMAGE DATAFILE OUT [--ob2]
+    baking.py extract IMAGE [--ob2]
 
 ``bake`` uses openbadgeslib.baking (OB 3.0 keyword/element unless --ob2; a JSON credential
 goes into the SVG element's body, a JWT into its verify attribute); ``extract`` uses the

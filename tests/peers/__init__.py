@@ -1,0 +1,188 @@
+"""Other people's implementations, driven by small scripts of ours, for the interop tests.
+
+- ``verify_ob3/``: DCC verifier-core, Digital Bazaar ``vc`` (eddsa-rdfc-2022), ``jose`` and
+  ``ajv`` with the 1EdTech schemas, pinned by its package-lock.json (``verify_ob3()``).
+- ``bakery/``: Mozilla's openbadges-bakery, pinned the same way (``bakery()``).
+- ``openbadgeslib/``: the openbadgeslib package from PyPI in a venv of its own, pinned by
+  its requirements.txt (``openbadgeslib()``, ``openbadgeslib_script()``).
+
+Each is installed on first use into a cache folder named by the hash of its pins
+(``$XDG_CACHE_HOME`` or ``~/.cache``, then ``aspnet-badges/``): ``npm ci`` or ``pip
+install`` reach the package registries then, and never again while the pins are unchanged.
+The drivers fetch nothing but the bundled standards files (badges/standards), mapped URLs
+and loopback. Tests skip, saying why, only where node/npm are missing.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import threading
+import venv
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import badges.standards
+
+PEERS = Path(__file__).parent
+STANDARDS = Path(badges.standards.__file__).parent
+VERIFY_OB3 = PEERS / "verify_ob3"
+BAKERY = PEERS / "bakery"
+OPENBADGESLIB = PEERS / "openbadgeslib"
+INSTALL_TIMEOUT = 900
+
+
+def cache_root() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "aspnet-badges"
+
+
+def _pinned_folder(name: str, *pins: Path) -> Path:
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in pins)).hexdigest()[:16]
+    folder = cache_root() / f"{name}-{digest}"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """One installer at a time, across threads and processes."""
+    with open(folder / ".lock", "w") as guard:
+        fcntl.flock(guard, fcntl.LOCK_EX)
+        yield
+
+
+def _run_install(command: list[str], cwd: Path, what: str) -> None:
+    result = subprocess.run(
+        command, cwd=cwd, capture_output=True, text=True, timeout=INSTALL_TIMEOUT
+    )
+    if result.returncode != 0:
+        pytest.fail(
+            f"installing {what} into {cwd} failed: {(result.stderr or result.stdout)[-2000:]}"
+        )
+
+
+def _need_node(what: str) -> None:
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        pytest.skip(f"node and npm are not installed, so {what} cannot run")
+
+
+def node_modules(package: Path) -> Path:
+    """The cache folder holding ``npm ci`` of PACKAGE's package.json and package-lock.json."""
+    _need_node(package.name)
+    folder = _pinned_folder(package.name, package / "package.json", package / "package-lock.json")
+    if not (folder / ".installed").exists():
+        with _locked(folder):
+            if not (folder / ".installed").exists():
+                for name in ("package.json", "package-lock.json"):
+                    shutil.copyfile(package / name, folder / name)
+                _run_install(
+                    [
+                        "npm",
+                        "ci",
+                        "--ignore-scripts",
+                        "--no-audit",
+                        "--no-fund",
+                        "--loglevel=error",
+                    ],
+                    folder,
+                    f"the npm packages of {package.name}",
+                )
+                (folder / ".installed").touch()
+    return folder
+
+
+def _script_beside_modules(package: Path, script: str) -> Path:
+    """Node resolves an ES module's imports from the module's own folder, so the driver
+    runs from a copy beside the installed node_modules (refreshed when ours changes)."""
+    folder = node_modules(package)
+    ours = (package / script).read_bytes()
+    copy = folder / script
+    if not copy.exists() or copy.read_bytes() != ours:
+        tmp = folder / f".{script}.{os.getpid()}.{threading.get_ident()}"
+        tmp.write_bytes(ours)
+        os.replace(tmp, copy)
+    return copy
+
+
+def run_json(
+    command: list[str], *, timeout: float, env: dict[str, str] | None = None
+) -> tuple[int, dict[str, Any], str]:
+    """Run a driver that prints its result as the last line of JSON on stdout."""
+    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env)
+    lines = result.stdout.strip().splitlines()
+    if not lines:
+        raise AssertionError(
+            f"{command[1]} printed nothing (exit {result.returncode}): {result.stderr[-2000:]}"
+        )
+    return result.returncode, json.loads(lines[-1]), result.stderr
+
+
+def verify_ob3(path: Path, *extra: str) -> dict[str, Any]:
+    """DCC verifier-core and Digital Bazaar vc (JSON), jose (VC-JWT), ajv (schema).
+
+    EXTRA: ``--map PREFIX=TARGET`` (repeatable), ``--no-status``, ``--now ISO``,
+    ``--schema error|warn|off``. The report gets ``exit`` (0 verified, 1 not)."""
+    script = _script_beside_modules(VERIFY_OB3, "verify.mjs")
+    command = ["node", str(script), "--standards", str(STANDARDS), "--compact", *extra, str(path)]
+    code, report, stderr = run_json(command, timeout=600)
+    assert code in (0, 1), stderr[-2000:]
+    report["exit"] = code
+    return report
+
+
+def bakery(*args: str) -> dict[str, Any]:
+    """Mozilla's openbadges-bakery (CommonJS: found through NODE_PATH)."""
+    modules = node_modules(BAKERY) / "node_modules"
+    env = {**os.environ, "NODE_PATH": str(modules)}
+    _, result, _ = run_json(["node", str(BAKERY / "bakery.js"), *args], timeout=120, env=env)
+    return result
+
+
+def openbadgeslib_python() -> Path:
+    """The python of a venv with the pinned openbadgeslib (created on first use)."""
+    folder = _pinned_folder("openbadgeslib", OPENBADGESLIB / "requirements.txt")
+    python = folder / "bin" / "python"
+    if not (folder / ".installed").exists():
+        with _locked(folder):
+            if not (folder / ".installed").exists():
+                venv.EnvBuilder(with_pip=True, clear=False).create(folder)
+                _run_install(
+                    [
+                        str(python),
+                        "-m",
+                        "pip",
+                        "install",
+                        "-q",
+                        "--disable-pip-version-check",
+                        "-r",
+                        str(OPENBADGESLIB / "requirements.txt"),
+                    ],
+                    folder,
+                    "openbadgeslib",
+                )
+                (folder / ".installed").touch()
+    return python
+
+
+def openbadgeslib_script(script: str, *args: str) -> tuple[int, dict[str, Any]]:
+    """Run one of our scripts in openbadgeslib/ with the peer venv's python."""
+    command = [str(openbadgeslib_python()), str(OPENBADGESLIB / script), *args]
+    code, result, stderr = run_json(command, timeout=300)
+    assert code in (0, 1), stderr[-2000:]
+    return code, result
+
+
+def openbadgeslib(path: Path, *extra: str) -> dict[str, Any]:
+    """openbadgeslib's verdict on a credential file (JSON, JWT, baked PNG or SVG).
+
+    EXTRA: ``--map-file FILE`` (JSON {prefix: loopback URL}), ``--no-status``."""
+    return openbadgeslib_script("verify.py", *extra, str(path))[1]
