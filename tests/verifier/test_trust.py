@@ -222,10 +222,12 @@ def test_a_tampered_badge_is_shown_as_untrusted_content_without_meaningless_pass
     assert shown.verdict == "invalid"
     assert shown.h1 == ["✘ This badge is not genuine"]
     assert shown.checks["Signature"] == "failed"
-    # dates, status and recipient were "passed" in the core report; here they mean nothing
-    for title in ("Validity dates", "Revocation status", "Recipient"):
+    # dates and recipient were "passed" in the core report; here they mean nothing
+    for title in ("Validity dates", "Recipient"):
         assert shown.checks[title] == "not-meaningful", (title, shown.checks)
     assert "passed" not in [shown.checks[t] for t in ("Validity dates", "Revocation status", "Recipient")]
+    # once the signature failed, the status list is not fetched: it could not change the verdict
+    assert shown.checks["Revocation status"] == "skipped"
     assert shown.checks["Endorsements"] == "skipped"
     html = response.get_data(as_text=True)
     text = _text(response)
@@ -240,7 +242,7 @@ def test_a_tampered_badge_is_shown_as_untrusted_content_without_meaningless_pass
 
     report = api.post({"credential": json.loads(tampered), "recipient": "ona@example.org"}).get_json()
     assert report["signature"] == "failed" and report["signer"] is None
-    assert report["notMeaningful"] == ["dates", "status", "recipient"]
+    assert report["notMeaningful"] == ["dates", "recipient"]
     by_name = {c["name"]: c["outcome"] for c in report["checks"]}
     assert by_name["dates"] == "passed"  # the core's answer is kept; notMeaningful qualifies it
 
@@ -372,9 +374,10 @@ def test_a_badge_whose_signature_cannot_be_checked_now_is_not_shown_as_proven(cl
     assert report["signature"] == "unchecked" and report["notMeaningful"] == ["dates"]
 
 
-def test_a_key_the_issuer_does_not_publish_proves_nothing_but_a_revocation_still_shows(school, client, other_key, api: Api):
+def test_a_key_the_issuer_does_not_publish_proves_nothing_and_its_status_is_not_fetched(school, client, other_key, api: Api):
     """Signed with a key the school does not (or no longer) publish, e.g. a compromised one it
-    withdrew: who signed it is not proven, its passes mean nothing, and its failures still show."""
+    withdrew: who signed it is not proven, its passes mean nothing, and its status list is not
+    fetched (nothing it says could make the badge valid again)."""
     url = school.status_list("/status/revocation", set_bits=(4242,))
     from badges.issuing import sign_credential
     from tests.conftest import ISSUED
@@ -386,7 +389,7 @@ def test_a_key_the_issuer_does_not_publish_proves_nothing_but_a_revocation_still
     shown = page(response)
     assert shown.h1 == ["✘ This badge is not valid: nothing proves who signed it"]
     assert shown.checks["Issuer's key"] == "failed"
-    assert shown.checks["Revocation status"] == "failed"  # a failure never vouches for anything
+    assert shown.checks["Revocation status"] == "skipped"
     assert shown.checks["Validity dates"] == "not-meaningful"
     assert "The signing key is not one the issuer publishes" in _text(response)
     assert "Untrusted content" in _text(response)
