@@ -20,6 +20,7 @@ from .models import User
 from .models.base import now_utc
 from .services.audit import Actor
 from .services.keys import Sealer
+from .services.achievements import type_label
 from .services.mail import SmtpSettings, deliver_after_commit
 from .urls import PublicUrls
 
@@ -238,3 +239,4 @@ def install(app: Flask) -> None:
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.jinja_env.globals["current_user"] = current_user
     app.jinja_env.globals["now"] = now_utc
+    app.jinja_env.globals["type_label"] = type_label

@@ -296,7 +296,7 @@ def test_after_a_compromise_old_badges_are_revoked_and_their_reissued_copies_ver
     ona = award_at(
         org, achievement, ONA, last_month, "Ona Petraitytė", level="Proficient",
         evidence_url="https://pupils.example/ona/report", evidence_narrative="Measured nitrates weekly",
-        narrative="Led the river team", activity_start=date(2025, 3, 1), activity_end=date(2025, 6, 30),
+        narrative="Led the river team", publish_narrative=True, activity_start=date(2025, 3, 1), activity_end=date(2025, 6, 30),
     )
     jonas = award_at(org, achievement, JONAS, last_month - timedelta(days=3), "Jonas")
     wrong = award_to(org, achievement, email="wrong@pupils.example", name="Wrong")
