@@ -18,9 +18,9 @@ from .db import Database, run_after_commit
 from .errors import InvalidInput, IssuerError, NotFound
 from .models import User
 from .models.base import now_utc
+from .services.achievements import type_label
 from .services.audit import Actor
 from .services.keys import Sealer
-from .services.achievements import type_label
 from .services.mail import SmtpSettings, deliver_after_commit
 from .urls import PublicUrls
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import struct
-from functools import lru_cache
 import textwrap
 import zlib
+from functools import lru_cache
 from xml.etree import ElementTree
 
 import defusedxml.ElementTree as SafeXML

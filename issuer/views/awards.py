@@ -205,7 +205,7 @@ def bulk_confirm(slug: str, achievement_id: str) -> Any:
         1 for r in rows if not (skip_earlier and award_service.normalised_email(r.learner_email) in holders)
     )
     page = render_template("issuer/bulk_progress.html", org=org, role=role, achievement=achievement, total=total)
-    def job(progress: Progress) -> int:
+    def job(progress: Progress) -> tuple[int, int]:
         with database.transaction() as session:
             from ..models import Achievement, Organisation
 

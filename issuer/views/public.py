@@ -290,8 +290,8 @@ def _baked(public_id: str, image_type: str) -> Response:
         )
         media = "image/png"
     else:
-        base = stored.data if stored is not None and stored.content_type == "image/svg+xml" else None
-        base = base or default_badge_svg(award.achievement.name)
+        svg = stored.data if stored is not None and stored.content_type == "image/svg+xml" else None
+        base = svg or default_badge_svg(award.achievement.name)
         media = "image/svg+xml"
     # JSON with its embedded proof where there is one; the VC-JWT for ES256/RS256 issuers
     signed = json.loads(award.credential_json)

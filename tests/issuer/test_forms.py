@@ -321,7 +321,7 @@ def test_rows_with_errors_are_listed_and_nothing_is_signed(client, school, teach
     # the header), not one less
     ona_again = re.search(r"<tr class=\"invalid\"><td>9</td>.*?</tr>", page, re.S).group(0)
     assert "Same email as row 2." in ona_again
-    assert re.search(r"<td>2</td><td>Ona Petraitytė</td>", page)
+    assert re.search(r"<td>2</td><td[^>]*>Ona Petraitytė</td>", page)
     assert "Sign and award" not in page and "csv_b64" not in page
     assert table_counts() == before
 
