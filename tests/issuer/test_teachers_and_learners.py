@@ -131,7 +131,7 @@ def test_the_class_preview_marks_learners_who_have_the_badge_and_skips_them_unle
     rows = re.findall(r'<tr class="(\w*)"><td>(\d+)</td>.*?</tr>', page.text, re.S)
     assert rows == [("earlier", "2"), ("", "3"), ("earlier", "4")]
     marked = re.search(r'<tr class="earlier"><td>2</td>.*?</tr>', page.text, re.S).group(0)
-    assert f"Already awarded on {earlier:%Y-%m-%d}" in marked
+    assert f"Already awarded on {earlier:%Y-%m-%d}" in re.sub(r"<[^>]+>", "", marked)
     assert "2 of these learners already have this badge" in page.text
     assert re.search(r'name="earlier" value="skip" checked', page.text)  # left out unless chosen
     assert count(database, Award) == 2
