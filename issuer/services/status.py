@@ -112,9 +112,10 @@ def set_suspended(session: Session, *, award: Award, org: Organisation, suspende
 
 def change_suspension(
     session: Session, *, award: Award, org: Organisation, suspended: bool, reason: str = "",
-    actor: Actor | None = None,
+    actor: Actor | None = None, urls: PublicUrls | None = None,
 ) -> Award:
-    """``set_suspended``, with its audit entry (the optional ``reason`` goes into the log)."""
+    """``set_suspended``, with its audit entry (the optional ``reason`` goes into the log, not
+    to the learner) and a message telling the learner (with the badge's link, given ``urls``)."""
     reason = reason.strip()
     if len(reason) > 500:
         raise InvalidInput("Keep the reason under 500 characters.", fields={"reason": "Too long."})
@@ -126,6 +127,25 @@ def change_suspension(
         summary=f"{verb} {award.achievement.name} of {award.learner_name}" + (f": {reason}" if reason else ""),
         details={"award": award.public_id, "reason": reason or None},
     )
+    link = f"{urls.credential(award.public_id)}\n\n" if urls else ""
+    if suspended:
+        subject = f"Your badge is suspended for now: {award.achievement.name}"
+        news = (
+            f"{org.name} has suspended your badge \"{award.achievement.name}\" for now. While it is "
+            "suspended, anyone who checks it is told that it is not valid. You will get a message "
+            "when the suspension is lifted."
+        )
+    else:
+        subject = f"Your badge is valid again: {award.achievement.name}"
+        news = f"{org.name} has lifted the suspension of your badge \"{award.achievement.name}\": it is valid again."
+    message = OutboxMessage(
+        org_id=award.org_id, award_id=award.id, to_email=award.learner_email, to_name=award.learner_name,
+        subject=subject,
+        body=f"Dear {award.learner_name},\n\n{news}\n\n{link}If you have a question, please contact {org.name}.\n",
+    )
+    session.add(message)
+    session.flush()
+    note_new_messages(session, [message])
     return award
 
 

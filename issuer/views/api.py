@@ -675,7 +675,7 @@ def _set_suspended(body: dict[str, Any], award_id: str, suspended: bool) -> tupl
     if errors:
         raise InvalidInput("Please correct the marked fields.", fields=errors)
     status_service.change_suspension(
-        dbs(), award=award, org=org, suspended=suspended, reason=reason, actor=actor()
+        dbs(), award=award, org=org, suspended=suspended, reason=reason, actor=actor(), urls=urls()
     )
     return _award_json(award), 200
 

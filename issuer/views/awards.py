@@ -142,7 +142,7 @@ def change_suspension(slug: str, award_id: str, suspended: bool) -> Any:
     try:
         status_service.change_suspension(
             dbs(), award=award, org=org, suspended=suspended, reason=request.form.get("reason", ""),
-            actor=actor(),
+            actor=actor(), urls=urls(),
         )
     except IssuerError as exc:
         dbs().rollback()

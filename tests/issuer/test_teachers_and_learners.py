@@ -355,3 +355,20 @@ def test_the_class_progress_page_has_the_sites_frame(client, school, teacher, ac
     assert done.index("All 2 badges were awarded") < done.index('<footer class="site">') < done.rindex("</html>")
     assert f'href="/staff/{school.slug}/awards"' in done.split("Signed", 1)[0]  # the site's navigation
     assert done.count("<main") == 1 and done.count("</main>") == 1
+
+
+def test_the_learner_is_told_when_a_badge_is_suspended_and_when_it_is_valid_again(client, make_org, make_user, make_achievement, award_to, database):
+    org = make_org("riga-school", "Riga School", status_method="bitstring-suspension")
+    award = award_to(org, make_achievement(org), email="ona@pupils.example", name="Ona")
+    make_user("teacher@riga.example", org=org, role="teacher")
+    assert login(client, "teacher@riga.example").status_code == 302
+    page = f"/staff/{org.slug}/awards/{award.public_id}"
+    note = "A complaint is being looked into"
+    assert post(client, f"{page}/suspend", {"reason": note}).status_code == 302
+    assert post(client, f"{page}/suspend").status_code == 409  # not suspended twice: no second message
+    assert post(client, f"{page}/unsuspend").status_code == 302
+    sent = messages(database)[1:]
+    assert [m.subject for m in sent] == [
+        "Your badge is suspended for now: Baltic Sea Project", "Your badge is valid again: Baltic Sea Project"]
+    assert all(m.to_email == "ona@pupils.example" and f"{BASE_URL}/credentials/{award.public_id}" in m.body for m in sent)
+    assert note not in sent[0].body  # the note is for the audit log
