@@ -175,4 +175,5 @@ def _seed_network(
             data=AwardInput(learner_name=name, learner_email=email, level=level),
             awarded_by=teacher_id if org is klaipeda else None, now=today - timedelta(days=days),
         ))
-    revoke_award(session, award=awarded[3], reason="Awarded twice by mistake; the learner keeps the other badge.")
+    revoke_award(session, award=awarded[3], reason="Awarded twice by mistake; the learner keeps the other badge.",
+                urls=urls)

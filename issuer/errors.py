@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from badges.errors import BadgeError
 
 
@@ -42,6 +44,17 @@ class Conflict(IssuerError):
 
     code = "conflict"
     http_status = 409
+
+
+class AlreadyAwarded(Conflict):
+    """Raised when a learner already holds the badge (not revoked) and awarding it again
+    was not confirmed; ``earlier`` is when it was awarded."""
+
+    code = "already_awarded"
+
+    def __init__(self, description: str, *, earlier: datetime) -> None:
+        super().__init__(description)
+        self.earlier = earlier
 
 
 class SuspensionUnsupported(Conflict):

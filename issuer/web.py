@@ -18,6 +18,7 @@ from .db import Database, run_after_commit
 from .errors import InvalidInput, IssuerError, NotFound
 from .models import User
 from .models.base import now_utc
+from .services.achievements import type_label
 from .services.audit import Actor
 from .services.keys import Sealer
 from .services.mail import SmtpSettings, deliver_after_commit
@@ -238,3 +239,4 @@ def install(app: Flask) -> None:
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.jinja_env.globals["current_user"] = current_user
     app.jinja_env.globals["now"] = now_utc
+    app.jinja_env.globals["type_label"] = type_label

@@ -358,6 +358,9 @@ def badge_view(report: VerificationReport) -> dict[str, Any] | None:
             "evidence": [e for e in evidence if e["url"] or e["narrative"]],
             "endorsements": [e for e in endorsements if e],
             "achievement_type": _text(achievement.get("achievementType")),
+            # when the learner did the activity (dates only), if the issuer said so
+            "activity_start": (_text(subject.get("activityStartDate")) or "")[:10] or None,
+            "activity_end": (_text(subject.get("activityEndDate")) or "")[:10] or None,
         }
     badge = credential.get("badge")
     if isinstance(badge, (dict, str)):  # OB 2.0 assertion (a linked badge class is not shown)

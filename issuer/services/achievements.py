@@ -27,6 +27,41 @@ ACHIEVEMENT_TYPES = (
     "QualityAssuranceCredential", "MasterCertificate", "MasterDegree", "ResearchDoctorate",
     "SecondarySchoolDiploma",
 )  # fmt: skip
+# The types a school uses, with plain labels: the ones offered when creating a badge. Any
+# other type of the vocabulary (or an ext: type) is kept, shown and editable where a badge
+# already has it (and the API accepts all of them).
+SCHOOL_TYPES = (
+    ("Badge", "Badge"),
+    ("Certificate", "Certificate"),
+    ("CertificateOfCompletion", "Certificate of completion"),
+    ("Competency", "Competence (a skill shown)"),
+    ("Course", "Course"),
+    ("CoCurricular", "Club or activity outside lessons"),
+    ("CommunityService", "Volunteering or community service"),
+    ("Award", "Award or prize"),
+)
+_LABELS = dict(SCHOOL_TYPES)
+
+
+def type_label(achievement_type: str) -> str:
+    """A plain label for an achievement type ("SecondarySchoolDiploma" -> "Secondary
+    school diploma", "ext:ReadingClub" -> "Reading club")."""
+    if achievement_type in _LABELS:
+        return _LABELS[achievement_type]
+    name = achievement_type.removeprefix("ext:")
+    words = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+", name) or [name]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:].lower()
+
+
+def type_choices(current: str | None) -> list[tuple[str, str]]:
+    """The types to offer in the form: the school's few, plus ``current`` if it is another."""
+    choices = list(SCHOOL_TYPES)
+    if current and current not in _LABELS:
+        choices.append((current, type_label(current)))
+    return choices
+
+
 DEFAULT_LEVELS = ("Emerging", "Developing", "Proficient", "Mastered")
 LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 

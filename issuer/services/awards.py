@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -19,7 +19,7 @@ from badges.status import bitstring_status_list as bsl
 from badges.status import revocation_list_1edtech as rl
 from badges.timeutil import parse_datetime
 
-from ..errors import Conflict, InvalidInput, NotFound
+from ..errors import AlreadyAwarded, Conflict, InvalidInput, NotFound
 from ..models import (
     Achievement,
     Award,
@@ -54,6 +54,9 @@ class AwardInput:
     activity_start: date | None = None
     activity_end: date | None = None
     narrative: str | None = None
+    # The narrative (the teacher's note) always goes into the learner's message; it is
+    # signed into the badge (``credentialSubject.narrative``, public) only when this is set.
+    publish_narrative: bool = False
     errors: dict[str, str] = field(default_factory=dict)
     # Problems found while reading the form or CSV row (e.g. an unreadable date), reported
     # together with the rest by ``validate``.
@@ -179,7 +182,7 @@ def build_credential(
             result=results,
             activity_start_date=_as_datetime(data.activity_start),
             activity_end_date=_as_datetime(data.activity_end),
-            narrative=data.narrative or None,
+            narrative=(data.narrative or None) if data.publish_narrative else None,
         ),
         evidence=evidence,
         credential_status=status,
@@ -235,12 +238,13 @@ def _used_indexes(session: Session, org: Organisation) -> set[int]:
     return set(session.scalars(select(Award.status_index).where(Award.org_id == org.id)))
 
 
-def _message(award: Award, org: Organisation, urls: PublicUrls) -> OutboxMessage:
+def _message(award: Award, org: Organisation, urls: PublicUrls, note: str | None = None) -> OutboxMessage:
     link = urls.credential(award.public_id)
     body = (
         f"Dear {award.learner_name},\n\n"
         f"{org.name} has awarded you the badge \"{award.achievement.name}\".\n\n"
-        f"Open it, download it or add it to your portfolio here:\n{link}\n\n"
+        + (f"A note from your teacher:\n{note}\n\n" if note else "")
+        + f"Open it, download it or add it to your portfolio here:\n{link}\n\n"
         "Anyone you share this link with can check that the badge is genuine.\n"
     )
     return OutboxMessage(
@@ -259,6 +263,39 @@ def find_by_request_key(session: Session, org: Organisation, request_key: str) -
     )
 
 
+def normalised_email(email: str) -> str:
+    """An address as compared for "the same learner": trimmed, case-insensitive."""
+    return email.strip().lower()
+
+
+def earlier_awards(
+    session: Session, org: Organisation, achievement: Achievement, emails: Sequence[str]
+) -> dict[str, Award]:
+    """The first award (not revoked) of ``achievement`` to each of ``emails`` that already
+    has one, by normalised address."""
+    wanted = {normalised_email(e) for e in emails if e.strip()}
+    if not wanted:
+        return {}
+    found: dict[str, Award] = {}
+    key = func.lower(func.trim(Award.learner_email))
+    for chunk in _chunks(sorted(wanted), 500):  # a bound parameter each: keep the lists short
+        rows = session.scalars(
+            select(Award)
+            .where(
+                Award.org_id == org.id, Award.achievement_id == achievement.id,
+                Award.revoked_at.is_(None), key.in_(chunk),
+            )
+            .order_by(Award.issued_at, Award.id)
+        )
+        for award in rows:
+            found.setdefault(normalised_email(award.learner_email), award)
+    return found
+
+
+def _chunks(items: list[str], size: int) -> list[list[str]]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
 def award_badge(
     session: Session,
     *,
@@ -270,11 +307,15 @@ def award_badge(
     awarded_by: int | None = None,
     request_key: str | None = None,
     now: datetime | None = None,
+    allow_again: bool = True,
 ) -> Award:
     """Award ``achievement`` to one learner; the same ``request_key`` never issues twice.
 
-    Raises InvalidInput (per field), NotFound, or Conflict (a request key reused for
-    another learner or badge).
+    With ``allow_again`` false, a learner who already holds the badge (not revoked) is not
+    awarded it a second time: AlreadyAwarded says when they got it.
+
+    Raises InvalidInput (per field), NotFound, AlreadyAwarded, or Conflict (a request key
+    reused for another learner or badge).
     """
     if request_key:
         existing = find_by_request_key(session, org, request_key)
@@ -283,6 +324,16 @@ def award_badge(
     errors = data.validate(achievement)
     if errors:
         raise InvalidInput("Please correct the marked fields.", fields=errors)
+    if not allow_again:
+        earlier = earlier_awards(session, org, achievement, [data.learner_email]).get(
+            normalised_email(data.learner_email)
+        )
+        if earlier is not None:
+            raise AlreadyAwarded(
+                f"{earlier.learner_name} was already awarded this badge on "
+                f"{earlier.issued_at:%Y-%m-%d}.",
+                earlier=earlier.issued_at,
+            )
     ctx = _context(session, org, achievement, sealer, urls)
     now = (now or now_utc()).replace(microsecond=0)
     for _attempt in range(5):
@@ -301,7 +352,7 @@ def award_badge(
                 if existing is not None:
                     return _same_request(existing, achievement, data)
             continue
-        message = _message(award, org, urls)
+        message = _message(award, org, urls, data.narrative)
         session.add(message)
         session.flush()
         note_new_messages(session, [message])
@@ -323,6 +374,9 @@ class BulkResult:
     awards: list[Award]
     errors: dict[int, dict[str, str]]  # row number -> field errors
     dry_run: bool
+    # row number -> the learner's earlier award of this badge (not revoked)
+    earlier: dict[int, Award] = field(default_factory=dict)
+    skipped: int = 0  # rows left out because the learner already had the badge
 
 
 def award_many(
@@ -338,11 +392,17 @@ def award_many(
     progress: Callable[[int, int], None] | None = None,
     request_key: str | None = None,
     now: datetime | None = None,
+    skip_earlier: bool = False,
+    first_row: int = 1,
 ) -> BulkResult:
     """Award a class: every row valid, then all signed and stored in one flush, or nothing.
 
     With ``dry_run`` (or any row invalid) nothing is signed or stored, and the per-row
     errors come back. A failure part-way raises, and the caller's rollback undoes all.
+    Rows whose learner already holds the badge (not revoked) come back in ``earlier``; with
+    ``skip_earlier`` they are not awarded again. ``first_row`` is the number the caller
+    shows for the first row (2 for a CSV file under its header line): messages that name
+    another row use it. Row numbers (keys) always count from 1.
     """
     if not rows:
         raise InvalidInput("The list has no learners.")
@@ -351,20 +411,29 @@ def award_many(
     errors = {number: e for number, row in enumerate(rows, 1) if (e := row.validate(achievement))}
     seen: dict[str, int] = {}
     for number, row in enumerate(rows, 1):
-        email = row.learner_email.strip().lower()
+        email = normalised_email(row.learner_email)
         if email in seen and number not in errors:
-            errors[number] = {"learner_email": f"Same email as row {seen[email]}."}
+            errors[number] = {"learner_email": f"Same email as row {seen[email] + first_row - 1}."}
         seen.setdefault(email, number)
+    earlier_by_email = earlier_awards(session, org, achievement, [row.learner_email for row in rows])
+    earlier = {
+        number: found for number, row in enumerate(rows, 1)
+        if (found := earlier_by_email.get(normalised_email(row.learner_email))) is not None
+    }
     if errors or dry_run:
-        return BulkResult(None, [], errors, dry_run)
+        return BulkResult(None, [], errors, dry_run, earlier)
     if request_key:
-        earlier = _earlier_batch(session, org, request_key)
-        if earlier is not None:  # the same upload confirmed twice: the first result
-            return earlier
+        done = _earlier_batch(session, org, request_key)
+        if done is not None:  # the same upload confirmed twice: the first result
+            return done
+    chosen = [row for number, row in enumerate(rows, 1) if not (skip_earlier and number in earlier)]
+    skipped = len(rows) - len(chosen)
+    if not chosen:
+        raise InvalidInput("Every learner in the list already has this badge: nothing to award.")
     ctx = _context(session, org, achievement, sealer, urls)
     now = (now or now_utc()).replace(microsecond=0)
     batch = AwardBatch(
-        org_id=org.id, achievement_id=achievement.id, created_by=awarded_by, count=len(rows),
+        org_id=org.id, achievement_id=achievement.id, created_by=awarded_by, count=len(chosen),
         request_key=request_key,
     )
     try:
@@ -374,13 +443,13 @@ def award_many(
     except IntegrityError:
         # The same confirmation, running at the same time elsewhere, stored its batch first
         # (the unique request key made this insert wait for it): that one is the result.
-        earlier = _earlier_batch(session, org, request_key) if request_key else None
-        if earlier is None:
+        done = _earlier_batch(session, org, request_key) if request_key else None
+        if done is None:
             raise
-        return earlier
+        return done
     used = _used_indexes(session, org)
     awards = []
-    for number, row in enumerate(rows, 1):
+    for number, row in enumerate(chosen, 1):
         index = bsl.allocate_index(used)
         used.add(index)
         awards.append(
@@ -390,14 +459,14 @@ def award_many(
             )
         )
         if progress is not None:
-            progress(number, len(rows))
+            progress(number, len(chosen))
     session.add_all(awards)
     session.flush()
-    messages = [_message(award, org, urls) for award in awards]
+    messages = [_message(award, org, urls, row.narrative) for award, row in zip(awards, chosen, strict=True)]
     session.add_all(messages)
     session.flush()
     note_new_messages(session, messages)
-    return BulkResult(batch, awards, {}, False)
+    return BulkResult(batch, awards, {}, False, earlier, skipped)
 
 
 def _earlier_batch(session: Session, org: Organisation, request_key: str) -> BulkResult | None:

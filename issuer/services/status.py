@@ -15,19 +15,24 @@ from badges.status import bitstring_status_list as bsl
 from badges.status import revocation_list_1edtech as rl
 
 from ..errors import Conflict, InvalidInput, NotFound, SuspensionUnsupported
-from ..models import Award, Organisation, StatusMethod
+from ..models import Award, Organisation, OutboxMessage, StatusMethod
 from ..models.base import now_utc
 from ..urls import PublicUrls
 from .audit import Actor, record
 from .keys import Sealer, active_key, private_key
+from .mail import note_new_messages
 from .orgs import issuer_profile
 
 STATUS_TTL_MS = 5 * 60 * 1000  # verifiers may cache a list for five minutes
 CLOCK_SKEW = timedelta(minutes=5)  # how far behind a verifier's clock may be
 
 
-def revoke_award(session: Session, *, award: Award, reason: str, now: datetime | None = None) -> Award:
-    """Revoke for good, with a reason shown to verifiers. Raises Conflict if already revoked."""
+def revoke_award(
+    session: Session, *, award: Award, reason: str, now: datetime | None = None, urls: PublicUrls | None = None,
+) -> Award:
+    """Revoke for good, with a reason shown to verifiers, and tell the learner (a message in
+    the outbox, with the reason and, given ``urls``, the badge's link). Raises Conflict if
+    already revoked."""
     reason = reason.strip()
     if not reason:
         raise InvalidInput("Give a reason for the revocation.", fields={"reason": "Required."})
@@ -37,7 +42,33 @@ def revoke_award(session: Session, *, award: Award, reason: str, now: datetime |
         session, award, Award.revoked_at.is_(None), revoked_at=now or now_utc(), revocation_reason=reason
     ):
         raise Conflict("This badge is already revoked.")
+    message = _revocation_message(session, award, reason, urls)
+    session.add(message)
+    session.flush()
+    note_new_messages(session, [message])
     return award
+
+
+def _revocation_message(session: Session, award: Award, reason: str, urls: PublicUrls | None) -> OutboxMessage:
+    org = session.get(Organisation, award.org_id)
+    issuer = org.name if org is not None else "The issuer"
+    link = f"Its page now shows that it is revoked:\n{urls.credential(award.public_id)}\n\n" if urls else ""
+    body = (
+        f"Dear {award.learner_name},\n\n"
+        f"{issuer} has revoked your badge \"{award.achievement.name}\". It is no longer valid, "
+        "and anyone who checks it is told so.\n\n"
+        f"The reason given:\n{reason}\n\n"
+        f"{link}"
+        f"If you think this is a mistake, please contact {issuer}.\n"
+    )
+    return OutboxMessage(
+        org_id=award.org_id,
+        award_id=award.id,
+        to_email=award.learner_email,
+        to_name=award.learner_name,
+        subject=f"Your badge was revoked: {award.achievement.name}",
+        body=body,
+    )
 
 
 def _change(session: Session, award: Award, *still: Any, **values: Any) -> bool:
@@ -81,9 +112,10 @@ def set_suspended(session: Session, *, award: Award, org: Organisation, suspende
 
 def change_suspension(
     session: Session, *, award: Award, org: Organisation, suspended: bool, reason: str = "",
-    actor: Actor | None = None,
+    actor: Actor | None = None, urls: PublicUrls | None = None,
 ) -> Award:
-    """``set_suspended``, with its audit entry (the optional ``reason`` goes into the log)."""
+    """``set_suspended``, with its audit entry (the optional ``reason`` goes into the log, not
+    to the learner) and a message telling the learner (with the badge's link, given ``urls``)."""
     reason = reason.strip()
     if len(reason) > 500:
         raise InvalidInput("Keep the reason under 500 characters.", fields={"reason": "Too long."})
@@ -95,6 +127,25 @@ def change_suspension(
         summary=f"{verb} {award.achievement.name} of {award.learner_name}" + (f": {reason}" if reason else ""),
         details={"award": award.public_id, "reason": reason or None},
     )
+    link = f"{urls.credential(award.public_id)}\n\n" if urls else ""
+    if suspended:
+        subject = f"Your badge is suspended for now: {award.achievement.name}"
+        news = (
+            f"{org.name} has suspended your badge \"{award.achievement.name}\" for now. While it is "
+            "suspended, anyone who checks it is told that it is not valid. You will get a message "
+            "when the suspension is lifted."
+        )
+    else:
+        subject = f"Your badge is valid again: {award.achievement.name}"
+        news = f"{org.name} has lifted the suspension of your badge \"{award.achievement.name}\": it is valid again."
+    message = OutboxMessage(
+        org_id=award.org_id, award_id=award.id, to_email=award.learner_email, to_name=award.learner_name,
+        subject=subject,
+        body=f"Dear {award.learner_name},\n\n{news}\n\n{link}If you have a question, please contact {org.name}.\n",
+    )
+    session.add(message)
+    session.flush()
+    note_new_messages(session, [message])
     return award
 
 

@@ -11,11 +11,11 @@ from ..errors import InvalidInput
 from ..models import Framework
 from ..services import audit
 from ..services.achievements import (
-    ACHIEVEMENT_TYPES,
     DEFAULT_LEVELS,
     create_achievement,
     create_framework,
     get_achievement,
+    type_choices,
     update_achievement,
 )
 from ..web import actor, dbs, login_required
@@ -40,7 +40,9 @@ def _form(org: Any, role: str, achievement: Any, values: dict[str, Any], errors:
         render_template(
             "issuer/achievement_form.html",
             org=org, role=role, achievement=achievement, values=values, errors=errors,
-            types=ACHIEVEMENT_TYPES, frameworks=_frameworks(org.id),
+            # the school's few types; an achievement's other type stays on offer for it
+            types=type_choices(achievement.achievement_type if achievement is not None else values.get("achievement_type")),
+            frameworks=_frameworks(org.id),
         ),
         status,
     )

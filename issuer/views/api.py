@@ -498,6 +498,8 @@ def _learner(value: Any, prefix: str, errors: dict[str, str]) -> AwardInput:
         learner_email=texts["email"] or "",
         level=(texts["level"] or "").strip() or None,
         narrative=(texts["narrative"] or "").strip() or None,
+        # the API's "narrative" is the credential's, as it always was (and in the message)
+        publish_narrative=True,
         evidence_url=(texts["evidence_url"] or "").strip() or None,
         evidence_narrative=(texts["evidence_narrative"] or "").strip() or None,
         activity_start=days["activity_start"],
@@ -654,7 +656,7 @@ def revoke_award(body: dict[str, Any], award_id: str) -> tuple[Any, int]:
     reason = _text(body, "reason", errors, default="")
     if errors:
         raise InvalidInput("Please correct the marked fields.", fields=errors)
-    status_service.revoke_award(dbs(), award=award, reason=reason or "")
+    status_service.revoke_award(dbs(), award=award, reason=reason or "", urls=urls())
     audit.record(
         dbs(), org_id=org.id, actor=actor(), action="award.revoke", subject=f"award:{award.public_id}",
         summary=f"Revoked {award.achievement.name} of {award.learner_name}: {award.revocation_reason}",
@@ -673,7 +675,7 @@ def _set_suspended(body: dict[str, Any], award_id: str, suspended: bool) -> tupl
     if errors:
         raise InvalidInput("Please correct the marked fields.", fields=errors)
     status_service.change_suspension(
-        dbs(), award=award, org=org, suspended=suspended, reason=reason, actor=actor()
+        dbs(), award=award, org=org, suspended=suspended, reason=reason, actor=actor(), urls=urls()
     )
     return _award_json(award), 200
 

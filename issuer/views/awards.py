@@ -15,7 +15,7 @@ from flask import (
 )
 from markupsafe import escape
 
-from ..errors import InvalidInput, IssuerError, NotFound
+from ..errors import AlreadyAwarded, InvalidInput, IssuerError, NotFound
 from ..services import audit
 from ..services import awards as award_service
 from ..services import status as status_service
@@ -25,18 +25,23 @@ from ..services.mail import deliver_after_commit
 from ..web import actor, db, dbs, login_required, sealer, smtp_settings, urls
 from .forms import CSV_COLUMNS, award_input, rows_from_csv
 from .progress import Progress, stream_progress
+from .public import award_view
 from .staff import staff_org
 
 bp = Blueprint("awards", __name__, url_prefix="/staff/<slug>")
+FIRST_CSV_ROW = 2  # a CSV's first learner is on its second line, under the header
 
 
-def _award_form(org: Any, role: str, achievement: Any, values: dict[str, Any], errors: dict[str, str], status: int = 200) -> Any:
+def _award_form(
+    org: Any, role: str, achievement: Any, values: dict[str, Any], errors: dict[str, str], status: int = 200,
+    already: str | None = None,
+) -> Any:
     values.setdefault("request_key", secrets.token_urlsafe(16))
     return (
         render_template(
             "issuer/award_form.html", org=org, role=role, achievement=achievement,
             values=values, errors=errors, levels=achievement.levels.get("levels", []),
-            created=request.args.get("created"),
+            created=request.args.get("created"), already=already,
         ),
         status,
     )
@@ -49,6 +54,7 @@ def new(slug: str, achievement_id: str) -> Any:
     achievement = get_achievement(dbs(), achievement_id, org=org)
     if request.method == "GET":
         return _award_form(org, role, achievement, {}, {})
+    again = request.form.get("award_again") == "1"  # the teacher confirmed a second award
     try:
         data = award_input(request.form)
         upload = request.files.get("evidence_file")
@@ -62,8 +68,13 @@ def new(slug: str, achievement_id: str) -> Any:
         award = award_service.award_badge(
             dbs(), org=org, achievement=achievement, data=data,
             sealer=sealer(), urls=urls(), awarded_by=user.id,
-            request_key=request.form.get("request_key") or None,
+            request_key=request.form.get("request_key") or None, allow_again=again,
         )
+    except AlreadyAwarded as exc:
+        dbs().rollback()  # (an evidence file stored above goes too: it is chosen again)
+        values = request.form.to_dict()
+        values.pop("award_again", None)
+        return _award_form(org, role, achievement, values, {}, 409, already=exc.description)
     except InvalidInput as exc:
         dbs().rollback()
         return _award_form(org, role, achievement, request.form.to_dict(), exc.fields or {"form": exc.description}, 400)
@@ -88,8 +99,16 @@ def _org_award(org: Any, award_id: str) -> Any:
 @login_required
 def done(slug: str, award_id: str) -> Any:
     _user, org, role = staff_org(slug)
-    award = _org_award(org, award_id)
-    return render_template("issuer/award_done.html", org=org, role=role, award=award, url=urls().credential(award.public_id))
+    return _done_page(org, role, _org_award(org, award_id))
+
+
+def _done_page(org: Any, role: str, award: Any, error: str | None = None, status: int = 200) -> Any:
+    """The staff page of one badge: its link and QR code, what it says, and its actions."""
+    view = award_view(award)
+    view.pop("award")
+    return render_template(
+        "issuer/award_done.html", org=org, role=role, award=award, error=error, **view,
+    ), status
 
 
 @bp.post("/awards/<award_id>/revoke")
@@ -98,7 +117,7 @@ def revoke(slug: str, award_id: str) -> Any:
     _user, org, role = staff_org(slug)
     award = _org_award(org, award_id)
     try:
-        status_service.revoke_award(dbs(), award=award, reason=request.form.get("reason", ""))
+        status_service.revoke_award(dbs(), award=award, reason=request.form.get("reason", ""), urls=urls())
         audit.record(
             dbs(), org_id=org.id, actor=actor(), action="award.revoke", subject=f"award:{award.public_id}",
             summary=f"Revoked “{award.achievement.name}” of {award.learner_name}: {award.revocation_reason}",
@@ -106,7 +125,7 @@ def revoke(slug: str, award_id: str) -> Any:
         )
     except IssuerError as exc:
         dbs().rollback()
-        return render_template("issuer/award_done.html", org=org, role=role, award=award, url=urls().credential(award.public_id), error=exc.description), exc.http_status
+        return _done_page(org, role, award, exc.description, exc.http_status)
     return redirect(url_for("awards.done", slug=org.slug, award_id=award.public_id))
 
 
@@ -123,11 +142,11 @@ def change_suspension(slug: str, award_id: str, suspended: bool) -> Any:
     try:
         status_service.change_suspension(
             dbs(), award=award, org=org, suspended=suspended, reason=request.form.get("reason", ""),
-            actor=actor(),
+            actor=actor(), urls=urls(),
         )
     except IssuerError as exc:
         dbs().rollback()
-        return render_template("issuer/award_done.html", org=org, role=role, award=award, url=urls().credential(award.public_id), error=exc.description), exc.http_status
+        return _done_page(org, role, award, exc.description, exc.http_status)
     return redirect(url_for("awards.done", slug=org.slug, award_id=award.public_id))
 
 
@@ -150,11 +169,13 @@ def bulk(slug: str, achievement_id: str) -> Any:
         rows = rows_from_csv(content)
         result = award_service.award_many(
             dbs(), org=org, achievement=achievement, rows=rows, sealer=sealer(), urls=urls(), dry_run=True,
+            first_row=FIRST_CSV_ROW,
         )
     except InvalidInput as exc:
         return render_template("issuer/bulk.html", error=exc.description, **context), 400
     return render_template(
-        "issuer/bulk.html", rows=rows, row_errors=result.errors,
+        "issuer/bulk.html", rows=rows, row_errors=result.errors, earlier=result.earlier,
+        first_row=FIRST_CSV_ROW, has_notes=any(r.narrative for r in rows),
         csv_b64=base64.b64encode(content).decode(), request_key=secrets.token_urlsafe(16), **context,
     ), (400 if result.errors else 200)
 
@@ -165,8 +186,12 @@ def bulk_confirm(slug: str, achievement_id: str) -> Any:
     """Sign and store the whole class in one transaction, streaming progress to the page."""
     user, org, role = staff_org(slug)
     achievement = get_achievement(dbs(), achievement_id, org=org)
+    skip_earlier = request.form.get("earlier", "skip") != "include"  # skipped unless chosen
     try:
-        rows = rows_from_csv(base64.b64decode(request.form.get("csv_b64", ""), validate=True))
+        rows = rows_from_csv(
+            base64.b64decode(request.form.get("csv_b64", ""), validate=True),
+            publish_notes=request.form.get("publish_notes") == "1",
+        )
     except (InvalidInput, ValueError) as exc:
         message = exc.description if isinstance(exc, InvalidInput) else "The upload was damaged; start again."
         return render_template("issuer/bulk.html", org=org, role=role, achievement=achievement, columns=CSV_COLUMNS, error=message), 400
@@ -175,8 +200,12 @@ def bulk_confirm(slug: str, achievement_id: str) -> Any:
     database, keyring, public = db(), sealer(), urls()
     mail_settings = smtp_settings()
     who = actor()  # read from the request here: the work runs in a thread of its own
-    page_head = render_template("issuer/bulk_progress.html", org=org, role=role, achievement=achievement, total=len(rows))
-    def job(progress: Progress) -> int:
+    holders = award_service.earlier_awards(dbs(), org, achievement, [r.learner_email for r in rows])
+    total = sum(
+        1 for r in rows if not (skip_earlier and award_service.normalised_email(r.learner_email) in holders)
+    )
+    page = render_template("issuer/bulk_progress.html", org=org, role=role, achievement=achievement, total=total)
+    def job(progress: Progress) -> tuple[int, int]:
         with database.transaction() as session:
             from ..models import Achievement, Organisation
 
@@ -186,6 +215,7 @@ def bulk_confirm(slug: str, achievement_id: str) -> Any:
             result = award_service.award_many(
                 session, org=org_, achievement=achievement_, rows=rows, sealer=keyring,
                 urls=public, awarded_by=user_id, progress=progress, request_key=batch_key,
+                skip_earlier=skip_earlier, first_row=FIRST_CSV_ROW,
             )
             if result.errors or result.batch is None:
                 raise InvalidInput("Some rows are not valid any more; upload the file again.")
@@ -197,15 +227,24 @@ def bulk_confirm(slug: str, achievement_id: str) -> Any:
                 details={"achievement": achievement_.public_id, "count": len(result.awards)},
             )
             deliver_after_commit(session, database, mail_settings)
-        return batch_id
+        return len(result.awards), result.skipped
 
     link = url_for("staff.awards", slug=slug)
+
+    def finished(outcome: tuple[int, int]) -> str:
+        count, skipped = outcome
+        done = f"All {count} badges were awarded" if not skipped else (
+            f"{count} badge{'s were' if count != 1 else ' was'} awarded ({skipped} learner"
+            f"{'s' if skipped != 1 else ''} who already had this badge left out)"
+        )
+        return (
+            f'<p class="ok" role="status">{done} and the learners\' messages are in the outbox. '
+            f'<a href="{escape(link)}">See the awards</a>.</p>'
+        )
+
     return stream_progress(
-        page_head, job, name="bulk award",
-        finished=lambda _batch_id: (
-            f'<p class="ok" role="status">All {len(rows)} badges were awarded and the '
-            f'learners\' messages are in the outbox. <a href="{escape(link)}">See the awards</a>.</p>'
-        ),
+        page, job, name="bulk award",
+        finished=finished,
         failed=lambda message: f'<p class="error" role="alert">Nothing was awarded: {escape(message)}</p>',
     )
 

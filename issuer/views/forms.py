@@ -83,6 +83,7 @@ def award_input(form: MultiDict[str, str]) -> AwardInput:
         activity_start=_date(form.get("activity_start"), "activity_start", errors),
         activity_end=_date(form.get("activity_end"), "activity_end", errors),
         narrative=form.get("narrative", "").strip() or None,
+        publish_narrative=form.get("publish_narrative") == "1",
         parse_errors=errors,  # reported with every other field's problem by the service
     )
     return data
@@ -91,8 +92,11 @@ def award_input(form: MultiDict[str, str]) -> AwardInput:
 CSV_COLUMNS = ("name", "email", "level", "evidence_url", "narrative", "activity_start", "activity_end")
 
 
-def rows_from_csv(content: bytes) -> list[AwardInput]:
+def rows_from_csv(content: bytes, *, publish_notes: bool = False) -> list[AwardInput]:
     """Learners from a CSV with a header row (name, email; optional level, evidence_url, ...).
+
+    A row's ``narrative`` (or ``note``) is a note to the learner: it goes into their message,
+    and into the signed badge too only with ``publish_notes``.
 
     Raises InvalidInput for a file that is not such a CSV; per-row problems are left to
     the service's validation (so the preview can show them all at once).
@@ -120,7 +124,8 @@ def rows_from_csv(content: bytes) -> list[AwardInput]:
             learner_email=(record.get("email") or ""),
             level=(record.get("level") or "").strip() or None,
             evidence_url=(record.get("evidence_url") or "").strip() or None,
-            narrative=(record.get("narrative") or "").strip() or None,
+            narrative=(record.get("narrative") or record.get("note") or "").strip() or None,
+            publish_narrative=publish_notes,
             activity_start=_date(record.get("activity_start"), "activity_start", errors),
             activity_end=_date(record.get("activity_end"), "activity_end", errors),
             parse_errors=errors,

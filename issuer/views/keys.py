@@ -144,7 +144,7 @@ def reissue(slug: str) -> Any:
     user_id, org_id = user.id, org.id
     database, keyring, public = db(), sealer(), urls()
     mail_settings = smtp_settings()
-    page_head = render_template("issuer/reissue_progress.html", org=org, role=role, total=total)
+    page = render_template("issuer/reissue_progress.html", org=org, role=role, total=total)
     keys_link = url_for("keys.index", slug=org.slug)
     def job(progress: Progress) -> int:
         with database.transaction() as session:
@@ -159,7 +159,7 @@ def reissue(slug: str) -> Any:
 
     back = f'<a href="{escape(keys_link)}">Back to the keys</a>.'
     return stream_progress(
-        page_head, job, name="re-issue",
+        page, job, name="re-issue",
         finished=lambda count: (
             f'<p class="ok" role="status">{count} badges were re-issued with the new key '
             f"and the learners' messages are in the outbox. {back}</p>"

@@ -17,20 +17,26 @@ from flask import Response, current_app, stream_with_context
 from ..errors import IssuerError
 
 Progress = Callable[[int, int], None]
+# Where the progress lines go in the rendered page (a full page of the site's layout, whose
+# content ends with an open ``<ol>``): the page is streamed in two parts around it.
+PROGRESS_SLOT = "<!--progress-->"
 UNEXPECTED = "the signing stopped with an error. Please try again."
 
 
 def stream_progress(
-    page_head: str,
+    page: str,
     job: Callable[[Progress], Any],
     *,
     finished: Callable[[Any], str],
     failed: Callable[[str], str],
     name: str,
 ) -> Response:
-    """Run ``job(progress)`` (it opens its own transaction) and stream the page: the head,
-    "Signed n of N" lines, then ``finished(job's result)`` or ``failed(message)``.
-    ``name`` labels the work in the log when it fails unexpectedly."""
+    """Run ``job(progress)`` (it opens its own transaction) and stream ``page``: its part up
+    to PROGRESS_SLOT, "Signed n of N" lines, ``finished(job's result)`` or ``failed(message)``,
+    then the rest of the page. ``name`` labels the work in the log when it fails unexpectedly."""
+    page_head, slot, page_tail = page.partition(PROGRESS_SLOT)
+    if not slot:
+        raise ValueError("the progress page has no place for the progress lines")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
 
     def work(updates: queue.Queue[tuple[str, Any]]) -> None:
@@ -58,7 +64,7 @@ def stream_progress(
                 yield f"<li>Signed {value[0]} of {value[1]}</li>\n"
                 continue
             yield "</ol>" + (finished(value) if kind == "done" else failed(value))
-            yield "</main></body></html>"
+            yield page_tail
             return
 
     return Response(stream_with_context(run()), mimetype="text/html")

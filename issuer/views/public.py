@@ -71,7 +71,8 @@ def home() -> Any:
 # -- credentials --------------------------------------------------------------------------
 
 
-def _award_view(award: Award) -> dict[str, Any]:
+def award_view(award: Award) -> dict[str, Any]:
+    """What the badge's pages show, read from its signed credential."""
     credential = json.loads(award.credential_json)
     subject = credential.get("credentialSubject", {})
     achievement = subject.get("achievement", {})
@@ -90,8 +91,15 @@ def _award_view(award: Award) -> dict[str, Any]:
         "level": level,
         "criteria_html": Markup(render_markdown(criteria)),  # noqa: S704 (sanitised by nh3)
         "evidence": credential.get("evidence", []) or [],
+        "activity_start": _day(subject.get("activityStartDate")),
+        "activity_end": _day(subject.get("activityEndDate")),
         "url": urls().credential(award.public_id),
     }
+
+
+def _day(value: Any) -> str | None:
+    """The date part of a signed date-time (``2026-04-01T00:00:00Z`` -> ``2026-04-01``)."""
+    return value[:10] if isinstance(value, str) and len(value) >= 10 else None
 
 
 @bp.get("/credentials/<public_id>")
@@ -108,7 +116,7 @@ def credential(public_id: str) -> Any:
         return _cacheable(Response(award.credential_jwt, mimetype=JWT_TYPE), 60)
     if kind in JSON_TYPES:
         return _cacheable(Response(award.credential_json, mimetype=kind), 60)
-    view = _award_view(award)
+    view = award_view(award)
     org = dbs().get(Organisation, award.org_id)
     verifier = current_app.config.get("VERIFIER_URL") or request.host_url
     from .endorsements import for_credential
@@ -276,24 +284,31 @@ def image(sha256: str) -> Any:
 
 
 def _baked(public_id: str, image_type: str) -> Response:
-    """The achievement's image with this badge baked in (a QR code or a generated image
-    when the achievement has no image of that type). Baked on request: cheap, and the
-    signed text inside is the stored one, byte for byte."""
-    from badges import baking, qr
+    """The achievement's image with this badge baked in: for PNG the school's PNG, or its
+    SVG artwork (or the generated image) drawn as PNG; for SVG the school's SVG or the
+    generated one. Baked on request: cheap, and the signed text inside is the stored one,
+    byte for byte."""
+    from badges import baking
 
-    from ..services.images import default_badge_svg
+    from ..services.images import badge_png, default_badge_svg
 
     award = get_award(dbs(), public_id)
+    if award.revoked_at is not None:
+        # Not handed out as if nothing happened: the signed record (JSON, VC-JWT) stays for
+        # verifiers, who see the revocation; a new picture to share is not made.
+        abort(410, description="This badge was revoked by its issuer; it has no image to download.")
     stored = dbs().scalar(
         select(StoredImage).where(StoredImage.sha256 == award.achievement.image_sha256)
     )
     if image_type == "png":
-        base = stored.data if stored is not None and stored.content_type == "image/png" else None
-        base = base or qr.cached_qr(urls().credential(award.public_id), "png")
+        base = badge_png(
+            stored.data if stored is not None else None, stored.content_type if stored is not None else None,
+            award.achievement.name,
+        )
         media = "image/png"
     else:
-        base = stored.data if stored is not None and stored.content_type == "image/svg+xml" else None
-        base = base or default_badge_svg(award.achievement.name)
+        svg = stored.data if stored is not None and stored.content_type == "image/svg+xml" else None
+        base = svg or default_badge_svg(award.achievement.name)
         media = "image/svg+xml"
     # JSON with its embedded proof where there is one; the VC-JWT for ES256/RS256 issuers
     signed = json.loads(award.credential_json)

@@ -48,13 +48,17 @@ def org_home(slug: str) -> Any:
     achievements = dbs().scalars(
         select(Achievement).where(Achievement.org_id == org.id).order_by(Achievement.name)
     ).all()
-    counts = dict(
-        dbs().execute(
-            select(Award.achievement_id, func.count()).where(Award.org_id == org.id).group_by(Award.achievement_id)
-        ).all()
-    )
+    # awarded = held now (not revoked); revoked ones are counted apart
+    counts: dict[int, int] = {}
+    revoked: dict[int, int] = {}
+    for achievement_id, is_revoked, number in dbs().execute(
+        select(Award.achievement_id, Award.revoked_at.is_not(None), func.count())
+        .where(Award.org_id == org.id)
+        .group_by(Award.achievement_id, Award.revoked_at.is_not(None))
+    ):
+        (revoked if is_revoked else counts)[achievement_id] = number
     return render_template(
-        "issuer/org_home.html", org=org, role=role, achievements=achievements, counts=counts
+        "issuer/org_home.html", org=org, role=role, achievements=achievements, counts=counts, revoked=revoked,
     )
 
 
@@ -70,7 +74,8 @@ def awards(slug: str) -> Any:
     q = request.args.get("q", "").strip()
     if q:
         query = query.where(Award.learner_name.ilike(f"%{q}%"))
-    rows = dbs().scalars(query.order_by(Award.id.desc()).offset((page - 1) * PAGE).limit(PAGE + 1)).all()
+    # newest first; the id breaks ties (a class signed in the same second) so pages are stable
+    rows = dbs().scalars(query.order_by(Award.issued_at.desc(), Award.id.desc()).offset((page - 1) * PAGE).limit(PAGE + 1)).all()
     return render_template(
         "issuer/awards.html", org=org, role=role, awards=rows[:PAGE], page=page,
         more=len(rows) > PAGE, q=q,

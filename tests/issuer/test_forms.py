@@ -315,8 +315,13 @@ def test_rows_with_errors_are_listed_and_nothing_is_signed(client, school, teach
     for message in ("Give the learner&#39;s name (at most 200 characters).", "Give a valid email address.",
                     escape(LEVELS_MESSAGE), "Evidence links must start with https:// or http://.",
                     "The activity cannot end before it starts.", "Use a date like 2026-09-01.",
-                    "Same email as row 1."):
+                    "Same email as row 2."):
         assert str(message) in page, message
+    # the message names the row number the preview shows for Ona's first line (row 2, under
+    # the header), not one less
+    ona_again = re.search(r"<tr class=\"invalid\"><td>9</td>.*?</tr>", page, re.S).group(0)
+    assert "Same email as row 2." in ona_again
+    assert re.search(r"<td>2</td><td[^>]*>Ona Petraitytė</td>", page)
     assert "Sign and award" not in page and "csv_b64" not in page
     assert table_counts() == before
 

@@ -298,7 +298,7 @@ def test_after_a_compromise_old_badges_are_revoked_and_their_reissued_copies_ver
     ona = award_at(
         org, achievement, ONA, last_month, "Ona Petraitytė", level="Proficient",
         evidence_url="https://pupils.example/ona/report", evidence_narrative="Measured nitrates weekly",
-        narrative="Led the river team", activity_start=date(2025, 3, 1), activity_end=date(2025, 6, 30),
+        narrative="Led the river team", publish_narrative=True, activity_start=date(2025, 3, 1), activity_end=date(2025, 6, 30),
     )
     jonas = award_at(org, achievement, JONAS, last_month - timedelta(days=3), "Jonas")
     wrong = award_to(org, achievement, email="wrong@pupils.example", name="Wrong")
@@ -729,3 +729,15 @@ def test_a_bitstring_copy_gets_its_own_status_bit(client, school, make_achieveme
     listed = client.get(f"/orgs/{org.slug}/status/revocation").get_json(force=True)
     bits = bsl.BitstringStatusList.decode(listed["credentialSubject"]["encodedList"])
     assert bits.get(original.status_index) and not bits.get(copy.status_index)
+
+
+def test_the_reissue_progress_page_has_the_sites_frame(client, school, make_achievement, award_to):
+    org = school("reissue-frame")
+    achievement = make_achievement(org)
+    award_to(org, achievement)
+    as_admin(client, org)
+    compromise_through_the_page(client, org, "key-1")
+    page = reissue_through_the_page(client, org)
+    assert page.index('<header class="site">') < page.index("Signed 1 of 1") < page.index('<footer class="site">')
+    assert f'href="/staff/{org.slug}/awards"' in page.split("Signed", 1)[0]  # the site's navigation
+    assert page.count("</main>") == 1 and page.rstrip().endswith("</html>")
