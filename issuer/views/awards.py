@@ -23,9 +23,9 @@ from ..services.achievements import get_achievement
 from ..services.awards import get_award
 from ..services.mail import deliver_after_commit
 from ..web import actor, db, dbs, login_required, sealer, smtp_settings, urls
+from .common import staff_org
 from .forms import CSV_COLUMNS, award_input, rows_from_csv
 from .progress import Progress, stream_progress
-from .staff import staff_org
 
 bp = Blueprint("awards", __name__, url_prefix="/staff/<slug>")
 
