@@ -71,7 +71,7 @@ class Run:
     check_status: bool = True
     depth: int = 0  # 1 for an endorsement verified on a badge's behalf
     key: ResolvedKey | None = None  # the issuer's key, once the issuer step found it
-    stopped: bool = False  # a step ended the run: the later checks are not reached
+    stopped: bool = False  # a step whose check failed ended the run: later ones not reached
 
     @property
     def credential(self) -> dict[str, Any]:
