@@ -35,6 +35,7 @@ from .report import (
     VerificationReport,
 )
 from .steps.endorsements import MAX_ENDORSEMENTS
+from .steps.structure import OB_CONTEXTS
 
 __all__ = [
     "CHECK_NAMES",
@@ -42,6 +43,7 @@ __all__ = [
     "JSON_ACCEPT",
     "MAX_ENDORSEMENTS",
     "OB2_STEPS",
+    "OB_CONTEXTS",
     "OB_TYPES",
     "REASON_DEADLINE",
     "REASON_FETCH_LIMIT",
