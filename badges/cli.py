@@ -32,7 +32,7 @@ from .issuing import (
 )
 from .keys import Algorithm, KeyPair
 from .timeutil import parse_datetime
-from .verification import Outcome, Verdict, VerificationReport, Verifier
+from .verification import CheckId, Outcome, Verdict, VerificationReport, Verifier
 
 EXIT_OK = 0
 EXIT_NOT_VALID = 1
@@ -249,7 +249,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
             who = found["signer"]
             out = f"{who['description']} <{who['id']}>" if who else "not proven (the signature was not verified)"
             sys.stdout.write(f"  Signed by: {out}\n  Registry:  {found['registry']['message']}\n")
-    format_check = report.check("format")
+    format_check = report.check(CheckId.FORMAT)
     if format_check.outcome is Outcome.FAILED and not format_check.undecided:
         return EXIT_USAGE
     return EXIT_OK if report.verdict is Verdict.VALID else EXIT_NOT_VALID

@@ -260,7 +260,8 @@ def instrumented(
     (nested: ``verify_data_integrity_proof`` includes its ``canonicalize`` calls). The
     wrappers are removed afterwards; they add well under a microsecond each.
     """
-    import badges.verification as verification_module
+    # the structure step is where the context and schema checks are looked up
+    import badges.verification.steps.structure as verification_module
     from badges.proofs import eddsa_rdfc_2022, vc_jwt
 
     totals: dict[str, float] = defaultdict(float)

@@ -10,9 +10,16 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from badges import jsonutil
+
 from .services.awards import MAX_BATCH
 from .services.idempotency import PENDING_TIMEOUT
-from .views.api import AWARD_STATUSES, DEFAULT_LIMIT, MAX_BODY, MAX_LIMIT
+
+# The API's limits, stated here with its description; issuer/views/api.py applies them.
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+AWARD_STATUSES = ("active", "suspended", "revoked", "expired")
+MAX_BODY = jsonutil.MAX_JSON_BYTES  # the largest JSON body read (2 MiB)
 
 JSON = "application/json"
 STRING_OR_NULL = {"type": ["string", "null"]}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from badges.verification import CheckId, Outcome
+
 _ERROR = {
     "type": "object",
     "required": ["error"],
@@ -20,9 +22,9 @@ _CHECK = {
     "type": "object",
     "required": ["name", "title", "outcome", "message", "detail", "undecided"],
     "properties": {
-        "name": {"type": "string", "enum": ["format", "context", "schema", "proof", "issuer", "dates", "status", "recipient", "endorsements"]},
+        "name": {"type": "string", "enum": [check.value for check in CheckId]},
         "title": {"type": "string"},
-        "outcome": {"type": "string", "enum": ["passed", "failed", "warning", "skipped"]},
+        "outcome": {"type": "string", "enum": [outcome.value for outcome in Outcome]},
         "message": {"type": "string"},
         "detail": {"type": ["string", "null"]},
         "undecided": {"type": "boolean"},

@@ -19,8 +19,8 @@ from ..services.achievements import (
     update_achievement,
 )
 from ..web import actor, dbs, login_required
+from .common import staff_org
 from .forms import achievement_input
-from .staff import staff_org
 
 bp = Blueprint("achievements", __name__, url_prefix="/staff/<slug>/achievements")
 

@@ -13,7 +13,7 @@ from ..services import audit
 from ..services.accounts import accept_invitation, find_invitation, invite
 from ..services.orgs import create_organisation
 from ..web import actor, current_user, dbs, log_in, login_required, sealer
-from .staff import staff_org
+from .common import staff_org
 
 bp = Blueprint("admin", __name__)
 

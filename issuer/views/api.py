@@ -28,6 +28,7 @@ from badges.timeutil import format_datetime, parse_datetime
 from ..errors import InvalidInput, IssuerError, NotFound, PayloadTooLarge, Unauthorized
 from ..models import Achievement, ApiToken, Award, Organisation
 from ..models.base import now_utc
+from ..openapi import AWARD_STATUSES, DEFAULT_LIMIT, MAX_BODY, MAX_LIMIT
 from ..services import achievements as achievement_service
 from ..services import audit, idempotency, tokens
 from ..services import awards as award_service
@@ -40,10 +41,6 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 F = TypeVar("F", bound=Callable[..., Any])
 
 PUBLIC_ENDPOINTS = frozenset({"api.openapi"})
-DEFAULT_LIMIT = 50
-MAX_LIMIT = 200
-AWARD_STATUSES = ("active", "suspended", "revoked", "expired")
-MAX_BODY = jsonutil.MAX_JSON_BYTES  # the largest JSON body read (2 MiB)
 DIGITS = re.compile(r"[0-9]{1,18}")  # a whole number below 2**63, as database ids are
 MAX_INT32 = 2**31 - 1  # the largest id of an integer column
 NUL = "\x00"  # PostgreSQL text cannot hold it: refused wherever a client can send text

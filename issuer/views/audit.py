@@ -16,7 +16,7 @@ from ..errors import Forbidden, InvalidInput
 from ..models import Role
 from ..services import audit as audit_service
 from ..web import dbs, login_required
-from .staff import staff_org
+from .common import staff_org
 
 bp = Blueprint("audit", __name__, url_prefix="/staff/<slug>")
 

@@ -23,10 +23,9 @@ from ..services.achievements import get_achievement
 from ..services.awards import get_award
 from ..services.mail import deliver_after_commit
 from ..web import actor, db, dbs, login_required, sealer, smtp_settings, urls
+from .common import award_view, staff_org
 from .forms import CSV_COLUMNS, award_input, rows_from_csv
 from .progress import Progress, stream_progress
-from .public import award_view
-from .staff import staff_org
 
 bp = Blueprint("awards", __name__, url_prefix="/staff/<slug>")
 FIRST_CSV_ROW = 2  # a CSV's first learner is on its second line, under the header

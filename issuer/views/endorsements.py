@@ -15,23 +15,18 @@ from flask import (
     request,
     url_for,
 )
-from markupsafe import Markup
 from sqlalchemy import select
 
 from ..errors import Conflict, Forbidden, InvalidInput
 from ..models import Achievement, Endorsement, Organisation, OrgKind, Role
 from ..services import endorsements as service
 from ..services.orgs import get_organisation
-from ..services.text import render_markdown
 from ..web import actor, dbs, login_required, sealer, urls
-from .public import JSON_TYPES, JWT_TYPE, _cacheable, _negotiate
-from .staff import staff_org
+from .common import JSON_TYPES, JWT_TYPE, comment_html, staff_org
+from .common import cacheable as _cacheable
+from .common import negotiate as _negotiate
 
 bp = Blueprint("endorsements", __name__)
-
-
-def comment_html(text: str) -> Markup:
-    return Markup(render_markdown(text))  # noqa: S704 (sanitised by nh3)
 
 
 def describe(endorsement: Endorsement) -> dict[str, Any]:
@@ -194,76 +189,3 @@ def withdraw(slug: str, public_id: str) -> Any:
             error=exc.description, withdrawn=None, created=None,
         ), exc.http_status
     return redirect(url_for("endorsements.index", slug=org.slug, withdrawn=row.public_id))
-
-
-# -- what the public badge, achievement and organisation pages list ----------------------------
-
-_LOCATION_NOTES = {
-    "achievement": "endorses this badge",
-    "issuer": "endorses the issuer",
-    "badge": "endorses this award",
-}
-
-
-def for_credential(credential: dict[str, Any]) -> list[dict[str, Any]]:
-    """The endorsements embedded in a signed badge, each marked when since withdrawn."""
-    shown = []
-    for entry in service.embedded_in(dbs(), credential, urls()):
-        row = entry["row"]
-        link = entry["id"] if entry["id"] and entry["id"].startswith(("https://", "http://")) else None
-        shown.append(
-            {
-                "endorser": entry["endorser"],
-                "note": _LOCATION_NOTES.get(entry["location"]),
-                "comment_html": comment_html(str(entry["comment"])),
-                "date": entry["date"],
-                "url": link,
-                "withdrawn_at": row.withdrawn_at if row is not None else None,
-            }
-        )
-    return shown
-
-
-def _active(rows: list[Endorsement]) -> list[dict[str, Any]]:
-    shown = []
-    for row in rows:
-        endorser = dbs().get(Organisation, row.endorser_id)
-        shown.append(
-            {
-                "endorser": endorser.name if endorser is not None else "An endorser",
-                "note": None,
-                "comment_html": comment_html(row.comment),
-                "date": row.issued_at.strftime("%Y-%m-%d"),
-                "url": url_for("endorsements.show", public_id=row.public_id),
-                "withdrawn_at": None,
-            }
-        )
-    return shown
-
-
-def for_achievement(achievement: Achievement) -> list[dict[str, Any]]:
-    """The active endorsements of an achievement, newest first."""
-    return _active(
-        list(
-            dbs().scalars(
-                select(Endorsement)
-                .where(Endorsement.achievement_id == achievement.id, Endorsement.withdrawn_at.is_(None))
-                .order_by(Endorsement.id.desc())
-                .limit(50)
-            )
-        )
-    )
-
-
-def for_org(org: Organisation) -> list[dict[str, Any]]:
-    """The active endorsements of an organisation's profile, newest first."""
-    return _active(
-        list(
-            dbs().scalars(
-                select(Endorsement)
-                .where(Endorsement.endorsed_org_id == org.id, Endorsement.withdrawn_at.is_(None))
-                .order_by(Endorsement.id.desc())
-                .limit(50)
-            )
-        )
-    )

@@ -29,8 +29,8 @@ from ..services.reissue import (
     recently_reissued,
 )
 from ..web import actor, db, dbs, login_required, sealer, smtp_settings, urls
+from .common import staff_org
 from .progress import Progress, stream_progress
-from .staff import staff_org
 
 bp = Blueprint("keys", __name__, url_prefix="/staff/<slug>")
 SHOWN = 200  # badges listed on the page (all of them are re-issued)

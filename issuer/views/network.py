@@ -16,7 +16,7 @@ from ..errors import InvalidInput
 from ..services import network as network_service
 from ..services.network import NetworkReport
 from ..web import dbs, login_required
-from .staff import staff_org
+from .common import staff_org
 
 bp = Blueprint("network", __name__, url_prefix="/staff/<slug>")
 # Above this many members the page lists achievements only for the school chosen in the

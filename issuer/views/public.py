@@ -9,7 +9,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    after_this_request,
     current_app,
     jsonify,
     redirect,
@@ -19,7 +18,6 @@ from flask import (
 )
 from markupsafe import Markup
 from sqlalchemy import select
-from werkzeug.datastructures import MIMEAccept
 
 from ..models import Award, Organisation, StoredImage
 from ..services import orgs as org_service
@@ -28,30 +26,11 @@ from ..services.achievements import achievement_model, get_achievement
 from ..services.awards import get_award
 from ..services.text import render_markdown
 from ..web import dbs, sealer, urls
+from .common import JSON_TYPES, JWT_TYPE, award_view
+from .common import cacheable as _cacheable
+from .common import negotiate as _negotiate
 
 bp = Blueprint("public", __name__)
-
-JSON_TYPES = ("application/vc+ld+json", "application/vc", "application/ld+json", "application/json")
-JWT_TYPE = "application/vc+jwt"
-
-
-def _negotiate(*offers: str) -> str:
-    @after_this_request
-    def _vary(response: Response) -> Response:
-        response.vary.add("Accept")  # a shared cache keeps the HTML and the JSON apart
-        return response
-
-    # Parameters (``; charset=utf-8``) never decide the format: matched without them.
-    accept = MIMEAccept([(value.split(";")[0].strip(), q) for value, q in request.accept_mimetypes])
-    best = accept.best_match(list(offers), default=offers[0])
-    return best or offers[0]
-
-
-def _cacheable(response: Response, seconds: int = 300) -> Response:
-    response.headers["Cache-Control"] = f"public, max-age={seconds}"
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
-
 
 def _json(body: Any, media_type: str = "application/json", seconds: int = 300) -> Response:
     text = body if isinstance(body, str) else json.dumps(body, indent=2, ensure_ascii=False)
@@ -71,37 +50,6 @@ def home() -> Any:
 # -- credentials --------------------------------------------------------------------------
 
 
-def award_view(award: Award) -> dict[str, Any]:
-    """What the badge's pages show, read from its signed credential."""
-    credential = json.loads(award.credential_json)
-    subject = credential.get("credentialSubject", {})
-    achievement = subject.get("achievement", {})
-    level = None
-    for result in subject.get("result", []) or []:
-        for description in achievement.get("resultDescription", []) or []:
-            for item in description.get("rubricCriterionLevel", []) or []:
-                if item.get("id") == result.get("achievedLevel"):
-                    level = item.get("name")
-    criteria = (achievement.get("criteria") or {}).get("narrative") or ""
-    return {
-        "award": award,
-        "credential": credential,
-        "achievement": achievement,
-        "issuer": credential.get("issuer", {}),
-        "level": level,
-        "criteria_html": Markup(render_markdown(criteria)),  # noqa: S704 (sanitised by nh3)
-        "evidence": credential.get("evidence", []) or [],
-        "activity_start": _day(subject.get("activityStartDate")),
-        "activity_end": _day(subject.get("activityEndDate")),
-        "url": urls().credential(award.public_id),
-    }
-
-
-def _day(value: Any) -> str | None:
-    """The date part of a signed date-time (``2026-04-01T00:00:00Z`` -> ``2026-04-01``)."""
-    return value[:10] if isinstance(value, str) and len(value) >= 10 else None
-
-
 @bp.get("/credentials/<public_id>")
 def credential(public_id: str) -> Any:
     award = get_award(dbs(), public_id)
@@ -119,7 +67,7 @@ def credential(public_id: str) -> Any:
     view = award_view(award)
     org = dbs().get(Organisation, award.org_id)
     verifier = current_app.config.get("VERIFIER_URL") or request.host_url
-    from .endorsements import for_credential
+    from .common import for_credential
 
     return render_template(
         "issuer/credential.html",
@@ -184,7 +132,7 @@ def organisation(slug: str) -> Any:
     achievements = dbs().scalars(
         select(Achievement).where(Achievement.org_id == org.id).order_by(Achievement.name)
     ).all()
-    from .endorsements import for_org
+    from .common import for_org
 
     return render_template(
         "issuer/org.html", org=org, profile=profile, achievements=achievements, endorsements=for_org(org)
@@ -256,7 +204,7 @@ def achievement(public_id: str) -> Any:
         data = body.to_json()
         data["@context"] = ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
         return _json(data)
-    from .endorsements import for_achievement
+    from .common import for_achievement
 
     return render_template(
         "issuer/achievement.html",

@@ -7,27 +7,13 @@ from typing import Any
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from ..models import Achievement, Award, Organisation, OutboxMessage, User
-from ..services.accounts import organisations_of, require_role
-from ..services.orgs import get_organisation
+from ..models import Achievement, Award, OutboxMessage
+from ..services.accounts import organisations_of
 from ..web import current_user, dbs, login_required
+from .common import staff_org
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 PAGE = 50
-
-
-def staff_org(slug: str) -> tuple[User, Organisation, str]:
-    """The logged-in user, the organisation and their role; 404 for outsiders (no hints)."""
-    user = current_user()
-    assert user is not None
-    org = get_organisation(dbs(), slug)
-    from ..errors import Forbidden, NotFound
-
-    try:
-        role = require_role(dbs(), user, org)
-    except Forbidden as exc:
-        raise NotFound("No such organisation.") from exc
-    return user, org, role
 
 
 @bp.get("/")

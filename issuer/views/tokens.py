@@ -15,7 +15,7 @@ from ..errors import Forbidden, InvalidInput
 from ..models import Organisation, Role, User
 from ..services import tokens as token_service
 from ..web import actor, dbs, login_required
-from .staff import staff_org
+from .common import staff_org
 
 bp = Blueprint("tokens", __name__, url_prefix="/staff/<slug>/tokens")
 

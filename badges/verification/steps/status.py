@@ -1,0 +1,263 @@
+"""The ``status`` check: the issuer has not revoked or suspended the credential.
+
+Bitstring Status List (and its predecessor StatusList2021) entries are read from the
+list credential, itself verified (its issuer's key, signature and dates) and kept for
+its time to live; a 1EdTech revocation list is read likewise. When a check has already
+failed, the lists are not fetched: the status is skipped, the verdict being settled.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ... import jsonutil
+from ...errors import BadgeError, FetchError, FetchSkippedError, StatusError
+from ...fetch import FetchBudget
+from ...status import bitstring_status_list as bsl
+from ...status import revocation_list_1edtech as rl
+from ..context import Engine, Run
+from ..parsing import JSON_ACCEPT, parse_source
+from ..report import (
+    REASON_SETTLED,
+    CheckId,
+    Checks,
+    Outcome,
+    as_list,
+    fetch_error_for,
+    issuer_id_of,
+    noun_of,
+    reason_of,
+    short,
+    types_of,
+)
+from .dates import check_dates
+from .issuer import check_issuer
+from .proof import check_proof
+
+
+def check(run: Run) -> None:
+    checks = run.checks
+    if not run.check_status:
+        checks.add(CheckId.STATUS, Outcome.SKIPPED, "Status was not checked (as asked).")
+    elif checks.failed:
+        checks.skip_settled(CheckId.STATUS, run.noun)
+    else:
+        check_status(run.engine, run.credential, checks, run.now)
+
+
+# Status entry types read as bitstring status lists, and the list credential each points to.
+# StatusList2021 (VC 1.1 era) is the Bitstring Status List's predecessor: same entry members
+# and encoding, except that its encodedList has no multibase prefix.
+_LIST_TYPES = {
+    bsl.ENTRY_TYPE: bsl.CREDENTIAL_TYPE,
+    "StatusList2021Entry": "StatusList2021Credential",
+}
+
+
+def _status_entry(entry: Any) -> bsl.EntryRef:
+    """A BitstringStatusListEntry or StatusList2021Entry, parsed. Raises StatusError."""
+    if isinstance(entry, dict) and entry.get("type") in _LIST_TYPES:
+        entry = {**entry, "type": bsl.ENTRY_TYPE}
+    return bsl.parse_entry(entry)
+# -- status ------------------------------------------------------------------------
+
+def check_status(
+    engine: Engine, credential: dict[str, Any], checks: Checks, now: datetime
+) -> None:
+    entries = as_list(credential.get("credentialStatus"))
+    endorsement = noun_of(credential) == "endorsement"
+    if not entries:
+        checks.add(
+            CheckId.STATUS, Outcome.SKIPPED,
+            "The endorser publishes no status for this endorsement." if endorsement
+            else "The issuer publishes no status for this badge.",
+        )
+        return
+    issuer_id = issuer_id_of(credential) or ""
+    findings: list[str] = []
+    undecided: list[str] = []
+    reasons: list[str] = []
+    budget = checks.budget
+    for entry in entries[:4]:
+        if findings:
+            break  # revoked or suspended: the other entries cannot change the verdict
+        kind = entry.get("type") if isinstance(entry, dict) else None
+        try:
+            if kind in _LIST_TYPES:
+                ref = _status_entry(entry)
+                bits = status_bits(
+                    engine, ref, issuer_id, now, list_type=_LIST_TYPES[kind], budget=budget
+                )
+                if bits.get(ref.index):
+                    word = "revoked" if ref.purpose == "revocation" else ref.purpose
+                    if ref.purpose == "suspension":
+                        word = "suspended"
+                    if endorsement:
+                        word = "withdrawn" if ref.purpose == "revocation" else word
+                        findings.append(f"The endorser has {word} this endorsement.")
+                    else:
+                        findings.append(f"The issuer has {word} this badge.")
+            elif kind == rl.ENTRY_TYPE:
+                url = entry.get("id")
+                if not isinstance(url, str):
+                    raise StatusError("the revocation list entry has no id")
+                document = revocation_list(engine, url, budget)
+                result = rl.lookup(
+                    document, str(credential.get("id")), list_url=url, issuer_id=issuer_id
+                )
+                if result.revoked:
+                    reason = f" Reason: {result.reason}" if result.reason else ""
+                    checks.revocation_reason = result.reason or checks.revocation_reason
+                    if endorsement:
+                        findings.append(f"The endorser has withdrawn this endorsement.{reason}")
+                    else:
+                        findings.append(f"The issuer has revoked this badge.{reason}")
+            else:
+                undecided.append(f"unknown status type {kind!r}")
+        except FetchSkippedError as exc:
+            checks.unfetched(CheckId.STATUS, "", exc, noun_of(credential))
+            return
+        except FetchError as exc:
+            undecided.append(short(exc))
+            code = reason_of(exc)
+            if code is not None:
+                reasons.append(code)
+        except BadgeError as exc:
+            checks.add(
+                CheckId.STATUS,
+                Outcome.FAILED,
+                "The badge's status list is not trustworthy.",
+                short(exc),
+            )
+            return
+    if findings:
+        checks.revoked = True
+        checks.add(CheckId.STATUS, Outcome.FAILED, findings[0], " ".join(findings[1:]) or None)
+    elif undecided:
+        checks.add(
+            CheckId.STATUS,
+            Outcome.WARNING,
+            "Whether the endorsement was withdrawn cannot be checked right now." if endorsement
+            else "Whether the badge was revoked cannot be checked right now.",
+            "; ".join(undecided),
+            undecided=True,
+            reason=reasons[0] if reasons else None,
+        )
+    elif endorsement:
+        checks.add(CheckId.STATUS, Outcome.PASSED, "The endorser has not withdrawn this endorsement.")
+    else:
+        checks.add(
+            CheckId.STATUS, Outcome.PASSED, "The issuer has not revoked or suspended this badge."
+        )
+
+def status_bits(
+    engine: Engine,
+    ref: bsl.EntryRef,
+    issuer_id: str,
+    now: datetime,
+    *,
+    list_type: str = bsl.CREDENTIAL_TYPE,
+    budget: FetchBudget | None = None,
+) -> bsl.BitstringStatusList:
+    cache_key = f"{ref.list_url}\n{ref.purpose}\n{list_type}"
+    cached = engine.documents.get(cache_key)
+    if cached is not None:
+        owner, bits = cached
+        if owner != issuer_id:
+            raise StatusError("the status list was published by someone else")
+        if ref.index >= bits.size:
+            raise StatusError(f"status index {ref.index} is outside the list of {bits.size}")
+        return bits  # type: ignore[no-any-return]
+    if engine.fetcher is None:
+        raise FetchError("status lists cannot be fetched: this verifier has no fetcher")
+    started = engine.clock()
+    response = engine.fetcher.get(ref.list_url, accept=JSON_ACCEPT, budget=budget)
+    body = response.body.strip()
+    source: Any = (
+        jsonutil.loads(body) if body.startswith(b"{") else body.decode("ascii", "replace")
+    )
+    list_report = _verify_status_list(engine, source, now, list_type=list_type, budget=budget)
+    if list_report is None:
+        raise StatusError("the status list is not a signed credential")
+    credential, list_issuer = list_report
+    if list_issuer != issuer_id:
+        raise StatusError("the status list was published by someone else")
+    if credential.get("id") not in (None, ref.list_url):
+        raise StatusError("the status list's id is not the URL it came from")
+    bits = bsl.read_list_credential(credential, ref)
+    ttl = engine.status_ttl
+    subject_ttl = credential.get("credentialSubject", {}).get("ttl")
+    if isinstance(subject_ttl, int) and subject_ttl >= 0:
+        ttl = min(ttl, subject_ttl / 1000)
+    owner, bits = engine.documents.put(cache_key, (list_issuer, bits), ttl, started=started)
+    if owner != issuer_id:  # a newer copy, fetched for another credential meanwhile
+        raise StatusError("the status list was published by someone else")
+    if ref.index >= bits.size:
+        raise StatusError(f"status index {ref.index} is outside the list of {bits.size}")
+    return bits  # type: ignore[no-any-return]
+
+def _verify_status_list(
+    engine: Engine,
+    source: Any,
+    now: datetime,
+    *,
+    list_type: str = bsl.CREDENTIAL_TYPE,
+    budget: FetchBudget | None = None,
+) -> tuple[dict[str, Any], str] | None:
+    """Verify a status list credential (JSON with an embedded proof, or a VC-JWT).
+
+    Returns the list credential and its issuer. Raises StatusError when it is not a
+    ``list_type`` credential or does not verify, FetchError when a key cannot be had now.
+    """
+    checks = Checks(budget)  # the list's own checks settle nothing
+    try:
+        parsed = parse_source(source, engine.fetcher, budget)
+    except FetchError:
+        raise
+    except BadgeError as exc:
+        raise StatusError(f"the status list is unreadable: {exc}") from exc
+    credential = parsed.credential
+    if list_type not in types_of(credential):
+        raise StatusError(f"the status list is not a {list_type}")
+    contexts = as_list(credential.get("@context"))
+    if not contexts or not all(isinstance(c, str) and engine.loader.knows(c) for c in contexts):
+        raise StatusError("the status list uses an unknown @context")
+    key = check_issuer(engine, parsed, checks)
+    if key is None:
+        check = checks.get(CheckId.ISSUER) or checks.get(CheckId.PROOF)
+        if check is not None and (check.undecided or check.reason == REASON_SETTLED):
+            raise fetch_error_for(check)
+        raise StatusError(
+            "the status list's signature cannot be checked: "
+            + (check.detail or check.message if check else "no key")
+        )
+    # A status list is no OB 3.0 credential: its JWT's registered claims are optional,
+    # but those it has must agree with the list.
+    check_proof(engine, parsed, key, checks, require_claims=False)
+    proof = checks.get(CheckId.PROOF)
+    if proof is None or proof.outcome is not Outcome.PASSED:
+        if proof is not None and (proof.undecided or proof.reason == REASON_SETTLED):
+            raise fetch_error_for(proof)
+        raise StatusError(
+            "the status list's signature does not verify"
+            + (f": {proof.detail}" if proof and proof.detail else "")
+        )
+    check_dates(credential, checks, now)
+    dates = checks.get(CheckId.DATES)
+    if dates is not None and dates.outcome is Outcome.FAILED:
+        raise StatusError(f"the status list is out of date: {dates.message}")
+    return credential, issuer_id_of(credential) or ""
+
+def revocation_list(engine: Engine, url: str, budget: FetchBudget | None = None) -> Any:
+    """A 1EdTech (or OB 2.0) revocation list, from the cache or fetched and kept."""
+    cached = engine.documents.get(url)
+    if cached is not None:
+        return cached
+    if engine.fetcher is None:
+        raise FetchError("revocation lists cannot be fetched: this verifier has no fetcher")
+    started = engine.clock()
+    document = engine.fetcher.get_json(url, budget=budget)
+    return engine.documents.put(url, document, engine.status_ttl, started=started)
+
+# -- recipient and endorsements ----------------------------------------------------

@@ -1,0 +1,253 @@
+"""The ``context`` and ``schema`` checks: every term defined, the Open Badges 3.0 schema kept.
+
+They depend on nothing but the document, so a document seen before is not checked again
+(keyed by its content), nor is another learner's badge of an achievement seen before
+(keyed by its shape: the same terms, types and IRI kinds, other values; see
+``badges.jsonld.shape``). Failures are never remembered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from ... import standards
+from ...errors import ContextError, FormatError
+from ...jsonld import expand_strict
+from ...jsonld.loader import FrozenDocumentLoader
+from ...jsonld.shape import shape_key
+from ...jsonld.terms import context_certainly_ok
+from ...jsonutil import content_key
+from ...schema import content_sensitive_terms, is_bundled, schema_errors
+from ...vc11 import as_vc20_shape, is_vc11, with_schema_arrays
+from ..context import Engine, Run
+from ..parsing import OB_TYPES, Parsed
+from ..report import Check, CheckId, Checks, Outcome, as_list, short, types_of
+
+OB_CONTEXTS = {standards.OB_V3_CONTEXT, *standards.OB_V3_OLDER_CONTEXTS}
+
+
+def check(run: Run) -> None:
+    """The structure checks; a credential whose contexts fail is checked no further."""
+    structure = structure_checks(run.engine, run.parsed)
+    for found in structure:
+        # a copy: the remembered checks are shared by every report of their document
+        run.checks.put(Check(found.name, found.outcome, found.message, found.detail))
+    if structure[0].outcome is Outcome.FAILED:
+        run.stopped = True
+
+
+def structure_checks(engine: Engine, parsed: Parsed) -> tuple[Check, ...]:
+    """The context and schema checks, remembered when they pass."""
+    credential = parsed.credential
+    memo = engine.structure_memo
+    try:
+        if parsed.jwt is not None:
+            content: bytes | None = hashlib.sha256(parsed.jwt.signing_input).digest()
+        else:
+            content = content_key(credential)
+    except FormatError:
+        content = None
+    if content is not None:
+        hit = memo.get(content)
+        if hit is not None:
+            return hit
+    shape = _shape_key(credential)
+    if shape is not None:
+        hit = memo.get(shape)
+        if hit is not None:
+            return hit
+    scratch = Checks()
+    if check_context(credential, scratch, engine.loader):
+        check_schema(credential, scratch)
+    result = tuple(
+        c for c in (scratch.get(CheckId.CONTEXT), scratch.get(CheckId.SCHEMA)) if c is not None
+    )
+    if all(c.outcome is not Outcome.FAILED for c in result):
+        for key in (content, shape):
+            if key is not None:
+                memo.put(key, result)
+    return result
+
+
+def _shape_key(credential: dict[str, Any]) -> bytes | None:
+    """The credential's shape for the structure checks, or None when it has none."""
+    contexts = as_list(credential.get("@context"))
+    if not all(isinstance(c, str) for c in contexts):
+        return None  # an inline context could redefine terms: never shaped
+    urls = tuple(schema_urls(credential))
+    kept: set[str] = set()
+    for url in urls:
+        terms = content_sensitive_terms(url) if is_bundled(url) else frozenset()
+        if terms is None:
+            return None
+        kept |= terms
+    try:
+        return shape_key(credential, frozenset(kept), extra=["shape", urls])
+    except (TypeError, ValueError, RecursionError):
+        return None
+
+
+def schema_urls(credential: dict[str, Any]) -> list[str]:
+    urls = [
+        entry["id"]
+        for entry in as_list(credential.get("credentialSchema"))
+        if isinstance(entry, dict) and isinstance(entry.get("id"), str)
+    ]
+    types = set(types_of(credential))
+    default = (
+        standards.ENDORSEMENT_CREDENTIAL_SCHEMA
+        if "EndorsementCredential" in types
+        else standards.ACHIEVEMENT_CREDENTIAL_SCHEMA
+    )
+    if default not in urls:
+        urls.insert(0, default)
+    return urls
+def check_context(
+    credential: dict[str, Any], checks: Checks, loader: FrozenDocumentLoader
+) -> bool:
+    contexts = as_list(credential.get("@context"))
+    first = contexts[0] if contexts else None
+    if first not in (standards.VC_V2, standards.VC_V1):
+        checks.add(
+            CheckId.CONTEXT,
+            Outcome.FAILED,
+            "The credential does not start with the W3C Verifiable Credentials context "
+            "(2.0, or 1.1 for older badges).",
+            f"the first @context is {first!r}",
+        )
+        return False
+    # An older OB 3.0 credential is on VC 1.1 (with issuanceDate/expirationDate); the two
+    # base contexts define the same terms differently, so one credential never has both.
+    vc11 = first == standards.VC_V1
+    if (standards.VC_V2 if vc11 else standards.VC_V1) in contexts:
+        checks.add(
+            CheckId.CONTEXT,
+            Outcome.FAILED,
+            "The credential mixes the W3C Verifiable Credentials 1.1 and 2.0 contexts.",
+            f"the first @context is {first!r}",
+        )
+        return False
+    later = [name for name in ("validFrom", "validUntil") if name in credential]
+    if vc11 and later:
+        # The 1.1 context defines these for forward compatibility, but a VC 1.1 credential
+        # is dated by issuanceDate/expirationDate; one that carries 2.0 dates is neither.
+        checks.add(
+            CheckId.CONTEXT,
+            Outcome.FAILED,
+            f"The credential has VC 2.0 dates ({', '.join(later)}) under the VC 1.1 context.",
+            "a VC 1.1 credential is dated with issuanceDate and expirationDate",
+        )
+        return False
+    shape_note = " (an older credential in the VC 1.1 shape)" if vc11 else ""
+    for context in contexts:
+        if not isinstance(context, str):
+            checks.add(
+                CheckId.CONTEXT,
+                Outcome.FAILED,
+                "The credential carries an inline @context, which could redefine its terms.",
+            )
+            return False
+        if not loader.knows(context):
+            checks.add(
+                CheckId.CONTEXT,
+                Outcome.FAILED,
+                "The credential names a JSON-LD context this verifier does not know.",
+                context[:200],
+            )
+            return False
+    types = set(types_of(credential))
+    if (OB_TYPES | {"EndorsementCredential"}) & types and not OB_CONTEXTS & set(contexts):
+        checks.add(
+            CheckId.CONTEXT, Outcome.FAILED, "The Open Badges 3.0 context is missing from @context."
+        )
+        return False
+    document = {k: v for k, v in credential.items() if k != "proof"}
+    try:
+        # The compiled-context walk settles the usual cases in microseconds; anything
+        # else (and every failure, for its message) goes through strict expansion.
+        if not context_certainly_ok(document, loader):
+            expand_strict(document, loader)
+    except ContextError as exc:
+        checks.add(
+            CheckId.CONTEXT,
+            Outcome.FAILED,
+            "The credential has properties or types its contexts do not define.",
+            short(exc) + shape_note,
+        )
+        return False
+    checks.add(
+        CheckId.CONTEXT, Outcome.PASSED, f"Every term is defined by a known context{shape_note}."
+    )
+    return True
+
+def check_schema(credential: dict[str, Any], checks: Checks) -> None:
+    urls = schema_urls(credential)
+    unknown = [u for u in urls if not is_bundled(u)]
+    problems: list[str] = []
+    compacted: list[str] = []
+    # The bundled 1EdTech schemas are plain JSON for the VC 2.0 shape.
+    # * A VC 1.1 credential is checked after mapping it onto that shape (base context,
+    #   issuanceDate/expirationDate as validFrom/validUntil, single values as one-element
+    #   arrays): every rule of the schema still applies to its content. What remains is
+    #   a warning, not a failure: the schemas of the 1.1 era (1EdTech's "json-ld"
+    #   variants) are not bundled, its terms have passed strict JSON-LD expansion, and
+    #   its signature still decides whether it was changed.
+    # * A VC 2.0 credential that fails only because it writes single values where the
+    #   schema lists arrays ("proof": {...}, as Data Integrity libraries emit) holds the
+    #   same JSON-LD data: a warning, as 1EdTech's own validator reports it. Anything
+    #   else it breaks is a failure.
+    vc11 = is_vc11(credential)
+    for url in urls:
+        if url in unknown:
+            continue
+        if vc11:
+            problems.extend(schema_errors(as_vc20_shape(credential, url), url))
+            continue
+        found = schema_errors(credential, url)
+        if found and not schema_errors(with_schema_arrays(credential, url), url):
+            compacted.extend(found)
+        else:
+            problems.extend(found)
+    if problems and vc11:
+        checks.add(
+            CheckId.SCHEMA,
+            Outcome.WARNING,
+            "This older (VC 1.1) credential does not fully follow today's Open Badges 3.0 "
+            "schema.",
+            "; ".join(problems[:5]),
+        )
+    elif problems:
+        checks.add(
+            CheckId.SCHEMA,
+            Outcome.FAILED,
+            "The credential does not follow the Open Badges 3.0 schema.",
+            "; ".join(problems[:5]),
+        )
+    elif compacted:
+        checks.add(
+            CheckId.SCHEMA,
+            Outcome.WARNING,
+            "The credential follows the Open Badges 3.0 schema once single values are read "
+            "as the one-element lists the schema asks for.",
+            "; ".join([*compacted[:5], *(f"not checked: {u[:120]}" for u in unknown[:3])]),
+        )
+    elif unknown:
+        checks.add(
+            CheckId.SCHEMA,
+            Outcome.WARNING,
+            "The Open Badges schema passed; another schema it names could not be checked.",
+            ", ".join(u[:120] for u in unknown[:3]),
+        )
+    elif vc11:
+        checks.add(
+            CheckId.SCHEMA,
+            Outcome.PASSED,
+            "The credential follows the Open Badges 3.0 schema (read from its older VC 1.1 "
+            "shape).",
+        )
+    else:
+        checks.add(
+            CheckId.SCHEMA, Outcome.PASSED, "The credential follows the Open Badges 3.0 schema."
+        )
+

@@ -1,0 +1,166 @@
+"""Helpers several views share, and no routes: a view module imports this module, never
+another view module (the import contract in pyproject.toml holds it).
+
+Content negotiation and caching of the public documents, the staff's organisation, and the
+endorsements a public badge, achievement or organisation page lists.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Response, after_this_request, request, url_for
+from markupsafe import Markup
+from sqlalchemy import select
+from werkzeug.datastructures import MIMEAccept
+
+from ..models import Achievement, Award, Endorsement, Organisation, User
+from ..services import endorsements as endorsement_service
+from ..services.accounts import require_role
+from ..services.orgs import get_organisation
+from ..services.text import render_markdown
+from ..web import current_user, dbs, urls
+
+JSON_TYPES = ("application/vc+ld+json", "application/vc", "application/ld+json", "application/json")
+JWT_TYPE = "application/vc+jwt"
+
+
+def negotiate(*offers: str) -> str:
+    @after_this_request
+    def _vary(response: Response) -> Response:
+        response.vary.add("Accept")  # a shared cache keeps the HTML and the JSON apart
+        return response
+
+    # Parameters (``; charset=utf-8``) never decide the format: matched without them.
+    accept = MIMEAccept([(value.split(";")[0].strip(), q) for value, q in request.accept_mimetypes])
+    best = accept.best_match(list(offers), default=offers[0])
+    return best or offers[0]
+
+
+def cacheable(response: Response, seconds: int = 300) -> Response:
+    response.headers["Cache-Control"] = f"public, max-age={seconds}"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def staff_org(slug: str) -> tuple[User, Organisation, str]:
+    """The logged-in user, the organisation and their role; 404 for outsiders (no hints)."""
+    user = current_user()
+    assert user is not None
+    org = get_organisation(dbs(), slug)
+    from ..errors import Forbidden, NotFound
+
+    try:
+        role = require_role(dbs(), user, org)
+    except Forbidden as exc:
+        raise NotFound("No such organisation.") from exc
+    return user, org, role
+
+
+def comment_html(text: str) -> Markup:
+    return Markup(render_markdown(text))  # noqa: S704 (sanitised by nh3)
+
+
+# -- what the public badge, achievement and organisation pages list ----------------------------
+
+_LOCATION_NOTES = {
+    "achievement": "endorses this badge",
+    "issuer": "endorses the issuer",
+    "badge": "endorses this award",
+}
+
+
+def for_credential(credential: dict[str, Any]) -> list[dict[str, Any]]:
+    """The endorsements embedded in a signed badge, each marked when since withdrawn."""
+    shown = []
+    for entry in endorsement_service.embedded_in(dbs(), credential, urls()):
+        row = entry["row"]
+        link = entry["id"] if entry["id"] and entry["id"].startswith(("https://", "http://")) else None
+        shown.append(
+            {
+                "endorser": entry["endorser"],
+                "note": _LOCATION_NOTES.get(entry["location"]),
+                "comment_html": comment_html(str(entry["comment"])),
+                "date": entry["date"],
+                "url": link,
+                "withdrawn_at": row.withdrawn_at if row is not None else None,
+            }
+        )
+    return shown
+
+
+def _active(rows: list[Endorsement]) -> list[dict[str, Any]]:
+    shown = []
+    for row in rows:
+        endorser = dbs().get(Organisation, row.endorser_id)
+        shown.append(
+            {
+                "endorser": endorser.name if endorser is not None else "An endorser",
+                "note": None,
+                "comment_html": comment_html(row.comment),
+                "date": row.issued_at.strftime("%Y-%m-%d"),
+                "url": url_for("endorsements.show", public_id=row.public_id),
+                "withdrawn_at": None,
+            }
+        )
+    return shown
+
+
+def for_achievement(achievement: Achievement) -> list[dict[str, Any]]:
+    """The active endorsements of an achievement, newest first."""
+    return _active(
+        list(
+            dbs().scalars(
+                select(Endorsement)
+                .where(Endorsement.achievement_id == achievement.id, Endorsement.withdrawn_at.is_(None))
+                .order_by(Endorsement.id.desc())
+                .limit(50)
+            )
+        )
+    )
+
+
+def for_org(org: Organisation) -> list[dict[str, Any]]:
+    """The active endorsements of an organisation's profile, newest first."""
+    return _active(
+        list(
+            dbs().scalars(
+                select(Endorsement)
+                .where(Endorsement.endorsed_org_id == org.id, Endorsement.withdrawn_at.is_(None))
+                .order_by(Endorsement.id.desc())
+                .limit(50)
+            )
+        )
+    )
+
+
+def award_view(award: Award) -> dict[str, Any]:
+    """What the badge's pages show, read from its signed credential."""
+    credential = json.loads(award.credential_json)
+    subject = credential.get("credentialSubject", {})
+    achievement = subject.get("achievement", {})
+    level = None
+    for result in subject.get("result", []) or []:
+        for description in achievement.get("resultDescription", []) or []:
+            for item in description.get("rubricCriterionLevel", []) or []:
+                if item.get("id") == result.get("achievedLevel"):
+                    level = item.get("name")
+    criteria = (achievement.get("criteria") or {}).get("narrative") or ""
+    return {
+        "award": award,
+        "credential": credential,
+        "achievement": achievement,
+        "issuer": credential.get("issuer", {}),
+        "level": level,
+        "criteria_html": Markup(render_markdown(criteria)),  # noqa: S704 (sanitised by nh3)
+        "evidence": credential.get("evidence", []) or [],
+        "activity_start": _day(subject.get("activityStartDate")),
+        "activity_end": _day(subject.get("activityEndDate")),
+        "url": urls().credential(award.public_id),
+    }
+
+
+def _day(value: Any) -> str | None:
+    """The date part of a signed date-time (``2026-04-01T00:00:00Z`` -> ``2026-04-01``)."""
+    return value[:10] if isinstance(value, str) and len(value) >= 10 else None
