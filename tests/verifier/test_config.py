@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from badges.errors import FetchError
+from badges.errors import ConfigError
 from badges.status import bitstring_status_list as bsl
 from tests.conftest import SCHOOL
 from tests.verifier.conftest import Api
@@ -32,7 +32,7 @@ def test_test_config_wins_over_the_environment(monkeypatch):
 
 def test_a_malformed_map_entry_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("VERIFIER_URL_MAP", "https://school.example/")
-    with pytest.raises(FetchError, match="PREFIX=TARGET"):
+    with pytest.raises(ConfigError, match=r"^VERIFIER_URL_MAP=.*PREFIX=TARGET"):
         create_app()
 
 
