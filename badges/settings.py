@@ -52,12 +52,12 @@ class Setting:
     help: str
     env: str | None = None
 
-    def parse(self, raw: str) -> Any:
+    def parse(self, raw: str, where: str | None = None) -> Any:
         """The value of an environment variable (or of text given as an override)."""
         try:
             return _PARSERS[self.kind](raw.strip())
         except (ValueError, TypeError) as exc:
-            where = self.env or self.name
+            where = where or self.env or self.name
             shown = raw if len(raw) <= 60 else raw[:57] + "..."
             raise ConfigError(f"{where}={shown!r} is not valid: {exc}") from None
 
@@ -66,7 +66,7 @@ class Setting:
         if value is None and self.default is None:
             return None
         if isinstance(value, str) and self.kind != "text":
-            return self.parse(value)
+            return self.parse(value, where=f"setting {self.name}")
         try:
             return _CHECKS[self.kind](value)
         except (ValueError, TypeError) as exc:

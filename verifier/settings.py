@@ -53,7 +53,7 @@ SETTINGS = Settings(
             env="VERIFIER_IMAGE_MAX_BYTES"),
     Setting("MAX_CONTENT_LENGTH", "int", 12 * 1024 * 1024,
             "Largest request body (a dropped image), in bytes.",
-            env="FLASK_MAX_CONTENT_LENGTH"),
+            env="VERIFIER_MAX_CONTENT_LENGTH"),
     Setting("MAX_TEXT_BYTES", "int", 2 * 1024 * 1024,
             "Largest pasted badge (JSON or JWT), in bytes.", env="VERIFIER_MAX_TEXT_BYTES"),
     Setting("MAX_FORM_MEMORY_SIZE", "int", None,
