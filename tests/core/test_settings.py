@@ -99,3 +99,14 @@ def test_the_markdown_table_lists_every_setting_with_its_default():
     assert "| `HOSTS` | `APP_HOSTS` | list | (empty) | hosts |" in lines
     assert "| `TESTING` | (none) | true/false | false | not from the environment |" in lines
     assert len(lines) == 2 + len(list(TABLE))
+
+
+def test_the_settings_helper_has_no_flask_and_the_verifier_settings_no_issuer():
+    import subprocess
+    import sys
+
+    for module, unwanted in [("badges.settings", "flask"), ("verifier.settings", "issuer")]:
+        code = f"import sys, {module}; print({unwanted!r} in sys.modules)"
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == "False", module
