@@ -10,7 +10,6 @@ from flask import Flask
 
 from .db import Database
 from .services.keys import Sealer
-from .settings import load as load_settings
 from .urls import PublicUrls
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -25,6 +24,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Creating the app only wires things together: tables, keys and demo data are made by
     explicit commands (``badges serve`` calls them).
     """
+    # imported here, not at the top: then `python -m issuer.settings` prints its table cleanly
+    from .settings import load as load_settings
+
     app = Flask(
         __name__,
         instance_relative_config=True,

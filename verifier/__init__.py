@@ -16,7 +16,6 @@ from badges.verification import Verifier
 
 from .images import ImageInliner
 from .limits import LimitedFetcher, RateLimiter
-from .settings import load as load_settings
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -29,6 +28,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     ``VERIFIER_DEADLINE=abc`` or a ``VERIFIER_URL_MAP`` entry without ``=``, and
     RegistryError for a registry file that cannot be read.
     """
+    # imported here, not at the top: then `python -m verifier.settings` prints its table cleanly
+    from .settings import load as load_settings
+
     app = Flask(__name__, template_folder=str(TEMPLATES), static_folder=str(TEMPLATES / "static"))
     app.config.from_mapping(load_settings(os.environ, test_config))
     policy = FetchPolicy(
