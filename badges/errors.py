@@ -121,6 +121,13 @@ class RegistryError(BadgeError):
     code = "registry"
 
 
+class ConfigError(BadgeError):
+    """Raised when a setting (an environment variable or an app's config) has a value that
+    cannot be used; the message names the setting in one line."""
+
+    code = "config"
+
+
 # --- remote fetching -------------------------------------------------------------------
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
-from .config import defaults
 from .db import Database
 from .services.keys import Sealer
 from .urls import PublicUrls
@@ -16,23 +16,26 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """The flaskr shape: defaults, then ISSUER_* environment variables, then ``test_config``.
+    """The flaskr shape: the declared settings' defaults (``issuer/settings.py``), then their
+    environment variables (``ISSUER_*``, ``DATABASE_URL``, ``BADGES_DATA``), then ``test_config``.
+    Raises ConfigError (one line) for a value that cannot be parsed, ConfigurationError for
+    a configuration that cannot work (no ``ISSUER_SECRET_KEY`` outside demo and tests).
 
     Creating the app only wires things together: tables, keys and demo data are made by
     explicit commands (``badges serve`` calls them).
     """
+    # imported here, not at the top: then `python -m issuer.settings` prints its table cleanly
+    from .settings import load as load_settings
+
     app = Flask(
         __name__,
         instance_relative_config=True,
         template_folder=str(TEMPLATES),
         static_folder=str(TEMPLATES / "static"),
     )
-    app.config.from_mapping(defaults(app.instance_path))
-    app.config.from_prefixed_env("ISSUER")
-    if test_config:
-        app.config.from_mapping(test_config)
-    if not app.config.get("SECRET_KEY"):
-        if not app.config.get("DEMO") and not app.config.get("TESTING"):
+    app.config.from_mapping(load_settings(os.environ, test_config, app.instance_path))
+    if not app.config["SECRET_KEY"]:
+        if not app.config["DEMO"] and not app.config["TESTING"]:
             from .errors import ConfigurationError
 
             raise ConfigurationError("ISSUER_SECRET_KEY is not set (sessions need it)")
@@ -41,7 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = secrets.token_urlsafe(32)
     app.extensions["issuer.db"] = Database(app.config["DATABASE_URL"])
     app.extensions["issuer.urls"] = PublicUrls(app.config["BASE_URL"])
-    if app.config.get("KEY_ENCRYPTION_KEY"):
+    if app.config["KEY_ENCRYPTION_KEY"]:
         app.extensions["issuer.sealer"] = Sealer.from_config(app.config["KEY_ENCRYPTION_KEY"])
 
     from . import web

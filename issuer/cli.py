@@ -13,9 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from badges.errors import BadgeError
-
-from .errors import ConfigurationError
+from badges.errors import BadgeError, ConfigError
 
 
 def register(sub: Any) -> None:
@@ -75,28 +73,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .migrate import upgrade
     from .seed import seed_frameworks
     from .services.keys import Sealer
+    from .settings import SETTINGS
     from .urls import PublicUrls
 
     data = Path(args.data).resolve()
     data.mkdir(parents=True, exist_ok=True)
     base_url = args.base_url or f"http://{args.host}:{args.port}"
     verifier_url = f"http://{args.host}:{args.verifier_port}" if args.verifier_port else None
-    config: dict[str, Any] = {
-        "BASE_URL": base_url,
-        "DATA_DIR": str(data),
-        "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{data / 'issuer.sqlite3'}",
-        "DEMO": args.demo,
-    }
+    config: dict[str, Any] = {"BASE_URL": base_url, "DATA_DIR": str(data), "DEMO": args.demo}
     if verifier_url:
         config["VERIFIER_URL"] = verifier_url
-    if args.demo:
-        demo_values = _demo_secrets(data)
-        config.setdefault("KEY_ENCRYPTION_KEY", os.environ.get("ISSUER_KEY_ENCRYPTION_KEY") or demo_values["KEY_ENCRYPTION_KEY"])
-        config["SECRET_KEY"] = os.environ.get("ISSUER_SECRET_KEY") or demo_values["SECRET_KEY"]
     try:
+        if args.demo:  # the environment's secrets win over the ones kept for the demo
+            environment = SETTINGS.from_environment(os.environ)
+            demo_values = _demo_secrets(data)
+            for name in ("KEY_ENCRYPTION_KEY", "SECRET_KEY"):
+                if name not in environment:
+                    config[name] = demo_values[name]
         app = create_app(config)
-        sealer = Sealer.from_config(app.config.get("KEY_ENCRYPTION_KEY"))
-    except ConfigurationError as exc:
+        sealer = Sealer.from_config(app.config["KEY_ENCRYPTION_KEY"])
+    except ConfigError as exc:
         print(f"badges serve: {exc}", file=sys.stderr)
         return 2
     database: Database = app.extensions["issuer.db"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from badges.errors import BadgeError
+from badges.errors import BadgeError, ConfigError
 
 
 class IssuerError(BadgeError):
@@ -98,7 +98,7 @@ class TooManyRequests(IssuerError):
     http_status = 429
 
 
-class ConfigurationError(IssuerError):
+class ConfigurationError(IssuerError, ConfigError):
     """Raised at start-up when the configuration cannot work (e.g. no key-encryption key)."""
 
     code = "configuration"

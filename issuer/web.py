@@ -49,7 +49,7 @@ def sealer() -> Sealer:
     """The key-encryption key; raises ConfigurationError when it is not configured."""
     value: Sealer | None = current_app.extensions.get("issuer.sealer")
     if value is None:
-        return Sealer.from_config(current_app.config.get("KEY_ENCRYPTION_KEY"))
+        return Sealer.from_config(current_app.config["KEY_ENCRYPTION_KEY"])
     return value
 
 
@@ -149,13 +149,12 @@ def _check_csrf() -> None:
 def smtp_settings() -> SmtpSettings | None:
     """The mail server from the configuration, or None (messages stay in the outbox)."""
     config = current_app.config
-    if not config.get("SMTP_HOST"):
+    if not config["SMTP_HOST"]:
         return None
     return SmtpSettings(
-        host=config["SMTP_HOST"], port=int(config.get("SMTP_PORT") or 587),
-        user=config.get("SMTP_USER"), password=config.get("SMTP_PASSWORD"),
-        sender=config.get("MAIL_FROM") or "badges@localhost",
-        starttls=bool(config.get("SMTP_STARTTLS", True)),
+        host=config["SMTP_HOST"], port=int(config["SMTP_PORT"]),
+        user=config["SMTP_USER"], password=config["SMTP_PASSWORD"],
+        sender=config["MAIL_FROM"], starttls=bool(config["SMTP_STARTTLS"]),
     )
 
 

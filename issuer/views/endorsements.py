@@ -65,7 +65,7 @@ def show(public_id: str) -> Any:
     if kind in JSON_TYPES:
         return _cacheable(Response(row.credential_json, mimetype=kind), 60)
     view = describe(row)
-    verifier = current_app.config.get("VERIFIER_URL") or request.host_url
+    verifier = current_app.config["VERIFIER_URL"] or request.host_url
     return render_template(
         "issuer/endorsement.html", verify_url=f"{verifier.rstrip('/')}/verify?url={view['url']}", **view
     )

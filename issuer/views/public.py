@@ -66,7 +66,7 @@ def credential(public_id: str) -> Any:
         return _cacheable(Response(award.credential_json, mimetype=kind), 60)
     view = award_view(award)
     org = dbs().get(Organisation, award.org_id)
-    verifier = current_app.config.get("VERIFIER_URL") or request.host_url
+    verifier = current_app.config["VERIFIER_URL"] or request.host_url
     from .common import for_credential
 
     return render_template(
