@@ -8,15 +8,9 @@ from flask import Blueprint, redirect, render_template, request, url_for
 
 from ..errors import InvalidInput, TooManyRequests
 from ..services.accounts import authenticate
-from ..web import dbs, log_in, log_out
+from ..web import dbs, log_in, log_out, safe_next
 
 bp = Blueprint("auth", __name__)
-
-
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("staff.dashboard")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -40,7 +34,7 @@ def login() -> Any:
             dbs().commit()  # keep the failed attempt (the count limits guessing)
         else:
             log_in(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next"), url_for("staff.dashboard")))
     return render_template("issuer/login.html", error=error, email=email), status
 
 
