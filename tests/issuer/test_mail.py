@@ -170,7 +170,7 @@ def test_each_learner_gets_one_message_whatever_the_name_and_bad_ones_stop_nobod
         ("Mallory, spy@evil.example", "mallory@pupils.example", "fourth"),
         ("Nobody", "refused@pupils.example", "fifth"),
         ("Broken", "not an address@@pupils.example", "sixth"),
-        ("Tab\tand\x00nul", "tab@pupils.example", "seventh"),
+        ("Tab\tand\x0bvtab", "tab@pupils.example", "seventh"),
         ("Last Learner", "last@pupils.example", "eighth"),
     ]
     ids = _outbox(database, school, rows)
@@ -190,7 +190,7 @@ def test_each_learner_gets_one_message_whatever_the_name_and_bad_ones_stop_nobod
         [('Jonas "Joe" Jonaitis', "jonas@pupils.example")],
         [("Evil Bcc: spy@evil.example", "evil@pupils.example")],
         [("Mallory, spy@evil.example", "mallory@pupils.example")],
-        [("Tab and nul", "tab@pupils.example")],
+        [("Tab and vtab", "tab@pupils.example")],
         [("Last Learner", "last@pupils.example")],
     ]
     for message in parsed:
