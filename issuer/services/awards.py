@@ -259,6 +259,16 @@ def find_by_request_key(session: Session, org: Organisation, request_key: str) -
     )
 
 
+MAX_REQUEST_KEY = 200  # the column's length
+
+
+def _check_request_key(request_key: str | None) -> None:
+    """Our forms send a short random key; a longer one was tampered with (and would not fit
+    the column, an error in PostgreSQL)."""
+    if request_key is not None and len(request_key) > MAX_REQUEST_KEY:
+        raise InvalidInput(f"The request key is longer than {MAX_REQUEST_KEY} characters; reload the form and try again.")
+
+
 def award_badge(
     session: Session,
     *,
@@ -276,6 +286,7 @@ def award_badge(
     Raises InvalidInput (per field), NotFound, or Conflict (a request key reused for
     another learner or badge).
     """
+    _check_request_key(request_key)
     if request_key:
         existing = find_by_request_key(session, org, request_key)
         if existing is not None:
@@ -344,6 +355,7 @@ def award_many(
     With ``dry_run`` (or any row invalid) nothing is signed or stored, and the per-row
     errors come back. A failure part-way raises, and the caller's rollback undoes all.
     """
+    _check_request_key(request_key)
     if not rows:
         raise InvalidInput("The list has no learners.")
     if len(rows) > MAX_BATCH:

@@ -121,3 +121,33 @@ def test_an_svg_nested_a_thousand_deep_is_a_clear_400(client, school, admin, tab
     assert "nested too deeply" in response.text
     _no_traceback(response)
     assert table_counts() == before
+
+
+def test_a_long_image_description_is_refused_on_its_field(client, school, admin, table_counts):
+    """PostgreSQL refuses text longer than its column (a 500 before); SQLite stored it."""
+    before = table_counts()
+    response = post_multipart(client, f"/staff/{school.slug}/achievements/new",
+                              dict(GOOD_ACHIEVEMENT) | {"image_caption": "x" * 301})
+    assert response.status_code == 400
+    assert "Keep the image description under 300 characters." in response.text
+    assert table_counts() == before
+
+
+def test_a_long_image_description_is_refused_by_the_api(client, database, school, make_achievement):
+    from .test_api import token_for
+
+    achievement = make_achievement(school)
+    response = client.patch(f"/api/v1/achievements/{achievement.public_id}", json={"image_caption": "x" * 100_000},
+                            headers={"Authorization": f"Bearer {token_for(database, school)}"})
+    assert response.status_code == 400
+    assert response.json["error"]["fields"]["image_caption"] == "Keep the image description under 300 characters."
+
+
+def test_a_tampered_request_key_is_refused_not_a_database_error(client, school, admin, make_achievement, table_counts):
+    achievement = make_achievement(school)
+    before = table_counts()
+    response = post(client, f"/staff/{school.slug}/achievements/{achievement.public_id}/award",
+                    {"learner_name": "Ona", "learner_email": "ona@pupils.example", "request_key": "k" * 201})
+    assert response.status_code == 400
+    assert "The request key is longer than 200 characters" in response.text
+    assert table_counts() == before

@@ -1,0 +1,298 @@
+"""A hostile-input sweep over every route of the issuer app: no input gets a 500.
+
+Every rule of ``app.url_map`` (all its methods) is called as a platform admin (logged in,
+with a valid CSRF token) and, under /api/v1, with a valid API token, with hostile values
+in each path part, in every query parameter the views read, in every form field and file
+the views read, and (for the JSON API) as malformed JSON, wrong content types and JSON
+fields of the wrong type. Each answer must be below 500 and carry no traceback.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from datetime import timedelta
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from issuer.models import Organisation, SigningKey, User
+from issuer.services import accounts, tokens
+
+pytestmark = pytest.mark.slow
+
+HUGE = "9" * 30
+# strings for path parts, query parameters and form fields
+HOSTILE = [
+    "", " ", "0", "-1", HUGE, str(2**63), str(2**31), str(-(2**63) - 1), "-" + HUGE, "1e400", "NaN",
+    "１２", "²", "٣", "\x00", "a\x00b", "\r\nSet-Cookie: x=1", "\t", "\x1b\x07\x7f\x85", "\u202e\u200b\ufeff",
+    "😀", "%", "%00", "%ZZ", "../../../etc/passwd", "<script>alert(1)</script>", "' OR '1'='1", "{{7*7}}",
+    "x" * 10_000, "ą" * 3_000, "=1+1;=cmd", "javascript:alert(1)", "//evil.example", "/%09/evil.example",
+    "null", "[]", "{}", "true", "2026-02-30", "9999-12-31", "0000-00-00", "AAAA====", "@" * 300,
+]
+PATH_HOSTILE = [v for v in HOSTILE if len(v) < 5_000] + ["x" * 4_000]
+QUERY_NAMES = [
+    "page", "q", "year", "school", "format", "next", "action", "limit", "cursor", "status", "created",
+    "achievement", "learner_email", "url", "recipient", "since", "until", "purpose",
+]
+FORM_NAMES = [
+    "achievement_type", "action", "activity_end", "activity_start", "admin_email", "alg", "alignment_ids",
+    "comment", "confirm", "country", "criteria", "criteria_md", "csv_b64", "description", "email",
+    "evidence_narrative", "evidence_url", "expires", "external_alignments", "form_id", "image_caption",
+    "input", "items", "key_alg", "kind", "language", "learner_email", "learner_name", "level", "levels",
+    "name", "narrative", "parent", "password", "reason", "recipient", "request_key", "role", "slug",
+    "status_method", "tags", "target", "target_url", "url", "validity_days", "withdrawn", "year",
+]
+# good values for every field, so that one hostile field at a time gets past the others
+FORM_BASELINE = {
+    "achievement_type": "Badge", "action": "", "activity_end": "2026-06-15", "activity_start": "2026-04-01",
+    "admin_email": "head@new.example", "alg": "EdDSA", "alignment_ids": "", "comment": "Well done.",
+    "confirm": "yes", "country": "LT", "criteria": "Do it.", "criteria_md": "Take **ten** samples.",
+    "csv_b64": "bmFtZSxlbWFpbApPbmEsb25hQHB1cGlscy5leGFtcGxl", "description": "A good badge.",
+    "email": "new@sweep.example", "evidence_narrative": "Samples.", "evidence_url": "https://blog.example/ona",
+    "expires": "2027-09-01", "external_alignments": "ESCO | https://esco.example/1", "form_id": "f1",
+    "image_caption": "A wave", "input": "https://badges.test/credentials/x", "items": "A1 | One",
+    "key_alg": "EdDSA", "kind": "school", "language": "lt", "learner_email": "ona@pupils.example",
+    "learner_name": "Ona Petraitytė", "level": "Mastered", "levels": "Emerging\nMastered", "name": "Sweep badge",
+    "narrative": "Good work.", "parent": "", "password": "correct horse battery", "reason": "A mistake.",
+    "recipient": "ona@pupils.example", "request_key": "r1", "role": "teacher", "slug": "new-school",
+    "status_method": "bitstring", "tags": "water, science", "target": "", "target_url": "https://school.example/",
+    "url": "https://frameworks.example/", "validity_days": "30", "withdrawn": "", "year": "2026",
+}
+# the values that pass a form's own checks most easily and then meet the database
+FOCUSED = ["x" * 10_000, HUGE, str(2**31), "0001-01-01"]
+FILE_NAMES = ["image", "csv", "evidence_file", "file"]
+FILES = [
+    b"", b"\x00" * 64, b"\xff\xfe\x00<\x00s", b"\x89PNG\r\n\x1a\n" + b"\xff" * 40, b"<svg" * 100,
+    b'<svg xmlns="http://www.w3.org/2000/svg">' + b"<g>" * 2000 + b"</g>" * 2000 + b"</svg>",
+    b"name,email\r\n" + b"=1+1;=cmd," * 2000 + b"\r\n", "name;email\nÖ\x00;@\n".encode(),
+]
+# JSON values of every wrong type and size
+JSON_HOSTILE: list[Any] = [
+    None, True, False, 0, -1, 2**64, -(2**63) - 1, 10**40, 1e308, -1e308, 3.5, "", "x" * 100_000,
+    "\x00", "\ud800", "9" * 30, [], {}, [None], [2**70], [[[]]], {"a": {"b": []}}, ["x"] * 2_000,
+]
+API_ACHIEVEMENT = {
+    "name": "Sweep badge", "description": "A good badge.", "criteria_md": "Take samples.",
+    "levels": ["Emerging", "Mastered"], "tags": ["water"], "validity_days": 30, "language": "lt",
+}
+API_LEARNER = {
+    "learner_name": "Ona", "learner_email": "ona@pupils.example", "level": "Mastered",
+    "evidence_url": "https://blog.example/ona", "activity_start": "2026-04-01", "activity_end": "2026-06-15",
+}
+API_FIELDS = [
+    "name", "description", "criteria_md", "levels", "tags", "validity_days", "alignment_ids",
+    "external_alignments", "image", "image_caption", "language", "achievement_type", "learners",
+    "learner_name", "learner_email", "level", "evidence_url", "evidence_narrative", "narrative",
+    "activity_start", "activity_end", "reason",
+]
+RAW_BODIES = [
+    (b"{", "application/json"), (b"[" * 100_000, "application/json"), (b'{"a":' * 5_000, "application/json"),
+    (b"\xff\xfe{}", "application/json"), (b'{"name": NaN}', "application/json"), (b'{"a":1,"a":2}', "application/json"),
+    (b"null", "application/json"), (b'"x"', "application/json"), (b"{}", "text/plain"),
+    (b"name=x", "application/x-www-form-urlencoded"), (b"--x\r\n", "multipart/form-data; boundary=x"),
+    (b"{}", "application/json; charset=utf-16"), (b"{}", "application/json; charset=nonsense"),
+    (b"\x00" * 10, "application/octet-stream"),
+]
+
+
+class Sweep:
+    """Sends requests and keeps every answer that is a 500 or shows a traceback."""
+
+    def __init__(self, app: Flask, client: FlaskClient, headers: dict[str, str] | None = None) -> None:
+        self.app = app
+        self.client = client
+        self.headers = headers or {}
+        self.failures: list[str] = []
+        self.sent = 0
+
+    def send(self, method: str, url: str, **kwargs: Any) -> None:
+        self.sent += 1
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        try:
+            response = self.client.open(url, method=method, headers=headers, **kwargs)
+            body = response.get_data()  # runs a streamed body to its end
+            response.close()
+        except Exception as exc:  # an error that escaped the app's own handlers
+            self.failures.append(f"{method} {url[:150]!r}: raised {type(exc).__name__}: {exc}"[:400])
+            return
+        if response.status_code >= 500 or b"Traceback (most recent call last)" in body:
+            data = kwargs.get("data", "")
+            if isinstance(data, dict):  # the fields that differ from the good form
+                data = {k: v for k, v in data.items() if FORM_BASELINE.get(k) != v and k != "csrf_token"}
+            self.failures.append(f"{method} {url[:150]!r} {str(data)[:200]}: {response.status_code}")
+
+
+def _log_in(app: Flask, database: Any, user: User) -> FlaskClient:
+    """A client with a live login session and a CSRF token (no login form: the sweep must
+    not spend the address's login allowance)."""
+    client = app.test_client()
+    with database.transaction() as session:
+        token = accounts.start_login_session(session, user=session.get(User, user.id), lifetime=timedelta(hours=1))
+    with client.session_transaction() as sess:
+        sess["login"] = token
+        sess["csrf"] = "sweep-csrf"
+    return client
+
+
+@pytest.fixture
+def world(app, database, make_org, make_user, make_achievement, award_to) -> dict[str, Any]:
+    centre = make_org("sweep-centre", "Sweep Centre", kind="centre")
+    school = make_org("sweep-school", "Sweep School", parent=centre)
+    admin = make_user("root@sweep.example", admin=True)
+    achievement = make_achievement(school)
+    award = award_to(school, achievement)
+    with database.transaction() as session:
+        org = session.get(Organisation, school.id)
+        token, secret = tokens.create_token(session, org=org, name="Sweep")
+        invitation = accounts.invite(session, org=org, email="new@sweep.example", role="teacher")
+        kid = session.scalars(select(SigningKey.kid).where(SigningKey.org_id == school.id)).first()
+    return {
+        "admin": admin,
+        "secret": secret,
+        "values": {
+            "slug": school.slug, "achievement_id": achievement.public_id, "award_id": award.public_id,
+            "public_id": award.public_id, "token_id": str(token.id), "kid": kid or "key-1",
+            "sha256": "0" * 64, "purpose": "revocation", "token": invitation, "filename": "style.css",
+        },
+        "centre": centre.slug,
+        "achievement_public_id": achievement.public_id,
+    }
+
+
+def _rules(app: Flask) -> list[tuple[Any, list[str]]]:
+    rules = []
+    for rule in app.url_map.iter_rules():
+        methods = sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
+        rules.append((rule, methods))
+    return rules
+
+
+def _path(rule: Any, world: dict[str, Any], override: tuple[str, str] | None = None) -> str:
+    values = dict(world["values"])
+    if rule.endpoint.startswith("network."):
+        values["slug"] = world["centre"]
+    if rule.endpoint == "public.achievement":
+        values["public_id"] = world["achievement_public_id"]
+    if override:
+        values[override[0]] = override[1]
+
+    def part(match: re.Match[str]) -> str:
+        return quote(values[match.group(2)], safe="")
+
+    return re.sub(r"<(?:([a-z]+):)?([a-z_]+)>", part, rule.rule)
+
+
+def _sweep_for(app: Flask, database: Any, world: dict[str, Any], rule: Any) -> Sweep:
+    client = _log_in(app, database, world["admin"])
+    api = rule.rule.startswith("/api/")
+    return Sweep(app, client, {"Authorization": f"Bearer {world['secret']}"} if api else {})
+
+
+def test_hostile_path_parts_on_every_route(app, database, world):
+    failures: list[str] = []
+    sent = 0
+    for rule, methods in _rules(app):
+        if not rule.arguments:
+            continue
+        sweep = _sweep_for(app, database, world, rule)
+        for name in sorted(rule.arguments):
+            for value in PATH_HOSTILE:
+                for method in methods:
+                    sweep.send(method, _path(rule, world, (name, value)), data={"csrf_token": "sweep-csrf"}
+                               if method == "POST" and not rule.rule.startswith("/api/") else None)
+        failures += sweep.failures
+        sent += sweep.sent
+    assert sent > 2_000
+    assert not failures, "\n".join(failures[:40])
+
+
+def test_hostile_query_parameters_on_every_route(app, database, world):
+    failures: list[str] = []
+    for rule, methods in _rules(app):
+        sweep = _sweep_for(app, database, world, rule)
+        path = _path(rule, world)
+        for value in HOSTILE:
+            query = urlencode(dict.fromkeys(QUERY_NAMES, value))
+            for method in methods:
+                sweep.send(method, f"{path}?{query}", data={"csrf_token": "sweep-csrf"}
+                           if method == "POST" and not rule.rule.startswith("/api/") else None)
+        failures += sweep.failures
+    assert not failures, "\n".join(failures[:40])
+
+
+def test_hostile_form_fields_and_files_on_every_form(app, database, world):
+    failures: list[str] = []
+    for rule, methods in _rules(app):
+        if "POST" not in methods or rule.rule.startswith("/api/") or rule.endpoint == "auth.logout":
+            continue
+        sweep = _sweep_for(app, database, world, rule)
+        path = _path(rule, world)
+        for value in HOSTILE:
+            form = dict.fromkeys(FORM_NAMES, value) | {"csrf_token": "sweep-csrf"}
+            sweep.send("POST", path, data=form)
+            # a field given twice, and list-valued fields with the hostile value among good ones
+            sweep.send("POST", path, data=MultiDict([("csrf_token", "sweep-csrf"), ("alignment_ids", "1"),
+                                                     ("alignment_ids", value), ("name", value), ("name", "x")]))
+        for field in FORM_NAMES:  # one hostile field among good ones
+            for value in FOCUSED:
+                form = FORM_BASELINE | {field: value, "csrf_token": "sweep-csrf"}
+                if field != "request_key":
+                    form["request_key"] = f"r{sweep.sent}"
+                sweep.send("POST", path, data=form)
+        for content in FILES:
+            form = dict.fromkeys(FORM_NAMES, "x") | {"csrf_token": "sweep-csrf"}
+            for name in FILE_NAMES:
+                form[name] = (io.BytesIO(content), "upload.svg")
+            sweep.send("POST", path, data=form, content_type="multipart/form-data")
+        # no or a wrong CSRF token, and bodies that are not forms
+        sweep.send("POST", path, data={"name": "x"})
+        sweep.send("POST", path, data={"csrf_token": "\x00" * 3})
+        for body, content_type in RAW_BODIES:
+            sweep.send("POST", path, data=body, content_type=content_type, headers={"X-CSRF-Token": "sweep-csrf"})
+        failures += sweep.failures
+    # and the login form, with no session at all
+    anonymous = Sweep(app, app.test_client())
+    for value in HOSTILE:
+        with anonymous.client.session_transaction() as sess:
+            sess["csrf"] = "c"
+        anonymous.send("POST", "/login", data={"email": value, "password": value, "csrf_token": "c"},
+                       environ_base={"REMOTE_ADDR": "198.51.100.99"})
+    failures += anonymous.failures
+    assert not failures, "\n".join(failures[:40])
+
+
+def test_hostile_json_on_every_api_route(app, database, world):
+    failures: list[str] = []
+    for rule, methods in _rules(app):
+        if not rule.rule.startswith("/api/"):
+            continue
+        sweep = _sweep_for(app, database, world, rule)
+        path = _path(rule, world)
+        for method in methods:
+            if method == "GET":
+                continue
+            for body, content_type in RAW_BODIES:
+                sweep.send(method, path, data=body, content_type=content_type)
+            for value in JSON_HOSTILE:
+                sweep.send(method, path, data=json.dumps(value), content_type="application/json")
+                for field in API_FIELDS:
+                    payloads = [{field: value}, API_ACHIEVEMENT | {field: value}, {"learners": [{field: value}]},
+                                {"learners": [API_LEARNER | {field: value}]}, {"reason": "x", field: value}]
+                    for payload in payloads:
+                        sweep.send(method, path, data=json.dumps(payload), content_type="application/json",
+                                   headers={"Idempotency-Key": "k" * 10})
+                sweep.send(method, path, data=json.dumps({"name": "x"}), content_type="application/json",
+                           headers={"Idempotency-Key": str(value)[:300].replace("\x00", "")})
+        # broken or foreign authorisation headers
+        for header in ("Bearer", "Bearer \x00", "Bearer " + "x" * 10_000, "Basic Zm9vOmJhcg==", "Bearer ob_" + "ą" * 43):
+            for method in methods:
+                sweep.send(method, path, headers={"Authorization": header})
+        failures += sweep.failures
+    assert not failures, "\n".join(failures[:40])
