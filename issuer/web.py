@@ -113,6 +113,11 @@ def login_required(view: F) -> F:
     return wrapped  # type: ignore[return-value]
 
 
+def has_control_characters(text: str) -> bool:
+    """C0 and C1 control characters (tab, CR, LF, NUL, ESC, DEL, NEL...)."""
+    return any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in text)
+
+
 def safe_next(target: str | None, default: str) -> str:
     """``target`` if it is a path on this site, else ``default`` (no open redirect).
 
@@ -122,7 +127,7 @@ def safe_next(target: str | None, default: str) -> str:
     must be a path (one leading ``/``, no scheme, no host)."""
     if not target or len(target) > 2000:
         return default
-    if "\\" in target or any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in target):
+    if "\\" in target or has_control_characters(target):
         return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):

@@ -8,7 +8,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 
 from ..errors import InvalidInput, TooManyRequests
 from ..services.accounts import authenticate
-from ..web import dbs, log_in, log_out, safe_next
+from ..web import dbs, has_control_characters, log_in, log_out, safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -18,6 +18,11 @@ def login() -> Any:
     error = None
     status = 200
     email = ""
+    if has_control_characters(request.args.get("next", "")):
+        # no link of ours has one (a tab or line break is how a link is bent to another
+        # site, or how a header is forged): say so, and offer the plain login form
+        message = "This login link is damaged: its return address has control characters. Log in here instead."
+        return render_template("issuer/login.html", error=message, email="", action=url_for("auth.login")), 400
     if request.method == "POST":
         email = request.form.get("email", "")
         try:
