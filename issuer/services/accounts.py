@@ -10,7 +10,7 @@ from typing import cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Table, case, literal, select, update
+from sqlalchemy import Table, case, delete, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -113,6 +113,22 @@ def _count_attempt(session: Session, key: str, now: datetime) -> int:
     return count
 
 
+def _forget_stale_counts(session: Session, now: datetime) -> None:
+    """Delete up to 100 counts whose window ended long ago, so the table stays small.
+
+    Run after this attempt's own counts are taken: rows another attempt holds are skipped
+    (FOR UPDATE SKIP LOCKED; SQLite has one writer at a time anyway), so this never waits
+    while holding locks, and two attempts can never wait for each other in a circle."""
+    table = _THROTTLE
+    stale = (
+        select(table.c.key)
+        .where(table.c.window_start < literal(now - 2 * FAILURE_WINDOW, UTCDateTime()))
+        .limit(100)
+        .with_for_update(skip_locked=True)
+    )
+    session.execute(delete(table).where(table.c.key.in_(stale.scalar_subquery())))
+
+
 def authenticate(
     session: Session, *, email: str, password: str, client: str, now: datetime | None = None
 ) -> User:
@@ -136,6 +152,7 @@ def authenticate(
     over = False
     for key, limit in limits:
         over = _count_attempt(session, key[:400], now) > limit or over
+    _forget_stale_counts(session, now)
     if over:
         raise TooManyRequests("Too many failed logins. Wait 15 minutes and try again.")
     user = session.scalar(select(User).where(User.email == email))

@@ -143,3 +143,24 @@ def test_a_correct_login_clears_the_account_count(database, make_user, school):
     with database.transaction() as session, pytest.raises(TooManyRequests):
         accounts.authenticate(session, email=teacher.email, password=PASSWORD, client="10.0.0.1",
                               now=start + timedelta(minutes=12))
+
+
+def test_counts_of_long_ago_are_forgotten(database, make_user, school):
+    from sqlalchemy import func, select
+
+    from issuer.models import LoginThrottle
+
+    teacher = make_user("ruta@vilnius.example", org=school)
+    start = now_utc()
+    for number in range(8):  # eight addresses, one mistake each
+        with database.transaction() as session, pytest.raises(InvalidInput):
+            accounts.authenticate(session, email=teacher.email, password="wrong", client=f"192.0.2.{number}",
+                                  now=start)
+    with database.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(LoginThrottle)) == 17  # 8 pairs, 8 addresses, 1 account
+    with database.transaction() as session:  # an hour later, one attempt clears the old rows
+        accounts.authenticate(session, email=teacher.email, password=PASSWORD, client="198.51.100.1",
+                              now=start + timedelta(hours=1))
+    with database.transaction() as session:
+        keys = set(session.scalars(select(LoginThrottle.key)))
+    assert keys == {"pair:198.51.100.1|ruta@vilnius.example", "account:ruta@vilnius.example", "address:198.51.100.1"}
