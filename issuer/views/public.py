@@ -21,6 +21,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.datastructures import MIMEAccept
 
+from ..errors import InvalidInput
 from ..models import Award, Organisation, StoredImage
 from ..services import orgs as org_service
 from ..services import status as status_service
@@ -264,7 +265,7 @@ def _baked(public_id: str, image_type: str) -> Response:
     signed text inside is the stored one, byte for byte."""
     from badges import baking, qr
 
-    from ..services.images import default_badge_svg
+    from ..services.images import default_badge_svg, sanitise_svg
 
     award = get_award(dbs(), public_id)
     stored = dbs().scalar(
@@ -275,7 +276,14 @@ def _baked(public_id: str, image_type: str) -> Response:
         base = base or qr.cached_qr(urls().credential(award.public_id), "png")
         media = "image/png"
     else:
-        base = stored.data if stored is not None and stored.content_type == "image/svg+xml" else None
+        base = None
+        if stored is not None and stored.content_type == "image/svg+xml":
+            # cleaned again: an image uploaded before the cleaner's allowlist may still carry
+            # style sheets, animation or links that the baked file would take anywhere
+            try:
+                base = sanitise_svg(stored.data)
+            except InvalidInput:
+                base = None
         base = base or default_badge_svg(award.achievement.name)
         media = "image/svg+xml"
     # JSON with its embedded proof where there is one; the VC-JWT for ES256/RS256 issuers

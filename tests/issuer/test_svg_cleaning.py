@@ -116,3 +116,31 @@ def test_a_baked_svg_of_an_achievement_made_from_a_hostile_upload_carries_none_o
             assert bad not in lowered, bad
         assert re.search(r'<circle cx="5" cy="5" r="4" fill="teal"\s*/>', body)
     assert "openbadges" in baked.text  # the badge itself is baked in
+
+
+def test_an_image_stored_before_the_allowlist_is_cleaned_when_baked(client, make_org, make_achievement, award_to, database):
+    """Uploads cleaned by the old rules are in the database as they were: the baked SVG
+    (the file learners download and open anywhere) is made from a cleaned copy."""
+    import hashlib
+
+    school = make_org()
+    achievement = make_achievement(school)
+    old = (HEAD + "<style>@import url(https://evil.example/x.css);</style>"
+           + '<a href="#x"><set attributeName="href" to="javascript:alert(1)"/><text>x</text></a>'
+           + "<circle cx='5' cy='5' r='4' fill='teal'/></svg>").encode()
+    digest = hashlib.sha256(old).hexdigest()
+    with database.transaction() as session:
+        session.add(StoredImage(sha256=digest, content_type="image/svg+xml", data=old))
+        session.get(Achievement, achievement.id).image_sha256 = digest
+    award = award_to(school, achievement)
+    baked = client.get(f"/credentials/{award.public_id}.svg")
+    assert baked.status_code == 200
+    for bad in ("evil.example", "javascript:", "@import", "<set"):
+        assert bad not in baked.text, bad
+    assert 'fill="teal"' in baked.text and "openbadges" in baked.text
+    # a stored image that no longer reads as SVG gives the generated badge instead of an error
+    with database.transaction() as session:
+        session.get(StoredImage, session.scalar(select(StoredImage.id).where(StoredImage.sha256 == digest))).data = (
+            HEAD.encode() + b"<g>" * 500 + b"</g>" * 500 + b"</svg>")
+    fallback = client.get(f"/credentials/{award.public_id}.svg")
+    assert fallback.status_code == 200 and "openbadges" in fallback.text
