@@ -23,10 +23,12 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from issuer.models import Organisation, SigningKey, User
+from issuer.openapi import document
 from issuer.services import accounts, tokens
 from tests.hostile_inputs import FILES, HOSTILE, HUGE, JSON_HOSTILE, PATH_HOSTILE, RAW_BODIES, Sweep
 
 pytestmark = pytest.mark.slow
+DOC = document()
 
 QUERY_NAMES = [
     "page", "q", "year", "school", "format", "next", "action", "limit", "cursor", "status", "created",
@@ -59,20 +61,60 @@ FORM_BASELINE = {
 # the values that pass a form's own checks most easily and then meet the database
 FOCUSED = ["x" * 10_000, HUGE, str(2**31), "0001-01-01"]
 FILE_NAMES = ["image", "csv", "evidence_file", "file"]
-API_ACHIEVEMENT = {
-    "name": "Sweep badge", "description": "A good badge.", "criteria_md": "Take samples.",
-    "levels": ["Emerging", "Mastered"], "tags": ["water"], "validity_days": 30, "language": "lt",
+# a good example of each request schema of the OpenAPI document, so that one hostile
+# property at a time gets past the others
+GOOD_BODIES: dict[str, dict[str, Any]] = {
+    "AchievementCreate": {
+        "name": "Sweep badge", "description": "A good badge.", "criteria_md": "Take samples.",
+        "levels": ["Emerging", "Mastered"], "tags": ["water"], "validity_days": 30, "language": "lt",
+        "external_alignments": [{"name": "ESCO", "url": "https://esco.example/1"}],
+    },
+    "AchievementUpdate": {"name": "Sweep badge, renamed"},
+    "Learner": {
+        "name": "Ona", "email": "ona@pupils.example", "level": "Mastered", "narrative": "Good.",
+        "evidence_url": "https://blog.example/ona", "evidence_narrative": "Samples.",
+        "activity_start": "2026-04-01", "activity_end": "2026-06-15",
+    },
+    "Reason": {"reason": "A mistake."},
+    "Revocation": {"reason": "A mistake."},
 }
-API_LEARNER = {
-    "learner_name": "Ona", "learner_email": "ona@pupils.example", "level": "Mastered",
-    "evidence_url": "https://blog.example/ona", "activity_start": "2026-04-01", "activity_end": "2026-06-15",
-}
-API_FIELDS = [
-    "name", "description", "criteria_md", "levels", "tags", "validity_days", "alignment_ids",
-    "external_alignments", "image", "image_caption", "language", "achievement_type", "learners",
-    "learner_name", "learner_email", "level", "evidence_url", "evidence_narrative", "narrative",
-    "activity_start", "activity_end", "reason",
-]
+GOOD_BODIES["LearnerBatch"] = {"learners": [GOOD_BODIES["Learner"]]}
+HEADER_HOSTILE = [v for v in HOSTILE if not any(c in v for c in "\r\n\x00") and len(v) < 8_000]
+
+
+def _resolve(node: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        target: Any = DOC
+        for part in node["$ref"][2:].split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def _request_schemas(op: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(name, schema) of each object a request body may be (a oneOf gives several)."""
+    if "requestBody" not in op:
+        return []
+    schema = _resolve(op["requestBody"])["content"]["application/json"]["schema"]
+    options = schema.get("oneOf") or schema.get("anyOf") or [schema]
+    return [(option["$ref"].rsplit("/", 1)[-1], _resolve(option)) for option in options]
+
+
+def _hostile_bodies(name: str, schema: dict[str, Any], value: Any) -> list[Any]:
+    """Each property of ``schema`` set to ``value``: alone, among good ones, and (for an
+    array of objects) inside a good item."""
+    good = GOOD_BODIES[name]
+    bodies: list[Any] = []
+    for prop, prop_schema in schema.get("properties", {}).items():
+        bodies += [{prop: value}, good | {prop: value}]
+        items = _resolve(_resolve(prop_schema).get("items", {}))
+        for inner in items.get("properties", {}):
+            item = (good.get(prop) or [{}])[0]
+            if isinstance(item, dict):
+                bodies.append(good | {prop: [item | {inner: value}]})
+    return bodies
+
+
 def _log_in(app: Flask, database: Any, user: User) -> FlaskClient:
     """A client with a live login session and a CSRF token (no login form: the sweep must
     not spend the address's login allowance)."""
@@ -213,30 +255,44 @@ def test_hostile_form_fields_and_files_on_every_form(app, database, world):
 
 
 def test_hostile_json_on_every_api_route(app, database, world):
+    """Driven by the app's own OpenAPI document: every documented operation, each query and
+    header parameter, each property of each request schema (nested ones too), set to each
+    hostile value; then raw bodies and broken authorisation on every API rule."""
     failures: list[str] = []
+    covered: set[tuple[str, str]] = set()
     for rule, methods in _rules(app):
         if not rule.rule.startswith("/api/"):
             continue
         sweep = _sweep_for(app, database, world, rule)
         path = _path(rule, world)
+        template = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
         for method in methods:
-            if method == "GET":
+            op = DOC["paths"].get(template, {}).get(method.lower())
+            assert op is not None, f"{method} {template} is not in the OpenAPI document"
+            covered.add((method, template))
+            parameters = [_resolve(p) for p in op.get("parameters", [])]
+            schemas = _request_schemas(op)
+            good = GOOD_BODIES[schemas[0][0]] if schemas else None
+            for parameter in parameters:
+                for value in HOSTILE if parameter["in"] == "query" else HEADER_HOSTILE:
+                    if parameter["in"] == "query":
+                        sweep.send(method, f"{path}?{urlencode({parameter['name']: value})}", json=good)
+                    elif parameter["in"] == "header":
+                        sweep.send(method, path, json=good, headers={parameter["name"]: value})
+            if not schemas:
                 continue
             for body, content_type in RAW_BODIES:
                 sweep.send(method, path, data=body, content_type=content_type)
             for value in JSON_HOSTILE:
                 sweep.send(method, path, data=json.dumps(value), content_type="application/json")
-                for field in API_FIELDS:
-                    # alone (a partial update), among a good achievement, in a good learner
-                    payloads = [{field: value}, API_ACHIEVEMENT | {field: value}, {"learners": [API_LEARNER | {field: value}]}]
-                    for payload in payloads:
-                        sweep.send(method, path, data=json.dumps(payload), content_type="application/json",
-                                   headers={"Idempotency-Key": "k" * 10})
-                sweep.send(method, path, data=json.dumps({"name": "x"}), content_type="application/json",
-                           headers={"Idempotency-Key": str(value)[:300].replace("\x00", "")})
+                for name, schema in schemas:
+                    for body in _hostile_bodies(name, schema, value):
+                        sweep.send(method, path, data=json.dumps(body), content_type="application/json")
         # broken or foreign authorisation headers
         for header in ("Bearer", "Bearer \x00", "Bearer " + "x" * 10_000, "Basic Zm9vOmJhcg==", "Bearer ob_" + "ą" * 43):
             for method in methods:
                 sweep.send(method, path, headers={"Authorization": header})
         failures += sweep.failures
+    documented = {(m.upper(), p) for p, item in DOC["paths"].items() for m in item if m in ("get", "post", "patch", "put", "delete")}
+    assert covered == documented
     assert not failures, "\n".join(failures[:40])
