@@ -7,17 +7,21 @@ import secrets
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, g, jsonify, render_template, request, session
+from psycopg.errors import NumericValueOutOfRange
+from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter, Map
 
 from badges.errors import BadgeError
 
 from .db import Database, run_after_commit
 from .errors import InvalidInput, IssuerError, NotFound
 from .models import User
-from .models.base import now_utc
+from .models.base import MAX_ID, now_utc
 from .services.achievements import type_label
 from .services.audit import Actor
 from .services.keys import Sealer
@@ -108,6 +112,46 @@ def login_required(view: F) -> F:
         return view(*args, **kwargs)
 
     return wrapped  # type: ignore[return-value]
+
+
+def has_control_characters(text: str) -> bool:
+    """C0 and C1 control characters (tab, CR, LF, NUL, ESC, DEL, NEL...)."""
+    return any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in text)
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """``target`` if it is a path on this site, else ``default`` (no open redirect).
+
+    Browsers drop tabs and newlines from a URL and read a backslash as a slash, so
+    ``/\t/evil.example`` or ``/\\evil.example`` would become ``//evil.example``, another
+    site: a target with any control character or backslash is refused, and what is left
+    must be a path (one leading ``/``, no scheme, no host)."""
+    if not target or len(target) > 2000:
+        return default
+    if "\\" in target or has_control_characters(target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in our URLs: a database id, 1 to MAX_ID. A larger number names no
+    row and matches no route (404) rather than overflowing in the database driver."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def _out_of_range(exc: Exception) -> bool:
+    """A number too large for the database column (SQLite: OverflowError in the driver;
+    PostgreSQL: numeric_value_out_of_range). Inputs are bounded where they are read; this
+    is the net under any that is not, so it is a 400, not a 500."""
+    cause = exc.orig if isinstance(exc, StatementError) else exc
+    return isinstance(cause, OverflowError | NumericValueOutOfRange)
 
 
 def csrf_token() -> str:
@@ -216,6 +260,9 @@ def _handle_error(exc: Exception) -> Any:
         status, message, code = exc.http_status, exc.description, exc.code
     elif isinstance(exc, BadgeError):
         status, message, code = 400, exc.description, exc.code
+    elif _out_of_range(exc):
+        current_app.logger.warning("a number out of range reached the database: %s", exc)
+        status, message, code = 400, "A number in the request is out of range.", "out_of_range"
     else:
         current_app.logger.exception("unexpected error")
         status, message, code = 500, "Something went wrong on our side. Nothing was changed.", "internal"
@@ -229,6 +276,7 @@ def _handle_error(exc: Exception) -> Any:
 
 
 def install(app: Flask) -> None:
+    app.url_map.converters["int"] = IdConverter
     app.before_request(_reject_nul)
     app.before_request(_check_csrf)
     app.teardown_request(_finish)

@@ -1,6 +1,6 @@
 """The issuer's tables, split by aggregate."""
 
-from .accounts import Invitation, LoginAttempt, LoginSession, Membership, Role, User
+from .accounts import Invitation, LoginSession, LoginThrottle, Membership, Role, User
 from .achievements import Achievement, Framework, FrameworkItem, StoredImage
 from .awards import Award, AwardBatch, EvidenceFile, OutboxMessage
 from .base import Base
@@ -20,8 +20,8 @@ __all__ = [
     "FrameworkItem",
     "IdempotencyRecord",
     "Invitation",
-    "LoginAttempt",
     "LoginSession",
+    "LoginThrottle",
     "Membership",
     "OrgKind",
     "Organisation",

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, created, intpk, name_str
@@ -47,14 +47,16 @@ class Membership(Base):
     organisation: Mapped[Organisation] = relationship()
 
 
-class LoginAttempt(Base):
-    """Failed logins, for rate limiting (kept in the database: no state in the process)."""
+class LoginThrottle(Base):
+    """Login attempts counted per key ("pair:<address>|<email>", "account:<email>" or
+    "address:<address>") in a fixed window; one row per key, raised atomically before the
+    password is checked (kept in the database: every worker process sees the same count)."""
 
-    __tablename__ = "login_attempt"
+    __tablename__ = "login_throttle"
 
-    id: Mapped[intpk]
-    key: Mapped[str] = mapped_column(String(400), index=True)  # "ip|email"
-    at: Mapped[datetime] = mapped_column(index=True)
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(index=True)
+    count: Mapped[int] = mapped_column(Integer)
 
 
 class Invitation(Base):

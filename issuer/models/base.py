@@ -53,6 +53,9 @@ def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
+# The largest value of an Integer column on every database (PostgreSQL's integer is 32-bit):
+# an id from a URL or form above it names no row, and must not reach the driver.
+MAX_ID = 2**31 - 1
 intpk = Annotated[int, mapped_column(Integer, primary_key=True)]
 name_str = Annotated[str, mapped_column(String(200))]
 text = Annotated[str, mapped_column(Text)]

@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import secrets
 from datetime import datetime, timedelta
+from typing import cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import Table, case, delete, literal, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from ..errors import Forbidden, InvalidInput, TooManyRequests
-from ..models import Invitation, LoginAttempt, LoginSession, Membership, Organisation, Role, User
-from ..models.base import now_utc
+from ..models import Invitation, LoginSession, LoginThrottle, Membership, Organisation, Role, User
+from ..models.base import UTCDateTime, now_utc
 from .awards import EMAIL
 
 _HASHER = PasswordHasher()
-MAX_FAILURES = 5
+MAX_FAILURES = 5  # per address and account
+ACCOUNT_LIMIT = 10  # per account, from any address
+ADDRESS_LIMIT = 20  # per address (an IPv6 /64), on any account
 FAILURE_WINDOW = timedelta(minutes=15)
 
 
@@ -63,22 +69,91 @@ def add_member(session: Session, *, user: User, org: Organisation, role: str) ->
     return membership
 
 
+_THROTTLE = cast(Table, LoginThrottle.__table__)
+
+
+def _address_key(client: str) -> str:
+    """The client's address as counted: an IPv6 address by its /64 network (one home or
+    one machine can have any address in it), anything else as given."""
+    try:
+        address = ipaddress.ip_address(client)
+    except ValueError:
+        return client[:100]
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
+def _count_attempt(session: Session, key: str, now: datetime) -> int:
+    """Add one attempt to ``key``'s count and return the new count, in one statement.
+
+    An INSERT ... ON CONFLICT DO UPDATE ... RETURNING (SQLite and PostgreSQL alike): the
+    row stays locked until this transaction ends, so concurrent attempts on the same key
+    are counted one after another and none of them can read a stale count. A window
+    older than FAILURE_WINDOW starts again at 1."""
+    table = _THROTTLE
+    stamp = literal(now, UTCDateTime())
+    expired = table.c.window_start <= literal(now - FAILURE_WINDOW, UTCDateTime())
+    upsert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
+    statement = (
+        upsert(table)
+        .values(key=key, window_start=now, count=1)
+        .on_conflict_do_update(
+            index_elements=[table.c.key],
+            set_={
+                "count": case((expired, 1), else_=table.c.count + 1),
+                "window_start": case((expired, stamp), else_=table.c.window_start),
+            },
+        )
+        .returning(table.c.count)
+    )
+    count: int = session.execute(statement).scalar_one()
+    return count
+
+
+def _forget_stale_counts(session: Session, now: datetime) -> None:
+    """Delete up to 100 counts whose window ended long ago, so the table stays small.
+
+    Run after this attempt's own counts are taken: rows another attempt holds are skipped
+    (FOR UPDATE SKIP LOCKED; SQLite has one writer at a time anyway), so this never waits
+    while holding locks, and two attempts can never wait for each other in a circle."""
+    table = _THROTTLE
+    stale = (
+        select(table.c.key)
+        .where(table.c.window_start < literal(now - 2 * FAILURE_WINDOW, UTCDateTime()))
+        .limit(100)
+        .with_for_update(skip_locked=True)
+    )
+    session.execute(delete(table).where(table.c.key.in_(stale.scalar_subquery())))
+
+
 def authenticate(
     session: Session, *, email: str, password: str, client: str, now: datetime | None = None
 ) -> User:
     """The user with these credentials. Raises InvalidInput, or TooManyRequests when throttled.
 
-    Failures are counted per client address and email in the database, so every worker
-    process sees the same count.
+    The attempt is counted before the password is checked, atomically (see
+    _count_attempt), under three keys in this order (a fixed order, so two attempts never
+    wait for each other in a circle): this address and account (MAX_FAILURES), the account
+    from any address (ACCOUNT_LIMIT: guessing from many addresses), and the address on any
+    account (ADDRESS_LIMIT: one password tried across many accounts). A correct password
+    clears the account's counts and gives the address back its one attempt.
     """
     now = now or now_utc()
-    email = email.strip().lower()
-    key = f"{client}|{email}"[:400]
-    since = now - FAILURE_WINDOW
-    failures = session.scalar(
-        select(func.count()).select_from(LoginAttempt).where(LoginAttempt.key == key, LoginAttempt.at >= since)
-    ) or 0
-    if failures >= MAX_FAILURES:
+    email = email.strip().lower()[:320]
+    address = _address_key(client)
+    limits = (
+        (f"pair:{address}|{email}", MAX_FAILURES),
+        (f"account:{email}", ACCOUNT_LIMIT),
+        (f"address:{address}", ADDRESS_LIMIT),
+    )
+    over = False
+    for key, limit in limits:
+        over = _count_attempt(session, key[:400], now) > limit or over
+    _forget_stale_counts(session, now)
+    if over:
         raise TooManyRequests("Too many failed logins. Wait 15 minutes and try again.")
     user = session.scalar(select(User).where(User.email == email))
     ok = False
@@ -90,10 +165,14 @@ def authenticate(
     else:
         _HASHER.hash(password)  # same time whether or not the account exists
     if not ok or user is None:
-        session.add(LoginAttempt(key=key, at=now))
-        session.flush()
         raise InvalidInput("The email or password is wrong.")
-    session.execute(delete(LoginAttempt).where(LoginAttempt.key == key))
+    throttle = _THROTTLE
+    session.execute(update(throttle).where(throttle.c.key.in_([limits[0][0][:400], limits[1][0][:400]])).values(count=0))
+    session.execute(
+        update(throttle)
+        .where(throttle.c.key == limits[2][0][:400])
+        .values(count=case((throttle.c.count > 0, throttle.c.count - 1), else_=0))
+    )
     if _HASHER.check_needs_rehash(user.password_hash):
         user.password_hash = _HASHER.hash(password)
     session.flush()

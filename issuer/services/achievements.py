@@ -107,6 +107,8 @@ class AchievementInput:
             errors["levels"] = "At most 10 distinct levels."
         if self.validity_days is not None and not 1 <= self.validity_days <= 36500:
             errors["validity_days"] = "Validity is 1 to 36,500 days, or empty for no expiry."
+        if self.image_caption is not None and len(self.image_caption) > 300:
+            errors["image_caption"] = "Keep the image description under 300 characters."
         if not LANGUAGE.fullmatch(self.language or ""):
             errors["language"] = "Use a language code such as en, lt, ru or kk."
         for link in self.external_alignments:

@@ -296,6 +296,16 @@ def _chunks(items: list[str], size: int) -> list[list[str]]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
+MAX_REQUEST_KEY = 200  # the column's length
+
+
+def _check_request_key(request_key: str | None) -> None:
+    """Our forms send a short random key; a longer one was tampered with (and would not fit
+    the column, an error in PostgreSQL)."""
+    if request_key is not None and len(request_key) > MAX_REQUEST_KEY:
+        raise InvalidInput(f"The request key is longer than {MAX_REQUEST_KEY} characters; reload the form and try again.")
+
+
 def award_badge(
     session: Session,
     *,
@@ -317,6 +327,7 @@ def award_badge(
     Raises InvalidInput (per field), NotFound, AlreadyAwarded, or Conflict (a request key
     reused for another learner or badge).
     """
+    _check_request_key(request_key)
     if request_key:
         existing = find_by_request_key(session, org, request_key)
         if existing is not None:
@@ -404,6 +415,7 @@ def award_many(
     shows for the first row (2 for a CSV file under its header line): messages that name
     another row use it. Row numbers (keys) always count from 1.
     """
+    _check_request_key(request_key)
     if not rows:
         raise InvalidInput("The list has no learners.")
     if len(rows) > MAX_BATCH:

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -400,11 +401,22 @@ CSV_HEADER = [
 ]
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A formula character at the start (after blanks), or after a separator some spreadsheet may split on (comma;
+# semicolon, the list separator of Lithuanian, German or Russian Excel; tab; a line
+# break) or a quote, with any blanks between: in such a reading it starts a cell too.
+_FORMULA_INSIDE = re.compile(r"""((?:^|[,;\t\r\n"])[\s"]*)(?=[=+\-@])""")
+
+
 def _cell(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula starts with an apostrophe instead."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    """Text a spreadsheet could run as a formula gets an apostrophe before the formula
+    character: at the start, and after any separator or quote inside it (the file is
+    comma-separated, but Excel set to ";" splits "Vilnius;=1+1" into two cells). The
+    writer also quotes every text field; numbers stay numbers."""
+    if not isinstance(value, str):
+        return value
+    value = _FORMULA_INSIDE.sub(r"\1'", value)
+    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def report_csv(report: NetworkReport) -> str:
@@ -412,7 +424,7 @@ def report_csv(report: NetworkReport) -> str:
     learner's name or address). Starts with a byte-order mark so Excel reads UTF-8."""
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC)
     writer.writerow(CSV_HEADER)
     areas = {a.key: a for a in report.areas}
     order = {a.key: n for n, a in enumerate(report.areas)}

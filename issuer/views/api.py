@@ -243,7 +243,7 @@ def _page_args() -> tuple[int, int | None]:
             text = ""
         # a row id: a tampered cursor must not reach the query (an integer beyond 64 bits
         # is an error in the database driver)
-        if DIGITS.fullmatch(text) and int(text) > 0:
+        if DIGITS.fullmatch(text) and 0 < int(text) <= MAX_INT32:  # an id of an integer column
             after = int(text)
         else:
             errors["cursor"] = "Use the cursor of the previous page's 'next' link."

@@ -8,15 +8,9 @@ from flask import Blueprint, redirect, render_template, request, url_for
 
 from ..errors import InvalidInput, TooManyRequests
 from ..services.accounts import authenticate
-from ..web import dbs, log_in, log_out
+from ..web import dbs, has_control_characters, log_in, log_out, safe_next
 
 bp = Blueprint("auth", __name__)
-
-
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("staff.dashboard")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -24,6 +18,11 @@ def login() -> Any:
     error = None
     status = 200
     email = ""
+    if has_control_characters(request.args.get("next", "")):
+        # no link of ours has one (a tab or line break is how a link is bent to another
+        # site, or how a header is forged): say so, and offer the plain login form
+        message = "This login link is damaged: its return address has control characters. Log in here instead."
+        return render_template("issuer/login.html", error=message, email="", action=url_for("auth.login")), 400
     if request.method == "POST":
         email = request.form.get("email", "")
         try:
@@ -40,7 +39,7 @@ def login() -> Any:
             dbs().commit()  # keep the failed attempt (the count limits guessing)
         else:
             log_in(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next"), url_for("staff.dashboard")))
     return render_template("issuer/login.html", error=error, email=email), status
 
 

@@ -149,6 +149,14 @@ def change_suspension(slug: str, award_id: str, suspended: bool) -> Any:
     return redirect(url_for("awards.done", slug=org.slug, award_id=award.public_id))
 
 
+def _decoded(payload: str) -> bytes:
+    """The CSV that the preview page carried in its hidden field (base64)."""
+    try:
+        return base64.b64decode(payload, validate=True)
+    except ValueError:  # binascii.Error, or a non-ASCII character
+        raise InvalidInput("The upload was damaged; start again.") from None
+
+
 @bp.route("/achievements/<achievement_id>/bulk", methods=["GET", "POST"])
 @login_required
 def bulk(slug: str, achievement_id: str) -> Any:
@@ -160,9 +168,9 @@ def bulk(slug: str, achievement_id: str) -> Any:
         return render_template("issuer/bulk.html", **context)
     upload = request.files.get("csv")
     content = upload.read(1024 * 1024 + 1) if upload is not None and upload.filename else b""
-    if not content and request.form.get("csv_b64"):
-        content = base64.b64decode(request.form["csv_b64"])
     try:
+        if not content and request.form.get("csv_b64"):
+            content = _decoded(request.form["csv_b64"])
         if not content:
             raise InvalidInput("Choose a CSV file to upload.")
         rows = rows_from_csv(content)
@@ -188,11 +196,11 @@ def bulk_confirm(slug: str, achievement_id: str) -> Any:
     skip_earlier = request.form.get("earlier", "skip") != "include"  # skipped unless chosen
     try:
         rows = rows_from_csv(
-            base64.b64decode(request.form.get("csv_b64", ""), validate=True),
+            _decoded(request.form.get("csv_b64", "")),
             publish_notes=request.form.get("publish_notes") == "1",
         )
-    except (InvalidInput, ValueError) as exc:
-        message = exc.description if isinstance(exc, InvalidInput) else "The upload was damaged; start again."
+    except InvalidInput as exc:
+        message = exc.description
         return render_template("issuer/bulk.html", org=org, role=role, achievement=achievement, columns=CSV_COLUMNS, error=message), 400
     user_id, org_id, achievement_pk = user.id, org.id, achievement.id
     batch_key = request.form.get("request_key") or None

@@ -4,15 +4,40 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
 
 from werkzeug.datastructures import FileStorage, MultiDict
 
 from ..errors import InvalidInput
+from ..models.base import MAX_ID
 from ..services.achievements import AchievementInput
 from ..services.awards import AwardInput
 
 MAX_CSV_BYTES = 1024 * 1024
+MAX_PAGE = 1_000_000_000
+_DIGITS = re.compile(r"[0-9]{1,10}")  # ASCII digits only: int() also reads "²" or "١"
+
+
+def whole_number(value: str, *, low: int, high: int) -> int | None:
+    """``value`` as a whole number from ``low`` to ``high``, or None (never a number too
+    large for the database)."""
+    value = value.strip()
+    if not _DIGITS.fullmatch(value):
+        return None
+    number = int(value)
+    return number if low <= number <= high else None
+
+
+def page_number(value: str | None) -> int:
+    """The ``page`` query parameter: 1 when absent; InvalidInput when not 1 to MAX_PAGE."""
+    if value is None or not value.strip():
+        return 1
+    page = whole_number(value, low=1, high=MAX_PAGE)
+    if page is None:
+        message = f"The page number must be a whole number from 1 to {MAX_PAGE}."
+        raise InvalidInput(message, fields={"page": message})
+    return page
 
 
 def _lines(value: str) -> list[str]:
@@ -40,10 +65,11 @@ def achievement_input(form: MultiDict[str, str], files: MultiDict[str, FileStora
             errors["validity_days"] = "Give a whole number of days, or leave it empty."
     ids: list[int] = []
     for value in form.getlist("alignment_ids"):
-        try:
-            ids.append(int(value))
-        except ValueError:
+        number = whole_number(value, low=1, high=MAX_ID)
+        if number is None:
             errors["alignment_ids"] = "Choose competences from the list."
+        else:
+            ids.append(number)
     external = []
     for line in form.get("external_alignments", "").splitlines():
         if line.strip():

@@ -19,6 +19,7 @@ from flask import (
 from markupsafe import Markup
 from sqlalchemy import select
 
+from ..errors import InvalidInput
 from ..models import Award, Organisation, StoredImage
 from ..services import orgs as org_service
 from ..services import status as status_service
@@ -238,7 +239,7 @@ def _baked(public_id: str, image_type: str) -> Response:
     byte for byte."""
     from badges import baking
 
-    from ..services.images import badge_png, default_badge_svg
+    from ..services.images import badge_png, default_badge_svg, sanitise_svg
 
     award = get_award(dbs(), public_id)
     if award.revoked_at is not None:
@@ -255,8 +256,15 @@ def _baked(public_id: str, image_type: str) -> Response:
         )
         media = "image/png"
     else:
-        svg = stored.data if stored is not None and stored.content_type == "image/svg+xml" else None
-        base = svg or default_badge_svg(award.achievement.name)
+        cleaned = None
+        if stored is not None and stored.content_type == "image/svg+xml":
+            # cleaned again: an image uploaded before the cleaner's allowlist may still carry
+            # style sheets, animation or links that the baked file would take anywhere
+            try:
+                cleaned = sanitise_svg(stored.data)
+            except InvalidInput:
+                cleaned = None
+        base = cleaned or default_badge_svg(award.achievement.name)
         media = "image/svg+xml"
     # JSON with its embedded proof where there is one; the VC-JWT for ES256/RS256 issuers
     signed = json.loads(award.credential_json)

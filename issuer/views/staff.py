@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from ..models import Achievement, Award, OutboxMessage
 from ..services.accounts import organisations_of
 from ..web import current_user, dbs, login_required
 from .common import staff_org
+from .forms import page_number
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 PAGE = 50
@@ -52,10 +53,7 @@ def org_home(slug: str) -> Any:
 @login_required
 def awards(slug: str) -> Any:
     _user, org, role = staff_org(slug)
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        abort(400, description="The page number must be a whole number.")
+    page = page_number(request.args.get("page"))
     query = select(Award).where(Award.org_id == org.id)
     q = request.args.get("q", "").strip()
     if q:

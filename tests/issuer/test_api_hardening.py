@@ -198,6 +198,7 @@ BAD_QUERIES: list[tuple[dict[str, str], str]] = [
     ({"limit": "1_0"}, "limit"), ({"limit": "9" * 5000}, "limit"), ({"limit": ""}, "limit"),
     ({"cursor": "!!"}, "cursor"), ({"cursor": b64("-5")}, "cursor"), ({"cursor": b64("0")}, "cursor"),
     ({"cursor": b64("1" * 40)}, "cursor"), ({"cursor": b64("9223372036854775808")}, "cursor"),
+    ({"cursor": b64(str(2**31))}, "cursor"),  # past any id of an integer column: a 500 on PostgreSQL
     ({"cursor": b64("12 OR 1=1")}, "cursor"), ({"cursor": "\x00"}, "cursor"),
 ]
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import threading
 
 from sqlalchemy import select, update
@@ -150,6 +151,50 @@ NAMES = [
     ("Школа № 57, Москва", "Школа № 57, Москва"),
     ("Алматы қаласы №12 мектеп-гимназиясы (ҚҰҮӘҒ)", "Алматы қаласы №12 мектеп-гимназиясы (ҚҰҮӘҒ)"),
 ]
+
+
+SEMICOLON_NAMES = [
+    # (the school's name, the CSV cell): a separator other than the file's own comma
+    # (";" in Lithuanian Excel, a tab, a line break) or a quote must not start a formula
+    ("Vilnius;=1+1", "Vilnius;'=1+1"),
+    ("Kaunas;=cmd|' /C calc'!A0", "Kaunas;'=cmd|' /C calc'!A0"),
+    ("Klaipėda; @SUM(A1:A2)", "Klaipėda; '@SUM(A1:A2)"),
+    ("Alytus,-2+3", "Alytus,'-2+3"),
+    ('Utena";=1+1', "Utena\";'=1+1"),
+    ("Tab\t+1", "Tab\t'+1"),
+    ("Line\r\n=1", "Line\r\n'=1"),
+    ("Molėtai \n  =1+1", "Molėtai \n  '=1+1"),
+    ("Panevėžys 5-oji gimnazija; Nr. 1", "Panevėžys 5-oji gimnazija; Nr. 1"),
+]
+
+
+def _cells_in_any_reading(raw: str) -> list[str]:
+    """Every cell a spreadsheet could make of the file, whichever of comma, semicolon or
+    tab it splits on and however it reads quotes: split the raw text at each."""
+    pieces = re.split(r'[,;\t\r\n]', raw)
+    return [piece.strip(' "') for piece in pieces]
+
+
+def test_a_semicolon_inside_a_name_lets_no_formula_through(client, make_org, make_user, make_achievement, award_to):
+    centre = make_org("semi-centre", "Semi;=Centre", kind="centre")
+    for number, (name, _cell) in enumerate(SEMICOLON_NAMES):
+        school = make_org(f"semi-school-{number}", name, parent=centre)
+        award_to(school, make_achievement(school, f"Badge {number};=2+2"), email=f"l{number}@pupils.example")
+    make_user("admin@semi.example", org=centre, role="admin")
+    login(client, "admin@semi.example")
+    response = client.get("/staff/semi-centre/network.csv")
+    assert response.status_code == 200
+    rows = {row["school_slug"]: row for row in csv_rows(response)}
+    for number, (_name, cell) in enumerate(SEMICOLON_NAMES):
+        assert rows[f"semi-school-{number}"]["school"] == cell
+        assert rows[f"semi-school-{number}"]["issued"] == "1"
+    raw = response.get_data(as_text=True)[1:]
+    for cell in _cells_in_any_reading(raw):
+        assert not cell.startswith(("=", "+", "-", "@")), cell
+    # every text field is quoted and the counts are bare numbers (this reader turns an
+    # unquoted field into a float, and fails on one that is not a number)
+    for row in list(csv.reader(io.StringIO(raw), quoting=csv.QUOTE_NONNUMERIC))[1:]:
+        assert all(isinstance(v, str) for v in row[:9]) and row[9:] == [1.0, 0.0, 1.0], row
 
 
 def test_the_csv_keeps_every_name_intact_and_defuses_formulas(client, make_org, make_user, make_achievement, award_to):

@@ -302,3 +302,66 @@ def test_ids_in_urls_are_unguessable(app, client, make_user, school, achievement
     with database.transaction() as session:
         stored = session.scalars(select(Invitation)).one()
         assert token not in stored.token_hash
+
+
+# -- where the login goes next -----------------------------------------------------------------
+
+OFF_SITE_NEXT = [
+    "//evil.example", "///evil.example", "/\\evil.example", "\\\\evil.example", "/%5Cevil.example",
+    "https://evil.example", "HTTPS://evil.example/staff", "http:evil.example", "//evil.example@badges.test",
+    "javascript:alert(1)", "JaVaScRiPt:alert(1)", " javascript:alert(1)", "data:text/html,<script>alert(1)</script>",
+    "evil.example", "staff/", "",
+]
+# control characters: browsers drop tabs and line breaks (/%09/evil.example becomes
+# //evil.example), and a line break would forge a header: refused with a message
+DAMAGED_NEXT = [
+    "/%09/evil.example/x", "/%0a/evil.example", "/%0d/evil.example", "/%0d%0a/evil.example", "%09//evil.example",
+    "%01javascript:alert(1)", "/%7F/evil.example", "/staff/%0d%0aSet-Cookie:%20x=1", "/%C2%85/evil.example",
+]
+ON_SITE_NEXT = ["/staff/vilnius-lyceum", "/staff/vilnius-lyceum/awards?page=2&q=Ona", "/staff/x/%2F%2Fevil.example"]
+
+
+@pytest.mark.parametrize("target", OFF_SITE_NEXT)
+def test_login_never_sends_anyone_off_site(app, teacher, target):
+    browser = app.test_client()
+    response = browser.post(f"/login?next={target}", data={
+        "email": teacher.email, "password": PASSWORD, "csrf_token": csrf_of(browser)})
+    assert response.status_code == 302
+    assert response.location == "/staff/", response.location
+
+
+@pytest.mark.parametrize("target", DAMAGED_NEXT)
+def test_a_login_link_with_control_characters_is_refused_with_the_plain_form(app, teacher, target):
+    browser = app.test_client()
+    page = browser.get(f"/login?next={target}")
+    assert page.status_code == 400
+    assert "This login link is damaged" in page.text and 'action="/login"' in page.text
+    response = browser.post(f"/login?next={target}", data={
+        "email": teacher.email, "password": PASSWORD, "csrf_token": csrf_of(browser)})
+    assert response.status_code == 400 and "Set-Cookie: x" not in str(response.headers)
+    with browser.session_transaction() as sess:
+        assert "login" not in sess  # not logged in by that request
+    # the form on that page logs in and goes to the dashboard
+    response = browser.post("/login", data={"email": teacher.email, "password": PASSWORD,
+                                            "csrf_token": csrf_of(browser)})
+    assert response.status_code == 302 and response.location == "/staff/"
+
+
+@pytest.mark.parametrize("target", ON_SITE_NEXT)
+def test_login_goes_back_to_the_page_asked_for(app, teacher, target):
+    from urllib.parse import quote, unquote
+
+    browser = app.test_client()
+    response = browser.post(f"/login?next={quote(target)}", data={
+        "email": teacher.email, "password": PASSWORD, "csrf_token": csrf_of(browser)})
+    assert response.status_code == 302
+    assert response.location == unquote(quote(target))
+
+
+def test_a_staff_page_sends_a_logged_out_visitor_to_login_and_back(app, teacher, school):
+    browser = app.test_client()
+    page = browser.get(f"/staff/{school.slug}/awards?q=Ona")
+    assert page.status_code == 302 and page.location.startswith("/login?next=")
+    response = browser.post(page.location, data={"email": teacher.email, "password": PASSWORD,
+                                                 "csrf_token": csrf_of(browser)})
+    assert response.location == f"/staff/{school.slug}/awards?q=Ona"
