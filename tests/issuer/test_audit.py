@@ -13,8 +13,7 @@ from issuer.models import Achievement, AuditEvent, Award, Organisation
 from issuer.services import audit
 from issuer.services.audit import Actor
 
-from .conftest import login, post
-from .test_bulk import CLASS_SIZE, class_csv, confirm, preview
+from .conftest import CLASS_SIZE, class_csv, confirm, login, post, preview
 
 TEACHER_IP = "203.0.113.9"
 ADMIN_IP = "2001:db8::7"
