@@ -48,6 +48,20 @@ SCHOOL = "https://school.example"
 SCHOOL_DID = "did:web:school.example"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules with tests that run independent verifiers (node processes) go first, then
+    modules with other slow tests, each module's tests in their own order: under
+    pytest-xdist (``-n auto --dist loadfile``) the long modules then run beside the many
+    short ones rather than last and alone."""
+
+    def module(item: pytest.Item) -> str:
+        return item.nodeid.split("::", 1)[0]
+
+    interop = {module(item) for item in items if item.get_closest_marker("interop")}
+    slow = {module(item) for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: 0 if module(item) in interop else 1 if module(item) in slow else 2)
+
+
 def load_key(name: str) -> KeyPair:
     return KeyPair.from_jwk(json.loads((KEYS / f"{name}.jwk").read_text()))
 
