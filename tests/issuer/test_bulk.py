@@ -12,7 +12,7 @@ from issuer.services import awards as award_service
 from issuer.services.awards import AwardInput, award_many
 from issuer.urls import PublicUrls
 
-from .conftest import BASE_URL, CLASS_SIZE, class_csv, confirm, login, preview
+from .conftest import BASE_URL, CLASS_SIZE, class_csv, confirm, preview
 
 
 def class_rows(size: int = CLASS_SIZE) -> list[AwardInput]:
@@ -30,9 +30,9 @@ def achievement(make_achievement, school):
 
 
 @pytest.fixture
-def teacher(client, make_user, school):
+def teacher(auth, make_user, school):
     user = make_user("ruta@vilnius.example", org=school, role="teacher")
-    assert login(client, user.email).status_code == 302
+    assert auth.login(user.email).status_code == 302
     return user
 
 
