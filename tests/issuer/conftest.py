@@ -52,18 +52,18 @@ PASSWORD = "correct horse battery"
 
 
 def _clear(database: Database) -> None:
-    """Empty every issuer table and restart its identity counters (PostgreSQL).
-
-    DELETE rather than TRUNCATE: the tables hold a few rows, and TRUNCATE makes new files
-    for every table and index (several times slower for so little data)."""
+    """Empty every issuer table and restart its identity counters (PostgreSQL), in one
+    round trip. DELETE rather than TRUNCATE: the tables hold a few rows, and TRUNCATE makes
+    new files for every table and index (several times slower for so little data)."""
+    deletes = "".join(f'DELETE FROM "{table.name}"; ' for table in reversed(Base.metadata.sorted_tables))
     with database.engine.begin() as conn:
-        for table in reversed(Base.metadata.sorted_tables):
-            conn.execute(table.delete())
-        sequences = conn.execute(
-            text("SELECT sequence_name FROM information_schema.sequences WHERE sequence_schema = current_schema()")
-        ).scalars().all()
-        for name in sequences:
-            conn.execute(text(f'ALTER SEQUENCE "{name}" RESTART'))
+        conn.exec_driver_sql(
+            "DO $$ DECLARE s text; BEGIN "
+            + deletes
+            + "FOR s IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE c.relkind = 'S' AND n.nspname = current_schema()"
+            " LOOP EXECUTE 'ALTER SEQUENCE ' || quote_ident(s) || ' RESTART'; END LOOP; END $$"
+        )
 
 
 @pytest.fixture(scope="session")
