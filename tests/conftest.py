@@ -8,6 +8,7 @@ URL-prefix map, so no test ever reaches another address.
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -46,6 +47,37 @@ NOW = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
 ISSUED = datetime(2026, 9, 1, 8, 0, 0, tzinfo=UTC)
 SCHOOL = "https://school.example"
 SCHOOL_DID = "did:web:school.example"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules with tests that run independent verifiers (node processes) go first, then
+    modules with other slow tests, each module's tests in their own order: under
+    pytest-xdist (``-n auto --dist loadfile``) the long modules then run beside the many
+    short ones rather than last and alone."""
+
+    def module(item: pytest.Item) -> str:
+        return item.nodeid.split("::", 1)[0]
+
+    interop = {module(item) for item in items if item.get_closest_marker("interop")}
+    slow = {module(item) for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: 0 if module(item) in interop else 1 if module(item) in slow else 2)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """An interop test runs, and starts its verifier processes, at a lower CPU priority
+    (nice 10): under pytest-xdist the tests beside it that must finish within a deadline
+    (e.g. tests/core/test_bad_input.py's five seconds) keep the CPU they need. Only where
+    the priority can be restored afterwards (root, as in CI); on Linux it is per thread,
+    and the verifier processes and worker threads the test starts inherit it."""
+    if item.get_closest_marker("interop") is None or not hasattr(os, "setpriority") or os.geteuid() != 0:
+        return (yield)
+    before = os.getpriority(os.PRIO_PROCESS, 0)
+    os.setpriority(os.PRIO_PROCESS, 0, min(before + 10, 19))
+    try:
+        return (yield)
+    finally:
+        os.setpriority(os.PRIO_PROCESS, 0, before)
 
 
 def load_key(name: str) -> KeyPair:

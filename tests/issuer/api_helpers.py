@@ -1,17 +1,23 @@
 """Helpers for the JSON API tests: a client that checks every answer against the OpenAPI
-document the app serves, and the document's schemas resolved with ``referencing``."""
+document the app serves, and the document's schemas resolved with ``referencing``; the
+request bodies and token helper the API tests share (their fixtures are in conftest.py)."""
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from flask.testing import FlaskClient
 from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
+from sqlalchemy import select
 
+from issuer.db import Database
+from issuer.models import AuditEvent, Organisation
 from issuer.openapi import document
+from issuer.services import tokens
 
 DOC = document()
 URI = "urn:issuer:openapi"
@@ -19,6 +25,16 @@ REGISTRY: Registry[Any] = Registry().with_resource(URI, DRAFT202012.create_resou
 METHODS = ("get", "put", "post", "patch", "delete")
 # (method, path template, status) of every response checked against the document
 CHECKED: set[tuple[str, str, int]] = set()
+SECRET = re.compile(r"ob_[A-Za-z0-9_-]{43}")
+AWARDS = "/achievements/{achievement_id}/awards"
+ACHIEVEMENT = {
+    "name": "Baltic Sea Project",
+    "description": "Monitored the water quality of a Baltic river for a season.",
+    "criteria_md": "Took **ten** samples and reported them.",
+    "levels": ["Emerging", "Developing", "Proficient", "Mastered"],
+    "tags": ["water", "science"],
+    "validity_days": 730,
+}
 
 
 def _escape(part: str) -> str:
@@ -147,3 +163,15 @@ def learners(count: int, start: int = 0) -> list[dict[str, str]]:
         {"name": f"Learner {i:03d}", "email": f"learner{i:03d}@pupils.example"}
         for i in range(start, start + count)
     ]
+
+
+def token_for(database: Database, org: Organisation, name: str = "Moodle") -> str:
+    """A new API token of ``org``; its secret."""
+    with database.transaction() as session:
+        _token, secret = tokens.create_token(session, org=session.get(Organisation, org.id), name=name)
+    return secret
+
+
+def audit_rows(database: Database) -> list[AuditEvent]:
+    with database.transaction() as session:
+        return list(session.scalars(select(AuditEvent).order_by(AuditEvent.id)))

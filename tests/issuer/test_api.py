@@ -26,47 +26,20 @@ from issuer.services import tokens
 from issuer.services.awards import MAX_BATCH, AwardInput, award_badge
 from issuer.urls import PublicUrls
 
-from .api_helpers import CHECKED, DOC, Api, check_response, documented_operations, learners
+from .api_helpers import (
+    ACHIEVEMENT,
+    AWARDS,
+    CHECKED,
+    DOC,
+    SECRET,
+    Api,
+    audit_rows,
+    check_response,
+    documented_operations,
+    learners,
+    token_for,
+)
 from .conftest import BASE_URL, login, post
-
-SECRET = re.compile(r"ob_[A-Za-z0-9_-]{43}")
-AWARDS = "/achievements/{achievement_id}/awards"
-ACHIEVEMENT = {
-    "name": "Baltic Sea Project",
-    "description": "Monitored the water quality of a Baltic river for a season.",
-    "criteria_md": "Took **ten** samples and reported them.",
-    "levels": ["Emerging", "Developing", "Proficient", "Mastered"],
-    "tags": ["water", "science"],
-    "validity_days": 730,
-}
-
-
-def token_for(database: Any, org: Organisation, name: str = "Moodle") -> str:
-    with database.transaction() as session:
-        _token, secret = tokens.create_token(session, org=session.get(Organisation, org.id), name=name)
-    return secret
-
-
-@pytest.fixture
-def school(make_org):
-    return make_org("vilnius-lyceum", "Vilnius Lyceum")
-
-
-@pytest.fixture
-def api(client, database, school) -> Api:
-    return Api(client, token_for(database, school))
-
-
-@pytest.fixture
-def achievement_id(api) -> str:
-    response = api.post("/achievements", ACHIEVEMENT)
-    assert response.status_code == 201, response.json
-    return str(response.json["id"])
-
-
-def audit_rows(database) -> list[AuditEvent]:
-    with database.transaction() as session:
-        return list(session.scalars(select(AuditEvent).order_by(AuditEvent.id)))
 
 
 def assert_no_email(events: list[AuditEvent]) -> None:

@@ -29,18 +29,17 @@ from issuer.models.accounts import Membership
 from issuer.services import idempotency, tokens
 from issuer.services.awards import MAX_BATCH
 
-from .api_helpers import Api, check_response, learners
-from .conftest import login, post
-from .test_api import (  # noqa: F401 (fixtures)
+from .api_helpers import (
     ACHIEVEMENT,
     AWARDS,
     SECRET,
-    achievement_id,
-    api,
+    Api,
     audit_rows,
-    school,
+    check_response,
+    learners,
     token_for,
 )
+from .conftest import login, post
 
 REVOKE = "/awards/{award_id}/revoke"
 SUSPEND = "/awards/{award_id}/suspend"

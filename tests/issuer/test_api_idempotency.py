@@ -17,8 +17,15 @@ from issuer.models import Achievement, Award, IdempotencyRecord
 from issuer.models.base import now_utc
 from issuer.services import idempotency
 
-from .api_helpers import Api, learners, response_schema_pointer, schema_errors
-from .test_api import ACHIEVEMENT, AWARDS, achievement_id, api, school, token_for  # noqa: F401 (fixtures)
+from .api_helpers import (
+    ACHIEVEMENT,
+    AWARDS,
+    Api,
+    learners,
+    response_schema_pointer,
+    schema_errors,
+    token_for,
+)
 
 
 def records(database) -> list[IdempotencyRecord]:

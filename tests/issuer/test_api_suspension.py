@@ -18,9 +18,8 @@ from issuer.errors import Conflict, SuspensionUnsupported
 from issuer.models import Award, Organisation, StatusMethod
 from issuer.services import status as status_service
 
-from .api_helpers import Api
+from .api_helpers import ACHIEVEMENT, AWARDS, Api, audit_rows, token_for
 from .conftest import BASE_URL, login, post
-from .test_api import ACHIEVEMENT, AWARDS, audit_rows, token_for
 
 
 @pytest.fixture

@@ -13,8 +13,7 @@ from issuer.models import Achievement, AuditEvent, Award, Organisation
 from issuer.services import audit
 from issuer.services.audit import Actor
 
-from .conftest import login, post
-from .test_bulk import CLASS_SIZE, class_csv, confirm, preview
+from .conftest import CLASS_SIZE, class_csv, confirm, login, post, preview
 
 TEACHER_IP = "203.0.113.9"
 ADMIN_IP = "2001:db8::7"
@@ -156,7 +155,7 @@ def logged(database, school):
     return start
 
 
-def test_the_page_is_for_admins_newest_first_and_paginated(client, database, school, admin, teacher, make_org, make_user, logged):
+def test_the_page_is_for_admins_newest_first_and_paginated(client, auth, database, school, admin, teacher, make_org, make_user, logged):
     as_user(client, admin, ADMIN_IP)
     first = client.get(f"/staff/{school.slug}/audit")
     assert first.status_code == 200
@@ -198,7 +197,7 @@ def test_the_page_is_for_admins_newest_first_and_paginated(client, database, sch
     as_user(client, stranger, "192.0.2.1")
     assert client.get(f"/staff/{school.slug}/audit").status_code == 404
     assert "Entry number" not in client.get(f"/staff/{other.slug}/audit").get_data(as_text=True)
-    assert post(client, "/logout").status_code == 302
+    assert auth.logout().status_code == 302
     assert client.get(f"/staff/{school.slug}/audit").status_code == 302
 
 

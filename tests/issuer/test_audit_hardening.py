@@ -14,8 +14,7 @@ from issuer.models import AuditEvent, Award, Endorsement
 from issuer.services import audit
 from issuer.services.awards import EMAIL as ACCEPTED
 
-from .conftest import login, post
-from .test_forms import post_multipart
+from .conftest import login, post, post_multipart
 
 # Addresses the award forms accept (checked below), each with a part that must not leak.
 ADDRESSES = [

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import threading
 
 import pytest
@@ -13,14 +12,7 @@ from issuer.services import awards as award_service
 from issuer.services.awards import AwardInput, award_many
 from issuer.urls import PublicUrls
 
-from .conftest import BASE_URL, login, post
-
-CLASS_SIZE = 12
-
-
-def class_csv(size: int = CLASS_SIZE) -> bytes:
-    lines = ["name,email,level"] + [f"Learner {i},learner{i}@pupils.example,Proficient" for i in range(1, size + 1)]
-    return ("\n".join(lines) + "\n").encode()
+from .conftest import BASE_URL, CLASS_SIZE, class_csv, confirm, preview
 
 
 def class_rows(size: int = CLASS_SIZE) -> list[AwardInput]:
@@ -38,34 +30,15 @@ def achievement(make_achievement, school):
 
 
 @pytest.fixture
-def teacher(client, make_user, school):
+def teacher(auth, make_user, school):
     user = make_user("ruta@vilnius.example", org=school, role="teacher")
-    assert login(client, user.email).status_code == 302
+    assert auth.login(user.email).status_code == 302
     return user
 
 
 def award_tables(database) -> tuple[int, int, int]:
     with database.transaction() as session:
         return tuple(session.scalar(select(func.count()).select_from(model)) for model in (Award, AwardBatch, OutboxMessage))
-
-
-def preview(client, school, achievement, content: bytes) -> tuple[str, str]:
-    """Upload the CSV (the dry run) and return the confirmation form's csv_b64 and request key."""
-    import io
-
-    from .test_forms import post_multipart
-
-    page = post_multipart(client, f"/staff/{school.slug}/achievements/{achievement.public_id}/bulk",
-                          {"csv": (io.BytesIO(content), "class.csv")})
-    assert page.status_code == 200, page.text
-    csv_b64 = re.search(r'name="csv_b64" value="([^"]+)"', page.text).group(1)
-    key = re.search(r'name="request_key" value="([^"]+)"', page.text).group(1)
-    return csv_b64, key
-
-
-def confirm(client, school, achievement, csv_b64: str, key: str):
-    return post(client, f"/staff/{school.slug}/achievements/{achievement.public_id}/bulk/confirm",
-                {"csv_b64": csv_b64, "request_key": key})
 
 
 def test_a_class_is_awarded_through_preview_and_confirmation(client, school, achievement, teacher, database):

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from issuer.models import Achievement, Award, StoredImage
 
-from .conftest import csrf_of, login, post
+from .conftest import csrf_of, login, post, post_multipart
 
 LEVELS_MESSAGE = "Choose one of: Emerging, Developing, Proficient, Mastered."
 
@@ -64,24 +64,6 @@ def teacher(client, make_user, school):
 @pytest.fixture
 def achievement(make_achievement, school):
     return make_achievement(school)
-
-
-def post_multipart(client, url: str, data: dict):
-    """POST multipart/form-data encoded here: werkzeug's test encoder leaves an unclosed
-    temporary file behind for bodies over 500 KB (a warning, which this suite treats as an error)."""
-    boundary = "----issuer-test-boundary-7d1f"
-    parts = []
-    for name, value in (data | {"csrf_token": csrf_of(client)}).items():
-        if isinstance(value, tuple):
-            stream, filename = value
-            head = f'Content-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
-            head += "Content-Type: application/octet-stream\r\n\r\n"
-            parts.append(f"--{boundary}\r\n".encode() + head.encode() + stream.read() + b"\r\n")
-        else:
-            head = f'Content-Disposition: form-data; name="{name}"\r\n\r\n'
-            parts.append(f"--{boundary}\r\n".encode() + head.encode() + str(value).encode() + b"\r\n")
-    body = b"".join(parts) + f"--{boundary}--\r\n".encode()
-    return client.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}")
 
 
 def shown(message: str, page: str) -> bool:

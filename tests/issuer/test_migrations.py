@@ -1,0 +1,94 @@
+"""The migrations, run on an empty database, build exactly the schema the models describe.
+
+Every other issuer test starts from a copy of a database migrated once per test session
+(conftest.py), so this is the one place the chain of migrations runs from nothing: on
+SQLite always, and on a PostgreSQL database made for it when DATABASE_URL names a server.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from issuer.db import Database
+from issuer.migrate import alembic_config, upgrade
+from issuer.models import Base
+from issuer.seed import seed_frameworks
+
+
+@pytest.fixture
+def empty_postgresql(database_url: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database on DATABASE_URL's server, dropped afterwards."""
+    if not database_url:
+        pytest.skip("DATABASE_URL names no PostgreSQL (CI runs this with one)")
+    server = make_url(database_url)
+    name = f"{server.database}_migrate_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    url: str = request.getfixturevalue("empty_postgresql")
+    return url
+
+
+def test_the_migrations_build_the_models_schema_from_empty(empty_database: str) -> None:
+    database = Database(empty_database)
+    try:
+        assert inspect(database.engine).get_table_names() == []
+        upgrade(empty_database)
+        head = ScriptDirectory.from_config(alembic_config(empty_database)).get_current_head()
+        with database.engine.connect() as conn:
+            context = MigrationContext.configure(
+                conn, opts={"compare_type": True, "compare_server_default": True}
+            )
+            assert context.get_current_revision() == head
+            assert compare_metadata(context, Base.metadata) == []
+        # the seed the app fixture's copies start from goes in as well
+        with database.transaction() as session:
+            seed_frameworks(session)
+        upgrade(empty_database)  # a second upgrade at head changes nothing
+    finally:
+        database.dispose()
+
+
+
+def test_a_test_writes_only_to_its_own_copy(app, database, make_org, table_counts, request) -> None:
+    make_org()
+    assert table_counts()["organisation"] == 1
+    if not request.getfixturevalue("database_url"):
+        template = request.getfixturevalue("migrated_sqlite")
+        assert database.url != f"sqlite:///{template}"
+        copy = Database(f"sqlite:///{template}")
+        try:
+            with copy.engine.connect() as conn:
+                assert conn.execute(text("SELECT count(*) FROM organisation")).scalar_one() == 0
+        finally:
+            copy.dispose()
+
+
+def test_each_test_starts_from_the_seeded_schema(table_counts) -> None:
+    """Runs after the test above wrote an organisation: none of it is left."""
+    seeded = {"framework", "framework_item"}
+    counts = table_counts()
+    assert all(counts[name] > 0 for name in seeded), counts
+    assert {name: n for name, n in counts.items() if name not in seeded and n} == {}
