@@ -113,3 +113,10 @@ def phone(browser: Any) -> Iterator[Any]:
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+def login(page: Any, stack: dict[str, Any], email: str = "teacher@demo.example") -> None:
+    page.goto(f"{stack['issuer']}/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(stack["password"])
+    page.get_by_role("button", name="Log in").click()

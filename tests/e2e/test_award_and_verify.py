@@ -6,14 +6,9 @@ import re
 
 import pytest
 
+from .conftest import login
+
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-
-
-def login(page, stack, email="teacher@demo.example"):
-    page.goto(f"{stack['issuer']}/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(stack["password"])
-    page.get_by_role("button", name="Log in").click()
 
 
 def test_award_open_verify_then_revoke(page, stack):

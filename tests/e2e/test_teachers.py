@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .test_award_and_verify import login
+from .conftest import login
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

@@ -450,3 +450,12 @@ def crash_on_fifth_signature(monkeypatch):
 
     monkeypatch.setattr(award_service, "sign_credential", flaky)
     return calls
+
+
+# a valid achievement form, for tests that change one field of it
+GOOD_ACHIEVEMENT = {
+    "name": "Young Hands for Heritage", "description": "Cared for a World Heritage site.",
+    "criteria_md": "Spend **three** days at the site.", "achievement_type": "Competency",
+    "levels": "Emerging\nProficient", "tags": "heritage, volunteering", "language": "lt",
+    "validity_days": "", "image_caption": "", "external_alignments": "",
+}

@@ -12,7 +12,7 @@ from issuer.services import awards as award_service
 from issuer.services.awards import AwardInput, award_many
 from issuer.urls import PublicUrls
 
-from .conftest import BASE_URL, CLASS_SIZE, class_csv, confirm, preview
+from .conftest import BASE_URL, CLASS_SIZE, class_csv, confirm, post, preview
 
 
 def class_rows(size: int = CLASS_SIZE) -> list[AwardInput]:

@@ -7,8 +7,7 @@ from urllib.parse import quote
 
 import pytest
 
-from .conftest import csrf_of, login, post
-from .test_forms import GOOD_ACHIEVEMENT, post_multipart
+from .conftest import GOOD_ACHIEVEMENT, csrf_of, login, post, post_multipart
 
 HUGE = "9" * 30  # past any 64-bit integer
 BEYOND_INT64 = str(2**63)  # one past the largest 64-bit integer
@@ -134,7 +133,7 @@ def test_a_long_image_description_is_refused_on_its_field(client, school, admin,
 
 
 def test_a_long_image_description_is_refused_by_the_api(client, database, school, make_achievement):
-    from .test_api import token_for
+    from .api_helpers import token_for
 
     achievement = make_achievement(school)
     response = client.patch(f"/api/v1/achievements/{achievement.public_id}", json={"image_caption": "x" * 100_000},

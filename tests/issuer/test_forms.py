@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from issuer.models import Achievement, Award, StoredImage
 
-from .conftest import csrf_of, login, post, post_multipart
+from .conftest import GOOD_ACHIEVEMENT, csrf_of, login, post, post_multipart
 
 LEVELS_MESSAGE = "Choose one of: Emerging, Developing, Proficient, Mastered."
 
@@ -72,12 +72,6 @@ def shown(message: str, page: str) -> bool:
 
 # -- achievements -------------------------------------------------------------------------
 
-GOOD_ACHIEVEMENT = {
-    "name": "Young Hands for Heritage", "description": "Cared for a World Heritage site.",
-    "criteria_md": "Spend **three** days at the site.", "achievement_type": "Competency",
-    "levels": "Emerging\nProficient", "tags": "heritage, volunteering", "language": "lt",
-    "validity_days": "", "image_caption": "", "external_alignments": "",
-}
 
 BAD_ACHIEVEMENTS = [
     ("empty name", {"name": "  "}, None, "name", "Give a name of at most 200 characters."),

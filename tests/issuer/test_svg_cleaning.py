@@ -13,8 +13,7 @@ from issuer.errors import InvalidInput
 from issuer.models import Achievement, StoredImage
 from issuer.services.images import sanitise_svg
 
-from .conftest import login
-from .test_forms import GOOD_ACHIEVEMENT, post_multipart
+from .conftest import GOOD_ACHIEVEMENT, login, post_multipart
 
 HEAD = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="100" height="100">'
 

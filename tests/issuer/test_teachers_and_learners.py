@@ -18,8 +18,7 @@ from issuer.models.base import now_utc
 from issuer.services.awards import AwardInput, award_badge
 from issuer.urls import PublicUrls
 
-from .conftest import BASE_URL, login, post
-from .test_forms import post_multipart
+from .conftest import BASE_URL, login, post, post_multipart
 
 
 @pytest.fixture
