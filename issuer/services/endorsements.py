@@ -279,14 +279,22 @@ def withdraw(
         raise Conflict("This endorsement is already withdrawn.")
     endorsement.withdrawn_at = now or now_utc()
     endorsement.withdrawal_reason = reason
+    record_withdrawal(session, endorsement=endorsement, endorser=endorser, actor=actor)
+    session.flush()
+    return endorsement
+
+
+def record_withdrawal(
+    session: Session, *, endorsement: Endorsement, endorser: Organisation, actor: Actor | None
+) -> None:
+    """The audit entries of a withdrawal (by staff, or with a compromised key): the endorser's,
+    and the endorsed organisation's, one shape whatever the cause (the reason says it)."""
     target = target_of(session, endorsement)
     summary = f"{endorser.name} withdrew its endorsement of {target.name}"
-    details = {"target": endorsed_id(endorsement), "reason": reason}
+    details = {"target": endorsed_id(endorsement), "reason": endorsement.withdrawal_reason}
     for org_id, text in ((endorser.id, summary), (target.org.id, f"Received: {summary}")):
         record(session, org_id=org_id, actor=actor, action=AuditAction.ENDORSEMENT_WITHDRAW,
                subject=f"endorsement:{endorsement.public_id}", summary=text, details=details)
-    session.flush()
-    return endorsement
 
 
 # -- reading ---------------------------------------------------------------------------------

@@ -41,7 +41,7 @@ from ..models.base import now_utc
 from ..urls import PublicUrls
 from .audit import Actor, AuditAction, record
 from .awards import AwardInput, IssueContext, _context, _signed_award, _used_indexes
-from .endorsements import endorse, target_of
+from .endorsements import endorse, record_withdrawal, target_of
 from .keys import Sealer, active_key, create_signing_key, lock_keys
 from .mail import note_new_messages
 
@@ -125,12 +125,7 @@ def mark_compromised(
     for endorsement in endorsements:
         endorsement.withdrawn_at = now
         endorsement.withdrawal_reason = WITHDRAWAL_REASON
-        record(
-            session, org_id=org.id, actor=actor, action=AuditAction.ENDORSEMENT_WITHDRAW,
-            subject=f"endorsement:{endorsement.public_id}",
-            summary=f"Endorsement withdrawn: its signing key {key_row.kid} was compromised",
-            details={"kid": key_row.kid},
-        )
+        record_withdrawal(session, endorsement=endorsement, endorser=org, actor=actor)
     summary = f"Key {key_row.kid} marked compromised: {revoked} badge(s) revoked"
     if endorsements:
         summary += f", {len(endorsements)} endorsement(s) withdrawn"
