@@ -151,3 +151,12 @@ def test_pages_and_api_leave_the_same_audit_entries(client, database, make_org):
     assert entry["award.revoke"]["details"]["reason"] == "Awarded by mistake"
     assert entry["achievement.update"]["details"]["fields"] == ["name"]
     assert entry["achievement.update"]["summary"] == f"Edited the achievement “{RENAMED}” (now version 2)"
+
+
+def test_every_action_is_named_once_and_offered_by_the_log_filter():
+    from issuer.services.audit import AuditAction
+    from issuer.views.audit import ACTION, ACTIONS
+
+    values = [str(action) for action in AuditAction]
+    assert len(values) == len(set(values)) and all(ACTION.fullmatch(v) and "." in v for v in values)
+    assert {v.split(".")[0] for v in values} <= {noun for noun, _label in ACTIONS}
