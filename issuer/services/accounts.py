@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from ..errors import Forbidden, InvalidInput, TooManyRequests
 from ..models import Invitation, LoginSession, LoginThrottle, Membership, Organisation, Role, User
 from ..models.base import UTCDateTime, now_utc
+from .audit import Actor, AuditAction, record
 from .awards import EMAIL
 
 _HASHER = PasswordHasher()
@@ -244,9 +245,11 @@ def organisations_of(session: Session, user: User) -> list[Organisation]:
 
 
 def invite(
-    session: Session, *, org: Organisation, email: str, role: str, now: datetime | None = None
+    session: Session, *, org: Organisation, email: str, role: str, now: datetime | None = None,
+    actor: Actor | None = None,
 ) -> str:
-    """Make a one-time invitation and return its token (shown once, stored hashed)."""
+    """Make a one-time invitation and return its token (shown once, stored hashed), with its
+    audit entry by ``actor`` (the audit service masks the invitee's address)."""
     email = email.strip().lower()
     if not EMAIL.fullmatch(email):
         raise InvalidInput("Give a valid email address.", fields={"email": "Give a valid email address."})
@@ -263,6 +266,10 @@ def invite(
         )
     )
     session.flush()
+    record(
+        session, org_id=org.id, actor=actor, action=AuditAction.MEMBER_INVITE, subject=f"invitation:{role}",
+        summary=f"Invited {email} to join as {role}", details={"role": role},
+    )
     return token
 
 

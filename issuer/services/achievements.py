@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,6 +15,7 @@ from badges import model
 from ..errors import InvalidInput, NotFound
 from ..models import Achievement, Framework, FrameworkItem, Organisation
 from ..urls import PublicUrls
+from .audit import Actor, AuditAction, record
 from .images import check_image, default_badge_svg, store_image
 from .orgs import issuer_profile
 
@@ -159,24 +161,54 @@ def _apply(session: Session, row: Achievement, org: Organisation, data: Achievem
 
 
 def create_achievement(
-    session: Session, *, org: Organisation, data: AchievementInput
+    session: Session, *, org: Organisation, data: AchievementInput, actor: Actor | None = None
 ) -> Achievement:
-    """A new achievement of ``org``. Raises InvalidInput, naming the bad fields."""
+    """A new achievement of ``org``, with its audit entry by ``actor``. Raises InvalidInput,
+    naming the bad fields."""
     row = Achievement(org_id=org.id)
     _apply(session, row, org, data)
     session.add(row)
     session.flush()
+    record(
+        session, org_id=org.id, actor=actor, action=AuditAction.ACHIEVEMENT_CREATE,
+        subject=f"achievement:{row.public_id}", summary=f"Created the achievement “{row.name}”",
+        details={"achievement": row.public_id, "version": row.version},
+    )
     return row
 
 
+def _editable(row: Achievement) -> dict[str, Any]:
+    """What an edit can change, by the names of ``AchievementInput``'s fields (the API's too)."""
+    return {
+        "name": row.name, "description": row.description, "criteria_md": row.criteria_md,
+        "achievement_type": row.achievement_type, "tags": row.tags.get("tags", []),
+        "levels": row.levels.get("levels", []), "alignment_ids": row.alignments.get("items", []),
+        "external_alignments": row.alignments.get("external", []), "validity_days": row.validity_days,
+        "language": row.language, "image": row.image_sha256, "image_caption": row.image_caption,
+    }
+
+
 def update_achievement(
-    session: Session, *, achievement: Achievement, org: Organisation, data: AchievementInput
+    session: Session, *, achievement: Achievement, org: Organisation, data: AchievementInput,
+    actor: Actor | None = None,
 ) -> Achievement:
-    """Edit an achievement. Credentials already issued keep what they were signed with."""
+    """Edit an achievement, with its audit entry by ``actor`` naming the fields that changed.
+    Credentials already issued keep what they were signed with."""
+    before = _editable(achievement)
     _apply(session, achievement, org, data)
+    after = _editable(achievement)
     # counted in the database: of two edits at once each gets its own version number
     achievement.version = Achievement.version + 1
     session.flush()
+    record(
+        session, org_id=org.id, actor=actor, action=AuditAction.ACHIEVEMENT_UPDATE,
+        subject=f"achievement:{achievement.public_id}",
+        summary=f"Edited the achievement “{achievement.name}” (now version {achievement.version})",
+        details={
+            "achievement": achievement.public_id, "version": achievement.version,
+            "fields": sorted(name for name in after if after[name] != before[name]),
+        },
+    )
     return achievement
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import func, select
@@ -36,6 +37,28 @@ class Actor:
 SYSTEM = Actor(label="system", via="system")
 
 
+class AuditAction(StrEnum):
+    """Every audited change, "noun.verb". Each is written in one place only: the service
+    function that makes the change, so a page, the API and the command line leave the same
+    entry (only the actor, ``via`` and ip differ). The values are stored: never rename one."""
+
+    ACHIEVEMENT_CREATE = "achievement.create"  # services.achievements.create_achievement
+    ACHIEVEMENT_UPDATE = "achievement.update"  # services.achievements.update_achievement
+    AWARD_ISSUE = "award.issue"  # services.awards.award_badge
+    AWARD_BATCH = "award.batch"  # services.awards.award_many
+    AWARD_REVOKE = "award.revoke"  # services.status.revoke_award
+    AWARD_SUSPEND = "award.suspend"  # services.status.change_suspension
+    AWARD_UNSUSPEND = "award.unsuspend"  # services.status.change_suspension
+    AWARD_REISSUE = "award.reissue"  # services.reissue.reissue
+    ENDORSEMENT_ISSUE = "endorsement.issue"  # services.endorsements
+    ENDORSEMENT_WITHDRAW = "endorsement.withdraw"  # services.endorsements, services.reissue
+    KEY_ROTATE = "key.rotate"  # services.keys.rotate_key
+    KEY_COMPROMISE = "key.compromise"  # services.reissue.mark_compromised
+    MEMBER_INVITE = "member.invite"  # services.accounts.invite
+    TOKEN_CREATE = "token.create"  # noqa: S105 (an action name) services.tokens
+    TOKEN_REVOKE = "token.revoke"  # noqa: S105 (an action name) services.tokens
+
+
 def _mask(value: Any) -> Any:
     if isinstance(value, str):
         return EMAIL.sub("[email hidden]", value)
@@ -51,13 +74,13 @@ def record(
     *,
     org_id: int,
     actor: Actor | None,
-    action: str,
+    action: AuditAction,
     subject: str,
     summary: str,
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Add one entry (flushed with the caller's transaction). ``action`` is "noun.verb",
-    e.g. "award.revoke"; ``subject`` names the record, e.g. "award:<public id>"."""
+    """Add one entry (flushed with the caller's transaction). Called by services only, in
+    the function that makes the change; ``subject`` names the record, e.g. "award:<public id>"."""
     actor = actor or SYSTEM
     event = AuditEvent(
         org_id=org_id,
@@ -65,7 +88,7 @@ def record(
         actor=_mask(actor.label)[:200],  # staff and tokens, never learners
         via=actor.via,
         ip=actor.ip[:45] if actor.ip else None,
-        action=action[:40],
+        action=str(action)[:40],
         subject=_mask(subject)[:200],
         summary=_mask(summary)[:500],
         details=_mask(details or {}),
@@ -92,7 +115,9 @@ def events(
     return list(rows), total
 
 
-def record_once(session: Session, *, org_id: int, action: str, subject: str, **kwargs: Any) -> AuditEvent | None:
+def record_once(
+    session: Session, *, org_id: int, action: AuditAction, subject: str, **kwargs: Any
+) -> AuditEvent | None:
     """``record``, unless ``subject`` already has an ``action`` entry: a retried request that
     returned the first result (same request key) is not a second change."""
     earlier = session.scalar(

@@ -32,6 +32,7 @@ from ..models import (
 from ..models.base import now_utc, public_id
 from ..urls import PublicUrls
 from .achievements import achievement_model, level_id, rubric_id
+from .audit import Actor, AuditAction, record
 from .endorsements import endorsed_achievement, endorsed_profile
 from .keys import Sealer, active_key, hold_keys, private_key
 from .mail import note_new_messages
@@ -318,6 +319,7 @@ def award_badge(
     request_key: str | None = None,
     now: datetime | None = None,
     allow_again: bool = True,
+    actor: Actor | None = None,
 ) -> Award:
     """Award ``achievement`` to one learner; the same ``request_key`` never issues twice.
 
@@ -325,7 +327,8 @@ def award_badge(
     awarded it a second time: AlreadyAwarded says when they got it.
 
     Raises InvalidInput (per field), NotFound, AlreadyAwarded, or Conflict (a request key
-    reused for another learner or badge).
+    reused for another learner or badge). A new award writes its audit entry, by ``actor``;
+    a repeated request key returns the first award and writes none.
     """
     _check_request_key(request_key)
     if request_key:
@@ -367,6 +370,11 @@ def award_badge(
         session.add(message)
         session.flush()
         note_new_messages(session, [message])
+        record(
+            session, org_id=org.id, actor=actor, action=AuditAction.AWARD_ISSUE, subject=f"award:{award.public_id}",
+            summary=f"Awarded “{achievement.name}” to {award.learner_name}",
+            details={"achievement": achievement.public_id, "award": award.public_id},
+        )
         return award
     raise Conflict("The award could not be stored; please try again.")
 
@@ -405,6 +413,7 @@ def award_many(
     now: datetime | None = None,
     skip_earlier: bool = False,
     first_row: int = 1,
+    actor: Actor | None = None,
 ) -> BulkResult:
     """Award a class: every row valid, then all signed and stored in one flush, or nothing.
 
@@ -413,7 +422,8 @@ def award_many(
     Rows whose learner already holds the badge (not revoked) come back in ``earlier``; with
     ``skip_earlier`` they are not awarded again. ``first_row`` is the number the caller
     shows for the first row (2 for a CSV file under its header line): messages that name
-    another row use it. Row numbers (keys) always count from 1.
+    another row use it. Row numbers (keys) always count from 1. A stored class writes one
+    audit entry, by ``actor``; the same ``request_key`` again returns the first and writes none.
     """
     _check_request_key(request_key)
     if not rows:
@@ -478,6 +488,14 @@ def award_many(
     session.add_all(messages)
     session.flush()
     note_new_messages(session, messages)
+    record(
+        session, org_id=org.id, actor=actor, action=AuditAction.AWARD_BATCH, subject=f"batch:{batch.id}",
+        summary=f"Awarded “{achievement.name}” to {len(awards)} learners",
+        details={
+            "achievement": achievement.public_id, "count": len(awards), "skipped": skipped,
+            "awards": [award.public_id for award in awards],
+        },
+    )
     return BulkResult(batch, awards, {}, False, earlier, skipped)
 
 

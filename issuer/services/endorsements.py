@@ -40,7 +40,7 @@ from ..errors import Conflict, InvalidInput, IssuerError, NotFound
 from ..models import Achievement, Endorsement, Organisation, SigningKey
 from ..models.base import now_utc, public_id
 from ..urls import PublicUrls
-from .audit import Actor, record
+from .audit import Actor, AuditAction, record
 from .keys import Sealer, active_key, lock_keys, private_key
 from .orgs import issuer_profile
 from .status import signed_status_list
@@ -245,9 +245,9 @@ def endorse(
             continue  # a concurrent endorsement took the index: take another
         summary = f"{endorser.name} endorsed {found.name}"
         details = {"target": found.subject_id, "endorser": endorser.slug, "comment": comment[:200]}
-        record(session, org_id=endorser.id, actor=actor, action="endorsement.issue",
+        record(session, org_id=endorser.id, actor=actor, action=AuditAction.ENDORSEMENT_ISSUE,
                subject=f"endorsement:{pid}", summary=summary, details=details)
-        record(session, org_id=found.org.id, actor=actor, action="endorsement.issue",
+        record(session, org_id=found.org.id, actor=actor, action=AuditAction.ENDORSEMENT_ISSUE,
                subject=f"endorsement:{pid}", summary=f"Received: {summary}", details=details)
         session.flush()
         return row
@@ -279,14 +279,22 @@ def withdraw(
         raise Conflict("This endorsement is already withdrawn.")
     endorsement.withdrawn_at = now or now_utc()
     endorsement.withdrawal_reason = reason
-    target = target_of(session, endorsement)
-    summary = f"{endorser.name} withdrew its endorsement of {target.name}"
-    details = {"target": endorsed_id(endorsement), "reason": reason}
-    for org_id, text in ((endorser.id, summary), (target.org.id, f"Received: {summary}")):
-        record(session, org_id=org_id, actor=actor, action="endorsement.withdraw",
-               subject=f"endorsement:{endorsement.public_id}", summary=text, details=details)
+    record_withdrawal(session, endorsement=endorsement, endorser=endorser, actor=actor)
     session.flush()
     return endorsement
+
+
+def record_withdrawal(
+    session: Session, *, endorsement: Endorsement, endorser: Organisation, actor: Actor | None
+) -> None:
+    """The audit entries of a withdrawal (by staff, or with a compromised key): the endorser's,
+    and the endorsed organisation's, one shape whatever the cause (the reason says it)."""
+    target = target_of(session, endorsement)
+    summary = f"{endorser.name} withdrew its endorsement of {target.name}"
+    details = {"target": endorsed_id(endorsement), "reason": endorsement.withdrawal_reason}
+    for org_id, text in ((endorser.id, summary), (target.org.id, f"Received: {summary}")):
+        record(session, org_id=org_id, actor=actor, action=AuditAction.ENDORSEMENT_WITHDRAW,
+               subject=f"endorsement:{endorsement.public_id}", summary=text, details=details)
 
 
 # -- reading ---------------------------------------------------------------------------------

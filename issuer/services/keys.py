@@ -24,7 +24,7 @@ from badges.keys import KeyPair
 from ..errors import ConfigurationError, InvalidInput, IssuerError
 from ..models import Award, Endorsement, Organisation, SigningKey
 from ..models.base import now_utc
-from .audit import Actor, record
+from .audit import Actor, AuditAction, record
 
 _SEAL_VERSION = b"k1"
 
@@ -256,7 +256,7 @@ def rotate_key(
     if previous is not None:
         summary += f"; {previous.kid} retired, published while its badges are valid"
     record(
-        session, org_id=org.id, actor=actor, action="key.rotate", subject=f"key:{row.kid}",
+        session, org_id=org.id, actor=actor, action=AuditAction.KEY_ROTATE, subject=f"key:{row.kid}",
         summary=summary, details={"kid": row.kid, "alg": row.alg, "retired": previous.kid if previous else None},
     )
     session.flush()

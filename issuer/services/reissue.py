@@ -39,9 +39,9 @@ from ..errors import Conflict, InvalidInput, NotFound
 from ..models import Award, Endorsement, Organisation, OutboxMessage, SigningKey
 from ..models.base import now_utc
 from ..urls import PublicUrls
-from .audit import Actor, record
+from .audit import Actor, AuditAction, record
 from .awards import AwardInput, IssueContext, _context, _signed_award, _used_indexes
-from .endorsements import endorse, target_of
+from .endorsements import endorse, record_withdrawal, target_of
 from .keys import Sealer, active_key, create_signing_key, lock_keys
 from .mail import note_new_messages
 
@@ -125,19 +125,14 @@ def mark_compromised(
     for endorsement in endorsements:
         endorsement.withdrawn_at = now
         endorsement.withdrawal_reason = WITHDRAWAL_REASON
-        record(
-            session, org_id=org.id, actor=actor, action="endorsement.withdraw",
-            subject=f"endorsement:{endorsement.public_id}",
-            summary=f"Endorsement withdrawn: its signing key {key_row.kid} was compromised",
-            details={"kid": key_row.kid},
-        )
+        record_withdrawal(session, endorsement=endorsement, endorser=org, actor=actor)
     summary = f"Key {key_row.kid} marked compromised: {revoked} badge(s) revoked"
     if endorsements:
         summary += f", {len(endorsements)} endorsement(s) withdrawn"
     if new_key is not None:
         summary += f"; new signing key {new_key.kid}"
     record(
-        session, org_id=org.id, actor=actor, action="key.compromise", subject=f"key:{key_row.kid}",
+        session, org_id=org.id, actor=actor, action=AuditAction.KEY_COMPROMISE, subject=f"key:{key_row.kid}",
         summary=summary,
         details={
             "kid": key_row.kid,
@@ -361,7 +356,7 @@ def reissue(
         select(SigningKey.kid).where(SigningKey.id.in_({old.key_id for old, _ in pairs}))
     )})
     record(
-        session, org_id=org.id, actor=actor, action="award.reissue",
+        session, org_id=org.id, actor=actor, action=AuditAction.AWARD_REISSUE,
         subject=f"key:{','.join(old_kids)}"[:200],
         summary=f"{len(pairs)} badge(s) re-issued with key {', '.join(kids)} (replacing copies signed with {', '.join(old_kids)})",
         details={

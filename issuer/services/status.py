@@ -18,7 +18,7 @@ from ..errors import Conflict, InvalidInput, NotFound, SuspensionUnsupported
 from ..models import Award, Organisation, OutboxMessage, StatusMethod
 from ..models.base import now_utc
 from ..urls import PublicUrls
-from .audit import Actor, record
+from .audit import Actor, AuditAction, record
 from .keys import Sealer, active_key, private_key
 from .mail import note_new_messages
 from .orgs import issuer_profile
@@ -29,10 +29,11 @@ CLOCK_SKEW = timedelta(minutes=5)  # how far behind a verifier's clock may be
 
 def revoke_award(
     session: Session, *, award: Award, reason: str, now: datetime | None = None, urls: PublicUrls | None = None,
+    actor: Actor | None = None,
 ) -> Award:
     """Revoke for good, with a reason shown to verifiers, and tell the learner (a message in
-    the outbox, with the reason and, given ``urls``, the badge's link). Raises Conflict if
-    already revoked."""
+    the outbox, with the reason and, given ``urls``, the badge's link); the audit entry is by
+    ``actor``. Raises Conflict if already revoked."""
     reason = reason.strip()
     if not reason:
         raise InvalidInput("Give a reason for the revocation.", fields={"reason": "Required."})
@@ -42,6 +43,11 @@ def revoke_award(
         session, award, Award.revoked_at.is_(None), revoked_at=now or now_utc(), revocation_reason=reason
     ):
         raise Conflict("This badge is already revoked.")
+    record(
+        session, org_id=award.org_id, actor=actor, action=AuditAction.AWARD_REVOKE, subject=f"award:{award.public_id}",
+        summary=f"Revoked “{award.achievement.name}” of {award.learner_name}: {reason}",
+        details={"achievement": award.achievement.public_id, "award": award.public_id, "reason": reason},
+    )
     message = _revocation_message(session, award, reason, urls)
     session.add(message)
     session.flush()
@@ -123,9 +129,10 @@ def change_suspension(
     verb = "Suspended" if suspended else "Lifted the suspension of"
     record(
         session, org_id=org.id, actor=actor,
-        action="award.suspend" if suspended else "award.unsuspend", subject=f"award:{award.public_id}",
-        summary=f"{verb} {award.achievement.name} of {award.learner_name}" + (f": {reason}" if reason else ""),
-        details={"award": award.public_id, "reason": reason or None},
+        action=AuditAction.AWARD_SUSPEND if suspended else AuditAction.AWARD_UNSUSPEND,
+        subject=f"award:{award.public_id}",
+        summary=f"{verb} “{award.achievement.name}” of {award.learner_name}" + (f": {reason}" if reason else ""),
+        details={"achievement": award.achievement.public_id, "award": award.public_id, "reason": reason or None},
     )
     link = f"{urls.credential(award.public_id)}\n\n" if urls else ""
     if suspended:

@@ -19,7 +19,7 @@ from ..errors import Conflict, InvalidInput, NotFound, Unauthorized
 from ..models import ApiToken, Organisation
 from ..models.base import now_utc
 from . import audit
-from .audit import Actor
+from .audit import Actor, AuditAction
 
 SECRET_PREFIX = "ob_"  # noqa: S105 (the public start of every token, not a secret)
 PREFIX_LENGTH = 10  # "ob_" and 7 characters of the secret: enough to tell tokens apart
@@ -69,7 +69,7 @@ def create_token(
     session.add(token)
     session.flush()
     audit.record(
-        session, org_id=org.id, actor=actor, action="token.create", subject=f"token:{token.prefix}",
+        session, org_id=org.id, actor=actor, action=AuditAction.TOKEN_CREATE, subject=f"token:{token.prefix}",
         summary=f"Created the API token {name} ({token.prefix}…)",
         details={"name": name, "prefix": token.prefix},
     )
@@ -100,7 +100,7 @@ def revoke_token(
     token.revoked_at = now or now_utc()
     session.flush()
     audit.record(
-        session, org_id=org.id, actor=actor, action="token.revoke", subject=f"token:{token.prefix}",
+        session, org_id=org.id, actor=actor, action=AuditAction.TOKEN_REVOKE, subject=f"token:{token.prefix}",
         summary=f"Revoked the API token {token.name} ({token.prefix}…)",
         details={"name": token.name, "prefix": token.prefix},
     )

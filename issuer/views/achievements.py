@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from ..errors import InvalidInput
 from ..models import Framework
-from ..services import audit
 from ..services.achievements import (
     DEFAULT_LEVELS,
     create_achievement,
@@ -55,13 +54,9 @@ def new(slug: str) -> Any:
     if request.method == "GET":
         return _form(org, role, None, {"levels": "\n".join(DEFAULT_LEVELS), "achievement_type": "Badge", "language": "en"}, {})
     try:
-        row = create_achievement(dbs(), org=org, data=achievement_input(request.form, request.files))
+        row = create_achievement(dbs(), org=org, data=achievement_input(request.form, request.files), actor=actor())
     except InvalidInput as exc:
         return _form(org, role, None, request.form.to_dict(flat=True) | {"alignment_ids": request.form.getlist("alignment_ids")}, exc.fields or {"form": exc.description}, 400)
-    audit.record(
-        dbs(), org_id=org.id, actor=actor(), action="achievement.create", subject=f"achievement:{row.public_id}",
-        summary=f"Created the achievement “{row.name}”", details={"version": row.version},
-    )
     return redirect(url_for("awards.new", slug=org.slug, achievement_id=row.public_id, created=1))
 
 
@@ -82,14 +77,12 @@ def edit(slug: str, achievement_id: str) -> Any:
         }
         return _form(org, role, row, values, {})
     try:
-        update_achievement(dbs(), achievement=row, org=org, data=achievement_input(request.form, request.files))
+        update_achievement(
+            dbs(), achievement=row, org=org, data=achievement_input(request.form, request.files), actor=actor()
+        )
     except InvalidInput as exc:
         dbs().rollback()
         return _form(org, role, row, request.form.to_dict(flat=True) | {"alignment_ids": request.form.getlist("alignment_ids")}, exc.fields or {"form": exc.description}, 400)
-    audit.record(
-        dbs(), org_id=org.id, actor=actor(), action="achievement.update", subject=f"achievement:{row.public_id}",
-        summary=f"Edited the achievement “{row.name}” (now version {row.version})", details={"version": row.version},
-    )
     return redirect(url_for("staff.org_home", slug=org.slug))
 
 

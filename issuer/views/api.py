@@ -30,8 +30,8 @@ from ..models import Achievement, ApiToken, Award, Organisation
 from ..models.base import now_utc
 from ..openapi import AWARD_STATUSES, DEFAULT_LIMIT, MAX_BODY, MAX_LIMIT
 from ..services import achievements as achievement_service
-from ..services import audit, idempotency, tokens
 from ..services import awards as award_service
+from ..services import idempotency, tokens
 from ..services import status as status_service
 from ..services.achievements import AchievementInput
 from ..services.awards import MAX_BATCH, AwardInput
@@ -390,12 +390,7 @@ def list_achievements() -> Any:
 @idempotent
 def create_achievement(body: dict[str, Any]) -> tuple[Any, int]:
     org = _org()
-    row = achievement_service.create_achievement(dbs(), org=org, data=_achievement_input(body, None))
-    audit.record(
-        dbs(), org_id=org.id, actor=actor(), action="achievement.create",
-        subject=f"achievement:{row.public_id}", summary=f"Created the achievement {row.name}",
-        details={"achievement": row.public_id},
-    )
+    row = achievement_service.create_achievement(dbs(), org=org, data=_achievement_input(body, None), actor=actor())
     return _achievement_json(row), 201
 
 
@@ -410,13 +405,7 @@ def update_achievement(achievement_id: str) -> Any:
     row = _org_achievement(org, achievement_id)
     body = _body()
     data = _achievement_input(body, row)
-    achievement_service.update_achievement(dbs(), achievement=row, org=org, data=data)
-    audit.record(
-        dbs(), org_id=org.id, actor=actor(), action="achievement.update",
-        subject=f"achievement:{row.public_id}",
-        summary=f"Edited the achievement {row.name} (version {row.version})",
-        details={"achievement": row.public_id, "fields": sorted(body), "version": row.version},
-    )
+    achievement_service.update_achievement(dbs(), achievement=row, org=org, data=data, actor=actor())
     return _json(_achievement_json(row))
 
 
@@ -532,7 +521,7 @@ def create_awards(body: dict[str, Any], achievement_id: str) -> tuple[Any, int]:
                     errors.setdefault(name, message)
             raise InvalidInput("Please correct the marked fields; nothing was awarded.", fields=errors)
         result = award_service.award_many(
-            dbs(), org=org, achievement=achievement, rows=rows, sealer=sealer(), urls=urls()
+            dbs(), org=org, achievement=achievement, rows=rows, sealer=sealer(), urls=urls(), actor=actor()
         )
         if result.errors:
             fields: dict[str, str] = {}
@@ -540,27 +529,16 @@ def create_awards(body: dict[str, Any], achievement_id: str) -> tuple[Any, int]:
                 fields.update(_named(row_errors, f"learners[{number - 1}]."))
             raise InvalidInput("Please correct the marked fields; nothing was awarded.", fields=fields)
         awards = result.awards
-        audit.record(
-            dbs(), org_id=org.id, actor=actor(), action="award.batch",
-            subject=f"achievement:{achievement.public_id}",
-            summary=f"Awarded {achievement.name} to {len(awards)} learners",
-            details={"achievement": achievement.public_id, "count": len(awards), "awards": [a.public_id for a in awards]},
-        )
         return {"count": len(awards), "awards": [_award_json(a) for a in awards]}, 201
     data = _learner(body, "", errors)
     if errors:
         raise InvalidInput("Please correct the marked fields.", fields=_named(data.validate(achievement), "") | errors)
     try:
         award = award_service.award_badge(
-            dbs(), org=org, achievement=achievement, data=data, sealer=sealer(), urls=urls()
+            dbs(), org=org, achievement=achievement, data=data, sealer=sealer(), urls=urls(), actor=actor()
         )
     except InvalidInput as exc:
         raise InvalidInput(exc.description, fields=_named(exc.fields, "")) from exc
-    audit.record(
-        dbs(), org_id=org.id, actor=actor(), action="award.issue", subject=f"award:{award.public_id}",
-        summary=f"Awarded {achievement.name} to {award.learner_name}",
-        details={"achievement": achievement.public_id, "award": award.public_id},
-    )
     return _award_json(award), 201
 
 
@@ -653,12 +631,7 @@ def revoke_award(body: dict[str, Any], award_id: str) -> tuple[Any, int]:
     reason = _text(body, "reason", errors, default="")
     if errors:
         raise InvalidInput("Please correct the marked fields.", fields=errors)
-    status_service.revoke_award(dbs(), award=award, reason=reason or "", urls=urls())
-    audit.record(
-        dbs(), org_id=org.id, actor=actor(), action="award.revoke", subject=f"award:{award.public_id}",
-        summary=f"Revoked {award.achievement.name} of {award.learner_name}: {award.revocation_reason}",
-        details={"award": award.public_id, "reason": award.revocation_reason},
-    )
+    status_service.revoke_award(dbs(), award=award, reason=reason or "", urls=urls(), actor=actor())
     return _award_json(award), 200
 
 

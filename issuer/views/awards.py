@@ -16,7 +16,6 @@ from flask import (
 from markupsafe import escape
 
 from ..errors import AlreadyAwarded, InvalidInput, IssuerError, NotFound
-from ..services import audit
 from ..services import awards as award_service
 from ..services import status as status_service
 from ..services.achievements import get_achievement
@@ -67,7 +66,7 @@ def new(slug: str, achievement_id: str) -> Any:
         award = award_service.award_badge(
             dbs(), org=org, achievement=achievement, data=data,
             sealer=sealer(), urls=urls(), awarded_by=user.id,
-            request_key=request.form.get("request_key") or None, allow_again=again,
+            request_key=request.form.get("request_key") or None, allow_again=again, actor=actor(),
         )
     except AlreadyAwarded as exc:
         dbs().rollback()  # (an evidence file stored above goes too: it is chosen again)
@@ -77,12 +76,6 @@ def new(slug: str, achievement_id: str) -> Any:
     except InvalidInput as exc:
         dbs().rollback()
         return _award_form(org, role, achievement, request.form.to_dict(), exc.fields or {"form": exc.description}, 400)
-    # once: a resubmitted form (same request key) returned the first award, no new change
-    audit.record_once(
-        dbs(), org_id=org.id, actor=actor(), action="award.issue", subject=f"award:{award.public_id}",
-        summary=f"Awarded “{achievement.name}” to {award.learner_name}",
-        details={"achievement": achievement.public_id},
-    )
     return redirect(url_for("awards.done", slug=org.slug, award_id=award.public_id))
 
 
@@ -116,11 +109,8 @@ def revoke(slug: str, award_id: str) -> Any:
     _user, org, role = staff_org(slug)
     award = _org_award(org, award_id)
     try:
-        status_service.revoke_award(dbs(), award=award, reason=request.form.get("reason", ""), urls=urls())
-        audit.record(
-            dbs(), org_id=org.id, actor=actor(), action="award.revoke", subject=f"award:{award.public_id}",
-            summary=f"Revoked “{award.achievement.name}” of {award.learner_name}: {award.revocation_reason}",
-            details={"achievement": award.achievement.public_id},
+        status_service.revoke_award(
+            dbs(), award=award, reason=request.form.get("reason", ""), urls=urls(), actor=actor()
         )
     except IssuerError as exc:
         dbs().rollback()
@@ -222,17 +212,10 @@ def bulk_confirm(slug: str, achievement_id: str) -> Any:
             result = award_service.award_many(
                 session, org=org_, achievement=achievement_, rows=rows, sealer=keyring,
                 urls=public, awarded_by=user_id, progress=progress, request_key=batch_key,
-                skip_earlier=skip_earlier, first_row=FIRST_CSV_ROW,
+                skip_earlier=skip_earlier, first_row=FIRST_CSV_ROW, actor=who,
             )
             if result.errors or result.batch is None:
                 raise InvalidInput("Some rows are not valid any more; upload the file again.")
-            batch_id = result.batch.id
-            # in the transaction that stores the awards: one entry for the whole class
-            audit.record_once(
-                session, org_id=org_id, actor=who, action="award.batch", subject=f"batch:{batch_id}",
-                summary=f"Awarded “{achievement_.name}” to {len(result.awards)} learners from a CSV file",
-                details={"achievement": achievement_.public_id, "count": len(result.awards)},
-            )
             deliver_after_commit(session, database, mail_settings)
         return len(result.awards), result.skipped
 

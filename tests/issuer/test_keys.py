@@ -430,6 +430,11 @@ def test_a_compromised_retired_key_needs_no_new_key_and_its_endorsements_are_wit
         assert row.withdrawn_at is not None and "compromised" in row.withdrawal_reason
     [withdrawal] = audit(database, org, "endorsement.withdraw")
     assert withdrawal.subject == f"endorsement:{endorsement.public_id}" and withdrawal.via == "cli"
+    # the same entry as a withdrawal by staff (services.endorsements.withdraw), the endorsed told too
+    assert withdrawal.summary == f"{org.name} withdrew its endorsement of Endorsed School"
+    assert set(withdrawal.details) == {"target", "reason"} and "compromised" in withdrawal.details["reason"]
+    [received] = audit(database, endorsed, "endorsement.withdraw")
+    assert received.summary == f"Received: {withdrawal.summary}" and received.details == withdrawal.details
     # a second time is refused, and changes nothing
     with database.transaction() as session, pytest.raises(Exception, match="already marked compromised"):
         mark_compromised(

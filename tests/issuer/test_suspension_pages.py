@@ -44,8 +44,8 @@ def test_a_teacher_suspends_a_badge_and_lifts_it(client, make_org, make_achievem
         events = session.scalars(select(AuditEvent).where(AuditEvent.action.startswith("award.")).order_by(AuditEvent.id)).all()
         logged = [(e.action, e.via, e.summary) for e in events if e.action in ("award.suspend", "award.unsuspend")]
     assert logged == [
-        ("award.suspend", "web", f"Suspended {award.achievement.name} of Ona: A complaint is being looked into"),
-        ("award.unsuspend", "web", f"Lifted the suspension of {award.achievement.name} of Ona"),
+        ("award.suspend", "web", f"Suspended “{award.achievement.name}” of Ona: A complaint is being looked into"),
+        ("award.unsuspend", "web", f"Lifted the suspension of “{award.achievement.name}” of Ona"),
     ]
     assert all("ona@pupils.example" not in str(e.details) for e in events)
 
