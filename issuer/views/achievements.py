@@ -19,7 +19,7 @@ from ..services.achievements import (
     update_achievement,
 )
 from ..web import actor, dbs, login_required
-from .common import staff_org
+from .common import form_errors, staff_org
 from .forms import achievement_input
 
 bp = Blueprint("achievements", __name__, url_prefix="/staff/<slug>/achievements")
@@ -84,8 +84,7 @@ def edit(slug: str, achievement_id: str) -> Any:
     try:
         update_achievement(dbs(), achievement=row, org=org, data=achievement_input(request.form, request.files))
     except InvalidInput as exc:
-        dbs().rollback()
-        return _form(org, role, row, request.form.to_dict(flat=True) | {"alignment_ids": request.form.getlist("alignment_ids")}, exc.fields or {"form": exc.description}, 400)
+        return _form(org, role, row, request.form.to_dict(flat=True) | {"alignment_ids": request.form.getlist("alignment_ids")}, form_errors(exc), 400)
     audit.record(
         dbs(), org_id=org.id, actor=actor(), action="achievement.update", subject=f"achievement:{row.public_id}",
         summary=f"Edited the achievement “{row.name}” (now version {row.version})", details={"version": row.version},
@@ -109,8 +108,7 @@ def frameworks(slug: str) -> Any:
                 items_text=values.get("items", ""), description=values.get("description", ""),
             )
         except InvalidInput as exc:
-            dbs().rollback()
-            errors, status = exc.fields or {"form": exc.description}, 400
+            errors, status = form_errors(exc), 400
         else:
             return redirect(url_for("achievements.frameworks", slug=org.slug))
     return render_template(
