@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import re
+import threading
 
 import pytest
 from jinja2 import ChoiceLoader, DictLoader
@@ -151,3 +152,27 @@ def test_the_reissue_progress_page_is_rendered_from_its_template(app, client, ma
     response = post(client, f"/staff/{org.slug}/keys/reissue")
     assert response.status_code == 200
     assert response.get_data(as_text=True) == "(1/2)(2/2)2 re-issued"
+
+
+def test_the_page_head_is_sent_while_the_class_is_still_being_signed(client, make_org, make_user, make_achievement, monkeypatch):
+    from issuer.services import awards as award_service
+
+    release = threading.Event()
+    real = award_service.sign_credential
+
+    def waiting(*args, **kwargs):
+        assert release.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(award_service, "sign_credential", waiting)
+    org = make_org()
+    achievement = make_achievement(org)
+    response = confirm_class(client, make_user, org, achievement, b"name,email\nOna,ona@pupils.example\n")
+    chunks = iter(response.response)
+    head = ""
+    while '<ol class="progress"' not in head:  # the page up to its progress list
+        head += next(chunks).decode()
+    assert "Signing 1 badge for" in head and not release.is_set()  # nothing signed yet
+    release.set()
+    rest = "".join(chunk.decode() for chunk in chunks)
+    assert "Signed 1 of 1" in rest and "All 1 badges were awarded" in rest
