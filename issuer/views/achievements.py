@@ -73,10 +73,10 @@ def edit(slug: str, achievement_id: str) -> Any:
     if request.method == "GET":
         values = {
             "name": row.name, "description": row.description, "criteria_md": row.criteria_md,
-            "achievement_type": row.achievement_type, "tags": ", ".join(row.tags.get("tags", [])),
-            "levels": "\n".join(row.levels.get("levels", [])),
-            "alignment_ids": [str(i) for i in row.alignments.get("items", [])],
-            "external_alignments": "\n".join(f"{a['name']} | {a['url']}" for a in row.alignments.get("external", [])),
+            "achievement_type": row.achievement_type, "tags": ", ".join(row.tags),
+            "levels": "\n".join(row.levels),
+            "alignment_ids": [str(i) for i in row.alignment_ids],
+            "external_alignments": "\n".join(f"{a['name']} | {a['url']}" for a in row.external_alignments),
             "validity_days": row.validity_days or "", "language": row.language,
             "image_caption": row.image_caption or "",
         }

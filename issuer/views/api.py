@@ -289,11 +289,11 @@ def _achievement_json(row: Achievement) -> dict[str, Any]:
         "description": row.description,
         "criteria_md": row.criteria_md,
         "achievement_type": row.achievement_type,
-        "tags": list(row.tags.get("tags", [])),
-        "levels": list(row.levels.get("levels", [])),
-        "alignment_ids": list(row.alignments.get("items", [])),
+        "tags": list(row.tags),
+        "levels": list(row.levels),
+        "alignment_ids": list(row.alignment_ids),
         "external_alignments": [
-            {"name": a["name"], "url": a["url"]} for a in row.alignments.get("external", [])
+            {"name": a["name"], "url": a["url"]} for a in row.external_alignments
         ],
         "validity_days": row.validity_days,
         "language": row.language,
@@ -315,10 +315,10 @@ def _achievement_input(body: dict[str, Any], current: Achievement | None) -> Ach
     else:
         base = AchievementInput(
             name=current.name, description=current.description, criteria_md=current.criteria_md,
-            achievement_type=current.achievement_type, tags=list(current.tags.get("tags", [])),
-            levels=list(current.levels.get("levels", [])),
-            alignment_ids=list(current.alignments.get("items", [])),
-            external_alignments=[dict(a) for a in current.alignments.get("external", [])],
+            achievement_type=current.achievement_type, tags=list(current.tags),
+            levels=list(current.levels),
+            alignment_ids=list(current.alignment_ids),
+            external_alignments=[dict(a) for a in current.external_alignments],
             validity_days=current.validity_days, language=current.language,
             image_caption=current.image_caption,
         )

@@ -40,7 +40,7 @@ def _award_form(
     return (
         render_template(
             "issuer/award_form.html", org=org, role=role, achievement=achievement,
-            values=values, errors=errors, levels=achievement.levels.get("levels", []),
+            values=values, errors=errors, levels=achievement.levels,
             created=request.args.get("created"), already=already,
         ),
         status,
