@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -56,9 +54,10 @@ class Achievement(Base):
     # keeps showing it after the achievement gets a new image.
     image_sha256: Mapped[str | None] = mapped_column(ForeignKey("stored_image.sha256"))
     image_caption: Mapped[str | None] = mapped_column(String(300))
-    tags: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"tags": [...]}
-    levels: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"levels": [...]}
-    alignments: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"items": [ids], "external": [...]}
+    tags: Mapped[list[str]] = mapped_column(default=list)
+    levels: Mapped[list[str]] = mapped_column(default=list)
+    alignment_ids: Mapped[list[int]] = mapped_column(default=list)  # FrameworkItem ids
+    external_alignments: Mapped[list[dict[str, str]]] = mapped_column(default=list)  # {"name", "url"}
     validity_days: Mapped[int | None]
     language: Mapped[str] = mapped_column(String(16), default="en")
     version: Mapped[int] = mapped_column(default=1)

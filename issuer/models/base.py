@@ -41,7 +41,15 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime(), dict[str, Any]: JSON}
+    # JSON columns hold what their annotation says: a dict, or a plain list (never a list
+    # wrapped in a dict)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON,
+        list[str]: JSON,
+        list[int]: JSON,
+        list[dict[str, str]]: JSON,
+    }
 
 
 def public_id() -> str:

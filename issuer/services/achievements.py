@@ -145,12 +145,10 @@ def _apply(session: Session, row: Achievement, org: Organisation, data: Achievem
     row.description = data.description
     row.criteria_md = data.criteria_md
     row.achievement_type = data.achievement_type
-    row.tags = {"tags": data.tags}
-    row.levels = {"levels": data.levels}
-    row.alignments = {
-        "items": [item.id for item in items],
-        "external": [{"name": a["name"], "url": a["url"]} for a in data.external_alignments],
-    }
+    row.tags = list(data.tags)
+    row.levels = list(data.levels)
+    row.alignment_ids = [item.id for item in items]
+    row.external_alignments = [{"name": a["name"], "url": a["url"]} for a in data.external_alignments]
     row.validity_days = data.validity_days
     row.language = data.language
     row.image_caption = data.image_caption or None
@@ -181,9 +179,9 @@ def _editable(row: Achievement) -> dict[str, Any]:
     """What an edit can change, by the names of ``AchievementInput``'s fields (the API's too)."""
     return {
         "name": row.name, "description": row.description, "criteria_md": row.criteria_md,
-        "achievement_type": row.achievement_type, "tags": row.tags.get("tags", []),
-        "levels": row.levels.get("levels", []), "alignment_ids": row.alignments.get("items", []),
-        "external_alignments": row.alignments.get("external", []), "validity_days": row.validity_days,
+        "achievement_type": row.achievement_type, "tags": list(row.tags),
+        "levels": list(row.levels), "alignment_ids": list(row.alignment_ids),
+        "external_alignments": list(row.external_alignments), "validity_days": row.validity_days,
         "language": row.language, "image": row.image_sha256, "image_caption": row.image_caption,
     }
 
@@ -235,7 +233,7 @@ def achievement_model(
 ) -> model.Achievement:
     """The OB 3.0 Achievement as it is embedded in credentials and served at its URL."""
     alignment: list[model.Alignment] = []
-    ids = achievement.alignments.get("items", [])
+    ids = achievement.alignment_ids
     if ids:
         for item in session.scalars(
             select(FrameworkItem).where(FrameworkItem.id.in_(ids)).order_by(FrameworkItem.id)
@@ -250,10 +248,10 @@ def achievement_model(
                     target_type="CFItem" if item.framework.url else None,
                 )
             )
-    for link in achievement.alignments.get("external", []):
+    for link in achievement.external_alignments:
         alignment.append(model.Alignment(target_name=link["name"], target_url=link["url"]))
     results = []
-    levels = achievement.levels.get("levels", [])
+    levels = achievement.levels
     if levels:
         results.append(
             model.ResultDescription(
@@ -281,7 +279,7 @@ def achievement_model(
         else None,
         alignment=alignment,
         result_description=results,
-        tag=achievement.tags.get("tags", []),
+        tag=list(achievement.tags),
         in_language=achievement.language,
         creator=issuer_profile(org, urls),
         version=str(achievement.version),

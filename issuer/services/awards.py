@@ -73,7 +73,7 @@ class AwardInput:
             errors["learner_email"] = "Give a valid email address."
         if self.evidence_url and not re.match(r"https?://\S+$", self.evidence_url.strip()):
             errors["evidence_url"] = "Evidence links must start with https:// or http://."
-        levels = achievement.levels.get("levels", [])
+        levels = achievement.levels
         if self.level and self.level not in levels:
             errors["level"] = f"Choose one of: {', '.join(levels)}." if levels else "This badge has no levels."
         if self.activity_start and self.activity_end and self.activity_end < self.activity_start:

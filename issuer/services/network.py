@@ -305,13 +305,13 @@ def _grouped(
 
 def _achievements(session: Session, org_ids: list[int]) -> dict[int, AchievementRow]:
     found = session.execute(
-        select(Achievement.id, Achievement.public_id, Achievement.name, Achievement.org_id, Achievement.alignments)
+        select(Achievement.id, Achievement.public_id, Achievement.name, Achievement.org_id, Achievement.alignment_ids)
         .where(Achievement.org_id.in_(org_ids))
     ).all()
     item_ids = {
         int(i)
-        for *_rest, alignments in found
-        for i in (alignments or {}).get("items", [])
+        for *_rest, alignment_ids in found
+        for i in alignment_ids or []
         if isinstance(i, int) or (isinstance(i, str) and i.isdigit())
     }
     areas: dict[int, Area] = {}
@@ -326,8 +326,8 @@ def _achievements(session: Session, org_ids: list[int]) -> dict[int, Achievement
                 order=(framework_id, item_id),
             )
     result = {}
-    for achievement_id, pid, name, org_id, alignments in found:
-        raw = (alignments or {}).get("items", [])
+    for achievement_id, pid, name, org_id, alignment_ids in found:
+        raw = alignment_ids or []
         mine = sorted(
             {areas[int(i)] for i in raw if str(i).isdigit() and int(i) in areas}, key=lambda a: a.order
         )

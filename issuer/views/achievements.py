@@ -18,7 +18,7 @@ from ..services.achievements import (
     update_achievement,
 )
 from ..web import actor, dbs, login_required
-from .common import staff_org
+from .common import form_errors, staff_org
 from .forms import achievement_input
 
 bp = Blueprint("achievements", __name__, url_prefix="/staff/<slug>/achievements")
@@ -68,10 +68,10 @@ def edit(slug: str, achievement_id: str) -> Any:
     if request.method == "GET":
         values = {
             "name": row.name, "description": row.description, "criteria_md": row.criteria_md,
-            "achievement_type": row.achievement_type, "tags": ", ".join(row.tags.get("tags", [])),
-            "levels": "\n".join(row.levels.get("levels", [])),
-            "alignment_ids": [str(i) for i in row.alignments.get("items", [])],
-            "external_alignments": "\n".join(f"{a['name']} | {a['url']}" for a in row.alignments.get("external", [])),
+            "achievement_type": row.achievement_type, "tags": ", ".join(row.tags),
+            "levels": "\n".join(row.levels),
+            "alignment_ids": [str(i) for i in row.alignment_ids],
+            "external_alignments": "\n".join(f"{a['name']} | {a['url']}" for a in row.external_alignments),
             "validity_days": row.validity_days or "", "language": row.language,
             "image_caption": row.image_caption or "",
         }
@@ -81,8 +81,7 @@ def edit(slug: str, achievement_id: str) -> Any:
             dbs(), achievement=row, org=org, data=achievement_input(request.form, request.files), actor=actor()
         )
     except InvalidInput as exc:
-        dbs().rollback()
-        return _form(org, role, row, request.form.to_dict(flat=True) | {"alignment_ids": request.form.getlist("alignment_ids")}, exc.fields or {"form": exc.description}, 400)
+        return _form(org, role, row, request.form.to_dict(flat=True) | {"alignment_ids": request.form.getlist("alignment_ids")}, form_errors(exc), 400)
     return redirect(url_for("staff.org_home", slug=org.slug))
 
 
@@ -102,8 +101,7 @@ def frameworks(slug: str) -> Any:
                 items_text=values.get("items", ""), description=values.get("description", ""),
             )
         except InvalidInput as exc:
-            dbs().rollback()
-            errors, status = exc.fields or {"form": exc.description}, 400
+            errors, status = form_errors(exc), 400
         else:
             return redirect(url_for("achievements.frameworks", slug=org.slug))
     return render_template(

@@ -12,7 +12,7 @@ from ..models import Membership, Organisation, Role, User
 from ..services.accounts import accept_invitation, find_invitation, invite
 from ..services.orgs import create_organisation
 from ..web import actor, current_user, dbs, log_in, login_required, sealer
-from .common import staff_org
+from .common import form_errors, staff_org
 
 bp = Blueprint("admin", __name__)
 
@@ -53,8 +53,7 @@ def organisations() -> Any:
             except InvalidInput as exc:  # the form calls the invitee's field "admin_email"
                 raise InvalidInput(exc.description, fields={"admin_email": exc.description}) from exc
         except InvalidInput as exc:
-            dbs().rollback()
-            errors, status = exc.fields or {"form": exc.description}, 400
+            errors, status = form_errors(exc), 400
         else:
             invite_link = url_for("admin.accept", token=token, _external=True)
             values = {"kind": "school", "status_method": "bitstring", "key_alg": "EdDSA"}
@@ -107,8 +106,7 @@ def accept(token: str) -> Any:
                 dbs(), token=token, name=request.form.get("name", ""), password=request.form.get("password", "")
             ) if not exists else _accept_existing(token)
         except InvalidInput as exc:
-            dbs().rollback()
-            errors = exc.fields or {"form": exc.description}
+            errors = form_errors(exc)
         else:
             log_in(user)
             assert org is not None

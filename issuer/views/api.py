@@ -36,6 +36,7 @@ from ..services import status as status_service
 from ..services.achievements import AchievementInput
 from ..services.awards import MAX_BATCH, AwardInput
 from ..web import actor, db, dbs, sealer, urls
+from .forms import API_FIELDS, learner_input
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -289,11 +290,11 @@ def _achievement_json(row: Achievement) -> dict[str, Any]:
         "description": row.description,
         "criteria_md": row.criteria_md,
         "achievement_type": row.achievement_type,
-        "tags": list(row.tags.get("tags", [])),
-        "levels": list(row.levels.get("levels", [])),
-        "alignment_ids": list(row.alignments.get("items", [])),
+        "tags": list(row.tags),
+        "levels": list(row.levels),
+        "alignment_ids": list(row.alignment_ids),
         "external_alignments": [
-            {"name": a["name"], "url": a["url"]} for a in row.alignments.get("external", [])
+            {"name": a["name"], "url": a["url"]} for a in row.external_alignments
         ],
         "validity_days": row.validity_days,
         "language": row.language,
@@ -315,10 +316,10 @@ def _achievement_input(body: dict[str, Any], current: Achievement | None) -> Ach
     else:
         base = AchievementInput(
             name=current.name, description=current.description, criteria_md=current.criteria_md,
-            achievement_type=current.achievement_type, tags=list(current.tags.get("tags", [])),
-            levels=list(current.levels.get("levels", [])),
-            alignment_ids=list(current.alignments.get("items", [])),
-            external_alignments=[dict(a) for a in current.alignments.get("external", [])],
+            achievement_type=current.achievement_type, tags=list(current.tags),
+            levels=list(current.levels),
+            alignment_ids=list(current.alignment_ids),
+            external_alignments=[dict(a) for a in current.external_alignments],
             validity_days=current.validity_days, language=current.language,
             image_caption=current.image_caption,
         )
@@ -468,30 +469,9 @@ def _learner(value: Any, prefix: str, errors: dict[str, str]) -> AwardInput:
     for name in ("name", "email"):
         if name not in value and name not in own:
             own[name] = "Required."
-    parse_errors: dict[str, str] = {}
-    days: dict[str, date | None] = {}
-    for name in ("activity_start", "activity_end"):
-        days[name] = None
-        raw = texts[name]
-        if raw:
-            try:
-                days[name] = date.fromisoformat(raw.strip())
-            except ValueError:
-                parse_errors[name] = "Use a date like 2026-09-01."
     errors.update({f"{prefix}{k}": v for k, v in own.items()})
-    return AwardInput(
-        learner_name=texts["name"] or "",
-        learner_email=texts["email"] or "",
-        level=(texts["level"] or "").strip() or None,
-        narrative=(texts["narrative"] or "").strip() or None,
-        # the API's "narrative" is the credential's, as it always was (and in the message)
-        publish_narrative=True,
-        evidence_url=(texts["evidence_url"] or "").strip() or None,
-        evidence_narrative=(texts["evidence_narrative"] or "").strip() or None,
-        activity_start=days["activity_start"],
-        activity_end=days["activity_end"],
-        parse_errors=parse_errors,
-    )
+    # the API's "narrative" is the credential's, as it always was (and in the message)
+    return learner_input(texts, API_FIELDS, publish_narrative=True)
 
 
 def _named(errors: dict[str, str], prefix: str) -> dict[str, str]:

@@ -13,18 +13,20 @@ from flask import (
     request,
     url_for,
 )
-from markupsafe import escape
+from sqlalchemy.orm import Session
 
 from ..errors import AlreadyAwarded, InvalidInput, IssuerError, NotFound
+from ..models import Achievement, Organisation
 from ..services import awards as award_service
+from ..services import jobs
 from ..services import status as status_service
 from ..services.achievements import get_achievement
 from ..services.awards import get_award
-from ..services.mail import deliver_after_commit
-from ..web import actor, db, dbs, login_required, sealer, smtp_settings, urls
-from .common import award_view, staff_org
+from ..services.jobs import Progress
+from ..web import actor, dbs, login_required, sealer, urls
+from .common import award_view, form_errors, staff_org
 from .forms import CSV_COLUMNS, award_input, rows_from_csv
-from .progress import Progress, stream_progress
+from .progress import stream_job
 
 bp = Blueprint("awards", __name__, url_prefix="/staff/<slug>")
 FIRST_CSV_ROW = 2  # a CSV's first learner is on its second line, under the header
@@ -38,7 +40,7 @@ def _award_form(
     return (
         render_template(
             "issuer/award_form.html", org=org, role=role, achievement=achievement,
-            values=values, errors=errors, levels=achievement.levels.get("levels", []),
+            values=values, errors=errors, levels=achievement.levels,
             created=request.args.get("created"), already=already,
         ),
         status,
@@ -69,13 +71,12 @@ def new(slug: str, achievement_id: str) -> Any:
             request_key=request.form.get("request_key") or None, allow_again=again, actor=actor(),
         )
     except AlreadyAwarded as exc:
-        dbs().rollback()  # (an evidence file stored above goes too: it is chosen again)
+        form_errors(exc)  # (an evidence file stored above goes too: it is chosen again)
         values = request.form.to_dict()
         values.pop("award_again", None)
         return _award_form(org, role, achievement, values, {}, 409, already=exc.description)
     except InvalidInput as exc:
-        dbs().rollback()
-        return _award_form(org, role, achievement, request.form.to_dict(), exc.fields or {"form": exc.description}, 400)
+        return _award_form(org, role, achievement, request.form.to_dict(), form_errors(exc), 400)
     return redirect(url_for("awards.done", slug=org.slug, award_id=award.public_id))
 
 
@@ -113,7 +114,7 @@ def revoke(slug: str, award_id: str) -> Any:
             dbs(), award=award, reason=request.form.get("reason", ""), urls=urls(), actor=actor()
         )
     except IssuerError as exc:
-        dbs().rollback()
+        form_errors(exc)
         return _done_page(org, role, award, exc.description, exc.http_status)
     return redirect(url_for("awards.done", slug=org.slug, award_id=award.public_id))
 
@@ -134,7 +135,7 @@ def change_suspension(slug: str, award_id: str, suspended: bool) -> Any:
             actor=actor(), urls=urls(),
         )
     except IssuerError as exc:
-        dbs().rollback()
+        form_errors(exc)
         return _done_page(org, role, award, exc.description, exc.http_status)
     return redirect(url_for("awards.done", slug=org.slug, award_id=award.public_id))
 
@@ -194,47 +195,16 @@ def bulk_confirm(slug: str, achievement_id: str) -> Any:
         return render_template("issuer/bulk.html", org=org, role=role, achievement=achievement, columns=CSV_COLUMNS, error=message), 400
     user_id, org_id, achievement_pk = user.id, org.id, achievement.id
     batch_key = request.form.get("request_key") or None
-    database, keyring, public = db(), sealer(), urls()
-    mail_settings = smtp_settings()
-    who = actor()  # read from the request here: the work runs in a thread of its own
-    holders = award_service.earlier_awards(dbs(), org, achievement, [r.learner_email for r in rows])
-    total = sum(
-        1 for r in rows if not (skip_earlier and award_service.normalised_email(r.learner_email) in holders)
-    )
-    page = render_template("issuer/bulk_progress.html", org=org, role=role, achievement=achievement, total=total)
-    def job(progress: Progress) -> tuple[int, int]:
-        with database.transaction() as session:
-            from ..models import Achievement, Organisation
+    keyring, public, who = sealer(), urls(), actor()  # read here: the work runs in a thread of its own
+    total = jobs.class_award_size(dbs(), org=org, achievement=achievement, rows=rows, skip_earlier=skip_earlier)
 
-            org_ = session.get(Organisation, org_id)
-            achievement_ = session.get(Achievement, achievement_pk)
-            assert org_ is not None and achievement_ is not None
-            result = award_service.award_many(
-                session, org=org_, achievement=achievement_, rows=rows, sealer=keyring,
-                urls=public, awarded_by=user_id, progress=progress, request_key=batch_key,
-                skip_earlier=skip_earlier, first_row=FIRST_CSV_ROW, actor=who,
-            )
-            if result.errors or result.batch is None:
-                raise InvalidInput("Some rows are not valid any more; upload the file again.")
-            deliver_after_commit(session, database, mail_settings)
-        return len(result.awards), result.skipped
-
-    link = url_for("staff.awards", slug=slug)
-
-    def finished(outcome: tuple[int, int]) -> str:
-        count, skipped = outcome
-        done = f"All {count} badges were awarded" if not skipped else (
-            f"{count} badge{'s were' if count != 1 else ' was'} awarded ({skipped} learner"
-            f"{'s' if skipped != 1 else ''} who already had this badge left out)"
-        )
-        return (
-            f'<p class="ok" role="status">{done} and the learners\' messages are in the outbox. '
-            f'<a href="{escape(link)}">See the awards</a>.</p>'
+    def work(session: Session, progress: Progress) -> jobs.ClassAwarded:
+        return jobs.run_class_award(
+            session, org=session.get_one(Organisation, org_id), achievement=session.get_one(Achievement, achievement_pk),
+            rows=rows, sealer=keyring, urls=public, awarded_by=user_id, actor=who, request_key=batch_key,
+            skip_earlier=skip_earlier, first_row=FIRST_CSV_ROW, progress=progress,
         )
 
-    return stream_progress(
-        page, job, name="bulk award",
-        finished=finished,
-        failed=lambda message: f'<p class="error" role="alert">Nothing was awarded: {escape(message)}</p>',
+    return stream_job(
+        "issuer/bulk_progress.html", work, name="bulk award", org=org, role=role, achievement=achievement, total=total,
     )
-

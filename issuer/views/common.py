@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Response, after_this_request, request, url_for
+from flask import Response, after_this_request, g, request, url_for
 from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.datastructures import MIMEAccept
 
+from ..errors import InvalidInput, IssuerError
 from ..models import Achievement, Award, Endorsement, Organisation, User
 from ..services import endorsements as endorsement_service
 from ..services.accounts import require_role
@@ -24,6 +25,21 @@ from ..web import current_user, dbs, urls
 
 JSON_TYPES = ("application/vc+ld+json", "application/vc", "application/ld+json", "application/json")
 JWT_TYPE = "application/vc+jwt"
+
+
+def form_errors(exc: IssuerError) -> dict[str, str]:
+    """The one path of a staff form whose attempt failed, before its page is shown again.
+
+    Everything the attempt changed in the request's session is undone (so the page shows
+    what is stored, not the half-made change, and a lazy load cannot flush it), the request
+    will not commit, and the errors come back by field: the fields ``InvalidInput`` names,
+    else ``{"form": description}``.
+    """
+    dbs().rollback()
+    g.rollback = True  # read by the request's commit (issuer/web.py): nothing of it is stored
+    if isinstance(exc, InvalidInput) and exc.fields:
+        return dict(exc.fields)
+    return {"form": exc.description}
 
 
 def negotiate(*offers: str) -> str:

@@ -22,7 +22,7 @@ from ..models import Achievement, Endorsement, Organisation, OrgKind, Role
 from ..services import endorsements as service
 from ..services.orgs import get_organisation
 from ..web import actor, dbs, login_required, sealer, urls
-from .common import JSON_TYPES, JWT_TYPE, comment_html, staff_org
+from .common import JSON_TYPES, JWT_TYPE, comment_html, form_errors, staff_org
 from .common import cacheable as _cacheable
 from .common import negotiate as _negotiate
 
@@ -160,13 +160,12 @@ def new(slug: str) -> Any:
             sealer=sealer(), urls=urls(), created_by=user.id, actor=actor(),
         )
     except InvalidInput as exc:
-        dbs().rollback()
-        errors = dict(exc.fields) or {"form": exc.description}
+        errors = form_errors(exc)
         if "target" in errors and values.get("target_url", "").strip():
             errors["target_url"] = errors.pop("target")
         return render_template("issuer/endorse_form.html", values=values, errors=errors, **context), 400
     except Conflict as exc:
-        dbs().rollback()
+        form_errors(exc)
         return render_template(
             "issuer/endorse_form.html", values=values, errors={}, error=exc.description, **context
         ), exc.http_status
@@ -181,7 +180,7 @@ def withdraw(slug: str, public_id: str) -> Any:
     try:
         service.withdraw(dbs(), endorsement=row, endorser=org, reason=request.form.get("reason", ""), actor=actor())
     except (InvalidInput, Conflict) as exc:
-        dbs().rollback()
+        form_errors(exc)
         return render_template(
             "issuer/endorsements.html", org=org, role=role,
             given=[describe(e) for e in service.given(dbs(), org)],

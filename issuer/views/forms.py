@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 
 from werkzeug.datastructures import FileStorage, MultiDict
@@ -98,21 +100,52 @@ def achievement_input(form: MultiDict[str, str], files: MultiDict[str, FileStora
     return data
 
 
-def award_input(form: MultiDict[str, str]) -> AwardInput:
+@dataclass(frozen=True)
+class LearnerFields:
+    """Where one input channel (the award form, a CSV file, the API) keeps each field of a
+    learner: one table per channel, read by the one mapping ``learner_input``."""
+
+    name: str
+    email: str
+    level: str = "level"
+    evidence_url: str = "evidence_url"
+    evidence_narrative: str | None = "evidence_narrative"  # None: the channel has none
+    narrative: tuple[str, ...] = ("narrative",)  # the first one given counts
+    activity_start: str = "activity_start"
+    activity_end: str = "activity_end"
+
+
+FORM_FIELDS = LearnerFields(name="learner_name", email="learner_email")
+CSV_FIELDS = LearnerFields(name="name", email="email", evidence_narrative=None, narrative=("narrative", "note"))
+API_FIELDS = LearnerFields(name="name", email="email")
+
+
+def learner_input(values: Mapping[str, str | None], fields: LearnerFields, *, publish_narrative: bool) -> AwardInput:
+    """One learner's values (text, as the channel gives them; missing or None is empty) as
+    the service's input. A date that is not one is reported with every other field's
+    problem by the service (``parse_errors``), under the service's field name."""
+
+    def text(name: str | None) -> str | None:
+        return (values.get(name) or "").strip() or None if name else None
+
     errors: dict[str, str] = {}
-    data = AwardInput(
-        learner_name=form.get("learner_name", ""),
-        learner_email=form.get("learner_email", ""),
-        evidence_url=form.get("evidence_url", "").strip() or None,
-        evidence_narrative=form.get("evidence_narrative", "").strip() or None,
-        level=form.get("level", "").strip() or None,
-        activity_start=_date(form.get("activity_start"), "activity_start", errors),
-        activity_end=_date(form.get("activity_end"), "activity_end", errors),
-        narrative=form.get("narrative", "").strip() or None,
-        publish_narrative=form.get("publish_narrative") == "1",
-        parse_errors=errors,  # reported with every other field's problem by the service
+    return AwardInput(
+        learner_name=values.get(fields.name) or "",
+        learner_email=values.get(fields.email) or "",
+        level=text(fields.level),
+        evidence_url=text(fields.evidence_url),
+        evidence_narrative=text(fields.evidence_narrative),
+        narrative=next((found for name in fields.narrative if (found := text(name))), None),
+        publish_narrative=publish_narrative,
+        activity_start=_date(values.get(fields.activity_start), "activity_start", errors),
+        activity_end=_date(values.get(fields.activity_end), "activity_end", errors),
+        parse_errors=errors,
     )
-    return data
+
+
+def award_input(form: MultiDict[str, str]) -> AwardInput:
+    """The award form's learner."""
+    return learner_input(form, FORM_FIELDS, publish_narrative=form.get("publish_narrative") == "1")
 
 
 CSV_COLUMNS = ("name", "email", "level", "evidence_url", "narrative", "activity_start", "activity_end")
@@ -144,18 +177,7 @@ def rows_from_csv(content: bytes, *, publish_notes: bool = False) -> list[AwardI
     reader.fieldnames = header
     rows = []
     for record in reader:
-        errors: dict[str, str] = {}
-        row = AwardInput(
-            learner_name=(record.get("name") or ""),
-            learner_email=(record.get("email") or ""),
-            level=(record.get("level") or "").strip() or None,
-            evidence_url=(record.get("evidence_url") or "").strip() or None,
-            narrative=(record.get("narrative") or record.get("note") or "").strip() or None,
-            publish_narrative=publish_notes,
-            activity_start=_date(record.get("activity_start"), "activity_start", errors),
-            activity_end=_date(record.get("activity_end"), "activity_end", errors),
-            parse_errors=errors,
-        )
+        row = learner_input(record, CSV_FIELDS, publish_narrative=publish_notes)
         rows.append(row)
     if not rows:
         raise InvalidInput("The CSV has no learners under its header row.")

@@ -12,13 +12,13 @@ from flask import (
     request,
     url_for,
 )
-from markupsafe import escape
+from sqlalchemy.orm import Session
 
 from ..errors import Forbidden, InvalidInput
 from ..models import Organisation, Role, SigningKey
-from ..services import reissue as reissue_service
+from ..services import jobs
+from ..services.jobs import Progress
 from ..services.keys import key_overview, rotate_key
-from ..services.mail import deliver_after_commit
 from ..services.orgs import KEY_ALGS
 from ..services.reissue import (
     awaiting_reissue,
@@ -28,9 +28,9 @@ from ..services.reissue import (
     mark_compromised,
     recently_reissued,
 )
-from ..web import actor, db, dbs, login_required, sealer, smtp_settings, urls
-from .common import staff_org
-from .progress import Progress, stream_progress
+from ..web import actor, dbs, login_required, sealer, urls
+from .common import form_errors, staff_org
+from .progress import stream_job
 
 bp = Blueprint("keys", __name__, url_prefix="/staff/<slug>")
 SHOWN = 200  # badges listed on the page (all of them are re-issued)
@@ -86,8 +86,7 @@ def rotate(slug: str) -> Any:
     try:
         row = rotate_key(dbs(), org=org, sealer=sealer(), actor=actor(), alg=alg if alg != org.key_alg else None)
     except InvalidInput as exc:
-        dbs().rollback()
-        return again(exc.fields or {"form": exc.description})
+        return again(form_errors(exc))
     flash(f"The new key {row.kid} signs every badge from now on. The previous key stays published "
           "while badges it signed are valid.")
     return redirect(url_for("keys.index", slug=org.slug))
@@ -118,8 +117,7 @@ def compromise(slug: str, kid: str) -> Any:
             dbs(), org=org, key_row=key, sealer=sealer(), actor=actor(), reason=values.get("reason", "")
         )
     except InvalidInput as exc:
-        dbs().rollback()
-        return _compromise_page(org, role, key, 400, errors=exc.fields or {"form": exc.description}, values=values)
+        return _compromise_page(org, role, key, 400, errors=form_errors(exc), values=values)
     message = (
         f"The key {result.key.kid} is marked compromised and no longer published: "
         f"{result.revoked} badge(s) it signed were revoked"
@@ -137,32 +135,16 @@ def compromise(slug: str, kid: str) -> Any:
 def reissue(slug: str) -> Any:
     """Re-issue every badge waiting for it, in one transaction, streaming the progress."""
     user, org, role = _admin_org(slug)
-    total = count_awaiting(dbs(), org) + len(endorsements_awaiting(dbs(), org))
+    total = jobs.reissue_size(dbs(), org=org)
     if total == 0:
         return _page(org, role, 409, error="No badges are waiting for re-issue.")
-    who = actor()
     user_id, org_id = user.id, org.id
-    database, keyring, public = db(), sealer(), urls()
-    mail_settings = smtp_settings()
-    page = render_template("issuer/reissue_progress.html", org=org, role=role, total=total)
-    keys_link = url_for("keys.index", slug=org.slug)
-    def job(progress: Progress) -> int:
-        with database.transaction() as session:
-            org_ = session.get(Organisation, org_id)
-            assert org_ is not None
-            pairs = reissue_service.reissue(
-                session, org=org_, awards=awaiting_reissue(session, org_), sealer=keyring, urls=public,
-                actor=who, reissued_by=user_id, progress=progress,
-            )
-            deliver_after_commit(session, database, mail_settings)
-        return len(pairs)
+    keyring, public, who = sealer(), urls(), actor()  # read here: the work runs in a thread of its own
 
-    back = f'<a href="{escape(keys_link)}">Back to the keys</a>.'
-    return stream_progress(
-        page, job, name="re-issue",
-        finished=lambda count: (
-            f'<p class="ok" role="status">{count} badges were re-issued with the new key '
-            f"and the learners' messages are in the outbox. {back}</p>"
-        ),
-        failed=lambda message: f'<p class="error" role="alert">Nothing was re-issued: {escape(message)} {back}</p>',
-    )
+    def work(session: Session, progress: Progress) -> int:
+        return jobs.run_reissue(
+            session, org=session.get_one(Organisation, org_id), sealer=keyring, urls=public, actor=who,
+            reissued_by=user_id, progress=progress,
+        )
+
+    return stream_job("issuer/reissue_progress.html", work, name="re-issue", org=org, role=role, total=total)

@@ -1,8 +1,10 @@
 """Long signing work (a class from CSV, a re-issue after a key compromise) with progress.
 
-The work runs in a thread of its own, in its own transaction, while the response streams
-the page: its head, a line every twentieth of the way, then the outcome. The whole of the
-work commits or none of it does; the page says which.
+The work (a service function taking a session and a progress callback) runs in a thread of
+its own, in its own transaction, while the response streams a page rendered from a Jinja
+template: the template iterates ``job.steps()`` (one ``(done, total)`` a twentieth of the way,
+as the work reports it) and then reads ``job.failed`` / ``job.error`` / ``job.result``. The
+whole of the work commits or none of it does; the page says which.
 """
 
 from __future__ import annotations
@@ -10,61 +12,71 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from flask import Response, current_app, stream_with_context
+from flask import Response, current_app, stream_template
+from sqlalchemy.orm import Session
 
 from ..errors import IssuerError
+from ..services.jobs import Progress
+from ..services.mail import deliver_after_commit
+from ..web import db, smtp_settings
 
-Progress = Callable[[int, int], None]
-# Where the progress lines go in the rendered page (a full page of the site's layout, whose
-# content ends with an open ``<ol>``): the page is streamed in two parts around it.
-PROGRESS_SLOT = "<!--progress-->"
+T = TypeVar("T")
 UNEXPECTED = "the signing stopped with an error. Please try again."
+STEPS = 20  # progress lines shown at most, besides the last one
 
 
-def stream_progress(
-    page: str,
-    job: Callable[[Progress], Any],
-    *,
-    finished: Callable[[Any], str],
-    failed: Callable[[str], str],
-    name: str,
-) -> Response:
-    """Run ``job(progress)`` (it opens its own transaction) and stream ``page``: its part up
-    to PROGRESS_SLOT, "Signed n of N" lines, ``finished(job's result)`` or ``failed(message)``,
-    then the rest of the page. ``name`` labels the work in the log when it fails unexpectedly."""
-    page_head, slot, page_tail = page.partition(PROGRESS_SLOT)
-    if not slot:
-        raise ValueError("the progress page has no place for the progress lines")
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+class StreamedJob(Generic[T]):
+    """``work(session, progress)`` run in a transaction of its own, in a thread of its own,
+    started by the first call of ``steps()``; after the steps, ``result`` or ``error``."""
 
-    def work(updates: queue.Queue[tuple[str, Any]]) -> None:
+    def __init__(self, work: Callable[[Session, Progress], T], *, name: str) -> None:
+        self._work = work
+        self._name = name
+        self._app = current_app._get_current_object()  # type: ignore[attr-defined]
+        self._database = db()
+        self._mail = smtp_settings()
+        self._updates: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self.result: T | None = None
+        self.error: str | None = None
+        self.failed = False
+
+    def _run(self) -> None:
         def progress(done: int, total: int) -> None:
-            if done % max(1, total // 20) == 0 or done == total:
-                updates.put(("progress", (done, total)))
+            if done % max(1, total // STEPS) == 0 or done == total:
+                self._updates.put(("progress", (done, total)))
 
         try:
-            with app.app_context():
-                result = job(progress)
-            updates.put(("done", result))
+            with self._app.app_context(), self._database.transaction() as session:
+                result = self._work(session, progress)
+                deliver_after_commit(session, self._database, self._mail)
+            self._updates.put(("done", result))
         except IssuerError as exc:
-            updates.put(("error", exc.description))
+            self._updates.put(("error", exc.description))
         except Exception:
-            app.logger.exception("%s failed", name)
-            updates.put(("error", UNEXPECTED))
+            self._app.logger.exception("%s failed", self._name)
+            self._updates.put(("error", UNEXPECTED))
 
-    def run() -> Iterator[str]:
-        yield page_head
-        updates: queue.Queue[tuple[str, Any]] = queue.Queue()
-        threading.Thread(target=work, args=(updates,), daemon=True).start()
+    def steps(self) -> Iterator[tuple[int, int]]:
+        """Start the work; ``(done, total)`` as it goes, until it has committed or failed."""
+        threading.Thread(target=self._run, daemon=True).start()
         while True:
-            kind, value = updates.get()
+            kind, value = self._updates.get()
             if kind == "progress":
-                yield f"<li>Signed {value[0]} of {value[1]}</li>\n"
+                yield value
                 continue
-            yield "</ol>" + (finished(value) if kind == "done" else failed(value))
-            yield page_tail
+            if kind == "done":
+                self.result = value
+            else:
+                self.failed, self.error = True, value
             return
 
-    return Response(stream_with_context(run()), mimetype="text/html")
+
+def stream_job(
+    template: str, work: Callable[[Session, Progress], Any], *, name: str, **context: Any
+) -> Response:
+    """Stream ``template`` rendered with ``job`` (a StreamedJob running ``work``) and
+    ``context``. ``name`` labels the work in the log when it fails unexpectedly."""
+    job = StreamedJob(work, name=name)
+    return Response(stream_template(template, job=job, **context), mimetype="text/html")

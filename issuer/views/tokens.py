@@ -15,7 +15,7 @@ from ..errors import Forbidden, InvalidInput
 from ..models import Organisation, Role, User
 from ..services import tokens as token_service
 from ..web import actor, dbs, login_required
-from .common import staff_org
+from .common import form_errors, staff_org
 
 bp = Blueprint("tokens", __name__, url_prefix="/staff/<slug>/tokens")
 
@@ -55,8 +55,7 @@ def index(slug: str) -> Any:
             dbs(), org=org, name=request.form.get("name", ""), created_by=user.id, actor=actor()
         )
     except InvalidInput as exc:
-        dbs().rollback()
-        return _page(org, role, status=400, errors=exc.fields or {"form": exc.description}, values=request.form.to_dict())
+        return _page(org, role, status=400, errors=form_errors(exc), values=request.form.to_dict())
     if form_id:
         session["token_forms"] = [*used, form_id][-10:]
     return _page(org, role, created=token, secret=secret)

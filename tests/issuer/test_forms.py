@@ -152,7 +152,7 @@ def test_a_good_achievement_is_created(client, school, teacher, database):
     with database.transaction() as session:
         row = session.scalars(select(Achievement)).one()
         assert (row.name, row.achievement_type, row.language) == ("Young Hands for Heritage", "Competency", "lt")
-        assert row.levels == {"levels": ["Emerging", "Proficient"]}
+        assert row.levels == ["Emerging", "Proficient"]
         image = session.scalar(select(StoredImage).where(StoredImage.sha256 == row.image_sha256))
         assert image.content_type == "image/png" and image.data == png()
 
