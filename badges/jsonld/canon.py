@@ -93,7 +93,8 @@ def expand_strict(document: Any, loader: FrozenDocumentLoader | None = None) -> 
     loader = loader or default_loader()
     processor = jsonld.JsonLdProcessor(on_property_dropped=_raise_dropped)
     try:
-        expanded: list[Any] = processor.expand(document, _options(loader))
+        with loader.lock:  # pyld's context caches are not thread-safe (see loader.py)
+            expanded: list[Any] = processor.expand(document, _options(loader))
     except ContextError:
         raise
     except jsonld.JsonLdError as exc:
@@ -191,7 +192,8 @@ def _canonicalize(
     expanded = expand_strict(document, loader)
     processor = jsonld.JsonLdProcessor()
     try:
-        dataset = processor.to_rdf(expanded, _options(loader))
+        with loader.lock:
+            dataset = processor.to_rdf(expanded, _options(loader))
     except jsonld.JsonLdError as exc:
         raise CanonicalizationError(_jsonld_message(exc)) from exc
     blank_nodes = set()

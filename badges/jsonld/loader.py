@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,6 +24,12 @@ class FrozenDocumentLoader:
         self._extra = dict(extra or {})
         # pyld's resolved contexts for this loader's documents (never shared across loaders)
         self.context_cache: LRUCache[Any, Any] = LRUCache(maxsize=64)
+        # pyld is not thread-safe: it reads and evicts entries of ``context_cache`` and of
+        # the LRU caches inside the resolved contexts it keeps there (cachetools caches,
+        # which are not thread-safe either) without any lock, so two threads expanding at
+        # once can see a KeyError mid-eviction and a valid document fails. Every pyld call
+        # given this loader (expansion, to_rdf, context processing) holds this lock.
+        self.lock = threading.RLock()
 
     def knows(self, url: str) -> bool:
         return url in self._extra or url in standards.bundled_urls()

@@ -71,8 +71,9 @@ class _Term:
 
     __slots__ = ("kind", "plain", "reverse", "scoped", "type")
 
-    def __init__(self, processor: Any, ctx: dict[str, Any], key: str) -> None:
-        iri = processor._expand_iri(ctx, key, vocab=True)
+    def __init__(self, compiled: _Compiled, ctx: dict[str, Any], key: str) -> None:
+        with compiled.lock:  # every pyld call holds the loader's lock
+            iri = compiled.processor._expand_iri(ctx, key, vocab=True)
         if iri is None:
             self.kind = _DROPPED
         elif iri in _KEYWORDS:
@@ -159,7 +160,7 @@ class _State:
     def term(self, key: str) -> _Term:
         found = self.terms.get(key)
         if found is None:
-            found = _Term(self.compiled.processor, self.ctx, key)
+            found = _Term(self.compiled, self.ctx, key)
             # Bounded: every defined term, and a few hundred others (mostly keys defined
             # only in a scoped context, looked at before it applies).
             if key in self.mappings or len(self.terms) < MAX_TERMS:
@@ -356,7 +357,13 @@ class _State:
 
 
 class _Compiled:
-    """The active contexts reachable from one ``@context`` value, built as they are met."""
+    """The active contexts reachable from one ``@context`` value, built as they are met.
+
+    Threads share it. Every pyld call and every new ``_State`` is made under the
+    loader's lock (pyld's context caches, kept in the loader, are not thread-safe); the
+    per-state memos are plain dicts filled with values that are the same whichever
+    thread computes them, so a thread sees a complete entry or none.
+    """
 
     def __init__(self, loader: FrozenDocumentLoader, contexts: str | tuple[str, ...]) -> None:
         self.processor = jsonld.JsonLdProcessor()
@@ -365,13 +372,13 @@ class _Compiled:
         options.setdefault("keepFreeFloatingNodes", False)
         options.setdefault("extractAllScripts", False)
         self.options = options
-        self.lock = threading.RLock()
+        self.lock = loader.lock
         self._states: dict[int, _State] = {}
         self.root: _State | None = None
         local = contexts if isinstance(contexts, str) else list(contexts)
-        initial = self.processor._get_initial_context(options)
         try:
             with self.lock:
+                initial = self.processor._get_initial_context(options)
                 ctx = self.processor._process_context(initial, local, options)
         except Exception:  # pyld reports bad contexts in many ways: never "ok" then
             return
@@ -380,11 +387,13 @@ class _Compiled:
     def wrap(self, ctx: dict[str, Any]) -> _State:
         state = self._states.get(id(ctx))
         if state is None or state.ctx is not ctx:
-            with self.lock:
-                if len(self._states) >= MAX_STATES:
-                    raise _Unsure
-                state = _State(self, ctx)
-                self._states[id(ctx)] = state
+            with self.lock:  # one _State per pyld context, even when threads race here
+                state = self._states.get(id(ctx))
+                if state is None or state.ctx is not ctx:
+                    if len(self._states) >= MAX_STATES:
+                        raise _Unsure
+                    state = _State(self, ctx)
+                    self._states[id(ctx)] = state
         return state
 
     def process(
@@ -411,14 +420,20 @@ _BY_LOADER_LOCK = threading.Lock()
 
 
 def _compiled(loader: FrozenDocumentLoader, contexts: str | tuple[str, ...]) -> _Compiled:
+    """The compiled contexts for this combination, built once however many threads ask
+    at the same time (the first builds it under the loader's lock, the others wait and
+    take it from the memo: only complete objects are published there)."""
     with _BY_LOADER_LOCK:
         memo = _BY_LOADER.get(loader)
         if memo is None:
             memo = _BY_LOADER[loader] = LruMemo(maxsize=MAX_COMBINATIONS)
     compiled = memo.get(contexts)
     if compiled is None:
-        compiled = _Compiled(loader, contexts)
-        memo.put(contexts, compiled)
+        with loader.lock:
+            compiled = memo.get(contexts)
+            if compiled is None:
+                compiled = _Compiled(loader, contexts)
+                memo.put(contexts, compiled)
     return compiled
 
 

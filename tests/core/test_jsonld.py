@@ -4,20 +4,27 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
+from cachetools import LRUCache
 
 from badges.errors import CanonicalizationError, ContextError
 from badges.jsonld import canonicalize, expand_strict
 from badges.jsonld.loader import FrozenDocumentLoader
+from badges.jsonld.terms import context_certainly_ok
 from badges.keys import KeyPair
 from badges.proofs import add_data_integrity_proof, verify_data_integrity_proof
 from badges.proofs.eddsa_rdfc_2022 import hash_data
 from badges.resolve import KeyResolver
 from badges.timeutil import parse_datetime
 from badges.verification import Verifier
-from tests.conftest import VECTORS
+from tests.conftest import VECTORS, build_credential
 
 W3C = VECTORS / "eddsa-rdfc-2022"
 OB = VECTORS / "ob-v3p0"
@@ -145,3 +152,84 @@ def test_shape_ignores_values_but_not_terms_types_or_iri_kinds():
         {**base, "@context": ["https://www.w3.org/ns/credentials/v2", "https://x.example"]},
     ):
         assert shape_key(different) != shape_key(base), different
+
+
+class _WatchedCache(LRUCache[Any, Any]):
+    """pyld's shared context cache, recording whether two threads ever use it at once.
+
+    Each use lingers a moment so that, were pyld's calls not serialised, another thread
+    would surely run inside it too (cachetools caches are not thread-safe: a concurrent
+    eviction raises KeyError inside pyld, and a valid credential then fails).
+    """
+
+    def __init__(self, maxsize: int) -> None:
+        super().__init__(maxsize)
+        self.inside: dict[int, int] = {}
+        self.overlaps = 0
+        self.uses = 0
+        self._guard = threading.Lock()
+
+    @contextmanager
+    def _use(self) -> Iterator[None]:
+        me = threading.get_ident()
+        with self._guard:
+            self.uses += 1
+            if any(thread != me for thread in self.inside):
+                self.overlaps += 1
+            self.inside[me] = self.inside.get(me, 0) + 1
+        time.sleep(0.001)
+        try:
+            yield
+        finally:
+            with self._guard:
+                self.inside[me] -= 1
+                if not self.inside[me]:
+                    del self.inside[me]
+
+    def __getitem__(self, key: Any) -> Any:
+        with self._use():
+            return super().__getitem__(key)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        with self._use():
+            super().__setitem__(key, value)
+
+    def __delitem__(self, key: Any) -> None:
+        with self._use():
+            super().__delitem__(key)
+
+    def __contains__(self, key: object) -> bool:
+        with self._use():
+            return super().__contains__(key)
+
+
+def test_pyld_is_never_run_by_two_threads_at_once() -> None:
+    """pyld's context caches are not thread-safe, so the threads of a verifier that
+    expand, canonicalise and pre-check credentials at the same time take turns in pyld
+    (this is what made test_terms' concurrent test fail now and then)."""
+    loader = FrozenDocumentLoader()
+    watched = _WatchedCache(maxsize=64)
+    loader.context_cache = watched
+    documents = [build_credential(f"did:example:issuer{i}") for i in range(4)]
+    expected = [canonicalize(doc) for doc in documents]  # the default loader, one thread
+    failures: list[BaseException] = []
+    answers: dict[int, tuple[str, bool]] = {}
+    barrier = threading.Barrier(len(documents))
+
+    def run(index: int) -> None:
+        barrier.wait()
+        try:
+            document = documents[index]
+            answers[index] = (canonicalize(document, loader), context_certainly_ok(document, loader))
+        except BaseException as exc:  # reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(documents))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert watched.uses > 0
+    assert watched.overlaps == 0
+    assert [answers[i] for i in range(len(documents))] == [(nq, True) for nq in expected]

@@ -14,6 +14,7 @@ import copy
 import json
 import random
 import threading
+import time
 from collections.abc import Callable, Iterator
 from functools import cache
 from typing import Any
@@ -732,8 +733,10 @@ def test_concurrent_first_use_agrees() -> None:
     documents.append(bad)
     expected = [strict_ok(doc) for doc in documents]
     results: list[list[bool]] = []
+    barrier = threading.Barrier(8)
 
     def run() -> None:
+        barrier.wait()  # all start together
         results.append([context_certainly_ok(doc, loader) for doc in documents])
 
     threads = [threading.Thread(target=run) for _ in range(8)]
@@ -744,3 +747,40 @@ def test_concurrent_first_use_agrees() -> None:
     assert len(results) == 8
     for answers in results:
         assert answers == expected
+
+
+def test_compiled_contexts_are_built_once_under_contention(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Threads that first meet a context combination together build it once, and all
+    use that one (each used to build its own and run pyld on it alongside the others)."""
+    built: list[tuple[str, ...] | str] = []
+    original = terms._Compiled
+
+    class SlowCompiled(original):  # type: ignore[misc, valid-type]
+        def __init__(self, loader: FrozenDocumentLoader, contexts: Any) -> None:
+            built.append(contexts)
+            time.sleep(0.05)  # a slow first build: every other thread arrives meanwhile
+            super().__init__(loader, contexts)
+
+    monkeypatch.setattr(terms, "_Compiled", SlowCompiled)
+    loader = FrozenDocumentLoader()
+    document = build_credential("did:example:issuer")
+    threads_count = 6
+    barrier = threading.Barrier(threads_count)
+    answers: list[bool] = []
+    compiled: list[Any] = []
+
+    def run() -> None:
+        barrier.wait()
+        answers.append(context_certainly_ok(document, loader))
+        compiled.append(terms._compiled(loader, tuple(document["@context"])))
+
+    threads = [threading.Thread(target=run) for _ in range(threads_count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == [True] * threads_count
+    assert built == [tuple(document["@context"])]
+    assert all(c is compiled[0] for c in compiled)
