@@ -149,10 +149,9 @@ def test_the_api_end_to_end(client, database, school, make_user, make_verifier, 
 @pytest.mark.slow
 def test_api_credentials_verify_in_verify_ob3(tmp_path, client, api, achievement_id, live_server):
     """All 100 credentials of one request, JSON and VC-JWT, in DCC verifier-core, Digital
-    Bazaar vc and jose (one node process each, a few at a time); the revoked one fails."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from tests.core.test_interop import verify_ob3, write
+    Bazaar vc and jose (all in one node process: verify_many); the revoked one fails."""
+    from tests.core.test_interop import write
+    from tests.peers import verify_many
 
     first = api.post(AWARDS, {"learners": learners(100)}, achievement_id=achievement_id,
                      headers={"Idempotency-Key": "interop"})
@@ -167,8 +166,7 @@ def test_api_credentials_verify_in_verify_ob3(tmp_path, client, api, achievement
         for name, content in (("c.json", award["credential"]), ("c.jwt", award["credential_jwt"]))
     ]
     assert len(jobs) == 200
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        reports = list(pool.map(lambda job: verify_ob3(job[2], *mapping), jobs))
+    reports = verify_many([path for _, _, path in jobs], *mapping)
     for (award, name, _path), report in zip(jobs, reports, strict=True):
         expected = award is not victim
         assert report["verified"] is expected, (award["id"], name, report["errors"], report.get("warnings"))

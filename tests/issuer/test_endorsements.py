@@ -441,7 +441,8 @@ def test_endorsements_by_a_compromised_key_are_no_longer_embedded(endorsed, data
 def test_endorsement_and_the_badge_carrying_it_verify_in_verify_ob3(
     client, endorsed, award_to, live_server, tmp_path: Path
 ):
-    from tests.core.test_interop import verify_ob3, write
+    from tests.core.test_interop import write
+    from tests.peers import verify_many
 
     _, school, achievement, badge_e, _ = endorsed
     award = award_to(school, achievement)
@@ -454,12 +455,16 @@ def test_endorsement_and_the_badge_carrying_it_verify_in_verify_ob3(
         # the copy embedded in the badge, on its own
         "embedded.json": json.dumps(embedded(json.loads(award.credential_json))[0][0]),
     }
-    for name, content in sources.items():
-        report = verify_ob3(write(tmp_path, name, content), *mapping)
+    reports = verify_many([write(tmp_path, name, content) for name, content in sources.items()], *mapping)
+    for name, report in zip(sources, reports, strict=True):
         assert report["verified"], (name, report["errors"], report.get("warnings"))
     # withdrawn: the endorsement fails there too; the badge carrying it still verifies
     response = post(client, f"/staff/lt-centre/endorsements/{badge_e.public_id}/withdraw", {"reason": "Ended."})
     assert response.status_code == 302
-    report = verify_ob3(write(tmp_path, "withdrawn.json", badge_e.credential_json), *mapping)
+    report, after = verify_many(
+        [write(tmp_path, "withdrawn.json", badge_e.credential_json),
+         write(tmp_path, "badge-after.json", award.credential_json)],
+        *mapping,
+    )
     assert not report["verified"] and report["exit"] == 1
-    assert verify_ob3(write(tmp_path, "badge-after.json", award.credential_json), *mapping)["verified"]
+    assert after["verified"]

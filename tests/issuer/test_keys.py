@@ -687,7 +687,8 @@ def test_the_command_line_rotates_compromises_and_reissues(
 def test_verify_ob3_accepts_a_badge_signed_before_a_rotation_and_a_reissued_copy(
     client, school, make_achievement, award_to, live_server, database, sealer, tmp_path
 ):
-    from tests.core.test_interop import verify_ob3, write
+    from tests.core.test_interop import write
+    from tests.peers import verify_many
 
     org = school("interop-keys")
     achievement = make_achievement(org)
@@ -701,8 +702,9 @@ def test_verify_ob3_accepts_a_badge_signed_before_a_rotation_and_a_reissued_copy
 
     def verified(award, name: str) -> bool:
         results = []
-        for suffix, content in ((".json", award.credential_json), (".jwt", award.credential_jwt)):
-            report = verify_ob3(write(tmp_path, name + suffix, content), *mapping)
+        forms = ((".json", award.credential_json), (".jwt", award.credential_jwt))
+        reports = verify_many([write(tmp_path, name + suffix, content) for suffix, content in forms], *mapping)
+        for (suffix, _), report in zip(forms, reports, strict=True):
             results.append(report["verified"])
             errors.extend(report["errors"])
             if suffix == ".json":

@@ -1,9 +1,21 @@
-// Verify one Open Badges 3.0 credential with verifiers other people wrote, for the
+// Verify Open Badges 3.0 credentials with verifiers other people wrote, for the
 // interoperability tests (tests/peers/__init__.py installs the pinned packages of
 // package-lock.json into a cache folder on first use and runs this file from there).
 //
 //   node verify.mjs --standards DIR [--map PREFIX=TARGET]... [--no-status] [--now ISO]
 //                   [--schema error|warn|off] [--compact] CREDENTIAL_FILE|-
+//   node verify.mjs --batch --standards DIR [OPTIONS]... < REQUESTS
+//
+// --batch verifies many credentials in one process (start-up, not verifying, is most of a
+// single run's time). REQUESTS is newline-delimited JSON, one request a line:
+// {"id": ANY, "file": PATH | "credential": {...} | "jwt": "...", "args": [OPTION...]}, where
+// args are more of the options above for this credential alone (after those of the command
+// line). Each request gets one line back, in order: {"id", "exit": 0|1, "report"} with
+// exactly the exit and report a single run would give, or {"id", "exit": 2, "error"} for a
+// bad request. Nothing of one credential's verification is kept for the next but the
+// immutable bundled contexts, schemas and did:key drivers: status lists, DID documents,
+// keys and verifier-core's schemas are fetched again for each credential, as a single run
+// does (see forgetBetweenCredentials).
 //
 // A JSON credential with an embedded proof goes to two engines: "dcc", the Digital
 // Credentials Consortium's verifier-core (behind VerifierPlus and the Learner Credential
@@ -21,7 +33,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-const USAGE = 'usage: node verify.mjs --standards DIR [--map PREFIX=TARGET]... ' +
+const USAGE = 'usage: node verify.mjs [--batch] --standards DIR [--map PREFIX=TARGET]... ' +
   '[--no-status] [--now ISO] [--schema error|warn|off] [--compact] CREDENTIAL_FILE|-';
 const VC_V2 = 'https://www.w3.org/ns/credentials/v2';
 const VC_V1 = 'https://www.w3.org/2018/credentials/v1';
@@ -61,7 +73,7 @@ function explain(error, depth = 0) {
 
 function parseOptions(args) {
   const options = {maps: [], standards: null, status: true, now: null, schema: 'error',
-    compact: false, input: null};
+    compact: false, input: null, batch: false};
   for(let i = 0; i < args.length; i++) {
     const arg = args[i];
     const value = () => {
@@ -93,6 +105,8 @@ function parseOptions(args) {
       }
     } else if(arg === '--compact') {
       options.compact = true;
+    } else if(arg === '--batch') {
+      options.batch = true;
     } else if(arg.startsWith('-') && arg !== '-') {
       throw new UsageError(`unknown option ${arg}`);
     } else if(options.input === null) {
@@ -101,8 +115,9 @@ function parseOptions(args) {
       throw new UsageError('give one credential');
     }
   }
-  if(options.input === null || options.standards === null) {
-    throw new UsageError(USAGE);
+  if((options.input === null) !== options.batch || options.standards === null) {
+    throw new UsageError(options.batch ? 'give no credential with --batch: requests come ' +
+      'on stdin' : USAGE);
   }
   for(const map of options.maps) {
     if(/^https?:\/\//.test(map.target) && !isLoopback(map.target)) {
@@ -116,7 +131,7 @@ function parseOptions(args) {
 // --- the fetch guard -----------------------------------------------------------------------
 
 const realFetch = globalThis.fetch;
-const fetched = [];
+let fetched = [];
 let settings;
 let bundled = new Map();
 
@@ -632,6 +647,32 @@ async function obRules(credential, errors, warnings) {
 
 // --- main --------------------------------------------------------------------------------
 
+// What verifier-core keeps in its modules between calls, a single run starts without: the
+// DID documents of its CachedResolver (kept 5 s) and the JSON schemas its own ajv fetched
+// and compiled. So each credential of a batch starts without them too (a new round).
+let round = 0;
+async function forgetBetweenCredentials() {
+  const {CachedResolver} = await import('@digitalcredentials/did-io');
+  const resolve = CachedResolver.prototype.get;
+  CachedResolver.prototype.get = function(...args) {
+    if(this._round !== round) {
+      this._cache.cache.reset();
+      this._round = round;
+    }
+    return resolve.apply(this, args);
+  };
+  const {default: Ajv2019} = await import('ajv/dist/2019.js');
+  const getSchema = Ajv2019.prototype.getSchema;
+  Ajv2019.prototype.getSchema = function(...args) {
+    // ours (schemaErrors) holds only the bundled schemas, read from files: it may keep them
+    if(this !== ajv && this._round !== round) {
+      this.removeSchema();  // all but the meta-schemas
+      this._round = round;
+    }
+    return getSchema.apply(this, args);
+  };
+}
+
 function readInput(name) {
   const text = fs.readFileSync(name === '-' ? 0 : name, 'utf8').trim();
   if(/^[\w-]+\.[\w-]+\.[\w-]*$/.test(text)) {
@@ -644,13 +685,10 @@ function readInput(name) {
   }
 }
 
-async function main() {
-  settings = parseOptions(process.argv.slice(2));
-  const index = JSON.parse(fs.readFileSync(path.join(settings.standards, 'index.json'), 'utf8'));
-  bundled = new Map(Object.entries(index)
-    .map(([url, file]) => [url, path.join(settings.standards, file)]));
-  globalThis.fetch = guardedFetch;
-  const input = readInput(settings.input);
+// The report on one credential, under the current settings.
+async function verify(input) {
+  round += 1;
+  fetched = [];
   const errors = [];
   const warnings = [];
   const engines = {};
@@ -688,6 +726,86 @@ async function main() {
   report.warnings = warnings;
   report.verified = errors.length === 0 && Object.values(engines).every(e => e.verified);
   report.fetched = fetched;
+  return report;
+}
+
+function requestInput(request) {
+  const given = ['file', 'credential', 'jwt'].filter(key => request[key] !== undefined);
+  if(given.length !== 1) {
+    throw new UsageError('a request has one of "file", "credential" or "jwt"');
+  }
+  if(request.file !== undefined) {
+    if(typeof request.file !== 'string' || request.file === '-') {
+      throw new UsageError('"file" is the path of a credential file');
+    }
+    try {
+      return readInput(request.file);
+    } catch(error) {
+      if(error instanceof UsageError) {
+        throw error;
+      }
+      throw new UsageError(`cannot read ${request.file}: ${error.message}`);
+    }
+  }
+  if(request.jwt !== undefined) {
+    if(typeof request.jwt !== 'string') {
+      throw new UsageError('"jwt" is a compact JWT');
+    }
+    return {format: 'jwt', token: request.jwt.trim()};
+  }
+  return {format: 'ldp', credential: request.credential};
+}
+
+async function batch(common) {
+  const lines = fs.readFileSync(0, 'utf8').split('\n').filter(line => line.trim());
+  for(const line of lines) {
+    let id = null;
+    let answer;
+    try {
+      let request;
+      try {
+        request = JSON.parse(line);
+      } catch(error) {
+        throw new UsageError(`a request is not JSON: ${error.message}`);
+      }
+      if(!request || typeof request !== 'object' || Array.isArray(request)) {
+        throw new UsageError('a request is a JSON object');
+      }
+      id = request.id ?? null;
+      const args = request.args ?? [];
+      if(!Array.isArray(args) || !args.every(arg => typeof arg === 'string')) {
+        throw new UsageError('"args" is a list of strings');
+      }
+      settings = parseOptions([...common, ...args, '-']);
+      if(settings.standards !== path.resolve(common[common.indexOf('--standards') + 1])) {
+        throw new UsageError('--standards is given once, on the command line');
+      }
+      settings.batch = true;
+      const report = await verify(requestInput(request));
+      answer = {id, exit: report.verified ? 0 : 1, report};
+    } catch(error) {
+      if(!(error instanceof UsageError)) {
+        throw error;
+      }
+      answer = {id, exit: 2, error: error.message};
+    }
+    process.stdout.write(JSON.stringify(answer) + '\n');
+  }
+  return 0;
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  settings = parseOptions(args);
+  const index = JSON.parse(fs.readFileSync(path.join(settings.standards, 'index.json'), 'utf8'));
+  bundled = new Map(Object.entries(index)
+    .map(([url, file]) => [url, path.join(settings.standards, file)]));
+  globalThis.fetch = guardedFetch;
+  if(settings.batch) {
+    await forgetBetweenCredentials();
+    return batch(args.filter(arg => arg !== '--batch'));
+  }
+  const report = await verify(readInput(settings.input));
   process.stdout.write(JSON.stringify(report, null, settings.compact ? 0 : 2) + '\n');
   return report.verified ? 0 : 1;
 }
