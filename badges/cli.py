@@ -247,7 +247,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
         if registries is not None:
             found = _signer_and_registry(report, registries)
             who = found["signer"]
-            out = f"{who['description']} <{who['id']}>" if who else "not proven (the signature was not verified)"
+            out = (
+                f"{who['description']} <{who['id']}>"
+                if who
+                else "not proven (the signature was not verified)"
+            )
             sys.stdout.write(f"  Signed by: {out}\n  Registry:  {found['registry']['message']}\n")
     format_check = report.check(CheckId.FORMAT)
     if format_check.outcome is Outcome.FAILED and not format_check.undecided:
@@ -281,7 +285,11 @@ def cmd_unbake(args: argparse.Namespace) -> int:
         print(f"badges: {args.image} carries no baked badge", file=sys.stderr)
         return EXIT_NOT_VALID
     if args.json:
-        record = {"kind": baked.kind.value, "image": baked.image_type.value, "payload": baked.payload}
+        record = {
+            "kind": baked.kind.value,
+            "image": baked.image_type.value,
+            "payload": baked.payload,
+        }
         sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
     else:
         sys.stdout.write(baked.payload + "\n")
@@ -395,7 +403,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Verify a credential given as a file, a URL or '-' (stdin): JSON with an "
         "embedded proof, a compact VC-JWT, or a baked PNG or SVG image.",
     )
-    verify.add_argument("input", metavar="INPUT", help="file (JSON, JWT, PNG, SVG), https URL, or '-'")
+    verify.add_argument(
+        "input", metavar="INPUT", help="file (JSON, JWT, PNG, SVG), https URL, or '-'"
+    )
     verify.add_argument("--json", action="store_true", help="print the report as JSON")
     verify.add_argument(
         "--allow-host",
@@ -449,7 +459,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bake.add_argument("image", metavar="IMAGE", help="the badge image, .png or .svg")
     bake.add_argument(
-        "credential", metavar="CREDENTIAL", help="file with the credential JSON or JWT ('-' for stdin)"
+        "credential",
+        metavar="CREDENTIAL",
+        help="file with the credential JSON or JWT ('-' for stdin)",
     )
     bake.add_argument(
         "-o", "--output", required=True, metavar="OUT", help="the baked image ('-' for stdout)"

@@ -74,7 +74,12 @@ class Signer:
         return "an identifier not tied to any web address"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "kind": self.kind, "domain": self.domain, "description": self.description}
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "domain": self.domain,
+            "description": self.description,
+        }
 
 
 def _did_web_domain(did: str) -> str | None:
@@ -190,7 +195,9 @@ def parse_registry(document: Any, *, source: str) -> Registry:
                 raise RegistryError(f"{label} must be a name or an object with a name")
             extra = set(value) - {"name", "url", "domain"}
             if extra:
-                raise RegistryError(f"{label} has unknown member(s) {', '.join(sorted(extra))[:100]}")
+                raise RegistryError(
+                    f"{label} has unknown member(s) {', '.join(sorted(extra))[:100]}"
+                )
             domain = _text(value.get("domain"), f"{label}: domain")
             entries[issuer_id] = RegistryEntry(
                 issuer_id,
@@ -254,12 +261,16 @@ class RegistryResult:
     @property
     def message(self) -> str:
         if self.issuer_id is None:
-            return "Not looked up: the signature was not verified, so who made the badge is not known."
+            return (
+                "Not looked up: the signature was not verified, so who made the badge is not known."
+            )
         if self.known:
             names = ", ".join(dict.fromkeys(k.registry for k in self.known))
             return f"Issued by a school known to {names}."
         if self.consulted == 0:
-            return "Not in any registry you trust: this verifier has no registries of trusted issuers."
+            return (
+                "Not in any registry you trust: this verifier has no registries of trusted issuers."
+            )
         if self.unavailable and len(self.unavailable) == self.consulted:
             return "Not in any registry you trust that could be read now."
         return "Not in any registry you trust."
@@ -320,7 +331,9 @@ class Registries:
             elif isinstance(source, (str, Path)) and str(source).strip():
                 found.registries.append(load_registry_file(str(source).strip()))
             else:
-                raise RegistryError(f"registry {str(source)[:100]!r}: give a file path, an https URL or a document")
+                raise RegistryError(
+                    f"registry {str(source)[:100]!r}: give a file path, an https URL or a document"
+                )
         return found
 
     def __len__(self) -> int:
@@ -365,5 +378,7 @@ class Registries:
         for registry in registries:
             entry = registry.lookup(issuer_id)
             if entry is not None:
-                known.append(KnownIssuer(registry.name, registry.url, entry.name, entry.url, entry.domain))
+                known.append(
+                    KnownIssuer(registry.name, registry.url, entry.name, entry.url, entry.domain)
+                )
         return RegistryResult(issuer_id, tuple(known), tuple(unavailable), len(self))

@@ -74,7 +74,13 @@ def _listed_for(document: dict[str, Any], purpose: str) -> list[str]:
     controller = str(document.get("id", ""))
     ids: list[str] = []
     for entry in _as_list(document.get(purpose)):
-        ref = entry if isinstance(entry, str) else entry.get("id") if isinstance(entry, dict) else None
+        ref = (
+            entry
+            if isinstance(entry, str)
+            else entry.get("id")
+            if isinstance(entry, dict)
+            else None
+        )
         if isinstance(ref, str) and ref:
             absolute = controller + ref if ref.startswith("#") else ref
             if absolute not in ids:
@@ -299,7 +305,10 @@ class KeyResolver:
                     continue  # another listed method may still be the one
                 if public.thumbprint() != thumbprint:
                     continue
-                if inner_kid is not None and inner_kid not in (method_id, method_id.partition("#")[2]):
+                if inner_kid is not None and inner_kid not in (
+                    method_id,
+                    method_id.partition("#")[2],
+                ):
                     raise KeyResolutionError(
                         f"the key in the token's header names itself {str(inner_kid)[:80]!r}, "
                         f"but the issuer lists it as {method_id[:120]!r}"

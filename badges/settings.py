@@ -193,12 +193,22 @@ def _check_sources(value: Any) -> list[Any]:
 
 
 _PARSERS: dict[str, Any] = {
-    "text": str, "int": _int, "float": _float, "bool": _bool,
-    "list": _strings, "pairs": _pairs, "sources": _sources,
+    "text": str,
+    "int": _int,
+    "float": _float,
+    "bool": _bool,
+    "list": _strings,
+    "pairs": _pairs,
+    "sources": _sources,
 }
 _CHECKS: dict[str, Any] = {
-    "text": _check_text, "int": _check_int, "float": _check_float, "bool": _check_bool,
-    "list": _check_strings, "pairs": _check_pairs, "sources": _check_sources,
+    "text": _check_text,
+    "int": _check_int,
+    "float": _check_float,
+    "bool": _check_bool,
+    "list": _check_strings,
+    "pairs": _check_pairs,
+    "sources": _check_sources,
 }
 
 
@@ -229,7 +239,9 @@ class Settings:
         return frozenset(s.env for s in self if s.env)
 
     def defaults(self) -> dict[str, Any]:
-        return {s.name: list(s.default) if isinstance(s.default, tuple) else s.default for s in self}
+        return {
+            s.name: list(s.default) if isinstance(s.default, tuple) else s.default for s in self
+        }
 
     def from_environment(self, environ: Mapping[str, str]) -> dict[str, Any]:
         """The settings whose environment variable is set (an empty one counts as unset).
@@ -241,7 +253,9 @@ class Settings:
                 values[setting.name] = setting.parse(raw)
         return values
 
-    def load(self, environ: Mapping[str, str], overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    def load(
+        self, environ: Mapping[str, str], overrides: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
         """Defaults, then the environment, then ``overrides`` (declared ones checked; others,
         such as Flask's own ``SERVER_NAME`` in tests, passed on as they are)."""
         values = self.defaults()

@@ -38,7 +38,13 @@ from issuer.services.tokens import create_token  # noqa: E402
 
 def _api(url: str, database, org_id: int):  # type: ignore[no-untyped-def]
     app = create_app(
-        {"TESTING": True, "DATABASE_URL": url, "BASE_URL": URLS.base, "KEY_ENCRYPTION_KEY": KEK, "SECRET_KEY": "bench"}
+        {
+            "TESTING": True,
+            "DATABASE_URL": url,
+            "BASE_URL": URLS.base,
+            "KEY_ENCRYPTION_KEY": KEK,
+            "SECRET_KEY": "bench",
+        }
     )
     with database.transaction() as session:
         org = session.get(Organisation, org_id)
@@ -58,7 +64,12 @@ def bench(label: str, url: str, n: int, rounds: int) -> None:
         achievement = session.get(Achievement, achievement_id)
         assert achievement is not None
         path = f"/api/v1/achievements/{achievement.public_id}/awards"
-    body = {"learners": [{"name": f"Learner {i}", "email": f"l{i}@school.example", "level": "Proficient"} for i in range(n)]}
+    body = {
+        "learners": [
+            {"name": f"Learner {i}", "email": f"l{i}@school.example", "level": "Proficient"}
+            for i in range(n)
+        ]
+    }
     content = _csv(n)
     api_times, service_times, replay_times, ratios = [], [], [], []
     try:
@@ -79,11 +90,17 @@ def bench(label: str, url: str, n: int, rounds: int) -> None:
     finally:
         _empty(database)
         database.dispose()
-    a, s, r = statistics.median(api_times), statistics.median(service_times), statistics.median(replay_times)
+    a, s, r = (
+        statistics.median(api_times),
+        statistics.median(service_times),
+        statistics.median(replay_times),
+    )
     ratio = statistics.median(ratios)
     verdict = "PASS" if ratio <= 1.3 else "MISS"
-    print(f"  {label:<11} API award {n:>4} learners: {a:6.2f} s = {n / a:6.1f}/s; service layer {s:6.2f} s;"
-          f" ratio {ratio:.2f}x {verdict} (target <= 1.3x); retry (stored answer) {r * 1000:6.1f} ms")
+    print(
+        f"  {label:<11} API award {n:>4} learners: {a:6.2f} s = {n / a:6.1f}/s; service layer {s:6.2f} s;"
+        f" ratio {ratio:.2f}x {verdict} (target <= 1.3x); retry (stored answer) {r * 1000:6.1f} ms"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,7 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=None)
     args = parser.parse_args(argv)
     rounds = args.rounds or (1 if args.quick else 5)
-    print(f"API benchmark: python {sys.version.split()[0]}, {args.learners} learners per request, {rounds} round(s)")
+    print(
+        f"API benchmark: python {sys.version.split()[0]}, {args.learners} learners per request, {rounds} round(s)"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         bench("SQLite", f"sqlite:///{tmp}/bench.sqlite3", args.learners, rounds)
     bench("PostgreSQL", PG_URL, args.learners, rounds)

@@ -68,7 +68,9 @@ def _empty(database: Database) -> None:
     names = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with database.engine.begin() as conn:
         if database.url.startswith("postgresql"):
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"))
+            conn.execute(
+                text("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE")
+            )
         else:
             for name in names:
                 conn.execute(text(f'DELETE FROM "{name}"'))
@@ -83,9 +85,13 @@ def _prepare(url: str) -> tuple[Database, int, int]:
         seed_frameworks(session)
         org = create_organisation(session, sealer=sealer, slug="bench-school", name="Bench School")
         achievement = create_achievement(
-            session, org=org,
-            data=AchievementInput(name="Baltic Sea Project", description="Monitored a river.",
-                                  levels=["Emerging", "Developing", "Proficient", "Mastered"]),
+            session,
+            org=org,
+            data=AchievementInput(
+                name="Baltic Sea Project",
+                description="Monitored a river.",
+                levels=["Emerging", "Developing", "Proficient", "Mastered"],
+            ),
         )
         return database, org.id, achievement.id
 
@@ -98,7 +104,12 @@ def bulk_once(database: Database, org_id: int, achievement_id: int, content: byt
         achievement = session.get(Achievement, achievement_id)
         assert org is not None and achievement is not None
         result = awards.award_many(
-            session, org=org, achievement=achievement, rows=rows_from_csv(content), sealer=sealer, urls=URLS
+            session,
+            org=org,
+            achievement=achievement,
+            rows=rows_from_csv(content),
+            sealer=sealer,
+            urls=URLS,
         )
         assert len(result.awards) == content.count(b"\n") - 1 and not result.errors
     return time.perf_counter() - started
@@ -116,13 +127,21 @@ def sign_alone_once(database: Database, org_id: int, achievement_id: int, conten
         for row in rows:
             row.validate(achievement)
         unsigned = [
-            awards.build_credential(ctx, row, credential_public_id=public_id(), status_index=i, now=awards.now_utc().replace(microsecond=0))
+            awards.build_credential(
+                ctx,
+                row,
+                credential_public_id=public_id(),
+                status_index=i,
+                now=awards.now_utc().replace(microsecond=0),
+            )
             for i, row in enumerate(rows)
         ]
         session.rollback()
     started = time.perf_counter()
     for credential in unsigned:
-        sign_credential(credential, ctx.key, verification_method=ctx.verification_method, proof=ProofFormat.BOTH)
+        sign_credential(
+            credential, ctx.key, verification_method=ctx.verification_method, proof=ProofFormat.BOTH
+        )
     return time.perf_counter() - started
 
 
@@ -147,8 +166,10 @@ def bench_bulk(label: str, url: str, n: int, rounds: int) -> None:
     b, s = statistics.median(bulk_times), statistics.median(sign_times)
     ratio = statistics.median(ratios)
     verdict = "PASS" if ratio <= 1.5 else "MISS"
-    print(f"  {label:<11} bulk award {n:>5} learners: {b:7.2f} s = {n / b:7.1f} credentials/s;"
-          f" core signing alone {s:6.2f} s = {n / s:7.1f}/s; ratio {ratio:.2f}x  {verdict} (target <= 1.5x)")
+    print(
+        f"  {label:<11} bulk award {n:>5} learners: {b:7.2f} s = {n / b:7.1f} credentials/s;"
+        f" core signing alone {s:6.2f} s = {n / s:7.1f}/s; ratio {ratio:.2f}x  {verdict} (target <= 1.5x)"
+    )
 
 
 # -- public pages under gunicorn -----------------------------------------------------------
@@ -160,7 +181,9 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _load(port: int, path: str, headers: dict[str, str], seconds: float, threads: int) -> tuple[float, list[float]]:
+def _load(
+    port: int, path: str, headers: dict[str, str], seconds: float, threads: int
+) -> tuple[float, list[float]]:
     latencies: list[float] = []
     lock = threading.Lock()
     stop = time.perf_counter() + seconds
@@ -190,7 +213,9 @@ def _load(port: int, path: str, headers: dict[str, str], seconds: float, threads
 
 
 def bench_pages(seconds: float, threads: int) -> None:
-    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or shutil.which("gunicorn")
+    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or shutil.which(
+        "gunicorn"
+    )
     if gunicorn is None:
         print("  skipped: gunicorn is not installed")
         return
@@ -205,11 +230,26 @@ def bench_pages(seconds: float, threads: int) -> None:
         logins = seed_demo(session, sealer=Sealer.from_config(KEK), urls=PublicUrls(base))
     database.dispose()
     assert logins is not None
-    env = dict(os.environ, ISSUER_SECRET_KEY="bench", ISSUER_KEY_ENCRYPTION_KEY=KEK,
-               ISSUER_BASE_URL=base, DATABASE_URL=url)
+    env = dict(
+        os.environ,
+        ISSUER_SECRET_KEY="bench",
+        ISSUER_KEY_ENCRYPTION_KEY=KEK,
+        ISSUER_BASE_URL=base,
+        DATABASE_URL=url,
+    )
     proc = subprocess.Popen(
-        [gunicorn, "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning", "issuer:create_app()"],
-        cwd=ROOT, env=env,
+        [
+            gunicorn,
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "issuer:create_app()",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     try:
         deadline = time.time() + 20
@@ -240,8 +280,10 @@ def bench_pages(seconds: float, threads: int) -> None:
             p95 = latencies[int(len(latencies) * 0.95)] * 1000
             if baseline_rps is None:
                 baseline_rps = rps
-            print(f"  {label:<26} {rps:8.0f} req/s   p50 {p50:6.2f} ms   p95 {p95:6.2f} ms"
-                  f"   {baseline_rps / rps:5.2f}x the baseline's time per request")
+            print(
+                f"  {label:<26} {rps:8.0f} req/s   p50 {p50:6.2f} ms   p95 {p95:6.2f} ms"
+                f"   {baseline_rps / rps:5.2f}x the baseline's time per request"
+            )
     finally:
         proc.terminate()
         proc.wait(10)
@@ -250,13 +292,17 @@ def bench_pages(seconds: float, threads: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a smoke run: 100 learners, 2 s of load")
+    parser.add_argument(
+        "--quick", action="store_true", help="a smoke run: 100 learners, 2 s of load"
+    )
     parser.add_argument("--learners", type=int, default=None)
     parser.add_argument("--rounds", type=int, default=None)
     args = parser.parse_args(argv)
     n = args.learners or (100 if args.quick else 1000)
     rounds = args.rounds or (1 if args.quick else 3)
-    print(f"Issuer benchmark{' -- QUICK' if args.quick else ''}: python {sys.version.split()[0]}, {os.cpu_count()} cpu")
+    print(
+        f"Issuer benchmark{' -- QUICK' if args.quick else ''}: python {sys.version.split()[0]}, {os.cpu_count()} cpu"
+    )
     print("1. bulk award from CSV through the service layer (one transaction per batch)")
     with tempfile.TemporaryDirectory() as tmp:
         bench_bulk("SQLite", f"sqlite:///{tmp}/bench.sqlite3", n, rounds)

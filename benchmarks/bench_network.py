@@ -51,19 +51,40 @@ def _build(url: str, schools: int, awards: int) -> tuple[Database, int]:
     with database.transaction() as session:
         seed_frameworks(session)
         items = list(session.scalars(select(FrameworkItem.id).order_by(FrameworkItem.id)))
-        centre = create_organisation(session, sealer=sealer, slug="lt-centre", name="Lithuanian ASPnet centre", kind="centre")
+        centre = create_organisation(
+            session, sealer=sealer, slug="lt-centre", name="Lithuanian ASPnet centre", kind="centre"
+        )
         regions = [
-            create_organisation(session, sealer=sealer, slug=f"region-{r}", name=f"Region {r}", kind="centre", parent=centre)
+            create_organisation(
+                session,
+                sealer=sealer,
+                slug=f"region-{r}",
+                name=f"Region {r}",
+                kind="centre",
+                parent=centre,
+            )
             for r in range(3)
         ]
         plan = []
         for s in range(schools):
-            org = create_organisation(session, sealer=sealer, slug=f"school-{s}", name=f"Mokykla {s}", parent=regions[s % 3])
+            org = create_organisation(
+                session,
+                sealer=sealer,
+                slug=f"school-{s}",
+                name=f"Mokykla {s}",
+                parent=regions[s % 3],
+            )
             key_id = session.scalar(select(SigningKey.id).where(SigningKey.org_id == org.id))
             for a in range(4):
-                aligned = [items[(s + a) % len(items)], items[(s + 2 * a + 1) % len(items)]][: a % 3]
+                aligned = [items[(s + a) % len(items)], items[(s + 2 * a + 1) % len(items)]][
+                    : a % 3
+                ]
                 achievement = create_achievement(
-                    session, org=org, data=AchievementInput(name=f"Badge {a}", description="A badge.", alignment_ids=aligned)
+                    session,
+                    org=org,
+                    data=AchievementInput(
+                        name=f"Badge {a}", description="A badge.", alignment_ids=aligned
+                    ),
                 )
                 plan.append((org.id, achievement.id, key_id))
         per = awards // len(plan)
@@ -72,12 +93,20 @@ def _build(url: str, schools: int, awards: int) -> tuple[Database, int]:
             first_index = (n % 4) * per  # status indexes are unique per school
             for i in range(per):
                 year, month = 2023 + i % 3, 1 + (i * 7 + n) % 12
-                rows.append({
-                    "public_id": f"b{n}-{i}", "org_id": org_id, "achievement_id": achievement_id, "key_id": key_id,
-                    "learner_name": "Learner", "learner_email": "x@pupils.example", "credential_json": "{}",
-                    "status_index": first_index + i, "issued_at": datetime(year, month, 1 + i % 28, 9, tzinfo=UTC),
-                    "revoked_at": datetime(2026, 6, 1, tzinfo=UTC) if i % 10 == 0 else None,
-                })
+                rows.append(
+                    {
+                        "public_id": f"b{n}-{i}",
+                        "org_id": org_id,
+                        "achievement_id": achievement_id,
+                        "key_id": key_id,
+                        "learner_name": "Learner",
+                        "learner_email": "x@pupils.example",
+                        "credential_json": "{}",
+                        "status_index": first_index + i,
+                        "issued_at": datetime(year, month, 1 + i % 28, 9, tzinfo=UTC),
+                        "revoked_at": datetime(2026, 6, 1, tzinfo=UTC) if i % 10 == 0 else None,
+                    }
+                )
         for start in range(0, len(rows), 5000):
             session.execute(insert(Award), rows[start : start + 5000])
         return database, centre.id
@@ -96,8 +125,9 @@ def bench(label: str, url: str, schools: int, awards: int, rounds: int) -> None:
                 started = time.perf_counter()
                 year, month = extract("year", Award.issued_at), extract("month", Award.issued_at)
                 session.execute(
-                    select(Award.org_id, Award.achievement_id, year, month, func.count())
-                    .group_by(Award.org_id, Award.achievement_id, year, month)
+                    select(Award.org_id, Award.achievement_id, year, month, func.count()).group_by(
+                        Award.org_id, Award.achievement_id, year, month
+                    )
                 ).all()
                 base = time.perf_counter() - started
                 started = time.perf_counter()
@@ -113,9 +143,15 @@ def bench(label: str, url: str, schools: int, awards: int, rounds: int) -> None:
     finally:
         _empty(database)
         database.dispose()
-    r, b, c = statistics.median(report_times), statistics.median(base_times), statistics.median(csv_times)
-    print(f"  {label:<11} {schools} schools, {awards:,} awards: report {r * 1000:7.1f} ms, CSV {c * 1000:6.1f} ms"
-          f" ({csv_text.count(chr(10))} rows); bare GROUP BY by month {b * 1000:6.1f} ms; ratio {statistics.median(ratios):.2f}x")
+    r, b, c = (
+        statistics.median(report_times),
+        statistics.median(base_times),
+        statistics.median(csv_times),
+    )
+    print(
+        f"  {label:<11} {schools} schools, {awards:,} awards: report {r * 1000:7.1f} ms, CSV {c * 1000:6.1f} ms"
+        f" ({csv_text.count(chr(10))} rows); bare GROUP BY by month {b * 1000:6.1f} ms; ratio {statistics.median(ratios):.2f}x"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -89,20 +89,31 @@ def badge(issuer_id: str, status: list[dict[str, Any]] | None = None) -> dict[st
         for n in ("Emerging", "Developing", "Proficient", "Mastered")
     ]
     rubric = ResultDescription(
-        id="https://school.example/bsp/levels", name="Monitoring skill",
-        result_type="RubricCriterionLevel", rubric_criterion_level=levels,
+        id="https://school.example/bsp/levels",
+        name="Monitoring skill",
+        result_type="RubricCriterionLevel",
+        rubric_criterion_level=levels,
     )
     achievement = Achievement(
         id="https://school.example/bsp",
         name="Baltic Sea Project: water monitor",
         description="Monitored the water quality of a Baltic Sea river for a school year.",
-        criteria=Criteria(narrative="Four sampling sessions, readings shared with the BSP network."),
+        criteria=Criteria(
+            narrative="Four sampling sessions, readings shared with the BSP network."
+        ),
         achievement_type="Badge",
         image=Image(id="https://school.example/bsp.png"),
         alignment=[
             Alignment(target_name=name, target_url=f"https://aspnet.example/pillars#{i}")
-            for i, name in enumerate(("Learning to know", "Learning to do", "Learning to be",
-                                      "Learning to live together"), 1)
+            for i, name in enumerate(
+                (
+                    "Learning to know",
+                    "Learning to do",
+                    "Learning to be",
+                    "Learning to live together",
+                ),
+                1,
+            )
         ],
         result_description=[rubric],
     )
@@ -131,17 +142,32 @@ class Case:
 
 def cases(key: KeyPair) -> list[Case]:
     method = did_key_verification_method(key.public)
-    jwt = sign_credential(badge(did_key(key.public)), key, verification_method=method,
-                          proof="jwt", created=ISSUED).jwt
-    di = sign_credential(badge(did_key(key.public)), key, verification_method=method,
-                         proof="data-integrity", created=ISSUED).json
-    web = sign_credential(badge(SCHOOL_DID, status=[bsl.status_entry(STATUS_URL, 4242)]), key,
-                          verification_method=f"{SCHOOL_DID}#key-1", proof="jwt", created=ISSUED).jwt
+    jwt = sign_credential(
+        badge(did_key(key.public)), key, verification_method=method, proof="jwt", created=ISSUED
+    ).jwt
+    di = sign_credential(
+        badge(did_key(key.public)),
+        key,
+        verification_method=method,
+        proof="data-integrity",
+        created=ISSUED,
+    ).json
+    web = sign_credential(
+        badge(SCHOOL_DID, status=[bsl.status_entry(STATUS_URL, 4242)]),
+        key,
+        verification_method=f"{SCHOOL_DID}#key-1",
+        proof="jwt",
+        created=ISSUED,
+    ).jwt
     assert jwt is not None and di is not None and web is not None
     di_text = json.dumps(di, ensure_ascii=False)
     return [
         Case("VC-JWT, did:key", json.dumps({"jwt": jwt}).encode(), jwt),
-        Case("eddsa-rdfc-2022, did:key", json.dumps({"credential": di}, ensure_ascii=False).encode(), di_text),
+        Case(
+            "eddsa-rdfc-2022, did:key",
+            json.dumps({"credential": di}, ensure_ascii=False).encode(),
+            di_text,
+        ),
         Case("VC-JWT, did:web + status list", json.dumps({"jwt": web}).encode(), web),
     ]
 
@@ -152,12 +178,25 @@ def cases(key: KeyPair) -> list[Case]:
 def school_documents(key: KeyPair) -> dict[str, bytes]:
     bits = bsl.BitstringStatusList()
     bits.set(7)  # another learner's badge is revoked; ours is not
-    unsigned = bsl.status_list_credential(list_url=STATUS_URL, issuer=SCHOOL_DID, status_list=bits,
-                                          purpose="revocation", valid_from=ISSUED)
-    status = sign_credential(unsigned, key, verification_method=f"{SCHOOL_DID}#key-1",
-                             proof="data-integrity", created=ISSUED).json
+    unsigned = bsl.status_list_credential(
+        list_url=STATUS_URL,
+        issuer=SCHOOL_DID,
+        status_list=bits,
+        purpose="revocation",
+        valid_from=ISSUED,
+    )
+    status = sign_credential(
+        unsigned,
+        key,
+        verification_method=f"{SCHOOL_DID}#key-1",
+        proof="data-integrity",
+        created=ISSUED,
+    ).json
     did = did_web_document(SCHOOL_DID, [("key-1", key.public)])
-    return {"/.well-known/did.json": json.dumps(did).encode(), "/status/1": json.dumps(status).encode()}
+    return {
+        "/.well-known/did.json": json.dumps(did).encode(),
+        "/status/1": json.dumps(status).encode(),
+    }
 
 
 @contextmanager
@@ -204,8 +243,12 @@ def core_rate(verify: Callable[[], Any], seconds: float) -> float:
 
 def core_verifier(base: str) -> Verifier:
     """The core as the app builds it: the guarded fetcher with the same map and allowlist."""
-    fetcher = Fetcher(FetchPolicy(allowed_hosts=frozenset({base.removeprefix("http://")}),
-                                  url_map=((f"{SCHOOL}/", f"{base}/"),)))
+    fetcher = Fetcher(
+        FetchPolicy(
+            allowed_hosts=frozenset({base.removeprefix("http://")}),
+            url_map=((f"{SCHOOL}/", f"{base}/"),),
+        )
+    )
     return Verifier(fetcher=fetcher, key_resolver=KeyResolver(fetcher))
 
 
@@ -220,7 +263,9 @@ def free_port() -> int:
 
 @contextmanager
 def gunicorn(base: str, workers: int, threads: int = 1) -> Iterator[int]:
-    binary = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or shutil.which("gunicorn")
+    binary = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or shutil.which(
+        "gunicorn"
+    )
     if binary is None:
         raise SystemExit("gunicorn is not installed (pip install -e .)")
     port = free_port()
@@ -234,9 +279,21 @@ def gunicorn(base: str, workers: int, threads: int = 1) -> Iterator[int]:
     }
     extra = ["-k", "gthread", "--threads", str(threads)] if threads > 1 else []
     process = subprocess.Popen(
-        [binary, "-w", str(workers), *extra, "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-         "--chdir", str(ROOT), "verifier:create_app()"],
-        env=env, start_new_session=True,
+        [
+            binary,
+            "-w",
+            str(workers),
+            *extra,
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "--chdir",
+            str(ROOT),
+            "verifier:create_app()",
+        ],
+        env=env,
+        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + 30
@@ -291,13 +348,25 @@ def wrk_load(port: int, body: bytes, seconds: float, connections: int, threads: 
             "wrk.body = f:read('*a')\nf:close()\n"
         )
         out = subprocess.run(
-            ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency",
-             "-s", str(script), f"http://127.0.0.1:{port}/api/v1/verify"],
-            capture_output=True, text=True, check=True,
+            [
+                "wrk",
+                f"-t{threads}",
+                f"-c{connections}",
+                f"-d{max(1, round(seconds))}s",
+                "--latency",
+                "-s",
+                str(script),
+                f"http://127.0.0.1:{port}/api/v1/verify",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
     rate = float(re.search(r"Requests/sec:\s*([\d.]+)", out).group(1))  # type: ignore[union-attr]
     errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses:\s*(\d+)", out))
-    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    socket_errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
+    )
     if socket_errors:
         errors += int(socket_errors.group(1)) + int(socket_errors.group(4))
 
@@ -351,8 +420,12 @@ def python_load(port: int, body: bytes, seconds: float, connections: int) -> Loa
     latencies.sort()
     if not latencies:
         return Load(0.0, float("nan"), float("nan"), errors[0])
-    return Load(len(latencies) / elapsed, latencies[len(latencies) // 2] * 1000,
-                latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000, errors[0])
+    return Load(
+        len(latencies) / elapsed,
+        latencies[len(latencies) // 2] * 1000,
+        latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+        errors[0],
+    )
 
 
 # --- the run ---------------------------------------------------------------------------------
@@ -362,10 +435,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="short runs, rough numbers")
     parser.add_argument("--seconds", type=float, help="load time per badge (default 10, quick 3)")
-    parser.add_argument("--connections", type=int, default=8, help="concurrent connections (default 8)")
+    parser.add_argument(
+        "--connections", type=int, default=8, help="concurrent connections (default 8)"
+    )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="threads per worker; above 1 uses gthread workers, which keep connections alive")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="threads per worker; above 1 uses gthread workers, which keep connections alive",
+    )
     parser.add_argument("--loader", choices=["auto", "wrk", "python"], default="auto")
     args = parser.parse_args(argv)
     seconds = args.seconds or (3.0 if args.quick else 10.0)
@@ -386,7 +465,9 @@ def main(argv: list[str] | None = None) -> int:
             if not report.verified:
                 print(f"{case.label}: the core does not say valid: {report.message}")
                 return 1
-        core_before = [core_rate(lambda c=case: verifier.verify(c.source), core_seconds) for case in rows]  # type: ignore[misc]
+        core_before = [
+            core_rate(lambda c=case: verifier.verify(c.source), core_seconds) for case in rows
+        ]  # type: ignore[misc]
         fetched_by_core = len(requested)
 
         results: list[Load] = []
@@ -399,6 +480,7 @@ def main(argv: list[str] | None = None) -> int:
                         print(f"{case.label}: the API answered {status} {answer.get('message')!r}")
                         failures += 1
                         break
+
                 def run_load(duration: float, case: Case = case) -> Load:
                     if loader == "wrk":
                         return wrk_load(port, case.body, duration, args.connections, threads=1)
@@ -407,12 +489,18 @@ def main(argv: list[str] | None = None) -> int:
                 run_load(1.0)  # untimed: let both workers and the CPU settle under load
                 results.append(run_load(seconds))
         fetched_by_server = len(requested) - fetched_by_core
-        core_after = [core_rate(lambda c=case: verifier.verify(c.source), core_seconds) for case in rows]  # type: ignore[misc]
+        core_after = [
+            core_rate(lambda c=case: verifier.verify(c.source), core_seconds) for case in rows
+        ]  # type: ignore[misc]
 
     kind = f"gthread workers, {args.threads} threads each" if args.threads > 1 else "sync workers"
-    print(f"verifier API under gunicorn -w {args.workers} ({kind}) on 127.0.0.1, "
-          f"{os.cpu_count()} CPUs; load: {loader}, {args.connections} connections, {seconds:g} s per badge")
-    print("core alone: Verifier().verify(text) in this process, one thread, before and after the server run")
+    print(
+        f"verifier API under gunicorn -w {args.workers} ({kind}) on 127.0.0.1, "
+        f"{os.cpu_count()} CPUs; load: {loader}, {args.connections} connections, {seconds:g} s per badge"
+    )
+    print(
+        "core alone: Verifier().verify(text) in this process, one thread, before and after the server run"
+    )
     print()
     header = f"{'badge':32} {'core/s':>8} {'API req/s':>10} {'API/core':>9} {'per worker':>11} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6}"
     print(header)
@@ -420,15 +508,23 @@ def main(argv: list[str] | None = None) -> int:
     for case, before, after, load in zip(rows, core_before, core_after, results, strict=True):
         core = statistics.mean([before, after])
         ratio = load.rate / core if core else float("nan")
-        print(f"{case.label:32} {core:8.0f} {load.rate:10.0f} {ratio:9.2f} {ratio / args.workers:11.2f} "
-              f"{load.p50_ms:7.1f} {load.p99_ms:7.1f} {load.errors:6d}")
+        print(
+            f"{case.label:32} {core:8.0f} {load.rate:10.0f} {ratio:9.2f} {ratio / args.workers:11.2f} "
+            f"{load.p50_ms:7.1f} {load.p99_ms:7.1f} {load.errors:6d}"
+        )
         if abs(before - after) / max(before, after) > 0.2:
-            print(f"  (core rate drifted {before:.0f} -> {after:.0f}/s: the machine was busy; run again)")
+            print(
+                f"  (core rate drifted {before:.0f} -> {after:.0f}/s: the machine was busy; run again)"
+            )
         failures += load.errors > 0
     print()
-    print(f"documents the school server served to the {args.workers} workers during the run: "
-          f"{fetched_by_server} (warm caches: at most one DID document and one status list per worker)")
-    print("API/core > 1 means the workers together beat one in-process verifier; per worker = API/core / workers.")
+    print(
+        f"documents the school server served to the {args.workers} workers during the run: "
+        f"{fetched_by_server} (warm caches: at most one DID document and one status list per worker)"
+    )
+    print(
+        "API/core > 1 means the workers together beat one in-process verifier; per worker = API/core / workers."
+    )
     return 1 if failures else 0
 
 

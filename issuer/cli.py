@@ -27,16 +27,37 @@ def register(sub: Any) -> None:
             "ISSUER_KEY_ENCRYPTION_KEY and ISSUER_SECRET_KEY must be set."
         ),
     )
-    serve.add_argument("--demo", action="store_true", help="create secrets on first start and a demo network, school, staff and badges")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        help="create secrets on first start and a demo network, school, staff and badges",
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
     serve.add_argument("--port", type=int, default=5000, help="issuer port (default 5000)")
-    serve.add_argument("--verifier-port", type=int, default=5001, help="verifier port (default 5001; 0: do not start it)")
-    serve.add_argument("--data", default=os.environ.get("BADGES_DATA", "data"), help="data folder (default ./data)")
-    serve.add_argument("--base-url", default=None, help="public base URL of the issuer (default http://HOST:PORT)")
-    serve.add_argument("--check", action="store_true", help="prepare everything, print the URLs, and exit without serving")
+    serve.add_argument(
+        "--verifier-port",
+        type=int,
+        default=5001,
+        help="verifier port (default 5001; 0: do not start it)",
+    )
+    serve.add_argument(
+        "--data", default=os.environ.get("BADGES_DATA", "data"), help="data folder (default ./data)"
+    )
+    serve.add_argument(
+        "--base-url", default=None, help="public base URL of the issuer (default http://HOST:PORT)"
+    )
+    serve.add_argument(
+        "--check",
+        action="store_true",
+        help="prepare everything, print the URLs, and exit without serving",
+    )
     serve.set_defaults(func=cmd_serve)
 
-    secret = sub.add_parser("secret", help="print a new key-encryption key for ISSUER_KEY_ENCRYPTION_KEY")
+    secret = sub.add_parser(
+        "secret", help="print a new key-encryption key for ISSUER_KEY_ENCRYPTION_KEY"
+    )
     secret.set_defaults(func=cmd_secret)
 
     from .keys_cli import register as register_keys  # badges keys list|rotate|compromise|reissue
@@ -107,8 +128,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.demo:
         from .demo import DEMO_PASSWORD
 
-        print(f"  demo logins (password {DEMO_PASSWORD!r}): admin@demo.example (platform admin), "
-              "coordinator@demo.example (centre admin), teacher@demo.example (teacher)")
+        print(
+            f"  demo logins (password {DEMO_PASSWORD!r}): admin@demo.example (platform admin), "
+            "coordinator@demo.example (centre admin), teacher@demo.example (teacher)"
+        )
         urls = PublicUrls(base_url)
         for public_id in badges:
             print(f"  a demo badge: {urls.credential(public_id)}")

@@ -36,17 +36,29 @@ def seed_demo(session: Session, *, sealer: Sealer, urls: PublicUrls) -> DemoLogi
     if session.scalar(select(Organisation.id).where(Organisation.slug == "lt-aspnet")):
         return None
     centre = create_organisation(
-        session, sealer=sealer, slug="lt-aspnet", name="Lithuanian ASPnet Coordination Centre",
-        kind="centre", country="LT",
+        session,
+        sealer=sealer,
+        slug="lt-aspnet",
+        name="Lithuanian ASPnet Coordination Centre",
+        kind="centre",
+        country="LT",
         description="Coordinates the 15 UNESCO Associated Schools of Lithuania (badges since 2017).",
     )
     school = create_organisation(
-        session, sealer=sealer, slug="klaipeda-gymnasium", name="Klaipėda Baltic Gymnasium",
-        kind="school", country="LT", parent=centre,
+        session,
+        sealer=sealer,
+        slug="klaipeda-gymnasium",
+        name="Klaipėda Baltic Gymnasium",
+        kind="school",
+        country="LT",
+        parent=centre,
         description="An ASPnet school on the Baltic coast: Baltic Sea Project and World Heritage in Young Hands.",
     )
     admin = accounts.create_user(
-        session, email="admin@demo.example", name="Platform Admin", password=DEMO_PASSWORD,
+        session,
+        email="admin@demo.example",
+        name="Platform Admin",
+        password=DEMO_PASSWORD,
         is_platform_admin=True,
     )
     coordinator = accounts.create_user(
@@ -59,7 +71,8 @@ def seed_demo(session: Session, *, sealer: Sealer, urls: PublicUrls) -> DemoLogi
     accounts.add_member(session, user=teacher, org=school, role=Role.TEACHER)
     items = {item.name: item.id for item in session.scalars(select(FrameworkItem))}
     baltic = create_achievement(
-        session, org=school,
+        session,
+        org=school,
         data=AchievementInput(
             name="Baltic Sea Project: water monitor",
             description="Monitored the water quality of a Baltic river over a season and shared the data with partner schools in nine Baltic states.",
@@ -72,7 +85,8 @@ def seed_demo(session: Session, *, sealer: Sealer, urls: PublicUrls) -> DemoLogi
         ),
     )
     heritage = create_achievement(
-        session, org=school,
+        session,
+        org=school,
         data=AchievementInput(
             name="World Heritage in Young Hands: guide",
             description="Researched a local heritage site and guided visitors through it.",
@@ -83,7 +97,8 @@ def seed_demo(session: Session, *, sealer: Sealer, urls: PublicUrls) -> DemoLogi
         ),
     )
     volunteer = create_achievement(
-        session, org=school,
+        session,
+        org=school,
         data=AchievementInput(
             name="Volunteer: 40 hours",
             description="Gave forty hours of volunteer work in the community.",
@@ -94,24 +109,50 @@ def seed_demo(session: Session, *, sealer: Sealer, urls: PublicUrls) -> DemoLogi
         ),
     )
     ids = []
-    learners = [("Ona Petraitytė", "ona@learners.example"), ("Jonas Kazlauskas", "jonas@learners.example"), ("Emilija Jankauskaitė", "emilija@learners.example")]
+    learners = [
+        ("Ona Petraitytė", "ona@learners.example"),
+        ("Jonas Kazlauskas", "jonas@learners.example"),
+        ("Emilija Jankauskaitė", "emilija@learners.example"),
+    ]
     for (name, email), (achievement, level) in zip(
         learners, [(baltic, "Proficient"), (heritage, None), (volunteer, None)], strict=True
     ):
         award = award_badge(
-            session, org=school, achievement=achievement, sealer=sealer, urls=urls,
+            session,
+            org=school,
+            achievement=achievement,
+            sealer=sealer,
+            urls=urls,
             data=AwardInput(learner_name=name, learner_email=email, level=level),
             awarded_by=teacher.id,
         )
         ids.append(award.public_id)
     award_badge(
-        session, org=school, achievement=baltic, sealer=sealer, urls=urls,
-        data=AwardInput(learner_name="Jonas Kazlauskas", learner_email="jonas@learners.example", level="Mastered"),
+        session,
+        org=school,
+        achievement=baltic,
+        sealer=sealer,
+        urls=urls,
+        data=AwardInput(
+            learner_name="Jonas Kazlauskas",
+            learner_email="jonas@learners.example",
+            level="Mastered",
+        ),
         awarded_by=teacher.id,
     )
-    _seed_network(session, sealer=sealer, urls=urls, centre=centre, items=items, klaipeda=school,
-                  klaipeda_badges=(baltic, heritage, volunteer), teacher_id=teacher.id)
-    return DemoLogins(admin.email, coordinator.email, teacher.email, DEMO_PASSWORD, school.slug, ids)
+    _seed_network(
+        session,
+        sealer=sealer,
+        urls=urls,
+        centre=centre,
+        items=items,
+        klaipeda=school,
+        klaipeda_badges=(baltic, heritage, volunteer),
+        teacher_id=teacher.id,
+    )
+    return DemoLogins(
+        admin.email, coordinator.email, teacher.email, DEMO_PASSWORD, school.slug, ids
+    )
 
 
 def demo_badges(session: Session, limit: int = 3) -> list[str]:
@@ -128,32 +169,47 @@ def demo_badges(session: Session, limit: int = 3) -> list[str]:
 
 
 def _seed_network(
-    session: Session, *, sealer: Sealer, urls: PublicUrls, centre: Organisation,
-    items: dict[str, int], klaipeda: Organisation, klaipeda_badges: tuple[Achievement, ...],
+    session: Session,
+    *,
+    sealer: Sealer,
+    urls: PublicUrls,
+    centre: Organisation,
+    items: dict[str, int],
+    klaipeda: Organisation,
+    klaipeda_badges: tuple[Achievement, ...],
     teacher_id: int,
 ) -> None:
     """A second school and badges awarded over the past terms, so the centre's network
     view (/staff/lt-aspnet/network) shows real numbers: areas, terms, a revoked badge."""
     school = create_organisation(
-        session, sealer=sealer, slug="siauliai-gymnasium", name="Šiauliai Saulės Gymnasium",
-        kind="school", country="LT", parent=centre,
+        session,
+        sealer=sealer,
+        slug="siauliai-gymnasium",
+        name="Šiauliai Saulės Gymnasium",
+        kind="school",
+        country="LT",
+        parent=centre,
         description="An ASPnet school in northern Lithuania: Model UN and a chess club.",
     )
     model_un = create_achievement(
-        session, org=school,
+        session,
+        org=school,
         data=AchievementInput(
             name="Model UN: delegate",
             description="Represented a country at a Model United Nations conference and negotiated a resolution.",
-            achievement_type="Badge", tags=["global citizenship", "debate"],
+            achievement_type="Badge",
+            tags=["global citizenship", "debate"],
             alignment_ids=[items["Global citizenship"], items["Learning to live together"]],
         ),
     )
     chess = create_achievement(  # aligned to no framework: counted as "Not aligned"
-        session, org=school,
+        session,
+        org=school,
         data=AchievementInput(
             name="Chess club: tournament player",
             description="Played a full season of the school chess tournament.",
-            achievement_type="Badge", tags=["chess"],
+            achievement_type="Badge",
+            tags=["chess"],
         ),
     )
     baltic, heritage, volunteer = klaipeda_badges
@@ -170,10 +226,21 @@ def _seed_network(
     ]
     awarded = []
     for org, achievement, (name, email), days, level in earlier:
-        awarded.append(award_badge(
-            session, org=org, achievement=achievement, sealer=sealer, urls=urls,
-            data=AwardInput(learner_name=name, learner_email=email, level=level),
-            awarded_by=teacher_id if org is klaipeda else None, now=today - timedelta(days=days),
-        ))
-    revoke_award(session, award=awarded[3], reason="Awarded twice by mistake; the learner keeps the other badge.",
-                urls=urls)
+        awarded.append(
+            award_badge(
+                session,
+                org=org,
+                achievement=achievement,
+                sealer=sealer,
+                urls=urls,
+                data=AwardInput(learner_name=name, learner_email=email, level=level),
+                awarded_by=teacher_id if org is klaipeda else None,
+                now=today - timedelta(days=days),
+            )
+        )
+    revoke_award(
+        session,
+        award=awarded[3],
+        reason="Awarded twice by mistake; the learner keeps the other badge.",
+        urls=urls,
+    )

@@ -27,27 +27,47 @@ def register(sub: Any) -> None:
     """Add ``badges keys list|rotate|compromise|reissue``."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--org", required=True, help="the organisation's short name (slug)")
-    common.add_argument("--data", default=os.environ.get("BADGES_DATA", "data"), help="data folder of `badges serve` (default ./data)")
+    common.add_argument(
+        "--data",
+        default=os.environ.get("BADGES_DATA", "data"),
+        help="data folder of `badges serve` (default ./data)",
+    )
     parser = sub.add_parser(
         "keys",
         help="an issuer organisation's signing keys: list, rotate, compromise, reissue",
         description="Manage an issuer organisation's signing keys (the ones in its DID document).",
     )
     actions = parser.add_subparsers(dest="keys_action", metavar="ACTION", required=True)
-    actions.add_parser("list", parents=[common], help="the keys, whether published, and what each still vouches for")
-    actions.add_parser("rotate", parents=[common], help="a new active key; the old one stays published while its badges are valid")
+    actions.add_parser(
+        "list",
+        parents=[common],
+        help="the keys, whether published, and what each still vouches for",
+    )
+    actions.add_parser(
+        "rotate",
+        parents=[common],
+        help="a new active key; the old one stays published while its badges are valid",
+    )
     compromise = actions.add_parser(
-        "compromise", parents=[common],
+        "compromise",
+        parents=[common],
         help="unpublish a key and revoke everything it signed (then re-issue)",
     )
     compromise.add_argument("--kid", required=True, help="the key, e.g. key-1")
-    compromise.add_argument("--reason", required=True, help="what happened to it (for the audit log)")
-    compromise.add_argument("--yes", action="store_true", help="really do it (without it, only say what would happen)")
+    compromise.add_argument(
+        "--reason", required=True, help="what happened to it (for the audit log)"
+    )
+    compromise.add_argument(
+        "--yes", action="store_true", help="really do it (without it, only say what would happen)"
+    )
     reissue = actions.add_parser(
-        "reissue", parents=[common], help="re-issue the badges revoked because their key was compromised"
+        "reissue",
+        parents=[common],
+        help="re-issue the badges revoked because their key was compromised",
     )
     reissue.add_argument(
-        "--base-url", default=os.environ.get("ISSUER_BASE_URL"),
+        "--base-url",
+        default=os.environ.get("ISSUER_BASE_URL"),
         help="the issuer's public base URL, as `badges serve` uses it (default $ISSUER_BASE_URL)",
     )
     parser.set_defaults(func=cmd_keys)
@@ -73,8 +93,11 @@ def cmd_keys(args: argparse.Namespace) -> int:
         print(f"badges keys: {exc.description}", file=sys.stderr)
         return EXIT_USAGE
     except SQLAlchemyError as exc:
-        print(f"badges keys: the database cannot be used ({type(exc).__name__}); "
-              "has `badges serve` created it?", file=sys.stderr)
+        print(
+            f"badges keys: the database cannot be used ({type(exc).__name__}); "
+            "has `badges serve` created it?",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
 
 
@@ -88,8 +111,11 @@ def _run(args: argparse.Namespace) -> int:
 
     data = Path(args.data).resolve()
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{data / 'issuer.sqlite3'}"
-    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).exists():
-        print(f"badges keys: no database at {url[len('sqlite:///'):]} (set DATABASE_URL or --data)", file=sys.stderr)
+    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///") :]).exists():
+        print(
+            f"badges keys: no database at {url[len('sqlite:///') :]} (set DATABASE_URL or --data)",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     try:
         user = getpass.getuser()
@@ -103,7 +129,13 @@ def _run(args: argparse.Namespace) -> int:
             action = args.keys_action
             if action == "list":
                 for info in key_overview(session, org):
-                    state = "compromised" if info.row.compromised_at else "active" if info.active else "retired"
+                    state = (
+                        "compromised"
+                        if info.row.compromised_at
+                        else "active"
+                        if info.active
+                        else "retired"
+                    )
                     print(
                         f"{info.row.kid}\t{info.row.alg}\t{state}\t"
                         f"{'published' if info.published else 'not published'}\t"
@@ -111,7 +143,9 @@ def _run(args: argparse.Namespace) -> int:
                     )
                 waiting = len(awaiting_reissue(session, org))
                 if waiting:
-                    print(f"{waiting} badge(s) wait for re-issue: badges keys reissue --org {org.slug}")
+                    print(
+                        f"{waiting} badge(s) wait for re-issue: badges keys reissue --org {org.slug}"
+                    )
                 return EXIT_OK
             sealer = Sealer.from_config(_key_encryption_key(data))
             if action == "rotate":
@@ -140,7 +174,10 @@ def _run(args: argparse.Namespace) -> int:
                 return EXIT_OK
             # reissue
             if not args.base_url:
-                print("badges keys: give --base-url (or ISSUER_BASE_URL): the public address of the issuer", file=sys.stderr)
+                print(
+                    "badges keys: give --base-url (or ISSUER_BASE_URL): the public address of the issuer",
+                    file=sys.stderr,
+                )
                 return EXIT_USAGE
             waiting_awards = awaiting_reissue(session, org)
             public = PublicUrls(args.base_url)
@@ -154,8 +191,12 @@ def _run(args: argparse.Namespace) -> int:
                         file=sys.stderr,
                     )
                     return EXIT_USAGE
-            pairs = reissue(session, org=org, awards=waiting_awards, sealer=sealer, urls=public, actor=actor)
-            print(f"{org.slug}: {len(pairs)} badge(s) re-issued; the learners' messages are in the outbox")
+            pairs = reissue(
+                session, org=org, awards=waiting_awards, sealer=sealer, urls=public, actor=actor
+            )
+            print(
+                f"{org.slug}: {len(pairs)} badge(s) re-issued; the learners' messages are in the outbox"
+            )
             return EXIT_OK
     finally:
         database.dispose()

@@ -31,8 +31,14 @@ def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def _object(properties: dict[str, Any], required: list[str] | None = None, **extra: Any) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
+def _object(
+    properties: dict[str, Any], required: list[str] | None = None, **extra: Any
+) -> dict[str, Any]:
+    schema: dict[str, Any] = {
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": False,
+    }
     if required:
         schema["required"] = required
     schema.update(extra)
@@ -41,8 +47,16 @@ def _object(properties: dict[str, Any], required: list[str] | None = None, **ext
 
 ACHIEVEMENT_INPUT: dict[str, Any] = {
     "name": {"type": "string", "maxLength": 200, "description": "The badge's name."},
-    "description": {"type": "string", "maxLength": 5000, "description": "What the badge recognises."},
-    "criteria_md": {"type": "string", "maxLength": 20000, "description": "How it is earned (Markdown)."},
+    "description": {
+        "type": "string",
+        "maxLength": 5000,
+        "description": "What the badge recognises.",
+    },
+    "criteria_md": {
+        "type": "string",
+        "maxLength": 20000,
+        "description": "How it is earned (Markdown).",
+    },
     "achievement_type": {
         "type": "string",
         "description": "An OB 3.0 AchievementType (e.g. Badge, Competency, Course) or ext:YourType.",
@@ -50,26 +64,37 @@ ACHIEVEMENT_INPUT: dict[str, Any] = {
     },
     "tags": {"type": "array", "items": {"type": "string", "maxLength": 60}, "maxItems": 30},
     "levels": {
-        "type": "array", "items": {"type": "string"}, "maxItems": 10,
+        "type": "array",
+        "items": {"type": "string"},
+        "maxItems": 10,
         "description": "Levels a learner can reach (a rubric); an award may name one.",
     },
     "alignment_ids": {
-        "type": "array", "items": {"type": "integer"},
+        "type": "array",
+        "items": {"type": "integer"},
         "description": "Competences of the shared frameworks or the organisation's own.",
     },
     "external_alignments": {
         "type": "array",
         "items": _object(
-            {"name": {"type": "string"}, "url": {"type": "string", "format": "uri"}}, ["name", "url"]
+            {"name": {"type": "string"}, "url": {"type": "string", "format": "uri"}},
+            ["name", "url"],
         ),
     },
     "validity_days": {
-        "type": ["integer", "null"], "minimum": 1, "maximum": 36500,
+        "type": ["integer", "null"],
+        "minimum": 1,
+        "maximum": 36500,
         "description": "Badges expire this many days after they are awarded; null: never.",
     },
-    "language": {"type": "string", "default": "en", "description": "A language code (en, lt, ru, kk...)."},
+    "language": {
+        "type": "string",
+        "default": "en",
+        "description": "A language code (en, lt, ru, kk...).",
+    },
     "image": {
-        "type": ["string", "null"], "contentEncoding": "base64",
+        "type": ["string", "null"],
+        "contentEncoding": "base64",
         "description": "A PNG or SVG image, at most 1 MB (omitted: a generated image).",
     },
     "image_caption": STRING_OR_NULL,
@@ -77,9 +102,14 @@ ACHIEVEMENT_INPUT: dict[str, Any] = {
 
 LEARNER = _object(
     {
-        "name": {"type": "string", "maxLength": 200, "description": "The learner's name, shown on the badge."},
+        "name": {
+            "type": "string",
+            "maxLength": 200,
+            "description": "The learner's name, shown on the badge.",
+        },
         "email": {
-            "type": "string", "format": "email",
+            "type": "string",
+            "format": "email",
             "description": "Where the badge is sent; only its salted hash enters the credential.",
         },
         "level": STRING_OR_NULL | {"description": "One of the achievement's levels."},
@@ -94,10 +124,17 @@ LEARNER = _object(
 
 AWARD_SUMMARY: dict[str, Any] = {
     "id": {"type": "string", "description": "The award's public id."},
-    "url": {"type": "string", "format": "uri", "description": "The badge's public page and credential."},
+    "url": {
+        "type": "string",
+        "format": "uri",
+        "description": "The badge's public page and credential.",
+    },
     "achievement_id": {"type": "string"},
     "learner_name": {"type": "string"},
-    "learner_email": {"type": "string", "description": "As the organisation gave it; never published."},
+    "learner_email": {
+        "type": "string",
+        "description": "As the organisation gave it; never published.",
+    },
     "status": {"enum": list(AWARD_STATUSES)},
     "status_purpose": {
         "enum": ["revocation", "suspension", "1edtech"],
@@ -127,7 +164,8 @@ ERROR = _object(
                 },
                 "message": {"type": "string", "description": "For people: what went wrong."},
                 "fields": {
-                    "type": "object", "additionalProperties": {"type": "string"},
+                    "type": "object",
+                    "additionalProperties": {"type": "string"},
                     "description": "Per field (or query parameter, or header), what is wrong with it.",
                 },
             },
@@ -150,9 +188,22 @@ SCHEMAS: dict[str, Any] = {
             "created_at": DATE_TIME,
         },
         [
-            "id", "url", "name", "description", "criteria_md", "achievement_type", "tags", "levels",
-            "alignment_ids", "external_alignments", "validity_days", "language", "image_url",
-            "image_caption", "version", "created_at",
+            "id",
+            "url",
+            "name",
+            "description",
+            "criteria_md",
+            "achievement_type",
+            "tags",
+            "levels",
+            "alignment_ids",
+            "external_alignments",
+            "validity_days",
+            "language",
+            "image_url",
+            "image_caption",
+            "version",
+            "created_at",
         ],
     ),
     "AchievementCreate": _object(ACHIEVEMENT_INPUT, ["name", "description"]),
@@ -165,7 +216,14 @@ SCHEMAS: dict[str, Any] = {
     ),
     "Learner": LEARNER,
     "LearnerBatch": _object(
-        {"learners": {"type": "array", "items": _ref("Learner"), "minItems": 1, "maxItems": MAX_BATCH}},
+        {
+            "learners": {
+                "type": "array",
+                "items": _ref("Learner"),
+                "minItems": 1,
+                "maxItems": MAX_BATCH,
+            }
+        },
         ["learners"],
     ),
     "Credential": {
@@ -184,11 +242,14 @@ SCHEMAS: dict[str, Any] = {
         | {
             "credential": _ref("Credential"),
             "credential_jwt": {
-                "type": ["string", "null"], "description": "The same credential as a VC-JWT.",
+                "type": ["string", "null"],
+                "description": "The same credential as a VC-JWT.",
                 "pattern": r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$",
             },
             "signed_as": {
-                "type": "array", "items": {"enum": ["data-integrity", "vc-jwt"]}, "minItems": 1,
+                "type": "array",
+                "items": {"enum": ["data-integrity", "vc-jwt"]},
+                "minItems": 1,
                 "uniqueItems": True,
                 "description": (
                     "The signed forms: with an Ed25519 key both (the JSON carries an "
@@ -200,7 +261,10 @@ SCHEMAS: dict[str, Any] = {
         [*AWARD_REQUIRED, "credential", "credential_jwt", "signed_as"],
     ),
     "AwardBatch": _object(
-        {"count": {"type": "integer", "minimum": 1}, "awards": {"type": "array", "items": _ref("Award")}},
+        {
+            "count": {"type": "integer", "minimum": 1},
+            "awards": {"type": "array", "items": _ref("Award")},
+        },
         ["count", "awards"],
     ),
     "AwardPage": _object(
@@ -208,7 +272,9 @@ SCHEMAS: dict[str, Any] = {
         ["awards", "next"],
     ),
     "Reason": _object({"reason": {"type": "string", "maxLength": 500}}),
-    "Revocation": _object({"reason": {"type": "string", "minLength": 1, "maxLength": 500}}, ["reason"]),
+    "Revocation": _object(
+        {"reason": {"type": "string", "minLength": 1, "maxLength": 500}}, ["reason"]
+    ),
 }
 
 
@@ -223,7 +289,9 @@ RESPONSES: dict[str, Any] = {
     ),
     "Unauthorized": _error(
         "No API token, or an unknown or revoked one (code unauthorized).",
-        headers={"WWW-Authenticate": {"schema": {"type": "string"}, "description": 'Bearer realm="api"'}},
+        headers={
+            "WWW-Authenticate": {"schema": {"type": "string"}, "description": 'Bearer realm="api"'}
+        },
     ),
     "NotFound": _error("No such record in the token's organisation (code not_found)."),
     "Conflict": _error(
@@ -232,7 +300,9 @@ RESPONSES: dict[str, Any] = {
         "Idempotency-Key's first request is still running (code idempotency_key_in_flight: "
         "retry shortly)."
     ),
-    "Unexpected": _error("Something went wrong on the server (code internal); nothing was changed."),
+    "Unexpected": _error(
+        "Something went wrong on the server (code internal); nothing was changed."
+    ),
     "KeyReused": _error(
         "The Idempotency-Key was used before for another request (code idempotency_key_reused)."
     ),
@@ -244,7 +314,9 @@ RESPONSES: dict[str, Any] = {
 
 PARAMETERS: dict[str, Any] = {
     "IdempotencyKey": {
-        "name": "Idempotency-Key", "in": "header", "required": False,
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": False,
         "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[!-~]+$"},
         "description": (
             "Makes the request safe to retry. The first request's response (status and body) is "
@@ -258,14 +330,24 @@ PARAMETERS: dict[str, Any] = {
         ),
     },
     "Limit": {
-        "name": "limit", "in": "query", "required": False,
+        "name": "limit",
+        "in": "query",
+        "required": False,
         "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
     },
     "Cursor": {
-        "name": "cursor", "in": "query", "required": False, "schema": {"type": "string"},
+        "name": "cursor",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string"},
         "description": "From the previous page's `next` link (newest first).",
     },
-    "AchievementId": {"name": "achievement_id", "in": "path", "required": True, "schema": {"type": "string"}},
+    "AchievementId": {
+        "name": "achievement_id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string"},
+    },
     "AwardId": {"name": "award_id", "in": "path", "required": True, "schema": {"type": "string"}},
 }
 
@@ -288,7 +370,10 @@ def _body(schema: dict[str, Any], required: bool = True) -> dict[str, Any]:
 
 AUTH_ERRORS = {"401": _r("Unauthorized")}
 POST_ERRORS = {
-    "400": _r("InvalidInput"), "401": _r("Unauthorized"), "409": _r("Conflict"), "413": _r("TooLarge"),
+    "400": _r("InvalidInput"),
+    "401": _r("Unauthorized"),
+    "409": _r("Conflict"),
+    "413": _r("TooLarge"),
     "422": _r("KeyReused"),
 }
 
@@ -299,8 +384,14 @@ def _status_change(operation: str, summary: str, *, reason_required: bool) -> di
             "operationId": operation,
             "summary": summary,
             "parameters": [_p("AwardId"), _p("IdempotencyKey")],
-            "requestBody": _body(_ref("Revocation" if reason_required else "Reason"), required=reason_required),
-            "responses": {"200": _ok("The award as it is now.", "Award"), "404": _r("NotFound"), **POST_ERRORS},
+            "requestBody": _body(
+                _ref("Revocation" if reason_required else "Reason"), required=reason_required
+            ),
+            "responses": {
+                "200": _ok("The award as it is now.", "Award"),
+                "404": _r("NotFound"),
+                **POST_ERRORS,
+            },
         }
     }
 
@@ -311,7 +402,12 @@ PATHS: dict[str, Any] = {
             "operationId": "openapi",
             "summary": "This document",
             "security": [],
-            "responses": {"200": {"description": "The OpenAPI 3.1 document.", "content": {JSON: {"schema": {"type": "object"}}}}},
+            "responses": {
+                "200": {
+                    "description": "The OpenAPI 3.1 document.",
+                    "content": {JSON: {"schema": {"type": "object"}}},
+                }
+            },
         }
     },
     "/achievements": {
@@ -319,7 +415,11 @@ PATHS: dict[str, Any] = {
             "operationId": "listAchievements",
             "summary": "The organisation's achievements, newest first",
             "parameters": [_p("Limit"), _p("Cursor")],
-            "responses": {"200": _ok("One page.", "AchievementPage"), "400": _r("InvalidInput"), **AUTH_ERRORS},
+            "responses": {
+                "200": _ok("One page.", "AchievementPage"),
+                "400": _r("InvalidInput"),
+                **AUTH_ERRORS,
+            },
         },
         "post": {
             "operationId": "createAchievement",
@@ -334,7 +434,11 @@ PATHS: dict[str, Any] = {
         "get": {
             "operationId": "getAchievement",
             "summary": "One achievement",
-            "responses": {"200": _ok("The achievement.", "Achievement"), "404": _r("NotFound"), **AUTH_ERRORS},
+            "responses": {
+                "200": _ok("The achievement.", "Achievement"),
+                "404": _r("NotFound"),
+                **AUTH_ERRORS,
+            },
         },
         "patch": {
             "operationId": "updateAchievement",
@@ -342,7 +446,10 @@ PATHS: dict[str, Any] = {
             "requestBody": _body(_ref("AchievementUpdate")),
             "responses": {
                 "200": _ok("The achievement as it is now.", "Achievement"),
-                "400": _r("InvalidInput"), "404": _r("NotFound"), "413": _r("TooLarge"), **AUTH_ERRORS,
+                "400": _r("InvalidInput"),
+                "404": _r("NotFound"),
+                "413": _r("TooLarge"),
+                **AUTH_ERRORS,
             },
         },
     },
@@ -352,7 +459,7 @@ PATHS: dict[str, Any] = {
             "operationId": "award",
             "summary": f"Award the achievement to one learner, or to up to {MAX_BATCH} at once",
             "description": (
-                "One learner object gives one Award; `{\"learners\": [...]}` awards them all in one "
+                'One learner object gives one Award; `{"learners": [...]}` awards them all in one '
                 "transaction (every learner valid, or nothing is awarded: the errors name "
                 "`learners[i].field`). Each credential is signed with the organisation's key, as "
                 "JSON with an embedded proof and as a VC-JWT, and a message to the learner is "
@@ -381,21 +488,39 @@ PATHS: dict[str, Any] = {
             "operationId": "listAwards",
             "summary": "The organisation's awards, newest first, filtered",
             "parameters": [
-                {"name": "achievement", "in": "query", "schema": {"type": "string"}, "description": "An achievement id."},
-                {"name": "email", "in": "query", "schema": {"type": "string"}, "description": "The learner's email (exact, any case)."},
+                {
+                    "name": "achievement",
+                    "in": "query",
+                    "schema": {"type": "string"},
+                    "description": "An achievement id.",
+                },
+                {
+                    "name": "email",
+                    "in": "query",
+                    "schema": {"type": "string"},
+                    "description": "The learner's email (exact, any case).",
+                },
                 {"name": "status", "in": "query", "schema": {"enum": list(AWARD_STATUSES)}},
                 {
-                    "name": "issued_since", "in": "query", "schema": {"type": "string"},
+                    "name": "issued_since",
+                    "in": "query",
+                    "schema": {"type": "string"},
                     "description": "A date (midnight UTC) or date-time with a zone; inclusive.",
                 },
                 {
-                    "name": "issued_until", "in": "query", "schema": {"type": "string"},
+                    "name": "issued_until",
+                    "in": "query",
+                    "schema": {"type": "string"},
                     "description": "A date (midnight UTC) or date-time with a zone; exclusive.",
                 },
                 _p("Limit"),
                 _p("Cursor"),
             ],
-            "responses": {"200": _ok("One page.", "AwardPage"), "400": _r("InvalidInput"), **AUTH_ERRORS},
+            "responses": {
+                "200": _ok("One page.", "AwardPage"),
+                "400": _r("InvalidInput"),
+                **AUTH_ERRORS,
+            },
         }
     },
     "/awards/{award_id}": {
@@ -407,7 +532,9 @@ PATHS: dict[str, Any] = {
         }
     },
     "/awards/{award_id}/revoke": _status_change(
-        "revokeAward", "Revoke a badge for good; the reason is shown to verifiers", reason_required=True
+        "revokeAward",
+        "Revoke a badge for good; the reason is shown to verifiers",
+        reason_required=True,
     ),
     "/awards/{award_id}/suspend": _status_change(
         "suspendAward",
@@ -448,7 +575,11 @@ def document(server: str = "/api/v1") -> dict[str, Any]:
             "paths": PATHS,
             "components": {
                 "securitySchemes": {
-                    "bearer": {"type": "http", "scheme": "bearer", "description": "An organisation's API token."}
+                    "bearer": {
+                        "type": "http",
+                        "scheme": "bearer",
+                        "description": "An organisation's API token.",
+                    }
                 },
                 "schemas": SCHEMAS,
                 "responses": RESPONSES,

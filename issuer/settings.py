@@ -15,49 +15,126 @@ from typing import Any
 from badges.settings import Setting, Settings
 
 SETTINGS = Settings(
-    Setting("SECRET_KEY", "text", None, "Signs the session cookies; required outside `--demo`.",
-            env="ISSUER_SECRET_KEY"),
-    Setting("KEY_ENCRYPTION_KEY", "text", None,
-            "Encrypts the organisations' private keys at rest (`badges secret` makes one); "
-            "without it nothing is signed outside `--demo`.", env="ISSUER_KEY_ENCRYPTION_KEY"),
-    Setting("BASE_URL", "text", "http://127.0.0.1:5000",
-            "The issuer's public base URL: every identifier derives from it.",
-            env="ISSUER_BASE_URL"),
-    Setting("VERIFIER_URL", "text", "http://127.0.0.1:5001",
-            "The verifier that badge pages link to.", env="ISSUER_VERIFIER_URL"),
-    Setting("DATA_DIR", "text", None,
-            "Data folder (SQLite database, demo secrets); not set: the app's instance folder "
-            "(`badges serve`: `--data`, default `./data`).", env="BADGES_DATA"),
-    Setting("DATABASE_URL", "text", None,
-            "SQLAlchemy database URL (PostgreSQL in production); not set: SQLite "
-            "`issuer.sqlite3` in the data folder.", env="DATABASE_URL"),
-    Setting("DEMO", "bool", False, "Demo mode: secrets may be made up (`badges serve --demo`).",
-            env="ISSUER_DEMO"),
-    Setting("SMTP_HOST", "text", None,
-            "Mail server; not set: messages stay in the outbox page.", env="ISSUER_SMTP_HOST"),
+    Setting(
+        "SECRET_KEY",
+        "text",
+        None,
+        "Signs the session cookies; required outside `--demo`.",
+        env="ISSUER_SECRET_KEY",
+    ),
+    Setting(
+        "KEY_ENCRYPTION_KEY",
+        "text",
+        None,
+        "Encrypts the organisations' private keys at rest (`badges secret` makes one); "
+        "without it nothing is signed outside `--demo`.",
+        env="ISSUER_KEY_ENCRYPTION_KEY",
+    ),
+    Setting(
+        "BASE_URL",
+        "text",
+        "http://127.0.0.1:5000",
+        "The issuer's public base URL: every identifier derives from it.",
+        env="ISSUER_BASE_URL",
+    ),
+    Setting(
+        "VERIFIER_URL",
+        "text",
+        "http://127.0.0.1:5001",
+        "The verifier that badge pages link to.",
+        env="ISSUER_VERIFIER_URL",
+    ),
+    Setting(
+        "DATA_DIR",
+        "text",
+        None,
+        "Data folder (SQLite database, demo secrets); not set: the app's instance folder "
+        "(`badges serve`: `--data`, default `./data`).",
+        env="BADGES_DATA",
+    ),
+    Setting(
+        "DATABASE_URL",
+        "text",
+        None,
+        "SQLAlchemy database URL (PostgreSQL in production); not set: SQLite "
+        "`issuer.sqlite3` in the data folder.",
+        env="DATABASE_URL",
+    ),
+    Setting(
+        "DEMO",
+        "bool",
+        False,
+        "Demo mode: secrets may be made up (`badges serve --demo`).",
+        env="ISSUER_DEMO",
+    ),
+    Setting(
+        "SMTP_HOST",
+        "text",
+        None,
+        "Mail server; not set: messages stay in the outbox page.",
+        env="ISSUER_SMTP_HOST",
+    ),
     Setting("SMTP_PORT", "int", 587, "Mail server port.", env="ISSUER_SMTP_PORT"),
     Setting("SMTP_USER", "text", None, "Mail server login.", env="ISSUER_SMTP_USER"),
     Setting("SMTP_PASSWORD", "text", None, "Mail server password.", env="ISSUER_SMTP_PASSWORD"),
-    Setting("SMTP_STARTTLS", "bool", True, "Use STARTTLS with the mail server.",
-            env="ISSUER_SMTP_STARTTLS"),
-    Setting("MAIL_FROM", "text", "badges@localhost", "Sender address of the messages.",
-            env="ISSUER_MAIL_FROM"),
-    Setting("MAX_CONTENT_LENGTH", "int", 8 * 1024 * 1024, "Largest request body, in bytes.",
-            env="ISSUER_MAX_CONTENT_LENGTH"),
-    Setting("SESSION_COOKIE_SECURE", "bool", False,
-            "Send the session cookie over https only (set it behind https).",
-            env="ISSUER_SESSION_COOKIE_SECURE"),
-    Setting("SESSION_COOKIE_HTTPONLY", "bool", True, "Keep the session cookie from scripts.",
-            env="ISSUER_SESSION_COOKIE_HTTPONLY"),
-    Setting("SESSION_COOKIE_SAMESITE", "text", "Lax", "The session cookie's SameSite.",
-            env="ISSUER_SESSION_COOKIE_SAMESITE"),
-    Setting("PERMANENT_SESSION_LIFETIME", "int", 8 * 3600, "A login lasts this many seconds.",
-            env="ISSUER_PERMANENT_SESSION_LIFETIME"),
-    Setting("TESTING", "bool", False, "Flask's test mode (the tests set it; no secret key needed)."),
+    Setting(
+        "SMTP_STARTTLS",
+        "bool",
+        True,
+        "Use STARTTLS with the mail server.",
+        env="ISSUER_SMTP_STARTTLS",
+    ),
+    Setting(
+        "MAIL_FROM",
+        "text",
+        "badges@localhost",
+        "Sender address of the messages.",
+        env="ISSUER_MAIL_FROM",
+    ),
+    Setting(
+        "MAX_CONTENT_LENGTH",
+        "int",
+        8 * 1024 * 1024,
+        "Largest request body, in bytes.",
+        env="ISSUER_MAX_CONTENT_LENGTH",
+    ),
+    Setting(
+        "SESSION_COOKIE_SECURE",
+        "bool",
+        False,
+        "Send the session cookie over https only (set it behind https).",
+        env="ISSUER_SESSION_COOKIE_SECURE",
+    ),
+    Setting(
+        "SESSION_COOKIE_HTTPONLY",
+        "bool",
+        True,
+        "Keep the session cookie from scripts.",
+        env="ISSUER_SESSION_COOKIE_HTTPONLY",
+    ),
+    Setting(
+        "SESSION_COOKIE_SAMESITE",
+        "text",
+        "Lax",
+        "The session cookie's SameSite.",
+        env="ISSUER_SESSION_COOKIE_SAMESITE",
+    ),
+    Setting(
+        "PERMANENT_SESSION_LIFETIME",
+        "int",
+        8 * 3600,
+        "A login lasts this many seconds.",
+        env="ISSUER_PERMANENT_SESSION_LIFETIME",
+    ),
+    Setting(
+        "TESTING", "bool", False, "Flask's test mode (the tests set it; no secret key needed)."
+    ),
 )
 
 
-def load(environ: Mapping[str, str], overrides: Mapping[str, Any] | None, instance_path: str) -> dict[str, Any]:
+def load(
+    environ: Mapping[str, str], overrides: Mapping[str, Any] | None, instance_path: str
+) -> dict[str, Any]:
     """The issuer's configuration; raises ConfigError (one line) for a value that cannot be
     parsed. The two defaults that depend on another setting are filled in here."""
     values = SETTINGS.load(environ, overrides)

@@ -187,7 +187,10 @@ def _check_csrf() -> None:
     sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
     expected = session.get("csrf") or ""
     if not expected or not hmac.compare_digest(str(sent), str(expected)):
-        abort(400, description="The form has expired or did not come from this site. Reload the page and try again.")
+        abort(
+            400,
+            description="The form has expired or did not come from this site. Reload the page and try again.",
+        )
 
 
 def smtp_settings() -> SmtpSettings | None:
@@ -196,9 +199,12 @@ def smtp_settings() -> SmtpSettings | None:
     if not config["SMTP_HOST"]:
         return None
     return SmtpSettings(
-        host=config["SMTP_HOST"], port=int(config["SMTP_PORT"]),
-        user=config["SMTP_USER"], password=config["SMTP_PASSWORD"],
-        sender=config["MAIL_FROM"], starttls=bool(config["SMTP_STARTTLS"]),
+        host=config["SMTP_HOST"],
+        port=int(config["SMTP_PORT"]),
+        user=config["SMTP_USER"],
+        password=config["SMTP_PASSWORD"],
+        sender=config["MAIL_FROM"],
+        starttls=bool(config["SMTP_STARTTLS"]),
     )
 
 
@@ -247,7 +253,9 @@ def _security_headers(response: Any) -> Any:
 def wants_json() -> bool:
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     # an unknown path or method under /api/ matches no blueprint, yet is an API error too
-    return best == "application/json" or request.blueprint == "api" or request.path.startswith("/api/")
+    return (
+        best == "application/json" or request.blueprint == "api" or request.path.startswith("/api/")
+    )
 
 
 def _handle_error(exc: Exception) -> Any:
@@ -265,7 +273,11 @@ def _handle_error(exc: Exception) -> Any:
         status, message, code = 400, "A number in the request is out of range.", "out_of_range"
     else:
         current_app.logger.exception("unexpected error")
-        status, message, code = 500, "Something went wrong on our side. Nothing was changed.", "internal"
+        status, message, code = (
+            500,
+            "Something went wrong on our side. Nothing was changed.",
+            "internal",
+        )
     if wants_json():
         body: dict[str, Any] = {"error": {"code": code, "message": message}}
         fields = getattr(exc, "fields", None)

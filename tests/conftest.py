@@ -70,7 +70,11 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     (e.g. tests/core/test_bad_input.py's five seconds) keep the CPU they need. Only where
     the priority can be restored afterwards (root, as in CI); on Linux it is per thread,
     and the verifier processes and worker threads the test starts inherit it."""
-    if item.get_closest_marker("interop") is None or not hasattr(os, "setpriority") or os.geteuid() != 0:
+    if (
+        item.get_closest_marker("interop") is None
+        or not hasattr(os, "setpriority")
+        or os.geteuid() != 0
+    ):
         return (yield)
     before = os.getpriority(os.PRIO_PROCESS, 0)
     os.setpriority(os.PRIO_PROCESS, 0, min(before + 10, 19))
@@ -152,7 +156,11 @@ def build_credential(
     subject = AchievementSubject(
         achievement=achievement,
         identifier=[hashed_email(email)] if email else [],
-        result=[Result(result_description=achievement.result_description[0].id, achieved_level=levels[3].id)],
+        result=[
+            Result(
+                result_description=achievement.result_description[0].id, achieved_level=levels[3].id
+            )
+        ],
         activity_start_date=datetime(2026, 4, 1, tzinfo=UTC),
         activity_end_date=datetime(2026, 6, 15, tzinfo=UTC),
     )
@@ -191,7 +199,10 @@ def sign_did_key(ed_key: KeyPair) -> Callable[..., Any]:
         key = key or ed_key
         unsigned = build_credential(did_key(key.public), **kwargs)
         return sign_credential(
-            unsigned, key, verification_method=did_key_verification_method(key.public), proof=proof,
+            unsigned,
+            key,
+            verification_method=did_key_verification_method(key.public),
+            proof=proof,
             created=ISSUED,
         )
 
@@ -212,9 +223,7 @@ class Site:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 site.requests.append(self.path)
-                status, ctype, body = site.routes.get(
-                    self.path, (404, "text/plain", b"not found")
-                )
+                status, ctype, body = site.routes.get(self.path, (404, "text/plain", b"not found"))
                 self.send_response(status)
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(body)))
@@ -268,7 +277,9 @@ def publish_did_web(site: Site) -> Callable[..., str]:
 
     def publish(*keys: KeyPair, ids: list[str] | None = None) -> str:
         ids = ids or [f"key-{i}" for i in range(1, len(keys) + 1)]
-        document = did_web_document(SCHOOL_DID, [(i, k.public) for i, k in zip(ids, keys, strict=True)])
+        document = did_web_document(
+            SCHOOL_DID, [(i, k.public) for i, k in zip(ids, keys, strict=True)]
+        )
         site.json("/.well-known/did.json", document)
         return f"{SCHOOL_DID}#{ids[0]}"
 

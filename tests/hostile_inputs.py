@@ -11,30 +11,102 @@ from flask.testing import FlaskClient
 HUGE = "9" * 30
 # strings for path parts, query parameters and form fields
 HOSTILE = [
-    "", " ", "0", "-1", HUGE, str(2**63), str(2**31), str(-(2**63) - 1), "-" + HUGE, "1e400", "NaN",
-    "１２", "²", "٣", "\x00", "a\x00b", "\r\nSet-Cookie: x=1", "\t", "\x1b\x07\x7f\x85", "\u202e\u200b\ufeff",
-    "😀", "%", "%00", "%ZZ", "../../../etc/passwd", "<script>alert(1)</script>", "' OR '1'='1", "{{7*7}}",
-    "x" * 10_000, "ą" * 3_000, "=1+1;=cmd", "javascript:alert(1)", "//evil.example", "/%09/evil.example",
-    "null", "[]", "{}", "true", "2026-02-30", "9999-12-31", "0000-00-00", "AAAA====", "@" * 300,
+    "",
+    " ",
+    "0",
+    "-1",
+    HUGE,
+    str(2**63),
+    str(2**31),
+    str(-(2**63) - 1),
+    "-" + HUGE,
+    "1e400",
+    "NaN",
+    "１２",
+    "²",
+    "٣",
+    "\x00",
+    "a\x00b",
+    "\r\nSet-Cookie: x=1",
+    "\t",
+    "\x1b\x07\x7f\x85",
+    "\u202e\u200b\ufeff",
+    "😀",
+    "%",
+    "%00",
+    "%ZZ",
+    "../../../etc/passwd",
+    "<script>alert(1)</script>",
+    "' OR '1'='1",
+    "{{7*7}}",
+    "x" * 10_000,
+    "ą" * 3_000,
+    "=1+1;=cmd",
+    "javascript:alert(1)",
+    "//evil.example",
+    "/%09/evil.example",
+    "null",
+    "[]",
+    "{}",
+    "true",
+    "2026-02-30",
+    "9999-12-31",
+    "0000-00-00",
+    "AAAA====",
+    "@" * 300,
 ]
 PATH_HOSTILE = [v for v in HOSTILE if len(v) < 5_000] + ["x" * 4_000]
 # uploaded files: empty, binary, damaged PNG, broken and deeply nested SVG, formula CSV
 FILES = [
-    b"", b"\x00" * 64, b"\xff\xfe\x00<\x00s", b"\x89PNG\r\n\x1a\n" + b"\xff" * 40, b"<svg" * 100,
+    b"",
+    b"\x00" * 64,
+    b"\xff\xfe\x00<\x00s",
+    b"\x89PNG\r\n\x1a\n" + b"\xff" * 40,
+    b"<svg" * 100,
     b'<svg xmlns="http://www.w3.org/2000/svg">' + b"<g>" * 2000 + b"</g>" * 2000 + b"</svg>",
-    b"name,email\r\n" + b"=1+1;=cmd," * 2000 + b"\r\n", "name;email\nÖ\x00;@\n".encode(),
+    b"name,email\r\n" + b"=1+1;=cmd," * 2000 + b"\r\n",
+    "name;email\nÖ\x00;@\n".encode(),
 ]
 # JSON values of every wrong type and size
 JSON_HOSTILE: list[Any] = [
-    None, True, False, 0, -1, 2**64, -(2**63) - 1, 10**40, 1e308, -1e308, 3.5, "", "x" * 100_000,
-    "\x00", "\ud800", "9" * 30, [], {}, [None], [2**70], [[[]]], {"a": {"b": []}}, ["x"] * 2_000,
+    None,
+    True,
+    False,
+    0,
+    -1,
+    2**64,
+    -(2**63) - 1,
+    10**40,
+    1e308,
+    -1e308,
+    3.5,
+    "",
+    "x" * 100_000,
+    "\x00",
+    "\ud800",
+    "9" * 30,
+    [],
+    {},
+    [None],
+    [2**70],
+    [[[]]],
+    {"a": {"b": []}},
+    ["x"] * 2_000,
 ]
 RAW_BODIES = [
-    (b"{", "application/json"), (b"[" * 100_000, "application/json"), (b'{"a":' * 5_000, "application/json"),
-    (b"\xff\xfe{}", "application/json"), (b'{"name": NaN}', "application/json"), (b'{"a":1,"a":2}', "application/json"),
-    (b"null", "application/json"), (b'"x"', "application/json"), (b"{}", "text/plain"),
-    (b"name=x", "application/x-www-form-urlencoded"), (b"--x\r\n", "multipart/form-data; boundary=x"),
-    (b"{}", "application/json; charset=utf-16"), (b"{}", "application/json; charset=nonsense"),
+    (b"{", "application/json"),
+    (b"[" * 100_000, "application/json"),
+    (b'{"a":' * 5_000, "application/json"),
+    (b"\xff\xfe{}", "application/json"),
+    (b'{"name": NaN}', "application/json"),
+    (b'{"a":1,"a":2}', "application/json"),
+    (b"null", "application/json"),
+    (b'"x"', "application/json"),
+    (b"{}", "text/plain"),
+    (b"name=x", "application/x-www-form-urlencoded"),
+    (b"--x\r\n", "multipart/form-data; boundary=x"),
+    (b"{}", "application/json; charset=utf-16"),
+    (b"{}", "application/json; charset=nonsense"),
     (b"\x00" * 10, "application/octet-stream"),
 ]
 
@@ -42,8 +114,13 @@ RAW_BODIES = [
 class Sweep:
     """Sends requests and keeps every answer that is a 500 or shows a traceback."""
 
-    def __init__(self, app: Flask, client: FlaskClient, headers: dict[str, str] | None = None,
-                 baseline: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        app: Flask,
+        client: FlaskClient,
+        headers: dict[str, str] | None = None,
+        baseline: dict[str, str] | None = None,
+    ) -> None:
         self.app = app
         self.baseline = baseline or {}
         self.client = client
@@ -59,10 +136,16 @@ class Sweep:
             body = response.get_data()  # runs a streamed body to its end
             response.close()
         except Exception as exc:  # an error that escaped the app's own handlers
-            self.failures.append(f"{method} {url[:150]!r}: raised {type(exc).__name__}: {exc}"[:400])
+            self.failures.append(
+                f"{method} {url[:150]!r}: raised {type(exc).__name__}: {exc}"[:400]
+            )
             return
         if response.status_code >= 500 or b"Traceback (most recent call last)" in body:
             data = kwargs.get("data", "")
             if isinstance(data, dict):  # the fields that differ from the good form
-                data = {k: v for k, v in data.items() if self.baseline.get(k) != v and k != "csrf_token"}
-            self.failures.append(f"{method} {url[:150]!r} {str(data)[:200]}: {response.status_code}")
+                data = {
+                    k: v for k, v in data.items() if self.baseline.get(k) != v and k != "csrf_token"
+                }
+            self.failures.append(
+                f"{method} {url[:150]!r} {str(data)[:200]}: {response.status_code}"
+            )

@@ -27,8 +27,10 @@ def _is_config(node: ast.expr) -> bool:
 
 
 def _is_environ(node: ast.expr) -> bool:
-    return isinstance(node, ast.Attribute) and node.attr == "environ" and (
-        isinstance(node.value, ast.Name) and node.value.id == "os"
+    return (
+        isinstance(node, ast.Attribute)
+        and node.attr == "environ"
+        and (isinstance(node.value, ast.Name) and node.value.id == "os")
     )
 
 
@@ -42,7 +44,12 @@ def _reads(tree: ast.AST) -> Iterator[tuple[str, str, int, ast.AST]]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Subscript) and (key := _text(node.slice)) is not None:
             if _is_config(node.value):
-                yield ("config" if isinstance(node.ctx, ast.Load) else "config-set"), key, node.lineno, node
+                yield (
+                    ("config" if isinstance(node.ctx, ast.Load) else "config-set"),
+                    key,
+                    node.lineno,
+                    node,
+                )
             elif _is_environ(node.value):
                 yield "environ", key, node.lineno, node
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args:
@@ -56,7 +63,11 @@ def _reads(tree: ast.AST) -> Iterator[tuple[str, str, int, ast.AST]]:
                 yield "environ", key, node.lineno, node
             elif method == "getenv" and isinstance(owner, ast.Name) and owner.id == "os":
                 yield "environ", key, node.lineno, node
-        elif isinstance(node, ast.Compare) and len(node.comparators) == 1 and _is_environ(node.comparators[0]):
+        elif (
+            isinstance(node, ast.Compare)
+            and len(node.comparators) == 1
+            and _is_environ(node.comparators[0])
+        ):
             if (key := _text(node.left)) is not None:
                 yield "environ", key, node.lineno, node
 
@@ -76,7 +87,8 @@ def test_every_setting_and_environment_variable_the_code_reads_is_declared(app):
     settings = APPS[app]
     found = _scan(app)
     undeclared = [
-        (what, key, where) for what, key, where in found
+        (what, key, where)
+        for what, key, where in found
         if (what in ("config", "config-get") and key not in settings)
         # overrides the issuer's CLI builds for the verifier it starts are the verifier's
         or (what == "config-set" and not any(key in s for s in APPS.values()))
@@ -85,8 +97,21 @@ def test_every_setting_and_environment_variable_the_code_reads_is_declared(app):
     assert undeclared == []
     # the scan sees the reads it must (it is not looking at nothing)
     keys = {key for _what, key, _where in found}
-    expected = {"issuer": {"SMTP_STARTTLS", "VERIFIER_URL", "KEY_ENCRYPTION_KEY", "DATABASE_URL", "BADGES_DATA"},
-                "verifier": {"VERIFIER_DEADLINE", "VERIFIER_REGISTRIES", "MAX_TEXT_BYTES", "MAX_CONTENT_LENGTH"}}
+    expected = {
+        "issuer": {
+            "SMTP_STARTTLS",
+            "VERIFIER_URL",
+            "KEY_ENCRYPTION_KEY",
+            "DATABASE_URL",
+            "BADGES_DATA",
+        },
+        "verifier": {
+            "VERIFIER_DEADLINE",
+            "VERIFIER_REGISTRIES",
+            "MAX_TEXT_BYTES",
+            "MAX_CONTENT_LENGTH",
+        },
+    }
     assert expected[app] <= keys
 
 
@@ -98,16 +123,22 @@ def test_the_code_reads_settings_without_defaults_of_its_own(app):
 
 def test_the_scan_finds_undeclared_reads_and_inline_defaults():
     source = (
-        'import os\nfrom flask import current_app\n'
+        "import os\nfrom flask import current_app\n"
         'a = current_app.config.get("SMTP_STARTTLS", True)\n'
         'b = app.config["NOT_DECLARED"]\n'
         'c = os.environ.get("SOME_VAR")\nd = os.environ["OTHER"]\ne = "THIRD" in os.environ\n'
         'config["SET_HERE"] = 1\n'
     )
-    assert sorted((what, key) for what, key, _line, _node in _reads(ast.parse(source))) == sorted([
-        ("config-get", "SMTP_STARTTLS"), ("config", "NOT_DECLARED"), ("environ", "SOME_VAR"),
-        ("environ", "OTHER"), ("environ", "THIRD"), ("config-set", "SET_HERE"),
-    ])
+    assert sorted((what, key) for what, key, _line, _node in _reads(ast.parse(source))) == sorted(
+        [
+            ("config-get", "SMTP_STARTTLS"),
+            ("config", "NOT_DECLARED"),
+            ("environ", "SOME_VAR"),
+            ("environ", "OTHER"),
+            ("environ", "THIRD"),
+            ("config-set", "SET_HERE"),
+        ]
+    )
 
 
 @pytest.mark.parametrize("app", sorted(APPS))
@@ -132,6 +163,8 @@ def test_the_app_configs_hold_every_declared_setting_with_its_default(monkeypatc
     verifier = create_verifier().config
     for setting in VERIFIER:
         if setting.name != "MAX_FORM_MEMORY_SIZE":
-            expected = list(setting.default) if isinstance(setting.default, tuple) else setting.default
+            expected = (
+                list(setting.default) if isinstance(setting.default, tuple) else setting.default
+            )
             assert verifier[setting.name] == expected, setting.name
     assert verifier["MAX_FORM_MEMORY_SIZE"] == verifier["MAX_CONTENT_LENGTH"]

@@ -36,7 +36,9 @@ def _json_body() -> tuple[Any, int]:
     if len(data) > limit:
         raise TooLarge(f"The request is larger than {service.text_limit() // (1024 * 1024)} MB.")
     try:
-        return jsonutil.loads(data, max_bytes=limit, max_depth=jsonutil.MAX_JSON_DEPTH + 1), len(data)
+        return jsonutil.loads(data, max_bytes=limit, max_depth=jsonutil.MAX_JSON_DEPTH + 1), len(
+            data
+        )
     except InputTooLargeError as exc:
         raise BadRequest(f"The JSON is not acceptable: {exc}") from exc
     except FormatError as exc:
@@ -63,7 +65,7 @@ def verify() -> Any:
 def verify_get() -> Any:
     url = request.args.get("url", "")
     if not url.startswith(("https://", "http://")):
-        raise BadRequest('Give the badge link as ?url=https://...')
+        raise BadRequest("Give the badge link as ?url=https://...")
     return _answer(service.from_text(url), None)
 
 

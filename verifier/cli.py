@@ -21,14 +21,31 @@ def register(sub: Any) -> None:
             "production, run `gunicorn -w 2 'verifier:create_app()'` instead."
         ),
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
     parser.add_argument("--port", type=int, default=5001, help="port (default 5001)")
-    parser.add_argument("--allow-host", action="append", default=[], metavar="HOST:PORT",
-                        help="a host:port that may be loopback or private (repeatable)")
-    parser.add_argument("--map", action="append", default=[], metavar="PREFIX=TARGET",
-                        help="answer URLs under PREFIX from TARGET (repeatable)")
-    parser.add_argument("--registry", action="append", default=[], metavar="FILE|URL",
-                        help="a registry of trusted issuers, JSON (repeatable; see README)")
+    parser.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="HOST:PORT",
+        help="a host:port that may be loopback or private (repeatable)",
+    )
+    parser.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="PREFIX=TARGET",
+        help="answer URLs under PREFIX from TARGET (repeatable)",
+    )
+    parser.add_argument(
+        "--registry",
+        action="append",
+        default=[],
+        metavar="FILE|URL",
+        help="a registry of trusted issuers, JSON (repeatable; see README)",
+    )
     parser.set_defaults(func=cmd_verifier)
 
 

@@ -39,7 +39,9 @@ def sniff(data: bytes) -> str | None:
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "image/webp"
     head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if head.startswith(b"<svg") or (head.startswith((b"<?xml", b"<!--", b"<!doctype svg")) and b"<svg" in head):
+    if head.startswith(b"<svg") or (
+        head.startswith((b"<?xml", b"<!--", b"<!doctype svg")) and b"<svg" in head
+    ):
         return "image/svg+xml"
     return None
 
@@ -54,7 +56,9 @@ def data_image(value: Any) -> str | None:
 class ImageInliner:
     """Fetches https badge images and returns them as ``data:`` URIs, cached by URL."""
 
-    def __init__(self, fetcher: Fetcher, *, ttl: float = 300.0, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, fetcher: Fetcher, *, ttl: float = 300.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._fetcher = fetcher
         self._ttl = ttl
         self._clock = clock

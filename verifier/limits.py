@@ -14,7 +14,9 @@ from badges.fetch import FetchBudget, Fetcher, FetchPolicy, FetchResponse
 class LimitedFetcher(Fetcher):
     """The guarded fetcher, with a cap on concurrent fetches overall and per host."""
 
-    def __init__(self, policy: FetchPolicy, *, max_total: int = 16, max_per_host: int = 4, wait: float = 5.0) -> None:
+    def __init__(
+        self, policy: FetchPolicy, *, max_total: int = 16, max_per_host: int = 4, wait: float = 5.0
+    ) -> None:
         super().__init__(policy)
         self._total = threading.BoundedSemaphore(max_total)
         self._per_host: dict[str, threading.BoundedSemaphore] = {}
@@ -56,7 +58,14 @@ class LimitedFetcher(Fetcher):
 class RateLimiter:
     """A token bucket per client address (``rate`` requests per minute, bursts of ``burst``)."""
 
-    def __init__(self, rate_per_minute: float, burst: int, *, clock: object = time.monotonic, max_clients: int = 50_000) -> None:
+    def __init__(
+        self,
+        rate_per_minute: float,
+        burst: int,
+        *,
+        clock: object = time.monotonic,
+        max_clients: int = 50_000,
+    ) -> None:
         self.rate = rate_per_minute / 60.0
         self.burst = burst
         self._clock = clock

@@ -41,8 +41,19 @@ _CHECK = {
 _REPORT = {
     "type": "object",
     "required": [
-        "verified", "verdict", "message", "format", "verifiedAt", "checks", "credential",
-        "signature", "signer", "assertedIssuer", "registry", "notMeaningful", "revocationReason",
+        "verified",
+        "verdict",
+        "message",
+        "format",
+        "verifiedAt",
+        "checks",
+        "credential",
+        "signature",
+        "signer",
+        "assertedIssuer",
+        "registry",
+        "notMeaningful",
+        "revocationReason",
     ],
     "properties": {
         "verified": {"type": "boolean"},
@@ -87,7 +98,10 @@ _REPORT = {
                     "properties": {
                         "id": {"type": "string"},
                         "kind": {"type": "string", "enum": ["did:web", "did:key", "url", "other"]},
-                        "domain": {"type": ["string", "null"], "description": "the web host a did:web or https identifier stands for"},
+                        "domain": {
+                            "type": ["string", "null"],
+                            "description": "the web host a did:web or https identifier stands for",
+                        },
                         "description": {"type": "string"},
                     },
                 },
@@ -135,16 +149,27 @@ _REPORT = {
             "description": "checks whose outcome means nothing because the signature was not verified",
             "items": {"type": "string", "enum": ["dates", "status", "recipient", "endorsements"]},
         },
-        "revocationReason": {"type": ["string", "null"], "description": "the issuer's published reason, when it gives one"},
+        "revocationReason": {
+            "type": ["string", "null"],
+            "description": "the issuer's published reason, when it gives one",
+        },
     },
 }
 
 _ERRORS = {
-    "400": {"description": "Malformed request", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-    "413": {"description": "Request too large", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+    "400": {
+        "description": "Malformed request",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    },
+    "413": {
+        "description": "Request too large",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    },
     "429": {
         "description": "Too many requests",
-        "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait"}},
+        "headers": {
+            "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait"}
+        },
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
     },
 }
@@ -175,9 +200,16 @@ OPENAPI: dict[str, Any] = {
                                     "credential": {"type": ["object", "string"]},
                                     "jwt": {"type": "string"},
                                     "url": {"type": "string", "format": "uri"},
-                                    "recipient": {"type": "string", "description": "an email to check the badge was awarded to"},
+                                    "recipient": {
+                                        "type": "string",
+                                        "description": "an email to check the badge was awarded to",
+                                    },
                                 },
-                                "oneOf": [{"required": ["credential"]}, {"required": ["jwt"]}, {"required": ["url"]}],
+                                "oneOf": [
+                                    {"required": ["credential"]},
+                                    {"required": ["jwt"]},
+                                    {"required": ["url"]},
+                                ],
                             }
                         },
                         "multipart/form-data": {
@@ -196,7 +228,14 @@ OPENAPI: dict[str, Any] = {
             },
             "get": {
                 "summary": "Verify the badge at a link",
-                "parameters": [{"name": "url", "in": "query", "required": True, "schema": {"type": "string", "format": "uri"}}],
+                "parameters": [
+                    {
+                        "name": "url",
+                        "in": "query",
+                        "required": True,
+                        "schema": {"type": "string", "format": "uri"},
+                    }
+                ],
                 "responses": {"200": _OK, **_ERRORS},
             },
         }

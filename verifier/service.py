@@ -37,7 +37,11 @@ class Submission:
         if self.kind == "image":
             import base64
 
-            return {"image_b64": base64.b64encode(self.value if isinstance(self.value, bytes) else b"").decode()}
+            return {
+                "image_b64": base64.b64encode(
+                    self.value if isinstance(self.value, bytes) else b""
+                ).decode()
+            }
         if isinstance(self.value, dict):
             return {"input": json.dumps(self.value, ensure_ascii=False)}
         return {"input": str(self.value)}
@@ -83,7 +87,9 @@ def from_api_json(body: Any, *, size: int = 0) -> Submission:
     the pasted-text limit is refused like pasted text. Raises BadRequest, TooLarge.
     """
     if not isinstance(body, dict):
-        raise BadRequest('Send a JSON object: {"credential": ...}, {"jwt": "..."} or {"url": "..."}.')
+        raise BadRequest(
+            'Send a JSON object: {"credential": ...}, {"jwt": "..."} or {"url": "..."}.'
+        )
     given = [key for key in ("credential", "jwt", "url") if key in body]
     if len(given) != 1:
         raise BadRequest('Send exactly one of "credential", "jwt" or "url".')
@@ -107,7 +113,6 @@ def from_api_json(body: Any, *, size: int = 0) -> Submission:
 
 def verify(submission: Submission, recipient: str | None = None) -> VerificationReport:
     return verifier().verify(submission.source(), recipient=recipient or None)
-
 
 
 # -- who signed it, and what that makes of the rest ----------------------------------------
@@ -190,7 +195,9 @@ def trust(report: VerificationReport) -> Trust:
         # a pass (or a warning) would vouch for content nobody is proven to have written; a
         # failure (expired, revoked, not this recipient) never makes a badge look better
         not_meaningful = tuple(
-            n for n in NOT_MEANINGFUL_WITHOUT_SIGNATURE if outcomes.get(n) in (Outcome.PASSED, Outcome.WARNING)
+            n
+            for n in NOT_MEANINGFUL_WITHOUT_SIGNATURE
+            if outcomes.get(n) in (Outcome.PASSED, Outcome.WARNING)
         )
     credential_id = report.credential.get("id") if isinstance(report.credential, dict) else None
     return Trust(
@@ -239,7 +246,11 @@ def _image_ref(value: Any) -> str | None:
 
 
 def _safe_link(url: Any) -> str | None:
-    return url if isinstance(url, str) and url.startswith(("https://", "http://")) and len(url) < 2000 else None
+    return (
+        url
+        if isinstance(url, str) and url.startswith(("https://", "http://")) and len(url) < 2000
+        else None
+    )
 
 
 def _name(value: Any) -> str | None:
@@ -263,14 +274,20 @@ def _date(label: str, value: Any) -> dict[str, str] | None:
     try:
         parsed = parse_datetime(raw)
     except FormatError:
-        return {"label": label, "iso": "", "text": raw[:64] + " (not a date this verifier can read)"}
+        return {
+            "label": label,
+            "iso": "",
+            "text": raw[:64] + " (not a date this verifier can read)",
+        }
     iso = parsed.isoformat().replace("+00:00", "Z")
     return {"label": label, "iso": iso, "text": human_date(parsed)}
 
 
 def _level(subject: dict[str, Any], achievement: dict[str, Any]) -> str | None:
     """The name of the rubric level the learner achieved, when the badge says."""
-    achieved = {_text(_dict(r).get("achievedLevel")) for r in _items(subject.get("result"))} - {None}
+    achieved = {_text(_dict(r).get("achievedLevel")) for r in _items(subject.get("result"))} - {
+        None
+    }
     for description in _items(achievement.get("resultDescription")):
         for level in _items(_dict(description).get("rubricCriterionLevel")):
             if _text(_dict(level).get("id")) in achieved:
@@ -301,7 +318,9 @@ def _identity(kind: Any, value: Any, hashed: Any) -> dict[str, Any] | None:
     label = _IDENTITY_LABELS.get(kind, kind[:40])
     looks_hashed = text.startswith(("sha256$", "md5$"))
     if hashed is True or looks_hashed:
-        what = "a hashed email" if kind in ("emailAddress", "email") else f"a hashed {label.lower()}"
+        what = (
+            "a hashed email" if kind in ("emailAddress", "email") else f"a hashed {label.lower()}"
+        )
         return {"label": label, "value": None, "hashed": what}
     return {"label": label, "value": text[:300], "hashed": None}
 
@@ -335,12 +354,21 @@ def badge_view(report: VerificationReport) -> dict[str, Any] | None:
         subject = _dict(subjects[0] if subjects else None)
         achievement = _dict(subject.get("achievement"))
         evidence = [
-            {"url": _safe_link(e.get("id")), "name": _text(e.get("name")), "narrative": _markdown(e.get("narrative"))}
+            {
+                "url": _safe_link(e.get("id")),
+                "name": _text(e.get("name")),
+                "narrative": _markdown(e.get("narrative")),
+            }
             for e in map(_dict, _items(credential.get("evidence")))
         ]
         endorsements = [
-            _name(e.get("issuer")) or _text(e.get("issuer")) or _text(_dict(e.get("issuer")).get("id"))
-            for e in map(_dict, _items(credential.get("endorsement")) + _items(achievement.get("endorsement")))
+            _name(e.get("issuer"))
+            or _text(e.get("issuer"))
+            or _text(_dict(e.get("issuer")).get("id"))
+            for e in map(
+                _dict,
+                _items(credential.get("endorsement")) + _items(achievement.get("endorsement")),
+            )
         ]
         dates = [
             _date("Awarded", credential.get("awardedDate")),
@@ -349,7 +377,9 @@ def badge_view(report: VerificationReport) -> dict[str, Any] | None:
         ]
         return {
             "name": _text(achievement.get("name")) or _text(credential.get("name")),
-            "description": _markdown(achievement.get("description") or credential.get("description")),
+            "description": _markdown(
+                achievement.get("description") or credential.get("description")
+            ),
             "criteria": _markdown(_dict(achievement.get("criteria")).get("narrative")),
             "image_ref": _image_ref(achievement.get("image") or credential.get("image")),
             "dates": [d for d in dates if d],
@@ -372,7 +402,10 @@ def badge_view(report: VerificationReport) -> dict[str, Any] | None:
             recipient.get("identity"),
             recipient.get("hashed"),
         )
-        dates = [_date("Issued", credential.get("issuedOn")), _date("Expires", credential.get("expires"))]
+        dates = [
+            _date("Issued", credential.get("issuedOn")),
+            _date("Expires", credential.get("expires")),
+        ]
         return {
             "name": _text(badge.get("name")),
             "description": _markdown(badge.get("description")),
@@ -381,7 +414,9 @@ def badge_view(report: VerificationReport) -> dict[str, Any] | None:
             "dates": [d for d in dates if d],
             "recipients": [shown] if shown else [],
             "level": None,
-            "evidence": [{"url": evidence_url, "name": None, "narrative": None}] if evidence_url else [],
+            "evidence": [{"url": evidence_url, "name": None, "narrative": None}]
+            if evidence_url
+            else [],
             "endorsements": [],
             "achievement_type": None,
         }
@@ -400,7 +435,11 @@ def present(report: VerificationReport) -> tuple[Trust, dict[str, Any] | None]:
         badge["image"] = badge["image_link"] = badge["image_elsewhere"] = None
         if seen.signer is not None and ref is not None:
             badge["image"] = data_image(ref)
-            remote = badge["image"] is None and ref.startswith(("https://", "http://")) and len(ref) < 2000
+            remote = (
+                badge["image"] is None
+                and ref.startswith(("https://", "http://"))
+                and len(ref) < 2000
+            )
             if remote and link_matches(ref, seen.signer):
                 # plain http only reaches hosts the fetcher's policy allows (a local issuer)
                 inliner: ImageInliner = current_app.extensions["verifier.images"]

@@ -47,7 +47,9 @@ def _result(submission: service.Submission, recipient: str | None) -> Any:
         Verdict=Verdict,
         carry=submission.carry(),
         asked_recipient=bool(recipient),
-        raw=json.dumps(report.credential, indent=2, ensure_ascii=False) if report.credential else None,
+        raw=json.dumps(report.credential, indent=2, ensure_ascii=False)
+        if report.credential
+        else None,
     ), status
 
 

@@ -22,7 +22,10 @@ def _throttle() -> None:
     limiter: RateLimiter = current_app.extensions["verifier.limiter"]
     wait = limiter.take(request.remote_addr or "?")
     if wait > 0:
-        raise Throttled("Too many verifications from your address. Wait a moment and try again.", math.ceil(wait))
+        raise Throttled(
+            "Too many verifications from your address. Wait a moment and try again.",
+            math.ceil(wait),
+        )
 
 
 def _is_api() -> bool:
@@ -37,12 +40,20 @@ def _error(exc: Exception) -> Any:
     if isinstance(exc, VerifierError):
         status, code, message = exc.http_status, exc.code, exc.description
     elif isinstance(exc, HTTPException):
-        status, code, message = exc.code or 500, exc.name.lower().replace(" ", "_"), exc.description or exc.name
+        status, code, message = (
+            exc.code or 500,
+            exc.name.lower().replace(" ", "_"),
+            exc.description or exc.name,
+        )
     elif isinstance(exc, BadgeError):
         status, code, message = 400, exc.code, exc.description
     else:
         current_app.logger.exception("unexpected error")
-        status, code, message = 500, "internal", "The verifier failed unexpectedly. Please try again."
+        status, code, message = (
+            500,
+            "internal",
+            "The verifier failed unexpectedly. Please try again.",
+        )
     if _is_api():
         response = jsonify({"error": {"code": code, "message": message}})
         response.status_code = status

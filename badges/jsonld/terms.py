@@ -111,7 +111,9 @@ class _Slot:
         if kind == _ID:
             self.coerce = _AS_ID
         elif term is not None:
-            self.coerce = _AS_ID if term.type == "@id" else _AS_VOCAB if term.type == "@vocab" else 0
+            self.coerce = (
+                _AS_ID if term.type == "@id" else _AS_VOCAB if term.type == "@vocab" else 0
+            )
 
 
 _UNSURE_SLOT = _Slot(_KEYWORD)
@@ -218,9 +220,7 @@ class _State:
                 type_key = key
         return type_key
 
-    def entries(
-        self, keys: tuple[str, ...]
-    ) -> tuple[str | None, tuple[tuple[str, _Slot], ...]]:
+    def entries(self, keys: tuple[str, ...]) -> tuple[str | None, tuple[tuple[str, _Slot], ...]]:
         """For a node with these keys in this (type-scoped) context: its type key and
         the keys to look at (its ``@id`` and properties, ``@json`` ones left out);
         raises _Unsure for anything else (undefined keys among them)."""

@@ -116,9 +116,7 @@ def read(source: Any, checks: Checks, fetcher: Fetcher | None) -> Parsed | None:
     return parsed
 
 
-def parse_source(
-    source: Any, fetcher: Fetcher | None, budget: FetchBudget | None = None
-) -> Parsed:
+def parse_source(source: Any, fetcher: Fetcher | None, budget: FetchBudget | None = None) -> Parsed:
     """``source`` (dict, JSON text or bytes, compact JWT, https URL, baked image) parsed.
 
     Raises a BadgeError (a FetchError for a link that cannot be had) when it is none.

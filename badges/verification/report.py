@@ -236,9 +236,7 @@ class Checks:
         if check.outcome is Outcome.FAILED and self._settles and self.budget is not None:
             self.budget.settle()
 
-    def unfetched(
-        self, name: CheckId, message: str, exc: FetchError, noun: str = "badge"
-    ) -> None:
+    def unfetched(self, name: CheckId, message: str, exc: FetchError, noun: str = "badge") -> None:
         """Report check ``name`` that a fetch error kept from completing: skipped when the
         fetch was not made because the verdict is settled, else undecided (``message``).
 

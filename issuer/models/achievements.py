@@ -57,7 +57,9 @@ class Achievement(Base):
     tags: Mapped[list[str]] = mapped_column(default=list)
     levels: Mapped[list[str]] = mapped_column(default=list)
     alignment_ids: Mapped[list[int]] = mapped_column(default=list)  # FrameworkItem ids
-    external_alignments: Mapped[list[dict[str, str]]] = mapped_column(default=list)  # {"name", "url"}
+    external_alignments: Mapped[list[dict[str, str]]] = mapped_column(
+        default=list
+    )  # {"name", "url"}
     validity_days: Mapped[int | None]
     language: Mapped[str] = mapped_column(String(16), default="en")
     version: Mapped[int] = mapped_column(default=1)

@@ -42,7 +42,9 @@ class Award(Base):
     # The purpose of the credential's one status entry: "revocation" (bitstring),
     # "suspension" (bitstring: suspension can be lifted; revoking sets the bit for good)
     # or "1edtech" (1EdTech Revocation List).
-    status_purpose: Mapped[str] = mapped_column(String(20), default="revocation", server_default="revocation")
+    status_purpose: Mapped[str] = mapped_column(
+        String(20), default="revocation", server_default="revocation"
+    )
     # A badge re-issued (e.g. after its signing key was compromised) names the one it replaces.
     reissue_of_id: Mapped[int | None] = mapped_column(ForeignKey("award.id"), index=True)
     created_at: Mapped[created]

@@ -19,7 +19,9 @@ class Endorsement(Base):
 
     __tablename__ = "endorsement"
     __table_args__ = (
-        UniqueConstraint("endorser_id", "status_index", name="uq_endorsement_endorser_id_status_index"),
+        UniqueConstraint(
+            "endorser_id", "status_index", name="uq_endorsement_endorser_id_status_index"
+        ),
     )
 
     id: Mapped[intpk]
@@ -48,7 +50,9 @@ class ApiToken(Base):
     __tablename__ = "api_token"
 
     id: Mapped[intpk]
-    org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    org_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str] = mapped_column(String(100))
     prefix: Mapped[str] = mapped_column(String(16))  # the first characters, to tell tokens apart
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -82,10 +86,14 @@ class AuditEvent(Base):
     __tablename__ = "audit_event"
 
     id: Mapped[intpk]
-    org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    org_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
     at: Mapped[created]
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-    actor: Mapped[str] = mapped_column(String(200))  # "Rūta (teacher@…)", "API token Moodle (ob_x1…)"
+    actor: Mapped[str] = mapped_column(
+        String(200)
+    )  # "Rūta (teacher@…)", "API token Moodle (ob_x1…)"
     via: Mapped[str] = mapped_column(String(10))  # web | api | cli | system
     ip: Mapped[str | None] = mapped_column(String(45))
     action: Mapped[str] = mapped_column(String(40), index=True)  # "award.revoke"

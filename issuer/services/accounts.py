@@ -168,7 +168,11 @@ def authenticate(
     if not ok or user is None:
         raise InvalidInput("The email or password is wrong.")
     throttle = _THROTTLE
-    session.execute(update(throttle).where(throttle.c.key.in_([limits[0][0][:400], limits[1][0][:400]])).values(count=0))
+    session.execute(
+        update(throttle)
+        .where(throttle.c.key.in_([limits[0][0][:400], limits[1][0][:400]]))
+        .values(count=0)
+    )
     session.execute(
         update(throttle)
         .where(throttle.c.key == limits[2][0][:400])
@@ -245,14 +249,21 @@ def organisations_of(session: Session, user: User) -> list[Organisation]:
 
 
 def invite(
-    session: Session, *, org: Organisation, email: str, role: str, now: datetime | None = None,
+    session: Session,
+    *,
+    org: Organisation,
+    email: str,
+    role: str,
+    now: datetime | None = None,
     actor: Actor | None = None,
 ) -> str:
     """Make a one-time invitation and return its token (shown once, stored hashed), with its
     audit entry by ``actor`` (the audit service masks the invitee's address)."""
     email = email.strip().lower()
     if not EMAIL.fullmatch(email):
-        raise InvalidInput("Give a valid email address.", fields={"email": "Give a valid email address."})
+        raise InvalidInput(
+            "Give a valid email address.", fields={"email": "Give a valid email address."}
+        )
     if role not in set(Role):
         raise InvalidInput("Choose admin or teacher.", fields={"role": "Choose admin or teacher."})
     token = secrets.token_urlsafe(24)
@@ -267,15 +278,22 @@ def invite(
     )
     session.flush()
     record(
-        session, org_id=org.id, actor=actor, action=AuditAction.MEMBER_INVITE, subject=f"invitation:{role}",
-        summary=f"Invited {email} to join as {role}", details={"role": role},
+        session,
+        org_id=org.id,
+        actor=actor,
+        action=AuditAction.MEMBER_INVITE,
+        subject=f"invitation:{role}",
+        summary=f"Invited {email} to join as {role}",
+        details={"role": role},
     )
     return token
 
 
 def find_invitation(session: Session, token: str, now: datetime | None = None) -> Invitation:
     row = session.scalar(
-        select(Invitation).where(Invitation.token_hash == hashlib.sha256(token.encode()).hexdigest())
+        select(Invitation).where(
+            Invitation.token_hash == hashlib.sha256(token.encode()).hexdigest()
+        )
     )
     if row is None or row.used_at is not None or row.expires_at < (now or now_utc()):
         raise InvalidInput("This invitation link is not valid any more. Ask for a new one.")

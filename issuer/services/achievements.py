@@ -115,7 +115,9 @@ class AchievementInput:
             errors["language"] = "Use a language code such as en, lt, ru or kk."
         for link in self.external_alignments:
             if not link.get("name") or not re.match(r"https?://", link.get("url", "")):
-                errors["external_alignments"] = "Each external link needs a name and an http(s) URL."
+                errors["external_alignments"] = (
+                    "Each external link needs a name and an http(s) URL."
+                )
         return errors
 
 
@@ -148,7 +150,9 @@ def _apply(session: Session, row: Achievement, org: Organisation, data: Achievem
     row.tags = list(data.tags)
     row.levels = list(data.levels)
     row.alignment_ids = [item.id for item in items]
-    row.external_alignments = [{"name": a["name"], "url": a["url"]} for a in data.external_alignments]
+    row.external_alignments = [
+        {"name": a["name"], "url": a["url"]} for a in data.external_alignments
+    ]
     row.validity_days = data.validity_days
     row.language = data.language
     row.image_caption = data.image_caption or None
@@ -168,8 +172,12 @@ def create_achievement(
     session.add(row)
     session.flush()
     record(
-        session, org_id=org.id, actor=actor, action=AuditAction.ACHIEVEMENT_CREATE,
-        subject=f"achievement:{row.public_id}", summary=f"Created the achievement “{row.name}”",
+        session,
+        org_id=org.id,
+        actor=actor,
+        action=AuditAction.ACHIEVEMENT_CREATE,
+        subject=f"achievement:{row.public_id}",
+        summary=f"Created the achievement “{row.name}”",
         details={"achievement": row.public_id, "version": row.version},
     )
     return row
@@ -178,16 +186,27 @@ def create_achievement(
 def _editable(row: Achievement) -> dict[str, Any]:
     """What an edit can change, by the names of ``AchievementInput``'s fields (the API's too)."""
     return {
-        "name": row.name, "description": row.description, "criteria_md": row.criteria_md,
-        "achievement_type": row.achievement_type, "tags": list(row.tags),
-        "levels": list(row.levels), "alignment_ids": list(row.alignment_ids),
-        "external_alignments": list(row.external_alignments), "validity_days": row.validity_days,
-        "language": row.language, "image": row.image_sha256, "image_caption": row.image_caption,
+        "name": row.name,
+        "description": row.description,
+        "criteria_md": row.criteria_md,
+        "achievement_type": row.achievement_type,
+        "tags": list(row.tags),
+        "levels": list(row.levels),
+        "alignment_ids": list(row.alignment_ids),
+        "external_alignments": list(row.external_alignments),
+        "validity_days": row.validity_days,
+        "language": row.language,
+        "image": row.image_sha256,
+        "image_caption": row.image_caption,
     }
 
 
 def update_achievement(
-    session: Session, *, achievement: Achievement, org: Organisation, data: AchievementInput,
+    session: Session,
+    *,
+    achievement: Achievement,
+    org: Organisation,
+    data: AchievementInput,
     actor: Actor | None = None,
 ) -> Achievement:
     """Edit an achievement, with its audit entry by ``actor`` naming the fields that changed.
@@ -199,18 +218,24 @@ def update_achievement(
     achievement.version = Achievement.version + 1
     session.flush()
     record(
-        session, org_id=org.id, actor=actor, action=AuditAction.ACHIEVEMENT_UPDATE,
+        session,
+        org_id=org.id,
+        actor=actor,
+        action=AuditAction.ACHIEVEMENT_UPDATE,
         subject=f"achievement:{achievement.public_id}",
         summary=f"Edited the achievement “{achievement.name}” (now version {achievement.version})",
         details={
-            "achievement": achievement.public_id, "version": achievement.version,
+            "achievement": achievement.public_id,
+            "version": achievement.version,
             "fields": sorted(name for name in after if after[name] != before[name]),
         },
     )
     return achievement
 
 
-def get_achievement(session: Session, public_id: str, *, org: Organisation | None = None) -> Achievement:
+def get_achievement(
+    session: Session, public_id: str, *, org: Organisation | None = None
+) -> Achievement:
     query = select(Achievement).where(Achievement.public_id == public_id)
     if org is not None:
         query = query.where(Achievement.org_id == org.id)
@@ -221,7 +246,9 @@ def get_achievement(session: Session, public_id: str, *, org: Organisation | Non
 
 
 def level_id(achievement: Achievement, urls: PublicUrls, level: str) -> str:
-    return f"{urls.achievement(achievement.public_id)}#level-{uuid.uuid5(uuid.NAMESPACE_URL, level)}"
+    return (
+        f"{urls.achievement(achievement.public_id)}#level-{uuid.uuid5(uuid.NAMESPACE_URL, level)}"
+    )
 
 
 def rubric_id(achievement: Achievement, urls: PublicUrls) -> str:
@@ -241,7 +268,9 @@ def achievement_model(
             alignment.append(
                 model.Alignment(
                     target_name=item.name,
-                    target_url=item.url or item.framework.url or urls.achievement(achievement.public_id),
+                    target_url=item.url
+                    or item.framework.url
+                    or urls.achievement(achievement.public_id),
                     target_code=item.code,
                     target_description=item.description or None,
                     target_framework=item.framework.name,
@@ -286,10 +315,14 @@ def achievement_model(
     )
 
 
-
-
 def create_framework(
-    session: Session, *, org: Organisation, name: str, url: str | None, items_text: str, description: str = ""
+    session: Session,
+    *,
+    org: Organisation,
+    name: str,
+    url: str | None,
+    items_text: str,
+    description: str = "",
 ) -> Framework:
     """A custom competence framework of ``org``; items are lines ``code | name | url``.
 
@@ -299,7 +332,9 @@ def create_framework(
     name = name.strip()
     if not name or len(name) > 200:
         errors["name"] = "Give the framework a name of at most 200 characters."
-    elif session.scalar(select(Framework.id).where(Framework.org_id == org.id, Framework.name == name)):
+    elif session.scalar(
+        select(Framework.id).where(Framework.org_id == org.id, Framework.name == name)
+    ):
         errors["name"] = "Your organisation already has a framework with this name."
     if url and not re.match(r"https?://\S+$", url.strip()):
         errors["url"] = "The link must start with https:// or http://."
@@ -310,7 +345,9 @@ def create_framework(
         parts = [p.strip() for p in line.split("|")]
         code, item_name, link = [*parts, "", "", ""][:3] if len(parts) > 1 else ("", parts[0], "")
         if not item_name or len(item_name) > 200 or (link and not re.match(r"https?://\S+$", link)):
-            errors["items"] = f"Line {number}: write code | name | https://link (code and link optional)."
+            errors["items"] = (
+                f"Line {number}: write code | name | https://link (code and link optional)."
+            )
             break
         items.append((code or None, item_name, link or None))
     if not items and "items" not in errors:
@@ -319,10 +356,14 @@ def create_framework(
         errors["items"] = "At most 200 competences."
     if errors:
         raise InvalidInput("Please correct the marked fields.", fields=errors)
-    framework = Framework(org_id=org.id, name=name, url=(url or "").strip() or None, description=description.strip())
+    framework = Framework(
+        org_id=org.id, name=name, url=(url or "").strip() or None, description=description.strip()
+    )
     session.add(framework)
     session.flush()
     for item_code, item_title, item_link in items:
-        session.add(FrameworkItem(framework_id=framework.id, code=item_code, name=item_title, url=item_link))
+        session.add(
+            FrameworkItem(framework_id=framework.id, code=item_code, name=item_title, url=item_link)
+        )
     session.flush()
     return framework

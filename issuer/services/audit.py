@@ -105,7 +105,9 @@ def events(
     if action:
         query = query.where(AuditEvent.action.startswith(action))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    if (max(page, 1) - 1) * PAGE >= total:  # past the end: no query (its offset may not fit the database)
+    if (
+        max(page, 1) - 1
+    ) * PAGE >= total:  # past the end: no query (its offset may not fit the database)
         return [], total
     rows = session.scalars(
         query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
@@ -121,9 +123,13 @@ def record_once(
     """``record``, unless ``subject`` already has an ``action`` entry: a retried request that
     returned the first result (same request key) is not a second change."""
     earlier = session.scalar(
-        select(AuditEvent.id).where(
-            AuditEvent.org_id == org_id, AuditEvent.action == action, AuditEvent.subject == _mask(subject)[:200]
-        ).limit(1)
+        select(AuditEvent.id)
+        .where(
+            AuditEvent.org_id == org_id,
+            AuditEvent.action == action,
+            AuditEvent.subject == _mask(subject)[:200],
+        )
+        .limit(1)
     )
     if earlier is not None:
         return None

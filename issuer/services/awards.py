@@ -75,7 +75,9 @@ class AwardInput:
             errors["evidence_url"] = "Evidence links must start with https:// or http://."
         levels = achievement.levels
         if self.level and self.level not in levels:
-            errors["level"] = f"Choose one of: {', '.join(levels)}." if levels else "This badge has no levels."
+            errors["level"] = (
+                f"Choose one of: {', '.join(levels)}." if levels else "This badge has no levels."
+            )
         if self.activity_start and self.activity_end and self.activity_end < self.activity_start:
             errors["activity_end"] = "The activity cannot end before it starts."
         if self.narrative and len(self.narrative) > 5000:
@@ -111,7 +113,9 @@ def _context(
         org=org,
         achievement=achievement,
         # with the active endorsements of the achievement and of the issuer, loaded once
-        achievement_json=endorsed_achievement(session, achievement, achievement_model(session, achievement, org, urls)),
+        achievement_json=endorsed_achievement(
+            session, achievement, achievement_model(session, achievement, org, urls)
+        ),
         profile=endorsed_profile(session, org, issuer_profile(org, urls)),
         key_row_id=key_row.id,
         key=private_key(key_row, org, sealer),
@@ -139,7 +143,12 @@ def status_purpose_of(credential: dict[str, Any]) -> str:
 
 
 def build_credential(
-    ctx: IssueContext, data: AwardInput, *, credential_public_id: str, status_index: int, now: datetime,
+    ctx: IssueContext,
+    data: AwardInput,
+    *,
+    credential_public_id: str,
+    status_index: int,
+    now: datetime,
     awarded_date: datetime | None = None,
 ) -> dict[str, Any]:
     """The unsigned OpenBadgeCredential for one learner (``awarded_date`` defaults to
@@ -150,7 +159,9 @@ def build_credential(
     else:
         # The 1EdTech schema allows one credentialStatus object: for revocation, or (when the
         # organisation chose it) for suspension, which a revocation then sets for good.
-        purpose = "suspension" if org.status_method == StatusMethod.BITSTRING_SUSPENSION else "revocation"
+        purpose = (
+            "suspension" if org.status_method == StatusMethod.BITSTRING_SUSPENSION else "revocation"
+        )
         status = [bsl.status_entry(urls.status_list(org.slug, purpose), status_index, purpose)]
     results = []
     if data.level:
@@ -207,7 +218,12 @@ def _signed_award(
     credential before it is signed (a re-issue puts back the original's claims)."""
     pid = public_id()
     unsigned = build_credential(
-        ctx, data, credential_public_id=pid, status_index=status_index, now=now, awarded_date=awarded_date
+        ctx,
+        data,
+        credential_public_id=pid,
+        status_index=status_index,
+        now=now,
+        awarded_date=awarded_date,
     )
     if revise is not None:
         revise(unsigned)
@@ -239,11 +255,13 @@ def _used_indexes(session: Session, org: Organisation) -> set[int]:
     return set(session.scalars(select(Award.status_index).where(Award.org_id == org.id)))
 
 
-def _message(award: Award, org: Organisation, urls: PublicUrls, note: str | None = None) -> OutboxMessage:
+def _message(
+    award: Award, org: Organisation, urls: PublicUrls, note: str | None = None
+) -> OutboxMessage:
     link = urls.credential(award.public_id)
     body = (
         f"Dear {award.learner_name},\n\n"
-        f"{org.name} has awarded you the badge \"{award.achievement.name}\".\n\n"
+        f'{org.name} has awarded you the badge "{award.achievement.name}".\n\n'
         + (f"A note from your teacher:\n{note}\n\n" if note else "")
         + f"Open it, download it or add it to your portfolio here:\n{link}\n\n"
         "Anyone you share this link with can check that the badge is genuine.\n"
@@ -283,8 +301,10 @@ def earlier_awards(
         rows = session.scalars(
             select(Award)
             .where(
-                Award.org_id == org.id, Award.achievement_id == achievement.id,
-                Award.revoked_at.is_(None), key.in_(chunk),
+                Award.org_id == org.id,
+                Award.achievement_id == achievement.id,
+                Award.revoked_at.is_(None),
+                key.in_(chunk),
             )
             .order_by(Award.issued_at, Award.id)
         )
@@ -294,7 +314,7 @@ def earlier_awards(
 
 
 def _chunks(items: list[str], size: int) -> list[list[str]]:
-    return [items[i:i + size] for i in range(0, len(items), size)]
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 MAX_REQUEST_KEY = 200  # the column's length
@@ -304,7 +324,9 @@ def _check_request_key(request_key: str | None) -> None:
     """Our forms send a short random key; a longer one was tampered with (and would not fit
     the column, an error in PostgreSQL)."""
     if request_key is not None and len(request_key) > MAX_REQUEST_KEY:
-        raise InvalidInput(f"The request key is longer than {MAX_REQUEST_KEY} characters; reload the form and try again.")
+        raise InvalidInput(
+            f"The request key is longer than {MAX_REQUEST_KEY} characters; reload the form and try again."
+        )
 
 
 def award_badge(
@@ -371,7 +393,11 @@ def award_badge(
         session.flush()
         note_new_messages(session, [message])
         record(
-            session, org_id=org.id, actor=actor, action=AuditAction.AWARD_ISSUE, subject=f"award:{award.public_id}",
+            session,
+            org_id=org.id,
+            actor=actor,
+            action=AuditAction.AWARD_ISSUE,
+            subject=f"award:{award.public_id}",
             summary=f"Awarded “{achievement.name}” to {award.learner_name}",
             details={"achievement": achievement.public_id, "award": award.public_id},
         )
@@ -437,9 +463,12 @@ def award_many(
         if email in seen and number not in errors:
             errors[number] = {"learner_email": f"Same email as row {seen[email] + first_row - 1}."}
         seen.setdefault(email, number)
-    earlier_by_email = earlier_awards(session, org, achievement, [row.learner_email for row in rows])
+    earlier_by_email = earlier_awards(
+        session, org, achievement, [row.learner_email for row in rows]
+    )
     earlier = {
-        number: found for number, row in enumerate(rows, 1)
+        number: found
+        for number, row in enumerate(rows, 1)
         if (found := earlier_by_email.get(normalised_email(row.learner_email))) is not None
     }
     if errors or dry_run:
@@ -455,7 +484,10 @@ def award_many(
     ctx = _context(session, org, achievement, sealer, urls)
     now = (now or now_utc()).replace(microsecond=0)
     batch = AwardBatch(
-        org_id=org.id, achievement_id=achievement.id, created_by=awarded_by, count=len(chosen),
+        org_id=org.id,
+        achievement_id=achievement.id,
+        created_by=awarded_by,
+        count=len(chosen),
         request_key=request_key,
     )
     try:
@@ -476,23 +508,36 @@ def award_many(
         used.add(index)
         awards.append(
             _signed_award(
-                ctx, row, status_index=index, now=now, awarded_by=awarded_by,
-                request_key=None, batch_id=batch.id,
+                ctx,
+                row,
+                status_index=index,
+                now=now,
+                awarded_by=awarded_by,
+                request_key=None,
+                batch_id=batch.id,
             )
         )
         if progress is not None:
             progress(number, len(chosen))
     session.add_all(awards)
     session.flush()
-    messages = [_message(award, org, urls, row.narrative) for award, row in zip(awards, chosen, strict=True)]
+    messages = [
+        _message(award, org, urls, row.narrative) for award, row in zip(awards, chosen, strict=True)
+    ]
     session.add_all(messages)
     session.flush()
     note_new_messages(session, messages)
     record(
-        session, org_id=org.id, actor=actor, action=AuditAction.AWARD_BATCH, subject=f"batch:{batch.id}",
+        session,
+        org_id=org.id,
+        actor=actor,
+        action=AuditAction.AWARD_BATCH,
+        subject=f"batch:{batch.id}",
         summary=f"Awarded “{achievement.name}” to {len(awards)} learners",
         details={
-            "achievement": achievement.public_id, "count": len(awards), "skipped": skipped,
+            "achievement": achievement.public_id,
+            "count": len(awards),
+            "skipped": skipped,
             "awards": [award.public_id for award in awards],
         },
     )
@@ -505,7 +550,9 @@ def _earlier_batch(session: Session, org: Organisation, request_key: str) -> Bul
     )
     if existing is None:
         return None
-    done = list(session.scalars(select(Award).where(Award.batch_id == existing.id).order_by(Award.id)))
+    done = list(
+        session.scalars(select(Award).where(Award.batch_id == existing.id).order_by(Award.id))
+    )
     return BulkResult(existing, done, {}, False)
 
 
@@ -532,17 +579,26 @@ def store_evidence_file(
     The type is taken from the bytes, never from the name. Raises InvalidInput.
     """
     if not data:
-        raise InvalidInput("The evidence file is empty.", fields={"evidence_file": "The file is empty."})
+        raise InvalidInput(
+            "The evidence file is empty.", fields={"evidence_file": "The file is empty."}
+        )
     if len(data) > MAX_EVIDENCE_BYTES:
-        raise InvalidInput("The evidence file is larger than 5 MB.", fields={"evidence_file": "At most 5 MB."})
+        raise InvalidInput(
+            "The evidence file is larger than 5 MB.", fields={"evidence_file": "At most 5 MB."}
+        )
     found = next((kind for magic, kind in EVIDENCE_TYPES.items() if data.startswith(magic)), None)
     if found is None:
         raise InvalidInput(
-            "Evidence files must be PDF, PNG or JPEG.", fields={"evidence_file": "Upload a PDF, PNG or JPEG."}
+            "Evidence files must be PDF, PNG or JPEG.",
+            fields={"evidence_file": "Upload a PDF, PNG or JPEG."},
         )
     content_type, extension = found
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", filename.rsplit(".", 1)[0])[:80].strip("-.") or "evidence"
-    row = EvidenceFile(org_id=org.id, filename=f"{stem}.{extension}", content_type=content_type, data=data)
+    stem = (
+        re.sub(r"[^A-Za-z0-9._-]+", "-", filename.rsplit(".", 1)[0])[:80].strip("-.") or "evidence"
+    )
+    row = EvidenceFile(
+        org_id=org.id, filename=f"{stem}.{extension}", content_type=content_type, data=data
+    )
     session.add(row)
     session.flush()
     return urls.evidence_file(row.public_id)

@@ -98,14 +98,21 @@ def find_target(session: Session, urls: PublicUrls, value: str) -> Target:
         try:
             bare = _bare(value).rstrip("/")
         except ValueError:  # e.g. "https://[::1/…": not a URL at all
-            raise _target_error("That is not the link of an achievement or organisation here.") from None
-        for prefix, kind in ((_bare(urls.achievement("")), "achievement"), (_bare(urls.org("")), "org")):
+            raise _target_error(
+                "That is not the link of an achievement or organisation here."
+            ) from None
+        for prefix, kind in (
+            (_bare(urls.achievement("")), "achievement"),
+            (_bare(urls.org("")), "org"),
+        ):
             rest = bare.removeprefix(prefix) if bare.startswith(prefix) else None
             if rest and "/" not in rest:
                 achievement_pid, org_slug = (rest, None) if kind == "achievement" else (None, rest)
                 break
     if achievement_pid:
-        achievement = session.scalar(select(Achievement).where(Achievement.public_id == achievement_pid))
+        achievement = session.scalar(
+            select(Achievement).where(Achievement.public_id == achievement_pid)
+        )
         if achievement is None:
             raise _target_error("There is no such achievement on this site.")
         owner = session.get(Organisation, achievement.org_id)
@@ -144,8 +151,14 @@ def _same_target(target: Target) -> Any:
 
 
 def build_endorsement(
-    *, endorser: Organisation, target: Target, comment: str, credential_public_id: str,
-    status_index: int, now: datetime, urls: PublicUrls,
+    *,
+    endorser: Organisation,
+    target: Target,
+    comment: str,
+    credential_public_id: str,
+    status_index: int,
+    now: datetime,
+    urls: PublicUrls,
 ) -> dict[str, Any]:
     """The unsigned EndorsementCredential."""
     what = "achievement" if target.achievement is not None else "organisation"
@@ -155,8 +168,12 @@ def build_endorsement(
         description=f"An endorsement of the {what} {target.name} by {endorser.name}."[:600],
         issuer=issuer_profile(endorser, urls),
         valid_from=now,
-        credential_subject=model.EndorsementSubject(id=target.subject_id, endorsement_comment=comment),
-        credential_status=[bsl.status_entry(urls.endorsement_status_list(endorser.slug), status_index)],
+        credential_subject=model.EndorsementSubject(
+            id=target.subject_id, endorsement_comment=comment
+        ),
+        credential_status=[
+            bsl.status_entry(urls.endorsement_status_list(endorser.slug), status_index)
+        ],
     )
     return credential.to_json()
 
@@ -197,11 +214,15 @@ def endorse(
     lock_keys(session, endorser)
     taken = session.scalar(
         select(Endorsement.public_id).where(
-            Endorsement.endorser_id == endorser.id, Endorsement.withdrawn_at.is_(None), _same_target(found)
+            Endorsement.endorser_id == endorser.id,
+            Endorsement.withdrawn_at.is_(None),
+            _same_target(found),
         )
     )
     if taken is not None:
-        raise Conflict(f"{endorser.name} already endorses {found.name}; withdraw that endorsement first.")
+        raise Conflict(
+            f"{endorser.name} already endorses {found.name}; withdraw that endorsement first."
+        )
     key_row = active_key(session, endorser)
     if key_row.alg != Algorithm.EDDSA.value:
         raise Conflict(
@@ -212,12 +233,21 @@ def endorse(
     method = urls.verification_method(endorser.slug, key_row.kid)
     now = (now or now_utc()).replace(microsecond=0)
     for _attempt in range(5):
-        used = set(session.scalars(select(Endorsement.status_index).where(Endorsement.endorser_id == endorser.id)))
+        used = set(
+            session.scalars(
+                select(Endorsement.status_index).where(Endorsement.endorser_id == endorser.id)
+            )
+        )
         index = bsl.allocate_index(used)
         pid = public_id()
         unsigned = build_endorsement(
-            endorser=endorser, target=found, comment=comment, credential_public_id=pid,
-            status_index=index, now=now, urls=urls,
+            endorser=endorser,
+            target=found,
+            comment=comment,
+            credential_public_id=pid,
+            status_index=index,
+            now=now,
+            urls=urls,
         )
         signed = sign_credential(unsigned, key, verification_method=method, proof=ProofFormat.BOTH)
         assert signed.json is not None  # an Ed25519 key always makes the embedded proof
@@ -245,10 +275,24 @@ def endorse(
             continue  # a concurrent endorsement took the index: take another
         summary = f"{endorser.name} endorsed {found.name}"
         details = {"target": found.subject_id, "endorser": endorser.slug, "comment": comment[:200]}
-        record(session, org_id=endorser.id, actor=actor, action=AuditAction.ENDORSEMENT_ISSUE,
-               subject=f"endorsement:{pid}", summary=summary, details=details)
-        record(session, org_id=found.org.id, actor=actor, action=AuditAction.ENDORSEMENT_ISSUE,
-               subject=f"endorsement:{pid}", summary=f"Received: {summary}", details=details)
+        record(
+            session,
+            org_id=endorser.id,
+            actor=actor,
+            action=AuditAction.ENDORSEMENT_ISSUE,
+            subject=f"endorsement:{pid}",
+            summary=summary,
+            details=details,
+        )
+        record(
+            session,
+            org_id=found.org.id,
+            actor=actor,
+            action=AuditAction.ENDORSEMENT_ISSUE,
+            subject=f"endorsement:{pid}",
+            summary=f"Received: {summary}",
+            details=details,
+        )
         session.flush()
         return row
     raise Conflict("The endorsement could not be stored; please try again.")
@@ -272,7 +316,9 @@ def withdraw(
     if not reason:
         raise InvalidInput("Give a reason for withdrawing it.", fields={"reason": "Required."})
     if len(reason) > MAX_REASON:
-        raise InvalidInput(f"Keep the reason under {MAX_REASON} characters.", fields={"reason": "Too long."})
+        raise InvalidInput(
+            f"Keep the reason under {MAX_REASON} characters.", fields={"reason": "Too long."}
+        )
     lock_keys(session, endorser)  # two withdrawals at once: the second sees the first
     session.refresh(endorsement)
     if endorsement.withdrawn_at is not None:
@@ -293,8 +339,15 @@ def record_withdrawal(
     summary = f"{endorser.name} withdrew its endorsement of {target.name}"
     details = {"target": endorsed_id(endorsement), "reason": endorsement.withdrawal_reason}
     for org_id, text in ((endorser.id, summary), (target.org.id, f"Received: {summary}")):
-        record(session, org_id=org_id, actor=actor, action=AuditAction.ENDORSEMENT_WITHDRAW,
-               subject=f"endorsement:{endorsement.public_id}", summary=text, details=details)
+        record(
+            session,
+            org_id=org_id,
+            actor=actor,
+            action=AuditAction.ENDORSEMENT_WITHDRAW,
+            subject=f"endorsement:{endorsement.public_id}",
+            summary=text,
+            details=details,
+        )
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -328,7 +381,9 @@ def target_of(session: Session, endorsement: Endorsement) -> Target:
 def given(session: Session, org: Organisation) -> list[Endorsement]:
     return list(
         session.scalars(
-            select(Endorsement).where(Endorsement.endorser_id == org.id).order_by(Endorsement.id.desc())
+            select(Endorsement)
+            .where(Endorsement.endorser_id == org.id)
+            .order_by(Endorsement.id.desc())
         )
     )
 
@@ -359,7 +414,9 @@ def _embeddable(session: Session, condition: Any) -> list[dict[str, Any]]:
     return [doc for doc in found if "proof" in doc]
 
 
-def endorsed_achievement(session: Session, achievement: Achievement, body: model.Achievement) -> model.Achievement:
+def endorsed_achievement(
+    session: Session, achievement: Achievement, body: model.Achievement
+) -> model.Achievement:
     """``body`` (the achievement's OB 3.0 form) with its active endorsements embedded."""
     found = _embeddable(session, Endorsement.achievement_id == achievement.id)
     return dataclasses.replace(body, endorsement=found) if found else body
@@ -383,16 +440,29 @@ def status_bits(session: Session, org: Organisation) -> bsl.BitstringStatusList:
 
 
 def status_list(
-    session: Session, *, org: Organisation, sealer: Sealer, urls: PublicUrls, now: datetime | None = None
+    session: Session,
+    *,
+    org: Organisation,
+    sealer: Sealer,
+    urls: PublicUrls,
+    now: datetime | None = None,
 ) -> tuple[str, str]:
     """``org``'s signed endorsement status list as (media type, body)."""
     return signed_status_list(
-        session, org=org, list_url=urls.endorsement_status_list(org.slug), purpose="revocation",
-        bits=status_bits(session, org), sealer=sealer, urls=urls, now=now,
+        session,
+        org=org,
+        list_url=urls.endorsement_status_list(org.slug),
+        purpose="revocation",
+        bits=status_bits(session, org),
+        sealer=sealer,
+        urls=urls,
+        now=now,
     )
 
 
-def embedded_in(session: Session, credential: dict[str, Any], urls: PublicUrls) -> list[dict[str, Any]]:
+def embedded_in(
+    session: Session, credential: dict[str, Any], urls: PublicUrls
+) -> list[dict[str, Any]]:
     """What a badge page shows of the endorsements embedded in ``credential``: endorser,
     what it endorses, comment, date, its page, and whether it has since been withdrawn
     (looked up here by id; one carried from elsewhere is shown as signed)."""
@@ -415,7 +485,8 @@ def embedded_in(session: Session, credential: dict[str, Any], urls: PublicUrls) 
                 {
                     "location": location,
                     "id": doc.get("id") if isinstance(doc.get("id"), str) else None,
-                    "endorser": (issuer.get("name") if isinstance(issuer, dict) else None) or "An endorser",
+                    "endorser": (issuer.get("name") if isinstance(issuer, dict) else None)
+                    or "An endorser",
                     "comment": subject_.get("endorsementComment") or "",
                     "date": str(doc.get("validFrom") or "")[:10],
                     "row": None,

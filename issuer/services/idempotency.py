@@ -101,11 +101,17 @@ def begin(
             with database.transaction() as session:
                 session.execute(
                     delete(IdempotencyRecord)
-                    .where(IdempotencyRecord.org_id == org_id, IdempotencyRecord.created_at < started - RETENTION)
+                    .where(
+                        IdempotencyRecord.org_id == org_id,
+                        IdempotencyRecord.created_at < started - RETENTION,
+                    )
                     .execution_options(synchronize_session=False)
                 )
                 record = IdempotencyRecord(
-                    org_id=org_id, key=key, request_hash=request_hash, state="pending",
+                    org_id=org_id,
+                    key=key,
+                    request_hash=request_hash,
+                    state="pending",
                     created_at=started,
                 )
                 session.add(record)
@@ -165,7 +171,9 @@ def complete(
     result = session.execute(
         update(IdempotencyRecord)
         .where(*_pending(claim.record_id, claim.started_at))
-        .values(state="done", response_status=status, response_body=body, completed_at=now or now_utc())
+        .values(
+            state="done", response_status=status, response_body=body, completed_at=now or now_utc()
+        )
         .execution_options(synchronize_session=False)
     )
     if getattr(result, "rowcount", 0) != 1:

@@ -39,10 +39,19 @@ class ClassAwarded:
 
 
 def class_award_size(
-    session: Session, *, org: Organisation, achievement: Achievement, rows: Sequence[AwardInput], skip_earlier: bool
+    session: Session,
+    *,
+    org: Organisation,
+    achievement: Achievement,
+    rows: Sequence[AwardInput],
+    skip_earlier: bool,
 ) -> int:
     """How many badges ``run_class_award`` signs for ``rows`` (the total its progress counts to)."""
-    holders = earlier_awards(session, org, achievement, [row.learner_email for row in rows]) if skip_earlier else {}
+    holders = (
+        earlier_awards(session, org, achievement, [row.learner_email for row in rows])
+        if skip_earlier
+        else {}
+    )
     return sum(1 for row in rows if normalised_email(row.learner_email) not in holders)
 
 
@@ -65,8 +74,18 @@ def run_class_award(
     caller), with one audit entry for it (written by ``award_many``). The same ``request_key`` again returns the first
     result and awards nothing. Raises InvalidInput when a row is not valid (any more)."""
     result = award_many(
-        session, org=org, achievement=achievement, rows=rows, sealer=sealer, urls=urls, awarded_by=awarded_by,
-        progress=progress, request_key=request_key, skip_earlier=skip_earlier, first_row=first_row, actor=actor,
+        session,
+        org=org,
+        achievement=achievement,
+        rows=rows,
+        sealer=sealer,
+        urls=urls,
+        awarded_by=awarded_by,
+        progress=progress,
+        request_key=request_key,
+        skip_earlier=skip_earlier,
+        first_row=first_row,
+        actor=actor,
     )
     if result.errors or result.batch is None:
         raise InvalidInput("Some rows are not valid any more; upload the file again.")
@@ -92,7 +111,13 @@ def run_reissue(
     """Re-issue every badge (and endorsement) waiting since a key compromise, with the active
     key, in the caller's transaction; returns how many badges were re-issued."""
     pairs = reissue(
-        session, org=org, awards=awaiting_reissue(session, org), sealer=sealer, urls=urls,
-        actor=actor, reissued_by=reissued_by, progress=progress,
+        session,
+        org=org,
+        awards=awaiting_reissue(session, org),
+        sealer=sealer,
+        urls=urls,
+        actor=actor,
+        reissued_by=reissued_by,
+        progress=progress,
     )
     return len(pairs)

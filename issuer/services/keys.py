@@ -80,7 +80,9 @@ def create_signing_key(
     """A new active key for ``org``; the previous active key is retired (kept published)."""
     alg = alg or org.key_alg
     pair = KeyPair.generate(alg)
-    existing = session.scalars(select(SigningKey).where(SigningKey.org_id == org.id).order_by(SigningKey.id)).all()
+    existing = session.scalars(
+        select(SigningKey).where(SigningKey.org_id == org.id).order_by(SigningKey.id)
+    ).all()
     if existing:
         # a wrong key-encryption key (say, on the command line) would seal a key that the
         # server cannot open, and every badge after it would fail: refuse it now
@@ -94,9 +96,7 @@ def create_signing_key(
         kid=kid,
         alg=pair.alg.value,
         public_jwk=pair.public.to_jwk(),
-        private_sealed=sealer.seal(
-            json.dumps(pair.to_private_jwk()).encode(), _context(org, kid)
-        ),
+        private_sealed=sealer.seal(json.dumps(pair.to_private_jwk()).encode(), _context(org, kid)),
     )
     session.add(row)
     session.flush()
@@ -165,7 +165,9 @@ class KeyInfo:
     active: bool
 
 
-def key_overview(session: Session, org: Organisation, *, now: datetime | None = None) -> list[KeyInfo]:
+def key_overview(
+    session: Session, org: Organisation, *, now: datetime | None = None
+) -> list[KeyInfo]:
     """Every key of ``org``, newest first, with what it still vouches for."""
     now = now or now_utc()
     awards = dict(
@@ -229,12 +231,19 @@ def hold_keys(session: Session, org: Organisation) -> None:
     SHARE); SQLite has one writer."""
     if not _sqlite_write_lock(session):
         session.execute(
-            select(Organisation.id).where(Organisation.id == org.id).with_for_update(read=True, key_share=True)
+            select(Organisation.id)
+            .where(Organisation.id == org.id)
+            .with_for_update(read=True, key_share=True)
         )
 
 
 def rotate_key(
-    session: Session, *, org: Organisation, sealer: Sealer, actor: Actor | None, alg: str | None = None
+    session: Session,
+    *,
+    org: Organisation,
+    sealer: Sealer,
+    actor: Actor | None,
+    alg: str | None = None,
 ) -> SigningKey:
     """A new active key for new badges; the previous one is retired and stays published
     while anything it signed is valid. ``alg`` switches the organisation to another key
@@ -243,7 +252,9 @@ def rotate_key(
     Raises InvalidInput for an unknown algorithm.
     """
     if alg is not None and alg not in {a.value for a in core_keys.Algorithm}:
-        raise InvalidInput("Choose EdDSA, ES256 or RS256.", fields={"alg": "Choose EdDSA, ES256 or RS256."})
+        raise InvalidInput(
+            "Choose EdDSA, ES256 or RS256.", fields={"alg": "Choose EdDSA, ES256 or RS256."}
+        )
     lock_keys(session, org)
     try:
         previous: SigningKey | None = active_key(session, org)
@@ -256,8 +267,13 @@ def rotate_key(
     if previous is not None:
         summary += f"; {previous.kid} retired, published while its badges are valid"
     record(
-        session, org_id=org.id, actor=actor, action=AuditAction.KEY_ROTATE, subject=f"key:{row.kid}",
-        summary=summary, details={"kid": row.kid, "alg": row.alg, "retired": previous.kid if previous else None},
+        session,
+        org_id=org.id,
+        actor=actor,
+        action=AuditAction.KEY_ROTATE,
+        subject=f"key:{row.kid}",
+        summary=summary,
+        details={"kid": row.kid, "alg": row.alg, "retired": previous.kid if previous else None},
     )
     session.flush()
     return row

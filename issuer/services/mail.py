@@ -68,7 +68,9 @@ def build_message(message: OutboxMessage, sender: str) -> EmailMessage:
     address that cannot be written in a message."""
     email = EmailMessage()
     email["From"] = sender
-    email["To"] = Address(display_name=_one_line(message.to_name), addr_spec=message.to_email.strip())
+    email["To"] = Address(
+        display_name=_one_line(message.to_name), addr_spec=message.to_email.strip()
+    )
     email["Subject"] = _one_line(message.subject)
     email["Date"] = formatdate(usegmt=True)
     email["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].strip(" >") or None)
@@ -145,7 +147,9 @@ def deliver(database: Database, smtp: SmtpSettings, ids: list[int]) -> None:
 def _deliver_one(database: Database, connection: _Connection, message_id: int) -> None:
     with database.transaction() as session:
         message = session.scalar(
-            select(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None))
+            select(OutboxMessage).where(
+                OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None)
+            )
         )
         if message is None:
             return
@@ -166,7 +170,9 @@ def _deliver_one(database: Database, connection: _Connection, message_id: int) -
                 dropped: Exception = exc
             except smtplib.SMTPRecipientsRefused as exc:
                 code, reason = next(iter(exc.recipients.values()), (0, b""))
-                message.error = f"not sent: the mail server refused the address ({code} {reason.decode(errors='replace')})"[:500]
+                message.error = f"not sent: the mail server refused the address ({code} {reason.decode(errors='replace')})"[
+                    :500
+                ]
                 return
             except (smtplib.SMTPException, ValueError, UnicodeError) as exc:  # this message refused
                 message.error = f"not sent: {exc}"[:500]

@@ -112,7 +112,9 @@ class Area:
         return f"{self.framework}: {self.name}" if self.framework else self.name
 
 
-NOT_ALIGNED = Area(key=NOT_ALIGNED_KEY, framework="", code="", name="Not aligned", order=(1 << 62, 0))
+NOT_ALIGNED = Area(
+    key=NOT_ALIGNED_KEY, framework="", code="", name="Not aligned", order=(1 << 62, 0)
+)
 
 
 @dataclass
@@ -220,8 +222,13 @@ def members_of(session: Session, centre: Organisation) -> list[Member]:
         depth[org_id] = depth.get(parent, 0) + 1 if parent is not None else 1
     members = [
         Member(
-            id=o.id, slug=o.slug, name=o.name, kind=o.kind,
-            parent_name=orgs[o.parent_id].name if o.parent_id in orgs and o.parent_id is not None else "",
+            id=o.id,
+            slug=o.slug,
+            name=o.name,
+            kind=o.kind,
+            parent_name=orgs[o.parent_id].name
+            if o.parent_id in orgs and o.parent_id is not None
+            else "",
             depth=depth[o.id],
         )
         for o in orgs.values()
@@ -289,7 +296,9 @@ def _grouped(
         per_award.c.part,
         func.count(),
         func.sum(per_award.c.revoked),
-    ).group_by(per_award.c.org_id, per_award.c.achievement_id, per_award.c.school_year, per_award.c.part)
+    ).group_by(
+        per_award.c.org_id, per_award.c.achievement_id, per_award.c.school_year, per_award.c.part
+    )
     # One pass over the awards: every year's groups come back (a few rows per achievement
     # and term), and the years present and the chosen year are taken from them here.
     rows = [
@@ -305,8 +314,13 @@ def _grouped(
 
 def _achievements(session: Session, org_ids: list[int]) -> dict[int, AchievementRow]:
     found = session.execute(
-        select(Achievement.id, Achievement.public_id, Achievement.name, Achievement.org_id, Achievement.alignment_ids)
-        .where(Achievement.org_id.in_(org_ids))
+        select(
+            Achievement.id,
+            Achievement.public_id,
+            Achievement.name,
+            Achievement.org_id,
+            Achievement.alignment_ids,
+        ).where(Achievement.org_id.in_(org_ids))
     ).all()
     item_ids = {
         int(i)
@@ -317,36 +331,59 @@ def _achievements(session: Session, org_ids: list[int]) -> dict[int, Achievement
     areas: dict[int, Area] = {}
     if item_ids:
         for item_id, code, name, framework_id, framework_name in session.execute(
-            select(FrameworkItem.id, FrameworkItem.code, FrameworkItem.name, Framework.id, Framework.name)
+            select(
+                FrameworkItem.id,
+                FrameworkItem.code,
+                FrameworkItem.name,
+                Framework.id,
+                Framework.name,
+            )
             .join(Framework, Framework.id == FrameworkItem.framework_id)
             .where(FrameworkItem.id.in_(item_ids))
         ):
             areas[item_id] = Area(
-                key=f"item:{item_id}", framework=framework_name, code=code or "", name=name,
+                key=f"item:{item_id}",
+                framework=framework_name,
+                code=code or "",
+                name=name,
                 order=(framework_id, item_id),
             )
     result = {}
     for achievement_id, pid, name, org_id, alignment_ids in found:
         raw = alignment_ids or []
         mine = sorted(
-            {areas[int(i)] for i in raw if str(i).isdigit() and int(i) in areas}, key=lambda a: a.order
+            {areas[int(i)] for i in raw if str(i).isdigit() and int(i) in areas},
+            key=lambda a: a.order,
         )
         result[achievement_id] = AchievementRow(
-            id=achievement_id, public_id=pid, name=name, org_id=org_id, areas=tuple(mine) or (NOT_ALIGNED,)
+            id=achievement_id,
+            public_id=pid,
+            name=name,
+            org_id=org_id,
+            areas=tuple(mine) or (NOT_ALIGNED,),
         )
     return result
 
 
 def network_report(
-    session: Session, centre: Organisation, *, school_year: int | None = None, school: str | None = None
+    session: Session,
+    centre: Organisation,
+    *,
+    school_year: int | None = None,
+    school: str | None = None,
 ) -> NetworkReport:
     """The counts for ``centre``'s network, optionally for one school year and one member
     (with the members below it). Raises NotFound for an organisation that is not a centre,
     InvalidInput for a filter that names no member."""
     if not is_centre(centre):
-        raise NotFound("The network view is for coordination centres; this organisation is a school.")
+        raise NotFound(
+            "The network view is for coordination centres; this organisation is a school."
+        )
     if school_year is not None and not 1900 <= school_year <= 2999:
-        raise InvalidInput("Choose a school year from the list.", fields={"year": "Choose a school year from the list."})
+        raise InvalidInput(
+            "Choose a school year from the list.",
+            fields={"year": "Choose a school year from the list."},
+        )
     members = members_of(session, centre)
     chosen: Member | None = None
     counted = members
@@ -360,7 +397,12 @@ def network_report(
         ids = {chosen.id, *_below(_children(session), chosen.id)}
         counted = [m for m in members if m.id in ids]
     report = NetworkReport(
-        centre=centre, members=members, school_years=[], school_year=school_year, school=chosen, counted=counted
+        centre=centre,
+        members=members,
+        school_years=[],
+        school_year=school_year,
+        school=chosen,
+        counted=counted,
     )
     if not counted:
         return report
@@ -396,8 +438,18 @@ def network_report(
 # -- CSV -------------------------------------------------------------------------------------
 
 CSV_HEADER = [
-    "school_year", "term", "term_months", "school", "school_slug", "sub_centre",
-    "framework", "area_code", "area", "issued", "revoked", "active",
+    "school_year",
+    "term",
+    "term_months",
+    "school",
+    "school_slug",
+    "sub_centre",
+    "framework",
+    "area_code",
+    "area",
+    "issued",
+    "revoked",
+    "active",
 ]
 
 
@@ -435,9 +487,22 @@ def report_csv(report: NetworkReport) -> str:
     ):
         member, area = members[org_id], areas[area_key]
         writer.writerow(
-            [_cell(v) for v in (
-                term.year_label, term.name, term.months, member.name, member.slug, member.parent_name,
-                area.framework, area.code, area.name, counts.issued, counts.revoked, counts.active,
-            )]
+            [
+                _cell(v)
+                for v in (
+                    term.year_label,
+                    term.name,
+                    term.months,
+                    member.name,
+                    member.slug,
+                    member.parent_name,
+                    area.framework,
+                    area.code,
+                    area.name,
+                    counts.issued,
+                    counts.revoked,
+                    counts.active,
+                )
+            ]
         )
     return out.getvalue()

@@ -24,7 +24,9 @@ def _entry(org: Organisation, urls: PublicUrls) -> dict[str, Any]:
     return {"name": org.name, "url": url}
 
 
-def registry(session: Session, urls: PublicUrls, *, root: Organisation | None = None) -> dict[str, Any]:
+def registry(
+    session: Session, urls: PublicUrls, *, root: Organisation | None = None
+) -> dict[str, Any]:
     """The registry document: every organisation, or ``root`` and those under it."""
     orgs = list(session.scalars(select(Organisation).order_by(Organisation.name)))
     if root is None:

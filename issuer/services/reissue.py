@@ -67,7 +67,9 @@ class Compromise:
 
 
 def get_key(session: Session, org: Organisation, kid: str) -> SigningKey:
-    row = session.scalar(select(SigningKey).where(SigningKey.org_id == org.id, SigningKey.kid == kid))
+    row = session.scalar(
+        select(SigningKey).where(SigningKey.org_id == org.id, SigningKey.kid == kid)
+    )
     if row is None:
         raise NotFound("No such key.")
     return row
@@ -113,7 +115,9 @@ def mark_compromised(
     signed_by_it = (Award.org_id == org.id, Award.key_id == key_row.id, Award.revoked_at.is_(None))
     revoked = session.scalar(select(func.count()).select_from(Award).where(*signed_by_it)) or 0
     session.execute(
-        update(Award).where(*signed_by_it).values(revoked_at=now, revocation_reason=COMPROMISE_REASON)
+        update(Award)
+        .where(*signed_by_it)
+        .values(revoked_at=now, revocation_reason=COMPROMISE_REASON)
     )
     endorsements = session.scalars(
         select(Endorsement).where(
@@ -132,7 +136,11 @@ def mark_compromised(
     if new_key is not None:
         summary += f"; new signing key {new_key.kid}"
     record(
-        session, org_id=org.id, actor=actor, action=AuditAction.KEY_COMPROMISE, subject=f"key:{key_row.kid}",
+        session,
+        org_id=org.id,
+        actor=actor,
+        action=AuditAction.KEY_COMPROMISE,
+        subject=f"key:{key_row.kid}",
         summary=summary,
         details={
             "kid": key_row.kid,
@@ -175,7 +183,9 @@ def count_awaiting(session: Session, org: Organisation, *, now: datetime | None 
     return session.scalar(query) or 0
 
 
-def recently_reissued(session: Session, org: Organisation, *, limit: int = 100) -> list[tuple[Award, Award]]:
+def recently_reissued(
+    session: Session, org: Organisation, *, limit: int = 100
+) -> list[tuple[Award, Award]]:
     """The latest re-issued copies, each with the badge it replaces; newest first."""
     original = aliased(Award)
     rows = session.execute(
@@ -214,7 +224,12 @@ def endorsements_awaiting(session: Session, org: Organisation) -> list[Endorseme
 
 
 def reissue_endorsements(
-    session: Session, *, org: Organisation, sealer: Sealer, urls: PublicUrls, actor: Actor | None,
+    session: Session,
+    *,
+    org: Organisation,
+    sealer: Sealer,
+    urls: PublicUrls,
+    actor: Actor | None,
     created_by: int | None = None,
 ) -> list[tuple[Endorsement, Endorsement]]:
     """Sign again, with the active key, the endorsements a compromise withdrew: same
@@ -222,8 +237,14 @@ def reissue_endorsements(
     pairs = []
     for old in endorsements_awaiting(session, org):
         new = endorse(
-            session, endorser=org, target=target_of(session, old), comment=old.comment,
-            sealer=sealer, urls=urls, created_by=created_by, actor=actor,
+            session,
+            endorser=org,
+            target=target_of(session, old),
+            comment=old.comment,
+            sealer=sealer,
+            urls=urls,
+            created_by=created_by,
+            actor=actor,
         )
         pairs.append((old, new))
     return pairs
@@ -272,15 +293,19 @@ def _message(new: Award, org: Organisation, urls: PublicUrls) -> OutboxMessage:
     name = new.achievement.name
     body = (
         f"Dear {new.learner_name},\n\n"
-        f"{org.name} has re-issued your badge \"{name}\". The key that signed the earlier copy "
+        f'{org.name} has re-issued your badge "{name}". The key that signed the earlier copy '
         "was compromised, so that copy no longer verifies. Nothing about your badge has "
         "changed: it keeps the date it was awarded.\n\n"
         f"Your new copy is here; please use it wherever you shared the old one:\n"
         f"{urls.credential(new.public_id)}\n"
     )
     return OutboxMessage(
-        org_id=org.id, award_id=new.id, to_email=new.learner_email, to_name=new.learner_name,
-        subject=f"Your badge, re-issued: {name}", body=body,
+        org_id=org.id,
+        award_id=new.id,
+        to_email=new.learner_email,
+        to_name=new.learner_name,
+        subject=f"Your badge, re-issued: {name}",
+        body=body,
     )
 
 
@@ -308,7 +333,9 @@ def reissue(
     if not todo or active_key(session, org).alg == Algorithm.EDDSA.value:
         # Endorsements need an Ed25519 key (``endorse`` says so when they are all there
         # is to do); with badges waiting, they wait for one rather than hold the badges up.
-        reissue_endorsements(session, org=org, sealer=sealer, urls=urls, actor=actor, created_by=reissued_by)
+        reissue_endorsements(
+            session, org=org, sealer=sealer, urls=urls, actor=actor, created_by=reissued_by
+        )
     if not todo:
         return []
     used = _used_indexes(session, org)
@@ -317,7 +344,9 @@ def reissue(
     for number, old in enumerate(todo, 1):
         ctx = contexts.get(old.achievement_id)
         if ctx is None:
-            ctx = contexts[old.achievement_id] = _context(session, org, old.achievement, sealer, urls)
+            ctx = contexts[old.achievement_id] = _context(
+                session, org, old.achievement, sealer, urls
+            )
         original = json.loads(old.credential_json)
         index = bsl.allocate_index(used)
         used.add(index)
@@ -352,11 +381,19 @@ def reissue(
     session.flush()
     note_new_messages(session, messages)
     kids = sorted({ctx.verification_method.rpartition("#")[2] for ctx in contexts.values()})
-    old_kids = sorted({kid for kid in session.scalars(
-        select(SigningKey.kid).where(SigningKey.id.in_({old.key_id for old, _ in pairs}))
-    )})
+    old_kids = sorted(
+        {
+            kid
+            for kid in session.scalars(
+                select(SigningKey.kid).where(SigningKey.id.in_({old.key_id for old, _ in pairs}))
+            )
+        }
+    )
     record(
-        session, org_id=org.id, actor=actor, action=AuditAction.AWARD_REISSUE,
+        session,
+        org_id=org.id,
+        actor=actor,
+        action=AuditAction.AWARD_REISSUE,
         subject=f"key:{','.join(old_kids)}"[:200],
         summary=f"{len(pairs)} badge(s) re-issued with key {', '.join(kids)} (replacing copies signed with {', '.join(old_kids)})",
         details={

@@ -28,7 +28,12 @@ CLOCK_SKEW = timedelta(minutes=5)  # how far behind a verifier's clock may be
 
 
 def revoke_award(
-    session: Session, *, award: Award, reason: str, now: datetime | None = None, urls: PublicUrls | None = None,
+    session: Session,
+    *,
+    award: Award,
+    reason: str,
+    now: datetime | None = None,
+    urls: PublicUrls | None = None,
     actor: Actor | None = None,
 ) -> Award:
     """Revoke for good, with a reason shown to verifiers, and tell the learner (a message in
@@ -40,13 +45,25 @@ def revoke_award(
     if len(reason) > 500:
         raise InvalidInput("Keep the reason under 500 characters.", fields={"reason": "Too long."})
     if award.revoked_at is not None or not _change(
-        session, award, Award.revoked_at.is_(None), revoked_at=now or now_utc(), revocation_reason=reason
+        session,
+        award,
+        Award.revoked_at.is_(None),
+        revoked_at=now or now_utc(),
+        revocation_reason=reason,
     ):
         raise Conflict("This badge is already revoked.")
     record(
-        session, org_id=award.org_id, actor=actor, action=AuditAction.AWARD_REVOKE, subject=f"award:{award.public_id}",
+        session,
+        org_id=award.org_id,
+        actor=actor,
+        action=AuditAction.AWARD_REVOKE,
+        subject=f"award:{award.public_id}",
         summary=f"Revoked “{award.achievement.name}” of {award.learner_name}: {reason}",
-        details={"achievement": award.achievement.public_id, "award": award.public_id, "reason": reason},
+        details={
+            "achievement": award.achievement.public_id,
+            "award": award.public_id,
+            "reason": reason,
+        },
     )
     message = _revocation_message(session, award, reason, urls)
     session.add(message)
@@ -55,13 +72,19 @@ def revoke_award(
     return award
 
 
-def _revocation_message(session: Session, award: Award, reason: str, urls: PublicUrls | None) -> OutboxMessage:
+def _revocation_message(
+    session: Session, award: Award, reason: str, urls: PublicUrls | None
+) -> OutboxMessage:
     org = session.get(Organisation, award.org_id)
     issuer = org.name if org is not None else "The issuer"
-    link = f"Its page now shows that it is revoked:\n{urls.credential(award.public_id)}\n\n" if urls else ""
+    link = (
+        f"Its page now shows that it is revoked:\n{urls.credential(award.public_id)}\n\n"
+        if urls
+        else ""
+    )
     body = (
         f"Dear {award.learner_name},\n\n"
-        f"{issuer} has revoked your badge \"{award.achievement.name}\". It is no longer valid, "
+        f'{issuer} has revoked your badge "{award.achievement.name}". It is no longer valid, '
         "and anyone who checks it is told so.\n\n"
         f"The reason given:\n{reason}\n\n"
         f"{link}"
@@ -107,18 +130,34 @@ def set_suspended(session: Session, *, award: Award, org: Organisation, suspende
             "This badge cannot be suspended: its one status entry is for revocation (the Open "
             "Badges 3.0 schema allows one). Revoke it instead, and re-issue it later."
         )
-    if award.revoked_at is None and award.suspended != suspended and _change(
-        session, award, Award.revoked_at.is_(None), Award.suspended.is_(not suspended), suspended=suspended
+    if (
+        award.revoked_at is None
+        and award.suspended != suspended
+        and _change(
+            session,
+            award,
+            Award.revoked_at.is_(None),
+            Award.suspended.is_(not suspended),
+            suspended=suspended,
+        )
     ):
         return award
     if award.revoked_at is not None:  # (reloaded when another request changed it just now)
         raise Conflict("This badge is revoked; it stays suspended for good.")
-    raise Conflict("This badge is already suspended." if suspended else "This badge is not suspended.")
+    raise Conflict(
+        "This badge is already suspended." if suspended else "This badge is not suspended."
+    )
 
 
 def change_suspension(
-    session: Session, *, award: Award, org: Organisation, suspended: bool, reason: str = "",
-    actor: Actor | None = None, urls: PublicUrls | None = None,
+    session: Session,
+    *,
+    award: Award,
+    org: Organisation,
+    suspended: bool,
+    reason: str = "",
+    actor: Actor | None = None,
+    urls: PublicUrls | None = None,
 ) -> Award:
     """``set_suspended``, with its audit entry (the optional ``reason`` goes into the log, not
     to the learner) and a message telling the learner (with the badge's link, given ``urls``)."""
@@ -128,25 +167,35 @@ def change_suspension(
     set_suspended(session, award=award, org=org, suspended=suspended)
     verb = "Suspended" if suspended else "Lifted the suspension of"
     record(
-        session, org_id=org.id, actor=actor,
+        session,
+        org_id=org.id,
+        actor=actor,
         action=AuditAction.AWARD_SUSPEND if suspended else AuditAction.AWARD_UNSUSPEND,
         subject=f"award:{award.public_id}",
-        summary=f"{verb} “{award.achievement.name}” of {award.learner_name}" + (f": {reason}" if reason else ""),
-        details={"achievement": award.achievement.public_id, "award": award.public_id, "reason": reason or None},
+        summary=f"{verb} “{award.achievement.name}” of {award.learner_name}"
+        + (f": {reason}" if reason else ""),
+        details={
+            "achievement": award.achievement.public_id,
+            "award": award.public_id,
+            "reason": reason or None,
+        },
     )
     link = f"{urls.credential(award.public_id)}\n\n" if urls else ""
     if suspended:
         subject = f"Your badge is suspended for now: {award.achievement.name}"
         news = (
-            f"{org.name} has suspended your badge \"{award.achievement.name}\" for now. While it is "
+            f'{org.name} has suspended your badge "{award.achievement.name}" for now. While it is '
             "suspended, anyone who checks it is told that it is not valid. You will get a message "
             "when the suspension is lifted."
         )
     else:
         subject = f"Your badge is valid again: {award.achievement.name}"
-        news = f"{org.name} has lifted the suspension of your badge \"{award.achievement.name}\": it is valid again."
+        news = f'{org.name} has lifted the suspension of your badge "{award.achievement.name}": it is valid again.'
     message = OutboxMessage(
-        org_id=award.org_id, award_id=award.id, to_email=award.learner_email, to_name=award.learner_name,
+        org_id=award.org_id,
+        award_id=award.id,
+        to_email=award.learner_email,
+        to_name=award.learner_name,
         subject=subject,
         body=f"Dear {award.learner_name},\n\n{news}\n\n{link}If you have a question, please contact {org.name}.\n",
     )
@@ -175,21 +224,39 @@ def _bits(session: Session, org: Organisation, purpose: str) -> bsl.BitstringSta
 
 
 def status_list_credential(
-    session: Session, *, org: Organisation, purpose: str, sealer: Sealer, urls: PublicUrls,
+    session: Session,
+    *,
+    org: Organisation,
+    purpose: str,
+    sealer: Sealer,
+    urls: PublicUrls,
     now: datetime | None = None,
 ) -> tuple[str, str]:
     """The signed BitstringStatusListCredential as (media type, body) — JSON or a VC-JWT."""
     if org.status_method == StatusMethod.REVOCATION_LIST:
         raise NotFound("This organisation publishes a 1EdTech revocation list instead.")
     return signed_status_list(
-        session, org=org, list_url=urls.status_list(org.slug, purpose), purpose=purpose,
-        bits=_bits(session, org, purpose), sealer=sealer, urls=urls, now=now,
+        session,
+        org=org,
+        list_url=urls.status_list(org.slug, purpose),
+        purpose=purpose,
+        bits=_bits(session, org, purpose),
+        sealer=sealer,
+        urls=urls,
+        now=now,
     )
 
 
 def signed_status_list(
-    session: Session, *, org: Organisation, list_url: str, purpose: str,
-    bits: bsl.BitstringStatusList, sealer: Sealer, urls: PublicUrls, now: datetime | None = None,
+    session: Session,
+    *,
+    org: Organisation,
+    list_url: str,
+    purpose: str,
+    bits: bsl.BitstringStatusList,
+    sealer: Sealer,
+    urls: PublicUrls,
+    now: datetime | None = None,
 ) -> tuple[str, str]:
     """Any of ``org``'s status lists (its badges', its endorsements') signed with its active
     key, as (media type, body): JSON with a Data Integrity proof, or a VC-JWT."""
@@ -209,7 +276,9 @@ def signed_status_list(
     key = private_key(key_row, org, sealer)
     method = urls.verification_method(org.slug, key_row.kid)
     if key.alg is Algorithm.EDDSA:
-        signed = sign_credential(unsigned, key, verification_method=method, proof=ProofFormat.DATA_INTEGRITY)
+        signed = sign_credential(
+            unsigned, key, verification_method=method, proof=ProofFormat.DATA_INTEGRITY
+        )
         assert signed.json is not None
         return "application/vc+ld+json", jsonutil.dumps(signed.json)
     signed = sign_credential(unsigned, key, verification_method=method, proof=ProofFormat.JWT)

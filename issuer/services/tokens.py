@@ -46,7 +46,9 @@ def create_token(
     if not name or len(name) > MAX_NAME:
         raise InvalidInput(
             "Please correct the marked fields.",
-            fields={"name": f"Give the token a name of at most {MAX_NAME} characters (e.g. Moodle)."},
+            fields={
+                "name": f"Give the token a name of at most {MAX_NAME} characters (e.g. Moodle)."
+            },
         )
     taken = session.scalar(
         select(ApiToken.id).where(
@@ -69,7 +71,11 @@ def create_token(
     session.add(token)
     session.flush()
     audit.record(
-        session, org_id=org.id, actor=actor, action=AuditAction.TOKEN_CREATE, subject=f"token:{token.prefix}",
+        session,
+        org_id=org.id,
+        actor=actor,
+        action=AuditAction.TOKEN_CREATE,
+        subject=f"token:{token.prefix}",
         summary=f"Created the API token {name} ({token.prefix}…)",
         details={"name": name, "prefix": token.prefix},
     )
@@ -88,7 +94,11 @@ def tokens_of(session: Session, org: Organisation) -> list[ApiToken]:
 
 
 def revoke_token(
-    session: Session, *, org: Organisation, token_id: int, actor: Actor | None = None,
+    session: Session,
+    *,
+    org: Organisation,
+    token_id: int,
+    actor: Actor | None = None,
     now: datetime | None = None,
 ) -> ApiToken:
     """Stop a token working at once. Raises NotFound (another org's too) or Conflict."""
@@ -100,7 +110,11 @@ def revoke_token(
     token.revoked_at = now or now_utc()
     session.flush()
     audit.record(
-        session, org_id=org.id, actor=actor, action=AuditAction.TOKEN_REVOKE, subject=f"token:{token.prefix}",
+        session,
+        org_id=org.id,
+        actor=actor,
+        action=AuditAction.TOKEN_REVOKE,
+        subject=f"token:{token.prefix}",
         summary=f"Revoked the API token {token.name} ({token.prefix}…)",
         details={"name": token.name, "prefix": token.prefix},
     )

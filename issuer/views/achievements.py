@@ -34,13 +34,28 @@ def _frameworks(org_id: int) -> list[Framework]:
     )
 
 
-def _form(org: Any, role: str, achievement: Any, values: dict[str, Any], errors: dict[str, str], status: int = 200) -> Any:
+def _form(
+    org: Any,
+    role: str,
+    achievement: Any,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    status: int = 200,
+) -> Any:
     return (
         render_template(
             "issuer/achievement_form.html",
-            org=org, role=role, achievement=achievement, values=values, errors=errors,
+            org=org,
+            role=role,
+            achievement=achievement,
+            values=values,
+            errors=errors,
             # the school's few types; an achievement's other type stays on offer for it
-            types=type_choices(achievement.achievement_type if achievement is not None else values.get("achievement_type")),
+            types=type_choices(
+                achievement.achievement_type
+                if achievement is not None
+                else values.get("achievement_type")
+            ),
             frameworks=_frameworks(org.id),
         ),
         status,
@@ -52,11 +67,27 @@ def _form(org: Any, role: str, achievement: Any, values: dict[str, Any], errors:
 def new(slug: str) -> Any:
     _user, org, role = staff_org(slug)
     if request.method == "GET":
-        return _form(org, role, None, {"levels": "\n".join(DEFAULT_LEVELS), "achievement_type": "Badge", "language": "en"}, {})
+        return _form(
+            org,
+            role,
+            None,
+            {"levels": "\n".join(DEFAULT_LEVELS), "achievement_type": "Badge", "language": "en"},
+            {},
+        )
     try:
-        row = create_achievement(dbs(), org=org, data=achievement_input(request.form, request.files), actor=actor())
+        row = create_achievement(
+            dbs(), org=org, data=achievement_input(request.form, request.files), actor=actor()
+        )
     except InvalidInput as exc:
-        return _form(org, role, None, request.form.to_dict(flat=True) | {"alignment_ids": request.form.getlist("alignment_ids")}, exc.fields or {"form": exc.description}, 400)
+        return _form(
+            org,
+            role,
+            None,
+            request.form.to_dict(flat=True)
+            | {"alignment_ids": request.form.getlist("alignment_ids")},
+            exc.fields or {"form": exc.description},
+            400,
+        )
     return redirect(url_for("awards.new", slug=org.slug, achievement_id=row.public_id, created=1))
 
 
@@ -67,21 +98,39 @@ def edit(slug: str, achievement_id: str) -> Any:
     row = get_achievement(dbs(), achievement_id, org=org)
     if request.method == "GET":
         values = {
-            "name": row.name, "description": row.description, "criteria_md": row.criteria_md,
-            "achievement_type": row.achievement_type, "tags": ", ".join(row.tags),
+            "name": row.name,
+            "description": row.description,
+            "criteria_md": row.criteria_md,
+            "achievement_type": row.achievement_type,
+            "tags": ", ".join(row.tags),
             "levels": "\n".join(row.levels),
             "alignment_ids": [str(i) for i in row.alignment_ids],
-            "external_alignments": "\n".join(f"{a['name']} | {a['url']}" for a in row.external_alignments),
-            "validity_days": row.validity_days or "", "language": row.language,
+            "external_alignments": "\n".join(
+                f"{a['name']} | {a['url']}" for a in row.external_alignments
+            ),
+            "validity_days": row.validity_days or "",
+            "language": row.language,
             "image_caption": row.image_caption or "",
         }
         return _form(org, role, row, values, {})
     try:
         update_achievement(
-            dbs(), achievement=row, org=org, data=achievement_input(request.form, request.files), actor=actor()
+            dbs(),
+            achievement=row,
+            org=org,
+            data=achievement_input(request.form, request.files),
+            actor=actor(),
         )
     except InvalidInput as exc:
-        return _form(org, role, row, request.form.to_dict(flat=True) | {"alignment_ids": request.form.getlist("alignment_ids")}, form_errors(exc), 400)
+        return _form(
+            org,
+            role,
+            row,
+            request.form.to_dict(flat=True)
+            | {"alignment_ids": request.form.getlist("alignment_ids")},
+            form_errors(exc),
+            400,
+        )
     return redirect(url_for("staff.org_home", slug=org.slug))
 
 
@@ -97,13 +146,22 @@ def frameworks(slug: str) -> Any:
         values = request.form.to_dict()
         try:
             create_framework(
-                dbs(), org=org, name=values.get("name", ""), url=values.get("url") or None,
-                items_text=values.get("items", ""), description=values.get("description", ""),
+                dbs(),
+                org=org,
+                name=values.get("name", ""),
+                url=values.get("url") or None,
+                items_text=values.get("items", ""),
+                description=values.get("description", ""),
             )
         except InvalidInput as exc:
             errors, status = form_errors(exc), 400
         else:
             return redirect(url_for("achievements.frameworks", slug=org.slug))
     return render_template(
-        "issuer/frameworks.html", org=org, role=role, frameworks=_frameworks(org.id), errors=errors, values=values
+        "issuer/frameworks.html",
+        org=org,
+        role=role,
+        frameworks=_frameworks(org.id),
+        errors=errors,
+        values=values,
     ), status

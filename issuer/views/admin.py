@@ -40,18 +40,35 @@ def organisations() -> Any:
             parent = dbs().scalar(select(Organisation).where(Organisation.slug == values["parent"]))
         try:
             if values.get("parent") and parent is None:
-                raise InvalidInput("Choose a parent from the list.", fields={"parent": "Choose a parent from the list."})
+                raise InvalidInput(
+                    "Choose a parent from the list.",
+                    fields={"parent": "Choose a parent from the list."},
+                )
             org = create_organisation(
-                dbs(), sealer=sealer(), slug=values.get("slug", ""), name=values.get("name", ""),
-                kind=values.get("kind", "school"), description=values.get("description", ""),
-                url=values.get("url") or None, country=(values.get("country") or "").upper() or None,
-                parent=parent, status_method=values.get("status_method", "bitstring"),
+                dbs(),
+                sealer=sealer(),
+                slug=values.get("slug", ""),
+                name=values.get("name", ""),
+                kind=values.get("kind", "school"),
+                description=values.get("description", ""),
+                url=values.get("url") or None,
+                country=(values.get("country") or "").upper() or None,
+                parent=parent,
+                status_method=values.get("status_method", "bitstring"),
                 key_alg=values.get("key_alg", "EdDSA"),
             )
             try:
-                token = invite(dbs(), org=org, email=values.get("admin_email", ""), role=Role.ADMIN, actor=actor())
+                token = invite(
+                    dbs(),
+                    org=org,
+                    email=values.get("admin_email", ""),
+                    role=Role.ADMIN,
+                    actor=actor(),
+                )
             except InvalidInput as exc:  # the form calls the invitee's field "admin_email"
-                raise InvalidInput(exc.description, fields={"admin_email": exc.description}) from exc
+                raise InvalidInput(
+                    exc.description, fields={"admin_email": exc.description}
+                ) from exc
         except InvalidInput as exc:
             errors, status = form_errors(exc), 400
         else:
@@ -59,7 +76,11 @@ def organisations() -> Any:
             values = {"kind": "school", "status_method": "bitstring", "key_alg": "EdDSA"}
             orgs = dbs().scalars(select(Organisation).order_by(Organisation.name)).all()
     return render_template(
-        "issuer/admin_orgs.html", organisations=orgs, errors=errors, values=values, invite_link=invite_link
+        "issuer/admin_orgs.html",
+        organisations=orgs,
+        errors=errors,
+        values=values,
+        invite_link=invite_link,
     ), status
 
 
@@ -75,19 +96,33 @@ def people(slug: str) -> Any:
     if request.method == "POST":
         try:
             token = invite(
-                dbs(), org=org, email=request.form.get("email", ""), role=request.form.get("role", "teacher"),
+                dbs(),
+                org=org,
+                email=request.form.get("email", ""),
+                role=request.form.get("role", "teacher"),
                 actor=actor(),
             )
         except InvalidInput as exc:
             errors, status = exc.fields or {"form": exc.description}, 400
         else:
             invite_link = url_for("admin.accept", token=token, _external=True)
-    members = dbs().execute(
-        select(User, Membership.role).join(Membership, Membership.user_id == User.id)
-        .where(Membership.org_id == org.id).order_by(User.name)
-    ).all()
+    members = (
+        dbs()
+        .execute(
+            select(User, Membership.role)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.org_id == org.id)
+            .order_by(User.name)
+        )
+        .all()
+    )
     return render_template(
-        "issuer/people.html", org=org, role=role, members=members, errors=errors, invite_link=invite_link
+        "issuer/people.html",
+        org=org,
+        role=role,
+        members=members,
+        errors=errors,
+        invite_link=invite_link,
     ), status
 
 
@@ -102,9 +137,16 @@ def accept(token: str) -> Any:
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
-            user = accept_invitation(
-                dbs(), token=token, name=request.form.get("name", ""), password=request.form.get("password", "")
-            ) if not exists else _accept_existing(token)
+            user = (
+                accept_invitation(
+                    dbs(),
+                    token=token,
+                    name=request.form.get("name", ""),
+                    password=request.form.get("password", ""),
+                )
+                if not exists
+                else _accept_existing(token)
+            )
         except InvalidInput as exc:
             errors = form_errors(exc)
         else:

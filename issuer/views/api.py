@@ -154,7 +154,9 @@ def _body() -> dict[str, Any]:
         try:
             value = jsonutil.loads(raw)
         except BadgeError as exc:
-            raise IssuerError(f"The request body is not valid JSON: {exc.description}", code="invalid_json") from exc
+            raise IssuerError(
+                f"The request body is not valid JSON: {exc.description}", code="invalid_json"
+            ) from exc
         if not isinstance(value, dict):
             raise IssuerError("The request body must be a JSON object.", code="invalid_json")
         # JSON can only carry a NUL character escaped; look for one only then
@@ -203,11 +205,15 @@ def idempotent(view: F) -> F:
 # -- reading request values -----------------------------------------------------------------
 
 
-def _reject_unknown(body: dict[str, Any], allowed: set[str] | frozenset[str], prefix: str = "") -> dict[str, str]:
+def _reject_unknown(
+    body: dict[str, Any], allowed: set[str] | frozenset[str], prefix: str = ""
+) -> dict[str, str]:
     return {f"{prefix}{name}": "Unknown field." for name in body if name not in allowed}
 
 
-def _text(body: dict[str, Any], name: str, errors: dict[str, str], *, default: str | None = None) -> str | None:
+def _text(
+    body: dict[str, Any], name: str, errors: dict[str, str], *, default: str | None = None
+) -> str | None:
     value = body.get(name, default)
     if value is None or isinstance(value, str):
         return value
@@ -315,12 +321,16 @@ def _achievement_input(body: dict[str, Any], current: Achievement | None) -> Ach
         base = AchievementInput(name="", description="")
     else:
         base = AchievementInput(
-            name=current.name, description=current.description, criteria_md=current.criteria_md,
-            achievement_type=current.achievement_type, tags=list(current.tags),
+            name=current.name,
+            description=current.description,
+            criteria_md=current.criteria_md,
+            achievement_type=current.achievement_type,
+            tags=list(current.tags),
             levels=list(current.levels),
             alignment_ids=list(current.alignment_ids),
             external_alignments=[dict(a) for a in current.external_alignments],
-            validity_days=current.validity_days, language=current.language,
+            validity_days=current.validity_days,
+            language=current.language,
             image_caption=current.image_caption,
         )
     for name in ("name", "description", "criteria_md", "achievement_type", "language"):
@@ -343,13 +353,16 @@ def _achievement_input(body: dict[str, Any], current: Achievement | None) -> Ach
     if "external_alignments" in body:
         links = body["external_alignments"]
         if isinstance(links, list) and all(
-            isinstance(a, dict) and set(a) <= {"name", "url"}
+            isinstance(a, dict)
+            and set(a) <= {"name", "url"}
             and all(isinstance(v, str) for v in a.values())
             for a in links
         ):
-            base.external_alignments = [{"name": a.get("name", ""), "url": a.get("url", "")} for a in links]
+            base.external_alignments = [
+                {"name": a.get("name", ""), "url": a.get("url", "")} for a in links
+            ]
         else:
-            errors["external_alignments"] = "Give a list of {\"name\", \"url\"} objects."
+            errors["external_alignments"] = 'Give a list of {"name", "url"} objects.'
     if "validity_days" in body:
         days = body["validity_days"]
         if days is None or _is_int(days):
@@ -391,7 +404,9 @@ def list_achievements() -> Any:
 @idempotent
 def create_achievement(body: dict[str, Any]) -> tuple[Any, int]:
     org = _org()
-    row = achievement_service.create_achievement(dbs(), org=org, data=_achievement_input(body, None), actor=actor())
+    row = achievement_service.create_achievement(
+        dbs(), org=org, data=_achievement_input(body, None), actor=actor()
+    )
     return _achievement_json(row), 201
 
 
@@ -406,14 +421,25 @@ def update_achievement(achievement_id: str) -> Any:
     row = _org_achievement(org, achievement_id)
     body = _body()
     data = _achievement_input(body, row)
-    achievement_service.update_achievement(dbs(), achievement=row, org=org, data=data, actor=actor())
+    achievement_service.update_achievement(
+        dbs(), achievement=row, org=org, data=data, actor=actor()
+    )
     return _json(_achievement_json(row))
 
 
 # -- awards -----------------------------------------------------------------------------------
 
 LEARNER_FIELDS = frozenset(
-    {"name", "email", "level", "narrative", "evidence_url", "evidence_narrative", "activity_start", "activity_end"}
+    {
+        "name",
+        "email",
+        "level",
+        "narrative",
+        "evidence_url",
+        "evidence_narrative",
+        "activity_start",
+        "activity_end",
+    }
 )
 # AwardInput's names for the two fields the API calls "name" and "email"
 FIELD_NAMES = {"learner_name": "name", "learner_email": "email"}
@@ -447,7 +473,9 @@ def _award_summary(award: Award) -> dict[str, Any]:
 
 def _award_json(award: Award) -> dict[str, Any]:
     credential = jsonutil.loads(award.credential_json)
-    signed_as = (["data-integrity"] if "proof" in credential else []) + (["vc-jwt"] if award.credential_jwt else [])
+    signed_as = (["data-integrity"] if "proof" in credential else []) + (
+        ["vc-jwt"] if award.credential_jwt else []
+    )
     return _award_summary(award) | {
         # With an Ed25519 key the JSON carries its own proof; ES256 and RS256 organisations
         # sign VC-JWTs only, and the JSON is then the unsigned content of the JWT.
@@ -488,7 +516,10 @@ def create_awards(body: dict[str, Any], achievement_id: str) -> tuple[Any, int]:
         errors.update(_reject_unknown(body, {"learners"}))
         learners = body["learners"]
         if not isinstance(learners, list) or not learners:
-            raise InvalidInput("Give a non-empty list of learners.", fields={"learners": "Give at least one learner."})
+            raise InvalidInput(
+                "Give a non-empty list of learners.",
+                fields={"learners": "Give at least one learner."},
+            )
         if len(learners) > MAX_BATCH:
             raise InvalidInput(
                 f"At most {MAX_BATCH} learners in one request.",
@@ -499,23 +530,42 @@ def create_awards(body: dict[str, Any], achievement_id: str) -> tuple[Any, int]:
             for i, row in enumerate(rows):
                 for name, message in _named(row.validate(achievement), f"learners[{i}].").items():
                     errors.setdefault(name, message)
-            raise InvalidInput("Please correct the marked fields; nothing was awarded.", fields=errors)
+            raise InvalidInput(
+                "Please correct the marked fields; nothing was awarded.", fields=errors
+            )
         result = award_service.award_many(
-            dbs(), org=org, achievement=achievement, rows=rows, sealer=sealer(), urls=urls(), actor=actor()
+            dbs(),
+            org=org,
+            achievement=achievement,
+            rows=rows,
+            sealer=sealer(),
+            urls=urls(),
+            actor=actor(),
         )
         if result.errors:
             fields: dict[str, str] = {}
             for number, row_errors in sorted(result.errors.items()):
                 fields.update(_named(row_errors, f"learners[{number - 1}]."))
-            raise InvalidInput("Please correct the marked fields; nothing was awarded.", fields=fields)
+            raise InvalidInput(
+                "Please correct the marked fields; nothing was awarded.", fields=fields
+            )
         awards = result.awards
         return {"count": len(awards), "awards": [_award_json(a) for a in awards]}, 201
     data = _learner(body, "", errors)
     if errors:
-        raise InvalidInput("Please correct the marked fields.", fields=_named(data.validate(achievement), "") | errors)
+        raise InvalidInput(
+            "Please correct the marked fields.",
+            fields=_named(data.validate(achievement), "") | errors,
+        )
     try:
         award = award_service.award_badge(
-            dbs(), org=org, achievement=achievement, data=data, sealer=sealer(), urls=urls(), actor=actor()
+            dbs(),
+            org=org,
+            achievement=achievement,
+            data=data,
+            sealer=sealer(),
+            urls=urls(),
+            actor=actor(),
         )
     except InvalidInput as exc:
         raise InvalidInput(exc.description, fields=_named(exc.fields, "")) from exc
@@ -558,7 +608,9 @@ def _filters() -> list[Any]:
         try:
             moment = _moment(raw)
         except ValueError:
-            errors[name] = "Use a date (2026-09-01) or a date-time with a zone (2026-09-01T08:00:00Z)."
+            errors[name] = (
+                "Use a date (2026-09-01) or a date-time with a zone (2026-09-01T08:00:00Z)."
+            )
             continue
         clauses.append(Award.issued_at >= moment if after else Award.issued_at < moment)
     if errors:

@@ -55,6 +55,14 @@ def log(slug: str) -> Any:
     events, total = audit_service.events(dbs(), org, page=page, action=prefix)
     pages = max(1, math.ceil(total / audit_service.PAGE))
     return render_template(
-        "issuer/audit.html", org=org, role=role, events=events, total=total, page=page,
-        pages=pages, action=action, actions=ACTIONS, page_size=audit_service.PAGE,
+        "issuer/audit.html",
+        org=org,
+        role=role,
+        events=events,
+        total=total,
+        page=page,
+        pages=pages,
+        action=action,
+        actions=ACTIONS,
+        page_size=audit_service.PAGE,
     )

@@ -22,7 +22,9 @@ def login() -> Any:
         # no link of ours has one (a tab or line break is how a link is bent to another
         # site, or how a header is forged): say so, and offer the plain login form
         message = "This login link is damaged: its return address has control characters. Log in here instead."
-        return render_template("issuer/login.html", error=message, email="", action=url_for("auth.login")), 400
+        return render_template(
+            "issuer/login.html", error=message, email="", action=url_for("auth.login")
+        ), 400
     if request.method == "POST":
         email = request.form.get("email", "")
         try:

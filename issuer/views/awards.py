@@ -33,15 +33,26 @@ FIRST_CSV_ROW = 2  # a CSV's first learner is on its second line, under the head
 
 
 def _award_form(
-    org: Any, role: str, achievement: Any, values: dict[str, Any], errors: dict[str, str], status: int = 200,
+    org: Any,
+    role: str,
+    achievement: Any,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    status: int = 200,
     already: str | None = None,
 ) -> Any:
     values.setdefault("request_key", secrets.token_urlsafe(16))
     return (
         render_template(
-            "issuer/award_form.html", org=org, role=role, achievement=achievement,
-            values=values, errors=errors, levels=achievement.levels,
-            created=request.args.get("created"), already=already,
+            "issuer/award_form.html",
+            org=org,
+            role=role,
+            achievement=achievement,
+            values=values,
+            errors=errors,
+            levels=achievement.levels,
+            created=request.args.get("created"),
+            already=already,
         ),
         status,
     )
@@ -59,16 +70,28 @@ def new(slug: str, achievement_id: str) -> Any:
         data = award_input(request.form)
         upload = request.files.get("evidence_file")
         if upload is not None and upload.filename:
-            existing = award_service.find_by_request_key(dbs(), org, request.form.get("request_key") or "")
+            existing = award_service.find_by_request_key(
+                dbs(), org, request.form.get("request_key") or ""
+            )
             if existing is None:  # a retried submit must not store the file twice
                 data.evidence_file_url = award_service.store_evidence_file(
-                    dbs(), org=org, filename=upload.filename,
-                    data=upload.read(award_service.MAX_EVIDENCE_BYTES + 1), urls=urls(),
+                    dbs(),
+                    org=org,
+                    filename=upload.filename,
+                    data=upload.read(award_service.MAX_EVIDENCE_BYTES + 1),
+                    urls=urls(),
                 )
         award = award_service.award_badge(
-            dbs(), org=org, achievement=achievement, data=data,
-            sealer=sealer(), urls=urls(), awarded_by=user.id,
-            request_key=request.form.get("request_key") or None, allow_again=again, actor=actor(),
+            dbs(),
+            org=org,
+            achievement=achievement,
+            data=data,
+            sealer=sealer(),
+            urls=urls(),
+            awarded_by=user.id,
+            request_key=request.form.get("request_key") or None,
+            allow_again=again,
+            actor=actor(),
         )
     except AlreadyAwarded as exc:
         form_errors(exc)  # (an evidence file stored above goes too: it is chosen again)
@@ -100,7 +123,12 @@ def _done_page(org: Any, role: str, award: Any, error: str | None = None, status
     view = award_view(award)
     view.pop("award")
     return render_template(
-        "issuer/award_done.html", org=org, role=role, award=award, error=error, **view,
+        "issuer/award_done.html",
+        org=org,
+        role=role,
+        award=award,
+        error=error,
+        **view,
     ), status
 
 
@@ -131,8 +159,13 @@ def change_suspension(slug: str, award_id: str, suspended: bool) -> Any:
     award = _org_award(org, award_id)
     try:
         status_service.change_suspension(
-            dbs(), award=award, org=org, suspended=suspended, reason=request.form.get("reason", ""),
-            actor=actor(), urls=urls(),
+            dbs(),
+            award=award,
+            org=org,
+            suspended=suspended,
+            reason=request.form.get("reason", ""),
+            actor=actor(),
+            urls=urls(),
         )
     except IssuerError as exc:
         form_errors(exc)
@@ -166,15 +199,27 @@ def bulk(slug: str, achievement_id: str) -> Any:
             raise InvalidInput("Choose a CSV file to upload.")
         rows = rows_from_csv(content)
         result = award_service.award_many(
-            dbs(), org=org, achievement=achievement, rows=rows, sealer=sealer(), urls=urls(), dry_run=True,
+            dbs(),
+            org=org,
+            achievement=achievement,
+            rows=rows,
+            sealer=sealer(),
+            urls=urls(),
+            dry_run=True,
             first_row=FIRST_CSV_ROW,
         )
     except InvalidInput as exc:
         return render_template("issuer/bulk.html", error=exc.description, **context), 400
     return render_template(
-        "issuer/bulk.html", rows=rows, row_errors=result.errors, earlier=result.earlier,
-        first_row=FIRST_CSV_ROW, has_notes=any(r.narrative for r in rows),
-        csv_b64=base64.b64encode(content).decode(), request_key=secrets.token_urlsafe(16), **context,
+        "issuer/bulk.html",
+        rows=rows,
+        row_errors=result.errors,
+        earlier=result.earlier,
+        first_row=FIRST_CSV_ROW,
+        has_notes=any(r.narrative for r in rows),
+        csv_b64=base64.b64encode(content).decode(),
+        request_key=secrets.token_urlsafe(16),
+        **context,
     ), (400 if result.errors else 200)
 
 
@@ -192,19 +237,47 @@ def bulk_confirm(slug: str, achievement_id: str) -> Any:
         )
     except InvalidInput as exc:
         message = exc.description
-        return render_template("issuer/bulk.html", org=org, role=role, achievement=achievement, columns=CSV_COLUMNS, error=message), 400
+        return render_template(
+            "issuer/bulk.html",
+            org=org,
+            role=role,
+            achievement=achievement,
+            columns=CSV_COLUMNS,
+            error=message,
+        ), 400
     user_id, org_id, achievement_pk = user.id, org.id, achievement.id
     batch_key = request.form.get("request_key") or None
-    keyring, public, who = sealer(), urls(), actor()  # read here: the work runs in a thread of its own
-    total = jobs.class_award_size(dbs(), org=org, achievement=achievement, rows=rows, skip_earlier=skip_earlier)
+    keyring, public, who = (
+        sealer(),
+        urls(),
+        actor(),
+    )  # read here: the work runs in a thread of its own
+    total = jobs.class_award_size(
+        dbs(), org=org, achievement=achievement, rows=rows, skip_earlier=skip_earlier
+    )
 
     def work(session: Session, progress: Progress) -> jobs.ClassAwarded:
         return jobs.run_class_award(
-            session, org=session.get_one(Organisation, org_id), achievement=session.get_one(Achievement, achievement_pk),
-            rows=rows, sealer=keyring, urls=public, awarded_by=user_id, actor=who, request_key=batch_key,
-            skip_earlier=skip_earlier, first_row=FIRST_CSV_ROW, progress=progress,
+            session,
+            org=session.get_one(Organisation, org_id),
+            achievement=session.get_one(Achievement, achievement_pk),
+            rows=rows,
+            sealer=keyring,
+            urls=public,
+            awarded_by=user_id,
+            actor=who,
+            request_key=batch_key,
+            skip_earlier=skip_earlier,
+            first_row=FIRST_CSV_ROW,
+            progress=progress,
         )
 
     return stream_job(
-        "issuer/bulk_progress.html", work, name="bulk award", org=org, role=role, achievement=achievement, total=total,
+        "issuer/bulk_progress.html",
+        work,
+        name="bulk award",
+        org=org,
+        role=role,
+        achievement=achievement,
+        total=total,
     )

@@ -92,7 +92,9 @@ def for_credential(credential: dict[str, Any]) -> list[dict[str, Any]]:
     shown = []
     for entry in endorsement_service.embedded_in(dbs(), credential, urls()):
         row = entry["row"]
-        link = entry["id"] if entry["id"] and entry["id"].startswith(("https://", "http://")) else None
+        link = (
+            entry["id"] if entry["id"] and entry["id"].startswith(("https://", "http://")) else None
+        )
         shown.append(
             {
                 "endorser": entry["endorser"],
@@ -129,7 +131,9 @@ def for_achievement(achievement: Achievement) -> list[dict[str, Any]]:
         list(
             dbs().scalars(
                 select(Endorsement)
-                .where(Endorsement.achievement_id == achievement.id, Endorsement.withdrawn_at.is_(None))
+                .where(
+                    Endorsement.achievement_id == achievement.id, Endorsement.withdrawn_at.is_(None)
+                )
                 .order_by(Endorsement.id.desc())
                 .limit(50)
             )

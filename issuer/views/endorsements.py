@@ -67,7 +67,9 @@ def show(public_id: str) -> Any:
     view = describe(row)
     verifier = current_app.config["VERIFIER_URL"] or request.host_url
     return render_template(
-        "issuer/endorsement.html", verify_url=f"{verifier.rstrip('/')}/verify?url={view['url']}", **view
+        "issuer/endorsement.html",
+        verify_url=f"{verifier.rstrip('/')}/verify?url={view['url']}",
+        **view,
     )
 
 
@@ -111,10 +113,13 @@ def _admin(slug: str) -> tuple[Any, Organisation, str]:
 def index(slug: str) -> Any:
     _user, org, role = staff_org(slug)
     return render_template(
-        "issuer/endorsements.html", org=org, role=role,
+        "issuer/endorsements.html",
+        org=org,
+        role=role,
         given=[describe(e) for e in service.given(dbs(), org)],
         received=[describe(e) for e in service.received(dbs(), org)],
-        withdrawn=request.args.get("withdrawn"), created=request.args.get("created"),
+        withdrawn=request.args.get("withdrawn"),
+        created=request.args.get("created"),
     )
 
 
@@ -126,7 +131,9 @@ def _choices(org: Organisation) -> dict[str, Any]:
     if org.kind in (OrgKind.CENTRE, OrgKind.NETWORK):
         level = [org.id]
         for _depth in range(3):  # schools, and the centres' schools below a network
-            below = list(session.scalars(select(Organisation).where(Organisation.parent_id.in_(level))))
+            below = list(
+                session.scalars(select(Organisation).where(Organisation.parent_id.in_(level)))
+            )
             members.extend(below)
             level = [o.id for o in below]
             if not level:
@@ -134,12 +141,21 @@ def _choices(org: Organisation) -> dict[str, Any]:
     achievements: list[tuple[Organisation, list[Achievement]]] = []
     for member in sorted(members, key=lambda o: o.name)[:200]:
         rows = list(
-            session.scalars(select(Achievement).where(Achievement.org_id == member.id).order_by(Achievement.name))
+            session.scalars(
+                select(Achievement)
+                .where(Achievement.org_id == member.id)
+                .order_by(Achievement.name)
+            )
         )
         if rows:
             achievements.append((member, rows))
     others = list(
-        session.scalars(select(Organisation).where(Organisation.id != org.id).order_by(Organisation.name).limit(500))
+        session.scalars(
+            select(Organisation)
+            .where(Organisation.id != org.id)
+            .order_by(Organisation.name)
+            .limit(500)
+        )
     )
     return {"member_achievements": achievements, "organisations": others}
 
@@ -156,14 +172,22 @@ def new(slug: str) -> Any:
     target = (values.get("target_url") or "").strip() or values.get("target", "")
     try:
         row = service.endorse(
-            dbs(), endorser=org, target=target, comment=values.get("comment", ""),
-            sealer=sealer(), urls=urls(), created_by=user.id, actor=actor(),
+            dbs(),
+            endorser=org,
+            target=target,
+            comment=values.get("comment", ""),
+            sealer=sealer(),
+            urls=urls(),
+            created_by=user.id,
+            actor=actor(),
         )
     except InvalidInput as exc:
         errors = form_errors(exc)
         if "target" in errors and values.get("target_url", "").strip():
             errors["target_url"] = errors.pop("target")
-        return render_template("issuer/endorse_form.html", values=values, errors=errors, **context), 400
+        return render_template(
+            "issuer/endorse_form.html", values=values, errors=errors, **context
+        ), 400
     except Conflict as exc:
         form_errors(exc)
         return render_template(
@@ -178,13 +202,23 @@ def withdraw(slug: str, public_id: str) -> Any:
     _user, org, role = _admin(slug)
     row = service.get_endorsement(dbs(), public_id)
     try:
-        service.withdraw(dbs(), endorsement=row, endorser=org, reason=request.form.get("reason", ""), actor=actor())
+        service.withdraw(
+            dbs(),
+            endorsement=row,
+            endorser=org,
+            reason=request.form.get("reason", ""),
+            actor=actor(),
+        )
     except (InvalidInput, Conflict) as exc:
         form_errors(exc)
         return render_template(
-            "issuer/endorsements.html", org=org, role=role,
+            "issuer/endorsements.html",
+            org=org,
+            role=role,
             given=[describe(e) for e in service.given(dbs(), org)],
             received=[describe(e) for e in service.received(dbs(), org)],
-            error=exc.description, withdrawn=None, created=None,
+            error=exc.description,
+            withdrawn=None,
+            created=None,
         ), exc.http_status
     return redirect(url_for("endorsements.index", slug=org.slug, withdrawn=row.public_id))

@@ -56,7 +56,9 @@ def _date(value: str | None, field: str, errors: dict[str, str]) -> date | None:
         return None
 
 
-def achievement_input(form: MultiDict[str, str], files: MultiDict[str, FileStorage]) -> AchievementInput:
+def achievement_input(
+    form: MultiDict[str, str], files: MultiDict[str, FileStorage]
+) -> AchievementInput:
     errors: dict[str, str] = {}
     validity: int | None = None
     raw = form.get("validity_days", "").strip()
@@ -116,11 +118,15 @@ class LearnerFields:
 
 
 FORM_FIELDS = LearnerFields(name="learner_name", email="learner_email")
-CSV_FIELDS = LearnerFields(name="name", email="email", evidence_narrative=None, narrative=("narrative", "note"))
+CSV_FIELDS = LearnerFields(
+    name="name", email="email", evidence_narrative=None, narrative=("narrative", "note")
+)
 API_FIELDS = LearnerFields(name="name", email="email")
 
 
-def learner_input(values: Mapping[str, str | None], fields: LearnerFields, *, publish_narrative: bool) -> AwardInput:
+def learner_input(
+    values: Mapping[str, str | None], fields: LearnerFields, *, publish_narrative: bool
+) -> AwardInput:
     """One learner's values (text, as the channel gives them; missing or None is empty) as
     the service's input. A date that is not one is reported with every other field's
     problem by the service (``parse_errors``), under the service's field name."""
@@ -148,7 +154,15 @@ def award_input(form: MultiDict[str, str]) -> AwardInput:
     return learner_input(form, FORM_FIELDS, publish_narrative=form.get("publish_narrative") == "1")
 
 
-CSV_COLUMNS = ("name", "email", "level", "evidence_url", "narrative", "activity_start", "activity_end")
+CSV_COLUMNS = (
+    "name",
+    "email",
+    "level",
+    "evidence_url",
+    "narrative",
+    "activity_start",
+    "activity_end",
+)
 
 
 def rows_from_csv(content: bytes, *, publish_notes: bool = False) -> list[AwardInput]:

@@ -74,7 +74,12 @@ def rotate(slug: str) -> Any:
 
     def again(errors: dict[str, str]) -> Any:
         return render_template(
-            "issuer/key_confirm.html", org=org, role=role, action="rotate", values=values, errors=errors,
+            "issuer/key_confirm.html",
+            org=org,
+            role=role,
+            action="rotate",
+            values=values,
+            errors=errors,
             algorithms=KEY_ALGS,
         ), (400 if errors else 200)
 
@@ -84,19 +89,31 @@ def rotate(slug: str) -> Any:
         return again({"confirm": "Tick the box to confirm."})
     alg = values.get("alg") or None
     try:
-        row = rotate_key(dbs(), org=org, sealer=sealer(), actor=actor(), alg=alg if alg != org.key_alg else None)
+        row = rotate_key(
+            dbs(), org=org, sealer=sealer(), actor=actor(), alg=alg if alg != org.key_alg else None
+        )
     except InvalidInput as exc:
         return again(form_errors(exc))
-    flash(f"The new key {row.kid} signs every badge from now on. The previous key stays published "
-          "while badges it signed are valid.")
+    flash(
+        f"The new key {row.kid} signs every badge from now on. The previous key stays published "
+        "while badges it signed are valid."
+    )
     return redirect(url_for("keys.index", slug=org.slug))
 
 
-def _compromise_page(org: Organisation, role: str, key: SigningKey, status: int = 200, **extra: Any) -> Any:
+def _compromise_page(
+    org: Organisation, role: str, key: SigningKey, status: int = 200, **extra: Any
+) -> Any:
     info = next(k for k in key_overview(dbs(), org) if k.row.id == key.id)
     return render_template(
-        "issuer/key_confirm.html", org=org, role=role, action="compromise", key=info,
-        errors=extra.pop("errors", {}), values=extra.pop("values", {}), **extra,
+        "issuer/key_confirm.html",
+        org=org,
+        role=role,
+        action="compromise",
+        key=info,
+        errors=extra.pop("errors", {}),
+        values=extra.pop("values", {}),
+        **extra,
     ), status
 
 
@@ -111,10 +128,17 @@ def compromise(slug: str, kid: str) -> Any:
         return _compromise_page(org, role, key)
     values = request.form.to_dict()
     if values.get("confirm") != "yes":
-        return _compromise_page(org, role, key, 400, errors={"confirm": "Tick the box to confirm."}, values=values)
+        return _compromise_page(
+            org, role, key, 400, errors={"confirm": "Tick the box to confirm."}, values=values
+        )
     try:
         result = mark_compromised(
-            dbs(), org=org, key_row=key, sealer=sealer(), actor=actor(), reason=values.get("reason", "")
+            dbs(),
+            org=org,
+            key_row=key,
+            sealer=sealer(),
+            actor=actor(),
+            reason=values.get("reason", ""),
         )
     except InvalidInput as exc:
         return _compromise_page(org, role, key, 400, errors=form_errors(exc), values=values)
@@ -139,12 +163,23 @@ def reissue(slug: str) -> Any:
     if total == 0:
         return _page(org, role, 409, error="No badges are waiting for re-issue.")
     user_id, org_id = user.id, org.id
-    keyring, public, who = sealer(), urls(), actor()  # read here: the work runs in a thread of its own
+    keyring, public, who = (
+        sealer(),
+        urls(),
+        actor(),
+    )  # read here: the work runs in a thread of its own
 
     def work(session: Session, progress: Progress) -> int:
         return jobs.run_reissue(
-            session, org=session.get_one(Organisation, org_id), sealer=keyring, urls=public, actor=who,
-            reissued_by=user_id, progress=progress,
+            session,
+            org=session.get_one(Organisation, org_id),
+            sealer=keyring,
+            urls=public,
+            actor=who,
+            reissued_by=user_id,
+            progress=progress,
         )
 
-    return stream_job("issuer/reissue_progress.html", work, name="re-issue", org=org, role=role, total=total)
+    return stream_job(
+        "issuer/reissue_progress.html", work, name="re-issue", org=org, role=role, total=total
+    )

@@ -32,7 +32,10 @@ def _report(slug: str) -> tuple[Any, str, NetworkReport]:
         try:
             year = int(raw_year.split("/", 1)[0])  # "2025" or "2025/26"
         except ValueError:
-            raise InvalidInput("Choose a school year from the list.", fields={"year": "Choose a school year from the list."}) from None
+            raise InvalidInput(
+                "Choose a school year from the list.",
+                fields={"year": "Choose a school year from the list."},
+            ) from None
     school = request.args.get("school", "").strip() or None
     report = network_service.network_report(dbs(), org, school_year=year, school=school)
     return org, role, report
@@ -45,8 +48,12 @@ def page(slug: str) -> Any:
     if request.args.get("format") == "csv":
         return _csv(org, report)
     return render_template(
-        "issuer/network.html", org=org, role=role, report=report,
-        year_label=network_service.school_year_label, achievement_list_limit=ACHIEVEMENT_LIST_LIMIT,
+        "issuer/network.html",
+        org=org,
+        role=role,
+        report=report,
+        year_label=network_service.school_year_label,
+        achievement_list_limit=ACHIEVEMENT_LIST_LIMIT,
     )
 
 
@@ -61,9 +68,15 @@ def _csv(org: Any, report: NetworkReport) -> Response:
     parts = [org.slug]
     if report.school is not None:
         parts.append(report.school.slug)
-    parts.append(network_service.school_year_label(report.school_year).replace("/", "-") if report.school_year else "all-years")
+    parts.append(
+        network_service.school_year_label(report.school_year).replace("/", "-")
+        if report.school_year
+        else "all-years"
+    )
     response = Response(network_service.report_csv(report), mimetype="text/csv")
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="network-{"-".join(parts)}.csv"'
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="network-{"-".join(parts)}.csv"'
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -33,6 +33,7 @@ from .common import negotiate as _negotiate
 
 bp = Blueprint("public", __name__)
 
+
 def _json(body: Any, media_type: str = "application/json", seconds: int = 300) -> Response:
     text = body if isinstance(body, str) else json.dumps(body, indent=2, ensure_ascii=False)
     return _cacheable(Response(text, mimetype=media_type), seconds)
@@ -99,7 +100,9 @@ def _linkedin(award: Award, view: dict[str, Any]) -> str:
         "certId": award.public_id,
     }
     if award.valid_until:
-        params.update(expirationYear=award.valid_until.year, expirationMonth=award.valid_until.month)
+        params.update(
+            expirationYear=award.valid_until.year, expirationMonth=award.valid_until.month
+        )
     return "https://www.linkedin.com/profile/add?" + urlencode(params)
 
 
@@ -126,17 +129,26 @@ def organisation(slug: str) -> Any:
     profile = org_service.issuer_profile(org, urls())
     if _negotiate("text/html", "application/ld+json", "application/json") != "text/html":
         body = profile.to_json()
-        body["@context"] = ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
+        body["@context"] = [
+            "https://www.w3.org/ns/credentials/v2",
+            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+        ]
         return _json(body)
     from ..models import Achievement
 
-    achievements = dbs().scalars(
-        select(Achievement).where(Achievement.org_id == org.id).order_by(Achievement.name)
-    ).all()
+    achievements = (
+        dbs()
+        .scalars(select(Achievement).where(Achievement.org_id == org.id).order_by(Achievement.name))
+        .all()
+    )
     from .common import for_org
 
     return render_template(
-        "issuer/org.html", org=org, profile=profile, achievements=achievements, endorsements=for_org(org)
+        "issuer/org.html",
+        org=org,
+        profile=profile,
+        achievements=achievements,
+        endorsements=for_org(org),
     )
 
 
@@ -203,7 +215,10 @@ def achievement(public_id: str) -> Any:
     body = achievement_model(dbs(), row, org, urls())
     if _negotiate("text/html", "application/ld+json", "application/json") != "text/html":
         data = body.to_json()
-        data["@context"] = ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
+        data["@context"] = [
+            "https://www.w3.org/ns/credentials/v2",
+            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+        ]
         return _json(data)
     from .common import for_achievement
 
@@ -213,7 +228,7 @@ def achievement(public_id: str) -> Any:
         achievement=row,
         body=body,
         endorsements=for_achievement(row),
-        criteria_html=Markup(render_markdown(row.criteria_md))  # noqa: S704 (sanitised by nh3),
+        criteria_html=Markup(render_markdown(row.criteria_md)),  # noqa: S704 (sanitised by nh3),
     )
 
 
@@ -224,7 +239,9 @@ def image(sha256: str) -> Any:
         abort(404, description="No such image.")
     response = Response(row.data, mimetype=row.content_type)
     response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+    )
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
@@ -251,7 +268,8 @@ def _baked(public_id: str, image_type: str) -> Response:
     )
     if image_type == "png":
         base = badge_png(
-            stored.data if stored is not None else None, stored.content_type if stored is not None else None,
+            stored.data if stored is not None else None,
+            stored.content_type if stored is not None else None,
             award.achievement.name,
         )
         media = "image/png"
@@ -268,10 +286,16 @@ def _baked(public_id: str, image_type: str) -> Response:
         media = "image/svg+xml"
     # JSON with its embedded proof where there is one; the VC-JWT for ES256/RS256 issuers
     signed = json.loads(award.credential_json)
-    payload = award.credential_json if "proof" in signed else (award.credential_jwt or award.credential_json)
+    payload = (
+        award.credential_json
+        if "proof" in signed
+        else (award.credential_jwt or award.credential_json)
+    )
     data = baking.bake(base, payload, expected=image_type)
     response = Response(data, mimetype=media)
-    response.headers["Content-Disposition"] = f'inline; filename="badge-{award.public_id}.{image_type}"'
+    response.headers["Content-Disposition"] = (
+        f'inline; filename="badge-{award.public_id}.{image_type}"'
+    )
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     return _cacheable(response, 60)
 
@@ -291,7 +315,9 @@ def credential_qr(public_id: str) -> Any:
     from badges import qr
 
     award = get_award(dbs(), public_id)
-    response = Response(qr.cached_qr(urls().credential(award.public_id), "svg"), mimetype="image/svg+xml")
+    response = Response(
+        qr.cached_qr(urls().credential(award.public_id), "svg"), mimetype="image/svg+xml"
+    )
     return _cacheable(response, 3600)
 
 

@@ -32,9 +32,11 @@ def dashboard() -> Any:
 @login_required
 def org_home(slug: str) -> Any:
     _user, org, role = staff_org(slug)
-    achievements = dbs().scalars(
-        select(Achievement).where(Achievement.org_id == org.id).order_by(Achievement.name)
-    ).all()
+    achievements = (
+        dbs()
+        .scalars(select(Achievement).where(Achievement.org_id == org.id).order_by(Achievement.name))
+        .all()
+    )
     # awarded = held now (not revoked); revoked ones are counted apart
     counts: dict[int, int] = {}
     revoked: dict[int, int] = {}
@@ -45,7 +47,12 @@ def org_home(slug: str) -> Any:
     ):
         (revoked if is_revoked else counts)[achievement_id] = number
     return render_template(
-        "issuer/org_home.html", org=org, role=role, achievements=achievements, counts=counts, revoked=revoked,
+        "issuer/org_home.html",
+        org=org,
+        role=role,
+        achievements=achievements,
+        counts=counts,
+        revoked=revoked,
     )
 
 
@@ -59,10 +66,23 @@ def awards(slug: str) -> Any:
     if q:
         query = query.where(Award.learner_name.ilike(f"%{q}%"))
     # newest first; the id breaks ties (a class signed in the same second) so pages are stable
-    rows = dbs().scalars(query.order_by(Award.issued_at.desc(), Award.id.desc()).offset((page - 1) * PAGE).limit(PAGE + 1)).all()
+    rows = (
+        dbs()
+        .scalars(
+            query.order_by(Award.issued_at.desc(), Award.id.desc())
+            .offset((page - 1) * PAGE)
+            .limit(PAGE + 1)
+        )
+        .all()
+    )
     return render_template(
-        "issuer/awards.html", org=org, role=role, awards=rows[:PAGE], page=page,
-        more=len(rows) > PAGE, q=q,
+        "issuer/awards.html",
+        org=org,
+        role=role,
+        awards=rows[:PAGE],
+        page=page,
+        more=len(rows) > PAGE,
+        q=q,
     )
 
 
@@ -70,7 +90,14 @@ def awards(slug: str) -> Any:
 @login_required
 def outbox(slug: str) -> Any:
     _user, org, role = staff_org(slug)
-    messages = dbs().scalars(
-        select(OutboxMessage).where(OutboxMessage.org_id == org.id).order_by(OutboxMessage.id.desc()).limit(500)
-    ).all()
+    messages = (
+        dbs()
+        .scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.org_id == org.id)
+            .order_by(OutboxMessage.id.desc())
+            .limit(500)
+        )
+        .all()
+    )
     return render_template("issuer/outbox.html", org=org, role=role, messages=messages)

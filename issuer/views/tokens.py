@@ -32,7 +32,11 @@ def _page(org: Organisation, role: str, *, status: int = 200, **context: Any) ->
     context.setdefault("values", {})
     context.setdefault("form_id", secrets.token_urlsafe(12))
     response = render_template(
-        "issuer/tokens.html", org=org, role=role, tokens=token_service.tokens_of(dbs(), org), **context
+        "issuer/tokens.html",
+        org=org,
+        role=role,
+        tokens=token_service.tokens_of(dbs(), org),
+        **context,
     )
     return response, status, {"Cache-Control": "no-store"}
 
@@ -48,7 +52,9 @@ def index(slug: str) -> Any:
     form_id = request.form.get("form_id", "")[:40]
     used: list[str] = session.get("token_forms", [])
     if form_id and form_id in used:
-        flash("That token was already created; its secret was shown once and cannot be shown again.")
+        flash(
+            "That token was already created; its secret was shown once and cannot be shown again."
+        )
         return redirect(url_for("tokens.index", slug=org.slug))
     try:
         token, secret = token_service.create_token(

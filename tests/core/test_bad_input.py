@@ -138,7 +138,9 @@ class Kit:
         kid: str | None = None,
     ) -> str:
         return sign_jwt(
-            credential if credential is not None else self.unsigned(), key or self.ed, kid=kid or self.vm
+            credential if credential is not None else self.unsigned(),
+            key or self.ed,
+            kid=kid or self.vm,
         )
 
     def claims(self, credential: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -216,81 +218,119 @@ def _flip_last_base58(value: str) -> str:
 FORGERIES = [
     pytest.param(
         lambda k: edited(k.di(), _set(("name",), "Forged badge")),
-        "proof", "does not verify", id="di-name-changed",
+        "proof",
+        "does not verify",
+        id="di-name-changed",
     ),
     pytest.param(
         lambda k: edited(k.di(), _set(("credentialSubject", "achievement", "name"), "Nobel Prize")),
-        "proof", "does not verify", id="di-achievement-changed",
+        "proof",
+        "does not verify",
+        id="di-achievement-changed",
     ),
     pytest.param(
         lambda k: edited(
             k.di(),
-            _set(("credentialSubject", "identifier", 0, "identityHash"),
-                 hash_identity("mallory@example.org", "salt")),
+            _set(
+                ("credentialSubject", "identifier", 0, "identityHash"),
+                hash_identity("mallory@example.org", "salt"),
+            ),
         ),
-        "proof", "does not verify", id="di-recipient-hash-changed",
+        "proof",
+        "does not verify",
+        id="di-recipient-hash-changed",
     ),
     pytest.param(
         lambda k: edited(k.di(), _set(("validUntil",), "2099-01-01T00:00:00Z")),
-        "proof", "does not verify", id="di-validity-extended",
+        "proof",
+        "does not verify",
+        id="di-validity-extended",
     ),
     pytest.param(
         lambda k: edited(k.di(), _set(("issuer", "name"), "Harvard")),
-        "proof", "does not verify", id="di-issuer-name-changed",
+        "proof",
+        "does not verify",
+        id="di-issuer-name-changed",
     ),
     pytest.param(
         lambda k: edited(k.di(), _set(("issuer", "id"), k.other_issuer)),
-        "issuer", "not the issuer", id="di-issuer-swapped",
+        "issuer",
+        "not the issuer",
+        id="di-issuer-swapped",
     ),
     pytest.param(
         lambda k: _repayload(k.jwt(), _set(("name",), "Forged badge")),
-        "proof", "JWT signature does not verify", id="jwt-payload-changed",
+        "proof",
+        "JWT signature does not verify",
+        id="jwt-payload-changed",
     ),
     pytest.param(
         lambda k: _repayload(
             k.jwt(), _set(("credentialSubject", "achievement", "name"), "Nobel Prize")
         ),
-        "proof", "JWT signature does not verify", id="jwt-achievement-changed",
+        "proof",
+        "JWT signature does not verify",
+        id="jwt-achievement-changed",
     ),
     pytest.param(
         lambda k: k.jwt()[:-12],
-        "proof", "does not verify", id="jwt-signature-truncated",
+        "proof",
+        "does not verify",
+        id="jwt-signature-truncated",
     ),
     pytest.param(
         lambda k: k.jwt().rsplit(".", 1)[0] + ".",
-        "proof", "does not verify", id="jwt-signature-empty",
+        "proof",
+        "does not verify",
+        id="jwt-signature-empty",
     ),
     pytest.param(
         lambda k: _di_with_proof_value(k, lambda v: v[:-10]),
-        "proof", "base58btc|proofValue", id="di-signature-truncated",
+        "proof",
+        "base58btc|proofValue",
+        id="di-signature-truncated",
     ),
     pytest.param(
         lambda k: _di_with_proof_value(k, _flip_last_base58),
-        "proof", "does not verify|base58btc", id="di-signature-bit-flipped",
+        "proof",
+        "does not verify|base58btc",
+        id="di-signature-bit-flipped",
     ),
     pytest.param(
         lambda k: k.jwt(key=k.other),
-        "proof", "does not verify", id="jwt-signed-by-other-key",
+        "proof",
+        "does not verify",
+        id="jwt-signed-by-other-key",
     ),
     pytest.param(
         lambda k: k.di(key=k.other),
-        "proof", "does not verify", id="di-signed-by-other-key",
+        "proof",
+        "does not verify",
+        id="di-signed-by-other-key",
     ),
     pytest.param(
         lambda k: k.di(key=k.other, vm=k.other_vm),
-        "issuer", "not the issuer", id="di-foreign-verification-method",
+        "issuer",
+        "not the issuer",
+        id="di-foreign-verification-method",
     ),
     pytest.param(
         lambda k: k.jwt(key=k.other, kid=k.other_vm),
-        "issuer", "not the issuer", id="jwt-foreign-kid",
+        "issuer",
+        "not the issuer",
+        id="jwt-foreign-kid",
     ),
     pytest.param(
         lambda k: k.jwt(kid="did:web:evil.example#key-1"),
-        "issuer", "not the issuer", id="jwt-kid-another-did-web",
+        "issuer",
+        "not the issuer",
+        id="jwt-kid-another-did-web",
     ),
     pytest.param(
         lambda k: k.jwt(kid=f"{EVIL}/jwks.json#key-1"),
-        "issuer", "origin", id="jwt-kid-url-on-another-origin",
+        "issuer",
+        "origin",
+        id="jwt-kid-url-on-another-origin",
     ),
 ]
 
@@ -322,73 +362,111 @@ ALG_ATTACKS = [
     pytest.param(lambda k: _unsigned_token(k, "NONE"), "proof", "'NONE'", id="alg-NONE"),
     pytest.param(lambda k: _unsigned_token(k, None), "proof", "not allowed", id="alg-missing"),
     pytest.param(lambda k: _unsigned_token(k, ["EdDSA"]), "proof", "not allowed", id="alg-list"),
-    pytest.param(lambda k: _unsigned_token(k, {"EdDSA": 1}), "proof", "not allowed", id="alg-object"),
+    pytest.param(
+        lambda k: _unsigned_token(k, {"EdDSA": 1}), "proof", "not allowed", id="alg-object"
+    ),
     pytest.param(
         lambda k: k.hmac_token(k.ed.public.raw_ed25519()),
-        "proof", "HS256", id="hs256-secret-raw-public-key",
+        "proof",
+        "HS256",
+        id="hs256-secret-raw-public-key",
     ),
     pytest.param(
         lambda k: k.hmac_token(json.dumps(k.ed.public.to_jwk()).encode()),
-        "proof", "HS256", id="hs256-secret-public-jwk-text",
+        "proof",
+        "HS256",
+        id="hs256-secret-public-jwk-text",
     ),
     pytest.param(
         lambda k: k.hmac_token(k.ed.public.to_multibase().encode()),
-        "proof", "HS256", id="hs256-secret-multibase",
+        "proof",
+        "HS256",
+        id="hs256-secret-multibase",
     ),
     pytest.param(
         lambda k: k.token(k.header(alg="ES256"), k.claims()),
-        "proof", "says ES256", id="es256-header-ed25519-signature",
+        "proof",
+        "says ES256",
+        id="es256-header-ed25519-signature",
     ),
     pytest.param(
         lambda k: k.token(k.header(alg="RS256"), k.claims()),
-        "proof", "says RS256", id="rs256-header-ed25519-signature",
+        "proof",
+        "says RS256",
+        id="rs256-header-ed25519-signature",
     ),
     pytest.param(
         lambda k: k.token(
             k.header(kid=did_key_verification_method(k.es.public)),
             k.claims(build_credential(did_key(k.es.public))),
         ),
-        "proof", "says EdDSA but the issuer's key is ES256", id="eddsa-header-p256-issuer",
+        "proof",
+        "says EdDSA but the issuer's key is ES256",
+        id="eddsa-header-p256-issuer",
     ),
     pytest.param(
-        _jwk_header_https_issuer, "issuer", "carries a key in its header",
+        _jwk_header_https_issuer,
+        "issuer",
+        "carries a key in its header",
         id="jwk-header-no-kid-https-issuer",
     ),
     pytest.param(
         lambda k: k.token(k.header(kid=None, jwk=k.other.public.to_jwk()), k.claims(), k.other),
-        "issuer", "header is not the issuer's", id="jwk-header-no-kid-did-key-issuer",
+        "issuer",
+        "header is not the issuer's",
+        id="jwk-header-no-kid-did-key-issuer",
     ),
     pytest.param(
         lambda k: k.token(k.header(jwk=k.other.public.to_jwk()), k.claims(), k.other),
-        "issuer", "header is not the issuer's", id="jwk-header-attacker-key-with-real-kid",
+        "issuer",
+        "header is not the issuer's",
+        id="jwk-header-attacker-key-with-real-kid",
     ),
     pytest.param(
         lambda k: k.token(k.header(jwk=k.ed.public.to_jwk()), k.claims(), k.other),
-        "proof", "does not verify", id="jwk-header-real-key-attacker-signature",
+        "proof",
+        "does not verify",
+        id="jwk-header-real-key-attacker-signature",
     ),
     pytest.param(
         lambda k: k.token(k.header(jwk=k.other.to_private_jwk()), k.claims(), k.other),
-        "proof", "private key", id="jwk-header-with-private-key",
+        "proof",
+        "private key",
+        id="jwk-header-with-private-key",
     ),
     pytest.param(
         lambda k: k.token(k.header(crit=["b64"], b64=False), k.claims()),
-        "proof", "critical", id="crit-header",
+        "proof",
+        "critical",
+        id="crit-header",
     ),
     pytest.param(
         lambda k: k.token(k.header(crit=[]), k.claims()),
-        "proof", "critical", id="crit-header-empty",
+        "proof",
+        "critical",
+        id="crit-header-empty",
     ),
     pytest.param(
         lambda k: k.token(k.header(typ="evil+jwt"), k.claims()),
-        "proof", "type", id="typ-garbage",
+        "proof",
+        "type",
+        id="typ-garbage",
     ),
     pytest.param(
-        lambda k: k.token(k.header(typ=42), k.claims()), "proof", "type", id="typ-number",
+        lambda k: k.token(k.header(typ=42), k.claims()),
+        "proof",
+        "type",
+        id="typ-number",
     ),
     pytest.param(
-        lambda k: k.token(k.header(typ="JWE"), k.claims()), "proof", "type", id="typ-jwe",
+        lambda k: k.token(k.header(typ="JWE"), k.claims()),
+        "proof",
+        "type",
+        id="typ-jwe",
     ),
-    pytest.param(lambda k: k.token(k.header(typ=["JWT"]), k.claims()), "proof", "type", id="typ-list"),
+    pytest.param(
+        lambda k: k.token(k.header(typ=["JWT"]), k.claims()), "proof", "type", id="typ-list"
+    ),
 ]
 
 
@@ -422,38 +500,58 @@ def _drop(name: str) -> Callable[[dict[str, Any]], None]:
 
 
 CLAIM_MISMATCHES = [
-    pytest.param(lambda k: _claims_token(k, _set(("iss",), k.other_issuer)), "'iss'", id="iss-other"),
+    pytest.param(
+        lambda k: _claims_token(k, _set(("iss",), k.other_issuer)), "'iss'", id="iss-other"
+    ),
     pytest.param(lambda k: _claims_token(k, _set(("iss",), SCHOOL_DID)), "'iss'", id="iss-did-web"),
-    pytest.param(lambda k: _claims_token(k, _drop("iss")), "'iss' claim is missing", id="iss-missing"),
-    pytest.param(lambda k: _claims_token(k, _set(("jti",), "urn:uuid:other")), "'jti'", id="jti-other"),
-    pytest.param(lambda k: _claims_token(k, _drop("jti")), "'jti' claim is missing", id="jti-missing"),
     pytest.param(
-        lambda k: _claims_token(k, lambda p: p.update(nbf=p["nbf"] + 86400)), "'nbf'", id="nbf-later",
+        lambda k: _claims_token(k, _drop("iss")), "'iss' claim is missing", id="iss-missing"
     ),
     pytest.param(
-        lambda k: _claims_token(k, lambda p: p.update(nbf=p["nbf"] - 86400)), "'nbf'", id="nbf-earlier",
+        lambda k: _claims_token(k, _set(("jti",), "urn:uuid:other")), "'jti'", id="jti-other"
     ),
     pytest.param(
-        lambda k: _claims_token(k, _set(("nbf",), "2026-09-01T08:00:00Z")), "'nbf'", id="nbf-string",
+        lambda k: _claims_token(k, _drop("jti")), "'jti' claim is missing", id="jti-missing"
     ),
-    pytest.param(lambda k: _claims_token(k, _drop("nbf")), "'nbf' claim is missing", id="nbf-missing"),
+    pytest.param(
+        lambda k: _claims_token(k, lambda p: p.update(nbf=p["nbf"] + 86400)),
+        "'nbf'",
+        id="nbf-later",
+    ),
+    pytest.param(
+        lambda k: _claims_token(k, lambda p: p.update(nbf=p["nbf"] - 86400)),
+        "'nbf'",
+        id="nbf-earlier",
+    ),
+    pytest.param(
+        lambda k: _claims_token(k, _set(("nbf",), "2026-09-01T08:00:00Z")),
+        "'nbf'",
+        id="nbf-string",
+    ),
+    pytest.param(
+        lambda k: _claims_token(k, _drop("nbf")), "'nbf' claim is missing", id="nbf-missing"
+    ),
     pytest.param(
         lambda k: _claims_token(k, lambda p: p.update(exp=p["nbf"] + 10**6)),
-        "'exp'", id="exp-without-validUntil",
+        "'exp'",
+        id="exp-without-validUntil",
     ),
     pytest.param(
         lambda k: _claims_token(
             k, lambda p: p.update(exp=p["exp"] + 86400), valid_until=NOW + timedelta(days=365)
         ),
-        "'exp'", id="exp-later-than-validUntil",
+        "'exp'",
+        id="exp-later-than-validUntil",
     ),
     pytest.param(
         lambda k: _claims_token(k, _drop("exp"), valid_until=NOW + timedelta(days=365)),
-        "'exp'", id="exp-missing-with-validUntil",
+        "'exp'",
+        id="exp-missing-with-validUntil",
     ),
     pytest.param(
         lambda k: _claims_token(k, _set(("sub",), "did:example:mallory")),
-        "'sub'", id="sub-without-subject-id",
+        "'sub'",
+        id="sub-without-subject-id",
     ),
     pytest.param(
         lambda k: _claims_token(
@@ -463,13 +561,18 @@ CLAIM_MISMATCHES = [
                 credentialSubject={**p["credentialSubject"], "id": "did:example:ona"},
             ),
         ),
-        "'sub'", id="sub-other-than-subject-id",
+        "'sub'",
+        id="sub-other-than-subject-id",
     ),
     pytest.param(
         lambda k: _claims_token(
-            k, lambda p: p.update(credentialSubject={**p["credentialSubject"], "id": "did:example:ona"})
+            k,
+            lambda p: p.update(
+                credentialSubject={**p["credentialSubject"], "id": "did:example:ona"}
+            ),
         ),
-        "'sub'", id="sub-missing-with-subject-id",
+        "'sub'",
+        id="sub-missing-with-subject-id",
     ),
 ]
 
@@ -505,64 +608,88 @@ def _add_to(path: tuple[str, ...], key: str, value: Any) -> Callable[[dict[str, 
 CONTEXT_EDITS = [
     pytest.param(_append_context(EVIL_CONTEXT), "does not know", id="unknown-context-appended"),
     pytest.param(
-        lambda c: c["@context"].insert(1, EVIL_CONTEXT), "does not know", id="unknown-context-second",
+        lambda c: c["@context"].insert(1, EVIL_CONTEXT),
+        "does not know",
+        id="unknown-context-second",
     ),
     pytest.param(
         lambda c: c.update({"@context": [standards.VC_V2, EVIL_CONTEXT]}),
-        "does not know", id="unknown-context-instead-of-ob",
+        "does not know",
+        id="unknown-context-instead-of-ob",
     ),
     pytest.param(
-        _append_context({"foo": "https://evil.example/vocab#foo"}), "inline", id="inline-context-term",
+        _append_context({"foo": "https://evil.example/vocab#foo"}),
+        "inline",
+        id="inline-context-term",
     ),
-    pytest.param(_append_context({"@vocab": f"{EVIL}/vocab#"}), "inline", id="inline-context-vocab"),
+    pytest.param(
+        _append_context({"@vocab": f"{EVIL}/vocab#"}), "inline", id="inline-context-vocab"
+    ),
     pytest.param(
         lambda c: c["@context"].insert(1, {"name": f"{EVIL}/vocab#name"}),
-        "inline", id="inline-context-redefines-name",
+        "inline",
+        id="inline-context-redefines-name",
     ),
     pytest.param(_append_context(None), "inline", id="null-context-entry"),
     pytest.param(
         lambda c: c.update({"@context": [standards.VC_V2, standards.OB_V3_EXTENSIONS]}),
-        "Open Badges 3.0 context is missing", id="missing-ob-context",
+        "Open Badges 3.0 context is missing",
+        id="missing-ob-context",
     ),
     pytest.param(
         lambda c: c.update({"@context": standards.VC_V2}),
-        "Open Badges 3.0 context is missing", id="only-vc-context",
+        "Open Badges 3.0 context is missing",
+        id="only-vc-context",
     ),
     pytest.param(
-        lambda c: c["@context"].__setitem__(0, standards.VC_V1), "1\\.1", id="vc-1.1-first-context",
+        lambda c: c["@context"].__setitem__(0, standards.VC_V1),
+        "1\\.1",
+        id="vc-1.1-first-context",
     ),
     pytest.param(
-        lambda c: c["@context"].insert(0, standards.VC_V1), "1\\.1", id="vc-1.1-before-vc-2.0",
+        lambda c: c["@context"].insert(0, standards.VC_V1),
+        "1\\.1",
+        id="vc-1.1-before-vc-2.0",
     ),
     pytest.param(
-        lambda c: c.update({"@context": c["@context"][::-1]}), "does not start", id="contexts-reordered",
+        lambda c: c.update({"@context": c["@context"][::-1]}),
+        "does not start",
+        id="contexts-reordered",
     ),
     pytest.param(lambda c: c.pop("@context"), "does not start", id="no-context"),
     pytest.param(lambda c: c.update({"@context": []}), "does not start", id="empty-context"),
     pytest.param(lambda c: c.update({"@context": 42}), "does not start", id="context-number"),
     pytest.param(_add_to((), "foo", "bar"), "'foo' is not defined", id="extra-top-level-key"),
     pytest.param(
-        _add_to((), "isAccredited", True), "'isAccredited' is not defined", id="extra-boolean-claim",
+        _add_to((), "isAccredited", True),
+        "'isAccredited' is not defined",
+        id="extra-boolean-claim",
     ),
     pytest.param(
         _add_to(("credentialSubject", "achievement"), "grade", "A+"),
-        "'grade' is not defined", id="extra-achievement-key",
+        "'grade' is not defined",
+        id="extra-achievement-key",
     ),
     pytest.param(
         _add_to(("credentialSubject",), "honours", "summa cum laude"),
-        "'honours' is not defined", id="extra-subject-key",
+        "'honours' is not defined",
+        id="extra-subject-key",
     ),
     pytest.param(
-        _add_to(("issuer",), "accreditedBy", "Ministry"), "'accreditedBy' is not defined",
+        _add_to(("issuer",), "accreditedBy", "Ministry"),
+        "'accreditedBy' is not defined",
         id="extra-issuer-key",
     ),
     pytest.param(lambda c: c["type"].append("FakeType"), "FakeType", id="extra-type"),
     pytest.param(
         lambda c: c["credentialSubject"]["achievement"]["type"].append("Diploma"),
-        "Diploma", id="extra-achievement-type",
+        "Diploma",
+        id="extra-achievement-type",
     ),
     pytest.param(
-        _add_to(("credentialSubject",), "id", "ona"), "absolute IRI", id="relative-subject-id",
+        _add_to(("credentialSubject",), "id", "ona"),
+        "absolute IRI",
+        id="relative-subject-id",
     ),
 ]
 
@@ -577,7 +704,9 @@ def evil_site_verifier(site) -> Verifier:
 
 @pytest.mark.parametrize("form", ["data-integrity", "jwt"])
 @pytest.mark.parametrize(("edit", "pattern"), CONTEXT_EDITS)
-def test_context_problems_fail_the_context_check(kit, site, evil_site_verifier, form, edit, pattern):
+def test_context_problems_fail_the_context_check(
+    kit, site, evil_site_verifier, form, edit, pattern
+):
     if form == "data-integrity":
         source: Any = edited(kit.di(), edit)  # changed after signing
     else:
@@ -631,57 +760,106 @@ def _second_bad_proof(kit: Kit) -> dict[str, Any]:
 
 
 PROOF_SHAPES = [
-    pytest.param(lambda k: k.di(purpose="authentication"), "proof", "purpose", id="purpose-authentication"),
-    pytest.param(lambda k: k.di(purpose="capabilityInvocation"), "proof", "purpose", id="purpose-capability"),
-    pytest.param(_di_proof_edit(lambda p: p.pop("proofPurpose")), "proof", "purpose", id="purpose-missing"),
     pytest.param(
-        _di_proof_edit(_set(("cryptosuite",), "eddsa-jcs-2022")), "proof", "cryptosuite", id="cryptosuite-jcs",
+        lambda k: k.di(purpose="authentication"), "proof", "purpose", id="purpose-authentication"
     ),
     pytest.param(
-        _di_proof_edit(_set(("cryptosuite",), "ecdsa-rdfc-2019")), "proof", "cryptosuite", id="cryptosuite-ecdsa",
+        lambda k: k.di(purpose="capabilityInvocation"), "proof", "purpose", id="purpose-capability"
     ),
     pytest.param(
-        _di_proof_edit(lambda p: p.pop("cryptosuite")), "proof", "cryptosuite", id="cryptosuite-missing",
+        _di_proof_edit(lambda p: p.pop("proofPurpose")), "proof", "purpose", id="purpose-missing"
+    ),
+    pytest.param(
+        _di_proof_edit(_set(("cryptosuite",), "eddsa-jcs-2022")),
+        "proof",
+        "cryptosuite",
+        id="cryptosuite-jcs",
+    ),
+    pytest.param(
+        _di_proof_edit(_set(("cryptosuite",), "ecdsa-rdfc-2019")),
+        "proof",
+        "cryptosuite",
+        id="cryptosuite-ecdsa",
+    ),
+    pytest.param(
+        _di_proof_edit(lambda p: p.pop("cryptosuite")),
+        "proof",
+        "cryptosuite",
+        id="cryptosuite-missing",
     ),
     pytest.param(_garbage_2020_proof, "proof", "proof type", id="ed25519signature2020-garbage"),
     pytest.param(
-        _di_proof_edit(_set(("type",), "Ed25519Signature2020")), "proof", "proof type", id="type-renamed",
+        _di_proof_edit(_set(("type",), "Ed25519Signature2020")),
+        "proof",
+        "proof type",
+        id="type-renamed",
     ),
     pytest.param(lambda k: k.unsigned(), "proof", "no proof", id="proof-missing"),
-    pytest.param(lambda k: {**k.unsigned(), "proof": []}, "proof", "no proof", id="proof-empty-list"),
+    pytest.param(
+        lambda k: {**k.unsigned(), "proof": []}, "proof", "no proof", id="proof-empty-list"
+    ),
     pytest.param(lambda k: {**k.unsigned(), "proof": None}, "proof", "no proof", id="proof-null"),
     pytest.param(
-        lambda k: {**k.unsigned(), "proof": "garbage"}, "issuer", "which of the issuer's keys",
+        lambda k: {**k.unsigned(), "proof": "garbage"},
+        "issuer",
+        "which of the issuer's keys",
         id="proof-a-string",
     ),
     pytest.param(
-        _di_proof_edit(lambda p: p.pop("verificationMethod")), "issuer", "which of the issuer's keys",
+        _di_proof_edit(lambda p: p.pop("verificationMethod")),
+        "issuer",
+        "which of the issuer's keys",
         id="verification-method-missing",
     ),
     pytest.param(
-        _di_proof_edit(_set(("proofValue",), "not multibase!")), "proof", "multibase", id="proof-value-not-multibase",
+        _di_proof_edit(_set(("proofValue",), "not multibase!")),
+        "proof",
+        "multibase",
+        id="proof-value-not-multibase",
     ),
     pytest.param(
-        _di_proof_edit(_set(("proofValue",), "z0OIl")), "proof", "multibase", id="proof-value-bad-base58",
+        _di_proof_edit(_set(("proofValue",), "z0OIl")),
+        "proof",
+        "multibase",
+        id="proof-value-bad-base58",
     ),
     pytest.param(
-        _di_proof_edit(_base64url_proof_value), "proof", "base58btc", id="proof-value-base64url-multibase",
+        _di_proof_edit(_base64url_proof_value),
+        "proof",
+        "base58btc",
+        id="proof-value-base64url-multibase",
     ),
-    pytest.param(_di_proof_edit(lambda p: p.pop("proofValue")), "proof", "proofValue", id="proof-value-missing"),
-    pytest.param(_di_proof_edit(_set(("proofValue",), 42)), "proof", "proofValue", id="proof-value-number"),
     pytest.param(
-        _di_proof_edit(_set(("proofValue",), "z" + "1" * 5000)), "proof", "multibase|too long",
+        _di_proof_edit(lambda p: p.pop("proofValue")),
+        "proof",
+        "proofValue",
+        id="proof-value-missing",
+    ),
+    pytest.param(
+        _di_proof_edit(_set(("proofValue",), 42)), "proof", "proofValue", id="proof-value-number"
+    ),
+    pytest.param(
+        _di_proof_edit(_set(("proofValue",), "z" + "1" * 5000)),
+        "proof",
+        "multibase|too long",
         id="proof-value-huge",
     ),
     pytest.param(
-        _di_proof_edit(_set(("@context",), [standards.VC_V2])), "proof", "@context", id="proof-with-own-context",
+        _di_proof_edit(_set(("@context",), [standards.VC_V2])),
+        "proof",
+        "@context",
+        id="proof-with-own-context",
     ),
     pytest.param(
-        _di_proof_edit(_set(("@context",), {"proofValue": f"{EVIL}/#pv"})), "proof", "@context",
+        _di_proof_edit(_set(("@context",), {"proofValue": f"{EVIL}/#pv"})),
+        "proof",
+        "@context",
         id="proof-with-inline-context",
     ),
     pytest.param(_second_bad_proof, "proof", "does not verify", id="second-proof-forged"),
-    pytest.param(_broken_embedded_proof_in_jwt, "proof", "does not verify", id="jwt-carrying-broken-di-proof"),
+    pytest.param(
+        _broken_embedded_proof_in_jwt, "proof", "does not verify", id="jwt-carrying-broken-di-proof"
+    ),
 ]
 
 
@@ -707,10 +885,14 @@ def _not_yet_valid(kit: Kit) -> dict[str, Any]:
 
 
 DATE_CASES = [
-    pytest.param(lambda k: k.unsigned(valid_until=NOW - timedelta(days=1)), "expired", id="expired"),
+    pytest.param(
+        lambda k: k.unsigned(valid_until=NOW - timedelta(days=1)), "expired", id="expired"
+    ),
     pytest.param(lambda k: k.unsigned(valid_until=NOW), "expired", id="expires-exactly-now"),
     pytest.param(
-        lambda k: k.unsigned(valid_until=ISSUED - timedelta(days=1)), "expired", id="expired-before-issued",
+        lambda k: k.unsigned(valid_until=ISSUED - timedelta(days=1)),
+        "expired",
+        id="expired-before-issued",
     ),
     pytest.param(_not_yet_valid, "not valid yet", id="not-yet-valid"),
 ]
@@ -728,7 +910,8 @@ def test_dates_outside_the_validity_period(kit, form, build, pattern):
 
 
 @pytest.mark.parametrize(
-    "value", ["yesterday", "2026-09-01T08:00:00", "2026-13-45T99:00:00Z", "x" * 100],
+    "value",
+    ["yesterday", "2026-09-01T08:00:00", "2026-13-45T99:00:00Z", "x" * 100],
     ids=["word", "no-timezone", "impossible", "long"],
 )
 def test_unreadable_dates(kit, value):
@@ -767,7 +950,11 @@ class Issuer:
     def badge(self, *status: dict[str, Any]) -> dict[str, Any]:
         unsigned = build_credential(SCHOOL_DID, status=list(status))
         return sign_credential(
-            unsigned, self.kit.ed, verification_method=self.vm, proof="data-integrity", created=ISSUED
+            unsigned,
+            self.kit.ed,
+            verification_method=self.vm,
+            proof="data-integrity",
+            created=ISSUED,
         ).json  # type: ignore[return-value]
 
     def badge_jwt(self, *status: dict[str, Any]) -> str:
@@ -788,16 +975,25 @@ class Issuer:
         for index in revoked:
             bits.set(index)
         credential = bsl.status_list_credential(
-            list_url=list_id, issuer=issuer, status_list=bits, purpose=purpose, valid_from=ISSUED,
+            list_url=list_id,
+            issuer=issuer,
+            status_list=bits,
+            purpose=purpose,
+            valid_from=ISSUED,
             valid_until=valid_until,
         )
         if encoded is not None:
             credential["credentialSubject"]["encodedList"] = encoded
         return credential
 
-    def sign(self, credential: dict[str, Any], key: KeyPair | None = None, vm: str | None = None) -> dict[str, Any]:
+    def sign(
+        self, credential: dict[str, Any], key: KeyPair | None = None, vm: str | None = None
+    ) -> dict[str, Any]:
         return sign_credential(
-            credential, key or self.kit.ed, verification_method=vm or self.vm, proof="data-integrity",
+            credential,
+            key or self.kit.ed,
+            verification_method=vm or self.vm,
+            proof="data-integrity",
             created=ISSUED,
         ).json  # type: ignore[return-value]
 
@@ -833,7 +1029,9 @@ def _revoked_second_entry(s: Issuer) -> Any:
     # The OB 3.0 schema allows one credentialStatus: a VC 2.0 badge with two fails it, and
     # then its status is not fetched (its verdict is settled). An older VC 1.1 badge is only
     # warned about the schema, so its second entry is read.
-    s.publish(s.sign(s.status_list(purpose="suspension", list_id=f"{SCHOOL}/status/2")), "/status/2")
+    s.publish(
+        s.sign(s.status_list(purpose="suspension", list_id=f"{SCHOOL}/status/2")), "/status/2"
+    )
     s.publish(s.sign(s.status_list(revoked=(INDEX,))))
     unsigned = build_credential(
         SCHOOL_DID, status=[bsl.status_entry(f"{SCHOOL}/status/2", 1, "suspension"), _entry()]
@@ -911,7 +1109,9 @@ def _purpose_mismatch(s: Issuer) -> Any:
 
 def _broken_list_signature(s: Issuer) -> Any:
     signed = s.sign(s.status_list())
-    signed["credentialSubject"]["encodedList"] = s.status_list(revoked=(1,))["credentialSubject"]["encodedList"]
+    signed["credentialSubject"]["encodedList"] = s.status_list(revoked=(1,))["credentialSubject"][
+        "encodedList"
+    ]
     s.publish(signed)
     return s.badge(_entry())
 
@@ -953,7 +1153,8 @@ def _revocation_list(s: Issuer, issuer: str = SCHOOL_DID, list_id: str = REVOCAT
     badge = s.badge(rl.status_entry(REVOCATIONS_URL))
     s.publish(
         rl.revocation_list(
-            list_url=list_id, issuer_id=issuer,
+            list_url=list_id,
+            issuer_id=issuer,
             revoked=[("urn:uuid:someone-else", None), (badge["id"], "Awarded by mistake")],
         ),
         REVOCATIONS_PATH,
@@ -991,11 +1192,16 @@ STATUS_CASES = [
     pytest.param(_not_gzip, "gzip", None, id="list-not-gzip"),
     pytest.param(_list_of_other_issuer, "someone else", None, id="list-of-other-issuer"),
     pytest.param(
-        _list_claiming_our_issuer_signed_by_other, "cannot be checked|not the issuer", None,
+        _list_claiming_our_issuer_signed_by_other,
+        "cannot be checked|not the issuer",
+        None,
         id="list-claims-our-issuer-signed-by-other",
     ),
     pytest.param(
-        _list_signed_with_other_key_as_ours, "does not verify", None, id="list-signed-by-other-key",
+        _list_signed_with_other_key_as_ours,
+        "does not verify",
+        None,
+        id="list-signed-by-other-key",
     ),
     pytest.param(_index_out_of_range, "outside the list", None, id="index-999999999"),
     pytest.param(_index_just_past_the_end, "outside the list", None, id="index-just-past-the-end"),
@@ -1003,10 +1209,16 @@ STATUS_CASES = [
     pytest.param(_index_edit("12abc"), "statusListIndex", None, id="index-not-digits"),
     pytest.param(_index_edit("1" * 40), "statusListIndex", None, id="index-40-digits"),
     pytest.param(
-        _index_edit("٣"), "statusListIndex", None, id="index-arabic-indic-digit",
+        _index_edit("٣"),
+        "statusListIndex",
+        None,
+        id="index-arabic-indic-digit",
     ),
     pytest.param(
-        _index_edit("²"), "statusListIndex", None, id="index-superscript-digit",
+        _index_edit("²"),
+        "statusListIndex",
+        None,
+        id="index-superscript-digit",
     ),
     pytest.param(_index_edit(42), "statusListIndex", None, id="index-a-number"),
     pytest.param(_purpose_mismatch, "is for 'suspension'", None, id="purpose-mismatch"),
@@ -1014,14 +1226,27 @@ STATUS_CASES = [
     pytest.param(_unsigned_list, "signature", None, id="list-unsigned"),
     pytest.param(_list_id_elsewhere, "not the URL", None, id="list-id-elsewhere"),
     pytest.param(_expired_list, "out of date", None, id="list-expired"),
-    pytest.param(_badge_served_as_list, "not a BitstringStatusListCredential", None, id="badge-served-as-list"),
+    pytest.param(
+        _badge_served_as_list,
+        "not a BitstringStatusListCredential",
+        None,
+        id="badge-served-as-list",
+    ),
     pytest.param(_list_not_json, "unreadable", None, id="list-not-json"),
     pytest.param(_list_with_unknown_context, "unknown @context", None, id="list-unknown-context"),
     pytest.param(_revocation_list, "Awarded by mistake", None, id="1edtech-revoked-with-reason"),
-    pytest.param(_revocation_list_of_other_issuer, "another issuer", None, id="1edtech-other-issuer"),
-    pytest.param(_revocation_list_id_elsewhere, "not the URL", None, id="1edtech-list-id-elsewhere"),
-    pytest.param(_revocation_list_not_an_object, "not a JSON object", None, id="1edtech-list-not-object"),
-    pytest.param(_revocation_list_unreachable, "cannot be checked", UNDECIDED, id="1edtech-list-404"),
+    pytest.param(
+        _revocation_list_of_other_issuer, "another issuer", None, id="1edtech-other-issuer"
+    ),
+    pytest.param(
+        _revocation_list_id_elsewhere, "not the URL", None, id="1edtech-list-id-elsewhere"
+    ),
+    pytest.param(
+        _revocation_list_not_an_object, "not a JSON object", None, id="1edtech-list-not-object"
+    ),
+    pytest.param(
+        _revocation_list_unreachable, "cannot be checked", UNDECIDED, id="1edtech-list-404"
+    ),
 ]
 
 
@@ -1045,7 +1270,9 @@ def test_status_problems(school, school_verifier, build, pattern, verdict):
 def test_status_list_on_loopback_is_never_fetched_by_a_default_fetcher(kit, site, host, method):
     list_url = f"http://{host}:{site.port}{LIST_PATH}"
     site.json(LIST_PATH, rl.revocation_list(list_url=list_url, issuer_id=kit.issuer, revoked=[]))
-    entry = bsl.status_entry(list_url, INDEX) if method == "bitstring" else rl.status_entry(list_url)
+    entry = (
+        bsl.status_entry(list_url, INDEX) if method == "bitstring" else rl.status_entry(list_url)
+    )
     source = kit.di(kit.unsigned(status=[entry]))
     report = Verifier(fetcher=Fetcher()).verify(source, now=NOW)
     assert report.verdict is not Verdict.VALID
@@ -1084,15 +1311,31 @@ def _duplicate_context(kit: Kit) -> str:
 
 
 OVERSIZED = [
-    pytest.param(lambda k: '{"name": "' + "x" * 3_000_000 + '"}', "larger than", id="3mb-json-text"),
-    pytest.param(lambda k: ('{"name": "' + "x" * 3_000_000 + '"}').encode(), "too large", id="3mb-json-bytes"),
-    pytest.param(lambda k: '{"a":' + "[" * 10_000 + "]" * 10_000 + "}", "nested deeper", id="json-10000-deep-arrays"),
-    pytest.param(lambda k: '{"a":' * 10_000 + "1" + "}" * 10_000, "nested deeper", id="json-10000-deep-objects"),
     pytest.param(
-        lambda k: ('{"a":' + "[" * 10_000 + "]" * 10_000 + "}").encode(), "nested deeper", id="json-10000-deep-bytes",
+        lambda k: '{"name": "' + "x" * 3_000_000 + '"}', "larger than", id="3mb-json-text"
     ),
     pytest.param(
-        lambda k: "eyJhbGciOiJFZERTQSJ9." + "A" * 2_000_000 + ".sig", "longer than", id="2mb-token",
+        lambda k: ('{"name": "' + "x" * 3_000_000 + '"}').encode(), "too large", id="3mb-json-bytes"
+    ),
+    pytest.param(
+        lambda k: '{"a":' + "[" * 10_000 + "]" * 10_000 + "}",
+        "nested deeper",
+        id="json-10000-deep-arrays",
+    ),
+    pytest.param(
+        lambda k: '{"a":' * 10_000 + "1" + "}" * 10_000,
+        "nested deeper",
+        id="json-10000-deep-objects",
+    ),
+    pytest.param(
+        lambda k: ('{"a":' + "[" * 10_000 + "]" * 10_000 + "}").encode(),
+        "nested deeper",
+        id="json-10000-deep-bytes",
+    ),
+    pytest.param(
+        lambda k: "eyJhbGciOiJFZERTQSJ9." + "A" * 2_000_000 + ".sig",
+        "longer than",
+        id="2mb-token",
     ),
     pytest.param(_deep_jwt, "nested deeper", id="jwt-payload-10000-deep"),
     pytest.param(_deep_jwt_header, "nested deeper", id="jwt-header-deep"),
@@ -1144,9 +1387,14 @@ def test_a_dict_nested_just_past_the_limit_fails_and_just_within_passes_format(k
     from badges.jsonutil import MAX_JSON_DEPTH
 
     # the credential itself adds three levels above credentialSubject.achievement.tag
-    too_deep = edited(kit.di(), _set(("credentialSubject", "achievement", "tag"), _nested_lists(MAX_JSON_DEPTH)))
+    too_deep = edited(
+        kit.di(), _set(("credentialSubject", "achievement", "tag"), _nested_lists(MAX_JSON_DEPTH))
+    )
     expect(Verifier().verify(too_deep, now=NOW), "format", "nested deeper")
-    shallow = edited(kit.di(), _set(("credentialSubject", "achievement", "tag"), _nested_lists(MAX_JSON_DEPTH - 5)))
+    shallow = edited(
+        kit.di(),
+        _set(("credentialSubject", "achievement", "tag"), _nested_lists(MAX_JSON_DEPTH - 5)),
+    )
     assert Verifier().verify(shallow, now=NOW).check("format").outcome is Outcome.PASSED
 
 
@@ -1162,8 +1410,13 @@ def test_a_lone_surrogate_fails_the_format_check(kit):
 
 @pytest.mark.parametrize(
     "text",
-    ['{"a": "\\ud800"}', '{"a": "\\udfff x"}', '{"\\ud800": 1}', '{"n": 1' + "0" * 30 + ', "a": "\\ud800"}',
-     '{"a": "\ud800"}'],
+    [
+        '{"a": "\\ud800"}',
+        '{"a": "\\udfff x"}',
+        '{"\\ud800": 1}',
+        '{"n": 1' + "0" * 30 + ', "a": "\\ud800"}',
+        '{"a": "\ud800"}',
+    ],
     ids=["escaped", "escaped-low", "in-a-key", "after-a-huge-integer", "raw-in-a-str"],
 )
 def test_loads_refuses_lone_surrogates(text):
@@ -1293,8 +1546,13 @@ def _verify_in_child(document: dict[str, Any], deadline: float) -> dict[str, Any
     """Verify in a child process, so that a hang costs at most ``deadline`` seconds."""
     try:
         done = subprocess.run(
-            [sys.executable, "-c", _VERIFY_IN_CHILD], input=json.dumps(document),
-            capture_output=True, text=True, timeout=deadline, cwd=ROOT, check=True,
+            [sys.executable, "-c", _VERIFY_IN_CHILD],
+            input=json.dumps(document),
+            capture_output=True,
+            text=True,
+            timeout=deadline,
+            cwd=ROOT,
+            check=True,
         )
     except subprocess.TimeoutExpired:
         pytest.fail(f"verification did not finish within {deadline} s")
@@ -1394,7 +1652,6 @@ GARBAGE = [
     pytest.param('"a string"', "expected a credential", id="json-string"),
     pytest.param("null", "expected a credential", id="json-null"),
     pytest.param("a.b.c", "malformed|base64url", id="jwt-shaped-garbage"),
-
     pytest.param("W10.W10.c2ln", "objects", id="jwt-with-array-parts"),
     pytest.param("a.b.c.d.e", "expected a credential", id="jwe-shaped"),
     pytest.param("file:///etc/passwd", "expected a credential", id="file-url"),
@@ -1402,7 +1659,9 @@ GARBAGE = [
     pytest.param("{}", "not a verifiable credential", id="empty-object"),
     pytest.param({}, "not a verifiable credential", id="empty-dict"),
     pytest.param({"type": "VerifiableCredential"}, "not an Open Badge", id="plain-vc"),
-    pytest.param({"type": ["OpenBadgeCredential"]}, "not a verifiable credential", id="ob-without-vc-type"),
+    pytest.param(
+        {"type": ["OpenBadgeCredential"]}, "not a verifiable credential", id="ob-without-vc-type"
+    ),
     pytest.param({1: 2, None: 3}, "not a verifiable credential", id="dict-with-odd-keys"),
 ]
 
@@ -1423,11 +1682,25 @@ def test_garbage_input_fails_the_format_check(source, pattern):
     "credential",
     [
         {"type": ["VerifiableCredential", "OpenBadgeCredential"]},
-        {"@context": [standards.VC_V2, standards.OB_V3_CONTEXT], "type": ["VerifiableCredential", "OpenBadgeCredential"]},
-        {"@context": [standards.VC_V2, standards.OB_V3_CONTEXT], "type": ["VerifiableCredential", "OpenBadgeCredential"],
-         "issuer": 42, "credentialSubject": "x", "validFrom": 7, "proof": {"type": 5}},
-        {"@context": [standards.VC_V2, standards.OB_V3_CONTEXT], "type": ["VerifiableCredential", "OpenBadgeCredential"],
-         "issuer": {"id": ["did:key:a"]}, "credentialStatus": "x", "proof": [1, 2]},
+        {
+            "@context": [standards.VC_V2, standards.OB_V3_CONTEXT],
+            "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        },
+        {
+            "@context": [standards.VC_V2, standards.OB_V3_CONTEXT],
+            "type": ["VerifiableCredential", "OpenBadgeCredential"],
+            "issuer": 42,
+            "credentialSubject": "x",
+            "validFrom": 7,
+            "proof": {"type": 5},
+        },
+        {
+            "@context": [standards.VC_V2, standards.OB_V3_CONTEXT],
+            "type": ["VerifiableCredential", "OpenBadgeCredential"],
+            "issuer": {"id": ["did:key:a"]},
+            "credentialStatus": "x",
+            "proof": [1, 2],
+        },
     ],
     ids=["types-only", "context-and-types", "wrong-value-types", "odd-issuer-and-proof"],
 )

@@ -44,7 +44,9 @@ def ihdr(width: int, height: int, depth: int = 8, colour: int = 6) -> bytes:
     return chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, depth, colour, 0, 0, 0))
 
 
-def make_png(width: int = 24, height: int = 24, *, extra: list[bytes] = (), idat_parts: int = 3) -> bytes:
+def make_png(
+    width: int = 24, height: int = 24, *, extra: list[bytes] = (), idat_parts: int = 3
+) -> bytes:
     """An RGBA gradient PNG with real pixel data split over several IDAT chunks."""
     rows = b"".join(
         b"\x00" + b"".join(bytes((x * 10 % 256, y * 10 % 256, 128, 255)) for x in range(width))
@@ -55,7 +57,15 @@ def make_png(width: int = 24, height: int = 24, *, extra: list[bytes] = (), idat
     idats = [chunk(b"IDAT", compressed[i : i + step]) for i in range(0, len(compressed), step)]
     software = chunk(b"tEXt", b"Software\x00ASPnet badge designer")
     gamma = chunk(b"gAMA", struct.pack(">I", 45455))
-    return baking.PNG_SIGNATURE + ihdr(width, height) + gamma + software + b"".join(extra) + b"".join(idats) + chunk(b"IEND", b"")
+    return (
+        baking.PNG_SIGNATURE
+        + ihdr(width, height)
+        + gamma
+        + software
+        + b"".join(extra)
+        + b"".join(idats)
+        + chunk(b"IEND", b"")
+    )
 
 
 def png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
@@ -65,16 +75,27 @@ def png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
     while pos < len(data):
         (length,) = struct.unpack(">I", data[pos : pos + 4])
         kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
-        assert struct.unpack(">I", data[pos + 8 + length : pos + 12 + length])[0] == zlib.crc32(kind + body)
+        assert struct.unpack(">I", data[pos + 8 + length : pos + 12 + length])[0] == zlib.crc32(
+            kind + body
+        )
         out.append((kind, body))
         pos += 12 + length
     return out
 
 
-def itxt(keyword: bytes, text: bytes, *, compressed: bool = False, language: bytes = b"", translated: bytes = b"") -> bytes:
+def itxt(
+    keyword: bytes,
+    text: bytes,
+    *,
+    compressed: bool = False,
+    language: bytes = b"",
+    translated: bytes = b"",
+) -> bytes:
     payload = zlib.compress(text) if compressed else text
     flag = b"\x01\x00" if compressed else b"\x00\x00"
-    return chunk(b"iTXt", keyword + b"\x00" + flag + language + b"\x00" + translated + b"\x00" + payload)
+    return chunk(
+        b"iTXt", keyword + b"\x00" + flag + language + b"\x00" + translated + b"\x00" + payload
+    )
 
 
 SVG = (
@@ -99,8 +120,11 @@ def signed(ed_key):
     from tests.conftest import ISSUED, build_credential
 
     result = sign_credential(
-        build_credential(did_key(ed_key.public)), ed_key,
-        verification_method=did_key_verification_method(ed_key.public), proof="both", created=ISSUED,
+        build_credential(did_key(ed_key.public)),
+        ed_key,
+        verification_method=did_key_verification_method(ed_key.public),
+        proof="both",
+        created=ISSUED,
     )
     return json.dumps(result.json, ensure_ascii=False, indent=2), result.jwt
 
@@ -131,7 +155,9 @@ def test_bake_then_unbake_gives_the_credential_back(signed, name, form):
 
 
 @pytest.mark.parametrize("form", ["json", "jwt"])
-def test_png_carries_one_uncompressed_itxt_right_after_ihdr_and_keeps_every_other_chunk(signed, form):
+def test_png_carries_one_uncompressed_itxt_right_after_ihdr_and_keeps_every_other_chunk(
+    signed, form
+):
     image = make_png()
     text = payload(signed, form)
     baked = bake(image, text)
@@ -160,8 +186,12 @@ def test_svg_carries_one_element_directly_after_the_svg_tag(signed, form):
         assert b"<openbadges:credential><![CDATA[" in baked
         assert json.loads(first.text) == json.loads(text)
     # everything else is as it was: remove what baking added and compare
-    element = baked[baked.index(b"<openbadges:credential") : baked.index(b"</openbadges:credential>") + 24]
-    restored = baked.replace(element, b"").replace(b' xmlns:openbadges="https://purl.imsglobal.org/ob/v3p0"', b"")
+    element = baked[
+        baked.index(b"<openbadges:credential") : baked.index(b"</openbadges:credential>") + 24
+    ]
+    restored = baked.replace(element, b"").replace(
+        b' xmlns:openbadges="https://purl.imsglobal.org/ob/v3p0"', b""
+    )
     assert restored == SVG
     assert unbake(baked).payload == text.strip()
 
@@ -196,7 +226,9 @@ def test_rebaking_replaces_the_badge_so_exactly_one_stays(signed, name):
 def test_an_ob3_bake_replaces_an_ob2_badge_and_back(signed, name):
     image = images()[name]
     ob2 = bake(image, "https://school.example/assertions/1", standard="ob2")
-    assert unbake(ob2) == BakedBadge("https://school.example/assertions/1", PayloadKind.OB2_URL, ImageType(name))
+    assert unbake(ob2) == BakedBadge(
+        "https://school.example/assertions/1", PayloadKind.OB2_URL, ImageType(name)
+    )
     ob3 = bake(ob2, signed[1])
     assert unbake(ob3).kind is PayloadKind.OB3_JWT
     assert b"openbadges.org" not in ob3 and b"assertions/1" not in ob3
@@ -206,11 +238,14 @@ def test_an_ob3_bake_replaces_an_ob2_badge_and_back(signed, name):
 
 
 def test_a_png_with_earlier_duplicate_or_compressed_badge_chunks_bakes_clean(signed):
-    dirty = make_png(extra=[
-        itxt(b"openbadgecredential", b"{}"), itxt(b"openbadgecredential", b"{}", compressed=True),
-        chunk(b"zTXt", b"openbadges\x00\x00" + zlib.compress(b"https://x.example/a")),
-        chunk(b"tEXt", b"openbadges\x00https://x.example/old"),
-    ])
+    dirty = make_png(
+        extra=[
+            itxt(b"openbadgecredential", b"{}"),
+            itxt(b"openbadgecredential", b"{}", compressed=True),
+            chunk(b"zTXt", b"openbadges\x00\x00" + zlib.compress(b"https://x.example/a")),
+            chunk(b"tEXt", b"openbadges\x00https://x.example/old"),
+        ]
+    )
     with pytest.raises(ImageError):
         unbake(dirty)
     baked = bake(dirty, signed[1])
@@ -221,7 +256,9 @@ def test_a_png_with_earlier_duplicate_or_compressed_badge_chunks_bakes_clean(sig
 def test_self_closing_root_and_a_prefixed_namespace_are_handled(signed):
     tiny = b'<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>'
     baked = bake(tiny, signed[1])
-    assert baked.startswith(b'<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1" xmlns:openbadges=')
+    assert baked.startswith(
+        b'<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1" xmlns:openbadges='
+    )
     assert baked.endswith(b"</svg>")
     assert unbake(baked).payload == signed[1]
     prefixed = b'<s:svg xmlns:s="http://www.w3.org/2000/svg" xmlns:openbadges="http://openbadges.org"><s:g/></s:svg>'
@@ -232,26 +269,44 @@ def test_self_closing_root_and_a_prefixed_namespace_are_handled(signed):
 
 
 def test_a_root_prefix_bound_to_another_namespace_in_use_is_left_alone(signed):
-    other = b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="https://example.org/notes">' \
-        b'<openbadges:note>kept</openbadges:note><openbadges:credential>x</openbadges:credential></svg>'
+    other = (
+        b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="https://example.org/notes">'
+        b"<openbadges:note>kept</openbadges:note><openbadges:credential>x</openbadges:credential></svg>"
+    )
     baked = bake(other, signed[1])
-    assert baked.startswith(b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="https://example.org/notes">'
-                            b'<openbadges:credential xmlns:openbadges="https://purl.imsglobal.org/ob/v3p0" verify=')
+    assert baked.startswith(
+        b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="https://example.org/notes">'
+        b'<openbadges:credential xmlns:openbadges="https://purl.imsglobal.org/ob/v3p0" verify='
+    )
     root = fromstring(baked)
-    assert [child.tag for child in root] == [OB3_TAG, "{https://example.org/notes}note", "{https://example.org/notes}credential"]
+    assert [child.tag for child in root] == [
+        OB3_TAG,
+        "{https://example.org/notes}note",
+        "{https://example.org/notes}credential",
+    ]
     assert unbake(baked).payload == signed[1]
     assert bake(baked, signed[1]) == baked
 
 
 def test_a_bom_and_an_attribute_holding_gt_are_handled(signed):
-    svg = b"\xef\xbb\xbf" + b'<svg xmlns="http://www.w3.org/2000/svg" data-note="a > b" data-x=\'"\'><g/></svg>'
+    svg = (
+        b"\xef\xbb\xbf"
+        + b'<svg xmlns="http://www.w3.org/2000/svg" data-note="a > b" data-x=\'"\'><g/></svg>'
+    )
     baked = bake(svg, signed[1])
-    assert baked.startswith(b'\xef\xbb\xbf<svg xmlns="http://www.w3.org/2000/svg" data-note="a > b" data-x=\'"\' xmlns:openbadges')
+    assert baked.startswith(
+        b'\xef\xbb\xbf<svg xmlns="http://www.w3.org/2000/svg" data-note="a > b" data-x=\'"\' xmlns:openbadges'
+    )
     assert unbake(baked).payload == signed[1]
 
 
 def test_a_utf16_svg_is_read_but_not_baked(signed):
-    utf16 = bake(SVG, signed[1]).decode("utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16")
+    utf16 = (
+        bake(SVG, signed[1])
+        .decode("utf-8")
+        .replace('encoding="UTF-8"', 'encoding="UTF-16"')
+        .encode("utf-16")
+    )
     assert unbake(utf16).payload == signed[1]
     with pytest.raises(ImageError, match="UTF-8"):
         bake(utf16, signed[1])
@@ -300,20 +355,46 @@ def ob2_jws(assertion: dict = ASSERTION) -> str:
     def part(value: bytes) -> str:
         return base64.urlsafe_b64encode(value).rstrip(b"=").decode()
 
-    return ".".join([part(b'{"alg":"RS256"}'), part(json.dumps(assertion).encode()), part(b"\x01" * 256)])
+    return ".".join(
+        [part(b'{"alg":"RS256"}'), part(json.dumps(assertion).encode()), part(b"\x01" * 256)]
+    )
 
 
 @pytest.mark.parametrize(
     ("extra", "expected"),
     [
-        ([itxt(b"openbadges", json.dumps(ASSERTION).encode())], (json.dumps(ASSERTION), PayloadKind.OB2_ASSERTION_JSON)),
-        ([itxt(b"openbadges", ob2_jws().encode(), language=b"en")], (ob2_jws(), PayloadKind.OB2_JWS)),
-        ([itxt(b"openbadges", b"https://school.example/assertions/7")], ("https://school.example/assertions/7", PayloadKind.OB2_URL)),
-        ([chunk(b"tEXt", b"openbadges\x00https://backpack.example/a/1")], ("https://backpack.example/a/1", PayloadKind.LEGACY_URL)),
+        (
+            [itxt(b"openbadges", json.dumps(ASSERTION).encode())],
+            (json.dumps(ASSERTION), PayloadKind.OB2_ASSERTION_JSON),
+        ),
+        (
+            [itxt(b"openbadges", ob2_jws().encode(), language=b"en")],
+            (ob2_jws(), PayloadKind.OB2_JWS),
+        ),
+        (
+            [itxt(b"openbadges", b"https://school.example/assertions/7")],
+            ("https://school.example/assertions/7", PayloadKind.OB2_URL),
+        ),
+        (
+            [chunk(b"tEXt", b"openbadges\x00https://backpack.example/a/1")],
+            ("https://backpack.example/a/1", PayloadKind.LEGACY_URL),
+        ),
         # OB 3.0 before OB 2.0 before the legacy URL, whichever comes first in the file
-        ([chunk(b"tEXt", b"openbadges\x00https://x.example/1"), itxt(b"openbadges", ob2_jws().encode()),
-          itxt(b"openbadgecredential", JWT_SHAPED.encode())], (JWT_SHAPED, PayloadKind.OB3_JWT)),
-        ([chunk(b"tEXt", b"openbadges\x00https://x.example/1"), itxt(b"openbadges", ob2_jws().encode())], (ob2_jws(), PayloadKind.OB2_JWS)),
+        (
+            [
+                chunk(b"tEXt", b"openbadges\x00https://x.example/1"),
+                itxt(b"openbadges", ob2_jws().encode()),
+                itxt(b"openbadgecredential", JWT_SHAPED.encode()),
+            ],
+            (JWT_SHAPED, PayloadKind.OB3_JWT),
+        ),
+        (
+            [
+                chunk(b"tEXt", b"openbadges\x00https://x.example/1"),
+                itxt(b"openbadges", ob2_jws().encode()),
+            ],
+            (ob2_jws(), PayloadKind.OB2_JWS),
+        ),
         # other text chunks and keywords that merely start alike are not badges
         ([itxt(b"openbadges2", b"x"), chunk(b"tEXt", b"Comment\x00openbadges")], None),
     ],
@@ -339,10 +420,14 @@ def _svg_with(element: str, namespace: str = "http://openbadges.org") -> bytes:
     ("element", "expected"),
     [
         (f'<openbadges:assertion verify="{ob2_jws()}"/>', (ob2_jws(), PayloadKind.OB2_JWS)),
-        ('<openbadges:assertion verify="https://school.example/assertions/7"></openbadges:assertion>',
-         ("https://school.example/assertions/7", PayloadKind.OB2_URL)),
-        (f'<openbadges:assertion verify="https://school.example/assertions/7">\n  <![CDATA[ {json.dumps(ASSERTION)} ]]>\n</openbadges:assertion>',
-         (json.dumps(ASSERTION), PayloadKind.OB2_ASSERTION_JSON)),
+        (
+            '<openbadges:assertion verify="https://school.example/assertions/7"></openbadges:assertion>',
+            ("https://school.example/assertions/7", PayloadKind.OB2_URL),
+        ),
+        (
+            f'<openbadges:assertion verify="https://school.example/assertions/7">\n  <![CDATA[ {json.dumps(ASSERTION)} ]]>\n</openbadges:assertion>',
+            (json.dumps(ASSERTION), PayloadKind.OB2_ASSERTION_JSON),
+        ),
     ],
 )
 def test_svg_ob2_carriers_are_read(element, expected):
@@ -401,7 +486,9 @@ def test_an_image_without_a_badge_fails_the_format_check(name):
 
 def test_a_baked_link_is_followed_through_the_guarded_fetcher(signed, site, school_verifier):
     site.text("/credentials/1", signed[1])
-    legacy = make_png(extra=[chunk(b"tEXt", b"openbadges\x00" + f"{SCHOOL}/credentials/1".encode())])
+    legacy = make_png(
+        extra=[chunk(b"tEXt", b"openbadges\x00" + f"{SCHOOL}/credentials/1".encode())]
+    )
     report = school_verifier.verify(legacy, now=NOW)
     assert site.requests == ["/credentials/1"]
     assert report.verdict is Verdict.VALID, report.to_dict()
@@ -409,7 +496,9 @@ def test_a_baked_link_is_followed_through_the_guarded_fetcher(signed, site, scho
 
 
 def test_a_baked_link_to_a_private_address_is_not_fetched(site):
-    legacy = make_png(extra=[chunk(b"tEXt", b"openbadges\x00" + f"{site.base}/credentials/1".encode())])
+    legacy = make_png(
+        extra=[chunk(b"tEXt", b"openbadges\x00" + f"{site.base}/credentials/1".encode())]
+    )
     report = Verifier(fetcher=Fetcher()).verify(legacy, now=NOW)
     assert site.requests == []
     assert report.check("format").outcome is Outcome.FAILED
@@ -432,35 +521,134 @@ def _crc_bad() -> bytes:
 
 
 def _crc_bad_badge() -> bytes:
-    return make_png(extra=[chunk(b"iTXt", b"openbadgecredential\x00\x00\x00\x00\x00" + JWT_SHAPED.encode(), crc=1234)])
+    return make_png(
+        extra=[
+            chunk(
+                b"iTXt", b"openbadgecredential\x00\x00\x00\x00\x00" + JWT_SHAPED.encode(), crc=1234
+            )
+        ]
+    )
 
 
 BAD_PNGS = {
-    "huge dimensions": (baking.PNG_SIGNATURE + ihdr(100_000, 100_000) + chunk(b"IDAT", zlib.compress(b"\x00")) + chunk(b"IEND", b""), ImageTooLargeError, "100000x100000"),
-    "huge pixel count": (baking.PNG_SIGNATURE + ihdr(20_000, 20_000) + chunk(b"IDAT", zlib.compress(b"\x00")) + chunk(b"IEND", b""), ImageTooLargeError, "20000x20000"),
-    "zero width": (baking.PNG_SIGNATURE + ihdr(0, 5) + chunk(b"IEND", b""), ImageError, "empty image"),
-    "impossible format": (baking.PNG_SIGNATURE + ihdr(5, 5, depth=3, colour=2) + chunk(b"IEND", b""), ImageError, "impossible"),
-    "IHDR not first": (baking.PNG_SIGNATURE + chunk(b"IDAT", b"") + ihdr(5, 5) + chunk(b"IEND", b""), ImageError, "IHDR"),
+    "huge dimensions": (
+        baking.PNG_SIGNATURE
+        + ihdr(100_000, 100_000)
+        + chunk(b"IDAT", zlib.compress(b"\x00"))
+        + chunk(b"IEND", b""),
+        ImageTooLargeError,
+        "100000x100000",
+    ),
+    "huge pixel count": (
+        baking.PNG_SIGNATURE
+        + ihdr(20_000, 20_000)
+        + chunk(b"IDAT", zlib.compress(b"\x00"))
+        + chunk(b"IEND", b""),
+        ImageTooLargeError,
+        "20000x20000",
+    ),
+    "zero width": (
+        baking.PNG_SIGNATURE + ihdr(0, 5) + chunk(b"IEND", b""),
+        ImageError,
+        "empty image",
+    ),
+    "impossible format": (
+        baking.PNG_SIGNATURE + ihdr(5, 5, depth=3, colour=2) + chunk(b"IEND", b""),
+        ImageError,
+        "impossible",
+    ),
+    "IHDR not first": (
+        baking.PNG_SIGNATURE + chunk(b"IDAT", b"") + ihdr(5, 5) + chunk(b"IEND", b""),
+        ImageError,
+        "IHDR",
+    ),
     "truncated": (_truncated(), ImageError, "truncated"),
     "no IEND": (make_png()[:-12], ImageError, "truncated"),
     "signature only": (baking.PNG_SIGNATURE, ImageError, "truncated"),
     "CRC-bad chunk": (_crc_bad(), ImageError, "CRC"),
     "CRC-bad badge chunk": (_crc_bad_badge(), ImageError, "CRC"),
     "data after IEND": (make_png() + b"trailing", ImageError, "after its IEND"),
-    "no IDAT": (baking.PNG_SIGNATURE + ihdr(5, 5) + chunk(b"IEND", b""), ImageError, "no image data"),
-    "bad chunk type": (baking.PNG_SIGNATURE + ihdr(5, 5) + chunk(b"ID\x00T", b"") + chunk(b"IEND", b""), ImageError, "invalid type"),
-    "compressed iTXt": (make_png(extra=[itxt(b"openbadgecredential", JWT_SHAPED.encode(), compressed=True)]), ImageError, "compressed"),
-    "zTXt": (make_png(extra=[chunk(b"zTXt", b"openbadgecredential\x00\x00" + zlib.compress(JWT_SHAPED.encode()))]), ImageError, "compressed zTXt"),
-    "OB3 in tEXt": (make_png(extra=[chunk(b"tEXt", b"openbadgecredential\x00" + JWT_SHAPED.encode())]), ImageError, "requires an iTXt"),
-    "duplicated": (make_png(extra=[itxt(b"openbadgecredential", JWT_SHAPED.encode())] * 2), ImageError, "exactly one"),
-    "duplicated OB2": (make_png(extra=[itxt(b"openbadges", b"https://x.example/1"), itxt(b"openbadges", b"https://x.example/2")]), ImageError, "exactly one"),
-    "oversized badge chunk": (make_png(extra=[itxt(b"openbadgecredential", b'{"a":"' + b"x" * (2 * 1024 * 1024) + b'"}')]), ImageTooLargeError, "larger than 2 MiB"),
-    "not UTF-8": (make_png(extra=[itxt(b"openbadgecredential", b'{"a": "\xff"}')]), ImageError, "not UTF-8"),
-    "malformed iTXt": (make_png(extra=[chunk(b"iTXt", b"openbadgecredential\x00\x00\x00no-nul-after-language")]), ImageError, "malformed"),
-    "neither JSON nor JWT": (make_png(extra=[itxt(b"openbadgecredential", b"hello")]), ImageError, "neither"),
-    "legacy without URL": (make_png(extra=[chunk(b"tEXt", b"openbadges\x00javascript:alert(1)")]), ImageError, "URL"),
-    "over 10 MiB": (make_png(extra=[chunk(b"abCd", b"\x00" * (10 * 1024 * 1024))]), ImageTooLargeError, "10 MiB"),
-    "too many chunks": (make_png(extra=[chunk(b"tIME", b"\x07\xe9\x01\x01\x00\x00\x00")] * 10_001), ImageTooLargeError, "chunks"),
+    "no IDAT": (
+        baking.PNG_SIGNATURE + ihdr(5, 5) + chunk(b"IEND", b""),
+        ImageError,
+        "no image data",
+    ),
+    "bad chunk type": (
+        baking.PNG_SIGNATURE + ihdr(5, 5) + chunk(b"ID\x00T", b"") + chunk(b"IEND", b""),
+        ImageError,
+        "invalid type",
+    ),
+    "compressed iTXt": (
+        make_png(extra=[itxt(b"openbadgecredential", JWT_SHAPED.encode(), compressed=True)]),
+        ImageError,
+        "compressed",
+    ),
+    "zTXt": (
+        make_png(
+            extra=[
+                chunk(b"zTXt", b"openbadgecredential\x00\x00" + zlib.compress(JWT_SHAPED.encode()))
+            ]
+        ),
+        ImageError,
+        "compressed zTXt",
+    ),
+    "OB3 in tEXt": (
+        make_png(extra=[chunk(b"tEXt", b"openbadgecredential\x00" + JWT_SHAPED.encode())]),
+        ImageError,
+        "requires an iTXt",
+    ),
+    "duplicated": (
+        make_png(extra=[itxt(b"openbadgecredential", JWT_SHAPED.encode())] * 2),
+        ImageError,
+        "exactly one",
+    ),
+    "duplicated OB2": (
+        make_png(
+            extra=[
+                itxt(b"openbadges", b"https://x.example/1"),
+                itxt(b"openbadges", b"https://x.example/2"),
+            ]
+        ),
+        ImageError,
+        "exactly one",
+    ),
+    "oversized badge chunk": (
+        make_png(
+            extra=[itxt(b"openbadgecredential", b'{"a":"' + b"x" * (2 * 1024 * 1024) + b'"}')]
+        ),
+        ImageTooLargeError,
+        "larger than 2 MiB",
+    ),
+    "not UTF-8": (
+        make_png(extra=[itxt(b"openbadgecredential", b'{"a": "\xff"}')]),
+        ImageError,
+        "not UTF-8",
+    ),
+    "malformed iTXt": (
+        make_png(extra=[chunk(b"iTXt", b"openbadgecredential\x00\x00\x00no-nul-after-language")]),
+        ImageError,
+        "malformed",
+    ),
+    "neither JSON nor JWT": (
+        make_png(extra=[itxt(b"openbadgecredential", b"hello")]),
+        ImageError,
+        "neither",
+    ),
+    "legacy without URL": (
+        make_png(extra=[chunk(b"tEXt", b"openbadges\x00javascript:alert(1)")]),
+        ImageError,
+        "URL",
+    ),
+    "over 10 MiB": (
+        make_png(extra=[chunk(b"abCd", b"\x00" * (10 * 1024 * 1024))]),
+        ImageTooLargeError,
+        "10 MiB",
+    ),
+    "too many chunks": (
+        make_png(extra=[chunk(b"tIME", b"\x07\xe9\x01\x01\x00\x00\x00")] * 10_001),
+        ImageTooLargeError,
+        "chunks",
+    ),
 }
 
 
@@ -478,9 +666,24 @@ def test_bad_pngs_are_refused_with_a_clear_error(case):
 
 
 @pytest.mark.parametrize(
-    "case", [c for c in BAD_PNGS if c not in {"compressed iTXt", "zTXt", "OB3 in tEXt", "duplicated", "duplicated OB2",
-                                              "oversized badge chunk", "not UTF-8", "malformed iTXt", "neither JSON nor JWT",
-                                              "legacy without URL"}]
+    "case",
+    [
+        c
+        for c in BAD_PNGS
+        if c
+        not in {
+            "compressed iTXt",
+            "zTXt",
+            "OB3 in tEXt",
+            "duplicated",
+            "duplicated OB2",
+            "oversized badge chunk",
+            "not UTF-8",
+            "malformed iTXt",
+            "neither JSON nor JWT",
+            "legacy without URL",
+        }
+    ],
 )
 def test_bad_pngs_are_not_baked(case, signed):
     data, error, match = BAD_PNGS[case]
@@ -496,24 +699,69 @@ XXE = (
 )
 LAUGHS = (
     b'<?xml version="1.0"?>\n<!DOCTYPE svg [\n <!ENTITY lol "lol">\n'
-    + b"".join(f' <!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">\n'.encode() for i in range(1, 10))
+    + b"".join(
+        f' <!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">\n'.encode()
+        for i in range(1, 10)
+    )
     + b']>\n<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="https://purl.imsglobal.org/ob/v3p0">'
     b"<openbadges:credential>&lol9;</openbadges:credential></svg>"
 )
 BAD_SVGS = {
     "XXE file:///etc/passwd": (XXE, "DOCTYPE"),
     "billion laughs": (LAUGHS, "DOCTYPE"),
-    "plain DOCTYPE": (b'<?xml version="1.0"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n' + SVG.split(b"\n", 2)[2], "DOCTYPE"),
-    "external DTD": (b'<!DOCTYPE svg SYSTEM "file:///etc/passwd"><svg xmlns="http://www.w3.org/2000/svg"/>', "DOCTYPE"),
-    "undefined entity": (b'<svg xmlns="http://www.w3.org/2000/svg"><text>&nbsp;</text></svg>', "well-formed"),
+    "plain DOCTYPE": (
+        b'<?xml version="1.0"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n'
+        + SVG.split(b"\n", 2)[2],
+        "DOCTYPE",
+    ),
+    "external DTD": (
+        b'<!DOCTYPE svg SYSTEM "file:///etc/passwd"><svg xmlns="http://www.w3.org/2000/svg"/>',
+        "DOCTYPE",
+    ),
+    "undefined entity": (
+        b'<svg xmlns="http://www.w3.org/2000/svg"><text>&nbsp;</text></svg>',
+        "well-formed",
+    ),
     "not well-formed": (b'<svg xmlns="http://www.w3.org/2000/svg"><g></svg>', "well-formed"),
     "not an svg": (b"<html><body>badge</body></html>", "not an SVG"),
-    "badge as root": (b'<openbadges:credential xmlns:openbadges="https://purl.imsglobal.org/ob/v3p0" verify="a.b.c"/>', "root"),
-    "two credentials": (_svg_with(f'<openbadges:credential verify="{JWT_SHAPED}"/><openbadges:credential verify="{JWT_SHAPED}"/>', "https://purl.imsglobal.org/ob/v3p0"), "carry one"),
-    "verify and body": (_svg_with(f'<openbadges:credential verify="{JWT_SHAPED}">{{"a": 1}}</openbadges:credential>', "https://purl.imsglobal.org/ob/v3p0"), "never both"),
-    "verify not a JWT": (_svg_with('<openbadges:credential verify="{&quot;a&quot;: 1}"/>', "https://purl.imsglobal.org/ob/v3p0"), "not a JWT"),
-    "element inside": (_svg_with('<openbadges:credential><g/></openbadges:credential>', "https://purl.imsglobal.org/ob/v3p0"), "contains other elements"),
-    "OB2 body not JSON": (_svg_with('<openbadges:assertion verify="https://x.example/1">hello</openbadges:assertion>'), "neither"),
+    "badge as root": (
+        b'<openbadges:credential xmlns:openbadges="https://purl.imsglobal.org/ob/v3p0" verify="a.b.c"/>',
+        "root",
+    ),
+    "two credentials": (
+        _svg_with(
+            f'<openbadges:credential verify="{JWT_SHAPED}"/><openbadges:credential verify="{JWT_SHAPED}"/>',
+            "https://purl.imsglobal.org/ob/v3p0",
+        ),
+        "carry one",
+    ),
+    "verify and body": (
+        _svg_with(
+            f'<openbadges:credential verify="{JWT_SHAPED}">{{"a": 1}}</openbadges:credential>',
+            "https://purl.imsglobal.org/ob/v3p0",
+        ),
+        "never both",
+    ),
+    "verify not a JWT": (
+        _svg_with(
+            '<openbadges:credential verify="{&quot;a&quot;: 1}"/>',
+            "https://purl.imsglobal.org/ob/v3p0",
+        ),
+        "not a JWT",
+    ),
+    "element inside": (
+        _svg_with(
+            "<openbadges:credential><g/></openbadges:credential>",
+            "https://purl.imsglobal.org/ob/v3p0",
+        ),
+        "contains other elements",
+    ),
+    "OB2 body not JSON": (
+        _svg_with(
+            '<openbadges:assertion verify="https://x.example/1">hello</openbadges:assertion>'
+        ),
+        "neither",
+    ),
 }
 
 
@@ -536,8 +784,12 @@ def test_bad_svgs_are_refused_with_a_clear_error(case, signed):
 def test_mangled_images_end_in_clear_errors_never_tracebacks(signed):
     """Random byte flips, cuts and insertions in baked images: a result or a FormatError."""
     rng = random.Random(20261123)
-    seeds = [bake(make_png(), JWT_SHAPED), bake(SVG, signed[0]), bake(SVG, ob2_jws(), standard="ob2"),
-             bake(qr_png(f"{SCHOOL}/c/1"), signed[1])]
+    seeds = [
+        bake(make_png(), JWT_SHAPED),
+        bake(SVG, signed[0]),
+        bake(SVG, ob2_jws(), standard="ob2"),
+        bake(qr_png(f"{SCHOOL}/c/1"), signed[1]),
+    ]
     verifier = Verifier()
     outcomes = {"read": 0, "refused": 0}
     for _ in range(1500):
@@ -557,7 +809,9 @@ def test_mangled_images_end_in_clear_errors_never_tracebacks(signed):
             outcomes["refused"] += 1
         if rng.random() < 0.1:
             report = verifier.verify(bytes(data), now=NOW)
-            assert report.check("format").message != "The badge could not be verified.", report.to_dict()
+            assert report.check("format").message != "The badge could not be verified.", (
+                report.to_dict()
+            )
     assert outcomes["read"] and outcomes["refused"]
 
 
@@ -615,7 +869,9 @@ def files(tmp_path, signed):
 @pytest.mark.parametrize("name", ["png", "svg"])
 def test_bake_unbake_verify_commands(files, capsys, signed, name, form):
     out = files / f"baked.{name}"
-    code = main(["bake", str(files / f"badge.{name}"), str(files / f"badge.{form}"), "-o", str(out)])
+    code = main(
+        ["bake", str(files / f"badge.{name}"), str(files / f"badge.{form}"), "-o", str(out)]
+    )
     out_text, err = capsys.readouterr()
     assert code == 0, err
     assert out_text.strip() == f"Baked the ob3-{form} credential into {out}"
@@ -624,8 +880,17 @@ def test_bake_unbake_verify_commands(files, capsys, signed, name, form):
     assert printed == payload(signed, form).strip() + "\n"
     assert main(["unbake", "--json", str(out)]) == 0
     record = json.loads(capsys.readouterr()[0])
-    assert record == {"kind": f"ob3-{form}", "image": name, "payload": payload(signed, form).strip()}
-    assert main(["verify", str(out), "--now", "2026-11-23T12:00:00Z", "--recipient", "ona@example.org"]) == 0
+    assert record == {
+        "kind": f"ob3-{form}",
+        "image": name,
+        "payload": payload(signed, form).strip(),
+    }
+    assert (
+        main(
+            ["verify", str(out), "--now", "2026-11-23T12:00:00Z", "--recipient", "ona@example.org"]
+        )
+        == 0
+    )
     report = capsys.readouterr()[0]
     assert report.startswith("VALID:") and f"read from a baked {name.upper()} image" in report
 
@@ -645,23 +910,53 @@ def test_unbake_exit_codes(files, capsys):
 
 
 def test_bake_command_refuses_mismatches_and_bad_credentials(files, capsys):
-    assert main(["bake", str(files / "badge.svg"), str(files / "badge.jwt"), "-o", str(files / "x.png")]) == 2
+    assert (
+        main(
+            ["bake", str(files / "badge.svg"), str(files / "badge.jwt"), "-o", str(files / "x.png")]
+        )
+        == 2
+    )
     assert "names a PNG but the image is an SVG" in capsys.readouterr()[1]
     (files / "fake.svg").write_bytes(make_png())
-    assert main(["bake", str(files / "fake.svg"), str(files / "badge.jwt"), "-o", str(files / "x.svg")]) == 2
+    assert (
+        main(
+            ["bake", str(files / "fake.svg"), str(files / "badge.jwt"), "-o", str(files / "x.svg")]
+        )
+        == 2
+    )
     assert "should be an SVG" in capsys.readouterr()[1]
     (files / "junk.txt").write_text("not a credential")
-    assert main(["bake", str(files / "badge.png"), str(files / "junk.txt"), "-o", str(files / "x.png")]) == 2
+    assert (
+        main(
+            ["bake", str(files / "badge.png"), str(files / "junk.txt"), "-o", str(files / "x.png")]
+        )
+        == 2
+    )
     assert "JSON or a compact JWT" in capsys.readouterr()[1]
     (files / "xxe.svg").write_bytes(XXE)
-    assert main(["bake", str(files / "xxe.svg"), str(files / "badge.jwt"), "-o", str(files / "x.svg")]) == 2
+    assert (
+        main(["bake", str(files / "xxe.svg"), str(files / "badge.jwt"), "-o", str(files / "x.svg")])
+        == 2
+    )
     assert "DOCTYPE" in capsys.readouterr()[1]
     assert not (files / "x.png").exists() and not (files / "x.svg").exists()
 
 
 def test_bake_command_ob2(files, capsys):
     (files / "url.txt").write_text("https://school.example/assertions/7\n")
-    assert main(["bake", "--ob2", str(files / "badge.svg"), str(files / "url.txt"), "-o", str(files / "o.svg")]) == 0
+    assert (
+        main(
+            [
+                "bake",
+                "--ob2",
+                str(files / "badge.svg"),
+                str(files / "url.txt"),
+                "-o",
+                str(files / "o.svg"),
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     assert main(["unbake", "--json", str(files / "o.svg")]) == 0
     assert json.loads(capsys.readouterr()[0])["kind"] == "ob2-url"
@@ -706,7 +1001,9 @@ def test_openbadgeslib_bakes_and_we_read_and_verify(tmp_path, signed, name, form
     text = payload(signed, form)
     (tmp_path / "image").write_bytes(images()[name])
     (tmp_path / "credential").write_text(text)
-    result = obl("bake", str(tmp_path / "image"), str(tmp_path / "credential"), str(tmp_path / "baked"))
+    result = obl(
+        "bake", str(tmp_path / "image"), str(tmp_path / "credential"), str(tmp_path / "baked")
+    )
     assert result["ok"], result
     theirs = (tmp_path / "baked").read_bytes()
     found = unbake(theirs)
@@ -735,15 +1032,21 @@ def test_we_bake_and_openbadgeslib_reads_and_verifies(tmp_path, signed, name, fo
 @pytest.mark.interop
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("text", "kind"), [(ob2_jws(), PayloadKind.OB2_JWS), (json.dumps(ASSERTION), PayloadKind.OB2_ASSERTION_JSON)]
+    ("text", "kind"),
+    [(ob2_jws(), PayloadKind.OB2_JWS), (json.dumps(ASSERTION), PayloadKind.OB2_ASSERTION_JSON)],
 )
 @pytest.mark.parametrize("name", ["png", "svg"])
 def test_ob2_between_openbadgeslib_and_us(tmp_path, name, text, kind):
     if name == "svg" and kind is PayloadKind.OB2_ASSERTION_JSON:
-        text, kind = ASSERTION["id"], PayloadKind.OB2_URL  # openbadgeslib puts OB 2.0 SVG data in verify only
+        text, kind = (
+            ASSERTION["id"],
+            PayloadKind.OB2_URL,
+        )  # openbadgeslib puts OB 2.0 SVG data in verify only
     (tmp_path / "image").write_bytes(images()[name])
     (tmp_path / "data").write_text(text)
-    result = obl("bake", str(tmp_path / "image"), str(tmp_path / "data"), str(tmp_path / "theirs"), "--ob2")
+    result = obl(
+        "bake", str(tmp_path / "image"), str(tmp_path / "data"), str(tmp_path / "theirs"), "--ob2"
+    )
     assert result["ok"], result
     assert unbake((tmp_path / "theirs").read_bytes()) == BakedBadge(text, kind, ImageType(name))
     ours = tmp_path / f"ours.{name}"
@@ -765,11 +1068,20 @@ def test_openbadges_bakery_bakes_ob2_svg_that_we_read(tmp_path, mode, text, kind
     (tmp_path / "image.svg").write_bytes(SVG)
     (tmp_path / "data").write_text(text)
     extra = [ASSERTION["id"]] if mode == "assertion" else []
-    result = bakery("bake", str(tmp_path / "image.svg"), str(tmp_path / "data"), str(tmp_path / "theirs.svg"), mode, *extra)
+    result = bakery(
+        "bake",
+        str(tmp_path / "image.svg"),
+        str(tmp_path / "data"),
+        str(tmp_path / "theirs.svg"),
+        mode,
+        *extra,
+    )
     assert result["ok"], result
     found = unbake((tmp_path / "theirs.svg").read_bytes())
     assert found.kind is kind and found.image_type is ImageType.SVG
-    assert (json.loads(found.payload) if mode == "assertion" else found.payload) == (ASSERTION if mode == "assertion" else text)
+    assert (json.loads(found.payload) if mode == "assertion" else found.payload) == (
+        ASSERTION if mode == "assertion" else text
+    )
 
 
 @pytest.mark.interop
@@ -779,7 +1091,13 @@ def test_openbadges_bakery_bakes_ob2_png_that_we_read(tmp_path, mode):
     text = ob2_jws() if mode == "signature" else ASSERTION["id"]
     (tmp_path / "image.png").write_bytes(make_png())
     (tmp_path / "data").write_text(text)
-    result = bakery("bake", str(tmp_path / "image.png"), str(tmp_path / "data"), str(tmp_path / "theirs.png"), mode)
+    result = bakery(
+        "bake",
+        str(tmp_path / "image.png"),
+        str(tmp_path / "data"),
+        str(tmp_path / "theirs.png"),
+        mode,
+    )
     if not result["ok"] and "incompatible receiver" in result["error"]:
         pytest.skip(
             "openbadges-bakery 1.0.5 cannot write PNGs on this Node (its bitwriter dependency "

@@ -79,10 +79,16 @@ def slow() -> Iterator[SlowSite]:
     site.close()
 
 
-def verifier_for(site: SlowSite, *, deadline: float, max_fetches: int, timeout: float = 10.0) -> Verifier:
+def verifier_for(
+    site: SlowSite, *, deadline: float, max_fetches: int, timeout: float = 10.0
+) -> Verifier:
     fetcher = Fetcher(FetchPolicy(url_map=((f"{SCHOOL}/", f"{site.base}/"),), timeout=timeout))
-    return Verifier(fetcher=fetcher, key_resolver=KeyResolver(fetcher), deadline=deadline,
-                    max_fetches=max_fetches)
+    return Verifier(
+        fetcher=fetcher,
+        key_resolver=KeyResolver(fetcher),
+        deadline=deadline,
+        max_fetches=max_fetches,
+    )
 
 
 def publish_list(site: SlowSite, path: str, key: KeyPair, *, revoked: tuple[int, ...] = ()) -> str:
@@ -91,10 +97,23 @@ def publish_list(site: SlowSite, path: str, key: KeyPair, *, revoked: tuple[int,
     for index in revoked:
         bits.set(index)
     url = f"{SCHOOL}{path}"
-    unsigned = bsl.status_list_credential(list_url=url, issuer=did_key(key.public), status_list=bits,
-                                          purpose="revocation", valid_from=ISSUED)
-    site.json(path, sign_credential(unsigned, key, verification_method=did_key_verification_method(key.public),
-                                    proof="data-integrity", created=ISSUED).json)
+    unsigned = bsl.status_list_credential(
+        list_url=url,
+        issuer=did_key(key.public),
+        status_list=bits,
+        purpose="revocation",
+        valid_from=ISSUED,
+    )
+    site.json(
+        path,
+        sign_credential(
+            unsigned,
+            key,
+            verification_method=did_key_verification_method(key.public),
+            proof="data-integrity",
+            created=ISSUED,
+        ).json,
+    )
     return url
 
 
@@ -107,19 +126,32 @@ def endorsement(key: KeyPair, number: int, list_url: str) -> dict[str, Any]:
         credential_subject=EndorsementSubject(id=ACHIEVEMENT_ID, endorsement_comment="A model."),
         credential_status=[bsl.status_entry(list_url, number)],
     ).to_json()
-    return sign_credential(unsigned, key, verification_method=did_key_verification_method(key.public),
-                           proof="data-integrity", created=ISSUED).json
+    return sign_credential(
+        unsigned,
+        key,
+        verification_method=did_key_verification_method(key.public),
+        proof="data-integrity",
+        created=ISSUED,
+    ).json
 
 
 def many_links_badge(site: SlowSite, ed_key: KeyPair, other_key: KeyPair) -> dict[str, Any]:
     """A did:key badge with its own status list and 20 endorsements, each with its own list."""
     own = publish_list(site, "/status/badge", ed_key)
-    endorsements = [endorsement(other_key, n, publish_list(site, f"/status/e{n}", other_key))
-                    for n in range(1, ENDORSEMENTS + 1)]
-    unsigned = build_credential(did_key(ed_key.public), status=[bsl.status_entry(own, 5)],
-                                endorsements=endorsements)
-    return sign_credential(unsigned, ed_key, verification_method=did_key_verification_method(ed_key.public),
-                           proof="data-integrity", created=ISSUED).json
+    endorsements = [
+        endorsement(other_key, n, publish_list(site, f"/status/e{n}", other_key))
+        for n in range(1, ENDORSEMENTS + 1)
+    ]
+    unsigned = build_credential(
+        did_key(ed_key.public), status=[bsl.status_entry(own, 5)], endorsements=endorsements
+    )
+    return sign_credential(
+        unsigned,
+        ed_key,
+        verification_method=did_key_verification_method(ed_key.public),
+        proof="data-integrity",
+        created=ISSUED,
+    ).json
 
 
 def tampered(credential: dict[str, Any]) -> dict[str, Any]:
@@ -151,16 +183,23 @@ def test_many_slow_links_end_within_the_deadline(slow, ed_key, other_key):
     assert endorsements.outcome is Outcome.WARNING
     assert endorsements.reason == "deadline_exceeded"
     assert any(r.verdict is Verdict.UNDECIDED for r in report.endorsements)
-    assert not any(r.verdict is Verdict.VALID and r.checks and any(c.reason for c in r.checks)
-                   for r in report.endorsements)
+    assert not any(
+        r.verdict is Verdict.VALID and r.checks and any(c.reason for c in r.checks)
+        for r in report.endorsements
+    )
     assert report.to_dict()["checks"][-1]["reason"] == "deadline_exceeded"
 
 
 def test_a_hanging_status_list_is_cut_off_at_the_deadline(slow, ed_key):
     url = publish_list(slow, "/status/badge", ed_key)
     unsigned = build_credential(did_key(ed_key.public), status=[bsl.status_entry(url, 5)])
-    badge = sign_credential(unsigned, ed_key, verification_method=did_key_verification_method(ed_key.public),
-                            proof="data-integrity", created=ISSUED).json
+    badge = sign_credential(
+        unsigned,
+        ed_key,
+        verification_method=did_key_verification_method(ed_key.public),
+        proof="data-integrity",
+        created=ISSUED,
+    ).json
     slow.delays["/status/badge"] = 5.0  # far past the deadline, within the 10 s per fetch
     started = time.monotonic()
     report = verifier_for(slow, deadline=0.8, max_fetches=20).verify(badge, now=NOW)
@@ -185,7 +224,10 @@ def test_no_more_fetches_than_the_cap(slow, ed_key, other_key):
     assert len(checked) == 4  # the badge's own list, then four endorsements' lists
     for result in report.endorsements[4:]:
         assert result.verdict is Verdict.UNDECIDED
-        assert result.checks[[c.name for c in result.checks].index("status")].reason == "fetch_limit_reached"
+        assert (
+            result.checks[[c.name for c in result.checks].index("status")].reason
+            == "fetch_limit_reached"
+        )
     assert report.verdict is Verdict.VALID  # endorsements never decide the badge
 
 
@@ -220,7 +262,9 @@ def test_each_verification_has_its_own_budget(slow, ed_key, other_key):
 # --- once the verdict is settled, nothing more is fetched --------------------------------------
 
 
-def test_a_badge_whose_signature_fails_fetches_no_status_and_no_endorsement(slow, ed_key, other_key):
+def test_a_badge_whose_signature_fails_fetches_no_status_and_no_endorsement(
+    slow, ed_key, other_key
+):
     badge = tampered(many_links_badge(slow, ed_key, other_key))
     report = verifier_for(slow, deadline=5.0, max_fetches=50).verify(badge, now=NOW)
     assert report.verdict is Verdict.INVALID
@@ -236,14 +280,25 @@ def test_a_badge_whose_signature_fails_fetches_no_status_and_no_endorsement(slow
 def test_a_did_web_badge_whose_signature_fails_fetches_only_its_key(slow, ed_key):
     url = f"{SCHOOL}/status/badge"
     method = f"{SCHOOL_DID}#key-1"
-    slow.json("/.well-known/did.json", {
-        "id": SCHOOL_DID,
-        "verificationMethod": [{"id": method, "type": "Multikey", "controller": SCHOOL_DID,
-                                "publicKeyMultibase": ed_key.public.to_multibase()}],
-        "assertionMethod": [method],
-    })
+    slow.json(
+        "/.well-known/did.json",
+        {
+            "id": SCHOOL_DID,
+            "verificationMethod": [
+                {
+                    "id": method,
+                    "type": "Multikey",
+                    "controller": SCHOOL_DID,
+                    "publicKeyMultibase": ed_key.public.to_multibase(),
+                }
+            ],
+            "assertionMethod": [method],
+        },
+    )
     unsigned = build_credential(SCHOOL_DID, status=[bsl.status_entry(url, 5)])
-    signed = sign_credential(unsigned, ed_key, verification_method=method, proof="both", created=ISSUED)
+    signed = sign_credential(
+        unsigned, ed_key, verification_method=method, proof="both", created=ISSUED
+    )
     verifier = verifier_for(slow, deadline=5.0, max_fetches=50)
     report = verifier.verify(tampered(signed.json), now=NOW)
     assert report.check("proof").outcome is Outcome.FAILED
@@ -259,14 +314,20 @@ def test_a_schema_failure_fetches_nothing(slow, ed_key):
     not even the issuer's key, and the checks that needed a fetch say why they did not run."""
     url = f"{SCHOOL}/status/badge"
     method = f"{SCHOOL_DID}#key-1"
-    unsigned = build_credential(SCHOOL_DID, status=[bsl.status_entry(url, 5), bsl.status_entry(url, 6)])
-    signed = sign_credential(unsigned, ed_key, verification_method=method, proof="data-integrity", created=ISSUED)
+    unsigned = build_credential(
+        SCHOOL_DID, status=[bsl.status_entry(url, 5), bsl.status_entry(url, 6)]
+    )
+    signed = sign_credential(
+        unsigned, ed_key, verification_method=method, proof="data-integrity", created=ISSUED
+    )
     report = verifier_for(slow, deadline=5.0, max_fetches=50).verify(signed.json, now=NOW)
     assert report.check("schema").outcome is Outcome.FAILED
     assert slow.requests == []
     for name in ("issuer", "proof", "status"):
         check = report.check(name)
-        assert check.outcome is Outcome.SKIPPED and check.reason == "verdict_settled", checks_json(report)
+        assert check.outcome is Outcome.SKIPPED and check.reason == "verdict_settled", checks_json(
+            report
+        )
     assert report.verdict is Verdict.INVALID
 
 
@@ -274,10 +335,18 @@ def test_an_expired_badge_does_not_fetch_its_status(slow, ed_key):
     from datetime import UTC, datetime
 
     url = publish_list(slow, "/status/badge", ed_key)
-    unsigned = build_credential(did_key(ed_key.public), status=[bsl.status_entry(url, 5)],
-                                valid_until=datetime(2026, 10, 1, tzinfo=UTC))
-    badge = sign_credential(unsigned, ed_key, verification_method=did_key_verification_method(ed_key.public),
-                            proof="data-integrity", created=ISSUED).json
+    unsigned = build_credential(
+        did_key(ed_key.public),
+        status=[bsl.status_entry(url, 5)],
+        valid_until=datetime(2026, 10, 1, tzinfo=UTC),
+    )
+    badge = sign_credential(
+        unsigned,
+        ed_key,
+        verification_method=did_key_verification_method(ed_key.public),
+        proof="data-integrity",
+        created=ISSUED,
+    ).json
     report = verifier_for(slow, deadline=5.0, max_fetches=50).verify(badge, now=NOW)
     assert report.check("dates").outcome is Outcome.FAILED
     assert report.check("status").reason == "verdict_settled"
@@ -286,6 +355,13 @@ def test_an_expired_badge_does_not_fetch_its_status(slow, ed_key):
 
 def test_the_report_of_a_skipped_or_cut_check_names_its_reason(slow, ed_key):
     badge = tampered(many_links_badge(slow, ed_key, ed_key))
-    shown = {c["name"]: c for c in checks_json(verifier_for(slow, deadline=5.0, max_fetches=50).verify(badge, now=NOW))}
+    shown = {
+        c["name"]: c
+        for c in checks_json(
+            verifier_for(slow, deadline=5.0, max_fetches=50).verify(badge, now=NOW)
+        )
+    }
     assert shown["status"]["reason"] == "verdict_settled"
-    assert "reason" not in shown["format"]  # checks that ran carry no reason: the report is unchanged
+    assert (
+        "reason" not in shown["format"]
+    )  # checks that ran carry no reason: the report is unchanged

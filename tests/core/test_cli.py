@@ -68,8 +68,17 @@ def test_issue_then_verify(tmp_path, capsys, unsigned_file, proof):
     run(capsys, "keygen", "-o", str(key_file))
     out_file = tmp_path / "signed.out"
     code, _, err = run(
-        capsys, "issue", str(unsigned_file), "--key", str(key_file), "--recipient-email", "Ruta@example.org",
-        "--proof", proof, "-o", str(out_file),
+        capsys,
+        "issue",
+        str(unsigned_file),
+        "--key",
+        str(key_file),
+        "--recipient-email",
+        "Ruta@example.org",
+        "--proof",
+        proof,
+        "-o",
+        str(out_file),
     )
     assert code == 0, err
     text = out_file.read_text()
@@ -80,7 +89,9 @@ def test_issue_then_verify(tmp_path, capsys, unsigned_file, proof):
         assert text.count(".") == 2
     code, out, _ = run(capsys, "verify", str(out_file), "--recipient", "ruta@example.org")
     assert code == 0 and out.startswith("VALID")
-    code, out, _ = run(capsys, "verify", str(out_file), "--json", "--recipient", "someone@example.org")
+    code, out, _ = run(
+        capsys, "verify", str(out_file), "--json", "--recipient", "someone@example.org"
+    )
     assert code == 1
     report = json.loads(out)
     assert report["verdict"] == "invalid"
@@ -92,7 +103,9 @@ def test_issue_with_es256_needs_jwt_proof(tmp_path, capsys, unsigned_file):
     run(capsys, "keygen", "--alg", "ES256", "-o", str(key_file))
     code, _, err = run(capsys, "issue", str(unsigned_file), "--key", str(key_file))
     assert code == 2 and "Ed25519" in err and err.count("\n") == 1
-    code, out, _ = run(capsys, "issue", str(unsigned_file), "--key", str(key_file), "--proof", "jwt")
+    code, out, _ = run(
+        capsys, "issue", str(unsigned_file), "--key", str(key_file), "--proof", "jwt"
+    )
     assert code == 0 and out.count(".") == 2
 
 
@@ -100,11 +113,24 @@ def test_issue_for_a_did_web_issuer_needs_kid(tmp_path, capsys, ed_key):
     key_file = tmp_path / "k.jwk"
     key_file.write_text(json.dumps(ed_key.to_private_jwk()))
     unsigned = tmp_path / "u.json"
-    unsigned.write_text(json.dumps({**UNSIGNED, "issuer": {"id": "did:web:school.example", "type": ["Profile"]}}))
+    unsigned.write_text(
+        json.dumps({**UNSIGNED, "issuer": {"id": "did:web:school.example", "type": ["Profile"]}})
+    )
     code, _, err = run(capsys, "issue", str(unsigned), "--key", str(key_file))
     assert code == 2 and "--kid" in err
-    code, out, _ = run(capsys, "issue", str(unsigned), "--key", str(key_file), "--kid", "did:web:school.example#key-1")
-    assert code == 0 and json.loads(out)["proof"][0]["verificationMethod"] == "did:web:school.example#key-1"
+    code, out, _ = run(
+        capsys,
+        "issue",
+        str(unsigned),
+        "--key",
+        str(key_file),
+        "--kid",
+        "did:web:school.example#key-1",
+    )
+    assert (
+        code == 0
+        and json.loads(out)["proof"][0]["verificationMethod"] == "did:web:school.example#key-1"
+    )
 
 
 def _without_criteria(tmp_path: Path) -> Path:
@@ -120,7 +146,9 @@ def test_issue_refuses_what_the_schema_refuses(tmp_path, capsys):
     run(capsys, "keygen", "-o", str(key_file))
     out_file = tmp_path / "signed.json"
     unsigned = _without_criteria(tmp_path)
-    code, out, err = run(capsys, "issue", str(unsigned), "--key", str(key_file), "-o", str(out_file))
+    code, out, err = run(
+        capsys, "issue", str(unsigned), "--key", str(key_file), "-o", str(out_file)
+    )
     assert code == 2 and out == "" and not out_file.exists()
     assert err.count("\n") == 1 and err.startswith("badges: error:"), err
     assert "ob_v3p0_achievementcredential_schema.json" in err
@@ -192,9 +220,13 @@ def test_verify_a_url_with_map_and_allow_host(capsys, site, sign_did_key, tmp_pa
     # the default policy refuses loopback without connecting
     code, out, _ = run(capsys, "verify", f"{site.base}/credentials/1")
     assert code == 1 and site.requests == []
-    code, out, _ = run(capsys, "verify", f"{site.base}/credentials/1", "--allow-host", f"127.0.0.1:{site.port}")
+    code, out, _ = run(
+        capsys, "verify", f"{site.base}/credentials/1", "--allow-host", f"127.0.0.1:{site.port}"
+    )
     assert code == 0, out
-    code, out, _ = run(capsys, "verify", f"{SCHOOL}/credentials/1", "--map", f"{SCHOOL}/={site.base}/")
+    code, out, _ = run(
+        capsys, "verify", f"{SCHOOL}/credentials/1", "--map", f"{SCHOOL}/={site.base}/"
+    )
     assert code == 0, out
     folder = tmp_path / "offline"
     (folder / "credentials").mkdir(parents=True)
@@ -233,8 +265,6 @@ def test_help_documents_every_command(capsys):
             assert option in text, (sub, option)
 
 
-
-
 def test_demo_creates_its_key_once_and_issues_a_valid_badge(tmp_path, capsys):
     code, out, _ = run(capsys, "demo", "--data", str(tmp_path), "--learner", "ona@example.org")
     assert code == 0 and "Created the demo school's key" in out and "VALID" in out
@@ -243,6 +273,8 @@ def test_demo_creates_its_key_once_and_issues_a_valid_badge(tmp_path, capsys):
     code, out, _ = run(capsys, "demo", "--data", str(tmp_path))
     assert code == 0 and "Using the demo school's key" in out
     assert key_file.read_text() == first_key, "the key made on first start is kept"
-    code, out, _ = run(capsys, "verify", str(tmp_path / "demo" / "badge.jwt"), "--recipient", "learner@example.org")
+    code, out, _ = run(
+        capsys, "verify", str(tmp_path / "demo" / "badge.jwt"), "--recipient", "learner@example.org"
+    )
     assert code == 0
     assert "ona@example.org" not in (tmp_path / "demo" / "badge.json").read_text()

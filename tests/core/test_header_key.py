@@ -37,18 +37,27 @@ def header_key_token(credential: dict[str, Any], key: KeyPair, **header: Any) ->
     return f"{signing_input}.{b64url_encode(key.sign(signing_input.encode('ascii')))}"
 
 
-def publish_document(site: Site, *, assertion: list[tuple[str, KeyPair]],
-                     authentication_only: list[tuple[str, KeyPair]] = ()) -> None:
+def publish_document(
+    site: Site,
+    *,
+    assertion: list[tuple[str, KeyPair]],
+    authentication_only: list[tuple[str, KeyPair]] = (),
+) -> None:
     """did:web:school.example's document: some keys for assertion, some only for authentication."""
-    methods = [verification_method(SCHOOL_DID, kid, key.public)
-               for kid, key in [*assertion, *authentication_only]]
-    site.json("/.well-known/did.json", {
-        "@context": ["https://www.w3.org/ns/did/v1"],
-        "id": SCHOOL_DID,
-        "verificationMethod": methods,
-        "assertionMethod": [f"{SCHOOL_DID}#{kid}" for kid, _ in assertion],
-        "authentication": [m["id"] for m in methods],
-    })
+    methods = [
+        verification_method(SCHOOL_DID, kid, key.public)
+        for kid, key in [*assertion, *authentication_only]
+    ]
+    site.json(
+        "/.well-known/did.json",
+        {
+            "@context": ["https://www.w3.org/ns/did/v1"],
+            "id": SCHOOL_DID,
+            "verificationMethod": methods,
+            "assertionMethod": [f"{SCHOOL_DID}#{kid}" for kid, _ in assertion],
+            "authentication": [m["id"] for m in methods],
+        },
+    )
 
 
 def issuer_check(report: VerificationReport) -> tuple[Outcome, str, str | None]:
@@ -87,8 +96,9 @@ def test_did_web_issuer_lists_the_header_key_for_assertion(key, other_key, site,
 
 def test_a_header_key_with_the_matching_kid_member_is_accepted(ed_key, site, school_verifier):
     publish_document(site, assertion=[("key-1", ed_key)])
-    token = header_key_token(build_credential(SCHOOL_DID), ed_key,
-                             jwk=ed_key.public.to_jwk(kid=f"{SCHOOL_DID}#key-1"))
+    token = header_key_token(
+        build_credential(SCHOOL_DID), ed_key, jwk=ed_key.public.to_jwk(kid=f"{SCHOOL_DID}#key-1")
+    )
     assert school_verifier.verify(token, now=NOW).verdict is Verdict.VALID
 
 
@@ -107,8 +117,12 @@ def test_did_web_header_key_not_in_the_document_is_refused(key, other_key, site,
 
 
 def test_a_key_listed_only_for_authentication_is_refused(ed_key, other_key, site, school_verifier):
-    publish_document(site, assertion=[("key-1", ed_key)], authentication_only=[("login", other_key)])
-    report = school_verifier.verify(header_key_token(build_credential(SCHOOL_DID), other_key), now=NOW)
+    publish_document(
+        site, assertion=[("key-1", ed_key)], authentication_only=[("login", other_key)]
+    )
+    report = school_verifier.verify(
+        header_key_token(build_credential(SCHOOL_DID), other_key), now=NOW
+    )
     assert report.verdict is Verdict.INVALID
     outcome, message, detail = issuer_check(report)
     assert outcome is Outcome.FAILED and "header is not the issuer's" in message
@@ -122,7 +136,9 @@ def test_did_key_issuer_with_another_key_in_the_header_is_refused(ed_key, other_
     assert issuer_check(report)[0] is Outcome.FAILED
 
 
-def test_a_kid_that_disagrees_with_the_header_key_is_refused(ed_key, other_key, site, school_verifier):
+def test_a_kid_that_disagrees_with_the_header_key_is_refused(
+    ed_key, other_key, site, school_verifier
+):
     # both keys are the issuer's, but the token names one and carries the other
     publish_document(site, assertion=[("key-1", ed_key), ("key-2", other_key)])
     token = header_key_token(build_credential(SCHOOL_DID), other_key, kid=f"{SCHOOL_DID}#key-1")
@@ -131,10 +147,15 @@ def test_a_kid_that_disagrees_with_the_header_key_is_refused(ed_key, other_key, 
     assert issuer_check(report)[0] is Outcome.FAILED
 
 
-def test_a_kid_member_of_the_header_key_that_disagrees_is_refused(ed_key, other_key, site, school_verifier):
+def test_a_kid_member_of_the_header_key_that_disagrees_is_refused(
+    ed_key, other_key, site, school_verifier
+):
     publish_document(site, assertion=[("key-1", ed_key), ("key-2", other_key)])
-    token = header_key_token(build_credential(SCHOOL_DID), other_key,
-                             jwk=other_key.public.to_jwk(kid=f"{SCHOOL_DID}#key-1"))
+    token = header_key_token(
+        build_credential(SCHOOL_DID),
+        other_key,
+        jwk=other_key.public.to_jwk(kid=f"{SCHOOL_DID}#key-1"),
+    )
     report = school_verifier.verify(token, now=NOW)
     assert report.verdict is Verdict.INVALID
     assert issuer_check(report)[0] is Outcome.FAILED
@@ -163,16 +184,25 @@ def test_an_issuer_that_is_no_did_gets_no_say_from_a_header_key(ed_key, site, sc
 def _status_list_token(key: KeyPair, *, revoked: int) -> str:
     bits = bsl.BitstringStatusList()
     bits.set(revoked)
-    unsigned = bsl.status_list_credential(list_url=f"{SCHOOL}/status/jwk", issuer=SCHOOL_DID,
-                                          status_list=bits, purpose="revocation", valid_from=ISSUED)
+    unsigned = bsl.status_list_credential(
+        list_url=f"{SCHOOL}/status/jwk",
+        issuer=SCHOOL_DID,
+        status_list=bits,
+        purpose="revocation",
+        valid_from=ISSUED,
+    )
     return header_key_token(unsigned, key)
 
 
 def test_status_list_vc_jwt_with_the_issuers_key_in_its_header(key, site, school_verifier):
     publish_document(site, assertion=[("key-1", key)])
     site.text("/status/jwk", _status_list_token(key, revoked=11))
-    ok = header_key_token(build_credential(SCHOOL_DID, status=[bsl.status_entry(f"{SCHOOL}/status/jwk", 10)]), key)
-    revoked = header_key_token(build_credential(SCHOOL_DID, status=[bsl.status_entry(f"{SCHOOL}/status/jwk", 11)]), key)
+    ok = header_key_token(
+        build_credential(SCHOOL_DID, status=[bsl.status_entry(f"{SCHOOL}/status/jwk", 10)]), key
+    )
+    revoked = header_key_token(
+        build_credential(SCHOOL_DID, status=[bsl.status_entry(f"{SCHOOL}/status/jwk", 11)]), key
+    )
     report = school_verifier.verify(ok, now=NOW)
     assert report.verdict is Verdict.VALID, report.to_dict()["checks"]
     assert report.check("status").outcome is Outcome.PASSED
@@ -180,10 +210,14 @@ def test_status_list_vc_jwt_with_the_issuers_key_in_its_header(key, site, school
     assert report.verdict is Verdict.INVALID and report.revoked
 
 
-def test_status_list_vc_jwt_with_a_foreign_key_in_its_header_is_not_trusted(ed_key, other_key, site, school_verifier):
+def test_status_list_vc_jwt_with_a_foreign_key_in_its_header_is_not_trusted(
+    ed_key, other_key, site, school_verifier
+):
     publish_document(site, assertion=[("key-1", ed_key)])
     site.text("/status/jwk", _status_list_token(other_key, revoked=11))
-    badge = header_key_token(build_credential(SCHOOL_DID, status=[bsl.status_entry(f"{SCHOOL}/status/jwk", 10)]), ed_key)
+    badge = header_key_token(
+        build_credential(SCHOOL_DID, status=[bsl.status_entry(f"{SCHOOL}/status/jwk", 10)]), ed_key
+    )
     report = school_verifier.verify(badge, now=NOW)
     assert report.verdict is Verdict.INVALID
     assert report.check("status").outcome is Outcome.FAILED
@@ -192,7 +226,12 @@ def test_status_list_vc_jwt_with_a_foreign_key_in_its_header_is_not_trusted(ed_k
 
 @pytest.mark.parametrize(
     "jwk",
-    [{"kty": "EC", "crv": "P-256", "x": "AAAA", "y": "AAAA"}, {"kty": "oct", "alg": "HS256"}, "a key", ["EdDSA"]],
+    [
+        {"kty": "EC", "crv": "P-256", "x": "AAAA", "y": "AAAA"},
+        {"kty": "oct", "alg": "HS256"},
+        "a key",
+        ["EdDSA"],
+    ],
     ids=["not-a-point", "symmetric", "text", "list"],
 )
 def test_an_unusable_header_key_is_refused(jwk, ed_key, site, school_verifier):
@@ -214,7 +253,9 @@ def test_a_did_document_that_is_no_json_is_a_failed_check(ed_key, site, school_v
 @pytest.mark.parametrize("jwk", [{"kty": "oct", "k": "c2VjcmV0"}, "a key"], ids=["secret", "text"])
 def test_a_kid_with_an_unusable_header_key_beside_it_is_refused(jwk, ed_key, site, school_verifier):
     publish_document(site, assertion=[("key-1", ed_key)])
-    token = header_key_token(build_credential(SCHOOL_DID), ed_key, kid=f"{SCHOOL_DID}#key-1", jwk=jwk)
+    token = header_key_token(
+        build_credential(SCHOOL_DID), ed_key, kid=f"{SCHOOL_DID}#key-1", jwk=jwk
+    )
     report = school_verifier.verify(token, now=NOW)
     assert report.verdict is Verdict.INVALID
     assert issuer_check(report)[0] is Outcome.FAILED

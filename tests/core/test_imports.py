@@ -101,11 +101,22 @@ def test_the_verification_package_has_its_steps_in_modules_of_their_own(
     graph: grimp.ImportGraph,
 ) -> None:
     steps = graph.find_children("badges.verification.steps")
-    for step in ("structure", "issuer", "proof", "dates", "status", "recipient", "endorsements", "ob2"):
+    for step in (
+        "structure",
+        "issuer",
+        "proof",
+        "dates",
+        "status",
+        "recipient",
+        "endorsements",
+        "ob2",
+    ):
         assert f"badges.verification.steps.{step}" in steps
     # badges.ob2 keeps its import path but is no part of the pipeline (the old circle)
     assert not graph.chain_exists("badges.verification.pipeline", "badges.ob2")
 
 
 def test_the_import_contracts_hold() -> None:
-    assert lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True, no_logo=True) == 0
+    assert (
+        lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True, no_logo=True) == 0
+    )

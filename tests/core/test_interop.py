@@ -43,7 +43,9 @@ def test_did_key_eddsa_verifies_in_verify_ob3(tmp_path, sign_did_key, proof):
 def test_es256_did_web_jwt_verifies_in_verify_ob3(tmp_path, site, publish_did_web, es_key):
     # verify-ob3's did:key resolver knows only Ed25519, so P-256 goes through did:web
     method = publish_did_web(es_key)
-    signed = sign_credential(build_credential(SCHOOL_DID), es_key, verification_method=method, proof="jwt")
+    signed = sign_credential(
+        build_credential(SCHOOL_DID), es_key, verification_method=method, proof="jwt"
+    )
     report = verify_ob3(write(tmp_path, "c.jwt", signed.jwt), "--map", f"{SCHOOL}/={site.base}/")
     assert report["verified"], report["errors"]
 
@@ -56,7 +58,9 @@ def test_tampered_credential_fails_in_verify_ob3(tmp_path, sign_did_key):
 
 
 @pytest.mark.parametrize("alg", ["EdDSA", "RS256"])
-def test_did_web_issuer_with_status_list_in_verify_ob3(tmp_path, site, publish_did_web, ed_key, rsa_key, alg):
+def test_did_web_issuer_with_status_list_in_verify_ob3(
+    tmp_path, site, publish_did_web, ed_key, rsa_key, alg
+):
     """A did:web school, its DID document and status list served on loopback."""
     key = ed_key if alg == "EdDSA" else rsa_key
     # the school signs badges with `key`; its status lists always with its Ed25519 key,
@@ -68,15 +72,26 @@ def test_did_web_issuer_with_status_list_in_verify_ob3(tmp_path, site, publish_d
     bits = bsl.BitstringStatusList()
     bits.set(200)
     status_list = bsl.status_list_credential(
-        list_url=f"{SCHOOL}/status/1", issuer=SCHOOL_DID, status_list=bits, purpose="revocation", valid_from=ISSUED
+        list_url=f"{SCHOOL}/status/1",
+        issuer=SCHOOL_DID,
+        status_list=bits,
+        purpose="revocation",
+        valid_from=ISSUED,
     )
-    list_signed = sign_credential(status_list, ed_key, verification_method=list_method, proof="data-integrity")
+    list_signed = sign_credential(
+        status_list, ed_key, verification_method=list_method, proof="data-integrity"
+    )
     site.json("/status/1", list_signed.json)
     mapping = f"{SCHOOL}/={site.base}/"
     proof = "both" if alg == "EdDSA" else "jwt"
     jobs = []
     for entry, expected in ((ok_entry, True), (revoked_entry, False)):
-        signed = sign_credential(build_credential(SCHOOL_DID, status=[entry]), key, verification_method=method, proof=proof)
+        signed = sign_credential(
+            build_credential(SCHOOL_DID, status=[entry]),
+            key,
+            verification_method=method,
+            proof=proof,
+        )
         for name, content in (("c.json", signed.json), ("c.jwt", signed.jwt)):
             if content is None:
                 continue
@@ -93,13 +108,24 @@ def test_batch_and_single_runs_of_verify_ob3_agree(tmp_path, site, publish_did_w
     bits = bsl.BitstringStatusList()
     bits.set(200)
     status_list = bsl.status_list_credential(
-        list_url=f"{SCHOOL}/status/1", issuer=SCHOOL_DID, status_list=bits, purpose="revocation", valid_from=ISSUED
+        list_url=f"{SCHOOL}/status/1",
+        issuer=SCHOOL_DID,
+        status_list=bits,
+        purpose="revocation",
+        valid_from=ISSUED,
     )
-    site.json("/status/1", sign_credential(status_list, ed_key, verification_method=method, proof="data-integrity").json)
+    site.json(
+        "/status/1",
+        sign_credential(
+            status_list, ed_key, verification_method=method, proof="data-integrity"
+        ).json,
+    )
     signed = {
         index: sign_credential(
             build_credential(SCHOOL_DID, status=[bsl.status_entry(f"{SCHOOL}/status/1", index)]),
-            ed_key, verification_method=method, proof="both",
+            ed_key,
+            verification_method=method,
+            proof="both",
         )
         for index in (100, 200)
     }
@@ -107,7 +133,9 @@ def test_batch_and_single_runs_of_verify_ob3_agree(tmp_path, site, publish_did_w
     forged["credentialSubject"]["achievement"]["name"] = "Forged"
     head, body, signature = signed[100].jwt.split(".")
     claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-    claims["credentialSubject"]["achievement"]["name"] = "Forged"  # VC-JWT 2.0: the claims are the credential
+    claims["credentialSubject"]["achievement"]["name"] = (
+        "Forged"  # VC-JWT 2.0: the claims are the credential
+    )
     forged_body = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
     cases = {
         "valid.json": (signed[100].json, True),
@@ -118,7 +146,10 @@ def test_batch_and_single_runs_of_verify_ob3_agree(tmp_path, site, publish_did_w
         "revoked.jwt": (signed[200].jwt, False),
     }
     paths = [write(tmp_path, name, content) for name, (content, _) in cases.items()]
-    for options in (("--map", f"{SCHOOL}/={site.base}/"), ("--map", f"{SCHOOL}/={site.base}/", "--no-status")):
+    for options in (
+        ("--map", f"{SCHOOL}/={site.base}/"),
+        ("--map", f"{SCHOOL}/={site.base}/", "--no-status"),
+    ):
         singles = [verify_ob3(path, *options) for path in paths]
         # twice over, so that each credential also follows every other one in the process
         batch = verify_many(paths + paths, *options)
@@ -127,7 +158,10 @@ def test_batch_and_single_runs_of_verify_ob3_agree(tmp_path, site, publish_did_w
         ):
             assert first == single and second == single, name
             expected = valid or ("--no-status" in options and name.startswith("revoked"))
-            assert single["verified"] is expected and single["exit"] == (0 if expected else 1), (name, single["errors"])
+            assert single["verified"] is expected and single["exit"] == (0 if expected else 1), (
+                name,
+                single["errors"],
+            )
             if name.startswith("revoked") and "--no-status" not in options:
                 assert any("revoked" in error for error in single["errors"]), single["errors"]
             if name.startswith("tampered"):
@@ -148,7 +182,13 @@ def test_verify_ob3_batch_answers_each_request_and_refuses_bad_ones_alone(tmp_pa
         ]
     )
     assert [(a["id"], a["exit"]) for a in answers] == [
-        (None, 2), ("both", 2), ("missing", 2), ("bad option", 2), ("a second file", 2), ("json", 0), (7, 0),
+        (None, 2),
+        ("both", 2),
+        ("missing", 2),
+        ("bad option", 2),
+        ("a second file", 2),
+        ("json", 0),
+        (7, 0),
     ]
     assert "not JSON" in answers[0]["error"] and "one of" in answers[1]["error"]
     assert "nowhere.json" in answers[2]["error"] and "--schema takes" in answers[3]["error"]
@@ -166,7 +206,9 @@ def test_openbadgeslib_verifies_our_did_key_credentials(tmp_path, sign_did_key, 
 
 def test_openbadgeslib_verifies_our_did_web_jwt(tmp_path, site, publish_did_web, es_key):
     method = publish_did_web(es_key)
-    signed = sign_credential(build_credential(SCHOOL_DID), es_key, verification_method=method, proof="jwt")
+    signed = sign_credential(
+        build_credential(SCHOOL_DID), es_key, verification_method=method, proof="jwt"
+    )
     map_file = write(tmp_path, "map.json", {f"{SCHOOL}/": f"{site.base}/"})
     report = openbadgeslib(write(tmp_path, "c.jwt", signed.jwt), "--map-file", str(map_file))
     assert report["verified"], report

@@ -66,7 +66,9 @@ def test_ob_v3_implementation_guide_vector() -> None:
     keys = _json(OB / "keys.json")
     key = KeyPair.from_ed25519_multibase("z" + _b58_of_seed(keys["privateKeyHex"]))
     ours = add_data_integrity_proof(
-        credential, key, verification_method=proof["verificationMethod"],
+        credential,
+        key,
+        verification_method=proof["verificationMethod"],
         created=parse_datetime(proof["created"]),
     )
     assert ours["proof"][0]["proofValue"] == hashes["proofValue"]
@@ -91,23 +93,41 @@ def test_ob_vector_verifies_through_the_whole_pipeline() -> None:
 
 
 def test_unknown_context_is_an_error_never_a_download() -> None:
-    document = {"@context": ["https://www.w3.org/ns/credentials/v2", "https://evil.example/ctx"], "name": "x"}
+    document = {
+        "@context": ["https://www.w3.org/ns/credentials/v2", "https://evil.example/ctx"],
+        "name": "x",
+    }
     with pytest.raises(ContextError, match="unknown JSON-LD context"):
         canonicalize(document)
 
 
 def test_extra_documents_can_be_added_explicitly() -> None:
-    loader = FrozenDocumentLoader({"https://school.example/ctx": {"@context": {"motto": "https://school.example/motto"}}})
-    quads = canonicalize({"@context": "https://school.example/ctx", "@id": "urn:x", "motto": "Learn"}, loader)
+    loader = FrozenDocumentLoader(
+        {"https://school.example/ctx": {"@context": {"motto": "https://school.example/motto"}}}
+    )
+    quads = canonicalize(
+        {"@context": "https://school.example/ctx", "@id": "urn:x", "motto": "Learn"}, loader
+    )
     assert quads == '<urn:x> <https://school.example/motto> "Learn" .\n'
 
 
 @pytest.mark.parametrize(
     "document",
     [
-        {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"], "sneaky": 1},
-        {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential", "Unheard"]},
-        {"@context": ["https://www.w3.org/ns/credentials/v2"], "id": "relative/path", "type": "VerifiableCredential"},
+        {
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "type": ["VerifiableCredential"],
+            "sneaky": 1,
+        },
+        {
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "type": ["VerifiableCredential", "Unheard"],
+        },
+        {
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "id": "relative/path",
+            "type": "VerifiableCredential",
+        },
     ],
     ids=["undefined-property", "undefined-type", "relative-id"],
 )
@@ -139,16 +159,26 @@ def test_too_many_blank_nodes_are_refused() -> None:
 def test_shape_ignores_values_but_not_terms_types_or_iri_kinds():
     from badges.jsonld.shape import shape_key
 
-    base = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"],
-            "id": "urn:uuid:1", "name": "A", "validFrom": "2026-01-01T00:00:00Z"}
-    same = {**base, "id": "https://school.example/c/2", "name": "B", "validFrom": "2020-01-01T00:00:00Z"}
+    base = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"],
+        "id": "urn:uuid:1",
+        "name": "A",
+        "validFrom": "2026-01-01T00:00:00Z",
+    }
+    same = {
+        **base,
+        "id": "https://school.example/c/2",
+        "name": "B",
+        "validFrom": "2020-01-01T00:00:00Z",
+    }
     assert shape_key(base) == shape_key(same)
     for different in (
-        {**base, "extra": "x"},                        # another term
+        {**base, "extra": "x"},  # another term
         {**base, "type": ["VerifiableCredential", "X"]},  # another type
-        {**base, "id": "relative"},                     # an IRI becomes relative
-        {**base, "id": "_:b0"},                         # a blank node
-        {**base, "name": 5},                            # another kind of value
+        {**base, "id": "relative"},  # an IRI becomes relative
+        {**base, "id": "_:b0"},  # a blank node
+        {**base, "name": 5},  # another kind of value
         {**base, "@context": ["https://www.w3.org/ns/credentials/v2", "https://x.example"]},
     ):
         assert shape_key(different) != shape_key(base), different
@@ -220,7 +250,10 @@ def test_pyld_is_never_run_by_two_threads_at_once() -> None:
         barrier.wait()
         try:
             document = documents[index]
-            answers[index] = (canonicalize(document, loader), context_certainly_ok(document, loader))
+            answers[index] = (
+                canonicalize(document, loader),
+                context_certainly_ok(document, loader),
+            )
         except BaseException as exc:  # reported below
             failures.append(exc)
 

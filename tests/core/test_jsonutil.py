@@ -27,10 +27,41 @@ def strict_reference(text: str) -> Any:
     return json.loads(text, object_pairs_hook=no_duplicates, parse_constant=no_constants)
 
 
-KEYS = ["id", "type", "name", "a", "b", "@context", "ключ", "\u00e9t\u00e9", "x y", 'q"uote', "back\\slash"]
+KEYS = [
+    "id",
+    "type",
+    "name",
+    "a",
+    "b",
+    "@context",
+    "ключ",
+    "\u00e9t\u00e9",
+    "x y",
+    'q"uote',
+    "back\\slash",
+]
 LEAVES: list[Any] = [
-    "text", "", "ünïcödé", "🎓", 'say "hi"', "a\\b", "line\nbreak", "\u2028", 0, -1, 7, 2**63 - 1, 2**64 + 5,
-    -(2**70), 1.5, 0.1, 1e300, True, False, None, "https://school.example/a",
+    "text",
+    "",
+    "ünïcödé",
+    "🎓",
+    'say "hi"',
+    "a\\b",
+    "line\nbreak",
+    "\u2028",
+    0,
+    -1,
+    7,
+    2**63 - 1,
+    2**64 + 5,
+    -(2**70),
+    1.5,
+    0.1,
+    1e300,
+    True,
+    False,
+    None,
+    "https://school.example/a",
 ]
 
 
@@ -52,7 +83,8 @@ def render(value: Any, rng: random.Random) -> str:
         space = rng.choice(["", " ", "\n  "])
         colon = rng.choice([":", ": ", " : ", ":\t"])
         body = ("," + space).join(
-            f"{json.dumps(k, ensure_ascii=rng.random() < 0.2)}{colon}{render(v, rng)}" for k, v in items
+            f"{json.dumps(k, ensure_ascii=rng.random() < 0.2)}{colon}{render(v, rng)}"
+            for k, v in items
         )
         return "{" + space + body + "}"
     if isinstance(value, list):
@@ -104,7 +136,9 @@ def test_duplicate_keys_are_refused_on_every_path(text):
 
 
 def test_integers_beyond_64_bits_stay_exact():
-    assert jsonutil.loads('{"n": 123456789012345678901234567890}') == {"n": 123456789012345678901234567890}
+    assert jsonutil.loads('{"n": 123456789012345678901234567890}') == {
+        "n": 123456789012345678901234567890
+    }
 
 
 @pytest.mark.parametrize("text", ['{"a": NaN}', '{"a": Infinity}', '{"a": -Infinity}'])

@@ -68,7 +68,9 @@ def test_small_rsa_keys_are_refused() -> None:
 
     small = rsa.generate_private_key(public_exponent=65537, key_size=1024)
     with pytest.raises(KeyMaterialError, match="2048"):
-        PublicKey.from_jwk({"kty": "RSA", "n": _b64(small.public_key().public_numbers().n), "e": "AQAB"})
+        PublicKey.from_jwk(
+            {"kty": "RSA", "n": _b64(small.public_key().public_numbers().n), "e": "AQAB"}
+        )
 
 
 def _b64(n: int) -> str:
@@ -108,7 +110,11 @@ def test_did_key_with_wrong_fragment_is_refused(ed_key, other_key) -> None:
 @pytest.mark.parametrize(
     ("url", "did", "document_url"),
     [
-        ("https://school.example", "did:web:school.example", "https://school.example/.well-known/did.json"),
+        (
+            "https://school.example",
+            "did:web:school.example",
+            "https://school.example/.well-known/did.json",
+        ),
         (
             "https://badges.example:8443/orgs/vilnius-lyceum",
             "did:web:badges.example%3A8443:orgs:vilnius-lyceum",
@@ -123,7 +129,9 @@ def test_did_web_mapping(url: str, did: str, document_url: str) -> None:
 
 def test_did_web_document_lists_every_key_for_assertion(ed_key, es_key, rsa_key) -> None:
     did = "did:web:school.example"
-    document = did_web_document(did, [("key-1", ed_key.public), ("key-2", es_key.public), ("key-3", rsa_key.public)])
+    document = did_web_document(
+        did, [("key-1", ed_key.public), ("key-2", es_key.public), ("key-3", rsa_key.public)]
+    )
     assert document["assertionMethod"] == [f"{did}#key-1", f"{did}#key-2", f"{did}#key-3"]
     methods = {m["id"]: m for m in document["verificationMethod"]}
     assert methods[f"{did}#key-1"]["type"] == "Multikey"

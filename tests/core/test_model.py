@@ -66,10 +66,21 @@ def test_wrong_shapes_are_format_errors(bad):
 def test_every_emitted_credential_validates_against_the_schema(ed_key, proof):
     from badges.proofs.vc_jwt import credential_from_payload, decode_jwt
 
-    unsigned = build_credential(did_key(ed_key.public), valid_until=datetime(2030, 1, 1, tzinfo=UTC))
+    unsigned = build_credential(
+        did_key(ed_key.public), valid_until=datetime(2030, 1, 1, tzinfo=UTC)
+    )
     assert schema_errors(unsigned, standards.ACHIEVEMENT_CREDENTIAL_SCHEMA) == []
-    signed = sign_credential(unsigned, ed_key, verification_method=did_key_verification_method(ed_key.public), proof=proof)
-    document = signed.json if signed.json is not None else credential_from_payload(decode_jwt(signed.jwt).payload)
+    signed = sign_credential(
+        unsigned,
+        ed_key,
+        verification_method=did_key_verification_method(ed_key.public),
+        proof=proof,
+    )
+    document = (
+        signed.json
+        if signed.json is not None
+        else credential_from_payload(decode_jwt(signed.jwt).payload)
+    )
     assert schema_errors(document, standards.ACHIEVEMENT_CREDENTIAL_SCHEMA) == []
     if signed.json is not None:
         assert isinstance(signed.json["proof"], list), "the plain schema wants proof as an array"
@@ -87,7 +98,12 @@ def test_endorsement_credential_validates(ed_key):
         ),
     ).to_json()
     assert endorsement["type"] == ["VerifiableCredential", "EndorsementCredential"]
-    signed = sign_credential(endorsement, ed_key, verification_method=did_key_verification_method(ed_key.public), proof="data-integrity")
+    signed = sign_credential(
+        endorsement,
+        ed_key,
+        verification_method=did_key_verification_method(ed_key.public),
+        proof="data-integrity",
+    )
     assert schema_errors(signed.json, standards.ENDORSEMENT_CREDENTIAL_SCHEMA) == []
 
 
@@ -108,5 +124,7 @@ def test_complete_credential_fills_only_what_is_missing(ed_key):
     assert completed["validFrom"] == "2026-09-01T08:00:00Z"
     assert completed["id"].startswith("urn:uuid:")
     assert "a@b.lt" not in json.dumps(completed)
-    kept = complete_credential({**data, "id": "urn:uuid:keep", "validFrom": "2025-01-01T00:00:00Z"}, key=ed_key)
+    kept = complete_credential(
+        {**data, "id": "urn:uuid:keep", "validFrom": "2025-01-01T00:00:00Z"}, key=ed_key
+    )
     assert kept["id"] == "urn:uuid:keep" and kept["validFrom"] == "2025-01-01T00:00:00Z"

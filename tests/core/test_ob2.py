@@ -122,18 +122,30 @@ class School:
         self.publish(make_profile())
         self.publish(make_badge_class())
         self.publish(self.key_document(KEY_1, RSA))
-        self.publish({"@context": OB2, "type": "RevocationList", "id": REVOCATIONS,
-                      "issuer": ISSUER, "revokedAssertions": []})
+        self.publish(
+            {
+                "@context": OB2,
+                "type": "RevocationList",
+                "id": REVOCATIONS,
+                "issuer": ISSUER,
+                "revokedAssertions": [],
+            }
+        )
 
     @staticmethod
     def key_document(key_id: str, key: jwk.JWK, owner: str = ISSUER) -> dict[str, Any]:
-        return {"@context": OB2, "type": "CryptographicKey", "id": key_id, "owner": owner,
-                "publicKeyPem": pem(key)}
+        return {
+            "@context": OB2,
+            "type": "CryptographicKey",
+            "id": key_id,
+            "owner": owner,
+            "publicKeyPem": pem(key),
+        }
 
     def publish(self, document: Any, url: str | None = None, status: int = 200) -> None:
         url = url or document["id"]
         assert url.startswith(SCHOOL)
-        self.site.json(url[len(SCHOOL):], document, status)
+        self.site.json(url[len(SCHOOL) :], document, status)
 
     def host(self, **extra: Any) -> dict[str, Any]:
         assertion = make_assertion("hosted", **extra)
@@ -191,7 +203,9 @@ def test_hosted_assertion_given_as_json_is_checked_at_its_address(school, site, 
 
 def test_the_hosted_copy_counts_not_the_copy_given(school, verifier):
     school.host()
-    forged = make_assertion(recipient={"type": "email", "hashed": False, "identity": "mallory@example.org"})
+    forged = make_assertion(
+        recipient={"type": "email", "hashed": False, "identity": "mallory@example.org"}
+    )
     report = verifier.verify(forged, now=NOW, recipient="mallory@example.org")
     assert check(report, "proof")[0] is Outcome.WARNING
     assert "differs" in report.check("proof").detail
@@ -206,8 +220,16 @@ def test_hosted_with_embedded_badge_class_and_issuer_link(school, verifier):
 
 @pytest.mark.parametrize("source", ["json", "url"])
 def test_hosted_revoked_flag(school, verifier, source):
-    school.publish({"@context": OB2, "type": "Assertion", "id": HOSTED, "revoked": True,
-                    "revocationReason": "Awarded in error"}, HOSTED)
+    school.publish(
+        {
+            "@context": OB2,
+            "type": "Assertion",
+            "id": HOSTED,
+            "revoked": True,
+            "revocationReason": "Awarded in error",
+        },
+        HOSTED,
+    )
     given = make_assertion() if source == "json" else HOSTED
     report = verifier.verify(given, now=NOW)
     assert report.verdict is Verdict.INVALID
@@ -231,11 +253,20 @@ def test_hosted_410_gone_is_revoked(school, verifier, source):
     ("entry", "reason"),
     [(HOSTED, None), ({"id": HOSTED, "revocationReason": "Awarded in error"}, "Awarded in error")],
 )
-def test_hosted_assertion_on_the_revocation_list_is_revoked(school, site, verifier, source, entry, reason):
+def test_hosted_assertion_on_the_revocation_list_is_revoked(
+    school, site, verifier, source, entry, reason
+):
     # OB 2.0: revoked defaults to false only when the assertion is not in the issuer's list
     school.host()
-    school.publish({"@context": OB2, "type": "RevocationList", "id": REVOCATIONS, "issuer": ISSUER,
-                    "revokedAssertions": [f"{SCHOOL}/ob2/assertions/2", entry]})
+    school.publish(
+        {
+            "@context": OB2,
+            "type": "RevocationList",
+            "id": REVOCATIONS,
+            "issuer": ISSUER,
+            "revokedAssertions": [f"{SCHOOL}/ob2/assertions/2", entry],
+        }
+    )
     report = verifier.verify(make_assertion() if source == "json" else HOSTED, now=NOW)
     assert report.verdict is Verdict.INVALID
     assert check(report, "status") == (Outcome.FAILED, "The issuer has revoked this badge.")
@@ -247,24 +278,41 @@ def test_hosted_assertion_on_the_revocation_list_is_revoked(school, site, verifi
 
 def test_hosted_assertion_not_on_the_revocation_list_is_valid(school, verifier):
     school.host()
-    school.publish({"@context": OB2, "type": "RevocationList", "id": REVOCATIONS, "issuer": ISSUER,
-                    "revokedAssertions": [f"{SCHOOL}/ob2/assertions/2",
-                                          {"id": f"{SCHOOL}/ob2/assertions/3", "revocationReason": "x"}]})
+    school.publish(
+        {
+            "@context": OB2,
+            "type": "RevocationList",
+            "id": REVOCATIONS,
+            "issuer": ISSUER,
+            "revokedAssertions": [
+                f"{SCHOOL}/ob2/assertions/2",
+                {"id": f"{SCHOOL}/ob2/assertions/3", "revocationReason": "x"},
+            ],
+        }
+    )
     report = verifier.verify(HOSTED, now=NOW)
     assert_valid(report)
     assert check(report, "status") == (
-        Outcome.PASSED, "The issuer still hosts this badge, and its revocation list does not list it."
+        Outcome.PASSED,
+        "The issuer still hosts this badge, and its revocation list does not list it.",
     )
     assert not report.revoked
 
 
 def test_hosted_assertion_with_an_untrustworthy_or_unreachable_list(school, site, verifier):
     school.host()
-    school.publish({"type": "RevocationList", "id": REVOCATIONS,
-                    "issuer": "https://other.example/issuer", "revokedAssertions": []})
+    school.publish(
+        {
+            "type": "RevocationList",
+            "id": REVOCATIONS,
+            "issuer": "https://other.example/issuer",
+            "revokedAssertions": [],
+        }
+    )
     report = verifier.verify(HOSTED, now=NOW)
     assert check(report, "status") == (
-        Outcome.FAILED, "The badge's revocation list is not trustworthy."
+        Outcome.FAILED,
+        "The badge's revocation list is not trustworthy.",
     )
     site.routes["/ob2/revocations"] = (503, "text/plain", b"busy")
     report = Verifier(fetcher=verifier.fetcher).verify(HOSTED, now=NOW)
@@ -272,13 +320,16 @@ def test_hosted_assertion_with_an_untrustworthy_or_unreachable_list(school, site
     assert report.check("status").undecided
 
 
-def test_hosted_assertion_of_an_issuer_without_a_list_is_checked_by_hosting_alone(school, site, verifier):
+def test_hosted_assertion_of_an_issuer_without_a_list_is_checked_by_hosting_alone(
+    school, site, verifier
+):
     school.host()
     school.publish({k: v for k, v in make_profile().items() if k != "revocationList"})
     report = verifier.verify(HOSTED, now=NOW)
     assert_valid(report)
     assert check(report, "status") == (
-        Outcome.PASSED, "The issuer still hosts this badge and has not revoked it."
+        Outcome.PASSED,
+        "The issuer still hosts this badge and has not revoked it.",
     )
     assert "/ob2/revocations" not in site.requests
 
@@ -298,7 +349,9 @@ def test_a_failed_ob2_badge_does_not_fetch_its_revocation_list(school, site, ver
 
 
 @pytest.mark.parametrize(("cap", "undecided_check"), [(2, "issuer"), (3, "status")])
-def test_ob2_fetches_draw_on_the_verifications_budget(school, site, school_fetcher, cap, undecided_check):
+def test_ob2_fetches_draw_on_the_verifications_budget(
+    school, site, school_fetcher, cap, undecided_check
+):
     # hosted assertion, badge class, issuer profile, revocation list: four fetches
     school.host()
     report = Verifier(fetcher=school_fetcher, max_fetches=cap).verify(HOSTED, now=NOW)
@@ -313,24 +366,36 @@ def test_hosted_missing_is_not_valid(school, verifier):
     report = verifier.verify(make_assertion(), now=NOW)  # never published: 404
     assert report.verdict is Verdict.INVALID
     assert check(report, "proof") == (
-        Outcome.FAILED, "The hosted assertion is not at its address (HTTP 404)."
+        Outcome.FAILED,
+        "The hosted assertion is not at its address (HTTP 404).",
     )
 
 
 def test_hosted_on_another_origin_is_refused(school, site):
     other = "https://other.example"
-    fetcher = Fetcher(FetchPolicy(url_map=((f"{SCHOOL}/", f"{site.base}/"),
-                                           (f"{other}/", f"{site.base}/elsewhere/")), timeout=5.0))
+    fetcher = Fetcher(
+        FetchPolicy(
+            url_map=((f"{SCHOOL}/", f"{site.base}/"), (f"{other}/", f"{site.base}/elsewhere/")),
+            timeout=5.0,
+        )
+    )
     assertion = make_assertion(id=f"{other}/ob2/assertions/1")
     site.json("/elsewhere/ob2/assertions/1", assertion)
     report = Verifier(fetcher=fetcher).verify(assertion, now=NOW)
     assert report.verdict is Verdict.INVALID
     assert check(report, "proof") == (
-        Outcome.FAILED, "The assertion is not hosted at the issuer's own web address."
+        Outcome.FAILED,
+        "The assertion is not hosted at the issuer's own web address.",
     )
     # the issuer may allow that origin in its profile's verification policy
-    school.publish(make_profile(verification={"type": "VerificationObject",
-                                              "allowedOrigins": ["school.example", "other.example"]}))
+    school.publish(
+        make_profile(
+            verification={
+                "type": "VerificationObject",
+                "allowedOrigins": ["school.example", "other.example"],
+            }
+        )
+    )
     assert_valid(Verifier(fetcher=fetcher).verify(assertion, now=NOW))
 
 
@@ -341,7 +406,8 @@ def test_hosted_outside_the_issuers_starts_with_is_refused(school, verifier):
     school.publish(make_profile(verification={"startsWith": f"{SCHOOL}/badges-only/"}))
     report = Verifier(fetcher=verifier.fetcher).verify(HOSTED, now=NOW)
     assert check(report, "proof") == (
-        Outcome.FAILED, "The assertion is not hosted where the issuer says its badges are."
+        Outcome.FAILED,
+        "The assertion is not hosted where the issuer says its badges are.",
     )
 
 
@@ -349,15 +415,22 @@ def test_an_embedded_issuer_profile_cannot_widen_the_hosting_rules(school, site)
     # the forger hosts the assertion on their own site and embeds a copy of the school's
     # profile that allows it; the profile at its own address is the one that counts
     other = "https://other.example"
-    fetcher = Fetcher(FetchPolicy(url_map=((f"{SCHOOL}/", f"{site.base}/"),
-                                           (f"{other}/", f"{site.base}/elsewhere/")), timeout=5.0))
-    embedded = make_badge_class(id=f"{other}/ob2/badges/water", issuer=make_profile(
-        verification={"allowedOrigins": "other.example"}))
+    fetcher = Fetcher(
+        FetchPolicy(
+            url_map=((f"{SCHOOL}/", f"{site.base}/"), (f"{other}/", f"{site.base}/elsewhere/")),
+            timeout=5.0,
+        )
+    )
+    embedded = make_badge_class(
+        id=f"{other}/ob2/badges/water",
+        issuer=make_profile(verification={"allowedOrigins": "other.example"}),
+    )
     assertion = make_assertion(id=f"{other}/ob2/assertions/1", badge=embedded)
     site.json("/elsewhere/ob2/assertions/1", assertion)
     report = Verifier(fetcher=fetcher).verify(assertion, now=NOW)
     assert check(report, "proof") == (
-        Outcome.FAILED, "The assertion is not hosted at the issuer's own web address."
+        Outcome.FAILED,
+        "The assertion is not hosted at the issuer's own web address.",
     )
     assert "/ob2/issuer" in site.requests
 
@@ -384,7 +457,8 @@ def test_signed_assertion_is_valid(school, verifier, key, alg):
     assert check(report, "proof") == (Outcome.PASSED, f"The {alg} signature (JWS) verifies.")
     assert check(report, "issuer")[0] is Outcome.PASSED
     assert check(report, "status") == (
-        Outcome.PASSED, "The issuer's revocation list does not list this badge."
+        Outcome.PASSED,
+        "The issuer's revocation list does not list this badge.",
     )
     assert "(signed, a JWS)" in check(report, "format")[1]
 
@@ -404,13 +478,15 @@ def test_signed_assertion_fetched_from_a_link(school, site, verifier):
 def test_tampered_signed_assertion_fails(school, verifier):
     token = sign(make_assertion("signed"))
     header, _, signature = token.split(".")
-    changed = make_assertion("signed", recipient={"type": "email", "hashed": False,
-                                                   "identity": "mallory@example.org"})
+    changed = make_assertion(
+        "signed", recipient={"type": "email", "hashed": False, "identity": "mallory@example.org"}
+    )
     forged = f"{header}.{b64url_encode(json.dumps(changed).encode())}.{signature}"
     report = verifier.verify(forged, now=NOW, recipient="mallory@example.org")
     assert report.verdict is Verdict.INVALID
     assert check(report, "proof") == (
-        Outcome.FAILED, "The signature does not match: the badge was changed or forged."
+        Outcome.FAILED,
+        "The signature does not match: the badge was changed or forged.",
     )
     flipped = token[:-6] + ("AAAAAA" if not token.endswith("AAAAAA") else "BBBBBB")
     assert verifier.verify(flipped, now=NOW).check("proof").outcome is Outcome.FAILED
@@ -418,11 +494,21 @@ def test_tampered_signed_assertion_fails(school, verifier):
 
 @pytest.mark.parametrize(
     ("entry", "reason"),
-    [(SIGNED_ID, None), ({"id": SIGNED_ID, "revocationReason": "Awarded in error"}, "Awarded in error")],
+    [
+        (SIGNED_ID, None),
+        ({"id": SIGNED_ID, "revocationReason": "Awarded in error"}, "Awarded in error"),
+    ],
 )
 def test_signed_assertion_on_the_revocation_list(school, verifier, entry, reason):
-    school.publish({"@context": OB2, "type": "RevocationList", "id": REVOCATIONS, "issuer": ISSUER,
-                    "revokedAssertions": ["urn:uuid:someone-else", entry]})
+    school.publish(
+        {
+            "@context": OB2,
+            "type": "RevocationList",
+            "id": REVOCATIONS,
+            "issuer": ISSUER,
+            "revokedAssertions": ["urn:uuid:someone-else", entry],
+        }
+    )
     report = verifier.verify(sign(make_assertion("signed")), now=NOW)
     assert report.verdict is Verdict.INVALID
     assert check(report, "status") == (Outcome.FAILED, "The issuer has revoked this badge.")
@@ -430,11 +516,18 @@ def test_signed_assertion_on_the_revocation_list(school, verifier, entry, reason
 
 
 def test_signed_revocation_list_of_another_issuer_is_not_trusted(school, verifier):
-    school.publish({"type": "RevocationList", "id": REVOCATIONS,
-                    "issuer": "https://other.example/issuer", "revokedAssertions": []})
+    school.publish(
+        {
+            "type": "RevocationList",
+            "id": REVOCATIONS,
+            "issuer": "https://other.example/issuer",
+            "revokedAssertions": [],
+        }
+    )
     report = verifier.verify(sign(make_assertion("signed")), now=NOW)
     assert check(report, "status") == (
-        Outcome.FAILED, "The badge's revocation list is not trustworthy."
+        Outcome.FAILED,
+        "The badge's revocation list is not trustworthy.",
     )
 
 
@@ -449,11 +542,16 @@ def test_signed_revocation_list_unreachable_is_undecided(school, site, verifier)
 
 def test_signed_key_not_listed_by_the_issuer_is_refused(school, verifier):
     school.publish(School.key_document(KEY_2, EC))  # owned by the issuer, but not listed
-    token = sign(make_assertion("signed", verification={"type": "SignedBadge", "creator": KEY_2}), EC, "ES256")
+    token = sign(
+        make_assertion("signed", verification={"type": "SignedBadge", "creator": KEY_2}),
+        EC,
+        "ES256",
+    )
     report = verifier.verify(token, now=NOW)
     assert report.verdict is Verdict.INVALID
     assert check(report, "issuer") == (
-        Outcome.FAILED, "The signing key is not one the issuer lists in its profile."
+        Outcome.FAILED,
+        "The signing key is not one the issuer lists in its profile.",
     )
 
 
@@ -461,7 +559,8 @@ def test_signed_key_owned_by_someone_else_is_refused(school, verifier):
     school.publish(School.key_document(KEY_1, RSA, owner="https://other.example/issuer"))
     report = verifier.verify(sign(make_assertion("signed")), now=NOW)
     assert check(report, "issuer") == (
-        Outcome.FAILED, "The signing key belongs to someone else, not the issuer."
+        Outcome.FAILED,
+        "The signing key belongs to someone else, not the issuer.",
     )
 
 
@@ -473,8 +572,13 @@ def test_signed_by_another_key_than_the_published_one(school, verifier):
 
 
 def _unsigned_token(header: dict[str, Any], payload: dict[str, Any], signature: bytes = b"") -> str:
-    return ".".join([b64url_encode(json.dumps(header).encode()),
-                     b64url_encode(json.dumps(payload).encode()), b64url_encode(signature)])
+    return ".".join(
+        [
+            b64url_encode(json.dumps(header).encode()),
+            b64url_encode(json.dumps(payload).encode()),
+            b64url_encode(signature),
+        ]
+    )
 
 
 @pytest.mark.parametrize("alg", ["none", "HS256", "RS512", "PS256"])
@@ -511,7 +615,10 @@ def test_jws_alg_must_match_the_issuers_key(school, verifier):
     ("dates", "message"),
     [
         ({"expires": "2026-10-01T00:00:00Z"}, "The badge expired on 2026-10-01T00:00:00Z."),
-        ({"issuedOn": "2027-01-01T00:00:00Z"}, "The badge says it was issued in the future (2027-01-01T00:00:00Z)."),
+        (
+            {"issuedOn": "2027-01-01T00:00:00Z"},
+            "The badge says it was issued in the future (2027-01-01T00:00:00Z).",
+        ),
         ({"issuedOn": "1 September 2026"}, "The badge's dates are unreadable."),
     ],
 )
@@ -536,28 +643,49 @@ def test_expiry_in_the_future_is_fine(school, verifier):
     [
         {"type": "email", "hashed": True, "salt": SALT, "identity": sha256_identity(EMAIL)},
         {"type": "email", "hashed": True, "salt": SALT, "identity": md5_identity(EMAIL)},
-        {"type": "email", "hashed": True, "identity": "sha256$" + hashlib.sha256(EMAIL.encode()).hexdigest()},
-        {"type": "email", "hashed": True, "salt": SALT, "identity": sha256_identity(EMAIL).upper().replace("SHA256$", "sha256$")},
+        {
+            "type": "email",
+            "hashed": True,
+            "identity": "sha256$" + hashlib.sha256(EMAIL.encode()).hexdigest(),
+        },
+        {
+            "type": "email",
+            "hashed": True,
+            "salt": SALT,
+            "identity": sha256_identity(EMAIL).upper().replace("SHA256$", "sha256$"),
+        },
         {"type": "email", "hashed": False, "identity": "Ona@Example.org"},
     ],
     ids=["sha256-salted", "md5-salted", "sha256-unsalted", "sha256-uppercase-hex", "plain"],
 )
 @pytest.mark.parametrize("kind", ["hosted", "signed"])
 def test_recipient(school, verifier, recipient, kind):
-    source: Any = school.host(recipient=recipient) if kind == "hosted" else sign(
-        make_assertion("signed", recipient=recipient))
+    source: Any = (
+        school.host(recipient=recipient)
+        if kind == "hosted"
+        else sign(make_assertion("signed", recipient=recipient))
+    )
     yes = verifier.verify(source, now=NOW, recipient="ona@example.org")
     assert check(yes, "recipient") == (Outcome.PASSED, "The badge was awarded to this recipient.")
     assert_valid(yes)
     no = verifier.verify(source, now=NOW, recipient="mallory@example.org")
-    assert check(no, "recipient") == (Outcome.FAILED, "The badge was not awarded to this recipient.")
+    assert check(no, "recipient") == (
+        Outcome.FAILED,
+        "The badge was not awarded to this recipient.",
+    )
     assert no.verdict is Verdict.INVALID
     assert check(verifier.verify(source, now=NOW), "recipient")[0] is Outcome.SKIPPED
 
 
 def test_recipient_with_an_unknown_hash(school, verifier):
-    source = school.host(recipient={"type": "email", "hashed": True, "salt": SALT,
-                                    "identity": "sha1$" + hashlib.sha1(b"x").hexdigest()})
+    source = school.host(
+        recipient={
+            "type": "email",
+            "hashed": True,
+            "salt": SALT,
+            "identity": "sha1$" + hashlib.sha1(b"x").hexdigest(),
+        }
+    )
     report = verifier.verify(source, now=NOW, recipient=EMAIL)
     assert check(report, "recipient")[0] is Outcome.FAILED
     assert "cannot check" in report.check("recipient").message
@@ -569,13 +697,16 @@ def test_recipient_with_an_unknown_hash(school, verifier):
 @pytest.mark.parametrize("scheme", ["https", "http"])
 def test_loopback_hosted_assertion_is_refused_by_a_default_verifier(site, scheme):
     target = f"{scheme}://127.0.0.1:{site.port}/ob2/assertions/1"
-    assertion = make_assertion(id=target, badge=f"{scheme}://127.0.0.1:{site.port}/ob2/badges/water")
+    assertion = make_assertion(
+        id=target, badge=f"{scheme}://127.0.0.1:{site.port}/ob2/badges/water"
+    )
     site.json("/ob2/assertions/1", assertion)
     verifier = Verifier(fetcher=Fetcher())
     report = verifier.verify(assertion, now=NOW)
     assert report.verdict is Verdict.INVALID
     assert check(report, "proof") == (
-        Outcome.FAILED, "The hosted assertion is at an address this verifier refuses to visit."
+        Outcome.FAILED,
+        "The hosted assertion is at an address this verifier refuses to visit.",
     )
     assert verifier.verify(target, now=NOW).verdict is not Verdict.VALID
     assert site.requests == []
@@ -584,11 +715,16 @@ def test_loopback_hosted_assertion_is_refused_by_a_default_verifier(site, scheme
 def test_private_address_key_is_refused(school, site):
     # a profile listing a key on a private address: the default-policy fetcher never goes there
     school.publish(make_profile(publicKey=["https://10.0.0.7/key"]))
-    token = sign(make_assertion("signed", verification={"type": "SignedBadge", "creator": "https://10.0.0.7/key"}))
+    token = sign(
+        make_assertion(
+            "signed", verification={"type": "SignedBadge", "creator": "https://10.0.0.7/key"}
+        )
+    )
     fetcher = Fetcher(FetchPolicy(url_map=((f"{SCHOOL}/", f"{site.base}/"),), timeout=5.0))
     report = Verifier(fetcher=fetcher).verify(token, now=NOW)
     assert check(report, "issuer") == (
-        Outcome.FAILED, "The issuer's public key is at an address this verifier refuses to visit."
+        Outcome.FAILED,
+        "The issuer's public key is at an address this verifier refuses to visit.",
     )
 
 
@@ -627,7 +763,9 @@ def _bad(name: str) -> Any:
         token = sign(make_assertion("signed"))
         return b64url_encode(b"[1]") + token[token.index(".") :]
     if name == "jws-crit":
-        return _unsigned_token({"alg": "RS256", "crit": ["exp"], "exp": 1}, make_assertion("signed"), b"x" * 256)
+        return _unsigned_token(
+            {"alg": "RS256", "crit": ["exp"], "exp": 1}, make_assertion("signed"), b"x" * 256
+        )
     raise AssertionError(name)
 
 
@@ -658,12 +796,25 @@ def test_bad_input_is_a_failed_check(school, verifier, name):
 @pytest.mark.parametrize(
     ("route", "document", "check_name", "message"),
     [
-        ("/ob2/assertions/1", make_assertion(id=f"{SCHOOL}/ob2/assertions/2"),
-         "proof", "The document at the assertion's address is not this assertion."),
+        (
+            "/ob2/assertions/1",
+            make_assertion(id=f"{SCHOOL}/ob2/assertions/2"),
+            "proof",
+            "The document at the assertion's address is not this assertion.",
+        ),
         ("/ob2/badges/water", None, "issuer", "The badge class is not at its address (HTTP 404)."),
-        ("/ob2/issuer", b"<html>not json</html>", "issuer", "The issuer's profile is not valid JSON."),
-        ("/ob2/issuer", make_profile(id=f"{SCHOOL}/ob2/someone-else"), "issuer",
-         f"The issuer's profile fetched from {ISSUER} says it is something else."),
+        (
+            "/ob2/issuer",
+            b"<html>not json</html>",
+            "issuer",
+            "The issuer's profile is not valid JSON.",
+        ),
+        (
+            "/ob2/issuer",
+            make_profile(id=f"{SCHOOL}/ob2/someone-else"),
+            "issuer",
+            f"The issuer's profile fetched from {ISSUER} says it is something else.",
+        ),
     ],
 )
 def test_broken_hosted_documents(school, site, verifier, route, document, check_name, message):
@@ -679,7 +830,9 @@ def test_broken_hosted_documents(school, site, verifier, route, document, check_
     assert check(report, check_name) == (Outcome.FAILED, message)
 
 
-@pytest.mark.parametrize("key_pem", ["not a key", "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"])
+@pytest.mark.parametrize(
+    "key_pem", ["not a key", "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"]
+)
 def test_unreadable_issuer_key(school, verifier, key_pem):
     school.publish({**School.key_document(KEY_1, RSA), "publicKeyPem": key_pem})
     report = verifier.verify(sign(make_assertion("signed")), now=NOW)
@@ -722,12 +875,19 @@ def _png_with_itxt(keyword: bytes, text: str) -> bytes:
     import zlib
 
     def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
 
     ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
     itxt = keyword + b"\0\0\0\0\0" + text.encode("utf-8")
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"iTXt", itxt)
-            + chunk(b"IDAT", zlib.compress(b"\0\0")) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"iTXt", itxt)
+        + chunk(b"IDAT", zlib.compress(b"\0\0"))
+        + chunk(b"IEND", b"")
+    )
 
 
 @pytest.mark.parametrize("payload", ["jws", "url", "json"])

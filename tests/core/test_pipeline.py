@@ -52,7 +52,9 @@ def test_the_verifier_runs_the_steps_the_pipeline_declares(sign_did_key, monkeyp
 
 
 @pytest.mark.parametrize("stop_at", range(len(pipeline.STEPS)))
-def test_a_step_that_ends_the_run_leaves_the_later_checks_unreached(sign_did_key, monkeypatch, stop_at):
+def test_a_step_that_ends_the_run_leaves_the_later_checks_unreached(
+    sign_did_key, monkeypatch, stop_at
+):
     def stop(run: Run) -> None:
         run.stopped = True
 
@@ -61,6 +63,8 @@ def test_a_step_that_ends_the_run_leaves_the_later_checks_unreached(sign_did_key
     steps.insert(stop_at, stop)
     monkeypatch.setattr(pipeline, "STEPS", tuple(steps))
     report = Verifier().verify(sign_did_key().jwt, now=NOW)
-    unreached = [c for c in report.checks if c.message == "Not checked, because an earlier check failed."]
+    unreached = [
+        c for c in report.checks if c.message == "Not checked, because an earlier check failed."
+    ]
     # the format check is parsing's; every check of a step after the stop is unreached
     assert len(unreached) >= declared - stop_at

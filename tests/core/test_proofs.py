@@ -32,7 +32,9 @@ def test_vc_jwt_payload_is_the_credential_plus_registered_claims(alg, ed_key, es
     from datetime import UTC, datetime
 
     key = _keys(ed_key, es_key, rsa_key)[alg]
-    credential = build_credential("https://school.example/issuers/1", valid_until=datetime(2030, 1, 1, tzinfo=UTC))
+    credential = build_credential(
+        "https://school.example/issuers/1", valid_until=datetime(2030, 1, 1, tzinfo=UTC)
+    )
     credential["credentialSubject"]["id"] = "did:example:learner-ona"
     token = sign_jwt(credential, key, kid=KID)
     decoded = decode_jwt(token)
@@ -82,8 +84,15 @@ def test_a_token_signed_by_joserfc_verifies_with_ours(es_key):
     from joserfc.jwk import import_key
 
     credential = build_credential("https://school.example/issuers/1")
-    payload = {**credential, "iss": "https://school.example/issuers/1", "jti": credential["id"], "nbf": epoch(ISSUED)}
-    token = joserfc_jwt.encode({"alg": "ES256", "kid": KID}, payload, import_key(es_key.to_private_jwk()))
+    payload = {
+        **credential,
+        "iss": "https://school.example/issuers/1",
+        "jti": credential["id"],
+        "nbf": epoch(ISSUED),
+    }
+    token = joserfc_jwt.encode(
+        {"alg": "ES256", "kid": KID}, payload, import_key(es_key.to_private_jwk())
+    )
     decoded = decode_jwt(token)
     verify_jwt_signature(decoded, es_key.public)
     assert claim_mismatches(decoded.payload) == []
@@ -92,7 +101,10 @@ def test_a_token_signed_by_joserfc_verifies_with_ours(es_key):
 def test_data_integrity_round_trip_and_tamper(ed_key):
     unsigned = build_credential(did_key(ed_key.public))
     signed = add_data_integrity_proof(
-        unsigned, ed_key, verification_method=did_key_verification_method(ed_key.public), created=ISSUED
+        unsigned,
+        ed_key,
+        verification_method=did_key_verification_method(ed_key.public),
+        created=ISSUED,
     )
     assert isinstance(signed["proof"], list) and len(signed["proof"]) == 1
     proof = signed["proof"][0]
@@ -112,7 +124,10 @@ def test_data_integrity_round_trip_and_tamper(ed_key):
 def test_both_formats_embed_first_then_jwt(ed_key):
     unsigned = build_credential(did_key(ed_key.public))
     signed = sign_credential(
-        unsigned, ed_key, verification_method=did_key_verification_method(ed_key.public), proof=ProofFormat.BOTH
+        unsigned,
+        ed_key,
+        verification_method=did_key_verification_method(ed_key.public),
+        proof=ProofFormat.BOTH,
     )
     assert signed.json is not None and signed.jwt is not None
     payload = json.loads(b64url_decode(signed.jwt.split(".")[1]))
@@ -123,7 +138,14 @@ def test_data_integrity_needs_an_ed25519_key(es_key):
     from badges.errors import UnsupportedAlgorithmError
 
     with pytest.raises(UnsupportedAlgorithmError):
-        sign_credential(build_credential("https://school.example/i"), es_key, verification_method=KID, proof="data-integrity")
+        sign_credential(
+            build_credential("https://school.example/i"),
+            es_key,
+            verification_method=KID,
+            proof="data-integrity",
+        )
     # "both" with a non-Ed25519 key falls back to the JWT alone rather than failing
-    both = sign_credential(build_credential("https://school.example/i"), es_key, verification_method=KID, proof="both")
+    both = sign_credential(
+        build_credential("https://school.example/i"), es_key, verification_method=KID, proof="both"
+    )
     assert both.json is None and both.jwt is not None

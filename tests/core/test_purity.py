@@ -12,7 +12,9 @@ def test_importing_badges_loads_no_web_framework_or_orm():
         "bad = [m for m in ('flask', 'sqlalchemy', 'requests', 'httpx') if m in sys.modules];"
         "print(','.join(bad))"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
 

@@ -23,9 +23,18 @@ from tests.conftest import ISSUED, SCHOOL, SCHOOL_DID, build_credential
     ("issuer_id", "kind", "domain", "description"),
     [
         ("did:web:school.example", "did:web", "school.example", "school.example"),
-        ("did:web:School.Example%3A8443:orgs:lyceum", "did:web", "school.example:8443", "school.example:8443"),
-        ("did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK", "did:key", None,
-         "a key of its own, not tied to any web address"),
+        (
+            "did:web:School.Example%3A8443:orgs:lyceum",
+            "did:web",
+            "school.example:8443",
+            "school.example:8443",
+        ),
+        (
+            "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
+            "did:key",
+            None,
+            "a key of its own, not tied to any web address",
+        ),
         ("https://school.example/issuer", "url", "school.example", "school.example"),
         ("https://school.example:443/issuer", "url", "school.example", "school.example"),
         ("urn:uuid:1234", "other", None, "an identifier not tied to any web address"),
@@ -48,8 +57,16 @@ def test_a_link_matches_only_the_signers_own_host():
 
 def test_a_registry_maps_identifiers_to_names_and_never_matches_a_name():
     registry = parse_registry(
-        {"name": "LT", "issuers": {SCHOOL_DID: "Vilniaus licėjus",
-                                   "https://gimnazija.example/issuer": {"name": "Kauno gimnazija", "domain": "Gimnazija.example"}}},
+        {
+            "name": "LT",
+            "issuers": {
+                SCHOOL_DID: "Vilniaus licėjus",
+                "https://gimnazija.example/issuer": {
+                    "name": "Kauno gimnazija",
+                    "domain": "Gimnazija.example",
+                },
+            },
+        },
         source="test",
     )
     assert registry.lookup(SCHOOL_DID).name == "Vilniaus licėjus"
@@ -59,7 +76,11 @@ def test_a_registry_maps_identifiers_to_names_and_never_matches_a_name():
     assert registries.lookup(SCHOOL_DID).message == "Issued by a school known to LT."
     assert registries.lookup("did:web:other.example").message == "Not in any registry you trust."
     assert registries.lookup(None).known == ()
-    assert Registries().lookup(SCHOOL_DID).message.startswith("Not in any registry you trust: this verifier has no")
+    assert (
+        Registries()
+        .lookup(SCHOOL_DID)
+        .message.startswith("Not in any registry you trust: this verifier has no")
+    )
 
 
 def test_a_url_without_a_fetcher_is_refused():
@@ -82,10 +103,17 @@ def test_a_url_registry_is_cached_and_its_last_good_copy_kept(site):
     assert site.requests.count("/registry.json") == 2
 
 
-def test_the_report_names_the_verified_issuer_only_when_the_signature_holds(school_verifier, publish_did_web, ed_key):
+def test_the_report_names_the_verified_issuer_only_when_the_signature_holds(
+    school_verifier, publish_did_web, ed_key
+):
     method = publish_did_web(ed_key)
-    signed = sign_credential(build_credential(SCHOOL_DID), ed_key, verification_method=method,
-                             proof="data-integrity", created=ISSUED)
+    signed = sign_credential(
+        build_credential(SCHOOL_DID),
+        ed_key,
+        verification_method=method,
+        proof="data-integrity",
+        created=ISSUED,
+    )
     report = school_verifier.verify(signed.json)
     assert report.verified and report.verified_issuer == SCHOOL_DID
     changed = copy.deepcopy(signed.json)
@@ -93,23 +121,39 @@ def test_the_report_names_the_verified_issuer_only_when_the_signature_holds(scho
     forged = school_verifier.verify(changed)
     assert forged.check("proof").outcome.value == "failed" and forged.verified_issuer is None
     # a did:key badge naming the school is verified as the key's, not the school's
-    key_badge = sign_credential(build_credential(did_key(ed_key.public)), ed_key, proof="jwt", created=ISSUED,
-                                verification_method=did_key_verification_method(ed_key.public))
+    key_badge = sign_credential(
+        build_credential(did_key(ed_key.public)),
+        ed_key,
+        proof="jwt",
+        created=ISSUED,
+        verification_method=did_key_verification_method(ed_key.public),
+    )
     assert Verifier().verify(key_badge.jwt).verified_issuer == did_key(ed_key.public)
 
 
-def test_the_report_carries_the_1edtech_revocation_reason(site, school_fetcher, publish_did_web, ed_key):
+def test_the_report_carries_the_1edtech_revocation_reason(
+    site, school_fetcher, publish_did_web, ed_key
+):
     publish_did_web(ed_key)
     unsigned = build_credential(SCHOOL_DID, status=[rl.status_entry(f"{SCHOOL}/revocations")])
-    site.json("/revocations", rl.revocation_list(
-        list_url=f"{SCHOOL}/revocations", issuer_id=SCHOOL_DID, revoked=[(unsigned["id"], "Wrong learner.")]
-    ))
-    signed = sign_credential(unsigned, ed_key, verification_method=f"{SCHOOL_DID}#key-1", proof="jwt", created=ISSUED)
+    site.json(
+        "/revocations",
+        rl.revocation_list(
+            list_url=f"{SCHOOL}/revocations",
+            issuer_id=SCHOOL_DID,
+            revoked=[(unsigned["id"], "Wrong learner.")],
+        ),
+    )
+    signed = sign_credential(
+        unsigned, ed_key, verification_method=f"{SCHOOL_DID}#key-1", proof="jwt", created=ISSUED
+    )
     report = Verifier(fetcher=school_fetcher).verify(signed.jwt)
     assert report.revoked and report.revocation_reason == "Wrong learner."
 
 
-def test_badges_verify_registry_says_who_signed_and_whether_it_is_known(capsys, tmp_path, sign_did_key, ed_key):
+def test_badges_verify_registry_says_who_signed_and_whether_it_is_known(
+    capsys, tmp_path, sign_did_key, ed_key
+):
     signed = sign_did_key(proof="jwt")
     badge = tmp_path / "badge.jwt"
     badge.write_text(signed.jwt)
@@ -118,7 +162,10 @@ def test_badges_verify_registry_says_who_signed_and_whether_it_is_known(capsys, 
     code = main(["verify", str(badge), "--registry", str(registry)])
     out = capsys.readouterr().out
     assert code == 0
-    assert f"Signed by: a key of its own, not tied to any web address <{did_key(ed_key.public)}>" in out
+    assert (
+        f"Signed by: a key of its own, not tied to any web address <{did_key(ed_key.public)}>"
+        in out
+    )
     assert "Registry:  Not in any registry you trust." in out
     code = main(["verify", str(badge), "--registry", str(registry), "--json"])
     data = json.loads(capsys.readouterr().out)

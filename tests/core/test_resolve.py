@@ -38,7 +38,12 @@ class Site:
 
 def _did_document(*pairs: tuple[str, KeyPair]) -> dict[str, Any]:
     methods = [
-        {"id": f"{DID}#{kid}", "type": "JsonWebKey", "controller": DID, "publicKeyJwk": pair.public.to_jwk()}
+        {
+            "id": f"{DID}#{kid}",
+            "type": "JsonWebKey",
+            "controller": DID,
+            "publicKeyJwk": pair.public.to_jwk(),
+        }
         for kid, pair in pairs
     ]
     return {
@@ -88,6 +93,8 @@ def test_a_jwks_gets_the_same_second_look() -> None:
     site.documents[jwks] = {"keys": [{**old.public.to_jwk(), "kid": "key-1"}]}
     resolver = KeyResolver(site, clock=clock)  # type: ignore[arg-type]
     resolver.resolve(f"{jwks}#key-1", issuer_id=SITE)
-    site.documents[jwks] = {"keys": [{**old.public.to_jwk(), "kid": "key-1"}, {**new.public.to_jwk(), "kid": "key-2"}]}
+    site.documents[jwks] = {
+        "keys": [{**old.public.to_jwk(), "kid": "key-1"}, {**new.public.to_jwk(), "kid": "key-2"}]
+    }
     clock.now += MIN_REFRESH + 1
     assert resolver.resolve(f"{jwks}#key-2", issuer_id=SITE).public.to_jwk() == new.public.to_jwk()

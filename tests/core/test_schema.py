@@ -64,9 +64,15 @@ def mutations(document: dict) -> Iterator[Any]:
 
 def documents() -> list[dict]:
     credential = build_credential("did:example:school")
-    credential["proof"] = [{"type": "DataIntegrityProof", "cryptosuite": "eddsa-rdfc-2022",
-                            "proofPurpose": "assertionMethod", "verificationMethod": "did:example:school#1",
-                            "proofValue": "z1"}]
+    credential["proof"] = [
+        {
+            "type": "DataIntegrityProof",
+            "cryptosuite": "eddsa-rdfc-2022",
+            "proofPurpose": "assertionMethod",
+            "verificationMethod": "did:example:school#1",
+            "proofValue": "z1",
+        }
+    ]
     vector = json.loads((VECTORS / "ob-v3p0" / "signed-credential.json").read_text())
     return [credential, vector]
 
@@ -98,7 +104,11 @@ def test_errors_still_come_from_jsonschema():
 
 @pytest.mark.parametrize(
     "schema",
-    [{"not": {"type": "string"}}, {"$ref": "https://elsewhere.example/schema.json"}, {"maxItems": 2}],
+    [
+        {"not": {"type": "string"}},
+        {"$ref": "https://elsewhere.example/schema.json"},
+        {"maxItems": 2},
+    ],
 )
 def test_unsupported_keywords_are_not_compiled(schema):
     with pytest.raises(UnsupportedSchema):
@@ -107,7 +117,12 @@ def test_unsupported_keywords_are_not_compiled(schema):
 
 def test_recursive_refs_and_tuple_items():
     schema = {
-        "$defs": {"node": {"type": "object", "properties": {"children": {"type": "array", "items": {"$ref": "#/$defs/node"}}}}},
+        "$defs": {
+            "node": {
+                "type": "object",
+                "properties": {"children": {"type": "array", "items": {"$ref": "#/$defs/node"}}},
+            }
+        },
         "type": "array",
         "items": [{"enum": ["head"]}, {"$ref": "#/$defs/node"}],
         "additionalItems": {"type": "integer"},

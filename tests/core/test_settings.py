@@ -21,8 +21,14 @@ TABLE = Settings(
 
 def test_defaults_then_environment_then_overrides():
     assert TABLE.load({}) == {
-        "NAME": None, "PORT": 587, "TIMEOUT": 10.0, "TLS": True, "HOSTS": [], "MAP": [],
-        "SOURCES": [], "TESTING": False,
+        "NAME": None,
+        "PORT": 587,
+        "TIMEOUT": 10.0,
+        "TLS": True,
+        "HOSTS": [],
+        "MAP": [],
+        "SOURCES": [],
+        "TESTING": False,
     }
     env = {"APP_PORT": "25", "APP_NAME": "x", "TESTING": "true", "APP_TLS": ""}
     values = TABLE.load(env, {"NAME": "y", "SERVER_NAME": "test.example"})
@@ -34,22 +40,38 @@ def test_defaults_then_environment_then_overrides():
 
 def test_each_kind_is_parsed_from_text():
     env = {
-        "APP_PORT": "2_525", "APP_TIMEOUT": "7.5", "APP_TLS": "off",
+        "APP_PORT": "2_525",
+        "APP_TIMEOUT": "7.5",
+        "APP_TLS": "off",
         "APP_HOSTS": "127.0.0.1:8000, [::1]:9\nexample.org:443,",
         "APP_MAP": "https://a.example/=http://127.0.0.1:1/, https://b.example/ = http://127.0.0.1:2/",
         "APP_SOURCES": '["registry.json", "https://r.example/registry.json"]',
     }
     values = TABLE.from_environment(env)
     assert values == {
-        "PORT": 2525, "TIMEOUT": 7.5, "TLS": False,
+        "PORT": 2525,
+        "TIMEOUT": 7.5,
+        "TLS": False,
         "HOSTS": ["127.0.0.1:8000", "[::1]:9", "example.org:443"],
-        "MAP": [("https://a.example/", "http://127.0.0.1:1/"), ("https://b.example/", "http://127.0.0.1:2/")],
+        "MAP": [
+            ("https://a.example/", "http://127.0.0.1:1/"),
+            ("https://b.example/", "http://127.0.0.1:2/"),
+        ],
         "SOURCES": ["registry.json", "https://r.example/registry.json"],
     }
-    for word, meaning in [("1", True), ("Yes", True), ("TRUE", True), ("on", True), ("0", False), ("no", False)]:
+    for word, meaning in [
+        ("1", True),
+        ("Yes", True),
+        ("TRUE", True),
+        ("on", True),
+        ("0", False),
+        ("no", False),
+    ]:
         assert TABLE.from_environment({"APP_TLS": word}) == {"TLS": meaning}
     assert TABLE.from_environment({"APP_HOSTS": '["a:1", "b:2"]'}) == {"HOSTS": ["a:1", "b:2"]}
-    assert TABLE.from_environment({"APP_MAP": '[["https://a/", "http://b/"]]'}) == {"MAP": [("https://a/", "http://b/")]}
+    assert TABLE.from_environment({"APP_MAP": '[["https://a/", "http://b/"]]'}) == {
+        "MAP": [("https://a/", "http://b/")]
+    }
 
 
 @pytest.mark.parametrize(
@@ -74,12 +96,30 @@ def test_a_bad_value_is_a_one_line_config_error_naming_the_variable(name, raw, w
 
 
 def test_overrides_are_checked_and_text_overrides_parsed():
-    values = TABLE.load({}, {"PORT": "25", "TIMEOUT": 3, "HOSTS": ("a:1",), "MAP": ["https://a/=http://b/"],
-                             "SOURCES": {"issuers": []}, "NAME": None})
-    assert values["PORT"] == 25 and values["TIMEOUT"] == 3.0 and isinstance(values["TIMEOUT"], float)
+    values = TABLE.load(
+        {},
+        {
+            "PORT": "25",
+            "TIMEOUT": 3,
+            "HOSTS": ("a:1",),
+            "MAP": ["https://a/=http://b/"],
+            "SOURCES": {"issuers": []},
+            "NAME": None,
+        },
+    )
+    assert (
+        values["PORT"] == 25 and values["TIMEOUT"] == 3.0 and isinstance(values["TIMEOUT"], float)
+    )
     assert values["HOSTS"] == ["a:1"] and values["MAP"] == [("https://a/", "http://b/")]
     assert values["SOURCES"] == [{"issuers": []}] and values["NAME"] is None
-    for name, bad in [("PORT", 2.5), ("PORT", True), ("TLS", "maybe"), ("TLS", 1), ("HOSTS", 5), ("PORT", None)]:
+    for name, bad in [
+        ("PORT", 2.5),
+        ("PORT", True),
+        ("TLS", "maybe"),
+        ("TLS", 1),
+        ("HOSTS", 5),
+        ("PORT", None),
+    ]:
         with pytest.raises(ConfigError, match=f"^(setting )?{name}="):
             TABLE.load({}, {name: bad})
 
@@ -107,6 +147,8 @@ def test_the_settings_helper_has_no_flask_and_the_verifier_settings_no_issuer():
 
     for module, unwanted in [("badges.settings", "flask"), ("verifier.settings", "issuer")]:
         code = f"import sys, {module}; print({unwanted!r} in sys.modules)"
-        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+        )
         assert result.returncode == 0, result.stderr
         assert result.stdout.strip() == "False", module

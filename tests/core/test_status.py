@@ -102,15 +102,21 @@ def test_entry_and_list_credential_shapes():
         "statusListCredential": "https://school.example/status/1",
     }
     credential = bsl.status_list_credential(
-        list_url="https://school.example/status/1", issuer="did:web:school.example",
-        status_list=bsl.BitstringStatusList(), purpose="suspension", valid_from=ISSUED, ttl_ms=300000,
+        list_url="https://school.example/status/1",
+        issuer="did:web:school.example",
+        status_list=bsl.BitstringStatusList(),
+        purpose="suspension",
+        valid_from=ISSUED,
+        ttl_ms=300000,
     )
     assert credential["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
     assert credential["credentialSubject"]["statusPurpose"] == "suspension"
     ref = bsl.parse_entry(entry)
     assert bsl.read_list_credential(credential, ref).size == bsl.MIN_ENTRIES
     with pytest.raises(StatusError, match=r"suspension|revocation"):
-        bsl.read_list_credential(credential, bsl.parse_entry(bsl.status_entry("https://school.example/status/1", 1)))
+        bsl.read_list_credential(
+            credential, bsl.parse_entry(bsl.status_entry("https://school.example/status/1", 1))
+        )
 
 
 @pytest.mark.parametrize("index", ["-1", "1e3", "", "12345678901234", 5])
@@ -122,14 +128,30 @@ def test_malformed_entries(index):
 
 def test_1edtech_revocation_list_lookup():
     document = rl.revocation_list(
-        list_url="https://s.example/rl", issuer_id="did:web:s.example",
+        list_url="https://s.example/rl",
+        issuer_id="did:web:s.example",
         revoked=[("urn:uuid:a", "Plagiarised evidence"), ("urn:uuid:b", None)],
     )
-    assert document["revokedCredentials"][0] == {"id": "urn:uuid:a", "revoked": True, "revocationReason": "Plagiarised evidence"}
-    found = rl.lookup(document, "urn:uuid:a", list_url="https://s.example/rl", issuer_id="did:web:s.example")
+    assert document["revokedCredentials"][0] == {
+        "id": "urn:uuid:a",
+        "revoked": True,
+        "revocationReason": "Plagiarised evidence",
+    }
+    found = rl.lookup(
+        document, "urn:uuid:a", list_url="https://s.example/rl", issuer_id="did:web:s.example"
+    )
     assert found.revoked and found.reason == "Plagiarised evidence"
-    assert not rl.lookup(document, "urn:uuid:c", list_url="https://s.example/rl", issuer_id="did:web:s.example").revoked
+    assert not rl.lookup(
+        document, "urn:uuid:c", list_url="https://s.example/rl", issuer_id="did:web:s.example"
+    ).revoked
     reinstated = {**document, "revokedCredentials": [{"id": "urn:uuid:a", "revoked": False}]}
-    assert not rl.lookup(reinstated, "urn:uuid:a", list_url="https://s.example/rl", issuer_id="did:web:s.example").revoked
+    assert not rl.lookup(
+        reinstated, "urn:uuid:a", list_url="https://s.example/rl", issuer_id="did:web:s.example"
+    ).revoked
     with pytest.raises(StatusError, match="another issuer"):
-        rl.lookup(document, "urn:uuid:a", list_url="https://s.example/rl", issuer_id="did:web:other.example")
+        rl.lookup(
+            document,
+            "urn:uuid:a",
+            list_url="https://s.example/rl",
+            issuer_id="did:web:other.example",
+        )

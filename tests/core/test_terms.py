@@ -201,35 +201,125 @@ def vocabulary() -> tuple[list[str], list[str]]:
 
 
 UNKNOWN_KEYS = [
-    "sneaky", "Name", "nme", "name ", " name", "", "ex:prop", "xsd:string", "schema:name",
-    "https://example.org/prop", "http://schema.org/name", "urn:x:p", "_:p", "did:example:p",
-    "cred:issuer", "sec:proof", "obi:narrative", "dc:title", "a b", "ID", "Type", "types",
+    "sneaky",
+    "Name",
+    "nme",
+    "name ",
+    " name",
+    "",
+    "ex:prop",
+    "xsd:string",
+    "schema:name",
+    "https://example.org/prop",
+    "http://schema.org/name",
+    "urn:x:p",
+    "_:p",
+    "did:example:p",
+    "cred:issuer",
+    "sec:proof",
+    "obi:narrative",
+    "dc:title",
+    "a b",
+    "ID",
+    "Type",
+    "types",
 ]
 KEYWORD_KEYS = [
-    "@id", "@type", "@value", "@language", "@graph", "@included", "@reverse", "@nest",
-    "@index", "@list", "@set", "@json", "@context", "@vocab", "@base", "@foo", "@",
+    "@id",
+    "@type",
+    "@value",
+    "@language",
+    "@graph",
+    "@included",
+    "@reverse",
+    "@nest",
+    "@index",
+    "@list",
+    "@set",
+    "@json",
+    "@context",
+    "@vocab",
+    "@base",
+    "@foo",
+    "@",
 ]
 IRI_VALUES = [
-    "relative/path", "/abs/path", "//other.example/x", "#frag", "?q=1", "", ".", "..",
-    "_:b0", "_:", "_:a b", "urn:x", "urn:uuid:3f1e6d2c-9a8b-4c7d-8e6f-5a4b3c2d1e0f",
-    "did:example:123", "did:key:z6Mk", "https://a b", "https://x.example/\n",
-    "https://x.example/\t", " https://x.example/", "https://x.example/ ", "a,b:c", "1ab:c",
-    "+a:b", "a+b.c-d:e", "xsd:string", "xsd:", "ob:foo", "schema:x", "cred:x", "sec:x",
-    "dc:x", "obi:x", "@id", "@foo", "@", "https:", "https:x", "mailto:ona@example.org",
-    "HTTP://X.EXAMPLE", "tel:+370", "https://relative-iri.invalid/x",
-    "https://relative-iri.invalid", "https://relative-iri.invalid/", "ftp://x.example/",
-    "https://x.example/ü", "https://x.example/%20", "x:y:z", "Profile", "Achievement",
-    "name", "id", "type", "VerifiableCredential", "https://example.org/T",
+    "relative/path",
+    "/abs/path",
+    "//other.example/x",
+    "#frag",
+    "?q=1",
+    "",
+    ".",
+    "..",
+    "_:b0",
+    "_:",
+    "_:a b",
+    "urn:x",
+    "urn:uuid:3f1e6d2c-9a8b-4c7d-8e6f-5a4b3c2d1e0f",
+    "did:example:123",
+    "did:key:z6Mk",
+    "https://a b",
+    "https://x.example/\n",
+    "https://x.example/\t",
+    " https://x.example/",
+    "https://x.example/ ",
+    "a,b:c",
+    "1ab:c",
+    "+a:b",
+    "a+b.c-d:e",
+    "xsd:string",
+    "xsd:",
+    "ob:foo",
+    "schema:x",
+    "cred:x",
+    "sec:x",
+    "dc:x",
+    "obi:x",
+    "@id",
+    "@foo",
+    "@",
+    "https:",
+    "https:x",
+    "mailto:ona@example.org",
+    "HTTP://X.EXAMPLE",
+    "tel:+370",
+    "https://relative-iri.invalid/x",
+    "https://relative-iri.invalid",
+    "https://relative-iri.invalid/",
+    "ftp://x.example/",
+    "https://x.example/ü",
+    "https://x.example/%20",
+    "x:y:z",
+    "Profile",
+    "Achievement",
+    "name",
+    "id",
+    "type",
+    "VerifiableCredential",
+    "https://example.org/T",
 ]
 LITERALS: list[Any] = [
-    "plain text", "", 0, 1, -1, 1.5, 1e300, True, False, None, "2026-09-01T08:00:00Z",
+    "plain text",
+    "",
+    0,
+    1,
+    -1,
+    1.5,
+    1e300,
+    True,
+    False,
+    None,
+    "2026-09-01T08:00:00Z",
 ]
 
 
 # --- mutations ----------------------------------------------------------------------------
 
 
-def _nodes(document: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], dict[str, Any]]]:
+def _nodes(
+    document: Any, path: tuple[Any, ...] = ()
+) -> Iterator[tuple[tuple[Any, ...], dict[str, Any]]]:
     """Every JSON object in the document (not inside @context), with its path."""
     if isinstance(document, dict):
         yield path, document
@@ -287,12 +377,36 @@ def _inline_context(rng: random.Random) -> Any:
 
 
 CONTEXT_LISTS: list[Any] = [
-    [VC2, OB3], [VC2, OB3, EXT], [VC2, OB302], [VC2, OB302, EXT], [VC2, OB301], [VC2, OB300],
-    [VC1, OB3], [VC1, OB3, EXT], [VC1, OB301], [VC1, OB300, EXT], [VC2, OB3, DI2],
-    [VC2, OB3, EXT, DI2], [VC2, OB3, UNDEFINED_TERMS], [VC2, UNDEFINED_TERMS], [VC2, EXAMPLES],
-    [VC2, CLR201, OB3], [VC2, CLR200, OB301], [OB3, VC2], [VC2], [OB3], [VC2, OB3, OB3],
-    [VC2, VC2, OB3], [VC2, OB3, STATUS_V1], [VC1, OB3, STATUS_V1], [VC2, OB2], [OB2],
-    [VC1, VC2, OB3], [VC2, OB3, "https://evil.example/ctx"], VC2, [],
+    [VC2, OB3],
+    [VC2, OB3, EXT],
+    [VC2, OB302],
+    [VC2, OB302, EXT],
+    [VC2, OB301],
+    [VC2, OB300],
+    [VC1, OB3],
+    [VC1, OB3, EXT],
+    [VC1, OB301],
+    [VC1, OB300, EXT],
+    [VC2, OB3, DI2],
+    [VC2, OB3, EXT, DI2],
+    [VC2, OB3, UNDEFINED_TERMS],
+    [VC2, UNDEFINED_TERMS],
+    [VC2, EXAMPLES],
+    [VC2, CLR201, OB3],
+    [VC2, CLR200, OB301],
+    [OB3, VC2],
+    [VC2],
+    [OB3],
+    [VC2, OB3, OB3],
+    [VC2, VC2, OB3],
+    [VC2, OB3, STATUS_V1],
+    [VC1, OB3, STATUS_V1],
+    [VC2, OB2],
+    [OB2],
+    [VC1, VC2, OB3],
+    [VC2, OB3, "https://evil.example/ctx"],
+    VC2,
+    [],
     [VC2, OB3, {"sneaky": "https://example.org/sneaky"}],
     [VC2, OB3, standards.ACHIEVEMENT_CREDENTIAL_SCHEMA],
 ]
@@ -313,9 +427,15 @@ def transplants() -> dict[str, list[tuple[str, Any]]]:
 
 
 GOOD_IRIS = [
-    "https://school.example/x", "urn:uuid:00000000-0000-4000-8000-000000000001",
-    "did:example:456", "did:web:school.example", "_:b1", "mailto:ona@example.org",
-    "https://school.example/a#b", "http://example.com/p?q=1", "tag:school.example,2026:x",
+    "https://school.example/x",
+    "urn:uuid:00000000-0000-4000-8000-000000000001",
+    "did:example:456",
+    "did:web:school.example",
+    "_:b1",
+    "mailto:ona@example.org",
+    "https://school.example/a#b",
+    "http://example.com/p?q=1",
+    "tag:school.example,2026:x",
 ]
 
 
@@ -336,13 +456,23 @@ def mutate(document: dict[str, Any], rng: random.Random) -> dict[str, Any]:
             choice = rng.choice([rng.choice(types), rng.choice(IRI_VALUES), "Unheard"])
             shape = rng.randrange(6)
             node["type"] = (
-                choice if shape == 0 else [choice] if shape == 1
-                else [*_as_list(node.get("type")), choice] if shape == 2
-                else None if shape == 3 else [] if shape == 4 else [choice, 7]
+                choice
+                if shape == 0
+                else [choice]
+                if shape == 1
+                else [*_as_list(node.get("type")), choice]
+                if shape == 2
+                else None
+                if shape == 3
+                else []
+                if shape == 4
+                else [choice, 7]
             )
         elif op == 3:  # drop a key (a dropped type changes the scope of the others)
             if node:
-                node.pop("type" if "type" in node and rng.random() < 0.5 else rng.choice(list(node)))
+                node.pop(
+                    "type" if "type" in node and rng.random() < 0.5 else rng.choice(list(node))
+                )
         elif op == 4:  # an IRI where one is expected, or anywhere
             strings = [k for k, v in node.items() if isinstance(v, str) and k != "@context"]
             target = rng.choice(strings) if strings else "id"
@@ -391,17 +521,27 @@ def mutate(document: dict[str, Any], rng: random.Random) -> dict[str, Any]:
             else:
                 node["type"] = rng.choice(types)
         elif op in (14, 15):  # a key nodes of this type have elsewhere (mostly valid)
-            pairs = [p for t in _as_list(node.get("type")) if isinstance(t, str)
-                     for p in transplants().get(t, [])]
+            pairs = [
+                p
+                for t in _as_list(node.get("type"))
+                if isinstance(t, str)
+                for p in transplants().get(t, [])
+            ]
             if pairs:
                 key, value = rng.choice(pairs)
                 node[key] = copy.deepcopy(value)
         elif op == 16:  # another absolute IRI (valid wherever an IRI is)
-            strings = [k for k, v in node.items() if isinstance(v, str) and k not in ("@context", "type")]
+            strings = [
+                k for k, v in node.items() if isinstance(v, str) and k not in ("@context", "type")
+            ]
             if strings:
                 node[rng.choice(strings)] = rng.choice(GOOD_IRIS)
         elif op == 17:  # another literal where text was
-            strings = [k for k, v in node.items() if isinstance(v, str) and k not in ("@context", "type", "id")]
+            strings = [
+                k
+                for k, v in node.items()
+                if isinstance(v, str) and k not in ("@context", "type", "id")
+            ]
             if strings:
                 node[rng.choice(strings)] = rng.choice(LITERALS)
         else:  # one of the document's nodes again, in a list
@@ -469,7 +609,9 @@ def disagreements(
 def test_never_ok_where_strict_expansion_refuses() -> None:
     loader = FrozenDocumentLoader()
     wrong = disagreements(loader)
-    assert not wrong, f"{len(wrong)} documents, e.g. {wrong[0][0]}: {json.dumps(wrong[0][1])[:2000]}"
+    assert not wrong, (
+        f"{len(wrong)} documents, e.g. {wrong[0][0]}: {json.dumps(wrong[0][1])[:2000]}"
+    )
     # The corpus is not trivial: strict expansion refuses many and accepts many, and the
     # fast check settles most of what strict expansion accepts (so it is really tested).
     verdicts = [ok for _, _, ok in corpus()]
@@ -507,16 +649,40 @@ def test_the_fast_path_takes_known_context_combinations() -> None:
     ("edit", "reason"),
     [
         (lambda d: d.update(sneaky=1), "an undefined key"),
-        (lambda d: d["credentialSubject"]["achievement"].update(identityHash="x"), "a key of another scope"),
+        (
+            lambda d: d["credentialSubject"]["achievement"].update(identityHash="x"),
+            "a key of another scope",
+        ),
         (lambda d: d["issuer"].pop("type"), "an untyped profile: its keys are out of scope"),
-        (lambda d: d["credentialSubject"]["achievement"].update(type=["Unheard"]), "an undefined type"),
+        (
+            lambda d: d["credentialSubject"]["achievement"].update(type=["Unheard"]),
+            "an undefined type",
+        ),
         (lambda d: d["issuer"].update(id="schools/1"), "a relative identifier"),
-        (lambda d: d["credentialSubject"]["achievement"]["image"].update(id="img.png"), "a relative @id value"),
-        (lambda d: d["credentialSubject"]["achievement"].update({"@context": [VC2, OB301]}), "an embedded context in conflict"),
-        (lambda d: d.update({"@context": [VC2, OB3, {"name": "urn:n"}]}), "a protected term redefined"),
-        (lambda d: d.update({"@context": [VC2, OB301, EXT]}), "OB 3.0.1 redefines protected VC 2.0 terms"),
-        (lambda d: d.update(type=["VerifiableCredential", "OpenBadgeCredential", "_:b"]), "a blank node type"),
-        (lambda d: d["credentialSubject"]["achievement"].update(image="pics/1.png"), "a relative reference"),
+        (
+            lambda d: d["credentialSubject"]["achievement"]["image"].update(id="img.png"),
+            "a relative @id value",
+        ),
+        (
+            lambda d: d["credentialSubject"]["achievement"].update({"@context": [VC2, OB301]}),
+            "an embedded context in conflict",
+        ),
+        (
+            lambda d: d.update({"@context": [VC2, OB3, {"name": "urn:n"}]}),
+            "a protected term redefined",
+        ),
+        (
+            lambda d: d.update({"@context": [VC2, OB301, EXT]}),
+            "OB 3.0.1 redefines protected VC 2.0 terms",
+        ),
+        (
+            lambda d: d.update(type=["VerifiableCredential", "OpenBadgeCredential", "_:b"]),
+            "a blank node type",
+        ),
+        (
+            lambda d: d["credentialSubject"]["achievement"].update(image="pics/1.png"),
+            "a relative reference",
+        ),
     ],
     ids=lambda v: v if isinstance(v, str) else "",
 )
@@ -531,14 +697,19 @@ def test_cases_it_must_not_settle(edit: Callable[[dict[str, Any]], None], reason
 @pytest.mark.parametrize(
     ("edit", "reason"),
     [
-        (lambda d: d["credentialSubject"]["achievement"].update({"@context": {"x": "urn:x"}}), "an inline context"),
+        (
+            lambda d: d["credentialSubject"]["achievement"].update({"@context": {"x": "urn:x"}}),
+            "an inline context",
+        ),
         (lambda d: d.update(name={"@value": "x", "@language": "en"}), "a value object"),
         (lambda d: d["credentialSubject"].update(result=[[]]), "nested arrays"),
         (lambda d: d["issuer"].update({"@type": "Profile"}), "two type keys"),
     ],
     ids=lambda v: v if isinstance(v, str) else "",
 )
-def test_cases_it_leaves_to_strict_expansion(edit: Callable[[dict[str, Any]], None], reason: str) -> None:
+def test_cases_it_leaves_to_strict_expansion(
+    edit: Callable[[dict[str, Any]], None], reason: str
+) -> None:
     """Valid JSON-LD the walk does not model: "don't know", and expand_strict decides."""
     document = build_credential("did:example:issuer")
     edit(document)
@@ -656,9 +827,31 @@ def test_identifier_and_type_expansion_agree_with_pyld() -> None:
     states = rng.sample(every, 12) + rng.sample(with_prefixes, 6) + with_vocab[:2]
     known, types = vocabulary()
     prefixes = [
-        "", "", "xsd:", "cred:", "sec:", "schema:", "_:", "did:", "https:", "https://", "http://", "urn:",
-        "ob:", "obi:", "cred:", "sec:", "dc:", "@", "a,b:", "1a:", "+a:", "a b:", "xsd",
-        *known[:40], *types[:20],
+        "",
+        "",
+        "xsd:",
+        "cred:",
+        "sec:",
+        "schema:",
+        "_:",
+        "did:",
+        "https:",
+        "https://",
+        "http://",
+        "urn:",
+        "ob:",
+        "obi:",
+        "cred:",
+        "sec:",
+        "dc:",
+        "@",
+        "a,b:",
+        "1a:",
+        "+a:",
+        "a b:",
+        "xsd",
+        *known[:40],
+        *types[:20],
     ]
     alphabet = "ab:/_@#?., \n\t+-1é"
     checked = 0
@@ -669,9 +862,7 @@ def test_identifier_and_type_expansion_agree_with_pyld() -> None:
                 rng.choice(alphabet) for _ in range(rng.randint(0, 5))
             )
             pyld_id = processor._expand_iri(state.ctx, value, base=RELATIVE_BASE)
-            pyld_vocab = processor._expand_iri(
-                state.ctx, value, base=RELATIVE_BASE, vocab=True
-            )
+            pyld_vocab = processor._expand_iri(state.ctx, value, base=RELATIVE_BASE, vocab=True)
             for vocab, theirs in ((False, pyld_id), (True, pyld_vocab)):
                 ours = state._expand(value, vocab)
                 if ours is not None:
@@ -690,8 +881,18 @@ def test_identifier_and_type_expansion_agree_with_pyld() -> None:
 
 def test_bad_input_is_never_ok_and_never_raises() -> None:
     loader = FrozenDocumentLoader()
-    for document in (None, [], "x", 1, {}, {"@context": None}, {"@context": [1]}, {"@context": [{}]},
-                     {"@context": "https://evil.example/"}, {"@context": [VC2], 1: "x"}):
+    for document in (
+        None,
+        [],
+        "x",
+        1,
+        {},
+        {"@context": None},
+        {"@context": [1]},
+        {"@context": [{}]},
+        {"@context": "https://evil.example/"},
+        {"@context": [VC2], 1: "x"},
+    ):
         assert context_certainly_ok(document, loader) is False
     deep: dict[str, Any] = {"@context": [VC2, OB3], "type": "VerifiableCredential"}
     node = deep
@@ -714,14 +915,15 @@ def test_verifier_reports_context_failures_as_before() -> None:
 def test_extra_documents_of_a_loader_are_respected() -> None:
     """A loader may map a URL to its own document: the compiled contexts are the loader's."""
     url = "https://school.example/ctx"
-    permissive = FrozenDocumentLoader({url: {"@context": {"motto": "https://school.example/motto"}}})
+    permissive = FrozenDocumentLoader(
+        {url: {"@context": {"motto": "https://school.example/motto"}}}
+    )
     strict = FrozenDocumentLoader({url: {"@context": {}}})
     document = {"@context": url, "id": "urn:x", "motto": "Learn"}
     assert context_certainly_ok({**document, "@context": [VC2, url]}, permissive)
     assert strict_ok({**document, "@context": [VC2, url]}, permissive)
     assert not context_certainly_ok({**document, "@context": [VC2, url]}, strict)
     assert not strict_ok({**document, "@context": [VC2, url]}, strict)
-
 
 
 def test_concurrent_first_use_agrees() -> None:

@@ -26,12 +26,20 @@ def outcomes(report) -> dict[str, str]:
 @pytest.mark.parametrize("form", ["json", "jwt"])
 def test_did_key_badge_is_valid_in_both_forms(sign_did_key, form):
     signed = sign_did_key()
-    report = Verifier().verify(signed.json if form == "json" else signed.jwt, now=NOW, recipient="ona@example.org")
+    report = Verifier().verify(
+        signed.json if form == "json" else signed.jwt, now=NOW, recipient="ona@example.org"
+    )
     assert report.verdict is Verdict.VALID, report.to_dict()["checks"]
     assert [c.name for c in report.checks] == list(CHECK_NAMES)
     assert outcomes(report) == {
-        "format": "passed", "context": "passed", "schema": "passed", "proof": "passed",
-        "issuer": "passed", "dates": "passed", "status": "skipped", "recipient": "passed",
+        "format": "passed",
+        "context": "passed",
+        "schema": "passed",
+        "proof": "passed",
+        "issuer": "passed",
+        "dates": "passed",
+        "status": "skipped",
+        "recipient": "passed",
         "endorsements": "skipped",
     }
     assert report.format == form
@@ -58,19 +66,30 @@ def test_https_issuer_with_jwks_kid(alg, es_key, rsa_key, site, school_verifier)
 
 def test_key_url_on_another_origin_is_refused(es_key, site, school_verifier):
     kid = "https://elsewhere.example/jwks.json#key-1"
-    signed = sign_credential(build_credential(f"{SCHOOL}/issuers/vilnius"), es_key, verification_method=kid, proof="jwt")
+    signed = sign_credential(
+        build_credential(f"{SCHOOL}/issuers/vilnius"), es_key, verification_method=kid, proof="jwt"
+    )
     report = school_verifier.verify(signed.jwt, now=NOW)
     assert report.check("issuer").outcome is Outcome.FAILED
     assert "origin" in report.check("issuer").detail
     assert site.requests == []
 
 
-def test_did_web_rotation_keeps_old_badges_valid(ed_key, other_key, site, publish_did_web, school_verifier):
+def test_did_web_rotation_keeps_old_badges_valid(
+    ed_key, other_key, site, publish_did_web, school_verifier
+):
     old_method = publish_did_web(ed_key)
-    old = sign_credential(build_credential(SCHOOL_DID), ed_key, verification_method=old_method, proof="both")
+    old = sign_credential(
+        build_credential(SCHOOL_DID), ed_key, verification_method=old_method, proof="both"
+    )
     # rotate: the new key signs new badges, the old one stays published
     publish_did_web(ed_key, other_key, ids=["key-1", "key-2"])
-    new = sign_credential(build_credential(SCHOOL_DID), other_key, verification_method=f"{SCHOOL_DID}#key-2", proof="both")
+    new = sign_credential(
+        build_credential(SCHOOL_DID),
+        other_key,
+        verification_method=f"{SCHOOL_DID}#key-2",
+        proof="both",
+    )
     fresh = Verifier(fetcher=school_verifier.fetcher)
     for signed in (old, new):
         for source in (signed.json, signed.jwt):
@@ -84,18 +103,26 @@ def test_did_web_rotation_keeps_old_badges_valid(ed_key, other_key, site, publis
 
 def test_key_documents_are_cached(ed_key, site, publish_did_web, school_verifier):
     method = publish_did_web(ed_key)
-    signed = sign_credential(build_credential(SCHOOL_DID), ed_key, verification_method=method, proof="jwt")
+    signed = sign_credential(
+        build_credential(SCHOOL_DID), ed_key, verification_method=method, proof="jwt"
+    )
     for _ in range(3):
         assert school_verifier.verify(signed.jwt, now=NOW).verified
     assert site.requests.count("/.well-known/did.json") == 1
 
 
-def _publish_status(site, key, method, *, purpose="revocation", revoked=(), issuer=SCHOOL_DID, path="/status/1"):
+def _publish_status(
+    site, key, method, *, purpose="revocation", revoked=(), issuer=SCHOOL_DID, path="/status/1"
+):
     bits = bsl.BitstringStatusList()
     for index in revoked:
         bits.set(index)
     credential = bsl.status_list_credential(
-        list_url=f"{SCHOOL}{path}", issuer=issuer, status_list=bits, purpose=purpose, valid_from=ISSUED
+        list_url=f"{SCHOOL}{path}",
+        issuer=issuer,
+        status_list=bits,
+        purpose=purpose,
+        valid_from=ISSUED,
     )
     signed = sign_credential(credential, key, verification_method=method, proof="data-integrity")
     site.json(path, signed.json)
@@ -106,7 +133,12 @@ def _publish_status(site, key, method, *, purpose="revocation", revoked=(), issu
 def test_bitstring_status_list(purpose, ed_key, site, publish_did_web, school_verifier):
     method = publish_did_web(ed_key)
     entry = bsl.status_entry(f"{SCHOOL}/status/1", 4242, purpose)
-    signed = sign_credential(build_credential(SCHOOL_DID, status=[entry]), ed_key, verification_method=method, proof="both")
+    signed = sign_credential(
+        build_credential(SCHOOL_DID, status=[entry]),
+        ed_key,
+        verification_method=method,
+        proof="both",
+    )
     _publish_status(site, ed_key, method, purpose=purpose, revoked=[7])
     report = school_verifier.verify(signed.json, now=NOW)
     assert report.verdict is Verdict.VALID and report.check("status").outcome is Outcome.PASSED
@@ -125,11 +157,28 @@ def test_status_list_signed_as_vc_jwt(ed_key, site, publish_did_web, school_veri
     bits = bsl.BitstringStatusList()
     bits.set(11)
     unsigned = bsl.status_list_credential(
-        list_url=f"{SCHOOL}/status/jwt", issuer=SCHOOL_DID, status_list=bits, purpose="revocation", valid_from=ISSUED
+        list_url=f"{SCHOOL}/status/jwt",
+        issuer=SCHOOL_DID,
+        status_list=bits,
+        purpose="revocation",
+        valid_from=ISSUED,
     )
-    site.text("/status/jwt", sign_credential(unsigned, ed_key, verification_method=method, proof="jwt").jwt)
-    ok = sign_credential(build_credential(SCHOOL_DID, status=[bsl.status_entry(f"{SCHOOL}/status/jwt", 10)]), ed_key, verification_method=method, proof="jwt")
-    revoked = sign_credential(build_credential(SCHOOL_DID, status=[bsl.status_entry(f"{SCHOOL}/status/jwt", 11)]), ed_key, verification_method=method, proof="jwt")
+    site.text(
+        "/status/jwt",
+        sign_credential(unsigned, ed_key, verification_method=method, proof="jwt").jwt,
+    )
+    ok = sign_credential(
+        build_credential(SCHOOL_DID, status=[bsl.status_entry(f"{SCHOOL}/status/jwt", 10)]),
+        ed_key,
+        verification_method=method,
+        proof="jwt",
+    )
+    revoked = sign_credential(
+        build_credential(SCHOOL_DID, status=[bsl.status_entry(f"{SCHOOL}/status/jwt", 11)]),
+        ed_key,
+        verification_method=method,
+        proof="jwt",
+    )
     assert school_verifier.verify(ok.jwt, now=NOW).verdict is Verdict.VALID
     assert school_verifier.verify(revoked.jwt, now=NOW).verdict is Verdict.INVALID
 
@@ -137,19 +186,43 @@ def test_status_list_signed_as_vc_jwt(ed_key, site, publish_did_web, school_veri
 def test_1edtech_revocation_list(ed_key, site, publish_did_web, school_verifier):
     method = publish_did_web(ed_key)
     list_url = f"{SCHOOL}/revocations"
-    signed = sign_credential(build_credential(SCHOOL_DID, status=[rl.status_entry(list_url)]), ed_key, verification_method=method, proof="both")
-    site.json("/revocations", rl.revocation_list(list_url=list_url, issuer_id=SCHOOL_DID, revoked=[("urn:uuid:other", None)]))
+    signed = sign_credential(
+        build_credential(SCHOOL_DID, status=[rl.status_entry(list_url)]),
+        ed_key,
+        verification_method=method,
+        proof="both",
+    )
+    site.json(
+        "/revocations",
+        rl.revocation_list(
+            list_url=list_url, issuer_id=SCHOOL_DID, revoked=[("urn:uuid:other", None)]
+        ),
+    )
     assert school_verifier.verify(signed.json, now=NOW).verdict is Verdict.VALID
-    site.json("/revocations", rl.revocation_list(list_url=list_url, issuer_id=SCHOOL_DID, revoked=[(signed.json["id"], "Awarded by mistake")]))
+    site.json(
+        "/revocations",
+        rl.revocation_list(
+            list_url=list_url,
+            issuer_id=SCHOOL_DID,
+            revoked=[(signed.json["id"], "Awarded by mistake")],
+        ),
+    )
     report = Verifier(fetcher=school_verifier.fetcher).verify(signed.jwt, now=NOW)
     assert report.verdict is Verdict.INVALID
     assert "Awarded by mistake" in report.check("status").message
 
 
-def test_unreachable_status_list_is_undecided_never_valid(ed_key, site, publish_did_web, school_verifier):
+def test_unreachable_status_list_is_undecided_never_valid(
+    ed_key, site, publish_did_web, school_verifier
+):
     method = publish_did_web(ed_key)
     entry = bsl.status_entry(f"{SCHOOL}/status/missing", 1)
-    signed = sign_credential(build_credential(SCHOOL_DID, status=[entry]), ed_key, verification_method=method, proof="both")
+    signed = sign_credential(
+        build_credential(SCHOOL_DID, status=[entry]),
+        ed_key,
+        verification_method=method,
+        proof="both",
+    )
     report = school_verifier.verify(signed.json, now=NOW)
     assert report.verdict is Verdict.UNDECIDED
     assert report.check("status").undecided
@@ -162,9 +235,16 @@ def _endorsement(key, subject_id: str) -> dict:
         name="Endorsed by the Lithuanian ASPnet coordination",
         issuer=Profile(id=did_key(key.public), name="Lithuanian ASPnet coordination"),
         valid_from=ISSUED,
-        credential_subject=EndorsementSubject(id=subject_id, endorsement_comment="A model for the network."),
+        credential_subject=EndorsementSubject(
+            id=subject_id, endorsement_comment="A model for the network."
+        ),
     ).to_json()
-    return sign_credential(unsigned, key, verification_method=did_key_verification_method(key.public), proof="data-integrity").json
+    return sign_credential(
+        unsigned,
+        key,
+        verification_method=did_key_verification_method(key.public),
+        proof="data-integrity",
+    ).json
 
 
 def test_endorsements_are_verified(ed_key, other_key, sign_did_key):
@@ -180,12 +260,20 @@ def test_endorsements_are_verified(ed_key, other_key, sign_did_key):
     broken["credentialSubject"]["endorsementComment"] = "Changed after signing"
     report = Verifier().verify(sign_did_key(endorsements=[broken]).json, now=NOW)
     assert report.check("endorsements").outcome is Outcome.WARNING
-    assert report.verdict is Verdict.VALID, "a bad endorsement does not make the badge itself invalid"
+    assert report.verdict is Verdict.VALID, (
+        "a bad endorsement does not make the badge itself invalid"
+    )
 
 
 def test_recipient_check(sign_did_key):
     signed = sign_did_key(email="Jonas@Example.org")
-    assert Verifier().verify(signed.json, now=NOW, recipient="jonas@example.org").check("recipient").outcome is Outcome.PASSED
+    assert (
+        Verifier()
+        .verify(signed.json, now=NOW, recipient="jonas@example.org")
+        .check("recipient")
+        .outcome
+        is Outcome.PASSED
+    )
     report = Verifier().verify(signed.json, now=NOW, recipient="ona@example.org")
     assert report.check("recipient").outcome is Outcome.FAILED
     assert report.verdict is Verdict.INVALID
@@ -193,9 +281,19 @@ def test_recipient_check(sign_did_key):
 
 def test_report_golden_file(ed_key):
     """Pins the report's shape (keys, check names, outcomes and messages)."""
-    unsigned = build_credential(did_key(ed_key.public), email=None, valid_until=datetime(2031, 1, 1, tzinfo=UTC))
-    unsigned["credentialSubject"]["identifier"] = [hashed_email("ona@example.org", salt="aspnet-2026").to_json()]
-    signed = sign_credential(unsigned, ed_key, verification_method=did_key_verification_method(ed_key.public), proof="data-integrity", created=ISSUED)
+    unsigned = build_credential(
+        did_key(ed_key.public), email=None, valid_until=datetime(2031, 1, 1, tzinfo=UTC)
+    )
+    unsigned["credentialSubject"]["identifier"] = [
+        hashed_email("ona@example.org", salt="aspnet-2026").to_json()
+    ]
+    signed = sign_credential(
+        unsigned,
+        ed_key,
+        verification_method=did_key_verification_method(ed_key.public),
+        proof="data-integrity",
+        created=ISSUED,
+    )
     report = Verifier().verify(signed.json, now=NOW, recipient="ona@example.org").to_dict()
     golden = FIXTURES / "report-valid.golden.json"
     if os.environ.get("UPDATE_GOLDEN"):
@@ -225,7 +323,9 @@ def test_memoised_checks_never_let_a_changed_badge_through(sign_did_key):
 def test_shape_memo_still_checks_values_the_schema_constrains(ed_key):
     verifier = Verifier()
     method = did_key_verification_method(ed_key.public)
-    good = sign_credential(build_credential(did_key(ed_key.public)), ed_key, verification_method=method, proof="jwt")
+    good = sign_credential(
+        build_credential(did_key(ed_key.public)), ed_key, verification_method=method, proof="jwt"
+    )
     assert verifier.verify(good.jwt, now=NOW).verified
     other = build_credential(did_key(ed_key.public), email="jonas@example.org")
     other["credentialSubject"]["achievement"]["achievementType"] = "NotAnAchievementType"
@@ -233,5 +333,10 @@ def test_shape_memo_still_checks_values_the_schema_constrains(ed_key):
     report = verifier.verify(bad.jwt, now=NOW)
     assert report.check("schema").outcome is Outcome.FAILED, report.to_dict()["checks"]
     # another learner's badge of the same achievement: same shape, verified as valid
-    again = sign_credential(build_credential(did_key(ed_key.public), email="ruta@example.org"), ed_key, verification_method=method, proof="jwt")
+    again = sign_credential(
+        build_credential(did_key(ed_key.public), email="ruta@example.org"),
+        ed_key,
+        verification_method=method,
+        proof="jwt",
+    )
     assert verifier.verify(again.jwt, now=NOW).verified

@@ -25,8 +25,13 @@ from verifier import create_app as create_verifier
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 KEK = "B" * 43
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--disable-features=Translate,OptimizationHints,MediaRouter",
 ]
 
@@ -62,8 +67,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     upgrade(url)
     issuer = create_issuer(
         {
-            "TESTING": True, "SECRET_KEY": "e2e", "DATABASE_URL": url, "BASE_URL": issuer_srv.url,
-            "VERIFIER_URL": verifier_srv.url, "KEY_ENCRYPTION_KEY": KEK, "DATA_DIR": str(data),
+            "TESTING": True,
+            "SECRET_KEY": "e2e",
+            "DATABASE_URL": url,
+            "BASE_URL": issuer_srv.url,
+            "VERIFIER_URL": verifier_srv.url,
+            "KEY_ENCRYPTION_KEY": KEK,
+            "DATA_DIR": str(data),
         }
     )
     with issuer.extensions["issuer.db"].transaction() as session:
@@ -81,7 +91,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     )
     issuer_srv.start(issuer)
     verifier_srv.start(verifier)
-    yield {"issuer": issuer_srv.url, "verifier": verifier_srv.url, "logins": logins, "password": DEMO_PASSWORD}
+    yield {
+        "issuer": issuer_srv.url,
+        "verifier": verifier_srv.url,
+        "logins": logins,
+        "password": DEMO_PASSWORD,
+    }
     issuer_srv.stop()
     verifier_srv.stop()
 
@@ -92,7 +107,9 @@ def browser() -> Iterator[Any]:
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
         yield browser
         browser.close()
 
@@ -108,7 +125,9 @@ def page(browser: Any) -> Iterator[Any]:
 
 @pytest.fixture
 def phone(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
+    context = browser.new_context(
+        viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True
+    )
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page

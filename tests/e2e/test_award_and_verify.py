@@ -18,13 +18,17 @@ def test_award_open_verify_then_revoke(page, stack):
     row.get_by_role("link", name="Award", exact=True).click()
     page.get_by_label("Learner name").fill("Gabija Šimkutė")
     page.get_by_label("Learner email").fill("gabija@learners.example")
-    page.get_by_label("A note to the learner").fill("Led the tour of the Curonian Spit for the 5th grade.")
+    page.get_by_label("A note to the learner").fill(
+        "Led the tour of the Curonian Spit for the 5th grade."
+    )
     page.get_by_role("button", name="Sign and award").click()
     badge_url = page.locator(".notice a").first.get_attribute("href")
     assert badge_url and badge_url.startswith(stack["issuer"])
 
     page.goto(badge_url)
-    assert page.get_by_role("heading", level=1).inner_text() == "World Heritage in Young Hands: guide"
+    assert (
+        page.get_by_role("heading", level=1).inner_text() == "World Heritage in Young Hands: guide"
+    )
     body = page.locator("body").inner_text()
     assert "Gabija Šimkutė" in body and "gabija@learners.example" not in body
     page.get_by_role("link", name="Verify this badge").click()

@@ -32,9 +32,14 @@ SCHOOL_ADMIN = ("vilma.admin@klaipeda.example", "Vilma Navickienė", "klaipeda-a
 # The demo's badges as issuer/demo.py awards them: (days ago, school, revoked).
 DEMO_AWARDS = [
     *[(0, "klaipeda-gymnasium", False)] * 4,
-    (300, "klaipeda-gymnasium", False), (200, "klaipeda-gymnasium", False), (120, "klaipeda-gymnasium", False),
-    (400, "siauliai-gymnasium", False), (330, "siauliai-gymnasium", False), (250, "siauliai-gymnasium", False),
-    (150, "siauliai-gymnasium", True), (60, "siauliai-gymnasium", False),
+    (300, "klaipeda-gymnasium", False),
+    (200, "klaipeda-gymnasium", False),
+    (120, "klaipeda-gymnasium", False),
+    (400, "siauliai-gymnasium", False),
+    (330, "siauliai-gymnasium", False),
+    (250, "siauliai-gymnasium", False),
+    (150, "siauliai-gymnasium", True),
+    (60, "siauliai-gymnasium", False),
 ]
 
 
@@ -53,13 +58,21 @@ def school_term(when: datetime) -> tuple[str, str]:
     """(school year label, term) by the rules the network page states: the year starts on
     1 September; autumn is September to January, spring February to June, summer July and August."""
     year = when.year if when.month >= 9 else when.year - 1
-    term = "autumn" if when.month >= 9 or when.month == 1 else "spring" if when.month <= 6 else "summer"
+    term = (
+        "autumn"
+        if when.month >= 9 or when.month == 1
+        else "spring"
+        if when.month <= 6
+        else "summer"
+    )
     return f"{year}/{(year + 1) % 100:02d}", term
 
 
 def table_cells(page: Any, selector: str) -> list[dict[str, str]]:
     """The data-* attributes of the cells that carry counts."""
-    cells: list[dict[str, str]] = page.eval_on_selector_all(selector, "cells => cells.map(c => Object.assign({}, c.dataset))")
+    cells: list[dict[str, str]] = page.eval_on_selector_all(
+        selector, "cells => cells.map(c => Object.assign({}, c.dataset))"
+    )
     return cells
 
 
@@ -93,7 +106,9 @@ def verify(page: Any, badge_url: str) -> str:
 
 
 def api_get(stack: dict[str, Any], path: str, secret: str) -> int:
-    request = urllib.request.Request(f"{stack['issuer']}{path}", headers={"Authorization": f"Bearer {secret}"})
+    request = urllib.request.Request(
+        f"{stack['issuer']}{path}", headers={"Authorization": f"Bearer {secret}"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             json.load(response)
@@ -175,7 +190,9 @@ def assert_fits_and_named(page: Any, what: str) -> None:
     assert layout["viewport"] == page.viewport_size["width"], (
         f"{what} is laid out wider than the phone (no viewport meta, or content too wide to fit): {layout}"
     )
-    assert layout["scrollWidth"] <= layout["viewport"], f"{what} scrolls sideways on a phone: {layout}"
+    assert layout["scrollWidth"] <= layout["viewport"], (
+        f"{what} scrolls sideways on a phone: {layout}"
+    )
     assert not layout["problems"], f"{what}: {layout['problems']}"
     broken = page.evaluate(BROKEN_WORDS_JS)
     assert not broken, f"{what}: a table is squeezed so that words break across lines: {broken}"
@@ -202,7 +219,10 @@ def school_admin(browser: Any, stack: dict[str, Any]) -> Iterator[tuple[str, str
     page = context.new_page()
     page.set_default_timeout(15_000)
     page.goto(link)
-    assert "Join Klaipėda Baltic Gymnasium as admin" in page.get_by_role("heading", level=1).inner_text()
+    assert (
+        "Join Klaipėda Baltic Gymnasium as admin"
+        in page.get_by_role("heading", level=1).inner_text()
+    )
     page.get_by_label("Your name").fill(SCHOOL_ADMIN[1])
     page.get_by_label("Choose a password").fill(SCHOOL_ADMIN[2])
     page.get_by_role("button", name="Accept the invitation").click()
@@ -229,30 +249,52 @@ def test_network_view_filters_and_csv_match(page: Any, stack: dict[str, Any]) ->
     page.get_by_role("link", name="Network: member schools and badge counts").click()
     assert page.get_by_role("heading", level=1).inner_text() == f"Network of {CENTRE_NAME}"
     now = datetime.now(UTC)
-    demo = [(school_term(now - timedelta(days=days)), school, revoked) for days, school, revoked in DEMO_AWARDS]
+    demo = [
+        (school_term(now - timedelta(days=days)), school, revoked)
+        for days, school, revoked in DEMO_AWARDS
+    ]
 
     def totals(rows: list[tuple[Any, str, bool]]) -> tuple[int, int]:
         return len(rows), sum(revoked for _t, _s, revoked in rows)
 
     def check_page_against_csv(expected: list[tuple[Any, str, bool]]) -> list[dict[str, str]]:
         cells = table_cells(page, "#area-table td[data-term]")
-        area_cells = {(c["area"], c["term"]): (int(c["issued"]), int(c["revoked"])) for c in cells if c["area"] != "total"}
-        total_cells = {c["term"]: (int(c["issued"]), int(c["revoked"])) for c in cells if c["area"] == "total"}
+        area_cells = {
+            (c["area"], c["term"]): (int(c["issued"]), int(c["revoked"]))
+            for c in cells
+            if c["area"] != "total"
+        }
+        total_cells = {
+            c["term"]: (int(c["issued"]), int(c["revoked"])) for c in cells if c["area"] == "total"
+        }
         # the footer: every badge once, per term and in all, as the demo awarded them
         by_term = Counter(f"{year} {term}" for (year, term), _s, _r in expected)
         revoked_by_term = Counter(f"{year} {term}" for (year, term), _s, r in expected if r)
         assert total_cells.pop("all") == totals(expected)
         assert total_cells == {t: (n, revoked_by_term[t]) for t, n in by_term.items()}
         # the members table
-        members = {c["school"]: (int(c["issued"]), int(c["revoked"])) for c in table_cells(page, "#member-table td[data-school]")}
+        members = {
+            c["school"]: (int(c["issued"]), int(c["revoked"]))
+            for c in table_cells(page, "#member-table td[data-school]")
+        }
         for school in {s for _t, s, _r in expected}:
             assert members[school] == totals([row for row in expected if row[1] == school])
 
         filename, rows = download_csv(page)
         assert filename.startswith(f"network-{CENTRE}") and filename.endswith(".csv")
         assert rows and list(rows[0]) == [
-            "school_year", "term", "term_months", "school", "school_slug", "sub_centre",
-            "framework", "area_code", "area", "issued", "revoked", "active",
+            "school_year",
+            "term",
+            "term_months",
+            "school",
+            "school_slug",
+            "sub_centre",
+            "framework",
+            "area_code",
+            "area",
+            "issued",
+            "revoked",
+            "active",
         ]
         summed: dict[tuple[str, str], list[int]] = {}
         for row in rows:
@@ -272,7 +314,10 @@ def test_network_view_filters_and_csv_match(page: Any, stack: dict[str, Any]) ->
     rows = check_page_against_csv(demo)
     assert {row["school_slug"] for row in rows} == {"klaipeda-gymnasium", "siauliai-gymnasium"}
     not_aligned = page.locator('#area-table td[data-area="Not aligned"][data-term="all"]')
-    assert (not_aligned.get_attribute("data-issued"), not_aligned.get_attribute("data-revoked")) == ("2", "1")
+    assert (
+        not_aligned.get_attribute("data-issued"),
+        not_aligned.get_attribute("data-revoked"),
+    ) == ("2", "1")
     assert "2 · 1 revoked" in not_aligned.inner_text()
 
     # this school year only
@@ -297,7 +342,9 @@ def test_network_view_filters_and_csv_match(page: Any, stack: dict[str, Any]) ->
 # -- 2. an endorsement, from the form to the verifier, and withdrawn -----------------------------
 
 
-def test_endorse_award_verify_then_withdraw(page: Any, second_page: Any, stack: dict[str, Any]) -> None:
+def test_endorse_award_verify_then_withdraw(
+    page: Any, second_page: Any, stack: dict[str, Any]
+) -> None:
     comment = "The centre endorses this badge: guides trained in **World Heritage in Young Hands** workshops."
     login(page, stack, stack["logins"].centre_admin)
     page.get_by_role("link", name="Endorsements given and received").click()
@@ -326,13 +373,19 @@ def test_endorse_award_verify_then_withdraw(page: Any, second_page: Any, stack: 
     teacher.goto(badge_url)
     section = teacher.get_by_role("region", name="Endorsed by")
     assert CENTRE_NAME in section.inner_text()
-    assert "guides trained in World Heritage in Young Hands workshops" in section.locator("blockquote").inner_text()
+    assert (
+        "guides trained in World Heritage in Young Hands workshops"
+        in section.locator("blockquote").inner_text()
+    )
     assert section.locator("blockquote strong").inner_text() == "World Heritage in Young Hands"
     section.get_by_role("link", name="The signed endorsement").click()
     assert teacher.get_by_role("heading", level=1).inner_text() == "Endorsement"
     assert teacher.url == f"{stack['issuer']}{endorsement_url}"
     body = teacher.locator("main").inner_text()
-    assert f"{CENTRE_NAME} endorses the badge “World Heritage in Young Hands: guide” of Klaipėda Baltic Gymnasium" in body
+    assert (
+        f"{CENTRE_NAME} endorses the badge “World Heritage in Young Hands: guide” of Klaipėda Baltic Gymnasium"
+        in body
+    )
     assert "Active" in teacher.locator(".status").inner_text()
     teacher.get_by_role("link", name="Verify this endorsement").click()
     assert "genuine and valid" in teacher.get_by_role("heading", level=1).inner_text()
@@ -351,20 +404,32 @@ def test_endorse_award_verify_then_withdraw(page: Any, second_page: Any, stack: 
     given.get_by_label("Reason for withdrawing").fill("The workshop programme ended in 2026.")
     given.get_by_role("button", name="Withdraw").click()
     assert "is withdrawn" in page.get_by_role("status").first.inner_text()
-    assert "Withdrawn" in page.get_by_role("row").filter(has_text="World Heritage in Young Hands: guide").inner_text()
+    assert (
+        "Withdrawn"
+        in page.get_by_role("row")
+        .filter(has_text="World Heritage in Young Hands: guide")
+        .inner_text()
+    )
 
     # the verifier: the endorsement is withdrawn, the badge stays valid
     assert "genuine and valid" in verify(teacher, badge_url)
     endorsed = teacher.locator("ul.endorsement-results li")
     assert endorsed.inner_text().startswith("✘ withdrawn"), endorsed.inner_text()
     outcome, text = checks_of(teacher)["Endorsements"]
-    assert outcome == "warning" and "withdrawn by the endorser" in text and "badge itself is not affected" in text, text
+    assert (
+        outcome == "warning"
+        and "withdrawn by the endorser" in text
+        and "badge itself is not affected" in text
+    ), text
     checks = checks_of(teacher)
     assert checks["Signature"][0] == checks["Revocation status"][0] == "passed", checks
     assert not [title for title, (outcome, _t) in checks.items() if outcome == "failed"], checks
     # the badge page and the endorsement's page say so too
     teacher.goto(badge_url)
-    assert "Withdrawn by the endorser on" in teacher.get_by_role("region", name="Endorsed by").inner_text()
+    assert (
+        "Withdrawn by the endorser on"
+        in teacher.get_by_role("region", name="Endorsed by").inner_text()
+    )
     teacher.goto(f"{stack['issuer']}{endorsement_url}")
     assert "Withdrawn on" in teacher.locator(".status").inner_text()
     assert "The workshop programme ended in 2026." in teacher.locator(".status").inner_text()
@@ -404,7 +469,9 @@ def test_token_shown_once_revoked_and_audited(
 
     # an award by the admin, so that the log has a learner's badge in it
     page.goto(f"{stack['issuer']}/staff/{SCHOOL}")
-    page.get_by_role("row").filter(has_text="Volunteer: 40 hours").get_by_role("link", name="Award", exact=True).click()
+    page.get_by_role("row").filter(has_text="Volunteer: 40 hours").get_by_role(
+        "link", name="Award", exact=True
+    ).click()
     page.get_by_label("Learner name").fill("Ieva Kairytė")
     page.get_by_label("Learner email").fill("ieva.kairyte@learners.example")
     page.get_by_role("button", name="Sign and award").click()
@@ -474,14 +541,23 @@ def test_rotate_compromise_and_reissue(
 
     # mark the old key compromised, with a reason
     page.get_by_role("link", name=f"Mark {old_kid} compromised").click()
-    page.get_by_label("What happened to the key?").fill("The laptop holding a backup of the key was stolen.")
+    page.get_by_label("What happened to the key?").fill(
+        "The laptop holding a backup of the key was stolen."
+    )
     page.get_by_label(f"Yes, revoke everything {old_kid} signed").check()
     page.get_by_role("button", name=f"Mark {old_kid} compromised").click()
     page.wait_for_url(re.compile(r"/keys$"))
     notice = page.get_by_role("status").first.inner_text()
     assert f"{signed} badge(s) it signed were revoked" in notice, notice
-    assert "compromised" in page.locator("ul.cards > li").filter(has_text=old_kid).locator("h3").inner_text()
-    waiting = page.locator("table").filter(has=page.locator("caption", has_text="awaiting re-issue")).locator("tbody tr")
+    assert (
+        "compromised"
+        in page.locator("ul.cards > li").filter(has_text=old_kid).locator("h3").inner_text()
+    )
+    waiting = (
+        page.locator("table")
+        .filter(has=page.locator("caption", has_text="awaiting re-issue"))
+        .locator("tbody tr")
+    )
     assert waiting.count() == signed
     listed = waiting.all_inner_texts()
     assert any("Kamilė Paulauskaitė" in text and awarded in text for text in listed), listed
@@ -489,7 +565,10 @@ def test_rotate_compromise_and_reissue(
 
     # re-issue all: the progress streams, then the result
     page.get_by_role("button", name=f"Re-issue all {signed}").click()
-    assert page.get_by_role("heading", level=1).inner_text() == f"Re-issuing {signed} badges with the new key"
+    assert (
+        page.get_by_role("heading", level=1).inner_text()
+        == f"Re-issuing {signed} badges with the new key"
+    )
     result = page.locator("p.ok[role=status]")
     result.wait_for()
     assert result.inner_text().startswith(f"{signed} badges were re-issued with the new key")
@@ -504,14 +583,21 @@ def test_rotate_compromise_and_reissue(
     # the copy: same learner, badge and awarded date; valid in the verifier
     copy_url = f"{stack['issuer']}/credentials/{new_id}"
     second_page.goto(copy_url)
-    assert second_page.get_by_role("heading", level=1).inner_text() == "Baltic Sea Project: water monitor"
+    assert (
+        second_page.get_by_role("heading", level=1).inner_text()
+        == "Baltic Sea Project: water monitor"
+    )
     assert "Kamilė Paulauskaitė" in second_page.locator(".recipient").inner_text()
     # signed today, with the date it was first awarded (awardedDate) kept and shown
     assert second_page.locator("dt:text-is('Awarded') + dd").inner_text() == awarded
-    assert second_page.locator("dt:text-is('Issued') + dd").inner_text() == datetime.now(UTC).strftime("%Y-%m-%d")
+    assert second_page.locator("dt:text-is('Issued') + dd").inner_text() == datetime.now(
+        UTC
+    ).strftime("%Y-%m-%d")
     assert "Active" in second_page.locator(".status").inner_text()
     assert "genuine and valid" in verify(second_page, copy_url)
-    assert not [c for c in second_page.locator("ol.checks li").all_inner_texts() if c.startswith("✘")]
+    assert not [
+        c for c in second_page.locator("ol.checks li").all_inner_texts() if c.startswith("✘")
+    ]
 
     # the original: revoked on its page and in the verifier
     second_page.goto(original_url)
@@ -528,12 +614,17 @@ def test_rotate_compromise_and_reissue(
 # -- 5. the same pages on a phone -----------------------------------------------------------------
 
 
-def test_network_pages_fit_a_phone_and_name_their_controls(phone: Any, stack: dict[str, Any]) -> None:
+def test_network_pages_fit_a_phone_and_name_their_controls(
+    phone: Any, stack: dict[str, Any]
+) -> None:
     login(phone, stack, stack["logins"].admin)
     issuer = stack["issuer"]
     pages = [
         ("the network view", f"{issuer}/staff/{CENTRE}/network"),
-        ("the network view of one school", f"{issuer}/staff/{CENTRE}/network?school=klaipeda-gymnasium"),
+        (
+            "the network view of one school",
+            f"{issuer}/staff/{CENTRE}/network?school=klaipeda-gymnasium",
+        ),
         ("the centre's endorsements", f"{issuer}/staff/{CENTRE}/endorsements"),
         ("the endorsement form", f"{issuer}/staff/{CENTRE}/endorsements/new"),
         ("the school's endorsements", f"{issuer}/staff/{SCHOOL}/endorsements"),
@@ -573,18 +664,23 @@ def test_the_phone_checks_catch_a_bad_page(phone: Any) -> None:
     with pytest.raises(AssertionError, match="no viewport meta"):
         assert_fits_and_named(phone, "a page for desktops")
     phone.set_content(
-        meta + "<h1>Bad</h1><table><tr><td>" + "Wide " * 5 + "<span style='display:inline-block;width:600px'></span></td></tr></table>"
+        meta
+        + "<h1>Bad</h1><table><tr><td>"
+        + "Wide " * 5
+        + "<span style='display:inline-block;width:600px'></span></td></tr></table>"
     )
     with pytest.raises(AssertionError, match=r"wider than the phone|scrolls sideways"):
         assert_fits_and_named(phone, "a wide table")
     phone.set_content(
-        meta + "<h1>Squeezed</h1><table style='width:60px'><tr><td style='overflow-wrap:anywhere'>Navickienė Paulauskaitė</td></tr></table>"
+        meta
+        + "<h1>Squeezed</h1><table style='width:60px'><tr><td style='overflow-wrap:anywhere'>Navickienė Paulauskaitė</td></tr></table>"
     )
     with pytest.raises(AssertionError, match="words break across lines"):
         assert_fits_and_named(phone, "a squeezed table")
     phone.set_content(
-        meta + "<h1>Form</h1><form><label>Name <input name='a'></label><select name='b'><option>x</option></select>"
+        meta
+        + "<h1>Form</h1><form><label>Name <input name='a'></label><select name='b'><option>x</option></select>"
         "<label for='c'>Comment</label><textarea id='c'></textarea><button aria-label='Send'></button></form>"
     )
-    with pytest.raises(AssertionError, match="select name=\"b\""):
+    with pytest.raises(AssertionError, match='select name="b"'):
         assert_fits_and_named(phone, "a form")

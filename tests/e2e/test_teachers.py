@@ -64,7 +64,9 @@ def test_a_second_award_of_the_same_badge_is_asked_about(page, stack, tmp_path):
     page.get_by_role("button", name="Sign and award").click()
     alert = page.get_by_role("alert")
     alert.wait_for()
-    assert re.search(r"Ona Petraitytė was already awarded this badge on \d{4}-\d{2}-\d{2}\.", alert.inner_text())
+    assert re.search(
+        r"Ona Petraitytė was already awarded this badge on \d{4}-\d{2}-\d{2}\.", alert.inner_text()
+    )
     assert page.get_by_label("Learner email").input_value() == "Ona@Learners.example"  # kept
     shot(page, tmp_path, "duplicate-warning-1280")
     # signing again without saying so awards nothing new: the browser asks for the tick
@@ -80,7 +82,9 @@ def test_a_second_award_of_the_same_badge_is_asked_about(page, stack, tmp_path):
 
 @pytest.mark.parametrize("width", [375, 1280])
 def test_the_awards_table_breaks_no_word_in_the_middle(browser, stack, tmp_path, width):
-    context = browser.new_context(viewport={"width": width, "height": 800}, is_mobile=width < 600, has_touch=width < 600)
+    context = browser.new_context(
+        viewport={"width": width, "height": 800}, is_mobile=width < 600, has_touch=width < 600
+    )
     page = context.new_page()
     page.set_default_timeout(15_000)
     try:

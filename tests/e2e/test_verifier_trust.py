@@ -33,11 +33,15 @@ def _badge_json(stack: dict[str, Any]) -> dict[str, Any]:
 def _forged(real: dict[str, Any]) -> str:
     """The real badge's content, issuer name and url, signed with another key as a did:key."""
     key = KeyPair.generate()
-    unsigned = {k: v for k, v in copy.deepcopy(real).items() if k not in ("proof", "credentialStatus")}
+    unsigned = {
+        k: v for k, v in copy.deepcopy(real).items() if k not in ("proof", "credentialStatus")
+    }
     unsigned["issuer"] = {**unsigned["issuer"], "id": did_key(key.public)}
     unsigned["issuer"].pop("endorsement", None)
     unsigned["credentialSubject"]["achievement"].pop("endorsement", None)
-    signed = sign_credential(unsigned, key, verification_method=did_key_verification_method(key.public), proof="jwt")
+    signed = sign_credential(
+        unsigned, key, verification_method=did_key_verification_method(key.public), proof="jwt"
+    )
     assert signed.jwt is not None
     return signed.jwt
 
@@ -58,8 +62,12 @@ def _paste(page: Any, stack: dict[str, Any], text: str) -> None:
 
 @pytest.mark.parametrize("screen", ["desktop", "phone"])
 def test_the_verifier_leads_with_the_real_signer(screen, browser, stack):
-    size = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 375, "height": 740}}[screen]
-    context = browser.new_context(viewport=size, is_mobile=screen == "phone", has_touch=screen == "phone")
+    size = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 375, "height": 740}}[
+        screen
+    ]
+    context = browser.new_context(
+        viewport=size, is_mobile=screen == "phone", has_touch=screen == "phone"
+    )
     page = context.new_page()
     page.set_default_timeout(15_000)
     host = stack["issuer"].removeprefix("http://")

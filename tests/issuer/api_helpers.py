@@ -70,21 +70,37 @@ def response_schema_pointer(method: str, template: str, status: int) -> str:
         f"{method} {template} does not document the status {status}"
     )
     node, path = _resolve(responses[key], ["paths", template, method.lower(), "responses", key])
-    assert "application/json" in node.get("content", {}), f"{method} {template} {status}: no JSON content"
-    return f"{URI}#/" + "/".join(_escape(p) for p in [*path, "content", "application/json", "schema"])
+    assert "application/json" in node.get("content", {}), (
+        f"{method} {template} {status}: no JSON content"
+    )
+    return f"{URI}#/" + "/".join(
+        _escape(p) for p in [*path, "content", "application/json", "schema"]
+    )
 
 
 def request_schema_pointer(method: str, template: str) -> str | None:
     op = operation(method, template)
     if "requestBody" not in op:
         return None
-    path = ["paths", template, method.lower(), "requestBody", "content", "application/json", "schema"]
+    path = [
+        "paths",
+        template,
+        method.lower(),
+        "requestBody",
+        "content",
+        "application/json",
+        "schema",
+    ]
     return f"{URI}#/" + "/".join(_escape(p) for p in path)
 
 
 def schema_errors(pointer: str, value: Any) -> list[str]:
-    validator = Draft202012Validator({"$ref": pointer}, registry=REGISTRY, format_checker=FormatChecker())
-    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(value)]
+    validator = Draft202012Validator(
+        {"$ref": pointer}, registry=REGISTRY, format_checker=FormatChecker()
+    )
+    return [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(value)
+    ]
 
 
 def check_response(method: str, template: str, response: Any) -> Any:
@@ -139,7 +155,11 @@ class Api:
         if data is not None:
             sent.setdefault("Content-Type", "application/json")
         response = self.client.open(
-            "/api/v1" + template.format(**params), method=method, data=data, headers=sent, query_string=query
+            "/api/v1" + template.format(**params),
+            method=method,
+            data=data,
+            headers=sent,
+            query_string=query,
         )
         check_response(method, template, response)
         pointer = request_schema_pointer(method, template)
@@ -168,7 +188,9 @@ def learners(count: int, start: int = 0) -> list[dict[str, str]]:
 def token_for(database: Database, org: Organisation, name: str = "Moodle") -> str:
     """A new API token of ``org``; its secret."""
     with database.transaction() as session:
-        _token, secret = tokens.create_token(session, org=session.get(Organisation, org.id), name=name)
+        _token, secret = tokens.create_token(
+            session, org=session.get(Organisation, org.id), name=name
+        )
     return secret
 
 

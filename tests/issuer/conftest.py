@@ -46,6 +46,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if str(item.fspath).startswith(here):
             item.add_marker(pytest.mark.db)
 
+
 KEK = "A" * 43  # 32 zero-ish bytes, base64url: a fixed key-encryption key for tests
 BASE_URL = "https://badges.test"
 PASSWORD = "correct horse battery"
@@ -55,7 +56,9 @@ def _clear(database: Database) -> None:
     """Empty every issuer table and restart its identity counters (PostgreSQL), in one
     round trip. DELETE rather than TRUNCATE: the tables hold a few rows, and TRUNCATE makes
     new files for every table and index (several times slower for so little data)."""
-    deletes = "".join(f'DELETE FROM "{table.name}"; ' for table in reversed(Base.metadata.sorted_tables))
+    deletes = "".join(
+        f'DELETE FROM "{table.name}"; ' for table in reversed(Base.metadata.sorted_tables)
+    )
     with database.engine.begin() as conn:
         conn.exec_driver_sql(
             "DO $$ DECLARE s text; BEGIN "
@@ -120,7 +123,9 @@ def compiled_templates(tmp_path_factory: pytest.TempPathFactory) -> FileSystemBy
 
 @pytest.fixture
 def app(
-    tmp_path: Path, database_url: str, compiled_templates: FileSystemBytecodeCache,
+    tmp_path: Path,
+    database_url: str,
+    compiled_templates: FileSystemBytecodeCache,
     request: pytest.FixtureRequest,
 ) -> Iterator[Flask]:
     """The issuer on a migrated, seeded database of this test's own: a copy of the
@@ -169,26 +174,37 @@ def sealer() -> Sealer:
 
 @pytest.fixture
 def make_org(database: Database, sealer: Sealer) -> Callable[..., Organisation]:
-    def make(slug: str = "vilnius-lyceum", name: str = "Vilnius Lyceum", **kwargs: Any) -> Organisation:
+    def make(
+        slug: str = "vilnius-lyceum", name: str = "Vilnius Lyceum", **kwargs: Any
+    ) -> Organisation:
         with database.transaction() as session:
             parent = kwargs.pop("parent", None)
             if parent is not None:
                 parent = session.get(Organisation, parent.id)
-            return create_organisation(session, sealer=sealer, slug=slug, name=name, parent=parent, **kwargs)
+            return create_organisation(
+                session, sealer=sealer, slug=slug, name=name, parent=parent, **kwargs
+            )
 
     return make
 
 
 @pytest.fixture
 def make_user(database: Database) -> Callable[..., User]:
-    def make(email: str, *, org: Organisation | None = None, role: str = "teacher", admin: bool = False) -> User:
+    def make(
+        email: str, *, org: Organisation | None = None, role: str = "teacher", admin: bool = False
+    ) -> User:
         with database.transaction() as session:
             user = accounts.create_user(
-                session, email=email, name=email.split("@")[0].title(), password=PASSWORD,
+                session,
+                email=email,
+                name=email.split("@")[0].title(),
+                password=PASSWORD,
                 is_platform_admin=admin,
             )
             if org is not None:
-                accounts.add_member(session, user=user, org=session.get(Organisation, org.id), role=role)
+                accounts.add_member(
+                    session, user=user, org=session.get(Organisation, org.id), role=role
+                )
             return user
 
     return make
@@ -197,11 +213,15 @@ def make_user(database: Database) -> Callable[..., User]:
 @pytest.fixture
 def make_achievement(database: Database) -> Callable[..., Any]:
     def make(org: Organisation, name: str = "Baltic Sea Project", **kwargs: Any) -> Any:
-        kwargs.setdefault("description", "Monitored the water quality of a Baltic river for a season.")
+        kwargs.setdefault(
+            "description", "Monitored the water quality of a Baltic river for a season."
+        )
         kwargs.setdefault("levels", ["Emerging", "Developing", "Proficient", "Mastered"])
         with database.transaction() as session:
             return create_achievement(
-                session, org=session.get(Organisation, org.id), data=AchievementInput(name=name, **kwargs)
+                session,
+                org=session.get(Organisation, org.id),
+                data=AchievementInput(name=name, **kwargs),
             )
 
     return make
@@ -215,7 +235,9 @@ def csrf_of(client: FlaskClient) -> str:
 
 
 def login(client: FlaskClient, email: str, password: str = PASSWORD) -> Any:
-    return client.post("/login", data={"email": email, "password": password, "csrf_token": csrf_of(client)})
+    return client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": csrf_of(client)}
+    )
 
 
 def post(client: FlaskClient, url: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
@@ -238,7 +260,9 @@ def post_multipart(client: FlaskClient, url: str, data: dict[str, Any]) -> Any:
             parts.append(f"--{boundary}\r\n".encode() + head.encode() + stream.read() + b"\r\n")
         else:
             head = f'Content-Disposition: form-data; name="{name}"\r\n\r\n'
-            parts.append(f"--{boundary}\r\n".encode() + head.encode() + str(value).encode() + b"\r\n")
+            parts.append(
+                f"--{boundary}\r\n".encode() + head.encode() + str(value).encode() + b"\r\n"
+            )
     body = b"".join(parts) + f"--{boundary}--\r\n".encode()
     return client.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}")
 
@@ -267,14 +291,21 @@ CLASS_SIZE = 12
 
 
 def class_csv(size: int = CLASS_SIZE) -> bytes:
-    lines = ["name,email,level"] + [f"Learner {i},learner{i}@pupils.example,Proficient" for i in range(1, size + 1)]
+    lines = ["name,email,level"] + [
+        f"Learner {i},learner{i}@pupils.example,Proficient" for i in range(1, size + 1)
+    ]
     return ("\n".join(lines) + "\n").encode()
 
 
-def preview(client: FlaskClient, school: Organisation, achievement: Any, content: bytes) -> tuple[str, str]:
+def preview(
+    client: FlaskClient, school: Organisation, achievement: Any, content: bytes
+) -> tuple[str, str]:
     """Upload the CSV (the dry run) and return the confirmation form's csv_b64 and request key."""
-    page = post_multipart(client, f"/staff/{school.slug}/achievements/{achievement.public_id}/bulk",
-                          {"csv": (io.BytesIO(content), "class.csv")})
+    page = post_multipart(
+        client,
+        f"/staff/{school.slug}/achievements/{achievement.public_id}/bulk",
+        {"csv": (io.BytesIO(content), "class.csv")},
+    )
     assert page.status_code == 200, page.text
     csv_b64 = re.search(r'name="csv_b64" value="([^"]+)"', page.text)
     key = re.search(r'name="request_key" value="([^"]+)"', page.text)
@@ -282,9 +313,14 @@ def preview(client: FlaskClient, school: Organisation, achievement: Any, content
     return csv_b64.group(1), key.group(1)
 
 
-def confirm(client: FlaskClient, school: Organisation, achievement: Any, csv_b64: str, key: str) -> Any:
-    return post(client, f"/staff/{school.slug}/achievements/{achievement.public_id}/bulk/confirm",
-                {"csv_b64": csv_b64, "request_key": key})
+def confirm(
+    client: FlaskClient, school: Organisation, achievement: Any, csv_b64: str, key: str
+) -> Any:
+    return post(
+        client,
+        f"/staff/{school.slug}/achievements/{achievement.public_id}/bulk/confirm",
+        {"csv_b64": csv_b64, "request_key": key},
+    )
 
 
 # --- the JSON API (test_api*.py) ----------------------------------------------------------------
@@ -340,15 +376,23 @@ def award_to(database: Database, sealer: Sealer) -> Callable[..., Any]:
     from issuer.services.awards import AwardInput, award_badge
     from issuer.urls import PublicUrls
 
-    def award(org: Organisation, achievement: Any, email: str = "ona@pupils.example",
-              name: str = "Ona Petraitytė", **kwargs: Any) -> Any:
+    def award(
+        org: Organisation,
+        achievement: Any,
+        email: str = "ona@pupils.example",
+        name: str = "Ona Petraitytė",
+        **kwargs: Any,
+    ) -> Any:
         request_key = kwargs.pop("request_key", None)
         with database.transaction() as session:
             return award_badge(
-                session, org=session.get(Organisation, org.id),
+                session,
+                org=session.get(Organisation, org.id),
                 achievement=session.get(Achievement, achievement.id),
                 data=AwardInput(learner_name=name, learner_email=email, **kwargs),
-                sealer=sealer, urls=PublicUrls(BASE_URL), request_key=request_key,
+                sealer=sealer,
+                urls=PublicUrls(BASE_URL),
+                request_key=request_key,
             )
 
     return award
@@ -372,7 +416,9 @@ class LiveServer:
         self.port = self.server.server_port
         self.host = f"127.0.0.1:{self.port}"
         self.base = f"http://{self.host}"
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self.thread.start()
 
     def close(self) -> None:
@@ -415,7 +461,9 @@ def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     make the suite slow; nothing here measures the hash strength."""
     from argon2 import PasswordHasher
 
-    monkeypatch.setattr(accounts, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    monkeypatch.setattr(
+        accounts, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
 
 
 def pause_once(monkeypatch, module: Any, name: str, other: threading.Thread) -> None:
@@ -454,8 +502,14 @@ def crash_on_fifth_signature(monkeypatch):
 
 # a valid achievement form, for tests that change one field of it
 GOOD_ACHIEVEMENT = {
-    "name": "Young Hands for Heritage", "description": "Cared for a World Heritage site.",
-    "criteria_md": "Spend **three** days at the site.", "achievement_type": "Competency",
-    "levels": "Emerging\nProficient", "tags": "heritage, volunteering", "language": "lt",
-    "validity_days": "", "image_caption": "", "external_alignments": "",
+    "name": "Young Hands for Heritage",
+    "description": "Cared for a World Heritage site.",
+    "criteria_md": "Spend **three** days at the site.",
+    "achievement_type": "Competency",
+    "levels": "Emerging\nProficient",
+    "tags": "heritage, volunteering",
+    "language": "lt",
+    "validity_days": "",
+    "image_caption": "",
+    "external_alignments": "",
 }

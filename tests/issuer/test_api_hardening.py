@@ -49,13 +49,15 @@ AWARD_ONE = "/awards/{award_id}"
 MIB = 1024 * 1024
 
 
-
-
-
-
-
-
-def refused(api: Api, method: str, template: str, status: int, code: str, field: str | None = None, **kwargs: Any) -> Any:
+def refused(
+    api: Api,
+    method: str,
+    template: str,
+    status: int,
+    code: str,
+    field: str | None = None,
+    **kwargs: Any,
+) -> Any:
     """Send one bad request; it must be the documented error (checked by Api.call)."""
     response = api.call(method, template, **kwargs)
     context = (method, template, kwargs, response.status_code, response.data[:300])
@@ -98,16 +100,60 @@ BAD_ACHIEVEMENTS: list[tuple[Any, str, str | None]] = [
     ({"name": "x" * 201, "description": "d"}, "invalid_input", "name"),
     ({"name": "Baltic", "description": "d", "tags": "water"}, "invalid_input", "tags"),
     ({"name": "Baltic", "description": "d", "levels": [None]}, "invalid_input", "levels"),
-    ({"name": "Baltic", "description": "d", "alignment_ids": [2**63]}, "invalid_input", "alignment_ids"),
-    ({"name": "Baltic", "description": "d", "alignment_ids": [10**30]}, "invalid_input", "alignment_ids"),
-    ({"name": "Baltic", "description": "d", "alignment_ids": [-1]}, "invalid_input", "alignment_ids"),
-    ({"name": "Baltic", "description": "d", "alignment_ids": ["1", True]}, "invalid_input", "alignment_ids"),
-    ({"name": "Baltic", "description": "d", "validity_days": 1.5}, "invalid_input", "validity_days"),
-    ({"name": "Baltic", "description": "d", "validity_days": True}, "invalid_input", "validity_days"),
-    ({"name": "Baltic", "description": "d", "validity_days": 10**30}, "invalid_input", "validity_days"),
-    (b'{"name": "Baltic", "description": "d", "validity_days": 1e400}', "invalid_input", "validity_days"),
-    ({"name": "Baltic", "description": "d", "external_alignments": {"name": "x"}}, "invalid_input", "external_alignments"),
-    ({"name": "Baltic", "description": "d", "external_alignments": [{"name": "x", "url": "javascript:alert(1)"}]}, "invalid_input", "external_alignments"),
+    (
+        {"name": "Baltic", "description": "d", "alignment_ids": [2**63]},
+        "invalid_input",
+        "alignment_ids",
+    ),
+    (
+        {"name": "Baltic", "description": "d", "alignment_ids": [10**30]},
+        "invalid_input",
+        "alignment_ids",
+    ),
+    (
+        {"name": "Baltic", "description": "d", "alignment_ids": [-1]},
+        "invalid_input",
+        "alignment_ids",
+    ),
+    (
+        {"name": "Baltic", "description": "d", "alignment_ids": ["1", True]},
+        "invalid_input",
+        "alignment_ids",
+    ),
+    (
+        {"name": "Baltic", "description": "d", "validity_days": 1.5},
+        "invalid_input",
+        "validity_days",
+    ),
+    (
+        {"name": "Baltic", "description": "d", "validity_days": True},
+        "invalid_input",
+        "validity_days",
+    ),
+    (
+        {"name": "Baltic", "description": "d", "validity_days": 10**30},
+        "invalid_input",
+        "validity_days",
+    ),
+    (
+        b'{"name": "Baltic", "description": "d", "validity_days": 1e400}',
+        "invalid_input",
+        "validity_days",
+    ),
+    (
+        {"name": "Baltic", "description": "d", "external_alignments": {"name": "x"}},
+        "invalid_input",
+        "external_alignments",
+    ),
+    (
+        {
+            "name": "Baltic",
+            "description": "d",
+            "external_alignments": [{"name": "x", "url": "javascript:alert(1)"}],
+        },
+        "invalid_input",
+        "external_alignments",
+    ),
     ({"name": "Baltic", "description": "d", "image": 12}, "invalid_input", "image"),
     ({"name": "Baltic", "description": "d", "image": "not base64!"}, "invalid_input", "image"),
     ({"name": "Baltic", "description": "d", "language": None}, "invalid_input", "language"),
@@ -121,9 +167,34 @@ def test_bad_achievement_bodies(api, achievement_id, table_counts):
         sent = {"raw": body} if isinstance(body, bytes) else {"json_body": body}
         refused(api, "POST", "/achievements", 400, code, field, **sent)
     for body in ({"name": None}, {"levels": "x"}, {"name": "a\x00"}, {"shape": "round"}):
-        refused(api, "PATCH", ACHIEVEMENT_ONE, 400, "invalid_input", next(iter(body)), json_body=body, achievement_id=achievement_id)
-    refused(api, "PATCH", ACHIEVEMENT_ONE, 400, "invalid_json", raw=b"null", achievement_id=achievement_id)
-    refused(api, "PATCH", ACHIEVEMENT_ONE, 404, "not_found", json_body={"name": "x"}, achievement_id="nope")
+        refused(
+            api,
+            "PATCH",
+            ACHIEVEMENT_ONE,
+            400,
+            "invalid_input",
+            next(iter(body)),
+            json_body=body,
+            achievement_id=achievement_id,
+        )
+    refused(
+        api,
+        "PATCH",
+        ACHIEVEMENT_ONE,
+        400,
+        "invalid_json",
+        raw=b"null",
+        achievement_id=achievement_id,
+    )
+    refused(
+        api,
+        "PATCH",
+        ACHIEVEMENT_ONE,
+        404,
+        "not_found",
+        json_body={"name": "x"},
+        achievement_id="nope",
+    )
     assert table_counts() == before
     assert api.get(ACHIEVEMENT_ONE, achievement_id=achievement_id).json["version"] == 1
 
@@ -133,9 +204,21 @@ def test_bodies_over_the_limits_are_413(api, achievement_id, table_counts):
     big = b'{"name": "' + b"x" * (3 * MIB) + b'", "description": "d"}'  # over the API's 2 MiB
     huge = b'{"name": "' + b"x" * (9 * MIB) + b'", "description": "d"}'  # over the server's 8 MiB
     for raw in (big, huge):
-        for method, template in (("POST", "/achievements"), ("PATCH", ACHIEVEMENT_ONE), ("POST", AWARDS)):
-            refused(api, method, template, 413, "request_entity_too_large", raw=raw, achievement_id=achievement_id,
-                    headers={"Idempotency-Key": "big"})
+        for method, template in (
+            ("POST", "/achievements"),
+            ("PATCH", ACHIEVEMENT_ONE),
+            ("POST", AWARDS),
+        ):
+            refused(
+                api,
+                method,
+                template,
+                413,
+                "request_entity_too_large",
+                raw=raw,
+                achievement_id=achievement_id,
+                headers={"Idempotency-Key": "big"},
+            )
     assert table_counts() == before
     # the largest batch fits well under the limit
     assert len(json.dumps({"learners": learners(MAX_BATCH)})) < 2 * MIB // 10
@@ -151,7 +234,11 @@ def test_bad_award_bodies(api, achievement_id, table_counts):
         ({"learners": []}, "invalid_input", "learners"),
         ({"learners": learners(MAX_BATCH + 1)}, "invalid_input", "learners"),
         ({"learners": [None, 1, "x", []]}, "invalid_input", "learners[0]"),
-        ({"learners": [good, {"name": "Twin", "email": "ONA@Pupils.Example"}]}, "invalid_input", "learners[1].email"),
+        (
+            {"learners": [good, {"name": "Twin", "email": "ONA@Pupils.Example"}]},
+            "invalid_input",
+            "learners[1].email",
+        ),
         ({"learners": [good], "achievement": "other"}, "invalid_input", "achievement"),
         ({"learners": [good | {"shoe_size": 42}]}, "invalid_input", "learners[0].shoe_size"),
         ({"learners": [good | {"name": "Nul\x00"}]}, "invalid_input", "learners[0].name"),
@@ -162,43 +249,79 @@ def test_bad_award_bodies(api, achievement_id, table_counts):
         (good | {"name": "x" * 201}, "invalid_input", "name"),
         (good | {"narrative": "x" * 5001}, "invalid_input", "narrative"),
         (good | {"activity_start": "2026-02-30"}, "invalid_input", "activity_start"),
-        (good | {"activity_start": "2026-05-01", "activity_end": "2026-04-01"}, "invalid_input", "activity_end"),
+        (
+            good | {"activity_start": "2026-05-01", "activity_end": "2026-04-01"},
+            "invalid_input",
+            "activity_end",
+        ),
         (good | {"level": "Legendary"}, "invalid_input", "level"),
         (good | {"evidence_url": "javascript:alert(1)"}, "invalid_input", "evidence_url"),
         (good | {"evidence_url": "https://school.example/\x00"}, "invalid_input", "evidence_url"),
     ]
     before = table_counts()
     for body, code, field in cases:
-        refused(api, "POST", AWARDS, 400, code, field, json_body=body, achievement_id=achievement_id)
+        refused(
+            api, "POST", AWARDS, 400, code, field, json_body=body, achievement_id=achievement_id
+        )
     refused(api, "POST", AWARDS, 404, "not_found", json_body=good, achievement_id="nope")
     refused(api, "POST", AWARDS, 404, "not_found", json_body=good, achievement_id="%00")
     assert table_counts() == before
 
 
 def test_bad_status_changes(client, database, api, achievement_id, table_counts):
-    award = api.post(AWARDS, {"name": "Ona", "email": "ona@pupils.example"}, achievement_id=achievement_id).json["id"]
+    award = api.post(
+        AWARDS, {"name": "Ona", "email": "ona@pupils.example"}, achievement_id=achievement_id
+    ).json["id"]
     before = table_counts()
-    for body, field in (({}, "reason"), ({"reason": None}, "reason"), ({"reason": 5}, "reason"),
-                        ({"reason": ["x"]}, "reason"), ({"reason": "x" * 501}, "reason"),
-                        ({"reason": "ok\x00"}, "reason"), ({"reason": "ok", "notify": True}, "notify")):
+    for body, field in (
+        ({}, "reason"),
+        ({"reason": None}, "reason"),
+        ({"reason": 5}, "reason"),
+        ({"reason": ["x"]}, "reason"),
+        ({"reason": "x" * 501}, "reason"),
+        ({"reason": "ok\x00"}, "reason"),
+        ({"reason": "ok", "notify": True}, "notify"),
+    ):
         refused(api, "POST", REVOKE, 400, "invalid_input", field, json_body=body, award_id=award)
     refused(api, "POST", REVOKE, 400, "invalid_json", raw=b"[]", award_id=award)
     for template in (REVOKE, SUSPEND, UNSUSPEND):
         refused(api, "POST", template, 404, "not_found", json_body={"reason": "x"}, award_id="nope")
         refused(api, "POST", template, 404, "not_found", json_body={"reason": "x"}, award_id="%00")
     for template in (SUSPEND, UNSUSPEND):
-        refused(api, "POST", template, 400, "invalid_input", "reason", json_body={"reason": "x" * 501}, award_id=award)
+        refused(
+            api,
+            "POST",
+            template,
+            400,
+            "invalid_input",
+            "reason",
+            json_body={"reason": "x" * 501},
+            award_id=award,
+        )
     assert table_counts() == before
 
 
 BAD_QUERIES: list[tuple[dict[str, str], str]] = [
-    ({"limit": "-1"}, "limit"), ({"limit": "0"}, "limit"), ({"limit": "201"}, "limit"),
-    ({"limit": "x"}, "limit"), ({"limit": "1.5"}, "limit"), ({"limit": "1e2"}, "limit"),
-    ({"limit": "1_0"}, "limit"), ({"limit": "9" * 5000}, "limit"), ({"limit": ""}, "limit"),
-    ({"cursor": "!!"}, "cursor"), ({"cursor": b64("-5")}, "cursor"), ({"cursor": b64("0")}, "cursor"),
-    ({"cursor": b64("1" * 40)}, "cursor"), ({"cursor": b64("9223372036854775808")}, "cursor"),
-    ({"cursor": b64(str(2**31))}, "cursor"),  # past any id of an integer column: a 500 on PostgreSQL
-    ({"cursor": b64("12 OR 1=1")}, "cursor"), ({"cursor": "\x00"}, "cursor"),
+    ({"limit": "-1"}, "limit"),
+    ({"limit": "0"}, "limit"),
+    ({"limit": "201"}, "limit"),
+    ({"limit": "x"}, "limit"),
+    ({"limit": "1.5"}, "limit"),
+    ({"limit": "1e2"}, "limit"),
+    ({"limit": "1_0"}, "limit"),
+    ({"limit": "9" * 5000}, "limit"),
+    ({"limit": ""}, "limit"),
+    ({"cursor": "!!"}, "cursor"),
+    ({"cursor": b64("-5")}, "cursor"),
+    ({"cursor": b64("0")}, "cursor"),
+    ({"cursor": b64("1" * 40)}, "cursor"),
+    ({"cursor": b64("9223372036854775808")}, "cursor"),
+    (
+        {"cursor": b64(str(2**31))},
+        "cursor",
+    ),  # past any id of an integer column: a 500 on PostgreSQL
+    ({"cursor": b64("12 OR 1=1")}, "cursor"),
+    ({"cursor": "\x00"}, "cursor"),
 ]
 
 
@@ -209,12 +332,16 @@ def test_bad_query_parameters(api, achievement_id, table_counts):
         refused(api, "GET", "/achievements", 400, "invalid_input", field, query=query)
         refused(api, "GET", "/awards", 400, "invalid_input", field, query=query)
     for query, field in (
-        ({"status": "ACTIVE"}, "status"), ({"status": "lost"}, "status"), ({"stauts": "revoked"}, "stauts"),
+        ({"status": "ACTIVE"}, "status"),
+        ({"status": "lost"}, "status"),
+        ({"stauts": "revoked"}, "stauts"),
         ({"issued_since": "0001-01-01T00:00:00+01:00"}, "issued_since"),
         ({"issued_until": "9999-12-31T23:59:59-01:00"}, "issued_until"),
         ({"issued_since": "2026-09-01T08:00:00"}, "issued_since"),  # no zone
-        ({"issued_since": "2026-02-30"}, "issued_since"), ({"issued_until": "yesterday"}, "issued_until"),
-        ({"email": "ona\x00@pupils.example"}, "email"), ({"achievement": "\x00"}, "achievement"),
+        ({"issued_since": "2026-02-30"}, "issued_since"),
+        ({"issued_until": "yesterday"}, "issued_until"),
+        ({"email": "ona\x00@pupils.example"}, "email"),
+        ({"achievement": "\x00"}, "achievement"),
         ({"issued_since": "\x00"}, "issued_since"),
     ):
         refused(api, "GET", "/awards", 400, "invalid_input", field, query=query)
@@ -225,7 +352,10 @@ def test_bad_query_parameters(api, achievement_id, table_counts):
     # an operation that reads no query parameter ignores them, NUL or not (no undocumented 400)
     one = api.get("/awards").json["awards"][0]["id"]
     assert api.get(AWARD_ONE, award_id=one, query={"note": "\x00"}).status_code == 200
-    assert api.get(ACHIEVEMENT_ONE, achievement_id=achievement_id, query={"\x00": "x"}).status_code == 200
+    assert (
+        api.get(ACHIEVEMENT_ONE, achievement_id=achievement_id, query={"\x00": "x"}).status_code
+        == 200
+    )
     # the limits themselves are fine, and the core parser refuses what overflows
     assert len(api.get("/awards", query={"limit": "200"}).json["awards"]) == 3
     assert len(api.get("/awards", query={"limit": " 2 "}).json["awards"]) == 2
@@ -236,19 +366,29 @@ def test_bad_query_parameters(api, achievement_id, table_counts):
 def test_wrong_methods_and_paths_answer_in_json(client, api, achievement_id):
     auth = {"Authorization": f"Bearer {api.token}"}
     for method, path, status in (
-        ("DELETE", f"/api/v1/achievements/{achievement_id}", 405), ("PUT", f"/api/v1/achievements/{achievement_id}", 405),
-        ("GET", f"/api/v1/achievements/{achievement_id}/awards", 405), ("POST", "/api/v1/openapi.json", 405),
-        ("PATCH", "/api/v1/awards", 405), ("GET", "/api/v1/", 404), ("GET", "/api/v1/achievements/", 404),
-        ("GET", "/api/v2/awards", 404), ("GET", "/api/v1/awards/x/y/z", 404),
+        ("DELETE", f"/api/v1/achievements/{achievement_id}", 405),
+        ("PUT", f"/api/v1/achievements/{achievement_id}", 405),
+        ("GET", f"/api/v1/achievements/{achievement_id}/awards", 405),
+        ("POST", "/api/v1/openapi.json", 405),
+        ("PATCH", "/api/v1/awards", 405),
+        ("GET", "/api/v1/", 404),
+        ("GET", "/api/v1/achievements/", 404),
+        ("GET", "/api/v2/awards", 404),
+        ("GET", "/api/v1/awards/x/y/z", 404),
     ):
         for headers in (auth, {}, auth | {"Accept": "text/html"}):
             response = client.open(path, method=method, headers=headers)
-            assert response.status_code == status and response.mimetype == "application/json", (method, path)
+            assert response.status_code == status and response.mimetype == "application/json", (
+                method,
+                path,
+            )
             assert response.json["error"]["code"] in ("method_not_allowed", "not_found")
     head = client.head("/api/v1/awards", headers=auth)
     assert head.status_code == 200 and head.mimetype == "application/json" and head.data == b""
     assert client.head("/api/v1/awards").status_code == 401
-    assert client.options("/api/v1/awards").status_code == 401  # no browser preflight: server to server
+    assert (
+        client.options("/api/v1/awards").status_code == 401
+    )  # no browser preflight: server to server
     assert client.head("/api/v1/openapi.json").status_code == 200
 
 
@@ -263,13 +403,31 @@ def test_odd_bearer_headers(client, database, school, api, achievement_id, make_
         return response
 
     secret = api.token
-    for header in (f"bearer {secret}", f"BEARER {secret}", f"Bearer   {secret}  ", f" Bearer {secret}"):
+    for header in (
+        f"bearer {secret}",
+        f"BEARER {secret}",
+        f"Bearer   {secret}  ",
+        f" Bearer {secret}",
+    ):
         assert get(header).status_code == 200, header
-    for header in (None, "", "Bearer", "Bearer ", f"Token {secret}", f"Basic {secret}", secret,
-                   f"Bearer {secret} extra", f"Bearer {secret[:-1]}", f"Bearer {secret.upper()}",
-                   "Bearer ob_" + "x" * 500, f"Bearer\t{secret}"):
+    for header in (
+        None,
+        "",
+        "Bearer",
+        "Bearer ",
+        f"Token {secret}",
+        f"Basic {secret}",
+        secret,
+        f"Bearer {secret} extra",
+        f"Bearer {secret[:-1]}",
+        f"Bearer {secret.upper()}",
+        "Bearer ob_" + "x" * 500,
+        f"Bearer\t{secret}",
+    ):
         response = get(header)
-        assert response.status_code == 401 and response.json["error"]["code"] == "unauthorized", header
+        assert response.status_code == 401 and response.json["error"]["code"] == "unauthorized", (
+            header
+        )
     # a token whose organisation was deleted (its tokens go with it)
     gone = make_org("gone-school", "Gone School")
     gone_secret = token_for(database, gone)
@@ -285,9 +443,13 @@ def test_a_token_outlives_its_creators_role(client, database, school, make_user)
     page lists it with its creator)."""
     user = make_user("admin@lyceum.example", org=school, role="admin")
     assert login(client, "admin@lyceum.example").status_code == 302
-    [secret] = set(SECRET.findall(post(client, "/staff/vilnius-lyceum/tokens", {"name": "Moodle"}).text))
+    [secret] = set(
+        SECRET.findall(post(client, "/staff/vilnius-lyceum/tokens", {"name": "Moodle"}).text)
+    )
     with database.transaction() as session:
-        session.execute(update(Membership).where(Membership.user_id == user.id).values(role="teacher"))
+        session.execute(
+            update(Membership).where(Membership.user_id == user.id).values(role="teacher")
+        )
     assert client.get("/staff/vilnius-lyceum/tokens").status_code == 403  # the person lost the page
     api = Api(client.application.test_client(), secret)
     assert api.get("/awards").status_code == 200  # the organisation's token still works
@@ -300,40 +462,100 @@ def test_a_token_outlives_its_creators_role(client, database, school, make_user)
 # -- Idempotency-Key edge cases -------------------------------------------------------------------
 
 
-def test_idempotency_key_edge_cases(client, database, school, make_org, api, achievement_id, table_counts):
+def test_idempotency_key_edge_cases(
+    client, database, school, make_org, api, achievement_id, table_counts
+):
     body = {"learners": learners(2)}
     before = table_counts()
     for key in ("", "   ", "a b", "k" * 201, "ключ".encode().decode("latin-1"), "tab\tkey"):
-        refused(api, "POST", AWARDS, 400, "invalid_input", "Idempotency-Key", json_body=body,
-                achievement_id=achievement_id, headers={"Idempotency-Key": key})
+        refused(
+            api,
+            "POST",
+            AWARDS,
+            400,
+            "invalid_input",
+            "Idempotency-Key",
+            json_body=body,
+            achievement_id=achievement_id,
+            headers={"Idempotency-Key": key},
+        )
     assert table_counts() == before
 
     longest = {"Idempotency-Key": "k" * 200}
     first = api.post(AWARDS, body, achievement_id=achievement_id, headers=longest)
     assert first.status_code == 201
-    again = api.post(AWARDS, body, achievement_id=achievement_id, headers={"Idempotency-Key": "  " + "k" * 200 + " "})
-    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true" and again.data == first.data
+    again = api.post(
+        AWARDS,
+        body,
+        achievement_id=achievement_id,
+        headers={"Idempotency-Key": "  " + "k" * 200 + " "},
+    )
+    assert (
+        again.status_code == 201
+        and again.headers["Idempotent-Replayed"] == "true"
+        and again.data == first.data
+    )
     # the same key on another path, or with another body, is another request
-    refused(api, "POST", "/achievements", 422, "idempotency_key_reused", json_body=ACHIEVEMENT, headers=longest)
-    refused(api, "POST", AWARDS, 422, "idempotency_key_reused", json_body={"learners": learners(3)},
-            achievement_id=achievement_id, headers=longest)
+    refused(
+        api,
+        "POST",
+        "/achievements",
+        422,
+        "idempotency_key_reused",
+        json_body=ACHIEVEMENT,
+        headers=longest,
+    )
+    refused(
+        api,
+        "POST",
+        AWARDS,
+        422,
+        "idempotency_key_reused",
+        json_body={"learners": learners(3)},
+        achievement_id=achievement_id,
+        headers=longest,
+    )
 
     # a replay needs a live token of the same organisation
     second = Api(client, token_for(database, school, "Second script"))
     with database.transaction() as session:
         first_token = session.scalar(select(ApiToken).where(ApiToken.name == "Moodle"))
-        tokens.revoke_token(session, org=session.get(Organisation, school.id), token_id=first_token.id)
+        tokens.revoke_token(
+            session, org=session.get(Organisation, school.id), token_id=first_token.id
+        )
     counts = table_counts()
-    refused(api, "POST", AWARDS, 401, "unauthorized", json_body=body, achievement_id=achievement_id, headers=longest)
+    refused(
+        api,
+        "POST",
+        AWARDS,
+        401,
+        "unauthorized",
+        json_body=body,
+        achievement_id=achievement_id,
+        headers=longest,
+    )
     replay = second.post(AWARDS, body, achievement_id=achievement_id, headers=longest)
-    assert replay.status_code == 201 and replay.headers["Idempotent-Replayed"] == "true" and replay.data == first.data
+    assert (
+        replay.status_code == 201
+        and replay.headers["Idempotent-Replayed"] == "true"
+        and replay.data == first.data
+    )
     assert table_counts() == counts
     # another organisation's same key is its own: nothing of ours comes back
     other = Api(client, token_for(database, make_org("kaunas-gymnasium", "Kaunas Gymnasium")))
     theirs = other.post("/achievements", ACHIEVEMENT).json["id"]
     their_first = other.post(AWARDS, body, achievement_id=theirs, headers=longest)
     assert their_first.status_code == 201 and "Idempotent-Replayed" not in their_first.headers
-    refused(other, "POST", AWARDS, 404, "not_found", json_body=body, achievement_id=achievement_id, headers={"Idempotency-Key": "x"})
+    refused(
+        other,
+        "POST",
+        AWARDS,
+        404,
+        "not_found",
+        json_body=body,
+        achievement_id=achievement_id,
+        headers={"Idempotency-Key": "x"},
+    )
 
 
 # -- suspension and revocation: the state machine -------------------------------------------------
@@ -345,19 +567,30 @@ def test_status_transitions_and_their_codes(client, database, make_org, table_co
     steps = {
         # (action, status, code or the badge's status after it)
         "suspension": [
-            (UNSUSPEND, 409, "conflict"), (SUSPEND, 200, "suspended"), (SUSPEND, 409, "conflict"),
-            (UNSUSPEND, 200, "active"), (SUSPEND, 200, "suspended"), (REVOKE, 200, "revoked"),
-            (UNSUSPEND, 409, "conflict"), (SUSPEND, 409, "conflict"), (REVOKE, 409, "conflict"),
+            (UNSUSPEND, 409, "conflict"),
+            (SUSPEND, 200, "suspended"),
+            (SUSPEND, 409, "conflict"),
+            (UNSUSPEND, 200, "active"),
+            (SUSPEND, 200, "suspended"),
+            (REVOKE, 200, "revoked"),
+            (UNSUSPEND, 409, "conflict"),
+            (SUSPEND, 409, "conflict"),
+            (REVOKE, 409, "conflict"),
         ],
         "revocation": [
-            (SUSPEND, 409, "suspension_unsupported"), (UNSUSPEND, 409, "suspension_unsupported"),
-            (REVOKE, 200, "revoked"), (SUSPEND, 409, "suspension_unsupported"), (REVOKE, 409, "conflict"),
+            (SUSPEND, 409, "suspension_unsupported"),
+            (UNSUSPEND, 409, "suspension_unsupported"),
+            (REVOKE, 200, "revoked"),
+            (SUSPEND, 409, "suspension_unsupported"),
+            (REVOKE, 409, "conflict"),
         ],
     }
     for org, purpose in ((suspending, "suspension"), (revoking, "revocation")):
         api = Api(client, token_for(database, org))
         made = api.post("/achievements", ACHIEVEMENT).json["id"]
-        award = api.post(AWARDS, {"name": "Ona", "email": "ona@pupils.example"}, achievement_id=made).json
+        award = api.post(
+            AWARDS, {"name": "Ona", "email": "ona@pupils.example"}, achievement_id=made
+        ).json
         assert award["status_purpose"] == purpose
         for number, (action, status, outcome) in enumerate(steps[purpose]):
             before = table_counts()
@@ -371,14 +604,26 @@ def test_status_transitions_and_their_codes(client, database, make_org, table_co
         final = api.get(AWARD_ONE, award_id=award["id"]).json
         expected = "Step 5" if purpose == "suspension" else "Step 2"
         assert (final["status"], final["revocation_reason"]) == ("revoked", expected)
-    actions = [e.action for e in audit_rows(database) if e.action.startswith("award.") and e.action != "award.issue"]
-    assert actions == ["award.suspend", "award.unsuspend", "award.suspend", "award.revoke", "award.revoke"]
+    actions = [
+        e.action
+        for e in audit_rows(database)
+        if e.action.startswith("award.") and e.action != "award.issue"
+    ]
+    assert actions == [
+        "award.suspend",
+        "award.unsuspend",
+        "award.suspend",
+        "award.revoke",
+        "award.revoke",
+    ]
 
 
 # -- racing requests over real HTTP (loopback) ----------------------------------------------------
 
 
-def race(count: int, send: Callable[[int], tuple[int, dict[str, str], bytes]]) -> list[tuple[int, dict[str, str], bytes]]:
+def race(
+    count: int, send: Callable[[int], tuple[int, dict[str, str], bytes]]
+) -> list[tuple[int, dict[str, str], bytes]]:
     """Run ``send(i)`` in ``count`` threads released together; their answers."""
     barrier = threading.Barrier(count)
     answers: list[Any] = [None] * count
@@ -396,11 +641,15 @@ def race(count: int, send: Callable[[int], tuple[int, dict[str, str], bytes]]) -
     return answers
 
 
-def http_post(url: str, token: str, body: Any, key: str | None = None) -> tuple[int, dict[str, str], bytes]:
+def http_post(
+    url: str, token: str, body: Any, key: str | None = None
+) -> tuple[int, dict[str, str], bytes]:
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     if key is not None:
         headers["Idempotency-Key"] = key
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST", headers=headers)
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), method="POST", headers=headers
+    )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return response.status, dict(response.headers), response.read()
@@ -413,7 +662,9 @@ def count_of(database, model, *where: Any) -> int:
         return int(session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
 
 
-def test_many_identical_requests_with_one_key_issue_one_batch(live_server, database, api, achievement_id):
+def test_many_identical_requests_with_one_key_issue_one_batch(
+    live_server, database, api, achievement_id
+):
     """More requests at once than the database pool has connections: each claims the key
     while holding none of its own, so none waits for ever (the pool's 30 s, then a 500)."""
     url = f"{live_server.base}/api/v1/achievements/{achievement_id}/awards"
@@ -423,7 +674,11 @@ def test_many_identical_requests_with_one_key_issue_one_batch(live_server, datab
     assert time.monotonic() - started < 20
     statuses = sorted(status for status, _, _ in answers)
     assert set(statuses) <= {201, 409}, statuses
-    fresh = [data for status, headers, data in answers if status == 201 and "Idempotent-Replayed" not in headers]
+    fresh = [
+        data
+        for status, headers, data in answers
+        if status == 201 and "Idempotent-Replayed" not in headers
+    ]
     assert len(fresh) == 1
     assert all(data == fresh[0] for status, _, data in answers if status == 201)
     for status, _, data in answers:
@@ -442,16 +697,25 @@ def test_the_request_holds_no_connection_while_it_claims_a_key(api, achievement_
         return real_begin(*args, **kwargs)
 
     monkeypatch.setattr(idempotency, "begin", begin)
-    done = api.post(AWARDS, {"learners": learners(2)}, achievement_id=achievement_id, headers={"Idempotency-Key": "c"})
+    done = api.post(
+        AWARDS,
+        {"learners": learners(2)},
+        achievement_id=achievement_id,
+        headers={"Idempotency-Key": "c"},
+    )
     assert done.status_code == 201 and seen == [False]
 
 
 @pytest.mark.parametrize("action", ["revoke", "suspend"])
-def test_a_badge_changed_by_racing_requests_changes_once(live_server, client, database, make_org, action):
+def test_a_badge_changed_by_racing_requests_changes_once(
+    live_server, client, database, make_org, action
+):
     org = make_org("riga-school", "Riga School", status_method="bitstring-suspension")
     api = Api(client, token_for(database, org))
     made = api.post("/achievements", ACHIEVEMENT).json["id"]
-    award = api.post(AWARDS, {"name": "Ona", "email": "ona@pupils.example"}, achievement_id=made).json["id"]
+    award = api.post(
+        AWARDS, {"name": "Ona", "email": "ona@pupils.example"}, achievement_id=made
+    ).json["id"]
     url = f"{live_server.base}/api/v1/awards/{award}/{action}"
     answers = race(4, lambda i: http_post(url, api.token, {"reason": f"Reason {i}"}))
     statuses = sorted(status for status, _, _ in answers)
@@ -459,47 +723,78 @@ def test_a_badge_changed_by_racing_requests_changes_once(live_server, client, da
     assert count_of(database, AuditEvent, AuditEvent.action == f"award.{action}") == 1
     if action == "revoke":
         [winner] = [json.loads(data) for status, _, data in answers if status == 200]
-        assert api.get(AWARD_ONE, award_id=award).json["revocation_reason"] == winner["revocation_reason"]
+        assert (
+            api.get(AWARD_ONE, award_id=award).json["revocation_reason"]
+            == winner["revocation_reason"]
+        )
 
 
 # -- the audit log -------------------------------------------------------------------------------
 
 
-def test_api_audit_entries_say_api_the_token_and_the_ip_and_no_learner_email(client, database, make_org, table_counts):
+def test_api_audit_entries_say_api_the_token_and_the_ip_and_no_learner_email(
+    client, database, make_org, table_counts
+):
     org = make_org("almaty-school", "Almaty School", status_method="bitstring-suspension")
     api = Api(client, token_for(database, org, "Kundelik sync"))
     made = api.post("/achievements", ACHIEVEMENT).json["id"]
     emails = ["айгерим@мектеп.қаз", "ona@mokykla.рф", "JONAS@Pupils.Example"]
     # a platform that has no names sends the address as the name too
-    single = api.post(AWARDS, {"name": emails[0], "email": emails[0]}, achievement_id=made).json["id"]
-    batch = api.post(AWARDS, {"learners": [{"name": e, "email": e} for e in emails[1:]]}, achievement_id=made)
+    single = api.post(AWARDS, {"name": emails[0], "email": emails[0]}, achievement_id=made).json[
+        "id"
+    ]
+    batch = api.post(
+        AWARDS, {"learners": [{"name": e, "email": e} for e in emails[1:]]}, achievement_id=made
+    )
     assert batch.status_code == 201
     before = table_counts()
-    refused(api, "POST", AWARDS, 400, "invalid_input", json_body={"learners": [{"name": "x", "email": emails[1]}] * 2},
-            achievement_id=made)
+    refused(
+        api,
+        "POST",
+        AWARDS,
+        400,
+        "invalid_input",
+        json_body={"learners": [{"name": "x", "email": emails[1]}] * 2},
+        achievement_id=made,
+    )
     assert table_counts() == before  # a refused batch leaves no entry
     api.post(SUSPEND, {"reason": f"Parent {emails[1]} asked"}, award_id=single)
     api.post(UNSUSPEND, {"reason": "   "}, award_id=single)  # a blank reason is no reason
     api.post(REVOKE, {"reason": f"Wrong learner ({emails[2]})"}, award_id=single)
     events = [e for e in audit_rows(database) if e.org_id == org.id and e.action != "key.create"]
     assert [e.action for e in events][-6:] == [
-        "achievement.create", "award.issue", "award.batch", "award.suspend", "award.unsuspend", "award.revoke",
+        "achievement.create",
+        "award.issue",
+        "award.batch",
+        "award.suspend",
+        "award.unsuspend",
+        "award.revoke",
     ]
     with database.transaction() as session:
         prefix = session.scalar(select(ApiToken.prefix).where(ApiToken.name == "Kundelik sync"))
     for event in events[-6:]:
-        assert (event.via, event.actor, event.ip) == ("api", f"API token Kundelik sync ({prefix}…)", "127.0.0.1")
-        text = json.dumps([event.subject, event.summary, event.details, event.actor], ensure_ascii=False)
+        assert (event.via, event.actor, event.ip) == (
+            "api",
+            f"API token Kundelik sync ({prefix}…)",
+            "127.0.0.1",
+        )
+        text = json.dumps(
+            [event.subject, event.summary, event.details, event.actor], ensure_ascii=False
+        )
         assert "@" not in text, text
         for email in emails:
             assert email.split("@")[1].lower() not in text.lower(), text
     unsuspended = events[-2]
-    assert unsuspended.details["reason"] is None and unsuspended.summary.endswith("of [email hidden]")
+    assert unsuspended.details["reason"] is None and unsuspended.summary.endswith(
+        "of [email hidden]"
+    )
 
 
 def http_patch(url: str, token: str, body: Any) -> tuple[int, dict[str, str], bytes]:
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="PATCH", headers=headers)
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), method="PATCH", headers=headers
+    )
     with urllib.request.urlopen(request, timeout=60) as response:
         return response.status, dict(response.headers), response.read()
 
@@ -507,19 +802,31 @@ def http_patch(url: str, token: str, body: Any) -> tuple[int, dict[str, str], by
 def test_edits_at_once_each_get_a_version(live_server, database, api, achievement_id):
     """Four PATCHes of one achievement at once: four versions (2 to 5), every change kept."""
     url = f"{live_server.base}/api/v1/achievements/{achievement_id}"
-    bodies = [{"name": "New name"}, {"tags": ["new"]}, {"criteria_md": "New criteria"}, {"description": "New text"}]
+    bodies = [
+        {"name": "New name"},
+        {"tags": ["new"]},
+        {"criteria_md": "New criteria"},
+        {"description": "New text"},
+    ]
     answers = race(4, lambda i: http_patch(url, api.token, bodies[i]))
     assert sorted(json.loads(data)["version"] for _, _, data in answers) == [2, 3, 4, 5]
     final = api.get(ACHIEVEMENT_ONE, achievement_id=achievement_id).json
     assert final["version"] == 5
     assert (final["name"], final["tags"], final["criteria_md"], final["description"]) == (
-        "New name", ["new"], "New criteria", "New text"
+        "New name",
+        ["new"],
+        "New criteria",
+        "New text",
     )
-    versions = sorted(e.details["version"] for e in audit_rows(database) if e.action == "achievement.update")
+    versions = sorted(
+        e.details["version"] for e in audit_rows(database) if e.action == "achievement.update"
+    )
     assert versions == [2, 3, 4, 5]
 
 
-def test_a_change_decided_on_a_stale_read_is_refused(database, make_org, make_achievement, award_to):
+def test_a_change_decided_on_a_stale_read_is_refused(
+    database, make_org, make_achievement, award_to
+):
     """The races above, made certain: two sessions read a badge (an achievement), the first
     changes it and commits, then the second tries with what it read."""
     from issuer.errors import Conflict
@@ -544,11 +851,27 @@ def test_a_change_decided_on_a_stale_read_is_refused(database, make_org, make_ac
             second.close()
 
     with pytest.raises(Conflict):
-        stale(lambda s, a, o: status_service.revoke_award(s, award=a, reason="Mistake"), Award, badges[0].id)
+        stale(
+            lambda s, a, o: status_service.revoke_award(s, award=a, reason="Mistake"),
+            Award,
+            badges[0].id,
+        )
     with pytest.raises(Conflict):
-        stale(lambda s, a, o: status_service.set_suspended(s, award=a, org=o, suspended=True), Award, badges[1].id)
-    stale(lambda s, a, o: update_achievement(s, achievement=a, org=o, data=AchievementInput(
-        name=f"Renamed {a.version}", description=a.description)), Achievement, achievement.id)
+        stale(
+            lambda s, a, o: status_service.set_suspended(s, award=a, org=o, suspended=True),
+            Award,
+            badges[1].id,
+        )
+    stale(
+        lambda s, a, o: update_achievement(
+            s,
+            achievement=a,
+            org=o,
+            data=AchievementInput(name=f"Renamed {a.version}", description=a.description),
+        ),
+        Achievement,
+        achievement.id,
+    )
     with database.transaction() as session:
         assert session.get(Achievement, achievement.id).version == 3
         assert session.get(Award, badges[0].id).revocation_reason == "Mistake"

@@ -55,19 +55,35 @@ def test_a_created_achievement_is_not_created_twice(api, database):
     assert record.state == "done" and record.response_status == 201
     assert record.response_body == first.data.decode() and record.completed_at is not None
     # another path with the same key is another request
-    other = api.post(AWARDS, {"name": "Ona", "email": "ona@pupils.example"}, achievement_id=first.json["id"], headers=key)
+    other = api.post(
+        AWARDS,
+        {"name": "Ona", "email": "ona@pupils.example"},
+        achievement_id=first.json["id"],
+        headers=key,
+    )
     assert other.status_code == 422 and other.json["error"]["code"] == "idempotency_key_reused"
     assert count(database, Award) == 0
 
 
-def test_a_key_still_in_flight_is_a_409_and_an_abandoned_one_is_taken_over(api, database, school, achievement_id, table_counts):
+def test_a_key_still_in_flight_is_a_409_and_an_abandoned_one_is_taken_over(
+    api, database, school, achievement_id, table_counts
+):
     body = {"learners": learners(3)}
-    claim = idempotency.begin(database, org_id=school.id, key="in-flight", request_hash=awards_hash(achievement_id, body))
+    claim = idempotency.begin(
+        database, org_id=school.id, key="in-flight", request_hash=awards_hash(achievement_id, body)
+    )
     assert isinstance(claim, idempotency.Claim)
     before = table_counts()
-    busy = api.post(AWARDS, body, achievement_id=achievement_id, headers={"Idempotency-Key": "in-flight"})
+    busy = api.post(
+        AWARDS, body, achievement_id=achievement_id, headers={"Idempotency-Key": "in-flight"}
+    )
     assert busy.status_code == 409 and busy.json["error"]["code"] == "idempotency_key_in_flight"
-    changed = api.post(AWARDS, {"learners": learners(2)}, achievement_id=achievement_id, headers={"Idempotency-Key": "in-flight"})
+    changed = api.post(
+        AWARDS,
+        {"learners": learners(2)},
+        achievement_id=achievement_id,
+        headers={"Idempotency-Key": "in-flight"},
+    )
     assert changed.status_code == 422  # a different body is refused even while the first runs
     assert table_counts() == before
     [record] = records(database)
@@ -75,17 +91,24 @@ def test_a_key_still_in_flight_is_a_409_and_an_abandoned_one_is_taken_over(api, 
 
     # the first request's process died: after PENDING_TIMEOUT its claim counts as abandoned
     stale = idempotency.begin(
-        database, org_id=school.id, key="abandoned", request_hash=awards_hash(achievement_id, body),
+        database,
+        org_id=school.id,
+        key="abandoned",
+        request_hash=awards_hash(achievement_id, body),
         now=now_utc() - idempotency.PENDING_TIMEOUT - timedelta(seconds=1),
     )
     assert isinstance(stale, idempotency.Claim)
-    taken = api.post(AWARDS, body, achievement_id=achievement_id, headers={"Idempotency-Key": "abandoned"})
+    taken = api.post(
+        AWARDS, body, achievement_id=achievement_id, headers={"Idempotency-Key": "abandoned"}
+    )
     assert taken.status_code == 201 and taken.json["count"] == 3
     # the old holder can no longer store a result: its work would roll back
     with pytest.raises(IdempotencyKeyInFlight), database.transaction() as session:
         idempotency.complete(session, stale, status=201, body="{}")
     assert not idempotency.release(database, stale)  # nor free the key it lost
-    again = api.post(AWARDS, body, achievement_id=achievement_id, headers={"Idempotency-Key": "abandoned"})
+    again = api.post(
+        AWARDS, body, achievement_id=achievement_id, headers={"Idempotency-Key": "abandoned"}
+    )
     assert again.data == taken.data and again.headers["Idempotent-Replayed"] == "true"
     assert count(database, Award) == 3
 
@@ -102,10 +125,19 @@ def test_a_failed_request_frees_its_key(api, database, achievement_id):
     # a conflict is not stored either: the revocation of a revoked badge can be retried
     award_id = done.json["awards"][0]["id"]
     revoke_key = {"Idempotency-Key": "revoke-1"}
-    first = api.post("/awards/{award_id}/revoke", {"reason": "Mistake"}, award_id=award_id, headers=revoke_key)
-    replay = api.post("/awards/{award_id}/revoke", {"reason": "Mistake"}, award_id=award_id, headers=revoke_key)
+    first = api.post(
+        "/awards/{award_id}/revoke", {"reason": "Mistake"}, award_id=award_id, headers=revoke_key
+    )
+    replay = api.post(
+        "/awards/{award_id}/revoke", {"reason": "Mistake"}, award_id=award_id, headers=revoke_key
+    )
     assert first.status_code == replay.status_code == 200 and replay.data == first.data
-    fresh = api.post("/awards/{award_id}/revoke", {"reason": "Mistake"}, award_id=award_id, headers={"Idempotency-Key": "revoke-2"})
+    fresh = api.post(
+        "/awards/{award_id}/revoke",
+        {"reason": "Mistake"},
+        award_id=award_id,
+        headers={"Idempotency-Key": "revoke-2"},
+    )
     assert fresh.status_code == 409
     assert {r.key for r in records(database)} == {"fix-and-retry", "revoke-1"}
 
@@ -120,7 +152,9 @@ def test_a_failure_after_the_work_releases_the_key(api, database, achievement_id
         raise RuntimeError("the disk is full")
 
     monkeypatch.setattr(idempotency, "complete", broken)
-    crashed = api.post(AWARDS, {"learners": learners(2)}, achievement_id=achievement_id, headers=key)
+    crashed = api.post(
+        AWARDS, {"learners": learners(2)}, achievement_id=achievement_id, headers=key
+    )
     assert crashed.status_code == 500 and crashed.json["error"]["code"] == "internal"
     assert count(database, Award) == 0 and records(database) == []
     monkeypatch.setattr(idempotency, "complete", real_complete)
@@ -153,7 +187,9 @@ def test_the_service_refuses_a_reused_key(database, school):
     assert not idempotency.release(database, first)  # a done record stays
 
 
-def test_the_same_request_sent_twice_at_once_awards_once(live_server, database, api, achievement_id):
+def test_the_same_request_sent_twice_at_once_awards_once(
+    live_server, database, api, achievement_id
+):
     """Two copies of one request race over real HTTP: one does the work; the other gets the
     409 (still in flight) or, if it came late, the same response replayed."""
     body = json.dumps({"learners": learners(40)}).encode()
@@ -163,10 +199,16 @@ def test_the_same_request_sent_twice_at_once_awards_once(live_server, database, 
     lock = threading.Lock()
 
     def send() -> None:
-        request = urllib.request.Request(url, data=body, method="POST", headers={
-            "Authorization": f"Bearer {api.token}", "Content-Type": "application/json",
-            "Idempotency-Key": "race",
-        })
+        request = urllib.request.Request(
+            url,
+            data=body,
+            method="POST",
+            headers={
+                "Authorization": f"Bearer {api.token}",
+                "Content-Type": "application/json",
+                "Idempotency-Key": "race",
+            },
+        )
         barrier.wait(10)
         try:
             with urllib.request.urlopen(request, timeout=60) as response:
@@ -192,7 +234,12 @@ def test_the_same_request_sent_twice_at_once_awards_once(live_server, database, 
     assert all(p == done[0] for p in done)
     assert count(database, Award) == 40
     # once done, a retry gets the result
-    retry = api.post(AWARDS, {"learners": learners(40)}, achievement_id=achievement_id, headers={"Idempotency-Key": "race"})
+    retry = api.post(
+        AWARDS,
+        {"learners": learners(40)},
+        achievement_id=achievement_id,
+        headers={"Idempotency-Key": "race"},
+    )
     assert retry.status_code == 201 and retry.json == done[0]
 
 
@@ -202,14 +249,19 @@ def test_keys_are_forgotten_after_the_retention_period(database, school, make_or
     other = make_org("kaunas-school", "Kaunas School")
     start = now_utc()
     for org_id in (school.id, other.id):
-        claim = idempotency.begin(database, org_id=org_id, key="k", request_hash="a" * 64, now=start)
+        claim = idempotency.begin(
+            database, org_id=org_id, key="k", request_hash="a" * 64, now=start
+        )
         with database.transaction() as session:
             idempotency.complete(session, claim, status=201, body="{}")
     within = start + idempotency.RETENTION - timedelta(minutes=1)
-    assert idempotency.begin(database, org_id=school.id, key="k", request_hash="a" * 64, now=within) == (
-        idempotency.Replay(201, "{}")
+    assert idempotency.begin(
+        database, org_id=school.id, key="k", request_hash="a" * 64, now=within
+    ) == (idempotency.Replay(201, "{}"))
+    assert isinstance(
+        idempotency.begin(database, org_id=school.id, key="new", request_hash="c" * 64, now=within),
+        idempotency.Claim,
     )
-    assert isinstance(idempotency.begin(database, org_id=school.id, key="new", request_hash="c" * 64, now=within), idempotency.Claim)
     later = start + idempotency.RETENTION + timedelta(minutes=1)
     fresh = idempotency.begin(database, org_id=school.id, key="k", request_hash="b" * 64, now=later)
     assert isinstance(fresh, idempotency.Claim)  # not a 422: the old request is forgotten

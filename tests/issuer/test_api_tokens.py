@@ -35,7 +35,9 @@ def test_the_secret_is_shown_once_and_only_its_hash_is_kept(admin, database, tab
     home = admin.get("/staff/vilnius-lyceum")
     assert f'href="{PAGE}"' in home.text  # the admin's way to the page
     empty = admin.get(PAGE)
-    assert empty.status_code == 200 and "No tokens yet" in empty.text and not SECRET.search(empty.text)
+    assert (
+        empty.status_code == 200 and "No tokens yet" in empty.text and not SECRET.search(empty.text)
+    )
     created = post(admin, PAGE, {"name": "  Moodle  course  sync "})
     assert created.status_code == 200 and created.headers["Cache-Control"] == "no-store"
     [secret] = set(SECRET.findall(created.text))
@@ -113,7 +115,9 @@ def test_a_name_is_required_and_unique_among_live_tokens(admin, database):
         assert len(session.scalars(select(ApiToken)).all()) == 1
 
 
-def test_only_the_organisations_admins_manage_its_tokens(client, school, make_org, make_user, database):
+def test_only_the_organisations_admins_manage_its_tokens(
+    client, school, make_org, make_user, database
+):
     make_user("teacher@lyceum.example", org=school, role="teacher")
     other = make_org("kaunas-gymnasium", "Kaunas Gymnasium")
     make_user("admin@kaunas.example", org=other, role="admin")
@@ -126,9 +130,13 @@ def test_only_the_organisations_admins_manage_its_tokens(client, school, make_or
     assert other_client.get(PAGE).status_code == 404
     assert post(other_client, PAGE, {"name": "Theirs"}).status_code == 404
     # nor revoke ours from their own page
-    [secret] = set(SECRET.findall(post(other_client, "/staff/kaunas-gymnasium/tokens", {"name": "K"}).text))
+    [secret] = set(
+        SECRET.findall(post(other_client, "/staff/kaunas-gymnasium/tokens", {"name": "K"}).text)
+    )
     with database.transaction() as session:
-        ours, _ = tokens.create_token(session, org=session.get(Organisation, school.id), name="Ours")
+        ours, _ = tokens.create_token(
+            session, org=session.get(Organisation, school.id), name="Ours"
+        )
         ours_id = ours.id
     assert post(other_client, f"/staff/kaunas-gymnasium/tokens/{ours_id}/revoke").status_code == 404
     with database.transaction() as session:

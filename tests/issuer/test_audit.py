@@ -63,11 +63,16 @@ def as_user(client, user, ip):
 
 
 def award_form(client, school, achievement, email="gabija@pupils.example", key="form-1"):
-    return post(client, f"/staff/{school.slug}/achievements/{achievement.public_id}/award",
-                {"learner_name": "Gabija Šimkutė", "learner_email": email, "request_key": key})
+    return post(
+        client,
+        f"/staff/{school.slug}/achievements/{achievement.public_id}/award",
+        {"learner_name": "Gabija Šimkutė", "learner_email": email, "request_key": key},
+    )
 
 
-def test_a_web_award_is_logged_with_who_and_where_once(client, database, school, achievement, teacher):
+def test_a_web_award_is_logged_with_who_and_where_once(
+    client, database, school, achievement, teacher
+):
     as_user(client, teacher, TEACHER_IP)
     assert award_form(client, school, achievement).status_code == 302
     assert award_form(client, school, achievement).status_code == 302  # the form sent twice
@@ -83,13 +88,17 @@ def test_a_web_award_is_logged_with_who_and_where_once(client, database, school,
     assert "gabija@pupils.example" not in every_value(database)
 
 
-def test_a_class_from_csv_is_one_entry_in_the_same_transaction(client, database, school, achievement, teacher):
+def test_a_class_from_csv_is_one_entry_in_the_same_transaction(
+    client, database, school, achievement, teacher
+):
     as_user(client, teacher, TEACHER_IP)
     csv_b64, key = preview(client, school, achievement, class_csv())
     assert entries(database) == []  # the preview changes nothing
     page = confirm(client, school, achievement, csv_b64, key).get_data(as_text=True)
     assert f"All {CLASS_SIZE} badges were awarded" in page
-    confirm(client, school, achievement, csv_b64, key).get_data()  # confirmed twice: the first result
+    confirm(
+        client, school, achievement, csv_b64, key
+    ).get_data()  # confirmed twice: the first result
     [entry] = entries(database)
     with database.transaction() as session:
         batch_id = session.scalar(select(Award.batch_id).limit(1))
@@ -99,7 +108,9 @@ def test_a_class_from_csv_is_one_entry_in_the_same_transaction(client, database,
     assert "pupils.example" not in every_value(database)
 
 
-def test_a_class_that_fails_leaves_no_entry(client, database, school, achievement, teacher, crash_on_fifth_signature):
+def test_a_class_that_fails_leaves_no_entry(
+    client, database, school, achievement, teacher, crash_on_fifth_signature
+):
     as_user(client, teacher, TEACHER_IP)
     csv_b64, key = preview(client, school, achievement, class_csv())
     page = confirm(client, school, achievement, csv_b64, key).get_data(as_text=True)
@@ -107,7 +118,9 @@ def test_a_class_that_fails_leaves_no_entry(client, database, school, achievemen
     assert entries(database) == []
 
 
-def test_a_revocation_is_logged_without_the_learners_address(client, database, school, achievement, teacher, award_to):
+def test_a_revocation_is_logged_without_the_learners_address(
+    client, database, school, achievement, teacher, award_to
+):
     award = award_to(school, achievement, email="ona@pupils.example", name="Ona Petraitytė")
     as_user(client, teacher, TEACHER_IP)
     url = f"/staff/{school.slug}/awards/{award.public_id}/revoke"
@@ -115,24 +128,57 @@ def test_a_revocation_is_logged_without_the_learners_address(client, database, s
     assert entries(database) == []
     reason = "Sent to the wrong learner; ona@pupils.example asked us to fix it"
     assert post(client, url, {"reason": reason}).status_code == 302
-    assert post(client, url, {"reason": reason}).status_code == 409  # already revoked: no second entry
+    assert (
+        post(client, url, {"reason": reason}).status_code == 409
+    )  # already revoked: no second entry
     [entry] = entries(database)
-    assert (entry.action, entry.subject, entry.ip) == ("award.revoke", f"award:{award.public_id}", TEACHER_IP)
+    assert (entry.action, entry.subject, entry.ip) == (
+        "award.revoke",
+        f"award:{award.public_id}",
+        TEACHER_IP,
+    )
     assert "Ona Petraitytė" in entry.summary and "[email hidden]" in entry.summary
     assert "ona@pupils.example" not in every_value(database)
 
 
-def test_achievement_and_invitation_changes_are_logged(client, database, school, achievement, admin):
+def test_achievement_and_invitation_changes_are_logged(
+    client, database, school, achievement, admin
+):
     as_user(client, admin, ADMIN_IP)
-    created = post(client, f"/staff/{school.slug}/achievements/new",
-                   {"name": "Peace messenger", "description": "Organised a peace day.", "language": "en", "achievement_type": "Badge"})
+    created = post(
+        client,
+        f"/staff/{school.slug}/achievements/new",
+        {
+            "name": "Peace messenger",
+            "description": "Organised a peace day.",
+            "language": "en",
+            "achievement_type": "Badge",
+        },
+    )
     assert created.status_code == 302
-    edited = post(client, f"/staff/{school.slug}/achievements/{achievement.public_id}/edit",
-                  {"name": "World Heritage guide", "description": "Guided a tour.", "language": "en", "achievement_type": "Badge"})
+    edited = post(
+        client,
+        f"/staff/{school.slug}/achievements/{achievement.public_id}/edit",
+        {
+            "name": "World Heritage guide",
+            "description": "Guided a tour.",
+            "language": "en",
+            "achievement_type": "Badge",
+        },
+    )
     assert edited.status_code == 302
-    assert post(client, f"/staff/{school.slug}/people", {"email": "new.teacher@klaipeda.example", "role": "teacher"}).status_code == 200
+    assert (
+        post(
+            client,
+            f"/staff/{school.slug}/people",
+            {"email": "new.teacher@klaipeda.example", "role": "teacher"},
+        ).status_code
+        == 200
+    )
     with database.transaction() as session:
-        new_id = session.scalar(select(Achievement.public_id).where(Achievement.name == "Peace messenger"))
+        new_id = session.scalar(
+            select(Achievement.public_id).where(Achievement.name == "Peace messenger")
+        )
     got = [(e.action, e.subject, e.ip) for e in entries(database)]
     assert got == [
         ("achievement.create", f"achievement:{new_id}", ADMIN_IP),
@@ -151,45 +197,76 @@ def logged(database, school):
         for i in range(120):
             action = "key.rotate" if i % 40 == 0 else "award.issue"
             event = audit.record(
-                session, org_id=org.id, actor=Actor(label="Rūta Teacher", via="api", ip="198.51.100.4"),
-                action=action, subject=f"award:n{i:03d}", summary=f"Entry number {i:03d}",
-                details={"learner": "Ona", "n": i, "awards": [{"replaces": f"o{i}", "copy": f"c{i}"}]},
+                session,
+                org_id=org.id,
+                actor=Actor(label="Rūta Teacher", via="api", ip="198.51.100.4"),
+                action=action,
+                subject=f"award:n{i:03d}",
+                summary=f"Entry number {i:03d}",
+                details={
+                    "learner": "Ona",
+                    "n": i,
+                    "awards": [{"replaces": f"o{i}", "copy": f"c{i}"}],
+                },
             )
             event.at = start + timedelta(minutes=i)
     return start
 
 
-def test_the_page_is_for_admins_newest_first_and_paginated(client, auth, database, school, admin, teacher, make_org, make_user, logged):
+def test_the_page_is_for_admins_newest_first_and_paginated(
+    client, auth, database, school, admin, teacher, make_org, make_user, logged
+):
     as_user(client, admin, ADMIN_IP)
     first = client.get(f"/staff/{school.slug}/audit")
     assert first.status_code == 200
     html = first.get_data(as_text=True)
     numbers = re.findall(r"Entry number (\d{3})", html)
     assert numbers == [f"{i:03d}" for i in range(119, 69, -1)]  # 50 a page, newest first
-    assert "When (UTC)" in html and '<time datetime="2026-03-01T09:59:00Z">2026-03-01 09:59:00</time>' in html
+    assert (
+        "When (UTC)" in html
+        and '<time datetime="2026-03-01T09:59:00Z">2026-03-01 09:59:00</time>' in html
+    )
     for column in ("Who", "Via", "From (IP)", "What", "Subject", "Summary"):
         assert f'<th scope="col">{column}</th>' in html
     assert "198.51.100.4" in html and "Rūta Teacher" in html and "page 1 of 3" in html
     # details: text as it is, anything else as JSON (not Python's repr)
     assert "<dt>learner</dt><dd>Ona</dd>" in html and "<dt>n</dt><dd><code>119</code></dd>" in html
-    assert '<code>[{"copy": "c119", "replaces": "o119"}]</code>' in html and "'replaces'" not in html
+    assert (
+        '<code>[{"copy": "c119", "replaces": "o119"}]</code>' in html and "'replaces'" not in html
+    )
     assert 'rel="next"' in html and 'rel="prev"' not in html
     last = client.get(f"/staff/{school.slug}/audit?page=3").get_data(as_text=True)
     assert re.findall(r"Entry number (\d{3})", last) == [f"{i:03d}" for i in range(19, -1, -1)]
     assert 'rel="prev"' in last and 'rel="next"' not in last
-    assert "There is no page 4" in client.get(f"/staff/{school.slug}/audit?page=4").get_data(as_text=True)
+    assert "There is no page 4" in client.get(f"/staff/{school.slug}/audit?page=4").get_data(
+        as_text=True
+    )
     # filtered by what was done
     keys = client.get(f"/staff/{school.slug}/audit?action=key").get_data(as_text=True)
     assert re.findall(r"Entry number (\d{3})", keys) == ["080", "040", "000"]
     assert "3 entries" in keys
-    assert len(re.findall(r"Entry number", client.get(f"/staff/{school.slug}/audit?action=award.issue&page=3").get_data(as_text=True))) == 17
-    assert "Nothing recorded yet" in client.get(f"/staff/{school.slug}/audit?action=endorsement").get_data(as_text=True)
+    assert (
+        len(
+            re.findall(
+                r"Entry number",
+                client.get(f"/staff/{school.slug}/audit?action=award.issue&page=3").get_data(
+                    as_text=True
+                ),
+            )
+        )
+        == 17
+    )
+    assert "Nothing recorded yet" in client.get(
+        f"/staff/{school.slug}/audit?action=endorsement"
+    ).get_data(as_text=True)
     for bad in ("page=x", "page=0", "page=-1", "action=DROP%20TABLE", "action=award%25"):
         response = client.get(f"/staff/{school.slug}/audit?{bad}")
         assert response.status_code == 400, bad
         assert "Traceback" not in response.get_data(as_text=True)
     # the organisation's home links to it for admins
-    assert f'href="/staff/{school.slug}/audit"' in client.get(f"/staff/{school.slug}").get_data(as_text=True)
+    assert f'href="/staff/{school.slug}/audit"' in client.get(f"/staff/{school.slug}").get_data(
+        as_text=True
+    )
 
     # a teacher of the school: 403 and no link; an admin elsewhere: 404; nobody: the login page
     as_user(client, teacher, TEACHER_IP)
@@ -208,11 +285,30 @@ def test_the_page_is_for_admins_newest_first_and_paginated(client, auth, databas
 def test_record_masks_addresses_and_record_once_does_not_repeat(database, school):
     with database.transaction() as session:
         first = audit.record_once(
-            session, org_id=school.id, actor=None, action="award.issue", subject="award:x",
-            summary="to lina@pupils.example", details={"to": ["lina@pupils.example"]},
+            session,
+            org_id=school.id,
+            actor=None,
+            action="award.issue",
+            subject="award:x",
+            summary="to lina@pupils.example",
+            details={"to": ["lina@pupils.example"]},
         )
-        again = audit.record_once(session, org_id=school.id, actor=None, action="award.issue", subject="award:x", summary="again")
-        other = audit.record_once(session, org_id=school.id, actor=None, action="award.revoke", subject="award:x", summary="revoked")
+        again = audit.record_once(
+            session,
+            org_id=school.id,
+            actor=None,
+            action="award.issue",
+            subject="award:x",
+            summary="again",
+        )
+        other = audit.record_once(
+            session,
+            org_id=school.id,
+            actor=None,
+            action="award.revoke",
+            subject="award:x",
+            summary="revoked",
+        )
     assert first is not None and again is None and other is not None
     assert "lina@" not in every_value(database)
     assert [e.actor for e in entries(database, system=True)] == ["system", "system"]

@@ -28,13 +28,19 @@ ADDRESSES = [
 
 
 @pytest.mark.parametrize(("address", "part"), ADDRESSES)
-def test_record_masks_every_address_the_forms_accept_wherever_it_is(database, make_org, address, part):
+def test_record_masks_every_address_the_forms_accept_wherever_it_is(
+    database, make_org, address, part
+):
     assert ACCEPTED.fullmatch(address)
     org = make_org("mask-school", "Mask School")
     with database.transaction() as session:
         audit.record(
-            session, org_id=org.id, actor=audit.Actor(label=f"token for {address}", via="api"),
-            action="award.revoke", subject=f"award:{address}", summary=f"Revoked: sent to {address}, by mistake",
+            session,
+            org_id=org.id,
+            actor=audit.Actor(label=f"token for {address}", via="api"),
+            action="award.revoke",
+            subject=f"award:{address}",
+            summary=f"Revoked: sent to {address}, by mistake",
             details={"reason": [f"({address})"], address: "a key"},
         )
     assert address not in every_value(database) and part not in every_value(database)
@@ -45,7 +51,9 @@ def every_value(database) -> str:
         return "\n".join(repr(tuple(row)) for row in conn.execute(select(AuditEvent.__table__)))
 
 
-def test_no_learner_address_enters_the_log_through_any_flow(client, make_org, make_user, make_achievement, database):
+def test_no_learner_address_enters_the_log_through_any_flow(
+    client, make_org, make_user, make_achievement, database
+):
     centre = make_org("mask-centre", "Mask Centre", kind="centre")
     school = make_org("mask-school", "Mask School", parent=centre)
     badge = make_achievement(school, "Open Data Badge")
@@ -56,42 +64,86 @@ def test_no_learner_address_enters_the_log_through_any_flow(client, make_org, ma
     one, *class_ = [address for address, _part in ADDRESSES]
 
     # a single award (and one refused: no entry, no address)
-    refused = post(client, f"{base}/award", {"learner_name": "Olia", "learner_email": one, "level": "No such level"})
+    refused = post(
+        client,
+        f"{base}/award",
+        {"learner_name": "Olia", "learner_email": one, "level": "No such level"},
+    )
     assert refused.status_code == 400
-    assert post(client, f"{base}/award", {"learner_name": "Olia", "learner_email": one, "request_key": "k1"}).status_code == 302
+    assert (
+        post(
+            client,
+            f"{base}/award",
+            {"learner_name": "Olia", "learner_email": one, "request_key": "k1"},
+        ).status_code
+        == 302
+    )
     # a class from a CSV file
-    content = ("name,email\n" + "".join(f'Learner {n},"{a}"\n' for n, a in enumerate(class_))).encode()
+    content = (
+        "name,email\n" + "".join(f'Learner {n},"{a}"\n' for n, a in enumerate(class_))
+    ).encode()
     page = post_multipart(client, f"{base}/bulk", {"csv": (io.BytesIO(content), "class.csv")})
     assert page.status_code == 200, page.text
     csv_b64 = re.search(r'name="csv_b64" value="([^"]+)"', page.text).group(1)
     key = re.search(r'name="request_key" value="([^"]+)"', page.text).group(1)
-    assert "badges were awarded" in post(client, f"{base}/bulk/confirm", {"csv_b64": csv_b64, "request_key": key}).get_data(as_text=True)
+    assert "badges were awarded" in post(
+        client, f"{base}/bulk/confirm", {"csv_b64": csv_b64, "request_key": key}
+    ).get_data(as_text=True)
     # a revocation whose reason names the address
     with database.transaction() as session:
         first = session.scalar(select(Award.public_id).where(Award.learner_email == one))
-    revoked = post(client, f"/staff/mask-school/awards/{first}/revoke", {"reason": f"Wrong learner: {one} asked us"})
+    revoked = post(
+        client,
+        f"/staff/mask-school/awards/{first}/revoke",
+        {"reason": f"Wrong learner: {one} asked us"},
+    )
     assert revoked.status_code == 302
     # a key compromise whose reason names one, and the re-issue
-    page = post(client, "/staff/mask-school/keys/key-1/compromise", {"confirm": "yes", "reason": f"{class_[0]} saw the key"})
+    page = post(
+        client,
+        "/staff/mask-school/keys/key-1/compromise",
+        {"confirm": "yes", "reason": f"{class_[0]} saw the key"},
+    )
     assert page.status_code == 302
-    assert "badges were re-issued" in post(client, "/staff/mask-school/keys/reissue").get_data(as_text=True)
+    assert "badges were re-issued" in post(client, "/staff/mask-school/keys/reissue").get_data(
+        as_text=True
+    )
     # an invitation (a teacher, yet masked the same way)
-    assert post(client, "/staff/mask-school/people", {"email": class_[1], "role": "teacher"}).status_code == 200
+    assert (
+        post(
+            client, "/staff/mask-school/people", {"email": class_[1], "role": "teacher"}
+        ).status_code
+        == 200
+    )
     # an endorsement and its withdrawal, their texts naming addresses
     login(client, "coordinator@mask.example")
-    given = post(client, "/staff/mask-centre/endorsements/new",
-                 {"target": f"achievement:{badge.public_id}", "comment": f"Ask {class_[2]} how it went."})
+    given = post(
+        client,
+        "/staff/mask-centre/endorsements/new",
+        {"target": f"achievement:{badge.public_id}", "comment": f"Ask {class_[2]} how it went."},
+    )
     assert given.status_code == 302
     with database.transaction() as session:
         endorsement = session.scalars(select(Endorsement)).one().public_id
-    withdrawn = post(client, f"/staff/mask-centre/endorsements/{endorsement}/withdraw", {"reason": f"{class_[3]} complained"})
+    withdrawn = post(
+        client,
+        f"/staff/mask-centre/endorsements/{endorsement}/withdraw",
+        {"reason": f"{class_[3]} complained"},
+    )
     assert withdrawn.status_code == 302
 
     with database.transaction() as session:
         actions = sorted({e.action for e in session.scalars(select(AuditEvent))})
     assert actions == [  # with the fixture's achievement, created by the system
-        "achievement.create", "award.batch", "award.issue", "award.reissue", "award.revoke", "endorsement.issue",
-        "endorsement.withdraw", "key.compromise", "member.invite",
+        "achievement.create",
+        "award.batch",
+        "award.issue",
+        "award.reissue",
+        "award.revoke",
+        "endorsement.issue",
+        "endorsement.withdraw",
+        "key.compromise",
+        "member.invite",
     ]
     logged = every_value(database)
     for address, part in ADDRESSES:
@@ -104,7 +156,14 @@ def test_paging_past_the_end_and_garbage_filters(client, make_org, make_user, da
     make_user("head@paging.example", org=org, role="admin")
     with database.transaction() as session:
         for number in range(3):
-            audit.record(session, org_id=org.id, actor=None, action="award.issue", subject=f"award:{number}", summary="x")
+            audit.record(
+                session,
+                org_id=org.id,
+                actor=None,
+                action="award.issue",
+                subject=f"award:{number}",
+                summary="x",
+            )
     login(client, "head@paging.example")
     for query, status, message in [
         ("page=2", 200, "There is no page 2."),
@@ -130,11 +189,22 @@ def test_the_page_works_on_a_phone_and_with_a_screen_reader(client, make_org, ma
     make_user("head@phone.example", org=org, role="admin")
     with database.transaction() as session:
         for number in range(60):
-            audit.record(session, org_id=org.id, actor=None, action="award.issue", subject=f"award:{number}", summary="x")
+            audit.record(
+                session,
+                org_id=org.id,
+                actor=None,
+                action="award.issue",
+                subject=f"award:{number}",
+                summary="x",
+            )
     login(client, "head@phone.example")
     html = client.get("/staff/phone-school/audit?page=2").get_data(as_text=True)
-    assert '<div class="table-scroll" role="region" aria-label="Audit entries" tabindex="0">' in html
-    assert '<caption class="visually-hidden">Audit entries 51–60 of 60, newest first</caption>' in html
+    assert (
+        '<div class="table-scroll" role="region" aria-label="Audit entries" tabindex="0">' in html
+    )
+    assert (
+        '<caption class="visually-hidden">Audit entries 51–60 of 60, newest first</caption>' in html
+    )
     assert html.count('<th scope="col">') == 7
     assert '<label for="f-action">Action</label>' in html and 'id="f-action"' in html
     assert 'rel="prev"' in html and 'rel="next"' not in html

@@ -16,13 +16,25 @@ from issuer.models import Achievement, AuditEvent, Award, AwardBatch, Organisati
 from issuer.services import accounts, tokens
 
 PASSWORD = "parity horse battery staple"
-NAME, DESCRIPTION, RENAMED = "Peace messenger", "Organised a peace day at school.", "Peace messenger of the year"
+NAME, DESCRIPTION, RENAMED = (
+    "Peace messenger",
+    "Organised a peace day at school.",
+    "Peace messenger of the year",
+)
 SINGLE = ("Ona Petraitytė", "ona@pupils.example")
-CLASS = [("Jonas Jonaitis", "jonas@pupils.example"), ("Gabija Šimkutė", "gabija@pupils.example"),
-         ("Aistė Kazlauskė", "aiste@pupils.example")]
+CLASS = [
+    ("Jonas Jonaitis", "jonas@pupils.example"),
+    ("Gabija Šimkutė", "gabija@pupils.example"),
+    ("Aistė Kazlauskė", "aiste@pupils.example"),
+]
 # what both routes do, in this order
 ACTIONS = [
-    "achievement.create", "award.issue", "award.batch", "award.suspend", "award.unsuspend", "award.revoke",
+    "achievement.create",
+    "award.issue",
+    "award.batch",
+    "award.suspend",
+    "award.unsuspend",
+    "award.revoke",
     "achievement.update",
 ]
 
@@ -40,37 +52,70 @@ def form(client: FlaskClient, url: str, data: dict[str, Any] | None = None, **kw
 
 def through_the_pages(client: FlaskClient, database: Any, org: Organisation) -> None:
     with database.transaction() as session:
-        user = accounts.create_user(session, email="ruta@parity.example", name="Rūta Teacher", password=PASSWORD)
+        user = accounts.create_user(
+            session, email="ruta@parity.example", name="Rūta Teacher", password=PASSWORD
+        )
         accounts.add_member(session, user=user, org=session.get(Organisation, org.id), role="admin")
-    assert form(client, "/login", {"email": "ruta@parity.example", "password": PASSWORD}).status_code == 302
+    assert (
+        form(client, "/login", {"email": "ruta@parity.example", "password": PASSWORD}).status_code
+        == 302
+    )
     staff = f"/staff/{org.slug}"
-    fields = {"name": NAME, "description": DESCRIPTION, "language": "en", "achievement_type": "Badge"}
+    fields = {
+        "name": NAME,
+        "description": DESCRIPTION,
+        "language": "en",
+        "achievement_type": "Badge",
+    }
     created = form(client, f"{staff}/achievements/new", fields)
     assert created.status_code == 302, created.text
     achievement = re.search(r"/achievements/([^/]+)/award", created.location).group(1)
     base = f"{staff}/achievements/{achievement}"
     name, email = SINGLE
-    single = form(client, f"{base}/award", {"learner_name": name, "learner_email": email, "request_key": "one"})
+    single = form(
+        client,
+        f"{base}/award",
+        {"learner_name": name, "learner_email": email, "request_key": "one"},
+    )
     assert single.status_code == 302, single.text
     single_id = single.location.rstrip("/").rsplit("/", 1)[1]
     csv = ("name,email\n" + "".join(f"{n},{e}\n" for n, e in CLASS)).encode()
-    preview = form(client, f"{base}/bulk", {"csv": (io.BytesIO(csv), "class.csv")}, content_type="multipart/form-data")
+    preview = form(
+        client,
+        f"{base}/bulk",
+        {"csv": (io.BytesIO(csv), "class.csv")},
+        content_type="multipart/form-data",
+    )
     assert preview.status_code == 200, preview.text
     csv_b64 = re.search(r'name="csv_b64" value="([^"]+)"', preview.text).group(1)
     key = re.search(r'name="request_key" value="([^"]+)"', preview.text).group(1)
-    done = form(client, f"{base}/bulk/confirm", {"csv_b64": csv_b64, "request_key": key}).get_data(as_text=True)
+    done = form(client, f"{base}/bulk/confirm", {"csv_b64": csv_b64, "request_key": key}).get_data(
+        as_text=True
+    )
     assert "badges were awarded" in done, done
     first = first_of_class(database, org)
-    assert form(client, f"{staff}/awards/{first}/suspend", {"reason": "A complaint is looked into"}).status_code == 302
+    assert (
+        form(
+            client, f"{staff}/awards/{first}/suspend", {"reason": "A complaint is looked into"}
+        ).status_code
+        == 302
+    )
     assert form(client, f"{staff}/awards/{first}/unsuspend", {"reason": ""}).status_code == 302
-    assert form(client, f"{staff}/awards/{single_id}/revoke", {"reason": "Awarded by mistake"}).status_code == 302
+    assert (
+        form(
+            client, f"{staff}/awards/{single_id}/revoke", {"reason": "Awarded by mistake"}
+        ).status_code
+        == 302
+    )
     edited = form(client, f"{base}/edit", fields | {"name": RENAMED})
     assert edited.status_code == 302, edited.text
 
 
 def through_the_api(client: FlaskClient, database: Any, org: Organisation) -> None:
     with database.transaction() as session:
-        _token, secret = tokens.create_token(session, org=session.get(Organisation, org.id), name="Moodle")
+        _token, secret = tokens.create_token(
+            session, org=session.get(Organisation, org.id), name="Moodle"
+        )
     auth = {"Authorization": f"Bearer {secret}"}
 
     def call(method: str, path: str, body: dict[str, Any], status: int) -> Any:
@@ -78,10 +123,19 @@ def through_the_api(client: FlaskClient, database: Any, org: Organisation) -> No
         assert response.status_code == status, response.get_data(as_text=True)
         return response.json
 
-    achievement = call("POST", "/achievements", {"name": NAME, "description": DESCRIPTION}, 201)["id"]
+    achievement = call("POST", "/achievements", {"name": NAME, "description": DESCRIPTION}, 201)[
+        "id"
+    ]
     name, email = SINGLE
-    single = call("POST", f"/achievements/{achievement}/awards", {"name": name, "email": email}, 201)["id"]
-    call("POST", f"/achievements/{achievement}/awards", {"learners": [{"name": n, "email": e} for n, e in CLASS]}, 201)
+    single = call(
+        "POST", f"/achievements/{achievement}/awards", {"name": name, "email": email}, 201
+    )["id"]
+    call(
+        "POST",
+        f"/achievements/{achievement}/awards",
+        {"learners": [{"name": n, "email": e} for n, e in CLASS]},
+        201,
+    )
     first = first_of_class(database, org)
     call("POST", f"/awards/{first}/suspend", {"reason": "A complaint is looked into"}, 200)
     call("POST", f"/awards/{first}/unsuspend", {"reason": ""}, 200)
@@ -91,23 +145,34 @@ def through_the_api(client: FlaskClient, database: Any, org: Organisation) -> No
 
 def first_of_class(database: Any, org: Organisation) -> str:
     with database.transaction() as session:
-        return str(session.scalar(
-            select(Award.public_id).where(Award.org_id == org.id, Award.learner_name == CLASS[0][0])
-        ))
+        return str(
+            session.scalar(
+                select(Award.public_id).where(
+                    Award.org_id == org.id, Award.learner_name == CLASS[0][0]
+                )
+            )
+        )
 
 
 def logged(database: Any, org: Organisation) -> list[dict[str, Any]]:
     """``org``'s entries of people's and platforms' changes, oldest first, each record's own
     id replaced by a name that is the same in both organisations (e.g. <award of Ona …>)."""
     with database.transaction() as session:
-        names = {a.public_id: f"<award of {a.learner_name}>" for a in session.scalars(
-            select(Award).where(Award.org_id == org.id))}
-        names |= {a.public_id: "<achievement>" for a in session.scalars(
-            select(Achievement).where(Achievement.org_id == org.id))}
-        names |= {f"batch:{b.id}": "batch:<class>" for b in session.scalars(
-            select(AwardBatch).where(AwardBatch.org_id == org.id))}
+        names = {
+            a.public_id: f"<award of {a.learner_name}>"
+            for a in session.scalars(select(Award).where(Award.org_id == org.id))
+        }
+        names |= {
+            a.public_id: "<achievement>"
+            for a in session.scalars(select(Achievement).where(Achievement.org_id == org.id))
+        }
+        names |= {
+            f"batch:{b.id}": "batch:<class>"
+            for b in session.scalars(select(AwardBatch).where(AwardBatch.org_id == org.id))
+        }
         rows = session.scalars(
-            select(AuditEvent).where(AuditEvent.org_id == org.id, AuditEvent.via.in_(("web", "api")))
+            select(AuditEvent)
+            .where(AuditEvent.org_id == org.id, AuditEvent.via.in_(("web", "api")))
             .order_by(AuditEvent.id)
         ).all()
         pattern = re.compile("|".join(re.escape(k) for k in sorted(names, key=len, reverse=True)))
@@ -122,8 +187,15 @@ def logged(database: Any, org: Organisation) -> list[dict[str, Any]]:
             return value
 
         return [
-            {"action": e.action, "subject": plain(e.subject), "summary": plain(e.summary),
-             "details": plain(e.details), "via": e.via, "actor": e.actor, "user": e.actor_user_id}
+            {
+                "action": e.action,
+                "subject": plain(e.subject),
+                "summary": plain(e.summary),
+                "details": plain(e.details),
+                "via": e.via,
+                "actor": e.actor,
+                "user": e.actor_user_id,
+            }
             for e in rows
         ]
 
@@ -143,14 +215,22 @@ def test_pages_and_api_leave_the_same_audit_entries(client, database, make_org):
     # what: the same, entry by entry
     for page_entry, api_entry in zip(on_pages, by_api, strict=True):
         for part in ("subject", "summary", "details"):
-            assert page_entry[part] == api_entry[part], (page_entry["action"], part, page_entry[part], api_entry[part])
+            assert page_entry[part] == api_entry[part], (
+                page_entry["action"],
+                part,
+                page_entry[part],
+                api_entry[part],
+            )
     # and the entries say what happened (not only the same on both routes)
     entry = dict(zip(ACTIONS, on_pages, strict=True))
     assert entry["award.issue"]["summary"] == f"Awarded “{NAME}” to {SINGLE[0]}"
     assert entry["award.batch"]["details"]["count"] == len(CLASS)
     assert entry["award.revoke"]["details"]["reason"] == "Awarded by mistake"
     assert entry["achievement.update"]["details"]["fields"] == ["name"]
-    assert entry["achievement.update"]["summary"] == f"Edited the achievement “{RENAMED}” (now version 2)"
+    assert (
+        entry["achievement.update"]["summary"]
+        == f"Edited the achievement “{RENAMED}” (now version 2)"
+    )
 
 
 def test_every_action_is_named_once_and_offered_by_the_log_filter():

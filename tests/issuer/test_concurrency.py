@@ -59,10 +59,15 @@ def test_concurrent_awards_get_distinct_status_indexes(database, sealer, school,
     def award(i: int) -> int:
         with database.transaction() as session:
             row = award_badge(
-                session, org=session.get(Organisation, school.id),
+                session,
+                org=session.get(Organisation, school.id),
                 achievement=session.get(Achievement, achievement.id),
-                data=AwardInput(learner_name=f"Learner {i}", learner_email=f"learner{i}@pupils.example"),
-                sealer=sealer, urls=PublicUrls(BASE_URL), request_key=f"form-{i}",
+                data=AwardInput(
+                    learner_name=f"Learner {i}", learner_email=f"learner{i}@pupils.example"
+                ),
+                sealer=sealer,
+                urls=PublicUrls(BASE_URL),
+                request_key=f"form-{i}",
             )
             return row.status_index
 
@@ -79,13 +84,17 @@ def test_concurrent_awards_get_distinct_status_indexes(database, sealer, school,
 
 def test_one_request_retried_concurrently_issues_once(database, sealer, school, achievement):
     """The same form sent ten times at once (a retrying proxy, an impatient double click)."""
+
     def award(i: int) -> str:
         with database.transaction() as session:
             row = award_badge(
-                session, org=session.get(Organisation, school.id),
+                session,
+                org=session.get(Organisation, school.id),
                 achievement=session.get(Achievement, achievement.id),
                 data=AwardInput(learner_name="Ona", learner_email="ona@pupils.example"),
-                sealer=sealer, urls=PublicUrls(BASE_URL), request_key="the-one-form",
+                sealer=sealer,
+                urls=PublicUrls(BASE_URL),
+                request_key="the-one-form",
             )
             return row.public_id
 
@@ -96,7 +105,9 @@ def test_one_request_retried_concurrently_issues_once(database, sealer, school, 
     assert set(results) == {awards[0].public_id}
 
 
-def test_concurrent_award_requests_over_http(app, client, make_user, school, achievement, live_server, database):
+def test_concurrent_award_requests_over_http(
+    app, client, make_user, school, achievement, live_server, database
+):
     """50 POSTs of the award form to the app served on a loopback port, all at once."""
     make_user("ruta@vilnius.example", org=school, role="teacher")
     assert login(client, "ruta@vilnius.example").status_code == 302
@@ -112,11 +123,17 @@ def test_concurrent_award_requests_over_http(app, client, make_user, school, ach
     opener = urllib.request.build_opener(NoRedirect)
 
     def send(i: int) -> int:
-        body = urllib.parse.urlencode({
-            "csrf_token": token, "request_key": f"http-{i}", "learner_name": f"Learner {i}",
-            "learner_email": f"learner{i}@pupils.example",
-        }).encode()
-        request = urllib.request.Request(url, data=body, headers={"Cookie": f"session={cookie.value}"})
+        body = urllib.parse.urlencode(
+            {
+                "csrf_token": token,
+                "request_key": f"http-{i}",
+                "learner_name": f"Learner {i}",
+                "learner_email": f"learner{i}@pupils.example",
+            }
+        ).encode()
+        request = urllib.request.Request(
+            url, data=body, headers={"Cookie": f"session={cookie.value}"}
+        )
         try:
             with opener.open(request, timeout=30) as response:
                 return response.status

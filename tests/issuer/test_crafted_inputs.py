@@ -32,15 +32,22 @@ def _no_traceback(response) -> None:
 
 def test_a_next_with_a_newline_is_a_clear_400(client, make_user, school):
     user = make_user("ruta@vilnius.example", org=school)
-    response = client.post("/login?next=" + quote("/staff/\r\nSet-Cookie: evil=1"),
-                           data={"email": user.email, "password": "correct horse battery",
-                                 "csrf_token": csrf_of(client)})
+    response = client.post(
+        "/login?next=" + quote("/staff/\r\nSet-Cookie: evil=1"),
+        data={
+            "email": user.email,
+            "password": "correct horse battery",
+            "csrf_token": csrf_of(client),
+        },
+    )
     assert response.status_code == 400
     assert "This login link is damaged" in response.text
     assert "evil" not in str(response.headers)
 
 
-@pytest.mark.parametrize("page", [HUGE, BEYOND_INT64, "-" + HUGE, "1e400", "  12  x", "0", "-1", "²"])
+@pytest.mark.parametrize(
+    "page", [HUGE, BEYOND_INT64, "-" + HUGE, "1e400", "  12  x", "0", "-1", "²"]
+)
 def test_a_page_number_of_thirty_digits_is_a_clear_400(client, school, admin, page):
     response = client.get(f"/staff/{school.slug}/awards?page={quote(page)}")
     assert response.status_code == 400, response.data[:300]
@@ -60,23 +67,33 @@ def test_a_huge_but_valid_page_number_is_an_empty_page(client, school, admin):
     assert response.status_code == 200
 
 
-def test_a_bulk_confirm_with_a_payload_that_is_not_base64_is_a_400(client, school, admin, make_achievement, table_counts):
+def test_a_bulk_confirm_with_a_payload_that_is_not_base64_is_a_400(
+    client, school, admin, make_achievement, table_counts
+):
     achievement = make_achievement(school)
     before = table_counts()
     for payload in ("not base64 at all!!", "QUJD\x01", "=" * 7, "ä"):
-        response = post(client, f"/staff/{school.slug}/achievements/{achievement.public_id}/bulk/confirm",
-                        {"csv_b64": payload})
+        response = post(
+            client,
+            f"/staff/{school.slug}/achievements/{achievement.public_id}/bulk/confirm",
+            {"csv_b64": payload},
+        )
         assert response.status_code == 400, (payload, response.status_code)
         assert "The upload was damaged" in response.text
         _no_traceback(response)
     assert table_counts() == before
 
 
-def test_a_bulk_preview_with_a_payload_that_is_not_base64_is_a_400(client, school, admin, make_achievement, table_counts):
+def test_a_bulk_preview_with_a_payload_that_is_not_base64_is_a_400(
+    client, school, admin, make_achievement, table_counts
+):
     achievement = make_achievement(school)
     before = table_counts()
-    response = post(client, f"/staff/{school.slug}/achievements/{achievement.public_id}/bulk",
-                    {"csv_b64": "this is %% not base64"})
+    response = post(
+        client,
+        f"/staff/{school.slug}/achievements/{achievement.public_id}/bulk",
+        {"csv_b64": "this is %% not base64"},
+    )
     assert response.status_code == 400
     assert "The upload was damaged" in response.text
     assert table_counts() == before
@@ -90,10 +107,15 @@ def test_an_out_of_range_id_in_a_url_is_a_404(client, school, admin, token_id):
 
 
 @pytest.mark.parametrize("value", [HUGE, BEYOND_INT64, str(2**31), "-" + HUGE])
-def test_an_out_of_range_id_in_a_form_is_a_400_on_its_field(client, school, admin, table_counts, value):
+def test_an_out_of_range_id_in_a_form_is_a_400_on_its_field(
+    client, school, admin, table_counts, value
+):
     before = table_counts()
-    response = post_multipart(client, f"/staff/{school.slug}/achievements/new",
-                              dict(GOOD_ACHIEVEMENT) | {"alignment_ids": value})
+    response = post_multipart(
+        client,
+        f"/staff/{school.slug}/achievements/new",
+        dict(GOOD_ACHIEVEMENT) | {"alignment_ids": value},
+    )
     assert response.status_code == 400, response.data[:300]
     assert "Choose competences from the" in response.text
     _no_traceback(response)
@@ -103,8 +125,11 @@ def test_an_out_of_range_id_in_a_form_is_a_400_on_its_field(client, school, admi
 @pytest.mark.parametrize("value", [HUGE, BEYOND_INT64, "99999999999"])
 def test_an_out_of_range_validity_is_a_400_on_its_field(client, school, admin, table_counts, value):
     before = table_counts()
-    response = post_multipart(client, f"/staff/{school.slug}/achievements/new",
-                              dict(GOOD_ACHIEVEMENT) | {"validity_days": value})
+    response = post_multipart(
+        client,
+        f"/staff/{school.slug}/achievements/new",
+        dict(GOOD_ACHIEVEMENT) | {"validity_days": value},
+    )
     assert response.status_code == 400, response.data[:300]
     assert "Validity is 1 to 36,500 days" in response.text
     assert table_counts() == before
@@ -112,10 +137,18 @@ def test_an_out_of_range_validity_is_a_400_on_its_field(client, school, admin, t
 
 def test_an_svg_nested_a_thousand_deep_is_a_clear_400(client, school, admin, table_counts):
     before = table_counts()
-    deep = (b'<svg xmlns="http://www.w3.org/2000/svg">' + b"<g>" * 1000 + b"<circle r='1'/>"
-            + b"</g>" * 1000 + b"</svg>")
-    response = post_multipart(client, f"/staff/{school.slug}/achievements/new",
-                              dict(GOOD_ACHIEVEMENT) | {"image": (io.BytesIO(deep), "deep.svg")})
+    deep = (
+        b'<svg xmlns="http://www.w3.org/2000/svg">'
+        + b"<g>" * 1000
+        + b"<circle r='1'/>"
+        + b"</g>" * 1000
+        + b"</svg>"
+    )
+    response = post_multipart(
+        client,
+        f"/staff/{school.slug}/achievements/new",
+        dict(GOOD_ACHIEVEMENT) | {"image": (io.BytesIO(deep), "deep.svg")},
+    )
     assert response.status_code == 400, response.data[:300]
     assert "nested too deeply" in response.text
     _no_traceback(response)
@@ -125,8 +158,11 @@ def test_an_svg_nested_a_thousand_deep_is_a_clear_400(client, school, admin, tab
 def test_a_long_image_description_is_refused_on_its_field(client, school, admin, table_counts):
     """PostgreSQL refuses text longer than its column (a 500 before); SQLite stored it."""
     before = table_counts()
-    response = post_multipart(client, f"/staff/{school.slug}/achievements/new",
-                              dict(GOOD_ACHIEVEMENT) | {"image_caption": "x" * 301})
+    response = post_multipart(
+        client,
+        f"/staff/{school.slug}/achievements/new",
+        dict(GOOD_ACHIEVEMENT) | {"image_caption": "x" * 301},
+    )
     assert response.status_code == 400
     assert "Keep the image description under 300 characters." in response.text
     assert table_counts() == before
@@ -136,17 +172,28 @@ def test_a_long_image_description_is_refused_by_the_api(client, database, school
     from .api_helpers import token_for
 
     achievement = make_achievement(school)
-    response = client.patch(f"/api/v1/achievements/{achievement.public_id}", json={"image_caption": "x" * 100_000},
-                            headers={"Authorization": f"Bearer {token_for(database, school)}"})
+    response = client.patch(
+        f"/api/v1/achievements/{achievement.public_id}",
+        json={"image_caption": "x" * 100_000},
+        headers={"Authorization": f"Bearer {token_for(database, school)}"},
+    )
     assert response.status_code == 400
-    assert response.json["error"]["fields"]["image_caption"] == "Keep the image description under 300 characters."
+    assert (
+        response.json["error"]["fields"]["image_caption"]
+        == "Keep the image description under 300 characters."
+    )
 
 
-def test_a_tampered_request_key_is_refused_not_a_database_error(client, school, admin, make_achievement, table_counts):
+def test_a_tampered_request_key_is_refused_not_a_database_error(
+    client, school, admin, make_achievement, table_counts
+):
     achievement = make_achievement(school)
     before = table_counts()
-    response = post(client, f"/staff/{school.slug}/achievements/{achievement.public_id}/award",
-                    {"learner_name": "Ona", "learner_email": "ona@pupils.example", "request_key": "k" * 201})
+    response = post(
+        client,
+        f"/staff/{school.slug}/achievements/{achievement.public_id}/award",
+        {"learner_name": "Ona", "learner_email": "ona@pupils.example", "request_key": "k" * 201},
+    )
     assert response.status_code == 400
     assert "The request key is longer than 200 characters" in response.text
     assert table_counts() == before

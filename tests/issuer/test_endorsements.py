@@ -60,7 +60,12 @@ def endorsed(client, network, database):
     assert login(client, "coordinator@centre.example").status_code == 302
     response = endorse_by_form(client, f"achievement:{achievement.public_id}")
     assert response.status_code == 302, response.text
-    response = endorse_by_form(client, f"{BASE_URL}/orgs/vilnius-lyceum", "A school that leads by example.", field="target_url")
+    response = endorse_by_form(
+        client,
+        f"{BASE_URL}/orgs/vilnius-lyceum",
+        "A school that leads by example.",
+        field="target_url",
+    )
     assert response.status_code == 302, response.text
     with database.transaction() as session:
         badge_e, school_e = sorted(session.scalars(select(Endorsement)).all(), key=lambda e: e.id)
@@ -94,10 +99,21 @@ def test_an_endorsement_verifies_on_its_own_and_inside_the_credential_that_carri
     }
     assert signed["credentialStatus"]["type"] == "BitstringStatusListEntry"
     assert signed["credentialStatus"]["statusPurpose"] == "revocation"
-    assert signed["credentialStatus"]["statusListCredential"] == f"{BASE_URL}/orgs/lt-centre/status/endorsements"
-    assert json.loads(school_e.credential_json)["credentialSubject"]["id"] == "did:web:badges.test:orgs:vilnius-lyceum"
+    assert (
+        signed["credentialStatus"]["statusListCredential"]
+        == f"{BASE_URL}/orgs/lt-centre/status/endorsements"
+    )
+    assert (
+        json.loads(school_e.credential_json)["credentialSubject"]["id"]
+        == "did:web:badges.test:orgs:vilnius-lyceum"
+    )
     for endorsement in (badge_e, school_e):
-        assert schema_errors(json.loads(endorsement.credential_json), standards.ENDORSEMENT_CREDENTIAL_SCHEMA) == []
+        assert (
+            schema_errors(
+                json.loads(endorsement.credential_json), standards.ENDORSEMENT_CREDENTIAL_SCHEMA
+            )
+            == []
+        )
 
     # on its own: by its URL (content negotiation), as JSON and as its VC-JWT
     for source in (signed["id"], badge_e.credential_json, badge_e.credential_jwt):
@@ -115,7 +131,11 @@ def test_an_endorsement_verifies_on_its_own_and_inside_the_credential_that_carri
     assert on_achievement == [json.loads(badge_e.credential_json)]
     assert on_issuer == [json.loads(school_e.credential_json)]
     assert schema_errors(credential, standards.ACHIEVEMENT_CREDENTIAL_SCHEMA) == []
-    for source in (f"{BASE_URL}/credentials/{award.public_id}", award.credential_json, award.credential_jwt):
+    for source in (
+        f"{BASE_URL}/credentials/{award.public_id}",
+        award.credential_json,
+        award.credential_jwt,
+    ):
         report = make_verifier().verify(source)
         assert report.verdict is Verdict.VALID, report.to_dict()["checks"]
         check = report.check("endorsements")
@@ -123,7 +143,10 @@ def test_an_endorsement_verifies_on_its_own_and_inside_the_credential_that_carri
         assert "Lithuanian ASPnet Centre" in (check.detail or "")
         results = {r.location: r for r in report.endorsements}
         assert set(results) == {"achievement", "issuer"}
-        assert results["achievement"].subject_id == credential["credentialSubject"]["achievement"]["id"]
+        assert (
+            results["achievement"].subject_id
+            == credential["credentialSubject"]["achievement"]["id"]
+        )
         assert results["issuer"].subject_id == credential["issuer"]["id"]
         for result in results.values():
             assert result.verdict is Verdict.VALID and not result.withdrawn
@@ -140,7 +163,11 @@ def test_withdrawal_fails_the_status_check_and_later_badges_no_longer_carry_it(
 ):
     centre, school, achievement, badge_e, school_e = endorsed
     earlier = award_to(school, achievement)
-    response = post(client, f"/staff/lt-centre/endorsements/{badge_e.public_id}/withdraw", {"reason": "The project ended."})
+    response = post(
+        client,
+        f"/staff/lt-centre/endorsements/{badge_e.public_id}/withdraw",
+        {"reason": "The project ended."},
+    )
     assert response.status_code == 302, response.text
     assert "withdrawn" in client.get(response.location).text
 
@@ -154,7 +181,9 @@ def test_withdrawal_fails_the_status_check_and_later_badges_no_longer_carry_it(
         assert report.check("status").outcome is Outcome.FAILED
         assert report.check("status").message == "The endorser has withdrawn this endorsement."
         assert report.revoked
-    assert make_verifier().verify(school_e.credential_jwt).verdict is Verdict.VALID  # the other stands
+    assert (
+        make_verifier().verify(school_e.credential_jwt).verdict is Verdict.VALID
+    )  # the other stands
 
     # the badge issued before still verifies; its endorsements check shows the withdrawal
     report = make_verifier().verify(f"{BASE_URL}/credentials/{earlier.public_id}")
@@ -162,7 +191,10 @@ def test_withdrawal_fails_the_status_check_and_later_badges_no_longer_carry_it(
     check = report.check("endorsements")
     assert check.outcome is Outcome.WARNING
     assert "1 of 2 endorsements on this badge was withdrawn by the endorser" in check.message
-    assert "Lithuanian ASPnet Centre: This endorsement is not valid: The endorser has withdrawn" in (check.detail or "")
+    assert (
+        "Lithuanian ASPnet Centre: This endorsement is not valid: The endorser has withdrawn"
+        in (check.detail or "")
+    )
     results = {r.location: r for r in report.endorsements}
     assert results["achievement"].withdrawn and results["achievement"].verdict is Verdict.INVALID
     assert not results["issuer"].withdrawn and results["issuer"].verdict is Verdict.VALID
@@ -173,42 +205,64 @@ def test_withdrawal_fails_the_status_check_and_later_badges_no_longer_carry_it(
     later = award_to(school, achievement, email="jonas@pupils.example", name="Jonas")
     on_achievement, on_issuer = embedded(json.loads(later.credential_json))
     assert on_achievement == [] and len(on_issuer) == 1
-    assert make_verifier().verify(later.credential_json).check("endorsements").outcome is Outcome.PASSED
+    assert (
+        make_verifier().verify(later.credential_json).check("endorsements").outcome
+        is Outcome.PASSED
+    )
 
     # withdrawn once only; both organisations' logs say who did what
-    again = post(client, f"/staff/lt-centre/endorsements/{badge_e.public_id}/withdraw", {"reason": "twice"})
+    again = post(
+        client, f"/staff/lt-centre/endorsements/{badge_e.public_id}/withdraw", {"reason": "twice"}
+    )
     assert again.status_code == 409 and "already withdrawn" in again.text
     with database.transaction() as session:
         events = session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
-        mine = [(e.org_id, e.action, e.subject) for e in events if e.action.startswith("endorsement.")]
+        mine = [
+            (e.org_id, e.action, e.subject) for e in events if e.action.startswith("endorsement.")
+        ]
         assert (centre.id, "endorsement.issue", f"endorsement:{badge_e.public_id}") in mine
         assert (school.id, "endorsement.issue", f"endorsement:{badge_e.public_id}") in mine
         assert (centre.id, "endorsement.withdraw", f"endorsement:{badge_e.public_id}") in mine
         assert (school.id, "endorsement.withdraw", f"endorsement:{badge_e.public_id}") in mine
-        withdraw = next(e for e in events if e.action == "endorsement.withdraw" and e.org_id == centre.id)
+        withdraw = next(
+            e for e in events if e.action == "endorsement.withdraw" and e.org_id == centre.id
+        )
         assert withdraw.actor.startswith("Coordinator") and withdraw.via == "web"
         assert withdraw.details["reason"] == "The project ended."
         assert only(session, badge_e.public_id).withdrawal_reason == "The project ended."
 
 
-def test_a_class_awarded_at_once_carries_the_endorsements(endorsed, database, sealer, make_verifier):
+def test_a_class_awarded_at_once_carries_the_endorsements(
+    endorsed, database, sealer, make_verifier
+):
     _centre, school, achievement, badge_e, school_e = endorsed
     from issuer.models import Achievement
 
     with database.transaction() as session:
         result = award_many(
-            session, org=session.get(Organisation, school.id), achievement=session.get(Achievement, achievement.id),
-            rows=[AwardInput(learner_name=f"Learner {i}", learner_email=f"l{i}@pupils.example") for i in range(3)],
-            sealer=sealer, urls=URLS,
+            session,
+            org=session.get(Organisation, school.id),
+            achievement=session.get(Achievement, achievement.id),
+            rows=[
+                AwardInput(learner_name=f"Learner {i}", learner_email=f"l{i}@pupils.example")
+                for i in range(3)
+            ],
+            sealer=sealer,
+            urls=URLS,
         )
         documents = [json.loads(a.credential_json) for a in result.awards]
     verifier = make_verifier()
     for document in documents:
-        assert embedded(document) == ([json.loads(badge_e.credential_json)], [json.loads(school_e.credential_json)])
+        assert embedded(document) == (
+            [json.loads(badge_e.credential_json)],
+            [json.loads(school_e.credential_json)],
+        )
         assert verifier.verify(document).check("endorsements").outcome is Outcome.PASSED
 
 
-def test_other_status_methods_and_key_types_on_either_side(client, make_org, make_user, make_achievement, award_to, make_verifier):
+def test_other_status_methods_and_key_types_on_either_side(
+    client, make_org, make_user, make_achievement, award_to, make_verifier
+):
     """A centre publishing a 1EdTech revocation list for its badges still withdraws endorsements
     through its endorsement status list; a school signing with ES256 (VC-JWT only) carries
     the centre's endorsement in its JWT."""
@@ -217,7 +271,11 @@ def test_other_status_methods_and_key_types_on_either_side(client, make_org, mak
     make_user("admin@rl.example", org=centre, role="admin")
     achievement = make_achievement(school)
     assert login(client, "admin@rl.example").status_code == 302
-    response = post(client, "/staff/rl-centre/endorsements/new", {"target": f"achievement:{achievement.public_id}", "comment": COMMENT})
+    response = post(
+        client,
+        "/staff/rl-centre/endorsements/new",
+        {"target": f"achievement:{achievement.public_id}", "comment": COMMENT},
+    )
     assert response.status_code == 302, response.text
     award = award_to(school, achievement)
     assert "proof" not in json.loads(award.credential_json)  # ES256: the JWT is the signed form
@@ -227,7 +285,12 @@ def test_other_status_methods_and_key_types_on_either_side(client, make_org, mak
     [result] = report.endorsements
     assert {c.name: c.outcome for c in result.checks}["status"] is Outcome.PASSED
     public_id = result.id.rsplit("/", 1)[-1]
-    assert post(client, f"/staff/rl-centre/endorsements/{public_id}/withdraw", {"reason": "Ended."}).status_code == 302
+    assert (
+        post(
+            client, f"/staff/rl-centre/endorsements/{public_id}/withdraw", {"reason": "Ended."}
+        ).status_code
+        == 302
+    )
     after = make_verifier().verify(award.credential_jwt)
     assert after.verdict is Verdict.VALID and after.endorsements[0].withdrawn
 
@@ -241,14 +304,20 @@ def as_user(client, email: str | None) -> None:
         assert login(client, email).status_code == 302
 
 
-def test_only_the_endorsers_admins_endorse_and_withdraw(client, endorsed, make_user, make_org, table_counts, database):
+def test_only_the_endorsers_admins_endorse_and_withdraw(
+    client, endorsed, make_user, make_org, table_counts, database
+):
     _centre, _school, _achievement, badge_e, _ = endorsed
     before = table_counts()
     withdraw_url = f"/staff/lt-centre/endorsements/{badge_e.public_id}/withdraw"
     # a teacher of the centre sees the list, but may not endorse or withdraw
     as_user(client, "helper@centre.example")
     listing = client.get("/staff/lt-centre/endorsements")
-    assert listing.status_code == 200 and "Vilnius Lyceum" in listing.text and "Withdraw" not in listing.text
+    assert (
+        listing.status_code == 200
+        and "Vilnius Lyceum" in listing.text
+        and "Withdraw" not in listing.text
+    )
     assert client.get("/staff/lt-centre/endorsements/new").status_code == 403
     assert endorse_by_form(client, "org:vilnius-lyceum").status_code == 403
     assert post(client, withdraw_url, {"reason": "no"}).status_code == 403
@@ -256,14 +325,23 @@ def test_only_the_endorsers_admins_endorse_and_withdraw(client, endorsed, make_u
     as_user(client, "head@lyceum.example")
     assert post(client, withdraw_url, {"reason": "no"}).status_code == 404
     # ... nor under the school's own (it is not the school's endorsement: not found)
-    response = post(client, f"/staff/vilnius-lyceum/endorsements/{badge_e.public_id}/withdraw", {"reason": "no"})
+    response = post(
+        client, f"/staff/vilnius-lyceum/endorsements/{badge_e.public_id}/withdraw", {"reason": "no"}
+    )
     assert response.status_code == 404
     # a teacher of another school
     other = make_org("kaunas-school", "Kaunas School")
     make_user("t@kaunas.example", org=other, role="teacher")
     as_user(client, "t@kaunas.example")
     assert post(client, withdraw_url, {"reason": "no"}).status_code == 404
-    assert post(client, f"/staff/kaunas-school/endorsements/{badge_e.public_id}/withdraw", {"reason": "no"}).status_code == 403
+    assert (
+        post(
+            client,
+            f"/staff/kaunas-school/endorsements/{badge_e.public_id}/withdraw",
+            {"reason": "no"},
+        ).status_code
+        == 403
+    )
     # nobody logged in: sent to the login page
     as_user(client, None)
     assert post(client, withdraw_url, {"reason": "no"}).status_code == 302
@@ -277,14 +355,23 @@ def test_only_the_endorsers_admins_endorse_and_withdraw(client, endorsed, make_u
         assert only(session, badge_e.public_id).withdrawn_at is None
 
 
-def test_an_organisation_cannot_endorse_itself_or_twice(client, network, table_counts, make_achievement):
+def test_an_organisation_cannot_endorse_itself_or_twice(
+    client, network, table_counts, make_achievement
+):
     centre, _school, _achievement = network
     own = make_achievement(centre, "Network coordinator")
     assert login(client, "coordinator@centre.example").status_code == 302
     before = table_counts()
-    for target in (f"achievement:{own.public_id}", "org:lt-centre", "did:web:badges.test:orgs:lt-centre"):
+    for target in (
+        f"achievement:{own.public_id}",
+        "org:lt-centre",
+        "did:web:badges.test:orgs:lt-centre",
+    ):
         response = endorse_by_form(client, target)
-        assert response.status_code == 400 and "cannot endorse itself or its own achievements" in response.text
+        assert (
+            response.status_code == 400
+            and "cannot endorse itself or its own achievements" in response.text
+        )
     assert table_counts() == before
     assert endorse_by_form(client, "org:vilnius-lyceum").status_code == 302
     twice = endorse_by_form(client, f"{BASE_URL}/orgs/vilnius-lyceum/")
@@ -301,14 +388,36 @@ def test_an_organisation_cannot_endorse_itself_or_twice(client, network, table_c
         ("org:vilnius-lyceum", "   \n ", "comment", "Say in a few words why you endorse it."),
         ("org:vilnius-lyceum", "x" * 5001, "comment", "Keep the comment under 5,000 characters."),
         ("", COMMENT, "target", "Choose an achievement or an organisation to endorse."),
-        ("achievement:no-such-badge", COMMENT, "target", "There is no such achievement on this site."),
+        (
+            "achievement:no-such-badge",
+            COMMENT,
+            "target",
+            "There is no such achievement on this site.",
+        ),
         ("org:no-such-school", COMMENT, "target", "There is no such organisation on this site."),
-        ("https://elsewhere.example/achievements/abc", COMMENT, "target", "Give the link of an achievement or organisation on this site"),
-        ("javascript:alert(1)", COMMENT, "target", "Give the link of an achievement or organisation on this site"),
-        (f"{BASE_URL}/achievements/abc/extra", COMMENT, "target", "Give the link of an achievement or organisation on this site"),
+        (
+            "https://elsewhere.example/achievements/abc",
+            COMMENT,
+            "target",
+            "Give the link of an achievement or organisation on this site",
+        ),
+        (
+            "javascript:alert(1)",
+            COMMENT,
+            "target",
+            "Give the link of an achievement or organisation on this site",
+        ),
+        (
+            f"{BASE_URL}/achievements/abc/extra",
+            COMMENT,
+            "target",
+            "Give the link of an achievement or organisation on this site",
+        ),
     ],
 )
-def test_bad_input_gets_a_clear_message_and_stores_nothing(client, network, table_counts, target, comment, field, message):
+def test_bad_input_gets_a_clear_message_and_stores_nothing(
+    client, network, table_counts, target, comment, field, message
+):
     assert login(client, "coordinator@centre.example").status_code == 302
     before = table_counts()
     response = endorse_by_form(client, target, comment)
@@ -323,15 +432,24 @@ def test_a_withdrawal_needs_a_reason(client, endorsed):
     url = f"/staff/lt-centre/endorsements/{badge_e.public_id}/withdraw"
     assert post(client, url, {"reason": "  "}).status_code == 400
     assert post(client, url, {"reason": "x" * 501}).status_code == 400
-    assert post(client, "/staff/lt-centre/endorsements/nope/withdraw", {"reason": "gone"}).status_code == 404
+    assert (
+        post(client, "/staff/lt-centre/endorsements/nope/withdraw", {"reason": "gone"}).status_code
+        == 404
+    )
 
 
-def test_an_endorser_without_an_ed25519_key_is_told_why(client, make_org, make_user, network, table_counts):
+def test_an_endorser_without_an_ed25519_key_is_told_why(
+    client, make_org, make_user, network, table_counts
+):
     es = make_org("es-centre", "ES Centre", kind="centre", key_alg="ES256")
     make_user("admin@es.example", org=es, role="admin")
     assert login(client, "admin@es.example").status_code == 302
     before = table_counts()
-    response = post(client, "/staff/es-centre/endorsements/new", {"target": "org:vilnius-lyceum", "comment": COMMENT})
+    response = post(
+        client,
+        "/staff/es-centre/endorsements/new",
+        {"target": "org:vilnius-lyceum", "comment": COMMENT},
+    )
     assert response.status_code == 409 and "Ed25519" in response.text
     assert table_counts() == before
 
@@ -339,11 +457,21 @@ def test_an_endorser_without_an_ed25519_key_is_told_why(client, make_org, make_u
 def test_targets_are_read_from_links_dids_and_choices(session, network):
     _, school, achievement = network
     link = f"{BASE_URL}/achievements/{achievement.public_id}"
-    for value in (link, link + "/", link + "#criteria", link + "?lang=lt", f"achievement:{achievement.public_id}"):
+    for value in (
+        link,
+        link + "/",
+        link + "#criteria",
+        link + "?lang=lt",
+        f"achievement:{achievement.public_id}",
+    ):
         target = service.find_target(session, URLS, value)
         assert target.achievement is not None and target.achievement.id == achievement.id
         assert target.subject_id == link and target.org.id == school.id
-    for value in (f"{BASE_URL}/orgs/vilnius-lyceum", "did:web:badges.test:orgs:vilnius-lyceum", "org:vilnius-lyceum"):
+    for value in (
+        f"{BASE_URL}/orgs/vilnius-lyceum",
+        "did:web:badges.test:orgs:vilnius-lyceum",
+        "org:vilnius-lyceum",
+    ):
         target = service.find_target(session, URLS, value)
         assert target.achievement is None and target.org.id == school.id
         assert target.subject_id == "did:web:badges.test:orgs:vilnius-lyceum"
@@ -360,7 +488,11 @@ def test_the_endorsement_is_served_at_its_own_url(client, endorsed):
     page = client.get(url, headers={"Accept": "text/html"})
     assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
     text = page.text
-    assert "Lithuanian ASPnet Centre" in text and "Baltic Sea Project" in text and "Vilnius Lyceum" in text
+    assert (
+        "Lithuanian ASPnet Centre" in text
+        and "Baltic Sea Project" in text
+        and "Vilnius Lyceum" in text
+    )
     assert "<strong>citizen science</strong>" in text  # the comment's Markdown, rendered
     assert badge_e.issued_at.strftime("%Y-%m-%d") in text and "Active" in text
     assert "https://verify.test/verify?url=" in text
@@ -368,18 +500,28 @@ def test_the_endorsement_is_served_at_its_own_url(client, endorsed):
         response = client.get(url, headers={"Accept": accept})
         assert response.headers["Content-Type"].startswith(accept)
         assert response.data.decode() == badge_e.credential_json  # the exact signed text
-    assert client.get(url, headers={"Accept": "application/vc+jwt"}).data.decode() == badge_e.credential_jwt
+    assert (
+        client.get(url, headers={"Accept": "application/vc+jwt"}).data.decode()
+        == badge_e.credential_jwt
+    )
     assert client.get(url + ".json").data.decode() == badge_e.credential_json
     assert client.get(url + ".jwt").data.decode() == badge_e.credential_jwt
     assert client.get("/endorsements/no-such-thing").status_code == 404
-    assert client.get("/endorsements/no-such-thing", headers={"Accept": "application/json"}).get_json()["error"]["code"] == "not_found"
+    assert (
+        client.get(
+            "/endorsements/no-such-thing", headers={"Accept": "application/json"}
+        ).get_json()["error"]["code"]
+        == "not_found"
+    )
 
 
 def test_the_comment_is_sanitised_on_every_page(client, network, award_to):
     _centre, school, achievement = network
     assert login(client, "coordinator@centre.example").status_code == 302
     comment = 'Great <script>alert("x")</script> work [link](javascript:alert(1))'
-    assert endorse_by_form(client, f"achievement:{achievement.public_id}", comment).status_code == 302
+    assert (
+        endorse_by_form(client, f"achievement:{achievement.public_id}", comment).status_code == 302
+    )
     award = award_to(school, achievement)
     for url in (f"/credentials/{award.public_id}", f"/achievements/{achievement.public_id}"):
         text = client.get(url).text
@@ -397,9 +539,15 @@ def test_badge_achievement_and_organisation_pages_list_endorsements(client, endo
     assert f"{BASE_URL}/endorsements/{badge_e.public_id}" in page
     assert "Withdrawn" not in page
     achievement_page = client.get(f"/achievements/{achievement.public_id}").text
-    assert "citizen science" in achievement_page and f"/endorsements/{badge_e.public_id}" in achievement_page
+    assert (
+        "citizen science" in achievement_page
+        and f"/endorsements/{badge_e.public_id}" in achievement_page
+    )
     org_page = client.get("/orgs/vilnius-lyceum").text
-    assert "A school that leads by example." in org_page and f"/endorsements/{school_e.public_id}" in org_page
+    assert (
+        "A school that leads by example." in org_page
+        and f"/endorsements/{school_e.public_id}" in org_page
+    )
     # the staff page of each side
     listing = client.get("/staff/lt-centre/endorsements").text
     assert "Withdraw" in listing and "Baltic Sea Project" in listing
@@ -455,15 +603,21 @@ def test_endorsement_and_the_badge_carrying_it_verify_in_verify_ob3(
         # the copy embedded in the badge, on its own
         "embedded.json": json.dumps(embedded(json.loads(award.credential_json))[0][0]),
     }
-    reports = verify_many([write(tmp_path, name, content) for name, content in sources.items()], *mapping)
+    reports = verify_many(
+        [write(tmp_path, name, content) for name, content in sources.items()], *mapping
+    )
     for name, report in zip(sources, reports, strict=True):
         assert report["verified"], (name, report["errors"], report.get("warnings"))
     # withdrawn: the endorsement fails there too; the badge carrying it still verifies
-    response = post(client, f"/staff/lt-centre/endorsements/{badge_e.public_id}/withdraw", {"reason": "Ended."})
+    response = post(
+        client, f"/staff/lt-centre/endorsements/{badge_e.public_id}/withdraw", {"reason": "Ended."}
+    )
     assert response.status_code == 302
     report, after = verify_many(
-        [write(tmp_path, "withdrawn.json", badge_e.credential_json),
-         write(tmp_path, "badge-after.json", award.credential_json)],
+        [
+            write(tmp_path, "withdrawn.json", badge_e.credential_json),
+            write(tmp_path, "badge-after.json", award.credential_json),
+        ],
         *mapping,
     )
     assert not report["verified"] and report["exit"] == 1

@@ -29,7 +29,12 @@ def network(make_org, make_user, make_achievement):
     centre = make_org("lt-centre", "Lithuanian ASPnet Centre", kind="centre")
     school = make_org("vilnius-lyceum", "Vilnius Lyceum", parent=centre)
     make_user("coordinator@centre.example", org=centre, role="admin")
-    return centre, school, make_achievement(school), make_achievement(centre, "The centre's own badge")
+    return (
+        centre,
+        school,
+        make_achievement(school),
+        make_achievement(centre, "The centre's own badge"),
+    )
 
 
 def count(database, model: Any, *where: Any) -> int:
@@ -37,11 +42,17 @@ def count(database, model: Any, *where: Any) -> int:
         return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
 
 
-def endorse(database, sealer, endorser, target: str, comment: str = "A model for the network.") -> Endorsement:
+def endorse(
+    database, sealer, endorser, target: str, comment: str = "A model for the network."
+) -> Endorsement:
     with database.transaction() as session:
         return service.endorse(
-            session, endorser=session.get(Organisation, endorser.id), target=target, comment=comment,
-            sealer=sealer, urls=URLS,
+            session,
+            endorser=session.get(Organisation, endorser.id),
+            target=target,
+            comment=comment,
+            sealer=sealer,
+            urls=URLS,
         )
 
 
@@ -53,9 +64,21 @@ ODD_TARGETS = [
     ("a look-alike host", "https://badges.test.evil.test/orgs/vilnius-lyceum", GIVE_A_LINK),
     ("another host's DID", "did:web:evil.test:orgs:vilnius-lyceum", GIVE_A_LINK),
     ("a key of the DID", "did:web:badges.test:orgs:vilnius-lyceum#key-1", GIVE_A_LINK),
-    ("no such achievement", f"{BASE_URL}/achievements/nonexistent", "There is no such achievement on this site."),
-    ("no such organisation", "did:web:badges.test:orgs:nobody", "There is no such organisation on this site."),
-    ("the endorser itself", "org:lt-centre", "An organisation cannot endorse itself or its own achievements."),
+    (
+        "no such achievement",
+        f"{BASE_URL}/achievements/nonexistent",
+        "There is no such achievement on this site.",
+    ),
+    (
+        "no such organisation",
+        "did:web:badges.test:orgs:nobody",
+        "There is no such organisation on this site.",
+    ),
+    (
+        "the endorser itself",
+        "org:lt-centre",
+        "An organisation cannot endorse itself or its own achievements.",
+    ),
     ("garbage", "¯\\_(ツ)_/¯ ąčęėįšųūž", GIVE_A_LINK),
     ("a script", "javascript:alert(1)", GIVE_A_LINK),
     ("a page below", f"{BASE_URL}/orgs/vilnius-lyceum/achievements", GIVE_A_LINK),
@@ -64,7 +87,9 @@ ODD_TARGETS = [
 
 
 @pytest.mark.parametrize("field", ["target", "target_url"])
-def test_an_odd_target_gets_a_clear_message_and_stores_nothing(client, network, table_counts, field):
+def test_an_odd_target_gets_a_clear_message_and_stores_nothing(
+    client, network, table_counts, field
+):
     login(client, "coordinator@centre.example")
     before = table_counts()
     for what, target, message in ODD_TARGETS:
@@ -77,7 +102,9 @@ def test_an_odd_target_gets_a_clear_message_and_stores_nothing(client, network, 
 
 @pytest.mark.parametrize("target", ["achievement:abc\x00", f"{BASE_URL}/orgs/\x00", "org:\x07bell"])
 def test_a_control_character_in_a_target_is_refused_before_any_query(session, network, target):
-    with pytest.raises(InvalidInput) as caught:  # a NUL was a 500 on PostgreSQL (text cannot hold it)
+    with pytest.raises(
+        InvalidInput
+    ) as caught:  # a NUL was a 500 on PostgreSQL (text cannot hold it)
         service.find_target(session, URLS, target)
     assert caught.value.fields == {"target": NOT_A_LINK}
 
@@ -92,21 +119,34 @@ def test_a_control_character_in_a_target_is_refused_before_any_query(session, ne
 )
 def test_a_link_to_the_school_in_any_spelling_is_understood(session, network, target):
     found = service.find_target(session, URLS, target)
-    assert found.achievement is None and found.subject_id == "did:web:badges.test:orgs:vilnius-lyceum"
+    assert (
+        found.achievement is None and found.subject_id == "did:web:badges.test:orgs:vilnius-lyceum"
+    )
 
 
-def test_a_comment_with_a_nul_character_is_refused_before_it_reaches_the_database(client, network, table_counts):
+def test_a_comment_with_a_nul_character_is_refused_before_it_reaches_the_database(
+    client, network, table_counts
+):
     _centre, _school, achievement, _own = network
     login(client, "coordinator@centre.example")
     before = table_counts()
-    response = post(client, NEW, {"target": f"achievement:{achievement.public_id}", "comment": "fine\x00"})
+    response = post(
+        client, NEW, {"target": f"achievement:{achievement.public_id}", "comment": "fine\x00"}
+    )
     assert response.status_code == 400 and "NUL character" in response.text
     assert table_counts() == before
 
 
 def test_a_nul_character_in_a_public_link_is_not_found(client):
-    for path in ["/endorsements/%00", "/endorsements/%00.json", "/endorsements/%00.jwt", "/orgs/%00/status/endorsements",
-                 "/credentials/%00", "/achievements/%00", "/orgs/%00"]:
+    for path in [
+        "/endorsements/%00",
+        "/endorsements/%00.json",
+        "/endorsements/%00.jwt",
+        "/orgs/%00/status/endorsements",
+        "/credentials/%00",
+        "/achievements/%00",
+        "/orgs/%00",
+    ]:
         response = client.get(path)  # was a 500 on PostgreSQL (text cannot hold NUL)
         assert response.status_code == 404, path
 
@@ -126,15 +166,22 @@ HOSTILE = [
 ]
 
 
-def test_markup_in_a_comment_is_sanitised_on_every_page_that_shows_it(client, network, database, sealer, award_to):
+def test_markup_in_a_comment_is_sanitised_on_every_page_that_shows_it(
+    client, network, database, sealer, award_to
+):
     centre, school, achievement, _own = network
     comment = "**Good work.**\n\n" + "\n\n".join(f"{what}: {markup}" for what, markup, _ in HOSTILE)
     row = endorse(database, sealer, centre, f"achievement:{achievement.public_id}", comment)
     on_school = endorse(database, sealer, centre, "org:vilnius-lyceum", comment)
     award = award_to(school, achievement)  # carries both
     login(client, "coordinator@centre.example")
-    pages = [f"/endorsements/{row.public_id}", f"/endorsements/{on_school.public_id}", f"/credentials/{award.public_id}",
-             f"/achievements/{achievement.public_id}", "/orgs/vilnius-lyceum"]
+    pages = [
+        f"/endorsements/{row.public_id}",
+        f"/endorsements/{on_school.public_id}",
+        f"/credentials/{award.public_id}",
+        f"/achievements/{achievement.public_id}",
+        "/orgs/vilnius-lyceum",
+    ]
     for page in pages:
         html = client.get(page, headers={"Accept": "text/html"}).get_data(as_text=True)
         assert "<strong>Good work.</strong>" in html, page  # the Markdown is rendered ...
@@ -173,8 +220,10 @@ def test_two_withdrawals_at_once_withdraw_once(network, database, sealer, monkey
     def withdraw(reason: str) -> None:
         with database.transaction() as session:
             service.withdraw(
-                session, endorsement=service.get_endorsement(session, row.public_id),
-                endorser=session.get(Organisation, centre.id), reason=reason,
+                session,
+                endorsement=service.get_endorsement(session, row.public_id),
+                endorser=session.get(Organisation, centre.id),
+                reason=reason,
             )
 
     outcome: list[str] = []
@@ -191,7 +240,9 @@ def test_two_withdrawals_at_once_withdraw_once(network, database, sealer, monkey
     withdraw("first")
     other.join(30)
     assert outcome == ["This endorsement is already withdrawn."]
-    assert count(database, AuditEvent, AuditEvent.action == "endorsement.withdraw") == 2  # endorser and endorsed
+    assert (
+        count(database, AuditEvent, AuditEvent.action == "endorsement.withdraw") == 2
+    )  # endorser and endorsed
     with database.transaction() as session:
         assert service.get_endorsement(session, row.public_id).withdrawal_reason == "first"
 
@@ -217,11 +268,15 @@ ACCEPTS = [
 ]
 
 
-def test_the_endorsement_answers_every_accept_header_and_says_it_varies(client, network, database, sealer):
+def test_the_endorsement_answers_every_accept_header_and_says_it_varies(
+    client, network, database, sealer
+):
     centre, _school, achievement, _own = network
     row = endorse(database, sealer, centre, f"achievement:{achievement.public_id}")
     for accept, served in ACCEPTS:
-        response = client.get(f"/endorsements/{row.public_id}", headers={} if accept is None else {"Accept": accept})
+        response = client.get(
+            f"/endorsements/{row.public_id}", headers={} if accept is None else {"Accept": accept}
+        )
         assert (response.status_code, response.mimetype) == (200, served), accept
         # one URL, several representations: a shared cache must keep them apart
         assert "Accept" in response.vary, accept
@@ -240,13 +295,17 @@ def test_the_verifier_shows_a_withdrawn_endorsement_as_withdrawn_and_the_badge_v
     from verifier import create_app as create_verifier
 
     centre, school, achievement, _own = network
-    withdrawn = endorse(database, sealer, centre, f"achievement:{achievement.public_id}", "Ten samples, a season.")
+    withdrawn = endorse(
+        database, sealer, centre, f"achievement:{achievement.public_id}", "Ten samples, a season."
+    )
     endorse(database, sealer, centre, "org:vilnius-lyceum", "A school that leads by example.")
     award = award_to(school, achievement)
     with database.transaction() as session:
         service.withdraw(
-            session, endorsement=session.get(Endorsement, withdrawn.id),
-            endorser=session.get(Organisation, centre.id), reason="Sent by mistake",
+            session,
+            endorsement=session.get(Endorsement, withdrawn.id),
+            endorser=session.get(Organisation, centre.id),
+            reason="Sent by mistake",
         )
     verifier = create_verifier(
         {
@@ -262,10 +321,15 @@ def test_the_verifier_shows_a_withdrawn_endorsement_as_withdrawn_and_the_badge_v
     report = verifier.get("/api/v1/verify", query_string={"url": url}).get_json()
     assert report["verdict"] == "valid"
     shown = {e["comment"]: e for e in report["endorsements"]}
-    assert (shown["Ten samples, a season."]["verdict"], shown["Ten samples, a season."]["withdrawn"]) == ("invalid", True)
+    assert (
+        shown["Ten samples, a season."]["verdict"],
+        shown["Ten samples, a season."]["withdrawn"],
+    ) == ("invalid", True)
     active = shown["A school that leads by example."]
     assert (active["verdict"], active["withdrawn"]) == ("valid", False)
-    assert {c["name"]: c["message"] for c in active["checks"]}["status"] == "The endorser has not withdrawn this endorsement."
+    assert {c["name"]: c["message"] for c in active["checks"]}[
+        "status"
+    ] == "The endorser has not withdrawn this endorsement."
     [check] = [c for c in report["checks"] if c["name"] == "endorsements"]
     assert check["outcome"] == "warning" and "withdrawn by the endorser" in check["message"]
 

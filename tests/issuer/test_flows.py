@@ -26,20 +26,29 @@ def teacher(make_user, school):
     return user
 
 
-def test_a_teacher_awards_a_badge_and_the_public_page_shows_it(client, school, teacher, make_achievement, database):
+def test_a_teacher_awards_a_badge_and_the_public_page_shows_it(
+    client, school, teacher, make_achievement, database
+):
     achievement = make_achievement(school)
     assert login(client, teacher.email).status_code == 302
     form = client.get(f"/staff/{school.slug}/achievements/{achievement.public_id}/award")
     assert form.status_code == 200
     key = re.search(r'name="request_key" value="([^"]+)"', form.text).group(1)
     data = {
-        "learner_name": "Ona Petraitytė", "learner_email": "ona@pupils.example", "level": "Proficient",
-        "evidence_url": "https://blog.example/ona/river", "request_key": key,
+        "learner_name": "Ona Petraitytė",
+        "learner_email": "ona@pupils.example",
+        "level": "Proficient",
+        "evidence_url": "https://blog.example/ona/river",
+        "request_key": key,
     }
-    response = post(client, f"/staff/{school.slug}/achievements/{achievement.public_id}/award", data)
+    response = post(
+        client, f"/staff/{school.slug}/achievements/{achievement.public_id}/award", data
+    )
     assert response.status_code == 302, response.text
     again = post(client, f"/staff/{school.slug}/achievements/{achievement.public_id}/award", data)
-    assert again.status_code == 302 and again.location == response.location  # a double submit: one badge
+    assert (
+        again.status_code == 302 and again.location == response.location
+    )  # a double submit: one badge
     with database.transaction() as session:
         award = session.scalars(select(Award)).one()
         assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
@@ -47,7 +56,9 @@ def test_a_teacher_awards_a_badge_and_the_public_page_shows_it(client, school, t
     assert page.status_code == 200
     assert "Ona Petraitytė" in page.text and "Proficient" in page.text
     assert "ona@pupils.example" not in page.text
-    served = client.get(f"/credentials/{award.public_id}", headers={"Accept": "application/vc+ld+json"})
+    served = client.get(
+        f"/credentials/{award.public_id}", headers={"Accept": "application/vc+ld+json"}
+    )
     assert served.data.decode() == award.credential_json  # byte for byte as signed
     credential = json.loads(served.data)
     assert credential["id"] == f"{BASE_URL}/credentials/{award.public_id}"
@@ -59,7 +70,9 @@ def test_a_teacher_awards_a_badge_and_the_public_page_shows_it(client, school, t
 
 @pytest.mark.parametrize("alg", ["EdDSA", "ES256"])
 @pytest.mark.parametrize("image_type", ["png", "svg"])
-def test_baked_images_carry_the_signed_badge_and_verify(client, make_org, make_achievement, database, alg, image_type, sealer):
+def test_baked_images_carry_the_signed_badge_and_verify(
+    client, make_org, make_achievement, database, alg, image_type, sealer
+):
     from badges import baking
     from badges.resolve import KeyResolver
     from badges.verification import Verifier
@@ -73,8 +86,12 @@ def test_baked_images_carry_the_signed_badge_and_verify(client, make_org, make_a
         from issuer.models import Achievement, Organisation
 
         award = award_badge(
-            session, org=session.get(Organisation, org.id), achievement=session.get(Achievement, achievement.id),
-            data=AwardInput("Ona", "ona@pupils.example"), sealer=sealer, urls=PublicUrls(BASE_URL),
+            session,
+            org=session.get(Organisation, org.id),
+            achievement=session.get(Achievement, achievement.id),
+            data=AwardInput("Ona", "ona@pupils.example"),
+            sealer=sealer,
+            urls=PublicUrls(BASE_URL),
         )
         did = did_document(session, session.get(Organisation, org.id), PublicUrls(BASE_URL))
     response = client.get(f"/credentials/{award.public_id}.{image_type}")
@@ -86,7 +103,9 @@ def test_baked_images_carry_the_signed_badge_and_verify(client, make_org, make_a
     assert baked.payload == expected  # the stored signed text, byte for byte
     assert b"ona@pupils.example" not in response.data
     url = f"{BASE_URL}/orgs/{org.slug}/did.json"
-    report = Verifier(key_resolver=KeyResolver(documents={url: did})).verify(response.data, check_status=False)
+    report = Verifier(key_resolver=KeyResolver(documents={url: did})).verify(
+        response.data, check_status=False
+    )
     assert report.verdict.value == "valid", report.to_dict()["checks"]
 
 
@@ -100,8 +119,12 @@ def test_the_qr_code_encodes_the_badge_link(client, make_org, make_achievement, 
     achievement = make_achievement(org)
     with database.transaction() as session:
         award = award_badge(
-            session, org=session.get(Organisation, org.id), achievement=session.get(Achievement, achievement.id),
-            data=AwardInput("Ona", "ona@pupils.example"), sealer=sealer, urls=PublicUrls(BASE_URL),
+            session,
+            org=session.get(Organisation, org.id),
+            achievement=session.get(Achievement, achievement.id),
+            data=AwardInput("Ona", "ona@pupils.example"),
+            sealer=sealer,
+            urls=PublicUrls(BASE_URL),
         )
     response = client.get(f"/credentials/{award.public_id}/qr.svg")
     assert response.status_code == 200 and response.mimetype == "image/svg+xml"
@@ -118,7 +141,9 @@ def _award_page_key(client, school, achievement):
     return re.search(r'name="request_key" value="([^"]+)"', form.text).group(1)
 
 
-def test_an_evidence_file_is_stored_linked_from_the_badge_and_served_as_a_download(client, school, teacher, make_achievement, database):
+def test_an_evidence_file_is_stored_linked_from_the_badge_and_served_as_a_download(
+    client, school, teacher, make_achievement, database
+):
     import io
 
     from issuer.models import EvidenceFile
@@ -127,12 +152,17 @@ def test_an_evidence_file_is_stored_linked_from_the_badge_and_served_as_a_downlo
     login(client, teacher.email)
     pdf = b"%PDF-1.4\n% river measurements\n%%EOF\n"
     data = {
-        "learner_name": "Ona", "learner_email": "ona@pupils.example",
+        "learner_name": "Ona",
+        "learner_email": "ona@pupils.example",
         "request_key": _award_page_key(client, school, achievement),
         "evidence_file": (io.BytesIO(pdf), "River report (final).pdf"),
     }
-    response = post(client, f"/staff/{school.slug}/achievements/{achievement.public_id}/award", data,
-                    content_type="multipart/form-data")
+    response = post(
+        client,
+        f"/staff/{school.slug}/achievements/{achievement.public_id}/award",
+        data,
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302, response.text
     with database.transaction() as session:
         award = session.scalars(select(Award)).one()
@@ -148,10 +178,16 @@ def test_an_evidence_file_is_stored_linked_from_the_badge_and_served_as_a_downlo
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [(b"<html><script>alert(1)</script></html>", "PDF, PNG or JPEG"), (b"", "empty"), (b"%PDF-" + b"0" * 2000, "5 MB")],
+    [
+        (b"<html><script>alert(1)</script></html>", "PDF, PNG or JPEG"),
+        (b"", "empty"),
+        (b"%PDF-" + b"0" * 2000, "5 MB"),
+    ],
     ids=["html", "empty", "too-big"],
 )
-def test_a_bad_evidence_file_is_refused_and_nothing_is_stored(client, school, teacher, make_achievement, database, content, message, monkeypatch):
+def test_a_bad_evidence_file_is_refused_and_nothing_is_stored(
+    client, school, teacher, make_achievement, database, content, message, monkeypatch
+):
     import io
 
     from issuer.services import awards as award_service
@@ -165,12 +201,17 @@ def test_a_bad_evidence_file_is_refused_and_nothing_is_stored(client, school, te
     achievement = make_achievement(school)
     login(client, teacher.email)
     data = {
-        "learner_name": "Ona", "learner_email": "ona@pupils.example",
+        "learner_name": "Ona",
+        "learner_email": "ona@pupils.example",
         "request_key": _award_page_key(client, school, achievement),
         "evidence_file": (io.BytesIO(content), "report.pdf"),
     }
-    response = post(client, f"/staff/{school.slug}/achievements/{achievement.public_id}/award", data,
-                    content_type="multipart/form-data")
+    response = post(
+        client,
+        f"/staff/{school.slug}/achievements/{achievement.public_id}/award",
+        data,
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 400
     assert message in response.text
     with database.transaction() as session:
@@ -178,31 +219,58 @@ def test_a_bad_evidence_file_is_refused_and_nothing_is_stored(client, school, te
         assert session.scalar(select(func.count()).select_from(EvidenceFile)) == 0
 
 
-def test_a_school_adds_its_own_framework_and_aligns_a_badge_to_it(client, school, teacher, make_user, make_org, database):
+def test_a_school_adds_its_own_framework_and_aligns_a_badge_to_it(
+    client, school, teacher, make_user, make_org, database
+):
     from issuer.models import Framework, FrameworkItem
 
     login(client, teacher.email)
     url = f"/staff/{school.slug}/achievements/frameworks"
-    bad = post(client, url, {"name": "Baltic Sea Project skills", "items": "BSP1 | Water sampling | ftp://x"})
+    bad = post(
+        client,
+        url,
+        {"name": "Baltic Sea Project skills", "items": "BSP1 | Water sampling | ftp://x"},
+    )
     assert bad.status_code == 400 and "Line 1" in bad.text
-    good = post(client, url, {"name": "Baltic Sea Project skills", "url": "https://bsp.example/skills",
-                              "items": "BSP1 | Water sampling | https://bsp.example/skills#1\nData sharing"})
+    good = post(
+        client,
+        url,
+        {
+            "name": "Baltic Sea Project skills",
+            "url": "https://bsp.example/skills",
+            "items": "BSP1 | Water sampling | https://bsp.example/skills#1\nData sharing",
+        },
+    )
     assert good.status_code == 302
     with database.transaction() as session:
         framework = session.scalars(select(Framework).where(Framework.org_id == school.id)).one()
-        items = session.scalars(select(FrameworkItem).where(FrameworkItem.framework_id == framework.id)).all()
-        assert [(i.code, i.name) for i in items] == [("BSP1", "Water sampling"), (None, "Data sharing")]
+        items = session.scalars(
+            select(FrameworkItem).where(FrameworkItem.framework_id == framework.id)
+        ).all()
+        assert [(i.code, i.name) for i in items] == [
+            ("BSP1", "Water sampling"),
+            (None, "Data sharing"),
+        ]
         item_id = items[0].id
-    form = post(client, f"/staff/{school.slug}/achievements/new", {
-        "name": "River monitor", "description": "Sampled the river.", "achievement_type": "Competency",
-        "language": "en", "alignment_ids": str(item_id),
-    })
+    form = post(
+        client,
+        f"/staff/{school.slug}/achievements/new",
+        {
+            "name": "River monitor",
+            "description": "Sampled the river.",
+            "achievement_type": "Competency",
+            "language": "en",
+            "alignment_ids": str(item_id),
+        },
+    )
     assert form.status_code == 302
     with database.transaction() as session:
         from issuer.models import Achievement
 
         achievement = session.scalars(select(Achievement)).one()
-    body = client.get(f"/achievements/{achievement.public_id}", headers={"Accept": "application/json"}).json
+    body = client.get(
+        f"/achievements/{achievement.public_id}", headers={"Accept": "application/json"}
+    ).json
     assert body["alignment"][0]["targetName"] == "Water sampling"
     assert body["alignment"][0]["targetFramework"] == "Baltic Sea Project skills"
     # another school's staff neither see nor use this framework
@@ -211,8 +279,19 @@ def test_a_school_adds_its_own_framework_and_aligns_a_badge_to_it(client, school
     client.post("/logout", data={"csrf_token": "x"})
     other_client = client.application.test_client()
     login(other_client, "jonas@kaunas.example")
-    assert "Baltic Sea Project skills" not in other_client.get(f"/staff/{other.slug}/achievements/frameworks").text
-    refused = post(other_client, f"/staff/{other.slug}/achievements/new", {
-        "name": "Copy", "description": "x", "achievement_type": "Badge", "language": "en", "alignment_ids": str(item_id),
-    })
+    assert (
+        "Baltic Sea Project skills"
+        not in other_client.get(f"/staff/{other.slug}/achievements/frameworks").text
+    )
+    refused = post(
+        other_client,
+        f"/staff/{other.slug}/achievements/new",
+        {
+            "name": "Copy",
+            "description": "x",
+            "achievement_type": "Badge",
+            "language": "en",
+            "alignment_ids": str(item_id),
+        },
+    )
     assert refused.status_code == 400

@@ -31,32 +31,123 @@ pytestmark = pytest.mark.slow
 DOC = document()
 
 QUERY_NAMES = [
-    "page", "q", "year", "school", "format", "next", "action", "limit", "cursor", "status", "created",
-    "achievement", "learner_email", "url", "recipient", "since", "until", "purpose",
+    "page",
+    "q",
+    "year",
+    "school",
+    "format",
+    "next",
+    "action",
+    "limit",
+    "cursor",
+    "status",
+    "created",
+    "achievement",
+    "learner_email",
+    "url",
+    "recipient",
+    "since",
+    "until",
+    "purpose",
 ]
 FORM_NAMES = [
-    "achievement_type", "action", "activity_end", "activity_start", "admin_email", "alg", "alignment_ids",
-    "comment", "confirm", "country", "criteria", "criteria_md", "csv_b64", "description", "email",
-    "evidence_narrative", "evidence_url", "expires", "external_alignments", "form_id", "image_caption",
-    "input", "items", "key_alg", "kind", "language", "learner_email", "learner_name", "level", "levels",
-    "name", "narrative", "parent", "password", "reason", "recipient", "request_key", "role", "slug",
-    "status_method", "tags", "target", "target_url", "url", "validity_days", "withdrawn", "year",
+    "achievement_type",
+    "action",
+    "activity_end",
+    "activity_start",
+    "admin_email",
+    "alg",
+    "alignment_ids",
+    "comment",
+    "confirm",
+    "country",
+    "criteria",
+    "criteria_md",
+    "csv_b64",
+    "description",
+    "email",
+    "evidence_narrative",
+    "evidence_url",
+    "expires",
+    "external_alignments",
+    "form_id",
+    "image_caption",
+    "input",
+    "items",
+    "key_alg",
+    "kind",
+    "language",
+    "learner_email",
+    "learner_name",
+    "level",
+    "levels",
+    "name",
+    "narrative",
+    "parent",
+    "password",
+    "reason",
+    "recipient",
+    "request_key",
+    "role",
+    "slug",
+    "status_method",
+    "tags",
+    "target",
+    "target_url",
+    "url",
+    "validity_days",
+    "withdrawn",
+    "year",
 ]
 # good values for every field, so that one hostile field at a time gets past the others
 FORM_BASELINE = {
-    "achievement_type": "Badge", "action": "", "activity_end": "2026-06-15", "activity_start": "2026-04-01",
-    "admin_email": "head@new.example", "alg": "EdDSA", "alignment_ids": "", "comment": "Well done.",
-    "confirm": "yes", "country": "LT", "criteria": "Do it.", "criteria_md": "Take **ten** samples.",
-    "csv_b64": "bmFtZSxlbWFpbApPbmEsb25hQHB1cGlscy5leGFtcGxl", "description": "A good badge.",
-    "email": "new@sweep.example", "evidence_narrative": "Samples.", "evidence_url": "https://blog.example/ona",
-    "expires": "2027-09-01", "external_alignments": "ESCO | https://esco.example/1", "form_id": "f1",
-    "image_caption": "A wave", "input": "https://badges.test/credentials/x", "items": "A1 | One",
-    "key_alg": "EdDSA", "kind": "school", "language": "lt", "learner_email": "ona@pupils.example",
-    "learner_name": "Ona Petraitytė", "level": "Mastered", "levels": "Emerging\nMastered", "name": "Sweep badge",
-    "narrative": "Good work.", "parent": "", "password": "correct horse battery", "reason": "A mistake.",
-    "recipient": "ona@pupils.example", "request_key": "r1", "role": "teacher", "slug": "new-school",
-    "status_method": "bitstring", "tags": "water, science", "target": "", "target_url": "https://school.example/",
-    "url": "https://frameworks.example/", "validity_days": "30", "withdrawn": "", "year": "2026",
+    "achievement_type": "Badge",
+    "action": "",
+    "activity_end": "2026-06-15",
+    "activity_start": "2026-04-01",
+    "admin_email": "head@new.example",
+    "alg": "EdDSA",
+    "alignment_ids": "",
+    "comment": "Well done.",
+    "confirm": "yes",
+    "country": "LT",
+    "criteria": "Do it.",
+    "criteria_md": "Take **ten** samples.",
+    "csv_b64": "bmFtZSxlbWFpbApPbmEsb25hQHB1cGlscy5leGFtcGxl",
+    "description": "A good badge.",
+    "email": "new@sweep.example",
+    "evidence_narrative": "Samples.",
+    "evidence_url": "https://blog.example/ona",
+    "expires": "2027-09-01",
+    "external_alignments": "ESCO | https://esco.example/1",
+    "form_id": "f1",
+    "image_caption": "A wave",
+    "input": "https://badges.test/credentials/x",
+    "items": "A1 | One",
+    "key_alg": "EdDSA",
+    "kind": "school",
+    "language": "lt",
+    "learner_email": "ona@pupils.example",
+    "learner_name": "Ona Petraitytė",
+    "level": "Mastered",
+    "levels": "Emerging\nMastered",
+    "name": "Sweep badge",
+    "narrative": "Good work.",
+    "parent": "",
+    "password": "correct horse battery",
+    "reason": "A mistake.",
+    "recipient": "ona@pupils.example",
+    "request_key": "r1",
+    "role": "teacher",
+    "slug": "new-school",
+    "status_method": "bitstring",
+    "tags": "water, science",
+    "target": "",
+    "target_url": "https://school.example/",
+    "url": "https://frameworks.example/",
+    "validity_days": "30",
+    "withdrawn": "",
+    "year": "2026",
 }
 # the values that pass a form's own checks most easily and then meet the database
 FOCUSED = ["x" * 10_000, HUGE, str(2**31), "0001-01-01"]
@@ -65,15 +156,25 @@ FILE_NAMES = ["image", "csv", "evidence_file", "file"]
 # property at a time gets past the others
 GOOD_BODIES: dict[str, dict[str, Any]] = {
     "AchievementCreate": {
-        "name": "Sweep badge", "description": "A good badge.", "criteria_md": "Take samples.",
-        "levels": ["Emerging", "Mastered"], "tags": ["water"], "validity_days": 30, "language": "lt",
+        "name": "Sweep badge",
+        "description": "A good badge.",
+        "criteria_md": "Take samples.",
+        "levels": ["Emerging", "Mastered"],
+        "tags": ["water"],
+        "validity_days": 30,
+        "language": "lt",
         "external_alignments": [{"name": "ESCO", "url": "https://esco.example/1"}],
     },
     "AchievementUpdate": {"name": "Sweep badge, renamed"},
     "Learner": {
-        "name": "Ona", "email": "ona@pupils.example", "level": "Mastered", "narrative": "Good.",
-        "evidence_url": "https://blog.example/ona", "evidence_narrative": "Samples.",
-        "activity_start": "2026-04-01", "activity_end": "2026-06-15",
+        "name": "Ona",
+        "email": "ona@pupils.example",
+        "level": "Mastered",
+        "narrative": "Good.",
+        "evidence_url": "https://blog.example/ona",
+        "evidence_narrative": "Samples.",
+        "activity_start": "2026-04-01",
+        "activity_end": "2026-06-15",
     },
     "Reason": {"reason": "A mistake."},
     "Revocation": {"reason": "A mistake."},
@@ -120,7 +221,9 @@ def _log_in(app: Flask, database: Any, user: User) -> FlaskClient:
     not spend the address's login allowance)."""
     client = app.test_client()
     with database.transaction() as session:
-        token = accounts.start_login_session(session, user=session.get(User, user.id), lifetime=timedelta(hours=1))
+        token = accounts.start_login_session(
+            session, user=session.get(User, user.id), lifetime=timedelta(hours=1)
+        )
     with client.session_transaction() as sess:
         sess["login"] = token
         sess["csrf"] = "sweep-csrf"
@@ -143,9 +246,16 @@ def world(app, database, make_org, make_user, make_achievement, award_to) -> dic
         "admin": admin,
         "secret": secret,
         "values": {
-            "slug": school.slug, "achievement_id": achievement.public_id, "award_id": award.public_id,
-            "public_id": award.public_id, "token_id": str(token.id), "kid": kid or "key-1",
-            "sha256": "0" * 64, "purpose": "revocation", "token": invitation, "filename": "style.css",
+            "slug": school.slug,
+            "achievement_id": achievement.public_id,
+            "award_id": award.public_id,
+            "public_id": award.public_id,
+            "token_id": str(token.id),
+            "kid": kid or "key-1",
+            "sha256": "0" * 64,
+            "purpose": "revocation",
+            "token": invitation,
+            "filename": "style.css",
         },
         "centre": centre.slug,
         "achievement_public_id": achievement.public_id,
@@ -178,7 +288,9 @@ def _path(rule: Any, world: dict[str, Any], override: tuple[str, str] | None = N
 def _sweep_for(app: Flask, database: Any, world: dict[str, Any], rule: Any) -> Sweep:
     client = _log_in(app, database, world["admin"])
     api = rule.rule.startswith("/api/")
-    return Sweep(app, client, {"Authorization": f"Bearer {world['secret']}"} if api else {}, FORM_BASELINE)
+    return Sweep(
+        app, client, {"Authorization": f"Bearer {world['secret']}"} if api else {}, FORM_BASELINE
+    )
 
 
 def test_hostile_path_parts_on_every_route(app, database, world):
@@ -191,8 +303,13 @@ def test_hostile_path_parts_on_every_route(app, database, world):
         for name in sorted(rule.arguments):
             for value in PATH_HOSTILE:
                 for method in methods:
-                    sweep.send(method, _path(rule, world, (name, value)), data={"csrf_token": "sweep-csrf"}
-                               if method == "POST" and not rule.rule.startswith("/api/") else None)
+                    sweep.send(
+                        method,
+                        _path(rule, world, (name, value)),
+                        data={"csrf_token": "sweep-csrf"}
+                        if method == "POST" and not rule.rule.startswith("/api/")
+                        else None,
+                    )
         failures += sweep.failures
         sent += sweep.sent
     assert sent > 2_000
@@ -207,8 +324,13 @@ def test_hostile_query_parameters_on_every_route(app, database, world):
         for value in HOSTILE:
             query = urlencode(dict.fromkeys(QUERY_NAMES, value))
             for method in methods:
-                sweep.send(method, f"{path}?{query}", data={"csrf_token": "sweep-csrf"}
-                           if method == "POST" and not rule.rule.startswith("/api/") else None)
+                sweep.send(
+                    method,
+                    f"{path}?{query}",
+                    data={"csrf_token": "sweep-csrf"}
+                    if method == "POST" and not rule.rule.startswith("/api/")
+                    else None,
+                )
         failures += sweep.failures
     assert not failures, "\n".join(failures[:40])
 
@@ -224,8 +346,19 @@ def test_hostile_form_fields_and_files_on_every_form(app, database, world):
             form = dict.fromkeys(FORM_NAMES, value) | {"csrf_token": "sweep-csrf"}
             sweep.send("POST", path, data=form)
             # a field given twice, and list-valued fields with the hostile value among good ones
-            sweep.send("POST", path, data=MultiDict([("csrf_token", "sweep-csrf"), ("alignment_ids", "1"),
-                                                     ("alignment_ids", value), ("name", value), ("name", "x")]))
+            sweep.send(
+                "POST",
+                path,
+                data=MultiDict(
+                    [
+                        ("csrf_token", "sweep-csrf"),
+                        ("alignment_ids", "1"),
+                        ("alignment_ids", value),
+                        ("name", value),
+                        ("name", "x"),
+                    ]
+                ),
+            )
         for field in FORM_NAMES:  # one hostile field among good ones
             for value in FOCUSED:
                 form = FORM_BASELINE | {field: value, "csrf_token": "sweep-csrf"}
@@ -241,15 +374,25 @@ def test_hostile_form_fields_and_files_on_every_form(app, database, world):
         sweep.send("POST", path, data={"name": "x"})
         sweep.send("POST", path, data={"csrf_token": "\x00" * 3})
         for body, content_type in RAW_BODIES:
-            sweep.send("POST", path, data=body, content_type=content_type, headers={"X-CSRF-Token": "sweep-csrf"})
+            sweep.send(
+                "POST",
+                path,
+                data=body,
+                content_type=content_type,
+                headers={"X-CSRF-Token": "sweep-csrf"},
+            )
         failures += sweep.failures
     # and the login form, with no session at all
     anonymous = Sweep(app, app.test_client())
     for value in HOSTILE:
         with anonymous.client.session_transaction() as sess:
             sess["csrf"] = "c"
-        anonymous.send("POST", "/login", data={"email": value, "password": value, "csrf_token": "c"},
-                       environ_base={"REMOTE_ADDR": "198.51.100.99"})
+        anonymous.send(
+            "POST",
+            "/login",
+            data={"email": value, "password": value, "csrf_token": "c"},
+            environ_base={"REMOTE_ADDR": "198.51.100.99"},
+        )
     failures += anonymous.failures
     assert not failures, "\n".join(failures[:40])
 
@@ -276,7 +419,9 @@ def test_hostile_json_on_every_api_route(app, database, world):
             for parameter in parameters:
                 for value in HOSTILE if parameter["in"] == "query" else HEADER_HOSTILE:
                     if parameter["in"] == "query":
-                        sweep.send(method, f"{path}?{urlencode({parameter['name']: value})}", json=good)
+                        sweep.send(
+                            method, f"{path}?{urlencode({parameter['name']: value})}", json=good
+                        )
                     elif parameter["in"] == "header":
                         sweep.send(method, path, json=good, headers={parameter["name"]: value})
             if not schemas:
@@ -287,12 +432,25 @@ def test_hostile_json_on_every_api_route(app, database, world):
                 sweep.send(method, path, data=json.dumps(value), content_type="application/json")
                 for name, schema in schemas:
                     for body in _hostile_bodies(name, schema, value):
-                        sweep.send(method, path, data=json.dumps(body), content_type="application/json")
+                        sweep.send(
+                            method, path, data=json.dumps(body), content_type="application/json"
+                        )
         # broken or foreign authorisation headers
-        for header in ("Bearer", "Bearer \x00", "Bearer " + "x" * 10_000, "Basic Zm9vOmJhcg==", "Bearer ob_" + "ą" * 43):
+        for header in (
+            "Bearer",
+            "Bearer \x00",
+            "Bearer " + "x" * 10_000,
+            "Basic Zm9vOmJhcg==",
+            "Bearer ob_" + "ą" * 43,
+        ):
             for method in methods:
                 sweep.send(method, path, headers={"Authorization": header})
         failures += sweep.failures
-    documented = {(m.upper(), p) for p, item in DOC["paths"].items() for m in item if m in ("get", "post", "patch", "put", "delete")}
+    documented = {
+        (m.upper(), p)
+        for p, item in DOC["paths"].items()
+        for m in item
+        if m in ("get", "post", "patch", "put", "delete")
+    }
     assert covered == documented
     assert not failures, "\n".join(failures[:40])

@@ -87,7 +87,9 @@ def audit(database, org, action: str) -> list[AuditEvent]:
     with database.transaction() as session:
         return list(
             session.scalars(
-                select(AuditEvent).where(AuditEvent.org_id == org.id, AuditEvent.action == action).order_by(AuditEvent.id)
+                select(AuditEvent)
+                .where(AuditEvent.org_id == org.id, AuditEvent.action == action)
+                .order_by(AuditEvent.id)
             )
         )
 
@@ -106,18 +108,26 @@ def fresh(database, award) -> Award:
 
 def keys_of(database, org) -> dict[str, SigningKey]:
     with database.transaction() as session:
-        return {k.kid: k for k in session.scalars(select(SigningKey).where(SigningKey.org_id == org.id))}
+        return {
+            k.kid: k for k in session.scalars(select(SigningKey).where(SigningKey.org_id == org.id))
+        }
 
 
 @pytest.fixture
 def award_at(database, sealer):
     """Award through the service with a given issue time (to make badges that expired)."""
 
-    def award(org, achievement, email: str, issued: datetime, name: str = "Learner", **kwargs) -> Award:
+    def award(
+        org, achievement, email: str, issued: datetime, name: str = "Learner", **kwargs
+    ) -> Award:
         with database.transaction() as session:
             return award_badge(
-                session, org=session.get(Organisation, org.id), achievement=session.get(Achievement, achievement.id),
-                data=AwardInput(learner_name=name, learner_email=email, **kwargs), sealer=sealer, urls=URLS,
+                session,
+                org=session.get(Organisation, org.id),
+                achievement=session.get(Achievement, achievement.id),
+                data=AwardInput(learner_name=name, learner_email=email, **kwargs),
+                sealer=sealer,
+                urls=URLS,
                 now=issued,
             )
 
@@ -147,10 +157,14 @@ def rotate_through_the_page(client, org) -> None:
     assert "signs every badge from now on" in client.get(response.location).text
 
 
-def compromise_through_the_page(client, org, kid: str, reason: str = "The laptop holding the backup was stolen") -> str:
+def compromise_through_the_page(
+    client, org, kid: str, reason: str = "The laptop holding the backup was stolen"
+) -> str:
     page = client.get(f"/staff/{org.slug}/keys/{kid}/compromise")
     assert page.status_code == 200 and "cannot be undone" in page.text
-    response = post(client, f"/staff/{org.slug}/keys/{kid}/compromise", {"confirm": "yes", "reason": reason})
+    response = post(
+        client, f"/staff/{org.slug}/keys/{kid}/compromise", {"confirm": "yes", "reason": reason}
+    )
     assert response.status_code == 302, response.text
     return client.get(response.location).text
 
@@ -163,7 +177,11 @@ def reissue_through_the_page(client, org) -> str:
 
 # -- rotation ------------------------------------------------------------------------------
 
-ROTATIONS = [("rot-eddsa", {}), ("rot-es256", {"key_alg": "ES256"}), ("rot-rl", {"status_method": "1edtech"})]
+ROTATIONS = [
+    ("rot-eddsa", {}),
+    ("rot-es256", {"key_alg": "ES256"}),
+    ("rot-rl", {"status_method": "1edtech"}),
+]
 
 
 @pytest.mark.parametrize(("slug", "options"), ROTATIONS, ids=[r[0] for r in ROTATIONS])
@@ -194,15 +212,27 @@ def test_after_a_rotation_badges_signed_before_and_after_both_verify(
                 f"did:web:badges.test:orgs:{slug}#key-2"
             ]
     # ... and a revocation after the rotation shows for the badge signed before it
-    assert post(client, f"/staff/{slug}/awards/{before.public_id}/revoke", {"reason": "Wrong learner"}).status_code == 302
+    assert (
+        post(
+            client, f"/staff/{slug}/awards/{before.public_id}/revoke", {"reason": "Wrong learner"}
+        ).status_code
+        == 302
+    )
     for source in forms(before):
         report = make_verifier().verify(source)
-        assert report.verdict is Verdict.INVALID and report.check("status").outcome is Outcome.FAILED
+        assert (
+            report.verdict is Verdict.INVALID and report.check("status").outcome is Outcome.FAILED
+        )
         assert report.check("issuer").outcome is Outcome.PASSED  # key-1 still vouches for Kai's
     assert_valid(make_verifier, after, JONAS)
     assert_valid(make_verifier, also_before, "kai@pupils.example")
     # once nothing valid is signed with key-1, it is no longer published
-    assert post(client, f"/staff/{slug}/awards/{also_before.public_id}/revoke", {"reason": "Wrong"}).status_code == 302
+    assert (
+        post(
+            client, f"/staff/{slug}/awards/{also_before.public_id}/revoke", {"reason": "Wrong"}
+        ).status_code
+        == 302
+    )
     assert published(client, slug) == {"key-2"}
     assert_valid(make_verifier, after, JONAS)
 
@@ -237,8 +267,12 @@ def test_a_retired_key_is_published_only_while_something_it_signed_is_valid(
     keys = keys_of(database, org)
     with database.transaction() as session:
         endorsement = Endorsement(
-            endorser_id=org.id, endorsed_org_id=endorsed.id, key_id=keys["key-4"].id, credential_json="{}",
-            status_index=7, issued_at=datetime.now(UTC),
+            endorser_id=org.id,
+            endorsed_org_id=endorsed.id,
+            key_id=keys["key-4"].id,
+            credential_json="{}",
+            status_index=7,
+            issued_at=datetime.now(UTC),
         )
         session.add(endorsement)
     rotate()
@@ -260,7 +294,9 @@ def test_a_retired_key_is_published_only_while_something_it_signed_is_valid(
     assert method_of(forever) == "key-5"
 
 
-def test_a_rotation_may_change_the_key_type(client, school, make_achievement, award_to, make_verifier, database):
+def test_a_rotation_may_change_the_key_type(
+    client, school, make_achievement, award_to, make_verifier, database
+):
     org = school("rot-alg", key_alg="ES256")
     achievement = make_achievement(org)
     jwt_only = award_to(org, achievement, email=ONA)
@@ -271,7 +307,12 @@ def test_a_rotation_may_change_the_key_type(client, school, make_achievement, aw
     bad = post(client, f"/staff/{org.slug}/keys/rotate", {"confirm": "yes", "alg": "HS256"})
     assert bad.status_code == 400 and "Choose EdDSA, ES256 or RS256" in bad.text
     assert len(keys_of(database, org)) == 1
-    assert post(client, f"/staff/{org.slug}/keys/rotate", {"confirm": "yes", "alg": "EdDSA"}).status_code == 302
+    assert (
+        post(
+            client, f"/staff/{org.slug}/keys/rotate", {"confirm": "yes", "alg": "EdDSA"}
+        ).status_code
+        == 302
+    )
     both = award_to(org, achievement, email=JONAS, name="Jonas")
     assert '"proof"' in both.credential_json and method_of(both) == "key-2"
     assert published(client, org.slug) == {"key-1", "key-2"}
@@ -279,38 +320,72 @@ def test_a_rotation_may_change_the_key_type(client, school, make_achievement, aw
     assert_valid(make_verifier, both, JONAS)
     with database.transaction() as session:
         assert session.get(Organisation, org.id).key_alg == "EdDSA"
-    assert [k.alg for k in sorted(keys_of(database, org).values(), key=lambda k: k.id)] == ["ES256", "EdDSA"]
+    assert [k.alg for k in sorted(keys_of(database, org).values(), key=lambda k: k.id)] == [
+        "ES256",
+        "EdDSA",
+    ]
 
 
 # -- compromise and re-issue ---------------------------------------------------------------
 
-COMPROMISES = [("cmp-eddsa", {}), ("cmp-rs256-rl", {"key_alg": "RS256", "status_method": "1edtech"})]
+COMPROMISES = [
+    ("cmp-eddsa", {}),
+    ("cmp-rs256-rl", {"key_alg": "RS256", "status_method": "1edtech"}),
+]
 
 
 @pytest.mark.parametrize(("slug", "options"), COMPROMISES, ids=[c[0] for c in COMPROMISES])
 def test_after_a_compromise_old_badges_are_revoked_and_their_reissued_copies_verify(
-    client, school, make_achievement, award_to, award_at, make_verifier, database, slug, options,
+    client,
+    school,
+    make_achievement,
+    award_to,
+    award_at,
+    make_verifier,
+    database,
+    slug,
+    options,
     badges_fetcher,
 ):
     org = school(slug, **options)
     achievement = make_achievement(org, validity_days=730)
     last_month = datetime.now(UTC) - timedelta(days=30)
     ona = award_at(
-        org, achievement, ONA, last_month, "Ona Petraitytė", level="Proficient",
-        evidence_url="https://pupils.example/ona/report", evidence_narrative="Measured nitrates weekly",
-        narrative="Led the river team", publish_narrative=True, activity_start=date(2025, 3, 1), activity_end=date(2025, 6, 30),
+        org,
+        achievement,
+        ONA,
+        last_month,
+        "Ona Petraitytė",
+        level="Proficient",
+        evidence_url="https://pupils.example/ona/report",
+        evidence_narrative="Measured nitrates weekly",
+        narrative="Led the river team",
+        publish_narrative=True,
+        activity_start=date(2025, 3, 1),
+        activity_end=date(2025, 6, 30),
     )
     jonas = award_at(org, achievement, JONAS, last_month - timedelta(days=3), "Jonas")
     wrong = award_to(org, achievement, email="wrong@pupils.example", name="Wrong")
-    expired = award_at(org, achievement, "gone@pupils.example", datetime.now(UTC) - timedelta(days=800), "Gone")
+    expired = award_at(
+        org, achievement, "gone@pupils.example", datetime.now(UTC) - timedelta(days=800), "Gone"
+    )
     as_admin(client, org)
-    assert post(client, f"/staff/{slug}/awards/{wrong.public_id}/revoke", {"reason": "Awarded by mistake"}).status_code == 302
+    assert (
+        post(
+            client,
+            f"/staff/{slug}/awards/{wrong.public_id}/revoke",
+            {"reason": "Awarded by mistake"},
+        ).status_code
+        == 302
+    )
     assert_valid(make_verifier, ona, ONA)
     did_url = f"{BASE_URL}/orgs/{slug}/did.json"
     did_before = client.get(f"/orgs/{slug}/did.json").get_json(force=True)
     # the achievement is edited afterwards: the copies keep the badge as it was awarded
     with database.transaction() as session:
-        session.get(Achievement, achievement.id).description = "A different description, written later."
+        session.get(
+            Achievement, achievement.id
+        ).description = "A different description, written later."
 
     page = compromise_through_the_page(client, org, "key-1")
     assert "key-1 is marked compromised" in page and "3 badge(s) it signed were revoked" in page
@@ -321,8 +396,11 @@ def test_after_a_compromise_old_badges_are_revoked_and_their_reissued_copies_ver
     # not fetched: it could not change the verdict), and they are revoked, as a verifier
     # that still remembers the old key beside the new one sees
     did_now = client.get(f"/orgs/{slug}/did.json").get_json(force=True)
-    both = {**did_now, "verificationMethod": did_before["verificationMethod"] + did_now["verificationMethod"],
-            "assertionMethod": did_before["assertionMethod"] + did_now["assertionMethod"]}
+    both = {
+        **did_now,
+        "verificationMethod": did_before["verificationMethod"] + did_now["verificationMethod"],
+        "assertionMethod": did_before["assertionMethod"] + did_now["assertionMethod"],
+    }
     remembers_old_key = KeyResolver(badges_fetcher, documents={did_url: both})
     for source in forms(ona):
         report = make_verifier().verify(source)
@@ -331,10 +409,15 @@ def test_after_a_compromise_old_badges_are_revoked_and_their_reissued_copies_ver
         assert "not one the issuer published" in report.check("issuer").message
         assert report.check("status").outcome is Outcome.SKIPPED
         assert report.check("status").reason == "verdict_settled"
-        report = Verifier(fetcher=badges_fetcher, key_resolver=remembers_old_key, status_ttl=0).verify(source)
+        report = Verifier(
+            fetcher=badges_fetcher, key_resolver=remembers_old_key, status_ttl=0
+        ).verify(source)
         assert report.check("issuer").outcome is Outcome.PASSED
         assert report.verdict is Verdict.INVALID
-        assert report.check("status").outcome is Outcome.FAILED and "revoked" in report.check("status").message
+        assert (
+            report.check("status").outcome is Outcome.FAILED
+            and "revoked" in report.check("status").message
+        )
         if options.get("status_method") == "1edtech":
             assert "compromised" in report.check("status").message  # the list gives the reason
     for award in (ona, jonas, expired):
@@ -357,23 +440,43 @@ def test_after_a_compromise_old_badges_are_revoked_and_their_reissued_copies_ver
         assert_valid(make_verifier, copy, email)
         old, new = json.loads(original.credential_json), json.loads(copy.credential_json)
         assert new["awardedDate"] == old["awardedDate"]
-        assert new["credentialSubject"] == old["credentialSubject"]  # learner hash, achievement, result ...
+        assert (
+            new["credentialSubject"] == old["credentialSubject"]
+        )  # learner hash, achievement, result ...
         assert new.get("evidence") == old.get("evidence") and new["validUntil"] == old["validUntil"]
         assert new["id"] != old["id"] and new["id"] == f"{BASE_URL}/credentials/{copy.public_id}"
         assert parse_datetime(new["validFrom"]) > datetime.now(UTC) - timedelta(minutes=5)
-        assert parse_datetime(new["awardedDate"]) < datetime.now(UTC) - timedelta(days=29)  # kept, not "now"
+        assert parse_datetime(new["awardedDate"]) < datetime.now(UTC) - timedelta(
+            days=29
+        )  # kept, not "now"
         assert copy.status_index != original.status_index and copy.revoked_at is None
-        assert copy.learner_name == original.learner_name and copy.learner_email == original.learner_email
-        assert copy.valid_until == original.valid_until and copy.achievement_id == original.achievement_id
+        assert (
+            copy.learner_name == original.learner_name
+            and copy.learner_email == original.learner_email
+        )
+        assert (
+            copy.valid_until == original.valid_until
+            and copy.achievement_id == original.achievement_id
+        )
         payload = vc_jwt.decode_jwt(copy.credential_jwt).payload
         inner = payload.get("vc", payload)
-        assert inner["awardedDate"] == old["awardedDate"] and inner["credentialSubject"] == old["credentialSubject"]
+        assert (
+            inner["awardedDate"] == old["awardedDate"]
+            and inner["credentialSubject"] == old["credentialSubject"]
+        )
     subject = json.loads(ona_copy.credential_json)["credentialSubject"]
-    assert subject["narrative"] == "Led the river team" and subject["activityStartDate"].startswith("2025-03-01")
+    assert subject["narrative"] == "Led the river team" and subject["activityStartDate"].startswith(
+        "2025-03-01"
+    )
     assert subject["result"] and "written later" not in subject["achievement"]["description"]
-    assert json.loads(ona_copy.credential_json)["evidence"][0]["narrative"] == "Measured nitrates weekly"
+    assert (
+        json.loads(ona_copy.credential_json)["evidence"][0]["narrative"]
+        == "Measured nitrates weekly"
+    )
     # the old badges stay revoked, and nothing waits any more
-    assert make_verifier().verify(f"{BASE_URL}/credentials/{ona.public_id}").verdict is Verdict.INVALID
+    assert (
+        make_verifier().verify(f"{BASE_URL}/credentials/{ona.public_id}").verdict is Verdict.INVALID
+    )
     keys_page = client.get(f"/staff/{slug}/keys").text
     assert "Re-issue all" not in keys_page and ona_copy.public_id in keys_page
     again = post(client, f"/staff/{slug}/keys/reissue")
@@ -381,10 +484,14 @@ def test_after_a_compromise_old_badges_are_revoked_and_their_reissued_copies_ver
 
     # the learners are told, with the new link
     with database.transaction() as session:
-        messages = session.scalars(select(OutboxMessage).where(OutboxMessage.award_id.in_([ona_copy.id, jonas_copy.id]))).all()
+        messages = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.award_id.in_([ona_copy.id, jonas_copy.id]))
+        ).all()
     links = {m.to_email: m.body for m in messages}
     assert set(links) == {ONA, JONAS}
-    assert "re-issued" in links[ONA] and f"{BASE_URL}/credentials/{ona_copy.public_id}" in links[ONA]
+    assert (
+        "re-issued" in links[ONA] and f"{BASE_URL}/credentials/{ona_copy.public_id}" in links[ONA]
+    )
     assert f"{BASE_URL}/credentials/{jonas_copy.public_id}" in links[JONAS]
 
     # audited, without learners' emails
@@ -408,8 +515,12 @@ def test_a_compromised_retired_key_needs_no_new_key_and_its_endorsements_are_wit
     keys = keys_of(database, org)
     with database.transaction() as session:
         endorsement = Endorsement(
-            endorser_id=org.id, endorsed_org_id=endorsed.id, key_id=keys["key-1"].id, credential_json="{}",
-            status_index=3, issued_at=datetime.now(UTC),
+            endorser_id=org.id,
+            endorsed_org_id=endorsed.id,
+            key_id=keys["key-1"].id,
+            credential_json="{}",
+            status_index=3,
+            issued_at=datetime.now(UTC),
         )
         session.add(endorsement)
         rotate_key(session, org=session.get(Organisation, org.id), sealer=sealer, actor=CLI)
@@ -417,12 +528,19 @@ def test_a_compromised_retired_key_needs_no_new_key_and_its_endorsements_are_wit
     with database.transaction() as session:
         org_ = session.get(Organisation, org.id)
         result = mark_compromised(
-            session, org=org_, key_row=session.get(SigningKey, keys["key-1"].id), sealer=sealer, actor=CLI,
+            session,
+            org=org_,
+            key_row=session.get(SigningKey, keys["key-1"].id),
+            sealer=sealer,
+            actor=CLI,
             reason="found in a public repository",
         )
         assert result.new_key is None and result.revoked == 1 and result.withdrawn == 1
     assert published(client, org.slug) == {"key-2"}
-    assert {k.kid: k.compromised_at is not None for k in keys_of(database, org).values()} == {"key-1": True, "key-2": False}
+    assert {k.kid: k.compromised_at is not None for k in keys_of(database, org).values()} == {
+        "key-1": True,
+        "key-2": False,
+    }
     assert_valid(make_verifier, new, JONAS)  # the active key and its badges are untouched
     assert make_verifier().verify(old.credential_jwt).verdict is Verdict.INVALID
     with database.transaction() as session:
@@ -432,14 +550,27 @@ def test_a_compromised_retired_key_needs_no_new_key_and_its_endorsements_are_wit
     assert withdrawal.subject == f"endorsement:{endorsement.public_id}" and withdrawal.via == "cli"
     # the same entry as a withdrawal by staff (services.endorsements.withdraw), the endorsed told too
     assert withdrawal.summary == f"{org.name} withdrew its endorsement of Endorsed School"
-    assert set(withdrawal.details) == {"target", "reason"} and "compromised" in withdrawal.details["reason"]
+    assert (
+        set(withdrawal.details) == {"target", "reason"}
+        and "compromised" in withdrawal.details["reason"]
+    )
     [received] = audit(database, endorsed, "endorsement.withdraw")
-    assert received.summary == f"Received: {withdrawal.summary}" and received.details == withdrawal.details
+    assert (
+        received.summary == f"Received: {withdrawal.summary}"
+        and received.details == withdrawal.details
+    )
     # a second time is refused, and changes nothing
-    with database.transaction() as session, pytest.raises(Exception, match="already marked compromised"):
+    with (
+        database.transaction() as session,
+        pytest.raises(Exception, match="already marked compromised"),
+    ):
         mark_compromised(
-            session, org=session.get(Organisation, org.id), key_row=session.get(SigningKey, keys["key-1"].id),
-            sealer=sealer, actor=CLI, reason="again",
+            session,
+            org=session.get(Organisation, org.id),
+            key_row=session.get(SigningKey, keys["key-1"].id),
+            sealer=sealer,
+            actor=CLI,
+            reason="again",
         )
     assert len(audit(database, org, "key.compromise")) == 1
 
@@ -456,18 +587,28 @@ def test_a_reissued_copy_carries_the_endorsements_active_now(
     def endorse(comment: str) -> Endorsement:
         with database.transaction() as session:
             return endorsements.endorse(
-                session, endorser=session.get(Organisation, centre.id), target=f"achievement:{achievement.public_id}",
-                comment=comment, sealer=sealer, urls=URLS, actor=CLI,
+                session,
+                endorser=session.get(Organisation, centre.id),
+                target=f"achievement:{achievement.public_id}",
+                comment=comment,
+                sealer=sealer,
+                urls=URLS,
+                actor=CLI,
             )
 
     first = endorse("A fine project")
     original = award_to(org, achievement, email=ONA)
-    [embedded] = json.loads(original.credential_json)["credentialSubject"]["achievement"]["endorsement"]
+    [embedded] = json.loads(original.credential_json)["credentialSubject"]["achievement"][
+        "endorsement"
+    ]
     assert embedded["id"].endswith(first.public_id)
     with database.transaction() as session:
         endorsements.withdraw(
-            session, endorsement=session.get(Endorsement, first.id), endorser=session.get(Organisation, centre.id),
-            reason="Superseded", actor=CLI,
+            session,
+            endorsement=session.get(Endorsement, first.id),
+            endorser=session.get(Organisation, centre.id),
+            reason="Superseded",
+            actor=CLI,
         )
     second = endorse("A fine project, reviewed again")
     as_admin(client, org)
@@ -475,7 +616,9 @@ def test_a_reissued_copy_carries_the_endorsements_active_now(
     reissue_through_the_page(client, org)
     [copy] = copies_of(database, original)
     achievement_json = json.loads(copy.credential_json)["credentialSubject"]["achievement"]
-    assert [e["id"] for e in achievement_json["endorsement"]] == [URLS.endorsement(second.public_id)]
+    assert [e["id"] for e in achievement_json["endorsement"]] == [
+        URLS.endorsement(second.public_id)
+    ]
     old_achievement = json.loads(original.credential_json)["credentialSubject"]["achievement"]
     assert {k: v for k, v in achievement_json.items() if k != "endorsement"} == {
         k: v for k, v in old_achievement.items() if k != "endorsement"
@@ -495,15 +638,23 @@ def test_endorsements_a_compromise_withdrew_are_signed_again_on_request(
     achievement = make_achievement(member)
     with database.transaction() as session:
         old = endorsements.endorse(
-            session, endorser=session.get(Organisation, centre.id), target=f"achievement:{achievement.public_id}",
-            comment="Peace education done well", sealer=sealer, urls=URLS, actor=CLI,
+            session,
+            endorser=session.get(Organisation, centre.id),
+            target=f"achievement:{achievement.public_id}",
+            comment="Peace education done well",
+            sealer=sealer,
+            urls=URLS,
+            actor=CLI,
         )
     old_url = URLS.endorsement(old.public_id)
     assert make_verifier().verify(old_url).verdict is Verdict.VALID
     as_admin(client, centre)
     compromise_through_the_page(client, centre, "key-1")
     page = client.get(f"/staff/{centre.slug}/keys").text
-    assert "1 endorsement signed with the compromised key" in page and "Re-issue the endorsements" in page
+    assert (
+        "1 endorsement signed with the compromised key" in page
+        and "Re-issue the endorsements" in page
+    )
     assert make_verifier().verify(old_url).verdict is Verdict.INVALID
     assert "Nothing was re-issued" not in reissue_through_the_page(client, centre)
     with database.transaction() as session:
@@ -529,7 +680,9 @@ def test_marking_a_key_compromised_is_all_or_nothing(
 ):
     org = school("cmp-atomic")
     achievement = make_achievement(org)
-    awards = [award_to(org, achievement, email=f"l{i}@pupils.example", name=f"L{i}") for i in range(3)]
+    awards = [
+        award_to(org, achievement, email=f"l{i}@pupils.example", name=f"L{i}") for i in range(3)
+    ]
     as_admin(client, org)
     before = table_counts()
     real = reissue_service.record
@@ -540,7 +693,9 @@ def test_marking_a_key_compromised_is_all_or_nothing(
         return real(session, **kwargs)
 
     monkeypatch.setattr(reissue_service, "record", failing)
-    response = post(client, f"/staff/{org.slug}/keys/key-1/compromise", {"confirm": "yes", "reason": "stolen"})
+    response = post(
+        client, f"/staff/{org.slug}/keys/key-1/compromise", {"confirm": "yes", "reason": "stolen"}
+    )
     assert response.status_code == 500 and "Nothing was changed" in response.text
     assert table_counts() == before
     [key] = keys_of(database, org).values()
@@ -553,7 +708,9 @@ def test_marking_a_key_compromised_is_all_or_nothing(
     assert all(fresh(database, a).revoked_at is not None for a in awards)
 
 
-def test_reissuing_is_all_or_nothing(client, school, make_achievement, award_to, database, table_counts, monkeypatch):
+def test_reissuing_is_all_or_nothing(
+    client, school, make_achievement, award_to, database, table_counts, monkeypatch
+):
     from issuer.services import awards as award_service
 
     org = school("reissue-atomic")
@@ -583,7 +740,9 @@ def test_reissuing_is_all_or_nothing(client, school, make_achievement, award_to,
     assert "4 badges were re-issued" in reissue_through_the_page(client, org)
 
 
-def test_only_an_organisations_admins_manage_its_keys(client, school, make_achievement, award_to, table_counts, database):
+def test_only_an_organisations_admins_manage_its_keys(
+    client, school, make_achievement, award_to, table_counts, database
+):
     org = school("guarded")
     other = school("elsewhere")
     award_to(org, make_achievement(org), email=ONA)
@@ -620,12 +779,17 @@ def test_only_an_organisations_admins_manage_its_keys(client, school, make_achie
     assert "Signing keys" in client.get(f"/staff/{org.slug}").text
     page = client.get(base)
     assert page.status_code == 200 and "key-1" in page.text and "active" in page.text
-    assert client.post(f"{base}/rotate", data={"confirm": "yes"}).status_code == 400  # no CSRF token
+    assert (
+        client.post(f"{base}/rotate", data={"confirm": "yes"}).status_code == 400
+    )  # no CSRF token
     assert post(client, f"{base}/rotate", {}).status_code == 400  # not confirmed
     assert post(client, f"{base}/key-1/compromise", {"reason": "stolen"}).status_code == 400
     missing_reason = post(client, f"{base}/key-1/compromise", {"confirm": "yes", "reason": " "})
     assert missing_reason.status_code == 400 and "Say what happened" in missing_reason.text
-    assert post(client, f"{base}/key-9/compromise", {"confirm": "yes", "reason": "x"}).status_code == 404
+    assert (
+        post(client, f"{base}/key-9/compromise", {"confirm": "yes", "reason": "x"}).status_code
+        == 404
+    )
     too_long = post(client, f"{base}/key-1/compromise", {"confirm": "yes", "reason": "x" * 501})
     assert too_long.status_code == 400 and "under 500" in too_long.text
     assert post(client, f"{base}/reissue").status_code == 409  # nothing waits
@@ -660,7 +824,9 @@ def test_the_command_line_rotates_compromises_and_reissues(
     assert published(client, org.slug) == {"key-1", "key-2"}
     # without --yes it only says what would happen
     assert main(["keys", "compromise", *slug, "--kid", "key-1", "--reason", "leaked"]) == 2
-    assert "1 still valid" in capsys.readouterr().out and fresh(database, original).revoked_at is None
+    assert (
+        "1 still valid" in capsys.readouterr().out and fresh(database, original).revoked_at is None
+    )
     assert main(["keys", "compromise", *slug, "--kid", "key-9", "--reason", "leaked", "--yes"]) == 2
     assert "No such key" in capsys.readouterr().err
     assert main(["keys", "compromise", *slug, "--kid", "key-1", "--reason", "leaked", "--yes"]) == 0
@@ -674,9 +840,15 @@ def test_the_command_line_rotates_compromises_and_reissues(
     [copy] = copies_of(database, original)
     assert_valid(make_verifier, copy, ONA)
     assert main(["keys", "list", "--org", "no-such-school"]) == 2
-    actions = [e.action for e in audit(database, org, "key.rotate") + audit(database, org, "key.compromise")]
+    actions = [
+        e.action
+        for e in audit(database, org, "key.rotate") + audit(database, org, "key.compromise")
+    ]
     assert actions == ["key.rotate", "key.compromise"]
-    assert all(e.via == "cli" and e.actor.startswith("command line") for e in audit(database, org, "award.reissue"))
+    assert all(
+        e.via == "cli" and e.actor.startswith("command line")
+        for e in audit(database, org, "award.reissue")
+    )
 
 
 # -- an independent verifier ---------------------------------------------------------------
@@ -703,7 +875,9 @@ def test_verify_ob3_accepts_a_badge_signed_before_a_rotation_and_a_reissued_copy
     def verified(award, name: str) -> bool:
         results = []
         forms = ((".json", award.credential_json), (".jwt", award.credential_jwt))
-        reports = verify_many([write(tmp_path, name + suffix, content) for suffix, content in forms], *mapping)
+        reports = verify_many(
+            [write(tmp_path, name + suffix, content) for suffix, content in forms], *mapping
+        )
         for (suffix, _), report in zip(forms, reports, strict=True):
             results.append(report["verified"])
             errors.extend(report["errors"])
@@ -721,10 +895,15 @@ def test_verify_ob3_accepts_a_badge_signed_before_a_rotation_and_a_reissued_copy
     assert "1 badge" in reissue_through_the_page(client, org)
     [copy] = copies_of(database, before)
     assert verified(copy, "copy") and verified(after, "after-again") and not errors
-    assert json.loads(copy.credential_json)["awardedDate"] == json.loads(before.credential_json)["awardedDate"]
+    assert (
+        json.loads(copy.credential_json)["awardedDate"]
+        == json.loads(before.credential_json)["awardedDate"]
+    )
 
 
-def test_a_bitstring_copy_gets_its_own_status_bit(client, school, make_achievement, award_to, database):
+def test_a_bitstring_copy_gets_its_own_status_bit(
+    client, school, make_achievement, award_to, database
+):
     """The copy's status index is new; the revocation list sets the original's bit only."""
     org = school("bits")
     achievement = make_achievement(org)
@@ -745,6 +924,10 @@ def test_the_reissue_progress_page_has_the_sites_frame(client, school, make_achi
     as_admin(client, org)
     compromise_through_the_page(client, org, "key-1")
     page = reissue_through_the_page(client, org)
-    assert page.index('<header class="site">') < page.index("Signed 1 of 1") < page.index('<footer class="site">')
+    assert (
+        page.index('<header class="site">')
+        < page.index("Signed 1 of 1")
+        < page.index('<footer class="site">')
+    )
     assert f'href="/staff/{org.slug}/awards"' in page.split("Signed", 1)[0]  # the site's navigation
     assert page.count("</main>") == 1 and page.rstrip().endswith("</html>")

@@ -18,15 +18,31 @@ from issuer.models import Achievement, Organisation
 from issuer.services.achievements import AchievementInput, update_achievement
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
-ORG = {"id": 1, "slug": "old", "name": "Old School", "kind": "school", "description": "", "status_method": "bitstring",
-       "key_alg": "EdDSA", "created_at": NOW}
+ORG = {
+    "id": 1,
+    "slug": "old",
+    "name": "Old School",
+    "kind": "school",
+    "description": "",
+    "status_method": "bitstring",
+    "key_alg": "EdDSA",
+    "created_at": NOW,
+}
 WRAPPED = [  # (tags, levels, alignments) as they were stored before 0005
-    ({"tags": ["science", "sea"]}, {"levels": ["Emerging", "Proficient"]},
-     {"items": [3, 5], "external": [{"name": "ESCO", "url": "https://esco.example/1"}]}),
+    (
+        {"tags": ["science", "sea"]},
+        {"levels": ["Emerging", "Proficient"]},
+        {"items": [3, 5], "external": [{"name": "ESCO", "url": "https://esco.example/1"}]},
+    ),
     ({}, {}, {}),  # nothing given
 ]
 PLAIN = [
-    (["science", "sea"], ["Emerging", "Proficient"], [3, 5], [{"name": "ESCO", "url": "https://esco.example/1"}]),
+    (
+        ["science", "sea"],
+        ["Emerging", "Proficient"],
+        [3, 5],
+        [{"name": "ESCO", "url": "https://esco.example/1"}],
+    ),
     ([], [], [], []),
 ]
 
@@ -53,7 +69,9 @@ def empty_database(request, tmp_path) -> Iterator[str]:
 
 
 def achievement_table(*names: str) -> sa.TableClause:
-    return sa.table("achievement", sa.column("id", sa.Integer), *(sa.column(n, sa.JSON) for n in names))
+    return sa.table(
+        "achievement", sa.column("id", sa.Integer), *(sa.column(n, sa.JSON) for n in names)
+    )
 
 
 def test_the_migration_unwraps_the_lists_and_wraps_them_again(empty_database):
@@ -64,14 +82,42 @@ def test_the_migration_unwraps_the_lists_and_wraps_them_again(empty_database):
         conn.execute(sa.table("organisation", *(sa.column(k) for k in ORG)).insert().values(**ORG))
         for number, (tags, levels, alignments) in enumerate(WRAPPED, 1):
             conn.execute(
-                sa.table("achievement", *(sa.column(k) for k in (
-                    "id", "public_id", "org_id", "name", "description", "criteria_md", "achievement_type",
-                    "language", "version", "created_at")),
-                    sa.column("tags", sa.JSON), sa.column("levels", sa.JSON), sa.column("alignments", sa.JSON),
-                ).insert().values(
-                    id=number, public_id=f"a{number}", org_id=1, name=f"Badge {number}", description="", criteria_md="",
-                    achievement_type="Badge", language="en", version=1, created_at=NOW,
-                    tags=tags, levels=levels, alignments=alignments,
+                sa.table(
+                    "achievement",
+                    *(
+                        sa.column(k)
+                        for k in (
+                            "id",
+                            "public_id",
+                            "org_id",
+                            "name",
+                            "description",
+                            "criteria_md",
+                            "achievement_type",
+                            "language",
+                            "version",
+                            "created_at",
+                        )
+                    ),
+                    sa.column("tags", sa.JSON),
+                    sa.column("levels", sa.JSON),
+                    sa.column("alignments", sa.JSON),
+                )
+                .insert()
+                .values(
+                    id=number,
+                    public_id=f"a{number}",
+                    org_id=1,
+                    name=f"Badge {number}",
+                    description="",
+                    criteria_md="",
+                    achievement_type="Badge",
+                    language="en",
+                    version=1,
+                    created_at=NOW,
+                    tags=tags,
+                    levels=levels,
+                    alignments=alignments,
                 )
             )
     engine.dispose()
@@ -89,7 +135,8 @@ def test_the_migration_unwraps_the_lists_and_wraps_them_again(empty_database):
         wrapped = achievement_table("tags", "levels", "alignments")
         rows = conn.execute(sa.select(wrapped).order_by(wrapped.c.id)).all()
         assert [tuple(row[1:]) for row in rows] == [
-            WRAPPED[0], ({"tags": []}, {"levels": []}, {"items": [], "external": []}),
+            WRAPPED[0],
+            ({"tags": []}, {"levels": []}, {"items": [], "external": []}),
         ]
     engine.dispose()
 
@@ -99,12 +146,27 @@ def test_an_edited_achievement_stores_plain_lists(make_org, make_achievement, da
     badge = make_achievement(org)
     with database.transaction() as session:
         row = session.get_one(Achievement, badge.id)
-        update_achievement(session, achievement=row, org=session.get_one(Organisation, org.id), data=AchievementInput(
-            name="Sea science", description="Studied the sea.", tags=["sea", "science"], levels=["Emerging", "Proficient"],
-            external_alignments=[{"name": "ESCO", "url": "https://esco.example/1"}],
-        ))
+        update_achievement(
+            session,
+            achievement=row,
+            org=session.get_one(Organisation, org.id),
+            data=AchievementInput(
+                name="Sea science",
+                description="Studied the sea.",
+                tags=["sea", "science"],
+                levels=["Emerging", "Proficient"],
+                external_alignments=[{"name": "ESCO", "url": "https://esco.example/1"}],
+            ),
+        )
     with database.engine.connect() as conn:
         stored = conn.execute(
-            sa.select(achievement_table("tags", "levels", "alignment_ids", "external_alignments")).where(sa.column("id") == badge.id)
+            sa.select(
+                achievement_table("tags", "levels", "alignment_ids", "external_alignments")
+            ).where(sa.column("id") == badge.id)
         ).one()
-    assert tuple(stored[1:]) == (["sea", "science"], ["Emerging", "Proficient"], [], [{"name": "ESCO", "url": "https://esco.example/1"}])
+    assert tuple(stored[1:]) == (
+        ["sea", "science"],
+        ["Emerging", "Proficient"],
+        [],
+        [{"name": "ESCO", "url": "https://esco.example/1"}],
+    )

@@ -86,13 +86,22 @@ def _wait(predicate, seconds=10.0):
 def _award(client, school, achievement, email):
     form = client.get(f"/staff/{school.slug}/achievements/{achievement.public_id}/award")
     key = re.search(r'name="request_key" value="([^"]+)"', form.text).group(1)
-    return post(client, f"/staff/{school.slug}/achievements/{achievement.public_id}/award",
-                {"learner_name": "Ona", "learner_email": email, "request_key": key})
+    return post(
+        client,
+        f"/staff/{school.slug}/achievements/{achievement.public_id}/award",
+        {"learner_name": "Ona", "learner_email": email, "request_key": key},
+    )
 
 
-def test_the_learner_gets_the_badge_link_by_mail_after_the_commit(app, client, make_org, make_user, make_achievement, database, smtp_server):
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server.server_address[1], SMTP_STARTTLS=False,
-                      MAIL_FROM="badges@school.example")
+def test_the_learner_gets_the_badge_link_by_mail_after_the_commit(
+    app, client, make_org, make_user, make_achievement, database, smtp_server
+):
+    app.config.update(
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=smtp_server.server_address[1],
+        SMTP_STARTTLS=False,
+        MAIL_FROM="badges@school.example",
+    )
     school = make_org()
     teacher = make_user("ruta@school.example", org=school)
     achievement = make_achievement(school)
@@ -114,7 +123,9 @@ def test_the_learner_gets_the_badge_link_by_mail_after_the_commit(app, client, m
     assert len(smtp_server.received) == 1
 
 
-def test_an_unreachable_mail_server_leaves_the_message_in_the_outbox_with_the_reason(app, client, make_org, make_user, make_achievement, database):
+def test_an_unreachable_mail_server_leaves_the_message_in_the_outbox_with_the_reason(
+    app, client, make_org, make_user, make_achievement, database
+):
     import socket
 
     with socket.socket() as probe:  # a port nobody listens on
@@ -143,25 +154,42 @@ def test_an_unreachable_mail_server_leaves_the_message_in_the_outbox_with_the_re
 def _outbox(database, org, rows):
     """Outbox messages as the award services write them: (name, address, body) each."""
     with database.transaction() as session:
-        messages = [OutboxMessage(org_id=org.id, to_name=name, to_email=address, subject="Your badge: Heritage",
-                                  body=body) for name, address, body in rows]
+        messages = [
+            OutboxMessage(
+                org_id=org.id,
+                to_name=name,
+                to_email=address,
+                subject="Your badge: Heritage",
+                body=body,
+            )
+            for name, address, body in rows
+        ]
         session.add_all(messages)
         session.flush()
         return [m.id for m in messages]
 
 
 def _settings(smtp_server):
-    return SmtpSettings(host="127.0.0.1", port=smtp_server.server_address[1], starttls=False,
-                        sender="Vilnius Lyceum <badges@school.example>", timeout=5)
+    return SmtpSettings(
+        host="127.0.0.1",
+        port=smtp_server.server_address[1],
+        starttls=False,
+        sender="Vilnius Lyceum <badges@school.example>",
+        timeout=5,
+    )
 
 
 def _outcomes(database, ids):
     with database.transaction() as session:
-        rows = {m.id: m for m in session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids)))}
+        rows = {
+            m.id: m for m in session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids)))
+        }
         return [(rows[i].sent_at is not None, rows[i].error) for i in ids]
 
 
-def test_each_learner_gets_one_message_whatever_the_name_and_bad_ones_stop_nobody(make_org, database, smtp_server):
+def test_each_learner_gets_one_message_whatever_the_name_and_bad_ones_stop_nobody(
+    make_org, database, smtp_server
+):
     school = make_org()
     rows = [
         ("Petraitytė, Ona", "ona@pupils.example", "first"),
@@ -181,8 +209,11 @@ def test_each_learner_gets_one_message_whatever_the_name_and_bad_ones_stop_nobod
     assert "550 no such mailbox" in outcomes[4][1] and outcomes[4][1].startswith("not sent:")
     assert "cannot be written" in outcomes[5][1]
     # one SMTP transaction per delivered message, to exactly its learner
-    assert smtp_server.envelopes == [[address] for _n, address, _b in rows if address not in
-                                     ("refused@pupils.example", "not an address@@pupils.example")]
+    assert smtp_server.envelopes == [
+        [address]
+        for _n, address, _b in rows
+        if address not in ("refused@pupils.example", "not an address@@pupils.example")
+    ]
     parsed = [message_from_string(text, policy=policy.default) for text in smtp_server.received]
     recipients = [[(a.display_name, a.addr_spec) for a in m["To"].addresses] for m in parsed]
     assert recipients == [
@@ -197,23 +228,45 @@ def test_each_learner_gets_one_message_whatever_the_name_and_bad_ones_stop_nobod
         assert message["Bcc"] is None and message["Cc"] is None
         assert message["From"] == "Vilnius Lyceum <badges@school.example>"
         assert message["Message-ID"] and message["Date"]
-    assert [m.get_content().strip() for m in parsed] == ["first", "second", "third", "fourth", "seventh", "eighth"]
+    assert [m.get_content().strip() for m in parsed] == [
+        "first",
+        "second",
+        "third",
+        "fourth",
+        "seventh",
+        "eighth",
+    ]
 
 
 def test_a_delivered_message_stays_sent_when_the_server_hangs_up(make_org, database, smtp_server):
     school = make_org()
-    ids = _outbox(database, school, [("Ona", "ona@pupils.example", "hang up after this one"),
-                                     ("Jonas", "jonas@pupils.example", "second"),
-                                     ("Rūta", "ruta@pupils.example", "third")])
+    ids = _outbox(
+        database,
+        school,
+        [
+            ("Ona", "ona@pupils.example", "hang up after this one"),
+            ("Jonas", "jonas@pupils.example", "second"),
+            ("Rūta", "ruta@pupils.example", "third"),
+        ],
+    )
     mail.deliver(database, _settings(smtp_server), ids)
     assert _outcomes(database, ids) == [(True, None), (True, None), (True, None)]
     assert len(smtp_server.received) == 3  # the second went on a new connection, once
 
 
-def test_a_fault_of_ours_with_one_message_stops_neither_the_others_nor_the_record(make_org, database, smtp_server, monkeypatch):
+def test_a_fault_of_ours_with_one_message_stops_neither_the_others_nor_the_record(
+    make_org, database, smtp_server, monkeypatch
+):
     school = make_org()
-    ids = _outbox(database, school, [("Ona", "ona@pupils.example", "first"), ("Jonas", "jonas@pupils.example", "boom"),
-                                     ("Rūta", "ruta@pupils.example", "third")])
+    ids = _outbox(
+        database,
+        school,
+        [
+            ("Ona", "ona@pupils.example", "first"),
+            ("Jonas", "jonas@pupils.example", "boom"),
+            ("Rūta", "ruta@pupils.example", "third"),
+        ],
+    )
     real = mail.build_message
 
     def flaky(message, sender):
@@ -228,13 +281,19 @@ def test_a_fault_of_ours_with_one_message_stops_neither_the_others_nor_the_recor
     assert outcomes[1][0] is False and "error on our side" in outcomes[1][1]
 
 
-def test_a_class_with_a_comma_in_a_name_is_mailed_after_the_bulk_award(app, client, make_org, make_user, make_achievement, database, smtp_server):
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server.server_address[1], SMTP_STARTTLS=False)
+def test_a_class_with_a_comma_in_a_name_is_mailed_after_the_bulk_award(
+    app, client, make_org, make_user, make_achievement, database, smtp_server
+):
+    app.config.update(
+        SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server.server_address[1], SMTP_STARTTLS=False
+    )
     school = make_org()
     teacher = make_user("ruta@school.example", org=school)
     achievement = make_achievement(school)
     login(client, teacher.email)
-    csv_text = 'name,email\n"Petraitytė, Ona",ona@pupils.example\n"Jonaitis, Jonas",jonas@pupils.example\n'
+    csv_text = (
+        'name,email\n"Petraitytė, Ona",ona@pupils.example\n"Jonaitis, Jonas",jonas@pupils.example\n'
+    )
     url = f"/staff/{school.slug}/achievements/{achievement.public_id}/bulk"
     preview = post(client, url, {"csv_b64": base64.b64encode(csv_text.encode()).decode()})
     assert preview.status_code == 200, preview.text[:400]
@@ -244,6 +303,8 @@ def test_a_class_with_a_comma_in_a_name_is_mailed_after_the_bulk_award(app, clie
     assert done.status_code == 200 and "All 2 badges were awarded" in done.text
     assert _wait(lambda: len(smtp_server.envelopes) == 2)
     assert sorted(smtp_server.envelopes) == [["jonas@pupils.example"], ["ona@pupils.example"]]
-    names = sorted(message_from_string(t, policy=policy.default)["To"].addresses[0].display_name
-                   for t in smtp_server.received)
+    names = sorted(
+        message_from_string(t, policy=policy.default)["To"].addresses[0].display_name
+        for t in smtp_server.received
+    )
     assert names == ["Jonaitis, Jonas", "Petraitytė, Ona"]

@@ -71,7 +71,6 @@ def test_the_migrations_build_the_models_schema_from_empty(empty_database: str) 
         database.dispose()
 
 
-
 def test_a_test_writes_only_to_its_own_copy(app, database, make_org, table_counts, request) -> None:
     make_org()
     assert table_counts()["organisation"] == 1

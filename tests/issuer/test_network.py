@@ -20,7 +20,12 @@ from issuer.urls import PublicUrls
 
 from .conftest import BASE_URL, login, post
 
-AUTUMN_25, SPRING_25, SUMMER_25, AUTUMN_26 = "2025/26 autumn", "2025/26 spring", "2025/26 summer", "2026/27 autumn"
+AUTUMN_25, SPRING_25, SUMMER_25, AUTUMN_26 = (
+    "2025/26 autumn",
+    "2025/26 spring",
+    "2025/26 summer",
+    "2026/27 autumn",
+)
 P2 = "Four pillars of learning: Learning to do"
 P3 = "Four pillars of learning: Learning to be"
 T2 = "ASPnet thematic areas: Sustainable development"
@@ -36,7 +41,10 @@ def at(*args: int) -> datetime:
 @pytest.fixture
 def item_ids(database):
     with database.transaction() as session:
-        return {name: item_id for item_id, name in session.execute(select(FrameworkItem.id, FrameworkItem.name))}
+        return {
+            name: item_id
+            for item_id, name in session.execute(select(FrameworkItem.id, FrameworkItem.name))
+        }
 
 
 @pytest.fixture
@@ -47,9 +55,13 @@ def award_on(database, sealer):
     def award(org, achievement, when: datetime, name: str = "Ona Petraitytė") -> str:
         with database.transaction() as session:
             row = award_badge(
-                session, org=session.get(Organisation, org.id), achievement=session.get(Achievement, achievement.id),
-                data=AwardInput(learner_name=name, learner_email=next(emails)), sealer=sealer,
-                urls=PublicUrls(BASE_URL), now=when,
+                session,
+                org=session.get(Organisation, org.id),
+                achievement=session.get(Achievement, achievement.id),
+                data=AwardInput(learner_name=name, learner_email=next(emails)),
+                sealer=sealer,
+                urls=PublicUrls(BASE_URL),
+                now=when,
             )
             return row.public_id
 
@@ -58,7 +70,11 @@ def award_on(database, sealer):
 
 def revoke(database, public_id: str) -> None:
     with database.transaction() as session:
-        revoke_award(session, award=session.scalars(select(Award).where(Award.public_id == public_id)).one(), reason="A mistake")
+        revoke_award(
+            session,
+            award=session.scalars(select(Award).where(Award.public_id == public_id)).one(),
+            reason="A mistake",
+        )
 
 
 @pytest.fixture
@@ -74,11 +90,23 @@ def net(make_org, make_user, make_achievement, item_ids, award_on, database):
     lv = make_org("lv-centre", "Latvian ASPnet Centre", kind="centre")
     lv_school = make_org("lv-school", "Riga School", parent=lv)
 
-    two_areas = make_achievement(a, "Baltic Sea Project", alignment_ids=[item_ids["Learning to do"], item_ids["Sustainable development"]])
-    one_area = make_achievement(b, "Volunteer: 40 hours", alignment_ids=[item_ids["Learning to be"]])
-    no_area = make_achievement(c, "Chess club", external_alignments=[{"name": "Chess", "url": "https://chess.example/"}])
-    outside_badge = make_achievement(outside, "Outside badge", alignment_ids=[item_ids["Learning to do"]])
-    centre_badge = make_achievement(centre, "Centre's own badge", alignment_ids=[item_ids["Learning to do"]])
+    two_areas = make_achievement(
+        a,
+        "Baltic Sea Project",
+        alignment_ids=[item_ids["Learning to do"], item_ids["Sustainable development"]],
+    )
+    one_area = make_achievement(
+        b, "Volunteer: 40 hours", alignment_ids=[item_ids["Learning to be"]]
+    )
+    no_area = make_achievement(
+        c, "Chess club", external_alignments=[{"name": "Chess", "url": "https://chess.example/"}]
+    )
+    outside_badge = make_achievement(
+        outside, "Outside badge", alignment_ids=[item_ids["Learning to do"]]
+    )
+    centre_badge = make_achievement(
+        centre, "Centre's own badge", alignment_ids=[item_ids["Learning to do"]]
+    )
     lv_badge = make_achievement(lv_school, "Riga badge")
 
     award_on(a, two_areas, at(2025, 9, 15, 10))
@@ -90,7 +118,11 @@ def net(make_org, make_user, make_achievement, item_ids, award_on, database):
     revoke(database, original)
     with database.transaction() as session:
         original_id = session.scalar(select(Award.id).where(Award.public_id == original))
-        session.execute(Award.__table__.update().where(Award.public_id == copy).values(reissue_of_id=original_id))
+        session.execute(
+            Award.__table__.update()
+            .where(Award.public_id == copy)
+            .values(reissue_of_id=original_id)
+        )
 
     award_on(b, one_area, at(2026, 2, 1, 0, 30))
     award_on(b, one_area, at(2026, 7, 15, 12))
@@ -111,24 +143,44 @@ def net(make_org, make_user, make_achievement, item_ids, award_on, database):
         "school_admin": make_user("adele@school-a.example", org=a, role="admin"),
         "lv_admin": make_user("liga@lv.example", org=lv, role="admin"),
     }
-    return {"centre": centre, "west": west, "a": a, "b": b, "c": c, "outside": outside, "lv": lv, **staff}
+    return {
+        "centre": centre,
+        "west": west,
+        "a": a,
+        "b": b,
+        "c": c,
+        "outside": outside,
+        "lv": lv,
+        **staff,
+    }
 
 
 # (area, term) -> (issued, revoked), counted by hand from the fixture above
 EXPECTED = {
-    (P2, AUTUMN_25): (3, 0), (P2, SPRING_25): (1, 0),
-    (T2, AUTUMN_25): (3, 0), (T2, SPRING_25): (1, 0),
-    (P3, SPRING_25): (1, 0), (P3, SUMMER_25): (2, 0), (P3, AUTUMN_26): (1, 0),
+    (P2, AUTUMN_25): (3, 0),
+    (P2, SPRING_25): (1, 0),
+    (T2, AUTUMN_25): (3, 0),
+    (T2, SPRING_25): (1, 0),
+    (P3, SPRING_25): (1, 0),
+    (P3, SUMMER_25): (2, 0),
+    (P3, AUTUMN_26): (1, 0),
     (NONE, AUTUMN_25): (2, 1),
 }
-EXPECTED_TOTALS = {AUTUMN_25: (5, 1), SPRING_25: (2, 0), SUMMER_25: (2, 0), AUTUMN_26: (1, 0), "all": (10, 1)}
+EXPECTED_TOTALS = {
+    AUTUMN_25: (5, 1),
+    SPRING_25: (2, 0),
+    SUMMER_25: (2, 0),
+    AUTUMN_26: (1, 0),
+    "all": (10, 1),
+}
 
 
 def page_cells(html: str) -> dict[tuple[str, str], tuple[int, int]]:
     """(area, term) -> (issued, revoked) from the area table's cells; zero cells left out."""
     cells = {}
     for area, term, issued, revoked in re.findall(
-        r'<td data-area="([^"]+)" data-term="([^"]+)" data-issued="(\d+)" data-revoked="(\d+)">', html
+        r'<td data-area="([^"]+)" data-term="([^"]+)" data-issued="(\d+)" data-revoked="(\d+)">',
+        html,
     ):
         if int(issued):
             cells[(area.replace("&#39;", "'"), term)] = (int(issued), int(revoked))
@@ -143,11 +195,18 @@ def get_page(client, user, url):
 @pytest.mark.parametrize(
     ("when", "label"),
     [
-        (at(2025, 9, 1), "2025/26 autumn"), (at(2025, 12, 31, 23, 59), "2025/26 autumn"),
-        (at(2026, 1, 31, 23, 59), "2025/26 autumn"), (at(2026, 2, 1), "2025/26 spring"),
-        (at(2026, 6, 30, 23, 59), "2025/26 spring"), (at(2026, 7, 1), "2025/26 summer"),
-        (at(2026, 8, 31, 23, 59), "2025/26 summer"), (at(2026, 9, 1), "2026/27 autumn"),
-        (datetime.fromisoformat("2026-09-01T01:30:00+03:00"), "2025/26 summer"),  # 22:30 UTC on 31 August
+        (at(2025, 9, 1), "2025/26 autumn"),
+        (at(2025, 12, 31, 23, 59), "2025/26 autumn"),
+        (at(2026, 1, 31, 23, 59), "2025/26 autumn"),
+        (at(2026, 2, 1), "2025/26 spring"),
+        (at(2026, 6, 30, 23, 59), "2025/26 spring"),
+        (at(2026, 7, 1), "2025/26 summer"),
+        (at(2026, 8, 31, 23, 59), "2025/26 summer"),
+        (at(2026, 9, 1), "2026/27 autumn"),
+        (
+            datetime.fromisoformat("2026-09-01T01:30:00+03:00"),
+            "2025/26 summer",
+        ),  # 22:30 UTC on 31 August
         (at(2099, 10, 1), "2099/00 autumn"),
     ],
 )
@@ -170,7 +229,8 @@ def test_the_report_counts_areas_terms_and_revocations(net, database):
     got = {
         (area.label, term.label): (c.issued, c.revoked)
         for (key, term), c in report.by_area_term.items()
-        for area in report.areas if area.key == key
+        for area in report.areas
+        if area.key == key
     }
     assert got == EXPECTED
     assert {t.label: (c.issued, c.revoked) for t, c in report.by_term.items()} == {
@@ -181,19 +241,30 @@ def test_the_report_counts_areas_terms_and_revocations(net, database):
     assert report.school_years == [2026, 2025]
     # members: both schools, the regional centre and its school; not the outsider, not Latvia
     assert sorted(m.slug for m in report.members) == ["lt-west", "school-a", "school-b", "school-c"]
-    counts = {m.slug: (report.by_member[m.id].issued, report.by_member[m.id].revoked) for m in report.members}
+    counts = {
+        m.slug: (report.by_member[m.id].issued, report.by_member[m.id].revoked)
+        for m in report.members
+    }
     assert counts == {"school-a": (4, 0), "school-b": (4, 0), "school-c": (2, 1), "lt-west": (0, 0)}
     c_member = next(m for m in report.members if m.slug == "school-c")
     assert c_member.parent_name == "Western Lithuania ASPnet" and c_member.depth == 2
-    names = {row.name: (n.issued, n.revoked) for rows in report.achievements.values() for row, n in rows}
-    assert names == {"Baltic Sea Project": (4, 0), "Volunteer: 40 hours": (4, 0), "Chess club": (2, 1)}
+    names = {
+        row.name: (n.issued, n.revoked) for rows in report.achievements.values() for row, n in rows
+    }
+    assert names == {
+        "Baltic Sea Project": (4, 0),
+        "Volunteer: 40 hours": (4, 0),
+        "Chess club": (2, 1),
+    }
 
 
 def test_filters_by_school_year_and_member(net, database):
     with database.transaction() as session:
         centre = session.get(Organisation, net["centre"].id)
         year = network_report(session, centre, school_year=2025)
-        region = network_report(session, centre, school="lt-west")  # the regional centre and its school
+        region = network_report(
+            session, centre, school="lt-west"
+        )  # the regional centre and its school
         school = network_report(session, centre, school="school-b", school_year=2026)
     assert (year.total.issued, year.total.revoked) == (9, 1)
     assert [t.label for t in year.terms] == [AUTUMN_25, SPRING_25, SUMMER_25]
@@ -205,17 +276,39 @@ def test_filters_by_school_year_and_member(net, database):
 
 
 def test_the_page_shows_the_counts_and_says_how_they_are_counted(client, net):
-    response = get_page(client, net["centre_teacher"], "/staff/lt-centre/network")  # teachers see it too
+    response = get_page(
+        client, net["centre_teacher"], "/staff/lt-centre/network"
+    )  # teachers see it too
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert page_cells(html) == EXPECTED | {("total", t): v for t, v in EXPECTED_TOTALS.items()} | {
-        (P2, "all"): (4, 0), (T2, "all"): (4, 0), (P3, "all"): (4, 0), (NONE, "all"): (2, 1),
+        (P2, "all"): (4, 0),
+        (T2, "all"): (4, 0),
+        (P3, "all"): (4, 0),
+        (NONE, "all"): (2, 1),
     }
-    for text_ in ("counts under <em>each</em>", "each counted once", "September to January", "February to June",
-                  "July and August", "revoked", "Not aligned", "Palanga School", "Western Lithuania ASPnet",
-                  "Šiaulių „Saulės“ gimnazija, Šiauliai", "Chess club"):
+    for text_ in (
+        "counts under <em>each</em>",
+        "each counted once",
+        "September to January",
+        "February to June",
+        "July and August",
+        "revoked",
+        "Not aligned",
+        "Palanga School",
+        "Western Lithuania ASPnet",
+        "Šiaulių „Saulės“ gimnazija, Šiauliai",
+        "Chess club",
+    ):
         assert text_ in html, text_
-    for hidden in ("Outside", "Riga", "Centre&#39;s own badge", "Ona Petraitytė", "Rokas Secret", "pupils.example"):
+    for hidden in (
+        "Outside",
+        "Riga",
+        "Centre&#39;s own badge",
+        "Ona Petraitytė",
+        "Rokas Secret",
+        "pupils.example",
+    ):
         assert hidden not in html, hidden
     assert re.search(r'data-school="school-c" data-issued="2" data-revoked="1"', html)
 
@@ -223,11 +316,22 @@ def test_the_page_shows_the_counts_and_says_how_they_are_counted(client, net):
 def test_the_page_filters_and_rejects_bad_filters(client, net):
     assert login(client, net["centre_admin"].email).status_code == 302
     html = client.get("/staff/lt-centre/network?year=2026&school=school-b").get_data(as_text=True)
-    assert page_cells(html) == {(P3, AUTUMN_26): (1, 0), (P3, "all"): (1, 0), ("total", AUTUMN_26): (1, 0), ("total", "all"): (1, 0)}
+    assert page_cells(html) == {
+        (P3, AUTUMN_26): (1, 0),
+        (P3, "all"): (1, 0),
+        ("total", AUTUMN_26): (1, 0),
+        ("total", "all"): (1, 0),
+    }
     assert '<option value="2026" selected>2026/27</option>' in html
     assert 'href="/staff/lt-centre/network.csv?year=2026&amp;school=school-b"' in html
     assert "2025/26" in client.get("/staff/lt-centre/network?year=2025/26").get_data(as_text=True)
-    for bad in ("year=last", "year=99999", "school=outside", "school=lt-centre", "school=lv-school"):
+    for bad in (
+        "year=last",
+        "year=99999",
+        "school=outside",
+        "school=lt-centre",
+        "school=lv-school",
+    ):
         response = client.get(f"/staff/lt-centre/network?{bad}")
         assert response.status_code == 400, bad
         assert "Traceback" not in response.get_data(as_text=True)
@@ -240,7 +344,10 @@ def test_the_csv_has_the_page_numbers_per_school_area_and_term(client, net):
     response = client.get("/staff/lt-centre/network.csv")
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
-    assert response.headers["Content-Disposition"] == 'attachment; filename="network-lt-centre-all-years.csv"'
+    assert (
+        response.headers["Content-Disposition"]
+        == 'attachment; filename="network-lt-centre-all-years.csv"'
+    )
     raw = response.get_data()
     assert raw.startswith(b"\xef\xbb\xbf")  # a BOM, so Excel reads UTF-8
     body = raw.decode("utf-8-sig")
@@ -259,30 +366,41 @@ def test_the_csv_has_the_page_numbers_per_school_area_and_term(client, net):
     page = page_cells(client.get("/staff/lt-centre/network").get_data(as_text=True))
     assert {k: tuple(v) for k, v in summed.items()} == EXPECTED
     assert all(page[k] == tuple(v) for k, v in summed.items())
-    assert per_school == {SCHOOL_A: {"school-a"}, "Klaipėda Baltic Gymnasium": {"school-b"}, "Palanga School": {"school-c"}}
+    assert per_school == {
+        SCHOOL_A: {"school-a"},
+        "Klaipėda Baltic Gymnasium": {"school-b"},
+        "Palanga School": {"school-c"},
+    }
     assert f'"{SCHOOL_A}"' in body  # quoted: the name has a comma
-    assert {r["sub_centre"] for r in rows if r["school_slug"] == "school-c"} == {"Western Lithuania ASPnet"}
+    assert {r["sub_centre"] for r in rows if r["school_slug"] == "school-c"} == {
+        "Western Lithuania ASPnet"
+    }
     # aggregates only: no learner's name or address
     for secret in ("Ona Petraitytė", "Rokas Secret", "@pupils.example", "Outside", "Riga"):
         assert secret not in body
     # ?format=csv is the same file; filters apply and name the file
     assert client.get("/staff/lt-centre/network?format=csv").get_data() == raw
     filtered = client.get("/staff/lt-centre/network.csv?year=2025&school=school-c")
-    assert filtered.headers["Content-Disposition"] == 'attachment; filename="network-lt-centre-school-c-2025-26.csv"'
+    assert (
+        filtered.headers["Content-Disposition"]
+        == 'attachment; filename="network-lt-centre-school-c-2025-26.csv"'
+    )
     rows = list(csv.DictReader(io.StringIO(filtered.get_data().decode("utf-8-sig"))))
     assert [(r["school_slug"], r["area"], r["term"], r["issued"], r["revoked"]) for r in rows] == [
         ("school-c", "Not aligned", "autumn", "2", "1")
     ]
 
 
-def test_a_spreadsheet_formula_in_a_name_is_defused(client, make_org, make_user, make_achievement, award_on):
+def test_a_spreadsheet_formula_in_a_name_is_defused(
+    client, make_org, make_user, make_achievement, award_on
+):
     centre = make_org("centre", "Centre", kind="centre")
-    school = make_org("formula", "=HYPERLINK(\"https://evil.example\") School", parent=centre)
+    school = make_org("formula", '=HYPERLINK("https://evil.example") School', parent=centre)
     award_on(school, make_achievement(school, "@SUM(1)"), at(2026, 3, 1))
     admin = make_user("admin@centre.example", org=centre, role="admin")
     body = get_page(client, admin, "/staff/centre/network.csv").get_data().decode("utf-8-sig")
     row = next(csv.DictReader(io.StringIO(body)))
-    assert row["school"] == "'=HYPERLINK(\"https://evil.example\") School"
+    assert row["school"] == '\'=HYPERLINK("https://evil.example") School'
 
 
 def test_only_the_centres_own_staff_see_it(client, net):
@@ -324,7 +442,9 @@ def test_a_centre_without_members_says_so(client, make_org, make_user):
 def test_the_counting_is_done_by_the_database(net, database, make_achievement, item_ids):
     """Thousands of awards: a handful of queries, and the rows that reach Python are one per
     achievement and term, not one per award."""
-    achievement = make_achievement(net["b"], "Reading marathon", alignment_ids=[item_ids["Learning to know"]])
+    achievement = make_achievement(
+        net["b"], "Reading marathon", alignment_ids=[item_ids["Learning to know"]]
+    )
     with database.transaction() as session:
         key_id = session.scalar(select(Award.key_id).where(Award.org_id == net["b"].id).limit(1))
         taken = set(session.scalars(select(Award.status_index).where(Award.org_id == net["b"].id)))
@@ -333,9 +453,14 @@ def test_the_counting_is_done_by_the_database(net, database, make_achievement, i
             insert(Award),
             [
                 {
-                    "public_id": f"bulk-{i}", "org_id": net["b"].id, "achievement_id": achievement.id,
-                    "key_id": key_id, "learner_name": f"Learner {i}", "learner_email": f"l{i}@pupils.example",
-                    "credential_json": "{}", "status_index": free[i],
+                    "public_id": f"bulk-{i}",
+                    "org_id": net["b"].id,
+                    "achievement_id": achievement.id,
+                    "key_id": key_id,
+                    "learner_name": f"Learner {i}",
+                    "learner_email": f"l{i}@pupils.example",
+                    "credential_json": "{}",
+                    "status_index": free[i],
                     "issued_at": at(2025, 10 + i % 3, 1 + i % 28, 8),  # Oct-Dec 2025
                     "revoked_at": at(2026, 1, 5) if i % 10 == 0 else None,
                 }
@@ -352,7 +477,9 @@ def test_the_counting_is_done_by_the_database(net, database, make_achievement, i
         engine = session.get_bind()
         event.listen(engine, "before_cursor_execute", count)
         try:
-            report = network_report(session, session.get(Organisation, net["centre"].id), school_year=2025)
+            report = network_report(
+                session, session.get(Organisation, net["centre"].id), school_year=2025
+            )
             grouped, _years = network_service._grouped(session, [net["b"].id], 2025)
             fetched.append(len(grouped))
         finally:
@@ -362,4 +489,6 @@ def test_the_counting_is_done_by_the_database(net, database, make_achievement, i
     assert (c.issued, c.revoked) == (3000, 300)
     assert (report.total.issued, report.total.revoked) == (9 + 3000, 1 + 300)
     assert len(statements) <= 12, statements
-    assert fetched == [3]  # (achievement, term) of school B in 2025/26: volunteer x spring, summer; marathon x autumn
+    assert fetched == [
+        3
+    ]  # (achievement, term) of school B in 2025/26: volunteer x spring, summer; marathon x autumn

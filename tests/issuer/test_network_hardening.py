@@ -21,7 +21,9 @@ from .conftest import login
 def set_parent(database, org, parent) -> None:
     """What a hand-edited database or a bad import may leave behind."""
     with database.transaction() as session:
-        session.execute(update(Organisation).where(Organisation.id == org.id).values(parent_id=parent.id))
+        session.execute(
+            update(Organisation).where(Organisation.id == org.id).values(parent_id=parent.id)
+        )
 
 
 def report_within(database, centre, seconds: float = 10.0, **filters):
@@ -55,7 +57,9 @@ def test_an_organisation_that_is_its_own_ancestor_does_not_hang_the_view(
     school = make_org("loop-school", "Loop School", parent=region)
     award_to(school, make_achievement(school))
     award_to(region, make_achievement(region, "Regional badge"))
-    set_parent(database, centre, school)  # the centre below its own school: centre > region > school > centre
+    set_parent(
+        database, centre, school
+    )  # the centre below its own school: centre > region > school > centre
     selfish = make_org("self-centre", "Self Centre", kind="centre")
     self_school = make_org("self-school", "Self School", parent=selfish)
     award_to(self_school, make_achievement(self_school, "Self badge"))
@@ -69,22 +73,34 @@ def test_an_organisation_that_is_its_own_ancestor_does_not_hang_the_view(
         "loop-region": (["loop-centre", "loop-school"], 1),
         "self-centre": (["self-school"], 1),
     }
-    for (slug, (members, issued)), user in zip(expected.items(), ("loop", "region", "self"), strict=True):
+    for (slug, (members, issued)), user in zip(
+        expected.items(), ("loop", "region", "self"), strict=True
+    ):
         with database.transaction() as session:
             org = session.scalar(select(Organisation).where(Organisation.slug == slug))
         report = report_within(database, org)
-        assert (sorted(m.slug for m in report.members), report.total.issued) == (members, issued), slug
+        assert (sorted(m.slug for m in report.members), report.total.issued) == (members, issued), (
+            slug
+        )
         login(client, f"admin@{user}.example")
         assert client.get(f"/staff/{slug}/network").status_code == 200
         response = client.get(f"/staff/{slug}/network.csv")
         assert response.status_code == 200
         assert sum(int(row["issued"]) for row in csv_rows(response)) == issued, slug
     # the public pages that name the parents are bounded too
-    for path in ("/orgs/loop-centre", "/orgs/loop-region", "/orgs/loop-school", "/orgs/self-centre", "/orgs/self-centre/did.json"):
+    for path in (
+        "/orgs/loop-centre",
+        "/orgs/loop-region",
+        "/orgs/loop-school",
+        "/orgs/self-centre",
+        "/orgs/self-centre/did.json",
+    ):
         assert client.get(path).status_code == 200, path
 
 
-def test_a_very_deep_chain_is_counted_to_the_bottom(client, make_org, make_user, make_achievement, award_to, database):
+def test_a_very_deep_chain_is_counted_to_the_bottom(
+    client, make_org, make_user, make_achievement, award_to, database
+):
     network = make_org("deep-network", "Deep Network", kind="network")
     parent = network
     for level in range(40):
@@ -118,7 +134,11 @@ FILTERS = [
     ("school=%00", 400, "NUL character"),
     ("school=no-such-school", 400, "That organisation is not a member of this network."),
     ("school=" + "x" * 3000, 400, "That organisation is not a member of this network."),
-    ("school=net-centre", 400, "That organisation is not a member of this network."),  # the centre itself
+    (
+        "school=net-centre",
+        400,
+        "That organisation is not a member of this network.",
+    ),  # the centre itself
     ("year=2025/26", 200, "2025/26"),
     ("year=+2025+", 200, "2025/26"),
     ("year=&school=", 200, "all years"),
@@ -143,7 +163,7 @@ NAMES = [
     # (the school's name, the CSV cell: a leading = + - @ would run as a formula)
     ('Gymnasium "Saulė", Vilnius', 'Gymnasium "Saulė", Vilnius'),
     ("Two\nlines =1+1", "Two\nlines =1+1"),
-    ("=HYPERLINK(\"https://evil.test\",\"click\")", "'=HYPERLINK(\"https://evil.test\",\"click\")"),
+    ('=HYPERLINK("https://evil.test","click")', '\'=HYPERLINK("https://evil.test","click")'),
     ("+7 Lyceum", "'+7 Lyceum"),
     ("-1 Gymnasium", "'-1 Gymnasium"),
     ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
@@ -171,15 +191,21 @@ SEMICOLON_NAMES = [
 def _cells_in_any_reading(raw: str) -> list[str]:
     """Every cell a spreadsheet could make of the file, whichever of comma, semicolon or
     tab it splits on and however it reads quotes: split the raw text at each."""
-    pieces = re.split(r'[,;\t\r\n]', raw)
+    pieces = re.split(r"[,;\t\r\n]", raw)
     return [piece.strip(' "') for piece in pieces]
 
 
-def test_a_semicolon_inside_a_name_lets_no_formula_through(client, make_org, make_user, make_achievement, award_to):
+def test_a_semicolon_inside_a_name_lets_no_formula_through(
+    client, make_org, make_user, make_achievement, award_to
+):
     centre = make_org("semi-centre", "Semi;=Centre", kind="centre")
     for number, (name, _cell) in enumerate(SEMICOLON_NAMES):
         school = make_org(f"semi-school-{number}", name, parent=centre)
-        award_to(school, make_achievement(school, f"Badge {number};=2+2"), email=f"l{number}@pupils.example")
+        award_to(
+            school,
+            make_achievement(school, f"Badge {number};=2+2"),
+            email=f"l{number}@pupils.example",
+        )
     make_user("admin@semi.example", org=centre, role="admin")
     login(client, "admin@semi.example")
     response = client.get("/staff/semi-centre/network.csv")
@@ -197,18 +223,27 @@ def test_a_semicolon_inside_a_name_lets_no_formula_through(client, make_org, mak
         assert all(isinstance(v, str) for v in row[:9]) and row[9:] == [1.0, 0.0, 1.0], row
 
 
-def test_the_csv_keeps_every_name_intact_and_defuses_formulas(client, make_org, make_user, make_achievement, award_to):
-    centre = make_org("csv-centre", "=Centre, \"quoted\"", kind="centre")
+def test_the_csv_keeps_every_name_intact_and_defuses_formulas(
+    client, make_org, make_user, make_achievement, award_to
+):
+    centre = make_org("csv-centre", '=Centre, "quoted"', kind="centre")
     region = make_org("csv-region", "@Region", kind="centre", parent=centre)
     for number, (name, _cell) in enumerate(NAMES):
         school = make_org(f"csv-school-{number}", name, parent=region if number % 2 else centre)
-        award_to(school, make_achievement(school, f"Badge of {name}"), email=f"learner{number}@pupils.example")
+        award_to(
+            school,
+            make_achievement(school, f"Badge of {name}"),
+            email=f"learner{number}@pupils.example",
+        )
     make_user("admin@csv.example", org=centre, role="admin")
     login(client, "admin@csv.example")
     response = client.get("/staff/csv-centre/network.csv")
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
-    assert response.headers["Content-Disposition"] == 'attachment; filename="network-csv-centre-all-years.csv"'
+    assert (
+        response.headers["Content-Disposition"]
+        == 'attachment; filename="network-csv-centre-all-years.csv"'
+    )
     rows = {row["school_slug"]: row for row in csv_rows(response)}
     for number, (_name, cell) in enumerate(NAMES):
         row = rows[f"csv-school-{number}"]
@@ -219,4 +254,7 @@ def test_the_csv_keeps_every_name_intact_and_defuses_formulas(client, make_org, 
     assert "pupils.example" not in response.get_data(as_text=True)
     page = client.get("/staff/csv-centre/network").get_data(as_text=True)
     assert "Алматы қаласы №12 мектеп-гимназиясы (ҚҰҮӘҒ)" in page
-    assert "Gymnasium &#34;Saulė&#34;, Vilnius" in page or "Gymnasium &quot;Saulė&quot;, Vilnius" in page
+    assert (
+        "Gymnasium &#34;Saulė&#34;, Vilnius" in page
+        or "Gymnasium &quot;Saulė&quot;, Vilnius" in page
+    )

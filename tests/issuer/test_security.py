@@ -41,13 +41,21 @@ def teacher(make_user, school):
 
 @pytest.fixture
 def achievement(make_achievement, school):
-    return make_achievement(school, criteria_md=EVIL_CRITERIA, description="Water <b>quality</b> & more")
+    return make_achievement(
+        school, criteria_md=EVIL_CRITERIA, description="Water <b>quality</b> & more"
+    )
 
 
 @pytest.fixture
 def award(award_to, school, achievement):
-    return award_to(school, achievement, email=EMAIL, level="Mastered",
-                    evidence_url="https://blog.example/ona", evidence_narrative="Samples from Nida.")
+    return award_to(
+        school,
+        achievement,
+        email=EMAIL,
+        level="Mastered",
+        evidence_url="https://blog.example/ona",
+        evidence_narrative="Samples from Nida.",
+    )
 
 
 # -- headers -------------------------------------------------------------------------------
@@ -57,7 +65,9 @@ def test_security_headers_are_on_every_kind_of_response(client, teacher, school,
     assert login(client, teacher.email).status_code == 302
     responses = {
         "public page": client.get(f"/credentials/{award.public_id}"),
-        "credential JSON": client.get(f"/credentials/{award.public_id}", headers={"Accept": "application/vc+ld+json"}),
+        "credential JSON": client.get(
+            f"/credentials/{award.public_id}", headers={"Accept": "application/vc+ld+json"}
+        ),
         "staff page": client.get(f"/staff/{school.slug}"),
         "login page": client.get("/login"),
         "not found": client.get("/credentials/nope"),
@@ -69,7 +79,11 @@ def test_security_headers_are_on_every_kind_of_response(client, teacher, school,
         assert headers.get("X-Frame-Options") == "DENY", label
         assert headers.get("Referrer-Policy") == "strict-origin-when-cross-origin", label
         csp = headers.get("Content-Security-Policy", "")
-        assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp and "object-src 'none'" in csp, label
+        assert (
+            "default-src 'self'" in csp
+            and "frame-ancestors 'none'" in csp
+            and "object-src 'none'" in csp
+        ), label
         assert "unsafe-inline" not in csp.split("script-src", 1)[-1].split(";")[0], label
     assert responses["not found"].status_code == 404
     secure = client.get("/", base_url="https://badges.test")
@@ -79,7 +93,9 @@ def test_security_headers_are_on_every_kind_of_response(client, teacher, school,
 def test_the_session_cookie_is_http_only_and_same_site(app, teacher):
     fresh = app.test_client()
     response = login(fresh, teacher.email)
-    cookie = next(v for k, v in response.headers.items() if k == "Set-Cookie" and v.startswith("session="))
+    cookie = next(
+        v for k, v in response.headers.items() if k == "Set-Cookie" and v.startswith("session=")
+    )
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
@@ -97,11 +113,15 @@ def test_the_session_ends_at_logout(app, client, teacher, school):
     replay = app.test_client()
     replay.set_cookie("session", stolen)
     response = replay.get(f"/staff/{school.slug}")
-    assert response.status_code == 302 and response.location.startswith("/login"), "the old cookie still works"
+    assert response.status_code == 302 and response.location.startswith("/login"), (
+        "the old cookie still works"
+    )
     # and it cannot act either
     with replay.session_transaction() as sess:
         token = sess.get("csrf")
-    before = replay.post(f"/staff/{school.slug}/people", data={"csrf_token": token, "email": "x@y.example"})
+    before = replay.post(
+        f"/staff/{school.slug}/people", data={"csrf_token": token, "email": "x@y.example"}
+    )
     assert before.status_code == 302 and before.location.startswith("/login")
 
 
@@ -110,9 +130,13 @@ def test_a_login_session_expires_on_the_server(database, teacher):
     start = now_utc()
     with database.transaction() as session:
         user = session.get(User, teacher.id)
-        token = accounts.start_login_session(session, user=user, lifetime=timedelta(hours=8), now=start)
+        token = accounts.start_login_session(
+            session, user=user, lifetime=timedelta(hours=8), now=start
+        )
     with database.transaction() as session:
-        assert accounts.session_user(session, token, now=start + timedelta(hours=7)).id == teacher.id
+        assert (
+            accounts.session_user(session, token, now=start + timedelta(hours=7)).id == teacher.id
+        )
         assert accounts.session_user(session, token, now=start + timedelta(hours=8)) is None
         assert accounts.session_user(session, token + "x", now=start) is None
         accounts.end_login_session(session, token, now=start + timedelta(hours=1))
@@ -142,14 +166,24 @@ def test_a_new_login_does_not_keep_a_planted_session(app, teacher, school):
         assert "planted" not in sess
 
 
-def test_the_sixth_failed_login_is_refused_even_with_the_right_password(client, teacher, school, table_counts):
+def test_the_sixth_failed_login_is_refused_even_with_the_right_password(
+    client, teacher, school, table_counts
+):
     for attempt in range(5):
-        response = client.post("/login", data={"email": teacher.email, "password": f"wrong {attempt}",
-                                               "csrf_token": csrf_of(client)})
+        response = client.post(
+            "/login",
+            data={
+                "email": teacher.email,
+                "password": f"wrong {attempt}",
+                "csrf_token": csrf_of(client),
+            },
+        )
         assert response.status_code == 401
         assert "The email or password is wrong." in response.text
-    response = client.post("/login", data={"email": teacher.email.upper(), "password": PASSWORD,
-                                           "csrf_token": csrf_of(client)})
+    response = client.post(
+        "/login",
+        data={"email": teacher.email.upper(), "password": PASSWORD, "csrf_token": csrf_of(client)},
+    )
     assert response.status_code == 429
     assert "Too many failed logins. Wait 15 minutes and try again." in response.text
     assert client.get(f"/staff/{school.slug}").status_code == 302  # not logged in
@@ -160,22 +194,49 @@ def test_the_login_limit_lasts_fifteen_minutes(database, teacher):
     with database.transaction() as session:
         for minute in range(5):
             with pytest.raises(InvalidInput):
-                accounts.authenticate(session, email=teacher.email, password="wrong", client="10.0.0.1",
-                                      now=start + timedelta(minutes=minute))
+                accounts.authenticate(
+                    session,
+                    email=teacher.email,
+                    password="wrong",
+                    client="10.0.0.1",
+                    now=start + timedelta(minutes=minute),
+                )
     with database.transaction() as session, pytest.raises(TooManyRequests):
-        accounts.authenticate(session, email=teacher.email, password=PASSWORD, client="10.0.0.1",
-                              now=start + timedelta(minutes=14))
+        accounts.authenticate(
+            session,
+            email=teacher.email,
+            password=PASSWORD,
+            client="10.0.0.1",
+            now=start + timedelta(minutes=14),
+        )
     with database.transaction() as session:  # the first failure is now older than 15 minutes
-        user = accounts.authenticate(session, email=teacher.email, password=PASSWORD, client="10.0.0.1",
-                                     now=start + timedelta(minutes=15, seconds=1))
+        user = accounts.authenticate(
+            session,
+            email=teacher.email,
+            password=PASSWORD,
+            client="10.0.0.1",
+            now=start + timedelta(minutes=15, seconds=1),
+        )
         assert user.email == teacher.email
 
 
 def test_unknown_accounts_and_wrong_passwords_look_the_same(client, teacher):
-    wrong = client.post("/login", data={"email": teacher.email, "password": "nope nope nope", "csrf_token": csrf_of(client)})
-    unknown = client.post("/login", data={"email": "nobody@vilnius.example", "password": "nope nope nope", "csrf_token": csrf_of(client)})
+    wrong = client.post(
+        "/login",
+        data={"email": teacher.email, "password": "nope nope nope", "csrf_token": csrf_of(client)},
+    )
+    unknown = client.post(
+        "/login",
+        data={
+            "email": "nobody@vilnius.example",
+            "password": "nope nope nope",
+            "csrf_token": csrf_of(client),
+        },
+    )
     assert wrong.status_code == unknown.status_code == 401
-    assert wrong.text.replace(teacher.email, "X") == unknown.text.replace("nobody@vilnius.example", "X")
+    assert wrong.text.replace(teacher.email, "X") == unknown.text.replace(
+        "nobody@vilnius.example", "X"
+    )
 
 
 # -- no email anywhere public ----------------------------------------------------------------
@@ -187,9 +248,9 @@ def _texts_of(body: bytes) -> list[str]:
     if body.startswith(b"\x89PNG"):
         position = 8
         while position + 8 <= len(body):
-            length = int.from_bytes(body[position:position + 4], "big")
-            kind = body[position + 4:position + 8]
-            data = body[position + 8:position + 8 + length]
+            length = int.from_bytes(body[position : position + 4], "big")
+            kind = body[position + 4 : position + 8]
+            data = body[position + 8 : position + 8 + length]
             if kind in (b"zTXt", b"iTXt"):
                 for start in range(len(data)):
                     try:
@@ -201,7 +262,9 @@ def _texts_of(body: bytes) -> list[str]:
     stripped = body.strip()
     if vc_jwt.looks_like_jwt(stripped.decode("ascii", "replace")):
         for part in stripped.split(b".")[:2]:
-            texts.append(base64.urlsafe_b64decode(part + b"=" * (-len(part) % 4)).decode("utf-8", "replace"))
+            texts.append(
+                base64.urlsafe_b64decode(part + b"=" * (-len(part) % 4)).decode("utf-8", "replace")
+            )
     return texts
 
 
@@ -217,21 +280,34 @@ def public_urls(app, school, achievement, award) -> list[str]:
     for rule in app.url_map.iter_rules():
         if not rule.endpoint.startswith("public.") or "GET" not in rule.methods:
             continue
-        candidates = [award.public_id, achievement.public_id] if "public_id" in rule.arguments else [None]
+        candidates = (
+            [award.public_id, achievement.public_id] if "public_id" in rule.arguments else [None]
+        )
         for public_id in candidates:
-            args = {name: (public_id if name == "public_id" else values.get(name)) for name in rule.arguments}
+            args = {
+                name: (public_id if name == "public_id" else values.get(name))
+                for name in rule.arguments
+            }
             if any(v is None for v in args.values()):
                 continue
             urls.append(rule.build(args, append_unknown=False)[1])
     return urls
 
 
-def test_no_learner_email_on_any_public_page_json_jwt_or_image(app, client, school, achievement, award):
+def test_no_learner_email_on_any_public_page_json_jwt_or_image(
+    app, client, school, achievement, award
+):
     urls = public_urls(app, school, achievement, award)
     assert f"/credentials/{award.public_id}" in urls and f"/orgs/{school.slug}/did.json" in urls
     fetched = 0
     for url in urls:
-        for accept in ("text/html", "application/vc+ld+json", "application/vc+jwt", "application/json", "image/*"):
+        for accept in (
+            "text/html",
+            "application/vc+ld+json",
+            "application/vc+jwt",
+            "application/json",
+            "image/*",
+        ):
             response = client.get(url, headers={"Accept": accept})
             if response.status_code != 200:
                 continue
@@ -244,7 +320,11 @@ def test_no_learner_email_on_any_public_page_json_jwt_or_image(app, client, scho
     # the stored credential names the learner only by a salted hash
     subject = json.loads(award.credential_json)["credentialSubject"]
     [identity] = subject["identifier"]
-    assert identity["hashed"] is True and identity["identityHash"].startswith("sha256$") and identity["salt"]
+    assert (
+        identity["hashed"] is True
+        and identity["identityHash"].startswith("sha256$")
+        and identity["salt"]
+    )
     payload = vc_jwt.decode_jwt(award.credential_jwt).payload
     assert EMAIL.lower() not in json.dumps(payload).lower()
 
@@ -261,10 +341,18 @@ def test_markdown_criteria_are_sanitised_on_the_public_pages(client, achievement
         assert "onerror" not in lowered and "onclick" not in lowered, url
         assert "<iframe" not in lowered, url
         assert "<strong>ten</strong>" in page, url  # Markdown still renders
-        assert re.search(r'<a href="https://www.bspinfo.org/" rel="nofollow noopener noreferrer">the project</a>', page), url
+        assert re.search(
+            r'<a href="https://www.bspinfo.org/" rel="nofollow noopener noreferrer">the project</a>',
+            page,
+        ), url
         assert "Water &lt;b&gt;quality&lt;/b&gt; &amp; more" in page, url  # plain text stays text
     # what was signed keeps the teacher's text as written (it is data, not HTML)
-    assert json.loads(award.credential_json)["credentialSubject"]["achievement"]["criteria"]["narrative"] == EVIL_CRITERIA
+    assert (
+        json.loads(award.credential_json)["credentialSubject"]["achievement"]["criteria"][
+            "narrative"
+        ]
+        == EVIL_CRITERIA
+    )
 
 
 # -- identifiers -----------------------------------------------------------------------------
@@ -275,7 +363,9 @@ def _bits(identifier: str) -> int:
     return len(base64.urlsafe_b64decode(identifier + "=" * (-len(identifier) % 4))) * 8
 
 
-def test_ids_in_urls_are_unguessable(app, client, make_user, school, achievement, award_to, database):
+def test_ids_in_urls_are_unguessable(
+    app, client, make_user, school, achievement, award_to, database
+):
     awards = [award_to(school, achievement, email=f"l{i}@pupils.example") for i in range(20)]
     for row in awards:
         assert _bits(row.public_id) >= 128
@@ -296,7 +386,9 @@ def test_ids_in_urls_are_unguessable(app, client, make_user, school, achievement
     make_user("head@vilnius.example", org=school, role="admin")
     head = app.test_client()
     assert login(head, "head@vilnius.example").status_code == 302
-    page = post(head, f"/staff/{school.slug}/people", {"email": "new@vilnius.example", "role": "teacher"}).text
+    page = post(
+        head, f"/staff/{school.slug}/people", {"email": "new@vilnius.example", "role": "teacher"}
+    ).text
     token = re.search(r"/invite/([^<\s]+)</code>", page).group(1)
     assert _bits(token) >= 128
     with database.transaction() as session:
@@ -307,25 +399,50 @@ def test_ids_in_urls_are_unguessable(app, client, make_user, school, achievement
 # -- where the login goes next -----------------------------------------------------------------
 
 OFF_SITE_NEXT = [
-    "//evil.example", "///evil.example", "/\\evil.example", "\\\\evil.example", "/%5Cevil.example",
-    "https://evil.example", "HTTPS://evil.example/staff", "http:evil.example", "//evil.example@badges.test",
-    "javascript:alert(1)", "JaVaScRiPt:alert(1)", " javascript:alert(1)", "data:text/html,<script>alert(1)</script>",
-    "evil.example", "staff/", "",
+    "//evil.example",
+    "///evil.example",
+    "/\\evil.example",
+    "\\\\evil.example",
+    "/%5Cevil.example",
+    "https://evil.example",
+    "HTTPS://evil.example/staff",
+    "http:evil.example",
+    "//evil.example@badges.test",
+    "javascript:alert(1)",
+    "JaVaScRiPt:alert(1)",
+    " javascript:alert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    "evil.example",
+    "staff/",
+    "",
 ]
 # control characters: browsers drop tabs and line breaks (/%09/evil.example becomes
 # //evil.example), and a line break would forge a header: refused with a message
 DAMAGED_NEXT = [
-    "/%09/evil.example/x", "/%0a/evil.example", "/%0d/evil.example", "/%0d%0a/evil.example", "%09//evil.example",
-    "%01javascript:alert(1)", "/%7F/evil.example", "/staff/%0d%0aSet-Cookie:%20x=1", "/%C2%85/evil.example",
+    "/%09/evil.example/x",
+    "/%0a/evil.example",
+    "/%0d/evil.example",
+    "/%0d%0a/evil.example",
+    "%09//evil.example",
+    "%01javascript:alert(1)",
+    "/%7F/evil.example",
+    "/staff/%0d%0aSet-Cookie:%20x=1",
+    "/%C2%85/evil.example",
 ]
-ON_SITE_NEXT = ["/staff/vilnius-lyceum", "/staff/vilnius-lyceum/awards?page=2&q=Ona", "/staff/x/%2F%2Fevil.example"]
+ON_SITE_NEXT = [
+    "/staff/vilnius-lyceum",
+    "/staff/vilnius-lyceum/awards?page=2&q=Ona",
+    "/staff/x/%2F%2Fevil.example",
+]
 
 
 @pytest.mark.parametrize("target", OFF_SITE_NEXT)
 def test_login_never_sends_anyone_off_site(app, teacher, target):
     browser = app.test_client()
-    response = browser.post(f"/login?next={target}", data={
-        "email": teacher.email, "password": PASSWORD, "csrf_token": csrf_of(browser)})
+    response = browser.post(
+        f"/login?next={target}",
+        data={"email": teacher.email, "password": PASSWORD, "csrf_token": csrf_of(browser)},
+    )
     assert response.status_code == 302
     assert response.location == "/staff/", response.location
 
@@ -336,14 +453,18 @@ def test_a_login_link_with_control_characters_is_refused_with_the_plain_form(app
     page = browser.get(f"/login?next={target}")
     assert page.status_code == 400
     assert "This login link is damaged" in page.text and 'action="/login"' in page.text
-    response = browser.post(f"/login?next={target}", data={
-        "email": teacher.email, "password": PASSWORD, "csrf_token": csrf_of(browser)})
+    response = browser.post(
+        f"/login?next={target}",
+        data={"email": teacher.email, "password": PASSWORD, "csrf_token": csrf_of(browser)},
+    )
     assert response.status_code == 400 and "Set-Cookie: x" not in str(response.headers)
     with browser.session_transaction() as sess:
         assert "login" not in sess  # not logged in by that request
     # the form on that page logs in and goes to the dashboard
-    response = browser.post("/login", data={"email": teacher.email, "password": PASSWORD,
-                                            "csrf_token": csrf_of(browser)})
+    response = browser.post(
+        "/login",
+        data={"email": teacher.email, "password": PASSWORD, "csrf_token": csrf_of(browser)},
+    )
     assert response.status_code == 302 and response.location == "/staff/"
 
 
@@ -352,8 +473,10 @@ def test_login_goes_back_to_the_page_asked_for(app, teacher, target):
     from urllib.parse import quote, unquote
 
     browser = app.test_client()
-    response = browser.post(f"/login?next={quote(target)}", data={
-        "email": teacher.email, "password": PASSWORD, "csrf_token": csrf_of(browser)})
+    response = browser.post(
+        f"/login?next={quote(target)}",
+        data={"email": teacher.email, "password": PASSWORD, "csrf_token": csrf_of(browser)},
+    )
     assert response.status_code == 302
     assert response.location == unquote(quote(target))
 
@@ -362,6 +485,8 @@ def test_a_staff_page_sends_a_logged_out_visitor_to_login_and_back(app, teacher,
     browser = app.test_client()
     page = browser.get(f"/staff/{school.slug}/awards?q=Ona")
     assert page.status_code == 302 and page.location.startswith("/login?next=")
-    response = browser.post(page.location, data={"email": teacher.email, "password": PASSWORD,
-                                                 "csrf_token": csrf_of(browser)})
+    response = browser.post(
+        page.location,
+        data={"email": teacher.email, "password": PASSWORD, "csrf_token": csrf_of(browser)},
+    )
     assert response.location == f"/staff/{school.slug}/awards?q=Ona"

@@ -39,16 +39,22 @@ def test_environment_variables_set_the_issuer_by_kind(clean_env, tmp_path):
         from issuer.web import smtp_settings
 
         smtp = smtp_settings()
-    assert smtp is not None and (smtp.host, smtp.port, smtp.starttls) == ("smtp.school.example", 2525, False)
+    assert smtp is not None and (smtp.host, smtp.port, smtp.starttls) == (
+        "smtp.school.example",
+        2525,
+        False,
+    )
     # the test's own settings win over the environment
     assert create_app({"TESTING": True, "SMTP_PORT": 25}).config["SMTP_PORT"] == 25
 
 
 @pytest.mark.parametrize(
     ("name", "raw", "why"),
-    [("ISSUER_SMTP_PORT", "abc", "expected a whole number"),
-     ("ISSUER_SMTP_STARTTLS", "perhaps", "expected true or false"),
-     ("ISSUER_PERMANENT_SESSION_LIFETIME", "8h", "expected a whole number")],
+    [
+        ("ISSUER_SMTP_PORT", "abc", "expected a whole number"),
+        ("ISSUER_SMTP_STARTTLS", "perhaps", "expected true or false"),
+        ("ISSUER_PERMANENT_SESSION_LIFETIME", "8h", "expected a whole number"),
+    ],
 )
 def test_a_bad_value_is_a_config_error_naming_the_variable(clean_env, tmp_path, name, raw, why):
     clean_env.setenv(name, raw)
@@ -58,7 +64,9 @@ def test_a_bad_value_is_a_config_error_naming_the_variable(clean_env, tmp_path, 
 
 def test_serve_says_what_is_wrong_in_one_line_and_exits_2(clean_env, tmp_path, capsys):
     clean_env.setenv("ISSUER_SMTP_PORT", "abc")
-    assert main(["serve", "--demo", "--check", "--data", str(tmp_path), "--verifier-port", "0"]) == 2
+    assert (
+        main(["serve", "--demo", "--check", "--data", str(tmp_path), "--verifier-port", "0"]) == 2
+    )
     err = capsys.readouterr().err
     assert err == "badges serve: ISSUER_SMTP_PORT='abc' is not valid: expected a whole number\n"
     assert not (tmp_path / "issuer.sqlite3").exists()  # stopped before touching the database
@@ -66,11 +74,16 @@ def test_serve_says_what_is_wrong_in_one_line_and_exits_2(clean_env, tmp_path, c
 
 def test_serve_outside_demo_still_refuses_without_its_secrets(clean_env, tmp_path, capsys):
     assert main(["serve", "--check", "--data", str(tmp_path), "--verifier-port", "0"]) == 2
-    assert capsys.readouterr().err == "badges serve: ISSUER_SECRET_KEY is not set (sessions need it)\n"
+    assert (
+        capsys.readouterr().err == "badges serve: ISSUER_SECRET_KEY is not set (sessions need it)\n"
+    )
     clean_env.setenv("ISSUER_SECRET_KEY", "a-session-secret")
     assert main(["serve", "--check", "--data", str(tmp_path), "--verifier-port", "0"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("badges serve: ISSUER_KEY_ENCRYPTION_KEY is not set") and err.count("\n") == 1
+    assert (
+        err.startswith("badges serve: ISSUER_KEY_ENCRYPTION_KEY is not set")
+        and err.count("\n") == 1
+    )
 
 
 def test_demo_secrets_give_way_to_the_environment(clean_env, tmp_path, capsys):
@@ -79,7 +92,12 @@ def test_demo_secrets_give_way_to_the_environment(clean_env, tmp_path, capsys):
     clean_env.setenv("ISSUER_SECRET_KEY", "from-the-environment")
     url = f"sqlite:///{tmp_path / 'elsewhere.sqlite3'}"
     clean_env.setenv("DATABASE_URL", url)
-    assert main(["serve", "--demo", "--check", "--data", str(tmp_path / "data"), "--verifier-port", "0"]) == 0
+    assert (
+        main(
+            ["serve", "--demo", "--check", "--data", str(tmp_path / "data"), "--verifier-port", "0"]
+        )
+        == 0
+    )
     capsys.readouterr()
     assert not (tmp_path / "data" / "issuer.sqlite3").exists()  # the environment's database
     database = Database(url)

@@ -40,7 +40,9 @@ def setup(make_org, make_user, make_achievement, award_to, client):
 
 def revoke_through_the_staff_form(client, org, award) -> None:
     assert login(client, f"teacher@{org.slug}.example").status_code == 302
-    response = post(client, f"/staff/{org.slug}/awards/{award.public_id}/revoke", {"reason": REASON})
+    response = post(
+        client, f"/staff/{org.slug}/awards/{award.public_id}/revoke", {"reason": REASON}
+    )
     assert response.status_code == 302, response.text
     page = client.get(response.location)
     assert "Revoked on" in page.text and REASON in page.text
@@ -61,7 +63,9 @@ METHODS = [
 
 
 @pytest.mark.parametrize(("slug", "options", "served_as"), METHODS, ids=[m[0] for m in METHODS])
-def test_revocation_shows_in_the_status_the_verifier_reads(client, setup, make_verifier, slug, options, served_as):
+def test_revocation_shows_in_the_status_the_verifier_reads(
+    client, setup, make_verifier, slug, options, served_as
+):
     org, award, keep = setup(slug, **options)
     url = f"{BASE_URL}/credentials/{award.public_id}"
 
@@ -78,7 +82,11 @@ def test_revocation_shows_in_the_status_the_verifier_reads(client, setup, make_v
 
     revoke_through_the_staff_form(client, org, award)
 
-    for source in (url, award.credential_jwt, award.credential_json if served_as == "json" else award.credential_jwt):
+    for source in (
+        url,
+        award.credential_jwt,
+        award.credential_json if served_as == "json" else award.credential_jwt,
+    ):
         after = make_verifier().verify(source)
         assert after.verdict is Verdict.INVALID, after.to_dict()
         status = check(after, "status")
@@ -120,20 +128,30 @@ def test_the_status_list_is_signed_and_never_cached_by_browsers(client, setup):
     assert parse_datetime(status_list["validUntil"]) > datetime.now(UTC) + timedelta(hours=12)
     # the list is signed by the organisation's published key (the one its did.json lists)
     did = client.get(f"/orgs/{org.slug}/did.json").get_json(force=True)
-    [proof] = status_list["proof"] if isinstance(status_list["proof"], list) else [status_list["proof"]]
+    [proof] = (
+        status_list["proof"] if isinstance(status_list["proof"], list) else [status_list["proof"]]
+    )
     [method] = [m for m in did["verificationMethod"] if m["id"] == proof["verificationMethod"]]
-    verify_data_integrity_proof(status_list, proof, PublicKey.from_multibase(method["publicKeyMultibase"]))
+    verify_data_integrity_proof(
+        status_list, proof, PublicKey.from_multibase(method["publicKeyMultibase"])
+    )
     tampered = json.loads(response.data)
-    tampered["credentialSubject"]["encodedList"] = tampered["credentialSubject"]["encodedList"][:-4] + "AAAA"
+    tampered["credentialSubject"]["encodedList"] = (
+        tampered["credentialSubject"]["encodedList"][:-4] + "AAAA"
+    )
     with pytest.raises(BadgeError):
-        verify_data_integrity_proof(tampered, proof, PublicKey.from_multibase(method["publicKeyMultibase"]))
+        verify_data_integrity_proof(
+            tampered, proof, PublicKey.from_multibase(method["publicKeyMultibase"])
+        )
     assert client.get(f"/orgs/{org.slug}/status/nonsense").status_code == 404
     assert client.get("/orgs/no-such-school/status/revocation").status_code == 404
 
 
 def test_the_1edtech_revocation_list_names_the_badge_and_reason(client, setup):
     org, award, keep = setup("rl-school", status_method="1edtech")
-    assert client.get(f"/orgs/{org.slug}/status/revocation").status_code == 404  # that method is not used
+    assert (
+        client.get(f"/orgs/{org.slug}/status/revocation").status_code == 404
+    )  # that method is not used
     before = client.get(f"/orgs/{org.slug}/revocations")
     assert before.status_code == 200 and before.headers["Cache-Control"] == "no-cache"
     assert f"credentials/{award.public_id}" not in before.text
@@ -143,7 +161,10 @@ def test_the_1edtech_revocation_list_names_the_badge_and_reason(client, setup):
     assert keep.public_id not in after.text
 
 
-@pytest.mark.parametrize(("slug", "options"), [("ed-keys", {}), ("es-keys", {"key_alg": "ES256"}), ("rs-keys", {"key_alg": "RS256"})])
+@pytest.mark.parametrize(
+    ("slug", "options"),
+    [("ed-keys", {}), ("es-keys", {"key_alg": "ES256"}), ("rs-keys", {"key_alg": "RS256"})],
+)
 def test_did_document_and_jwks_list_the_signing_key(client, setup, database, slug, options):
     org, award, _ = setup(slug, **options)
     did = f"did:web:badges.test:orgs:{slug}"
@@ -157,7 +178,9 @@ def test_did_document_and_jwks_list_the_signing_key(client, setup, database, slu
     public = PublicKey.from_jwk(key.public_jwk)
 
     document = client.get(f"/orgs/{slug}/did.json")
-    assert document.status_code == 200 and document.headers["Content-Type"].startswith("application/did+json")
+    assert document.status_code == 200 and document.headers["Content-Type"].startswith(
+        "application/did+json"
+    )
     doc = document.get_json(force=True)
     assert doc["id"] == did and method in doc["assertionMethod"]
     [entry] = [m for m in doc["verificationMethod"] if m["id"] == method]
@@ -179,20 +202,29 @@ def test_did_document_and_jwks_list_the_signing_key(client, setup, database, slu
         assert [p["verificationMethod"] for p in signed["proof"]] == [method]
 
 
-@pytest.mark.parametrize(("slug", "options"), [("ed-json", {}), ("rl-json", {"status_method": "1edtech"}), ("es-json", {"key_alg": "ES256"})])
+@pytest.mark.parametrize(
+    ("slug", "options"),
+    [("ed-json", {}), ("rl-json", {"status_method": "1edtech"}), ("es-json", {"key_alg": "ES256"})],
+)
 def test_the_served_json_is_the_signed_text_and_follows_the_schema(client, setup, slug, options):
     _org, award, _ = setup(slug, **options)
     for accept in ("application/vc+ld+json", "application/ld+json", "application/json"):
         served = client.get(f"/credentials/{award.public_id}", headers={"Accept": accept})
         assert served.status_code == 200
-        if award.credential_jwt and '"proof"' not in award.credential_json and accept != "application/json":
+        if (
+            award.credential_jwt
+            and '"proof"' not in award.credential_json
+            and accept != "application/json"
+        ):
             continue  # JWT-only badges: see test_a_jwt_only_badge_is_served_as_its_jwt
         assert served.data == award.credential_json.encode(), accept
     for path in (f"/credentials/{award.public_id}.json",):
         assert client.get(path).data == award.credential_json.encode()
     assert client.get(f"/credentials/{award.public_id}.jwt").data == award.credential_jwt.encode()
     jwt = client.get(f"/credentials/{award.public_id}", headers={"Accept": "application/vc+jwt"})
-    assert jwt.data == award.credential_jwt.encode() and jwt.headers["Content-Type"].startswith("application/vc+jwt")
+    assert jwt.data == award.credential_jwt.encode() and jwt.headers["Content-Type"].startswith(
+        "application/vc+jwt"
+    )
 
     credential = json.loads(award.credential_json)
     assert schema_errors(credential, standards.ACHIEVEMENT_CREDENTIAL_SCHEMA) == []
@@ -207,7 +239,11 @@ def test_a_jwt_only_badge_is_served_as_its_jwt(client, setup):
     _org, award, _ = setup("es-only", key_alg="ES256")
     from badges.verification import JSON_ACCEPT
 
-    for accept in (JSON_ACCEPT, "application/vc+ld+json, application/vc+jwt;q=0.5", "application/vc+jwt"):
+    for accept in (
+        JSON_ACCEPT,
+        "application/vc+ld+json, application/vc+jwt;q=0.5",
+        "application/vc+jwt",
+    ):
         served = client.get(f"/credentials/{award.public_id}", headers={"Accept": accept})
         assert served.data == award.credential_jwt.encode(), accept
         assert served.headers["Content-Type"].startswith("application/vc+jwt")

@@ -21,7 +21,9 @@ def teacher_of(make_user, client):
     return make
 
 
-def test_a_teacher_suspends_a_badge_and_lifts_it(client, make_org, make_achievement, award_to, teacher_of, make_verifier, database):
+def test_a_teacher_suspends_a_badge_and_lifts_it(
+    client, make_org, make_achievement, award_to, teacher_of, make_verifier, database
+):
     org = make_org("riga-school", "Riga School", status_method="bitstring-suspension")
     award = award_to(org, make_achievement(org), email="ona@pupils.example", name="Ona")
     teacher_of(org)
@@ -33,24 +35,41 @@ def test_a_teacher_suspends_a_badge_and_lifts_it(client, make_org, make_achievem
     done = post(client, f"{page}/suspend", {"reason": "A complaint is being looked into"})
     assert done.status_code == 302
     shown = client.get(page).text
-    assert "Suspended: verifiers see this badge as not valid" in shown and "Lift the suspension" in shown
+    assert (
+        "Suspended: verifiers see this badge as not valid" in shown
+        and "Lift the suspension" in shown
+    )
     report = make_verifier().verify(url)
     assert report.verdict is Verdict.INVALID and "suspended" in report.check("status").message
-    assert post(client, f"{page}/suspend").status_code == 409  # already suspended: said, not done twice
+    assert (
+        post(client, f"{page}/suspend").status_code == 409
+    )  # already suspended: said, not done twice
 
     assert post(client, f"{page}/unsuspend").status_code == 302
     assert make_verifier().verify(url).verdict is Verdict.VALID
     with database.transaction() as session:
-        events = session.scalars(select(AuditEvent).where(AuditEvent.action.startswith("award.")).order_by(AuditEvent.id)).all()
-        logged = [(e.action, e.via, e.summary) for e in events if e.action in ("award.suspend", "award.unsuspend")]
+        events = session.scalars(
+            select(AuditEvent).where(AuditEvent.action.startswith("award.")).order_by(AuditEvent.id)
+        ).all()
+        logged = [
+            (e.action, e.via, e.summary)
+            for e in events
+            if e.action in ("award.suspend", "award.unsuspend")
+        ]
     assert logged == [
-        ("award.suspend", "web", f"Suspended “{award.achievement.name}” of Ona: A complaint is being looked into"),
+        (
+            "award.suspend",
+            "web",
+            f"Suspended “{award.achievement.name}” of Ona: A complaint is being looked into",
+        ),
         ("award.unsuspend", "web", f"Lifted the suspension of “{award.achievement.name}” of Ona"),
     ]
     assert all("ona@pupils.example" not in str(e.details) for e in events)
 
 
-def test_badges_with_a_revocation_entry_offer_no_suspension(client, make_org, make_achievement, award_to, teacher_of, make_verifier):
+def test_badges_with_a_revocation_entry_offer_no_suspension(
+    client, make_org, make_achievement, award_to, teacher_of, make_verifier
+):
     org = make_org("vilnius-school", "Vilnius School")  # the default: revocation purpose
     award = award_to(org, make_achievement(org), email="jonas@pupils.example", name="Jonas")
     teacher_of(org)
@@ -58,10 +77,15 @@ def test_badges_with_a_revocation_entry_offer_no_suspension(client, make_org, ma
     assert "/suspend" not in client.get(page).text
     refused = post(client, f"{page}/suspend")
     assert refused.status_code == 409 and "cannot be suspended" in refused.text
-    assert make_verifier().verify(f"https://badges.test/credentials/{award.public_id}").verdict is Verdict.VALID
+    assert (
+        make_verifier().verify(f"https://badges.test/credentials/{award.public_id}").verdict
+        is Verdict.VALID
+    )
 
 
-def test_another_organisations_badge_cannot_be_suspended(client, make_org, make_achievement, award_to, teacher_of):
+def test_another_organisations_badge_cannot_be_suspended(
+    client, make_org, make_achievement, award_to, teacher_of
+):
     owner = make_org("riga-school", "Riga School", status_method="bitstring-suspension")
     award = award_to(owner, make_achievement(owner), email="ona@pupils.example")
     other = make_org("tartu-school", "Tartu School", status_method="bitstring-suspension")

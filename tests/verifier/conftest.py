@@ -77,10 +77,16 @@ class School:
         self.key = key
         site.json("/.well-known/did.json", did_web_document(SCHOOL_DID, [("key-1", key.public)]))
 
-    def sign(self, unsigned: dict[str, Any], *, key: KeyPair | None = None, proof: str = "both") -> SignedCredential:
-        return sign_credential(unsigned, key or self.key, verification_method=METHOD, proof=proof, created=ISSUED)
+    def sign(
+        self, unsigned: dict[str, Any], *, key: KeyPair | None = None, proof: str = "both"
+    ) -> SignedCredential:
+        return sign_credential(
+            unsigned, key or self.key, verification_method=METHOD, proof=proof, created=ISSUED
+        )
 
-    def issue(self, *, key: KeyPair | None = None, proof: str = "both", **kwargs: Any) -> SignedCredential:
+    def issue(
+        self, *, key: KeyPair | None = None, proof: str = "both", **kwargs: Any
+    ) -> SignedCredential:
         """A badge of the school (build_credential's keywords: name, email, valid_until, status)."""
         return self.sign(build_credential(SCHOOL_DID, **kwargs), key=key, proof=proof)
 
@@ -96,15 +102,25 @@ class School:
         links["loopback"] = f"{self.site.base}/credentials/{name}"
         return links
 
-    def status_list(self, path: str, purpose: str = "revocation", *, set_bits: tuple[int, ...] = (),
-                    ttl_ms: int | None = None) -> str:
+    def status_list(
+        self,
+        path: str,
+        purpose: str = "revocation",
+        *,
+        set_bits: tuple[int, ...] = (),
+        ttl_ms: int | None = None,
+    ) -> str:
         """Publish a signed Bitstring status list at ``path``; returns its URL."""
         bits = bsl.BitstringStatusList()
         for index in set_bits:
             bits.set(index)
         unsigned = bsl.status_list_credential(
-            list_url=f"{SCHOOL}{path}", issuer=SCHOOL_DID, status_list=bits, purpose=purpose,
-            valid_from=ISSUED, ttl_ms=ttl_ms,
+            list_url=f"{SCHOOL}{path}",
+            issuer=SCHOOL_DID,
+            status_list=bits,
+            purpose=purpose,
+            valid_from=ISSUED,
+            ttl_ms=ttl_ms,
         )
         self.site.json(path, self.sign(unsigned, proof="data-integrity").json)
         return f"{SCHOOL}{path}"
@@ -116,20 +132,37 @@ class School:
         issuer = f"{SCHOOL}/ob2/issuer"
         badge = f"{SCHOOL}/ob2/badges/{name}"
         assertion = f"{SCHOOL}/ob2/assertions/{name}"
-        self.site.json("/ob2/issuer", {
-            "@context": OB2, "type": "Issuer", "id": issuer, "name": "Vilniaus licėjus",
-            "url": f"{SCHOOL}/", "email": "info@school.example",
-        })
-        self.site.json(f"/ob2/badges/{name}", {
-            "@context": OB2, "type": "BadgeClass", "id": badge, "name": "Baltic Sea Project (OB 2.0)",
-            "description": "Monitored water quality on the Baltic coast.",
-            "image": f"{SCHOOL}/ob2/badges/{name}.png",
-            "criteria": {"narrative": "Take ten samples over a season."}, "issuer": issuer,
-        })
+        self.site.json(
+            "/ob2/issuer",
+            {
+                "@context": OB2,
+                "type": "Issuer",
+                "id": issuer,
+                "name": "Vilniaus licėjus",
+                "url": f"{SCHOOL}/",
+                "email": "info@school.example",
+            },
+        )
+        self.site.json(
+            f"/ob2/badges/{name}",
+            {
+                "@context": OB2,
+                "type": "BadgeClass",
+                "id": badge,
+                "name": "Baltic Sea Project (OB 2.0)",
+                "description": "Monitored water quality on the Baltic coast.",
+                "image": f"{SCHOOL}/ob2/badges/{name}.png",
+                "criteria": {"narrative": "Take ten samples over a season."},
+                "issuer": issuer,
+            },
+        )
         document = {
-            "@context": OB2, "type": "Assertion", "id": assertion,
+            "@context": OB2,
+            "type": "Assertion",
+            "id": assertion,
             "recipient": {"type": "email", "hashed": False, "identity": "ona@example.org"},
-            "badge": badge, "issuedOn": "2026-09-01T08:00:00+00:00",
+            "badge": badge,
+            "issuedOn": "2026-09-01T08:00:00+00:00",
             "verification": {"type": "HostedBadge"},
         }
         if gone:
@@ -344,7 +377,9 @@ def post_multipart(client: FlaskClient, path: str, fields: dict[str, Any]) -> An
     from werkzeug.test import encode_multipart
 
     values = {
-        name: FileStorage(io.BytesIO(value[0]), filename=value[1]) if isinstance(value, tuple) else value
+        name: FileStorage(io.BytesIO(value[0]), filename=value[1])
+        if isinstance(value, tuple)
+        else value
         for name, value in fields.items()
     }
     boundary, body = encode_multipart(values)

@@ -12,7 +12,12 @@ ROOT_CMD = [sys.executable, "-m", "badges.cli"]
 
 
 def test_badges_verifier_serves_the_app_alone():
-    proc = subprocess.Popen([*ROOT_CMD, "verifier", "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [*ROOT_CMD, "verifier", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = proc.stdout.readline()
         port = int(re.search(r":(\d+)/", line).group(1))
@@ -35,14 +40,25 @@ def test_badges_verifier_serves_the_app_alone():
 
 
 def test_a_bad_map_option_is_one_line_and_exit_2():
-    done = subprocess.run([*ROOT_CMD, "verifier", "--map", "no-equals-sign"], capture_output=True, text=True, timeout=30)
+    done = subprocess.run(
+        [*ROOT_CMD, "verifier", "--map", "no-equals-sign"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert done.returncode == 2
-    assert done.stderr.count("\n") == 1 and "badges verifier:" in done.stderr and "Traceback" not in done.stderr
+    assert (
+        done.stderr.count("\n") == 1
+        and "badges verifier:" in done.stderr
+        and "Traceback" not in done.stderr
+    )
 
 
 def test_an_unreadable_registry_is_one_line_and_exit_2(tmp_path):
     bad = tmp_path / "registry.json"
     bad.write_text('{"name": "LT", "issuers": {"Vilniaus licėjus": "a name is no identifier"}}')
-    done = subprocess.run([*ROOT_CMD, "verifier", "--registry", str(bad)], capture_output=True, text=True, timeout=30)
+    done = subprocess.run(
+        [*ROOT_CMD, "verifier", "--registry", str(bad)], capture_output=True, text=True, timeout=30
+    )
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.count("\n") == 1 and "is not a DID or an http(s) URL" in done.stderr

@@ -20,10 +20,15 @@ def test_environment_variables_configure_hosts_map_and_limits(monkeypatch, site,
     monkeypatch.setenv("VERIFIER_BURST", "2")
     monkeypatch.setenv("VERIFIER_RATE_PER_MINUTE", "1")
     app = create_app()
-    assert app.config["VERIFIER_BURST"] == 2 and app.config["MAX_FORM_MEMORY_SIZE"] == app.config["MAX_CONTENT_LENGTH"]
+    assert (
+        app.config["VERIFIER_BURST"] == 2
+        and app.config["MAX_FORM_MEMORY_SIZE"] == app.config["MAX_CONTENT_LENGTH"]
+    )
     api = Api(app.test_client())
     assert api.post({"url": link}).get_json()["verdict"] == "valid"  # through the map
-    assert api.post({"url": f"{site.base}/credentials/env.jwt"}).get_json()["verdict"] == "valid"  # allowed host
+    assert (
+        api.post({"url": f"{site.base}/credentials/env.jwt"}).get_json()["verdict"] == "valid"
+    )  # allowed host
     assert api.post({"url": link}).status_code == 429  # the burst of 2 is spent
 
 
@@ -58,14 +63,18 @@ def test_each_verification_has_a_deadline_and_a_fetch_cap(monkeypatch, make_app,
 
 @pytest.mark.parametrize(
     ("name", "raw", "why"),
-    [("VERIFIER_DEADLINE", "abc", "expected a number"),
-     ("VERIFIER_BURST", "lots", "expected a whole number"),
-     ("VERIFIER_FETCHES_PER_BADGE", "2.5", "expected a whole number"),
-     ("VERIFIER_ALLOWED_HOSTS", "[1, 2]", "expected a list of text")],
+    [
+        ("VERIFIER_DEADLINE", "abc", "expected a number"),
+        ("VERIFIER_BURST", "lots", "expected a whole number"),
+        ("VERIFIER_FETCHES_PER_BADGE", "2.5", "expected a whole number"),
+        ("VERIFIER_ALLOWED_HOSTS", "[1, 2]", "expected a list of text"),
+    ],
 )
 def test_a_bad_value_is_a_one_line_config_error(monkeypatch, name, raw, why):
     monkeypatch.setenv(name, raw)
-    with pytest.raises(ConfigError, match=f"^{re.escape(name)}='{re.escape(raw)}' is not valid: {why}$"):
+    with pytest.raises(
+        ConfigError, match=f"^{re.escape(name)}='{re.escape(raw)}' is not valid: {why}$"
+    ):
         create_app()
 
 
@@ -74,19 +83,30 @@ def test_the_verifier_command_says_what_is_wrong_in_one_line(monkeypatch, capsys
 
     monkeypatch.setenv("VERIFIER_DEADLINE", "abc")
     assert main(["verifier", "--port", "0"]) == 2
-    assert capsys.readouterr().err == "badges verifier: VERIFIER_DEADLINE='abc' is not valid: expected a number\n"
+    assert (
+        capsys.readouterr().err
+        == "badges verifier: VERIFIER_DEADLINE='abc' is not valid: expected a number\n"
+    )
 
 
 def test_lists_from_the_environment_are_json_or_separated_by_commas(monkeypatch, tmp_path):
     monkeypatch.setenv("VERIFIER_ALLOWED_HOSTS", '["127.0.0.1:8000", "[::1]:9"]')
-    monkeypatch.setenv("VERIFIER_URL_MAP", "https://a.example/=http://127.0.0.1:1/,\nhttps://b.example/=http://127.0.0.1:2/")
+    monkeypatch.setenv(
+        "VERIFIER_URL_MAP",
+        "https://a.example/=http://127.0.0.1:1/,\nhttps://b.example/=http://127.0.0.1:2/",
+    )
     monkeypatch.setenv("VERIFIER_IMAGE_MAX_BYTES", "5000")
     monkeypatch.setenv("VERIFIER_MAX_CONTENT_LENGTH", "1048576")
     app = create_app()
     assert app.config["VERIFIER_ALLOWED_HOSTS"] == ["127.0.0.1:8000", "[::1]:9"]
-    assert app.config["VERIFIER_URL_MAP"] == [("https://a.example/", "http://127.0.0.1:1/"),
-                                             ("https://b.example/", "http://127.0.0.1:2/")]
+    assert app.config["VERIFIER_URL_MAP"] == [
+        ("https://a.example/", "http://127.0.0.1:1/"),
+        ("https://b.example/", "http://127.0.0.1:2/"),
+    ]
     assert app.config["MAX_CONTENT_LENGTH"] == app.config["MAX_FORM_MEMORY_SIZE"] == 1048576
     assert app.extensions["verifier.images"]._fetcher.policy.max_bytes == 5000
     policy = app.extensions["verifier.verifier"].fetcher.policy
-    assert policy.allowed_hosts == frozenset({"127.0.0.1:8000", "[::1]:9"}) and len(policy.url_map) == 2
+    assert (
+        policy.allowed_hosts == frozenset({"127.0.0.1:8000", "[::1]:9"})
+        and len(policy.url_map) == 2
+    )

@@ -17,7 +17,9 @@ def _endorsement(school: School, number: int, index: int, name: str) -> dict:
         name=f"{name} endorses the badge",
         issuer=Profile(id=SCHOOL_DID, name=name),
         valid_from=ISSUED,
-        credential_subject=EndorsementSubject(id=ACHIEVEMENT_ID, endorsement_comment=f"Endorsed by {name}."),
+        credential_subject=EndorsementSubject(
+            id=ACHIEVEMENT_ID, endorsement_comment=f"Endorsed by {name}."
+        ),
         credential_status=[bsl.status_entry(f"{SCHOOL}/status/endorsements", index)],
     ).to_json()
     signed = school.sign(unsigned, proof="data-integrity").json
@@ -35,7 +37,8 @@ def test_each_endorsement_is_shown_with_its_outcome(school: School, client, api:
     report = api.get(url).get_json()
     assert report["verdict"] == "valid"
     assert [(e["endorser"], e["verdict"], e["withdrawn"]) for e in report["endorsements"]] == [
-        ("Lithuanian ASPnet Centre", "valid", False), ("Baltic Sea Project", "invalid", True),
+        ("Lithuanian ASPnet Centre", "valid", False),
+        ("Baltic Sea Project", "invalid", True),
     ]
     response = client.post("/verify", data={"input": url})
     assert response.status_code == 200

@@ -49,7 +49,9 @@ def test_qr_link_as_the_issuer_prints_it(school, signed, client):
     # the QR code an issuer prints for that link is a real PNG of it
     from badges.qr import qr_png
 
-    assert qr_png(f"https://verify.example/verify?url={quote(link, safe='')}").startswith(b"\x89PNG")
+    assert qr_png(f"https://verify.example/verify?url={quote(link, safe='')}").startswith(
+        b"\x89PNG"
+    )
 
 
 def test_verify_without_a_url_shows_the_form(client):
@@ -75,11 +77,18 @@ def test_png_upload_in_the_form_and_the_api(signed, client, api: Api, form):
     payload = json.dumps(signed.json) if form == "json" else signed.jwt
     baked = baking.bake(png_image(), payload)
     assert baking.unbake(baked).payload.strip() == payload.strip()  # the bake round-trips
-    response = client.post("/verify", data={"image": (io.BytesIO(baked), "badge.png"), "input": ""},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/verify",
+        data={"image": (io.BytesIO(baked), "badge.png"), "input": ""},
+        content_type="multipart/form-data",
+    )
     _valid_page(response)
     assert "read from a baked PNG image" in response.get_data(as_text=True)
-    report = _valid_report(api.post(data={"image": (io.BytesIO(baked), "badge.png")}, content_type="multipart/form-data"))
+    report = _valid_report(
+        api.post(
+            data={"image": (io.BytesIO(baked), "badge.png")}, content_type="multipart/form-data"
+        )
+    )
     assert "baked PNG" in report["checks"][0]["message"]
 
 
@@ -88,21 +97,34 @@ def test_svg_upload_in_the_form_and_the_api(signed, client, api: Api, form):
     payload = json.dumps(signed.json) if form == "json" else signed.jwt
     baked = baking.bake(SVG, payload)
     assert baking.unbake(baked).payload.strip() == payload.strip()
-    response = client.post("/verify", data={"image": (io.BytesIO(baked), "badge.svg")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/verify",
+        data={"image": (io.BytesIO(baked), "badge.svg")},
+        content_type="multipart/form-data",
+    )
     _valid_page(response)
     assert "read from a baked SVG image" in response.get_data(as_text=True)
-    _valid_report(api.post(data={"image": (io.BytesIO(baked), "badge.svg"), "recipient": "ona@example.org"},
-                           content_type="multipart/form-data"))
+    _valid_report(
+        api.post(
+            data={"image": (io.BytesIO(baked), "badge.svg"), "recipient": "ona@example.org"},
+            content_type="multipart/form-data",
+        )
+    )
 
 
 def test_the_recipient_form_carries_a_dropped_image_back(signed, client):
     """The recipient check after an upload re-sends the image from the page's hidden field."""
     baked = baking.bake(png_image(), signed.jwt)
-    first = client.post("/verify", data={"image": (io.BytesIO(baked), "badge.png")}, content_type="multipart/form-data")
+    first = client.post(
+        "/verify",
+        data={"image": (io.BytesIO(baked), "badge.png")},
+        content_type="multipart/form-data",
+    )
     carried = [i for i in page(first).inputs if i.get("name") == "image_b64"]
     assert len(carried) == 1 and base64.b64decode(carried[0]["value"]) == baked
-    again = client.post("/verify", data={"image_b64": carried[0]["value"], "recipient": "ona@example.org"})
+    again = client.post(
+        "/verify", data={"image_b64": carried[0]["value"], "recipient": "ona@example.org"}
+    )
     _valid_page(again)
     assert page(again).checks["Recipient"] == "passed"
 
@@ -126,7 +148,13 @@ def test_a_large_pasted_badge_within_the_limit_is_taken_from_the_browser_form(sc
 
 
 def test_a_baked_image_without_a_badge_is_a_failed_format_check(client, api: Api):
-    report = api.post(data={"image": (io.BytesIO(png_image()), "plain.png")}, content_type="multipart/form-data").get_json()
+    report = api.post(
+        data={"image": (io.BytesIO(png_image()), "plain.png")}, content_type="multipart/form-data"
+    ).get_json()
     assert failed(report) == ["format"] and "carries no baked badge" in report["message"]
-    response = client.post("/verify", data={"image": (io.BytesIO(SVG), "plain.svg")}, content_type="multipart/form-data")
+    response = client.post(
+        "/verify",
+        data={"image": (io.BytesIO(SVG), "plain.svg")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 200 and page(response).verdict == "invalid"

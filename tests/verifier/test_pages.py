@@ -18,7 +18,9 @@ def every_page(school, make_app):
     client = app.test_client()
     valid = school.publish("valid", school.issue())["json"]
     expired = school.issue(valid_until=EXPIRED, proof="jwt").jwt
-    undecided = school.publish("u", school.issue(status=[bsl.status_entry("https://school.example/none", 3)]))["json"]
+    undecided = school.publish(
+        "u", school.issue(status=[bsl.status_entry("https://school.example/none", 3)])
+    )["json"]
     responses = {
         "form": client.get("/"),
         "verify without url": client.get("/verify"),
@@ -65,12 +67,21 @@ def test_every_page_has_one_h1_and_a_label_for_every_input(every_page):
 
 
 def test_the_verdict_is_in_the_heading_and_the_title(every_page):
-    for name, verdict in (("valid", "valid"), ("valid from a QR link", "valid"), ("invalid", "invalid"),
-                          ("undecided", "undecided"), ("not a badge", "invalid")):
+    for name, verdict in (
+        ("valid", "valid"),
+        ("valid from a QR link", "valid"),
+        ("invalid", "invalid"),
+        ("undecided", "undecided"),
+        ("not a badge", "invalid"),
+    ):
         response = every_page[name]
         assert page(response).verdict == verdict, name
         title = re.search(r"<title>(.*?)</title>", response.get_data(as_text=True)).group(1)
-        assert {"valid": "Valid badge", "invalid": "Not valid", "undecided": "Cannot be checked now"}[verdict] in title
+        assert {
+            "valid": "Valid badge",
+            "invalid": "Not valid",
+            "undecided": "Cannot be checked now",
+        }[verdict] in title
 
 
 def test_pages_fit_a_phone_and_print_cleanly(every_page, client):

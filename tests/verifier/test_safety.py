@@ -27,8 +27,14 @@ def test_credential_content_is_shown_escaped(school, client):
     unsigned = build_credential(SCHOOL_DID, name=SCRIPT)
     unsigned["credentialSubject"]["achievement"]["description"] = ATTRIBUTE
     unsigned["issuer"]["name"] = "</h1><h1>Forged verdict"
-    unsigned["evidence"] = [{"id": "https://school.example/e?q=\"><script>x</script>", "type": ["Evidence"],
-                             "name": SCRIPT, "narrative": ATTRIBUTE}]
+    unsigned["evidence"] = [
+        {
+            "id": 'https://school.example/e?q="><script>x</script>',
+            "type": ["Evidence"],
+            "name": SCRIPT,
+            "narrative": ATTRIBUTE,
+        }
+    ]
     signed = school.sign(unsigned)
     for form in (json.dumps(signed.json), signed.jwt):
         response = client.post("/verify", data={"input": form})
@@ -47,7 +53,11 @@ def test_credential_content_is_shown_escaped(school, client):
     ("image", "shown"),
     [
         ("data:image/png;base64," + base64.b64encode(png_image(4)).decode(), True),
-        ("data:image/svg+xml;base64," + base64.b64encode(b"<svg xmlns='http://www.w3.org/2000/svg'/>").decode(), True),
+        (
+            "data:image/svg+xml;base64,"
+            + base64.b64encode(b"<svg xmlns='http://www.w3.org/2000/svg'/>").decode(),
+            True,
+        ),
         ("javascript:alert(1)", False),
         ("JaVaScRiPt:alert(1)", False),
         ("http://school.example/images/water.png", False),
@@ -78,7 +88,8 @@ def test_an_https_image_is_fetched_by_the_verifier_and_inlined_never_hot_linked(
     school.site.raw("/images/water.png", picture, "image/png")
     school.site.raw("/images/page.png", b"<html><script>alert(1)</script></html>", "image/png")
     cases = {
-        "https://school.example/images/water.png": "data:image/png;base64," + base64.b64encode(picture).decode(),
+        "https://school.example/images/water.png": "data:image/png;base64,"
+        + base64.b64encode(picture).decode(),
         "https://school.example/images/page.png": None,  # not an image, whatever its type says
         "https://school.example/images/missing.png": None,  # 404
     }
@@ -94,7 +105,10 @@ def test_an_https_image_is_fetched_by_the_verifier_and_inlined_never_hot_linked(
     # the image was fetched by the verifier (once: cached), from the school's site
     assert school.site.requests.count("/images/water.png") == 1
     again = build_credential(SCHOOL_DID)
-    again["credentialSubject"]["achievement"]["image"] = {"id": "https://school.example/images/water.png", "type": "Image"}
+    again["credentialSubject"]["achievement"]["image"] = {
+        "id": "https://school.example/images/water.png",
+        "type": "Image",
+    }
     client.post("/verify", data={"input": school.sign(again, proof="jwt").jwt})
     assert school.site.requests.count("/images/water.png") == 1
 
@@ -109,10 +123,15 @@ def test_recipient_check_answers_yes_or_no_with_the_credentials_salt(school, cli
     signed = school.sign(unsigned)
     link = school.publish("ona", signed)["json"]
     assert identity.salt and identity.salt in json.dumps(signed.json)  # the credential's own salt
-    for candidate, answer in (("ona.petraityte@pupils.example", "passed"), ("  Ona.Petraityte@Pupils.example ", "passed"),
-                              ("jonas@pupils.example", "failed")):
+    for candidate, answer in (
+        ("ona.petraityte@pupils.example", "passed"),
+        ("  Ona.Petraityte@Pupils.example ", "passed"),
+        ("jonas@pupils.example", "failed"),
+    ):
         report = api.post({"url": link, "recipient": candidate}).get_json()
-        assert report["checks"][7]["name"] == "recipient" and report["checks"][7]["outcome"] == answer
+        assert (
+            report["checks"][7]["name"] == "recipient" and report["checks"][7]["outcome"] == answer
+        )
         assert report["verdict"] == ("valid" if answer == "passed" else "invalid")
         shown = page(client.post("/verify", data={"input": link, "recipient": candidate}))
         assert shown.checks["Recipient"] == answer
@@ -142,13 +161,18 @@ def test_the_recipient_address_never_leaves_the_verifier(school, client, api: Ap
     for response in responses[:2]:
         recipient_inputs = [i for i in page(response).inputs if i.get("name") == "recipient"]
         assert len(recipient_inputs) == 1 and recipient_inputs[0].get("value") is None
-        assert '<form method="post" action="/verify" class="recipient noprint">' in response.get_data(as_text=True)
+        assert (
+            '<form method="post" action="/verify" class="recipient noprint">'
+            in response.get_data(as_text=True)
+        )
 
 
 # --- caches never turn "revoked" into "valid" ----------------------------------------------------
 
 
-def test_a_cached_status_list_says_valid_only_within_its_ttl_then_revoked_for_good(school, client, api: Api):
+def test_a_cached_status_list_says_valid_only_within_its_ttl_then_revoked_for_good(
+    school, client, api: Api
+):
     ttl = 1.0
     path = "/status/short"
     url = school.status_list(path, set_bits=(), ttl_ms=int(ttl * 1000))
@@ -206,16 +230,25 @@ def test_a_slow_fetch_of_the_old_list_never_replaces_a_newer_revoked_one(school,
 
     monkeypatch.setattr(fetcher, "get", slow_first)
     slow: list[str] = []
-    thread = threading.Thread(target=lambda: slow.append(
-        app.test_client().post("/api/v1/verify", json={"url": link}).get_json()["verdict"]))
+    thread = threading.Thread(
+        target=lambda: slow.append(
+            app.test_client().post("/api/v1/verify", json={"url": link}).get_json()["verdict"]
+        )
+    )
     thread.start()
     assert fetched_old.wait(10)
     school.status_list(path, set_bits=(77,))  # revoked while the first fetch is in flight
-    assert app.test_client().post("/api/v1/verify", json={"url": link}).get_json()["verdict"] == "invalid"
+    assert (
+        app.test_client().post("/api/v1/verify", json={"url": link}).get_json()["verdict"]
+        == "invalid"
+    )
     release.set()
     thread.join(10)
     assert slow == ["invalid"]  # the slow request takes the newer list it finds cached
-    assert app.test_client().post("/api/v1/verify", json={"url": link}).get_json()["verdict"] == "invalid"
+    assert (
+        app.test_client().post("/api/v1/verify", json={"url": link}).get_json()["verdict"]
+        == "invalid"
+    )
     assert len(calls) == 2
 
 
@@ -240,18 +273,27 @@ def test_default_configuration_refuses_loopback_without_connecting(listener, sch
     app = create_app({"TESTING": True})  # the defaults: no allowed hosts, no URL map
     client = app.test_client()
     api = Api(client)
-    links = [f"http://127.0.0.1:{port}/credentials/1", f"https://127.0.0.1:{port}/credentials/1",
-             f"https://localhost:{port}/credentials/1", f"https://[::ffff:127.0.0.1]:{port}/credentials/1",
-             f"https://2130706433:{port}/credentials/1"]
+    links = [
+        f"http://127.0.0.1:{port}/credentials/1",
+        f"https://127.0.0.1:{port}/credentials/1",
+        f"https://localhost:{port}/credentials/1",
+        f"https://[::ffff:127.0.0.1]:{port}/credentials/1",
+        f"https://2130706433:{port}/credentials/1",
+    ]
     # a credential that names loopback for its key and its status list
     loopback_did = f"did:web:127.0.0.1%3A{port}"
-    unsigned = build_credential(loopback_did, status=[bsl.status_entry(f"https://127.0.0.1:{port}/status", 1)])
+    unsigned = build_credential(
+        loopback_did, status=[bsl.status_entry(f"https://127.0.0.1:{port}/status", 1)]
+    )
     signed = school.sign(unsigned, proof="both")
     reports = []
     for link in links:
         reports.append(api.post({"url": link}).get_json())
         reports.append(api.get(link).get_json())
-        for response in (client.post("/verify", data={"input": link}), client.get("/verify", query_string={"url": link})):
+        for response in (
+            client.post("/verify", data={"input": link}),
+            client.get("/verify", query_string={"url": link}),
+        ):
             assert response.status_code == 200 and page(response).verdict != "valid"
     reports.append(api.post({"credential": signed.json}).get_json())
     reports.append(api.post({"jwt": signed.jwt}).get_json())

@@ -65,7 +65,9 @@ def registry_file(tmp_path: Path) -> Path:
 # --- who signed it ------------------------------------------------------------------------------
 
 
-def test_a_badge_signed_with_its_own_key_naming_a_real_school_leads_with_the_real_signer(forged, client, api: Api):
+def test_a_badge_signed_with_its_own_key_naming_a_real_school_leads_with_the_real_signer(
+    forged, client, api: Api
+):
     response = client.post("/verify", data={"input": forged})
     shown = page(response)
     assert shown.verdict == "valid"  # the signature is sound: it is what it is
@@ -86,13 +88,17 @@ def test_a_badge_signed_with_its_own_key_naming_a_real_school_leads_with_the_rea
     assert report["signer"]["kind"] == "did:key" and report["signer"]["domain"] is None
     assert report["signer"]["id"].startswith("did:key:z6Mk")
     assert report["assertedIssuer"] == {
-        "id": report["signer"]["id"], "name": "Vilniaus licėjus", "url": "https://school.example/",
+        "id": report["signer"]["id"],
+        "name": "Vilniaus licėjus",
+        "url": "https://school.example/",
         "urlOnSignerDomain": False,
     }
     assert report["registry"]["known"] is False
 
 
-def test_the_schools_own_badge_names_its_domain_and_links_the_matching_site(school, client, api: Api):
+def test_the_schools_own_badge_names_its_domain_and_links_the_matching_site(
+    school, client, api: Api
+):
     link = school.publish("own", school.issue())["json"]
     response = client.post("/verify", data={"input": link})
     text = _text(response)
@@ -100,8 +106,12 @@ def test_the_schools_own_badge_names_its_domain_and_links_the_matching_site(scho
     assert f"Proven by the signature: {SCHOOL_DID}" in text
     assert '<a href="https://school.example/" rel="noopener noreferrer">' in _verdict_box(response)
     report = api.post({"url": link}).get_json()
-    assert report["signer"] == {"id": SCHOOL_DID, "kind": "did:web", "domain": "school.example",
-                                "description": "school.example"}
+    assert report["signer"] == {
+        "id": SCHOOL_DID,
+        "kind": "did:web",
+        "domain": "school.example",
+        "description": "school.example",
+    }
     assert report["assertedIssuer"]["urlOnSignerDomain"] is True
 
 
@@ -133,14 +143,21 @@ def test_a_registry_file_says_known_for_its_schools_and_unknown_for_anyone_else(
 
     report = api.post({"url": link}).get_json()["registry"]
     assert report["known"] is True and report["consulted"] == 1
-    assert report["registries"] == [{
-        "registry": "Lithuanian ASPnet coordination centre", "registryUrl": "https://aspnet.example/lt",
-        "name": "Vilniaus licėjus", "url": "https://school.example/", "domain": None,
-    }]
+    assert report["registries"] == [
+        {
+            "registry": "Lithuanian ASPnet coordination centre",
+            "registryUrl": "https://aspnet.example/lt",
+            "name": "Vilniaus licėjus",
+            "url": "https://school.example/",
+            "domain": None,
+        }
+    ]
     assert api.post({"jwt": forged}).get_json()["registry"]["known"] is False
 
 
-def test_a_registry_is_only_consulted_for_a_verified_signer(school, make_app, registry_file, other_key):
+def test_a_registry_is_only_consulted_for_a_verified_signer(
+    school, make_app, registry_file, other_key
+):
     """A badge signed by another key that claims the school's own did:web is not the school."""
     app = make_app(VERIFIER_REGISTRIES=[str(registry_file)])
     link = school.publish("wrong-key", school.issue(key=other_key))["json"]
@@ -151,7 +168,9 @@ def test_a_registry_is_only_consulted_for_a_verified_signer(school, make_app, re
     assert "known to" not in text
 
 
-def test_a_registry_at_an_https_url_is_fetched_through_the_guarded_fetcher_and_cached(school, make_app):
+def test_a_registry_at_an_https_url_is_fetched_through_the_guarded_fetcher_and_cached(
+    school, make_app
+):
     school.site.json("/aspnet/registry.json", REGISTRY)
     app = make_app(VERIFIER_REGISTRIES=[f"{SCHOOL}/aspnet/registry.json"])
     api = Api(app.test_client())
@@ -183,9 +202,18 @@ def test_registries_come_from_the_environment_too(monkeypatch, registry_file, tm
     [
         ([], "not a JSON object"),
         ({"issuers": {}}, "name must be"),
-        ({"name": "X", "issuers": {"Vilniaus licėjus": "a name as a key"}}, "is not a DID or an http(s) URL"),
-        ({"name": "X", "issuers": {SCHOOL_DID: {"url": "https://school.example/"}}}, "name must be"),
-        ({"name": "X", "issuers": {SCHOOL_DID: {"name": "S", "url": "javascript:alert(1)"}}}, "must be an http(s) URL"),
+        (
+            {"name": "X", "issuers": {"Vilniaus licėjus": "a name as a key"}},
+            "is not a DID or an http(s) URL",
+        ),
+        (
+            {"name": "X", "issuers": {SCHOOL_DID: {"url": "https://school.example/"}}},
+            "name must be",
+        ),
+        (
+            {"name": "X", "issuers": {SCHOOL_DID: {"name": "S", "url": "javascript:alert(1)"}}},
+            "must be an http(s) URL",
+        ),
         ({"name": "X", "issuers": {SCHOOL_DID: "S"}, "trusted": True}, "unknown member"),
     ],
 )
@@ -216,7 +244,9 @@ def tampered(school) -> str:
     return json.dumps(changed)
 
 
-def test_a_tampered_badge_is_shown_as_untrusted_content_without_meaningless_passes(tampered, client, api: Api):
+def test_a_tampered_badge_is_shown_as_untrusted_content_without_meaningless_passes(
+    tampered, client, api: Api
+):
     response = client.post("/verify", data={"input": tampered, "recipient": "ona@example.org"})
     shown = page(response)
     assert shown.verdict == "invalid"
@@ -225,7 +255,9 @@ def test_a_tampered_badge_is_shown_as_untrusted_content_without_meaningless_pass
     # dates and recipient were "passed" in the core report; here they mean nothing
     for title in ("Validity dates", "Recipient"):
         assert shown.checks[title] == "not-meaningful", (title, shown.checks)
-    assert "passed" not in [shown.checks[t] for t in ("Validity dates", "Revocation status", "Recipient")]
+    assert "passed" not in [
+        shown.checks[t] for t in ("Validity dates", "Revocation status", "Recipient")
+    ]
     # once the signature failed, the status list is not fetched: it could not change the verdict
     assert shown.checks["Revocation status"] == "skipped"
     assert shown.checks["Endorsements"] == "skipped"
@@ -233,14 +265,16 @@ def test_a_tampered_badge_is_shown_as_untrusted_content_without_meaningless_pass
     text = _text(response)
     # the content is in its own, labelled block, with no image and no issuer link
     assert '<section class="untrusted"' in html
-    untrusted = html[html.index('<section class="untrusted"'):]
+    untrusted = html[html.index('<section class="untrusted"') :]
     assert "Untrusted content" in text and "World Heritage in Young Hands: guide" in untrusted
     assert shown.images == []
     assert 'href="https://school.example/"' not in html
     assert "Signed by nobody proven" in text
     assert f"nothing shows that {SCHOOL_DID} made it" in text
 
-    report = api.post({"credential": json.loads(tampered), "recipient": "ona@example.org"}).get_json()
+    report = api.post(
+        {"credential": json.loads(tampered), "recipient": "ona@example.org"}
+    ).get_json()
     assert report["signature"] == "failed" and report["signer"] is None
     assert report["notMeaningful"] == ["dates", "recipient"]
     by_name = {c["name"]: c["outcome"] for c in report["checks"]}
@@ -264,8 +298,18 @@ def test_the_recipient_is_shown_plain_or_as_a_hashed_email_to_check(school, clie
 
     unsigned = build_credential(SCHOOL_DID, email=None)
     unsigned["credentialSubject"]["identifier"] = [
-        {"type": "IdentityObject", "identityType": "emailAddress", "hashed": False, "identityHash": "ona@example.org"},
-        {"type": "IdentityObject", "identityType": "name", "hashed": False, "identityHash": "Ona Petraitytė"},
+        {
+            "type": "IdentityObject",
+            "identityType": "emailAddress",
+            "hashed": False,
+            "identityHash": "ona@example.org",
+        },
+        {
+            "type": "IdentityObject",
+            "identityType": "name",
+            "hashed": False,
+            "identityHash": "Ona Petraitytė",
+        },
     ]
     plain = _text(client.post("/verify", data={"input": school.sign(unsigned, proof="jwt").jwt}))
     assert "Awarded to Email: ona@example.org Name: Ona Petraitytė" in plain
@@ -279,10 +323,14 @@ def test_the_recipient_is_shown_plain_or_as_a_hashed_email_to_check(school, clie
 def test_a_revocation_reason_from_the_1edtech_list_is_shown(school, client, api: Api):
     list_url = f"{SCHOOL}/revocations"
     unsigned = build_credential(SCHOOL_DID, status=[rl.status_entry(list_url)])
-    school.site.json("/revocations", rl.revocation_list(
-        list_url=list_url, issuer_id=SCHOOL_DID,
-        revoked=[(unsigned["id"], "Awarded to the wrong learner by mistake.")],
-    ))
+    school.site.json(
+        "/revocations",
+        rl.revocation_list(
+            list_url=list_url,
+            issuer_id=SCHOOL_DID,
+            revoked=[(unsigned["id"], "Awarded to the wrong learner by mistake.")],
+        ),
+    )
     link = school.publish("revoked-1edtech", school.sign(unsigned))["json"]
     response = client.post("/verify", data={"input": link})
     assert page(response).verdict == "invalid"
@@ -302,7 +350,10 @@ def test_a_bitstring_revocation_says_the_issuer_gave_no_reason(school, client, a
     text = _text(response)
     assert "The issuer gave no reason (its status list carries none)." in text
     # the badge's own page at the issuer (on the signer's domain) may say more
-    assert f'<a href="{SCHOOL}/credentials/revoked-bits" rel="noopener noreferrer">' in _verdict_box(response)
+    assert (
+        f'<a href="{SCHOOL}/credentials/revoked-bits" rel="noopener noreferrer">'
+        in _verdict_box(response)
+    )
     assert api.post({"url": link}).get_json()["revocationReason"] is None
 
 
@@ -313,11 +364,16 @@ def test_markdown_is_rendered_and_sanitised(school, client):
         "Monitored **water quality** with [the Baltic Sea Project](https://bsp.example/).\n\n"
         "<script>alert('badge')</script>\n\n- Palanga\n- Nida"
     )
-    achievement["criteria"] = {"narrative": "1. Take samples\n2. Report them <img src=x onerror=alert(1)>"}
+    achievement["criteria"] = {
+        "narrative": "1. Take samples\n2. Report them <img src=x onerror=alert(1)>"
+    }
     response = client.post("/verify", data={"input": school.sign(unsigned, proof="jwt").jwt})
     html = response.get_data(as_text=True)
     assert "<strong>water quality</strong>" in html
-    assert '<a href="https://bsp.example/" rel="nofollow noopener noreferrer">the Baltic Sea Project</a>' in html
+    assert (
+        '<a href="https://bsp.example/" rel="nofollow noopener noreferrer">the Baltic Sea Project</a>'
+        in html
+    )
     assert "<li>Palanga</li>" in html and "<li>Take samples</li>" in html
     assert "<script" not in html and "alert(" not in html.split("The raw credential")[0]
     assert "onerror" not in html.split("The raw credential")[0] and "<img src=x" not in html
@@ -329,7 +385,9 @@ def test_dates_are_shown_as_dates(school, client):
     response = client.post("/verify", data={"input": school.sign(unsigned, proof="jwt").jwt})
     text = _text(response)
     assert "Awarded 15 June 2026" in text and "Valid from 1 September 2026" in text
-    assert '<time datetime="2026-06-15T10:30:00Z">15 June 2026</time>' in response.get_data(as_text=True)
+    assert '<time datetime="2026-06-15T10:30:00Z">15 June 2026</time>' in response.get_data(
+        as_text=True
+    )
 
 
 def test_a_data_image_is_shown_and_the_recipient_email_is_still_checked(school, client):
@@ -337,13 +395,18 @@ def test_a_data_image_is_shown_and_the_recipient_email_is_still_checked(school, 
     unsigned = build_credential(SCHOOL_DID, email=None)
     unsigned["credentialSubject"]["identifier"] = [hashed_email("ona@example.org").to_json()]
     unsigned["credentialSubject"]["achievement"]["image"] = {"id": image, "type": "Image"}
-    response = client.post("/verify", data={"input": school.sign(unsigned, proof="jwt").jwt, "recipient": "ona@example.org"})
+    response = client.post(
+        "/verify",
+        data={"input": school.sign(unsigned, proof="jwt").jwt, "recipient": "ona@example.org"},
+    )
     shown = page(response)
     assert shown.images == [image]
     assert shown.checks["Recipient"] == "passed"
 
 
-def test_an_image_on_another_site_than_the_signers_is_neither_fetched_nor_shown(school, forged, client):
+def test_an_image_on_another_site_than_the_signers_is_neither_fetched_nor_shown(
+    school, forged, client
+):
     """The did:key badge names the school's picture: showing it would borrow the school's face."""
     school.site.raw("/images/water.png", png_image(6), "image/png")
     response = client.post("/verify", data={"input": forged})
@@ -355,14 +418,21 @@ def test_an_image_on_another_site_than_the_signers_is_neither_fetched_nor_shown(
     assert page(own).images == ["data:image/png;base64," + base64.b64encode(png_image(6)).decode()]
 
 
-def test_a_badge_whose_signature_cannot_be_checked_now_is_not_shown_as_proven(client, ed_key, api: Api):
+def test_a_badge_whose_signature_cannot_be_checked_now_is_not_shown_as_proven(
+    client, ed_key, api: Api
+):
     """The issuer's keys cannot be fetched (no such host here): undecided, and its content unproven."""
     from badges.issuing import sign_credential
     from tests.conftest import ISSUED
 
     unsigned = build_credential("did:web:elsewhere.example")
-    signed = sign_credential(unsigned, ed_key, verification_method="did:web:elsewhere.example#key-1",
-                             proof="jwt", created=ISSUED)
+    signed = sign_credential(
+        unsigned,
+        ed_key,
+        verification_method="did:web:elsewhere.example#key-1",
+        proof="jwt",
+        created=ISSUED,
+    )
     response = client.post("/verify", data={"input": signed.jwt})
     shown = page(response)
     assert shown.verdict == "undecided"
@@ -374,7 +444,9 @@ def test_a_badge_whose_signature_cannot_be_checked_now_is_not_shown_as_proven(cl
     assert report["signature"] == "unchecked" and report["notMeaningful"] == ["dates"]
 
 
-def test_a_key_the_issuer_does_not_publish_proves_nothing_and_its_status_is_not_fetched(school, client, other_key, api: Api):
+def test_a_key_the_issuer_does_not_publish_proves_nothing_and_its_status_is_not_fetched(
+    school, client, other_key, api: Api
+):
     """Signed with a key the school does not (or no longer) publish, e.g. a compromised one it
     withdrew: who signed it is not proven, its passes mean nothing, and its status list is not
     fetched (nothing it says could make the badge valid again)."""
@@ -383,7 +455,9 @@ def test_a_key_the_issuer_does_not_publish_proves_nothing_and_its_status_is_not_
     from tests.conftest import ISSUED
 
     unsigned = build_credential(SCHOOL_DID, status=[bsl.status_entry(url, 4242)])
-    signed = sign_credential(unsigned, other_key, verification_method=f"{SCHOOL_DID}#key-2", created=ISSUED)
+    signed = sign_credential(
+        unsigned, other_key, verification_method=f"{SCHOOL_DID}#key-2", created=ISSUED
+    )
     link = school.publish("withdrawn-key", signed)["json"]
     response = client.post("/verify", data={"input": link})
     shown = page(response)
@@ -401,8 +475,12 @@ def test_an_ob2_hosted_badge_is_signed_by_its_issuers_host(school, client, api: 
     link = school.ob2_hosted()
     report = api.post({"url": link}).get_json()
     assert report["verdict"] == "valid"
-    assert report["signer"] == {"id": f"{SCHOOL}/ob2/issuer", "kind": "url", "domain": "school.example",
-                                "description": "school.example"}
+    assert report["signer"] == {
+        "id": f"{SCHOOL}/ob2/issuer",
+        "kind": "url",
+        "domain": "school.example",
+        "description": "school.example",
+    }
     text = _text(client.post("/verify", data={"input": link}))
     assert "Signed by school.example" in text and "Awarded to Email: ona@example.org" in text
     assert "Issued 1 September 2026" in text

@@ -106,7 +106,9 @@ SCENARIOS: dict[str, tuple[Callable[[School, Any], str], str, list[str], str]] =
 
 
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
-def test_each_badge_gets_its_verdict_on_the_page_and_from_the_api(scenario, school, other_key, client, api: Api):
+def test_each_badge_gets_its_verdict_on_the_page_and_from_the_api(
+    scenario, school, other_key, client, api: Api
+):
     publish, verdict, failed_checks, words = SCENARIOS[scenario]
     link = publish(school, other_key)
 
@@ -122,7 +124,10 @@ def test_each_badge_gets_its_verdict_on_the_page_and_from_the_api(scenario, scho
             assert any(c["undecided"] for c in report["checks"])
 
     expected_titles = [CHECK_TITLES[name] for name in failed_checks]
-    for response in (client.post("/verify", data={"input": link}), client.get("/verify", query_string={"url": link})):
+    for response in (
+        client.post("/verify", data={"input": link}),
+        client.get("/verify", query_string={"url": link}),
+    ):
         assert response.status_code == 200
         shown = page(response)
         assert shown.verdict == verdict

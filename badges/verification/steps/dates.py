@@ -47,4 +47,3 @@ def check_dates(credential: dict[str, Any], checks: Checks, now: datetime) -> No
         checks.add(
             CheckId.DATES, Outcome.PASSED, f"Valid since {format_datetime(valid_from)}; no expiry."
         )
-

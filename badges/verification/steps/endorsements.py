@@ -32,9 +32,7 @@ MAX_ENDORSEMENTS = 20
 
 def check(run: Run) -> None:
     """Endorsements are still read when the verdict is settled, but fetch nothing more."""
-    check_endorsements(
-        run.engine, run.credential, run.checks, run.now, run.depth, run.check_status
-    )
+    check_endorsements(run.engine, run.credential, run.checks, run.now, run.depth, run.check_status)
 
 
 def _endorsements(credential: dict[str, Any]) -> Iterator[tuple[str, str | None, Any]]:
@@ -54,6 +52,7 @@ def _endorsements(credential: dict[str, Any]) -> Iterator[tuple[str, str | None,
             yield location, about, item
         for item in as_list(holder.get("endorsementJwt")):
             yield location, about, ("jwt", item)
+
 
 def check_endorsements(
     engine: Engine,
@@ -97,7 +96,9 @@ def check_endorsements(
                 f"{'was' if len(bad) == 1 else 'were'} withdrawn by the endorser"
             )
         checks.add(
-            CheckId.ENDORSEMENTS, Outcome.WARNING, f"{what} (the badge itself is not affected).",
+            CheckId.ENDORSEMENTS,
+            Outcome.WARNING,
+            f"{what} (the badge itself is not affected).",
             detail,
         )
     elif unsure:
@@ -129,6 +130,7 @@ def check_endorsements(
             f"{count} {noun} verified.",
             f"Endorsed by {names}." if names else None,
         )
+
 
 def _verify_endorsement(
     engine: Engine,

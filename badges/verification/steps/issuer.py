@@ -38,6 +38,7 @@ def _method_id(parsed: Parsed) -> str | None:
         return method if isinstance(method, str) else None
     return None
 
+
 def check_issuer(engine: Engine, parsed: Parsed, checks: Checks) -> ResolvedKey | None:
     issuer_id = issuer_id_of(parsed.credential)
     if issuer_id is None:
@@ -103,6 +104,7 @@ def check_issuer(engine: Engine, parsed: Parsed, checks: Checks) -> ResolvedKey 
     )
     return key
 
+
 def _check_header_key(
     engine: Engine, header_jwk: Any, issuer_id: str, checks: Checks, noun: str
 ) -> ResolvedKey | None:
@@ -146,4 +148,3 @@ def _check_header_key(
         key.method_id,
     )
     return key
-

@@ -83,7 +83,6 @@ def _contexts(document: dict[str, Any]) -> list[Any]:
     return as_list(document.get("@context"))
 
 
-
 class _Stop(Exception):
     """Ends the run with one check (the failed or undecidable one)."""
 
@@ -104,7 +103,6 @@ class _Stop(Exception):
         self.undecided = undecided
         self.reason = reason
         self.skipped = skipped
-
 
 
 def _origin(url: str) -> tuple[str, str, int | None] | None:
@@ -387,7 +385,8 @@ class Ob2Run:
             )
         if not is_assertion(hosted) or _verification_kind(hosted) != "hosted":
             raise _Stop(
-                CheckId.PROOF, "The document at the assertion's address is not a hosted OB 2.0 assertion."
+                CheckId.PROOF,
+                "The document at the assertion's address is not a hosted OB 2.0 assertion.",
             )
         self.copy_differs = hosted != given
         return hosted
@@ -495,7 +494,9 @@ class Ob2Run:
         else:
             candidates = listed_ids[:MAX_PUBLIC_KEYS]
         if not candidates:
-            raise _Stop(CheckId.ISSUER, "The issuer's profile lists no public key.", profile_id[:200])
+            raise _Stop(
+                CheckId.ISSUER, "The issuer's profile lists no public key.", profile_id[:200]
+            )
         signing_input = f"{parts[0]}.{parts[1]}".encode("ascii")
         tried: list[str] = []
         for key_id in candidates:
@@ -512,7 +513,9 @@ class Ob2Run:
                     "lists in its profile.",
                     key_id,
                 )
-                self.checks.add(CheckId.PROOF, Outcome.PASSED, f"The {alg} signature (JWS) verifies.")
+                self.checks.add(
+                    CheckId.PROOF, Outcome.PASSED, f"The {alg} signature (JWS) verifies."
+                )
                 return
             tried.append(f"not with {key_id[:120]}")
         self.checks.add(
@@ -527,7 +530,9 @@ class Ob2Run:
     def issuer_key(self, key_id: str, profile_id: str) -> PublicKey:
         if not _is_http(key_id):
             raise _Stop(
-                CheckId.ISSUER, "The issuer's key has no address it can be fetched from.", key_id[:200]
+                CheckId.ISSUER,
+                "The issuer's key has no address it can be fetched from.",
+                key_id[:200],
             )
         document = self.fetch(key_id, CheckId.ISSUER, "the issuer's public key")
         if document.get("id") not in (None, key_id):
@@ -648,13 +653,19 @@ class Ob2Run:
             return
         except BadgeError as exc:
             checks.add(
-                CheckId.STATUS, Outcome.FAILED, "The issuer's revocation list is unreadable.", short(exc)
+                CheckId.STATUS,
+                Outcome.FAILED,
+                "The issuer's revocation list is unreadable.",
+                short(exc),
             )
             return
         problem = _revocation_list_problem(document, list_url, str(self.profile["id"]))
         if problem is not None:
             checks.add(
-                CheckId.STATUS, Outcome.FAILED, "The badge's revocation list is not trustworthy.", problem
+                CheckId.STATUS,
+                Outcome.FAILED,
+                "The badge's revocation list is not trustworthy.",
+                problem,
             )
             return
         found, reason = _revocation(document, assertion)
@@ -672,7 +683,9 @@ class Ob2Run:
             )
         else:
             checks.add(
-                CheckId.STATUS, Outcome.PASSED, "The issuer's revocation list does not list this badge."
+                CheckId.STATUS,
+                Outcome.PASSED,
+                "The issuer's revocation list does not list this badge.",
             )
 
     def check_recipient(self, candidate: str | None) -> None:
@@ -705,7 +718,9 @@ class Ob2Run:
         else:
             matches = hmac.compare_digest(identity.encode(), candidate.strip().encode())
         if matches:
-            self.checks.add(CheckId.RECIPIENT, Outcome.PASSED, "The badge was awarded to this recipient.")
+            self.checks.add(
+                CheckId.RECIPIENT, Outcome.PASSED, "The badge was awarded to this recipient."
+            )
         else:
             self.checks.add(
                 CheckId.RECIPIENT, Outcome.FAILED, "The badge was not awarded to this recipient."
@@ -762,8 +777,6 @@ def _revocation(document: dict[str, Any], assertion: dict[str, Any]) -> tuple[bo
             reason = entry.get("revocationReason")
             return True, reason if isinstance(reason, str) and reason else None
     return False, None
-
-
 
 
 # --- the steps, in the order ..pipeline.OB2_STEPS runs them ---------------------------------

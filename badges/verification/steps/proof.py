@@ -48,7 +48,6 @@ def _proofs_message(suites: list[str]) -> str:
     return f"Every embedded proof verifies ({', '.join(suites)})."
 
 
-
 def check_proof(
     engine: Engine, parsed: Parsed, key: ResolvedKey, checks: Checks, *, require_claims: bool = True
 ) -> None:
@@ -76,14 +75,15 @@ def check_proof(
                 proof_key = engine.key_resolver.resolve(
                     str(method), issuer_id=issuer_id, budget=checks.budget
                 )
-            suite = verify_embedded_proof(
-                credential, proof, proof_key.public, loader=engine.loader
-            )
+            suite = verify_embedded_proof(credential, proof, proof_key.public, loader=engine.loader)
             if suite not in suites:
                 suites.append(suite)
     except FetchError as exc:
         checks.unfetched(
-            CheckId.PROOF, "A key for the embedded proof could not be fetched.", exc, noun_of(credential)
+            CheckId.PROOF,
+            "A key for the embedded proof could not be fetched.",
+            exc,
+            noun_of(credential),
         )
         return
     except (SignatureError, KeyResolutionError) as exc:
@@ -104,4 +104,3 @@ def check_proof(
     else:
         message = _proofs_message(suites)
     checks.add(CheckId.PROOF, Outcome.PASSED, message)
-

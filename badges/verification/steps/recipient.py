@@ -16,9 +16,7 @@ def check(run: Run) -> None:
     check_recipient(run.credential, run.checks, run.recipient)
 
 
-def check_recipient(
-    credential: dict[str, Any], checks: Checks, recipient: str | None
-) -> None:
+def check_recipient(credential: dict[str, Any], checks: Checks, recipient: str | None) -> None:
     if not recipient:
         checks.add(CheckId.RECIPIENT, Outcome.SKIPPED, "No recipient was given to check.")
         return
@@ -26,7 +24,9 @@ def check_recipient(
         if not isinstance(subject, dict):
             continue
         if subject.get("id") == recipient:
-            checks.add(CheckId.RECIPIENT, Outcome.PASSED, "The badge was awarded to this recipient.")
+            checks.add(
+                CheckId.RECIPIENT, Outcome.PASSED, "The badge was awarded to this recipient."
+            )
             return
         for identity in as_list(subject.get("identifier")):
             if not isinstance(identity, dict):

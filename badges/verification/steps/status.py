@@ -60,17 +60,20 @@ def _status_entry(entry: Any) -> bsl.EntryRef:
     if isinstance(entry, dict) and entry.get("type") in _LIST_TYPES:
         entry = {**entry, "type": bsl.ENTRY_TYPE}
     return bsl.parse_entry(entry)
+
+
 # -- status ------------------------------------------------------------------------
 
-def check_status(
-    engine: Engine, credential: dict[str, Any], checks: Checks, now: datetime
-) -> None:
+
+def check_status(engine: Engine, credential: dict[str, Any], checks: Checks, now: datetime) -> None:
     entries = as_list(credential.get("credentialStatus"))
     endorsement = noun_of(credential) == "endorsement"
     if not entries:
         checks.add(
-            CheckId.STATUS, Outcome.SKIPPED,
-            "The endorser publishes no status for this endorsement." if endorsement
+            CheckId.STATUS,
+            Outcome.SKIPPED,
+            "The endorser publishes no status for this endorsement."
+            if endorsement
             else "The issuer publishes no status for this badge.",
         )
         return
@@ -138,18 +141,22 @@ def check_status(
         checks.add(
             CheckId.STATUS,
             Outcome.WARNING,
-            "Whether the endorsement was withdrawn cannot be checked right now." if endorsement
+            "Whether the endorsement was withdrawn cannot be checked right now."
+            if endorsement
             else "Whether the badge was revoked cannot be checked right now.",
             "; ".join(undecided),
             undecided=True,
             reason=reasons[0] if reasons else None,
         )
     elif endorsement:
-        checks.add(CheckId.STATUS, Outcome.PASSED, "The endorser has not withdrawn this endorsement.")
+        checks.add(
+            CheckId.STATUS, Outcome.PASSED, "The endorser has not withdrawn this endorsement."
+        )
     else:
         checks.add(
             CheckId.STATUS, Outcome.PASSED, "The issuer has not revoked or suspended this badge."
         )
+
 
 def status_bits(
     engine: Engine,
@@ -174,9 +181,7 @@ def status_bits(
     started = engine.clock()
     response = engine.fetcher.get(ref.list_url, accept=JSON_ACCEPT, budget=budget)
     body = response.body.strip()
-    source: Any = (
-        jsonutil.loads(body) if body.startswith(b"{") else body.decode("ascii", "replace")
-    )
+    source: Any = jsonutil.loads(body) if body.startswith(b"{") else body.decode("ascii", "replace")
     list_report = _verify_status_list(engine, source, now, list_type=list_type, budget=budget)
     if list_report is None:
         raise StatusError("the status list is not a signed credential")
@@ -196,6 +201,7 @@ def status_bits(
     if ref.index >= bits.size:
         raise StatusError(f"status index {ref.index} is outside the list of {bits.size}")
     return bits  # type: ignore[no-any-return]
+
 
 def _verify_status_list(
     engine: Engine,
@@ -249,6 +255,7 @@ def _verify_status_list(
         raise StatusError(f"the status list is out of date: {dates.message}")
     return credential, issuer_id_of(credential) or ""
 
+
 def revocation_list(engine: Engine, url: str, budget: FetchBudget | None = None) -> Any:
     """A 1EdTech (or OB 2.0) revocation list, from the cache or fetched and kept."""
     cached = engine.documents.get(url)
@@ -259,5 +266,6 @@ def revocation_list(engine: Engine, url: str, budget: FetchBudget | None = None)
     started = engine.clock()
     document = engine.fetcher.get_json(url, budget=budget)
     return engine.documents.put(url, document, engine.status_ttl, started=started)
+
 
 # -- recipient and endorsements ----------------------------------------------------

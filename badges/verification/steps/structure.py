@@ -103,9 +103,9 @@ def schema_urls(credential: dict[str, Any]) -> list[str]:
     if default not in urls:
         urls.insert(0, default)
     return urls
-def check_context(
-    credential: dict[str, Any], checks: Checks, loader: FrozenDocumentLoader
-) -> bool:
+
+
+def check_context(credential: dict[str, Any], checks: Checks, loader: FrozenDocumentLoader) -> bool:
     contexts = as_list(credential.get("@context"))
     first = contexts[0] if contexts else None
     if first not in (standards.VC_V2, standards.VC_V1):
@@ -181,6 +181,7 @@ def check_context(
     )
     return True
 
+
 def check_schema(credential: dict[str, Any], checks: Checks) -> None:
     urls = schema_urls(credential)
     unknown = [u for u in urls if not is_bundled(u)]
@@ -213,8 +214,7 @@ def check_schema(credential: dict[str, Any], checks: Checks) -> None:
         checks.add(
             CheckId.SCHEMA,
             Outcome.WARNING,
-            "This older (VC 1.1) credential does not fully follow today's Open Badges 3.0 "
-            "schema.",
+            "This older (VC 1.1) credential does not fully follow today's Open Badges 3.0 schema.",
             "; ".join(problems[:5]),
         )
     elif problems:
@@ -243,11 +243,9 @@ def check_schema(credential: dict[str, Any], checks: Checks) -> None:
         checks.add(
             CheckId.SCHEMA,
             Outcome.PASSED,
-            "The credential follows the Open Badges 3.0 schema (read from its older VC 1.1 "
-            "shape).",
+            "The credential follows the Open Badges 3.0 schema (read from its older VC 1.1 shape).",
         )
     else:
         checks.add(
             CheckId.SCHEMA, Outcome.PASSED, "The credential follows the Open Badges 3.0 schema."
         )
-

@@ -27,7 +27,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("key", name=op.f("pk_login_throttle")),
     )
     with op.batch_alter_table("login_throttle", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_login_throttle_window_start"), ["window_start"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_login_throttle_window_start"), ["window_start"], unique=False
+        )
     with op.batch_alter_table("login_attempt", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_login_attempt_key"))
         batch_op.drop_index(batch_op.f("ix_login_attempt_at"))

@@ -22,12 +22,19 @@ branch_labels = None
 depends_on = None
 
 OLD = sa.table(
-    "achievement", sa.column("id", sa.Integer), sa.column("tags", sa.JSON), sa.column("levels", sa.JSON),
+    "achievement",
+    sa.column("id", sa.Integer),
+    sa.column("tags", sa.JSON),
+    sa.column("levels", sa.JSON),
     sa.column("alignments", sa.JSON),
 )
 NEW = sa.table(
-    "achievement", sa.column("id", sa.Integer), sa.column("tags", sa.JSON), sa.column("levels", sa.JSON),
-    sa.column("alignment_ids", sa.JSON), sa.column("external_alignments", sa.JSON),
+    "achievement",
+    sa.column("id", sa.Integer),
+    sa.column("tags", sa.JSON),
+    sa.column("levels", sa.JSON),
+    sa.column("alignment_ids", sa.JSON),
+    sa.column("external_alignments", sa.JSON),
 )
 
 
@@ -46,7 +53,9 @@ def upgrade() -> None:
     for row in connection.execute(sa.select(OLD)).all():
         alignments = row.alignments if isinstance(row.alignments, dict) else {}
         connection.execute(
-            NEW.update().where(NEW.c.id == row.id).values(
+            NEW.update()
+            .where(NEW.c.id == row.id)
+            .values(
                 tags=_listed(row.tags, "tags"),
                 levels=_listed(row.levels, "levels"),
                 alignment_ids=_listed(alignments, "items"),
@@ -65,7 +74,9 @@ def downgrade() -> None:
     connection = op.get_bind()
     for row in connection.execute(sa.select(NEW)).all():
         connection.execute(
-            OLD.update().where(OLD.c.id == row.id).values(
+            OLD.update()
+            .where(OLD.c.id == row.id)
+            .values(
                 tags={"tags": _listed(row.tags, "tags")},
                 levels={"levels": _listed(row.levels, "levels")},
                 alignments={
