@@ -56,7 +56,10 @@ def _shoot(page: Any, name: str) -> None:
 def _paste(page: Any, stack: dict[str, Any], text: str) -> None:
     page.goto(f"{stack['verifier']}/")
     page.get_by_label("Badge link, JSON or JWT").fill(text)
-    page.get_by_role("button", name="Check the badge").click()
+    # the form's own page has a heading too: wait for the answer page, style sheet included,
+    # before anything is read or measured from it
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("button", name="Check the badge").click()
     page.get_by_role("heading", level=1).wait_for()
 
 
