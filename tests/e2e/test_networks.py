@@ -100,7 +100,9 @@ def checks_of(page: Any) -> dict[str, tuple[str, str]]:
 def verify(page: Any, badge_url: str) -> str:
     """Open a badge page, follow its verify link; the verifier's heading."""
     page.goto(badge_url)
-    page.get_by_role("link", name="Verify this badge").click()
+    # the badge page has a heading too: read the verifier's once its page has loaded
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("link", name="Verify this badge").click()
     heading: str = page.get_by_role("heading", level=1).inner_text()
     return heading
 
