@@ -17,7 +17,7 @@ from .jsonld.loader import FrozenDocumentLoader
 from .keys import Algorithm, KeyPair
 from .model import default_context, schema_reference
 from .proofs import add_data_integrity_proof, sign_jwt
-from .schema import is_bundled, schema_errors
+from .schema import is_bundled, schema_errors, schema_urls
 from .timeutil import format_datetime, utcnow
 
 
@@ -117,22 +117,10 @@ def complete_credential(
 def schema_problems(credential: dict[str, Any]) -> tuple[str, list[str]] | None:
     """The first bundled 1EdTech schema the credential breaks and how, or None.
 
-    Checks the OB 3.0 schema for its type (EndorsementCredential or not) and every other
-    bundled schema its ``credentialSchema`` names, strictly: a single value where the
-    schema asks for a list counts, since an issuer can write the list.
+    Checks the bundled schemas the verifier would (``schema.schema_urls``), strictly: a single
+    value where the schema asks for a list counts, since an issuer can write the list.
     """
-    types = credential.get("type")
-    types = types if isinstance(types, list) else [types]
-    urls = [
-        standards.ENDORSEMENT_CREDENTIAL_SCHEMA
-        if "EndorsementCredential" in types
-        else standards.ACHIEVEMENT_CREDENTIAL_SCHEMA
-    ]
-    entries = credential.get("credentialSchema")
-    for entry in entries if isinstance(entries, list) else [entries]:
-        url = entry.get("id") if isinstance(entry, dict) else None
-        if isinstance(url, str) and url not in urls and is_bundled(url):
-            urls.append(url)
+    urls = [url for url in schema_urls(credential) if is_bundled(url)]
     for url in urls:
         errors = schema_errors(credential, url)
         if errors:

@@ -40,6 +40,26 @@ def is_bundled(url: str) -> bool:
     return _validator(url) is not None
 
 
+def schema_urls(credential: dict[str, Any]) -> list[str]:
+    """The schemas a credential is checked against: those its ``credentialSchema`` names, with
+    the Open Badges 3.0 schema for its type (endorsement or achievement) first unless named."""
+    entries = credential.get("credentialSchema")
+    urls = [
+        entry["id"]
+        for entry in (entries if isinstance(entries, list) else [entries])
+        if isinstance(entry, dict) and isinstance(entry.get("id"), str)
+    ]
+    types = credential.get("type")
+    default = (
+        standards.ENDORSEMENT_CREDENTIAL_SCHEMA
+        if "EndorsementCredential" in (types if isinstance(types, list) else [types])
+        else standards.ACHIEVEMENT_CREDENTIAL_SCHEMA
+    )
+    if default not in urls:
+        urls.insert(0, default)
+    return urls
+
+
 def schema_errors(document: Any, url: str, *, limit: int = 10) -> list[str]:
     """Messages for every way ``document`` breaks the schema at ``url`` (empty when valid).
 

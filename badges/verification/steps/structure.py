@@ -18,7 +18,7 @@ from ...jsonld.loader import FrozenDocumentLoader
 from ...jsonld.shape import shape_key
 from ...jsonld.terms import context_certainly_ok
 from ...jsonutil import content_key
-from ...schema import content_sensitive_terms, is_bundled, schema_errors
+from ...schema import content_sensitive_terms, is_bundled, schema_errors, schema_urls
 from ...vc11 import as_vc20_shape, is_vc11, with_schema_arrays
 from ..context import Engine, Run
 from ..parsing import OB_TYPES, Parsed
@@ -86,23 +86,6 @@ def _shape_key(credential: dict[str, Any]) -> bytes | None:
         return shape_key(credential, frozenset(kept), extra=["shape", urls])
     except (TypeError, ValueError, RecursionError):
         return None
-
-
-def schema_urls(credential: dict[str, Any]) -> list[str]:
-    urls = [
-        entry["id"]
-        for entry in as_list(credential.get("credentialSchema"))
-        if isinstance(entry, dict) and isinstance(entry.get("id"), str)
-    ]
-    types = set(types_of(credential))
-    default = (
-        standards.ENDORSEMENT_CREDENTIAL_SCHEMA
-        if "EndorsementCredential" in types
-        else standards.ACHIEVEMENT_CREDENTIAL_SCHEMA
-    )
-    if default not in urls:
-        urls.insert(0, default)
-    return urls
 
 
 def check_context(credential: dict[str, Any], checks: Checks, loader: FrozenDocumentLoader) -> bool:
