@@ -61,10 +61,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(network_views.bp)
     app.register_blueprint(audit_views.bp)
-    from .views import api as api_views  # the JSON API under /api/v1
+    from . import api  # the JSON API under /api/v1, and its OpenAPI document
     from .views import tokens as token_views  # staff page for API tokens
 
-    app.register_blueprint(api_views.bp)
+    api.register(app)
     app.register_blueprint(token_views.bp)
     from .views import endorsements as endorsement_views  # endorsements: pages, status list, staff
 

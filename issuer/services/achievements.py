@@ -245,6 +245,17 @@ def get_achievement(
     return row
 
 
+def list_achievements(
+    session: Session, org: Organisation, *, limit: int, before: int | None
+) -> list[Achievement]:
+    """Up to ``limit`` achievements of ``org``, newest first; with ``before``, only those of
+    a smaller row id (the next page of a cursor)."""
+    query = select(Achievement).where(Achievement.org_id == org.id)
+    if before is not None:
+        query = query.where(Achievement.id < before)
+    return list(session.scalars(query.order_by(Achievement.id.desc()).limit(limit)))
+
+
 def level_id(achievement: Achievement, urls: PublicUrls, level: str) -> str:
     return (
         f"{urls.achievement(achievement.public_id)}#level-{uuid.uuid5(uuid.NAMESPACE_URL, level)}"

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -556,11 +556,81 @@ def _earlier_batch(session: Session, org: Organisation, request_key: str) -> Bul
     return BulkResult(existing, done, {}, False)
 
 
-def get_award(session: Session, public_id_: str) -> Award:
-    award = session.scalar(select(Award).where(Award.public_id == public_id_))
+def get_award(session: Session, public_id_: str, *, org: Organisation | None = None) -> Award:
+    """The award with this public id (of ``org`` when given: another organisation's award
+    is "not found", like a missing one)."""
+    query = select(Award).where(Award.public_id == public_id_)
+    if org is not None:
+        query = query.where(Award.org_id == org.id)
+    award = session.scalar(query)
     if award is None:
         raise NotFound("No such badge.")
     return award
+
+
+AWARD_STATUSES = ("active", "suspended", "revoked", "expired")
+
+
+def award_status(award: Award, now: datetime | None = None) -> str:
+    """One of AWARD_STATUSES: what a verifier would find about the badge now."""
+    if award.revoked_at is not None:
+        return "revoked"
+    if award.suspended:
+        return "suspended"
+    if award.valid_until is not None and award.valid_until <= (now or now_utc()):
+        return "expired"
+    return "active"
+
+
+@dataclass(frozen=True)
+class AwardFilter:
+    """Which of an organisation's awards to list (None: any)."""
+
+    achievement: str | None = None  # an achievement's public id
+    email: str | None = None  # the learner's address, in any case
+    status: str | None = None  # one of AWARD_STATUSES
+    issued_since: datetime | None = None  # inclusive
+    issued_until: datetime | None = None  # exclusive
+
+
+def _status_clauses(status: str, now: datetime) -> list[ColumnElement[bool]]:
+    live = or_(Award.valid_until.is_(None), Award.valid_until > now)
+    if status == "revoked":
+        return [Award.revoked_at.is_not(None)]
+    if status == "suspended":
+        return [Award.revoked_at.is_(None), Award.suspended.is_(True)]
+    if status == "expired":
+        return [Award.revoked_at.is_(None), Award.suspended.is_(False), ~live]
+    if status == "active":
+        return [Award.revoked_at.is_(None), Award.suspended.is_(False), live]
+    raise ValueError(f"not an award status: {status!r}")
+
+
+def list_awards(
+    session: Session, org: Organisation, where: AwardFilter, *, limit: int, before: int | None
+) -> list[Award]:
+    """Up to ``limit`` awards of ``org`` matching ``where``, newest first; with ``before``,
+    only those of a smaller row id (the next page of a cursor)."""
+    query = select(Award).where(Award.org_id == org.id)
+    if where.achievement:
+        query = query.where(
+            Award.achievement_id.in_(
+                select(Achievement.id).where(
+                    Achievement.public_id == where.achievement, Achievement.org_id == org.id
+                )
+            )
+        )
+    if where.email:
+        query = query.where(func.lower(Award.learner_email) == where.email.strip().lower())
+    if where.status:
+        query = query.where(*_status_clauses(where.status, now_utc()))
+    if where.issued_since is not None:
+        query = query.where(Award.issued_at >= where.issued_since)
+    if where.issued_until is not None:
+        query = query.where(Award.issued_at < where.issued_until)
+    if before is not None:
+        query = query.where(Award.id < before)
+    return list(session.scalars(query.order_by(Award.id.desc()).limit(limit)))
 
 
 EVIDENCE_TYPES = {

@@ -5,9 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date
 
 from werkzeug.datastructures import FileStorage, MultiDict
 
@@ -15,6 +12,11 @@ from ..errors import InvalidInput
 from ..models.base import MAX_ID
 from ..services.achievements import AchievementInput
 from ..services.awards import AwardInput
+# the one mapping of a learner's fields, kept importable from here for the pages
+from ..services.learners import CSV_FIELDS as CSV_FIELDS
+from ..services.learners import FORM_FIELDS as FORM_FIELDS
+from ..services.learners import LearnerFields as LearnerFields
+from ..services.learners import learner_input
 
 MAX_CSV_BYTES = 1024 * 1024
 MAX_PAGE = 1_000_000_000
@@ -44,16 +46,6 @@ def page_number(value: str | None) -> int:
 
 def _lines(value: str) -> list[str]:
     return [line.strip() for line in value.replace(",", "\n").splitlines() if line.strip()]
-
-
-def _date(value: str | None, field: str, errors: dict[str, str]) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        errors[field] = "Use a date like 2026-09-01."
-        return None
 
 
 def achievement_input(
@@ -100,53 +92,6 @@ def achievement_input(
     if errors:
         raise InvalidInput("Please correct the marked fields.", fields=errors)
     return data
-
-
-@dataclass(frozen=True)
-class LearnerFields:
-    """Where one input channel (the award form, a CSV file, the API) keeps each field of a
-    learner: one table per channel, read by the one mapping ``learner_input``."""
-
-    name: str
-    email: str
-    level: str = "level"
-    evidence_url: str = "evidence_url"
-    evidence_narrative: str | None = "evidence_narrative"  # None: the channel has none
-    narrative: tuple[str, ...] = ("narrative",)  # the first one given counts
-    activity_start: str = "activity_start"
-    activity_end: str = "activity_end"
-
-
-FORM_FIELDS = LearnerFields(name="learner_name", email="learner_email")
-CSV_FIELDS = LearnerFields(
-    name="name", email="email", evidence_narrative=None, narrative=("narrative", "note")
-)
-API_FIELDS = LearnerFields(name="name", email="email")
-
-
-def learner_input(
-    values: Mapping[str, str | None], fields: LearnerFields, *, publish_narrative: bool
-) -> AwardInput:
-    """One learner's values (text, as the channel gives them; missing or None is empty) as
-    the service's input. A date that is not one is reported with every other field's
-    problem by the service (``parse_errors``), under the service's field name."""
-
-    def text(name: str | None) -> str | None:
-        return (values.get(name) or "").strip() or None if name else None
-
-    errors: dict[str, str] = {}
-    return AwardInput(
-        learner_name=values.get(fields.name) or "",
-        learner_email=values.get(fields.email) or "",
-        level=text(fields.level),
-        evidence_url=text(fields.evidence_url),
-        evidence_narrative=text(fields.evidence_narrative),
-        narrative=next((found for name in fields.narrative if (found := text(name))), None),
-        publish_narrative=publish_narrative,
-        activity_start=_date(values.get(fields.activity_start), "activity_start", errors),
-        activity_end=_date(values.get(fields.activity_end), "activity_end", errors),
-        parse_errors=errors,
-    )
 
 
 def award_input(form: MultiDict[str, str]) -> AwardInput:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from issuer.db import Database
 from issuer.models import AuditEvent, Organisation
-from issuer.openapi import document
+from issuer.api import document
 from issuer.services import tokens
 
 DOC = document()

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from issuer.models import Organisation, SigningKey, User
-from issuer.openapi import document
+from issuer.api import document
 from issuer.services import accounts, tokens
 from tests.hostile_inputs import FILES, HOSTILE, HUGE, JSON_HOSTILE, PATH_HOSTILE, RAW_BODIES, Sweep
 

@@ -1,0 +1,23 @@
+"""The JSON API under /api/v1, for platforms (Moodle, scripts) and networks.
+
+- ``plumbing``: the blueprint; bearer tokens and their organisation; the JSON body, query
+  parameters and Idempotency-Key; pages and answers.
+- ``schemas``: one marshmallow schema per resource, read for the request's fields, written
+  for the answer, and turned into the OpenAPI document.
+- ``achievements``, ``awards``: the routes of each resource; the work is in issuer/services.
+- ``spec``: the OpenAPI 3.1 document (flask-smorest), served at /api/v1/openapi.json.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from . import achievements, awards  # noqa: F401 (their routes join the blueprint)
+from .spec import document, install
+
+__all__ = ["document", "install", "register"]
+
+
+def register(app: Flask) -> None:
+    """The API's routes and their document on ``app``."""
+    install(app)

@@ -1,0 +1,158 @@
+"""The OpenAPI 3.1 document of the JSON API, made by flask-smorest (apispec) from the
+routes and their schemas, and served at /api/v1/openapi.json.
+
+Nothing here describes a field: the schemas (issuer/api/schemas.py) do. This module names
+the shared error answers, the bearer scheme and the document's header; the paths are
+given relative to the server ``/api/v1``, as they always were.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from flask import Flask, Response, current_app
+from flask_smorest import Api
+
+from .plumbing import JSON, MAX_BODY, PREFIX, answer, bp
+from .schemas import CREDENTIAL, ErrorSchema
+
+INFO = {
+    "title": "Open Badges issuer API",
+    "version": "1.0.0",
+    "description": (
+        "Create achievements and award Open Badges 3.0 for one organisation. "
+        "Authenticate with an API token that an administrator of the organisation "
+        "creates on its Tokens page: `Authorization: Bearer ob_…`. Records of other "
+        "organisations are not found (404). Errors are JSON with a stable code."
+    ),
+}
+
+ERROR_ANSWERS = {
+    "InvalidInput": "The request is not valid (code invalid_input with per-field messages in "
+    "`fields`, or invalid_json). Nothing was changed.",
+    "Unauthorized": "No API token, or an unknown or revoked one (code unauthorized).",
+    "NotFound": "No such record in the token's organisation (code not_found).",
+    "Conflict": "The request clashes with the record's state (code conflict, e.g. already "
+    "revoked; suspension_unsupported for a badge whose status entry is for revocation), or "
+    "its Idempotency-Key's first request is still running (code idempotency_key_in_flight: "
+    "retry shortly).",
+    "Unexpected": "Something went wrong on the server (code internal); nothing was changed.",
+    "KeyReused": "The Idempotency-Key was used before for another request "
+    "(code idempotency_key_reused).",
+    "TooLarge": f"The body is larger than {MAX_BODY // (1024 * 1024)} MiB "
+    "(code request_entity_too_large): send the learners in several requests. "
+    "Nothing was changed.",
+}
+# The output schemas: every property is always written (null when there is no value)
+COMPLETE = ("Achievement", "AwardSummary", "Award")
+
+
+def _schema_name(schema: Any) -> str:
+    """A component's name: the schema's class without "Schema"; read with ``partial``,
+    "…Update"; without its read-only fields, "…Create"."""
+    cls = schema if isinstance(schema, type) else type(schema)
+    name = cls.__name__.removesuffix("Schema")
+    if isinstance(schema, type):
+        return name
+    if schema.partial:
+        return f"{name}Update"
+    if any(f.dump_only for f in cls._declared_fields.values()) and not any(
+        f.dump_only for f in schema.fields.values()
+    ):
+        return f"{name}Create"
+    return name
+
+
+class IssuerApi(Api):  # type: ignore[misc]
+    """flask-smorest's Api, for the document only: the issuer's own error handlers and
+    JSON answers stay (issuer/web.py), and the document is served by our route."""
+
+    ERROR_SCHEMA = ErrorSchema
+    DEFAULT_ERROR_RESPONSE_NAME = "Unexpected"
+
+    def _register_error_handlers(self) -> None:
+        """issuer/web.py answers every error, in the one error shape."""
+
+    def _register_doc_blueprint(self) -> None:
+        """The document is served by the API's own route (``openapi`` below)."""
+
+    def _register_etag_headers(self) -> None:
+        """No ETags in this API."""
+
+    def _register_pagination_header(self) -> None:
+        """Pages are links in the body (``next``), not headers."""
+
+    def _register_responses(self) -> None:
+        for name, description in ERROR_ANSWERS.items():
+            response: dict[str, Any] = {
+                "description": description,
+                "content": {JSON: {"schema": self.ERROR_SCHEMA}},
+            }
+            if name == "Unauthorized":
+                response["headers"] = {
+                    "WWW-Authenticate": {
+                        "schema": {"type": "string"},
+                        "description": 'Bearer realm="api"',
+                    }
+                }
+            self.spec.components.response(name, response)
+
+
+def install(app: Flask) -> None:
+    """The API's routes on ``app``, and the document made from them."""
+    app.config.update(
+        API_TITLE=INFO["title"],
+        API_VERSION=INFO["version"],
+        OPENAPI_VERSION="3.1.0",
+        API_SPEC_OPTIONS={
+            "info": {"description": INFO["description"]},
+            "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
+            "servers": [{"url": PREFIX}],
+            "security": [{"bearer": []}],
+        },
+    )
+    from apispec.ext.marshmallow import MarshmallowPlugin
+
+    api = IssuerApi(
+        app,
+        spec_kwargs={"marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=_schema_name)},
+    )
+    api.spec.components.security_scheme(
+        "bearer",
+        {"type": "http", "scheme": "bearer", "description": "An organisation's API token."},
+    )
+    api.spec.components.schema("Credential", copy.deepcopy(CREDENTIAL))
+    api.register_blueprint(bp)
+    app.extensions["issuer.api"] = api
+
+
+def document_of(app: Flask) -> dict[str, Any]:
+    """The OpenAPI document of ``app``'s API, its paths relative to the server /api/v1."""
+    api: IssuerApi = app.extensions["issuer.api"]
+    spec: dict[str, Any] = copy.deepcopy(api.spec.to_dict())
+    spec["paths"] = {path.removeprefix(PREFIX): item for path, item in spec["paths"].items()}
+    schemas = spec["components"]["schemas"]
+    for name in COMPLETE:
+        properties = schemas[name]["properties"]
+        schemas[name]["required"] = [p for p, v in properties.items() if not v.get("writeOnly")]
+    spec.pop("tags", None)  # the operations' tags name the resources
+    return spec
+
+
+def document() -> dict[str, Any]:
+    """The document, made without an issuer app (for tests and tools)."""
+    app = Flask(__name__)
+    install(app)
+    return document_of(app)
+
+
+@bp.route("/openapi.json", methods=["GET"], tags=["document"])
+@bp.doc(operationId="openapi", security=[])
+@bp.response(200, {"type": "object"}, description="The OpenAPI 3.1 document.")
+def openapi() -> Response:
+    """This document"""
+    response = answer(document_of(current_app))
+    response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
