@@ -9,7 +9,7 @@ from ..models import Achievement
 from ..services import achievements as achievement_service
 from ..services.achievements import AchievementInput
 from ..web import actor, dbs
-from .plumbing import answer, bp, body, errors, idempotent, load, next_link, org, posted
+from .plumbing import answer, body, bp, errors, idempotent, load, next_link, org, posted
 from .plumbing import request_body as documents_body
 from .schemas import AchievementPageSchema, AchievementSchema, PageQuerySchema
 

@@ -20,7 +20,6 @@ from .schemas import (
     AwardPageSchema,
     AwardQuerySchema,
     AwardSchema,
-    AwardSummarySchema,
     LearnerBatchSchema,
     LearnerSchema,
     ReasonSchema,

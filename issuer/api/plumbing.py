@@ -27,7 +27,7 @@ from ..errors import InvalidInput, IssuerError, NotFound, PayloadTooLarge, Unaut
 from ..models import ApiToken, Organisation
 from ..services import idempotency, tokens
 from ..web import db, dbs
-from .schemas import field_errors
+from .schemas import IDEMPOTENCY_KEY_DOC, cursor_of, field_errors
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -54,17 +54,13 @@ class QueryParser(FlaskParser):
         )
 
 
-class ApiBlueprint(Blueprint):
-    ARGUMENTS_PARSER = QueryParser()
-
-
-bp = ApiBlueprint("api", __name__, url_prefix=PREFIX)
+bp = Blueprint("api", __name__, url_prefix=PREFIX)
+bp.ARGUMENTS_PARSER = QueryParser()  # flask-smorest's hook for its ``arguments`` decorator
 
 
 # -- authentication -----------------------------------------------------------------------------
 
 
-@bp.before_request
 def _authenticate() -> None:
     if request.endpoint in PUBLIC_ENDPOINTS:
         return
@@ -78,7 +74,6 @@ def _authenticate() -> None:
         raise NotFound("No such record.")  # an id with a NUL character names nothing
 
 
-@bp.after_request
 def _after(response: Response) -> Response:
     if response.status_code == 401:
         challenge = 'Bearer realm="api"'
@@ -92,7 +87,6 @@ def _after(response: Response) -> Response:
     return response
 
 
-@bp.teardown_request
 def _release_claim(_exc: BaseException | None) -> None:
     """A claimed Idempotency-Key whose work did not commit is released for a retry."""
     claim: idempotency.Claim | None = g.pop("idempotency_claim", None)
@@ -105,6 +99,11 @@ def _release_claim(_exc: BaseException | None) -> None:
         idempotency.release(db(), claim)
     except Exception:  # the record then expires as abandoned (PENDING_TIMEOUT)
         current_app.logger.exception("could not release an idempotency key")
+
+
+bp.before_request(_authenticate)
+bp.after_request(_after)
+bp.teardown_request(_release_claim)
 
 
 def org() -> Organisation:
@@ -176,15 +175,17 @@ def body() -> dict[str, Any]:
                 "Text may not contain the NUL character (\\u0000).",
                 fields={where: "Remove the NUL character (\\u0000)."},
             )
-    g.api_body = value
-    return value
+    sent: dict[str, Any] = value
+    g.api_body = sent
+    return sent
 
 
 def load(schema: Schema, data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     """``data`` read by ``schema``: the values it could read, and a message per field it
     could not (``learners[1].email``), for the route to merge with the service's own."""
     try:
-        return schema.load(data), {}
+        values: dict[str, Any] = schema.load(data)
+        return values, {}
     except ValidationError as exc:
         valid: Any = exc.valid_data
         return (valid if isinstance(valid, dict) else {}), field_errors(exc.messages)
@@ -204,8 +205,6 @@ def answer(payload: Any, status: int = 200) -> Response:
 def next_link(rows: list[Any], limit: int) -> tuple[list[Any], str | None]:
     """The page (of up to ``limit + 1`` rows read) and the link to the next one (None on
     the last page)."""
-    from .schemas import cursor_of
-
     if len(rows) <= limit:
         return rows, None
     rows = rows[:limit]
@@ -293,8 +292,6 @@ REPLAYED = {
 def posted(view: F) -> F:
     """Documents what every POST answers beyond its own: the Idempotency-Key header and
     the errors of a body, a token and a key."""
-    from .schemas import IDEMPOTENCY_KEY_DOC
-
     view = errors(400, 401, 409, 413, 422)(view)
     documented: F = bp.doc(parameters=[IDEMPOTENCY_KEY | {"description": IDEMPOTENCY_KEY_DOC}])(
         view

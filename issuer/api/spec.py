@@ -11,11 +11,12 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask, Response, current_app
 from flask_smorest import Api
 
 from .plumbing import JSON, MAX_BODY, PREFIX, answer, bp
-from .schemas import CREDENTIAL, ErrorSchema
+from .schemas import CREDENTIAL, STRING_FIELDS, ErrorSchema
 
 INFO = {
     "title": "Open Badges issuer API",
@@ -51,13 +52,12 @@ COMPLETE = ("Achievement", "AwardSummary", "Award")
 def _schema_name(schema: Any) -> str:
     """A component's name: the schema's class without "Schema"; read with ``partial``,
     "…Update"; without its read-only fields, "…Create"."""
-    cls = schema if isinstance(schema, type) else type(schema)
-    name = cls.__name__.removesuffix("Schema")
     if isinstance(schema, type):
-        return name
+        return schema.__name__.removesuffix("Schema")
+    name = type(schema).__name__.removesuffix("Schema")
     if schema.partial:
         return f"{name}Update"
-    if any(f.dump_only for f in cls._declared_fields.values()) and not any(
+    if any(f.dump_only for f in schema.declared_fields.values()) and not any(
         f.dump_only for f in schema.fields.values()
     ):
         return f"{name}Create"
@@ -101,27 +101,25 @@ class IssuerApi(Api):  # type: ignore[misc]
 
 def install(app: Flask) -> None:
     """The API's routes on ``app``, and the document made from them."""
-    app.config.update(
-        API_TITLE=INFO["title"],
-        API_VERSION=INFO["version"],
-        OPENAPI_VERSION="3.1.0",
-        API_SPEC_OPTIONS={
+    api = IssuerApi(
+        app,
+        spec_kwargs={
+            "title": INFO["title"],
+            "version": INFO["version"],
+            "openapi_version": "3.1.0",
+            "marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=_schema_name),
             "info": {"description": INFO["description"]},
             "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
             "servers": [{"url": PREFIX}],
             "security": [{"bearer": []}],
         },
     )
-    from apispec.ext.marshmallow import MarshmallowPlugin
-
-    api = IssuerApi(
-        app,
-        spec_kwargs={"marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=_schema_name)},
-    )
     api.spec.components.security_scheme(
         "bearer",
         {"type": "http", "scheme": "bearer", "description": "An organisation's API token."},
     )
+    for field in STRING_FIELDS:
+        api.register_field(field, "string", None)
     api.spec.components.schema("Credential", copy.deepcopy(CREDENTIAL))
     api.register_blueprint(bp)
     app.extensions["issuer.api"] = api

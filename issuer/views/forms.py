@@ -12,6 +12,7 @@ from ..errors import InvalidInput
 from ..models.base import MAX_ID
 from ..services.achievements import AchievementInput
 from ..services.awards import AwardInput
+
 # the one mapping of a learner's fields, kept importable from here for the pages
 from ..services.learners import CSV_FIELDS as CSV_FIELDS
 from ..services.learners import FORM_FIELDS as FORM_FIELDS

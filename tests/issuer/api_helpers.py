@@ -14,9 +14,9 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 from sqlalchemy import select
 
+from issuer.api import document
 from issuer.db import Database
 from issuer.models import AuditEvent, Organisation
-from issuer.api import document
 from issuer.services import tokens
 
 DOC = document()

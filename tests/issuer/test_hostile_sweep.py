@@ -22,8 +22,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from issuer.models import Organisation, SigningKey, User
 from issuer.api import document
+from issuer.models import Organisation, SigningKey, User
 from issuer.services import accounts, tokens
 from tests.hostile_inputs import FILES, HOSTILE, HUGE, JSON_HOSTILE, PATH_HOSTILE, RAW_BODIES, Sweep
 

@@ -7,8 +7,8 @@ from datetime import date
 
 from werkzeug.datastructures import MultiDict
 
-from issuer.services.awards import AwardInput
 from issuer.api.awards import read_learner as _learner
+from issuer.services.awards import AwardInput
 from issuer.views.forms import (
     CSV_FIELDS,
     FORM_FIELDS,
