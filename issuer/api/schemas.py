@@ -92,7 +92,8 @@ class Listed(fields.List[Any]):
     def __init__(self, inner: fields.Field[Any], *, message: str, **kwargs: Any) -> None:
         super().__init__(inner, **kwargs)
         self.message = message
-        self.error_messages["null"] = message
+        # (marshmallow formats its own messages: braces are escaped)
+        self.error_messages["null"] = message.replace("{", "{{").replace("}", "}}")
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list[Any]:
         if not isinstance(value, list):
