@@ -10,14 +10,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
-
 from . import achievements, awards  # noqa: F401 (their routes join the blueprint)
-from .spec import document, install
+from .spec import document, register
 
-__all__ = ["document", "install", "register"]
-
-
-def register(app: Flask) -> None:
-    """The API's routes and their document on ``app``."""
-    install(app)
+__all__ = ["document", "register"]

@@ -76,7 +76,10 @@ def _read_batch(sent: dict[str, Any], achievement: Achievement) -> list[AwardInp
 
 
 @bp.route("/achievements/<achievement_id>/awards", methods=["POST"], tags=TAGS)
-@bp.doc(operationId="award")
+@bp.doc(
+    operationId="award",
+    summary=f"Award the achievement to one learner, or to up to {MAX_BATCH} at once",
+)
 @documents_body({"oneOf": [LEARNER, LEARNERS]})
 @bp.response(
     201,
@@ -88,7 +91,7 @@ def _read_batch(sent: dict[str, Any], achievement: Achievement) -> list[AwardInp
 @posted
 @idempotent
 def create_awards(sent: dict[str, Any], achievement_id: str) -> tuple[Any, int]:
-    """Award the achievement to one learner, or to up to 2000 at once
+    """Award the achievement to one learner, or to many at once
 
     One learner object gives one Award; `{"learners": [...]}` awards them all in one
     transaction (every learner valid, or nothing is awarded: the errors name
@@ -186,11 +189,9 @@ def _set_suspended(sent: dict[str, Any], award_id: str, suspended: bool) -> tupl
     own = org()
     award = award_service.get_award(dbs(), award_id, org=own)
     values, problems = load(REASON, sent)
-    reason = (values.get("reason") or "").strip()
-    if len(reason) > 500:
-        problems.setdefault("reason", "Keep the reason under 500 characters.")
     if problems:
         raise InvalidInput("Please correct the marked fields.", fields=problems)
+    reason = (values["reason"] or "").strip()
     status_service.change_suspension(
         dbs(), award=award, org=own, suspended=suspended, reason=reason, actor=actor(), urls=urls()
     )

@@ -18,6 +18,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate
 
+from badges import jsonutil
 from badges.errors import BadgeError
 from badges.timeutil import format_datetime, parse_datetime
 
@@ -180,7 +181,7 @@ class AchievementSchema(Strict):
         },
     )
     alignment_ids = Listed(
-        Whole(message="", validate=validate.Range(1, MAX_ID)),
+        Whole(message="Not a competence id.", validate=validate.Range(1, MAX_ID)),
         message="Give a list of competence ids (whole numbers).",
         metadata={"description": "Competences of the shared frameworks or the organisation's own."},
     )
@@ -352,9 +353,7 @@ class AwardSchema(AwardSummarySchema):
 
 
 def award_credential(award: Award) -> dict[str, Any]:
-    """The stored credential (read once per award and dump)."""
-    from badges import jsonutil
-
+    """The stored credential, as it was signed."""
     credential: dict[str, Any] = jsonutil.loads(award.credential_json)
     return credential
 
@@ -379,10 +378,22 @@ class AwardPageSchema(Strict):
     )
 
 
+class StrippedLength(validate.Length):
+    """At most ``max`` characters once the spaces around are gone."""
+
+    def __call__(self, value: Any) -> Any:
+        super().__call__(value.strip())
+        return value
+
+
 class ReasonSchema(Strict):
     """A reason for the audit log (optional)."""
 
-    reason = Text(allow_none=True, load_default="", metadata={"maxLength": 500})
+    reason = Text(
+        allow_none=True,
+        load_default="",
+        validate=StrippedLength(max=500, error="Keep the reason under 500 characters."),
+    )
 
 
 class RevocationSchema(Strict):

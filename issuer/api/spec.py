@@ -99,7 +99,7 @@ class IssuerApi(Api):  # type: ignore[misc]
             self.spec.components.response(name, response)
 
 
-def install(app: Flask) -> None:
+def register(app: Flask) -> None:
     """The API's routes on ``app``, and the document made from them."""
     api = IssuerApi(
         app,
@@ -141,7 +141,7 @@ def document_of(app: Flask) -> dict[str, Any]:
 def document() -> dict[str, Any]:
     """The document, made without an issuer app (for tests and tools)."""
     app = Flask(__name__)
-    install(app)
+    register(app)
     return document_of(app)
 
 
