@@ -11,7 +11,7 @@ from ..services import achievements as achievement_service
 from ..services import awards as award_service
 from ..services import status as status_service
 from ..services.awards import MAX_BATCH, AwardFilter, AwardInput
-from ..services.learners import API_FIELDS, learner_input
+from ..services.learner_fields import API_FIELDS, learner_input
 from ..web import actor, dbs, sealer, urls
 from .plumbing import REPLAYED, answer, bp, errors, idempotent, load, next_link, org, posted
 from .plumbing import request_body as documents_body

@@ -14,10 +14,10 @@ from ..services.achievements import AchievementInput
 from ..services.awards import AwardInput
 
 # the one mapping of a learner's fields, kept importable from here for the pages
-from ..services.learners import CSV_FIELDS as CSV_FIELDS
-from ..services.learners import FORM_FIELDS as FORM_FIELDS
-from ..services.learners import LearnerFields as LearnerFields
-from ..services.learners import learner_input
+from ..services.learner_fields import CSV_FIELDS as CSV_FIELDS
+from ..services.learner_fields import FORM_FIELDS as FORM_FIELDS
+from ..services.learner_fields import LearnerFields as LearnerFields
+from ..services.learner_fields import learner_input
 
 MAX_CSV_BYTES = 1024 * 1024
 MAX_PAGE = 1_000_000_000
