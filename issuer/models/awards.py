@@ -87,7 +87,8 @@ class OutboxMessage(Base):
     __tablename__ = "outbox_message"
 
     id: Mapped[intpk]
-    org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    # None: a message to a learner's account (a confirmation or sign-in link), no school's
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     award_id: Mapped[int | None] = mapped_column(ForeignKey("award.id"))
     to_email: Mapped[str] = mapped_column(String(320))
     to_name: Mapped[name_str]
