@@ -42,7 +42,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -344,10 +344,15 @@ def learner_badges(
     *,
     now: datetime | None = None,
     href: Callable[[Award], str] = portfolio_href,
+    only: Collection[int] | None = None,
 ) -> list[Badge]:
-    """Every badge of the learner's, newest first, in a bounded number of statements (two,
-    however many badges)."""
+    """Every badge of the learner's (or, given ``only``, those of these award ids: a shared
+    collection), newest first, in a bounded number of statements (two, however many
+    badges). ``href`` says where each badge links to (a share page has its own)."""
     awards = current_awards(portfolio_awards(session, learner))
+    if only is not None:
+        wanted = set(only)
+        awards = [award for award in awards if award.id in wanted]
     catalogue = area_catalogue(session, awards)
     moment = now or now_utc()
     return [badge_of(award, catalogue, now=moment, href=href) for award in awards]
@@ -367,7 +372,8 @@ MUTED = "#5b6470"
 MIN_WIDTH = 340
 CELL = 30
 CELL_STEP = 34
-NAME_CHARS = 44  # at 13 units a character is about 7: this fills the narrowest drawing
+LEGEND_CHARS = 44  # a school's name beside its colour
+NAME_CHARS = 36  # at 13 units a character is about 7: with the count, the narrowest drawing
 
 
 def shorten(text: str, limit: int) -> str:
@@ -426,6 +432,19 @@ class AreaView:
     @property
     def short_name(self) -> str:
         return shorten(self.area.label, NAME_CHARS)
+
+    @property
+    def count_text(self) -> str:
+        return _badges(len(self.badges))
+
+    @property
+    def level_text(self) -> str:
+        """The drawing's second line, short enough for a phone (the title has it all)."""
+        if self.highest is not None:
+            text = f"Highest: {shorten(self.highest.name, 22)} ({self.highest.rank} of {self.highest.of})"
+        else:
+            text = "No levels" if self.counted else "None counted"
+        return text + (f" · {self.not_counted} not counted" if self.not_counted else "")
 
     @property
     def summary(self) -> str:
@@ -705,6 +724,7 @@ class Timeline:
     year_heads: tuple[YearHead, ...]
     legend: tuple[LegendItem, ...]
     schools: tuple[str, ...]
+    plot_top: int  # the top of the tallest bar
     baseline: int
     width: int
     height: int
@@ -760,7 +780,7 @@ def build_timeline(badges: Sequence[Badge], *, id_prefix: str = "tl") -> Timelin
             y=i * TL_LEGEND_ROW,
             fill=colour[s],
             school=s,
-            text=shorten(s, NAME_CHARS - 4),
+            text=shorten(s, LEGEND_CHARS),
         )
         for i, s in enumerate(schools)
     ]
@@ -777,15 +797,15 @@ def build_timeline(badges: Sequence[Badge], *, id_prefix: str = "tl") -> Timelin
         )
     legend_rows = len(legend)
     top = legend_rows * TL_LEGEND_ROW + 24  # room for the count over the tallest bar
-    baseline = top + TL_PLOT
     if not ordered:
-        return Timeline((), (), (), (), baseline, MIN_WIDTH, baseline + 40, 0, id_prefix)
+        return Timeline((), (), (), (), top, top, MIN_WIDTH, top + 40, 0, id_prefix)
     by_term: dict[Term, list[Badge]] = defaultdict(list)
     for badge in ordered:
         by_term[badge.term].append(badge)
     terms = terms_between(min(by_term), max(by_term))
     most = max(len(v) for v in by_term.values())
     unit = min(24.0, TL_PLOT / most)
+    baseline = top + round(most * unit)  # the tallest bar reaches ``top``
     columns: list[TermColumn] = []
     for i, term in enumerate(terms):
         here = tuple(by_term.get(term, ()))
@@ -839,6 +859,7 @@ def build_timeline(badges: Sequence[Badge], *, id_prefix: str = "tl") -> Timelin
         year_heads=tuple(years),
         legend=tuple(legend),
         schools=schools,
+        plot_top=top,
         baseline=baseline,
         width=width,
         height=baseline + 44,

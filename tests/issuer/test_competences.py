@@ -136,7 +136,8 @@ def test_the_signed_credential_describes_each_level_and_stays_valid(
     rubric = credential["credentialSubject"]["achievement"]["resultDescription"][0]
     levels = rubric["rubricCriterionLevel"]
     assert [(lv["name"], lv["level"], lv["description"]) for lv in levels] == [
-        (name, str(n), text) for n, (name, text) in enumerate(zip(LEVELS, MEANS), start=1)
+        (name, str(n), text)
+        for n, (name, text) in enumerate(zip(LEVELS, MEANS, strict=True), start=1)
     ]
     assert all(lv["type"] == ["RubricCriterionLevel"] and lv["id"] for lv in levels)
     assert credential["credentialSubject"]["result"][0]["achievedLevel"] == levels[2]["id"]
@@ -186,7 +187,7 @@ def test_the_badge_page_shows_the_level_and_what_it_means(
 def test_the_api_reads_and_writes_level_descriptions(api):
     created = api.post("/achievements", ACHIEVEMENT | {"level_descriptions": MEANS[:2]})
     assert created.status_code == 201, created.json
-    assert created.json["level_descriptions"] == MEANS[:2] + ["", ""]
+    assert created.json["level_descriptions"] == [*MEANS[:2], "", ""]
     achievement_id = created.json["id"]
     # new levels without descriptions: each kept level keeps its own
     changed = api.patch(
@@ -393,6 +394,27 @@ def test_a_big_portfolio_costs_the_same_number_of_statements(
                 )
             )
     many = {path: statements(path) for path in few}
-    assert many == few
+    assert many == few, (few, many)
+    assert all(count <= 6 for count in few.values()), few  # session, learner, badges, areas
     page = client.get("/portfolio/competences").text
     assert "200 badges in 3 areas" in page
+
+
+def test_a_collection_and_its_own_links_for_a_share_page(database, portfolio):
+    """What the share page reuses: some of the badges, linking where it says."""
+    from issuer.models import Learner
+    from issuer.services.competences import build_map, learner_badges
+
+    learner, awards, _items = portfolio
+    chosen = {awards["river1"].id, awards["choir"].id, awards["jonas"].id}
+    with database.transaction() as session:
+        badges = learner_badges(
+            session,
+            session.get(Learner, learner.id),
+            only=chosen,
+            href=lambda award: f"/s/share/{award.public_id}",
+        )
+    assert [b.public_id for b in badges] == [awards["choir"].public_id, awards["river1"].public_id]
+    assert badges[1].href == f"/s/share/{awards['river1'].public_id}"  # never Jonas's badge
+    chart = build_map(badges, id_prefix="share-map")
+    assert {a.anchor for a in chart.areas} >= {"share-map-area-other"}
