@@ -69,4 +69,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .views import endorsements as endorsement_views  # endorsements: pages, status list, staff
 
     app.register_blueprint(endorsement_views.bp)
+    from .views import competences as competence_views  # a learner's map and timeline
+
+    app.register_blueprint(competence_views.bp)
     return app

@@ -20,7 +20,7 @@ from badges.errors import BadgeError
 
 from .db import Database, run_after_commit
 from .errors import InvalidInput, IssuerError, NotFound
-from .models import User
+from .models import Learner, User
 from .models.base import MAX_ID, now_utc
 from .services.achievements import type_label
 from .services.audit import Actor
@@ -83,7 +83,7 @@ def log_in(user: User) -> None:
     """Start a server-side login session for ``user`` in a fresh cookie session."""
     from .services.accounts import start_login_session
 
-    session.clear()  # nothing planted before the login survives it
+    log_out()  # nothing planted before the login survives it, nor a learner's session
     session["login"] = start_login_session(
         dbs(), user=user, lifetime=current_app.permanent_session_lifetime
     )
@@ -92,14 +92,58 @@ def log_in(user: User) -> None:
 
 
 def log_out() -> None:
-    """End the login session on the server (a copied cookie stops working), then the cookie."""
+    """End this browser's sessions on the server, staff and learner alike (a copied cookie
+    stops working), then the cookie."""
     from .services.accounts import end_login_session
+    from .services.learners import end_learner_session
 
     token = session.get("login")
     if isinstance(token, str) and token:
         end_login_session(dbs(), token)
+    token = session.get("learner")
+    if isinstance(token, str) and token:
+        end_learner_session(dbs(), token)
     session.clear()
     g.pop("user", None)
+    g.pop("learner", None)
+
+
+def current_learner() -> Learner | None:
+    """The learner signed in on this browser (cookie key "learner"), or None. Independent of
+    the staff login: a staff session grants nothing here, and the other way round."""
+    if "learner" not in g:
+        from .services.learners import session_learner
+
+        token = session.get("learner")
+        g.learner = session_learner(dbs(), token) if isinstance(token, str) and token else None
+    learner: Learner | None = g.learner
+    return learner
+
+
+def log_in_learner(learner: Learner) -> None:
+    """Start a learner session in a fresh cookie session (ending any staff login in it)."""
+    from .services.learners import start_learner_session
+
+    log_out()  # one person per browser session: nothing of a staff login survives
+    session["learner"] = start_learner_session(
+        dbs(), learner=learner, lifetime=current_app.permanent_session_lifetime
+    )
+    session.permanent = True
+    g.pop("learner", None)
+
+
+def learner_required(view: F) -> F:
+    """Pages of a portfolio: a learner must be signed in (staff logins do not count)."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if current_learner() is None:
+            from flask import redirect, url_for
+
+            return redirect(url_for("learners.login", next=request.full_path))
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
 
 
 def login_required(view: F) -> F:
@@ -297,5 +341,6 @@ def install(app: Flask) -> None:
     app.register_error_handler(Exception, _handle_error)
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.jinja_env.globals["current_user"] = current_user
+    app.jinja_env.globals["current_learner"] = current_learner
     app.jinja_env.globals["now"] = now_utc
     app.jinja_env.globals["type_label"] = type_label

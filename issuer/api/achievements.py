@@ -7,7 +7,7 @@ from typing import Any
 from ..errors import InvalidInput
 from ..models import Achievement
 from ..services import achievements as achievement_service
-from ..services.achievements import AchievementInput
+from ..services.achievements import AchievementInput, level_descriptions
 from ..web import actor, dbs
 from .plumbing import answer, body, bp, errors, idempotent, load, next_link, org, posted
 from .plumbing import request_body as documents_body
@@ -35,6 +35,7 @@ def achievement_input(sent: dict[str, Any], current: Achievement | None) -> Achi
             achievement_type=current.achievement_type,
             tags=list(current.tags),
             levels=list(current.levels),
+            level_descriptions=level_descriptions(current),
             alignment_ids=list(current.alignment_ids),
             external_alignments=[dict(a) for a in current.external_alignments],
             validity_days=current.validity_days,
@@ -44,6 +45,10 @@ def achievement_input(sent: dict[str, Any], current: Achievement | None) -> Achi
     for name, value in values.items():
         if name != "image" or value is not None:  # a null image: none given
             setattr(data, name, value)
+    if current is not None and "levels" in values and "level_descriptions" not in sent:
+        # new levels, descriptions not given: each kept level keeps its description
+        kept = dict(zip(current.levels, level_descriptions(current), strict=True))
+        data.level_descriptions = [kept.get(level.strip(), "") for level in data.levels]
     if problems:
         # with the service's own checks of the values given, so every problem shows at once
         raise InvalidInput("Please correct the marked fields.", fields=data.validate() | problems)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -24,6 +25,7 @@ from badges.timeutil import format_datetime, parse_datetime
 
 from ..models import Achievement, Award
 from ..models.base import MAX_ID
+from ..services.achievements import level_descriptions
 from ..services.awards import AWARD_STATUSES, MAX_BATCH, award_status
 from ..services.idempotency import PENDING_TIMEOUT
 from ..web import urls
@@ -105,6 +107,15 @@ class Listed(fields.List[Any]):
             raise ValidationError(self.message) from exc
 
 
+class LevelDescriptions(Listed):
+    """Written one per level ("" where there is none; the column may be shorter)."""
+
+    def serialize(
+        self, attr: str, obj: Any, accessor: Callable[..., Any] | None = None, **kwargs: Any
+    ) -> list[str]:
+        return level_descriptions(obj)
+
+
 class Base64Image(fields.Field[bytes]):
     """An image in base64 (null: none given); a string in the document."""
 
@@ -178,6 +189,16 @@ class AchievementSchema(Strict):
         metadata={
             "maxItems": 10,
             "description": "Levels a learner can reach (a rubric); an award may name one.",
+        },
+    )
+    level_descriptions = LevelDescriptions(
+        fields.String(metadata={"maxLength": 1000}),
+        message="Give a list of strings.",
+        metadata={
+            "maxItems": 10,
+            "description": "What each level means for this achievement, parallel to levels "
+            "(signed as each rubricCriterionLevel's description). When levels change and this "
+            "is not given, each kept level keeps its description.",
         },
     )
     alignment_ids = Listed(

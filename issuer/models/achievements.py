@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -56,11 +58,18 @@ class Achievement(Base):
     image_caption: Mapped[str | None] = mapped_column(String(300))
     tags: Mapped[list[str]] = mapped_column(default=list)
     levels: Mapped[list[str]] = mapped_column(default=list)
+    # What each level means for this achievement ("Proficient: leads a beach clean-up..."),
+    # parallel to ``levels``; signed as each rubricCriterionLevel's description.
+    level_descriptions: Mapped[list[str]] = mapped_column(default=list)
     alignment_ids: Mapped[list[int]] = mapped_column(default=list)  # FrameworkItem ids
     external_alignments: Mapped[list[dict[str, str]]] = mapped_column(
         default=list
     )  # {"name", "url"}
     validity_days: Mapped[int | None]
+    # A pathway: an achievement that requires others. None for a plain achievement; else
+    # {"op": "all" | "any" | "n", "n": int (for "n"), "items": [{"achievement": id} | rule]}
+    # (rules nest), with achievement ids of the same organisation.
+    requirement: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     language: Mapped[str] = mapped_column(String(16), default="en")
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[created]

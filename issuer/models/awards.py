@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .achievements import Achievement
@@ -18,6 +18,8 @@ class Award(Base):
         # PostgreSQL refuses (constraint names are index names there, unique per schema).
         UniqueConstraint("org_id", "status_index", name="uq_award_org_id_status_index"),
         UniqueConstraint("org_id", "request_key", name="uq_award_org_id_request_key"),
+        # a learner's portfolio: the awards to their confirmed addresses, compared lower-cased
+        Index("ix_award_learner_email_lower", func.lower(text("learner_email"))),
     )
 
     id: Mapped[intpk]
@@ -85,7 +87,8 @@ class OutboxMessage(Base):
     __tablename__ = "outbox_message"
 
     id: Mapped[intpk]
-    org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    # None: a message to a learner's account (a confirmation or sign-in link), no school's
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     award_id: Mapped[int | None] = mapped_column(ForeignKey("award.id"))
     to_email: Mapped[str] = mapped_column(String(320))
     to_name: Mapped[name_str]

@@ -39,6 +39,9 @@ class Organisation(Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     status_method: Mapped[str] = mapped_column(String(20), default=StatusMethod.BITSTRING)
     key_alg: Mapped[str] = mapped_column(String(10), default="EdDSA")
+    # Learners younger than this need a guardian's consent before their share links work
+    # (and before their name shows on public badge pages); None: the school asks none.
+    consent_age: Mapped[int | None]
     created_at: Mapped[created]
 
     parent: Mapped[Organisation | None] = relationship(remote_side="Organisation.id")

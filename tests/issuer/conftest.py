@@ -227,6 +227,44 @@ def make_achievement(database: Database) -> Callable[..., Any]:
     return make
 
 
+@pytest.fixture
+def make_learner(database: Database) -> Callable[..., Any]:
+    """A learner account with its address confirmed (unless ``confirmed=False``)."""
+    from issuer.services import learners
+
+    def make(
+        email: str = "ona@pupils.example",
+        name: str = "Ona Petraitytė",
+        *,
+        confirmed: bool = True,
+        password: str | None = PASSWORD,
+    ) -> Any:
+        with database.transaction() as session:
+            learner = learners.create_learner(session, name=name, email=email, password=password)
+            if confirmed:
+                learners.confirm_email(session, learner, email)
+            return learner
+
+    return make
+
+
+def sign_in_learner(client: FlaskClient, database: Database, learner: Any) -> None:
+    """Sign ``learner`` in on ``client`` by giving it a live learner session, as the
+    sign-in pages do (tests of the pages themselves go through the forms)."""
+    from datetime import timedelta
+
+    from issuer.models import Learner
+    from issuer.services import learners
+
+    with database.transaction() as session:
+        token = learners.start_learner_session(
+            session, learner=session.get(Learner, learner.id), lifetime=timedelta(hours=1)
+        )
+    with client.session_transaction() as sess:
+        sess.clear()
+        sess["learner"] = token
+
+
 def csrf_of(client: FlaskClient) -> str:
     with client.session_transaction() as sess:
         if "csrf" not in sess:
