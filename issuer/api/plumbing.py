@@ -27,7 +27,7 @@ from ..errors import InvalidInput, IssuerError, NotFound, PayloadTooLarge, Unaut
 from ..models import ApiToken, Organisation
 from ..services import idempotency, tokens
 from ..web import db, dbs
-from .schemas import IDEMPOTENCY_KEY_DOC, cursor_of, field_errors
+from .schemas import cursor_of, field_errors
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -280,6 +280,17 @@ IDEMPOTENCY_KEY = {
     "in": "header",
     "required": False,
     "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[!-~]+$"},
+    "description": (
+        "Makes the request safe to retry. The first request's response (status and body) is "
+        "stored with its work in one transaction; a retry with the same key, method, path "
+        "and body gets it again byte for byte, with the header `Idempotent-Replayed: true`, "
+        "and nothing is done twice. The same key with another request is a 422 "
+        "(idempotency_key_reused); while the first request runs, a 409 "
+        "(idempotency_key_in_flight). Error responses are not stored: after an error the key "
+        "is free again. Keys are per organisation; a key left pending for "
+        f"{int(idempotency.PENDING_TIMEOUT.total_seconds() // 60)} minutes is taken to be "
+        "abandoned."
+    ),
 }
 REPLAYED = {
     "Idempotent-Replayed": {
@@ -293,7 +304,5 @@ def posted(view: F) -> F:
     """Documents what every POST answers beyond its own: the Idempotency-Key header and
     the errors of a body, a token and a key."""
     view = errors(400, 401, 409, 413, 422)(view)
-    documented: F = bp.doc(parameters=[IDEMPOTENCY_KEY | {"description": IDEMPOTENCY_KEY_DOC}])(
-        view
-    )
+    documented: F = bp.doc(parameters=[IDEMPOTENCY_KEY])(view)
     return documented

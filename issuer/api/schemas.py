@@ -27,23 +27,12 @@ from ..models import Achievement, Award
 from ..models.base import MAX_ID
 from ..services.achievements import level_descriptions
 from ..services.awards import AWARD_STATUSES, MAX_BATCH, award_status
-from ..services.idempotency import PENDING_TIMEOUT
 from ..web import urls
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 DIGITS = re.compile(r"[0-9]{1,18}")  # a whole number below 2**63, as database ids are
 STATUS_PURPOSES = ("revocation", "suspension", "1edtech")
-IDEMPOTENCY_KEY_DOC = (
-    "Makes the request safe to retry. The first request's response (status and body) is "
-    "stored with its work in one transaction; a retry with the same key, method, path "
-    "and body gets it again byte for byte, with the header `Idempotent-Replayed: true`, "
-    "and nothing is done twice. The same key with another request is a 422 "
-    "(idempotency_key_reused); while the first request runs, a 409 "
-    "(idempotency_key_in_flight). Error responses are not stored: after an error the key "
-    "is free again. Keys are per organisation; a key left pending for "
-    f"{int(PENDING_TIMEOUT.total_seconds() // 60)} minutes is taken to be abandoned."
-)
 
 
 def field_errors(messages: Any, where: str = "") -> dict[str, str]:
