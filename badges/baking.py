@@ -571,7 +571,7 @@ _SVG_PUBLIC_ID = re.compile(r"-//W3C//DTD SVG [0-9.]+( Basic| Tiny)?//EN")
 
 
 def _check_doctype(
-    name: str | None, system_id: str | None, public_id: str | None, has_internal_subset: int
+    name: str, system_id: str | None, public_id: str | None, has_internal_subset: int
 ) -> None:
     """Let a bare SVG DOCTYPE through; refuse any other (expat handler, raises).
 
