@@ -32,8 +32,14 @@ from .issuing import (
 )
 from .keys import Algorithm, KeyPair
 from .timeutil import parse_datetime
-from .verification import CheckId, Outcome, Verdict, VerificationReport, Verifier
-from .verification.report import REASON_NOT_A_BADGE
+from .verification import (
+    REASON_NOT_A_BADGE,
+    CheckId,
+    Outcome,
+    Verdict,
+    VerificationReport,
+    Verifier,
+)
 
 EXIT_OK = 0
 EXIT_NOT_VALID = 1
