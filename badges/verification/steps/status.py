@@ -202,7 +202,7 @@ def status_bits(
     cache_key = f"{ref.list_url}\n{ref.purpose}\n{list_type}"
     cached = engine.documents.get(cache_key)
     if cached is not None:
-        _, bits = cached
+        bits = cached
         if ref.index >= bits.size:
             raise StatusError(f"status index {ref.index} is outside the list of {bits.size}")
         return bits  # type: ignore[no-any-return]
@@ -212,16 +212,13 @@ def status_bits(
     response = engine.fetcher.get(ref.list_url, accept=JSON_ACCEPT, budget=budget)
     body = response.body.strip()
     source: Any = jsonutil.loads(body) if body.startswith(b"{") else body.decode("ascii", "replace")
-    list_report = _verify_status_list(engine, source, now, list_type=list_type, budget=budget)
-    if list_report is None:
-        raise StatusError("the status list is not a signed credential")
-    credential, list_issuer = list_report
+    credential = _verify_status_list(engine, source, now, list_type=list_type, budget=budget)
     bits = bsl.read_list_credential(credential, ref)
     ttl = engine.status_ttl
     subject_ttl = credential.get("credentialSubject", {}).get("ttl")
     if isinstance(subject_ttl, int) and subject_ttl >= 0:
         ttl = min(ttl, subject_ttl / 1000)
-    _, bits = engine.documents.put(cache_key, (list_issuer, bits), ttl, started=started)
+    bits = engine.documents.put(cache_key, bits, ttl, started=started)
     if ref.index >= bits.size:
         raise StatusError(f"status index {ref.index} is outside the list of {bits.size}")
     return bits  # type: ignore[no-any-return]
@@ -234,10 +231,10 @@ def _verify_status_list(
     *,
     list_type: str = bsl.CREDENTIAL_TYPE,
     budget: FetchBudget | None = None,
-) -> tuple[dict[str, Any], str] | None:
+) -> dict[str, Any]:
     """Verify a status list credential (JSON with an embedded proof, or a VC-JWT).
 
-    Returns the list credential and its issuer. Raises StatusError when it is not a
+    Returns the list credential, signed with a key its own issuer publishes. Raises StatusError when it is not a
     ``list_type`` credential or does not verify, FetchError when a key cannot be had now.
     """
     checks = Checks(budget)  # the list's own checks settle nothing
@@ -277,7 +274,7 @@ def _verify_status_list(
     dates = checks.get(CheckId.DATES)
     if dates is not None and dates.outcome is Outcome.FAILED:
         raise StatusError(f"the status list is out of date: {dates.message}")
-    return credential, issuer_id_of(credential) or ""
+    return credential
 
 
 def revocation_list(engine: Engine, url: str, budget: FetchBudget | None = None) -> Any:
