@@ -215,8 +215,8 @@ class AchievementSchema(Strict):
         load_only=True,
         allow_none=True,
         metadata={
-            "contentEncoding": "base64",
-            "description": "A PNG or SVG image, at most 1 MB (omitted: a generated image).",
+            "description": "A PNG or SVG image in base64, at most 1 MB (omitted: a generated "
+            "image)."
         },
     )
     image_url = fields.Method(
