@@ -181,7 +181,8 @@ def withdraw(public_id: str) -> Any:
     return redirect(url_for("shares.manage", notice="withdrawn"))
 
 
-@bp.get("/portfolio/shares/<public_id>/qr.<kind>")
+@bp.get("/portfolio/shares/<public_id>/qr.svg", defaults={"kind": "svg"}, endpoint="qr")
+@bp.get("/portfolio/shares/<public_id>/qr.png", defaults={"kind": "png"}, endpoint="qr_png")
 @learner_required
 def qr(public_id: str, kind: str) -> Any:
     """The QR code of one of the learner's live links (SVG on the page, PNG to print)."""
@@ -189,10 +190,7 @@ def qr(public_id: str, kind: str) -> Any:
 
     learner = _learner()
     share = service.learner_share(dbs(), learner, public_id)
-    if kind not in ("svg", "png") or service.share_state(dbs(), share, learner) in (
-        "withdrawn",
-        "expired",
-    ):
+    if service.share_state(dbs(), share, learner) in ("withdrawn", "expired"):
         abort(404)
     body = qr_codes.cached_qr(share_url(share.public_id), kind)
     response = _private(body)

@@ -306,6 +306,7 @@ def test_the_qr_code_holds_the_share_link(client, database, ona) -> None:
     assert svg.data == qr.qr_svg(f"{BASE_URL}/s/{share.public_id}")
     assert png.data == qr.qr_png(f"{BASE_URL}/s/{share.public_id}")
     assert client.get(f"/portfolio/shares/{share.public_id}/qr.gif").status_code == 404
+    assert client.get("/portfolio/shares/no-such-link/qr.svg").status_code == 404
 
 
 def test_a_learner_with_no_badges_is_told_there_is_nothing_to_share(
