@@ -257,17 +257,23 @@ def withdraw_share(
 
 
 def share_state(
-    session: Session, share: ShareLink, learner: Learner, now: datetime | None = None
+    session: Session,
+    share: ShareLink,
+    learner: Learner,
+    now: datetime | None = None,
+    *,
+    allowed: bool | None = None,
 ) -> str:
-    """ "withdrawn", "expired", "needs-consent" or "live"."""
+    """The link's state: withdrawn, expired, needs-consent or live. ``allowed``: the
+    learner's ``may_share`` when the caller knows it already (a page listing many links)."""
     now = now or now_utc()
     if share.withdrawn_at is not None:
         return "withdrawn"
     if share.expires_at is not None and share.expires_at <= now:
         return "expired"
-    if not may_share(session, learner, now.date()):
-        return "needs-consent"
-    return "live"
+    if allowed is None:
+        allowed = may_share(session, learner, now.date())
+    return "live" if allowed else "needs-consent"
 
 
 def live_share(
@@ -500,7 +506,7 @@ def consent_by_token(session: Session, token: str) -> GuardianConsent:
 
 
 def consent_state(row: GuardianConsent, now: datetime | None = None) -> str:
-    """ "pending", "expired" (a pending link past its date), "granted" or "withdrawn"."""
+    """The request's state: pending, expired (a pending link past its date), granted or withdrawn."""
     if row.withdrawn_at is not None:
         return "withdrawn"
     if row.granted_at is not None:

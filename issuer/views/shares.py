@@ -118,15 +118,18 @@ def _manage_page(
     now = now_utc()
     awards = portfolio_awards(session, learner)
     names = {award.id: award.achievement.name for award in awards}
+    allowed = service.may_share(session, learner, now.date())
     shares = [
         {
             "share": share,
-            "state": service.share_state(session, share, learner, now),
+            "state": service.share_state(session, share, learner, now, allowed=allowed),
             "url": share_url(share.public_id),
             "badges": [names[i] for i in share.award_ids or [] if i in names],
         }
         for share in service.learner_shares(session, learner)
     ]
+    # the links that open (or will, once consented) first; withdrawn and expired ones after
+    shares.sort(key=lambda item: item["state"] in ("withdrawn", "expired"))
     schools = service.awarding_schools(session, learner)
     age = service.consent_age(session, learner)
     return _private(
@@ -247,7 +250,9 @@ def _evidence_link(share: ShareLink, item: dict[str, Any]) -> str | None:
 def shared(public_id: str) -> Any:
     session = dbs()
     share, learner = service.live_share(session, public_id)
-    service.count_view(session, share)
+    viewer = current_learner()
+    if viewer is None or viewer.id != learner.id:  # the learner checking their own link: no view
+        service.count_view(session, share)
     now = now_utc()
     awards = service.shared_awards(session, share, learner)
     ids = [award.id for award in awards]
@@ -267,7 +272,7 @@ def shared(public_id: str) -> Any:
         badge["teacher_evidence"] = (
             [
                 {
-                    "name": e.get("name") or e.get("narrative") or "Evidence",
+                    "name": e.get("name") or e.get("narrative") or e.get("id") or "Evidence",
                     "narrative": e.get("narrative") if e.get("name") else None,
                     "link": _evidence_link(share, e),
                 }

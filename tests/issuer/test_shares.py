@@ -78,8 +78,10 @@ def test_a_learner_shares_the_whole_portfolio_and_anyone_with_the_link_sees_it(
         link = quote(f"{BASE_URL}/credentials/{award.public_id}", safe="")
         assert f'href="https://verify.test/verify?url={link}"' in shared.text
     assert stranger.get(f"/s/{share.public_id}").status_code == 200
+    assert client.get(f"/s/{share.public_id}").status_code == 200  # the learner's own look
     with database.transaction() as session:
         assert session.get(ShareLink, share.id).view_count == 2
+    assert "2 views" in client.get("/portfolio/shares").text
 
 
 def test_a_collection_holds_only_the_learners_own_badges(
