@@ -372,7 +372,8 @@ def awards_citing(session: Session, evidence: EvidenceFile, urls: PublicUrls) ->
     return list(
         session.scalars(
             select(Award).where(
-                Award.org_id == evidence.org_id, Award.credential_json.contains(link)
+                Award.org_id == evidence.org_id,
+                Award.credential_json.contains(link, autoescape=True),
             )
         )
     )
