@@ -319,3 +319,38 @@ def test_a_learner_with_no_badges_is_told_there_is_nothing_to_share(
     page = client.get("/portfolio/shares")
     assert page.status_code == 200 and "nothing to share yet" in page.text
     assert 'name="title"' not in page.text
+
+
+def test_the_shared_page_costs_the_same_statements_for_few_and_many_badges(
+    client, app, database, ona, school, make_achievement, award_to
+) -> None:
+    from sqlalchemy import event
+
+    learner, first, _second = ona
+    with database.transaction() as session:
+        session.add(Reflection(learner_id=learner.id, award_id=first.id, body_md="Notes."))
+    sign_in_learner(client, database, learner)
+    _share(client, include_reflections="1", include_evidence="1")
+    share = _new_share(database, learner.id)
+    stranger = app.test_client()
+
+    def statements() -> int:
+        seen: list[str] = []
+
+        def count(conn, cursor, statement, parameters, context, executemany):
+            seen.append(statement)
+
+        event.listen(database.engine, "before_cursor_execute", count)
+        try:
+            assert stranger.get(f"/s/{share.public_id}").status_code == 200
+        finally:
+            event.remove(database.engine, "before_cursor_execute", count)
+        return len(seen)
+
+    few = statements()
+    achievement = make_achievement(school, "Many")
+    for i in range(25):
+        award_to(school, achievement, request_key=f"many-{i}")
+    page = stranger.get(f"/s/{share.public_id}")
+    assert page.text.count('class="shared-badge ') == 27
+    assert statements() == few <= 15
