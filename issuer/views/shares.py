@@ -36,6 +36,7 @@ from ..errors import InvalidInput
 from ..models import Award, Learner, Role, ShareLink, ShareScope
 from ..models.base import now_utc
 from ..services import shares as service
+from ..services.competences import build_map, learner_badges
 from ..services.learners import portfolio_awards
 from ..services.text import render_markdown
 from ..web import actor, current_learner, dbs, learner_required, login_required, urls
@@ -256,6 +257,18 @@ def shared(public_id: str) -> Any:
     now = now_utc()
     awards = service.shared_awards(session, share, learner)
     ids = [award.id for award in awards]
+    replaced = {award.reissue_of_id for award in awards if award.reissue_of_id is not None}
+    # the competence map of the same badges (a re-issued copy stands for its original there);
+    # its links lead to the badge below
+    competences = build_map(
+        learner_badges(
+            session,
+            learner,
+            now=now,
+            href=lambda award: f"#badge-{award.public_id}",
+            only=ids if share.scope == ShareScope.COLLECTION else None,
+        )
+    )
     reflections = (
         service.reflections_for(session, learner, ids) if share.include_reflections else {}
     )
@@ -263,6 +276,7 @@ def shared(public_id: str) -> Any:
     badges = []
     for award in awards:
         badge = _badge(award, now)
+        badge["replaced"] = award.id in replaced
         reflection = reflections.get(award.id)
         badge["reflection_html"] = (
             Markup(render_markdown(reflection.body_md))  # noqa: S704 (sanitised by nh3)
@@ -304,6 +318,7 @@ def shared(public_id: str) -> Any:
             share=share,
             learner=learner,
             badges=badges,
+            map=competences,
             shared_on=share.created_at,
         )
     )

@@ -354,3 +354,16 @@ def test_the_shared_page_costs_the_same_statements_for_few_and_many_badges(
     page = stranger.get(f"/s/{share.public_id}")
     assert page.text.count('class="shared-badge ') == 27
     assert statements() == few <= 15
+
+
+def test_the_shared_page_draws_the_competence_map_of_the_shared_badges_only(
+    client, app, database, ona
+) -> None:
+    learner, first, second = ona
+    sign_in_learner(client, database, learner)
+    _share(client, scope="collection", award_ids=[first.public_id])
+    share = _new_share(database, learner.id)
+    page = app.test_client().get(f"/s/{share.public_id}").text
+    assert '<figure class="chart">' in page and "<svg" in page
+    assert f'href="#badge-{first.public_id}"' in page and f'id="badge-{first.public_id}"' in page
+    assert second.public_id not in page
