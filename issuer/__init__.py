@@ -72,4 +72,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .views import competences as competence_views  # a learner's map and timeline
 
     app.register_blueprint(competence_views.bp)
+    from .views import shares as share_views  # share links, consent, shared with a school
+
+    app.register_blueprint(share_views.bp)
     return app

@@ -28,6 +28,7 @@ ACTIONS = (
     ("token", "API tokens"),
     ("key", "Signing keys"),
     ("member", "People"),
+    ("org", "School settings"),
 )
 ACTION = re.compile(r"[a-z][a-z_]{0,30}(\.[a-z][a-z_]{0,30})?")
 

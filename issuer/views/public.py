@@ -68,12 +68,25 @@ def credential(public_id: str) -> Any:
         return _cacheable(Response(award.credential_json, mimetype=kind), 60)
     view = award_view(award)
     org = dbs().get(Organisation, award.org_id)
+    assert org is not None
     verifier = current_app.config["VERIFIER_URL"] or request.host_url
+    from ..services.learners import confirmed_owner
+    from ..services.shares import public_name_allowed
+    from ..web import current_learner
     from .common import for_credential
 
+    # The learner's name only when their account made it public (and, for a minor, a
+    # guardian consented); an unclaimed badge too stays anonymous. The signed JSON and
+    # VC-JWT above are served unchanged.
+    shown_name = award.learner_name if public_name_allowed(dbs(), award) else None
+    learner = current_learner()
+    owner = confirmed_owner(dbs(), award.learner_email) if learner is not None else None
     return render_template(
         "issuer/credential.html",
         org=org,
+        shown_name=shown_name,
+        anonymous_name=f"a learner of {org.name}",
+        own_badge=owner is not None and learner is not None and owner.id == learner.id,
         verify_url=f"{verifier.rstrip('/')}/verify?url={view['url']}",
         linkedin_url=_linkedin(award, view),
         endorsements=for_credential(view["credential"]),
@@ -323,13 +336,32 @@ def credential_qr(public_id: str) -> Any:
 
 @bp.get("/evidence/<public_id>")
 def evidence_file(public_id: str) -> Any:
-    """An uploaded evidence file, always as a download, never rendered as a page."""
+    """An evidence file a teacher uploaded, always as a download, never rendered as a page.
+
+    Not public: the signed badge names this URL, and it opens for the school's staff and
+    for the learner whose badge it is (signed in); anyone else gets 404, as for no file.
+    Through a share link that includes evidence it opens under /s/<link>/evidence/<id>."""
     from ..models import EvidenceFile
+    from ..services.accounts import role_in
+    from ..services.shares import download_name, learner_may_see_file
+    from ..web import current_learner, current_user
 
     row = dbs().scalar(select(EvidenceFile).where(EvidenceFile.public_id == public_id))
     if row is None:
         abort(404, description="No such evidence file.")
+    user = current_user()
+    learner = current_learner()
+    org = dbs().get(Organisation, row.org_id)
+    allowed = (user is not None and org is not None and role_in(dbs(), user, org) is not None) or (
+        learner is not None and learner_may_see_file(dbs(), learner, row, urls())
+    )
+    if not allowed:
+        abort(404, description="No such evidence file.")
     response = Response(row.data, mimetype=row.content_type)
-    response.headers["Content-Disposition"] = f'attachment; filename="{row.filename}"'
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{download_name(row.filename)}"'
+    )
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return _cacheable(response, 3600)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response

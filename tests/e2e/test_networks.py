@@ -589,7 +589,10 @@ def test_rotate_compromise_and_reissue(
         second_page.get_by_role("heading", level=1).inner_text()
         == "Baltic Sea Project: water monitor"
     )
-    assert "Kamilė Paulauskaitė" in second_page.locator(".recipient").inner_text()
+    # the public page names no learner who has not made their name public (issue 13):
+    # the demo's Kamilė has no learner account
+    assert second_page.locator(".recipient").inner_text().startswith("Awarded to a learner of ")
+    assert "Kamilė" not in second_page.locator(".recipient").inner_text()
     # signed today, with the date it was first awarded (awardedDate) kept and shown
     assert second_page.locator("dt:text-is('Awarded') + dd").inner_text() == awarded
     assert second_page.locator("dt:text-is('Issued') + dd").inner_text() == datetime.now(

@@ -256,6 +256,7 @@ def world(app, database, make_org, make_user, make_achievement, award_to) -> dic
             "purpose": "revocation",
             "token": invitation,
             "filename": "style.css",
+            "file_id": "no-such-file",
         },
         "centre": centre.slug,
         "achievement_public_id": achievement.public_id,
