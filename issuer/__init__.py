@@ -69,4 +69,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .views import endorsements as endorsement_views  # endorsements: pages, status list, staff
 
     app.register_blueprint(endorsement_views.bp)
+    from .views import steering as steering_views  # reflections, own evidence, goals, pathways
+
+    app.register_blueprint(steering_views.bp)
     return app

@@ -8,7 +8,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from ..errors import InvalidInput
-from ..models import Framework
+from ..models import Achievement, Framework
 from ..services.achievements import (
     DEFAULT_LEVELS,
     create_achievement,
@@ -17,9 +17,11 @@ from ..services.achievements import (
     type_choices,
     update_achievement,
 )
+from ..services.pathways import achievement_ids as required_ids
+from ..services.pathways import describe, names_of
 from ..web import actor, dbs, login_required
 from .common import form_errors, staff_org
-from .forms import achievement_input
+from .forms import achievement_input, pathway_values
 
 bp = Blueprint("achievements", __name__, url_prefix="/staff/<slug>/achievements")
 
@@ -57,9 +59,32 @@ def _form(
                 else values.get("achievement_type")
             ),
             frameworks=_frameworks(org.id),
+            # a pathway requires achievements of the same organisation, never itself
+            pathway_choices=[
+                a
+                for a in dbs().scalars(
+                    select(Achievement)
+                    .where(Achievement.org_id == org.id)
+                    .order_by(Achievement.name, Achievement.id)
+                )
+                if achievement is None or a.id != achievement.id
+            ],
+            requirement_text=describe(
+                achievement.requirement, names_of(dbs(), required_ids(achievement.requirement))
+            )
+            if achievement is not None and achievement.requirement
+            else None,
         ),
         status,
     )
+
+
+def _posted(form: Any) -> dict[str, Any]:
+    """The form's values to show again after an error (the ticked lists kept whole)."""
+    values: dict[str, Any] = form.to_dict(flat=True)
+    return values | {
+        name: form.getlist(name) for name in ("alignment_ids", "req_items", "req_sub_items")
+    }
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -71,7 +96,8 @@ def new(slug: str) -> Any:
             org,
             role,
             None,
-            {"levels": "\n".join(DEFAULT_LEVELS), "achievement_type": "Badge", "language": "en"},
+            {"levels": "\n".join(DEFAULT_LEVELS), "achievement_type": "Badge", "language": "en"}
+            | pathway_values(None),
             {},
         )
     try:
@@ -83,8 +109,7 @@ def new(slug: str) -> Any:
             org,
             role,
             None,
-            request.form.to_dict(flat=True)
-            | {"alignment_ids": request.form.getlist("alignment_ids")},
+            _posted(request.form),
             exc.fields or {"form": exc.description},
             400,
         )
@@ -111,7 +136,7 @@ def edit(slug: str, achievement_id: str) -> Any:
             "validity_days": row.validity_days or "",
             "language": row.language,
             "image_caption": row.image_caption or "",
-        }
+        } | pathway_values(row.requirement)
         return _form(org, role, row, values, {})
     try:
         update_achievement(
@@ -126,8 +151,7 @@ def edit(slug: str, achievement_id: str) -> Any:
             org,
             role,
             row,
-            request.form.to_dict(flat=True)
-            | {"alignment_ids": request.form.getlist("alignment_ids")},
+            _posted(request.form),
             form_errors(exc),
             400,
         )
