@@ -198,11 +198,12 @@ def validated_requirement(
     if normal is None:
         raise bad(str(problem))
     ids = achievement_ids(normal)
-    own: dict[int, dict[str, Any] | None] = dict(
-        session.execute(
+    own: dict[int, dict[str, Any] | None] = {
+        ident: requirement
+        for ident, requirement in session.execute(
             select(Achievement.id, Achievement.requirement).where(Achievement.org_id == org.id)
-        ).tuples()
-    )
+        )
+    }
     if any(ident not in own for ident in ids):
         raise bad("A pathway can require only your organisation's achievements.")
     if achievement_id is not None:

@@ -231,11 +231,12 @@ def names_of(session: Session, ids: Iterable[int]) -> dict[int, str]:
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    return dict(
-        session.execute(
+    return {
+        ident: name
+        for ident, name in session.execute(
             select(Achievement.id, Achievement.name).where(Achievement.id.in_(wanted))
-        ).tuples()
-    )
+        )
+    }
 
 
 def org_pathways(session: Session, org_ids: Iterable[int]) -> list[Achievement]:

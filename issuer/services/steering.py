@@ -608,7 +608,7 @@ def pathway_report(session: Session, org: Organisation, pathway: Achievement) ->
         )
         .where(Award.org_id == org.id, Award.achievement_id.in_([*needed, pathway.id]))
         .order_by(Award.issued_at, Award.id)
-    ).tuples()
+    )
     held: dict[str, set[int]] = defaultdict(set)
     name: dict[str, str] = {}
     awarded: dict[str, datetime] = {}
