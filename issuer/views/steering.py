@@ -229,7 +229,7 @@ def delete_evidence(public_id: str) -> Any:
 def evidence_response(row: Any) -> Response:
     """A learner's evidence file as a download: its type as found from its bytes (never
     HTML or SVG), an attachment, and a policy that runs nothing even if opened."""
-    response = Response(row.data, mimetype=row.content_type)
+    response = Response(row.data, content_type=row.content_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{row.filename}"'
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["X-Content-Type-Options"] = "nosniff"

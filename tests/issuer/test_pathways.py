@@ -292,7 +292,7 @@ def test_the_form_makes_a_pathway_with_a_sub_group(
 ) -> None:
     page = teacher.get(f"/staff/{school.slug}/achievements/new")
     assert "What the pathway requires" in page.text
-    assert 'name="req_items" value="%d"' % badges["Water"].id in page.text
+    assert f'name="req_items" value="{badges["Water"].id}"' in page.text
     form = GOOD_ACHIEVEMENT | {
         "name": "Young Guardian",
         "req_op": "all",
@@ -344,7 +344,7 @@ def test_the_form_says_what_is_wrong_with_a_pathway(
     assert response.status_code == 400
     assert 'id="e-requirement"' in response.text and "n from 1 to 1" in response.text
     # the ticks are kept for the next try
-    assert re.search(r'name="req_items" value="%d" checked' % badges["Water"].id, response.text)
+    assert re.search(f'name="req_items" value="{badges["Water"].id}" checked', response.text)
     response = post(
         teacher,
         f"/staff/{school.slug}/achievements/new",
