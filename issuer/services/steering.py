@@ -409,7 +409,8 @@ class GoalView:
 class GoalsPage:
     goals: list[GoalView]
     pathways: list[PathwayView]  # offered by the schools that awarded the learner
-    choices: list[tuple[Organisation, list[Achievement]]]  # what can still be pinned
+    # what can still be pinned: the schools' achievements not held nor pinned yet
+    choices: list[tuple[Organisation, list[Achievement]]]
 
 
 def goals_page(session: Session, learner: Learner) -> GoalsPage:
@@ -480,7 +481,9 @@ def goals_page(session: Session, learner: Learner) -> GoalsPage:
         )
     choices: list[tuple[Organisation, list[Achievement]]] = []
     for org_id in sorted(org_ids, key=lambda i: orgs[i].name):
-        left = [a for a in offered if a.org_id == org_id and a.id not in pinned]
+        left = [
+            a for a in offered if a.org_id == org_id and a.id not in pinned and a.id not in held
+        ]
         if left:
             choices.append((orgs[org_id], left))
     return GoalsPage(goals=views, pathways=pathways, choices=choices)

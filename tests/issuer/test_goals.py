@@ -83,6 +83,7 @@ def test_the_goals_page_shows_the_pathways_of_the_schools_that_awarded_the_learn
     choices = re.search(r'<select id="f-achievement".*?</select>', text, re.S)
     assert choices is not None
     assert "Young Guardian (pathway)" in choices.group(0) and "Kaunas" not in choices.group(0)
+    assert ">Forest<" in choices.group(0) and ">Water<" not in choices.group(0)  # held already
 
 
 def test_goals_are_pinned_show_progress_and_are_unpinned(
