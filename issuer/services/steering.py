@@ -286,13 +286,19 @@ def add_evidence_file(
 
 def own_evidence(session: Session, learner: Learner, public_id: str) -> LearnerEvidence:
     """One piece of the learner's evidence; NotFound for anyone else's."""
+    return evidence_of(session, learner.id, public_id)
+
+
+def evidence_of(session: Session, learner_id: int, public_id: str) -> LearnerEvidence:
+    """One piece of evidence of the learner ``learner_id``; NotFound for anyone else's
+    (a share page asks with the share's learner, and only when it includes evidence)."""
     row = session.scalar(
         select(LearnerEvidence).where(
-            LearnerEvidence.public_id == public_id, LearnerEvidence.learner_id == learner.id
+            LearnerEvidence.public_id == public_id, LearnerEvidence.learner_id == learner_id
         )
     )
     if row is None:
-        raise NotFound("No such evidence in your portfolio.")
+        raise NotFound("No such evidence.")
     return row
 
 

@@ -39,7 +39,7 @@ from ..web import (
     sealer,
     urls,
 )
-from .common import form_errors, staff_org
+from .common import form_errors, learner_evidence_response, staff_org
 
 bp = Blueprint("steering", __name__)
 
@@ -226,23 +226,13 @@ def delete_evidence(public_id: str) -> Any:
     return redirect(url_for("steering.reflection", public_id=award.public_id) + "#evidence")
 
 
-def evidence_response(row: Any) -> Response:
-    """A learner's evidence file as a download: its type as found from its bytes (never
-    HTML or SVG), an attachment, and a policy that runs nothing even if opened."""
-    response = Response(row.data, content_type=row.content_type)
-    response.headers["Content-Disposition"] = f'attachment; filename="{row.filename}"'
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 @bp.get("/portfolio/evidence/<public_id>")
 @learner_required
 def evidence_file(public_id: str) -> Any:
     row = service.own_evidence(dbs(), _learner(), public_id)
     if row.data is None:  # a link: it has no file here
         return redirect(url_for("steering.reflection", public_id=_award_id(row.award_id)))
-    return evidence_response(row)
+    return learner_evidence_response(row)
 
 
 def _award_id(award_id: int) -> str:

@@ -202,7 +202,8 @@ def test_evidence_never_alters_what_was_signed_and_stays_private(
     with client.session_transaction() as sess:
         sess.clear()
     response = client.get(f"/portfolio/evidence/{file_id}")
-    assert response.status_code != 200 and PDF not in response.data
+    assert response.status_code == 302 and PDF not in response.data
+    assert response.headers["Location"].startswith("/learner/login?next=")
 
 
 def test_another_learners_evidence_is_not_found(

@@ -164,5 +164,6 @@ def test_a_staff_login_is_no_learner(
         assert "learner" not in sess
     # the teacher's session opens nothing in a portfolio (a learner is asked to sign in)
     response = client.get(url(badge))
-    assert response.status_code != 200
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/learner/login?next=")
     assert "Private." not in response.get_data(as_text=True)
