@@ -75,4 +75,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .views import shares as share_views  # share links, consent, shared with a school
 
     app.register_blueprint(share_views.bp)
+    from .views import steering as steering_views  # reflections, own evidence, goals, pathways
+
+    app.register_blueprint(steering_views.bp)
     return app

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from enum import Enum
+from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,6 +19,7 @@ from ..urls import PublicUrls
 from .audit import Actor, AuditAction, record
 from .images import check_image, default_badge_svg, store_image
 from .orgs import issuer_profile
+from .pathways import achievement_ids, check_rule, reaches
 
 # OB 3.0 AchievementType vocabulary (extensions are written "ext:Name").
 ACHIEVEMENT_TYPES = (
@@ -64,6 +66,12 @@ def type_choices(current: str | None) -> list[tuple[str, str]]:
     return choices
 
 
+class Unchanged(Enum):
+    """An input field left as it is (the API's PATCH, a form that does not show it)."""
+
+    KEEP = "keep"
+
+
 DEFAULT_LEVELS = ("Emerging", "Developing", "Proficient", "Mastered")
 MAX_LEVEL_DESCRIPTION = 1000
 LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
@@ -87,6 +95,9 @@ class AchievementInput:
     language: str = "en"
     image: bytes | None = None
     image_caption: str | None = None
+    # A pathway's rule (issuer/services/pathways.py), None for a plain achievement, or
+    # Unchanged.KEEP to leave the stored one as it is.
+    requirement: dict[str, Any] | Literal[Unchanged.KEEP] | None = Unchanged.KEEP
 
     def validate(self) -> dict[str, str]:
         errors: dict[str, str] = {}
@@ -153,6 +164,12 @@ def _apply(session: Session, row: Achievement, org: Organisation, data: Achievem
         )
         if len(items) != len(set(data.alignment_ids)):
             errors["alignment_ids"] = "Choose competences from the frameworks shown."
+    requirement = row.requirement
+    if data.requirement is not Unchanged.KEEP:
+        try:
+            requirement = validated_requirement(session, org, data.requirement, row.id)
+        except InvalidInput as exc:
+            errors.update(exc.fields)
     image_type = None
     if data.image is not None:
         try:
@@ -175,10 +192,49 @@ def _apply(session: Session, row: Achievement, org: Organisation, data: Achievem
     row.validity_days = data.validity_days
     row.language = data.language
     row.image_caption = data.image_caption or None
+    row.requirement = requirement
     if data.image is not None and image_type is not None:
         row.image_sha256 = store_image(session, data.image, image_type)
     elif row.image_sha256 is None:
         row.image_sha256 = store_image(session, default_badge_svg(data.name), "image/svg+xml")
+
+
+def validated_requirement(
+    session: Session, org: Organisation, rule: Any, achievement_id: int | None
+) -> dict[str, Any] | None:
+    """A pathway's rule in its normal form, checked: its shape (``pathways.check_rule``:
+    all/any/n, n within 1..items, nesting depth), only achievements of ``org`` (a school's
+    pathway asks for its own badges), not the pathway itself, and no circle through other
+    pathways (A requires B requires A). None stays None (a plain achievement). Raises
+    InvalidInput on the field ``requirement``."""
+    if rule is None:
+        return None
+
+    def bad(message: str) -> InvalidInput:
+        return InvalidInput("Please correct the pathway.", fields={"requirement": message})
+
+    normal, problem = check_rule(rule)
+    if normal is None:
+        raise bad(str(problem))
+    ids = achievement_ids(normal)
+    own: dict[int, dict[str, Any] | None] = {
+        ident: requirement
+        for ident, requirement in session.execute(
+            select(Achievement.id, Achievement.requirement).where(Achievement.org_id == org.id)
+        )
+    }
+    if any(ident not in own for ident in ids):
+        raise bad("A pathway can require only your organisation's achievements.")
+    if achievement_id is not None:
+        if achievement_id in ids:
+            raise bad("A pathway cannot require itself.")
+        graph = {ident: achievement_ids(req) for ident, req in own.items() if req}
+        if reaches(graph, ids, achievement_id):
+            raise bad(
+                "This would make a circle: a pathway it requires (or one that pathway "
+                "requires) already requires this achievement."
+            )
+    return normal
 
 
 def create_achievement(
@@ -218,6 +274,7 @@ def _editable(row: Achievement) -> dict[str, Any]:
         "language": row.language,
         "image": row.image_sha256,
         "image_caption": row.image_caption,
+        "requirement": row.requirement,
     }
 
 

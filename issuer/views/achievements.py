@@ -8,7 +8,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from ..errors import InvalidInput
-from ..models import Framework
+from ..models import Achievement, Framework
 from ..services.achievements import (
     DEFAULT_LEVELS,
     create_achievement,
@@ -18,9 +18,17 @@ from ..services.achievements import (
     type_choices,
     update_achievement,
 )
+from ..services.pathways import achievement_ids as required_ids
+from ..services.pathways import describe, names_of
 from ..web import actor, dbs, login_required
 from .common import form_errors, staff_org
-from .forms import achievement_input, form_levels, level_description_fields, level_rows
+from .forms import (
+    achievement_input,
+    form_levels,
+    level_description_fields,
+    level_rows,
+    pathway_values,
+)
 
 bp = Blueprint("achievements", __name__, url_prefix="/staff/<slug>/achievements")
 
@@ -63,9 +71,32 @@ def _form(
             level_rows=levels
             if levels is not None
             else level_rows(form_levels(request.form), level_description_fields(request.form)),
+            # a pathway requires achievements of the same organisation, never itself
+            pathway_choices=[
+                a
+                for a in dbs().scalars(
+                    select(Achievement)
+                    .where(Achievement.org_id == org.id)
+                    .order_by(Achievement.name, Achievement.id)
+                )
+                if achievement is None or a.id != achievement.id
+            ],
+            requirement_text=describe(
+                achievement.requirement, names_of(dbs(), required_ids(achievement.requirement))
+            )
+            if achievement is not None and achievement.requirement
+            else None,
         ),
         status,
     )
+
+
+def _posted(form: Any) -> dict[str, Any]:
+    """The form's values to show again after an error (the ticked lists kept whole)."""
+    values: dict[str, Any] = form.to_dict(flat=True)
+    return values | {
+        name: form.getlist(name) for name in ("alignment_ids", "req_items", "req_sub_items")
+    }
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -77,7 +108,8 @@ def new(slug: str) -> Any:
             org,
             role,
             None,
-            {"levels": "\n".join(DEFAULT_LEVELS), "achievement_type": "Badge", "language": "en"},
+            {"levels": "\n".join(DEFAULT_LEVELS), "achievement_type": "Badge", "language": "en"}
+            | pathway_values(None),
             {},
             levels=[(level, "") for level in DEFAULT_LEVELS],
         )
@@ -90,8 +122,7 @@ def new(slug: str) -> Any:
             org,
             role,
             None,
-            request.form.to_dict(flat=True)
-            | {"alignment_ids": request.form.getlist("alignment_ids")},
+            _posted(request.form),
             exc.fields or {"form": exc.description},
             400,
         )
@@ -118,7 +149,7 @@ def edit(slug: str, achievement_id: str) -> Any:
             "validity_days": row.validity_days or "",
             "language": row.language,
             "image_caption": row.image_caption or "",
-        }
+        } | pathway_values(row.requirement)
         return _form(
             org,
             role,
@@ -140,8 +171,7 @@ def edit(slug: str, achievement_id: str) -> Any:
             org,
             role,
             row,
-            request.form.to_dict(flat=True)
-            | {"alignment_ids": request.form.getlist("alignment_ids")},
+            _posted(request.form),
             form_errors(exc),
             400,
         )

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MIMEAccept
 
 from ..errors import InvalidInput, IssuerError
-from ..models import Achievement, Award, Endorsement, Organisation, User
+from ..models import Achievement, Award, Endorsement, LearnerEvidence, Organisation, User
 from ..services import endorsements as endorsement_service
 from ..services.accounts import require_role
 from ..services.competences import achieved_level
@@ -73,6 +73,18 @@ def staff_org(slug: str) -> tuple[User, Organisation, str]:
     except Forbidden as exc:
         raise NotFound("No such organisation.") from exc
     return user, org, role
+
+
+def learner_evidence_response(row: LearnerEvidence) -> Response:
+    """A learner's own evidence file as a download (their portfolio, or a share that includes
+    evidence): the type found from its bytes when it was added (never HTML or SVG), an
+    attachment, a policy that runs nothing even if opened, and never cached publicly."""
+    response = Response(row.data or b"", content_type=row.content_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{row.filename}"'
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def comment_html(text: str) -> Markup:

@@ -6,12 +6,13 @@ import csv
 import io
 import re
 from collections.abc import Mapping
+from typing import Any, Literal
 
 from werkzeug.datastructures import FileStorage, MultiDict
 
 from ..errors import InvalidInput
 from ..models.base import MAX_ID
-from ..services.achievements import AchievementInput
+from ..services.achievements import AchievementInput, Unchanged
 from ..services.awards import AwardInput
 
 # the one mapping of a learner's fields, kept importable from here for the pages
@@ -104,6 +105,7 @@ def achievement_input(
         image = upload.read(1024 * 1024 + 1)
     levels = form_levels(form)
     descriptions = level_description_fields(form)
+    requirement = pathway_rule(form, errors)
     data = AchievementInput(
         name=form.get("name", ""),
         description=form.get("description", ""),
@@ -118,10 +120,86 @@ def achievement_input(
         language=form.get("language", "en").strip() or "en",
         image=image,
         image_caption=form.get("image_caption", "").strip() or None,
+        requirement=requirement,
     )
     if errors:
         raise InvalidInput("Please correct the marked fields.", fields=errors)
     return data
+
+
+# -- a pathway's rule on the achievement form ---------------------------------------------------
+# The form shows the common shapes: one group (all of / any one of / at least n of the ticked
+# achievements) with at most one sub-group inside it, which counts as one item. A stored rule
+# of another shape (set through the service) is kept unless the teacher chooses a new one.
+
+RULE_OPS = ("all", "any", "n")
+
+
+def pathway_rule(
+    form: MultiDict[str, str], errors: dict[str, str]
+) -> dict[str, Any] | Literal[Unchanged.KEEP] | None:
+    """The rule the pathway fields describe (shape checks are the service's), None for a
+    plain achievement, or Unchanged.KEEP (the form has no pathway fields, or the teacher
+    kept a rule the form cannot show)."""
+    if "req_op" not in form:
+        return Unchanged.KEEP
+    op = form.get("req_op", "")
+    if op == "keep":
+        return Unchanged.KEEP
+    if op not in RULE_OPS:
+        return None
+
+    def group(prefix: str, op: str) -> dict[str, Any]:
+        items: list[dict[str, Any]] = []
+        for value in form.getlist(f"{prefix}items"):
+            number = whole_number(value, low=1, high=MAX_ID)
+            if number is None:
+                errors["requirement"] = "Tick achievements from the list."
+            else:
+                items.append({"achievement": number})
+        rule: dict[str, Any] = {"op": op, "items": items}
+        if op == "n":
+            n = whole_number(form.get(f"{prefix}n", ""), low=0, high=10_000)
+            if n is None:
+                errors["requirement"] = "Say how many are needed, as a whole number."
+            rule["n"] = n if n is not None else 0
+        return rule
+
+    rule = group("req_", op)
+    sub_op = form.get("req_sub_op", "")
+    if sub_op in RULE_OPS:
+        sub = group("req_sub_", sub_op)
+        if not sub["items"]:
+            errors["requirement"] = (
+                "Tick the achievements of the sub-group, or choose no sub-group."
+            )
+        rule["items"].append(sub)
+    return rule
+
+
+def pathway_values(rule: dict[str, Any] | None) -> dict[str, Any]:
+    """The form's pathway fields for a stored rule; ``req_op`` "keep" when the form cannot
+    show it (more than one sub-group, or deeper)."""
+    if not rule:
+        return {"req_op": "", "req_items": [], "req_sub_items": []}
+    leaves = [str(i["achievement"]) for i in rule["items"] if "achievement" in i]
+    groups = [i for i in rule["items"] if "op" in i]
+    if len(groups) > 1 or any("op" in i for g in groups for i in g["items"]):
+        return {"req_op": "keep", "req_items": [], "req_sub_items": []}
+    values: dict[str, Any] = {
+        "req_op": rule["op"],
+        "req_n": rule.get("n", ""),
+        "req_items": leaves,
+        "req_sub_op": "",
+        "req_sub_items": [],
+    }
+    if groups:
+        values |= {
+            "req_sub_op": groups[0]["op"],
+            "req_sub_n": groups[0].get("n", ""),
+            "req_sub_items": [str(i["achievement"]) for i in groups[0]["items"]],
+        }
+    return values
 
 
 def award_input(form: MultiDict[str, str]) -> AwardInput:
