@@ -120,3 +120,23 @@ def test_the_import_contracts_hold() -> None:
     assert (
         lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True, no_logo=True) == 0
     )
+
+
+def test_every_view_module_is_held_by_the_views_contract():
+    """A new page module joins the "views do not import one another" contract; only the
+    shared helpers (common, forms, progress) may be imported by views."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    contract = next(
+        c
+        for c in config["tool"]["importlinter"]["contracts"]
+        if c["name"] == "The issuer's views do not import one another"
+    )
+    helpers = {"__init__", "common", "forms", "progress"}
+    views = {
+        f"issuer.views.{path.stem}"
+        for path in (ROOT / "issuer" / "views").glob("*.py")
+        if path.stem not in helpers
+    }
+    assert set(contract["modules"]) == views
