@@ -66,8 +66,11 @@ STEPS: tuple[Step, ...] = (
     recipient.check,
     status.check,
     endorsements.check,
-    credentials.check,  # a CLR's credentials, each verified on its own; nothing for a badge
 )
+
+# What a CLR 2.0 ClrCredential is checked for after ``STEPS``: the credentials it carries,
+# each verified on its own (their checks are ``RecordCheckId``, which a badge has none of).
+RECORD_STEPS: tuple[Step, ...] = (credentials.check,)
 
 # Open Badges 2.0 assertions (hosted or signed). A step that fails ends the run.
 OB2_STEPS: tuple[Ob2Step, ...] = (
@@ -159,6 +162,11 @@ class Verifier:
                         step(run)
                         if run.stopped:
                             break
+                    if is_clr(parsed.credential):
+                        # even when the record's own checks ended the run: each credential
+                        # inside still says whether it is the one at fault
+                        for step in RECORD_STEPS:
+                            step(run)
         except Exception as exc:  # last resort: never raise, never "valid"
             name = next((n for n in CHECK_NAMES if not checks.has(n)), CheckId.FORMAT)
             checks.add(name, Outcome.FAILED, "The badge could not be verified.", short(exc))
