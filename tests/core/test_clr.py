@@ -330,3 +330,31 @@ def test_the_cli_prints_both_levels_with_the_records_exit_code(tmp_path, three, 
     assert cli.main(["verify", str(bad), "--now", "2026-11-23T12:00:00Z"]) == 1
     out = capsys.readouterr().out
     assert "Credential 1: INVALID: This badge is not valid: The signature does not match" in out
+
+
+def test_a_record_may_hold_more_blank_nodes_than_a_badge_may(ed_key, other_key):
+    """A badge has about seven blank nodes; a record of 80 is past the 512 a badge may have
+    (the guard against crafted graphs), and a record has a limit of its own."""
+    from badges.errors import CanonicalizationError
+    from badges.jsonld import canonicalize
+
+    badges = []
+    for number in range(80):
+        unsigned = build_credential(did_key(ed_key.public), name=f"Badge {number}")
+        unsigned["id"] = f"urn:uuid:3f1e6d2c-9a8b-4c7d-8e6f-{number:012d}"
+        badges.append(
+            sign_credential(
+                unsigned,
+                ed_key,
+                verification_method=did_key_verification_method(ed_key.public),
+                proof="data-integrity",
+                created=ISSUED,
+            ).json
+        )
+    signed = record(badges, other_key)
+    report = Verifier().verify(signed.json, now=NOW)
+    assert report.verdict is Verdict.VALID, report.to_dict()["checks"]
+    assert len(report.credentials or []) == 80
+    not_a_record = {**signed.json, "type": ["VerifiableCredential", "OpenBadgeCredential"]}
+    with pytest.raises(CanonicalizationError, match="blank nodes"):
+        canonicalize({k: v for k, v in not_a_record.items() if k != "proof"})
