@@ -11,7 +11,9 @@ from sqlalchemy import select
 from badges.verification import Outcome, Verdict
 from issuer.errors import Conflict, InvalidInput
 from issuer.models import Achievement, AuditEvent, Award, Organisation
+from issuer.models.base import now_utc
 from issuer.services.audit import Actor
+from issuer.services.awards import AwardInput, award_badge
 from issuer.services.renewal import RENEWAL_WINDOW, renew_award
 from issuer.urls import PublicUrls
 
@@ -27,16 +29,25 @@ def school(make_org):
 
 
 @pytest.fixture
-def held(school, make_achievement, award_to):
-    """A badge valid for 30 days, with a level and evidence."""
+def held(school, make_achievement, database, sealer):
+    """A badge valid for 30 days, awarded 20 days ago, with a level and evidence."""
     achievement = make_achievement(school, "First aid", validity_days=30)
-    return award_to(
-        school,
-        achievement,
-        level="Proficient",
-        evidence_url="https://pupils.example/ona/first-aid.pdf",
-        evidence_narrative="Led the class drill.",
-    )
+    with database.transaction() as session:
+        return award_badge(
+            session,
+            org=session.get(Organisation, school.id),
+            achievement=session.get(Achievement, achievement.id),
+            data=AwardInput(
+                learner_name="Ona Petraitytė",
+                learner_email="ona@pupils.example",
+                level="Proficient",
+                evidence_url="https://pupils.example/ona/first-aid.pdf",
+                evidence_narrative="Led the class drill.",
+            ),
+            sealer=sealer,
+            urls=URLS,
+            now=now_utc() - timedelta(days=20),
+        )
 
 
 def renew(database, sealer, award, **kwargs):
