@@ -29,7 +29,6 @@ from ..report import (
     RecordCheckId,
     Verdict,
     issuer_id_of,
-    short,
     types_of,
 )
 
@@ -166,5 +165,5 @@ def _reason(result: CredentialResult) -> str:
     if result.report is not None:
         for check in result.report.checks:
             if check.outcome is Outcome.FAILED:
-                return short(Exception(check.message))
+                return check.message
     return result.message
