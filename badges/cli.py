@@ -200,12 +200,23 @@ def render_report(report: VerificationReport, out: TextIO) -> None:
         subject = credential.get("credentialSubject")
         achievement = subject.get("achievement") if isinstance(subject, dict) else None
         title = (achievement or {}).get("name") if isinstance(achievement, dict) else None
-        out.write(f"  Badge:  {title or credential.get('name') or '(no name)'}\n")
+        label = "Record:" if report.credentials is not None else "Badge: "
+        out.write(f"  {label} {title or credential.get('name') or '(no name)'}\n")
         out.write(f"  Issuer: {issuer_name or '(no name)'} <{issuer_id}>\n")
+    _render_checks(report, out, "  ")
+    for item in report.credentials or []:  # a CLR: each credential inside, on its own
+        out.write(f"  Credential {item.position}: {item.verdict.value.upper()}: {item.message}\n")
+        out.write(f"    Badge:  {item.name or '(no name)'}\n")
+        out.write(f"    Issuer: {item.issuer or '(no name)'} <{item.issuer_id}>\n")
+        if item.report is not None:
+            _render_checks(item.report, out, "    ")
+
+
+def _render_checks(report: VerificationReport, out: TextIO, indent: str) -> None:
     for check in report.checks:
-        out.write(f"  [{_MARKS[check.outcome]}] {check.name:<12} {check.message}\n")
+        out.write(f"{indent}[{_MARKS[check.outcome]}] {check.name:<12} {check.message}\n")
         if check.detail and check.outcome is not Outcome.PASSED:
-            out.write(f"         {'':<12} {check.detail}\n")
+            out.write(f"{indent}       {'':<12} {check.detail}\n")
 
 
 def _signer_and_registry(report: VerificationReport, registries: Any) -> dict[str, Any]:

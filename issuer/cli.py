@@ -94,6 +94,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .migrate import upgrade
     from .seed import seed_frameworks
     from .services.keys import Sealer
+    from .services.platform import ensure_platform_issuer
     from .settings import SETTINGS
     from .urls import PublicUrls
 
@@ -121,6 +122,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     badges: list[str] = []
     with database.transaction() as session:
         seed_frameworks(session)
+        # the platform's own did:web and key (it signs learners' CLR exports)
+        ensure_platform_issuer(session, sealer=sealer, urls=PublicUrls(base_url))
         if args.demo:
             seed_demo(session, sealer=sealer, urls=PublicUrls(base_url))
             badges = demo_badges(session)

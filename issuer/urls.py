@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from badges.dids import did_web_from_url
 
@@ -13,6 +14,20 @@ class PublicUrls:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "base", self.base.rstrip("/"))
+
+    def platform_did(self) -> str:
+        """The deployment's own did:web, the issuer of the CLRs it signs: the base URL's."""
+        return did_web_from_url(self.base)
+
+    def platform_verification_method(self, kid: str) -> str:
+        return f"{self.platform_did()}#{kid}"
+
+    def platform_did_document(self) -> str:
+        """Where the did:web method resolves the platform's DID: ``/.well-known/did.json``
+        for a base URL without a path, else ``<path>/did.json``."""
+        if urlsplit(self.base).path.strip("/"):
+            return f"{self.base}/did.json"
+        return f"{self.base}/.well-known/did.json"
 
     def org(self, slug: str) -> str:
         return f"{self.base}/orgs/{slug}"

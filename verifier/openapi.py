@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from badges.verification import CheckId, Outcome
+from badges.verification import CheckId, Outcome, RecordCheckId
 
 _ERROR = {
     "type": "object",
@@ -22,7 +22,12 @@ _CHECK = {
     "type": "object",
     "required": ["name", "title", "outcome", "message", "detail", "undecided"],
     "properties": {
-        "name": {"type": "string", "enum": [check.value for check in CheckId]},
+        "name": {
+            "type": "string",
+            "enum": [check.value for check in CheckId] + [check.value for check in RecordCheckId],
+            "description": "every report lists the checks of CheckId; a CLR's report adds "
+            "'credentials' (its credentials inside, each verified on its own)",
+        },
         "title": {"type": "string"},
         "outcome": {"type": "string", "enum": [outcome.value for outcome in Outcome]},
         "message": {"type": "string"},
@@ -82,6 +87,49 @@ _REPORT = {
                     "comment": {"type": ["string", "null"]},
                     "withdrawn": {"type": "boolean"},
                     "checks": {"type": "array", "items": {"$ref": "#/components/schemas/Check"}},
+                },
+            },
+        },
+        "credentials": {
+            "type": "array",
+            "description": "a CLR 2.0 ClrCredential only: each credential it carries, in order, "
+            "verified on its own with the whole pipeline (absent for any other credential)",
+            "items": {
+                "type": "object",
+                "required": ["position", "verdict", "message", "revoked", "report"],
+                "properties": {
+                    "position": {"type": "integer", "minimum": 1},
+                    "verdict": {"type": "string", "enum": ["valid", "invalid", "undecided"]},
+                    "message": {"type": "string"},
+                    "form": {"type": ["string", "null"], "enum": ["json", "jwt", None]},
+                    "id": {"type": ["string", "null"]},
+                    "name": {"type": ["string", "null"]},
+                    "issuer": {"type": ["string", "null"]},
+                    "issuerId": {"type": ["string", "null"]},
+                    "revoked": {"type": "boolean"},
+                    "report": {
+                        "description": "its own report (as this one, without the credential); "
+                        "null for an entry that is no credential at all",
+                        "oneOf": [
+                            {"type": "null"},
+                            {
+                                "type": "object",
+                                "required": ["verified", "verdict", "message", "checks"],
+                                "properties": {
+                                    "verified": {"type": "boolean"},
+                                    "verdict": {
+                                        "type": "string",
+                                        "enum": ["valid", "invalid", "undecided"],
+                                    },
+                                    "message": {"type": "string"},
+                                    "checks": {
+                                        "type": "array",
+                                        "items": {"$ref": "#/components/schemas/Check"},
+                                    },
+                                },
+                            },
+                        ],
+                    },
                 },
             },
         },

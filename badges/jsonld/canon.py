@@ -27,6 +27,11 @@ from ..memo import LruMemo
 from .loader import FrozenDocumentLoader, default_loader
 
 MAX_BLANK_NODES = 512
+# A CLR 2.0 record (a ClrCredential) carries many credentials, each with its own blank nodes
+# (subject, criteria, result, evidence, proof...: about seven for a badge), so it may have
+# more: enough for some 2,000 badges. The N-degree work budget, which is what a crafted
+# "poison graph" exhausts, is the same for a record as for a badge.
+MAX_RECORD_BLANK_NODES = 16384
 MAX_N_DEGREE_CALLS = 4096
 MAX_ALIKE_NEIGHBOURS = 6  # 6! = 720 permutations at most per step
 # Each permutation tried deep-copies the path issuer, so a step costs about
@@ -157,6 +162,14 @@ def clear_canonical_memo() -> None:
     _CANONICAL.clear()
 
 
+def _is_record(document: Any) -> bool:
+    """True for a JSON object typed ``ClrCredential`` (see ``MAX_RECORD_BLANK_NODES``)."""
+    if not isinstance(document, dict):
+        return False
+    types = document.get("type")
+    return "ClrCredential" in (types if isinstance(types, list) else [types])
+
+
 def canonicalize(
     document: Any,
     loader: FrozenDocumentLoader | None = None,
@@ -167,7 +180,8 @@ def canonicalize(
     """RDFC-1.0 canonical N-Quads of a JSON-LD document, using bundled contexts only.
 
     The result is a pure function of the document and the loader, so it is memoised by
-    content (a document seen again is not canonicalised again). Raises ContextError
+    content (a document seen again is not canonicalised again). A CLR record may have
+    more blank nodes than a badge (``MAX_RECORD_BLANK_NODES``). Raises ContextError
     (unknown context, dropped terms) or CanonicalizationError (too many blank nodes,
     work budget exhausted).
     """
@@ -180,6 +194,8 @@ def canonicalize(
         hit = _CANONICAL.get(memo_key)
         if hit is not None:
             return hit
+    if max_blank_nodes == MAX_BLANK_NODES and _is_record(document):
+        max_blank_nodes = MAX_RECORD_BLANK_NODES
     result = _canonicalize(document, loader, max_blank_nodes, max_n_degree_calls)
     if memo_key is not None and max_n_degree_calls == MAX_N_DEGREE_CALLS:
         _CANONICAL.put(memo_key, result)

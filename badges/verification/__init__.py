@@ -10,7 +10,8 @@ The package, by module (each imports only those above it):
 - ``cache``: the documents a verifier keeps for their time to live (status lists...);
 - ``context``: the ``Run`` the steps share, and the ``Engine`` they may use;
 - ``steps``: one module per step (``structure``, ``issuer``, ``proof``, ``dates``,
-  ``status``, ``recipient``, ``endorsements``) and ``ob2``, Open Badges 2.0's steps;
+  ``status``, ``recipient``, ``endorsements``), ``credentials`` (a CLR's, each credential
+  inside verified on its own) and ``ob2``, Open Badges 2.0's steps;
 - ``pipeline``: the step lists, declared once, and ``Verifier``.
 
 Adding a check: a module in ``steps/`` with ``check(run)``, a member of ``CheckId`` (its
@@ -18,7 +19,7 @@ name in the JSON, its title, its place in the report), and one line in ``STEPS``
 """
 
 from .parsing import JSON_ACCEPT, OB_TYPES, Parsed
-from .pipeline import OB2_STEPS, STATUS_TTL, STEPS, Verifier, verify
+from .pipeline import OB2_STEPS, RECORD_STEPS, STATUS_TTL, STEPS, Verifier, verify
 from .report import (
     CHECK_NAMES,
     CHECK_TITLES,
@@ -26,12 +27,15 @@ from .report import (
     REASON_FETCH_LIMIT,
     REASON_NOT_A_BADGE,
     REASON_SETTLED,
+    RECORD_CHECK_TITLES,
     SETTLED_MESSAGE,
     Check,
     CheckId,
     Checks,
+    CredentialResult,
     EndorsementResult,
     Outcome,
+    RecordCheckId,
     Verdict,
     VerificationReport,
 )
@@ -50,15 +54,19 @@ __all__ = [
     "REASON_FETCH_LIMIT",
     "REASON_NOT_A_BADGE",
     "REASON_SETTLED",
+    "RECORD_CHECK_TITLES",
+    "RECORD_STEPS",
     "SETTLED_MESSAGE",
     "STATUS_TTL",
     "STEPS",
     "Check",
     "CheckId",
     "Checks",
+    "CredentialResult",
     "EndorsementResult",
     "Outcome",
     "Parsed",
+    "RecordCheckId",
     "Verdict",
     "VerificationReport",
     "Verifier",

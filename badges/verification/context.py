@@ -56,6 +56,7 @@ class Engine(Protocol):
         check_status: bool = True,
         budget: FetchBudget | None = None,
         _depth: int = 0,
+        _in_record: bool = False,
     ) -> VerificationReport: ...
 
 
@@ -70,6 +71,7 @@ class Run:
     recipient: str | None = None
     check_status: bool = True
     depth: int = 0  # 1 for an endorsement verified on a badge's behalf
+    in_record: bool = False  # a credential carried by a CLR, verified on the CLR's behalf
     key: ResolvedKey | None = None  # the issuer's key, once the issuer step found it
     stopped: bool = False  # a step whose check failed ended the run: later ones not reached
 

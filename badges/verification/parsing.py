@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import baking, jsonutil
+from ..clr import CLR_TYPE
 from ..errors import (
     BadgeError,
     FetchError,
@@ -114,6 +115,12 @@ def read(source: Any, checks: Checks, fetcher: Fetcher | None) -> Parsed | None:
         checks.add(CheckId.FORMAT, Outcome.PASSED, f"An Open Badges 3.0 credential ({kind}).")
     elif "EndorsementCredential" in types:
         checks.add(CheckId.FORMAT, Outcome.PASSED, f"An endorsement credential ({kind}).")
+    elif CLR_TYPE in types:
+        checks.add(
+            CheckId.FORMAT,
+            Outcome.PASSED,
+            f"A Comprehensive Learner Record, CLR 2.0 ({kind}).",
+        )
     else:
         checks.add(
             CheckId.FORMAT,

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ..clr import is_clr
 from ..fetch import DEFAULT_DEADLINE, DEFAULT_MAX_FETCHES, FetchBudget, Fetcher
 from ..jsonld.loader import FrozenDocumentLoader, default_loader
 from ..memo import LruMemo
@@ -39,7 +40,17 @@ from .cache import DocumentCache
 from .context import Run, Step
 from .parsing import OB2_FORMAT, read
 from .report import CHECK_NAMES, Check, CheckId, Checks, Outcome, VerificationReport, short
-from .steps import dates, endorsements, issuer, ob2, proof, recipient, status, structure
+from .steps import (
+    credentials,
+    dates,
+    endorsements,
+    issuer,
+    ob2,
+    proof,
+    recipient,
+    status,
+    structure,
+)
 from .steps.ob2 import Ob2Step, verify_assertion
 
 STATUS_TTL = 300.0
@@ -56,6 +67,10 @@ STEPS: tuple[Step, ...] = (
     status.check,
     endorsements.check,
 )
+
+# What a CLR 2.0 ClrCredential is checked for after ``STEPS``: the credentials it carries,
+# each verified on its own (their checks are ``RecordCheckId``, which a badge has none of).
+RECORD_STEPS: tuple[Step, ...] = (credentials.check,)
 
 # Open Badges 2.0 assertions (hosted or signed). A step that fails ends the run.
 OB2_STEPS: tuple[Ob2Step, ...] = (
@@ -116,25 +131,30 @@ class Verifier:
         check_status: bool = True,
         budget: FetchBudget | None = None,
         _depth: int = 0,
+        _in_record: bool = False,
     ) -> VerificationReport:
         """Verify ``source`` (dict, JSON text or bytes, compact JWT, or https URL).
 
         Every fetch draws on ``budget``, this verification's (by default a fresh one with
         this verifier's ``deadline`` and ``max_fetches``); the first failed check settles it.
+        A CLR 2.0 ``ClrCredential`` is checked like a badge, then each credential it
+        carries on its own (``report.credentials``), with the same budget.
         """
         now = now or utcnow()
         if budget is None:
             budget = self.budget()
-        # an endorsement verified on a badge's behalf shares the badge's budget, but its
-        # own failure settles nothing: the badge's verdict does not depend on it
-        checks = Checks(budget, settles=_depth == 0)
+        # an endorsement verified on a badge's behalf, or a badge on a CLR's, shares its
+        # budget, but its own failure settles nothing: the other's verdict does not hang on it
+        checks = Checks(budget, settles=_depth == 0 and not _in_record)
         report = VerificationReport(checks=[], verified_at=now)
         try:
             parsed = read(source, checks, self.fetcher)
             if parsed is not None:
                 report.credential = parsed.credential
                 report.format = parsed.format
-                run = Run(self, parsed, checks, now, recipient, check_status, _depth)
+                if is_clr(parsed.credential):
+                    checks.keep_fetching()  # to say which credential inside is at fault
+                run = Run(self, parsed, checks, now, recipient, check_status, _depth, _in_record)
                 if parsed.format == OB2_FORMAT:
                     verify_assertion(run, OB2_STEPS)
                 else:
@@ -142,6 +162,11 @@ class Verifier:
                         step(run)
                         if run.stopped:
                             break
+                    if is_clr(parsed.credential):
+                        # even when the record's own checks ended the run: each credential
+                        # inside still says whether it is the one at fault
+                        for step in RECORD_STEPS:
+                            step(run)
         except Exception as exc:  # last resort: never raise, never "valid"
             name = next((n for n in CHECK_NAMES if not checks.has(n)), CheckId.FORMAT)
             checks.add(name, Outcome.FAILED, "The badge could not be verified.", short(exc))
@@ -151,6 +176,7 @@ class Verifier:
         report.endorsements = checks.endorsements
         report.verified_issuer = checks.verified_issuer
         report.revocation_reason = checks.revocation_reason
+        report.credentials = checks.credentials
         return report
 
 

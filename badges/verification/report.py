@@ -63,6 +63,27 @@ class Verdict(StrEnum):
 CHECK_NAMES: tuple[CheckId, ...] = tuple(CheckId)
 CHECK_TITLES: dict[str, str] = {check.value: check.label for check in CheckId}
 
+
+class RecordCheckId(StrEnum):
+    """The checks only a credential that carries others (a CLR 2.0 ``ClrCredential``) has.
+
+    Kept apart from ``CheckId``: every report lists every ``CheckId`` check, and the
+    report of a badge stays as it was; a record's report lists these after them.
+    """
+
+    label: str
+
+    def __new__(cls, value: str, label: str) -> RecordCheckId:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
+
+    CREDENTIALS = "credentials", "Credentials inside"
+
+
+RECORD_CHECK_TITLES: dict[str, str] = {check.value: check.label for check in RecordCheckId}
+
 # Reason codes a check carries when it could not be completed for want of budget, or was
 # not run because the verdict was already settled.
 REASON_DEADLINE = "deadline_exceeded"
@@ -95,7 +116,7 @@ class Check:
     def to_dict(self) -> dict[str, Any]:
         shown: dict[str, Any] = {
             "name": str(self.name),
-            "title": CHECK_TITLES.get(self.name, self.name),
+            "title": CHECK_TITLES.get(self.name) or RECORD_CHECK_TITLES.get(self.name, self.name),
             "outcome": self.outcome.value,
             "message": self.message,
             "detail": self.detail,
@@ -127,6 +148,9 @@ class VerificationReport:
     # The reason the issuer published for revoking it, when its status method carries one
     # (the 1EdTech revocation list, OB 2.0 lists); a Bitstring Status List has none.
     revocation_reason: str | None = None
+    # A CLR: each credential it carries, verified on its own (see
+    # ``badges.verification.steps.credentials``); None for any other credential.
+    credentials: list[CredentialResult] | None = None
 
     @property
     def verdict(self) -> Verdict:
@@ -158,8 +182,10 @@ class VerificationReport:
         return f"This {noun} is not valid: {failed.message}"
 
     def to_dict(self) -> dict[str, Any]:
-        """The report as JSON: the one shape the CLI, the page and the API share."""
-        return {
+        """The report as JSON: the one shape the CLI, the page and the API share.
+
+        A CLR's report adds ``credentials``: the report of each credential inside."""
+        shown: dict[str, Any] = {
             "verified": self.verified,
             "verdict": self.verdict.value,
             "message": self.message,
@@ -167,7 +193,59 @@ class VerificationReport:
             "verifiedAt": format_datetime(self.verified_at) if self.verified_at else None,
             "checks": [c.to_dict() for c in self.checks],
             "endorsements": [e.to_dict() for e in self.endorsements],
-            "credential": self.credential,
+        }
+        if self.credentials is not None:
+            shown["credentials"] = [c.to_dict() for c in self.credentials]
+        shown["credential"] = self.credential
+        return shown
+
+
+@dataclass
+class CredentialResult:
+    """One credential carried by a CLR, verified on its own like any credential.
+
+    ``position`` counts from 1 in the CLR's ``verifiableCredential`` list; ``report`` is
+    its whole report (None when the entry is not a credential at all). Its own
+    ``credential`` is left out of ``to_dict``: the CLR's report carries it already.
+    """
+
+    position: int
+    verdict: Verdict
+    message: str
+    form: str | None = None  # "json" (an embedded proof) or "jwt" (a VC-JWT)
+    id: str | None = None
+    name: str | None = None
+    issuer: str | None = None  # the issuer's name, else its id
+    issuer_id: str | None = None
+    revoked: bool = False
+    report: VerificationReport | None = None
+
+    @property
+    def label(self) -> str:
+        """How a person tells this credential apart: its position, name and issuer."""
+        text = f"credential {self.position}"
+        if self.name:
+            text += f" (“{self.name}”"
+            text += f" from {self.issuer})" if self.issuer else ")"
+        elif self.id:
+            text += f" ({self.id})"
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        report = None
+        if self.report is not None:
+            report = {k: v for k, v in self.report.to_dict().items() if k != "credential"}
+        return {
+            "position": self.position,
+            "verdict": self.verdict.value,
+            "message": self.message,
+            "form": self.form,
+            "id": self.id,
+            "name": self.name,
+            "issuer": self.issuer,
+            "issuerId": self.issuer_id,
+            "revoked": self.revoked,
+            "report": report,
         }
 
 
@@ -220,12 +298,19 @@ class Checks:
         self.endorsements: list[EndorsementResult] = []
         self.verified_issuer: str | None = None
         self.revocation_reason: str | None = None
+        self.credentials: list[CredentialResult] | None = None  # a CLR's, once verified
         self.budget = budget
         self._settles = settles
 
+    def keep_fetching(self) -> None:
+        """A failed check no longer settles the budget: the credentials a CLR carries are
+        each verified (and fetched for) even when the CLR itself is known not valid, so
+        that the report can say which of them is at fault."""
+        self._settles = False
+
     def add(
         self,
-        name: CheckId,
+        name: CheckId | RecordCheckId,
         outcome: Outcome,
         message: str,
         detail: str | None = None,
@@ -272,16 +357,20 @@ class Checks:
         not change the verdict."""
         self.add(name, Outcome.SKIPPED, SETTLED_MESSAGE.format(noun=noun), reason=REASON_SETTLED)
 
-    def has(self, name: CheckId) -> bool:
+    def has(self, name: CheckId | RecordCheckId) -> bool:
         return name in self._by_name
 
-    def get(self, name: CheckId) -> Check | None:
+    def get(self, name: CheckId | RecordCheckId) -> Check | None:
         return self._by_name.get(name)
 
     def ordered(self, reason: str) -> list[Check]:
-        return [
+        """Every ``CheckId`` check in order (those never reached skipped for ``reason``),
+        then the record checks that were made."""
+        checks = [
             self._by_name.get(name) or Check(name, Outcome.SKIPPED, reason) for name in CHECK_NAMES
         ]
+        checks.extend(self._by_name[name] for name in RecordCheckId if name in self._by_name)
+        return checks
 
 
 # -- small readings of a credential and of errors, shared by the steps -----------------
@@ -304,9 +393,12 @@ def types_of(credential: dict[str, Any]) -> list[str]:
 
 
 def noun_of(credential: Any) -> str:
-    """What a person calls this credential: "endorsement" or "badge"."""
+    """What a person calls this credential: "endorsement", "learner record" (a CLR) or
+    "badge"."""
     if isinstance(credential, dict) and "EndorsementCredential" in types_of(credential):
         return "endorsement"
+    if isinstance(credential, dict) and "ClrCredential" in types_of(credential):
+        return "learner record"
     return "badge"
 
 

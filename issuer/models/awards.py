@@ -49,6 +49,9 @@ class Award(Base):
     )
     # A badge re-issued (e.g. after its signing key was compromised) names the one it replaces.
     reissue_of_id: Mapped[int | None] = mapped_column(ForeignKey("award.id"), index=True)
+    # A renewed badge (new validity, same award) names the expired or expiring one it
+    # renews; that one stays as it was, verifiable as expired once its validUntil passes.
+    renewal_of_id: Mapped[int | None] = mapped_column(ForeignKey("award.id"), index=True)
     created_at: Mapped[created]
 
     achievement: Mapped[Achievement] = relationship()

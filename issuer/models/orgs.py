@@ -16,6 +16,9 @@ class OrgKind(StrEnum):
     SCHOOL = "school"
     CENTRE = "centre"  # a national or regional coordination centre
     NETWORK = "network"
+    # The deployment itself, as an issuer of its own: it signs learners' CLR exports with
+    # the did:web of the base URL. One row at most, made on first use (services.platform).
+    PLATFORM = "platform"
 
 
 class StatusMethod(StrEnum):

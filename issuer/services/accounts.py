@@ -16,7 +16,16 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from ..errors import Forbidden, InvalidInput, TooManyRequests
-from ..models import Invitation, LoginSession, LoginThrottle, Membership, Organisation, Role, User
+from ..models import (
+    Invitation,
+    LoginSession,
+    LoginThrottle,
+    Membership,
+    Organisation,
+    OrgKind,
+    Role,
+    User,
+)
 from ..models.base import UTCDateTime, now_utc
 from .audit import Actor, AuditAction, record
 from .awards import EMAIL
@@ -237,7 +246,13 @@ def require_role(session: Session, user: User, org: Organisation, *roles: str) -
 
 def organisations_of(session: Session, user: User) -> list[Organisation]:
     if user.is_platform_admin:
-        return list(session.scalars(select(Organisation).order_by(Organisation.name)))
+        return list(
+            session.scalars(
+                select(Organisation)
+                .where(Organisation.kind != OrgKind.PLATFORM)
+                .order_by(Organisation.name)
+            )
+        )
     return list(
         session.scalars(
             select(Organisation)

@@ -50,6 +50,7 @@ class AuditAction(StrEnum):
     AWARD_SUSPEND = "award.suspend"  # services.status.change_suspension
     AWARD_UNSUSPEND = "award.unsuspend"  # services.status.change_suspension
     AWARD_REISSUE = "award.reissue"  # services.reissue.reissue
+    AWARD_RENEW = "award.renew"  # services.renewal.renew_award
     ENDORSEMENT_ISSUE = "endorsement.issue"  # services.endorsements
     ENDORSEMENT_WITHDRAW = "endorsement.withdraw"  # services.endorsements, services.reissue
     KEY_ROTATE = "key.rotate"  # services.keys.rotate_key

@@ -45,7 +45,7 @@ def create_organisation(
         errors["slug"] = "This short name is taken."
     if not name or len(name) > 200:
         errors["name"] = "Give a name of at most 200 characters."
-    if kind not in set(OrgKind):
+    if kind not in set(OrgKind) or kind == OrgKind.PLATFORM:
         errors["kind"] = "Choose school, centre or network."
     if status_method not in set(StatusMethod):
         errors["status_method"] = "Choose a status method."

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Organisation
+from ..models import Organisation, OrgKind
 from ..urls import PublicUrls
 
 
@@ -28,7 +28,13 @@ def registry(
     session: Session, urls: PublicUrls, *, root: Organisation | None = None
 ) -> dict[str, Any]:
     """The registry document: every organisation, or ``root`` and those under it."""
-    orgs = list(session.scalars(select(Organisation).order_by(Organisation.name)))
+    orgs = list(
+        session.scalars(
+            select(Organisation)
+            .where(Organisation.kind != OrgKind.PLATFORM)
+            .order_by(Organisation.name)
+        )
+    )
     if root is None:
         kept = orgs
         name = f"ASPnet Badges at {urlsplit(urls.base).netloc}"

@@ -19,9 +19,7 @@ profile, the status entry and the signature are the new ones.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
-from copy import deepcopy
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -30,17 +28,16 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from badges.errors import BadgeError
 from badges.keys import Algorithm
 from badges.status import bitstring_status_list as bsl
-from badges.timeutil import parse_datetime
 
 from ..errors import Conflict, InvalidInput, NotFound
 from ..models import Award, Endorsement, Organisation, OutboxMessage, SigningKey
 from ..models.base import now_utc
 from ..urls import PublicUrls
 from .audit import Actor, AuditAction, record
-from .awards import AwardInput, IssueContext, _context, _signed_award, _used_indexes
+from .awards import IssueContext, _context, _used_indexes
+from .copies import signed_copy
 from .endorsements import endorse, record_withdrawal, target_of
 from .keys import Sealer, active_key, create_signing_key, lock_keys
 from .mail import note_new_messages
@@ -51,8 +48,6 @@ COMPROMISE_REASON = (
     "with a new key."
 )
 WITHDRAWAL_REASON = "The key that signed this endorsement was compromised."
-# The claims of the original credential that its re-issued copy keeps as they were signed.
-KEPT_CLAIMS = ("name", "description", "credentialSubject", "evidence", "validUntil", "awardedDate")
 REQUEST_KEY_PREFIX = "reissue:"  # the unique request key makes a second copy impossible
 
 
@@ -250,45 +245,6 @@ def reissue_endorsements(
     return pairs
 
 
-def _achievement_of(credential: dict[str, Any]) -> dict[str, Any] | None:
-    subject = credential.get("credentialSubject")
-    achievement = subject.get("achievement") if isinstance(subject, dict) else None
-    return achievement if isinstance(achievement, dict) else None
-
-
-def _keep_claims(original: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
-    """Put the original's claims into a freshly built credential (issuer, status entry and
-    contexts stay the new ones). The achievement carries the endorsements active now, as
-    in any badge issued now, rather than those of the day it was first awarded."""
-
-    def revise(unsigned: dict[str, Any]) -> None:
-        built = _achievement_of(unsigned)
-        endorsements = built.get("endorsement") if built is not None else None
-        for name in KEPT_CLAIMS:
-            if name in original:
-                unsigned[name] = deepcopy(original[name])
-            else:
-                unsigned.pop(name, None)
-        achievement = _achievement_of(unsigned)
-        if achievement is not None:
-            if endorsements:
-                achievement["endorsement"] = endorsements
-            else:
-                achievement.pop("endorsement", None)
-
-    return revise
-
-
-def _awarded_date(original: dict[str, Any], award: Award) -> datetime:
-    value = original.get("awardedDate")
-    if isinstance(value, str):
-        try:
-            return parse_datetime(value)
-        except BadgeError:
-            pass  # unreadable (never, for what this issuer signed): the issue time
-    return award.issued_at
-
-
 def _message(new: Award, org: Organisation, urls: PublicUrls) -> OutboxMessage:
     name = new.achievement.name
     body = (
@@ -347,18 +303,15 @@ def reissue(
             ctx = contexts[old.achievement_id] = _context(
                 session, org, old.achievement, sealer, urls
             )
-        original = json.loads(old.credential_json)
         index = bsl.allocate_index(used)
         used.add(index)
-        copy = _signed_award(
+        copy = signed_copy(
             ctx,
-            AwardInput(learner_name=old.learner_name, learner_email=old.learner_email),
+            old,
             status_index=index,
             now=now,
             awarded_by=reissued_by,
             request_key=f"{REQUEST_KEY_PREFIX}{old.public_id}",
-            awarded_date=_awarded_date(original, old),
-            revise=_keep_claims(original),
         )
         copy.reissue_of_id = old.id
         pairs.append((old, copy))

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from ..errors import InvalidInput
-from ..models import Membership, Organisation, Role, User
+from ..models import Membership, Organisation, OrgKind, Role, User
 from ..services.accounts import accept_invitation, find_invitation, invite
 from ..services.orgs import create_organisation
 from ..web import actor, current_user, dbs, log_in, login_required, sealer
@@ -24,11 +24,17 @@ def _platform_admin() -> User:
     return user
 
 
+def _schools() -> list[Organisation]:
+    """Every organisation but the platform itself (which signs only CLR exports)."""
+    query = select(Organisation).where(Organisation.kind != OrgKind.PLATFORM)
+    return list(dbs().scalars(query.order_by(Organisation.name)))
+
+
 @bp.route("/admin/organisations", methods=["GET", "POST"])
 @login_required
 def organisations() -> Any:
     _platform_admin()
-    orgs = dbs().scalars(select(Organisation).order_by(Organisation.name)).all()
+    orgs = _schools()
     errors: dict[str, str] = {}
     values: dict[str, Any] = {"kind": "school", "status_method": "bitstring", "key_alg": "EdDSA"}
     invite_link = None
@@ -74,7 +80,7 @@ def organisations() -> Any:
         else:
             invite_link = url_for("admin.accept", token=token, _external=True)
             values = {"kind": "school", "status_method": "bitstring", "key_alg": "EdDSA"}
-            orgs = dbs().scalars(select(Organisation).order_by(Organisation.name)).all()
+            orgs = _schools()
     return render_template(
         "issuer/admin_orgs.html",
         organisations=orgs,

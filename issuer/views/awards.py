@@ -1,4 +1,4 @@
-"""Staff pages for awarding: one learner, a class from CSV, and revocation."""
+"""Staff pages for awarding: one learner, a class from CSV, revocation and renewal."""
 
 from __future__ import annotations
 
@@ -16,9 +16,11 @@ from flask import (
 from sqlalchemy.orm import Session
 
 from ..errors import AlreadyAwarded, InvalidInput, IssuerError, NotFound
-from ..models import Achievement, Organisation
+from ..models import Achievement, Award, Organisation
+from ..models.base import now_utc
 from ..services import awards as award_service
 from ..services import jobs
+from ..services import renewal as renewal_service
 from ..services import status as status_service
 from ..services.achievements import get_achievement
 from ..services.awards import get_award
@@ -122,12 +124,17 @@ def _done_page(org: Any, role: str, award: Any, error: str | None = None, status
     """The staff page of one badge: its link and QR code, what it says, and its actions."""
     view = award_view(award)
     view.pop("award")
+    session = dbs()
     return render_template(
         "issuer/award_done.html",
         org=org,
         role=role,
         award=award,
         error=error,
+        renewed_by=renewal_service.renewal_of(session, award),
+        renews=session.get(Award, award.renewal_of_id) if award.renewal_of_id else None,
+        can_renew=renewal_service.can_renew(award),
+        expired=award.valid_until is not None and award.valid_until <= now_utc(),
         **view,
     ), status
 
@@ -145,6 +152,28 @@ def revoke(slug: str, award_id: str) -> Any:
         form_errors(exc)
         return _done_page(org, role, award, exc.description, exc.http_status)
     return redirect(url_for("awards.done", slug=org.slug, award_id=award.public_id))
+
+
+@bp.post("/awards/<award_id>/renew")
+@login_required
+def renew(slug: str, award_id: str) -> Any:
+    """A new copy of an expired or expiring badge, valid from now; the old one stays."""
+    user, org, role = staff_org(slug)
+    award = _org_award(org, award_id)
+    try:
+        new = renewal_service.renew_award(
+            dbs(),
+            org=org,
+            award=award,
+            sealer=sealer(),
+            urls=urls(),
+            actor=actor(),
+            renewed_by=user.id,
+        )
+    except IssuerError as exc:
+        form_errors(exc)
+        return _done_page(org, role, award, exc.description, exc.http_status)
+    return redirect(url_for("awards.done", slug=org.slug, award_id=new.public_id))
 
 
 # -- a whole class from CSV -----------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -20,8 +21,9 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from ..errors import InvalidInput
-from ..models import Award, Organisation, StoredImage
+from ..models import Award, Organisation, OrgKind, StoredImage
 from ..services import orgs as org_service
+from ..services import platform as platform_service
 from ..services import status as status_service
 from ..services.achievements import achievement_model, get_achievement
 from ..services.awards import get_award
@@ -45,8 +47,31 @@ def home() -> Any:
 
     if current_user() is not None:
         return redirect(url_for("staff.dashboard"))
-    schools = dbs().scalars(select(Organisation).order_by(Organisation.name)).all()
+    schools = (
+        dbs()
+        .scalars(
+            select(Organisation)
+            .where(Organisation.kind != OrgKind.PLATFORM)
+            .order_by(Organisation.name)
+        )
+        .all()
+    )
     return render_template("issuer/home.html", organisations=schools)
+
+
+# -- the platform as an issuer -----------------------------------------------------------
+
+
+@bp.get("/.well-known/did.json")
+@bp.get("/did.json")
+def platform_did() -> Any:
+    """The platform's DID document, where did:web resolves the base URL's DID (the other
+    path answers 404, as does either before the platform has signed anything)."""
+    # the routes are relative to the base URL (the app is served at its path)
+    expected = "/did.json" if urlsplit(urls().base).path.strip("/") else "/.well-known/did.json"
+    if request.path != expected:
+        abort(404)
+    return _json(platform_service.platform_did_document(dbs(), urls()), "application/did+json")
 
 
 # -- credentials --------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from ..report import (
     Verdict,
     as_list,
     issuer_id_of,
+    noun_of,
     types_of,
 )
 
@@ -67,7 +68,11 @@ def check_endorsements(
     is a warning: it is a third party's claim, and the badge stands without it."""
     endorsements = list(_endorsements(credential))
     if not endorsements:
-        checks.add(CheckId.ENDORSEMENTS, Outcome.SKIPPED, "The badge carries no endorsements.")
+        checks.add(
+            CheckId.ENDORSEMENTS,
+            Outcome.SKIPPED,
+            f"The {noun_of(credential)} carries no endorsements.",
+        )
         return
     if depth > 0:
         checks.add(
