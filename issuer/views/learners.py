@@ -332,6 +332,7 @@ def claim(token: str) -> Any:
 
 @bp.post("/claim/<token>")
 def claim_it(token: str) -> Any:
+    accounts.find_claim(dbs(), token)  # a dead link says so, signed in or not
     learner = current_learner()
     if learner is None:
         return redirect(url_for("learners.login", next=url_for("learners.claim", token=token)))
