@@ -60,7 +60,7 @@ def _mail_note() -> str | None:
     if current_app.config["DEMO"]:
         return (
             "Demo mode: no mail server is configured, so the message is kept in the outbox "
-            "and its link is printed in the log of the terminal running `badges serve`."
+            "and its link is printed in the log of the terminal running badges serve."
         )
     return (
         "This site has no mail server configured yet, so the message may not arrive. "

@@ -244,3 +244,19 @@ def test_signing_out_from_the_portfolio(client, database, make_learner) -> None:
     assert 'action="/learner/logout"' in page
     assert post(client, "/learner/logout").status_code == 302
     assert client.get("/portfolio/").status_code == 302
+
+
+def test_the_demo_learner_signs_in_to_a_portfolio(app, client, database, sealer) -> None:
+    from issuer.demo import DEMO_PASSWORD, seed_demo
+
+    with database.transaction() as session:
+        logins = seed_demo(session, sealer=sealer, urls=PublicUrls(BASE_URL))
+    assert logins is not None and logins.learner == "ona@learners.example"
+    signed_in = post(client, "/learner/login", {"email": logins.learner, "password": DEMO_PASSWORD})
+    assert signed_in.status_code == 302
+    page = client.get("/portfolio/").text
+    shown = cards(page)
+    assert len(shown) == 3 and "Level: <strong>Proficient</strong>" in page
+    assert '<label for="f-year">School year</label>' in page  # badges from two school years
+    account = client.get("/learner/account").text
+    assert "ona.petraityte@home.example" in account and "waiting for confirmation" not in account
