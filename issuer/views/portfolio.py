@@ -6,6 +6,7 @@ one that does not exist. Private pages: Cache-Control private, no-store, and noi
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request
@@ -38,7 +39,8 @@ def home() -> Any:
     cards = portfolio_cards(dbs(), learner)
     years = sorted({card.school_year for card in cards}, reverse=True)
     chosen = request.args.get("year", "")
-    year = int(chosen) if chosen.isdigit() and int(chosen) in years else None
+    # "²".isdigit() is true, yet no int: only four ASCII digits name a year; others show all
+    year = int(chosen) if re.fullmatch(r"[0-9]{4}", chosen) and int(chosen) in years else None
     shown = [card for card in cards if year is None or card.school_year == year]
     return render_template(
         "issuer/portfolio/home.html",
