@@ -44,7 +44,13 @@ from .accounts import (
 )
 from .awards import EMAIL, normalised_email
 from .claims import claim_token_hash
-from .learners import confirm_email, confirmed_owner, create_learner, token_hash
+from .learners import (
+    confirm_email,
+    confirmed_emails,
+    confirmed_owner,
+    create_learner,
+    token_hash,
+)
 from .mail import note_new_messages
 
 CONFIRM_LIFETIME = timedelta(days=3)
@@ -306,7 +312,14 @@ def _use_token(
     return row
 
 
-def confirm_address(session: Session, token: str, now: datetime | None = None) -> Learner:
+@dataclass(frozen=True)
+class Confirmed:
+    learner: Learner
+    email: str
+    first: bool  # the account's first confirmed address (a new account's registration)
+
+
+def confirm_address(session: Session, token: str, now: datetime | None = None) -> Confirmed:
     """Open a confirmation link: its address joins its account (with every badge awarded
     to it). Raises NotFound, LinkGone, or Conflict when another account confirmed the
     address meanwhile (nothing joins)."""
@@ -315,8 +328,9 @@ def confirm_address(session: Session, token: str, now: datetime | None = None) -
     learner = session.get(Learner, row.learner_id)
     if learner is None:
         raise NotFound("This link is not valid any more.")
+    first = not confirmed_emails(session, learner)
     _confirm(session, learner, row.email, now)
-    return learner
+    return Confirmed(learner, row.email, first)
 
 
 def _confirm(session: Session, learner: Learner, email: str, now: datetime) -> None:

@@ -187,10 +187,16 @@ def confirm(token: str) -> Any:
         return render_template(
             "issuer/learners/use_link.html", kind="confirm", email=row.email, next=""
         )
-    learner = accounts.confirm_address(dbs(), token)
-    log_in_learner(learner)
-    flash("Your address is confirmed: the badges awarded to it are in your portfolio.")
-    return redirect(PORTFOLIO)
+    done = accounts.confirm_address(dbs(), token)
+    signed_in = current_learner()
+    if done.first or (signed_in is not None and signed_in.id == done.learner.id):
+        # a new account's first address signs it in; an address added later does not
+        # (whoever opens that link is not shown into the account that asked for it)
+        if signed_in is None or signed_in.id != done.learner.id:
+            log_in_learner(done.learner)
+        flash("Your address is confirmed: the badges awarded to it are in your portfolio.")
+        return redirect(PORTFOLIO)
+    return render_template("issuer/learners/use_link.html", kind="confirmed", email=done.email)
 
 
 @bp.post("/learner/logout")
@@ -254,10 +260,11 @@ def add_address() -> Any:
     email = request.form.get("email", "")
     try:
         sent = accounts.add_address(dbs(), learner=learner, email=email, urls=urls())
-    except TooManyRequests as exc:
-        return _account_page({"email": exc.description}, 429, email=email)
-    except IssuerError as exc:
-        return _account_page(form_errors(exc), 400, email=email)
+    except IssuerError as exc:  # nothing of the attempt is kept (the page shows what is)
+        errors = form_errors(exc)
+        if isinstance(exc, TooManyRequests):
+            errors = {"email": exc.description}
+        return _account_page(errors, exc.http_status, email=email)
     _log_link(sent)
     flash(
         f"We sent a confirmation link to {normalised_email(email)}. The address joins your "
@@ -293,12 +300,13 @@ def password() -> Any:
             new=request.form.get("new_password", ""),
             keep_session=token if isinstance(token, str) else None,
         )
-    except TooManyRequests as exc:
-        return _account_page({"current_password": exc.description}, 429)
     except IssuerError as exc:
         if isinstance(exc, InvalidInput) and "current_password" in exc.fields:
             dbs().commit()  # keep the count of wrong passwords (nothing else changed)
-        return _account_page(form_errors(exc), 400)
+        errors = form_errors(exc)
+        if isinstance(exc, TooManyRequests):
+            errors = {"current_password": exc.description}
+        return _account_page(errors, exc.http_status)
     flash("Your password is changed. Other browsers signed in to your account are signed out.")
     return redirect(url_for("learners.account"))
 

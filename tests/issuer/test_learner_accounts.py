@@ -358,6 +358,23 @@ def test_more_addresses_join_once_confirmed(
     assert again.status_code == 400 and "on your account already" in again.text
 
 
+def test_a_later_address_confirmed_elsewhere_signs_nobody_in(
+    app, client, database, make_learner
+) -> None:
+    """Whoever opens the link for an added address confirms it, and is not shown into the
+    account that asked for it (only a new account's first address signs in)."""
+    learner = make_learner(ONA)
+    sign_in_learner(client, database, learner)
+    post(client, "/learner/account/addresses", {"email": "ona@home.example"})
+    link = link_in(mail_to(database, "ona@home.example")[-1], "confirm")
+    elsewhere = app.test_client()
+    done = post(elsewhere, link)
+    assert done.status_code == 200 and "Address confirmed" in done.text
+    assert signed_in_learner(elsewhere, app) is None
+    with database.transaction() as session:
+        assert learners.confirmed_owner(session, "ona@home.example").id == learner.id
+
+
 def test_an_address_another_account_confirmed_never_joins(
     app, client, database, school, make_achievement, award_to, make_learner
 ) -> None:
