@@ -14,8 +14,10 @@ pre-2.0 ``tEXt`` chunk ``openbadges`` holding the URL of a hosted assertion.
 
 Nothing here decodes pixels or fetches anything. A PNG is walked chunk by chunk (the
 signature, every chunk's CRC, the IHDR dimensions and the chunk order are checked); an SVG
-is parsed with defusedxml, so a DOCTYPE, entity declarations and external references are
-refused before they can do anything. Every problem is an ``ImageError`` (a ``FormatError``)
+is parsed with defusedxml, so entity declarations and external references are refused
+before they can do anything; a DOCTYPE is accepted only as the bare standard declaration,
+``<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "...svg11.dtd">`` (its DTD never read),
+and refused with an internal subset (``[...]``, where declarations live) or a DTD of its own. Every problem is an ``ImageError`` (a ``FormatError``)
 with a one-line description.
 
 Baking is a splice: the new carrier is inserted and any earlier badge carrier (OB 3.0, OB
@@ -34,7 +36,7 @@ from enum import StrEnum
 from typing import Any, Literal
 from xml.etree.ElementTree import ParseError
 
-from defusedxml import DefusedXmlException
+from defusedxml import DefusedXmlException, DTDForbidden
 from defusedxml.ElementTree import DefusedXMLParser
 
 from . import jsonutil
@@ -563,14 +565,38 @@ class _SvgScan:
         return None
 
 
+# The public identifiers of the W3C's SVG DTDs ("-//W3C//DTD SVG 1.1//EN", "... 1.0//EN",
+# "... SVG 1.1 Tiny//EN", ...): a DOCTYPE naming one is the standard SVG declaration.
+_SVG_PUBLIC_ID = re.compile(r"-//W3C//DTD SVG [0-9.]+( Basic| Tiny)?//EN")
+
+
+def _check_doctype(
+    name: str, system_id: str | None, public_id: str | None, has_internal_subset: int
+) -> None:
+    """Let a bare SVG DOCTYPE through; refuse any other (expat handler, raises).
+
+    Accepted: ``<!DOCTYPE svg>`` and ``<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG ...//EN"
+    "...">`` (the standard declaration; the DTD is never read). Refused: an internal
+    subset (entity, attribute and parameter-entity declarations live there) and a DOCTYPE
+    pointing only at a DTD of its own (``SYSTEM "file:///..."``).
+    """
+    standard = public_id is not None and _SVG_PUBLIC_ID.fullmatch(public_id) is not None
+    if has_internal_subset or (system_id is not None and not standard):
+        raise DTDForbidden(name, system_id, public_id)
+
+
 def _scan_svg(data: bytes, baking_namespace: str | None = None) -> _SvgScan:
     if len(data) > MAX_IMAGE_BYTES:
         raise ImageTooLargeError(f"the image is larger than {MAX_IMAGE_BYTES // (1024 * 1024)} MiB")
     scan = _SvgScan(baking_namespace)
     parser = DefusedXMLParser(
-        target=scan, forbid_dtd=True, forbid_entities=True, forbid_external=True
+        target=scan, forbid_dtd=False, forbid_entities=True, forbid_external=True
     )
     scan.expat = parser.parser
+    # The standard SVG DOCTYPE (whose DTD expat never fetches) is harmless; an internal
+    # subset, where entities, attribute defaults and parameter entities are declared, or a
+    # DTD of the file's own choosing is refused before expat reads any of it.
+    parser.parser.StartDoctypeDeclHandler = _check_doctype
     try:
         parser.feed(data)
         parser.close()
@@ -578,7 +604,8 @@ def _scan_svg(data: bytes, baking_namespace: str | None = None) -> _SvgScan:
         raise
     except DefusedXmlException as exc:
         raise ImageError(
-            f"the SVG declares a DOCTYPE, entities or external references ({type(exc).__name__}); "
+            "the SVG declares entities, a DOCTYPE other than the standard SVG one, or "
+            f"external references ({type(exc).__name__}); "
             "these are refused because they can read files or expand without bound"
         ) from exc
     except ParseError as exc:

@@ -32,7 +32,14 @@ from .issuing import (
 )
 from .keys import Algorithm, KeyPair
 from .timeutil import parse_datetime
-from .verification import CheckId, Outcome, Verdict, VerificationReport, Verifier
+from .verification import (
+    REASON_NOT_A_BADGE,
+    CheckId,
+    Outcome,
+    Verdict,
+    VerificationReport,
+    Verifier,
+)
 
 EXIT_OK = 0
 EXIT_NOT_VALID = 1
@@ -253,8 +260,20 @@ def cmd_verify(args: argparse.Namespace) -> int:
                 else "not proven (the signature was not verified)"
             )
             sys.stdout.write(f"  Signed by: {out}\n  Registry:  {found['registry']['message']}\n")
+    return verify_exit_code(report)
+
+
+def verify_exit_code(report: VerificationReport) -> int:
+    """0 valid; 1 not valid or undecided, a credential that is not an Open Badge included
+    (another type of verifiable credential, an OB 2.0 document that is no assertion);
+    2 for input that is no credential at all (not JSON, a JWT or a baked image of one)."""
     format_check = report.check(CheckId.FORMAT)
-    if format_check.outcome is Outcome.FAILED and not format_check.undecided:
+    if (
+        format_check.outcome is Outcome.FAILED
+        and not format_check.undecided
+        and format_check.reason != REASON_NOT_A_BADGE
+        and report.credential is None
+    ):
         return EXIT_USAGE
     return EXIT_OK if report.verdict is Verdict.VALID else EXIT_NOT_VALID
 

@@ -74,4 +74,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(learner_views.bp)
     app.register_blueprint(portfolio_views.bp)
+
+    from .views import competences as competence_views  # a learner's map and timeline
+
+    app.register_blueprint(competence_views.bp)
     return app

@@ -81,6 +81,12 @@ def seed_demo(session: Session, *, sealer: Sealer, urls: PublicUrls) -> DemoLogi
             achievement_type="Competency",
             tags=["environment", "Baltic Sea Project", "science"],
             levels=["Emerging", "Developing", "Proficient", "Mastered"],
+            level_descriptions=[
+                "Takes part in sampling days with help.",
+                "Takes samples alone and records them correctly.",
+                "Plans a season of sampling and explains what the results mean.",
+                "Leads a sampling team and presents the findings beyond the school.",
+            ],
             alignment_ids=[items["Learning to do"], items["Sustainable development"]],
             validity_days=None,
         ),

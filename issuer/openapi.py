@@ -69,6 +69,14 @@ ACHIEVEMENT_INPUT: dict[str, Any] = {
         "maxItems": 10,
         "description": "Levels a learner can reach (a rubric); an award may name one.",
     },
+    "level_descriptions": {
+        "type": "array",
+        "items": {"type": "string", "maxLength": 1000},
+        "maxItems": 10,
+        "description": "What each level means for this achievement, parallel to levels "
+        "(signed as each rubricCriterionLevel's description). When levels change and this is "
+        "not given, each kept level keeps its description.",
+    },
     "alignment_ids": {
         "type": "array",
         "items": {"type": "integer"},

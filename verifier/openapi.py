@@ -30,10 +30,13 @@ _CHECK = {
         "undecided": {"type": "boolean"},
         "reason": {
             "type": "string",
-            "enum": ["deadline_exceeded", "fetch_limit_reached", "verdict_settled"],
+            "enum": ["deadline_exceeded", "fetch_limit_reached", "verdict_settled", "not_a_badge"],
             "description": "present only for a check that could not be completed (the "
             "verification's time limit or fetch cap was reached) or was not run (the badge "
-            "was already known not to be valid)",
+            "was already known not to be valid), or, on a failed format check, not_a_badge: "
+            "a credential, but not an Open Badge (a verifiable credential of another type, "
+            "an Open Badges 2.0 document that is no assertion); without it, a failed format "
+            "check means the input is no credential at all",
         },
     },
 }

@@ -32,18 +32,28 @@ _INDEX = re.compile(r"[0-9]{1,12}")  # ASCII digits only: str.isdigit() takes "Ù
 
 @dataclass
 class BitstringStatusList:
-    """A mutable bitstring of at least 131,072 entries."""
+    """A mutable bitstring of at least ``minimum`` entries (131,072 unless read with less).
+
+    Lists we publish always have the specification's minimum; ``decode`` may be asked to
+    read a shorter one (``min_entries``), which ``below_minimum`` then reports.
+    """
 
     size: int = MIN_ENTRIES
     bits: bytearray = field(default_factory=bytearray)
+    minimum: int = field(default=MIN_ENTRIES, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if self.size < MIN_ENTRIES or self.size % 8:
-            raise StatusError(f"a status list has at least {MIN_ENTRIES} entries, in whole bytes")
+        if self.size < max(self.minimum, 8) or self.size % 8:
+            raise StatusError(f"a status list has at least {self.minimum} entries, in whole bytes")
         if not self.bits:
             self.bits = bytearray(self.size // 8)
         if len(self.bits) * 8 != self.size:
             raise StatusError("the bitstring length does not match the list size")
+
+    @property
+    def below_minimum(self) -> bool:
+        """True for a list shorter than the specification's 131,072 entries (herd privacy)."""
+        return self.size < MIN_ENTRIES
 
     def _locate(self, index: int) -> tuple[int, int]:
         if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < self.size:
@@ -69,8 +79,10 @@ class BitstringStatusList:
         return "u" + base64.urlsafe_b64encode(compressed).rstrip(b"=").decode("ascii")
 
     @classmethod
-    def decode(cls, encoded: Any, *, max_entries: int = MAX_ENTRIES) -> BitstringStatusList:
-        """Read an ``encodedList``, refusing gzip bombs and lists below the minimum size.
+    def decode(
+        cls, encoded: Any, *, max_entries: int = MAX_ENTRIES, min_entries: int = MIN_ENTRIES
+    ) -> BitstringStatusList:
+        """Read an ``encodedList``, refusing gzip bombs and lists below ``min_entries``.
 
         Raises StatusError.
         """
@@ -91,11 +103,11 @@ class BitstringStatusList:
             raise StatusError("encodedList is not gzip data") from exc
         if len(bits) > limit or decompressor.unconsumed_tail:
             raise StatusError(f"the status list expands beyond {limit} bytes")
-        if len(bits) * 8 < MIN_ENTRIES:
+        if len(bits) * 8 < max(min_entries, 8):
             raise StatusError(
-                f"the status list has {len(bits) * 8} entries, fewer than the minimum {MIN_ENTRIES}"
+                f"the status list has {len(bits) * 8} entries, fewer than the minimum {min_entries}"
             )
-        return cls(size=len(bits) * 8, bits=bytearray(bits))
+        return cls(size=len(bits) * 8, bits=bytearray(bits), minimum=min_entries)
 
     def count(self) -> int:
         """How many bits are set."""
@@ -192,7 +204,10 @@ def parse_entry(entry: Any) -> EntryRef:
 def read_list_credential(credential: Any, entry: EntryRef) -> BitstringStatusList:
     """The bitstring of a (verified) status list credential, checked against the entry.
 
-    Raises StatusError when its type, purpose or size do not fit.
+    A list shorter than the specification's 131,072 entries is read (its
+    ``below_minimum`` is then true): the minimum protects the holders' herd privacy, a
+    duty of the issuer, and says nothing of whether the entry's bit is set; the verifier
+    reports it as a warning. Raises StatusError when its type, purpose or size do not fit.
     """
     if not isinstance(credential, dict):
         raise StatusError("the status list is not a JSON object")
@@ -208,7 +223,7 @@ def read_list_credential(credential: Any, entry: EntryRef) -> BitstringStatusLis
             f"the list is for {subject.get('statusPurpose')!r}, the entry for {entry.purpose!r}"
         )
     try:
-        bits = BitstringStatusList.decode(subject.get("encodedList"))
+        bits = BitstringStatusList.decode(subject.get("encodedList"), min_entries=8)
     except FormatError as exc:
         raise StatusError(str(exc)) from exc
     if entry.index >= bits.size:

@@ -25,7 +25,16 @@ from ..fetch import FetchBudget, Fetcher
 from ..multibase import b64url_decode
 from ..proofs import vc_jwt
 from ..proofs.vc_jwt import MAX_TOKEN_CHARS
-from .report import CheckId, Checks, Outcome, as_list, reason_of, short, types_of
+from .report import (
+    REASON_NOT_A_BADGE,
+    CheckId,
+    Checks,
+    Outcome,
+    as_list,
+    reason_of,
+    short,
+    types_of,
+)
 
 OB_TYPES = {"OpenBadgeCredential", "AchievementCredential"}
 JSON_ACCEPT = "application/vc+ld+json, application/vc+jwt;q=0.9, application/json;q=0.8, */*;q=0.1"
@@ -111,6 +120,7 @@ def read(source: Any, checks: Checks, fetcher: Fetcher | None) -> Parsed | None:
             Outcome.FAILED,
             "This verifiable credential is not an Open Badge.",
             f"type is {types!r}",
+            reason=REASON_NOT_A_BADGE,
         )
         return None
     return parsed

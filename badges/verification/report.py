@@ -68,6 +68,10 @@ CHECK_TITLES: dict[str, str] = {check.value: check.label for check in CheckId}
 REASON_DEADLINE = "deadline_exceeded"
 REASON_FETCH_LIMIT = "fetch_limit_reached"
 REASON_SETTLED = "verdict_settled"
+# The format check's reason when the input is a credential (a verifiable credential, an
+# Open Badges 2.0 document) but not one this verifier checks as a badge: it fails
+# verification (``badges verify`` exits 1), unlike input that is no credential at all (2).
+REASON_NOT_A_BADGE = "not_a_badge"
 SETTLED_MESSAGE = "Not checked: the {noun} is already known not to be valid."
 
 
@@ -76,7 +80,8 @@ class Check:
     """One named check: its outcome, a plain-language message and optional detail.
 
     ``reason`` is a machine-readable code for a check that could not be completed or was
-    not run (``deadline_exceeded``, ``fetch_limit_reached``, ``verdict_settled``); it
+    not run (``deadline_exceeded``, ``fetch_limit_reached``, ``verdict_settled``), or for
+    a failed format check, ``not_a_badge``: a credential, but not an Open Badge; it
     appears in ``to_dict`` only when set, so the report of a check that ran is unchanged.
     """
 

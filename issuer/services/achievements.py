@@ -65,6 +65,7 @@ def type_choices(current: str | None) -> list[tuple[str, str]]:
 
 
 DEFAULT_LEVELS = ("Emerging", "Developing", "Proficient", "Mastered")
+MAX_LEVEL_DESCRIPTION = 1000
 LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 
 
@@ -78,6 +79,8 @@ class AchievementInput:
     achievement_type: str = "Badge"
     tags: list[str] = field(default_factory=list)
     levels: list[str] = field(default_factory=list)
+    # what each level means, parallel to ``levels`` (shorter: the rest have none)
+    level_descriptions: list[str] = field(default_factory=list)
     alignment_ids: list[int] = field(default_factory=list)
     external_alignments: list[dict[str, str]] = field(default_factory=list)
     validity_days: int | None = None
@@ -104,9 +107,24 @@ class AchievementInput:
         self.tags = [t.strip() for t in self.tags if t.strip()]
         if len(self.tags) > 30 or any(len(t) > 60 for t in self.tags):
             errors["tags"] = "At most 30 tags of at most 60 characters."
-        self.levels = [lv.strip() for lv in self.levels if lv.strip()]
+        if len(self.level_descriptions) > len(self.levels):
+            errors["level_descriptions"] = "Give at most one description per level."
+        # blank levels are dropped with their descriptions, so the two stay parallel
+        paired = [
+            (lv.strip(), (self.level_descriptions[i] if i < len(self.level_descriptions) else ""))
+            for i, lv in enumerate(self.levels)
+            if lv.strip()
+        ]
+        self.levels = [lv for lv, _ in paired]
+        self.level_descriptions = [(text or "").strip() for _, text in paired]
+        if not any(self.level_descriptions):
+            self.level_descriptions = []
         if len(self.levels) > 10 or len(set(self.levels)) != len(self.levels):
             errors["levels"] = "At most 10 distinct levels."
+        if any(len(text) > MAX_LEVEL_DESCRIPTION for text in self.level_descriptions):
+            errors["level_descriptions"] = (
+                f"Keep each level's description under {MAX_LEVEL_DESCRIPTION:,} characters."
+            )
         if self.validity_days is not None and not 1 <= self.validity_days <= 36500:
             errors["validity_days"] = "Validity is 1 to 36,500 days, or empty for no expiry."
         if self.image_caption is not None and len(self.image_caption) > 300:
@@ -149,6 +167,7 @@ def _apply(session: Session, row: Achievement, org: Organisation, data: Achievem
     row.achievement_type = data.achievement_type
     row.tags = list(data.tags)
     row.levels = list(data.levels)
+    row.level_descriptions = list(data.level_descriptions)
     row.alignment_ids = [item.id for item in items]
     row.external_alignments = [
         {"name": a["name"], "url": a["url"]} for a in data.external_alignments
@@ -192,6 +211,7 @@ def _editable(row: Achievement) -> dict[str, Any]:
         "achievement_type": row.achievement_type,
         "tags": list(row.tags),
         "levels": list(row.levels),
+        "level_descriptions": list(row.level_descriptions),
         "alignment_ids": list(row.alignment_ids),
         "external_alignments": list(row.external_alignments),
         "validity_days": row.validity_days,
@@ -251,6 +271,12 @@ def level_id(achievement: Achievement, urls: PublicUrls, level: str) -> str:
     )
 
 
+def level_descriptions(achievement: Achievement) -> list[str]:
+    """One description per level ("" where there is none): the column may be shorter."""
+    texts = list(achievement.level_descriptions or [])
+    return [texts[i] if i < len(texts) else "" for i in range(len(achievement.levels))]
+
+
 def rubric_id(achievement: Achievement, urls: PublicUrls) -> str:
     return f"{urls.achievement(achievement.public_id)}#levels"
 
@@ -287,8 +313,15 @@ def achievement_model(
                 id=rubric_id(achievement, urls),
                 name="Level reached",
                 rubric_criterion_level=[
-                    model.RubricCriterionLevel(id=level_id(achievement, urls, lv), name=lv)
-                    for lv in levels
+                    model.RubricCriterionLevel(
+                        id=level_id(achievement, urls, lv),
+                        name=lv,
+                        level=str(number),
+                        description=description or None,
+                    )
+                    for number, (lv, description) in enumerate(
+                        zip(levels, level_descriptions(achievement), strict=True), start=1
+                    )
                 ],
             )
         )

@@ -8,17 +8,14 @@ query, so a portfolio of hundreds of badges costs a bounded number of statements
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..errors import InvalidInput
-from ..models import Award, Learner, LearnerEmail, LearnerSession, Organisation
+from ..models import Award, Learner, LearnerEmail, LearnerSession
 from ..models.base import now_utc
 from .accounts import hash_password
 from .awards import EMAIL, normalised_email
@@ -163,107 +160,3 @@ def end_learner_session(session: Session, token: str, now: datetime | None = Non
     if row is not None and row.ended_at is None:
         row.ended_at = now or now_utc()
         session.flush()
-
-
-# -- what the portfolio shows of each badge ---------------------------------------------------
-
-
-def live_status(award: Award, now: datetime | None = None) -> str:
-    """The badge's status now: "revoked", "suspended", "expired" or "valid" (pages mark
-    the first three, never hide them)."""
-    if award.revoked_at is not None:
-        return "revoked"
-    if award.suspended:
-        return "suspended"
-    if award.valid_until is not None and award.valid_until <= (now or now_utc()):
-        return "expired"
-    return "valid"
-
-
-def school_year(day: date) -> int:
-    """The school year a day falls in, by the year it starts (1 September to 31 August)."""
-    return day.year if day.month >= 9 else day.year - 1
-
-
-def school_year_label(year: int) -> str:
-    return f"{year}–{(year + 1) % 100:02d}"
-
-
-@dataclass(frozen=True)
-class PortfolioCard:
-    """One badge as the portfolio lists it, read from what was signed (name, image, level,
-    awarded date) and from the live record (status)."""
-
-    award: Award
-    school: str
-    name: str
-    image: str | None
-    image_alt: str
-    level: str | None
-    awarded: date
-    status: str
-    reissued: bool  # replaced by a re-issued copy (also in the list)
-
-    @property
-    def school_year(self) -> int:
-        return school_year(self.awarded)
-
-
-def signed_level(credential: dict[str, Any]) -> str | None:
-    """The name of the rubric level the badge's result names, if any."""
-    subject = credential.get("credentialSubject", {}) or {}
-    achievement = subject.get("achievement", {}) or {}
-    for result in subject.get("result", []) or []:
-        for description in achievement.get("resultDescription", []) or []:
-            for item in description.get("rubricCriterionLevel", []) or []:
-                if isinstance(item, dict) and item.get("id") == result.get("achievedLevel"):
-                    name = item.get("name")
-                    return str(name) if name else None
-    return None
-
-
-def _awarded_day(credential: dict[str, Any], award: Award) -> date:
-    value = credential.get("awardedDate")
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value[:10])
-        except ValueError:
-            pass
-    return award.issued_at.date()
-
-
-def portfolio_cards(
-    session: Session, learner: Learner, now: datetime | None = None
-) -> list[PortfolioCard]:
-    """The learner's badges as cards, newest first (two statements: the awards with their
-    achievements, and their schools)."""
-    awards = portfolio_awards(session, learner)
-    schools = {
-        org.id: org.name
-        for org in session.scalars(
-            select(Organisation).where(Organisation.id.in_({award.org_id for award in awards}))
-        )
-    }
-    replaced = {award.reissue_of_id for award in awards if award.reissue_of_id is not None}
-    now = now or now_utc()
-    cards = []
-    for award in awards:
-        credential = json.loads(award.credential_json)
-        achievement = (credential.get("credentialSubject", {}) or {}).get("achievement", {}) or {}
-        image = achievement.get("image")
-        image_url = image.get("id") if isinstance(image, dict) else image
-        name = str(achievement.get("name") or award.achievement.name)
-        cards.append(
-            PortfolioCard(
-                award=award,
-                school=schools.get(award.org_id, ""),
-                name=name,
-                image=image_url if isinstance(image_url, str) else None,
-                image_alt=str(image.get("caption") or "") if isinstance(image, dict) else "",
-                level=signed_level(credential),
-                awarded=_awarded_day(credential, award),
-                status=live_status(award, now),
-                reissued=award.id in replaced,
-            )
-        )
-    return cards

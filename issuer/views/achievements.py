@@ -14,12 +14,13 @@ from ..services.achievements import (
     create_achievement,
     create_framework,
     get_achievement,
+    level_descriptions,
     type_choices,
     update_achievement,
 )
 from ..web import actor, dbs, login_required
 from .common import form_errors, staff_org
-from .forms import achievement_input
+from .forms import achievement_input, form_levels, level_description_fields, level_rows
 
 bp = Blueprint("achievements", __name__, url_prefix="/staff/<slug>/achievements")
 
@@ -41,6 +42,7 @@ def _form(
     values: dict[str, Any],
     errors: dict[str, str],
     status: int = 200,
+    levels: list[tuple[str, str]] | None = None,
 ) -> Any:
     return (
         render_template(
@@ -57,6 +59,10 @@ def _form(
                 else values.get("achievement_type")
             ),
             frameworks=_frameworks(org.id),
+            # one description field per level: the stored ones, or what was just sent
+            level_rows=levels
+            if levels is not None
+            else level_rows(form_levels(request.form), level_description_fields(request.form)),
         ),
         status,
     )
@@ -73,6 +79,7 @@ def new(slug: str) -> Any:
             None,
             {"levels": "\n".join(DEFAULT_LEVELS), "achievement_type": "Badge", "language": "en"},
             {},
+            levels=[(level, "") for level in DEFAULT_LEVELS],
         )
     try:
         row = create_achievement(
@@ -112,7 +119,14 @@ def edit(slug: str, achievement_id: str) -> Any:
             "language": row.language,
             "image_caption": row.image_caption or "",
         }
-        return _form(org, role, row, values, {})
+        return _form(
+            org,
+            role,
+            row,
+            values,
+            {},
+            levels=list(zip(row.levels, level_descriptions(row), strict=True)),
+        )
     try:
         update_achievement(
             dbs(),

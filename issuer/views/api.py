@@ -33,7 +33,7 @@ from ..services import achievements as achievement_service
 from ..services import awards as award_service
 from ..services import idempotency, tokens
 from ..services import status as status_service
-from ..services.achievements import AchievementInput
+from ..services.achievements import AchievementInput, level_descriptions
 from ..services.awards import MAX_BATCH, AwardInput
 from ..web import actor, db, dbs, sealer, urls
 from .forms import API_FIELDS, learner_input
@@ -282,7 +282,7 @@ def _when(value: datetime | None) -> str | None:
 ACHIEVEMENT_FIELDS = frozenset(
     {
         "name", "description", "criteria_md", "achievement_type", "tags", "levels",
-        "alignment_ids", "external_alignments", "validity_days", "language", "image",
+        "level_descriptions", "alignment_ids", "external_alignments", "validity_days", "language", "image",
         "image_caption",
     }
 )  # fmt: skip
@@ -298,6 +298,7 @@ def _achievement_json(row: Achievement) -> dict[str, Any]:
         "achievement_type": row.achievement_type,
         "tags": list(row.tags),
         "levels": list(row.levels),
+        "level_descriptions": level_descriptions(row),
         "alignment_ids": list(row.alignment_ids),
         "external_alignments": [
             {"name": a["name"], "url": a["url"]} for a in row.external_alignments
@@ -327,6 +328,7 @@ def _achievement_input(body: dict[str, Any], current: Achievement | None) -> Ach
             achievement_type=current.achievement_type,
             tags=list(current.tags),
             levels=list(current.levels),
+            level_descriptions=level_descriptions(current),
             alignment_ids=list(current.alignment_ids),
             external_alignments=[dict(a) for a in current.external_alignments],
             validity_days=current.validity_days,
@@ -341,9 +343,15 @@ def _achievement_input(body: dict[str, Any], current: Achievement | None) -> Ach
             setattr(base, name, value or "")
     if "image_caption" in body:
         base.image_caption = _text(body, "image_caption", errors)
-    for name in ("tags", "levels"):
+    for name in ("tags", "levels", "level_descriptions"):
         if name in body:
             setattr(base, name, _strings(body, name, errors))
+    if current is not None and "levels" in body and "level_descriptions" not in body:
+        # new levels, descriptions not given: each kept level keeps its description
+        kept = dict(zip(current.levels, level_descriptions(current), strict=True))
+        base.level_descriptions = [
+            kept.get(level.strip(), "") if isinstance(level, str) else "" for level in base.levels
+        ]
     if "alignment_ids" in body:
         ids = body["alignment_ids"]
         if isinstance(ids, list) and all(_is_int(i) and 0 < i <= MAX_INT32 for i in ids):

@@ -19,6 +19,7 @@ from ..errors import InvalidInput, IssuerError
 from ..models import Achievement, Award, Endorsement, Organisation, User
 from ..services import endorsements as endorsement_service
 from ..services.accounts import require_role
+from ..services.competences import achieved_level
 from ..services.orgs import get_organisation
 from ..services.text import render_markdown
 from ..web import current_user, dbs, urls
@@ -160,19 +161,16 @@ def award_view(award: Award) -> dict[str, Any]:
     credential = json.loads(award.credential_json)
     subject = credential.get("credentialSubject", {})
     achievement = subject.get("achievement", {})
-    level = None
-    for result in subject.get("result", []) or []:
-        for description in achievement.get("resultDescription", []) or []:
-            for item in description.get("rubricCriterionLevel", []) or []:
-                if item.get("id") == result.get("achievedLevel"):
-                    level = item.get("name")
+    # the level reached, with what it means for this achievement, as signed
+    reached = achieved_level(credential)
     criteria = (achievement.get("criteria") or {}).get("narrative") or ""
     return {
         "award": award,
         "credential": credential,
         "achievement": achievement,
         "issuer": credential.get("issuer", {}),
-        "level": level,
+        "level": reached.name if reached is not None else None,
+        "level_reached": reached,
         "criteria_html": Markup(render_markdown(criteria)),  # noqa: S704 (sanitised by nh3)
         "evidence": credential.get("evidence", []) or [],
         "activity_start": _day(subject.get("activityStartDate")),

@@ -56,6 +56,31 @@ def _date(value: str | None, field: str, errors: dict[str, str]) -> date | None:
         return None
 
 
+MAX_LEVEL_FIELDS = 20  # the form shows one description field per level (at most 10 levels)
+
+
+def form_levels(form: Mapping[str, str]) -> list[str]:
+    return [line.strip() for line in form.get("levels", "").splitlines() if line.strip()]
+
+
+def level_description_fields(form: Mapping[str, str]) -> dict[str, str]:
+    """The level descriptions a form sent, by level name: each ``level_description-<n>``
+    field comes with a hidden ``level_description_for-<n>`` naming its level, so a
+    description follows its level when the levels are renamed, reordered or added to."""
+    found: dict[str, str] = {}
+    for number in range(MAX_LEVEL_FIELDS):
+        level = (form.get(f"level_description_for-{number}") or "").strip()
+        text = form.get(f"level_description-{number}")
+        if level and text is not None:
+            found[level] = text
+    return found
+
+
+def level_rows(levels: list[str], descriptions: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(level, description) for each level, as the form shows them."""
+    return [(level, descriptions.get(level, "")) for level in levels]
+
+
 def achievement_input(
     form: MultiDict[str, str], files: MultiDict[str, FileStorage]
 ) -> AchievementInput:
@@ -83,13 +108,16 @@ def achievement_input(
     upload = files.get("image")
     if upload is not None and upload.filename:
         image = upload.read(1024 * 1024 + 1)
+    levels = form_levels(form)
+    descriptions = level_description_fields(form)
     data = AchievementInput(
         name=form.get("name", ""),
         description=form.get("description", ""),
         criteria_md=form.get("criteria_md", ""),
         achievement_type=form.get("achievement_type", "Badge"),
         tags=_lines(form.get("tags", "")),
-        levels=[line.strip() for line in form.get("levels", "").splitlines() if line.strip()],
+        levels=levels,
+        level_descriptions=[descriptions.get(level, "") for level in levels],
         alignment_ids=ids,
         external_alignments=external,
         validity_days=validity,

@@ -13,12 +13,9 @@ from flask import Blueprint, Response, current_app, render_template, request
 
 from ..errors import NotFound
 from ..models import Organisation
-from ..services.learners import (
-    learner_award,
-    live_status,
-    portfolio_cards,
-    school_year_label,
-)
+from ..models.base import now_utc
+from ..services.learners import learner_award
+from ..services.portfolio import badge_status, portfolio_cards, school_year_label
 from ..web import current_learner, dbs, learner_required
 from .common import award_view
 
@@ -69,7 +66,7 @@ def badge(public_id: str) -> Any:
         "issuer/portfolio/badge.html",
         section="badges",
         school=org,
-        status=live_status(award),
+        status=badge_status(award, now_utc()),
         verify_url=f"{verifier.rstrip('/')}/verify?url={view['url']}",
         **view,
     )

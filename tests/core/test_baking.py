@@ -196,6 +196,27 @@ def test_svg_carries_one_element_directly_after_the_svg_tag(signed, form):
     assert unbake(baked).payload == text.strip()
 
 
+STANDARD_DOCTYPE = (
+    b'<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" '
+    b'"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n'
+)
+
+
+@pytest.mark.parametrize("form", ["json", "jwt"])
+def test_an_svg_with_the_standard_doctype_is_baked_and_read(signed, form):
+    # issue 18: what illustration tools write (and the 1EdTech validator's own test images
+    # carry) is a bare declaration, no entity or internal subset; its DTD is never read
+    first, rest = SVG.split(b"\n", 1)
+    image = first + b"\n" + STANDARD_DOCTYPE + rest
+    text = payload(signed, form)
+    baked = bake(image, text)
+    assert STANDARD_DOCTYPE in baked
+    assert unbake(baked).payload == text.strip()
+    assert unbake(image) is None
+    report = Verifier().verify(baked, now=NOW)
+    assert report.check("format").outcome is Outcome.PASSED
+
+
 def test_json_holding_the_cdata_end_marker_survives_the_svg(signed):
     credential = json.loads(signed[0])
     credential["name"] = "Tricky ]]> name <![CDATA[ & more"
@@ -709,9 +730,20 @@ LAUGHS = (
 BAD_SVGS = {
     "XXE file:///etc/passwd": (XXE, "DOCTYPE"),
     "billion laughs": (LAUGHS, "DOCTYPE"),
-    "plain DOCTYPE": (
-        b'<?xml version="1.0"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n'
-        + SVG.split(b"\n", 2)[2],
+    "standard DOCTYPE with an internal subset": (
+        b'<?xml version="1.0"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd" [\n'
+        b' <!ENTITY xxe SYSTEM "file:///etc/passwd"> ]>\n'
+        b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="https://purl.imsglobal.org/ob/v3p0">'
+        b"<openbadges:credential>&xxe;</openbadges:credential></svg>",
+        "DOCTYPE",
+    ),
+    "empty internal subset": (
+        b'<!DOCTYPE svg []><svg xmlns="http://www.w3.org/2000/svg"/>',
+        "DOCTYPE",
+    ),
+    "DTD of another public identifier": (
+        b'<!DOCTYPE svg PUBLIC "-//EVIL//DTD X//EN" "file:///etc/passwd">'
+        b'<svg xmlns="http://www.w3.org/2000/svg"/>',
         "DOCTYPE",
     ),
     "external DTD": (

@@ -199,6 +199,48 @@ def test_unusable_input_exits_2(tmp_path, capsys):
     assert code == 2 and "not a badge" in out.lower()
 
 
+def test_a_credential_that_is_not_an_open_badge_fails_verification_exit_1(
+    tmp_path, capsys, sign_did_key
+):
+    # issue 18: a credential whose type was changed is a credential that fails
+    # verification (1), not unusable input (2)
+    credential = dict(sign_did_key(proof="data-integrity").json)
+    credential["type"] = ["VerifiableCredential", "OtherCredential"]
+    path = tmp_path / "other.json"
+    path.write_text(json.dumps(credential))
+    code, out, _ = run(capsys, "verify", str(path))
+    assert code == 1 and "INVALID" in out and "not an Open Badge" in out
+    code, out, _ = run(capsys, "verify", str(path), "--json")
+    report = json.loads(out)
+    assert code == 1 and report["verdict"] == "invalid"
+    assert report["checks"][0]["reason"] == "not_a_badge"
+
+
+def test_an_ob2_document_of_another_type_fails_verification_exit_1(tmp_path, capsys):
+    badge_class = {
+        "@context": "https://w3id.org/openbadges/v2",
+        "type": "BadgeClass",
+        "id": "https://school.example/badges/heritage-guide",
+        "name": "Heritage guide",
+        "description": "Guided visitors through Vilnius Old Town.",
+        "image": "https://school.example/badges/heritage-guide.png",
+        "criteria": {"narrative": "Lead two guided tours."},
+        "issuer": "https://school.example/issuer",
+    }
+    path = tmp_path / "badgeclass.json"
+    path.write_text(json.dumps(badge_class))
+    code, out, _ = run(capsys, "verify", str(path))
+    assert code == 1 and "INVALID" in out and "not an assertion" in out
+
+
+@pytest.mark.parametrize("text", ["{}", "[1, 2]", '"a string"', "not.a.jwt", "{not json"])
+def test_input_that_is_no_credential_still_exits_2(tmp_path, capsys, text):
+    path = tmp_path / "input.txt"
+    path.write_text(text)
+    code, _, _ = run(capsys, "verify", str(path))
+    assert code == 2
+
+
 def test_bad_key_file_is_a_clear_error(tmp_path, capsys, unsigned_file):
     key_file = tmp_path / "k.jwk"
     key_file.write_text('{"kty": "OKP", "crv": "Ed25519", "x": "short"}')

@@ -340,3 +340,28 @@ def test_shape_memo_still_checks_values_the_schema_constrains(ed_key):
         proof="jwt",
     )
     assert verifier.verify(again.jwt, now=NOW).verified
+
+
+def test_a_remembered_warning_never_shows_another_badges_values(ed_key):
+    """A schema warning quotes the document's own values; the shape memo must not hand it
+    to another learner's badge of the same shape (one visitor's data in another's report)."""
+    verifier = Verifier()
+    method = did_key_verification_method(ed_key.public)
+
+    def signed(email: str) -> tuple[str, str]:
+        credential = build_credential(did_key(ed_key.public), email=email)
+        # a single identity object where the schema wants a list: a warning quoting it
+        identity = credential["credentialSubject"]["identifier"][0]
+        credential["credentialSubject"]["identifier"] = identity
+        jwt = sign_credential(credential, ed_key, verification_method=method, proof="jwt").jwt
+        return jwt, identity["identityHash"].split("$")[-1]
+
+    ona_jwt, ona = signed("ona@example.org")
+    first = verifier.verify(ona_jwt, now=NOW)
+    assert first.check("schema").outcome is Outcome.WARNING
+    assert ona in first.check("schema").detail
+    jonas_jwt, jonas = signed("jonas@example.org")
+    second = verifier.verify(jonas_jwt, now=NOW)
+    assert second.check("schema").outcome is Outcome.WARNING
+    assert ona not in second.check("schema").detail
+    assert jonas in second.check("schema").detail

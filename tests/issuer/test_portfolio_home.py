@@ -89,7 +89,7 @@ def test_the_badges_come_newest_first_with_their_live_status(
     for card, award in zip(shown, order, strict=True):
         assert f"/portfolio/badges/{award.public_id}" in card
     assert "Baltic Sea Project" in shown[0] and "Vilnius Lyceum" in shown[0]
-    assert "Level: <strong>Proficient</strong>" in shown[0]
+    assert 'Level: <strong>Proficient</strong> <span class="muted">(3 of 4)</span>' in shown[0]
     assert (today - timedelta(days=1)).date().isoformat() in shown[0]
     assert f'src="{BASE_URL}/images/' in shown[0]
     assert '<span class="status valid">Valid</span>' in shown[0]
@@ -118,7 +118,7 @@ def test_the_school_year_filter(
     everything = client.get("/portfolio/").text
     assert len(cards(everything)) == 2 and '<label for="f-year">School year</label>' in everything
     start = year_before.year - 1  # 15 March is in the school year begun the September before
-    label = f"{start}–{(start + 1) % 100:02d}"
+    label = f"{start}/{(start + 1) % 100:02d}"  # as the network view and timeline say
     assert f'<option value="{start}">{label}</option>' in everything
     chosen = client.get(f"/portfolio/?year={start}").text
     assert [c for c in cards(chosen) if last.public_id in c] == cards(chosen)
@@ -130,7 +130,10 @@ def test_the_school_year_filter(
 
 def test_a_badge_in_full(client, database, sealer, school, make_achievement, make_learner):
     achievement = make_achievement(
-        school, "Baltic Sea Project", criteria_md="Take part in **six** sampling days."
+        school,
+        "Baltic Sea Project",
+        criteria_md="Take part in **six** sampling days.",
+        level_descriptions=["", "", "", "Leads the sampling and teaches others."],
     )
     award = award_at(
         database,
@@ -150,7 +153,8 @@ def test_a_badge_in_full(client, database, sealer, school, make_achievement, mak
     text = page.text
     assert "<h1>Baltic Sea Project</h1>" in text
     assert "<strong>six</strong>" in text  # the criteria, as sanitised Markdown
-    assert "<dt>Level</dt><dd>Mastered</dd>" in text
+    assert '<dt>Level</dt><dd class="level"><strong>Mastered</strong>' in text
+    assert "(level 4 of 4)" in text and "Leads the sampling and teaches others." in text
     assert 'href="https://school.example/report.pdf"' in text and "The river report." in text
     assert "Vilnius Lyceum" in text and '<p class="status valid" role="status">Valid</p>' in text
     assert f'href="/credentials/{award.public_id}"' in text

@@ -158,3 +158,44 @@ def test_a_baked_image_without_a_badge_is_a_failed_format_check(client, api: Api
         content_type="multipart/form-data",
     )
     assert response.status_code == 200 and page(response).verdict == "invalid"
+
+
+def test_svg_with_the_standard_doctype_in_the_form_and_the_api(signed, client, api: Api):
+    # issue 18: illustration tools write the SVG 1.1 DOCTYPE; a bare one is read
+    doctype = (
+        b'<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" '
+        b'"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n'
+    )
+    declaration, _, rest = SVG.partition(b"?>")
+    image = declaration + b"?>\n" + doctype + rest if rest else doctype + SVG
+    baked = baking.bake(image, signed.jwt)
+    assert doctype in baked
+    response = client.post(
+        "/verify",
+        data={"image": (io.BytesIO(baked), "badge.svg")},
+        content_type="multipart/form-data",
+    )
+    _valid_page(response)
+    _valid_report(
+        api.post(
+            data={"image": (io.BytesIO(baked), "badge.svg")}, content_type="multipart/form-data"
+        )
+    )
+    hostile = baked.replace(b'svg11.dtd">', b'svg11.dtd" [<!ENTITY a "b">]>', 1)
+    report = api.post(
+        data={"image": (io.BytesIO(hostile), "badge.svg")}, content_type="multipart/form-data"
+    ).get_json()
+    assert report["verdict"] == "invalid" and report["checks"][0]["outcome"] == "failed"
+
+
+def test_the_api_tells_a_credential_that_is_no_badge_from_input_that_is_no_credential(
+    signed, api: Api
+):
+    other = {**signed.json, "type": ["VerifiableCredential", "OtherCredential"]}
+    report = api.post({"credential": other}).get_json()
+    assert report["verdict"] == "invalid"
+    assert report["checks"][0]["outcome"] == "failed"
+    assert report["checks"][0]["reason"] == "not_a_badge"
+    report = api.post({"credential": {"hello": "world"}}).get_json()
+    assert report["verdict"] == "invalid" and report["checks"][0]["outcome"] == "failed"
+    assert "reason" not in report["checks"][0]

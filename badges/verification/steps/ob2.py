@@ -57,6 +57,7 @@ from ..context import Engine, Run
 from ..parsing import OB2_CONTEXTS as CONTEXTS
 from ..parsing import is_assertion
 from ..report import (
+    REASON_NOT_A_BADGE,
     REASON_SETTLED,
     SETTLED_MESSAGE,
     CheckId,
@@ -799,6 +800,7 @@ def recognise(o: Ob2Run) -> None:
             CheckId.FORMAT,
             "This Open Badges 2.0 document is not an assertion (an awarded badge).",
             f"its type is {what}"[:200],
+            reason=REASON_NOT_A_BADGE,
         )
     if kind is None:
         raise _Stop(

@@ -4,6 +4,23 @@ Bitstring Status List (and its predecessor StatusList2021) entries are read from
 list credential, itself verified (its issuer's key, signature and dates) and kept for
 its time to live; a 1EdTech revocation list is read likewise. When a check has already
 failed, the lists are not fetched: the status is skipped, the verdict being settled.
+
+What a bitstring list must be (W3C Bitstring Status List v1.0):
+
+- a credential whose own proof verifies with a key its own issuer publishes; that issuer
+  need not be the badge's: the specification leaves issuer validation to the use case,
+  and the badge's issuer, by signing the entry that names the list, chose it (issuers run
+  status services under keys of their own);
+- its ``id`` may differ from the URL it was fetched from: "The verifiable credential that
+  contains the status list MAY express an id property that matches the value specified in
+  statusListCredential for the corresponding BitstringStatusListEntry" (§2.2,
+  https://www.w3.org/TR/vc-bitstring-status-list/#bitstringstatuslistcredential);
+- a list shorter than the specification's 131,072 entries is read and reported as a
+  warning: the minimum protects the holders' herd privacy, the issuer's duty, and says
+  nothing of whether the badge's bit is set.
+
+An unsigned 1EdTech revocation list has nothing but its issuer and id to vouch for it, so
+those must still be the badge's issuer and the URL it came from.
 """
 
 from __future__ import annotations
@@ -81,6 +98,7 @@ def check_status(engine: Engine, credential: dict[str, Any], checks: Checks, now
     findings: list[str] = []
     undecided: list[str] = []
     reasons: list[str] = []
+    notes: list[str] = []  # what a passed check still warns of (a short list)
     budget = checks.budget
     for entry in entries[:4]:
         if findings:
@@ -89,9 +107,13 @@ def check_status(engine: Engine, credential: dict[str, Any], checks: Checks, now
         try:
             if kind in _LIST_TYPES:
                 ref = _status_entry(entry)
-                bits = status_bits(
-                    engine, ref, issuer_id, now, list_type=_LIST_TYPES[kind], budget=budget
-                )
+                bits = status_bits(engine, ref, now, list_type=_LIST_TYPES[kind], budget=budget)
+                if bits.below_minimum:
+                    notes.append(
+                        f"Its status list has {bits.size:,} entries, fewer than the "
+                        f"{bsl.MIN_ENTRIES:,} the Bitstring Status List specification requires "
+                        "so that a list says little of any one holder (herd privacy)."
+                    )
                 if bits.get(ref.index):
                     word = "revoked" if ref.purpose == "revocation" else ref.purpose
                     if ref.purpose == "suspension":
@@ -150,29 +172,37 @@ def check_status(engine: Engine, credential: dict[str, Any], checks: Checks, now
         )
     elif endorsement:
         checks.add(
-            CheckId.STATUS, Outcome.PASSED, "The endorser has not withdrawn this endorsement."
+            CheckId.STATUS,
+            Outcome.WARNING if notes else Outcome.PASSED,
+            "The endorser has not withdrawn this endorsement.",
+            " ".join(dict.fromkeys(notes)) or None,
         )
     else:
         checks.add(
-            CheckId.STATUS, Outcome.PASSED, "The issuer has not revoked or suspended this badge."
+            CheckId.STATUS,
+            Outcome.WARNING if notes else Outcome.PASSED,
+            "The issuer has not revoked or suspended this badge.",
+            " ".join(dict.fromkeys(notes)) or None,
         )
 
 
 def status_bits(
     engine: Engine,
     ref: bsl.EntryRef,
-    issuer_id: str,
     now: datetime,
     *,
     list_type: str = bsl.CREDENTIAL_TYPE,
     budget: FetchBudget | None = None,
 ) -> bsl.BitstringStatusList:
+    """The bits of the list ``ref`` names, verified (its own issuer's key, proof, dates).
+
+    Its issuer may be another than the badge's, and its ``id`` another than its URL
+    (see the module's docstring). Raises StatusError, FetchError.
+    """
     cache_key = f"{ref.list_url}\n{ref.purpose}\n{list_type}"
     cached = engine.documents.get(cache_key)
     if cached is not None:
-        owner, bits = cached
-        if owner != issuer_id:
-            raise StatusError("the status list was published by someone else")
+        bits = cached
         if ref.index >= bits.size:
             raise StatusError(f"status index {ref.index} is outside the list of {bits.size}")
         return bits  # type: ignore[no-any-return]
@@ -182,22 +212,13 @@ def status_bits(
     response = engine.fetcher.get(ref.list_url, accept=JSON_ACCEPT, budget=budget)
     body = response.body.strip()
     source: Any = jsonutil.loads(body) if body.startswith(b"{") else body.decode("ascii", "replace")
-    list_report = _verify_status_list(engine, source, now, list_type=list_type, budget=budget)
-    if list_report is None:
-        raise StatusError("the status list is not a signed credential")
-    credential, list_issuer = list_report
-    if list_issuer != issuer_id:
-        raise StatusError("the status list was published by someone else")
-    if credential.get("id") not in (None, ref.list_url):
-        raise StatusError("the status list's id is not the URL it came from")
+    credential = _verify_status_list(engine, source, now, list_type=list_type, budget=budget)
     bits = bsl.read_list_credential(credential, ref)
     ttl = engine.status_ttl
     subject_ttl = credential.get("credentialSubject", {}).get("ttl")
     if isinstance(subject_ttl, int) and subject_ttl >= 0:
         ttl = min(ttl, subject_ttl / 1000)
-    owner, bits = engine.documents.put(cache_key, (list_issuer, bits), ttl, started=started)
-    if owner != issuer_id:  # a newer copy, fetched for another credential meanwhile
-        raise StatusError("the status list was published by someone else")
+    bits = engine.documents.put(cache_key, bits, ttl, started=started)
     if ref.index >= bits.size:
         raise StatusError(f"status index {ref.index} is outside the list of {bits.size}")
     return bits  # type: ignore[no-any-return]
@@ -210,10 +231,10 @@ def _verify_status_list(
     *,
     list_type: str = bsl.CREDENTIAL_TYPE,
     budget: FetchBudget | None = None,
-) -> tuple[dict[str, Any], str] | None:
+) -> dict[str, Any]:
     """Verify a status list credential (JSON with an embedded proof, or a VC-JWT).
 
-    Returns the list credential and its issuer. Raises StatusError when it is not a
+    Returns the list credential, signed with a key its own issuer publishes. Raises StatusError when it is not a
     ``list_type`` credential or does not verify, FetchError when a key cannot be had now.
     """
     checks = Checks(budget)  # the list's own checks settle nothing
@@ -253,7 +274,7 @@ def _verify_status_list(
     dates = checks.get(CheckId.DATES)
     if dates is not None and dates.outcome is Outcome.FAILED:
         raise StatusError(f"the status list is out of date: {dates.message}")
-    return credential, issuer_id_of(credential) or ""
+    return credential
 
 
 def revocation_list(engine: Engine, url: str, budget: FetchBudget | None = None) -> Any:

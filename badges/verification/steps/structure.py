@@ -3,7 +3,8 @@
 They depend on nothing but the document, so a document seen before is not checked again
 (keyed by its content), nor is another learner's badge of an achievement seen before
 (keyed by its shape: the same terms, types and IRI kinds, other values; see
-``badges.jsonld.shape``). Failures are never remembered.
+``badges.jsonld.shape``) unless its result quotes the document's own values. Failures are
+never remembered.
 """
 
 from __future__ import annotations
@@ -64,9 +65,12 @@ def structure_checks(engine: Engine, parsed: Parsed) -> tuple[Check, ...]:
         c for c in (scratch.get(CheckId.CONTEXT), scratch.get(CheckId.SCHEMA)) if c is not None
     )
     if all(c.outcome is not Outcome.FAILED for c in result):
-        for key in (content, shape):
-            if key is not None:
-                memo.put(key, result)
+        if content is not None:
+            memo.put(content, result)
+        # Another document of the same shape has other values: a result whose details
+        # quote this document's values (a schema warning) is never shown for it.
+        if shape is not None and not any(c.detail for c in result):
+            memo.put(shape, result)
     return result
 
 

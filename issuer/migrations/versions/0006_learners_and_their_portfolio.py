@@ -307,12 +307,14 @@ def downgrade() -> None:
     with op.batch_alter_table("organisation", schema=None) as batch_op:
         batch_op.drop_column("consent_age")
 
+    # the expression index goes first: SQLite's batch mode reflects the tables an altered
+    # table refers to, and cannot reflect an index on an expression
+    with op.batch_alter_table("award", schema=None) as batch_op:
+        batch_op.drop_index("ix_award_learner_email_lower")
+
     op.execute("DELETE FROM outbox_message WHERE org_id IS NULL")
     with op.batch_alter_table("outbox_message", schema=None) as batch_op:
         batch_op.alter_column("org_id", existing_type=sa.Integer(), nullable=False)
-
-    with op.batch_alter_table("award", schema=None) as batch_op:
-        batch_op.drop_index("ix_award_learner_email_lower")
 
     with op.batch_alter_table("achievement", schema=None) as batch_op:
         batch_op.drop_column("requirement")
