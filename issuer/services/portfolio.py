@@ -21,7 +21,7 @@ from ..models import Award, Learner, Organisation
 from ..models.base import now_utc
 from .competences import LevelReached, badge_status, highest, levels_reached
 from .learners import portfolio_awards
-from .network import school_year_label, term_of
+from .network import term_of
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,3 @@ def portfolio_cards(
         card_of(award, schools.get(award.org_id, ""), now=now, replaced=replaced)
         for award in awards
     ]
-
-
-__all__ = ["PortfolioCard", "badge_status", "card_of", "portfolio_cards", "school_year_label"]

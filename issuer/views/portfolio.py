@@ -14,8 +14,10 @@ from flask import Blueprint, Response, current_app, render_template, request
 from ..errors import NotFound
 from ..models import Organisation
 from ..models.base import now_utc
+from ..services.competences import badge_status
 from ..services.learners import learner_award
-from ..services.portfolio import badge_status, portfolio_cards, school_year_label
+from ..services.network import school_year_label
+from ..services.portfolio import portfolio_cards
 from ..web import current_learner, dbs, learner_required
 from .common import award_view
 
