@@ -69,6 +69,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .views import endorsements as endorsement_views  # endorsements: pages, status list, staff
 
     app.register_blueprint(endorsement_views.bp)
+    from .views import learners as learner_views  # learner accounts and claim links
+    from .views import portfolio as portfolio_views  # a learner's badges
+
+    app.register_blueprint(learner_views.bp)
+    app.register_blueprint(portfolio_views.bp)
+
     from .views import competences as competence_views  # a learner's map and timeline
 
     app.register_blueprint(competence_views.bp)

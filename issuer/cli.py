@@ -135,6 +135,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f"  demo logins (password {DEMO_PASSWORD!r}): admin@demo.example (platform admin), "
             "coordinator@demo.example (centre admin), teacher@demo.example (teacher)"
         )
+        from .demo import DEMO_LEARNER
+
+        print(f"  demo learner (same password): {DEMO_LEARNER}, portfolio at {base_url}/portfolio/")
         urls = PublicUrls(base_url)
         for public_id in badges:
             print(f"  a demo badge: {urls.credential(public_id)}")

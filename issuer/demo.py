@@ -29,6 +29,7 @@ class DemoLogins:
     password: str
     school_slug: str
     credential_ids: list[str]
+    learner: str = ""  # the demo learner's sign-in address (same password)
 
 
 def seed_demo(session: Session, *, sealer: Sealer, urls: PublicUrls) -> DemoLogins | None:
@@ -156,9 +157,57 @@ def seed_demo(session: Session, *, sealer: Sealer, urls: PublicUrls) -> DemoLogi
         klaipeda_badges=(baltic, heritage, volunteer),
         teacher_id=teacher.id,
     )
-    return DemoLogins(
-        admin.email, coordinator.email, teacher.email, DEMO_PASSWORD, school.slug, ids
+    learner = seed_demo_learner(
+        session,
+        sealer=sealer,
+        urls=urls,
+        school=school,
+        achievements=(baltic, heritage, volunteer),
+        teacher_id=teacher.id,
     )
+    return DemoLogins(
+        admin.email, coordinator.email, teacher.email, DEMO_PASSWORD, school.slug, ids, learner
+    )
+
+
+DEMO_LEARNER = "ona@learners.example"
+
+
+def seed_demo_learner(
+    session: Session,
+    *,
+    sealer: Sealer,
+    urls: PublicUrls,
+    school: Organisation,
+    achievements: tuple[Achievement, ...],
+    teacher_id: int,
+) -> str:
+    """The demo learner's account: Ona, with her school address (which already has the
+    Baltic Sea Project badge) and a personal one, both confirmed, and badges from two school
+    years. Returns her sign-in address (the password is DEMO_PASSWORD). More of her
+    portfolio (reflections, goals, shares...) is added here."""
+    from .services import learners
+
+    _baltic, heritage, volunteer = achievements
+    personal = "ona.petraityte@home.example"
+    today = now_utc()
+    for achievement, email, days in ((heritage, personal, 400), (volunteer, DEMO_LEARNER, 120)):
+        award_badge(
+            session,
+            org=school,
+            achievement=achievement,
+            sealer=sealer,
+            urls=urls,
+            data=AwardInput(learner_name="Ona Petraitytė", learner_email=email),
+            awarded_by=teacher_id,
+            now=today - timedelta(days=days),
+        )
+    ona = learners.create_learner(
+        session, name="Ona Petraitytė", email=DEMO_LEARNER, password=DEMO_PASSWORD
+    )
+    learners.confirm_email(session, ona, DEMO_LEARNER)
+    learners.confirm_email(session, ona, personal)
+    return DEMO_LEARNER
 
 
 def demo_badges(session: Session, limit: int = 3) -> list[str]:

@@ -63,6 +63,14 @@ class SuspensionUnsupported(Conflict):
     code = "suspension_unsupported"
 
 
+class LinkGone(IssuerError):
+    """Raised when a one-time link (a claim, sign-in or confirmation link) was used
+    already or has expired: it does nothing, and says so."""
+
+    code = "link_gone"
+    http_status = 410
+
+
 class Unauthorized(IssuerError):
     """Raised when an API request has no valid bearer token (missing, unknown or revoked)."""
 

@@ -68,3 +68,13 @@ class PublicUrls:
 
     def evidence_file(self, public_id: str) -> str:
         return f"{self.base}/evidence/{public_id}"
+
+    def claim(self, token: str) -> str:
+        """The claim link in an award message (the token is shown once, stored hashed)."""
+        return f"{self.base}/claim/{token}"
+
+    def learner_confirm(self, token: str) -> str:
+        return f"{self.base}/learner/confirm/{token}"
+
+    def learner_sign_in(self, token: str) -> str:
+        return f"{self.base}/learner/sign-in/{token}"

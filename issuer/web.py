@@ -138,13 +138,9 @@ def learner_required(view: F) -> F:
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if current_learner() is None:
-            from urllib.parse import urlencode
+            from flask import redirect, url_for
 
-            from flask import redirect
-
-            # the fixed path of the learners' sign-in page (blueprint "learners"): built
-            # without url_for, so no page here depends on the order blueprints are added in
-            return redirect("/learner/login?" + urlencode({"next": request.full_path}))
+            return redirect(url_for("learners.login", next=request.full_path))
         return view(*args, **kwargs)
 
     return wrapped  # type: ignore[return-value]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
@@ -139,56 +140,109 @@ def _forget_stale_counts(session: Session, now: datetime) -> None:
     session.execute(delete(table).where(table.c.key.in_(stale.scalar_subquery())))
 
 
+def count_attempt(session: Session, key: str, now: datetime | None = None) -> int:
+    """Add one attempt to ``key``'s count in the current window and return the new count
+    (atomically, see _count_attempt). Other rate limits (learners' sign-in links, mail
+    to confirm an address) count under keys of their own prefix."""
+    now = now or now_utc()
+    count = _count_attempt(session, key[:400], now)
+    _forget_stale_counts(session, now)
+    return count
+
+
+@dataclass(frozen=True)
+class LoginAttempt:
+    """One counted login attempt: its three keys (see ``count_login_attempt``)."""
+
+    pair: str
+    account: str
+    address: str
+
+
+def count_login_attempt(
+    session: Session, *, email: str, client: str, now: datetime, prefix: str = ""
+) -> LoginAttempt:
+    """Count a login attempt before its password is checked; raises TooManyRequests.
+
+    Counted atomically (see _count_attempt), under three keys in this order (a fixed
+    order, so two attempts never wait for each other in a circle): this address and
+    account (MAX_FAILURES), the account from any address (ACCOUNT_LIMIT: guessing from
+    many addresses), and the address on any account (ADDRESS_LIMIT: one password tried
+    across many accounts). ``prefix`` keeps the counts of another kind of account apart
+    (learners: "learner:"); the staff's keys have none."""
+    address = _address_key(client)
+    attempt = LoginAttempt(
+        pair=f"{prefix}pair:{address}|{email}"[:400],
+        account=f"{prefix}account:{email}"[:400],
+        address=f"{prefix}address:{address}"[:400],
+    )
+    limits = (
+        (attempt.pair, MAX_FAILURES),
+        (attempt.account, ACCOUNT_LIMIT),
+        (attempt.address, ADDRESS_LIMIT),
+    )
+    over = False
+    for key, limit in limits:
+        over = _count_attempt(session, key, now) > limit or over
+    _forget_stale_counts(session, now)
+    if over:
+        raise TooManyRequests("Too many failed logins. Wait 15 minutes and try again.")
+    return attempt
+
+
+def login_succeeded(session: Session, attempt: LoginAttempt) -> None:
+    """A correct password clears the account's counts and gives the address back its one
+    attempt."""
+    throttle = _THROTTLE
+    session.execute(
+        update(throttle).where(throttle.c.key.in_([attempt.pair, attempt.account])).values(count=0)
+    )
+    session.execute(
+        update(throttle)
+        .where(throttle.c.key == attempt.address)
+        .values(count=case((throttle.c.count > 0, throttle.c.count - 1), else_=0))
+    )
+
+
+def check_password(password_hash: str | None, password: str) -> bool:
+    """Whether ``password`` matches ``password_hash``; with no hash (no such account, or
+    one without a password) a hash is still computed, so the answer takes the same time."""
+    if password_hash is None:
+        _HASHER.hash(password)
+        return False
+    try:
+        return _HASHER.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def hash_password(password: str) -> str:
+    return _HASHER.hash(password)
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return _HASHER.check_needs_rehash(password_hash)
+
+
 def authenticate(
     session: Session, *, email: str, password: str, client: str, now: datetime | None = None
 ) -> User:
     """The user with these credentials. Raises InvalidInput, or TooManyRequests when throttled.
 
-    The attempt is counted before the password is checked, atomically (see
-    _count_attempt), under three keys in this order (a fixed order, so two attempts never
-    wait for each other in a circle): this address and account (MAX_FAILURES), the account
-    from any address (ACCOUNT_LIMIT: guessing from many addresses), and the address on any
-    account (ADDRESS_LIMIT: one password tried across many accounts). A correct password
-    clears the account's counts and gives the address back its one attempt.
+    The attempt is counted before the password is checked (``count_login_attempt``); a
+    correct password clears the account's counts and gives the address back its one
+    attempt (``login_succeeded``).
     """
     now = now or now_utc()
     email = email.strip().lower()[:320]
-    address = _address_key(client)
-    limits = (
-        (f"pair:{address}|{email}", MAX_FAILURES),
-        (f"account:{email}", ACCOUNT_LIMIT),
-        (f"address:{address}", ADDRESS_LIMIT),
-    )
-    over = False
-    for key, limit in limits:
-        over = _count_attempt(session, key[:400], now) > limit or over
-    _forget_stale_counts(session, now)
-    if over:
-        raise TooManyRequests("Too many failed logins. Wait 15 minutes and try again.")
+    attempt = count_login_attempt(session, email=email, client=client, now=now)
     user = session.scalar(select(User).where(User.email == email))
-    ok = False
-    if user is not None:
-        try:
-            ok = _HASHER.verify(user.password_hash, password)
-        except (VerificationError, InvalidHashError):
-            ok = False
-    else:
-        _HASHER.hash(password)  # same time whether or not the account exists
+    ok = check_password(user.password_hash if user is not None else None, password)
     if not ok or user is None:
         raise InvalidInput("The email or password is wrong.")
-    throttle = _THROTTLE
-    session.execute(
-        update(throttle)
-        .where(throttle.c.key.in_([limits[0][0][:400], limits[1][0][:400]]))
-        .values(count=0)
-    )
-    session.execute(
-        update(throttle)
-        .where(throttle.c.key == limits[2][0][:400])
-        .values(count=case((throttle.c.count > 0, throttle.c.count - 1), else_=0))
-    )
-    if _HASHER.check_needs_rehash(user.password_hash):
-        user.password_hash = _HASHER.hash(password)
+    login_succeeded(session, attempt)
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
     session.flush()
     return user
 

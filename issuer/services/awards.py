@@ -33,6 +33,7 @@ from ..models.base import now_utc, public_id
 from ..urls import PublicUrls
 from .achievements import achievement_model, level_id, rubric_id
 from .audit import Actor, AuditAction, record
+from .claims import claim_paragraph, new_claim_link
 from .endorsements import endorsed_achievement, endorsed_profile
 from .keys import Sealer, active_key, hold_keys, private_key
 from .mail import note_new_messages
@@ -256,15 +257,19 @@ def _used_indexes(session: Session, org: Organisation) -> set[int]:
 
 
 def _message(
-    award: Award, org: Organisation, urls: PublicUrls, note: str | None = None
+    session: Session, award: Award, org: Organisation, urls: PublicUrls, note: str | None = None
 ) -> OutboxMessage:
+    """The learner's message about a new award, with the badge's link and a claim link
+    (for the learner's portfolio; its token is added to ``session``)."""
     link = urls.credential(award.public_id)
+    claim, expires = new_claim_link(session, award, urls)
     body = (
         f"Dear {award.learner_name},\n\n"
         f'{org.name} has awarded you the badge "{award.achievement.name}".\n\n'
         + (f"A note from your teacher:\n{note}\n\n" if note else "")
-        + f"Open it, download it or add it to your portfolio here:\n{link}\n\n"
-        "Anyone you share this link with can check that the badge is genuine.\n"
+        + f"Open it or download it here:\n{link}\n\n"
+        "Anyone you share this link with can check that the badge is genuine.\n\n"
+        + claim_paragraph(claim, expires)
     )
     return OutboxMessage(
         org_id=org.id,
@@ -388,7 +393,7 @@ def award_badge(
                 if existing is not None:
                     return _same_request(existing, achievement, data)
             continue
-        message = _message(award, org, urls, data.narrative)
+        message = _message(session, award, org, urls, data.narrative)
         session.add(message)
         session.flush()
         note_new_messages(session, [message])
@@ -522,7 +527,8 @@ def award_many(
     session.add_all(awards)
     session.flush()
     messages = [
-        _message(award, org, urls, row.narrative) for award, row in zip(awards, chosen, strict=True)
+        _message(session, award, org, urls, row.narrative)
+        for award, row in zip(awards, chosen, strict=True)
     ]
     session.add_all(messages)
     session.flush()

@@ -11,16 +11,14 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from argon2 import PasswordHasher
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..errors import InvalidInput
 from ..models import Award, Learner, LearnerEmail, LearnerSession
 from ..models.base import now_utc
+from .accounts import hash_password
 from .awards import EMAIL, normalised_email
-
-_HASHER = PasswordHasher()
 
 
 def token_hash(token: str) -> str:
@@ -43,7 +41,7 @@ def create_learner(
         raise InvalidInput("Please correct the marked fields.", fields=errors)
     learner = Learner(
         name=name.strip()[:200],
-        password_hash=_HASHER.hash(password) if password is not None else None,
+        password_hash=hash_password(password) if password is not None else None,
     )
     learner.emails.append(LearnerEmail(email=address))
     session.add(learner)

@@ -37,6 +37,7 @@ from ..models.base import now_utc
 from ..urls import PublicUrls
 from .audit import Actor, AuditAction, record
 from .awards import IssueContext, _context, _used_indexes
+from .claims import claim_paragraph, new_claim_link
 from .copies import signed_copy
 from .endorsements import endorse, record_withdrawal, target_of
 from .keys import Sealer, active_key, create_signing_key, lock_keys
@@ -245,15 +246,16 @@ def reissue_endorsements(
     return pairs
 
 
-def _message(new: Award, org: Organisation, urls: PublicUrls) -> OutboxMessage:
+def _message(session: Session, new: Award, org: Organisation, urls: PublicUrls) -> OutboxMessage:
     name = new.achievement.name
+    claim, expires = new_claim_link(session, new, urls)
     body = (
         f"Dear {new.learner_name},\n\n"
         f'{org.name} has re-issued your badge "{name}". The key that signed the earlier copy '
         "was compromised, so that copy no longer verifies. Nothing about your badge has "
         "changed: it keeps the date it was awarded.\n\n"
         f"Your new copy is here; please use it wherever you shared the old one:\n"
-        f"{urls.credential(new.public_id)}\n"
+        f"{urls.credential(new.public_id)}\n\n" + claim_paragraph(claim, expires)
     )
     return OutboxMessage(
         org_id=org.id,
@@ -329,7 +331,7 @@ def reissue(
     for old, copy in pairs:
         if old.suspended and copy.status_purpose == "suspension":
             copy.suspended = True  # a suspension carries over where the copy can show it
-    messages = [_message(copy, org, urls) for _old, copy in pairs]
+    messages = [_message(session, copy, org, urls) for _old, copy in pairs]
     session.add_all(messages)
     session.flush()
     note_new_messages(session, messages)

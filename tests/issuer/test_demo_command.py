@@ -82,6 +82,10 @@ def test_the_printed_command_checks_a_demo_badge(tmp_path):
             "  demo logins (password 'aspnet-demo-2026'): admin@demo.example (platform admin), "
             "coordinator@demo.example (centre admin), teacher@demo.example (teacher)" in lines
         )
+        assert (
+            f"  demo learner (same password): ona@learners.example, portfolio at "
+            f"http://127.0.0.1:{port}/portfolio/" in lines
+        )
         badges = [line.split(": ", 1)[1] for line in lines if line.startswith("  a demo badge: ")]
         assert len(badges) == 3 and all(
             b.startswith(f"http://127.0.0.1:{port}/credentials/") for b in badges

@@ -23,8 +23,8 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from issuer.api import document
-from issuer.models import Organisation, SigningKey, User
-from issuer.services import accounts, tokens
+from issuer.models import Learner, Organisation, SigningKey, User
+from issuer.services import accounts, learners, tokens
 from tests.hostile_inputs import FILES, HOSTILE, HUGE, JSON_HOSTILE, PATH_HOSTILE, RAW_BODIES, Sweep
 
 pytestmark = pytest.mark.slow
@@ -216,34 +216,46 @@ def _hostile_bodies(name: str, schema: dict[str, Any], value: Any) -> list[Any]:
     return bodies
 
 
-def _log_in(app: Flask, database: Any, user: User) -> FlaskClient:
+def _log_in(app: Flask, database: Any, user: User, learner: Any = None) -> FlaskClient:
     """A client with a live login session and a CSRF token (no login form: the sweep must
-    not spend the address's login allowance)."""
+    not spend the address's login allowance); with ``learner``, a learner session in the
+    same cookie too, so that the portfolio's pages and forms are swept signed in."""
     client = app.test_client()
     with database.transaction() as session:
         token = accounts.start_login_session(
             session, user=session.get(User, user.id), lifetime=timedelta(hours=1)
         )
+        if learner is not None:
+            learner_token = learners.start_learner_session(
+                session, learner=session.get(Learner, learner.id), lifetime=timedelta(hours=1)
+            )
     with client.session_transaction() as sess:
         sess["login"] = token
         sess["csrf"] = "sweep-csrf"
+        if learner is not None:
+            sess["learner"] = learner_token
     return client
 
 
 @pytest.fixture
-def world(app, database, make_org, make_user, make_achievement, award_to) -> dict[str, Any]:
+def world(
+    app, database, make_org, make_user, make_achievement, award_to, make_learner
+) -> dict[str, Any]:
     centre = make_org("sweep-centre", "Sweep Centre", kind="centre")
     school = make_org("sweep-school", "Sweep School", parent=centre)
     admin = make_user("root@sweep.example", admin=True)
     achievement = make_achievement(school)
     award = award_to(school, achievement)
+    learner = make_learner()  # the award's address, confirmed: the badge is in the portfolio
     with database.transaction() as session:
         org = session.get(Organisation, school.id)
         token, secret = tokens.create_token(session, org=org, name="Sweep")
         invitation = accounts.invite(session, org=org, email="new@sweep.example", role="teacher")
         kid = session.scalars(select(SigningKey.kid).where(SigningKey.org_id == school.id)).first()
+        email_id = session.get(Learner, learner.id).emails[0].id
     return {
         "admin": admin,
+        "learner": learner,
         "secret": secret,
         "values": {
             "slug": school.slug,
@@ -257,6 +269,7 @@ def world(app, database, make_org, make_user, make_achievement, award_to) -> dic
             "token": invitation,
             "filename": "style.css",
             "file_id": "no-such-file",
+            "email_id": str(email_id),
         },
         "centre": centre.slug,
         "achievement_public_id": achievement.public_id,
@@ -287,7 +300,7 @@ def _path(rule: Any, world: dict[str, Any], override: tuple[str, str] | None = N
 
 
 def _sweep_for(app: Flask, database: Any, world: dict[str, Any], rule: Any) -> Sweep:
-    client = _log_in(app, database, world["admin"])
+    client = _log_in(app, database, world["admin"], world["learner"])
     api = rule.rule.startswith("/api/")
     return Sweep(
         app, client, {"Authorization": f"Bearer {world['secret']}"} if api else {}, FORM_BASELINE

@@ -8,6 +8,7 @@ JSON with its Data Integrity proof and the VC-JWT.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from datetime import UTC, date, datetime, timedelta
@@ -24,6 +25,7 @@ from issuer.models import (
     Achievement,
     AuditEvent,
     Award,
+    ClaimToken,
     Endorsement,
     Organisation,
     OutboxMessage,
@@ -493,6 +495,17 @@ def test_after_a_compromise_old_badges_are_revoked_and_their_reissued_copies_ver
         "re-issued" in links[ONA] and f"{BASE_URL}/credentials/{ona_copy.public_id}" in links[ONA]
     )
     assert f"{BASE_URL}/credentials/{jonas_copy.public_id}" in links[JONAS]
+    # with a claim link for the new copy (a learner's portfolio takes it)
+    with database.transaction() as session:
+        claims = {
+            row.award_id: row.token_hash
+            for row in session.scalars(
+                select(ClaimToken).where(ClaimToken.award_id.in_([ona_copy.id, jonas_copy.id]))
+            )
+        }
+    for email, copy in ((ONA, ona_copy), (JONAS, jonas_copy)):
+        token = re.search(rf"{BASE_URL}/claim/([A-Za-z0-9_-]+)", links[email]).group(1)
+        assert claims[copy.id] == hashlib.sha256(token.encode()).hexdigest()
 
     # audited, without learners' emails
     [compromise] = audit(database, org, "key.compromise")

@@ -1,0 +1,48 @@
+"""Claim links: every award message carries one (/claim/<token>).
+
+Opening it lets the learner add the badge, and the address it was sent to, to a learner
+account (see services/learner_accounts.py). The token is unguessable (256 bits), stored
+only as its SHA-256, works once and expires; a badge never claimed works exactly as before.
+This module only makes them, so the award services can import it without importing
+the learners' services.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from ..models import Award, ClaimToken
+from ..models.base import now_utc
+from ..urls import PublicUrls
+
+CLAIM_LIFETIME = timedelta(days=180)
+
+
+def claim_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_claim_link(
+    session: Session, award: Award, urls: PublicUrls, now: datetime | None = None
+) -> tuple[str, datetime]:
+    """A new claim link for ``award`` (already flushed) and when it expires. The token is
+    added to the session (flushed with the message that carries it)."""
+    token = secrets.token_urlsafe(32)
+    expires = (now or now_utc()).replace(microsecond=0) + CLAIM_LIFETIME
+    session.add(
+        ClaimToken(token_hash=claim_token_hash(token), award_id=award.id, expires_at=expires)
+    )
+    return urls.claim(token), expires
+
+
+def claim_paragraph(link: str, expires: datetime) -> str:
+    """What the award message says about its claim link."""
+    return (
+        "Add it to your portfolio of competences: this link adds the badge, and this email "
+        "address, to your learner account (you can create one on the way). It works once, "
+        f"until {expires:%Y-%m-%d}:\n{link}\n\n"
+    )
