@@ -50,17 +50,31 @@ SCHOOL_DID = "did:web:school.example"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Modules with tests that run independent verifiers (node processes) go first, then
-    modules with other slow tests, each module's tests in their own order: under
-    pytest-xdist (``-n auto --dist loadfile``) the long modules then run beside the many
-    short ones rather than last and alone."""
+    """The long modules first, each module's tests in their own order: modules whose every
+    test is slow or interop (the hostile-input sweeps, the browser tests, the interop suite:
+    each one long unit of work), then other modules with tests that run independent
+    verifiers (node processes), then other modules with slow tests, then the rest. Under
+    pytest-xdist (``-n auto --dist loadfile --no-loadscope-reorder``: the modules are handed
+    out in this order, one at a time to whichever worker is free) the long units then run
+    beside the many short ones, not last and alone: xdist's own order (modules with the
+    most tests first) would leave the sweeps and browser tests, which have few, to the end."""
 
     def module(item: pytest.Item) -> str:
         return item.nodeid.split("::", 1)[0]
 
+    def long(item: pytest.Item) -> bool:
+        return any(item.get_closest_marker(name) for name in ("slow", "interop"))
+
+    modules = {module(item) for item in items}
+    whole = modules - {module(item) for item in items if not long(item)}
     interop = {module(item) for item in items if item.get_closest_marker("interop")}
     slow = {module(item) for item in items if item.get_closest_marker("slow")}
-    items.sort(key=lambda item: 0 if module(item) in interop else 1 if module(item) in slow else 2)
+
+    def rank(item: pytest.Item) -> int:
+        name = module(item)
+        return 0 if name in whole else 1 if name in interop else 2 if name in slow else 3
+
+    items.sort(key=rank)
 
 
 @pytest.hookimpl(wrapper=True)

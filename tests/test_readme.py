@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from issuer.cli import verify_command
 from issuer.demo import DEMO_PASSWORD
 
@@ -41,6 +43,7 @@ def _needs_a_school_server(command: str) -> bool:
     )
 
 
+@pytest.mark.slow  # a dozen command-line runs, each a new process
 def test_the_command_line_section_runs_as_written(tmp_path):
     commands = _commands(_section("The `badges` command"))
     assert any("badges/examples/unsigned-badge.json" in c for c in commands)
