@@ -243,7 +243,10 @@ def test_the_step_looks_at_every_identifier_and_subject():
 
 def test_the_step_matches_the_subject_id_exactly():
     credential = {"credentialSubject": {"id": "did:example:ona"}}
-    assert recipient_outcome(credential, "did:example:ona")[0] is Outcome.PASSED
+    assert recipient_outcome(credential, "did:example:ona") == (
+        Outcome.PASSED,
+        "The badge was awarded to this recipient.",
+    )
     assert recipient_outcome(credential, "did:example:on")[0] is Outcome.FAILED
     assert recipient_outcome(credential, "did:example:ona2")[0] is Outcome.FAILED
 

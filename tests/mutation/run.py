@@ -72,17 +72,17 @@ TARGETS: dict[str, Target] = {
     ),
     "status-1edtech": Target(
         ("badges/status/revocation_list_1edtech.py",),
-        ("tests/core/test_status.py",),
+        ("tests/core/test_status.py", "tests/core/test_status_1edtech.py"),
         what="1EdTech revocation lists",
     ),
     "status-bitstring": Target(
         ("badges/status/bitstring_status_list.py",),
-        ("tests/core/test_status.py"),
+        ("tests/core/test_status.py",),
         what="Bitstring Status Lists",
     ),
     "proof-embedded": Target(
         ("badges/proofs/embedded.py",),
-        ("tests/core/test_proofs.py"),
+        ("tests/core/test_proofs.py",),
     ),
     "proof-eddsa-2022": Target(
         ("badges/proofs/eddsa_2022.py",),
