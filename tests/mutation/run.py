@@ -58,6 +58,7 @@ class Target:
 
 
 CORE_VERIFY = ("tests/core/test_verification.py", "tests/core/test_pipeline.py")
+PROOF_TESTS = ("tests/core/test_proofs.py", "tests/core/test_legacy.py", *CORE_VERIFY)
 
 TARGETS: dict[str, Target] = {
     "identity": Target(
@@ -77,28 +78,28 @@ TARGETS: dict[str, Target] = {
     ),
     "status-bitstring": Target(
         ("badges/status/bitstring_status_list.py",),
-        ("tests/core/test_status.py",),
+        ("tests/core/test_status.py", "tests/core/test_status_bitstring.py"),
         what="Bitstring Status Lists",
     ),
     "proof-embedded": Target(
         ("badges/proofs/embedded.py",),
-        ("tests/core/test_proofs.py",),
+        PROOF_TESTS,
     ),
     "proof-eddsa-2022": Target(
         ("badges/proofs/eddsa_2022.py",),
-        ("tests/core/test_proofs.py", "tests/core/test_legacy.py"),
+        PROOF_TESTS,
     ),
     "proof-ed25519-2020": Target(
         ("badges/proofs/ed25519_signature_2020.py",),
-        ("tests/core/test_proofs.py", "tests/core/test_legacy.py"),
+        PROOF_TESTS,
     ),
     "proof-eddsa-rdfc-2022": Target(
         ("badges/proofs/eddsa_rdfc_2022.py",),
-        ("tests/core/test_proofs.py", "tests/core/test_legacy.py"),
+        PROOF_TESTS,
     ),
     "proof-vc-jwt": Target(
         ("badges/proofs/vc_jwt.py",),
-        ("tests/core/test_proofs.py", "tests/core/test_header_key.py"),
+        (*PROOF_TESTS, "tests/core/test_header_key.py"),
     ),
     "fetch-policy": Target(
         ("badges/fetch.py",),
@@ -183,9 +184,12 @@ class Result:
     survivors: dict[str, str] = field(default_factory=dict)  # name -> diff
     stale: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    error: str = ""
 
     @property
     def score(self) -> float:
+        if self.error:
+            return 0.0
         counted = self.total - len(self.equivalent)
         return 100.0 if counted == 0 else 100.0 * self.killed / counted
 
@@ -306,10 +310,12 @@ def run_target(name: str, target: Target, jobs: int, equivalent: Equivalents) ->
         code = subprocess.run(
             command, cwd=dest, stdout=out, stderr=subprocess.STDOUT, env=env
         ).returncode
-    if code != 0:
-        tail = log.read_text(errors="replace")[-3000:]
-        raise SystemExit(f"mutmut failed for {name} (exit {code}); {log}:\n{tail}")
     result = Result(name, seconds=time.monotonic() - start)
+    if code != 0:
+        lines = log.read_text(errors="replace").replace("\r", "\n").splitlines()
+        said = [line for line in lines if line.strip() and not is_spinner(line)]
+        result.error = f"mutmut failed (exit {code}); {log}:\n" + "\n".join(said[-12:])
+        return result
     patterns = mutant_patterns(target)
     for meta in sorted((dest / "mutants").rglob("*.meta")):
         codes = json.loads(meta.read_text())["exit_code_by_key"]
@@ -333,6 +339,12 @@ def run_target(name: str, target: Target, jobs: int, equivalent: Equivalents) ->
             status = "not checked" if exit_code is None else f"exit {exit_code}"
             result.survivors[mutant] = f"({status})\n{diff}"
     return result
+
+
+def is_spinner(line: str) -> bool:
+    """mutmut's progress lines start with a braille spinner character."""
+    first = line.lstrip()[:1]
+    return "\u2800" <= first <= "\u28ff"
 
 
 def natural(name: str) -> tuple[str, int]:
@@ -363,6 +375,9 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.targets or list(TARGETS):
         result = run_target(name, TARGETS[name], args.jobs, equivalent)
         results.append(result)
+        if result.error:
+            print(f"{name:24} {result.error}", flush=True)
+            continue
         print(
             f"{name:24} mutants {result.total:4}  killed {result.killed:4}  "
             f"survived {len(result.survivors):3}  equivalent {len(result.equivalent):3}  "
