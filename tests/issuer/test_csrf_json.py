@@ -216,3 +216,43 @@ def test_the_staff_pages_change_nothing_on_a_json_post_without_a_token(
     assert count >= 10, count
     with database.transaction() as session:
         assert session.scalars(select(Achievement)).one().name == achievement.name
+
+
+def test_reading_methods_need_no_token(client, signed_in, school):
+    page = f"/staff/{school.slug}"
+    assert client.get(page).status_code == 200
+    head = client.head(page)
+    assert head.status_code == 200 and CSRF_MESSAGE not in head.text
+    options = client.options(page)
+    assert options.status_code == 200 and CSRF_MESSAGE not in options.text
+
+
+def test_the_api_uses_bearer_tokens_not_the_csrf_token(client, signed_in):
+    """A session cookie is no API credential, and the API's refusal is its own (401), not
+    the page's CSRF message; an unknown /api/ path is the API's JSON 404."""
+    response = client.post("/api/v1/achievements", json={"name": "x"})
+    assert response.status_code == 401 and CSRF_MESSAGE not in response.text
+    response = client.post("/api/v1/no-such-thing", json={})
+    assert response.status_code == 404 and CSRF_MESSAGE not in response.text
+    assert response.is_json
+    response = client.post("/api/no-such-version/awards", json={})
+    assert response.status_code == 404 and CSRF_MESSAGE not in response.text
+    # outside /api/, an unknown path posted to is the CSRF check's first
+    response = client.post("/staff/no-such-page", json={})
+    assert response.status_code == 400 and CSRF_MESSAGE in response.text
+
+
+def test_each_session_gets_its_own_long_random_token(app):
+    tokens = set()
+    for _ in range(3):
+        browser = app.test_client()
+        page = browser.get("/login")
+        assert page.status_code == 200
+        with browser.session_transaction() as sess:
+            token = sess["csrf"]
+        assert f'name="csrf_token" value="{token}"' in page.text
+        assert len(token) >= 43  # 32 random bytes, base64url
+        # the same token on the next page of the same session
+        assert f'value="{token}"' in browser.get("/login").text
+        tokens.add(token)
+    assert len(tokens) == 3
