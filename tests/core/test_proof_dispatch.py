@@ -19,7 +19,7 @@ from badges.errors import ProofError
 from badges.issuing import sign_credential
 from badges.jsonld.loader import FrozenDocumentLoader
 from badges.keys import PublicKey
-from badges.proofs import verify_embedded_proof
+from badges.proofs import ed25519_signature_2020, eddsa_2022, verify_embedded_proof
 from tests.conftest import FIXTURES, ISSUED, build_credential
 
 LEGACY = FIXTURES / "legacy"
@@ -92,3 +92,51 @@ def test_a_proof_that_is_not_an_object_is_refused(signed, proof):
     credential, key, _suite = signed
     with pytest.raises(ProofError, match=r"^a proof must be a JSON object$"):
         verify_embedded_proof(credential, proof, key)
+
+
+# -- each suite's own function -------------------------------------------------------------------
+
+
+def legacy(name: str) -> dict[str, Any]:
+    return json.loads((LEGACY / name).read_text())
+
+
+def test_eddsa_2022_verifies_for_assertions_by_default_with_the_given_loader():
+    credential = legacy("ob302-vc11-eddsa-2022.json")
+    eddsa_2022.verify_eddsa_2022_proof(credential, credential["proof"], LEGACY_KEY)
+    loader = RecordingLoader()
+    eddsa_2022.verify_eddsa_2022_proof(credential, credential["proof"], LEGACY_KEY, loader=loader)
+    assert loader.asked
+
+
+def test_eddsa_2022_needs_a_data_integrity_context_listed_not_merely_named():
+    credential = legacy("ob302-vc11-eddsa-2022.json")
+    message = (
+        "the cryptosuite 'eddsa-2022' needs the data-integrity context "
+        "(https://w3id.org/security/data-integrity/v1) in the credential's @context"
+    )
+    for contexts in (
+        "https://w3id.org/security/data-integrity/v1#not-it",  # one string containing the URL
+        "https://www.w3.org/2018/credentials/v1",
+        [c for c in credential["@context"] if "data-integrity" not in c],
+    ):
+        with pytest.raises(ProofError, match=f"^{re.escape(message)}$"):
+            eddsa_2022.verify_eddsa_2022_proof(
+                {**credential, "@context": contexts}, credential["proof"], LEGACY_KEY
+            )
+
+
+def test_ed25519_signature_2020_verifies_for_assertions_by_default_with_the_given_loader():
+    credential = legacy("ob302-vc11-ed25519signature2020.json")
+    ed25519_signature_2020.verify_ed25519_signature_2020(
+        credential, credential["proof"], LEGACY_KEY
+    )
+    loader = RecordingLoader()
+    ed25519_signature_2020.verify_ed25519_signature_2020(
+        credential, credential["proof"], LEGACY_KEY, loader=loader
+    )
+    assert loader.asked
+    with pytest.raises(ProofError, match="expected 'authentication'"):
+        ed25519_signature_2020.verify_ed25519_signature_2020(
+            credential, credential["proof"], LEGACY_KEY, expected_purpose="authentication"
+        )
