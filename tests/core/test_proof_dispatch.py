@@ -140,3 +140,36 @@ def test_ed25519_signature_2020_verifies_for_assertions_by_default_with_the_give
         ed25519_signature_2020.verify_ed25519_signature_2020(
             credential, credential["proof"], LEGACY_KEY, expected_purpose="authentication"
         )
+
+
+def test_the_ed25519_signature_2020_shape_is_checked_saying_why():
+    credential = legacy("ob302-vc11-ed25519signature2020.json")
+    proof = credential["proof"]
+    ed25519_signature_2020.check_proof_shape(credential, proof)  # assertionMethod by default
+
+    def refused(document, proof, message):
+        with pytest.raises(ProofError, match=f"^{re.escape(message)}$"):
+            ed25519_signature_2020.check_proof_shape(document, proof)
+
+    refused(credential, "proof", "a proof must be a JSON object")
+    refused(
+        credential,
+        {**proof, "type": "DataIntegrityProof"},
+        "unsupported proof type 'DataIntegrityProof'",
+    )
+    no_type = {k: v for k, v in proof.items() if k != "type"}
+    refused(credential, no_type, "unsupported proof type None")
+    needs = (
+        "the proof type 'Ed25519Signature2020' needs the context "
+        "https://w3id.org/security/suites/ed25519-2020/v1 in the credential's @context"
+    )
+    suite = "https://w3id.org/security/suites/ed25519-2020/v1"
+    refused({**credential, "@context": suite + "#not-it"}, proof, needs)
+    others = [c for c in credential["@context"] if c != suite]
+    refused({**credential, "@context": others}, proof, needs)
+    ed25519_signature_2020.check_proof_shape({**credential, "@context": suite}, proof)
+    refused(
+        credential,
+        {**proof, "cryptosuite": "eddsa-2022"},
+        "the proof type 'Ed25519Signature2020' takes no cryptosuite",
+    )
