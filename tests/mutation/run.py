@@ -61,6 +61,7 @@ CORE_VERIFY = ("tests/core/test_verification.py", "tests/core/test_pipeline.py")
 PROOF_TESTS = (
     "tests/core/test_proofs.py",
     "tests/core/test_proof_dispatch.py",
+    "tests/core/test_proof_rdfc.py",
     "tests/core/test_legacy.py",
     *CORE_VERIFY,
 )
