@@ -153,7 +153,7 @@ TARGETS: dict[str, Target] = {
     ),
     "issuer-access": Target(
         ("issuer/services/accounts.py",),
-        ("tests/issuer/test_access.py",),
+        ("tests/issuer/test_access.py", "tests/issuer/test_roles.py"),
         functions=("require_role", "role_in"),
         what="who may act in an organisation",
     ),
