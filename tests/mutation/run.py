@@ -105,7 +105,7 @@ TARGETS: dict[str, Target] = {
     ),
     "proof-vc-jwt": Target(
         ("badges/proofs/vc_jwt.py",),
-        (*PROOF_TESTS, "tests/core/test_header_key.py"),
+        (*PROOF_TESTS, "tests/core/test_header_key.py", "tests/core/test_vc_jwt_header.py"),
     ),
     "fetch-policy": Target(
         ("badges/fetch.py",),
@@ -164,11 +164,7 @@ TARGETS: dict[str, Target] = {
     ),
     "issuer-status-index": Target(
         ("issuer/services/awards.py",),
-        (
-            "tests/issuer/test_status_index_retry.py",
-            "tests/issuer/test_concurrency.py",
-            "tests/issuer/test_api_idempotency.py",
-        ),
+        ("tests/issuer/test_status_index_retry.py", "tests/issuer/test_api_idempotency.py"),
         functions=("award_badge", "_used_indexes", "_same_request", "find_by_request_key"),
         what="one award, its status index and its request key",
     ),
