@@ -159,7 +159,7 @@ TARGETS: dict[str, Target] = {
     ),
     "issuer-idempotency": Target(
         ("issuer/services/idempotency.py",),
-        ("tests/issuer/test_api_idempotency.py",),
+        ("tests/issuer/test_api_idempotency.py", "tests/issuer/test_idempotency_service.py"),
         what="Idempotency-Key of the API",
     ),
     "issuer-status-index": Target(
