@@ -64,16 +64,18 @@ def test_the_size_limit_is_inclusive(monkeypatch):
         vc_jwt.decode_jwt(text)
 
 
+def nested(depth: int) -> Any:
+    value: Any = "x"
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
 def test_a_deep_header_is_refused_as_malformed():
-    deep: Any = "x"
-    for _ in range(9):
-        deep = [deep]
+    # the header object and seven lists: the deepest allowed (max_depth=8); one more is refused
+    assert vc_jwt.decode_jwt(token({**GOOD, "x5c": nested(7)}))
     with pytest.raises(FormatError, match=r"^the JWT is malformed: "):
-        vc_jwt.decode_jwt(token({**GOOD, "x5c": deep}))
-    shallow: Any = "x"
-    for _ in range(6):
-        shallow = [shallow]
-    assert vc_jwt.decode_jwt(token({**GOOD, "x5c": shallow}))
+        vc_jwt.decode_jwt(token({**GOOD, "x5c": nested(8)}))
 
 
 @pytest.mark.parametrize(
@@ -134,3 +136,31 @@ def test_signing_needs_an_id_and_an_issuer(ed_key):
 def test_a_vc_claim_token_is_one_with_a_vc_claim():
     assert vc_jwt.is_vc_claim_token({"vc": {}, "iss": "x"})
     assert not vc_jwt.is_vc_claim_token({"iss": "x", "VC": {}})
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (0, "1970-01-01T00:00:00Z"),
+        (1, "1970-01-01T00:00:01Z"),
+        (253402300799, "9999-12-31T23:59:59Z"),
+    ],
+)
+def test_vc_1_1_dates_from_the_registered_claims_at_their_limits(seconds, text):
+    payload = {"vc": {"type": ["VerifiableCredential"]}, "nbf": seconds, "exp": seconds}
+    credential = vc_jwt.credential_from_payload(payload)
+    assert credential["issuanceDate"] == text and credential["expirationDate"] == text
+
+
+@pytest.mark.parametrize("seconds", [-1, 253402300800, True, 1.5, "0"])
+def test_vc_1_1_dates_out_of_range_are_not_restored(seconds):
+    payload = {"vc": {"type": ["VerifiableCredential"]}, "nbf": seconds}
+    assert "issuanceDate" not in vc_jwt.credential_from_payload(payload)
+
+
+def test_vc_1_1_issuer_and_id_are_restored_only_from_strings():
+    payload = {"vc": {"type": ["VerifiableCredential"]}, "iss": "did:key:z6Mk", "jti": "urn:uuid:1"}
+    credential = vc_jwt.credential_from_payload(payload)
+    assert credential["issuer"] == "did:key:z6Mk" and credential["id"] == "urn:uuid:1"
+    odd = vc_jwt.credential_from_payload({**payload, "iss": {"id": "x"}, "jti": 7})
+    assert "issuer" not in odd and "id" not in odd
