@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from badges.jsonutil import dumps_sorted
-from issuer.errors import InvalidInput
+from issuer.errors import IdempotencyKeyInFlight, IdempotencyKeyReused, InvalidInput
 from issuer.models import IdempotencyRecord
 from issuer.models.base import now_utc
 from issuer.services import idempotency
@@ -87,3 +87,45 @@ def test_release_says_whether_it_freed_the_key(database, school):
     with database.transaction() as session:
         idempotency.complete(session, claim, status=201, body="{}")
     assert idempotency.release(database, claim) is False  # done: kept
+
+
+def test_the_same_key_in_two_organisations_never_mixes(database, make_org):
+    school, other = make_org("school-a", "School A"), make_org("school-b", "School B")
+    for org, body in ((school, "A's answer"), (other, "B's answer")):
+        claim = idempotency.begin(database, org_id=org.id, key="k", request_hash="same")
+        with database.transaction() as session:
+            idempotency.complete(session, claim, status=201, body=body)
+    for org, body in ((other, "B's answer"), (school, "A's answer")):
+        replay = idempotency.begin(database, org_id=org.id, key="k", request_hash="same")
+        assert replay == idempotency.Replay(201, body)
+
+
+def test_an_empty_stored_body_is_replayed_empty(database, school):
+    claim = idempotency.begin(database, org_id=school.id, key="k", request_hash="h")
+    with database.transaction() as session:
+        idempotency.complete(session, claim, status=204, body="")
+    assert idempotency.begin(database, org_id=school.id, key="k", request_hash="h") == (
+        idempotency.Replay(204, "")
+    )
+
+
+def test_another_request_under_a_key_is_refused_saying_why(database, school):
+    idempotency.begin(database, org_id=school.id, key="k", request_hash="first")
+    message = (
+        "This Idempotency-Key was already used for a different request "
+        "(another method, path or body). Use a new key for a new request."
+    )
+    with pytest.raises(IdempotencyKeyReused, match="^" + re.escape(message) + "$"):
+        idempotency.begin(database, org_id=school.id, key="k", request_hash="second")
+
+
+def test_a_pending_key_is_in_flight_until_exactly_the_timeout(database, school):
+    start = now_utc().replace(microsecond=0)
+    first = idempotency.begin(database, org_id=school.id, key="k", request_hash="h", now=start)
+    almost = start + idempotency.PENDING_TIMEOUT - timedelta(seconds=1)
+    with pytest.raises(IdempotencyKeyInFlight, match="^" + re.escape(idempotency.IN_FLIGHT) + "$"):
+        idempotency.begin(database, org_id=school.id, key="k", request_hash="h", now=almost)
+    # at the timeout the first request counts as abandoned: this one takes the key over
+    later = start + idempotency.PENDING_TIMEOUT
+    taken = idempotency.begin(database, org_id=school.id, key="k", request_hash="h", now=later)
+    assert taken == idempotency.Claim(first.record_id, school.id, "k", later)
