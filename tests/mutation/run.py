@@ -109,7 +109,7 @@ TARGETS: dict[str, Target] = {
     ),
     "fetch-policy": Target(
         ("badges/fetch.py",),
-        ("tests/core/test_fetch.py",),
+        ("tests/core/test_fetch.py", "tests/core/test_fetch_policy.py"),
         functions=(
             "_normalize_host",
             "_host_key",
