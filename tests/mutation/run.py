@@ -125,7 +125,9 @@ TARGETS: dict[str, Target] = {
         ),
         what="which addresses and URLs the fetcher may reach",
     ),
-    "step-dates": Target(("badges/verification/steps/dates.py",), CORE_VERIFY),
+    "step-dates": Target(
+        ("badges/verification/steps/dates.py",), (*CORE_VERIFY, "tests/core/test_step_dates.py")
+    ),
     "step-proof": Target(("badges/verification/steps/proof.py",), CORE_VERIFY),
     "step-issuer": Target(
         ("badges/verification/steps/issuer.py",), (*CORE_VERIFY, "tests/core/test_resolve.py")
