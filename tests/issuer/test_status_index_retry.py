@@ -147,3 +147,42 @@ def test_the_same_request_key_committed_first_elsewhere_returns_that_award(
     assert calls == ["form-1", "form-1"]
     assert (award_id, index) == (first.id, first.status_index)
     assert counts(database) == before
+
+
+def test_the_index_is_drawn_among_the_organisations_own_used_indexes(
+    database, sealer, make_org, make_achievement, award_to, monkeypatch
+):
+    """Each organisation has its own list: its awards' indexes are the ones avoided, and
+    another organisation's are not."""
+    school, other = make_org("school-a", "School A"), make_org("school-b", "School B")
+    ours = [award_to(school, make_achievement(school), email=f"p{i}@a.example") for i in range(2)]
+    theirs = award_to(other, make_achievement(other), email="p@b.example")
+    seen: list[set[int]] = []
+    real = bsl.allocate_index
+
+    def recording(used, size=bsl.MIN_ENTRIES):
+        seen.append(set(used))
+        return real(used, size)
+
+    monkeypatch.setattr(award_service.bsl, "allocate_index", recording)
+    achievement = make_achievement(school, name="Second badge")
+    award_once(database, sealer, school, achievement, "new@a.example", None)
+    assert seen == [{a.status_index for a in ours}]  # not School B's {theirs.status_index}
+    assert theirs.org_id == other.id
+
+
+def test_a_request_key_reused_for_another_award_is_a_conflict(
+    database, sealer, school, achievement, make_achievement, award_to
+):
+    first = award_to(school, achievement, email="ona@pupils.example", request_key="form-1")
+    message = r"^This request key was already used for a different award\.$"
+    with pytest.raises(Conflict, match=message):  # another learner
+        award_once(database, sealer, school, achievement, "jonas@pupils.example", "form-1")
+    other = make_achievement(school, name="Another badge")
+    with pytest.raises(Conflict, match=message):  # another badge, the same learner
+        award_once(database, sealer, school, other, "ona@pupils.example", "form-1")
+    # the same award again (the address as typed may differ in case and spaces)
+    award_id, _, _ = award_once(
+        database, sealer, school, achievement, " ONA@pupils.example ", "form-1"
+    )
+    assert award_id == first.id
