@@ -129,3 +129,19 @@ def test_a_pending_key_is_in_flight_until_exactly_the_timeout(database, school):
     later = start + idempotency.PENDING_TIMEOUT
     taken = idempotency.begin(database, org_id=school.id, key="k", request_hash="h", now=later)
     assert taken == idempotency.Claim(first.record_id, school.id, "k", later)
+
+
+def test_a_claim_taken_over_cannot_complete(database, school):
+    start = now_utc().replace(microsecond=0)
+    first = idempotency.begin(database, org_id=school.id, key="k", request_hash="h", now=start)
+    later = start + idempotency.PENDING_TIMEOUT
+    idempotency.begin(database, org_id=school.id, key="k", request_hash="h", now=later)
+    message = (
+        "This request took too long and another request with the same Idempotency-Key "
+        "took over; nothing was changed by this one."
+    )
+    with (
+        pytest.raises(IdempotencyKeyInFlight, match="^" + re.escape(message) + "$"),
+        database.transaction() as session,
+    ):
+        idempotency.complete(session, first, status=201, body="{}")
