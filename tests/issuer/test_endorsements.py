@@ -299,7 +299,7 @@ def test_other_status_methods_and_key_types_on_either_side(
 
 
 def as_user(client, email: str | None) -> None:
-    post(client, "/logout")
+    assert post(client, "/logout").status_code == 302
     if email is not None:
         assert login(client, email).status_code == 302
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from badges import standards
-from badges.errors import BadgeError
+from badges.errors import SignatureError
 from badges.keys import PublicKey
 from badges.proofs import vc_jwt, verify_data_integrity_proof
 from badges.schema import schema_errors
@@ -139,7 +139,7 @@ def test_the_status_list_is_signed_and_never_cached_by_browsers(client, setup):
     tampered["credentialSubject"]["encodedList"] = (
         tampered["credentialSubject"]["encodedList"][:-4] + "AAAA"
     )
-    with pytest.raises(BadgeError):
+    with pytest.raises(SignatureError):
         verify_data_integrity_proof(
             tampered, proof, PublicKey.from_multibase(method["publicKeyMultibase"])
         )

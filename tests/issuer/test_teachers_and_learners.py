@@ -226,7 +226,8 @@ def test_the_note_reaches_the_learner_and_is_signed_only_if_the_teacher_publishe
     assert json.loads(public_json)["credentialSubject"]["narrative"] == note
     sent = messages(database)
     assert len(sent) == 2 and all(note in m.body for m in sent)
-    assert note not in client.get(f"/credentials/{private.public_id}").text
+    shown = client.get(f"/credentials/{private.public_id}")
+    assert shown.status_code == 200 and note not in shown.text
 
 
 def test_a_class_csv_note_goes_to_each_learner_and_is_signed_only_if_chosen(

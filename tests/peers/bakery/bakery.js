@@ -7,6 +7,27 @@
 // exits 0 or 1. Never fetches anything (only bake and extract are called).
 'use strict';
 const fs = require('fs');
+
+// openbadges-bakery 1.0.5 (its last release) writes PNG chunks with bitwriter 0.0.5, an
+// object that inherits from Buffer without being a Uint8Array. Since Node 4 a Buffer's
+// `length` is a getter of typed arrays only, and Buffer#copy and Buffer.concat take only
+// real Uint8Arrays, so on Node 20 baking a PNG threw "Method get TypedArray.prototype.length
+// called on incompatible receiver". Three shims make bitwriter use the real Buffer it
+// holds (`_buffer`, where all its integer writes already go); the bytes it writes are
+// unchanged. Reading (extract) never used bitwriter.
+const BitWriter = require('bitwriter');
+
+const bytesOf = (buf) => (buf instanceof BitWriter ? buf._buffer : buf);
+// an own, writable `length` (setupBuffer assigns the buffer's length to it)
+Object.defineProperty(BitWriter.prototype, 'length', { value: 0, writable: true, configurable: true });
+BitWriter.prototype._copyBuffer = function copyBuffer(buf) {
+  bytesOf(buf).copy(this._buffer, this.position());
+  this.move(buf.length);
+  return this;
+};
+const concat = Buffer.concat;
+Buffer.concat = (list, length) => concat.call(Buffer, list.map(bytesOf), length);
+
 const bakery = require('openbadges-bakery');
 
 function done(ok, value) {

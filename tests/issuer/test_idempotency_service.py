@@ -1,0 +1,147 @@
+"""The Idempotency-Key service on its own: the key's rules, the request's fingerprint, the
+claim it returns, how long records are kept and what release says.
+
+Written to kill the mutants tests/mutation/run.py found alive in
+issuer/services/idempotency.py (tests/issuer/test_api_idempotency.py drives it through the API).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from badges.jsonutil import dumps_sorted
+from issuer.errors import IdempotencyKeyInFlight, IdempotencyKeyReused, InvalidInput
+from issuer.models import IdempotencyRecord
+from issuer.models.base import now_utc
+from issuer.services import idempotency
+
+
+@pytest.fixture
+def school(make_org):
+    return make_org()
+
+
+@pytest.mark.parametrize("value", ["", "   ", "x" * 201, "ключ", "a b", "tab\there"])
+def test_a_bad_key_is_refused_for_its_header(value):
+    with pytest.raises(
+        InvalidInput,
+        match="^"
+        + re.escape("The Idempotency-Key header must be 1 to 200 visible ASCII characters.")
+        + "$",
+    ) as refused:
+        idempotency.check_key(value)
+    assert refused.value.fields == {
+        "Idempotency-Key": "Use 1 to 200 visible ASCII characters, e.g. a UUID."
+    }
+
+
+def test_a_good_key_is_kept_as_sent_without_surrounding_space():
+    assert idempotency.check_key("  3f2b-UUID!~  ") == "3f2b-UUID!~"
+    assert idempotency.check_key("k" * 200) == "k" * 200
+
+
+def test_the_request_fingerprint():
+    body = {"b": [1, 2], "a": "x"}
+    expected = hashlib.sha256(b"POST\n/api/v1/x\n" + dumps_sorted(body)).hexdigest()
+    assert idempotency.request_hash("post", "/api/v1/x", body) == expected
+    assert idempotency.request_hash("POST", "/api/v1/x", {"a": "x", "b": [1, 2]}) == expected
+    assert idempotency.request_hash("PUT", "/api/v1/x", body) != expected
+    assert idempotency.request_hash("POST", "/api/v1/y", body) != expected
+    assert idempotency.request_hash("POST", "/api/v1/x", {**body, "c": 1}) != expected
+
+
+def test_a_claim_names_its_record_organisation_key_and_time(database, school):
+    now = now_utc().replace(microsecond=0)
+    claim = idempotency.begin(database, org_id=school.id, key="k1", request_hash="h" * 64, now=now)
+    assert isinstance(claim, idempotency.Claim)
+    assert (claim.org_id, claim.key, claim.started_at) == (school.id, "k1", now)
+    with database.transaction() as session:
+        record = session.get(IdempotencyRecord, claim.record_id)
+        assert (record.org_id, record.key, record.state) == (school.id, "k1", "pending")
+        assert record.request_hash == "h" * 64
+
+
+def test_records_are_kept_for_exactly_the_retention(database, school):
+    now = now_utc().replace(microsecond=0)
+    edge = now - idempotency.RETENTION
+    idempotency.begin(database, org_id=school.id, key="edge", request_hash="a", now=edge)
+    idempotency.begin(
+        database, org_id=school.id, key="old", request_hash="a", now=edge - timedelta(seconds=1)
+    )
+    idempotency.begin(database, org_id=school.id, key="new", request_hash="a", now=now)
+    with database.transaction() as session:
+        keys = set(session.scalars(select(IdempotencyRecord.key)))
+    assert keys == {"edge", "new"}  # the one older than the retention went; the edge stays
+
+
+def test_release_says_whether_it_freed_the_key(database, school):
+    claim = idempotency.begin(database, org_id=school.id, key="k2", request_hash="a")
+    assert idempotency.release(database, claim) is True
+    assert idempotency.release(database, claim) is False  # already gone
+    claim = idempotency.begin(database, org_id=school.id, key="k2", request_hash="a")
+    with database.transaction() as session:
+        idempotency.complete(session, claim, status=201, body="{}")
+    assert idempotency.release(database, claim) is False  # done: kept
+
+
+def test_the_same_key_in_two_organisations_never_mixes(database, make_org):
+    school, other = make_org("school-a", "School A"), make_org("school-b", "School B")
+    for org, body in ((school, "A's answer"), (other, "B's answer")):
+        claim = idempotency.begin(database, org_id=org.id, key="k", request_hash="same")
+        with database.transaction() as session:
+            idempotency.complete(session, claim, status=201, body=body)
+    for org, body in ((other, "B's answer"), (school, "A's answer")):
+        replay = idempotency.begin(database, org_id=org.id, key="k", request_hash="same")
+        assert replay == idempotency.Replay(201, body)
+
+
+def test_an_empty_stored_body_is_replayed_empty(database, school):
+    claim = idempotency.begin(database, org_id=school.id, key="k", request_hash="h")
+    with database.transaction() as session:
+        idempotency.complete(session, claim, status=204, body="")
+    assert idempotency.begin(database, org_id=school.id, key="k", request_hash="h") == (
+        idempotency.Replay(204, "")
+    )
+
+
+def test_another_request_under_a_key_is_refused_saying_why(database, school):
+    idempotency.begin(database, org_id=school.id, key="k", request_hash="first")
+    message = (
+        "This Idempotency-Key was already used for a different request "
+        "(another method, path or body). Use a new key for a new request."
+    )
+    with pytest.raises(IdempotencyKeyReused, match="^" + re.escape(message) + "$"):
+        idempotency.begin(database, org_id=school.id, key="k", request_hash="second")
+
+
+def test_a_pending_key_is_in_flight_until_exactly_the_timeout(database, school):
+    start = now_utc().replace(microsecond=0)
+    first = idempotency.begin(database, org_id=school.id, key="k", request_hash="h", now=start)
+    almost = start + idempotency.PENDING_TIMEOUT - timedelta(seconds=1)
+    with pytest.raises(IdempotencyKeyInFlight, match="^" + re.escape(idempotency.IN_FLIGHT) + "$"):
+        idempotency.begin(database, org_id=school.id, key="k", request_hash="h", now=almost)
+    # at the timeout the first request counts as abandoned: this one takes the key over
+    later = start + idempotency.PENDING_TIMEOUT
+    taken = idempotency.begin(database, org_id=school.id, key="k", request_hash="h", now=later)
+    assert taken == idempotency.Claim(first.record_id, school.id, "k", later)
+
+
+def test_a_claim_taken_over_cannot_complete(database, school):
+    start = now_utc().replace(microsecond=0)
+    first = idempotency.begin(database, org_id=school.id, key="k", request_hash="h", now=start)
+    later = start + idempotency.PENDING_TIMEOUT
+    idempotency.begin(database, org_id=school.id, key="k", request_hash="h", now=later)
+    message = (
+        "This request took too long and another request with the same Idempotency-Key "
+        "took over; nothing was changed by this one."
+    )
+    with (
+        pytest.raises(IdempotencyKeyInFlight, match="^" + re.escape(message) + "$"),
+        database.transaction() as session,
+    ):
+        idempotency.complete(session, first, status=201, body="{}")

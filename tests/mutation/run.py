@@ -1,0 +1,408 @@
+"""Mutation testing of the security core with mutmut: the score per module and every survivor.
+
+    .venv/bin/python -m tests.mutation.run                  # every target
+    .venv/bin/python -m tests.mutation.run identity fetch   # some (names: --list)
+    .venv/bin/python -m tests.mutation.run --list
+
+mutmut (the ``mutation`` extra: ``pip install -e '.[test,mutation]'``) changes one small
+thing at a time in the code (``==`` to ``!=``, ``and`` to ``or``, a constant, a deleted
+call...) and runs the tests that reach the changed function. A mutant the tests do not
+notice ("survived") is a change that would pass the suite: a missing test, or an
+equivalent mutant, one that changes nothing a caller can see. Each target below names the
+code (files, optionally some functions of a file) and only the tests that check it, so a
+run takes minutes, not hours.
+
+Each target runs in a copy of the repository under ``.mutation/TARGET/`` (git-ignored),
+with a ``[tool.mutmut]`` section added to the copy's pyproject.toml; the working tree is
+never changed. The score of a target is killed / (mutants - equivalent): a timeout counts
+as killed (the mutant made the code loop), "no tests" and "suspicious" as survivors.
+Equivalent mutants are listed, each with its reason, in tests/mutation/equivalent.toml;
+an entry whose mutant no longer makes the change it records is reported as stale (the
+code moved) and counts as a survivor until it is checked again.
+
+Prints, per target: the mutants, killed, survived, equivalent, the score and the time,
+then the diff of every survivor; exits 1 when a target scores under --min-score (90).
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+WORK = ROOT / ".mutation"
+EQUIVALENT = Path(__file__).with_name("equivalent.toml")
+
+KILLED = {1, 3, 24, -24, 36, 152, 255}  # mutmut's exit codes for killed and timed out
+
+
+@dataclass(frozen=True)
+class Target:
+    """Files to mutate (all their functions, or only ``functions``: ``name`` or
+    ``Class.method``, of the first file) and the tests that check them."""
+
+    files: tuple[str, ...]
+    tests: tuple[str, ...]
+    functions: tuple[str, ...] = ()
+    what: str = ""
+
+
+CORE_VERIFY = ("tests/core/test_verification.py", "tests/core/test_pipeline.py")
+PROOF_TESTS = (
+    "tests/core/test_proofs.py",
+    "tests/core/test_proof_dispatch.py",
+    "tests/core/test_proof_rdfc.py",
+    "tests/core/test_legacy.py",
+    *CORE_VERIFY,
+)
+
+TARGETS: dict[str, Target] = {
+    "identity": Target(
+        ("badges/identity.py",),
+        ("tests/core/test_identity.py", "tests/core/test_model.py"),
+        what="recipient hashes and their matching",
+    ),
+    "step-recipient": Target(
+        ("badges/verification/steps/recipient.py",),
+        ("tests/core/test_identity.py", *CORE_VERIFY),
+        what="the recipient check",
+    ),
+    "status-1edtech": Target(
+        ("badges/status/revocation_list_1edtech.py",),
+        ("tests/core/test_status.py", "tests/core/test_status_1edtech.py"),
+        what="1EdTech revocation lists",
+    ),
+    "status-bitstring": Target(
+        ("badges/status/bitstring_status_list.py",),
+        ("tests/core/test_status.py", "tests/core/test_status_bitstring.py"),
+        what="Bitstring Status Lists",
+    ),
+    "proof-embedded": Target(
+        ("badges/proofs/embedded.py",),
+        PROOF_TESTS,
+    ),
+    "proof-eddsa-2022": Target(
+        ("badges/proofs/eddsa_2022.py",),
+        PROOF_TESTS,
+    ),
+    "proof-ed25519-2020": Target(
+        ("badges/proofs/ed25519_signature_2020.py",),
+        PROOF_TESTS,
+    ),
+    "proof-eddsa-rdfc-2022": Target(
+        ("badges/proofs/eddsa_rdfc_2022.py",),
+        PROOF_TESTS,
+    ),
+    "proof-vc-jwt": Target(
+        ("badges/proofs/vc_jwt.py",),
+        (*PROOF_TESTS, "tests/core/test_header_key.py", "tests/core/test_vc_jwt_header.py"),
+    ),
+    "fetch-policy": Target(
+        ("badges/fetch.py",),
+        ("tests/core/test_fetch.py", "tests/core/test_fetch_policy.py"),
+        functions=(
+            "_normalize_host",
+            "_host_key",
+            "_parse_host_port",
+            "_is_public_address",
+            "_parse_url",
+            "_prefix_matches",
+            "_lower_origin",
+            "FetchPolicy.__post_init__",
+            "Fetcher._plan",
+            "Fetcher._follow",
+            "Fetcher._addresses",
+        ),
+        what="which addresses and URLs the fetcher may reach",
+    ),
+    "step-dates": Target(
+        ("badges/verification/steps/dates.py",), (*CORE_VERIFY, "tests/core/test_step_dates.py")
+    ),
+    "step-proof": Target(("badges/verification/steps/proof.py",), CORE_VERIFY),
+    "step-issuer": Target(
+        ("badges/verification/steps/issuer.py",), (*CORE_VERIFY, "tests/core/test_resolve.py")
+    ),
+    "step-status": Target(
+        ("badges/verification/steps/status.py",), (*CORE_VERIFY, "tests/core/test_status.py")
+    ),
+    "step-structure": Target(
+        ("badges/verification/steps/structure.py",), (*CORE_VERIFY, "tests/core/test_schema.py")
+    ),
+    "step-endorsements": Target(
+        ("badges/verification/steps/endorsements.py",),
+        (*CORE_VERIFY, "tests/core/test_endorsements.py"),
+    ),
+    "pipeline": Target(("badges/verification/pipeline.py",), CORE_VERIFY),
+    "issuer-csrf": Target(
+        ("issuer/web.py",),
+        (
+            "tests/issuer/test_csrf_json.py",
+            "tests/issuer/test_forms.py::test_a_post_without_the_right_csrf_token_changes_nothing",
+            "tests/issuer/test_forms.py::test_the_login_form_needs_its_token",
+        ),
+        functions=("_check_csrf", "csrf_token"),
+        what="CSRF tokens of the staff pages",
+    ),
+    "issuer-access": Target(
+        ("issuer/services/accounts.py",),
+        ("tests/issuer/test_access.py", "tests/issuer/test_roles.py"),
+        functions=("require_role", "role_in"),
+        what="who may act in an organisation",
+    ),
+    "issuer-idempotency": Target(
+        ("issuer/services/idempotency.py",),
+        ("tests/issuer/test_api_idempotency.py", "tests/issuer/test_idempotency_service.py"),
+        what="Idempotency-Key of the API",
+    ),
+    "issuer-status-index": Target(
+        ("issuer/services/awards.py",),
+        ("tests/issuer/test_status_index_retry.py", "tests/issuer/test_api_idempotency.py"),
+        functions=("award_badge", "_used_indexes", "_same_request", "find_by_request_key"),
+        what="one award, its status index and its request key",
+    ),
+    "issuer-bulk": Target(
+        ("issuer/services/awards.py",),
+        ("tests/issuer/test_bulk.py",),
+        functions=("award_many", "_earlier_batch", "earlier_awards", "_chunks"),
+        what="awards to a class list, all or nothing",
+    ),
+}
+
+
+@dataclass
+class Result:
+    name: str
+    total: int = 0
+    killed: int = 0
+    equivalent: list[str] = field(default_factory=list)
+    survivors: dict[str, str] = field(default_factory=dict)  # name -> diff
+    stale: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    error: str = ""
+
+    @property
+    def score(self) -> float:
+        if self.error:
+            return 0.0
+        counted = self.total - len(self.equivalent)
+        return 100.0 if counted == 0 else 100.0 * self.killed / counted
+
+
+def mutant_patterns(target: Target) -> list[str]:
+    """mutmut's names for the mutants of ``target.functions`` (fnmatch patterns)."""
+    module = target.files[0].removesuffix(".py").replace("/", ".")
+    patterns = []
+    for function in target.functions:
+        cls, _, method = function.rpartition(".")
+        if cls:
+            patterns.append(f"{module}.xǁ{cls}ǁ{method}__mutmut_*")
+        else:
+            patterns.append(f"{module}.x_{method}__mutmut_*")
+    return patterns
+
+
+def copy_repository(dest: Path) -> None:
+    """The tracked and new (not ignored) files of the working tree, as they are now."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    listed = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for relative in filter(None, listed.split("\0")):
+        source = ROOT / relative
+        if not source.is_file() or relative.startswith(".mutation/"):
+            continue
+        target = dest / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
+
+
+def configure(dest: Path, target: Target) -> None:
+    quoted = lambda items: "[" + ", ".join(json.dumps(i) for i in items) + "]"  # noqa: E731
+    section = f"""
+
+[tool.mutmut]
+source_paths = ["badges", "issuer", "verifier"]
+only_mutate = {quoted(target.files)}
+also_copy = ["templates"]
+pytest_add_cli_args = ["-p", "no:randomly", "-p", "no:cacheprovider", "-n", "0", "-q"]
+pytest_add_cli_args_test_selection = {quoted(target.tests)}
+use_git_change_detection = false
+"""
+    pyproject = dest / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + section)
+
+
+def mutmut() -> str:
+    found = shutil.which("mutmut", path=str(Path(sys.executable).parent)) or shutil.which("mutmut")
+    if found is None:
+        sys.exit("mutmut is not installed: pip install -e '.[test,mutation]'")
+    return found
+
+
+@dataclass(frozen=True)
+class Equivalents:
+    """tests/mutation/equivalent.toml: mutants by name, and rules for kinds of mutant."""
+
+    by_name: dict[str, dict[str, str]]
+    rules: list[dict[str, Any]]
+
+    def rule_for(self, diff: str) -> dict[str, Any] | None:
+        """The ``[[same_when]]`` rule that makes this change no change, if any."""
+        lines = changed_lines(diff).splitlines()
+        removed = [line[1:] for line in lines if line.startswith("-")]
+        added = [line[1:] for line in lines if line.startswith("+")]
+        for rule in self.rules:
+            old, new = rule["replace"]
+            if removed and [line.replace(old, new) for line in added] == removed:
+                return rule
+        return None
+
+
+def load_equivalent() -> Equivalents:
+    data = tomllib.loads(EQUIVALENT.read_text(encoding="utf-8")) if EQUIVALENT.exists() else {}
+    return Equivalents(
+        {entry["mutant"]: entry for entry in data.get("equivalent", [])},
+        list(data.get("same_when", [])),
+    )
+
+
+def changed_lines(diff: str) -> str:
+    """What a mutant changes, as recorded in equivalent.toml: the removed ("-") and added
+    ("+") lines of its diff, stripped, one a line."""
+    return "\n".join(
+        line[0] + line[1:].strip()
+        for line in diff.splitlines()
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    )
+
+
+def toml_entry(mutant: str, diff: str) -> str:
+    change = changed_lines(diff).replace("\\", "\\\\").replace('"""', '\\"""')
+    return f'[[equivalent]]\nmutant = "{mutant}"\nchange = """\n{change}"""\nreason = "TODO"\n'
+
+
+def show(dest: Path, name: str) -> str:
+    shown = subprocess.run(
+        [mutmut(), "show", name], cwd=dest, capture_output=True, text=True, timeout=120
+    )
+    return (shown.stdout or shown.stderr).strip()
+
+
+def run_target(name: str, target: Target, jobs: int, equivalent: Equivalents) -> Result:
+    dest = WORK / name
+    start = time.monotonic()
+    copy_repository(dest)
+    configure(dest, target)
+    command = [mutmut(), "run", "--max-children", str(jobs), *mutant_patterns(target)]
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PYTEST_ADDOPTS")}
+    log = dest / "mutmut.log"
+    with log.open("w") as out:
+        code = subprocess.run(
+            command, cwd=dest, stdout=out, stderr=subprocess.STDOUT, env=env
+        ).returncode
+    result = Result(name, seconds=time.monotonic() - start)
+    if code != 0:
+        lines = log.read_text(errors="replace").replace("\r", "\n").splitlines()
+        said = [line for line in lines if line.strip() and not is_spinner(line)]
+        result.error = f"mutmut failed (exit {code}); {log}:\n" + "\n".join(said[-12:])
+        return result
+    patterns = mutant_patterns(target)
+    for meta in sorted((dest / "mutants").rglob("*.meta")):
+        codes = json.loads(meta.read_text())["exit_code_by_key"]
+        for mutant, exit_code in sorted(codes.items(), key=lambda kv: natural(kv[0])):
+            if patterns and not any(fnmatch.fnmatchcase(mutant, p) for p in patterns):
+                continue
+            result.total += 1
+            if exit_code in KILLED:
+                result.killed += 1
+                continue
+            diff = show(dest, mutant)
+            known = equivalent.by_name.get(mutant)
+            if known is not None and changed_lines(diff) == known.get("change", "").strip():
+                result.equivalent.append(mutant)
+                continue
+            if known is None and equivalent.rule_for(diff) is not None:
+                result.equivalent.append(mutant)
+                continue
+            if known is not None:
+                result.stale.append(mutant)
+            status = "not checked" if exit_code is None else f"exit {exit_code}"
+            result.survivors[mutant] = f"({status})\n{diff}"
+    return result
+
+
+def is_spinner(line: str) -> bool:
+    """mutmut's progress lines start with a braille spinner character."""
+    first = line.lstrip()[:1]
+    return "\u2800" <= first <= "\u28ff"
+
+
+def natural(name: str) -> tuple[str, int]:
+    base, _, number = name.rpartition("__mutmut_")
+    return (base, int(number) if number.isdigit() else 0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("targets", nargs="*", help="targets to run (default: all)")
+    parser.add_argument("--list", action="store_true", help="list the targets and stop")
+    parser.add_argument("--jobs", type=int, default=2, help="mutants tested at once (2)")
+    parser.add_argument("--min-score", type=float, default=90.0)
+    parser.add_argument(
+        "--suggest", action="store_true", help="print an equivalent.toml entry per survivor"
+    )
+    args = parser.parse_args(argv)
+    if args.list:
+        for name, target in TARGETS.items():
+            functions = f" ({', '.join(target.functions)})" if target.functions else ""
+            print(f"{name:24} {' '.join(target.files)}{functions}")
+        return 0
+    unknown = [t for t in args.targets if t not in TARGETS]
+    if unknown:
+        parser.error(f"no such target: {', '.join(unknown)} (see --list)")
+    equivalent = load_equivalent()
+    results = []
+    for name in args.targets or list(TARGETS):
+        result = run_target(name, TARGETS[name], args.jobs, equivalent)
+        results.append(result)
+        if result.error:
+            print(f"{name:24} {result.error}", flush=True)
+            continue
+        print(
+            f"{name:24} mutants {result.total:4}  killed {result.killed:4}  "
+            f"survived {len(result.survivors):3}  equivalent {len(result.equivalent):3}  "
+            f"score {result.score:5.1f}%  {result.seconds:6.0f}s",
+            flush=True,
+        )
+    failed = False
+    for result in results:
+        for mutant, diff in result.survivors.items():
+            stale = " (STALE entry in equivalent.toml)" if mutant in result.stale else ""
+            print(f"\n--- {result.name}: survived {mutant}{stale}\n{diff}")
+            if args.suggest:
+                print(toml_entry(mutant, diff.split("\n", 1)[1]))
+        if result.score < args.min_score:
+            failed = True
+    print()
+    for result in results:
+        mark = "ok " if result.score >= args.min_score else "LOW"
+        print(f"{mark} {result.name:24} {result.score:5.1f}%")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
