@@ -90,7 +90,7 @@ def _demo_secrets(data: Path) -> dict[str, str]:
 def cmd_serve(args: argparse.Namespace) -> int:
     from . import create_app
     from .db import Database
-    from .demo import demo_badges, seed_demo
+    from .demo import demo_badges, demo_share, seed_demo
     from .migrate import upgrade
     from .seed import seed_frameworks
     from .services.keys import Sealer
@@ -120,6 +120,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     database: Database = app.extensions["issuer.db"]
     upgrade(app.config["DATABASE_URL"])
     badges: list[str] = []
+    share: str | None = None
     with database.transaction() as session:
         seed_frameworks(session)
         # the platform's own did:web and key (it signs learners' CLR exports)
@@ -127,6 +128,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if args.demo:
             seed_demo(session, sealer=sealer, urls=PublicUrls(base_url))
             badges = demo_badges(session)
+            share = demo_share(session)
     print(f"Issuer:   {base_url}/")
     if args.demo:
         from .demo import DEMO_PASSWORD
@@ -138,6 +140,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from .demo import DEMO_LEARNER
 
         print(f"  demo learner (same password): {DEMO_LEARNER}, portfolio at {base_url}/portfolio/")
+        if share:
+            print(f"  the demo learner's shared portfolio: {base_url}/s/{share}")
         urls = PublicUrls(base_url)
         for public_id in badges:
             print(f"  a demo badge: {urls.credential(public_id)}")

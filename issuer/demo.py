@@ -8,7 +8,16 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import Achievement, Award, FrameworkItem, Organisation, Role
+from .models import (
+    Achievement,
+    Award,
+    FrameworkItem,
+    Learner,
+    LearnerEmail,
+    Organisation,
+    Role,
+    ShareLink,
+)
 from .models.base import now_utc
 from .services import accounts
 from .services.achievements import AchievementInput, create_achievement
@@ -183,22 +192,30 @@ def seed_demo_learner(
     teacher_id: int,
 ) -> str:
     """The demo learner's account: Ona, with her school address (which already has the
-    Baltic Sea Project badge) and a personal one, both confirmed, and badges from two school
-    years. Returns her sign-in address (the password is DEMO_PASSWORD). More of her
-    portfolio (reflections, goals, shares...) is added here."""
-    from .services import learners
+    Baltic Sea Project badge at "Proficient") and a personal one, both confirmed, and badges
+    from two school years (the Baltic Sea Project a year earlier at "Developing": her level
+    grew). A reflection on her latest Baltic badge; a pathway of her school, half done (she
+    holds two of its four badges) and pinned as her goal; a share link of her whole
+    portfolio with her reflections. Returns her sign-in address (the password is
+    DEMO_PASSWORD); demo_share() finds the share link."""
+    from .services import learners, shares, steering
 
-    _baltic, heritage, volunteer = achievements
+    baltic, heritage, volunteer = achievements
     personal = "ona.petraityte@home.example"
     today = now_utc()
-    for achievement, email, days in ((heritage, personal, 400), (volunteer, DEMO_LEARNER, 120)):
+    earlier = (
+        (baltic, DEMO_LEARNER, 420, "Developing"),
+        (heritage, personal, 400, None),
+        (volunteer, DEMO_LEARNER, 120, None),
+    )
+    for achievement, email, days, level in earlier:
         award_badge(
             session,
             org=school,
             achievement=achievement,
             sealer=sealer,
             urls=urls,
-            data=AwardInput(learner_name="Ona Petraitytė", learner_email=email),
+            data=AwardInput(learner_name="Ona Petraitytė", learner_email=email, level=level),
             awarded_by=teacher_id,
             now=today - timedelta(days=days),
         )
@@ -207,7 +224,78 @@ def seed_demo_learner(
     )
     learners.confirm_email(session, ona, DEMO_LEARNER)
     learners.confirm_email(session, ona, personal)
+    latest_baltic = session.scalars(
+        select(Award)
+        .where(Award.achievement_id == baltic.id, Award.learner_email == DEMO_LEARNER)
+        .order_by(Award.issued_at.desc())
+    ).first()
+    assert latest_baltic is not None
+    steering.save_reflection(
+        session,
+        ona,
+        latest_baltic.public_id,
+        "This season I **planned** the sampling days myself. The spring samples from the Danė "
+        "surprised me most: the nitrate levels had doubled since autumn.\n\n"
+        "Next I want to present our data at the Baltic Sea Project camp.",
+    )
+    climate = create_achievement(
+        session,
+        org=school,
+        data=AchievementInput(
+            name="Climate action: project lead",
+            description="Led a climate action project of the school from idea to results.",
+            achievement_type="Competency",
+            tags=["climate", "sustainable development"],
+        ),
+    )
+    debate = create_achievement(
+        session,
+        org=school,
+        data=AchievementInput(
+            name="Baltic debate: speaker",
+            description="Spoke for the school's team at a debate on the future of the Baltic Sea.",
+            achievement_type="Badge",
+            tags=["debate", "Baltic Sea Project"],
+        ),
+    )
+    pathway = create_achievement(
+        session,
+        org=school,
+        data=AchievementInput(
+            name="Young Baltic ambassador",
+            description="A pathway: water monitoring, heritage, climate action and debate.",
+            achievement_type="Achievement",
+            tags=["pathway", "Baltic Sea Project"],
+            requirement={
+                "op": "all",
+                "items": [
+                    {"achievement": baltic.id},
+                    {"achievement": heritage.id},
+                    {"achievement": climate.id},
+                    {"achievement": debate.id},
+                ],
+            },
+        ),
+    )
+    steering.pin_goal(session, ona, pathway.public_id)
+    shares.create_share(
+        session,
+        ona,
+        shares.ShareInput(title="My portfolio of competences", include_reflections=True),
+    )
     return DEMO_LEARNER
+
+
+def demo_share(session: Session) -> str | None:
+    """The public id of the demo learner's first live share link (its page is /s/<id>)."""
+    return session.scalar(
+        select(ShareLink.public_id)
+        .join(Learner, ShareLink.learner_id == Learner.id)
+        .join(LearnerEmail, LearnerEmail.learner_id == Learner.id)
+        .where(LearnerEmail.email == DEMO_LEARNER, ShareLink.withdrawn_at.is_(None))
+        .order_by(ShareLink.id)
+        .limit(1)
+    )
 
 
 def demo_badges(session: Session, limit: int = 3) -> list[str]:

@@ -12,7 +12,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, selectinload
 
 from ..errors import InvalidInput
 from ..models import Award, Learner, LearnerEmail, LearnerSession
@@ -98,8 +98,9 @@ def confirmed_emails(session: Session, learner: Learner) -> list[str]:
 
 def portfolio_awards(session: Session, learner: Learner) -> list[Award]:
     """Every badge awarded to one of the learner's confirmed addresses, newest first, with
-    its achievement loaded (one statement). Revoked, suspended and expired badges are
-    included: pages mark them, never hide them silently."""
+    its achievement loaded (two statements: the awards, then their few achievements, each
+    read once rather than joined to every row and decoded again). Revoked, suspended and
+    expired badges are included: pages mark them, never hide them silently."""
     confirmed = (
         select(LearnerEmail.email)
         .where(LearnerEmail.learner_id == learner.id, LearnerEmail.confirmed_at.is_not(None))
@@ -108,10 +109,10 @@ def portfolio_awards(session: Session, learner: Learner) -> list[Award]:
     return list(
         session.scalars(
             select(Award)
-            .options(joinedload(Award.achievement))
+            .options(selectinload(Award.achievement))
             .where(func.lower(Award.learner_email).in_(confirmed))
             .order_by(Award.issued_at.desc(), Award.id.desc())
-        ).unique()
+        )
     )
 
 

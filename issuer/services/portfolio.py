@@ -78,8 +78,8 @@ def card_of(award: Award, school: str, *, now: datetime, replaced: set[int]) -> 
 def portfolio_cards(
     session: Session, learner: Learner, now: datetime | None = None
 ) -> list[PortfolioCard]:
-    """The learner's badges as cards, newest first: two statements whatever their number
-    (the awards with their achievements, and their schools)."""
+    """The learner's badges as cards, newest first: three statements whatever their number
+    (the awards, their achievements, and their schools)."""
     awards = portfolio_awards(session, learner)
     schools = {
         org.id: org.name

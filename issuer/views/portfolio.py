@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request
+from markupsafe import Markup
 
 from ..errors import NotFound
 from ..models import Organisation
@@ -18,6 +19,8 @@ from ..services.competences import badge_status
 from ..services.learners import learner_award
 from ..services.network import school_year_label
 from ..services.portfolio import portfolio_cards
+from ..services.steering import get_reflection
+from ..services.text import render_markdown
 from ..web import current_learner, dbs, learner_required
 from .common import award_view
 
@@ -64,11 +67,15 @@ def badge(public_id: str) -> Any:
     view = award_view(award)
     org = dbs().get(Organisation, award.org_id)
     verifier = current_app.config["VERIFIER_URL"] or request.host_url
+    reflection = get_reflection(dbs(), learner, award)
     return render_template(
         "issuer/portfolio/badge.html",
         section="badges",
         school=org,
         status=badge_status(award, now_utc()),
         verify_url=f"{verifier.rstrip('/')}/verify?url={view['url']}",
+        reflection_html=Markup(render_markdown(reflection.body_md))  # noqa: S704 (nh3)
+        if reflection is not None
+        else None,
         **view,
     )

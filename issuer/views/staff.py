@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
@@ -15,6 +16,19 @@ from .forms import page_number
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 PAGE = 50
+# a claim link in a message body (urls.claim): "<base>/claim/<token>"
+CLAIM_LINK = re.compile(r"\S+/claim/[A-Za-z0-9_-]+")
+CLAIM_SENT = "(claim link sent by email)"
+
+
+def outbox_body(message: OutboxMessage) -> str:
+    """A message as the staff outbox shows it. Once the mail server has taken the message
+    (sent_at set), its claim link is masked: any member of staff reading the outbox could
+    otherwise claim a pupil's badge into their own learner account. A message not sent keeps
+    its link, since staff print it or pass it on to the learner."""
+    if message.sent_at is None:
+        return message.body
+    return CLAIM_LINK.sub(CLAIM_SENT, message.body)
 
 
 @bp.get("/")
@@ -100,4 +114,9 @@ def outbox(slug: str) -> Any:
         )
         .all()
     )
-    return render_template("issuer/outbox.html", org=org, role=role, messages=messages)
+    return render_template(
+        "issuer/outbox.html",
+        org=org,
+        role=role,
+        messages=[(message, outbox_body(message)) for message in messages],
+    )

@@ -35,7 +35,9 @@ DEMO_AWARDS = [
     (300, "klaipeda-gymnasium", False),
     (200, "klaipeda-gymnasium", False),
     (120, "klaipeda-gymnasium", False),
-    # the demo learner's own (seed_demo_learner): her personal and her school address
+    # the demo learner's own (seed_demo_learner): her school address a year earlier (the
+    # Baltic Sea Project at Developing), her personal and her school address
+    (420, "klaipeda-gymnasium", False),
     (400, "klaipeda-gymnasium", False),
     (120, "klaipeda-gymnasium", False),
     (400, "siauliai-gymnasium", False),
@@ -314,8 +316,8 @@ def test_network_view_filters_and_csv_match(page: Any, stack: dict[str, Any]) ->
         assert "learners.example" not in "".join(json.dumps(row) for row in rows)
         return rows
 
-    # all years: fourteen badges, one of them revoked; the chess badges are "Not aligned"
-    assert page.locator('#area-table tfoot td[data-term="all"]').inner_text() == "14 · 1 revoked"
+    # all years: fifteen badges, one of them revoked; the chess badges are "Not aligned"
+    assert page.locator('#area-table tfoot td[data-term="all"]').inner_text() == "15 · 1 revoked"
     rows = check_page_against_csv(demo)
     assert {row["school_slug"] for row in rows} == {"klaipeda-gymnasium", "siauliai-gymnasium"}
     not_aligned = page.locator('#area-table td[data-area="Not aligned"][data-term="all"]')

@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -86,6 +87,17 @@ def test_the_printed_command_checks_a_demo_badge(tmp_path):
             f"  demo learner (same password): ona@learners.example, portfolio at "
             f"http://127.0.0.1:{port}/portfolio/" in lines
         )
+        # the learner's share link is printed and its page answers (loopback only)
+        shared = [
+            line for line in lines if line.startswith("  the demo learner's shared portfolio: ")
+        ]
+        assert len(shared) == 1, lines
+        share_url = shared[0].split(": ", 1)[1]
+        assert share_url.startswith(f"http://127.0.0.1:{port}/s/")
+        with urllib.request.urlopen(share_url, timeout=60) as answer:
+            assert answer.status == 200
+            page = answer.read().decode()
+        assert "Ona Petraitytė" in page and "Baltic Sea Project: water monitor" in page
         badges = [line.split(": ", 1)[1] for line in lines if line.startswith("  a demo badge: ")]
         assert len(badges) == 3 and all(
             b.startswith(f"http://127.0.0.1:{port}/credentials/") for b in badges
@@ -138,3 +150,4 @@ def test_the_printed_command_checks_a_demo_badge(tmp_path):
     )
     assert again.returncode == 0, again.stderr
     assert _printed_command(again.stdout.splitlines()) == command
+    assert f"  the demo learner's shared portfolio: {share_url}" in again.stdout.splitlines()

@@ -253,7 +253,7 @@ def test_signing_out_from_the_portfolio(client, database, make_learner) -> None:
 
 
 def test_the_demo_learner_signs_in_to_a_portfolio(app, client, database, sealer) -> None:
-    from issuer.demo import DEMO_PASSWORD, seed_demo
+    from issuer.demo import DEMO_PASSWORD, demo_share, seed_demo
 
     with database.transaction() as session:
         logins = seed_demo(session, sealer=sealer, urls=PublicUrls(BASE_URL))
@@ -262,7 +262,17 @@ def test_the_demo_learner_signs_in_to_a_portfolio(app, client, database, sealer)
     assert signed_in.status_code == 302
     page = client.get("/portfolio/").text
     shown = cards(page)
-    assert len(shown) == 3 and "Level: <strong>Proficient</strong>" in page
+    assert len(shown) == 4 and "Level: <strong>Proficient</strong>" in page
+    assert "Level: <strong>Developing</strong>" in page  # a year earlier: her level grew
     assert '<label for="f-year">School year</label>' in page  # badges from two school years
     account = client.get("/learner/account").text
     assert "ona.petraityte@home.example" in account and "waiting for confirmation" not in account
+    # a reflection, a pathway half done pinned as a goal, and a share link that answers
+    goals = client.get("/portfolio/goals").text
+    assert "Young Baltic ambassador" in goals and "2 of 4 requirements done" in goals
+    with database.transaction() as session:
+        share = demo_share(session)
+    assert share is not None
+    shared = client.get(f"/s/{share}")
+    assert shared.status_code == 200
+    assert "the nitrate levels had doubled since autumn" in shared.text
