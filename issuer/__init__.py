@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-
-from .db import Database
-from .services.keys import Sealer
-from .urls import PublicUrls
+if TYPE_CHECKING:
+    from flask import Flask
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -24,8 +21,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Creating the app only wires things together: tables, keys and demo data are made by
     explicit commands (``badges serve`` calls them).
     """
-    # imported here, not at the top: then `python -m issuer.settings` prints its table cleanly
+    # imported here, not at the top: then `python -m issuer.settings` prints its table cleanly,
+    # and the `badges` command (which imports issuer.cli for its subcommands) starts without
+    # Flask and SQLAlchemy unless it serves
+    from flask import Flask
+
+    from .db import Database
+    from .services.keys import Sealer
     from .settings import load as load_settings
+    from .urls import PublicUrls
 
     app = Flask(
         __name__,

@@ -52,6 +52,37 @@ SCHOOL_DID = "did:web:school.example"
 pytest_plugins = ["tests.require_peers"]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    _share_url_builders()
+
+
+def _share_url_builders() -> None:
+    """Each test makes an app of its own, and werkzeug writes and compiles Python source for
+    two URL builders per route of each one (most of creating an issuer app: ~0.1 s a test).
+    A builder is a pure function of its route (the rule's text and parts, its defaults, its
+    converters' classes), bound to the rule afterwards: here each one is compiled once per
+    process and handed to every later rule just like it. What the apps build is unchanged."""
+    from werkzeug.routing.rules import Rule
+
+    compile_builder = Rule._compile_builder
+    builders: dict[Any, Any] = {}
+
+    def shared(self: Rule, append_unknown: bool = True) -> Any:
+        key = (
+            self.rule,
+            append_unknown,
+            tuple(self._trace),
+            repr(sorted((self.defaults or {}).items())),
+            tuple(sorted((name, type(c)) for name, c in self._converters.items())),
+        )
+        builder = builders.get(key)
+        if builder is None:
+            builder = builders[key] = compile_builder(self, append_unknown)
+        return builder
+
+    Rule._compile_builder = shared  # type: ignore[method-assign]
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The long modules first, each module's tests in their own order: modules whose every
     test is slow or interop (the hostile-input sweeps, the browser tests, the interop suite:

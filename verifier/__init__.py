@@ -5,17 +5,10 @@ from __future__ import annotations
 import dataclasses
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-
-from badges.fetch import FetchPolicy
-from badges.registry import Registries
-from badges.resolve import KeyResolver
-from badges.verification import Verifier
-
-from .images import ImageInliner
-from .limits import LimitedFetcher, RateLimiter
+if TYPE_CHECKING:
+    from flask import Flask
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -28,7 +21,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     ``VERIFIER_DEADLINE=abc`` or a ``VERIFIER_URL_MAP`` entry without ``=``, and
     RegistryError for a registry file that cannot be read.
     """
-    # imported here, not at the top: then `python -m verifier.settings` prints its table cleanly
+    # imported here, not at the top: then `python -m verifier.settings` prints its table
+    # cleanly, and the `badges` command (which imports verifier.cli for its subcommand) starts
+    # without Flask unless it serves
+    from flask import Flask
+
+    from badges.fetch import FetchPolicy
+    from badges.registry import Registries
+    from badges.resolve import KeyResolver
+    from badges.verification import Verifier
+
+    from .images import ImageInliner
+    from .limits import LimitedFetcher, RateLimiter
     from .settings import load as load_settings
 
     app = Flask(__name__, template_folder=str(TEMPLATES), static_folder=str(TEMPLATES / "static"))

@@ -25,7 +25,16 @@ from werkzeug.datastructures import MultiDict
 from issuer.api import document
 from issuer.models import Learner, Organisation, SigningKey, User
 from issuer.services import accounts, learners, tokens
-from tests.hostile_inputs import FILES, HOSTILE, HUGE, JSON_HOSTILE, PATH_HOSTILE, RAW_BODIES, Sweep
+from tests.hostile_inputs import (
+    FILES,
+    HOSTILE,
+    HUGE,
+    JSON_HOSTILE,
+    PATH_HOSTILE,
+    RAW_BODIES,
+    Sweep,
+    sweep_client,
+)
 
 pytestmark = pytest.mark.slow
 DOC = document()
@@ -220,7 +229,7 @@ def _log_in(app: Flask, database: Any, user: User, learner: Any = None) -> Flask
     """A client with a live login session and a CSRF token (no login form: the sweep must
     not spend the address's login allowance); with ``learner``, a learner session in the
     same cookie too, so that the portfolio's pages and forms are swept signed in."""
-    client = app.test_client()
+    client = sweep_client(app)
     with database.transaction() as session:
         token = accounts.start_login_session(
             session, user=session.get(User, user.id), lifetime=timedelta(hours=1)
@@ -397,7 +406,7 @@ def test_hostile_form_fields_and_files_on_every_form(app, database, world):
             )
         failures += sweep.failures
     # and the login form, with no session at all
-    anonymous = Sweep(app, app.test_client())
+    anonymous = Sweep(app, sweep_client(app))
     for value in HOSTILE:
         with anonymous.client.session_transaction() as sess:
             sess["csrf"] = "c"

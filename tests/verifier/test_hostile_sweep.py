@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.hostile_inputs import FILES, HOSTILE, JSON_HOSTILE, RAW_BODIES, Sweep
+from tests.hostile_inputs import FILES, HOSTILE, JSON_HOSTILE, RAW_BODIES, Sweep, sweep_client
 
 pytestmark = pytest.mark.slow
 
@@ -29,8 +29,8 @@ LINKS = [
 ]
 
 
-def test_hostile_inputs_on_every_verifier_route(app, client):
-    sweep = Sweep(app, client)
+def test_hostile_inputs_on_every_verifier_route(app):
+    sweep = Sweep(app, sweep_client(app))
     rules = [
         (rule, sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}))
         for rule in app.url_map.iter_rules()
