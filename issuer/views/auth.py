@@ -6,9 +6,9 @@ from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
-from ..errors import InvalidInput, TooManyRequests
 from ..services.accounts import authenticate
-from ..web import dbs, has_control_characters, log_in, log_out, safe_next
+from ..web import has_control_characters, log_in, log_out, safe_next
+from .common import password_login
 
 bp = Blueprint("auth", __name__)
 
@@ -27,19 +27,8 @@ def login() -> Any:
         ), 400
     if request.method == "POST":
         email = request.form.get("email", "")
-        try:
-            user = authenticate(
-                dbs(),
-                email=email,
-                password=request.form.get("password", ""),
-                client=request.remote_addr or "?",
-            )
-        except TooManyRequests as exc:
-            error, status = exc.description, 429
-        except InvalidInput as exc:
-            error, status = exc.description, 401
-            dbs().commit()  # keep the failed attempt (the count limits guessing)
-        else:
+        user, error, status = password_login(authenticate)
+        if user is not None:
             log_in(user)
             return redirect(safe_next(request.args.get("next"), url_for("staff.dashboard")))
     return render_template("issuer/login.html", error=error, email=email), status

@@ -8,14 +8,15 @@ endorsements a public badge, achievement or organisation page lists.
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import Response, after_this_request, g, request, url_for
 from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.datastructures import MIMEAccept
 
-from ..errors import InvalidInput, IssuerError
+from ..errors import InvalidInput, IssuerError, TooManyRequests
 from ..models import Achievement, Award, Endorsement, LearnerEvidence, Organisation, User
 from ..services import endorsements as endorsement_service
 from ..services.accounts import require_role
@@ -24,8 +25,29 @@ from ..services.orgs import get_organisation
 from ..services.text import render_markdown
 from ..web import current_user, dbs, urls
 
+T = TypeVar("T")
+
 JSON_TYPES = ("application/vc+ld+json", "application/vc", "application/ld+json", "application/json")
 JWT_TYPE = "application/vc+jwt"
+
+
+def password_login(authenticate: Callable[..., T]) -> tuple[T | None, str | None, int]:
+    """Check the posted email and password with ``authenticate`` (the staff's or the
+    learners' service, both throttled): the person, or None with the message and status
+    to show. A failed attempt is committed at once: its count is what limits guessing."""
+    try:
+        person = authenticate(
+            dbs(),
+            email=request.form.get("email", ""),
+            password=request.form.get("password", ""),
+            client=request.remote_addr or "?",
+        )
+    except TooManyRequests as exc:
+        return None, exc.description, 429
+    except InvalidInput as exc:
+        dbs().commit()
+        return None, exc.description, 401
+    return person, None, 200
 
 
 def form_errors(exc: IssuerError) -> dict[str, str]:

@@ -37,7 +37,7 @@ from ..web import (
     smtp_settings,
     urls,
 )
-from .common import form_errors
+from .common import form_errors, password_login
 
 bp = Blueprint("learners", __name__)
 PORTFOLIO = "/portfolio/"
@@ -126,19 +126,8 @@ def login() -> Any:
         ), 400
     if request.method == "POST":
         email = request.form.get("email", "")
-        try:
-            learner = accounts.authenticate_learner(
-                dbs(),
-                email=email,
-                password=request.form.get("password", ""),
-                client=request.remote_addr or "?",
-            )
-        except TooManyRequests as exc:
-            error, status = exc.description, 429
-        except InvalidInput as exc:
-            error, status = exc.description, 401
-            dbs().commit()  # keep the failed attempt (the count limits guessing)
-        else:
+        learner, error, status = password_login(accounts.authenticate_learner)
+        if learner is not None:
             log_in_learner(learner)
             return redirect(_next())
     return render_template(
