@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import secrets
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from ..models import (
 from ..models.base import UTCDateTime, now_utc
 from .audit import Actor, AuditAction, record
 from .awards import EMAIL
+from .tokens import token_hash
 
 _HASHER = PasswordHasher()
 MAX_FAILURES = 5  # per address and account
@@ -247,10 +247,6 @@ def authenticate(
     return user
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def start_login_session(
     session: Session, *, user: User, lifetime: timedelta, now: datetime | None = None
 ) -> str:
@@ -258,7 +254,7 @@ def start_login_session(
     token = secrets.token_urlsafe(32)
     session.add(
         LoginSession(
-            token_hash=_token_hash(token), user_id=user.id, expires_at=(now or now_utc()) + lifetime
+            token_hash=token_hash(token), user_id=user.id, expires_at=(now or now_utc()) + lifetime
         )
     )
     session.flush()
@@ -267,7 +263,7 @@ def start_login_session(
 
 def session_user(session: Session, token: str, now: datetime | None = None) -> User | None:
     """The user of a live login session, or None (unknown, ended at logout, or expired)."""
-    row = session.scalar(select(LoginSession).where(LoginSession.token_hash == _token_hash(token)))
+    row = session.scalar(select(LoginSession).where(LoginSession.token_hash == token_hash(token)))
     if row is None or row.ended_at is not None or row.expires_at <= (now or now_utc()):
         return None
     return session.get(User, row.user_id)
@@ -275,7 +271,7 @@ def session_user(session: Session, token: str, now: datetime | None = None) -> U
 
 def end_login_session(session: Session, token: str, now: datetime | None = None) -> None:
     """Log out: the session's token stops working, wherever a copy of the cookie is."""
-    row = session.scalar(select(LoginSession).where(LoginSession.token_hash == _token_hash(token)))
+    row = session.scalar(select(LoginSession).where(LoginSession.token_hash == token_hash(token)))
     if row is not None and row.ended_at is None:
         row.ended_at = now or now_utc()
         session.flush()
@@ -338,7 +334,7 @@ def invite(
     token = secrets.token_urlsafe(24)
     session.add(
         Invitation(
-            token_hash=hashlib.sha256(token.encode()).hexdigest(),
+            token_hash=token_hash(token),
             org_id=org.id,
             email=email,
             role=role,
@@ -359,11 +355,7 @@ def invite(
 
 
 def find_invitation(session: Session, token: str, now: datetime | None = None) -> Invitation:
-    row = session.scalar(
-        select(Invitation).where(
-            Invitation.token_hash == hashlib.sha256(token.encode()).hexdigest()
-        )
-    )
+    row = session.scalar(select(Invitation).where(Invitation.token_hash == token_hash(token)))
     if row is None or row.used_at is not None or row.expires_at < (now or now_utc()):
         raise InvalidInput("This invitation link is not valid any more. Ask for a new one.")
     return row

@@ -9,7 +9,6 @@ the learners' services.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 
@@ -18,12 +17,9 @@ from sqlalchemy.orm import Session
 from ..models import Award, ClaimToken
 from ..models.base import now_utc
 from ..urls import PublicUrls
+from .tokens import token_hash
 
 CLAIM_LIFETIME = timedelta(days=180)
-
-
-def claim_token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def new_claim_link(
@@ -33,9 +29,7 @@ def new_claim_link(
     added to the session (flushed with the message that carries it)."""
     token = secrets.token_urlsafe(32)
     expires = (now or now_utc()).replace(microsecond=0) + CLAIM_LIFETIME
-    session.add(
-        ClaimToken(token_hash=claim_token_hash(token), award_id=award.id, expires_at=expires)
-    )
+    session.add(ClaimToken(token_hash=token_hash(token), award_id=award.id, expires_at=expires))
     return urls.claim(token), expires
 
 

@@ -43,15 +43,14 @@ from .accounts import (
     needs_rehash,
 )
 from .awards import EMAIL, normalised_email
-from .claims import claim_token_hash
 from .learners import (
     confirm_email,
     confirmed_emails,
     confirmed_owner,
     create_learner,
-    token_hash,
 )
 from .mail import note_new_messages
+from .tokens import token_hash
 
 CONFIRM_LIFETIME = timedelta(days=3)
 SIGN_IN_LIFETIME = timedelta(minutes=30)
@@ -522,7 +521,7 @@ def find_claim(session: Session, token: str, now: datetime | None = None) -> Cla
     """The live claim behind a claim link; raises NotFound (no such link) or LinkGone (used
     or expired: it does nothing)."""
     now = now or now_utc()
-    row = session.scalar(select(ClaimToken).where(ClaimToken.token_hash == claim_token_hash(token)))
+    row = session.scalar(select(ClaimToken).where(ClaimToken.token_hash == token_hash(token)))
     if row is None:
         raise NotFound("This claim link is not valid. Check that you copied all of it.")
     if row.used_at is not None:

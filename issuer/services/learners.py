@@ -1,13 +1,12 @@
 """Learner accounts: addresses, sessions, and which badges are theirs.
 
 The foundation the portfolio pages build on. A learner's badges are the awards made to the
-account's *confirmed* addresses (compared stripped and lower-cased), whenever awarded: one
-query, so a portfolio of hundreds of badges costs a bounded number of statements.
+account's *confirmed* addresses (compared stripped and lower-cased), whenever awarded: a
+fixed number of statements, so a portfolio of hundreds of badges costs a bounded number of statements.
 """
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 
@@ -19,10 +18,7 @@ from ..models import Award, Learner, LearnerEmail, LearnerSession
 from ..models.base import now_utc
 from .accounts import hash_password
 from .awards import EMAIL, normalised_email
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+from .tokens import token_hash
 
 
 def create_learner(

@@ -44,8 +44,9 @@ from ..models.base import now_utc
 from ..urls import PublicUrls
 from .audit import Actor, AuditAction, record
 from .awards import EMAIL, normalised_email
-from .learners import confirmed_owner, portfolio_awards, token_hash
+from .learners import confirmed_owner, portfolio_awards
 from .mail import note_new_messages
+from .tokens import token_hash
 
 CONSENT_LINK_LIFETIME = timedelta(days=14)
 """How long a guardian's link can grant consent (withdrawing with it works for good)."""
