@@ -18,7 +18,7 @@ from ..models.base import now_utc
 from ..services.competences import badge_status
 from ..services.learners import learner_award
 from ..services.network import school_year_label
-from ..services.portfolio import portfolio_cards
+from ..services.portfolio import portfolio_page
 from ..services.steering import get_reflection
 from ..services.text import render_markdown
 from ..web import current_learner, dbs, learner_required
@@ -38,21 +38,26 @@ def _private(response: Response) -> Response:
 def home() -> Any:
     learner = current_learner()
     assert learner is not None
-    cards = portfolio_cards(dbs(), learner)
-    years = sorted({card.school_year for card in cards}, reverse=True)
+    # "²".isdigit() is true, yet no int: only ASCII digits name a year or a page; others
+    # show all years, the first page (a page past the last shows the last)
     chosen = request.args.get("year", "")
-    # "²".isdigit() is true, yet no int: only four ASCII digits name a year; others show all
-    year = int(chosen) if re.fullmatch(r"[0-9]{4}", chosen) and int(chosen) in years else None
-    shown = [card for card in cards if year is None or card.school_year == year]
+    number = request.args.get("page", "")
+    shown = portfolio_page(
+        dbs(),
+        learner,
+        year=int(chosen) if re.fullmatch(r"[0-9]{4}", chosen) else None,
+        page=int(number) if re.fullmatch(r"[0-9]{1,6}", number) else 1,
+    )
     return render_template(
         "issuer/portfolio/home.html",
         section="badges",
         learner=learner,
-        cards=shown,
-        total=len(cards),
-        years=[(y, school_year_label(y)) for y in years],
-        year=year,
-        year_label=school_year_label(year) if year is not None else None,
+        shown=shown,
+        cards=shown.cards,
+        total=shown.total,
+        years=[(y, school_year_label(y)) for y in shown.years],
+        year=shown.year,
+        year_label=school_year_label(shown.year) if shown.year is not None else None,
     )
 
 
