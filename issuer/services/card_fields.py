@@ -105,6 +105,22 @@ def highest(levels: Iterable[LevelReached | None]) -> LevelReached | None:
 
 # -- the card's columns ------------------------------------------------------------------------
 
+CARD_COLUMNS = (
+    "awarded_at",
+    "school_year",
+    "card_name",
+    "card_issuer",
+    "card_image",
+    "card_image_alt",
+    "level_id",
+    "level_name",
+    "level_description",
+    "level_rank",
+    "level_of",
+    "card_alignment",
+)
+"""The award's columns ``card_fields`` fills (to copy a filled row's, as tests do)."""
+
 Alignment = tuple[str, str, str]
 """A framework area as signed: (``targetFramework``, ``targetCode`` or "", ``targetName``)."""
 

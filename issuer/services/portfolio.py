@@ -16,6 +16,7 @@ one page of cards (``portfolio_page``) plus one small count per school year.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, exists, func, select
+from sqlalchemy import ColumnElement, Select, Text, case, cast, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from ..models import Achievement, Award, Learner, LearnerEmail, Organisation
@@ -133,8 +134,8 @@ def _card_query(learner: Learner, *, areas: bool) -> Select[Any]:
         # only a row never filled sends its credential (then read as at signing)
         case((Award.awarded_at.is_(None), Award.credential_json)).label("unfilled"),
     ]
-    if areas:
-        columns.append(Award.card_alignment)
+    if areas:  # as stored (decoded once per distinct value, by _card)
+        columns.append(cast(Award.card_alignment, Text))  # text, also from psycopg
     return (
         select(*columns)
         .join(Achievement, Achievement.id == Award.achievement_id)
@@ -144,34 +145,73 @@ def _card_query(learner: Learner, *, areas: bool) -> Select[Any]:
     )
 
 
-def _card(row: Any, now: datetime, *, areas: bool) -> PortfolioCard:
-    values: dict[str, Any] = row._asdict()
-    if row.unfilled is not None:  # columns never filled: read the credential, as at signing
-        filled = card_fields(parse_credential(row.unfilled), issued_at=row.issued_at)
-        values |= {key: value for key, value in filled.items() if value is not None}
-        values["card_alignment"] = filled["card_alignment"]
-    alignment = values.get("card_alignment") if areas else None
+def _card(
+    row: Any, now: datetime, alignments: dict[str, tuple[Alignment, ...] | None]
+) -> PortfolioCard:
+    """One row of ``_card_query`` as a card. ``alignments``: the signed areas decoded so
+    far, by their stored text (the badges of one achievement share theirs: decoded once)."""
+    (
+        award_id,
+        public_id,
+        achievement_id,
+        issued_at,
+        awarded_at,
+        name,
+        school,
+        image,
+        image_alt,
+        level_id,
+        level_name,
+        level_description,
+        level_rank,
+        level_of,
+        revoked_at,
+        suspended,
+        valid_until,
+        reissued,
+        unfilled,
+        *stored,
+    ) = row
+    if unfilled is not None:  # columns never filled: read the credential, as at signing
+        filled = card_fields(parse_credential(unfilled), issued_at=issued_at)
+        awarded_at = filled["awarded_at"]
+        name = filled["card_name"] or name
+        school = filled["card_issuer"] or school
+        image, image_alt = filled["card_image"], filled["card_image_alt"]
+        level_id, level_name = filled["level_id"], filled["level_name"]
+        level_description = filled["level_description"]
+        level_rank, level_of = filled["level_rank"], filled["level_of"]
+        areas = _decoded(filled["card_alignment"])
+    elif stored:
+        text = stored[0]
+        if text not in alignments:
+            alignments[text] = _decoded(json.loads(text) if text is not None else None)
+        areas = alignments[text]
+    else:
+        areas = None
     return PortfolioCard(
         kind=CardKind.ISSUED,
-        public_id=row.public_id,
-        href=badge_href(row.public_id),
-        name=values["card_name"] if values.get("card_name") is not None else row.name,
-        school=values["card_issuer"] if values.get("card_issuer") is not None else row.school,
-        image=values["card_image"],
-        image_alt=values["card_image_alt"] or "",
-        awarded=values["awarded_at"],
-        level=level_of_columns(
-            values["level_id"],
-            values["level_name"],
-            values["level_description"],
-            values["level_rank"],
-            values["level_of"],
-        ),
-        alignments=tuple((a[0], a[1], a[2]) for a in alignment) if alignment is not None else None,
-        status=status_of(row.revoked_at, row.suspended, row.valid_until, now),
-        reissued=bool(row.reissued),
-        award_id=row.id,
-        achievement_id=row.achievement_id,
+        public_id=public_id,
+        href=f"/portfolio/badges/{public_id}",
+        name=name,
+        school=school,
+        image=image,
+        image_alt=image_alt or "",
+        awarded=awarded_at,
+        level=level_of_columns(level_id, level_name, level_description, level_rank, level_of),
+        alignments=areas,
+        status=status_of(revoked_at, suspended, valid_until, now),
+        reissued=bool(reissued),
+        award_id=award_id,
+        achievement_id=achievement_id,
+    )
+
+
+def _decoded(value: Any) -> tuple[Alignment, ...] | None:
+    if not isinstance(value, list):
+        return None
+    return tuple(
+        (str(a[0]), str(a[1]), str(a[2])) for a in value if isinstance(a, list) and len(a) == 3
     )
 
 
@@ -182,7 +222,8 @@ def portfolio_cards(
     whatever their number. ``areas``: with their signed framework areas."""
     now = now or now_utc()
     rows = session.execute(_card_query(learner, areas=areas))
-    return [_card(row, now, areas=areas) for row in rows]
+    decoded: dict[str, tuple[Alignment, ...] | None] = {}
+    return [_card(row, now, decoded) for row in rows]
 
 
 @dataclass(frozen=True)
@@ -239,7 +280,7 @@ def portfolio_page(
             query = query.where(Award.school_year == year)
         moment = now or now_utc()
         rows = session.execute(query.limit(per_page).offset((page - 1) * per_page))
-        cards = [_card(row, moment, areas=False) for row in rows]
+        cards = [_card(row, moment, {}) for row in rows]
     return CardPage(
         cards=cards,
         total=total,
