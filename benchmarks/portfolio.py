@@ -171,6 +171,8 @@ def _build(url: str) -> tuple[Database, dict[str, str], dict[str, str]]:
             "500, last page": "/portfolio/?page=11",
             "map 500": "/portfolio/competences",
             "timeline 500": "/portfolio/timeline",
+            "goals 500": "/portfolio/goals",
+            "my shares 500": "/portfolio/shares",
             "share 500": f"/s/{share.public_id}",
         }
         few_token, many_token = (
@@ -180,7 +182,7 @@ def _build(url: str) -> tuple[Database, dict[str, str], dict[str, str]]:
         tokens = {
             name: few_token if name == "portfolio 50" else many_token
             for name in paths
-            if name.startswith(("portfolio", "500", "map", "timeline"))
+            if name.startswith(("portfolio", "500", "map", "timeline", "goals", "my shares"))
         }
     return database, paths, tokens
 

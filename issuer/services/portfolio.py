@@ -24,7 +24,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Text, case, cast, exists, func, select
+from sqlalchemy import ColumnElement, Select, Text, case, cast, exists, func, null, select
 from sqlalchemy.orm import Session, aliased
 
 from ..models import Achievement, Award, Learner, LearnerEmail, Organisation
@@ -34,6 +34,10 @@ from .network import Term, term_of
 
 PER_PAGE = 48
 """Cards on one page of the portfolio's home (a multiple of 2, 3 and 4 columns)."""
+
+
+Evidence = tuple[str | None, str | None, str | None]
+"""A signed evidence entry: (id, name, narrative), each a string or None."""
 
 
 class CardKind(StrEnum):
@@ -61,6 +65,13 @@ class PortfolioCard:
     reissued: bool = False  # replaced by a re-issued copy (which is in the portfolio too)
     award_id: int | None = None  # kind issued: the Award row (reflections, evidence, shares)
     achievement_id: int | None = None  # kind issued: the achievement here
+    reissue_of_id: int | None = None  # kind issued: the award this re-issued copy replaces
+    # read only for the pages that show them (``details``): the share page
+    description: str = ""  # the achievement's description, as signed
+    evidence: tuple[Evidence, ...] = ()  # the signed evidence entries
+    issued: datetime | None = None  # when this credential was signed (a re-issue: later)
+    valid_until: datetime | None = None
+    revoked_at: datetime | None = None
 
     @property
     def term(self) -> Term:
@@ -105,9 +116,10 @@ def mine(learner: Learner) -> ColumnElement[bool]:
     return func.lower(Award.learner_email).in_(_confirmed(learner))
 
 
-def _card_query(learner: Learner, *, areas: bool) -> Select[Any]:
+def _card_query(learner: Learner, *, areas: bool, details: bool = False) -> Select[Any]:
     """The columns a card needs of each of the learner's awards, newest first. ``areas``:
-    with the signed framework areas (the map and timeline need them, the home does not)."""
+    with the signed framework areas (the map and timeline need them, the home does not);
+    ``details``: with the description and evidence (the share page)."""
     copy = aliased(Award)
     reissued = exists().where(
         copy.reissue_of_id == Award.id, func.lower(copy.learner_email).in_(_confirmed(learner))
@@ -116,6 +128,7 @@ def _card_query(learner: Learner, *, areas: bool) -> Select[Any]:
         Award.id,
         Award.public_id,
         Award.achievement_id,
+        Award.reissue_of_id,
         Award.issued_at,
         Award.awarded_at,
         func.coalesce(Award.card_name, Achievement.name).label("name"),
@@ -134,8 +147,10 @@ def _card_query(learner: Learner, *, areas: bool) -> Select[Any]:
         # only a row never filled sends its credential (then read as at signing)
         case((Award.awarded_at.is_(None), Award.credential_json)).label("unfilled"),
     ]
-    if areas:  # as stored (decoded once per distinct value, by _card)
-        columns.append(cast(Award.card_alignment, Text))  # text, also from psycopg
+    # JSON as stored text (psycopg would decode it): decoded once per distinct value
+    columns.append(cast(Award.card_alignment, Text) if areas else null())
+    if details:
+        columns += [Award.card_description, cast(Award.card_evidence, Text)]
     return (
         select(*columns)
         .join(Achievement, Achievement.id == Award.achievement_id)
@@ -146,14 +161,15 @@ def _card_query(learner: Learner, *, areas: bool) -> Select[Any]:
 
 
 def _card(
-    row: Any, now: datetime, alignments: dict[str, tuple[Alignment, ...] | None]
+    row: Any, now: datetime, decoded: dict[str | None, tuple[Alignment, ...] | None]
 ) -> PortfolioCard:
-    """One row of ``_card_query`` as a card. ``alignments``: the signed areas decoded so
-    far, by their stored text (the badges of one achievement share theirs: decoded once)."""
+    """One row of ``_card_query`` as a card. ``decoded``: the signed areas decoded so far,
+    by their stored text (the badges of one achievement share theirs: decoded once)."""
     (
         award_id,
         public_id,
         achievement_id,
+        reissue_of_id,
         issued_at,
         awarded_at,
         name,
@@ -170,8 +186,10 @@ def _card(
         valid_until,
         reissued,
         unfilled,
-        *stored,
+        stored_areas,
+        *details,
     ) = row
+    description, evidence = (details[0], _evidence(details[1])) if details else (None, ())
     if unfilled is not None:  # columns never filled: read the credential, as at signing
         filled = card_fields(parse_credential(unfilled), issued_at=issued_at)
         awarded_at = filled["awarded_at"]
@@ -181,14 +199,14 @@ def _card(
         level_id, level_name = filled["level_id"], filled["level_name"]
         level_description = filled["level_description"]
         level_rank, level_of = filled["level_rank"], filled["level_of"]
-        areas = _decoded(filled["card_alignment"])
-    elif stored:
-        text = stored[0]
-        if text not in alignments:
-            alignments[text] = _decoded(json.loads(text) if text is not None else None)
-        areas = alignments[text]
+        areas = _areas(filled["card_alignment"])
+        if details:
+            description = filled["card_description"]
+            evidence = tuple(_evidence_of(filled["card_evidence"]))
     else:
-        areas = None
+        if stored_areas not in decoded:
+            decoded[stored_areas] = _areas(json.loads(stored_areas) if stored_areas else None)
+        areas = decoded[stored_areas]
     return PortfolioCard(
         kind=CardKind.ISSUED,
         public_id=public_id,
@@ -204,10 +222,34 @@ def _card(
         reissued=bool(reissued),
         award_id=award_id,
         achievement_id=achievement_id,
+        reissue_of_id=reissue_of_id,
+        description=description or "",
+        evidence=evidence,
+        issued=issued_at,
+        valid_until=valid_until,
+        revoked_at=revoked_at,
     )
 
 
-def _decoded(value: Any) -> tuple[Alignment, ...] | None:
+def _evidence(text: str | None) -> tuple[Evidence, ...]:
+    return tuple(_evidence_of(json.loads(text) if text else None))
+
+
+def _evidence_of(value: Any) -> list[Evidence]:
+    if not isinstance(value, list):
+        return []
+    return [
+        (
+            e[0] if isinstance(e[0], str) else None,
+            e[1] if isinstance(e[1], str) else None,
+            e[2] if isinstance(e[2], str) else None,
+        )
+        for e in value
+        if isinstance(e, list) and len(e) == 3
+    ]
+
+
+def _areas(value: Any) -> tuple[Alignment, ...] | None:
     if not isinstance(value, list):
         return None
     return tuple(
@@ -216,13 +258,19 @@ def _decoded(value: Any) -> tuple[Alignment, ...] | None:
 
 
 def portfolio_cards(
-    session: Session, learner: Learner, now: datetime | None = None, *, areas: bool = False
+    session: Session,
+    learner: Learner,
+    now: datetime | None = None,
+    *,
+    areas: bool = False,
+    details: bool = False,
 ) -> list[PortfolioCard]:
     """All of the learner's badges awarded here as cards, newest first, in one statement
-    whatever their number. ``areas``: with their signed framework areas."""
+    whatever their number. ``areas``: with their signed framework areas; ``details``:
+    with their description and evidence."""
     now = now or now_utc()
-    rows = session.execute(_card_query(learner, areas=areas))
-    decoded: dict[str, tuple[Alignment, ...] | None] = {}
+    rows = session.execute(_card_query(learner, areas=areas, details=details))
+    decoded: dict[str | None, tuple[Alignment, ...] | None] = {}
     return [_card(row, now, decoded) for row in rows]
 
 

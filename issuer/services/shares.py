@@ -44,8 +44,10 @@ from ..models.base import now_utc
 from ..urls import PublicUrls
 from .audit import Actor, AuditAction, record
 from .awards import EMAIL, normalised_email
-from .learners import confirmed_owner, portfolio_awards
+from .learners import confirmed_owner
 from .mail import note_new_messages
+from .portfolio import PortfolioCard, portfolio_cards
+from .portfolio import mine as learners_awards
 from .tokens import token_hash
 
 CONSENT_LINK_LIFETIME = timedelta(days=14)
@@ -174,7 +176,12 @@ def create_share(
         errors["scope"] = "Choose the whole portfolio or a collection."
     chosen: list[int] = []
     if data.scope == ShareScope.COLLECTION:
-        mine = {award.public_id: award.id for award in portfolio_awards(session, learner)}
+        mine = {
+            public_id: award_id
+            for public_id, award_id in session.execute(
+                select(Award.public_id, Award.id).where(learners_awards(learner))
+            )
+        }
         wanted = list(dict.fromkeys(data.award_ids or []))
         if not wanted:
             errors["award_ids"] = "Choose at least one of your badges."
@@ -299,13 +306,24 @@ def count_view(session: Session, share: ShareLink) -> None:
     )
 
 
-def shared_awards(session: Session, share: ShareLink, learner: Learner) -> list[Award]:
-    """The badges a link shows: all of the learner's, or the chosen ones still theirs."""
-    awards = portfolio_awards(session, learner)
+def shared_award_ids(session: Session, share: ShareLink, learner: Learner) -> set[int]:
+    """The badges a link shows, by award id: all of the learner's, or the chosen ones still
+    theirs (one statement, of ids only)."""
+    mine = set(session.scalars(select(Award.id).where(learners_awards(learner))))
+    if share.scope == ShareScope.COLLECTION:
+        return mine & set(share.award_ids or [])
+    return mine
+
+
+def shared_cards(
+    session: Session, share: ShareLink, learner: Learner, now: datetime | None = None
+) -> list[PortfolioCard]:
+    """The badges a link shows as cards, with their areas, descriptions and evidence."""
+    cards = portfolio_cards(session, learner, now, areas=True, details=True)
     if share.scope == ShareScope.COLLECTION:
         chosen = set(share.award_ids or [])
-        awards = [award for award in awards if award.id in chosen]
-    return awards
+        cards = [card for card in cards if card.award_id in chosen]
+    return cards
 
 
 def reflections_for(
@@ -384,7 +402,7 @@ def learner_may_see_file(
     session: Session, learner: Learner, evidence: EvidenceFile, urls: PublicUrls
 ) -> bool:
     """The learner holds (by a confirmed address) a badge whose credential names the file."""
-    mine = {award.id for award in portfolio_awards(session, learner)}
+    mine = set(session.scalars(select(Award.id).where(learners_awards(learner))))
     return any(award.id in mine for award in awards_citing(session, evidence, urls))
 
 
@@ -395,7 +413,7 @@ def shared_file(
     evidence = session.scalar(select(EvidenceFile).where(EvidenceFile.public_id == public_id))
     if evidence is None or not share.include_evidence:
         raise NotFound("No such evidence file.")
-    shown = {award.id for award in shared_awards(session, share, learner)}
+    shown = shared_award_ids(session, share, learner)
     if not any(award.id in shown for award in awards_citing(session, evidence, urls)):
         raise NotFound("No such evidence file.")
     return evidence
@@ -412,7 +430,7 @@ def shared_learner_file(
     )
     if row is None or row.data is None or not share.include_evidence:
         raise NotFound("No such evidence file.")
-    if row.award_id not in {award.id for award in shared_awards(session, share, learner)}:
+    if row.award_id not in shared_award_ids(session, share, learner):
         raise NotFound("No such evidence file.")
     return row
 
