@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session
 
 from ..errors import InvalidInput, NotFound
 from ..models import (
@@ -326,33 +326,52 @@ def shared_cards(
     return cards
 
 
-def reflections_for(
-    session: Session, learner: Learner, award_ids: Iterable[int]
-) -> dict[int, Reflection]:
+def reflections_for(session: Session, learner: Learner, award_ids: Iterable[int]) -> dict[int, str]:
+    """The learner's reflections (their Markdown) on these badges, by award id: by column,
+    one statement however many."""
     ids = list(award_ids)
     if not ids:
         return {}
-    rows = session.scalars(
-        select(Reflection).where(Reflection.learner_id == learner.id, Reflection.award_id.in_(ids))
+    rows = session.execute(
+        select(Reflection.award_id, Reflection.body_md).where(
+            Reflection.learner_id == learner.id, Reflection.award_id.in_(ids)
+        )
     )
-    return {row.award_id: row for row in rows if row.body_md.strip()}
+    return {award_id: body for award_id, body in rows if body.strip()}
+
+
+@dataclass(frozen=True)
+class OwnEvidence:
+    """A link or file the learner added to a badge, as a shared page lists it."""
+
+    public_id: str
+    title: str
+    url: str | None
+    filename: str | None
 
 
 def learner_evidence_for(
     session: Session, learner: Learner, award_ids: Iterable[int]
-) -> dict[int, list[LearnerEvidence]]:
+) -> dict[int, list[OwnEvidence]]:
+    """The learner's own evidence on these badges, by award id (oldest first): by column,
+    never the files themselves, one statement however many."""
     ids = list(award_ids)
-    found: dict[int, list[LearnerEvidence]] = {}
+    found: dict[int, list[OwnEvidence]] = {}
     if not ids:
         return found
-    rows = session.scalars(
-        select(LearnerEvidence)
-        .options(defer(LearnerEvidence.data))
+    rows = session.execute(
+        select(
+            LearnerEvidence.award_id,
+            LearnerEvidence.public_id,
+            LearnerEvidence.title,
+            LearnerEvidence.url,
+            LearnerEvidence.filename,
+        )
         .where(LearnerEvidence.learner_id == learner.id, LearnerEvidence.award_id.in_(ids))
         .order_by(LearnerEvidence.id)
     )
-    for row in rows:
-        found.setdefault(row.award_id, []).append(row)
+    for award_id, public_id, title, url, filename in rows:
+        found.setdefault(award_id, []).append(OwnEvidence(public_id, title, url, filename))
     return found
 
 

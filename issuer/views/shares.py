@@ -270,7 +270,7 @@ def shared(public_id: str) -> Any:
         badge["replaced"] = card.award_id in replaced
         reflection = reflections.get(card.award_id or 0)
         badge["reflection_html"] = (
-            Markup(render_markdown(reflection.body_md))  # noqa: S704 (sanitised by nh3)
+            Markup(render_markdown(reflection))  # noqa: S704 (sanitised by nh3)
             if reflection is not None
             else None
         )
