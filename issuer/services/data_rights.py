@@ -518,6 +518,11 @@ def erase_learner(
                     OutboxMessage.org_id.is_(None), _lowered(OutboxMessage.to_email) == address
                 )
             )
+            session.execute(
+                delete(LoginThrottle)
+                .where(_containing(LoginThrottle.key, address))
+                .execution_options(synchronize_session=False)
+            )
 
     session.execute(delete(LearnerEmail).where(LearnerEmail.learner_id == learner.id))
     session.execute(delete(Learner).where(Learner.id == learner.id))
