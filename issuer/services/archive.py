@@ -163,9 +163,7 @@ def _add_badge(
         stored = images.get(award.achievement.image_sha256 or "")
         payload = baked_payload(award)
         png = baked_badge(award, stored, "png", payload=payload)
-        badge.files.append(
-            archive.add(f"{folder}/badge.png", "Picture (PNG)", png, compress=False)
-        )
+        badge.files.append(archive.add(f"{folder}/badge.png", "Picture (PNG)", png, compress=False))
         svg = baked_badge(award, stored, "svg", payload=payload)
         badge.files.append(archive.add(f"{folder}/badge.svg", "Picture (SVG)", svg))
     for row in evidence:

@@ -419,7 +419,9 @@ def _staff_addresses(session: Session, addresses: Iterable[str]) -> set[str]:
     wanted = list(addresses)
     if not wanted:
         return set()
-    return set(session.scalars(select(func.lower(User.email)).where(func.lower(User.email).in_(wanted))))
+    return set(
+        session.scalars(select(func.lower(User.email)).where(func.lower(User.email).in_(wanted)))
+    )
 
 
 def _lowered(column: InstrumentedAttribute[Any]) -> Any:
@@ -450,16 +452,16 @@ def _containing(column: Any, address: str, *, json_text: bool = False) -> Any:
     return or_(*(text.contains(form, autoescape=True) for form in forms))
 
 
-def erase_learner(
-    session: Session, learner: Learner, *, now: datetime | None = None
-) -> Erasure:
+def erase_learner(session: Session, learner: Learner, *, now: datetime | None = None) -> Erasure:
     """Erase ``learner`` (the caller checked the confirmation: ``check_erasure_confirmed``).
     See the module's doc for what goes and what stays; flushes, never commits."""
     now = now or now_utc()
     confirmed = [normalised_email(e) for e in confirmed_emails(session, learner)]
     pending = [
         row.email
-        for row in session.scalars(select(LearnerEmail).where(LearnerEmail.learner_id == learner.id))
+        for row in session.scalars(
+            select(LearnerEmail).where(LearnerEmail.learner_id == learner.id)
+        )
         if row.confirmed_at is None
     ]
     staff = _staff_addresses(session, confirmed)
@@ -475,9 +477,9 @@ def erase_learner(
         LearnerToken,
     ):
         session.execute(
-            delete(model).where(model.learner_id == learner.id).execution_options(
-                synchronize_session=False
-            )
+            delete(model)
+            .where(model.learner_id == learner.id)
+            .execution_options(synchronize_session=False)
         )
     session.execute(
         update(ClaimToken)
@@ -597,9 +599,9 @@ def _scrub_address(session: Session, address: str, *, keep_staff: bool, now: dat
         message.body = _replace(message.body, address)
     # login counts kept under the address
     session.execute(
-        delete(LoginThrottle).where(_containing(LoginThrottle.key, address)).execution_options(
-            synchronize_session=False
-        )
+        delete(LoginThrottle)
+        .where(_containing(LoginThrottle.key, address))
+        .execution_options(synchronize_session=False)
     )
     # the learner as someone's guardian: that consent stays, without the address
     session.execute(

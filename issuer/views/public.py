@@ -20,7 +20,6 @@ from flask import (
 from markupsafe import Markup
 from sqlalchemy import select
 
-from ..errors import InvalidInput
 from ..models import Award, Organisation, OrgKind, StoredImage
 from ..services import orgs as org_service
 from ..services import platform as platform_service

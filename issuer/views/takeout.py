@@ -72,9 +72,11 @@ def archive() -> Any:
     def render_index(index: ArchiveIndex) -> str:
         return render_template("issuer/portfolio/archive_index.html", index=index)
 
-    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 (sent, then closed)
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
     try:
-        build_archive(dbs(), learner, spool, sealer=sealer(), urls=urls(), render_index=render_index)
+        build_archive(
+            dbs(), learner, spool, sealer=sealer(), urls=urls(), render_index=render_index
+        )
     except BaseException:
         spool.close()
         raise
@@ -92,12 +94,8 @@ def archive() -> Any:
 @learner_required
 def personal_data() -> Any:
     data = data_rights.personal_data(dbs(), _learner(), urls=urls())
-    response = Response(
-        json.dumps(data, indent=2, ensure_ascii=False), mimetype="application/json"
-    )
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="personal-data-{_day()}.json"'
-    )
+    response = Response(json.dumps(data, indent=2, ensure_ascii=False), mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="personal-data-{_day()}.json"'
     return response
 
 

@@ -85,7 +85,7 @@ def download(client, database, learner) -> zipfile.ZipFile:
     response = post(client, "/portfolio/export/archive.zip")
     assert response.status_code == 200, response.text
     assert response.mimetype == "application/zip"
-    assert response.headers["Content-Disposition"].startswith("attachment; filename=\"badges-")
+    assert response.headers["Content-Disposition"].startswith('attachment; filename="badges-')
     assert response.headers["Cache-Control"] == "private, no-store"
     return _zip(response)
 

@@ -14,7 +14,9 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import JSON, LargeBinary, MetaData, String, Text, column, func, inspect, select, table
+from sqlalchemy import JSON, LargeBinary, MetaData, String, Text, func, inspect, select
+from sqlalchemy import column as sql_column
+from sqlalchemy import table as sql_table
 from sqlalchemy import types as _types
 from sqlalchemy.types import TypeEngine
 
@@ -185,7 +187,9 @@ def world(
             )
         )
     # a wrong password at the learners' sign-in, and one at the staff's, under her address
-    client.post("/learner/login", data={"email": ONA, "password": "wrong", "csrf_token": csrf_of(client)})
+    client.post(
+        "/learner/login", data={"email": ONA, "password": "wrong", "csrf_token": csrf_of(client)}
+    )
     client.post("/login", data={"email": ONA, "password": "wrong", "csrf_token": csrf_of(client)})
     return {
         "school": school,
@@ -299,7 +303,7 @@ def _scan(database, address: str) -> list[str]:
                 and "BYTEA" not in str(c["type"]).upper()
             ]
             assert columns, name
-            query = select(*(column(c) for c in columns)).select_from(table(name))
+            query = select(*(sql_column(c) for c in columns)).select_from(sql_table(name))
             for row in conn.execute(query):
                 for column_name, value in zip(columns, row, strict=True):
                     if value is None or isinstance(value, bytes | memoryview):
@@ -351,15 +355,21 @@ def test_after_erasure_the_address_is_nowhere_and_the_badges_still_verify(
         assert [a.credential_json for a in kept] == [a.credential_json for a in awards]
         assert session.get(Learner, ona.id) is None
         assert session.scalar(select(func.count()).select_from(LearnerSession)) == 0
-        assert session.scalars(
-            select(ClaimToken.id).where(ClaimToken.award_id.in_([a.id for a in awards]))
-        ).all() == []
+        assert (
+            session.scalars(
+                select(ClaimToken.id).where(ClaimToken.award_id.in_([a.id for a in awards]))
+            ).all()
+            == []
+        )
         # the learner as Jonas's guardian: his consent stays, without her address
-        assert session.scalar(
-            select(func.count()).select_from(OutboxMessage).where(
-                OutboxMessage.to_email == ERASED_ADDRESS
+        assert (
+            session.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.to_email == ERASED_ADDRESS)
             )
-        ) >= 2
+            >= 2
+        )
     verifier = make_verifier()
     for award in awards:
         public = client.get(f"/credentials/{award.public_id}.json")
@@ -400,9 +410,7 @@ def test_a_school_can_still_renew_revoke_and_list_an_erased_learners_badge(
 
     with database.transaction() as session:
         revoke_award(session, award=session.get(Award, world["awards"][0].id), reason="Mistake")
-        message = session.scalars(
-            select(OutboxMessage).order_by(OutboxMessage.id.desc())
-        ).first()
+        message = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
         assert message is not None and message.to_email == ERASED_ADDRESS
         message_id = message.id
     deliver(database, SmtpSettings(host="127.0.0.1", port=9), [message_id])
@@ -460,9 +468,7 @@ def test_erasing_needs_a_signed_in_learner_and_a_form_from_the_site(client, data
     response = erase(client)
     assert response.status_code == 302 and "/learner/login" in response.headers["Location"]
     sign_in_learner(client, database, world["ona"])
-    forged = client.post(
-        "/learner/account/erase", data={"password": PASSWORD, "understood": "1"}
-    )
+    forged = client.post("/learner/account/erase", data={"password": PASSWORD, "understood": "1"})
     assert forged.status_code == 400
     with database.transaction() as session:
         assert session.get(Learner, world["ona"].id) is not None
