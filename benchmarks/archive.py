@@ -40,7 +40,6 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench_issuer import KEK, URLS  # noqa: E402
-from sqlalchemy import select  # noqa: E402
 
 from badges.dids import did_key, did_key_verification_method  # noqa: E402
 from badges.issuing import sign_credential  # noqa: E402

@@ -34,9 +34,7 @@ def _json_body() -> tuple[Any, int]:
     limit = service.record_limit() + 64 * 1024
     data = request.get_data(cache=False)
     if len(data) > limit:
-        raise TooLarge(
-            f"The request is larger than {service.record_limit() // (1024 * 1024)} MB."
-        )
+        raise TooLarge(f"The request is larger than {service.record_limit() // (1024 * 1024)} MB.")
     try:
         return jsonutil.loads(data, max_bytes=limit, max_depth=jsonutil.MAX_JSON_DEPTH + 1), len(
             data

@@ -207,7 +207,9 @@ def _parse_jwt(token: str) -> Parsed:
     if len(token.strip()) <= MAX_TOKEN_CHARS:
         decoded = vc_jwt.decode_jwt(token)
         return Parsed(vc_jwt.credential_from_payload(decoded.payload), "jwt", decoded)
-    too_long = f"the JWT is longer than {MAX_TOKEN_CHARS} characters (only a CLR 2.0 record's may be)"
+    too_long = (
+        f"the JWT is longer than {MAX_TOKEN_CHARS} characters (only a CLR 2.0 record's may be)"
+    )
     try:
         decoded = vc_jwt.decode_jwt(token, record=True)
         credential = vc_jwt.credential_from_payload(decoded.payload)
