@@ -21,6 +21,7 @@ from sqlalchemy import types as _types
 from sqlalchemy.types import TypeEngine
 
 from badges.verification import Verdict
+from issuer.errors import InvalidInput
 from issuer.models import (
     Award,
     Base,
@@ -484,3 +485,22 @@ def test_personal_data_service_is_plain_json(database, world):
     with database.transaction() as session:
         data = personal_data(session, session.get(Learner, world["ona"].id), urls=URLS)
     json.dumps(data)
+
+
+def test_no_account_can_take_the_erased_awards(client, database, world, make_learner):
+    """The marker is the same on every erased award: it must never join an account (else
+    that account's portfolio would hold every erased learner's badges)."""
+    sign_in_learner(client, database, world["ona"])
+    assert erase(client).status_code == 200
+    someone = make_learner("someone@pupils.example")
+    with database.transaction() as session:
+        award = session.get(Award, world["awards"][0].id)
+        link, _expires = new_claim_link(session, award, URLS)
+        with pytest.raises(InvalidInput):
+            confirm_email(session, session.get(Learner, someone.id), ERASED_ADDRESS)
+    sign_in_learner(client, database, someone)
+    path = link.removeprefix(BASE_URL)
+    assert client.get(path).status_code == 410
+    assert post(client, path).status_code == 410
+    assert "erased their account" in client.get(path).get_data(as_text=True)
+    assert "River monitor" not in client.get("/portfolio/").get_data(as_text=True)
