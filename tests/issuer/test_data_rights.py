@@ -336,6 +336,8 @@ def test_after_erasure_the_address_is_nowhere_and_the_badges_still_verify(
     }
     assert "guardian_consent.guardian_email" in _scan(database, ONA_PERSONAL)
     sign_in_learner(client, database, ona)
+    account = client.get("/learner/account").get_data(as_text=True)
+    assert 'href="/learner/account/erase"' in account and 'href="/portfolio/export"' in account
     page = client.get("/learner/account/erase")
     assert page.status_code == 200
     assert "This cannot be undone" in page.text and "Vilnius Lyceum" in page.text
