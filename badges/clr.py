@@ -145,6 +145,25 @@ def entry_source(entry: Any) -> dict[str, Any] | str:
     return entry
 
 
+def looks_like_record(text: str) -> bool:
+    """True when ``text`` is a ``ClrCredential`` as JSON or as a compact VC-JWT, read within
+    the record limits (``jsonutil.MAX_RECORD_BYTES``) and not verified: for a caller that
+    takes larger input for a record than for a badge. Never raises."""
+    from . import jsonutil
+    from .errors import BadgeError
+
+    text = text.strip()
+    try:
+        if text.startswith("{"):
+            return is_clr(jsonutil.loads(text, max_bytes=jsonutil.MAX_RECORD_BYTES))
+        if vc_jwt.looks_like_jwt(text):
+            payload = vc_jwt.decode_jwt(text, record=True).payload
+            return is_clr(vc_jwt.credential_from_payload(payload))
+    except (BadgeError, ValueError):
+        return False
+    return False
+
+
 def clr_entries(clr: dict[str, Any]) -> list[Any]:
     """The raw ``verifiableCredential`` entries of a CLR's subject, in order."""
     subject = clr.get("credentialSubject")

@@ -13,6 +13,9 @@ import orjson
 from .errors import FormatError, InputTooLargeError
 
 MAX_JSON_BYTES = 2 * 1024 * 1024
+# A CLR 2.0 record carries whole badges (~4 KB each): 500 of them are ~2.1 MB of JSON. Only a
+# ClrCredential may be larger than MAX_JSON_BYTES, up to this (badges.clr, verification).
+MAX_RECORD_BYTES = 16 * 1024 * 1024
 MAX_JSON_DEPTH = 64
 
 
@@ -163,7 +166,9 @@ def _walk_for_lone_surrogates(value: Any) -> None:
                 raise FormatError("JSON contains a lone surrogate, which is not text") from exc
 
 
-def check_value(value: Any, *, max_depth: int = MAX_JSON_DEPTH) -> None:
+def check_value(
+    value: Any, *, max_depth: int = MAX_JSON_DEPTH, max_bytes: int = MAX_JSON_BYTES
+) -> None:
     """Check that an already parsed value is JSON that ``loads`` would have accepted.
 
     For documents handed over as Python objects: raises FormatError for what JSON cannot
@@ -180,8 +185,8 @@ def check_value(value: Any, *, max_depth: int = MAX_JSON_DEPTH) -> None:
             raise InputTooLargeError(f"JSON is nested deeper than {max_depth} levels") from again
         except (TypeError, ValueError) as again:
             raise FormatError(f"not JSON: {again}") from again
-    if len(text) > MAX_JSON_BYTES:
-        raise InputTooLargeError(f"JSON is larger than {MAX_JSON_BYTES} bytes")
+    if len(text) > max_bytes:
+        raise InputTooLargeError(f"JSON is larger than {max_bytes} bytes")
     if text.count(b"{") + text.count(b"[") > max_depth and _depth_exceeds(value, max_depth):
         raise InputTooLargeError(f"JSON is nested deeper than {max_depth} levels")
 

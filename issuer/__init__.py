@@ -88,4 +88,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .views import steering as steering_views  # reflections, own evidence, goals, pathways
 
     app.register_blueprint(steering_views.bp)
+    from .views import takeout as takeout_views  # archive, personal data, erasing the account
+
+    app.register_blueprint(takeout_views.bp)
     return app

@@ -31,10 +31,10 @@ def _json_body() -> tuple[Any, int]:
     """
     if not request.is_json:
         raise BadRequest("Send JSON (Content-Type: application/json) or a multipart image.")
-    limit = service.text_limit() + 64 * 1024
+    limit = service.record_limit() + 64 * 1024
     data = request.get_data(cache=False)
     if len(data) > limit:
-        raise TooLarge(f"The request is larger than {service.text_limit() // (1024 * 1024)} MB.")
+        raise TooLarge(f"The request is larger than {service.record_limit() // (1024 * 1024)} MB.")
     try:
         return jsonutil.loads(data, max_bytes=limit, max_depth=jsonutil.MAX_JSON_DEPTH + 1), len(
             data

@@ -88,3 +88,15 @@ class RateLimiter:
             while len(self._buckets) > self._max_clients:
                 self._buckets.popitem(last=False)
             return wait
+
+    def charge(self, client: str, count: int) -> None:
+        """Take ``count`` more from ``client``'s bucket after the fact (the credentials a
+        CLR record carried, each verified like a badge). The bucket may go below zero: the
+        client then waits until it has refilled past one."""
+        now = self._clock()  # type: ignore[operator]
+        with self._lock:
+            tokens, last = self._buckets.pop(client, (float(self.burst), now))
+            tokens = min(float(self.burst), tokens + (now - last) * self.rate)
+            self._buckets[client] = (tokens - count, now)
+            while len(self._buckets) > self._max_clients:
+                self._buckets.popitem(last=False)

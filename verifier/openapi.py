@@ -213,7 +213,8 @@ _ERRORS = {
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
     },
     "413": {
-        "description": "Request too large",
+        "description": "Request too large: a badge past MAX_TEXT_BYTES (2 MB), a CLR 2.0 "
+        "record past MAX_RECORD_BYTES (8 MB)",
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
     },
     "429": {

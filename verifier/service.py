@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
+from flask import current_app, request
 from markupsafe import Markup
 
+from badges.clr import is_clr, looks_like_record
 from badges.errors import FormatError
+from badges.jsonutil import MAX_RECORD_BYTES
 from badges.registry import Registries, RegistryResult, Signer, link_matches, signer
 from badges.text import render_markdown
 from badges.timeutil import parse_datetime
@@ -18,6 +20,7 @@ from badges.verification import Outcome, VerificationReport, Verifier
 
 from .errors import BadRequest, TooLarge
 from .images import ImageInliner, data_image
+from .limits import RateLimiter
 
 IMAGE_TYPES = ("image/png", "image/svg+xml")
 
@@ -62,14 +65,36 @@ def text_limit() -> int:
     return int(current_app.config["MAX_TEXT_BYTES"])
 
 
+def record_limit() -> int:
+    """The largest pasted CLR 2.0 record (JSON or JWT) in bytes: a record carries whole
+    badges (500 of them are ~2.1 MB of JSON), so it may be larger than a badge."""
+    return max(text_limit(), min(int(current_app.config["MAX_RECORD_BYTES"]), MAX_RECORD_BYTES))
+
+
+def _megabytes(limit: int) -> str:
+    return f"{limit / (1024 * 1024):g} MB"
+
+
 def from_text(text: str) -> Submission:
-    """A pasted link, JSON or JWT. Raises BadRequest when empty, TooLarge when huge."""
+    """A pasted link, JSON or JWT. Raises BadRequest when empty, TooLarge when huge: past
+    the text limit unless it is a CLR 2.0 record, and past the record limit in any case."""
     text = (text or "").strip()
     if not text:
         raise BadRequest("Paste a badge link, its JSON or its JWT, or choose a badge image.")
     limit = text_limit()
-    if len(text) > limit or len(text.encode("utf-8", "surrogatepass")) > limit:
-        raise TooLarge(f"The pasted text is larger than {limit // (1024 * 1024)} MB.")
+    size = max(len(text), len(text.encode("utf-8", "surrogatepass")))
+    if size > limit:
+        largest = record_limit()
+        if size > largest:
+            raise TooLarge(
+                f"The pasted text is larger than {_megabytes(limit)} (a CLR 2.0 record may be "
+                f"up to {_megabytes(largest)})."
+            )
+        if not looks_like_record(text):
+            raise TooLarge(
+                f"The pasted text is larger than {_megabytes(limit)}; only a CLR 2.0 record "
+                "may be larger."
+            )
     kind = "url" if text.startswith(("https://", "http://")) else "text"
     return Submission(kind, text)
 
@@ -100,9 +125,9 @@ def from_api_json(body: Any, *, size: int = 0) -> Submission:
             return from_text(value)
         if not isinstance(value, dict):
             raise BadRequest('"credential" must be a JSON object (or its text).')
-        limit = text_limit()
-        if size > limit:  # the same limit as pasted JSON
-            raise TooLarge(f"The credential is larger than {limit // (1024 * 1024)} MB.")
+        limit = record_limit() if is_clr(value) else text_limit()
+        if size > limit:  # the same limits as pasted JSON
+            raise TooLarge(f"The credential is larger than {_megabytes(limit)}.")
         return Submission("json", value)  # already parsed, with the core's limits
     if not isinstance(value, str) or not value.strip():
         raise BadRequest(f'"{key}" must be a non-empty string.')
@@ -112,7 +137,15 @@ def from_api_json(body: Any, *, size: int = 0) -> Submission:
 
 
 def verify(submission: Submission, recipient: str | None = None) -> VerificationReport:
-    return verifier().verify(submission.source(), recipient=recipient or None)
+    """The report on ``submission``. Each credential a CLR 2.0 record carries is verified
+    with the whole pipeline too, so each counts against the client's allowance (the
+    record was one): a record of 500 badges costs what 500 badges do."""
+    report = verifier().verify(submission.source(), recipient=recipient or None)
+    inside = len(report.credentials or [])
+    if inside:
+        limiter: RateLimiter = current_app.extensions["verifier.limiter"]
+        limiter.charge(request.remote_addr or "?", inside)
+    return report
 
 
 # -- who signed it, and what that makes of the rest ----------------------------------------

@@ -127,6 +127,14 @@ SETTINGS = Settings(
         env="VERIFIER_MAX_TEXT_BYTES",
     ),
     Setting(
+        "MAX_RECORD_BYTES",
+        "int",
+        8 * 1024 * 1024,
+        "Largest pasted CLR 2.0 record (JSON or JWT), in bytes: only a record may be larger "
+        "than `MAX_TEXT_BYTES`; each badge inside counts as a verification.",
+        env="VERIFIER_MAX_RECORD_BYTES",
+    ),
+    Setting(
         "MAX_FORM_MEMORY_SIZE",
         "int",
         None,

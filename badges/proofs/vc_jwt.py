@@ -26,6 +26,8 @@ from ..multibase import b64url_decode, b64url_encode
 from ..timeutil import epoch, format_datetime, parse_datetime
 
 MAX_TOKEN_CHARS = 1024 * 1024
+# the VC-JWT of a CLR 2.0 record (its payload up to jsonutil.MAX_RECORD_BYTES, base64url)
+MAX_RECORD_TOKEN_CHARS = jsonutil.MAX_RECORD_BYTES * 4 // 3 + 64 * 1024
 ALLOWED_ALGS = {
     "EdDSA": Algorithm.EDDSA,
     "Ed25519": Algorithm.EDDSA,
@@ -102,23 +104,29 @@ def sign_jwt(credential: dict[str, Any], key: KeyPair, *, kid: str) -> str:
     return signing_input + "." + b64url_encode(key.sign(signing_input.encode("ascii")))
 
 
-def decode_jwt(token: str) -> DecodedJwt:
+def decode_jwt(token: str, *, record: bool = False) -> DecodedJwt:
     """Split and parse a compact JWT and check its header is acceptable.
 
-    Raises FormatError for malformed tokens and ProofError for refused algorithms
-    (``none``, HMAC, anything not EdDSA/ES256/RS256) or unknown critical headers.
+    ``record``: the token may be as long as a CLR 2.0 record's (MAX_RECORD_TOKEN_CHARS);
+    the caller checks that it is one. Raises FormatError for malformed tokens,
+    InputTooLargeError past the limits, and ProofError for refused algorithms (``none``,
+    HMAC, anything not EdDSA/ES256/RS256) or unknown critical headers.
     """
     if not isinstance(token, str):
         raise FormatError("a JWT must be a string")
     token = token.strip()
-    if len(token) > MAX_TOKEN_CHARS:
-        raise InputTooLargeError(f"the JWT is longer than {MAX_TOKEN_CHARS} characters")
+    limit = MAX_RECORD_TOKEN_CHARS if record else MAX_TOKEN_CHARS
+    if len(token) > limit:
+        raise InputTooLargeError(f"the JWT is longer than {limit} characters")
     parts = token.split(".")
     if len(parts) != 3:
         raise FormatError("a compact JWT has three parts separated by dots")
     try:
         header = jsonutil.loads(b64url_decode(parts[0]), max_depth=8)
-        payload = jsonutil.loads(b64url_decode(parts[1]))
+        payload = jsonutil.loads(
+            b64url_decode(parts[1]),
+            max_bytes=jsonutil.MAX_RECORD_BYTES if record else jsonutil.MAX_JSON_BYTES,
+        )
     except FormatError as exc:
         raise FormatError(f"the JWT is malformed: {exc}") from exc
     if not isinstance(header, dict) or not isinstance(payload, dict):

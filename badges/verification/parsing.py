@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import baking, jsonutil
-from ..clr import CLR_TYPE
+from ..clr import CLR_TYPE, is_clr
 from ..errors import (
     BadgeError,
     FetchError,
     FetchStatusError,
     FormatError,
     ImageError,
+    InputTooLargeError,
     NoBakedBadgeError,
     ProofError,
 )
@@ -139,14 +140,17 @@ def parse_source(source: Any, fetcher: Fetcher | None, budget: FetchBudget | Non
     Raises a BadgeError (a FetchError for a link that cannot be had) when it is none.
     """
     if isinstance(source, dict):
-        jsonutil.check_value(source)
+        jsonutil.check_value(
+            source,
+            max_bytes=jsonutil.MAX_RECORD_BYTES if is_clr(source) else jsonutil.MAX_JSON_BYTES,
+        )
         return Parsed(source, "json")
     if isinstance(source, str) and source.lstrip().startswith("<"):
         source = source.encode("utf-8")  # SVG markup given as text
     if isinstance(source, (bytes, bytearray)) and baking.sniff_image_type(source):
         return _parse_baked(bytes(source), fetcher, budget)
     if isinstance(source, (bytes, bytearray)):
-        if len(source) > jsonutil.MAX_JSON_BYTES:
+        if len(source) > jsonutil.MAX_RECORD_BYTES:
             raise FormatError("the input is too large")
         try:
             source = bytes(source).decode("utf-8-sig")
@@ -158,7 +162,7 @@ def parse_source(source: Any, fetcher: Fetcher | None, budget: FetchBudget | Non
     if not text:
         raise FormatError("the input is empty")
     if text.startswith("{"):
-        data = jsonutil.loads(text)
+        data = _load_document(text)
         if not isinstance(data, dict):
             raise FormatError("the JSON is not an object")
         return Parsed(data, "json")
@@ -182,12 +186,37 @@ def _parse_baked(image: bytes, fetcher: Fetcher | None, budget: FetchBudget | No
     return parsed
 
 
+def _load_document(text: str) -> Any:
+    """JSON text of a credential: at most MAX_JSON_BYTES, unless it is a CLR 2.0 record
+    (which carries whole badges), then at most MAX_RECORD_BYTES."""
+    if len(text) <= jsonutil.MAX_JSON_BYTES:
+        return jsonutil.loads(text)
+    data = jsonutil.loads(text, max_bytes=jsonutil.MAX_RECORD_BYTES)
+    if not is_clr(data):
+        raise InputTooLargeError(
+            f"the input is too large: JSON is larger than {jsonutil.MAX_JSON_BYTES} bytes "
+            "(only a CLR 2.0 record may be)"
+        )
+    return data
+
+
 def _parse_jwt(token: str) -> Parsed:
     assertion = jws_assertion(token)
     if assertion is not None:
         return Parsed(assertion, OB2_FORMAT, token=token.strip())
-    decoded = vc_jwt.decode_jwt(token)
-    credential = vc_jwt.credential_from_payload(decoded.payload)
+    if len(token.strip()) <= MAX_TOKEN_CHARS:
+        decoded = vc_jwt.decode_jwt(token)
+        return Parsed(vc_jwt.credential_from_payload(decoded.payload), "jwt", decoded)
+    too_long = (
+        f"the JWT is longer than {MAX_TOKEN_CHARS} characters (only a CLR 2.0 record's may be)"
+    )
+    try:
+        decoded = vc_jwt.decode_jwt(token, record=True)
+        credential = vc_jwt.credential_from_payload(decoded.payload)
+    except FormatError as exc:
+        raise InputTooLargeError(f"{too_long}: {exc}") from exc
+    if not is_clr(credential):
+        raise InputTooLargeError(too_long)
     return Parsed(credential, "jwt", decoded)
 
 

@@ -20,6 +20,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .achievements import Achievement
 from .base import Base, created, intpk, name_str, public_key
 
+ERASED_ADDRESS = "(erased at the learner's request)"
+"""What replaces the address of a learner who erased their account (services.data_rights):
+no address at all (it has no "@"), so no form accepts it, nothing is sent to it and no
+account can ever confirm it."""
+
 
 class Award(Base):
     __tablename__ = "award"

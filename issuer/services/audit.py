@@ -51,6 +51,8 @@ class AuditAction(StrEnum):
     AWARD_UNSUSPEND = "award.unsuspend"  # services.status.change_suspension
     AWARD_REISSUE = "award.reissue"  # services.reissue.reissue
     AWARD_RENEW = "award.renew"  # services.renewal.renew_award
+    # the learner erased their account: the award's address replaced (the badge unchanged)
+    AWARD_ERASE_ADDRESS = "award.erase_address"  # services.data_rights.erase_learner
     ENDORSEMENT_ISSUE = "endorsement.issue"  # services.endorsements
     ENDORSEMENT_WITHDRAW = "endorsement.withdraw"  # services.endorsements, services.reissue
     KEY_ROTATE = "key.rotate"  # services.keys.rotate_key

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import struct
 import textwrap
@@ -17,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import InvalidInput
-from ..models import StoredImage
+from ..models import Award, StoredImage
 
 MAX_IMAGE_BYTES = 1024 * 1024
 MAX_SIDE = 4096
@@ -394,3 +395,52 @@ def badge_png(stored: bytes | None, content_type: str | None, name: str) -> byte
         except InvalidInput:
             pass
     return svg_to_png(default_badge_svg(name))
+
+
+# -- a badge's picture with the badge baked in (the public page's downloads, the archive) -----
+
+
+def baked_payload(award: Award) -> str:
+    """What is baked into a badge's picture: its signed JSON where that has an embedded
+    proof, else its VC-JWT (ES256/RS256 issuers sign VC-JWTs only)."""
+    signed = json.loads(award.credential_json)
+    if isinstance(signed, dict) and "proof" in signed:
+        return award.credential_json
+    return award.credential_jwt or award.credential_json
+
+
+def baked_badge(
+    award: Award, stored: StoredImage | None, image_type: str, *, payload: str | None = None
+) -> bytes:
+    """The achievement's picture with ``award`` baked in: for ``png`` the school's PNG, or
+    its SVG artwork (or the generated image) drawn as PNG; for ``svg`` the school's SVG,
+    cleaned again (an image uploaded before the cleaner's allowlist may still carry style
+    sheets, animation or links that the baked file would take anywhere), or the generated
+    one. ``stored`` is the achievement's image row; the signed text inside is the stored
+    one, byte for byte (``payload``: already read by the caller)."""
+    from badges import baking
+
+    if image_type == "png":
+        base = badge_png(
+            stored.data if stored is not None else None,
+            stored.content_type if stored is not None else None,
+            award.achievement.name,
+        )
+    else:
+        cleaned = None
+        if stored is not None and stored.content_type == "image/svg+xml":
+            try:
+                cleaned = sanitise_svg(stored.data)
+            except InvalidInput:
+                cleaned = None
+        base = cleaned or default_badge_svg(award.achievement.name)
+    return baking.bake(base, payload or baked_payload(award), expected=image_type)
+
+
+def achievement_image(session: Session, award: Award) -> StoredImage | None:
+    """The stored image of ``award``'s achievement, if it has one."""
+    if award.achievement.image_sha256 is None:
+        return None
+    return session.scalar(
+        select(StoredImage).where(StoredImage.sha256 == award.achievement.image_sha256)
+    )

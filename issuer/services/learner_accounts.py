@@ -32,6 +32,7 @@ from ..models import (
     Organisation,
     OutboxMessage,
 )
+from ..models.awards import ERASED_ADDRESS
 from ..models.base import now_utc
 from ..urls import PublicUrls
 from .accounts import (
@@ -538,6 +539,10 @@ def find_claim(session: Session, token: str, now: datetime | None = None) -> Cla
     org = session.get(Organisation, award.org_id) if award is not None else None
     if award is None or org is None:
         raise NotFound("This claim link is not valid any more.")
+    if award.learner_email == ERASED_ADDRESS:
+        raise LinkGone(
+            "This claim link no longer works: the learner it was sent to erased their account."
+        )
     return Claim(row, award, org)
 
 

@@ -61,8 +61,11 @@ def confirm_email(
 ) -> LearnerEmail:
     """Mark ``email`` confirmed for ``learner`` (adding it if needed): called only once the
     learner has shown they receive mail there (a confirmation or claim link). An address
-    confirmed by another account stays there: InvalidInput."""
+    confirmed by another account stays there: InvalidInput. So does what is no address
+    (an erased learner's marker on the schools' awards must never join an account)."""
     address = normalised_email(email)
+    if not EMAIL.fullmatch(address) or len(address) > 320:
+        raise InvalidInput("This is not an email address that can join an account.")
     owner = confirmed_owner(session, address)
     if owner is not None and owner.id != learner.id:
         raise InvalidInput(

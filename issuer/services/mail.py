@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from ..db import Database, after_commit
 from ..models import OutboxMessage
+from ..models.awards import ERASED_ADDRESS
 from ..models.base import now_utc
 
 NEW_MESSAGES = "new_outbox_messages"
@@ -152,6 +153,9 @@ def _deliver_one(database: Database, connection: _Connection, message_id: int) -
             )
         )
         if message is None:
+            return
+        if message.to_email == ERASED_ADDRESS:
+            message.error = "not sent: the learner erased their account (no address is kept)"
             return
         try:
             email = build_message(message, connection.smtp.sender)

@@ -22,7 +22,7 @@ bp = Blueprint("audit", __name__, url_prefix="/staff/<slug>")
 
 # The filter's choices: the noun of "noun.verb" actions (any other noun is accepted too).
 ACTIONS = (
-    ("award", "Awards (issue, batch, revoke, suspend, re-issue)"),
+    ("award", "Awards (issue, batch, revoke, suspend, re-issue, renew, address erased)"),
     ("achievement", "Achievements"),
     ("endorsement", "Endorsements"),
     ("token", "API tokens"),

@@ -20,7 +20,6 @@ from flask import (
 from markupsafe import Markup
 from sqlalchemy import select
 
-from ..errors import InvalidInput
 from ..models import Award, Organisation, OrgKind, StoredImage
 from ..services import orgs as org_service
 from ..services import platform as platform_service
@@ -292,44 +291,15 @@ def _baked(public_id: str, image_type: str) -> Response:
     SVG artwork (or the generated image) drawn as PNG; for SVG the school's SVG or the
     generated one. Baked on request: cheap, and the signed text inside is the stored one,
     byte for byte."""
-    from badges import baking
-
-    from ..services.images import badge_png, default_badge_svg, sanitise_svg
+    from ..services.images import achievement_image, baked_badge
 
     award = get_award(dbs(), public_id)
     if award.revoked_at is not None:
         # Not handed out as if nothing happened: the signed record (JSON, VC-JWT) stays for
         # verifiers, who see the revocation; a new picture to share is not made.
         abort(410, description="This badge was revoked by its issuer; it has no image to download.")
-    stored = dbs().scalar(
-        select(StoredImage).where(StoredImage.sha256 == award.achievement.image_sha256)
-    )
-    if image_type == "png":
-        base = badge_png(
-            stored.data if stored is not None else None,
-            stored.content_type if stored is not None else None,
-            award.achievement.name,
-        )
-        media = "image/png"
-    else:
-        cleaned = None
-        if stored is not None and stored.content_type == "image/svg+xml":
-            # cleaned again: an image uploaded before the cleaner's allowlist may still carry
-            # style sheets, animation or links that the baked file would take anywhere
-            try:
-                cleaned = sanitise_svg(stored.data)
-            except InvalidInput:
-                cleaned = None
-        base = cleaned or default_badge_svg(award.achievement.name)
-        media = "image/svg+xml"
-    # JSON with its embedded proof where there is one; the VC-JWT for ES256/RS256 issuers
-    signed = json.loads(award.credential_json)
-    payload = (
-        award.credential_json
-        if "proof" in signed
-        else (award.credential_jwt or award.credential_json)
-    )
-    data = baking.bake(base, payload, expected=image_type)
+    data = baked_badge(award, achievement_image(dbs(), award), image_type)
+    media = "image/png" if image_type == "png" else "image/svg+xml"
     response = Response(data, mimetype=media)
     response.headers["Content-Disposition"] = (
         f'inline; filename="badge-{award.public_id}.{image_type}"'

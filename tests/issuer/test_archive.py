@@ -1,0 +1,225 @@
+"""A learner's archive: one zip with every badge (JSON, VC-JWT, baked PNG and SVG), their own
+evidence files, the signed CLR of the whole portfolio, and an index.html that works offline.
+
+Every file in the zip is opened: each badge's JSON, JWT and baked pictures verify with the
+core verifier (through the issuer's own did:web documents and status lists), the CLR too,
+and every link and picture of index.html names a file inside the zip.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from html.parser import HTMLParser
+from posixpath import normpath
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from badges import baking
+from badges.clr import clr_entries
+from badges.verification import Verdict
+from issuer.models import Award, Learner
+from issuer.services.status import revoke_award
+from issuer.services.steering import add_evidence_file
+
+from .conftest import post, sign_in_learner
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+class _Links(HTMLParser):
+    """Every URL index.html refers to, and whether it has anything fetched from elsewhere."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+        self.sources: list[str] = []
+        self.tags: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+        for name, value in attrs:
+            if value is None:
+                continue
+            if name == "href":
+                self.hrefs.append(value)
+            elif name in ("src", "srcset", "data", "poster", "action"):
+                self.sources.append(value)
+
+
+@pytest.fixture
+def portfolio(make_org, make_achievement, award_to, make_learner, database):
+    """Ona's badges: two of a Data Integrity + JWT school (one revoked), one of an ES256
+    school (VC-JWT only), and a PDF of her own as evidence on the first."""
+    school = make_org()
+    other = make_org("kaunas-gymnasium", "Kauno gimnazija", key_alg="ES256")
+    river = make_achievement(school, "River monitor")
+    coast = make_achievement(school, "Coast keeper — Klaipėda")
+    mediation = make_achievement(other, "Peer mediation")
+    learner = make_learner()
+    awards = [
+        award_to(school, river, level="Proficient"),
+        award_to(school, coast),
+        award_to(other, mediation, email="Ona@Pupils.example"),
+    ]
+    with database.transaction() as session:
+        revoke_award(session, award=session.get(Award, awards[1].id), reason="Given in error.")
+        add_evidence_file(
+            session,
+            session.get(Learner, learner.id),
+            awards[0].public_id,
+            filename="report.pdf",
+            data=PDF,
+            title="My season report",
+        )
+    return learner, awards
+
+
+def download(client, database, learner) -> zipfile.ZipFile:
+    sign_in_learner(client, database, learner)
+    page = client.get("/portfolio/export")
+    assert page.status_code == 200 and "Download the zip file" in page.text
+    response = post(client, "/portfolio/export/archive.zip")
+    assert response.status_code == 200, response.text
+    assert response.mimetype == "application/zip"
+    assert response.headers["Content-Disposition"].startswith('attachment; filename="badges-')
+    assert response.headers["Cache-Control"] == "private, no-store"
+    return _zip(response)
+
+
+def _zip(response: Any) -> zipfile.ZipFile:
+    """The zip of a response, the response closed (its temporary file with it)."""
+    data = response.get_data()
+    assert int(response.headers["Content-Length"]) == len(data)
+    response.close()
+    return zipfile.ZipFile(io.BytesIO(data))
+
+
+def test_the_archive_holds_every_badge_in_every_form_and_each_verifies(
+    client, database, portfolio, make_verifier
+):
+    learner, awards = portfolio
+    archive = download(client, database, learner)
+    assert archive.testzip() is None
+    names = set(archive.namelist())
+    by_id: dict[str, dict[str, bytes]] = {}
+    for name in names:
+        if name.startswith("badges/"):
+            folder, _, file = name.rpartition("/")
+            by_id.setdefault(folder.rsplit(".", 1)[-1], {})[file] = archive.read(name)
+    assert set(by_id) == {award.public_id for award in awards}
+    verifier = make_verifier()
+    for award in awards:
+        files = by_id[award.public_id]
+        assert files["badge.json"].decode() == award.credential_json  # byte for byte
+        if award.credential_jwt:
+            assert files["badge.jwt"].decode() == award.credential_jwt
+        revoked = award.public_id == awards[1].public_id
+        expected = Verdict.INVALID if revoked else Verdict.VALID
+        forms = ["badge.json", "badge.jwt"] if award.credential_jwt else ["badge.json"]
+        if "proof" not in json.loads(award.credential_json):  # ES256: the JWT is the signed form
+            forms = ["badge.jwt"]
+        for form in forms:
+            report = verifier.verify(files[form].decode())
+            assert report.verdict is expected, (award.public_id, form, report.to_dict()["checks"])
+            assert report.revoked is revoked
+        if revoked:  # as on the public page: no picture of a revoked badge
+            assert "badge.png" not in files and "badge.svg" not in files
+            continue
+        for kind in ("png", "svg"):
+            data = files[f"badge.{kind}"]
+            assert baking.sniff_image_type(data) == kind
+            baked = baking.unbake(data)
+            assert baked is not None
+            assert baked.payload in (award.credential_json, award.credential_jwt)
+            report = verifier.verify(data)
+            assert report.verdict is Verdict.VALID, (kind, report.to_dict()["checks"])
+    # the signed CLR of the whole portfolio: JSON and VC-JWT, each badge inside as issued
+    clr_text = archive.read("clr/portfolio.json").decode()
+    for form in (clr_text, archive.read("clr/portfolio.jwt").decode()):
+        report = verifier.verify(form)
+        assert report.verdict is Verdict.VALID, report.to_dict()["checks"]
+        inside = report.credentials or []
+        assert sorted(r.verdict.value for r in inside) == sorted(
+            [Verdict.VALID.value, Verdict.VALID.value, Verdict.INVALID.value]
+        )
+    assert len(clr_entries(json.loads(clr_text))) == 3
+    # her own evidence file, as she gave it
+    evidence = [n for n in names if n.startswith("evidence/")]
+    assert len(evidence) == 1 and evidence[0].endswith("-report.pdf")
+    assert archive.read(evidence[0]) == PDF
+
+
+def test_index_html_works_offline_and_links_only_into_the_zip(client, database, portfolio):
+    learner, awards = portfolio
+    archive = download(client, database, learner)
+    names = set(archive.namelist())
+    html = archive.read("index.html").decode()
+    parser = _Links()
+    parser.feed(html)
+    # no script, no style sheet or font from anywhere, nothing fetched
+    assert "script" not in parser.tags and "link" not in parser.tags
+    assert "@import" not in html and "url(" not in html
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
+    linked = set()
+    for url in parser.hrefs + parser.sources:
+        parts = urlsplit(url)
+        assert not parts.scheme and not parts.netloc and not url.startswith("/"), url
+        path = normpath(unquote(parts.path))
+        assert not path.startswith(".."), url
+        assert path in names, f"{url} is not in the zip"
+        linked.add(path)
+    # every file but the index itself is listed
+    assert linked == names - {"index.html"}
+    for award in awards:
+        assert award.achievement.name in html
+    assert "Revoked" in html and "My season report" in html
+
+
+def test_an_empty_portfolio_gives_an_index_alone(client, database, make_learner):
+    learner = make_learner("nobody@pupils.example")
+    sign_in_learner(client, database, learner)
+    assert "no badges in your portfolio yet" in client.get("/portfolio/export").text
+    archive = _zip(post(client, "/portfolio/export/archive.zip"))
+    assert archive.namelist() == ["index.html"]
+
+
+def test_the_archive_needs_a_signed_in_learner_and_a_post_from_the_site(
+    client, database, portfolio
+):
+    learner, _awards = portfolio
+    assert client.get("/portfolio/export").status_code == 302
+    response = post(client, "/portfolio/export/archive.zip")
+    assert response.status_code == 302 and "/learner/login" in response.headers["Location"]
+    sign_in_learner(client, database, learner)
+    assert client.get("/portfolio/export/archive.zip").status_code == 405
+    refused = client.post("/portfolio/export/archive.zip", data={"csrf_token": "forged"})
+    assert refused.status_code == 400
+
+
+def test_the_public_downloads_are_the_same_baking(client, portfolio):
+    _learner, awards = portfolio
+    png = client.get(f"/credentials/{awards[0].public_id}.png")
+    svg = client.get(f"/credentials/{awards[0].public_id}.svg")
+    assert png.status_code == 200 and svg.status_code == 200
+    for response in (png, svg):
+        baked = baking.unbake(response.data)
+        assert baked is not None and baked.payload == awards[0].credential_json
+    assert client.get(f"/credentials/{awards[1].public_id}.png").status_code == 410
+
+
+def _entries(archive: zipfile.ZipFile) -> dict[str, Any]:
+    return {info.filename: info.compress_type for info in archive.infolist()}
+
+
+def test_pictures_are_stored_and_text_is_deflated(client, database, portfolio):
+    learner, _awards = portfolio
+    kinds = _entries(download(client, database, learner))
+    for name, kind in kinds.items():
+        expected = zipfile.ZIP_STORED if name.endswith(".png") else zipfile.ZIP_DEFLATED
+        if name.startswith("evidence/"):
+            continue
+        assert kind == expected, name
