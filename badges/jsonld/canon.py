@@ -205,6 +205,32 @@ def canonicalize(
 def _canonicalize(
     document: Any, loader: FrozenDocumentLoader, max_blank_nodes: int, max_n_degree_calls: int
 ) -> str:
+    # The compiled path: the quads straight from the bundled contexts, and RDFC-1.0 where
+    # every blank node is told apart by its own quads; pyld decides everything else.
+    from .compiled import to_quads
+    from .rdfc import canonical_nquads
+
+    quads = to_quads(document, loader)
+    if quads is not None:
+        blank_nodes = {term for quad in quads for term in quad[0:3:2] if term[0] == "_"}
+        if len(blank_nodes) > max_blank_nodes:
+            raise CanonicalizationError(
+                f"canonicalisation refused: {len(blank_nodes)} blank nodes "
+                f"(limit {max_blank_nodes})"
+            )
+        try:
+            found = canonical_nquads(quads)
+        except UnicodeEncodeError:
+            found = None  # pyld's path below explains
+        if found is not None:
+            return found
+    return _canonicalize_generic(document, loader, max_blank_nodes, max_n_degree_calls)
+
+
+def _canonicalize_generic(
+    document: Any, loader: FrozenDocumentLoader, max_blank_nodes: int, max_n_degree_calls: int
+) -> str:
+    """pyld's path: strict expansion, to_rdf, then RDFC-1.0 with a work budget."""
     expanded = expand_strict(document, loader)
     processor = jsonld.JsonLdProcessor()
     try:

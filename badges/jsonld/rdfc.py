@@ -1,0 +1,83 @@
+"""RDFC-1.0 for the usual case: every blank node told apart by its own quads.
+
+RDFC-1.0 (formerly URDNA2015) labels blank nodes in three steps: hash each blank node's
+own quads ("Hash First Degree Quads"); issue canonical labels, in hash order, to the
+blank nodes whose hash is unique; settle the rest with the expensive, recursive "Hash
+N-Degree Quads". In an Open Badges credential every blank node (the subject, its
+achievement, criteria, results, alignments, the proof...) almost always has content of
+its own, so the first step decides everything. pyld's ``URDNA2015`` takes about as long
+for that as for the hard case, on dictionaries per quad term; here it is done on quads
+already in N-Quads syntax (``badges.jsonld.compiled``), and anything left for the
+N-degree step returns None so that the caller runs pyld's budgeted implementation.
+
+Own code rather than a library: pyld's implementation is the kept one and still runs
+whenever this one returns None; ``pyoxigraph`` and ``rdflib`` work on their own term
+objects (parsing and re-serialising each quad costs what is saved) and neither bounds
+the N-degree work, which ``canon.py`` needs against crafted graphs.
+"""
+
+from __future__ import annotations
+
+from hashlib import sha256
+
+from .compiled import Quad
+
+
+def _line(s: str, p: str, o: str, g: str | None) -> str:
+    if g is None:
+        return s + " " + p + " " + o + " .\n"
+    return s + " " + p + " " + o + " " + g + " .\n"
+
+
+def first_degree_labels(quads: list[Quad]) -> dict[str, str] | None:
+    """Canonical labels for every blank node, or None when two share a first-degree hash
+    (then the N-degree step decides, and pyld's implementation is used)."""
+    mentions: dict[str, list[Quad]] = {}
+    for quad in quads:
+        s, _, o, g = quad
+        # once per position, as pyld's "blank node to quads" map (a quad whose subject
+        # and object are the same blank node is hashed twice for it)
+        if s[0] == "_":
+            mentions.setdefault(s, []).append(quad)
+        if o[0] == "_":
+            mentions.setdefault(o, []).append(quad)
+        if g is not None and g[0] == "_":
+            mentions.setdefault(g, []).append(quad)
+    by_hash: dict[str, str] = {}
+    for blank, found in mentions.items():
+        lines = []
+        for s, p, o, g in found:
+            if s[0] == "_":
+                s = "_:a" if s == blank else "_:z"
+            if o[0] == "_":
+                o = "_:a" if o == blank else "_:z"
+            if g is not None and g[0] == "_":
+                g = "_:a" if g == blank else "_:z"
+            lines.append(_line(s, p, o, g))
+        lines.sort()
+        digest = sha256("".join(lines).encode()).hexdigest()
+        if digest in by_hash:
+            return None
+        by_hash[digest] = blank
+    return {by_hash[digest]: f"_:c14n{i}" for i, digest in enumerate(sorted(by_hash))}
+
+
+def canonical_nquads(quads: list[Quad]) -> str | None:
+    """The RDFC-1.0 canonical N-Quads of the quads, or None (see ``first_degree_labels``).
+
+    Raises UnicodeEncodeError for text that is not valid Unicode (lone surrogates).
+    """
+    labels = first_degree_labels(quads)
+    if labels is None:
+        return None
+    lines = []
+    for s, p, o, g in quads:
+        if s[0] == "_":
+            s = labels[s]
+        if o[0] == "_":
+            o = labels[o]
+        if g is not None and g[0] == "_":
+            g = labels[g]
+        lines.append(_line(s, p, o, g))
+    lines.sort()
+    return "".join(lines)
