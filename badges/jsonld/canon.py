@@ -170,6 +170,13 @@ def _is_record(document: Any) -> bool:
     return "ClrCredential" in (types if isinstance(types, list) else [types])
 
 
+def _memo_key(document: Any, loader: FrozenDocumentLoader) -> Any:
+    try:
+        return (loader, content_key(document))
+    except FormatError:
+        return None
+
+
 def canonicalize(
     document: Any,
     loader: FrozenDocumentLoader | None = None,
@@ -186,45 +193,65 @@ def canonicalize(
     work budget exhausted).
     """
     loader = loader or default_loader()
-    try:
-        memo_key = (loader, content_key(document))
-    except FormatError:
-        memo_key = None
+    memo_key = _memo_key(document, loader)
     if memo_key is not None:
         hit = _CANONICAL.get(memo_key)
         if hit is not None:
             return hit
     if max_blank_nodes == MAX_BLANK_NODES and _is_record(document):
         max_blank_nodes = MAX_RECORD_BLANK_NODES
-    result = _canonicalize(document, loader, max_blank_nodes, max_n_degree_calls)
+    result = _compiled_canonical(document, loader, max_blank_nodes)
+    if result is None:
+        result = _canonicalize_generic(document, loader, max_blank_nodes, max_n_degree_calls)
     if memo_key is not None and max_n_degree_calls == MAX_N_DEGREE_CALLS:
         _CANONICAL.put(memo_key, result)
     return result
 
 
-def _canonicalize(
-    document: Any, loader: FrozenDocumentLoader, max_blank_nodes: int, max_n_degree_calls: int
-) -> str:
-    # The compiled path: the quads straight from the bundled contexts, and RDFC-1.0 where
-    # every blank node is told apart by its own quads; pyld decides everything else.
+def compiled_canonical(document: Any, loader: FrozenDocumentLoader | None = None) -> str | None:
+    """``canonicalize(document, loader)`` when the compiled path settles it, else None.
+
+    Not None only when ``expand_strict(document, loader)`` succeeds, so a verifier that
+    will check a Data Integrity proof can settle its context check with the canonical
+    form the proof needs (memoised for it). Never raises.
+    """
+    loader = loader or default_loader()
+    memo_key = _memo_key(document, loader)
+    if memo_key is not None:
+        hit = _CANONICAL.get(memo_key)
+        if hit is not None:
+            return hit
+    limit = MAX_RECORD_BLANK_NODES if _is_record(document) else MAX_BLANK_NODES
+    try:
+        result = _compiled_canonical(document, loader, limit)
+    except CanonicalizationError:
+        return None  # canonicalize explains
+    if result is not None and memo_key is not None:
+        _CANONICAL.put(memo_key, result)
+    return result
+
+
+def _compiled_canonical(
+    document: Any, loader: FrozenDocumentLoader, max_blank_nodes: int
+) -> str | None:
+    """The compiled path: the quads straight from the bundled contexts
+    (``compiled.to_quads``), and RDFC-1.0 where every blank node is told apart by its
+    own quads (``rdfc``); None where pyld must decide."""
     from .compiled import to_quads
-    from .rdfc import canonical_nquads
+    from .rdfc import blank_node_mentions, canonical_nquads
 
     quads = to_quads(document, loader)
-    if quads is not None:
-        blank_nodes = {term for quad in quads for term in quad[0:3:2] if term[0] == "_"}
-        if len(blank_nodes) > max_blank_nodes:
-            raise CanonicalizationError(
-                f"canonicalisation refused: {len(blank_nodes)} blank nodes "
-                f"(limit {max_blank_nodes})"
-            )
-        try:
-            found = canonical_nquads(quads)
-        except UnicodeEncodeError:
-            found = None  # pyld's path below explains
-        if found is not None:
-            return found
-    return _canonicalize_generic(document, loader, max_blank_nodes, max_n_degree_calls)
+    if quads is None:
+        return None
+    mentions = blank_node_mentions(quads)
+    if len(mentions) > max_blank_nodes:
+        raise CanonicalizationError(
+            f"canonicalisation refused: {len(mentions)} blank nodes (limit {max_blank_nodes})"
+        )
+    try:
+        return canonical_nquads(quads, mentions)
+    except UnicodeEncodeError:
+        return None  # pyld's path explains
 
 
 def _canonicalize_generic(

@@ -218,7 +218,9 @@ def _object(
 def _property(
     slot: _Slot, value: Any, subject: str, depth: int, out: _Out, graph: str | None
 ) -> None:
-    info = _info(slot)
+    info = slot.rdf
+    if info is None or info is _UNSURE_INFO:
+        info = _info(slot)
     predicate = info.predicate
     if slot.json:
         _json(value, subject, predicate, out, graph)
@@ -227,10 +229,25 @@ def _property(
         return  # dropped, whatever the container
     items = value if type(value) is list else (value,)
     if info.mode == _PLAIN:
+        # ``_object`` and ``_Out.add``, inlined for the usual values (the hot loop)
+        seen = out.seen
         for item in items:
-            if item is not None:
+            kind = type(item)
+            if kind is str and not slot.coerce and info.suffix is not None:
+                term = '"' + escape(item) + '"' + info.suffix
+                key: Any = (item, False, info.datatype, info.language)
+            elif kind is dict:
+                assert slot.state is not None and slot.term is not None
+                state = _nested_context(slot.state, slot.term, item)
+                term = key = _node(state, item, depth + 1, out, graph)
+            elif item is None:
+                continue
+            else:
                 term, key = _object(slot, info, item, depth, out, graph)
-                out.add(subject, predicate, term, graph, key)
+            mark = (graph, subject, predicate, key)
+            if mark not in seen:
+                seen.add(mark)
+                out.quads.append((subject, predicate, term, graph))
     elif info.mode == _LIST:
         # a new list each time: never a duplicate (``allowDuplicate: True``)
         out.quads.append((subject, predicate, _list(slot, info, items, depth, out, graph), graph))

@@ -23,26 +23,30 @@ from hashlib import sha256
 from .compiled import Quad
 
 
-def _line(s: str, p: str, o: str, g: str | None) -> str:
-    if g is None:
-        return s + " " + p + " " + o + " .\n"
-    return s + " " + p + " " + o + " " + g + " .\n"
-
-
-def first_degree_labels(quads: list[Quad]) -> dict[str, str] | None:
-    """Canonical labels for every blank node, or None when two share a first-degree hash
-    (then the N-degree step decides, and pyld's implementation is used)."""
+def blank_node_mentions(quads: list[Quad]) -> dict[str, list[Quad]]:
+    """Each blank node and the quads it is in, once per position it has there (pyld's
+    "blank node to quads" map: a quad whose subject and object are the same blank node
+    is hashed twice for it). A blank node naming a graph is always also the object of
+    the quad that links it, so these are the blank nodes pyld's to_rdf counts."""
     mentions: dict[str, list[Quad]] = {}
     for quad in quads:
         s, _, o, g = quad
-        # once per position, as pyld's "blank node to quads" map (a quad whose subject
-        # and object are the same blank node is hashed twice for it)
         if s[0] == "_":
             mentions.setdefault(s, []).append(quad)
         if o[0] == "_":
             mentions.setdefault(o, []).append(quad)
         if g is not None and g[0] == "_":
             mentions.setdefault(g, []).append(quad)
+    return mentions
+
+
+def first_degree_labels(
+    quads: list[Quad], mentions: dict[str, list[Quad]] | None = None
+) -> dict[str, str] | None:
+    """Canonical labels for every blank node, or None when two share a first-degree hash
+    (then the N-degree step decides, and pyld's implementation is used)."""
+    if mentions is None:
+        mentions = blank_node_mentions(quads)
     by_hash: dict[str, str] = {}
     for blank, found in mentions.items():
         lines = []
@@ -53,7 +57,7 @@ def first_degree_labels(quads: list[Quad]) -> dict[str, str] | None:
                 o = "_:a" if o == blank else "_:z"
             if g is not None and g[0] == "_":
                 g = "_:a" if g == blank else "_:z"
-            lines.append(_line(s, p, o, g))
+            lines.append(f"{s} {p} {o} .\n" if g is None else f"{s} {p} {o} {g} .\n")
         lines.sort()
         digest = sha256("".join(lines).encode()).hexdigest()
         if digest in by_hash:
@@ -62,12 +66,14 @@ def first_degree_labels(quads: list[Quad]) -> dict[str, str] | None:
     return {by_hash[digest]: f"_:c14n{i}" for i, digest in enumerate(sorted(by_hash))}
 
 
-def canonical_nquads(quads: list[Quad]) -> str | None:
+def canonical_nquads(
+    quads: list[Quad], mentions: dict[str, list[Quad]] | None = None
+) -> str | None:
     """The RDFC-1.0 canonical N-Quads of the quads, or None (see ``first_degree_labels``).
 
     Raises UnicodeEncodeError for text that is not valid Unicode (lone surrogates).
     """
-    labels = first_degree_labels(quads)
+    labels = first_degree_labels(quads, mentions)
     if labels is None:
         return None
     lines = []
@@ -78,6 +84,6 @@ def canonical_nquads(quads: list[Quad]) -> str | None:
             o = labels[o]
         if g is not None and g[0] == "_":
             g = labels[g]
-        lines.append(_line(s, p, o, g))
+        lines.append(f"{s} {p} {o} .\n" if g is None else f"{s} {p} {o} {g} .\n")
     lines.sort()
     return "".join(lines)

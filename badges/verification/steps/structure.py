@@ -16,6 +16,7 @@ from ... import standards
 from ...clr import clr_model_problems, is_clr
 from ...errors import ContextError, FormatError
 from ...jsonld import expand_strict
+from ...jsonld.canon import compiled_canonical
 from ...jsonld.loader import FrozenDocumentLoader
 from ...jsonld.shape import shape_key
 from ...jsonld.terms import context_certainly_ok
@@ -157,8 +158,11 @@ def check_context(credential: dict[str, Any], checks: Checks, loader: FrozenDocu
     document = {k: v for k, v in credential.items() if k != "proof"}
     try:
         # The compiled-context walk settles the usual cases in microseconds; anything
-        # else (and every failure, for its message) goes through strict expansion.
-        if not context_certainly_ok(document, loader):
+        # else (and every failure, for its message) goes through strict expansion. A
+        # credential with embedded proofs is canonicalised for them anyway: the compiled
+        # path that gives its canonical form (memoised for the proof check) settles it.
+        settled = "proof" in credential and compiled_canonical(document, loader) is not None
+        if not settled and not context_certainly_ok(document, loader):
             expand_strict(document, loader)
     except ContextError as exc:
         checks.add(
