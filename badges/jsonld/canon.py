@@ -200,7 +200,7 @@ def canonicalize(
             return hit
     if max_blank_nodes == MAX_BLANK_NODES and _is_record(document):
         max_blank_nodes = MAX_RECORD_BLANK_NODES
-    result = _compiled_canonical(document, loader, max_blank_nodes)
+    result = _compiled_canonical(document, loader, max_blank_nodes, max_n_degree_calls)
     if result is None:
         result = _canonicalize_generic(document, loader, max_blank_nodes, max_n_degree_calls)
     if memo_key is not None and max_n_degree_calls == MAX_N_DEGREE_CALLS:
@@ -223,7 +223,7 @@ def compiled_canonical(document: Any, loader: FrozenDocumentLoader | None = None
             return hit
     limit = MAX_RECORD_BLANK_NODES if _is_record(document) else MAX_BLANK_NODES
     try:
-        result = _compiled_canonical(document, loader, limit)
+        result = _compiled_canonical(document, loader, limit, MAX_N_DEGREE_CALLS)
     except CanonicalizationError:
         return None  # canonicalize explains
     if result is not None and memo_key is not None:
@@ -232,13 +232,14 @@ def compiled_canonical(document: Any, loader: FrozenDocumentLoader | None = None
 
 
 def _compiled_canonical(
-    document: Any, loader: FrozenDocumentLoader, max_blank_nodes: int
+    document: Any, loader: FrozenDocumentLoader, max_blank_nodes: int, max_n_degree_calls: int
 ) -> str | None:
     """The compiled path: the quads straight from the bundled contexts
     (``compiled.to_quads``), and RDFC-1.0 where every blank node is told apart by its
-    own quads (``rdfc``); None where pyld must decide."""
+    own quads (``rdfc``), else pyld's budgeted RDFC-1.0 of those quads; None where the
+    quads are pyld's to find."""
     from .compiled import to_quads
-    from .rdfc import blank_node_mentions, canonical_nquads
+    from .rdfc import blank_node_mentions, canonical_nquads, pyld_dataset
 
     quads = to_quads(document, loader)
     if quads is None:
@@ -249,9 +250,12 @@ def _compiled_canonical(
             f"canonicalisation refused: {len(mentions)} blank nodes (limit {max_blank_nodes})"
         )
     try:
-        return canonical_nquads(quads, mentions)
+        found = canonical_nquads(quads, mentions)
     except UnicodeEncodeError:
         return None  # pyld's path explains
+    if found is None:
+        found = _budgeted_rdfc(pyld_dataset(quads), max_n_degree_calls)
+    return found
 
 
 def _canonicalize_generic(
@@ -275,6 +279,11 @@ def _canonicalize_generic(
         raise CanonicalizationError(
             f"canonicalisation refused: {len(blank_nodes)} blank nodes (limit {max_blank_nodes})"
         )
+    return _budgeted_rdfc(dataset, max_n_degree_calls)
+
+
+def _budgeted_rdfc(dataset: dict[str, Any], max_n_degree_calls: int) -> str:
+    """pyld's RDFC-1.0 of a dataset, within the work budget."""
     try:
         result: str = _BudgetedURDNA2015(max_n_degree_calls, MAX_N_DEGREE_WORK).main(
             dataset, {"format": "application/n-quads"}

@@ -18,9 +18,14 @@ the N-degree work, which ``canon.py`` needs against crafted graphs.
 
 from __future__ import annotations
 
+import re
 from hashlib import sha256
+from typing import Any
 
 from .compiled import Quad
+
+_ESCAPED = re.compile(r"\\(.)")
+_UNESCAPE = {"t": "\t", "n": "\n", "r": "\r"}
 
 
 def blank_node_mentions(quads: list[Quad]) -> dict[str, list[Quad]]:
@@ -87,3 +92,34 @@ def canonical_nquads(
         lines.append(f"{s} {p} {o} .\n" if g is None else f"{s} {p} {o} {g} .\n")
     lines.sort()
     return "".join(lines)
+
+
+def _term(term: str) -> dict[str, Any]:
+    """An N-Quads term of ``compiled`` as a pyld RDF term (the inverse of its writing)."""
+    if term[0] == "<":
+        return {"type": "IRI", "value": term[1:-1]}
+    if term[0] == "_":
+        return {"type": "blank node", "value": term}
+    end = term.rindex('"')  # the suffix (a datatype IRI or a language) has no quote
+    value = _ESCAPED.sub(lambda m: _UNESCAPE.get(m[1], m[1]), term[1:end])
+    found: dict[str, Any] = {"type": "literal", "value": value}
+    suffix = term[end + 1 :]
+    if suffix.startswith("^^<"):
+        found["datatype"] = suffix[3:-1]
+    elif suffix.startswith("@"):
+        found["datatype"] = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+        found["language"] = suffix[1:]
+    else:
+        found["datatype"] = "http://www.w3.org/2001/XMLSchema#string"
+    return found
+
+
+def pyld_dataset(quads: list[Quad]) -> dict[str, list[dict[str, Any]]]:
+    """The quads as the RDF dataset pyld's ``to_rdf`` gives (for its URDNA2015, which
+    settles blank nodes that first-degree hashes do not tell apart)."""
+    dataset: dict[str, list[dict[str, Any]]] = {}
+    for s, p, o, g in quads:
+        dataset.setdefault(g or "@default", []).append(
+            {"subject": _term(s), "predicate": _term(p), "object": _term(o)}
+        )
+    return dataset
