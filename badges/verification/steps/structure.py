@@ -3,8 +3,8 @@
 They depend on nothing but the document, so a document seen before is not checked again
 (keyed by its content), nor is another learner's badge of an achievement seen before
 (keyed by its shape: the same terms, types and IRI kinds, other values; see
-``badges.jsonld.shape``) unless its result quotes the document's own values. Failures are
-never remembered.
+``badges.jsonld.shape``) unless its result quotes the document's own values or it carries
+embedded proofs (see ``structure_checks``). Failures are never remembered.
 """
 
 from __future__ import annotations
@@ -55,8 +55,12 @@ def structure_checks(engine: Engine, parsed: Parsed) -> tuple[Check, ...]:
         hit = memo.get(content)
         if hit is not None:
             return hit
-    # a CLR's data model check reads values (association types...): never shaped
-    shape = None if is_clr(credential) else _shape_key(credential)
+    # A CLR's data model check reads values (association types...): never shaped. Nor is
+    # a credential with embedded proofs: its context check is settled by the canonical
+    # form its proofs need anyway (check_context), and with the schema check that costs
+    # less than its shape would.
+    embedded = parsed.jwt is None and "proof" in credential
+    shape = None if embedded or is_clr(credential) else _shape_key(credential)
     if shape is not None:
         hit = memo.get(shape)
         if hit is not None:
