@@ -35,6 +35,7 @@ from .loader import FrozenDocumentLoader, default_loader
 from .terms import (
     _AS_VOCAB,
     MAX_DEPTH,
+    MAX_TERMS,
     _compiled,
     _context_key,
     _nested_context,
@@ -308,11 +309,17 @@ def _node(active: _State, element: dict[str, Any], depth: int, out: _Out, graph:
             found = [found]
         elif type(found) is not list or not found:
             raise _Unsure  # null, empty, or not strings: let expand_strict decide
+        known = active.rdf_types
         for type_ in found:
-            # expanded in the context before the type-scoped contexts apply
-            if type(type_) is not str or not active.type_ok(type_):
-                raise _Unsure
-            types.append(active._expand(type_, True))  # type: ignore[arg-type]
+            term = known.get(type_) if type(type_) is str else None
+            if term is None:
+                # expanded in the context before the type-scoped contexts apply
+                if type(type_) is not str or not active.type_ok(type_):
+                    raise _Unsure
+                term = "<" + active._expand(type_, True) + ">"  # type: ignore[operator]
+                if len(known) < MAX_TERMS:
+                    known[type_] = term
+            types.append(term)
         active = active.with_types(found)
     own_type_key, id_key, entries = active.rdf_entries(keys)
     if own_type_key != type_key:
@@ -324,10 +331,34 @@ def _node(active: _State, element: dict[str, Any], depth: int, out: _Out, graph:
         if type(identifier) is not str:
             raise _Unsure
         subject = _reference(active, identifier, False, out)
-    for iri in types:
-        out.add(subject, _RDF_TYPE, "<" + iri + ">", graph, ("@type", iri))
+    seen = out.seen
+    quads = out.quads
+    for term in types:
+        mark: tuple[Any, ...] = (graph, subject, _RDF_TYPE, ("@type", term))  # not a property's
+        if mark not in seen:
+            seen.add(mark)
+            quads.append((subject, _RDF_TYPE, term, graph))
     for key, slot in entries:
-        _property(slot, element[key], subject, depth, out, graph)
+        value = element[key]
+        info = slot.rdf
+        if info is None or info is _UNSURE_INFO:
+            info = _info(slot)
+        if (
+            type(value) is str
+            and info.mode == _PLAIN
+            and info.suffix is not None
+            and not slot.coerce
+            and not slot.json
+        ):
+            # the most common entry, a plain text value: ``_property`` inlined
+            mark = (graph, subject, info.predicate, (value, False, info.datatype, info.language))
+            if mark not in seen:
+                seen.add(mark)
+                quads.append(
+                    (subject, info.predicate, '"' + escape(value) + '"' + info.suffix, graph)
+                )
+            continue
+        _property(slot, value, subject, depth, out, graph)
     return subject
 
 

@@ -142,6 +142,7 @@ class _State:
         "objects",
         "plans",
         "rdf_objects",
+        "rdf_types",
         "scoped",
         "slots",
         "terms",
@@ -165,6 +166,7 @@ class _State:
             tuple[str, ...], tuple[str | None, str | None, tuple[tuple[str, _Slot], ...]] | None
         ] = {}
         self._types: dict[str, bool] = {}
+        self.rdf_types: dict[str, str] = {}  # a node type's rdf:type object, for compiled.py
         self.by_types: dict[tuple[str, ...], _State] = {}
         self.scoped: dict[int, tuple[Any, _State]] = {}
         self.contexts: dict[str | tuple[str, ...], _State] = {}
