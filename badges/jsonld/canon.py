@@ -14,17 +14,19 @@ Two dangers of signing JSON-LD are handled here:
 from __future__ import annotations
 
 import math
-import re
 from typing import Any
 
 from pyld import jsonld
 from pyld.canon import URDNA2015
-from pyld.context_resolver import ContextResolver
 
 from ..errors import CanonicalizationError, ContextError, FormatError
 from ..jsonutil import content_key
 from ..memo import LruMemo
+from .compiled import to_quads
 from .loader import FrozenDocumentLoader, default_loader
+from .options import RELATIVE_BASE as RELATIVE_BASE  # re-exported: the base strict expansion uses
+from .options import _is_absolute, _options
+from .rdfc import blank_node_mentions, canonical_nquads, pyld_dataset
 
 MAX_BLANK_NODES = 512
 # A CLR 2.0 record (a ClrCredential) carries many credentials, each with its own blank nodes
@@ -38,32 +40,10 @@ MAX_ALIKE_NEIGHBOURS = 6  # 6! = 720 permutations at most per step
 # permutations x (issued identifiers + 1); this caps the sum over the whole run.
 MAX_N_DEGREE_WORK = 2_000_000
 
-# Relative IRIs are resolved against this base so that they can be recognised and refused
-# (pyld would otherwise resolve them against its own default base and keep them).
-RELATIVE_BASE = "https://relative-iri.invalid/"
-_ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s]*$")
-
-
-def _options(loader: FrozenDocumentLoader) -> dict[str, Any]:
-    return {
-        "documentLoader": loader,
-        "contextResolver": ContextResolver(loader.context_cache, loader),
-        "base": RELATIVE_BASE,
-        "processingMode": "json-ld-1.1",
-    }
-
 
 def _raise_dropped(term: str, *args: Any, **kwargs: Any) -> None:
     raise ContextError(
         f"the term {term!r} is not defined by any @context, so it would not be signed"
-    )
-
-
-def _is_absolute(iri: Any) -> bool:
-    return (
-        isinstance(iri, str)
-        and _ABSOLUTE_IRI.match(iri) is not None
-        and not iri.startswith(RELATIVE_BASE)
     )
 
 
@@ -238,9 +218,6 @@ def _compiled_canonical(
     (``compiled.to_quads``), and RDFC-1.0 where every blank node is told apart by its
     own quads (``rdfc``), else pyld's budgeted RDFC-1.0 of those quads; None where the
     quads are pyld's to find."""
-    from .compiled import to_quads
-    from .rdfc import blank_node_mentions, canonical_nquads, pyld_dataset
-
     quads = to_quads(document, loader)
     if quads is None:
         return None

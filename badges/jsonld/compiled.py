@@ -30,8 +30,8 @@ from typing import Any
 from pyld import jsonld
 from pyld.nquads import escape
 
-from .canon import _is_absolute
 from .loader import FrozenDocumentLoader, default_loader
+from .options import _is_absolute
 from .terms import (
     _AS_VOCAB,
     MAX_DEPTH,

@@ -37,8 +37,8 @@ from typing import Any
 from pyld import jsonld
 
 from ..memo import LruMemo
-from .canon import _is_absolute, _options
 from .loader import FrozenDocumentLoader, default_loader
+from .options import _is_absolute, _options
 
 MAX_DEPTH = 64  # deeper documents are left to expand_strict
 MAX_STATES = 256  # active contexts kept per context combination

@@ -36,9 +36,10 @@ from pyld.canon import URDNA2015
 from badges import standards
 from badges.errors import CanonicalizationError, ContextError
 from badges.jsonld import canonicalize, expand_strict
-from badges.jsonld.canon import RELATIVE_BASE, clear_canonical_memo
+from badges.jsonld.canon import clear_canonical_memo
 from badges.jsonld.compiled import Quad, to_quads
 from badges.jsonld.loader import FrozenDocumentLoader
+from badges.jsonld.options import RELATIVE_BASE
 from badges.jsonld.rdfc import canonical_nquads, first_degree_labels
 from tests.conftest import build_credential
 from tests.core.test_terms import IRI_VALUES, UNKNOWN_KEYS, mutate, seeds, vocabulary
