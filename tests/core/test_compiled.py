@@ -740,3 +740,29 @@ def test_the_terms_corpus_agrees_with_pyld() -> None:
         if answered % 7 == 0:  # pyld's normalize is slow: a seventh of them in full
             assert check(document).startswith("compiled"), name
     assert answered > 1000
+
+
+def test_concurrent_first_use_agrees() -> None:
+    """Threads racing through a new loader's first compiled contexts get the quads one
+    thread alone gets."""
+    import threading
+
+    documents = [document for _, document in seeds()][:12]
+    expected = [to_quads(document, FrozenDocumentLoader()) for document in documents]
+    loader = FrozenDocumentLoader()
+    results: list[list[Any]] = []
+    barrier = threading.Barrier(6)
+
+    def run() -> None:
+        barrier.wait()
+        results.append([to_quads(document, loader) for document in documents])
+
+    threads = [threading.Thread(target=run) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 6
+    assert all(quads is not None for quads in expected)
+    for found in results:
+        assert found == expected  # the walk is deterministic: the same labels too
