@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
-
-from jsonschema import Draft201909Validator
-from referencing import Registry, Resource
+from typing import TYPE_CHECKING, Any
 
 from . import standards
 from .errors import SchemaError
 from .schema_compiler import Predicate, UnsupportedSchema, compile_schema
+
+if TYPE_CHECKING:
+    from jsonschema import Draft201909Validator
 
 
 @cache
@@ -18,6 +18,11 @@ def _validator(url: str) -> Draft201909Validator | None:
     schema = standards.load_document(url)
     if schema is None:
         return None
+    # Imported here: only a document that fails the compiled check needs jsonschema (to
+    # explain why), and importing it is a large part of `badges verify`'s start-up.
+    from jsonschema import Draft201909Validator
+    from referencing import Registry, Resource
+
     # The files' inner $id differs from the canonical URL; register under the canonical one.
     schema = {**schema, "$id": url}
     registry: Registry[Any] = Registry().with_resource(url, Resource.from_contents(schema))
@@ -37,7 +42,7 @@ def _fast(url: str) -> Predicate | None:
 
 def is_bundled(url: str) -> bool:
     """True when a JSON schema for this canonical URL is bundled."""
-    return _validator(url) is not None
+    return standards.load_document(url) is not None
 
 
 def schema_urls(credential: dict[str, Any]) -> list[str]:
@@ -65,12 +70,13 @@ def schema_errors(document: Any, url: str, *, limit: int = 10) -> list[str]:
 
     Raises SchemaError when the schema is not bundled.
     """
-    validator = _validator(url)
-    if validator is None:
+    if not is_bundled(url):
         raise SchemaError(f"the JSON schema {url!r} is not bundled, so it cannot be checked")
     fast = _fast(url)
     if fast is not None and fast(document):
         return []
+    validator = _validator(url)
+    assert validator is not None
     messages = []
     for error in sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path)):
         where = "/" + "/".join(str(p) for p in error.absolute_path)

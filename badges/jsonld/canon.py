@@ -14,17 +14,19 @@ Two dangers of signing JSON-LD are handled here:
 from __future__ import annotations
 
 import math
-import re
 from typing import Any
 
 from pyld import jsonld
 from pyld.canon import URDNA2015
-from pyld.context_resolver import ContextResolver
 
 from ..errors import CanonicalizationError, ContextError, FormatError
 from ..jsonutil import content_key
 from ..memo import LruMemo
+from .compiled import to_quads
 from .loader import FrozenDocumentLoader, default_loader
+from .options import RELATIVE_BASE as RELATIVE_BASE  # re-exported: the base strict expansion uses
+from .options import _is_absolute, _options
+from .rdfc import blank_node_mentions, canonical_nquads, pyld_dataset
 
 MAX_BLANK_NODES = 512
 # A CLR 2.0 record (a ClrCredential) carries many credentials, each with its own blank nodes
@@ -38,32 +40,10 @@ MAX_ALIKE_NEIGHBOURS = 6  # 6! = 720 permutations at most per step
 # permutations x (issued identifiers + 1); this caps the sum over the whole run.
 MAX_N_DEGREE_WORK = 2_000_000
 
-# Relative IRIs are resolved against this base so that they can be recognised and refused
-# (pyld would otherwise resolve them against its own default base and keep them).
-RELATIVE_BASE = "https://relative-iri.invalid/"
-_ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s]*$")
-
-
-def _options(loader: FrozenDocumentLoader) -> dict[str, Any]:
-    return {
-        "documentLoader": loader,
-        "contextResolver": ContextResolver(loader.context_cache, loader),
-        "base": RELATIVE_BASE,
-        "processingMode": "json-ld-1.1",
-    }
-
 
 def _raise_dropped(term: str, *args: Any, **kwargs: Any) -> None:
     raise ContextError(
         f"the term {term!r} is not defined by any @context, so it would not be signed"
-    )
-
-
-def _is_absolute(iri: Any) -> bool:
-    return (
-        isinstance(iri, str)
-        and _ABSOLUTE_IRI.match(iri) is not None
-        and not iri.startswith(RELATIVE_BASE)
     )
 
 
@@ -170,6 +150,13 @@ def _is_record(document: Any) -> bool:
     return "ClrCredential" in (types if isinstance(types, list) else [types])
 
 
+def _memo_key(document: Any, loader: FrozenDocumentLoader) -> Any:
+    try:
+        return (loader, content_key(document))
+    except FormatError:
+        return None
+
+
 def canonicalize(
     document: Any,
     loader: FrozenDocumentLoader | None = None,
@@ -186,25 +173,72 @@ def canonicalize(
     work budget exhausted).
     """
     loader = loader or default_loader()
-    try:
-        memo_key = (loader, content_key(document))
-    except FormatError:
-        memo_key = None
+    memo_key = _memo_key(document, loader)
     if memo_key is not None:
         hit = _CANONICAL.get(memo_key)
         if hit is not None:
             return hit
     if max_blank_nodes == MAX_BLANK_NODES and _is_record(document):
         max_blank_nodes = MAX_RECORD_BLANK_NODES
-    result = _canonicalize(document, loader, max_blank_nodes, max_n_degree_calls)
+    result = _compiled_canonical(document, loader, max_blank_nodes, max_n_degree_calls)
+    if result is None:
+        result = _canonicalize_generic(document, loader, max_blank_nodes, max_n_degree_calls)
     if memo_key is not None and max_n_degree_calls == MAX_N_DEGREE_CALLS:
         _CANONICAL.put(memo_key, result)
     return result
 
 
-def _canonicalize(
+def compiled_canonical(document: Any, loader: FrozenDocumentLoader | None = None) -> str | None:
+    """``canonicalize(document, loader)`` when the compiled path settles it, else None.
+
+    Not None only when ``expand_strict(document, loader)`` succeeds, so a verifier that
+    will check a Data Integrity proof can settle its context check with the canonical
+    form the proof needs (memoised for it). Never raises.
+    """
+    loader = loader or default_loader()
+    memo_key = _memo_key(document, loader)
+    if memo_key is not None:
+        hit = _CANONICAL.get(memo_key)
+        if hit is not None:
+            return hit
+    limit = MAX_RECORD_BLANK_NODES if _is_record(document) else MAX_BLANK_NODES
+    try:
+        result = _compiled_canonical(document, loader, limit, MAX_N_DEGREE_CALLS)
+    except CanonicalizationError:
+        return None  # canonicalize explains
+    if result is not None and memo_key is not None:
+        _CANONICAL.put(memo_key, result)
+    return result
+
+
+def _compiled_canonical(
+    document: Any, loader: FrozenDocumentLoader, max_blank_nodes: int, max_n_degree_calls: int
+) -> str | None:
+    """The compiled path: the quads straight from the bundled contexts
+    (``compiled.to_quads``), and RDFC-1.0 where every blank node is told apart by its
+    own quads (``rdfc``), else pyld's budgeted RDFC-1.0 of those quads; None where the
+    quads are pyld's to find."""
+    quads = to_quads(document, loader)
+    if quads is None:
+        return None
+    mentions = blank_node_mentions(quads)
+    if len(mentions) > max_blank_nodes:
+        raise CanonicalizationError(
+            f"canonicalisation refused: {len(mentions)} blank nodes (limit {max_blank_nodes})"
+        )
+    try:
+        found = canonical_nquads(quads, mentions)
+    except UnicodeEncodeError:
+        return None  # pyld's path explains
+    if found is None:
+        found = _budgeted_rdfc(pyld_dataset(quads), max_n_degree_calls)
+    return found
+
+
+def _canonicalize_generic(
     document: Any, loader: FrozenDocumentLoader, max_blank_nodes: int, max_n_degree_calls: int
 ) -> str:
+    """pyld's path: strict expansion, to_rdf, then RDFC-1.0 with a work budget."""
     expanded = expand_strict(document, loader)
     processor = jsonld.JsonLdProcessor()
     try:
@@ -222,6 +256,11 @@ def _canonicalize(
         raise CanonicalizationError(
             f"canonicalisation refused: {len(blank_nodes)} blank nodes (limit {max_blank_nodes})"
         )
+    return _budgeted_rdfc(dataset, max_n_degree_calls)
+
+
+def _budgeted_rdfc(dataset: dict[str, Any], max_n_degree_calls: int) -> str:
+    """pyld's RDFC-1.0 of a dataset, within the work budget."""
     try:
         result: str = _BudgetedURDNA2015(max_n_degree_calls, MAX_N_DEGREE_WORK).main(
             dataset, {"format": "application/n-quads"}

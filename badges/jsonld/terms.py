@@ -37,8 +37,8 @@ from typing import Any
 from pyld import jsonld
 
 from ..memo import LruMemo
-from .canon import _is_absolute, _options
 from .loader import FrozenDocumentLoader, default_loader
+from .options import _is_absolute, _options
 
 MAX_DEPTH = 64  # deeper documents are left to expand_strict
 MAX_STATES = 256  # active contexts kept per context combination
@@ -69,11 +69,12 @@ class _Unsure(Exception):
 class _Term:
     """What one key means in one active context (pyld's own answers, remembered)."""
 
-    __slots__ = ("kind", "plain", "reverse", "scoped", "type")
+    __slots__ = ("containers", "iri", "kind", "language", "plain", "reverse", "scoped", "type")
 
     def __init__(self, compiled: _Compiled, ctx: dict[str, Any], key: str) -> None:
         with compiled.lock:  # every pyld call holds the loader's lock
             iri = compiled.processor._expand_iri(ctx, key, vocab=True)
+        self.iri: str | None = iri if isinstance(iri, str) else None
         if iri is None:
             self.kind = _DROPPED
         elif iri in _KEYWORDS:
@@ -87,7 +88,11 @@ class _Term:
         container = [] if raw is None else jsonld.JsonLdProcessor.arrayify(raw)
         names = frozenset(c for c in container if isinstance(c, str))
         self.plain = len(names) == len(container) and names <= _PLAIN_CONTAINERS
+        self.containers = names
         self.type = get(ctx, key, "@type")
+        # a string value's language (the term's, else the context's default), as
+        # pyld's _expand_value finds it
+        self.language = get(ctx, key, "@language")
         self.scoped = get(ctx, key, "@context")
         mapping = ctx["mappings"].get(key)
         self.reverse = bool(mapping and mapping["reverse"])
@@ -99,13 +104,16 @@ class _Slot:
     expanded in ``state`` (the context with the term's own scoped context applied),
     where the same key means ``term``."""
 
-    __slots__ = ("coerce", "json", "kind", "state", "term")
+    __slots__ = ("coerce", "json", "kind", "outer", "rdf", "state", "term")
 
     def __init__(self, kind: int, state: _State | None = None, term: _Term | None = None) -> None:
         self.kind = kind
         self.state = state
         self.term = term
+        # the key's meaning in the node's own context (its IRI, containers, @json)
+        self.outer = term
         self.json = False
+        self.rdf: Any = None  # what badges.jsonld.compiled derives from it, once
         # how a string value is read: 0 as it is, _AS_ID an identifier, _AS_VOCAB a term or IRI
         self.coerce = 0
         if kind == _ID:
@@ -133,6 +141,8 @@ class _State:
         "mappings",
         "objects",
         "plans",
+        "rdf_objects",
+        "rdf_types",
         "scoped",
         "slots",
         "terms",
@@ -152,7 +162,11 @@ class _State:
         self.objects: dict[
             tuple[str, ...], tuple[str | None, tuple[tuple[str, _Slot], ...]] | None
         ] = {}
+        self.rdf_objects: dict[
+            tuple[str, ...], tuple[str | None, str | None, tuple[tuple[str, _Slot], ...]] | None
+        ] = {}
         self._types: dict[str, bool] = {}
+        self.rdf_types: dict[str, str] = {}  # a node type's rdf:type object, for compiled.py
         self.by_types: dict[tuple[str, ...], _State] = {}
         self.scoped: dict[int, tuple[Any, _State]] = {}
         self.contexts: dict[str | tuple[str, ...], _State] = {}
@@ -192,6 +206,7 @@ class _State:
             return _UNSURE_SLOT
         slot = _Slot(_PROPERTY, state, inner)
         slot.json = term.type == "@json"  # kept as a JSON literal, whatever it is
+        slot.outer = term
         return slot
 
     def plan(self, keys: tuple[str, ...]) -> str | None:
@@ -258,6 +273,40 @@ class _State:
             elif not slot.json:
                 entries.append((key, slot))
         return type_key, tuple(entries)
+
+    def rdf_entries(
+        self, keys: tuple[str, ...]
+    ) -> tuple[str | None, str | None, tuple[tuple[str, _Slot], ...]]:
+        """Like ``entries``, for ``badges.jsonld.compiled``: the type key, the key
+        giving the node's ``@id``, and every property (``@json`` ones included)."""
+        try:
+            found = self.rdf_objects[keys]
+        except KeyError:
+            found = self._rdf_entries(keys)
+            if len(self.rdf_objects) < MAX_TERMS:
+                self.rdf_objects[keys] = found
+        if found is None:
+            raise _Unsure
+        return found
+
+    def _rdf_entries(
+        self, keys: tuple[str, ...]
+    ) -> tuple[str | None, str | None, tuple[tuple[str, _Slot], ...]] | None:
+        try:
+            type_key, _ = self.entries(keys)
+        except _Unsure:
+            return None
+        id_key = None
+        properties = []
+        for key in keys:
+            if key == "@context" or key == type_key:
+                continue
+            slot = self.slot(key)
+            if slot.kind == _ID:
+                id_key = key
+            else:
+                properties.append((key, slot))
+        return type_key, id_key, tuple(properties)
 
     # -- values ---------------------------------------------------------------------------
 
@@ -496,8 +545,15 @@ def _iri_ok(state: _State, value: str, coerce: int) -> bool:
 
 
 def _nested(term_state: _State, term: _Term, element: dict[str, Any], depth: int) -> None:
-    """A node object as a property value: revert type-scoped contexts unless it is a
-    bare reference, then apply the property's scoped context."""
+    """A node object as a property value."""
+    _node(_nested_context(term_state, term, element), element, depth)
+
+
+def _nested_context(term_state: _State, term: _Term, element: dict[str, Any]) -> _State:
+    """The context a node object given as a property value is expanded in (pyld's
+    ``_expand`` before ``_prepare_nested_context``): type-scoped contexts reverted
+    unless it is a bare reference, then the property's scoped context and the node's
+    own ``@context`` applied."""
     own_context = element.get("@context")
     must_revert = True
     if own_context is None and term_state.has_previous and len(element) <= 2:
@@ -514,7 +570,7 @@ def _nested(term_state: _State, term: _Term, element: dict[str, Any], depth: int
         active = active.with_scoped(term.scoped)
     if "@context" in element:
         active = active.with_context(_context_key(own_context))
-    _node(active, element, depth)
+    return active
 
 
 def _context_key(contexts: Any) -> str | tuple[str, ...]:

@@ -3,8 +3,8 @@
 They depend on nothing but the document, so a document seen before is not checked again
 (keyed by its content), nor is another learner's badge of an achievement seen before
 (keyed by its shape: the same terms, types and IRI kinds, other values; see
-``badges.jsonld.shape``) unless its result quotes the document's own values. Failures are
-never remembered.
+``badges.jsonld.shape``) unless its result quotes the document's own values or it carries
+embedded proofs (see ``structure_checks``). Failures are never remembered.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from ... import standards
 from ...clr import clr_model_problems, is_clr
 from ...errors import ContextError, FormatError
 from ...jsonld import expand_strict
+from ...jsonld.canon import compiled_canonical
 from ...jsonld.loader import FrozenDocumentLoader
 from ...jsonld.shape import shape_key
 from ...jsonld.terms import context_certainly_ok
@@ -54,8 +55,12 @@ def structure_checks(engine: Engine, parsed: Parsed) -> tuple[Check, ...]:
         hit = memo.get(content)
         if hit is not None:
             return hit
-    # a CLR's data model check reads values (association types...): never shaped
-    shape = None if is_clr(credential) else _shape_key(credential)
+    # A CLR's data model check reads values (association types...): never shaped. Nor is
+    # a credential with embedded proofs: its context check is settled by the canonical
+    # form its proofs need anyway (check_context), and with the schema check that costs
+    # less than its shape would.
+    embedded = parsed.jwt is None and "proof" in credential
+    shape = None if embedded or is_clr(credential) else _shape_key(credential)
     if shape is not None:
         hit = memo.get(shape)
         if hit is not None:
@@ -157,8 +162,11 @@ def check_context(credential: dict[str, Any], checks: Checks, loader: FrozenDocu
     document = {k: v for k, v in credential.items() if k != "proof"}
     try:
         # The compiled-context walk settles the usual cases in microseconds; anything
-        # else (and every failure, for its message) goes through strict expansion.
-        if not context_certainly_ok(document, loader):
+        # else (and every failure, for its message) goes through strict expansion. A
+        # credential with embedded proofs is canonicalised for them anyway: the compiled
+        # path that gives its canonical form (memoised for the proof check) settles it.
+        settled = "proof" in credential and compiled_canonical(document, loader) is not None
+        if not settled and not context_certainly_ok(document, loader):
             expand_strict(document, loader)
     except ContextError as exc:
         checks.add(

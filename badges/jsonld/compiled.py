@@ -1,0 +1,391 @@
+"""Compiled JSON-LD: a document's RDF quads straight from the bundled contexts.
+
+``canonicalize`` used to expand a document with pyld (about 90% of a Data Integrity
+sign or verify), then turn the expanded form into RDF with pyld, then canonicalise.
+For a document whose ``@context`` is a list of bundled URLs, this module walks the JSON
+once over the compiled active contexts of ``badges.jsonld.terms`` (pyld's own context
+processing, done once per context and kept) and emits the quads pyld's ``to_rdf`` would
+produce, in N-Quads term syntax.
+
+The walk is the one ``terms.context_certainly_ok`` makes, emitting as it goes: pyld's
+expansion (``JsonLdProcessor._expand``, ``_expand_object``, ``_expand_value``) restricted
+to node objects, plain values, arrays, ``@set``/``@list``/``@graph`` containers,
+``@id``/``@vocab``/``@json`` and datatype coercion; then pyld's node map
+(``_create_node_map``: blank node labels, one node per identifier, values added without
+duplicates as ``JsonLdProcessor.compare_values`` decides) and RDF conversion
+(``_graph_to_rdf``, ``_list_to_rdf``, ``_object_to_rdf``, whose own code is called for
+every literal that is not a plain string). Anything else (value objects, inline
+contexts, reverse properties, index or language maps, nested arrays, blank node
+properties, non-finite numbers...) raises ``_Unsure``, and the caller takes pyld's
+generic path, which decides and explains. So the walk answers only where strict
+expansion succeeds, and then with pyld's quads: ``tests/core/test_compiled.py`` checks
+both on generated documents, byte for byte after canonicalisation.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from pyld import jsonld
+from pyld.nquads import escape
+
+from .loader import FrozenDocumentLoader, default_loader
+from .options import _is_absolute
+from .terms import (
+    _AS_VOCAB,
+    MAX_DEPTH,
+    MAX_TERMS,
+    _compiled,
+    _context_key,
+    _nested_context,
+    _Slot,
+    _State,
+    _Unsure,
+)
+
+# A quad: subject, predicate, object and graph name (None: the default graph), each in
+# N-Quads syntax (<iri>, _:label or a literal).
+Quad = tuple[str, str, str, str | None]
+
+_XSD_STRING: str = jsonld.XSD_STRING
+_XSD_DOUBLE: str = jsonld.XSD_DOUBLE
+_LANGSTRING: str = jsonld.RDF_LANGSTRING
+_RDF_TYPE: str = "<" + jsonld.RDF_TYPE + ">"
+_RDF_FIRST: str = "<" + jsonld.RDF_FIRST + ">"
+_RDF_REST: str = "<" + jsonld.RDF_REST + ">"
+_RDF_NIL: str = "<" + jsonld.RDF_NIL + ">"
+_NOT_DATATYPES = (None, "@id", "@vocab", "@none")
+
+# How a property's values are added (its @container)
+_PLAIN = 0
+_LIST = 1
+_GRAPH = 2
+
+# pyld's own literal conversion, for the literals that are not plain strings
+_PROCESSOR = jsonld.JsonLdProcessor()
+_RDF_OPTIONS = {"processingMode": "json-ld-1.1", "rdfDirection": None}
+
+
+class _Info:
+    """What a property slot means for RDF (derived once per slot)."""
+
+    __slots__ = ("datatype", "language", "mode", "predicate", "suffix")
+
+    def __init__(self, slot: _Slot) -> None:
+        outer, inner = slot.outer, slot.term
+        assert outer is not None and inner is not None
+        iri = outer.iri
+        if iri is None or iri.startswith("_:"):
+            raise _Unsure  # a blank node property: pyld skips its triples, not its nodes
+        if outer.containers != inner.containers:
+            raise _Unsure  # redefined by its own scoped context
+        containers = outer.containers
+        if "@list" in containers and "@graph" in containers:
+            raise _Unsure
+        self.mode = _LIST if "@list" in containers else _GRAPH if "@graph" in containers else _PLAIN
+        if slot.json and self.mode != _PLAIN:
+            raise _Unsure
+        self.predicate = "<" + iri + ">"
+        kind = inner.type
+        if kind == "@json" and not slot.json:
+            raise _Unsure
+        self.datatype: str | None = None if kind in _NOT_DATATYPES else kind
+        if self.datatype is not None and type(self.datatype) is not str:
+            raise _Unsure
+        language = inner.language if self.datatype is None else None
+        if language is not None and type(language) is not str:
+            raise _Unsure
+        self.language: str | None = language
+        # how a string value is written after its quoted text (None: ask pyld)
+        datatype = self.datatype
+        self.suffix: str | None
+        if datatype is None:
+            self.suffix = "@" + language if language else ""
+        elif datatype == _XSD_DOUBLE:
+            self.suffix = None
+        elif datatype in (_XSD_STRING, _LANGSTRING):
+            self.suffix = ""  # pyld's serialize_nquad writes neither (nor a language)
+        else:
+            self.suffix = "^^<" + datatype + ">"
+
+
+_UNSURE_INFO = object()
+
+
+def _info(slot: _Slot) -> _Info:
+    info = slot.rdf
+    if info is None:
+        try:
+            info = _Info(slot)
+        except _Unsure:
+            info = _UNSURE_INFO
+        slot.rdf = info
+    if info is _UNSURE_INFO:
+        raise _Unsure
+    return info  # type: ignore[no-any-return]
+
+
+class _Out:
+    """The quads found so far, pyld's node map's duplicate checks, blank node labels."""
+
+    __slots__ = ("count", "json", "labels", "quads", "seen")
+
+    def __init__(self) -> None:
+        self.quads: list[Quad] = []
+        self.seen: set[tuple[Any, ...]] = set()
+        self.json: dict[tuple[Any, ...], list[Any]] = {}
+        self.labels: dict[str, str] = {}
+        self.count = 0
+
+    def fresh(self) -> str:
+        label = f"_:b{self.count}"
+        self.count += 1
+        return label
+
+    def label(self, old: str) -> str:
+        """The label for a blank node identifier of the document (pyld relabels them)."""
+        found = self.labels.get(old)
+        if found is None:
+            found = self.labels[old] = self.fresh()
+        return found
+
+    def add(self, subject: str, predicate: str, obj: str, graph: str | None, key: Any) -> None:
+        """A quad, unless the node already has this value (``allowDuplicate: False``)."""
+        seen = (graph, subject, predicate, key)
+        if seen not in self.seen:
+            self.seen.add(seen)
+            self.quads.append((subject, predicate, obj, graph))
+
+
+def _reference(state: _State, value: str, vocab: bool, out: _Out) -> str:
+    """A node identifier (an ``@id``, or a value coerced to one) as an N-Quads term."""
+    iri = state._expand(value, vocab)
+    if iri is None:
+        raise _Unsure
+    if iri[:2] == "_:":
+        return out.label(iri)
+    if not _is_absolute(iri):
+        raise _Unsure  # strict expansion refuses it
+    return "<" + iri + ">"
+
+
+def _literal(info: _Info, value: Any) -> tuple[str, Any]:
+    """A scalar value as an N-Quads literal, and its identity for duplicate checks
+    (pyld's ``compare_values``: equal values of one type, language and datatype;
+    booleans never equal numbers)."""
+    kind = type(value)
+    if kind is str and info.suffix is not None:
+        return '"' + escape(value) + '"' + info.suffix, (value, False, info.datatype, info.language)
+    if kind is float and not math.isfinite(value):
+        raise _Unsure
+    if kind is not str and kind is not bool and kind is not int and kind is not float:
+        raise _Unsure
+    item: dict[str, Any] = {"@value": value}
+    if info.datatype is not None:
+        item["@type"] = info.datatype
+    elif kind is str and info.language is not None:
+        item["@language"] = info.language
+    found = _PROCESSOR._object_to_rdf(item, None, [], _RDF_OPTIONS)
+    text = '"' + escape(found["value"]) + '"'
+    datatype = found["datatype"]
+    if datatype == _LANGSTRING:
+        if found.get("language"):
+            text += "@" + found["language"]
+    elif datatype != _XSD_STRING:
+        text += "^^<" + datatype + ">"
+    language = info.language if kind is str and info.datatype is None else None
+    return text, (value, kind is bool, info.datatype, language)
+
+
+def _object(
+    slot: _Slot, info: _Info, value: Any, depth: int, out: _Out, graph: str | None
+) -> tuple[str, Any]:
+    """One value of a property (not null, not an array): its term and identity."""
+    kind = type(value)
+    if kind is str and slot.coerce:
+        assert slot.state is not None
+        term = _reference(slot.state, value, slot.coerce == _AS_VOCAB, out)
+        return term, term
+    if kind is dict:
+        assert slot.state is not None and slot.term is not None
+        term = _node(_nested_context(slot.state, slot.term, value), value, depth + 1, out, graph)
+        return term, term
+    if kind is list:
+        raise _Unsure  # nested arrays (lists of lists)
+    return _literal(info, value)
+
+
+def _property(
+    slot: _Slot, value: Any, subject: str, depth: int, out: _Out, graph: str | None
+) -> None:
+    info = slot.rdf
+    if info is None or info is _UNSURE_INFO:
+        info = _info(slot)
+    predicate = info.predicate
+    if slot.json:
+        _json(value, subject, predicate, out, graph)
+        return
+    if value is None:
+        return  # dropped, whatever the container
+    items = value if type(value) is list else (value,)
+    if info.mode == _PLAIN:
+        # ``_object`` and ``_Out.add``, inlined for the usual values (the hot loop)
+        seen = out.seen
+        for item in items:
+            kind = type(item)
+            if kind is str and not slot.coerce and info.suffix is not None:
+                term = '"' + escape(item) + '"' + info.suffix
+                key: Any = (item, False, info.datatype, info.language)
+            elif kind is dict:
+                assert slot.state is not None and slot.term is not None
+                state = _nested_context(slot.state, slot.term, item)
+                term = key = _node(state, item, depth + 1, out, graph)
+            elif item is None:
+                continue
+            else:
+                term, key = _object(slot, info, item, depth, out, graph)
+            mark = (graph, subject, predicate, key)
+            if mark not in seen:
+                seen.add(mark)
+                out.quads.append((subject, predicate, term, graph))
+    elif info.mode == _LIST:
+        # a new list each time: never a duplicate (``allowDuplicate: True``)
+        out.quads.append((subject, predicate, _list(slot, info, items, depth, out, graph), graph))
+    else:
+        # each value in a graph of its own, named by a new blank node that is the value;
+        # nodes inside it get no link, references and literals nothing
+        for item in items:
+            if item is None:
+                continue
+            name = out.fresh()
+            out.quads.append((subject, predicate, name, graph))
+            _object(slot, info, item, depth, out, name)
+
+
+def _list(slot: _Slot, info: _Info, items: Any, depth: int, out: _Out, graph: str | None) -> str:
+    """An RDF collection of the values (pyld's ``_list_to_rdf``): its head."""
+    terms = [_object(slot, info, item, depth, out, graph)[0] for item in items if item is not None]
+    if not terms:
+        return _RDF_NIL
+    head = cell = out.fresh()
+    last = len(terms) - 1
+    for index, term in enumerate(terms):
+        following = _RDF_NIL if index == last else out.fresh()
+        out.quads.append((cell, _RDF_FIRST, term, graph))
+        out.quads.append((cell, _RDF_REST, following, graph))
+        cell = following
+    return head
+
+
+def _json(value: Any, subject: str, predicate: str, out: _Out, graph: str | None) -> None:
+    """A ``@json`` value: one JSON literal, whatever it holds (even null or an array)."""
+    item = {"@type": "@json", "@value": value}
+    key = (graph, subject, predicate)
+    earlier = out.json.setdefault(key, [])
+    if any(jsonld.JsonLdProcessor.compare_values(item, other) for other in earlier):
+        return
+    try:
+        found = _PROCESSOR._object_to_rdf(item, None, [], _RDF_OPTIONS)
+    except Exception as exc:  # pyld's JSON canonicalisation refuses it: pyld decides
+        raise _Unsure from exc
+    earlier.append(item)
+    out.quads.append(
+        (subject, predicate, '"' + escape(found["value"]) + '"^^<' + found["datatype"] + ">", graph)
+    )
+
+
+def _node(active: _State, element: dict[str, Any], depth: int, out: _Out, graph: str | None) -> str:
+    """A node object whose scoped and reverted context ``active`` is already applied
+    (``terms._node``, emitting): its quads, and its subject term."""
+    if depth > MAX_DEPTH:
+        raise _Unsure
+    keys = tuple(element)
+    type_key = active.plan(keys)
+    types: list[str] = []
+    if type_key is not None:
+        found = element[type_key]
+        if type(found) is str:
+            found = [found]
+        elif type(found) is not list or not found:
+            raise _Unsure  # null, empty, or not strings: let expand_strict decide
+        known = active.rdf_types
+        for type_ in found:
+            term = known.get(type_) if type(type_) is str else None
+            if term is None:
+                # expanded in the context before the type-scoped contexts apply
+                if type(type_) is not str or not active.type_ok(type_):
+                    raise _Unsure
+                term = "<" + active._expand(type_, True) + ">"  # type: ignore[operator]
+                if len(known) < MAX_TERMS:
+                    known[type_] = term
+            types.append(term)
+        active = active.with_types(found)
+    own_type_key, id_key, entries = active.rdf_entries(keys)
+    if own_type_key != type_key:
+        raise _Unsure  # a type key only before or only after the type-scoped contexts
+    if id_key is None:
+        subject = out.fresh()
+    else:
+        identifier = element[id_key]
+        if type(identifier) is not str:
+            raise _Unsure
+        subject = _reference(active, identifier, False, out)
+    seen = out.seen
+    quads = out.quads
+    for term in types:
+        mark: tuple[Any, ...] = (graph, subject, _RDF_TYPE, ("@type", term))  # not a property's
+        if mark not in seen:
+            seen.add(mark)
+            quads.append((subject, _RDF_TYPE, term, graph))
+    for key, slot in entries:
+        value = element[key]
+        info = slot.rdf
+        if info is None or info is _UNSURE_INFO:
+            info = _info(slot)
+        if (
+            type(value) is str
+            and info.mode == _PLAIN
+            and info.suffix is not None
+            and not slot.coerce
+            and not slot.json
+        ):
+            # the most common entry, a plain text value: ``_property`` inlined
+            mark = (graph, subject, info.predicate, (value, False, info.datatype, info.language))
+            if mark not in seen:
+                seen.add(mark)
+                quads.append(
+                    (subject, info.predicate, '"' + escape(value) + '"' + info.suffix, graph)
+                )
+            continue
+        _property(slot, value, subject, depth, out, graph)
+    return subject
+
+
+def _top(document: dict[str, Any], loader: FrozenDocumentLoader) -> list[Quad]:
+    key = _context_key(document.get("@context"))
+    if not all(loader.knows(url) for url in ([key] if isinstance(key, str) else key)):
+        raise _Unsure
+    compiled = _compiled(loader, key)
+    if compiled.root is None:
+        raise _Unsure
+    out = _Out()
+    _node(compiled.root, document, 0, out, None)
+    return out.quads
+
+
+def to_quads(document: Any, loader: FrozenDocumentLoader | None = None) -> list[Quad] | None:
+    """The RDF quads of ``document`` as pyld's ``to_rdf`` gives them (the same multiset,
+    other blank node labels), or None when the compiled contexts cannot settle it.
+
+    Not None only when ``expand_strict(document, loader)`` succeeds. Never raises for
+    bad input.
+    """
+    if type(document) is not dict:
+        return None
+    try:
+        return _top(document, loader or default_loader())
+    except _Unsure:
+        return None
+    except Exception:  # anything unforeseen (even a pyld change): "don't know"
+        return None
