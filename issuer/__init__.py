@@ -88,4 +88,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .views import steering as steering_views  # reflections, own evidence, goals, pathways
 
     app.register_blueprint(steering_views.bp)
+    from .views import imports as import_views  # badges from other issuers in a portfolio
+
+    app.register_blueprint(import_views.bp)
     return app
