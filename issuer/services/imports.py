@@ -308,6 +308,14 @@ def as_signed(row: ImportedBadge) -> dict[str, Any]:
     }
 
 
+def _why(report: VerificationReport) -> str:
+    """What the first failed check says (and its detail: a revocation's reason)."""
+    failed = next((c for c in report.checks if c.outcome is Outcome.FAILED), None)
+    if failed is None:
+        return report.message
+    return f"{failed.message} {failed.detail}" if failed.detail else failed.message
+
+
 def refusal(report: VerificationReport) -> str:
     """The report's plain reason why the badge is not imported."""
     if report.verdict is Verdict.UNDECIDED:
@@ -525,7 +533,7 @@ def refresh_status(
         if report.verdict is Verdict.UNDECIDED:
             continue
         status = _status_of(report, now, row.valid_until)
-        reason = None if status == "active" else (report.revocation_reason or report.message)
+        reason = None if status == "active" else _why(report)
         if status != row.status or reason != row.status_reason:
             row.status, row.status_reason = status, reason[:500] if reason else None
         row.status_checked_at = now
