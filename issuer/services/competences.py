@@ -53,8 +53,9 @@ from sqlalchemy.orm import Session, joinedload
 from badges.errors import FormatError
 from badges.timeutil import parse_datetime
 
-from ..models import Award, FrameworkItem, Learner
+from ..models import Award, FrameworkItem, ImportedBadge, Learner
 from ..models.base import now_utc
+from .imports import as_signed, imported_label
 from .learners import portfolio_awards
 from .network import Term, school_year_label, term_of
 
@@ -169,6 +170,7 @@ STATUS_LABELS = {
     "expired": "Expired",
     "revoked": "Revoked",
     "suspended": "Suspended",
+    "invalid": "No longer valid",  # an imported badge that no longer verifies
 }
 
 
@@ -313,6 +315,29 @@ def badge_of(
     )
 
 
+def imported_portfolio_href(row: ImportedBadge) -> str:
+    return f"/portfolio/imported/{row.public_id}"
+
+
+def imported_badge_of(
+    row: ImportedBadge, catalogue: Catalogue, *, href: Callable[[ImportedBadge], str]
+) -> Badge:
+    """A badge imported from another issuer, as the map and timeline draw it: read from
+    the credential as received (areas and levels where it has them), marked with its issuer
+    ("imported, issued by ..."), with its status as last checked."""
+    signed = as_signed(row)
+    return Badge(
+        public_id=row.public_id,
+        name=row.name,
+        school=imported_label(row.issuer_name or row.issuer_id),
+        awarded=row.awarded_at,
+        level=highest(levels_reached(signed)),
+        areas=tuple(signed_areas(signed, catalogue)),
+        status=row.status,
+        href=href(row),
+    )
+
+
 def current_awards(awards: Sequence[Award]) -> list[Award]:
     """The awards less those replaced by a re-issue among them (the copy stands for both)."""
     replaced = {a.reissue_of_id for a in awards if a.reissue_of_id is not None}
@@ -345,17 +370,25 @@ def learner_badges(
     now: datetime | None = None,
     href: Callable[[Award], str] = portfolio_href,
     only: Collection[int] | None = None,
+    imported: Sequence[ImportedBadge] = (),
+    imported_href: Callable[[ImportedBadge], str] = imported_portfolio_href,
 ) -> list[Badge]:
     """Every badge of the learner's (or, given ``only``, those of these award ids: a shared
     collection), newest first, in a bounded number of statements (two, however many
-    badges). ``href`` says where each badge links to (a share page has its own)."""
+    badges). ``href`` says where each badge links to (a share page has its own).
+    ``imported``: badges from other issuers to draw among them (their status checked by the
+    caller; see services/imports.py), linked by ``imported_href``."""
     awards = current_awards(portfolio_awards(session, learner))
     if only is not None:
         wanted = set(only)
         awards = [award for award in awards if award.id in wanted]
     catalogue = area_catalogue(session, awards)
     moment = now or now_utc()
-    return [badge_of(award, catalogue, now=moment, href=href) for award in awards]
+    badges = [badge_of(award, catalogue, now=moment, href=href) for award in awards]
+    if imported:
+        badges += [imported_badge_of(row, catalogue, href=imported_href) for row in imported]
+        badges.sort(key=lambda badge: badge.awarded, reverse=True)
+    return badges
 
 
 # -- the competence map -------------------------------------------------------------------------

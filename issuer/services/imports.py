@@ -316,6 +316,11 @@ def _why(report: VerificationReport) -> str:
     return f"{failed.message} {failed.detail}" if failed.detail else failed.message
 
 
+def imported_label(issuer: str) -> str:
+    """How an imported badge is marked wherever it is listed among the school's own."""
+    return f"imported, issued by {issuer}"
+
+
 def refusal(report: VerificationReport) -> str:
     """The report's plain reason why the badge is not imported."""
     if report.verdict is Verdict.UNDECIDED:

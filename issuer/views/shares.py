@@ -36,10 +36,19 @@ from ..errors import InvalidInput
 from ..models import Award, Learner, Role, ShareLink, ShareScope
 from ..models.base import now_utc
 from ..services import shares as service
-from ..services.competences import build_map, learner_badges
+from ..services.competences import achieved_level, build_map, learner_badges
+from ..services.imports import as_signed, imported_badges, imported_label, refresh_status
 from ..services.learners import portfolio_awards
 from ..services.text import render_markdown
-from ..web import actor, current_learner, dbs, learner_required, login_required, urls
+from ..web import (
+    actor,
+    current_learner,
+    dbs,
+    import_tools,
+    learner_required,
+    login_required,
+    urls,
+)
 from .common import form_errors, staff_org
 
 bp = Blueprint("shares", __name__)
@@ -131,6 +140,13 @@ def _manage_page(
     ]
     # the links that open (or will, once consented) first; withdrawn and expired ones after
     shares.sort(key=lambda item: item["state"] in ("withdrawn", "expired"))
+    imported = imported_badges(session, learner)
+    imported_names = {row.id: row.name for row in imported}
+    for item in shares:
+        share = item["share"]
+        item["badges"] += [
+            imported_names[i] for i in share.imported_ids or [] if i in imported_names
+        ]
     schools = service.awarding_schools(session, learner)
     age = service.consent_age(session, learner)
     return _private(
@@ -139,6 +155,7 @@ def _manage_page(
             section="shares",
             learner=learner,
             badges=[_badge(award, now) for award in awards],
+            imported=imported,
             shares=shares,
             schools=schools,
             consent_age=age,
@@ -165,6 +182,7 @@ def manage() -> Any:
         title=form.get("title", ""),
         scope=form.get("scope", ShareScope.PORTFOLIO),
         award_ids=form.getlist("award_ids"),
+        imported_ids=form.getlist("imported_ids"),
         include_reflections=form.get("include_reflections") == "1",
         include_evidence=form.get("include_evidence") == "1",
         org_slug=form.get("org", ""),
@@ -173,7 +191,10 @@ def manage() -> Any:
     try:
         share = service.create_share(dbs(), learner, data)
     except InvalidInput as exc:
-        values = form.to_dict() | {"award_ids": form.getlist("award_ids")}
+        values = form.to_dict() | {
+            "award_ids": form.getlist("award_ids"),
+            "imported_ids": form.getlist("imported_ids"),
+        }
         return _manage_page(learner, values, form_errors(exc), 400)
     return redirect(url_for("shares.manage", created=share.public_id) + f"#share-{share.public_id}")
 
@@ -258,6 +279,8 @@ def shared(public_id: str) -> Any:
     awards = service.shared_awards(session, share, learner)
     ids = [award.id for award in awards]
     replaced = {award.reissue_of_id for award in awards if award.reissue_of_id is not None}
+    imported = service.shared_imported(session, share, learner)
+    refresh_status(session, imported, import_tools())  # checked again as they are shown
     # the competence map of the same badges (a re-issued copy stands for its original there);
     # its links lead to the badge below
     competences = build_map(
@@ -267,6 +290,8 @@ def shared(public_id: str) -> Any:
             now=now,
             href=lambda award: f"#badge-{award.public_id}",
             only=ids if share.scope == ShareScope.COLLECTION else None,
+            imported=imported,
+            imported_href=lambda row: f"#imported-{row.public_id}",
         )
     )
     reflections = (
@@ -318,6 +343,15 @@ def shared(public_id: str) -> Any:
             share=share,
             learner=learner,
             badges=badges,
+            imported=[
+                {
+                    "row": row,
+                    "label": imported_label(row.issuer_name or row.issuer_id),
+                    "level": achieved_level(as_signed(row)),
+                    "verify_url": _verify_url(row.source_url) if row.source_url else None,
+                }
+                for row in imported
+            ],
             map=competences,
             shared_on=share.created_at,
         )
@@ -338,6 +372,24 @@ def shared_file(public_id: str, file_id: str) -> Any:
     share, learner = service.live_share(dbs(), public_id)
     row = service.shared_file(dbs(), share, learner, file_id, urls())
     return _file(row.data, row.content_type, service.download_name(row.filename))
+
+
+@bp.get("/s/<public_id>/imported/<badge_id>")
+def shared_imported(public_id: str, badge_id: str) -> Any:
+    """An imported badge of a shared page, exactly as received (to verify it anywhere)."""
+    share, learner = service.live_share(dbs(), public_id)
+    row = next(
+        (r for r in service.shared_imported(dbs(), share, learner) if r.public_id == badge_id),
+        None,
+    )
+    if row is None:
+        abort(404)
+    extension = {"image/png": "png", "image/svg+xml": "svg", "application/json": "json"}
+    return _file(
+        row.received,
+        row.received_type,
+        f"badge-{row.public_id}.{extension.get(row.received_type, 'jwt')}",
+    )
 
 
 @bp.get("/s/<public_id>/own-evidence/<file_id>")
