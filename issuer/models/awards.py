@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, func, text
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .achievements import Achievement
@@ -53,6 +63,24 @@ class Award(Base):
     # renews; that one stays as it was, verifiable as expired once its validUntil passes.
     renewal_of_id: Mapped[int | None] = mapped_column(ForeignKey("award.id"), index=True)
     created_at: Mapped[created]
+    # What the learner's portfolio card shows, copied from the signed credential when it is
+    # signed (issuer.services.card_fields; never signed or served, the credential stays the
+    # truth): so a portfolio of hundreds reads these columns instead of parsing every
+    # credential. ``awarded_at`` None: not filled yet (a row written some other way), and
+    # readers then read the credential.
+    awarded_at: Mapped[datetime | None]  # the credential's awardedDate
+    school_year: Mapped[int | None]  # of awarded_at: 2025 is 2025/26 (1 September on)
+    card_name: Mapped[str | None] = mapped_column(Text)
+    card_issuer: Mapped[str | None] = mapped_column(Text)
+    card_image: Mapped[str | None] = mapped_column(Text)
+    card_image_alt: Mapped[str | None] = mapped_column(Text)
+    level_id: Mapped[str | None] = mapped_column(Text)  # the rubric level reached, if any
+    level_name: Mapped[str | None] = mapped_column(Text)
+    level_description: Mapped[str | None] = mapped_column(Text)
+    level_rank: Mapped[int | None]  # 1 = the rubric's first (lowest) level, of level_of
+    level_of: Mapped[int | None]
+    # the framework areas as signed: [[framework, code, name], ...]; None: unreadable
+    card_alignment: Mapped[list[list[str]] | None] = mapped_column(JSON)
 
     achievement: Mapped[Achievement] = relationship()
 

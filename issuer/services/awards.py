@@ -33,6 +33,7 @@ from ..models.base import now_utc, public_id
 from ..urls import PublicUrls
 from .achievements import achievement_model, level_id, rubric_id
 from .audit import Actor, AuditAction, record
+from .card_fields import card_fields
 from .claims import claim_paragraph, new_claim_link
 from .endorsements import endorsed_achievement, endorsed_profile
 from .keys import Sealer, active_key, hold_keys, private_key
@@ -249,6 +250,7 @@ def _signed_award(
         status_purpose=status_purpose_of(unsigned),
         issued_at=now,
         valid_until=parse_datetime(valid_until) if valid_until else None,
+        **card_fields(document, issued_at=now),  # what its portfolio card shows
     )
 
 

@@ -40,7 +40,6 @@ What counts, decided once for the map, the timeline and their tables:
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -48,100 +47,19 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
-from badges.errors import FormatError
-from badges.timeutil import parse_datetime
-
-from ..models import Award, FrameworkItem, ImportedBadge, Learner
-from ..models.base import now_utc
-from .imports import as_signed, imported_label
-from .learners import portfolio_awards
+from ..models import Achievement, Award, Framework, FrameworkItem, Learner
+from .card_fields import Alignment, signed_alignments
+from .card_fields import LevelReached as LevelReached  # re-exported: the levels' old home
+from .card_fields import highest as highest
+from .card_fields import levels_reached as levels_reached
 from .network import Term, school_year_label, term_of
+from .portfolio import PortfolioCard, current_cards, portfolio_cards, status_of
 
 OTHER_KEY = "other"
 OTHER_NAME = "Other"
 OTHER_AREA = "Badges not aligned to a framework"
-
-# -- levels -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LevelReached:
-    """One rubric level a badge records: ``rank`` 1 is the rubric's first (lowest) of ``of``."""
-
-    id: str
-    name: str
-    description: str
-    rank: int
-    of: int
-
-    @property
-    def fraction(self) -> float:
-        return self.rank / self.of
-
-    @property
-    def sort_key(self) -> tuple[float, int]:
-        return (self.fraction, self.rank)
-
-    @property
-    def label(self) -> str:
-        return f"{self.name} ({self.rank} of {self.of})"
-
-
-def _strings(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value] if value is not None else []
-
-
-def levels_reached(credential: Mapping[str, Any]) -> list[LevelReached]:
-    """The rubric levels a signed credential says the learner reached, in result order."""
-    subject = credential.get("credentialSubject")
-    subject = subject if isinstance(subject, dict) else {}
-    achievement = subject.get("achievement")
-    achievement = achievement if isinstance(achievement, dict) else {}
-    rubrics: dict[str, list[dict[str, Any]]] = {}
-    for description in _strings(achievement.get("resultDescription")):
-        if isinstance(description, dict) and isinstance(description.get("id"), str):
-            rubrics[description["id"]] = [
-                lv
-                for lv in _strings(description.get("rubricCriterionLevel"))
-                if isinstance(lv, dict)
-            ]
-    found: list[LevelReached] = []
-    for result in _strings(subject.get("result")):
-        if not isinstance(result, dict) or not isinstance(result.get("achievedLevel"), str):
-            continue
-        named = result.get("resultDescription")
-        candidates = [rubrics[named]] if isinstance(named, str) and named in rubrics else []
-        candidates = candidates or list(rubrics.values())
-        for rubric in candidates:
-            for index, level in enumerate(rubric):
-                if level.get("id") == result["achievedLevel"]:
-                    description = level.get("description")
-                    found.append(
-                        LevelReached(
-                            id=result["achievedLevel"],
-                            name=str(level.get("name") or f"Level {index + 1}"),
-                            description=description if isinstance(description, str) else "",
-                            rank=index + 1,
-                            of=len(rubric),
-                        )
-                    )
-                    break
-            else:
-                continue
-            break
-    return found
-
-
-def highest(levels: Iterable[LevelReached | None]) -> LevelReached | None:
-    """The highest of some levels (by place in their own rubric; of equals, the last)."""
-    best: LevelReached | None = None
-    for level in levels:
-        if level is not None and (best is None or level.sort_key >= best.sort_key):
-            best = level
-    return best
-
 
 # -- badges -----------------------------------------------------------------------------------
 
@@ -208,6 +126,8 @@ class Catalogue:
 
     by_id: Mapping[int, AreaRef] = field(default_factory=dict)
     by_signed: Mapping[tuple[str, str, str], AreaRef] = field(default_factory=dict)
+    # each achievement's item ids (for a badge whose credential could not be read)
+    alignment_ids: Mapping[int, tuple[int, ...]] = field(default_factory=dict)
 
 
 def catalogue_of(items: Iterable[tuple[int, int, str, str | None, str]]) -> Catalogue:
@@ -227,140 +147,97 @@ def catalogue_of(items: Iterable[tuple[int, int, str, str | None, str]]) -> Cata
     return Catalogue(by_id=by_id, by_signed=by_signed)
 
 
+def area_of(alignment: Alignment, catalogue: Catalogue) -> AreaRef:
+    """A signed framework area: the catalogue's item it names, else a group of its own
+    under the name that was signed (see the module notes)."""
+    ref = catalogue.by_signed.get(alignment)
+    if ref is not None:
+        return ref
+    framework, code, name = alignment
+    digest = hashlib.sha256(f"{framework}\n{code}\n{name}".encode()).hexdigest()[:12]
+    return AreaRef(
+        order=(1 << 61, 0, f"{framework}\n{name}"),
+        key=f"signed-{digest}",
+        framework=framework,
+        code=code,
+        name=name,
+    )
+
+
 def signed_areas(credential: Mapping[str, Any], catalogue: Catalogue) -> list[AreaRef]:
     """The framework areas a credential's achievement is aligned to (see the module notes)."""
-    subject = credential.get("credentialSubject")
-    achievement = subject.get("achievement") if isinstance(subject, dict) else None
-    alignment = _strings(achievement.get("alignment")) if isinstance(achievement, dict) else []
+    return areas_of(signed_alignments(credential), catalogue)
+
+
+def areas_of(alignments: Iterable[Alignment], catalogue: Catalogue) -> list[AreaRef]:
     areas: list[AreaRef] = []
-    for entry in alignment:
-        if not isinstance(entry, dict):
-            continue
-        framework, name, code = (
-            entry.get("targetFramework"),
-            entry.get("targetName"),
-            entry.get("targetCode"),
-        )
-        if not isinstance(framework, str) or not framework or not isinstance(name, str):
-            continue
-        code = code if isinstance(code, str) else ""
-        ref = catalogue.by_signed.get((framework, code, name))
-        if ref is None:
-            digest = hashlib.sha256(f"{framework}\n{code}\n{name}".encode()).hexdigest()[:12]
-            ref = AreaRef(
-                order=(1 << 61, 0, f"{framework}\n{name}"),
-                key=f"signed-{digest}",
-                framework=framework,
-                code=code,
-                name=name,
-            )
+    for alignment in alignments:
+        ref = area_of(alignment, catalogue)
         if ref not in areas:
             areas.append(ref)
     return areas
 
 
 def badge_status(award: Award, now: datetime) -> str:
-    if award.revoked_at is not None:
-        return "revoked"
-    if award.suspended:
-        return "suspended"
-    if award.valid_until is not None and award.valid_until <= now:
-        return "expired"
-    return "active"
+    return status_of(award.revoked_at, award.suspended, award.valid_until, now)
 
 
 def badge_of(
-    award: Award, catalogue: Catalogue, *, now: datetime, href: Callable[[Award], str]
+    card: PortfolioCard, catalogue: Catalogue, *, href: Callable[[PortfolioCard], str]
 ) -> Badge:
-    """One award as a Badge, read from its signed credential (the achievement row only
-    when the credential cannot be read)."""
-    try:
-        credential = json.loads(award.credential_json)
-        if not isinstance(credential, dict):
-            raise ValueError
-    except ValueError:
-        credential = None
-    if credential is None:
-        areas = [
-            catalogue.by_id[i] for i in award.achievement.alignment_ids if i in catalogue.by_id
-        ]
-        return Badge(
-            public_id=award.public_id,
-            name=award.achievement.name,
-            school="",
-            awarded=award.issued_at,
-            level=None,
-            areas=tuple(areas),
-            status=badge_status(award, now),
-            href=href(award),
-        )
-    subject = credential.get("credentialSubject")
-    achievement = subject.get("achievement") if isinstance(subject, dict) else None
-    name = achievement.get("name") if isinstance(achievement, dict) else None
-    issuer = credential.get("issuer")
-    school = issuer.get("name") if isinstance(issuer, dict) else None
-    try:
-        awarded = parse_datetime(credential.get("awardedDate"))
-    except FormatError:
-        awarded = award.issued_at
+    """One card as a Badge: its signed areas, or (when its credential could not be read)
+    the areas its achievement here is aligned to."""
+    if card.alignments is not None:
+        areas = areas_of(card.alignments, catalogue)
+    else:
+        ids = catalogue.alignment_ids.get(card.achievement_id or 0, ())
+        areas = [catalogue.by_id[i] for i in ids if i in catalogue.by_id]
     return Badge(
-        public_id=award.public_id,
-        name=name if isinstance(name, str) else award.achievement.name,
-        school=school if isinstance(school, str) else "",
-        awarded=awarded,
-        level=highest(levels_reached(credential)),
-        areas=tuple(signed_areas(credential, catalogue)),
-        status=badge_status(award, now),
-        href=href(award),
+        public_id=card.public_id,
+        name=card.name,
+        school=card.school,
+        awarded=card.awarded,
+        level=card.level,
+        areas=tuple(areas),
+        status=card.status,
+        href=href(card),
     )
 
 
-def imported_portfolio_href(row: ImportedBadge) -> str:
-    return f"/portfolio/imported/{row.public_id}"
-
-
-def imported_badge_of(
-    row: ImportedBadge, catalogue: Catalogue, *, href: Callable[[ImportedBadge], str]
-) -> Badge:
-    """A badge imported from another issuer, as the map and timeline draw it: read from
-    the credential as received (areas and levels where it has them), marked with its issuer
-    ("imported, issued by ..."), with its status as last checked."""
-    signed = as_signed(row)
-    return Badge(
-        public_id=row.public_id,
-        name=row.name,
-        school=imported_label(row.issuer_name or row.issuer_id),
-        awarded=row.awarded_at,
-        level=highest(levels_reached(signed)),
-        areas=tuple(signed_areas(signed, catalogue)),
-        status=row.status,
-        href=href(row),
-    )
-
-
-def current_awards(awards: Sequence[Award]) -> list[Award]:
-    """The awards less those replaced by a re-issue among them (the copy stands for both)."""
-    replaced = {a.reissue_of_id for a in awards if a.reissue_of_id is not None}
-    return [a for a in awards if a.id not in replaced]
-
-
-def area_catalogue(session: Session, awards: Sequence[Award]) -> Catalogue:
-    """The framework items the awards' achievements are aligned to now: one statement."""
-    ids = sorted({i for award in awards for i in award.achievement.alignment_ids})
-    if not ids:
+def area_catalogue(session: Session, cards: Sequence[PortfolioCard]) -> Catalogue:
+    """The framework items the cards' achievements here are aligned to now: two small
+    statements (the achievements' alignments, then their items), however many cards."""
+    achievement_ids = sorted({c.achievement_id for c in cards if c.achievement_id is not None})
+    if not achievement_ids:
         return Catalogue()
-    rows = session.scalars(
-        select(FrameworkItem)
-        .options(joinedload(FrameworkItem.framework))
+    aligned = {
+        achievement_id: tuple(ids or ())
+        for achievement_id, ids in session.execute(
+            select(Achievement.id, Achievement.alignment_ids).where(
+                Achievement.id.in_(achievement_ids)
+            )
+        )
+    }
+    ids = sorted({i for found in aligned.values() for i in found})
+    if not ids:
+        return Catalogue(alignment_ids=aligned)
+    rows = session.execute(
+        select(
+            FrameworkItem.id,
+            FrameworkItem.framework_id,
+            Framework.name,
+            FrameworkItem.code,
+            FrameworkItem.name,
+        )
+        .join(Framework, Framework.id == FrameworkItem.framework_id)
         .where(FrameworkItem.id.in_(ids))
     )
-    return catalogue_of(
-        (item.id, item.framework_id, item.framework.name, item.code, item.name) for item in rows
-    )
+    found = catalogue_of((i, f, fn, code, name) for i, f, fn, code, name in rows)
+    return Catalogue(by_id=found.by_id, by_signed=found.by_signed, alignment_ids=aligned)
 
 
-def portfolio_href(award: Award) -> str:
-    return f"/portfolio/badges/{award.public_id}"
+def card_href(card: PortfolioCard) -> str:
+    return card.href
 
 
 def learner_badges(
@@ -368,27 +245,23 @@ def learner_badges(
     learner: Learner,
     *,
     now: datetime | None = None,
-    href: Callable[[Award], str] = portfolio_href,
+    href: Callable[[PortfolioCard], str] = card_href,
     only: Collection[int] | None = None,
-    imported: Sequence[ImportedBadge] = (),
-    imported_href: Callable[[ImportedBadge], str] = imported_portfolio_href,
+    extra: Sequence[PortfolioCard] = (),
 ) -> list[Badge]:
     """Every badge of the learner's (or, given ``only``, those of these award ids: a shared
-    collection), newest first, in a bounded number of statements (two, however many
-    badges). ``href`` says where each badge links to (a share page has its own).
-    ``imported``: badges from other issuers to draw among them (their status checked by the
-    caller; see services/imports.py), linked by ``imported_href``."""
-    awards = current_awards(portfolio_awards(session, learner))
+    collection), newest first, in a bounded number of statements (three, however many
+    badges: the cards, their achievements' alignments, the framework items). ``href`` says
+    where each badge links to (a share page has its own); ``extra``: more cards (e.g.
+    imported badges) drawn with them."""
+    cards = current_cards(portfolio_cards(session, learner, now, areas=True))
     if only is not None:
         wanted = set(only)
-        awards = [award for award in awards if award.id in wanted]
-    catalogue = area_catalogue(session, awards)
-    moment = now or now_utc()
-    badges = [badge_of(award, catalogue, now=moment, href=href) for award in awards]
-    if imported:
-        badges += [imported_badge_of(row, catalogue, href=imported_href) for row in imported]
-        badges.sort(key=lambda badge: badge.awarded, reverse=True)
-    return badges
+        cards = [card for card in cards if card.award_id in wanted]
+    if extra:
+        cards = sorted([*cards, *extra], key=lambda c: c.awarded, reverse=True)
+    catalogue = area_catalogue(session, cards)
+    return [badge_of(card, catalogue, href=href) for card in cards]
 
 
 # -- the competence map -------------------------------------------------------------------------

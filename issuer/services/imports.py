@@ -44,7 +44,9 @@ from ..errors import InvalidInput, NotFound
 from ..models import Award, ImportedBadge, Learner
 from ..models.base import now_utc
 from ..urls import PublicUrls
+from .card_fields import highest, levels_reached, signed_alignments
 from .learners import confirmed_emails, learner_award
+from .portfolio import CardKind, PortfolioCard
 
 # what the import form names its fields (a refusal is tied to the field that was used)
 FIELD_LINK, FIELD_TEXT, FIELD_FILE = "url", "text", "file"
@@ -447,7 +449,7 @@ def import_badge(
         raise AlreadyHeld(
             f"You imported this badge already, on {earlier.created_at:%Y-%m-%d}: "
             "it is in your portfolio once.",
-            href=f"/portfolio/imported/{earlier.public_id}",
+            href=imported_href(earlier.public_id),
             field=given.field,
         )
     row = ImportedBadge(
@@ -543,3 +545,45 @@ def refresh_status(
             row.status, row.status_reason = status, reason[:500] if reason else None
         row.status_checked_at = now
     session.flush()
+
+
+# -- as portfolio cards --------------------------------------------------------------------------
+
+
+def imported_href(public_id: str) -> str:
+    """The portfolio's page of an imported badge."""
+    return f"/portfolio/imported/{public_id}"
+
+
+def card_of(row: ImportedBadge) -> PortfolioCard:
+    """An imported badge as a portfolio card, like the school's own: its name, level and
+    framework areas read from the credential as received, marked with its issuer."""
+    signed = as_signed(row)
+    return PortfolioCard(
+        kind=CardKind.IMPORTED,
+        public_id=row.public_id,
+        href=imported_href(row.public_id),
+        name=row.name,
+        school=imported_label(row.issuer_name or row.issuer_id),
+        image=None,  # never hot-linked from another issuer (the pages allow no other origin)
+        image_alt="",
+        awarded=row.awarded_at,
+        level=highest(levels_reached(signed)),
+        alignments=tuple(signed_alignments(signed)),
+        status=row.status,
+    )
+
+
+def imported_cards(
+    session: Session,
+    learner: Learner,
+    *,
+    tools: ImportTools,
+    only: Sequence[int] | None = None,
+    now: datetime | None = None,
+) -> list[PortfolioCard]:
+    """The learner's imported badges (or those of ``only``) as cards, newest first, each
+    checked again now (``refresh_status``)."""
+    rows = imported_badges(session, learner, only)
+    refresh_status(session, rows, tools, now)
+    return [card_of(row) for row in rows]

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, render_template
 
 from ..services.competences import build_map, build_timeline, learner_badges
-from ..services.imports import imported_badges, refresh_status
+from ..services.imports import imported_cards
 from ..web import current_learner, dbs, import_tools, learner_required
 
 bp = Blueprint("competences", __name__)
@@ -20,9 +20,8 @@ def _private(page: str) -> Any:
 def _badges() -> Any:
     learner = current_learner()
     assert learner is not None  # learner_required
-    imported = imported_badges(dbs(), learner)
-    refresh_status(dbs(), imported, import_tools())  # checked again as they are shown
-    return learner_badges(dbs(), learner, imported=imported)
+    imported = imported_cards(dbs(), learner, tools=import_tools())  # checked again now
+    return learner_badges(dbs(), learner, extra=imported)
 
 
 @bp.get("/portfolio/competences")

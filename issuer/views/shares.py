@@ -37,7 +37,13 @@ from ..models import Award, Learner, Role, ShareLink, ShareScope
 from ..models.base import now_utc
 from ..services import shares as service
 from ..services.competences import achieved_level, build_map, learner_badges
-from ..services.imports import as_signed, imported_badges, imported_label, refresh_status
+from ..services.imports import (
+    as_signed,
+    card_of,
+    imported_badges,
+    imported_label,
+    refresh_status,
+)
 from ..services.learners import portfolio_awards
 from ..services.text import render_markdown
 from ..web import (
@@ -129,24 +135,20 @@ def _manage_page(
     awards = portfolio_awards(session, learner)
     names = {award.id: award.achievement.name for award in awards}
     allowed = service.may_share(session, learner, now.date())
+    imported = imported_badges(session, learner)
+    imported_names = {row.id: row.name for row in imported}
     shares = [
         {
             "share": share,
             "state": service.share_state(session, share, learner, now, allowed=allowed),
             "url": share_url(share.public_id),
-            "badges": [names[i] for i in share.award_ids or [] if i in names],
+            "badges": [names[i] for i in share.award_ids or [] if i in names]
+            + [imported_names[i] for i in share.imported_ids or [] if i in imported_names],
         }
         for share in service.learner_shares(session, learner)
     ]
     # the links that open (or will, once consented) first; withdrawn and expired ones after
     shares.sort(key=lambda item: item["state"] in ("withdrawn", "expired"))
-    imported = imported_badges(session, learner)
-    imported_names = {row.id: row.name for row in imported}
-    for item in shares:
-        share = item["share"]
-        item["badges"] += [
-            imported_names[i] for i in share.imported_ids or [] if i in imported_names
-        ]
     schools = service.awarding_schools(session, learner)
     age = service.consent_age(session, learner)
     return _private(
@@ -290,8 +292,7 @@ def shared(public_id: str) -> Any:
             now=now,
             href=lambda award: f"#badge-{award.public_id}",
             only=ids if share.scope == ShareScope.COLLECTION else None,
-            imported=imported,
-            imported_href=lambda row: f"#imported-{row.public_id}",
+            extra=[card_of(row) for row in imported],
         )
     )
     reflections = (

@@ -4,7 +4,7 @@
 received; ``share_link.imported_ids``: the imported badges of a shared collection.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-07 14:00:00.000000
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import issuer.models.base
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
