@@ -41,7 +41,6 @@ from ..services.imports import (
     as_signed,
     card_of,
     imported_badges,
-    imported_label,
     refresh_status,
 )
 from ..services.learners import portfolio_awards
@@ -347,7 +346,6 @@ def shared(public_id: str) -> Any:
             imported=[
                 {
                     "row": row,
-                    "label": imported_label(row.issuer_name or row.issuer_id),
                     "level": achieved_level(as_signed(row)),
                     "verify_url": _verify_url(row.source_url) if row.source_url else None,
                 }

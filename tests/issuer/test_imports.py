@@ -33,7 +33,7 @@ from badges.fetch import Fetcher, FetchPolicy
 from badges.proofs import add_data_integrity_proof
 from badges.resolve import KeyResolver
 from badges.verification import Verifier
-from issuer.models import Achievement, Award, ImportedBadge, Learner, Organisation
+from issuer.models import Achievement, Award, ImportedBadge, Learner, Organisation, ShareLink
 from issuer.services import imports
 from issuer.services.awards import AwardInput, award_badge
 from issuer.urls import PublicUrls
@@ -86,8 +86,9 @@ def world(site: Site) -> Iterator[tuple[Site, imports.ImportTools]]:
         parts = urlsplit(url)
         hosts.add(parts.hostname)
         site.raw(f"/{parts.hostname}{parts.path}", path.read_bytes())
-    url_map = ((f"{SCHOOL}/", f"{site.base}/"),) + tuple(
-        (f"https://{host}/", f"{site.base}/{host}/") for host in sorted(hosts)
+    url_map = (
+        (f"{SCHOOL}/", f"{site.base}/"),
+        *((f"https://{host}/", f"{site.base}/{host}/") for host in sorted(hosts)),
     )
     fetcher = Fetcher(FetchPolicy(url_map=url_map, timeout=5.0, resolver=Offline()))
     verifier = Verifier(fetcher=fetcher, key_resolver=KeyResolver(fetcher))
@@ -598,3 +599,74 @@ def test_a_later_revocation_shows_when_the_badge_is_shown(client, database, ona,
     assert ">Revoked<" in page and "Awarded by mistake." in page
     with database.transaction() as session:
         assert session.get(ImportedBadge, row.id).status == "revoked"
+
+
+# -- among the school's own: the map, the timeline, share links ----------------------------------------
+
+
+def test_imported_badges_join_the_map_and_the_timeline_marked_with_their_issuer(
+    client, database, ona, web, tools
+):
+    do_import(database, ona, "text", json.dumps(vc20_signed().json), tools)
+    sign_in_learner(client, database, ona)
+    page = client.get("/portfolio/competences")
+    assert page.status_code == 200
+    assert "Baltic Sea Project: water monitor" in page.text
+    assert "imported, issued by Vilniaus licėjus" in page.text
+    assert "Learning to do" in page.text  # the area the credential is aligned to
+    assert "Mastered" in page.text  # and the level it records
+    timeline = client.get("/portfolio/timeline")
+    assert "imported, issued by Vilniaus licėjus" in timeline.text
+    assert "/portfolio/imported/" in page.text
+
+
+def test_a_share_link_shows_imported_badges_and_offers_them_as_issued(
+    client, database, ona, make_learner, web, tools
+):
+    token = vc20_signed().jwt
+    row = do_import(database, ona, "text", token, tools)
+    sign_in_learner(client, database, ona)
+    manage = client.get("/portfolio/shares")
+    assert f'name="imported_ids" value="{row.public_id}"' in manage.text
+    created = post(
+        client,
+        "/portfolio/shares",
+        {"title": "For the summer school", "scope": "collection", "imported_ids": row.public_id},
+    )
+    assert created.status_code == 302, created.text
+    with database.transaction() as session:
+        share = session.scalars(select(ShareLink)).one()
+        share_id = share.public_id
+        assert share.imported_ids == [row.id] and share.award_ids == []
+    client.post("/logout")
+    with client.session_transaction() as sess:
+        sess.clear()
+    shared = client.get(f"/s/{share_id}")
+    assert shared.status_code == 200
+    assert "Imported, issued by Vilniaus licėjus" in shared.text
+    assert f'id="badge-{row.public_id}"' in shared.text
+    as_issued = client.get(f"/s/{share_id}/imported/{row.public_id}")
+    assert as_issued.status_code == 200 and as_issued.data == token.encode()
+    # another learner cannot put it in a share of theirs
+    other = make_learner("someone@example.net")
+    sign_in_learner(client, database, other)
+    refused_share = post(
+        client,
+        "/portfolio/shares",
+        {"title": "Mine", "scope": "collection", "imported_ids": row.public_id},
+    )
+    assert refused_share.status_code == 400
+    with database.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(ShareLink)) == 1
+
+
+def test_a_removed_badge_leaves_the_shares_it_was_in(client, database, ona, web, tools):
+    row = do_import(database, ona, "text", vc20_signed().jwt, tools)
+    sign_in_learner(client, database, ona)
+    post(client, "/portfolio/shares", {"title": "All", "scope": "portfolio"})
+    with database.transaction() as session:
+        share_id = session.scalars(select(ShareLink)).one().public_id
+    assert f'id="badge-{row.public_id}"' in client.get(f"/s/{share_id}").text
+    post(client, f"/portfolio/imported/{row.public_id}/remove")
+    assert f'id="badge-{row.public_id}"' not in client.get(f"/s/{share_id}").text
+    assert client.get(f"/s/{share_id}/imported/{row.public_id}").status_code == 404
