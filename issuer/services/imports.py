@@ -330,8 +330,9 @@ def refusal(report: VerificationReport) -> str:
         why = f" {open_check.message}" if open_check is not None else ""
         return f"{report.message}{why} Nothing was imported; try again later."
     failed = next((c for c in report.checks if c.outcome is Outcome.FAILED), None)
-    detail = f" ({failed.detail})" if failed is not None and failed.detail else ""
-    return f"{report.message}{detail} Nothing was imported."
+    if failed is None or not failed.detail:
+        return f"{report.message} Nothing was imported."
+    return f"{report.message.rstrip('.')} ({failed.detail}). Nothing was imported."
 
 
 # -- one of this platform's own ----------------------------------------------------------------

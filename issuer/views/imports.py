@@ -7,10 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from markupsafe import Markup
 
 from ..models import ImportedBadge
 from ..services import imports as service
 from ..services.competences import achieved_level
+from ..services.text import render_markdown
 from ..web import current_learner, dbs, import_tools, learner_required, urls
 from .common import form_errors
 
@@ -73,9 +75,10 @@ def _view(row: ImportedBadge) -> dict[str, Any]:
         "description": achievement.get("description")
         if isinstance(achievement.get("description"), str)
         else "",
-        "criteria": criteria.get("narrative")
+        # Markdown, as the issuer wrote it: rendered, then sanitised (nh3)
+        "criteria_html": Markup(render_markdown(criteria["narrative"]))  # noqa: S704
         if isinstance(criteria, dict) and isinstance(criteria.get("narrative"), str)
-        else "",
+        else None,
         "level": achieved_level(signed),
         "alignments": [
             a
