@@ -670,3 +670,22 @@ def test_a_removed_badge_leaves_the_shares_it_was_in(client, database, ona, web,
     post(client, f"/portfolio/imported/{row.public_id}/remove")
     assert f'id="badge-{row.public_id}"' not in client.get(f"/s/{share_id}").text
     assert client.get(f"/s/{share_id}/imported/{row.public_id}").status_code == 404
+
+
+def test_the_settings_allow_one_loopback_host_for_links(client, app, database, ona, site):
+    # IMPORT_ALLOWED_HOSTS, read when the first badge is imported: that host:port only
+    app.config["IMPORT_ALLOWED_HOSTS"] = [f"127.0.0.1:{site.port}"]
+    signed = vc20_signed()
+    site.json("/badges/1.json", signed.json)
+    sign_in_learner(client, database, ona)
+    response = post(client, "/portfolio/import", {"url": f"{site.base}/badges/1.json"})
+    assert response.status_code == 302, response.text
+    assert site.requests == ["/badges/1.json"]
+    with database.transaction() as session:
+        row = session.scalars(select(ImportedBadge)).one()
+        assert row.source_url == f"{site.base}/badges/1.json"
+        assert row.received == site.routes["/badges/1.json"][2]
+    # another port of the same address is not allowed
+    other = post(client, "/portfolio/import", {"url": f"http://127.0.0.1:{site.port + 1}/b.json"})
+    assert other.status_code == 400 and "That link is refused" in other.text
+    assert count(database) == 1
