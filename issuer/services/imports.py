@@ -32,7 +32,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from badges import baking
-from badges.errors import BadgeError, FetchBlockedError, FetchError, FetchTooLargeError, FormatError
+from badges.errors import (
+    BadgeError,
+    FetchBlockedError,
+    FetchError,
+    FetchStatusError,
+    FetchTooLargeError,
+    FormatError,
+)
 from badges.fetch import Fetcher, FetchPolicy
 from badges.identity import recipient_address, recipient_description
 from badges.resolve import KeyResolver
@@ -118,10 +125,11 @@ class Given:
 
     kind: str
     value: str | bytes
+    given_in: str = ""  # the form field it was given in, when not its kind's own
 
     @property
     def field(self) -> str:
-        return {"link": FIELD_LINK, "text": FIELD_TEXT}.get(self.kind, FIELD_FILE)
+        return self.given_in or {"link": FIELD_LINK, "text": FIELD_TEXT}.get(self.kind, FIELD_FILE)
 
 
 def given_from_form(link: str, text: str, file: bytes | None) -> Given:
@@ -140,7 +148,7 @@ def given_from_form(link: str, text: str, file: bytes | None) -> Given:
         return Given("link", link)
     if chosen[0] == "text":
         if text.startswith(("https://", "http://")):
-            return Given("link", text)
+            return Given("link", text, FIELD_TEXT)
         return Given("text", text)
     assert file is not None
     return Given("file", file)
@@ -173,13 +181,23 @@ def receive(given: Given, tools: ImportTools) -> Received:
             raise _refused(
                 f"That link is refused: it points at an address badges are not fetched from "
                 f"({exc.description}).",
-                FIELD_LINK,
+                given.field,
             ) from exc
         except FetchTooLargeError as exc:
-            raise _refused("The link's answer is too large to be a badge.", FIELD_LINK) from exc
+            raise _refused("The link's answer is too large to be a badge.", given.field) from exc
+        except FetchStatusError as exc:
+            if exc.status == 410:  # how an Open Badges 2.0 issuer revokes a hosted badge
+                raise _refused(
+                    "The link answers 410 Gone: its issuer has withdrawn (revoked) this badge. "
+                    "Nothing was imported.",
+                    given.field,
+                ) from exc
+            raise _refused(
+                f"The badge could not be fetched from its link: {exc.description}", given.field
+            ) from exc
         except FetchError as exc:
             raise _refused(
-                f"The badge could not be fetched from its link: {exc.description}", FIELD_LINK
+                f"The badge could not be fetched from its link: {exc.description}", given.field
             ) from exc
         return Received(response.body, _media_type(response.body), given.value)
     data = given.value.encode("utf-8") if isinstance(given.value, str) else given.value

@@ -366,6 +366,9 @@ def test_revoked_badges_are_refused(database, ona, tools, world):
     school.host(revoked=True)
     message = refused(database, ona, "link", f"{SCHOOL}/ob2/assertions/1", tools)
     assert "revoked" in message.lower(), message
+    school.publish(make_assertion("hosted"), f"{SCHOOL}/ob2/assertions/1", status=410)
+    message = refused(database, ona, "link", f"{SCHOOL}/ob2/assertions/1", tools)
+    assert "410 Gone" in message and "revoked" in message, message
 
 
 def test_a_badge_awarded_to_another_address_is_refused(database, make_learner, tools):
@@ -551,6 +554,10 @@ def test_a_refusal_is_tied_to_the_field_and_stores_nothing(client, database, ona
     assert count(database) == 0
     response = post(client, "/portfolio/import", {})
     assert response.status_code == 400 and 'id="e-url"' in response.text
+    # a link pasted into the text field: fetched as a link, its refusal shown at that field
+    response = post(client, "/portfolio/import", {"text": "https://10.1.2.3/badge.json"})
+    assert response.status_code == 400 and 'id="e-text"' in response.text
+    assert "That link is refused" in response.text
 
 
 def test_another_learners_imported_badge_answers_404(
