@@ -40,7 +40,7 @@ from badges.errors import (
     FetchTooLargeError,
     FormatError,
 )
-from badges.fetch import Fetcher, FetchPolicy
+from badges.fetch import Fetcher, FetchPolicy, Resolver
 from badges.identity import recipient_address, recipient_description
 from badges.resolve import KeyResolver
 from badges.timeutil import parse_datetime
@@ -93,16 +93,18 @@ class ImportTools:
     max_bytes: int
 
 
-def import_tools(config: Mapping[str, Any]) -> ImportTools:
+def import_tools(config: Mapping[str, Any], *, resolver: Resolver | None = None) -> ImportTools:
     """From the issuer's ``IMPORT_*`` settings (issuer/settings.py): the same policy as the
     verifier app's (no loopback or private address unless allowlisted, https only, one
-    deadline, a size cap). Raises FetchError for a malformed allowlist or URL map."""
+    deadline, a size cap). ``resolver``: the fetcher's name resolver (tests resolve none).
+    Raises FetchError for a malformed allowlist or URL map."""
     max_bytes = int(config["IMPORT_MAX_BYTES"])
     policy = FetchPolicy(
         allowed_hosts=frozenset(config["IMPORT_ALLOWED_HOSTS"]),
         url_map=tuple(config["IMPORT_URL_MAP"]),
         timeout=float(config["IMPORT_FETCH_TIMEOUT"]),
         max_bytes=max_bytes,
+        resolver=resolver,
     )
     fetcher = Fetcher(policy)
     verifier = Verifier(
