@@ -81,6 +81,9 @@ class Award(Base):
     level_of: Mapped[int | None]
     # the framework areas as signed: [[framework, code, name], ...]; None: unreadable
     card_alignment: Mapped[list[list[str]] | None] = mapped_column(JSON)
+    card_description: Mapped[str | None] = mapped_column(Text)  # the achievement's, as signed
+    # the evidence entries as signed: [[id, name, narrative], ...] (each string or null)
+    card_evidence: Mapped[list[list[str | None]] | None] = mapped_column(JSON)
 
     achievement: Mapped[Achievement] = relationship()
 

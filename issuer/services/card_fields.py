@@ -105,6 +105,24 @@ def highest(levels: Iterable[LevelReached | None]) -> LevelReached | None:
 
 # -- the card's columns ------------------------------------------------------------------------
 
+CARD_COLUMNS = (
+    "awarded_at",
+    "school_year",
+    "card_name",
+    "card_issuer",
+    "card_image",
+    "card_image_alt",
+    "level_id",
+    "level_name",
+    "level_description",
+    "level_rank",
+    "level_of",
+    "card_alignment",
+    "card_description",
+    "card_evidence",
+)
+"""The award's columns ``card_fields`` fills (to copy a filled row's, as tests do)."""
+
 Alignment = tuple[str, str, str]
 """A framework area as signed: (``targetFramework``, ``targetCode`` or "", ``targetName``)."""
 
@@ -130,6 +148,20 @@ def signed_alignments(credential: Mapping[str, Any]) -> list[Alignment]:
         triple = (framework, code if isinstance(code, str) else "", name)
         if triple not in found:
             found.append(triple)
+    return found
+
+
+def signed_evidence(credential: Mapping[str, Any]) -> list[list[str | None]]:
+    """The credential's evidence entries as [id, name, narrative] (each a string or None)."""
+    found: list[list[str | None]] = []
+    for entry in _strings(credential.get("evidence")):
+        if isinstance(entry, dict):
+            found.append(
+                [
+                    value if isinstance(value, str) else None
+                    for value in (entry.get("id"), entry.get("name"), entry.get("narrative"))
+                ]
+            )
     return found
 
 
@@ -161,6 +193,8 @@ def card_fields(credential: Mapping[str, Any] | None, *, issued_at: datetime) ->
             "level_rank": None,
             "level_of": None,
             "card_alignment": None,
+            "card_description": None,
+            "card_evidence": None,
         }
     subject = credential.get("credentialSubject")
     achievement = subject.get("achievement") if isinstance(subject, dict) else None
@@ -176,6 +210,7 @@ def card_fields(credential: Mapping[str, Any] | None, *, issued_at: datetime) ->
     except FormatError:
         awarded = issued_at
     level = highest(levels_reached(credential))
+    description = achievement.get("description")
     return {
         "awarded_at": awarded,
         "school_year": term_of(awarded).school_year,
@@ -189,6 +224,8 @@ def card_fields(credential: Mapping[str, Any] | None, *, issued_at: datetime) ->
         "level_rank": level.rank if level else None,
         "level_of": level.of if level else None,
         "card_alignment": [list(a) for a in signed_alignments(credential)],
+        "card_description": description if isinstance(description, str) else None,
+        "card_evidence": signed_evidence(credential),
     }
 
 

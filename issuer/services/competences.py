@@ -260,6 +260,17 @@ def learner_badges(
         cards = [card for card in cards if card.award_id in wanted]
     if extra:
         cards = sorted([*cards, *extra], key=lambda c: c.awarded, reverse=True)
+    return badges_of(session, cards, href=href)
+
+
+def badges_of(
+    session: Session,
+    cards: Sequence[PortfolioCard],
+    *,
+    href: Callable[[PortfolioCard], str] = card_href,
+) -> list[Badge]:
+    """Cards read with their areas (``portfolio_cards(..., areas=True)``) as the map's and
+    the timeline's badges: two more statements, however many cards."""
     catalogue = area_catalogue(session, cards)
     return [badge_of(card, catalogue, href=href) for card in cards]
 

@@ -16,6 +16,7 @@ one page of cards (``portfolio_page``) plus one small count per school year.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, exists, func, select
+from sqlalchemy import ColumnElement, Select, Text, case, cast, exists, func, null, select
 from sqlalchemy.orm import Session, aliased
 
 from ..models import Achievement, Award, Learner, LearnerEmail, Organisation
@@ -33,6 +34,10 @@ from .network import Term, term_of
 
 PER_PAGE = 48
 """Cards on one page of the portfolio's home (a multiple of 2, 3 and 4 columns)."""
+
+
+Evidence = tuple[str | None, str | None, str | None]
+"""A signed evidence entry: (id, name, narrative), each a string or None."""
 
 
 class CardKind(StrEnum):
@@ -60,6 +65,13 @@ class PortfolioCard:
     reissued: bool = False  # replaced by a re-issued copy (which is in the portfolio too)
     award_id: int | None = None  # kind issued: the Award row (reflections, evidence, shares)
     achievement_id: int | None = None  # kind issued: the achievement here
+    reissue_of_id: int | None = None  # kind issued: the award this re-issued copy replaces
+    # read only for the pages that show them (``details``): the share page
+    description: str = ""  # the achievement's description, as signed
+    evidence: tuple[Evidence, ...] = ()  # the signed evidence entries
+    issued: datetime | None = None  # when this credential was signed (a re-issue: later)
+    valid_until: datetime | None = None
+    revoked_at: datetime | None = None
 
     @property
     def term(self) -> Term:
@@ -104,9 +116,10 @@ def mine(learner: Learner) -> ColumnElement[bool]:
     return func.lower(Award.learner_email).in_(_confirmed(learner))
 
 
-def _card_query(learner: Learner, *, areas: bool) -> Select[Any]:
+def _card_query(learner: Learner, *, areas: bool, details: bool = False) -> Select[Any]:
     """The columns a card needs of each of the learner's awards, newest first. ``areas``:
-    with the signed framework areas (the map and timeline need them, the home does not)."""
+    with the signed framework areas (the map and timeline need them, the home does not);
+    ``details``: with the description and evidence (the share page)."""
     copy = aliased(Award)
     reissued = exists().where(
         copy.reissue_of_id == Award.id, func.lower(copy.learner_email).in_(_confirmed(learner))
@@ -115,6 +128,7 @@ def _card_query(learner: Learner, *, areas: bool) -> Select[Any]:
         Award.id,
         Award.public_id,
         Award.achievement_id,
+        Award.reissue_of_id,
         Award.issued_at,
         Award.awarded_at,
         func.coalesce(Award.card_name, Achievement.name).label("name"),
@@ -133,8 +147,10 @@ def _card_query(learner: Learner, *, areas: bool) -> Select[Any]:
         # only a row never filled sends its credential (then read as at signing)
         case((Award.awarded_at.is_(None), Award.credential_json)).label("unfilled"),
     ]
-    if areas:
-        columns.append(Award.card_alignment)
+    # JSON as stored text (psycopg would decode it): decoded once per distinct value
+    columns.append(cast(Award.card_alignment, Text) if areas else null())
+    if details:
+        columns += [Award.card_description, cast(Award.card_evidence, Text)]
     return (
         select(*columns)
         .join(Achievement, Achievement.id == Award.achievement_id)
@@ -144,45 +160,118 @@ def _card_query(learner: Learner, *, areas: bool) -> Select[Any]:
     )
 
 
-def _card(row: Any, now: datetime, *, areas: bool) -> PortfolioCard:
-    values: dict[str, Any] = row._asdict()
-    if row.unfilled is not None:  # columns never filled: read the credential, as at signing
-        filled = card_fields(parse_credential(row.unfilled), issued_at=row.issued_at)
-        values |= {key: value for key, value in filled.items() if value is not None}
-        values["card_alignment"] = filled["card_alignment"]
-    alignment = values.get("card_alignment") if areas else None
+def _card(
+    row: Any, now: datetime, decoded: dict[str | None, tuple[Alignment, ...] | None]
+) -> PortfolioCard:
+    """One row of ``_card_query`` as a card. ``decoded``: the signed areas decoded so far,
+    by their stored text (the badges of one achievement share theirs: decoded once)."""
+    (
+        award_id,
+        public_id,
+        achievement_id,
+        reissue_of_id,
+        issued_at,
+        awarded_at,
+        name,
+        school,
+        image,
+        image_alt,
+        level_id,
+        level_name,
+        level_description,
+        level_rank,
+        level_of,
+        revoked_at,
+        suspended,
+        valid_until,
+        reissued,
+        unfilled,
+        stored_areas,
+        *details,
+    ) = row
+    description, evidence = (details[0], _evidence(details[1])) if details else (None, ())
+    if unfilled is not None:  # columns never filled: read the credential, as at signing
+        filled = card_fields(parse_credential(unfilled), issued_at=issued_at)
+        awarded_at = filled["awarded_at"]
+        name = filled["card_name"] or name
+        school = filled["card_issuer"] or school
+        image, image_alt = filled["card_image"], filled["card_image_alt"]
+        level_id, level_name = filled["level_id"], filled["level_name"]
+        level_description = filled["level_description"]
+        level_rank, level_of = filled["level_rank"], filled["level_of"]
+        areas = _areas(filled["card_alignment"])
+        if details:
+            description = filled["card_description"]
+            evidence = tuple(_evidence_of(filled["card_evidence"]))
+    else:
+        if stored_areas not in decoded:
+            decoded[stored_areas] = _areas(json.loads(stored_areas) if stored_areas else None)
+        areas = decoded[stored_areas]
     return PortfolioCard(
         kind=CardKind.ISSUED,
-        public_id=row.public_id,
-        href=badge_href(row.public_id),
-        name=values["card_name"] if values.get("card_name") is not None else row.name,
-        school=values["card_issuer"] if values.get("card_issuer") is not None else row.school,
-        image=values["card_image"],
-        image_alt=values["card_image_alt"] or "",
-        awarded=values["awarded_at"],
-        level=level_of_columns(
-            values["level_id"],
-            values["level_name"],
-            values["level_description"],
-            values["level_rank"],
-            values["level_of"],
-        ),
-        alignments=tuple((a[0], a[1], a[2]) for a in alignment) if alignment is not None else None,
-        status=status_of(row.revoked_at, row.suspended, row.valid_until, now),
-        reissued=bool(row.reissued),
-        award_id=row.id,
-        achievement_id=row.achievement_id,
+        public_id=public_id,
+        href=f"/portfolio/badges/{public_id}",
+        name=name,
+        school=school,
+        image=image,
+        image_alt=image_alt or "",
+        awarded=awarded_at,
+        level=level_of_columns(level_id, level_name, level_description, level_rank, level_of),
+        alignments=areas,
+        status=status_of(revoked_at, suspended, valid_until, now),
+        reissued=bool(reissued),
+        award_id=award_id,
+        achievement_id=achievement_id,
+        reissue_of_id=reissue_of_id,
+        description=description or "",
+        evidence=evidence,
+        issued=issued_at,
+        valid_until=valid_until,
+        revoked_at=revoked_at,
+    )
+
+
+def _evidence(text: str | None) -> tuple[Evidence, ...]:
+    return tuple(_evidence_of(json.loads(text) if text else None))
+
+
+def _evidence_of(value: Any) -> list[Evidence]:
+    if not isinstance(value, list):
+        return []
+    return [
+        (
+            e[0] if isinstance(e[0], str) else None,
+            e[1] if isinstance(e[1], str) else None,
+            e[2] if isinstance(e[2], str) else None,
+        )
+        for e in value
+        if isinstance(e, list) and len(e) == 3
+    ]
+
+
+def _areas(value: Any) -> tuple[Alignment, ...] | None:
+    if not isinstance(value, list):
+        return None
+    return tuple(
+        (str(a[0]), str(a[1]), str(a[2])) for a in value if isinstance(a, list) and len(a) == 3
     )
 
 
 def portfolio_cards(
-    session: Session, learner: Learner, now: datetime | None = None, *, areas: bool = False
+    session: Session,
+    learner: Learner,
+    now: datetime | None = None,
+    *,
+    areas: bool = False,
+    details: bool = False,
 ) -> list[PortfolioCard]:
     """All of the learner's badges awarded here as cards, newest first, in one statement
-    whatever their number. ``areas``: with their signed framework areas."""
+    whatever their number. ``areas``: with their signed framework areas; ``details``:
+    with their description and evidence."""
     now = now or now_utc()
-    rows = session.execute(_card_query(learner, areas=areas))
-    return [_card(row, now, areas=areas) for row in rows]
+    rows = session.execute(_card_query(learner, areas=areas, details=details))
+    decoded: dict[str | None, tuple[Alignment, ...] | None] = {}
+    return [_card(row, now, decoded) for row in rows]
 
 
 @dataclass(frozen=True)
@@ -239,7 +328,7 @@ def portfolio_page(
             query = query.where(Award.school_year == year)
         moment = now or now_utc()
         rows = session.execute(query.limit(per_page).offset((page - 1) * per_page))
-        cards = [_card(row, moment, areas=False) for row in rows]
+        cards = [_card(row, moment, {}) for row in rows]
     return CardPage(
         cards=cards,
         total=total,

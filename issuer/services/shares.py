@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session
 
 from ..errors import InvalidInput, NotFound
 from ..models import (
@@ -46,8 +46,10 @@ from ..urls import PublicUrls
 from .audit import Actor, AuditAction, record
 from .awards import EMAIL, normalised_email
 from .imports import imported_badges
-from .learners import confirmed_owner, portfolio_awards
+from .learners import confirmed_owner
 from .mail import note_new_messages
+from .portfolio import PortfolioCard, portfolio_cards
+from .portfolio import mine as learners_awards
 from .tokens import token_hash
 
 CONSENT_LINK_LIFETIME = timedelta(days=14)
@@ -178,7 +180,12 @@ def create_share(
     chosen: list[int] = []
     chosen_imported: list[int] = []
     if data.scope == ShareScope.COLLECTION:
-        mine = {award.public_id: award.id for award in portfolio_awards(session, learner)}
+        mine = {
+            public_id: award_id
+            for public_id, award_id in session.execute(
+                select(Award.public_id, Award.id).where(learners_awards(learner))
+            )
+        }
         brought = {
             public_id: row_id
             for public_id, row_id in session.execute(
@@ -316,13 +323,24 @@ def count_view(session: Session, share: ShareLink) -> None:
     )
 
 
-def shared_awards(session: Session, share: ShareLink, learner: Learner) -> list[Award]:
-    """The badges a link shows: all of the learner's, or the chosen ones still theirs."""
-    awards = portfolio_awards(session, learner)
+def shared_award_ids(session: Session, share: ShareLink, learner: Learner) -> set[int]:
+    """The badges a link shows, by award id: all of the learner's, or the chosen ones still
+    theirs (one statement, of ids only)."""
+    mine = set(session.scalars(select(Award.id).where(learners_awards(learner))))
+    if share.scope == ShareScope.COLLECTION:
+        return mine & set(share.award_ids or [])
+    return mine
+
+
+def shared_cards(
+    session: Session, share: ShareLink, learner: Learner, now: datetime | None = None
+) -> list[PortfolioCard]:
+    """The badges a link shows as cards, with their areas, descriptions and evidence."""
+    cards = portfolio_cards(session, learner, now, areas=True, details=True)
     if share.scope == ShareScope.COLLECTION:
         chosen = set(share.award_ids or [])
-        awards = [award for award in awards if award.id in chosen]
-    return awards
+        cards = [card for card in cards if card.award_id in chosen]
+    return cards
 
 
 def shared_imported(session: Session, share: ShareLink, learner: Learner) -> list[ImportedBadge]:
@@ -333,33 +351,52 @@ def shared_imported(session: Session, share: ShareLink, learner: Learner) -> lis
     return imported_badges(session, learner, only)
 
 
-def reflections_for(
-    session: Session, learner: Learner, award_ids: Iterable[int]
-) -> dict[int, Reflection]:
+def reflections_for(session: Session, learner: Learner, award_ids: Iterable[int]) -> dict[int, str]:
+    """The learner's reflections (their Markdown) on these badges, by award id: by column,
+    one statement however many."""
     ids = list(award_ids)
     if not ids:
         return {}
-    rows = session.scalars(
-        select(Reflection).where(Reflection.learner_id == learner.id, Reflection.award_id.in_(ids))
+    rows = session.execute(
+        select(Reflection.award_id, Reflection.body_md).where(
+            Reflection.learner_id == learner.id, Reflection.award_id.in_(ids)
+        )
     )
-    return {row.award_id: row for row in rows if row.body_md.strip()}
+    return {award_id: body for award_id, body in rows if body.strip()}
+
+
+@dataclass(frozen=True)
+class OwnEvidence:
+    """A link or file the learner added to a badge, as a shared page lists it."""
+
+    public_id: str
+    title: str
+    url: str | None
+    filename: str | None
 
 
 def learner_evidence_for(
     session: Session, learner: Learner, award_ids: Iterable[int]
-) -> dict[int, list[LearnerEvidence]]:
+) -> dict[int, list[OwnEvidence]]:
+    """The learner's own evidence on these badges, by award id (oldest first): by column,
+    never the files themselves, one statement however many."""
     ids = list(award_ids)
-    found: dict[int, list[LearnerEvidence]] = {}
+    found: dict[int, list[OwnEvidence]] = {}
     if not ids:
         return found
-    rows = session.scalars(
-        select(LearnerEvidence)
-        .options(defer(LearnerEvidence.data))
+    rows = session.execute(
+        select(
+            LearnerEvidence.award_id,
+            LearnerEvidence.public_id,
+            LearnerEvidence.title,
+            LearnerEvidence.url,
+            LearnerEvidence.filename,
+        )
         .where(LearnerEvidence.learner_id == learner.id, LearnerEvidence.award_id.in_(ids))
         .order_by(LearnerEvidence.id)
     )
-    for row in rows:
-        found.setdefault(row.award_id, []).append(row)
+    for award_id, public_id, title, url, filename in rows:
+        found.setdefault(award_id, []).append(OwnEvidence(public_id, title, url, filename))
     return found
 
 
@@ -409,7 +446,7 @@ def learner_may_see_file(
     session: Session, learner: Learner, evidence: EvidenceFile, urls: PublicUrls
 ) -> bool:
     """The learner holds (by a confirmed address) a badge whose credential names the file."""
-    mine = {award.id for award in portfolio_awards(session, learner)}
+    mine = set(session.scalars(select(Award.id).where(learners_awards(learner))))
     return any(award.id in mine for award in awards_citing(session, evidence, urls))
 
 
@@ -420,7 +457,7 @@ def shared_file(
     evidence = session.scalar(select(EvidenceFile).where(EvidenceFile.public_id == public_id))
     if evidence is None or not share.include_evidence:
         raise NotFound("No such evidence file.")
-    shown = {award.id for award in shared_awards(session, share, learner)}
+    shown = shared_award_ids(session, share, learner)
     if not any(award.id in shown for award in awards_citing(session, evidence, urls)):
         raise NotFound("No such evidence file.")
     return evidence
@@ -437,7 +474,7 @@ def shared_learner_file(
     )
     if row is None or row.data is None or not share.include_evidence:
         raise NotFound("No such evidence file.")
-    if row.award_id not in {award.id for award in shared_awards(session, share, learner)}:
+    if row.award_id not in shared_award_ids(session, share, learner):
         raise NotFound("No such evidence file.")
     return row
 

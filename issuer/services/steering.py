@@ -42,15 +42,15 @@ from ..urls import PublicUrls
 from .audit import Actor
 from .awards import AwardInput, BulkResult, award_badge, award_many, normalised_email
 from .keys import Sealer
-from .learners import learner_award, portfolio_awards
+from .learners import learner_award
 from .pathways import (
     Progress,
     achievement_ids,
-    counts_as_held,
     describe,
     evaluate,
     names_of,
 )
+from .portfolio import mine
 
 MAX_REFLECTION = 10_000  # characters of Markdown
 MAX_TITLE = 200
@@ -384,12 +384,6 @@ def evidence_by_award(
 # -- goals and pathways ------------------------------------------------------------------------
 
 
-def held_achievements(awards: Sequence[Award]) -> set[int]:
-    """The achievement ids of the badges that count towards pathways and goals (not revoked,
-    not suspended; expired ones count: see issuer/services/pathways.py)."""
-    return {award.achievement_id for award in awards if counts_as_held(award)}
-
-
 @dataclass
 class PathwayView:
     """A pathway with one learner's progress, and the names of what it requires."""
@@ -423,9 +417,17 @@ def goals_page(session: Session, learner: Learner) -> GoalsPage:
     """Everything the goals page shows, in a bounded number of queries: the learner's goals
     with progress, the pathways of every school that awarded them with progress, and the
     achievements of those schools they may still pin."""
-    awards = portfolio_awards(session, learner)
-    held = held_achievements(awards)
-    org_ids = {award.org_id for award in awards}
+    # the learner's badges by column: what each awards, from where, and whether it counts
+    # (pathways.counts_as_held, in SQL: not revoked, not suspended), never whole badges
+    badges = session.execute(
+        select(
+            Award.achievement_id,
+            Award.org_id,
+            Award.revoked_at.is_(None) & Award.suspended.is_(False),
+        ).where(mine(learner))
+    ).all()
+    held = {achievement_id for achievement_id, _org, counts in badges if counts}
+    org_ids = {org_id for _achievement, org_id, _counts in badges}
     goals = list(
         session.scalars(select(Goal).where(Goal.learner_id == learner.id).order_by(Goal.id))
     )

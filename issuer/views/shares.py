@@ -14,8 +14,6 @@ Every page here is personal: ``Cache-Control: private, no-store`` and noindex.
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -33,17 +31,12 @@ from flask import (
 from markupsafe import Markup
 
 from ..errors import InvalidInput
-from ..models import Award, Learner, Role, ShareLink, ShareScope
+from ..models import Learner, Role, ShareLink, ShareScope
 from ..models.base import now_utc
 from ..services import shares as service
-from ..services.competences import achieved_level, build_map, learner_badges
-from ..services.imports import (
-    as_signed,
-    card_of,
-    imported_badges,
-    refresh_status,
-)
-from ..services.learners import portfolio_awards
+from ..services.competences import achieved_level, badges_of, build_map
+from ..services.imports import as_signed, card_of, imported_badges, refresh_status
+from ..services.portfolio import PortfolioCard, portfolio_cards
 from ..services.text import render_markdown
 from ..web import (
     actor,
@@ -83,43 +76,39 @@ def _verify_url(credential_url: str) -> str:
     return f"{verifier.rstrip('/')}/verify?url={quote(credential_url, safe='')}"
 
 
-def badge_status(award: Award, now: datetime) -> tuple[str, str]:
+def badge_status(card: PortfolioCard) -> tuple[str, str]:
     """The badge's live status: (css class, text). Never hidden, always said."""
-    if award.revoked_at is not None:
-        return "revoked", f"Revoked on {award.revoked_at:%Y-%m-%d}"
-    if award.suspended:
+    if card.status == "revoked":
+        return "revoked", f"Revoked on {card.revoked_at:%Y-%m-%d}" if card.revoked_at else "Revoked"
+    if card.status == "suspended":
         return "revoked", "Suspended by the issuer"
-    if award.valid_until is not None and award.valid_until < now:
-        return "expired", f"Expired on {award.valid_until:%Y-%m-%d}"
+    if card.status == "expired":
+        return (
+            "expired",
+            f"Expired on {card.valid_until:%Y-%m-%d}" if card.valid_until else "Expired",
+        )
     return "valid", "Active"
 
 
-def _badge(award: Award, now: datetime) -> dict[str, Any]:
-    """What a list of badges shows, read from the signed credential."""
-    credential = json.loads(award.credential_json)
-    subject = credential.get("credentialSubject") or {}
-    achievement = subject.get("achievement") or {}
-    level = None
-    achieved = {r.get("achievedLevel") for r in subject.get("result") or [] if isinstance(r, dict)}
-    for description in achievement.get("resultDescription") or []:
-        for item in (description or {}).get("rubricCriterionLevel") or []:
-            if isinstance(item, dict) and item.get("id") in achieved:
-                level = item.get("name")
-    image = achievement.get("image")
-    css, status = badge_status(award, now)
-    url = urls().credential(award.public_id)
+def _badge(card: PortfolioCard) -> dict[str, Any]:
+    """What a list of badges shows: its card (read by column, as signed)."""
+    css, status = badge_status(card)
+    url = urls().credential(card.public_id)
     return {
-        "award": award,
-        "name": achievement.get("name") or award.achievement.name,
-        "description": achievement.get("description") or "",
-        "issuer": (credential.get("issuer") or {}).get("name") or "",
-        "image": image.get("id") if isinstance(image, dict) else None,
-        "level": level,
+        "card": card,
+        "public_id": card.public_id,
+        "name": card.name,
+        "description": card.description,
+        "issuer": card.school,
+        "image": card.image,
+        "level": card.level.name if card.level else None,
         "status_class": css,
         "status": status,
+        "issued": card.issued or card.awarded,
+        "valid_until": card.valid_until,
+        "revoked_at": card.revoked_at,
         "url": url,
         "verify_url": _verify_url(url),
-        "evidence": [e for e in credential.get("evidence") or [] if isinstance(e, dict)],
     }
 
 
@@ -131,8 +120,8 @@ def _manage_page(
 ) -> Response:
     session = dbs()
     now = now_utc()
-    awards = portfolio_awards(session, learner)
-    names = {award.id: award.achievement.name for award in awards}
+    cards = portfolio_cards(session, learner, now)
+    names = {card.award_id: card.name for card in cards}
     allowed = service.may_share(session, learner, now.date())
     imported = imported_badges(session, learner)
     imported_names = {row.id: row.name for row in imported}
@@ -155,7 +144,7 @@ def _manage_page(
             "issuer/portfolio/shares.html",
             section="shares",
             learner=learner,
-            badges=[_badge(award, now) for award in awards],
+            badges=[_badge(card) for card in cards],
             imported=imported,
             shares=shares,
             schools=schools,
@@ -257,11 +246,10 @@ def ask_guardian() -> Any:
 # -- the shared page ------------------------------------------------------------------------------
 
 
-def _evidence_link(share: ShareLink, item: dict[str, Any]) -> str | None:
-    """Where a signed evidence entry links from a shared page: our evidence files through
-    the share (so they open for its viewers), other web links as they are."""
-    link = item.get("id")
-    if not isinstance(link, str) or not link.startswith(("https://", "http://")):
+def _evidence_link(share: ShareLink, link: str | None) -> str | None:
+    """Where a signed evidence entry (its id) links from a shared page: our evidence files
+    through the share (so they open for its viewers), other web links as they are."""
+    if link is None or not link.startswith(("https://", "http://")):
         return None
     prefix = urls().evidence_file("")
     if link.startswith(prefix):
@@ -277,21 +265,20 @@ def shared(public_id: str) -> Any:
     if viewer is None or viewer.id != learner.id:  # the learner checking their own link: no view
         service.count_view(session, share)
     now = now_utc()
-    awards = service.shared_awards(session, share, learner)
-    ids = [award.id for award in awards]
-    replaced = {award.reissue_of_id for award in awards if award.reissue_of_id is not None}
+    cards = service.shared_cards(session, share, learner, now)
+    ids = [card.award_id for card in cards if card.award_id is not None]
+    replaced = {card.reissue_of_id for card in cards if card.reissue_of_id is not None}
     imported = service.shared_imported(session, share, learner)
     refresh_status(session, imported, import_tools())  # checked again as they are shown
-    # the competence map of the same badges (a re-issued copy stands for its original there);
-    # its links lead to the badge below
+    # the competence map of the same badges (a re-issued copy shown stands for its original
+    # there; imported badges among them); its links lead to the badge below
+    drawn = [card for card in cards if card.award_id not in replaced]
+    drawn += [card_of(row) for row in imported]
     competences = build_map(
-        learner_badges(
+        badges_of(
             session,
-            learner,
-            now=now,
-            href=lambda award: f"#badge-{award.public_id}",
-            only=ids if share.scope == ShareScope.COLLECTION else None,
-            extra=[card_of(row) for row in imported],
+            sorted(drawn, key=lambda card: card.awarded, reverse=True),
+            href=lambda card: f"#badge-{card.public_id}",
         )
     )
     reflections = (
@@ -299,23 +286,23 @@ def shared(public_id: str) -> Any:
     )
     own = service.learner_evidence_for(session, learner, ids) if share.include_evidence else {}
     badges = []
-    for award in awards:
-        badge = _badge(award, now)
-        badge["replaced"] = award.id in replaced
-        reflection = reflections.get(award.id)
+    for card in cards:
+        badge = _badge(card)
+        badge["replaced"] = card.award_id in replaced
+        reflection = reflections.get(card.award_id or 0)
         badge["reflection_html"] = (
-            Markup(render_markdown(reflection.body_md))  # noqa: S704 (sanitised by nh3)
+            Markup(render_markdown(reflection))  # noqa: S704 (sanitised by nh3)
             if reflection is not None
             else None
         )
         badge["teacher_evidence"] = (
             [
                 {
-                    "name": e.get("name") or e.get("narrative") or e.get("id") or "Evidence",
-                    "narrative": e.get("narrative") if e.get("name") else None,
-                    "link": _evidence_link(share, e),
+                    "name": name or narrative or link or "Evidence",
+                    "narrative": narrative if name else None,
+                    "link": _evidence_link(share, link),
                 }
-                for e in badge["evidence"]
+                for link, name, narrative in card.evidence
             ]
             if share.include_evidence
             else []
@@ -334,7 +321,7 @@ def shared(public_id: str) -> Any:
                 ),
                 "file": bool(row.filename) and not row.url,
             }
-            for row in own.get(award.id, [])
+            for row in own.get(card.award_id or 0, [])
         ]
         badges.append(badge)
     return _private(

@@ -35,6 +35,7 @@ from issuer.models import (
 from issuer.services import reissue as reissue_service
 from issuer.services.audit import Actor
 from issuer.services.awards import AwardInput, award_badge
+from issuer.services.card_fields import CARD_COLUMNS, card_fields
 from issuer.services.keys import published_keys, rotate_key
 from issuer.services.reissue import COMPROMISE_REASON, awaiting_reissue, mark_compromised
 from issuer.urls import PublicUrls
@@ -453,6 +454,11 @@ def test_after_a_compromise_old_badges_are_revoked_and_their_reissued_copies_ver
             days=29
         )  # kept, not "now"
         assert copy.status_index != original.status_index and copy.revoked_at is None
+        # its portfolio card: what the copy signed, the original's awarded date and level
+        assert {c: getattr(copy, c) for c in CARD_COLUMNS} == card_fields(
+            new, issued_at=copy.issued_at
+        )
+        assert copy.awarded_at == original.awarded_at and copy.level_id == original.level_id
         assert (
             copy.learner_name == original.learner_name
             and copy.learner_email == original.learner_email

@@ -10,19 +10,27 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, create_engine, inspect, text
+from sqlalchemy import Connection, create_engine, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from issuer.db import Database
 from issuer.migrate import alembic_config, upgrade
-from issuer.models import Base
+from issuer.models import Award, Base, FrameworkItem
 from issuer.seed import seed_frameworks
+from issuer.services.achievements import AchievementInput, create_achievement
+from issuer.services.awards import AwardInput, award_badge
+from issuer.services.card_fields import CARD_COLUMNS, card_fields, parse_credential
+from issuer.services.keys import Sealer
+from issuer.services.orgs import create_organisation
+from issuer.urls import PublicUrls
 
 
 @pytest.fixture
@@ -111,3 +119,70 @@ def test_each_test_starts_from_the_seeded_schema(table_counts) -> None:
     counts = table_counts()
     assert all(counts[name] > 0 for name in seeded), counts
     assert {name: n for name, n in counts.items() if name not in seeded and n} == {}
+
+
+def test_0008_fills_the_card_columns_of_awards_signed_before_it(
+    empty_database: str, sealer: Sealer
+) -> None:
+    """An award signed before migration 0008 gets the columns its portfolio card reads,
+    read from its stored credential exactly as signing now writes them; downgrading drops
+    them again."""
+    upgrade(empty_database)
+    database = Database(empty_database)
+    try:
+        with database.transaction() as session:
+            seed_frameworks(session)
+            items = list(session.scalars(select(FrameworkItem.id).order_by(FrameworkItem.id)))
+            org = create_organisation(session, sealer=sealer, slug="klaipeda", name="Klaipėda")
+            achievement = create_achievement(
+                session,
+                org=org,
+                data=AchievementInput(
+                    name="Baltic Sea Project",
+                    description="Water samples, four seasons.",
+                    levels=["Emerging", "Developing", "Proficient", "Mastered"],
+                    alignment_ids=items[:2],
+                ),
+            )
+            award = award_badge(
+                session,
+                org=org,
+                achievement=achievement,
+                sealer=sealer,
+                urls=PublicUrls("https://badges.example"),
+                data=AwardInput(
+                    learner_name="Ona", learner_email="ona@pupils.example", level="Proficient"
+                ),
+            )
+            signed = {column: getattr(award, column) for column in CARD_COLUMNS}
+            award_id = award.id
+        assert signed["card_name"] == "Baltic Sea Project"
+        assert (signed["level_name"], signed["level_rank"], signed["level_of"]) == (
+            "Proficient",
+            3,
+            4,
+        )
+        assert len(signed["card_alignment"]) == 2 and signed["awarded_at"] is not None
+        database.dispose()
+
+        command.downgrade(alembic_config(empty_database), "0007")  # as before 0008
+        with database.engine.connect() as conn:
+            names = {column["name"] for column in inspect(conn).get_columns("award")}
+        assert names.isdisjoint(CARD_COLUMNS)
+        database.dispose()
+
+        upgrade(empty_database)
+        with database.transaction() as session:
+            row = session.get_one(Award, award_id)
+            assert {column: getattr(row, column) for column in CARD_COLUMNS} == signed
+    finally:
+        database.dispose()
+
+
+def test_an_unreadable_credential_gives_a_card_of_dates_only() -> None:
+    issued = datetime(2025, 10, 1, 8, tzinfo=UTC)
+    fields = card_fields(parse_credential("not json"), issued_at=issued)
+    assert fields["awarded_at"] == issued and fields["school_year"] == 2025
+    assert fields["card_alignment"] is None and fields["card_name"] is None
+    empty = card_fields(parse_credential("{}"), issued_at=issued)
+    assert empty["awarded_at"] == issued and empty["card_alignment"] == []

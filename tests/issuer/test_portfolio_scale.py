@@ -1,6 +1,7 @@
 """A portfolio of 500 badges reads no more statements than one of 5 (issue 13): every page of
 the portfolio, and its shared page with reflections and own evidence, reads a bounded number
-of statements whatever the number of badges, reflections and evidence.
+of statements whatever the number of badges, reflections and evidence. The home shows 48
+badges a page: each of its pages reads as many statements, and every badge is on one.
 
 The many badges are copies of three signed badges inserted as rows (signing 500 badges would
 only test the signer): each its own public id, status index, date (over three school years),
@@ -8,6 +9,7 @@ reflection and own evidence link."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,7 +25,11 @@ from issuer.models import (
     Organisation,
     Reflection,
 )
+from issuer.models.base import now_utc
 from issuer.services.awards import AwardInput, award_badge
+from issuer.services.card_fields import CARD_COLUMNS
+from issuer.services.network import school_year_label, term_of
+from issuer.services.portfolio import PER_PAGE
 from issuer.services.shares import ShareInput, create_share
 from issuer.urls import PublicUrls
 
@@ -82,6 +88,8 @@ def add_badges(database: Any, learner_id: int, templates: list[int], count: int)
                     "status_index": top + 1 + n,
                     "issued_at": FIRST + timedelta(days=2 * number),  # over three school years
                 }
+                # its card's columns, as signing writes them (the same credential, the same card)
+                | {column: getattr(model, column) for column in CARD_COLUMNS}
             )
         session.execute(insert(Award), rows)
         ids = session.scalars(
@@ -151,8 +159,38 @@ def test_500_badges_read_as_many_statements_as_5(
 
     counts = {path: n for path, (n, _) in many.items()}
     assert counts == {path: n for path, (n, _) in few.items()}, counts
-    # and the 500 are really there, with their reflections and evidence on the shared page
-    assert many["/portfolio/"][1].count('class="portfolio-card') == 500
+    # the home shows them a page at a time: every page reads as many statements as the one
+    # page of 5, and every badge is on exactly one page
+    pages = -(-500 // PER_PAGE)
+    assert f"Page 1 of {pages}</p>" in many["/portfolio/"][1]
+    shown: list[str] = []
+    for number in range(1, pages + 1):
+        n, page = statements(database, client, f"/portfolio/?page={number}")
+        assert n == counts["/portfolio/"], (number, n)
+        assert f"Page {number} of {pages}</p>" in page
+        cards = re.findall(
+            r'<li class="portfolio-card[^"]*">.*?href="/portfolio/badges/([^"]+)"', page, re.S
+        )
+        assert len(cards) == (PER_PAGE if number < pages else 500 - PER_PAGE * (pages - 1))
+        shown += cards
+    with database.transaction() as session:
+        everything = set(
+            session.scalars(select(Award.public_id).where(Award.learner_email == ONA)).all()
+        )
+    assert len(shown) == len(set(shown)) == 500 and set(shown) == everything
+    for odd, number in (("999", pages), ("0", 1), ("²", 1), ("-2", 1), ("9" * 40, 1)):
+        answer = client.get("/portfolio/", query_string={"page": odd})
+        assert answer.status_code == 200 and f"Page {number} of {pages}</p>" in answer.text
+    # a school year's badges page by themselves, the links keeping the year (the copies
+    # keep their template's signed awardedDate: today's school year)
+    this_year = term_of(now_utc()).school_year
+    year = client.get(f"/portfolio/?year={this_year}&page=2").text
+    assert f"Page 2 of {pages}</p>" in year and f"year={this_year}&amp;page=3" in year
+    assert f"showing the school year {school_year_label(this_year)} (500)" in year
+    # the map and the timeline count all 500; the shared page lists them all, with their
+    # reflections and evidence
+    assert "500 badges in " in many["/portfolio/competences"][1]
+    assert "500 badges from 1 school" in many["/portfolio/timeline"][1]
     page = many[shared][1]
     assert page.count('<li class="shared-badge') == 500
     assert page.count("What I learned, <em>") == 497 and page.count("My report ") == 497

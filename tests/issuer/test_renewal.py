@@ -14,6 +14,7 @@ from issuer.models import Achievement, AuditEvent, Award, Organisation
 from issuer.models.base import now_utc
 from issuer.services.audit import Actor
 from issuer.services.awards import AwardInput, award_badge
+from issuer.services.card_fields import CARD_COLUMNS, card_fields
 from issuer.services.renewal import RENEWAL_WINDOW, renew_award
 from issuer.urls import PublicUrls
 
@@ -97,6 +98,21 @@ def test_renewal_keeps_the_award_and_gives_a_new_validity(held, database, sealer
     assert old_report.verdict is Verdict.INVALID and not old_report.revoked
     assert [c.name for c in old_report.checks if c.outcome is Outcome.FAILED] == ["dates"]
     assert "expired" in old_report.check("dates").message
+
+
+def test_the_renewed_badge_has_its_portfolio_card(held, database, sealer):
+    """What the portfolio shows of the renewed badge is what it signed: the award's name,
+    level and evidence, and the original's awarded date (read by column, never parsed)."""
+    new = renew(database, sealer, held)
+    signed = json.loads(new.credential_json)
+    assert {c: getattr(new, c) for c in CARD_COLUMNS} == card_fields(
+        signed, issued_at=new.issued_at
+    )
+    assert (new.card_name, new.level_name) == ("First aid", "Proficient")
+    assert new.awarded_at == held.awarded_at and new.school_year == held.school_year
+    assert new.card_evidence == [
+        ["https://pupils.example/ona/first-aid.pdf", None, "Led the class drill."]
+    ]
 
 
 def test_an_expired_badge_is_renewed_from_the_day_of_renewal(held, database, sealer):

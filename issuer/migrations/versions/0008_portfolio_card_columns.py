@@ -2,8 +2,9 @@
 
 ``awarded_at``, ``school_year``, ``card_name``, ``card_issuer``, ``card_image``,
 ``card_image_alt``, ``level_id``, ``level_name``, ``level_description``, ``level_rank``,
-``level_of`` and ``card_alignment``: copied from each award's signed credential, so the
-portfolio reads columns instead of parsing every credential. Existing awards are filled
+``level_of``, ``card_alignment``, ``card_description`` and ``card_evidence``: copied from
+each award's signed credential, so the portfolio reads columns instead of parsing every
+credential. Existing awards are filled
 here from their stored credential with the function that fills new ones at signing
 (``issuer.services.card_fields.card_fields``, pure: the same reading either way).
 
@@ -33,6 +34,7 @@ TEXTS = (
     "level_id",
     "level_name",
     "level_description",
+    "card_description",
 )
 INTEGERS = ("school_year", "level_rank", "level_of")
 BATCH = 500
@@ -46,6 +48,7 @@ AWARD = sa.table(
     *(sa.column(name, sa.Text) for name in TEXTS),
     *(sa.column(name, sa.Integer) for name in INTEGERS),
     sa.column("card_alignment", sa.JSON),
+    sa.column("card_evidence", sa.JSON),
 )
 
 
@@ -59,6 +62,7 @@ def upgrade() -> None:
     for name in INTEGERS[1:]:
         op.add_column("award", sa.Column(name, sa.Integer(), nullable=True))
     op.add_column("award", sa.Column("card_alignment", sa.JSON(), nullable=True))
+    op.add_column("award", sa.Column("card_evidence", sa.JSON(), nullable=True))
     connection = op.get_bind()
     last = 0
     while True:  # in batches by id: a large table is never held in memory at once
@@ -87,7 +91,7 @@ def downgrade() -> None:
     with op.batch_alter_table("award", schema=None) as batch_op:
         batch_op.drop_index("ix_award_learner_email_lower")
     with op.batch_alter_table("award", schema=None) as batch_op:
-        for name in ("awarded_at", *INTEGERS, *TEXTS, "card_alignment"):
+        for name in ("awarded_at", *INTEGERS, *TEXTS, "card_alignment", "card_evidence"):
             batch_op.drop_column(name)
     with op.batch_alter_table("award", schema=None) as batch_op:
         batch_op.create_index(
