@@ -91,4 +91,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .views import takeout as takeout_views  # archive, personal data, erasing the account
 
     app.register_blueprint(takeout_views.bp)
+    from .views import imports as import_views  # badges from other issuers in a portfolio
+
+    app.register_blueprint(import_views.bp)
     return app

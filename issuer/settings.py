@@ -127,6 +127,62 @@ SETTINGS = Settings(
         env="ISSUER_PERMANENT_SESSION_LIFETIME",
     ),
     Setting(
+        "IMPORT_ALLOWED_HOSTS",
+        "list",
+        (),
+        "Importing badges: exact `host:port` entries that may be loopback or private.",
+        env="ISSUER_IMPORT_ALLOWED_HOSTS",
+    ),
+    Setting(
+        "IMPORT_URL_MAP",
+        "pairs",
+        (),
+        "Importing badges: answer URLs under PREFIX from TARGET instead.",
+        env="ISSUER_IMPORT_URL_MAP",
+    ),
+    Setting(
+        "IMPORT_FETCH_TIMEOUT",
+        "float",
+        10.0,
+        "Importing badges: seconds for one fetch.",
+        env="ISSUER_IMPORT_FETCH_TIMEOUT",
+    ),
+    Setting(
+        "IMPORT_DEADLINE",
+        "float",
+        20.0,
+        "Importing badges: one verification spends at most this many seconds fetching, in all.",
+        env="ISSUER_IMPORT_DEADLINE",
+    ),
+    Setting(
+        "IMPORT_FETCHES_PER_BADGE",
+        "int",
+        20,
+        "Importing badges: one verification makes at most this many fetches.",
+        env="ISSUER_IMPORT_FETCHES_PER_BADGE",
+    ),
+    Setting(
+        "IMPORT_MAX_BYTES",
+        "int",
+        4 * 1024 * 1024,
+        "Largest imported badge (a link's answer, pasted text or an image), in bytes.",
+        env="ISSUER_IMPORT_MAX_BYTES",
+    ),
+    Setting(
+        "IMPORT_DOCUMENT_TTL",
+        "float",
+        300.0,
+        "Imported badges: DID documents and keys are kept this many seconds.",
+        env="ISSUER_IMPORT_DOCUMENT_TTL",
+    ),
+    Setting(
+        "IMPORT_STATUS_TTL",
+        "float",
+        300.0,
+        "Imported badges: status lists are kept at most this many seconds (and their own ttl).",
+        env="ISSUER_IMPORT_STATUS_TTL",
+    ),
+    Setting(
         "TESTING", "bool", False, "Flask's test mode (the tests set it; no secret key needed)."
     ),
 )

@@ -6,7 +6,7 @@ import hmac
 import secrets
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, g, jsonify, render_template, request, session
@@ -27,6 +27,9 @@ from .services.audit import Actor
 from .services.keys import Sealer
 from .services.mail import SmtpSettings, deliver_after_commit
 from .urls import PublicUrls
+
+if TYPE_CHECKING:
+    from .services.imports import ImportTools
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -55,6 +58,17 @@ def sealer() -> Sealer:
     if value is None:
         return Sealer.from_config(current_app.config["KEY_ENCRYPTION_KEY"])
     return value
+
+
+def import_tools() -> ImportTools:
+    """The fetcher and verifier badges are imported through (made once per app, from the
+    ``IMPORT_*`` settings, so that keys and status lists stay cached for their lifetime)."""
+    tools: ImportTools | None = current_app.extensions.get("issuer.import_tools")
+    if tools is None:
+        from .services.imports import import_tools as make_tools
+
+        tools = current_app.extensions["issuer.import_tools"] = make_tools(current_app.config)
+    return tools
 
 
 def current_user() -> User | None:

@@ -204,6 +204,8 @@ class ShareLink(Base):
     title: Mapped[name_str]
     scope: Mapped[str] = mapped_column(String(20), default=ShareScope.PORTFOLIO)
     award_ids: Mapped[list[int]] = mapped_column(default=list)
+    # a collection's imported badges (ImportedBadge ids; a portfolio share has them all)
+    imported_ids: Mapped[list[int]] = mapped_column(default=list)
     include_reflections: Mapped[bool] = mapped_column(Boolean, default=False)
     include_evidence: Mapped[bool] = mapped_column(Boolean, default=False)
     org_id: Mapped[int | None] = mapped_column(
@@ -231,4 +233,42 @@ class GuardianConsent(Base):
     expires_at: Mapped[datetime]  # of the link, not of the consent
     granted_at: Mapped[datetime | None]
     withdrawn_at: Mapped[datetime | None]
+    created_at: Mapped[created]
+
+
+class ImportedBadge(Base):
+    """A badge a learner brought in from another issuer (issue 14), stored exactly as
+    received (``received``: the bytes of the JSON, the JWT, the baked image, or the answer
+    of the link) after the core verifier found it valid and awarded to one of the learner's
+    confirmed addresses. The other columns are read from it at import, for the pages; the
+    status is checked again when the badge is shown (``status``, ``status_checked_at``)."""
+
+    __tablename__ = "imported_badge"
+    __table_args__ = (UniqueConstraint("learner_id", "fingerprint"),)
+
+    id: Mapped[intpk]
+    public_id: Mapped[public_key]
+    learner_id: Mapped[int] = mapped_column(
+        ForeignKey("learner.id", ondelete="CASCADE"), index=True
+    )
+    # the same badge again (by its id, else its content), whatever carried it: one row
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    received: Mapped[bytes] = mapped_column(LargeBinary)
+    received_type: Mapped[str] = mapped_column(String(100))
+    source_url: Mapped[str | None] = mapped_column(String(2000))
+    format: Mapped[str] = mapped_column(String(10))  # "ob3" or "ob2"
+    format_label: Mapped[str] = mapped_column(String(300))  # the format check's message
+    credential_id: Mapped[str | None] = mapped_column(String(2000))
+    # the credential as parsed (OB 3.0), or {"assertion", "badgeClass", "issuer"} (OB 2.0)
+    credential_json: Mapped[str] = mapped_column(Text)
+    name: Mapped[name_str]
+    issuer_id: Mapped[str] = mapped_column(String(2000))  # the verified issuer identifier
+    issuer_name: Mapped[str] = mapped_column(String(300))  # as the badge states it
+    awarded_at: Mapped[datetime]
+    valid_until: Mapped[datetime | None]
+    # "active", "expired", "revoked" or "invalid", as last checked; a check that could not
+    # be decided keeps the last answer
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    status_reason: Mapped[str | None] = mapped_column(String(500))
+    status_checked_at: Mapped[datetime]
     created_at: Mapped[created]

@@ -88,6 +88,7 @@ STATUS_LABELS = {
     "expired": "Expired",
     "revoked": "Revoked",
     "suspended": "Suspended",
+    "invalid": "No longer valid",  # an imported badge that no longer verifies
 }
 
 

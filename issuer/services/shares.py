@@ -31,6 +31,7 @@ from ..models import (
     Award,
     EvidenceFile,
     GuardianConsent,
+    ImportedBadge,
     Learner,
     LearnerEmail,
     LearnerEvidence,
@@ -44,6 +45,7 @@ from ..models.base import now_utc
 from ..urls import PublicUrls
 from .audit import Actor, AuditAction, record
 from .awards import EMAIL, normalised_email
+from .imports import imported_badges
 from .learners import confirmed_owner
 from .mail import note_new_messages
 from .portfolio import PortfolioCard, portfolio_cards
@@ -156,6 +158,7 @@ class ShareInput:
     title: str = ""
     scope: str = ShareScope.PORTFOLIO
     award_ids: list[str] | None = None  # public ids of the learner's badges (a collection)
+    imported_ids: list[str] | None = None  # public ids of their imported badges (too)
     include_reflections: bool = False
     include_evidence: bool = False
     org_slug: str = ""  # share with this school (one that awarded the learner), or ""
@@ -175,6 +178,7 @@ def create_share(
     if data.scope not in set(ShareScope):
         errors["scope"] = "Choose the whole portfolio or a collection."
     chosen: list[int] = []
+    chosen_imported: list[int] = []
     if data.scope == ShareScope.COLLECTION:
         mine = {
             public_id: award_id
@@ -182,13 +186,25 @@ def create_share(
                 select(Award.public_id, Award.id).where(learners_awards(learner))
             )
         }
+        brought = {
+            public_id: row_id
+            for public_id, row_id in session.execute(
+                select(ImportedBadge.public_id, ImportedBadge.id).where(
+                    ImportedBadge.learner_id == learner.id
+                )
+            )
+        }
         wanted = list(dict.fromkeys(data.award_ids or []))
-        if not wanted:
+        wanted_imported = list(dict.fromkeys(data.imported_ids or []))
+        if not wanted and not wanted_imported:
             errors["award_ids"] = "Choose at least one of your badges."
-        elif any(public_id not in mine for public_id in wanted):
+        elif any(public_id not in mine for public_id in wanted) or any(
+            public_id not in brought for public_id in wanted_imported
+        ):
             errors["award_ids"] = "Choose among your own badges only."
         else:
             chosen = [mine[public_id] for public_id in wanted]
+            chosen_imported = [brought[public_id] for public_id in wanted_imported]
     org_id = None
     if data.org_slug:
         org = next((o for o in awarding_schools(session, learner) if o.slug == data.org_slug), None)
@@ -221,6 +237,7 @@ def create_share(
         title=title,
         scope=data.scope,
         award_ids=chosen,
+        imported_ids=chosen_imported,
         include_reflections=data.include_reflections,
         include_evidence=data.include_evidence,
         org_id=org_id,
@@ -324,6 +341,14 @@ def shared_cards(
         chosen = set(share.award_ids or [])
         cards = [card for card in cards if card.award_id in chosen]
     return cards
+
+
+def shared_imported(session: Session, share: ShareLink, learner: Learner) -> list[ImportedBadge]:
+    """The imported badges a link shows: all of the learner's, or the chosen ones."""
+    only = None if share.scope != ShareScope.COLLECTION else list(share.imported_ids or [])
+    if only == []:
+        return []
+    return imported_badges(session, learner, only)
 
 
 def reflections_for(session: Session, learner: Learner, award_ids: Iterable[int]) -> dict[int, str]:

@@ -7,7 +7,8 @@ from typing import Any
 from flask import Blueprint, render_template
 
 from ..services.competences import build_map, build_timeline, learner_badges
-from ..web import current_learner, dbs, learner_required
+from ..services.imports import imported_cards
+from ..web import current_learner, dbs, import_tools, learner_required
 
 bp = Blueprint("competences", __name__)
 
@@ -19,7 +20,8 @@ def _private(page: str) -> Any:
 def _badges() -> Any:
     learner = current_learner()
     assert learner is not None  # learner_required
-    return learner_badges(dbs(), learner)
+    imported = imported_cards(dbs(), learner, tools=import_tools())  # checked again now
+    return learner_badges(dbs(), learner, extra=imported)
 
 
 @bp.get("/portfolio/competences")

@@ -16,12 +16,13 @@ from ..errors import NotFound
 from ..models import Organisation
 from ..models.base import now_utc
 from ..services.competences import badge_status
+from ..services.imports import imported_cards
 from ..services.learners import learner_award
 from ..services.network import school_year_label
 from ..services.portfolio import portfolio_page
 from ..services.steering import get_reflection
 from ..services.text import render_markdown
-from ..web import current_learner, dbs, learner_required
+from ..web import current_learner, dbs, import_tools, learner_required
 from .common import award_view
 
 bp = Blueprint("portfolio", __name__)
@@ -42,22 +43,34 @@ def home() -> Any:
     # show all years, the first page (a page past the last shows the last)
     chosen = request.args.get("year", "")
     number = request.args.get("page", "")
+    wanted = int(chosen) if re.fullmatch(r"[0-9]{4}", chosen) else None
     shown = portfolio_page(
         dbs(),
         learner,
-        year=int(chosen) if re.fullmatch(r"[0-9]{4}", chosen) else None,
+        year=wanted,
         page=int(number) if re.fullmatch(r"[0-9]{1,6}", number) else 1,
     )
+    # badges brought in from other issuers: their own list on the first page (checked again)
+    imported = imported_cards(dbs(), learner, tools=import_tools())
+    years = sorted(set(shown.years) | {card.school_year for card in imported}, reverse=True)
+    year = wanted if wanted in years else None
+    cards = shown.cards
+    if year is not None:
+        imported = [card for card in imported if card.school_year == year]
+        if shown.year != year:  # a year of imported badges only
+            cards = []
     return render_template(
         "issuer/portfolio/home.html",
         section="badges",
         learner=learner,
         shown=shown,
-        cards=shown.cards,
+        cards=cards,
+        imported=imported if shown.page == 1 else [],
+        imported_count=len(imported),
         total=shown.total,
-        years=[(y, school_year_label(y)) for y in shown.years],
-        year=shown.year,
-        year_label=school_year_label(shown.year) if shown.year is not None else None,
+        years=[(y, school_year_label(y)) for y in years],
+        year=year,
+        year_label=school_year_label(year) if year is not None else None,
     )
 
 

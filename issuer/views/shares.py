@@ -34,10 +34,19 @@ from ..errors import InvalidInput
 from ..models import Learner, Role, ShareLink, ShareScope
 from ..models.base import now_utc
 from ..services import shares as service
-from ..services.competences import badges_of, build_map
+from ..services.competences import achieved_level, badges_of, build_map
+from ..services.imports import as_signed, card_of, imported_badges, refresh_status
 from ..services.portfolio import PortfolioCard, portfolio_cards
 from ..services.text import render_markdown
-from ..web import actor, current_learner, dbs, learner_required, login_required, urls
+from ..web import (
+    actor,
+    current_learner,
+    dbs,
+    import_tools,
+    learner_required,
+    login_required,
+    urls,
+)
 from .common import form_errors, staff_org
 
 bp = Blueprint("shares", __name__)
@@ -114,12 +123,15 @@ def _manage_page(
     cards = portfolio_cards(session, learner, now)
     names = {card.award_id: card.name for card in cards}
     allowed = service.may_share(session, learner, now.date())
+    imported = imported_badges(session, learner)
+    imported_names = {row.id: row.name for row in imported}
     shares = [
         {
             "share": share,
             "state": service.share_state(session, share, learner, now, allowed=allowed),
             "url": share_url(share.public_id),
-            "badges": [names[i] for i in share.award_ids or [] if i in names],
+            "badges": [names[i] for i in share.award_ids or [] if i in names]
+            + [imported_names[i] for i in share.imported_ids or [] if i in imported_names],
         }
         for share in service.learner_shares(session, learner)
     ]
@@ -133,6 +145,7 @@ def _manage_page(
             section="shares",
             learner=learner,
             badges=[_badge(card) for card in cards],
+            imported=imported,
             shares=shares,
             schools=schools,
             consent_age=age,
@@ -159,6 +172,7 @@ def manage() -> Any:
         title=form.get("title", ""),
         scope=form.get("scope", ShareScope.PORTFOLIO),
         award_ids=form.getlist("award_ids"),
+        imported_ids=form.getlist("imported_ids"),
         include_reflections=form.get("include_reflections") == "1",
         include_evidence=form.get("include_evidence") == "1",
         org_slug=form.get("org", ""),
@@ -167,7 +181,10 @@ def manage() -> Any:
     try:
         share = service.create_share(dbs(), learner, data)
     except InvalidInput as exc:
-        values = form.to_dict() | {"award_ids": form.getlist("award_ids")}
+        values = form.to_dict() | {
+            "award_ids": form.getlist("award_ids"),
+            "imported_ids": form.getlist("imported_ids"),
+        }
         return _manage_page(learner, values, form_errors(exc), 400)
     return redirect(url_for("shares.manage", created=share.public_id) + f"#share-{share.public_id}")
 
@@ -251,12 +268,16 @@ def shared(public_id: str) -> Any:
     cards = service.shared_cards(session, share, learner, now)
     ids = [card.award_id for card in cards if card.award_id is not None]
     replaced = {card.reissue_of_id for card in cards if card.reissue_of_id is not None}
+    imported = service.shared_imported(session, share, learner)
+    refresh_status(session, imported, import_tools())  # checked again as they are shown
     # the competence map of the same badges (a re-issued copy shown stands for its original
-    # there); its links lead to the badge below
+    # there; imported badges among them); its links lead to the badge below
+    drawn = [card for card in cards if card.award_id not in replaced]
+    drawn += [card_of(row) for row in imported]
     competences = build_map(
         badges_of(
             session,
-            [card for card in cards if card.award_id not in replaced],
+            sorted(drawn, key=lambda card: card.awarded, reverse=True),
             href=lambda card: f"#badge-{card.public_id}",
         )
     )
@@ -309,6 +330,14 @@ def shared(public_id: str) -> Any:
             share=share,
             learner=learner,
             badges=badges,
+            imported=[
+                {
+                    "row": row,
+                    "level": achieved_level(as_signed(row)),
+                    "verify_url": _verify_url(row.source_url) if row.source_url else None,
+                }
+                for row in imported
+            ],
             map=competences,
             shared_on=share.created_at,
         )
@@ -329,6 +358,24 @@ def shared_file(public_id: str, file_id: str) -> Any:
     share, learner = service.live_share(dbs(), public_id)
     row = service.shared_file(dbs(), share, learner, file_id, urls())
     return _file(row.data, row.content_type, service.download_name(row.filename))
+
+
+@bp.get("/s/<public_id>/imported/<badge_id>")
+def shared_imported(public_id: str, badge_id: str) -> Any:
+    """An imported badge of a shared page, exactly as received (to verify it anywhere)."""
+    share, learner = service.live_share(dbs(), public_id)
+    row = next(
+        (r for r in service.shared_imported(dbs(), share, learner) if r.public_id == badge_id),
+        None,
+    )
+    if row is None:
+        abort(404)
+    extension = {"image/png": "png", "image/svg+xml": "svg", "application/json": "json"}
+    return _file(
+        row.received,
+        row.received_type,
+        f"badge-{row.public_id}.{extension.get(row.received_type, 'jwt')}",
+    )
 
 
 @bp.get("/s/<public_id>/own-evidence/<file_id>")

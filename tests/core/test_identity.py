@@ -15,7 +15,14 @@ from typing import Any
 import pytest
 
 from badges.dids import did_key, did_key_verification_method
-from badges.identity import hash_identity, hashed_email, identity_matches, normalize_email
+from badges.identity import (
+    hash_identity,
+    hashed_email,
+    identity_matches,
+    normalize_email,
+    recipient_address,
+    recipient_description,
+)
 from badges.issuing import sign_credential
 from badges.verification import Verifier
 from badges.verification.report import CheckId, Checks, Outcome
@@ -282,3 +289,70 @@ def test_a_signed_badge_with_an_empty_or_unknown_hash_is_not_this_recipients(ed_
     assert report.check("proof").outcome is Outcome.PASSED
     assert report.check("recipient").outcome is Outcome.FAILED
     assert not report.verified
+
+
+# -- whose badge: recipient_address (importing a badge into a learner's portfolio) ------------
+
+
+def _ob3(**subject):
+    return {"type": ["VerifiableCredential", "OpenBadgeCredential"], "credentialSubject": subject}
+
+
+def _identifier(value, *, hashed=True, kind="emailAddress", salt="s4lt"):
+    return {
+        "type": "IdentityObject",
+        "identityHash": value,
+        "identityType": kind,
+        "hashed": hashed,
+        "salt": salt,
+    }
+
+
+MINE = ["ona@school.example", "Ona.Personal@Example.net"]
+
+
+@pytest.mark.parametrize(
+    ("credential", "expected"),
+    [
+        (_ob3(identifier=[hashed_email("ONA@school.example ", salt="s").to_json()]), MINE[0]),
+        (
+            _ob3(identifier=[_identifier(hash_identity("ona.personal@example.net", "s4lt"))]),
+            MINE[1],
+        ),
+        (_ob3(identifier=[_identifier("ONA@School.Example", hashed=False)]), MINE[0]),
+        (_ob3(id="mailto:ona.personal@EXAMPLE.net"), MINE[1]),
+        (_ob3(id="did:example:ona"), None),
+        (_ob3(identifier=[_identifier("ona@school.example", hashed=False, kind="name")]), None),
+        (_ob3(identifier=[_identifier(hash_identity("someone@else.example", "s4lt"))]), None),
+        (
+            {"recipient": {"type": "email", "hashed": False, "identity": "Ona@School.example"}},
+            MINE[0],
+        ),
+        (
+            {
+                "recipient": {
+                    "type": "email",
+                    "hashed": True,
+                    "salt": "x",
+                    "identity": "md5$"
+                    + hashlib.md5(b"ona.personal@example.netx", usedforsecurity=False).hexdigest(),
+                }
+            },
+            MINE[1],
+        ),
+        ({"recipient": {"type": "url", "hashed": False, "identity": "ona@school.example"}}, None),
+        ({"credentialSubject": "ona@school.example"}, None),
+    ],
+)
+def test_recipient_address_finds_which_confirmed_address_a_badge_names(credential, expected):
+    assert recipient_address(credential, MINE) == expected
+
+
+def test_recipient_description_says_who_a_badge_names_without_guessing():
+    assert recipient_description(_ob3(id="did:example:ona")) == "did:example:ona"
+    hashed = _ob3(identifier=[hashed_email("a@b.example").to_json()])
+    assert recipient_description(hashed) == "an address, hashed"
+    assert recipient_description({"recipient": {"identity": "a@b.example", "hashed": False}}) == (
+        "a@b.example"
+    )
+    assert recipient_description({}) == "nobody it names"

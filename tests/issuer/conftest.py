@@ -121,6 +121,13 @@ def compiled_templates(tmp_path_factory: pytest.TempPathFactory) -> FileSystemBy
     return FileSystemBytecodeCache(str(tmp_path_factory.mktemp("jinja")))
 
 
+def _loopback_only(host: str, port: int) -> list[str]:
+    """The name resolver of a test app's imports: 127.0.0.1 and nothing else."""
+    if host == "127.0.0.1":
+        return ["127.0.0.1"]
+    raise OSError(f"tests resolve no names ({host})")
+
+
 @pytest.fixture
 def app(
     tmp_path: Path,
@@ -147,6 +154,11 @@ def app(
         }
     )
     app.jinja_env.bytecode_cache = compiled_templates
+    # badges imported in a test reach no name outside it: only loopback addresses resolve
+    # (a test that reads the IMPORT_* settings drops this first)
+    from issuer.services.imports import import_tools
+
+    app.extensions["issuer.import_tools"] = import_tools(app.config, resolver=_loopback_only)
     database: Database = app.extensions["issuer.db"]
     if database_url:
         _clear(database)

@@ -278,6 +278,7 @@ def world(
             "token": invitation,
             "filename": "style.css",
             "file_id": "no-such-file",
+            "badge_id": "no-such-badge",
             "email_id": str(email_id),
         },
         "centre": centre.slug,
