@@ -9,6 +9,7 @@ packages, which no single contract can.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -117,9 +118,24 @@ def test_the_verification_package_has_its_steps_in_modules_of_their_own(
 
 
 def test_the_import_contracts_hold() -> None:
-    assert (
-        lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True, no_logo=True) == 0
-    )
+    # lint_imports configures logging with logging.config.dictConfig, whose default
+    # disable_existing_loggers=True silences every logger that exists by then in this test
+    # process (the issuer app's among them, so a later test in the same worker no longer saw
+    # the demo's sign-in link in the log): put each logger back as it was.
+    loggers = [logging.getLogger()] + [
+        logger
+        for logger in logging.Logger.manager.loggerDict.values()
+        if isinstance(logger, logging.Logger)
+    ]
+    disabled = {logger: logger.disabled for logger in loggers}
+    try:
+        assert (
+            lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True, no_logo=True)
+            == 0
+        )
+    finally:
+        for logger, was in disabled.items():
+            logger.disabled = was
 
 
 def test_every_view_module_is_held_by_the_views_contract():
