@@ -83,6 +83,14 @@ def _share_url_builders() -> None:
     Rule._compile_builder = shared  # type: ignore[method-assign]
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The session's verify.mjs process (tests/peers, ``Peer``), if one was started, ends
+    with the session."""
+    from tests.peers import Peer
+
+    Peer.close()
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The long modules first, each module's tests in their own order: modules whose every
     test is slow or interop (the hostile-input sweeps, the browser tests, the interop suite:

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import run_wsgi_app
+from werkzeug.urls import _urlencode
 from werkzeug.wsgi import get_current_url
 
 HUGE = "9" * 30
@@ -154,6 +155,16 @@ def sweep_client(app: Flask) -> FlaskClient:
     return SweepClient(app, app.response_class, use_cookies=True)
 
 
+def encode_form(fields: Any) -> bytes:
+    """A form body exactly as the test client encodes a dict or MultiDict of fields
+    (``application/x-www-form-urlencoded``): a sweep sends the same form to every route,
+    so it is encoded once, not once a request."""
+    return _urlencode(fields).encode("ascii")
+
+
+FORM_TYPE = "application/x-www-form-urlencoded"
+
+
 class Sweep:
     """Sends requests and keeps every answer that is a 500 or shows a traceback."""
 
@@ -171,7 +182,9 @@ class Sweep:
         self.failures: list[str] = []
         self.sent = 0
 
-    def send(self, method: str, url: str, **kwargs: Any) -> None:
+    def send(self, method: str, url: str, *, form: Any = None, **kwargs: Any) -> None:
+        """FORM: the fields of a body sent already encoded (see ``encode_form``), to name
+        in a failure the fields that differ from the good form."""
         self.sent += 1
         headers = {**self.headers, **kwargs.pop("headers", {})}
         try:
@@ -184,7 +197,7 @@ class Sweep:
             )
             return
         if response.status_code >= 500 or b"Traceback (most recent call last)" in body:
-            data = kwargs.get("data", "")
+            data = form if form is not None else kwargs.get("data", "")
             if isinstance(data, dict):  # the fields that differ from the good form
                 data = {
                     k: v for k, v in data.items() if self.baseline.get(k) != v and k != "csrf_token"

@@ -79,6 +79,9 @@ def run(tmp_path: Path, tools: list[str], env_value: str | None) -> dict[str, st
     }
     env["PATH"] = str(bin_dir)
     env["PYTHONPATH"] = str(ROOT)
+    # only the plugin under test (-p below) and pytest's own: the installed plugins
+    # (xdist, hypothesis...) play no part in it, and loading them was most of each run
+    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     if env_value is not None:
         env["BADGES_REQUIRE_PEERS"] = env_value
     result = subprocess.run(

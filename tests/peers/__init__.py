@@ -15,13 +15,17 @@ and loopback. Tests skip, saying why, only where node/npm are missing.
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import hashlib
 import json
 import os
+import select
 import shutil
 import subprocess
+import tempfile
 import threading
+import time
 import venv
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -130,11 +134,133 @@ def run_json(
     return result.returncode, json.loads(lines[-1]), result.stderr
 
 
+class Peer:
+    """One ``verify.mjs --batch`` process kept for the test session (per pytest-xdist
+    worker), answering requests as the tests send them: node's start-up and the loading of
+    the verifiers' modules (most of a single run's CPU) happen once, not once a test. Each
+    request carries its own options; the process keeps nothing of one credential for the
+    next but the bundled contexts and schemas (see the script's head), and
+    tests/core/test_interop.py checks that its reports are a single run's. Its stderr goes
+    to a file (a pipe nobody reads would fill and stop it); a process that died or
+    answered out of turn is replaced at the next request."""
+
+    _lock = threading.Lock()
+    _process: subprocess.Popen[bytes] | None = None
+    _errors: Any = None
+    _buffer = b""
+    _next = 0
+
+    @classmethod
+    def ask(cls, requests: Sequence[dict[str, Any]], timeout: float) -> list[dict[str, Any]]:
+        with cls._lock:
+            process = cls._start()
+            first = cls._next
+            cls._next += len(requests)
+            try:
+                assert process.stdin is not None and process.stdout is not None
+                process.stdin.write(
+                    b"".join(
+                        json.dumps({**request, "id": number}).encode() + b"\n"
+                        for number, request in enumerate(requests, first)
+                    )
+                )
+                process.stdin.flush()
+                answers = [cls._answer(process, timeout) for _ in requests]
+            except BaseException:
+                cls._stop()
+                raise
+            if [a.get("id") for a in answers] != list(range(first, cls._next)):
+                cls._stop()
+                raise AssertionError(f"verify.mjs --batch answered out of turn: {answers}")
+            return answers
+
+    @classmethod
+    def _answer(cls, process: subprocess.Popen[bytes], timeout: float) -> dict[str, Any]:
+        """The next line of the process's output (read here, not through a buffered file,
+        so that waiting for it can have a deadline)."""
+        assert process.stdout is not None
+        deadline = time.monotonic() + timeout
+        while b"\n" not in cls._buffer:
+            left = deadline - time.monotonic()
+            ready = left > 0 and select.select([process.stdout], [], [], left)[0]
+            chunk = os.read(process.stdout.fileno(), 1 << 16) if ready else b""
+            if not chunk:
+                errors = cls._stderr()[-2000:]
+                cls._stop()
+                raise AssertionError(
+                    f"verify.mjs --batch gave no answer within {timeout} s "
+                    f"(exit {process.poll()}): {errors}"
+                )
+            cls._buffer += chunk
+        line, cls._buffer = cls._buffer.split(b"\n", 1)
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    @classmethod
+    def _start(cls) -> subprocess.Popen[bytes]:
+        if cls._process is not None and cls._process.poll() is None:
+            return cls._process
+        cls._stop()
+        script = _script_beside_modules(VERIFY_OB3, "verify.mjs")
+        cls._errors = tempfile.TemporaryFile("w+", encoding="utf-8")
+        cls._process = subprocess.Popen(
+            ["node", str(script), "--batch", "--standards", str(STANDARDS)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=cls._errors,
+        )
+        if not getattr(cls, "_registered", False):
+            atexit.register(cls.close)
+            cls._registered = True
+        return cls._process
+
+    @classmethod
+    def _stderr(cls) -> str:
+        if cls._errors is None:
+            return ""
+        cls._errors.seek(0)
+        text: str = cls._errors.read()
+        return text
+
+    @classmethod
+    def close(cls) -> None:
+        """Ends the process (at the end of the session: tests/conftest.py), waiting for it."""
+        with cls._lock:
+            cls._stop()
+
+    @classmethod
+    def _stop(cls) -> None:
+        process, cls._process = cls._process, None
+        cls._buffer = b""
+        if process is not None:
+            for stream in (process.stdin, process.stdout):
+                try:
+                    if stream is not None:
+                        stream.close()
+                except OSError:
+                    pass
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if cls._errors is not None:
+            cls._errors.close()
+            cls._errors = None
+
+
 def verify_ob3(path: Path, *extra: str) -> dict[str, Any]:
-    """DCC verifier-core and Digital Bazaar vc (JSON), jose (VC-JWT), ajv (schema).
+    """DCC verifier-core and Digital Bazaar vc (JSON), jose (VC-JWT), ajv (schema), in the
+    session's verify.mjs process (``Peer``); the report a single run of
+    ``verify_ob3_alone`` gives.
 
     EXTRA: ``--map PREFIX=TARGET`` (repeatable), ``--no-status``, ``--now ISO``,
     ``--schema error|warn|off``. The report gets ``exit`` (0 verified, 1 not)."""
+    return verify_many([path], *extra)[0]
+
+
+def verify_ob3_alone(path: Path, *extra: str) -> dict[str, Any]:
+    """``verify_ob3`` in a node process of its own (``node verify.mjs ... FILE``)."""
     script = _script_beside_modules(VERIFY_OB3, "verify.mjs")
     command = ["node", str(script), "--standards", str(STANDARDS), "--compact", *extra, str(path)]
     code, report, stderr = run_json(command, timeout=600)
@@ -170,14 +296,17 @@ def verify_batch(
 
 
 def verify_many(paths: Sequence[Path], *extra: str) -> list[dict[str, Any]]:
-    """``[verify_ob3(path, *extra) for path in paths]``, in one node process: node's
-    start-up, not the verifying, is most of a single run's time. The same reports."""
-    answers = verify_batch(
-        [json.dumps({"id": n, "file": str(path)}) for n, path in enumerate(paths)], *extra
+    """``[verify_ob3(path, *extra) for path in paths]``: the reports of single runs, from
+    the session's verify.mjs process (``Peer``)."""
+    if not paths:
+        return []
+    answers = Peer.ask(
+        [{"file": str(path), "args": list(extra)} for path in paths],
+        timeout=600 + 5 * len(paths),
     )
     reports = []
-    for number, (path, answer) in enumerate(zip(paths, answers, strict=True)):
-        assert answer["id"] == number and answer["exit"] in (0, 1), (path, answer)
+    for path, answer in zip(paths, answers, strict=True):
+        assert answer["exit"] in (0, 1), (path, answer)
         reports.append({**answer["report"], "exit": answer["exit"]})
     return reports
 

@@ -7,7 +7,8 @@
 //   node verify.mjs --batch --standards DIR [OPTIONS]... < REQUESTS
 //
 // --batch verifies many credentials in one process (start-up, not verifying, is most of a
-// single run's time). REQUESTS is newline-delimited JSON, one request a line:
+// single run's time), answering each request as soon as its line has come, until its
+// standard input ends. REQUESTS is newline-delimited JSON, one request a line:
 // {"id": ANY, "file": PATH | "credential": {...} | "jwt": "...", "args": [OPTION...]}, where
 // args are more of the options above for this credential alone (after those of the command
 // line). Each request gets one line back, in order: {"id", "exit": 0|1, "report"} with
@@ -32,6 +33,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import readline from 'node:readline';
 
 const USAGE = 'usage: node verify.mjs [--batch] --standards DIR [--map PREFIX=TARGET]... ' +
   '[--no-status] [--now ISO] [--schema error|warn|off] [--compact] CREDENTIAL_FILE|-';
@@ -757,8 +759,13 @@ function requestInput(request) {
 }
 
 async function batch(common) {
-  const lines = fs.readFileSync(0, 'utf8').split('\n').filter(line => line.trim());
-  for(const line of lines) {
+  // each request is answered as soon as its line has come: a test session keeps one
+  // process and sends it requests as its tests go (tests/peers/__init__.py, Peer)
+  const lines = readline.createInterface({input: process.stdin, crlfDelay: Infinity});
+  for await (const line of lines) {
+    if(!line.trim()) {
+      continue;
+    }
     let id = null;
     let answer;
     try {
