@@ -3,6 +3,8 @@
     .venv/bin/python -m tests.mutation.run                  # every target
     .venv/bin/python -m tests.mutation.run identity fetch   # some (names: --list)
     .venv/bin/python -m tests.mutation.run --list
+    .venv/bin/python -m tests.mutation.run --again fetch    # only the last survivors
+    .venv/bin/python -m tests.mutation.run --summary --markdown MUTATION_REPORT.md
 
 mutmut (the ``mutation`` extra: ``pip install -e '.[test,mutation]'``) changes one small
 thing at a time in the code (``==`` to ``!=``, ``and`` to ``or``, a constant, a deleted
@@ -42,6 +44,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 WORK = ROOT / ".mutation"
 EQUIVALENT = Path(__file__).with_name("equivalent.toml")
+RESULTS = WORK / "results"
 
 KILLED = {1, 3, 24, -24, 36, 152, 255}  # mutmut's exit codes for killed and timed out
 
@@ -190,6 +193,31 @@ class Result:
     seconds: float = 0.0
     error: str = ""
 
+    def save(self) -> None:
+        """Kept under .mutation/results/ for ``--summary`` (the table of the last runs)."""
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        data = {
+            "name": self.name,
+            "total": self.total,
+            "killed": self.killed,
+            "equivalent": self.equivalent,
+            "survivors": self.survivors,
+            "stale": self.stale,
+            "seconds": self.seconds,
+            "error": self.error,
+            "finished": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+        }
+        (RESULTS / f"{self.name}.json").write_text(json.dumps(data, indent=1, ensure_ascii=False))
+
+    @classmethod
+    def load(cls, name: str) -> tuple[Result, str] | None:
+        path = RESULTS / f"{name}.json"
+        if not path.exists():
+            return None
+        data = json.loads(path.read_text())
+        finished = data.pop("finished", "")
+        return cls(**data), finished
+
     @property
     def score(self) -> float:
         if self.error:
@@ -302,18 +330,69 @@ def show(dest: Path, name: str) -> str:
     return (shown.stdout or shown.stderr).strip()
 
 
-def run_target(name: str, target: Target, jobs: int, equivalent: Equivalents) -> Result:
+def update_repository(dest: Path) -> None:
+    """Bring a target's copy up to the working tree: the files that differ, with a new
+    modification time (mutmut regenerates the mutants of a source file newer than them,
+    and copies the tests again on every run)."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for relative in filter(None, listed.split("\0")):
+        source = ROOT / relative
+        if not source.is_file() or relative.startswith(".mutation/"):
+            continue
+        target = dest / relative
+        if target.is_file() and target.read_bytes() == source.read_bytes():
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+
+
+def last_survivors(dest: Path, target: Target) -> list[str] | None:
+    """For ``--again``: the mutants the last run of this target did not kill, or None when
+    there is no last run to go on or the code it mutates has changed since (a full run)."""
+    if not (dest / "mutants").is_dir():
+        return None
+    for relative in target.files:
+        copied = dest / relative
+        if not copied.is_file() or copied.read_bytes() != (ROOT / relative).read_bytes():
+            return None
+    patterns = mutant_patterns(target)
+    names = []
+    for meta in sorted((dest / "mutants").rglob("*.meta")):
+        for mutant, exit_code in json.loads(meta.read_text())["exit_code_by_key"].items():
+            if patterns and not any(fnmatch.fnmatchcase(mutant, p) for p in patterns):
+                continue
+            if exit_code not in KILLED:
+                names.append(mutant)
+    return names
+
+
+def run_target(
+    name: str, target: Target, jobs: int, equivalent: Equivalents, again: bool = False
+) -> Result:
     dest = WORK / name
     start = time.monotonic()
-    copy_repository(dest)
-    configure(dest, target)
-    command = [mutmut(), "run", "--max-children", str(jobs), *mutant_patterns(target)]
+    survivors = last_survivors(dest, target) if again else None
+    if survivors is None:
+        copy_repository(dest)
+        configure(dest, target)
+        command = [mutmut(), "run", "--max-children", str(jobs), *mutant_patterns(target)]
+    else:
+        update_repository(dest)
+        configure(dest, target)
+        command = [mutmut(), "run", "--max-children", str(jobs), *survivors]
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PYTEST_ADDOPTS")}
     log = dest / "mutmut.log"
-    with log.open("w") as out:
-        code = subprocess.run(
-            command, cwd=dest, stdout=out, stderr=subprocess.STDOUT, env=env
-        ).returncode
+    code = 0
+    if survivors != []:  # nothing to test again: the last run killed them all
+        with log.open("w") as out:
+            code = subprocess.run(
+                command, cwd=dest, stdout=out, stderr=subprocess.STDOUT, env=env
+            ).returncode
     result = Result(name, seconds=time.monotonic() - start)
     if code != 0:
         lines = log.read_text(errors="replace").replace("\r", "\n").splitlines()
@@ -356,11 +435,105 @@ def natural(name: str) -> tuple[str, int]:
     return (base, int(number) if number.isdigit() else 0)
 
 
+def line(result: Result) -> str:
+    if result.error:
+        return f"{result.name:24} {result.error}"
+    return (
+        f"{result.name:24} mutants {result.total:4}  killed {result.killed:4}  "
+        f"survived {len(result.survivors):3}  equivalent {len(result.equivalent):3}  "
+        f"score {result.score:5.1f}%  {result.seconds:6.0f}s"
+    )
+
+
+def report(results: list[Result], min_score: float, suggest: bool = False) -> bool:
+    """Prints every survivor, then the score of each target; True when all reach min_score."""
+    passed = True
+    for result in results:
+        for mutant, diff in result.survivors.items():
+            stale = " (STALE entry in equivalent.toml)" if mutant in result.stale else ""
+            print(f"\n--- {result.name}: survived {mutant}{stale}\n{diff}")
+            if suggest:
+                print(toml_entry(mutant, diff.split("\n", 1)[1]))
+        if result.score < min_score:
+            passed = False
+    print()
+    for result in results:
+        mark = "ok " if result.score >= min_score else "LOW"
+        print(f"{mark} {result.name:24} {result.score:5.1f}%")
+    return passed
+
+
+def markdown(min_score: float) -> str:
+    """The table of the last run of every target (from .mutation/results/), its survivors
+    and the equivalent mutants with their reasons: the closing note of a mutation run."""
+    equivalent = load_equivalent()
+    rows = [
+        "| target | code | mutants | killed | survived | equivalent | score | run (UTC) |",
+        "|---|---|---:|---:|---:|---:|---:|---|",
+    ]
+    survivors: list[str] = []
+    reasons: list[str] = []
+    for name, target in TARGETS.items():
+        code = " ".join(target.files)
+        loaded = Result.load(name)
+        if loaded is None:
+            rows.append(f"| {name} | {code} | | | | | not run | |")
+            continue
+        result, finished = loaded
+        score = "error" if result.error else f"{result.score:.1f}%"
+        if result.score < min_score:
+            score = f"**{score}**"
+        rows.append(
+            f"| {name} | {code} | {result.total} | {result.killed} | {len(result.survivors)} "
+            f"| {len(result.equivalent)} | {score} | {finished} |"
+        )
+        for mutant, diff in result.survivors.items():
+            survivors.append(f"- `{mutant}` ({name})\n\n```diff\n{diff}\n```")
+        for mutant in result.equivalent:
+            entry = equivalent.by_name.get(mutant)
+            reason = entry["reason"] if entry else "a [[same_when]] rule of equivalent.toml"
+            reasons.append(f"- `{mutant}` ({name}): {' '.join(reason.split())}")
+    return "\n".join(
+        [
+            "# Mutation scores (tests/mutation/run.py)",
+            "",
+            "Score = killed / (mutants - equivalent); a timeout counts as killed.",
+            "",
+            *rows,
+            "",
+            "## Surviving mutants",
+            "",
+            *(survivors or ["None."]),
+            "",
+            "## Equivalent mutants (tests/mutation/equivalent.toml)",
+            "",
+            *(reasons or ["None."]),
+            "",
+        ]
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("targets", nargs="*", help="targets to run (default: all)")
-    parser.add_argument("--list", action="store_true", help="list the targets and stop")
+    parser.add_argument(
+        "--list", action="store_true", help="list the targets and their tests, and stop"
+    )
+    parser.add_argument(
+        "--summary",
+        action="store_true",
+        help="print the last run of each target (kept in .mutation/results/) and stop",
+    )
+    parser.add_argument(
+        "--markdown", metavar="FILE", help="with --summary: also write it as Markdown to FILE"
+    )
     parser.add_argument("--jobs", type=int, default=2, help="mutants tested at once (2)")
+    parser.add_argument(
+        "--again",
+        action="store_true",
+        help="test again only the survivors of the last run (new tests count; a change to "
+        "the code mutated means a full run)",
+    )
     parser.add_argument("--min-score", type=float, default=90.0)
     parser.add_argument(
         "--suggest", action="store_true", help="print an equivalent.toml entry per survivor"
@@ -370,38 +543,34 @@ def main(argv: list[str] | None = None) -> int:
         for name, target in TARGETS.items():
             functions = f" ({', '.join(target.functions)})" if target.functions else ""
             print(f"{name:24} {' '.join(target.files)}{functions}")
+            for test in target.tests:
+                print(f"{'':26}{test}")
         return 0
     unknown = [t for t in args.targets if t not in TARGETS]
     if unknown:
         parser.error(f"no such target: {', '.join(unknown)} (see --list)")
+    if args.summary:
+        results = []
+        for name in args.targets or list(TARGETS):
+            loaded = Result.load(name)
+            if loaded is None:
+                print(f"{name:24} not run")
+                results.append(Result(name, error="not run"))
+                continue
+            results.append(loaded[0])
+            print(f"{line(loaded[0])}  ({loaded[1]})")
+        passed = report(results, args.min_score)
+        if args.markdown:
+            Path(args.markdown).write_text(markdown(args.min_score), encoding="utf-8")
+        return 0 if passed else 1
     equivalent = load_equivalent()
     results = []
     for name in args.targets or list(TARGETS):
-        result = run_target(name, TARGETS[name], args.jobs, equivalent)
+        result = run_target(name, TARGETS[name], args.jobs, equivalent, args.again)
+        result.save()
         results.append(result)
-        if result.error:
-            print(f"{name:24} {result.error}", flush=True)
-            continue
-        print(
-            f"{name:24} mutants {result.total:4}  killed {result.killed:4}  "
-            f"survived {len(result.survivors):3}  equivalent {len(result.equivalent):3}  "
-            f"score {result.score:5.1f}%  {result.seconds:6.0f}s",
-            flush=True,
-        )
-    failed = False
-    for result in results:
-        for mutant, diff in result.survivors.items():
-            stale = " (STALE entry in equivalent.toml)" if mutant in result.stale else ""
-            print(f"\n--- {result.name}: survived {mutant}{stale}\n{diff}")
-            if args.suggest:
-                print(toml_entry(mutant, diff.split("\n", 1)[1]))
-        if result.score < args.min_score:
-            failed = True
-    print()
-    for result in results:
-        mark = "ok " if result.score >= args.min_score else "LOW"
-        print(f"{mark} {result.name:24} {result.score:5.1f}%")
-    return 1 if failed else 0
+        print(line(result), flush=True)
+    return 0 if report(results, args.min_score, args.suggest) else 1
 
 
 if __name__ == "__main__":

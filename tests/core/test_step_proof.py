@@ -1,0 +1,170 @@
+"""The proof step, exactly: each outcome with its message, and who it proves issued the badge.
+
+Written to kill the mutants tests/mutation/run.py found alive in
+badges/verification/steps/proof.py.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from badges.dids import did_key, did_key_verification_method
+from badges.jsonutil import compact_bytes
+from badges.keys import KeyPair
+from badges.multibase import b64url_encode
+from badges.proofs.eddsa_rdfc_2022 import add_data_integrity_proof
+from badges.proofs.vc_jwt import registered_claims
+from badges.verification import Outcome, Verdict, Verifier
+from badges.verification.report import REASON_SETTLED
+from badges.verification.steps.proof import _proofs_message
+from tests.conftest import ISSUED, NOW, build_credential
+
+
+def proof_of(report) -> tuple[Outcome, str, str | None]:
+    check = report.check("proof")
+    return check.outcome, check.message, check.detail
+
+
+def signed_token(key: KeyPair, payload: dict[str, Any]) -> str:
+    header = {"alg": "EdDSA", "kid": did_key_verification_method(key.public), "typ": "JWT"}
+    signing_input = f"{b64url_encode(compact_bytes(header))}.{b64url_encode(compact_bytes(payload))}"
+    return f"{signing_input}.{b64url_encode(key.sign(signing_input.encode('ascii')))}"
+
+
+def test_a_jwt_alone_verifies_by_its_algorithm_and_proves_the_issuer(sign_did_key, ed_key):
+    report = Verifier().verify(sign_did_key(proof="jwt").jwt, now=NOW)
+    assert proof_of(report) == (Outcome.PASSED, "The EdDSA JWT signature verifies.", None)
+    assert report.verified_issuer == did_key(ed_key.public)
+
+
+def test_a_jwt_around_an_embedded_proof_checks_both(sign_did_key, ed_key):
+    signed = sign_did_key(proof="both")
+    report = Verifier().verify(signed.jwt, now=NOW)
+    assert proof_of(report) == (
+        Outcome.PASSED,
+        "The JWT signature and the embedded proof both verify.",
+        None,
+    )
+    assert report.verified_issuer == did_key(ed_key.public)
+
+
+def test_an_embedded_proof_alone_is_named_by_its_suite(sign_did_key, ed_key):
+    report = Verifier().verify(sign_did_key(proof="data-integrity").json, now=NOW)
+    assert proof_of(report) == (
+        Outcome.PASSED,
+        "The eddsa-rdfc-2022 Data Integrity proof verifies.",
+        None,
+    )
+    assert report.verified_issuer == did_key(ed_key.public)
+
+
+def two_proofs(first: KeyPair, second: KeyPair) -> dict[str, Any]:
+    unsigned = build_credential(did_key(first.public))
+    proofs = [
+        add_data_integrity_proof(
+            unsigned, key, verification_method=did_key_verification_method(key.public), created=ISSUED
+        )["proof"][0]
+        for key in (first, second)
+    ]
+    return {**unsigned, "proof": proofs}
+
+
+def test_two_proofs_of_one_suite_name_it_once_each_checked_with_its_own_key(ed_key, other_key):
+    credential = two_proofs(ed_key, other_key)
+    report = Verifier().verify(credential, now=NOW)
+    assert proof_of(report) == (
+        Outcome.PASSED,
+        "The eddsa-rdfc-2022 Data Integrity proof verifies.",
+        None,
+    )
+    # the second proof, by another key, checked with the issuer's key fails
+    forged = copy.deepcopy(credential)
+    forged["proof"][1]["verificationMethod"] = did_key_verification_method(ed_key.public)
+    report = Verifier().verify(forged, now=NOW)
+    outcome, message, detail = proof_of(report)
+    assert (outcome, message) == (
+        Outcome.FAILED,
+        "The signature does not match: the badge was changed or forged.",
+    )
+    assert detail
+    assert report.verdict is Verdict.INVALID and report.verified_issuer is None
+
+
+def test_the_message_for_proofs_of_several_suites_names_each():
+    assert _proofs_message(["eddsa-rdfc-2022", "Ed25519Signature2020"]) == (
+        "Every embedded proof verifies (eddsa-rdfc-2022, Ed25519Signature2020)."
+    )
+    assert _proofs_message(["eddsa-2022"]) == (
+        "The eddsa-2022 Data Integrity proof verifies (the older name of eddsa-rdfc-2022)."
+    )
+    assert _proofs_message(["Ed25519Signature2020"]) == (
+        "The Ed25519Signature2020 proof verifies (an older proof suite)."
+    )
+    assert _proofs_message(["a-future-suite"]) == "The a-future-suite proof verifies."
+
+
+def test_a_changed_badge_fails_its_embedded_proof(sign_did_key):
+    credential = copy.deepcopy(sign_did_key(proof="data-integrity").json)
+    credential["name"] = "Something else"
+    report = Verifier().verify(credential, now=NOW)
+    outcome, message, detail = proof_of(report)
+    assert (outcome, message) == (
+        Outcome.FAILED,
+        "The signature does not match: the badge was changed or forged.",
+    )
+    assert detail
+    assert report.verified_issuer is None
+
+
+def test_a_proof_of_an_unknown_suite_cannot_be_checked(sign_did_key):
+    credential = copy.deepcopy(sign_did_key(proof="data-integrity").json)
+    credential["proof"][0]["cryptosuite"] = "a-future-suite"
+    report = Verifier().verify(credential, now=NOW)
+    outcome, message, detail = proof_of(report)
+    assert (outcome, message) == (Outcome.FAILED, "The proof cannot be checked.")
+    assert detail and "a-future-suite" in detail
+    assert report.verified_issuer is None
+
+
+def test_a_proof_whose_key_cannot_be_fetched_is_undecided(ed_key, other_key):
+    credential = two_proofs(ed_key, other_key)
+    credential["proof"][1]["verificationMethod"] = "did:web:school.example#key-1"
+    report = Verifier().verify(credential, now=NOW)  # no fetcher: nothing remote is fetched
+    check = report.check("proof")
+    assert check.outcome is Outcome.WARNING
+    assert check.message == "A key for the embedded proof could not be fetched."
+    assert check.undecided and report.verdict is Verdict.UNDECIDED
+    assert report.verified_issuer is None
+
+
+def test_jwt_claims_that_disagree_are_each_named(ed_key):
+    credential = build_credential(did_key(ed_key.public))
+    payload = {**credential, **registered_claims(credential), "iss": "did:example:other"}
+    payload["jti"] = "urn:uuid:00000000-0000-4000-8000-000000000000"
+    report = Verifier().verify(signed_token(ed_key, payload), now=NOW)
+    assert proof_of(report) == (
+        Outcome.FAILED,
+        "The JWT's claims disagree with the credential inside it.",
+        f"'iss' ('did:example:other') differs from the credential ({did_key(ed_key.public)!r}); "
+        "'jti' ('urn:uuid:00000000-0000-4000-8000-000000000000') differs from the credential "
+        f"({credential['id']!r})",
+    )
+    assert report.verified_issuer is None
+
+
+def test_without_the_issuers_key_the_proof_is_not_checked(ed_key):
+    # an https issuer's key, with no fetcher to fetch it
+    credential = add_data_integrity_proof(
+        build_credential("https://school.example/issuers/1"),
+        ed_key,
+        verification_method="https://school.example/issuers/1#key-1",
+        created=ISSUED,
+    )
+    report = Verifier().verify(credential, now=NOW)
+    assert proof_of(report) == (
+        Outcome.SKIPPED,
+        "Not checked: the issuer's key is not known.",
+        None,
+    )
+    assert report.check("proof").reason != REASON_SETTLED
