@@ -7,16 +7,20 @@ badges/verification/steps/proof.py.
 from __future__ import annotations
 
 import copy
+from datetime import timedelta
 from typing import Any
 
 from badges.dids import did_key, did_key_verification_method
+from badges.errors import CanonicalizationError, FetchError, FetchSkippedError
 from badges.jsonutil import compact_bytes
 from badges.keys import KeyPair
 from badges.multibase import b64url_encode
 from badges.proofs.eddsa_rdfc_2022 import add_data_integrity_proof
 from badges.proofs.vc_jwt import registered_claims
+from badges.resolve import KeyResolver, ResolvedKey
 from badges.verification import Outcome, Verdict, Verifier
 from badges.verification.report import REASON_SETTLED
+from badges.verification.steps import proof as proof_step
 from badges.verification.steps.proof import _proofs_message
 from tests.conftest import ISSUED, NOW, build_credential
 
@@ -28,7 +32,9 @@ def proof_of(report) -> tuple[Outcome, str, str | None]:
 
 def signed_token(key: KeyPair, payload: dict[str, Any]) -> str:
     header = {"alg": "EdDSA", "kid": did_key_verification_method(key.public), "typ": "JWT"}
-    signing_input = f"{b64url_encode(compact_bytes(header))}.{b64url_encode(compact_bytes(payload))}"
+    signing_input = (
+        f"{b64url_encode(compact_bytes(header))}.{b64url_encode(compact_bytes(payload))}"
+    )
     return f"{signing_input}.{b64url_encode(key.sign(signing_input.encode('ascii')))}"
 
 
@@ -59,28 +65,30 @@ def test_an_embedded_proof_alone_is_named_by_its_suite(sign_did_key, ed_key):
     assert report.verified_issuer == did_key(ed_key.public)
 
 
-def two_proofs(first: KeyPair, second: KeyPair) -> dict[str, Any]:
-    unsigned = build_credential(did_key(first.public))
+def two_proofs(key: KeyPair) -> dict[str, Any]:
+    """A credential with two eddsa-rdfc-2022 proofs by its issuer's key, made a day apart."""
+    unsigned = build_credential(did_key(key.public))
+    method = did_key_verification_method(key.public)
     proofs = [
-        add_data_integrity_proof(
-            unsigned, key, verification_method=did_key_verification_method(key.public), created=ISSUED
-        )["proof"][0]
-        for key in (first, second)
+        add_data_integrity_proof(unsigned, key, verification_method=method, created=created)[
+            "proof"
+        ][0]
+        for created in (ISSUED, ISSUED + timedelta(days=1))
     ]
+    assert proofs[0] != proofs[1]
     return {**unsigned, "proof": proofs}
 
 
-def test_two_proofs_of_one_suite_name_it_once_each_checked_with_its_own_key(ed_key, other_key):
-    credential = two_proofs(ed_key, other_key)
+def test_two_proofs_of_one_suite_name_it_once_and_each_is_checked(ed_key):
+    credential = two_proofs(ed_key)
     report = Verifier().verify(credential, now=NOW)
     assert proof_of(report) == (
         Outcome.PASSED,
         "The eddsa-rdfc-2022 Data Integrity proof verifies.",
         None,
     )
-    # the second proof, by another key, checked with the issuer's key fails
     forged = copy.deepcopy(credential)
-    forged["proof"][1]["verificationMethod"] = did_key_verification_method(ed_key.public)
+    forged["proof"][1]["created"] = "2020-01-01T00:00:00Z"  # the second proof no longer verifies
     report = Verifier().verify(forged, now=NOW)
     outcome, message, detail = proof_of(report)
     assert (outcome, message) == (
@@ -117,25 +125,75 @@ def test_a_changed_badge_fails_its_embedded_proof(sign_did_key):
     assert report.verified_issuer is None
 
 
-def test_a_proof_of_an_unknown_suite_cannot_be_checked(sign_did_key):
+def test_a_proof_of_an_unknown_suite_is_refused_by_name(sign_did_key):
     credential = copy.deepcopy(sign_did_key(proof="data-integrity").json)
     credential["proof"][0]["cryptosuite"] = "a-future-suite"
     report = Verifier().verify(credential, now=NOW)
     outcome, message, detail = proof_of(report)
-    assert (outcome, message) == (Outcome.FAILED, "The proof cannot be checked.")
+    assert (outcome, message) == (
+        Outcome.FAILED,
+        "The signature does not match: the badge was changed or forged.",
+    )
     assert detail and "a-future-suite" in detail
     assert report.verified_issuer is None
 
 
-def test_a_proof_whose_key_cannot_be_fetched_is_undecided(ed_key, other_key):
-    credential = two_proofs(ed_key, other_key)
+def test_a_document_that_cannot_be_canonicalised_cannot_be_checked(sign_did_key, monkeypatch):
+    def cannot(*args: Any, **kwargs: Any) -> str:
+        raise CanonicalizationError("the document cannot be canonicalised")
+
+    monkeypatch.setattr(proof_step, "verify_embedded_proof", cannot)
+    report = Verifier().verify(sign_did_key(proof="data-integrity").json, now=NOW)
+    assert proof_of(report) == (
+        Outcome.FAILED,
+        "The proof cannot be checked.",
+        "the document cannot be canonicalised",
+    )
+    assert report.verified_issuer is None
+
+
+class Unreachable(KeyResolver):
+    """Resolves did:key methods, and fails to fetch ``method`` as the network would."""
+
+    def __init__(self, method: str, error: FetchError) -> None:
+        super().__init__(None)
+        self.method, self.error = method, error
+
+    def resolve(self, method_id: str, **kwargs: Any) -> ResolvedKey:
+        if method_id == self.method:
+            raise self.error
+        return super().resolve(method_id, **kwargs)
+
+
+def test_a_proof_whose_key_cannot_be_fetched_is_undecided(ed_key):
+    credential = two_proofs(ed_key)
     credential["proof"][1]["verificationMethod"] = "did:web:school.example#key-1"
-    report = Verifier().verify(credential, now=NOW)  # no fetcher: nothing remote is fetched
+    resolver = Unreachable("did:web:school.example#key-1", FetchError("school.example is down"))
+    report = Verifier(key_resolver=resolver).verify(credential, now=NOW)
     check = report.check("proof")
-    assert check.outcome is Outcome.WARNING
-    assert check.message == "A key for the embedded proof could not be fetched."
+    assert (check.outcome, check.message, check.detail) == (
+        Outcome.WARNING,
+        "A key for the embedded proof could not be fetched.",
+        "school.example is down",
+    )
     assert check.undecided and report.verdict is Verdict.UNDECIDED
     assert report.verified_issuer is None
+
+
+def test_when_the_issuers_key_fetch_is_settled_the_proof_is_skipped_for_that(ed_key):
+    method = did_key_verification_method(ed_key.public)
+    resolver = Unreachable(method, FetchSkippedError("the verdict is settled"))
+    credential = add_data_integrity_proof(
+        build_credential(did_key(ed_key.public)), ed_key, verification_method=method, created=ISSUED
+    )
+    report = Verifier(key_resolver=resolver).verify(credential, now=NOW)
+    assert report.check("issuer").reason == REASON_SETTLED
+    check = report.check("proof")
+    assert (check.outcome, check.message, check.reason) == (
+        Outcome.SKIPPED,
+        "Not checked: the badge is already known not to be valid.",
+        REASON_SETTLED,
+    )
 
 
 def test_jwt_claims_that_disagree_are_each_named(ed_key):

@@ -323,11 +323,35 @@ def toml_entry(mutant: str, diff: str) -> str:
     return f'[[equivalent]]\nmutant = "{mutant}"\nchange = """\n{change}"""\nreason = "TODO"\n'
 
 
-def show(dest: Path, name: str) -> str:
+_SHOW = """
+import json, sys
+from mutmut.__main__ import status_by_exit_code
+from mutmut.mutation.diff_apply import find_mutant, get_diff_for_mutant
+shown = {}
+for name in json.loads(sys.stdin.read()):
+    m = find_mutant(name)
+    status = status_by_exit_code[m.exit_code_by_key[name]]
+    shown[name] = f"# {name}: {status}\\n" + get_diff_for_mutant(name, path=m.path)
+print(json.dumps(shown))
+"""
+
+
+def show_all(dest: Path, names: list[str]) -> dict[str, str]:
+    """What ``mutmut show`` prints for each of ``names``, in one process (not one each)."""
+    if not names:
+        return {}
     shown = subprocess.run(
-        [mutmut(), "show", name], cwd=dest, capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", _SHOW],
+        cwd=dest,
+        input=json.dumps(names),
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
-    return (shown.stdout or shown.stderr).strip()
+    if shown.returncode != 0:
+        raise RuntimeError(f"showing the mutants failed:\n{shown.stderr[-2000:]}")
+    result: dict[str, str] = json.loads(shown.stdout.strip().splitlines()[-1])
+    return result
 
 
 def update_repository(dest: Path) -> None:
@@ -400,6 +424,7 @@ def run_target(
         result.error = f"mutmut failed (exit {code}); {log}:\n" + "\n".join(said[-12:])
         return result
     patterns = mutant_patterns(target)
+    alive: dict[str, int | None] = {}
     for meta in sorted((dest / "mutants").rglob("*.meta")):
         codes = json.loads(meta.read_text())["exit_code_by_key"]
         for mutant, exit_code in sorted(codes.items(), key=lambda kv: natural(kv[0])):
@@ -408,19 +433,22 @@ def run_target(
             result.total += 1
             if exit_code in KILLED:
                 result.killed += 1
-                continue
-            diff = show(dest, mutant)
-            known = equivalent.by_name.get(mutant)
-            if known is not None and changed_lines(diff) == known.get("change", "").strip():
-                result.equivalent.append(mutant)
-                continue
-            if known is None and equivalent.rule_for(diff) is not None:
-                result.equivalent.append(mutant)
-                continue
-            if known is not None:
-                result.stale.append(mutant)
-            status = "not checked" if exit_code is None else f"exit {exit_code}"
-            result.survivors[mutant] = f"({status})\n{diff}"
+            else:
+                alive[mutant] = exit_code
+    diffs = show_all(dest, list(alive))
+    for mutant, exit_code in alive.items():
+        diff = diffs[mutant]
+        known = equivalent.by_name.get(mutant)
+        if known is not None and changed_lines(diff) == known.get("change", "").strip():
+            result.equivalent.append(mutant)
+            continue
+        if known is None and equivalent.rule_for(diff) is not None:
+            result.equivalent.append(mutant)
+            continue
+        if known is not None:
+            result.stale.append(mutant)
+        status = "not checked" if exit_code is None else f"exit {exit_code}"
+        result.survivors[mutant] = f"({status})\n{diff}"
     return result
 
 
