@@ -61,6 +61,24 @@ class Target:
 
 
 CORE_VERIFY = ("tests/core/test_verification.py", "tests/core/test_pipeline.py")
+# the verification steps on forged, altered and malformed badges, and on spent budgets
+VERIFY_TESTS = (
+    *CORE_VERIFY,
+    "tests/core/test_bad_input.py",
+    "tests/core/test_legacy.py",
+    "tests/core/test_budget.py",
+)
+# Tests that assert how long something took: on a loaded machine they fail for no mutant
+# (and would count as killing it). What they guard (the canonicalisation and fetch
+# budgets) is not code these targets mutate.
+TIMED = (
+    "tests/core/test_bad_input.py::test_canonicalize_gives_up_within_a_small_budget",
+    "tests/core/test_bad_input.py::test_canonicalize_gives_up_on_a_poison_graph_with_the_default_budget",
+    "tests/core/test_bad_input.py::test_a_large_poisoned_clique_fails_within_five_seconds",
+    "tests/core/test_bad_input.py::test_a_poisoned_ring_fails_within_five_seconds",
+    "tests/core/test_budget.py::test_a_hanging_status_list_is_cut_off_at_the_deadline",
+    "tests/core/test_budget.py::test_many_slow_links_end_within_the_deadline",
+)
 PROOF_TESTS = (
     "tests/core/test_proofs.py",
     "tests/core/test_proof_dispatch.py",
@@ -131,21 +149,40 @@ TARGETS: dict[str, Target] = {
     "step-dates": Target(
         ("badges/verification/steps/dates.py",), (*CORE_VERIFY, "tests/core/test_step_dates.py")
     ),
-    "step-proof": Target(("badges/verification/steps/proof.py",), CORE_VERIFY),
+    "step-proof": Target(
+        ("badges/verification/steps/proof.py",),
+        (*VERIFY_TESTS, "tests/core/test_step_proof.py", "tests/core/test_header_key.py"),
+    ),
     "step-issuer": Target(
-        ("badges/verification/steps/issuer.py",), (*CORE_VERIFY, "tests/core/test_resolve.py")
+        ("badges/verification/steps/issuer.py",),
+        (
+            *VERIFY_TESTS,
+            "tests/core/test_step_issuer.py",
+            "tests/core/test_header_key.py",
+            "tests/core/test_resolve.py",
+        ),
     ),
     "step-status": Target(
-        ("badges/verification/steps/status.py",), (*CORE_VERIFY, "tests/core/test_status.py")
+        ("badges/verification/steps/status.py",),
+        (
+            *VERIFY_TESTS,
+            "tests/core/test_status.py",
+            "tests/core/test_status_1edtech.py",
+            "tests/core/test_status_bitstring.py",
+        ),
     ),
     "step-structure": Target(
-        ("badges/verification/steps/structure.py",), (*CORE_VERIFY, "tests/core/test_schema.py")
+        ("badges/verification/steps/structure.py",),
+        (*VERIFY_TESTS, "tests/core/test_schema.py", "tests/core/test_jsonld.py"),
     ),
     "step-endorsements": Target(
         ("badges/verification/steps/endorsements.py",),
-        (*CORE_VERIFY, "tests/core/test_endorsements.py"),
+        (*VERIFY_TESTS, "tests/core/test_endorsements.py"),
     ),
-    "pipeline": Target(("badges/verification/pipeline.py",), CORE_VERIFY),
+    "pipeline": Target(
+        ("badges/verification/pipeline.py",),
+        (*VERIFY_TESTS, "tests/core/test_clr.py", "tests/core/test_ob2.py"),
+    ),
     "issuer-csrf": Target(
         ("issuer/web.py",),
         (
@@ -169,13 +206,26 @@ TARGETS: dict[str, Target] = {
     ),
     "issuer-status-index": Target(
         ("issuer/services/awards.py",),
-        ("tests/issuer/test_status_index_retry.py", "tests/issuer/test_api_idempotency.py"),
+        (
+            "tests/issuer/test_status_index_retry.py",
+            "tests/issuer/test_api_idempotency.py",
+            "tests/issuer/test_api.py",
+            "tests/issuer/test_audit.py",
+            "tests/issuer/test_teachers_and_learners.py",
+            "tests/issuer/test_crafted_inputs.py",
+        ),
         functions=("award_badge", "_used_indexes", "_same_request", "find_by_request_key"),
         what="one award, its status index and its request key",
     ),
     "issuer-bulk": Target(
         ("issuer/services/awards.py",),
-        ("tests/issuer/test_bulk.py",),
+        (
+            "tests/issuer/test_bulk.py",
+            "tests/issuer/test_api.py",
+            "tests/issuer/test_audit.py",
+            "tests/issuer/test_teachers_and_learners.py",
+            "tests/issuer/test_crafted_inputs.py",
+        ),
         functions=("award_many", "_earlier_batch", "earlier_awards", "_chunks"),
         what="awards to a class list, all or nothing",
     ),
@@ -260,13 +310,14 @@ def copy_repository(dest: Path) -> None:
 
 def configure(dest: Path, target: Target) -> None:
     quoted = lambda items: "[" + ", ".join(json.dumps(i) for i in items) + "]"  # noqa: E731
+    deselect = [arg for test in TIMED for arg in ("--deselect", test)]
     section = f"""
 
 [tool.mutmut]
 source_paths = ["badges", "issuer", "verifier"]
 only_mutate = {quoted(target.files)}
 also_copy = ["templates"]
-pytest_add_cli_args = ["-p", "no:randomly", "-p", "no:cacheprovider", "-n", "0", "-q"]
+pytest_add_cli_args = {quoted(["-p", "no:randomly", "-p", "no:cacheprovider", "-n", "0", "-q", "-m", "not slow and not interop and not e2e", *deselect])}
 pytest_add_cli_args_test_selection = {quoted(target.tests)}
 use_git_change_detection = false
 """
