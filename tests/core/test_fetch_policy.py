@@ -219,3 +219,36 @@ def test_a_url_is_split_into_what_is_fetched():
 def test_a_refused_port_or_character_says_why(url, message):
     with pytest.raises(fetch.FetchBlockedError, match=f"^{re.escape(message)}$"):
         fetch._parse_url(url)
+
+
+def policy_refused(message: str, **kw) -> None:
+    with pytest.raises(fetch.FetchError, match=f"^{re.escape(message)}$"):
+        fetch.FetchPolicy(**kw)
+
+
+def test_a_policy_refuses_bad_limits_saying_which():
+    policy_refused("allowed_hosts must be a collection of host:port strings", allowed_hosts="a:1")
+    policy_refused("fetch timeout must be a positive number, not 0", timeout=0)
+    policy_refused("fetch max_bytes must be a positive integer, not 0", max_bytes=0)
+    policy_refused("fetch max_redirects must be a non-negative integer, not -1", max_redirects=-1)
+    assert fetch.FetchPolicy(max_bytes=1, max_redirects=0).max_bytes == 1
+
+
+def test_a_bad_allowed_host_is_named_shortened_to_one_line():
+    entry = "h" * 300 + ":80"
+    reason = f"invalid host name {'h' * 300!r}"
+    policy_refused(f"bad allowed host {entry[:79] + '…'!r}: {reason[:99]}…", allowed_hosts=[entry])
+    policy_refused("bad allowed host 'localhost': expected host:port", allowed_hosts=["localhost"])
+
+
+def test_a_bad_host_in_a_url_is_named_shortened():
+    host = "h" * 100 + "!.example"
+    message = f"refusing to fetch from {host[:79]}…: invalid host name {host!r}"
+    with pytest.raises(fetch.FetchBlockedError, match=f"^{re.escape(message)}$"):
+        fetch._parse_url(f"https://{host}/")
+
+
+def test_a_policy_keeps_its_url_map_as_pairs_of_text():
+    policy = fetch.FetchPolicy(url_map=[["https://school.example/", "/srv/school"]])
+    assert policy.url_map == (("https://school.example/", "/srv/school"),)
+    assert hash(policy) == hash(fetch.FetchPolicy(url_map=policy.url_map))
