@@ -173,7 +173,12 @@ TARGETS: dict[str, Target] = {
     ),
     "step-structure": Target(
         ("badges/verification/steps/structure.py",),
-        (*VERIFY_TESTS, "tests/core/test_schema.py", "tests/core/test_jsonld.py"),
+        (
+            *VERIFY_TESTS,
+            "tests/core/test_schema.py",
+            "tests/core/test_jsonld.py",
+            "tests/core/test_clr.py",
+        ),
     ),
     "step-endorsements": Target(
         ("badges/verification/steps/endorsements.py",),
@@ -242,6 +247,8 @@ class Result:
     stale: list[str] = field(default_factory=list)
     seconds: float = 0.0
     error: str = ""
+    codes: dict[str, int | None] = field(default_factory=dict)  # mutmut's exit code each
+    again: bool = False  # only the survivors of the run before were tested again
 
     def save(self) -> None:
         """Kept under .mutation/results/ for ``--summary`` (the table of the last runs)."""
@@ -255,6 +262,8 @@ class Result:
             "stale": self.stale,
             "seconds": self.seconds,
             "error": self.error,
+            "codes": self.codes,
+            "again": self.again,
             "finished": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
         }
         (RESULTS / f"{self.name}.json").write_text(json.dumps(data, indent=1, ensure_ascii=False))
@@ -426,24 +435,21 @@ def update_repository(dest: Path) -> None:
         shutil.copyfile(source, target)
 
 
-def last_survivors(dest: Path, target: Target) -> list[str] | None:
-    """For ``--again``: the mutants the last run of this target did not kill, or None when
-    there is no last run to go on or the code it mutates has changed since (a full run)."""
-    if not (dest / "mutants").is_dir():
+def last_survivors(dest: Path, target: Target, last: Result | None) -> list[str] | None:
+    """For ``--again``: the mutants the last run of this target left alive (not those it
+    found equivalent), or None when there is no last run to go on or the code it mutates
+    has changed since (then a full run)."""
+    if last is None or last.error or not last.codes or not (dest / "mutants").is_dir():
         return None
     for relative in target.files:
         copied = dest / relative
         if not copied.is_file() or copied.read_bytes() != (ROOT / relative).read_bytes():
             return None
-    patterns = mutant_patterns(target)
-    names = []
-    for meta in sorted((dest / "mutants").rglob("*.meta")):
-        for mutant, exit_code in json.loads(meta.read_text())["exit_code_by_key"].items():
-            if patterns and not any(fnmatch.fnmatchcase(mutant, p) for p in patterns):
-                continue
-            if exit_code not in KILLED:
-                names.append(mutant)
-    return names
+    return [
+        mutant
+        for mutant, exit_code in last.codes.items()
+        if exit_code not in KILLED and mutant not in last.equivalent
+    ]
 
 
 def run_target(
@@ -451,7 +457,9 @@ def run_target(
 ) -> Result:
     dest = WORK / name
     start = time.monotonic()
-    survivors = last_survivors(dest, target) if again else None
+    loaded = Result.load(name) if again else None
+    last = loaded[0] if loaded else None
+    survivors = last_survivors(dest, target, last)
     if survivors is None:
         copy_repository(dest)
         configure(dest, target)
@@ -468,7 +476,7 @@ def run_target(
             code = subprocess.run(
                 command, cwd=dest, stdout=out, stderr=subprocess.STDOUT, env=env
             ).returncode
-    result = Result(name, seconds=time.monotonic() - start)
+    result = Result(name, seconds=time.monotonic() - start, again=survivors is not None)
     if code != 0:
         lines = log.read_text(errors="replace").replace("\r", "\n").splitlines()
         said = [line for line in lines if line.strip() and not is_spinner(line)]
@@ -481,6 +489,12 @@ def run_target(
         for mutant, exit_code in sorted(codes.items(), key=lambda kv: natural(kv[0])):
             if patterns and not any(fnmatch.fnmatchcase(mutant, p) for p in patterns):
                 continue
+            if survivors is not None and last is not None and mutant not in survivors:
+                # --again: mutmut forgets what it did not test again; the last run killed it
+                # (or found it equivalent), and neither the code nor, by the rules, any test
+                # got weaker since
+                exit_code = last.codes.get(mutant, exit_code)
+            result.codes[mutant] = exit_code
             result.total += 1
             if exit_code in KILLED:
                 result.killed += 1
@@ -521,6 +535,7 @@ def line(result: Result) -> str:
         f"{result.name:24} mutants {result.total:4}  killed {result.killed:4}  "
         f"survived {len(result.survivors):3}  equivalent {len(result.equivalent):3}  "
         f"score {result.score:5.1f}%  {result.seconds:6.0f}s"
+        + ("  (the last run's survivors tested again)" if result.again else "")
     )
 
 
@@ -564,7 +579,7 @@ def markdown(min_score: float) -> str:
             score = f"**{score}**"
         rows.append(
             f"| {name} | {code} | {result.total} | {result.killed} | {len(result.survivors)} "
-            f"| {len(result.equivalent)} | {score} | {finished} |"
+            f"| {len(result.equivalent)} | {score} | {finished}{' (again)' if result.again else ''} |"
         )
         for mutant, diff in result.survivors.items():
             survivors.append(f"- `{mutant}` ({name})\n\n```diff\n{diff}\n```")
@@ -576,7 +591,8 @@ def markdown(min_score: float) -> str:
         [
             "# Mutation scores (tests/mutation/run.py)",
             "",
-            "Score = killed / (mutants - equivalent); a timeout counts as killed.",
+            "Score = killed / (mutants - equivalent); a timeout counts as killed. A run marked",
+            "(again) tested only the survivors of the full run before it (`--again`).",
             "",
             *rows,
             "",
