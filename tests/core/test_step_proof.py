@@ -12,8 +12,11 @@ from typing import Any
 
 from badges.dids import did_key, did_key_verification_method
 from badges.errors import CanonicalizationError, FetchError, FetchSkippedError
+from badges.fetch import FetchBudget
+from badges.jsonld.loader import FrozenDocumentLoader
 from badges.jsonutil import compact_bytes
 from badges.keys import KeyPair
+from badges.model import EndorsementCredential, EndorsementSubject, Profile
 from badges.multibase import b64url_encode
 from badges.proofs.eddsa_rdfc_2022 import add_data_integrity_proof
 from badges.proofs.vc_jwt import registered_claims
@@ -226,3 +229,97 @@ def test_without_the_issuers_key_the_proof_is_not_checked(ed_key):
         None,
     )
     assert report.check("proof").reason != REASON_SETTLED
+
+
+def test_a_proof_that_is_no_object_is_refused_as_naming_no_key(ed_key):
+    credential = two_proofs(ed_key)
+    credential["proof"][1] = "not a proof"
+    report = Verifier().verify(credential, now=NOW)
+    assert proof_of(report) == (
+        Outcome.FAILED,
+        "The signature does not match: the badge was changed or forged.",
+        "unsupported verification method 'None'",
+    )
+
+
+def test_the_verifiers_own_contexts_are_used_to_check_the_proof(ed_key):
+    url = "https://school.example/contexts/note.jsonld"
+    loader = FrozenDocumentLoader(
+        {url: {"@context": {"schoolNote": "https://school.example/vocab#schoolNote"}}}
+    )
+    unsigned = build_credential(did_key(ed_key.public))
+    unsigned["@context"] = [*unsigned["@context"], url]
+    unsigned["schoolNote"] = "Well done"
+    signed = add_data_integrity_proof(
+        unsigned,
+        ed_key,
+        verification_method=did_key_verification_method(ed_key.public),
+        created=ISSUED,
+        loader=loader,
+    )
+    report = Verifier(loader=loader).verify(signed, now=NOW)
+    assert report.verdict is Verdict.VALID, report.to_dict()["checks"]
+    assert proof_of(report)[0] is Outcome.PASSED
+
+
+class Recording(KeyResolver):
+    """Resolves did:key methods and records the budget each resolution was given."""
+
+    def __init__(self) -> None:
+        super().__init__(None)
+        self.budgets: list[object] = []
+
+    def resolve(self, method_id: str, **kwargs: Any) -> ResolvedKey:
+        self.budgets.append(kwargs.get("budget"))
+        return super().resolve(method_id, **kwargs)
+
+
+def test_every_key_a_proof_needs_is_resolved_on_the_verifications_budget(sign_did_key):
+    resolver = Recording()
+    budget = FetchBudget(5.0, 10)
+    report = Verifier(key_resolver=resolver).verify(
+        sign_did_key(proof="both").jwt, now=NOW, budget=budget
+    )
+    assert report.verdict is Verdict.VALID, report.to_dict()["checks"]
+    assert len(resolver.budgets) == 2  # the JWT's kid, then the embedded proof's method
+    assert all(given is budget for given in resolver.budgets)
+
+
+def endorsement_credential(key: KeyPair) -> dict[str, Any]:
+    unsigned = EndorsementCredential(
+        id="urn:uuid:9b0d2f6e-1c1d-4f1e-8e8e-000000000001",
+        name="An endorsement of the water monitor badge",
+        issuer=Profile(id=did_key(key.public), name="Lithuanian ASPnet Centre"),
+        valid_from=ISSUED,
+        credential_subject=EndorsementSubject(id="urn:uuid:7c1f3e4a-2b1d-4c6e-9f00-1a2b3c4d5e6f"),
+    ).to_json()
+    method = did_key_verification_method(key.public)
+    return add_data_integrity_proof(unsigned, key, verification_method=method, created=ISSUED)
+
+
+def test_a_settled_endorsement_says_so_of_the_endorsement(ed_key):
+    method = did_key_verification_method(ed_key.public)
+    resolver = Unreachable(method, FetchSkippedError("the verdict is settled"))
+    report = Verifier(key_resolver=resolver).verify(endorsement_credential(ed_key), now=NOW)
+    check = report.check("proof")
+    assert (check.outcome, check.message, check.reason) == (
+        Outcome.SKIPPED,
+        "Not checked: the endorsement is already known not to be valid.",
+        REASON_SETTLED,
+    )
+
+
+def test_an_endorsements_second_key_skipped_as_settled_says_so_of_the_endorsement(ed_key):
+    credential = endorsement_credential(ed_key)
+    second = {**credential["proof"][0], "verificationMethod": "did:web:school.example#key-1"}
+    credential["proof"].append(second)
+    resolver = Unreachable(
+        "did:web:school.example#key-1", FetchSkippedError("the verdict is settled")
+    )
+    report = Verifier(key_resolver=resolver).verify(credential, now=NOW)
+    check = report.check("proof")
+    assert (check.outcome, check.message, check.reason) == (
+        Outcome.SKIPPED,
+        "Not checked: the endorsement is already known not to be valid.",
+        REASON_SETTLED,
+    )
