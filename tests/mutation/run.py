@@ -186,7 +186,12 @@ TARGETS: dict[str, Target] = {
     ),
     "pipeline": Target(
         ("badges/verification/pipeline.py",),
-        (*VERIFY_TESTS, "tests/core/test_clr.py", "tests/core/test_ob2.py"),
+        (
+            *VERIFY_TESTS,
+            "tests/core/test_pipeline_contract.py",
+            "tests/core/test_clr.py",
+            "tests/core/test_ob2.py",
+        ),
     ),
     "issuer-csrf": Target(
         ("issuer/web.py",),
