@@ -14,15 +14,17 @@ from typing import Any
 import pytest
 
 from badges.dids import did_key, did_key_verification_method
-from badges.errors import FetchError, KeyResolutionError
+from badges.errors import FetchError, FetchSkippedError, KeyResolutionError
+from badges.fetch import FetchBudget
 from badges.issuing import sign_credential
 from badges.keys import KeyPair
+from badges.model import EndorsementCredential, EndorsementSubject, Profile
 from badges.multibase import b64url_encode
 from badges.proofs.eddsa_rdfc_2022 import add_data_integrity_proof
 from badges.proofs.vc_jwt import registered_claims
 from badges.resolve import KeyResolver, ResolvedKey
 from badges.verification import Outcome, Verdict, VerificationReport, Verifier
-from badges.verification.report import CheckId, Checks
+from badges.verification.report import REASON_SETTLED, CheckId, Checks
 from badges.verification.steps.issuer import _method_id, check_issuer
 from tests.conftest import ISSUED, NOW, SCHOOL, build_credential
 
@@ -302,3 +304,73 @@ def test_sign_credential_is_what_these_tests_mirror(ed_key):
         created=ISSUED,
     )
     assert Verifier().verify(signed.jwt, now=NOW).verified
+
+
+class Recording(KeyResolver):
+    """Resolves did:key methods and header keys, recording the budget each was given."""
+
+    def __init__(self) -> None:
+        super().__init__(None)
+        self.budgets: list[object] = []
+
+    def resolve(self, method_id: str, **kwargs: Any) -> ResolvedKey:
+        self.budgets.append(kwargs.get("budget"))
+        return super().resolve(method_id, **kwargs)
+
+    def resolve_header_key(self, jwk: Any, **kwargs: Any) -> ResolvedKey:
+        self.budgets.append(kwargs.get("budget"))
+        return super().resolve_header_key(jwk, **kwargs)
+
+
+@pytest.mark.parametrize("form", ["kid", "header-key"])
+def test_the_issuers_key_is_resolved_on_the_verifications_budget(ed_key, form):
+    issuer = did_key(ed_key.public)
+    header = (
+        {"kid": did_key_verification_method(ed_key.public)}
+        if form == "kid"
+        else {"jwk": ed_key.public.to_jwk()}
+    )
+    resolver = Recording()
+    budget = FetchBudget(5.0, 10)
+    report = Verifier(key_resolver=resolver).verify(
+        token(ed_key, build_credential(issuer), **header), now=NOW, budget=budget
+    )
+    assert report.verdict is Verdict.VALID, report.to_dict()["checks"]
+    assert resolver.budgets and all(given is budget for given in resolver.budgets)
+
+
+def endorsement(key: KeyPair) -> dict[str, Any]:
+    return EndorsementCredential(
+        id="urn:uuid:9b0d2f6e-1c1d-4f1e-8e8e-000000000001",
+        name="An endorsement of the water monitor badge",
+        issuer=Profile(id=did_key(key.public), name="Lithuanian ASPnet Centre"),
+        valid_from=ISSUED,
+        credential_subject=EndorsementSubject(id="urn:uuid:7c1f3e4a-2b1d-4c6e-9f00-1a2b3c4d5e6f"),
+    ).to_json()
+
+
+class Settled(KeyResolver):
+    """Every key fetch refused: the verdict is already settled."""
+
+    def resolve(self, method_id: str, **kwargs: Any) -> ResolvedKey:
+        raise FetchSkippedError("the verdict is settled")
+
+    def resolve_header_key(self, jwk: Any, **kwargs: Any) -> ResolvedKey:
+        raise FetchSkippedError("the verdict is settled")
+
+
+@pytest.mark.parametrize("form", ["kid", "header-key"])
+def test_a_settled_endorsements_issuer_check_says_endorsement(ed_key, form):
+    header = (
+        {"kid": did_key_verification_method(ed_key.public)}
+        if form == "kid"
+        else {"jwk": ed_key.public.to_jwk()}
+    )
+    source = token(ed_key, endorsement(ed_key), **header)
+    report = Verifier(key_resolver=Settled(None)).verify(source, now=NOW)
+    check = report.check("issuer")
+    assert (check.outcome, check.message, check.reason) == (
+        Outcome.SKIPPED,
+        "Not checked: the endorsement is already known not to be valid.",
+        REASON_SETTLED,
+    )
