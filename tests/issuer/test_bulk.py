@@ -194,3 +194,185 @@ def test_concurrent_confirmations_of_one_batch_issue_once(database, sealer, scho
         thread.join(30)
     assert outcomes == [CLASS_SIZE, CLASS_SIZE], outcomes
     assert award_tables(database) == (CLASS_SIZE, 1, CLASS_SIZE)
+
+
+# --- the service, row by row ----------------------------------------------------------------
+
+
+def many(database, sealer, school, achievement, rows, **kwargs):
+    """award_many in a transaction of its own; returns (result, public ids of its awards)."""
+    with database.transaction() as session:
+        result = award_many(
+            session,
+            org=session.get(Organisation, school.id),
+            achievement=session.get(Achievement, achievement.id),
+            rows=rows,
+            sealer=sealer,
+            urls=PublicUrls(BASE_URL),
+            **kwargs,
+        )
+        return result, [award.public_id for award in result.awards]
+
+
+def row(email: str, name: str = "Ona") -> AwardInput:
+    return AwardInput(learner_name=name, learner_email=email)
+
+
+def test_an_empty_or_too_long_list_is_refused_saying_why(database, sealer, school, achievement):
+    with pytest.raises(award_service.InvalidInput, match=r"^The list has no learners\.$"):
+        many(database, sealer, school, achievement, [])
+    too_many = [row(f"p{i}@pupils.example") for i in range(award_service.MAX_BATCH + 1)]
+    message = rf"^At most {award_service.MAX_BATCH} learners at a time\.$"
+    with pytest.raises(award_service.InvalidInput, match=message):
+        many(database, sealer, school, achievement, too_many)
+    assert award_tables(database) == (0, 0, 0)
+
+
+def test_bad_and_repeated_rows_come_back_by_number_and_nothing_is_stored(
+    database, sealer, school, achievement
+):
+    rows = [
+        row("ona@pupils.example"),
+        row("not an address"),
+        row(" ONA@pupils.example "),  # the same learner as row 1
+        row("not an address"),  # bad, and a repeat of row 2: only "bad" is said
+        row("jonas@pupils.example"),
+    ]
+    result, _ = many(database, sealer, school, achievement, rows, first_row=2)
+    assert result.errors == {
+        2: {"learner_email": "Give a valid email address."},
+        3: {"learner_email": "Same email as row 2."},  # shown as the file's line 2
+        4: {"learner_email": "Give a valid email address."},
+    }
+    assert (result.batch, result.awards, result.dry_run) == (None, [], False)
+    assert award_tables(database) == (0, 0, 0)
+    result, _ = many(database, sealer, school, achievement, rows[:3])
+    assert result.errors[3] == {"learner_email": "Same email as row 1."}
+
+
+def test_a_dry_run_stores_nothing_and_says_who_has_the_badge(
+    database, sealer, school, achievement, award_to
+):
+    earlier = award_to(school, achievement, email="ona@pupils.example")
+    before = award_tables(database)
+    rows = [row("jonas@pupils.example"), row("Ona@Pupils.example")]
+    result, _ = many(database, sealer, school, achievement, rows, dry_run=True)
+    assert (result.batch, result.awards, result.errors, result.dry_run) == (None, [], {}, True)
+    assert {number: award.id for number, award in result.earlier.items()} == {2: earlier.id}
+    assert award_tables(database) == before
+
+
+def test_the_earlier_award_is_the_first_one_not_revoked(
+    database, sealer, school, achievement, award_to
+):
+    from issuer.services.status import revoke_award
+
+    first = award_to(school, achievement, email="ona@pupils.example")
+    second = award_to(school, achievement, email="ona@pupils.example")
+    with database.transaction() as session:
+        found = award_service.earlier_awards(
+            session,
+            session.get(Organisation, school.id),
+            session.get(Achievement, achievement.id),
+            [" ONA@pupils.example", "", "  "],
+        )
+        assert {email: award.id for email, award in found.items()} == {
+            "ona@pupils.example": first.id
+        }
+        revoke_award(session, award=session.get(Award, first.id), reason="Given in error.")
+    with database.transaction() as session:
+        found = award_service.earlier_awards(
+            session,
+            session.get(Organisation, school.id),
+            session.get(Achievement, achievement.id),
+            ["ona@pupils.example"],
+        )
+        assert found["ona@pupils.example"].id == second.id
+        assert (
+            award_service.earlier_awards(
+                session,
+                session.get(Organisation, school.id),
+                session.get(Achievement, achievement.id),
+                ["", " "],
+            )
+            == {}
+        )
+
+
+def test_earlier_awards_are_found_past_the_first_chunk_of_addresses(
+    database, sealer, school, achievement, award_to
+):
+    earlier = award_to(school, achievement, email="zz-last@pupils.example")
+    emails = [f"p{i:04d}@pupils.example" for i in range(600)] + ["zz-last@pupils.example"]
+    with database.transaction() as session:
+        found = award_service.earlier_awards(
+            session,
+            session.get(Organisation, school.id),
+            session.get(Achievement, achievement.id),
+            emails,
+        )
+    assert {email: award.id for email, award in found.items()} == {
+        "zz-last@pupils.example": earlier.id
+    }
+    assert award_service._chunks(list("abcde"), 2) == [["a", "b"], ["c", "d"], ["e"]]
+    assert award_service._chunks([], 500) == []
+
+
+def test_learners_who_have_the_badge_can_be_left_out(
+    database, sealer, school, achievement, award_to
+):
+    earlier = award_to(school, achievement, email="ona@pupils.example")
+    rows = [row("ona@pupils.example"), row("jonas@pupils.example", "Jonas")]
+    result, ids = many(database, sealer, school, achievement, rows, skip_earlier=True)
+    assert (len(ids), result.skipped) == (1, 1)
+    assert result.earlier[1].id == earlier.id
+    with database.transaction() as session:
+        awards = [session.scalar(select(Award).where(Award.public_id == i)) for i in ids]
+        assert [a.learner_email for a in awards] == ["jonas@pupils.example"]
+        batch = session.get(AwardBatch, awards[0].batch_id)
+        assert batch.count == 1
+    message = r"^Every learner in the list already has this badge: nothing to award\.$"
+    with pytest.raises(award_service.InvalidInput, match=message):
+        many(database, sealer, school, achievement, rows[:1], skip_earlier=True)
+    # without skip_earlier, they are awarded again
+    result, ids = many(database, sealer, school, achievement, rows[:1])
+    assert (len(ids), result.skipped, result.earlier[1].id) == (1, 0, earlier.id)
+
+
+def test_a_class_gets_distinct_indexes_one_message_each_and_one_audit_entry(
+    database, sealer, school, achievement, award_to
+):
+    from issuer.models import AuditEvent
+
+    earlier = award_to(school, achievement, email="ona@pupils.example")
+    seen: list[tuple[int, int]] = []
+    rows = [row(f"p{i}@pupils.example", f"Pupil {i}") for i in range(1, 4)]
+    result, ids = many(
+        database,
+        sealer,
+        school,
+        achievement,
+        rows,
+        progress=lambda done, total: seen.append((done, total)),
+        awarded_by=None,
+    )
+    assert seen == [(1, 3), (2, 3), (3, 3)]
+    with database.transaction() as session:
+        awards = [session.scalar(select(Award).where(Award.public_id == i)) for i in ids]
+        indexes = {a.status_index for a in awards}
+        assert len(indexes) == 3 and earlier.status_index not in indexes
+        assert [a.learner_email for a in awards] == [r.learner_email for r in rows]
+        assert {a.batch_id for a in awards} == {result.batch.id}
+        messages = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.award_id.in_([a.id for a in awards]))
+        ).all()
+        assert sorted(m.to_email for m in messages) == sorted(r.learner_email for r in rows)
+        event = session.scalars(select(AuditEvent).where(AuditEvent.action == "award.batch")).one()
+        assert event.subject == f"batch:{result.batch.id}"
+        assert event.summary == f"Awarded “{achievement.name}” to 3 learners"
+        assert event.details == {
+            "achievement": achievement.public_id,
+            "count": 3,
+            "skipped": 0,
+            "awards": ids,
+        }
