@@ -35,7 +35,9 @@ def issuer_of(report: VerificationReport) -> tuple[Outcome, str, str | None]:
 
 
 def token(key: KeyPair, credential: dict[str, Any], **header: Any) -> str:
-    head = {"alg": key.alg.value, "typ": "JWT", **header}
+    head = {
+        k: v for k, v in {"alg": key.alg.value, "typ": "JWT", **header}.items() if v is not None
+    }
     payload = {**credential, **registered_claims(credential)}
     encode = lambda v: b64url_encode(json.dumps(v, separators=(",", ":")).encode())  # noqa: E731
     signing_input = f"{encode(head)}.{encode(payload)}"
@@ -282,10 +284,12 @@ def test_a_header_key_the_did_does_not_list_fails_with_its_detail(ed_key, other_
     assert detail
 
 
-def test_a_header_key_the_did_lists_passes_naming_its_method(ed_key):
+@pytest.mark.parametrize("kid", [None, "", 7], ids=["no-kid", "empty-kid", "kid-not-text"])
+def test_a_header_key_the_did_lists_passes_naming_its_method(ed_key, kid):
+    """A kid that names nothing usable leaves the header key to speak for itself."""
     issuer = did_key(ed_key.public)
     report = Verifier().verify(
-        token(ed_key, build_credential(issuer), jwk=ed_key.public.to_jwk()), now=NOW
+        token(ed_key, build_credential(issuer), jwk=ed_key.public.to_jwk(), kid=kid), now=NOW
     )
     assert issuer_of(report) == (
         Outcome.PASSED,
