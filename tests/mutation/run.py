@@ -218,6 +218,7 @@ TARGETS: dict[str, Target] = {
         ("issuer/services/awards.py",),
         (
             "tests/issuer/test_status_index_retry.py",
+            "tests/issuer/test_award_service.py",
             "tests/issuer/test_api_idempotency.py",
             "tests/issuer/test_api.py",
             "tests/issuer/test_audit.py",
