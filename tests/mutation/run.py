@@ -166,6 +166,7 @@ TARGETS: dict[str, Target] = {
         ("badges/verification/steps/status.py",),
         (
             *VERIFY_TESTS,
+            "tests/core/test_step_status.py",
             "tests/core/test_status.py",
             "tests/core/test_status_1edtech.py",
             "tests/core/test_status_bitstring.py",
