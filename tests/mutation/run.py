@@ -167,6 +167,8 @@ TARGETS: dict[str, Target] = {
         (
             *CORE_VERIFY,
             "tests/core/test_bad_input.py::test_status_problems",
+            "tests/core/test_bad_input.py::test_status_lists_the_specification_allows_are_read",
+            "tests/core/test_bad_input.py::test_status_list_on_loopback_is_never_fetched_by_a_default_fetcher",
             "tests/core/test_budget.py",
             "tests/core/test_header_key.py",
             "tests/core/test_step_status.py",
