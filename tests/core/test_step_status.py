@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from badges.dids import did_key, did_key_verification_method
+from badges.dids import did_key, did_key_verification_method, did_web_document
+from badges.fetch import Fetcher
 from badges.issuing import sign_credential
 from badges.status import bitstring_status_list as bsl
 from badges.status import revocation_list_1edtech as rl
 from badges.verification import Outcome, Verdict, Verifier
-from tests.conftest import NOW, SCHOOL, SCHOOL_DID, build_credential
+from tests.conftest import ISSUED, NOW, SCHOOL, SCHOOL_DID, build_credential
 
 LIST_URL = f"{SCHOOL}/revocations"
 
@@ -69,3 +70,104 @@ def test_without_a_fetcher_no_list_can_be_read(ed_key):
             detail,
         )
         assert report.check("status").undecided and report.verdict is Verdict.UNDECIDED
+
+
+def publish_list(site, key, method: str, issuer: str, *, revoked=(), path="/status/1") -> None:
+    bits = bsl.BitstringStatusList()
+    for index in revoked:
+        bits.set(index)
+    credential = bsl.status_list_credential(
+        list_url=f"{SCHOOL}{path}",
+        issuer=issuer,
+        status_list=bits,
+        purpose="revocation",
+        valid_from=ISSUED,
+    )
+    signed = sign_credential(credential, key, verification_method=method, proof="data-integrity")
+    site.json(path, signed.json)
+
+
+def test_each_list_fetch_draws_on_the_verifications_budget(ed_key, site, school_fetcher):
+    issuer = did_key(ed_key.public)
+    method = did_key_verification_method(ed_key.public)
+    site.json(
+        "/revocations",
+        rl.revocation_list(list_url=LIST_URL, issuer_id=issuer, revoked=[("urn:uuid:x", None)]),
+    )
+    publish_list(site, ed_key, method, issuer)
+    for entry in (rl.status_entry(LIST_URL), bsl.status_entry(f"{SCHOOL}/status/1", 7)):
+        badge = badge_with(ed_key, method, issuer, [entry])
+        spent = Verifier(fetcher=school_fetcher, max_fetches=0).verify(badge, now=NOW)
+        check = spent.check("status")
+        assert (check.outcome, check.undecided, check.reason) == (
+            Outcome.WARNING,
+            True,
+            "fetch_limit_reached",
+        )
+        enough = Verifier(fetcher=school_fetcher, max_fetches=1).verify(badge, now=NOW)
+        assert status_of(enough)[0] is Outcome.PASSED
+    assert site.requests.count("/revocations") == 1
+    assert site.requests.count("/status/1") == 1
+
+
+def test_the_lists_own_issuer_key_draws_on_the_budget_too(ed_key, other_key, site, school_fetcher):
+    """A list signed by a did:web issuer: its DID document is one more fetch."""
+    list_issuer = "did:web:school.example:lists"
+    site.json(
+        "/lists/did.json",
+        did_web_document(list_issuer, [("key-1", other_key.public)]),
+    )
+    publish_list(site, other_key, f"{list_issuer}#key-1", list_issuer)
+    issuer = did_key(ed_key.public)
+    badge = badge_with(
+        ed_key,
+        did_key_verification_method(ed_key.public),
+        issuer,
+        [bsl.status_entry(f"{SCHOOL}/status/1", 7)],
+    )
+    spent = Verifier(fetcher=school_fetcher, max_fetches=1).verify(badge, now=NOW)
+    check = spent.check("status")
+    assert (check.outcome, check.undecided, check.reason) == (
+        Outcome.WARNING,
+        True,
+        "fetch_limit_reached",
+    )
+    enough = Verifier(fetcher=school_fetcher, max_fetches=2).verify(badge, now=NOW)
+    assert status_of(enough)[0] is Outcome.PASSED
+
+
+def test_an_older_list_fetched_slowly_never_replaces_a_newer_one(ed_key, site, school_fetcher):
+    """Two verifications fetch one revocation list; the one that began first ends last,
+    with the older list: the newer list (revoking the badge) is what is kept."""
+    issuer = did_key(ed_key.public)
+    badge = badge_with(
+        ed_key, did_key_verification_method(ed_key.public), issuer, [rl.status_entry(LIST_URL)]
+    )
+    older = rl.revocation_list(list_url=LIST_URL, issuer_id=issuer, revoked=[("urn:uuid:x", None)])
+    newer = rl.revocation_list(
+        list_url=LIST_URL, issuer_id=issuer, revoked=[(badge["id"], "Awarded by mistake")]
+    )
+    now = [100.0]
+    inner: list[Any] = []
+    fetches: list[str] = []
+
+    class Slow(Fetcher):
+        def get_json(self, url: str, **kwargs: Any) -> Any:
+            fetches.append(url)
+            document = super().get_json(url, **kwargs)
+            if len(fetches) == 1:
+                # while this (older) answer is on its way, the school revokes the badge and
+                # another verification fetches the newer list
+                now[0] += 1
+                site.json("/revocations", newer)
+                inner.append(verifier.verify(badge, now=NOW))
+                now[0] += 1
+            return document
+
+    site.json("/revocations", older)
+    verifier = Verifier(fetcher=Slow(school_fetcher.policy), clock=lambda: now[0])
+    outer = verifier.verify(badge, now=NOW)
+    assert inner[0].verdict is Verdict.INVALID
+    assert outer.verdict is Verdict.INVALID  # the newer list answered both
+    assert verifier.verify(badge, now=NOW).verdict is Verdict.INVALID
+    assert site.requests.count("/revocations") == 2
