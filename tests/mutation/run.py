@@ -558,6 +558,9 @@ def report(results: list[Result], min_score: float, suggest: bool = False) -> bo
             passed = False
     print()
     for result in results:
+        if result.error == "not run":
+            print(f"--  {result.name:24} not run")
+            continue
         mark = "ok " if result.score >= min_score else "LOW"
         print(f"{mark} {result.name:24} {result.score:5.1f}%")
     return passed
