@@ -376,3 +376,28 @@ def test_a_class_gets_distinct_indexes_one_message_each_and_one_audit_entry(
             "skipped": 0,
             "awards": ids,
         }
+
+
+def test_a_batch_request_key_is_the_organisations_own(database, sealer, make_org, make_achievement):
+    school, other = make_org("school-a", "School A"), make_org("school-b", "School B")
+    theirs, their_ids = many(
+        database, sealer, other, make_achievement(other), class_rows(2), request_key="k"
+    )
+    ours, our_ids = many(
+        database, sealer, school, make_achievement(school), class_rows(3), request_key="k"
+    )
+    assert ours.batch.id != theirs.batch.id
+    assert len(our_ids) == 3 and not set(our_ids) & set(their_ids)
+
+
+def test_a_repeated_batch_returns_its_awards_in_their_order(database, sealer, school, achievement):
+    from issuer.services.status import revoke_award
+
+    first, ids = many(database, sealer, school, achievement, class_rows(3), request_key="b")
+    with database.transaction() as session:
+        # a revocation rewrites the first award's row (on PostgreSQL, a new row version)
+        award = session.scalar(select(Award).where(Award.public_id == ids[0]))
+        revoke_award(session, award=award, reason="Given in error.")
+    again, again_ids = many(database, sealer, school, achievement, class_rows(3), request_key="b")
+    assert again.batch.id == first.batch.id
+    assert again_ids == ids
