@@ -181,6 +181,7 @@ TARGETS: dict[str, Target] = {
         ("badges/verification/steps/structure.py",),
         (
             *VERIFY_TESTS,
+            "tests/core/test_step_structure.py",
             "tests/core/test_schema.py",
             "tests/core/test_jsonld.py",
             "tests/core/test_clr.py",

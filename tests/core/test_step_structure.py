@@ -1,0 +1,54 @@
+"""The structure step, exactly: the context and schema checks' outcomes and messages.
+
+Written to kill the mutants tests/mutation/run.py found alive in
+badges/verification/steps/structure.py.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from badges.verification import Outcome, Verdict, Verifier
+from tests.conftest import NOW
+from tests.core.test_clr import ACHIEVEMENT, PATHWAY, badge, pathway_badge, record
+
+
+def learner_record(ed_key, es_key) -> dict:
+    three = [badge(ed_key).json, badge(es_key, name="Peer mediation").jwt, pathway_badge(ed_key)]
+    return copy.deepcopy(record(three, ed_key, links=[(PATHWAY, ACHIEVEMENT)]).json)
+
+
+def test_a_learner_record_is_held_to_the_clr_data_model(ed_key, es_key):
+    clr = learner_record(ed_key, es_key)
+    report = Verifier().verify(clr, now=NOW)
+    schema = report.check("schema")
+    assert (schema.outcome, schema.message, schema.detail) == (
+        Outcome.PASSED,
+        "The learner record follows the CLR 2.0 data model.",
+        "the 1EdTech CLR JSON schema is not bundled here, so it was not applied",
+    )
+
+
+def test_a_learner_record_that_breaks_the_data_model_fails_naming_five_problems(ed_key, es_key):
+    clr = learner_record(ed_key, es_key)
+    clr["credentialSubject"]["association"] = [
+        {
+            "type": "Association",
+            "associationType": f"madeUp{i}",
+            "sourceId": PATHWAY,
+            "targetId": ACHIEVEMENT,
+        }
+        for i in range(6)
+    ]
+    report = Verifier().verify(clr, now=NOW)
+    schema = report.check("schema")
+    assert (schema.outcome, schema.message) == (
+        Outcome.FAILED,
+        "The learner record does not follow the CLR 2.0 data model.",
+    )
+    assert schema.detail == "; ".join(
+        f"credentialSubject.association[{i}].associationType is not a CLR 2.0 association type"
+        for i in range(5)
+    )
+    assert report.check("context").outcome is Outcome.PASSED
+    assert report.verdict is Verdict.INVALID
