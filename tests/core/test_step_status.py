@@ -171,3 +171,85 @@ def test_an_older_list_fetched_slowly_never_replaces_a_newer_one(ed_key, site, s
     assert outer.verdict is Verdict.INVALID  # the newer list answered both
     assert verifier.verify(badge, now=NOW).verdict is Verdict.INVALID
     assert site.requests.count("/revocations") == 2
+
+
+def list_credential(issuer: str, *, revoked=(), path="/status/1") -> dict[str, Any]:
+    bits = bsl.BitstringStatusList()
+    for index in revoked:
+        bits.set(index)
+    return bsl.status_list_credential(
+        list_url=f"{SCHOOL}{path}",
+        issuer=issuer,
+        status_list=bits,
+        purpose="revocation",
+        valid_from=ISSUED,
+    )
+
+
+def status_after(site, school_fetcher, ed_key, served: dict[str, Any]) -> Any:
+    site.json("/status/1", served)
+    badge = badge_with(
+        ed_key,
+        did_key_verification_method(ed_key.public),
+        did_key(ed_key.public),
+        [bsl.status_entry(f"{SCHOOL}/status/1", 7)],
+    )
+    return Verifier(fetcher=school_fetcher).verify(badge, now=NOW)
+
+
+def test_a_list_in_an_unknown_context_is_not_trustworthy(ed_key, site, school_fetcher):
+    served = list_credential(did_key(ed_key.public))
+    served["@context"] = [*served["@context"], "https://unknown.example/context"]
+    report = status_after(site, school_fetcher, ed_key, served)
+    assert status_of(report) == (
+        Outcome.FAILED,
+        "The badge's status list is not trustworthy.",
+        "the status list uses an unknown @context",
+    )
+
+
+def test_an_unsigned_list_is_not_trustworthy_saying_why(ed_key, site, school_fetcher):
+    report = status_after(site, school_fetcher, ed_key, list_credential(did_key(ed_key.public)))
+    assert status_of(report) == (
+        Outcome.FAILED,
+        "The badge's status list is not trustworthy.",
+        "the status list's signature cannot be checked: "
+        "The credential has no proof: it is not signed.",
+    )
+
+
+def test_a_list_signed_with_a_key_not_its_issuers_is_not_trustworthy(
+    ed_key, other_key, site, school_fetcher
+):
+    served = sign_credential(
+        list_credential(did_key(ed_key.public)),
+        other_key,
+        verification_method=did_key_verification_method(other_key.public),
+        proof="data-integrity",
+    ).json
+    report = status_after(site, school_fetcher, ed_key, served)
+    outcome, message, detail = status_of(report)
+    assert (outcome, message) == (Outcome.FAILED, "The badge's status list is not trustworthy.")
+    assert detail is not None and detail.startswith(
+        "the status list's signature cannot be checked: "
+    )
+    assert "is not the issuer's" in detail
+
+
+def test_a_list_whose_issuer_keys_cannot_be_fetched_leaves_the_status_undecided(
+    ed_key, other_key, site, school_fetcher
+):
+    list_issuer = "did:web:school.example:lists"  # its DID document is not published
+    served = sign_credential(
+        list_credential(list_issuer),
+        other_key,
+        verification_method=f"{list_issuer}#key-1",
+        proof="data-integrity",
+    ).json
+    report = status_after(site, school_fetcher, ed_key, served)
+    check = report.check("status")
+    assert (check.outcome, check.message) == (
+        Outcome.WARNING,
+        "Whether the badge was revoked cannot be checked right now.",
+    )
+    assert check.undecided and report.verdict is Verdict.UNDECIDED
