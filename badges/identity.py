@@ -40,7 +40,9 @@ def identity_matches(identity_hash: str, salt: str | None, candidate: str) -> bo
     Understands ``sha256$`` and ``md5$`` (OB 2.0) hashes and unhashed values.
     """
     salt = salt or ""
-    forms = {candidate, normalize_email(candidate)}
+    forms = dict.fromkeys(
+        (candidate, normalize_email(candidate))
+    )  # as given first, then normalised
     algorithm, sep, digest = identity_hash.partition("$")
     for form in forms:
         if not sep:
