@@ -401,3 +401,16 @@ def test_a_repeated_batch_returns_its_awards_in_their_order(database, sealer, sc
     again, again_ids = many(database, sealer, school, achievement, class_rows(3), request_key="b")
     assert again.batch.id == first.batch.id
     assert again_ids == ids
+    assert (again.errors, again.dry_run) == ({}, False)
+
+
+def test_a_list_of_exactly_the_most_learners_is_read_and_a_long_request_key_refused(
+    database, sealer, school, achievement
+):
+    rows = [row(f"p{i}@pupils.example") for i in range(award_service.MAX_BATCH)]
+    result, _ = many(database, sealer, school, achievement, rows, dry_run=True)
+    assert (result.errors, result.dry_run) == ({}, True)
+    message = r"^The request key is longer than 200 characters; reload the form and try again\.$"
+    with pytest.raises(award_service.InvalidInput, match=message):
+        many(database, sealer, school, achievement, class_rows(2), request_key="k" * 201)
+    assert award_tables(database) == (0, 0, 0)
