@@ -514,7 +514,7 @@ def run_target(
         if known is not None and changed_lines(diff) == known.get("change", "").strip():
             result.equivalent.append(mutant)
             continue
-        if known is None and equivalent.rule_for(diff) is not None:
+        if equivalent.rule_for(diff) is not None:
             result.equivalent.append(mutant)
             continue
         if known is not None:
