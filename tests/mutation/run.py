@@ -189,7 +189,7 @@ TARGETS: dict[str, Target] = {
     ),
     "step-endorsements": Target(
         ("badges/verification/steps/endorsements.py",),
-        (*VERIFY_TESTS, "tests/core/test_endorsements.py"),
+        (*VERIFY_TESTS, "tests/core/test_step_endorsements.py", "tests/core/test_endorsements.py"),
     ),
     "pipeline": Target(
         ("badges/verification/pipeline.py",),
