@@ -52,3 +52,19 @@ def test_a_learner_record_that_breaks_the_data_model_fails_naming_five_problems(
     )
     assert report.check("context").outcome is Outcome.PASSED
     assert report.verdict is Verdict.INVALID
+
+
+def test_the_schemas_a_learner_record_names_are_said_not_applied(ed_key, es_key):
+    clr = learner_record(ed_key, es_key)
+    long_url = "https://example.org/" + "a" * 130 + ".json"
+    clr["credentialSchema"] = [
+        {"id": url, "type": "JsonSchema"}
+        for url in (long_url, "https://example.org/b.json", "https://example.org/c.json")
+    ]
+    schema = Verifier().verify(clr, now=NOW).check("schema")
+    assert (schema.outcome, schema.message, schema.detail) == (
+        Outcome.PASSED,
+        "The learner record follows the CLR 2.0 data model.",
+        "the 1EdTech CLR JSON schema is not bundled here, so it was not applied "
+        f"({long_url[:120]}, https://example.org/b.json)",
+    )
