@@ -340,11 +340,18 @@ def test_learners_who_have_the_badge_can_be_left_out(
 
 
 def test_a_class_gets_distinct_indexes_one_message_each_and_one_audit_entry(
-    database, sealer, school, achievement, award_to
+    database, sealer, school, achievement, award_to, make_user, monkeypatch
 ):
     from issuer.models import AuditEvent
 
     earlier = award_to(school, achievement, email="ona@pupils.example")
+    teacher = make_user("ruta@vilnius.example", org=school, role="teacher")
+    # the lowest free index each time: a drawn index not marked used would be drawn again
+    monkeypatch.setattr(
+        award_service.bsl,
+        "allocate_index",
+        lambda used, size=131072: next(i for i in range(size) if i not in used),
+    )
     seen: list[tuple[int, int]] = []
     rows = [row(f"p{i}@pupils.example", f"Pupil {i}") for i in range(1, 4)]
     result, ids = many(
@@ -354,13 +361,15 @@ def test_a_class_gets_distinct_indexes_one_message_each_and_one_audit_entry(
         achievement,
         rows,
         progress=lambda done, total: seen.append((done, total)),
-        awarded_by=None,
+        awarded_by=teacher.id,
     )
     assert seen == [(1, 3), (2, 3), (3, 3)]
     with database.transaction() as session:
         awards = [session.scalar(select(Award).where(Award.public_id == i)) for i in ids]
         indexes = {a.status_index for a in awards}
         assert len(indexes) == 3 and earlier.status_index not in indexes
+        assert all(a.issued_at.microsecond == 0 for a in awards)
+        assert session.get(AwardBatch, result.batch.id).created_by == teacher.id
         assert [a.learner_email for a in awards] == [r.learner_email for r in rows]
         assert {a.batch_id for a in awards} == {result.batch.id}
         messages = session.scalars(
