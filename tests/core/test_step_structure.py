@@ -68,3 +68,28 @@ def test_the_schemas_a_learner_record_names_are_said_not_applied(ed_key, es_key)
         "the 1EdTech CLR JSON schema is not bundled here, so it was not applied "
         f"({long_url[:120]}, https://example.org/b.json)",
     )
+
+
+def test_a_schema_this_verifier_lacks_does_not_stop_it_checking_the_ones_it_has(ed_key):
+    from badges.dids import did_key
+    from tests.conftest import build_credential
+
+    credential = build_credential(did_key(ed_key.public))
+    other = {
+        "id": "https://example.org/other-schema.json",
+        "type": "1EdTechJsonSchemaValidator2019",
+    }
+    credential["credentialSchema"] = [other, *credential["credentialSchema"]]
+    report = Verifier().verify(credential, now=NOW)
+    schema = report.check("schema")
+    assert (schema.outcome, schema.message, schema.detail) == (
+        Outcome.WARNING,
+        "The Open Badges schema passed; another schema it names could not be checked.",
+        "https://example.org/other-schema.json",
+    )
+    credential["name"] = 5  # breaks the Open Badges schema, named after the other one
+    schema = Verifier().verify(credential, now=NOW).check("schema")
+    assert (schema.outcome, schema.message) == (
+        Outcome.FAILED,
+        "The credential does not follow the Open Badges 3.0 schema.",
+    )
