@@ -16,7 +16,7 @@ from badges.errors import FetchError
 from badges.fetch import DEFAULT_DEADLINE, DEFAULT_MAX_FETCHES, FetchBudget
 from badges.verification import CheckId, Outcome, Verdict, Verifier, verify
 from badges.verification.context import Run
-from tests.conftest import NOW
+from tests.conftest import NOW, SCHOOL
 
 
 def test_a_verifiers_budget_has_its_limits_fresh_each_time():
@@ -101,3 +101,10 @@ def test_the_module_verify_uses_a_one_off_verifier_with_the_options(sign_did_key
     report = verify(sign_did_key().jwt, now=NOW, recipient="someone@else.example")
     assert report.verified_at == NOW
     assert report.check("recipient").outcome is Outcome.FAILED
+
+
+def test_the_module_verify_fetches_with_the_fetcher_given(sign_did_key, site, school_fetcher):
+    site.json("/badges/1", sign_did_key(proof="data-integrity").json)
+    report = verify(f"{SCHOOL}/badges/1", fetcher=school_fetcher, now=NOW)
+    assert report.verdict is Verdict.VALID, report.to_dict()["checks"]
+    assert site.requests == ["/badges/1"]
