@@ -122,3 +122,25 @@ def test_an_endorser_without_a_name_is_named_by_its_id(ed_key, other_key):
         did_key(other_key.public),
         did_key(other_key.public),
     )
+
+
+def test_what_an_endorsement_says_is_read_only_when_it_is_text(ed_key, other_key):
+    # as a JWT, an endorsement's members are not JSON-LD the badge's own context check sees
+    odd = endorsement(
+        other_key,
+        proof="jwt",
+        id=5,
+        credentialSubject={"id": 7, "endorsementComment": 9, "type": ["EndorsementSubject"]},
+    )
+    listed = endorsement(other_key)
+    listed["credentialSubject"] = [listed["credentialSubject"]]
+    report = Verifier().verify(badge(ed_key, endorsement=[listed], endorsementJwt=[odd]), now=NOW)
+    assert [(r.id, r.subject_id, r.comment) for r in report.endorsements] == [
+        ("urn:uuid:9b0d2f6e-1c1d-4f1e-8e8e-000000000001", None, None),
+        (None, None, None),
+    ]
+    assert all(r.verdict is Verdict.INVALID for r in report.endorsements)
+    check = report.check("endorsements")
+    assert check.message == (
+        "2 of 2 endorsements on this badge are not valid (the badge itself is not affected)."
+    )
