@@ -352,8 +352,11 @@ def test_a_class_gets_distinct_indexes_one_message_each_and_one_audit_entry(
         "allocate_index",
         lambda used, size=131072: next(i for i in range(size) if i not in used),
     )
+    from issuer.services.audit import Actor
+
     seen: list[tuple[int, int]] = []
     rows = [row(f"p{i}@pupils.example", f"Pupil {i}") for i in range(1, 4)]
+    rows[1].narrative = "Well done, Pupil 2!"
     result, ids = many(
         database,
         sealer,
@@ -362,6 +365,7 @@ def test_a_class_gets_distinct_indexes_one_message_each_and_one_audit_entry(
         rows,
         progress=lambda done, total: seen.append((done, total)),
         awarded_by=teacher.id,
+        actor=Actor(label="Rūta", via="web", user_id=teacher.id),
     )
     assert seen == [(1, 3), (2, 3), (3, 3)]
     with database.transaction() as session:
@@ -370,14 +374,19 @@ def test_a_class_gets_distinct_indexes_one_message_each_and_one_audit_entry(
         assert len(indexes) == 3 and earlier.status_index not in indexes
         assert all(a.issued_at.microsecond == 0 for a in awards)
         assert session.get(AwardBatch, result.batch.id).created_by == teacher.id
+        assert {a.awarded_by for a in awards} == {teacher.id}
         assert [a.learner_email for a in awards] == [r.learner_email for r in rows]
         assert {a.batch_id for a in awards} == {result.batch.id}
         messages = session.scalars(
             select(OutboxMessage).where(OutboxMessage.award_id.in_([a.id for a in awards]))
         ).all()
         assert sorted(m.to_email for m in messages) == sorted(r.learner_email for r in rows)
+        noted = [m.to_email for m in messages if "A note from your teacher:\n" in m.body]
+        assert noted == ["p2@pupils.example"]
+        assert "Well done, Pupil 2!" in next(m.body for m in messages if m.to_email in noted)
         event = session.scalars(select(AuditEvent).where(AuditEvent.action == "award.batch")).one()
         assert event.subject == f"batch:{result.batch.id}"
+        assert (event.actor, event.via, event.actor_user_id) == ("Rūta", "web", teacher.id)
         assert event.summary == f"Awarded “{achievement.name}” to 3 learners"
         assert event.details == {
             "achievement": achievement.public_id,
