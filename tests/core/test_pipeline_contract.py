@@ -14,9 +14,10 @@ import pytest
 import badges.verification.pipeline as pipeline
 from badges.errors import FetchError
 from badges.fetch import DEFAULT_DEADLINE, DEFAULT_MAX_FETCHES, FetchBudget
+from badges.issuing import sign_credential
 from badges.verification import CheckId, Outcome, Verdict, Verifier, verify
 from badges.verification.context import Run
-from tests.conftest import NOW, SCHOOL
+from tests.conftest import NOW, SCHOOL, SCHOOL_DID
 
 
 def test_a_verifiers_budget_has_its_limits_fresh_each_time():
@@ -108,3 +109,28 @@ def test_the_module_verify_fetches_with_the_fetcher_given(sign_did_key, site, sc
     report = verify(f"{SCHOOL}/badges/1", fetcher=school_fetcher, now=NOW)
     assert report.verdict is Verdict.VALID, report.to_dict()["checks"]
     assert site.requests == ["/badges/1"]
+
+
+def test_a_failed_endorsement_settles_nothing_for_the_next_one(
+    ed_key, other_key, site, publish_did_web, school_verifier
+):
+    """Endorsements share the badge's budget, but one that fails does not stop the fetches
+    another still needs (its endorser's DID document here)."""
+    from tests.core.test_step_endorsements import badge, endorsement
+
+    forged = endorsement(other_key)
+    forged["name"] = "Changed after signing"
+    method = publish_did_web(other_key)
+    issuer = {"id": SCHOOL_DID, "type": ["Profile"], "name": "Vilnius school"}
+    fetched = endorsement(other_key, issuer=issuer)
+    fetched = sign_credential(
+        {k: v for k, v in fetched.items() if k != "proof"},
+        other_key,
+        verification_method=method,
+        proof="data-integrity",
+    ).json
+    report = school_verifier.verify(badge(ed_key, endorsement=[forged, fetched]), now=NOW)
+    assert [r.verdict for r in report.endorsements] == [Verdict.INVALID, Verdict.VALID], [
+        r.message for r in report.endorsements
+    ]
+    assert site.requests.count("/.well-known/did.json") == 1
