@@ -535,6 +535,37 @@ def natural(name: str) -> tuple[str, int]:
     return (base, int(number) if number.isdigit() else 0)
 
 
+def in_progress(name: str) -> str | None:
+    """A run of ``name`` begun after its last saved result and not finished: how far it is
+    (mutmut's verdicts so far), or None."""
+    dest = WORK / name
+    saved = RESULTS / f"{name}.json"
+    log = dest / "mutmut.log"
+    if not log.exists() or (saved.exists() and saved.stat().st_mtime >= log.stat().st_mtime):
+        return None
+    patterns = mutant_patterns(TARGETS[name])
+    total = killed = alive = 0
+    for meta in sorted((dest / "mutants").rglob("*.meta")):
+        try:
+            codes = json.loads(meta.read_text())["exit_code_by_key"]
+        except (OSError, ValueError, KeyError):
+            continue  # being written
+        for mutant, exit_code in codes.items():
+            if patterns and not any(fnmatch.fnmatchcase(mutant, p) for p in patterns):
+                continue
+            total += 1
+            if exit_code in KILLED:
+                killed += 1
+            elif exit_code is not None:
+                alive += 1
+    tested = killed + alive
+    share = f"{100.0 * killed / tested:5.1f}% of those tested" if tested else "none tested yet"
+    return (
+        f"RUNNING: {tested} of {total} mutants tested, {killed} killed, {alive} alive "
+        f"(equivalents not yet counted): {share}"
+    )
+
+
 def line(result: Result) -> str:
     if result.error:
         return f"{result.name:24} {result.error}"
@@ -580,8 +611,12 @@ def markdown(min_score: float) -> str:
     for name, target in TARGETS.items():
         code = " ".join(target.files)
         loaded = Result.load(name)
+        running = in_progress(name)
+        if running is not None:
+            rows.append(f"| {name} | {code} | | | | | {running} | |")
         if loaded is None:
-            rows.append(f"| {name} | {code} | | | | | not run | |")
+            if running is None:
+                rows.append(f"| {name} | {code} | | | | | not run | |")
             continue
         result, finished = loaded
         score = "error" if result.error else f"{result.score:.1f}%"
@@ -658,8 +693,12 @@ def main(argv: list[str] | None = None) -> int:
         results = []
         for name in args.targets or list(TARGETS):
             loaded = Result.load(name)
+            running = in_progress(name)
+            if running is not None:
+                print(f"{name:24} {running}")
             if loaded is None:
-                print(f"{name:24} not run")
+                if running is None:
+                    print(f"{name:24} not run")
                 results.append(Result(name, error="not run"))
                 continue
             results.append(loaded[0])
