@@ -132,10 +132,11 @@ def _parse_host_port(entry: str) -> str:
         if not sep:
             raise ValueError("expected [address]:port")
         try:
-            if ipaddress.ip_address(host).version != 6:
-                raise ValueError("only IPv6 addresses go in brackets")
+            address = ipaddress.ip_address(host)
         except ValueError as exc:
             raise ValueError(f"invalid IPv6 address {host!r}") from exc
+        if address.version != 6:
+            raise ValueError(f"only IPv6 addresses go in brackets, not {host!r}")
     else:
         host, sep, port_text = entry.rpartition(":")
         if not sep or not host:

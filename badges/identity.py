@@ -42,7 +42,8 @@ def identity_matches(identity_hash: str, salt: str | None, candidate: str) -> bo
     Understands ``sha256$`` and ``md5$`` (OB 2.0) hashes and unhashed values.
     """
     salt = salt or ""
-    forms = {candidate, normalize_email(candidate)}
+    # as given first, then normalised (a set's order would vary with the hash seed)
+    forms = dict.fromkeys((candidate, normalize_email(candidate)))
     algorithm, sep, digest = identity_hash.partition("$")
     for form in forms:
         if not sep:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import gzip
+import re
 import socket
 import ssl
 import threading
@@ -331,6 +332,10 @@ def test_plain_http_refused_for_public_name(no_connect: None) -> None:
     with pytest.raises(FetchBlockedError) as info:
         Fetcher(FetchPolicy(resolver=resolver)).get("http://issuer.example/x")
     assert "http" in str(info.value)
+    assert str(info.value) == (
+        "refusing to fetch from issuer.example: plain http is only allowed for allowlisted "
+        "host:port entries"
+    )
 
 
 def test_resolver_failure_is_fetch_error() -> None:
@@ -979,3 +984,55 @@ def test_https_to_http_redirect_is_refused_unless_allowlisted(
     response = Fetcher(policy).get(url)
     assert response.final_url == f"{server.base}/json"
     assert server.count == 1
+
+
+# --- what a refused redirect or a bad resolver answer says -------------------------------
+
+
+def test_a_redirect_drops_the_fragment(server: _Server) -> None:
+    server.routes["/to-part"] = lambda h: _send(h, 302, b"", {"Location": "/json#part"})
+    response = allow(server).get(f"{server.base}/to-part")
+    assert response.final_url == f"{server.base}/json"
+    assert server.requests[-1]["path"] == "/json"
+
+
+def test_a_redirect_to_an_invalid_url_says_so(server: _Server) -> None:
+    server.routes["/broken"] = lambda h: _send(h, 302, b"", {"Location": "http://[::1/x"})
+    with pytest.raises(FetchError, match=r"^127\.0\.0\.1 redirected to an invalid URL$"):
+        allow(server).get(f"{server.base}/broken")
+
+
+def test_https_redirect_to_another_scheme_is_refused_for_its_scheme(
+    tls_server: _Server, trust_test_ca: None
+) -> None:
+    tls_server.routes["/ftp"] = lambda h: _send(h, 302, b"", {"Location": "ftp://x.example/"})
+    url = f"https://issuer.example:{tls_server.port}/ftp"
+    message = "refusing to fetch x.example: only https (or allowlisted http) is fetched"
+    with pytest.raises(FetchBlockedError, match=f"^{re.escape(message)}$"):
+        Fetcher(_tls_policy("issuer.example", tls_server)).get(url)
+
+
+def test_https_to_http_redirect_names_both_hosts(
+    tls_server: _Server, server: _Server, trust_test_ca: None
+) -> None:
+    tls_server.routes["/down"] = lambda h: _send(h, 302, b"", {"Location": f"{server.base}/json"})
+    url = f"https://issuer.example:{tls_server.port}/down"
+    message = "refusing redirect from https at issuer.example to plain http at 127.0.0.1"
+    with pytest.raises(FetchBlockedError, match=f"^{re.escape(message)}$"):
+        Fetcher(_tls_policy("issuer.example", tls_server)).get(url)
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (["not-an-address"], "resolver gave an invalid address for issuer.example"),
+        ([], "issuer.example does not resolve to any address"),
+    ],
+)
+def test_a_useless_resolver_answer_is_a_fetch_error(
+    no_connect: None, answer: list[str], message: str
+) -> None:
+    fetcher = Fetcher(FetchPolicy(resolver=resolver_for({"issuer.example": answer})))
+    with pytest.raises(FetchError, match=f"^{re.escape(message)}$") as info:
+        fetcher.get("https://issuer.example/x")
+    assert not isinstance(info.value, FetchBlockedError)

@@ -47,6 +47,9 @@ def test_public_addresses_are_public(address):
         # refused by the module's own table where this Python's ipaddress flags miss them
         "192.88.99.1",  # the old 6to4 relay anycast
         "3fff::1",  # documentation (RFC 9637)
+        # reserved by the IETF: only ipaddress's is_reserved refuses these
+        "4000::1",
+        "e000::1",
     ],
 )
 def test_private_and_wrapped_private_addresses_are_not(address):
@@ -80,7 +83,7 @@ def test_allowlist_entries_are_normalised():
 def test_bad_allowlist_entries_are_refused_saying_why():
     refused("[::1]8080", "expected [address]:port")
     refused("[::1]", "expected [address]:port")
-    refused("[127.0.0.1]:80", "invalid IPv6 address '127.0.0.1'")
+    refused("[127.0.0.1]:80", "only IPv6 addresses go in brackets, not '127.0.0.1'")
     refused("[nonsense]:80", "invalid IPv6 address 'nonsense'")
     refused("localhost", "expected host:port")
     refused(":8080", "expected host:port")
@@ -119,3 +122,133 @@ def test_a_prefix_matches_only_at_a_boundary():
         assert not fetch._prefix_matches(prefix + rest, prefix)
     assert fetch._prefix_matches("https://school.example/badgesX", "https://school.example/")
     assert not fetch._prefix_matches("https://other.example/badges", prefix)
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("", "refusing to fetch an empty URL"),
+        (42, "refusing to fetch an empty URL"),
+        ("https://[::1/x", "refusing to fetch an invalid URL"),
+        ("//school.example/x", "refusing to fetch a URL without a scheme"),
+        (
+            "ftp://school.example/x",
+            "refusing to fetch school.example: only https (or allowlisted http) is fetched",
+        ),
+        (
+            "https://ona:secret@school.example/x",
+            "refusing to fetch from school.example: URLs with user:password@ are not allowed",
+        ),
+        ("https:///x", "refusing to fetch a URL without a host"),
+        (
+            "https://bad_name!.example/x",
+            "refusing to fetch from bad_name!.example: invalid host name 'bad_name!.example'",
+        ),
+    ],
+)
+def test_a_refused_url_says_why(url, message):
+    with pytest.raises(fetch.FetchBlockedError, match=f"^{re.escape(message)}$"):
+        fetch._parse_url(url)
+
+
+def test_host_names_are_lower_cased_and_idna_encoded():
+    assert fetch._normalize_host(" School.Example ") == "school.example"
+    assert fetch._normalize_host("Škola.Example") == "xn--kola-f6a.example"
+    assert fetch._normalize_host("::FFFF:7F00:1") == "::ffff:7f00:1"
+    # a trailing dot (the DNS root) is kept, and the name before it is what is checked
+    assert fetch._normalize_host("school.example.") == "school.example."
+    assert fetch._normalize_host("a.") == "a."
+
+
+def host_refused(host: str, message: str) -> None:
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        fetch._normalize_host(host)
+
+
+def test_bad_host_names_are_refused_saying_why():
+    host_refused("  ", "empty host")
+    host_refused(".", "invalid host name '.'")
+    host_refused("school..example", "invalid host name 'school..example'")
+    host_refused("-school.example.", "invalid host name '-school.example.'")
+    host_refused("s!chool.example.", "invalid host name 's!chool.example.'")
+    host_refused("bad name.example", "invalid host name 'bad name.example'")
+    # not encodable as IDNA: an empty label between non-ASCII ones
+    host_refused("škola..example", "invalid host name 'škola..example'")
+
+
+def test_a_host_name_may_be_253_characters_long_not_more():
+    longest = ".".join(["a" * 63] * 3 + ["b" * 61])
+    assert len(longest) == 253
+    assert fetch._normalize_host(longest) == longest
+    assert fetch._normalize_host(longest + ".") == longest + "."
+    host_refused(longest + "c", f"invalid host name {longest + 'c'!r}")
+    host_refused(longest + "c.", f"invalid host name {longest + 'c.'!r}")
+
+
+def test_a_url_is_split_into_what_is_fetched():
+    assert fetch._parse_url("HTTPS://School.Example") == fetch._Url(
+        "https", "school.example", 443, "/"
+    )
+    assert fetch._parse_url("http://school.example/x") == fetch._Url(
+        "http", "school.example", 80, "/x"
+    )
+    assert fetch._parse_url("https://[::1]:8443/a:b@c/d;e=f,g?q=1&r=a/b?c") == fetch._Url(
+        "https", "::1", 8443, "/a:b@c/d;e=f,g?q=1&r=a/b?c"
+    )
+    assert fetch._parse_url("https://school.example/é?q=é").target == "/%C3%A9?q=%C3%A9"
+    assert fetch._parse_url("https://school.example:1/").port == 1
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        (
+            "https://school.example:0/",
+            "refusing to fetch from school.example: invalid port 0",
+        ),
+        (
+            "https://school.example:99999/",
+            "refusing to fetch from school.example: invalid port",
+        ),
+        (
+            "https://school.example/a b",
+            "refusing to fetch from school.example: URL contains spaces or control characters",
+        ),
+    ],
+)
+def test_a_refused_port_or_character_says_why(url, message):
+    with pytest.raises(fetch.FetchBlockedError, match=f"^{re.escape(message)}$"):
+        fetch._parse_url(url)
+
+
+def policy_refused(message: str, **kw) -> None:
+    with pytest.raises(fetch.FetchError, match=f"^{re.escape(message)}$"):
+        fetch.FetchPolicy(**kw)
+
+
+def test_a_policy_refuses_bad_limits_saying_which():
+    policy_refused("allowed_hosts must be a collection of host:port strings", allowed_hosts="a:1")
+    policy_refused("fetch timeout must be a positive number, not 0", timeout=0)
+    policy_refused("fetch max_bytes must be a positive integer, not 0", max_bytes=0)
+    policy_refused("fetch max_redirects must be a non-negative integer, not -1", max_redirects=-1)
+    assert fetch.FetchPolicy(max_bytes=1, max_redirects=0).max_bytes == 1
+
+
+def test_a_bad_allowed_host_is_named_shortened_to_one_line():
+    entry = "h" * 300 + ":80"
+    reason = f"invalid host name {'h' * 300!r}"
+    policy_refused(f"bad allowed host {entry[:79] + '…'!r}: {reason[:99]}…", allowed_hosts=[entry])
+    policy_refused("bad allowed host 'localhost': expected host:port", allowed_hosts=["localhost"])
+
+
+def test_a_bad_host_in_a_url_is_named_shortened():
+    host = "h" * 100 + "!.example"
+    message = f"refusing to fetch from {host[:79]}…: invalid host name {host!r}"
+    with pytest.raises(fetch.FetchBlockedError, match=f"^{re.escape(message)}$"):
+        fetch._parse_url(f"https://{host}/")
+
+
+def test_a_policy_keeps_its_url_map_as_pairs_of_text():
+    policy = fetch.FetchPolicy(url_map=[["https://school.example/", "/srv/school"]])
+    assert policy.url_map == (("https://school.example/", "/srv/school"),)
+    assert hash(policy) == hash(fetch.FetchPolicy(url_map=policy.url_map))

@@ -126,3 +126,13 @@ def test_the_first_entry_for_the_credential_decides():
 def test_not_listed_is_not_revoked():
     found = lookup({"revokedCredentials": [{"id": "urn:uuid:b", "revocationReason": "x"}]})
     assert found == rl.Revocation(False, None) and found.revoked is False
+
+
+def test_a_list_whose_id_is_another_url_is_refused():
+    listed = {"revokedCredentials": ["urn:uuid:a"]}
+    refused(
+        {**listed, "id": URL + "/other"}, "the revocation list's id is not the URL it came from"
+    )
+    refused({**listed, "id": 7}, "the revocation list's id is not the URL it came from")
+    assert lookup({**listed, "id": URL}).revoked
+    assert lookup({**listed, "ID": URL + "/other"}).revoked  # only "id" names the list

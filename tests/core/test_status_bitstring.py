@@ -377,3 +377,27 @@ def test_the_index_must_be_inside_the_list():
         bsl.read_list_credential(list_credential(), entry(MIN))
     with refuses(f"status index {MIN + 1} is outside the list of {MIN}"):
         bsl.read_list_credential(list_credential(), entry(MIN + 1))
+
+
+def test_a_list_of_one_byte_is_read_when_so_few_entries_are_allowed():
+    short = bsl.BitstringStatusList(size=8, minimum=8)
+    short.set(3)
+    encoded = short.encode()
+    read = bsl.BitstringStatusList.decode(encoded, min_entries=8)
+    assert (read.size, read.minimum, read.below_minimum, read.get(3), read.get(2)) == (
+        8,
+        8,
+        True,
+        True,
+        False,
+    )
+    message = "the status list has 8 entries, fewer than the minimum 9"
+    with pytest.raises(StatusError, match=f"^{re.escape(message)}$"):
+        bsl.BitstringStatusList.decode(encoded, min_entries=9)
+    credential = {
+        "type": ["VerifiableCredential", bsl.CREDENTIAL_TYPE],
+        "credentialSubject": {"statusPurpose": "revocation", "encodedList": encoded},
+    }
+    entry = bsl.parse_entry(bsl.status_entry("https://s.example/status/1", 3))
+    bits = bsl.read_list_credential(credential, entry)
+    assert (bits.size, bits.get(3)) == (8, True)

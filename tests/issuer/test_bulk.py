@@ -194,3 +194,241 @@ def test_concurrent_confirmations_of_one_batch_issue_once(database, sealer, scho
         thread.join(30)
     assert outcomes == [CLASS_SIZE, CLASS_SIZE], outcomes
     assert award_tables(database) == (CLASS_SIZE, 1, CLASS_SIZE)
+
+
+# --- the service, row by row ----------------------------------------------------------------
+
+
+def many(database, sealer, school, achievement, rows, **kwargs):
+    """award_many in a transaction of its own; returns (result, public ids of its awards)."""
+    with database.transaction() as session:
+        result = award_many(
+            session,
+            org=session.get(Organisation, school.id),
+            achievement=session.get(Achievement, achievement.id),
+            rows=rows,
+            sealer=sealer,
+            urls=PublicUrls(BASE_URL),
+            **kwargs,
+        )
+        return result, [award.public_id for award in result.awards]
+
+
+def row(email: str, name: str = "Ona") -> AwardInput:
+    return AwardInput(learner_name=name, learner_email=email)
+
+
+def test_an_empty_or_too_long_list_is_refused_saying_why(database, sealer, school, achievement):
+    with pytest.raises(award_service.InvalidInput, match=r"^The list has no learners\.$"):
+        many(database, sealer, school, achievement, [])
+    too_many = [row(f"p{i}@pupils.example") for i in range(award_service.MAX_BATCH + 1)]
+    message = rf"^At most {award_service.MAX_BATCH} learners at a time\.$"
+    with pytest.raises(award_service.InvalidInput, match=message):
+        many(database, sealer, school, achievement, too_many)
+    assert award_tables(database) == (0, 0, 0)
+
+
+def test_bad_and_repeated_rows_come_back_by_number_and_nothing_is_stored(
+    database, sealer, school, achievement
+):
+    rows = [
+        row("ona@pupils.example"),
+        row("not an address"),
+        row(" ONA@pupils.example "),  # the same learner as row 1
+        row("not an address"),  # bad, and a repeat of row 2: only "bad" is said
+        row("jonas@pupils.example"),
+    ]
+    result, _ = many(database, sealer, school, achievement, rows, first_row=2)
+    assert result.errors == {
+        2: {"learner_email": "Give a valid email address."},
+        3: {"learner_email": "Same email as row 2."},  # shown as the file's line 2
+        4: {"learner_email": "Give a valid email address."},
+    }
+    assert (result.batch, result.awards, result.dry_run) == (None, [], False)
+    assert award_tables(database) == (0, 0, 0)
+    result, _ = many(database, sealer, school, achievement, rows[:3])
+    assert result.errors[3] == {"learner_email": "Same email as row 1."}
+
+
+def test_a_dry_run_stores_nothing_and_says_who_has_the_badge(
+    database, sealer, school, achievement, award_to
+):
+    earlier = award_to(school, achievement, email="ona@pupils.example")
+    before = award_tables(database)
+    rows = [row("jonas@pupils.example"), row("Ona@Pupils.example")]
+    result, _ = many(database, sealer, school, achievement, rows, dry_run=True)
+    assert (result.batch, result.awards, result.errors, result.dry_run) == (None, [], {}, True)
+    assert {number: award.id for number, award in result.earlier.items()} == {2: earlier.id}
+    assert award_tables(database) == before
+
+
+def test_the_earlier_award_is_the_first_one_not_revoked(
+    database, sealer, school, achievement, award_to
+):
+    from issuer.services.status import revoke_award
+
+    first = award_to(school, achievement, email="ona@pupils.example")
+    second = award_to(school, achievement, email="ona@pupils.example")
+    with database.transaction() as session:
+        found = award_service.earlier_awards(
+            session,
+            session.get(Organisation, school.id),
+            session.get(Achievement, achievement.id),
+            [" ONA@pupils.example", "", "  "],
+        )
+        assert {email: award.id for email, award in found.items()} == {
+            "ona@pupils.example": first.id
+        }
+        revoke_award(session, award=session.get(Award, first.id), reason="Given in error.")
+    with database.transaction() as session:
+        found = award_service.earlier_awards(
+            session,
+            session.get(Organisation, school.id),
+            session.get(Achievement, achievement.id),
+            ["ona@pupils.example"],
+        )
+        assert found["ona@pupils.example"].id == second.id
+        assert (
+            award_service.earlier_awards(
+                session,
+                session.get(Organisation, school.id),
+                session.get(Achievement, achievement.id),
+                ["", " "],
+            )
+            == {}
+        )
+
+
+def test_earlier_awards_are_found_past_the_first_chunk_of_addresses(
+    database, sealer, school, achievement, award_to
+):
+    earlier = award_to(school, achievement, email="zz-last@pupils.example")
+    emails = [f"p{i:04d}@pupils.example" for i in range(600)] + ["zz-last@pupils.example"]
+    with database.transaction() as session:
+        found = award_service.earlier_awards(
+            session,
+            session.get(Organisation, school.id),
+            session.get(Achievement, achievement.id),
+            emails,
+        )
+    assert {email: award.id for email, award in found.items()} == {
+        "zz-last@pupils.example": earlier.id
+    }
+    assert award_service._chunks(list("abcde"), 2) == [["a", "b"], ["c", "d"], ["e"]]
+    assert award_service._chunks([], 500) == []
+
+
+def test_learners_who_have_the_badge_can_be_left_out(
+    database, sealer, school, achievement, award_to
+):
+    earlier = award_to(school, achievement, email="ona@pupils.example")
+    rows = [row("ona@pupils.example"), row("jonas@pupils.example", "Jonas")]
+    result, ids = many(database, sealer, school, achievement, rows, skip_earlier=True)
+    assert (len(ids), result.skipped) == (1, 1)
+    assert result.earlier[1].id == earlier.id
+    with database.transaction() as session:
+        awards = [session.scalar(select(Award).where(Award.public_id == i)) for i in ids]
+        assert [a.learner_email for a in awards] == ["jonas@pupils.example"]
+        batch = session.get(AwardBatch, awards[0].batch_id)
+        assert batch.count == 1
+    message = r"^Every learner in the list already has this badge: nothing to award\.$"
+    with pytest.raises(award_service.InvalidInput, match=message):
+        many(database, sealer, school, achievement, rows[:1], skip_earlier=True)
+    # without skip_earlier, they are awarded again
+    result, ids = many(database, sealer, school, achievement, rows[:1])
+    assert (len(ids), result.skipped, result.earlier[1].id) == (1, 0, earlier.id)
+
+
+def test_a_class_gets_distinct_indexes_one_message_each_and_one_audit_entry(
+    database, sealer, school, achievement, award_to, make_user, monkeypatch
+):
+    from issuer.models import AuditEvent
+
+    earlier = award_to(school, achievement, email="ona@pupils.example")
+    teacher = make_user("ruta@vilnius.example", org=school, role="teacher")
+    # the lowest free index each time: a drawn index not marked used would be drawn again
+    monkeypatch.setattr(
+        award_service.bsl,
+        "allocate_index",
+        lambda used, size=131072: next(i for i in range(size) if i not in used),
+    )
+    from issuer.services.audit import Actor
+
+    seen: list[tuple[int, int]] = []
+    rows = [row(f"p{i}@pupils.example", f"Pupil {i}") for i in range(1, 4)]
+    rows[1].narrative = "Well done, Pupil 2!"
+    result, ids = many(
+        database,
+        sealer,
+        school,
+        achievement,
+        rows,
+        progress=lambda done, total: seen.append((done, total)),
+        awarded_by=teacher.id,
+        actor=Actor(label="Rūta", via="web", user_id=teacher.id),
+    )
+    assert seen == [(1, 3), (2, 3), (3, 3)]
+    with database.transaction() as session:
+        awards = [session.scalar(select(Award).where(Award.public_id == i)) for i in ids]
+        indexes = {a.status_index for a in awards}
+        assert len(indexes) == 3 and earlier.status_index not in indexes
+        assert all(a.issued_at.microsecond == 0 for a in awards)
+        assert session.get(AwardBatch, result.batch.id).created_by == teacher.id
+        assert {a.awarded_by for a in awards} == {teacher.id}
+        assert [a.learner_email for a in awards] == [r.learner_email for r in rows]
+        assert {a.batch_id for a in awards} == {result.batch.id}
+        messages = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.award_id.in_([a.id for a in awards]))
+        ).all()
+        assert sorted(m.to_email for m in messages) == sorted(r.learner_email for r in rows)
+        noted = [m.to_email for m in messages if "A note from your teacher:\n" in m.body]
+        assert noted == ["p2@pupils.example"]
+        assert "Well done, Pupil 2!" in next(m.body for m in messages if m.to_email in noted)
+        event = session.scalars(select(AuditEvent).where(AuditEvent.action == "award.batch")).one()
+        assert event.subject == f"batch:{result.batch.id}"
+        assert (event.actor, event.via, event.actor_user_id) == ("Rūta", "web", teacher.id)
+        assert event.summary == f"Awarded “{achievement.name}” to 3 learners"
+        assert event.details == {
+            "achievement": achievement.public_id,
+            "count": 3,
+            "skipped": 0,
+            "awards": ids,
+        }
+
+
+def test_a_batch_request_key_is_the_organisations_own(database, sealer, make_org, make_achievement):
+    school, other = make_org("school-a", "School A"), make_org("school-b", "School B")
+    theirs, their_ids = many(
+        database, sealer, other, make_achievement(other), class_rows(2), request_key="k"
+    )
+    ours, our_ids = many(
+        database, sealer, school, make_achievement(school), class_rows(3), request_key="k"
+    )
+    assert ours.batch.id != theirs.batch.id
+    assert len(our_ids) == 3 and not set(our_ids) & set(their_ids)
+
+
+def test_a_repeated_batch_returns_its_awards_in_their_order(database, sealer, school, achievement):
+    from issuer.services.status import revoke_award
+
+    first, ids = many(database, sealer, school, achievement, class_rows(3), request_key="b")
+    with database.transaction() as session:
+        # a revocation rewrites the first award's row (on PostgreSQL, a new row version)
+        award = session.scalar(select(Award).where(Award.public_id == ids[0]))
+        revoke_award(session, award=award, reason="Given in error.")
+    again, again_ids = many(database, sealer, school, achievement, class_rows(3), request_key="b")
+    assert again.batch.id == first.batch.id
+    assert again_ids == ids
+    assert (again.errors, again.dry_run) == ({}, False)
+
+
+def test_a_list_of_exactly_the_most_learners_is_read_and_a_long_request_key_refused(
+    database, sealer, school, achievement
+):
+    rows = [row(f"p{i}@pupils.example") for i in range(award_service.MAX_BATCH)]
+    result, _ = many(database, sealer, school, achievement, rows, dry_run=True)
+    assert (result.errors, result.dry_run) == ({}, True)
+    message = r"^The request key is longer than 200 characters; reload the form and try again\.$"
+    with pytest.raises(award_service.InvalidInput, match=message):
+        many(database, sealer, school, achievement, class_rows(2), request_key="k" * 201)
+    assert award_tables(database) == (0, 0, 0)

@@ -145,3 +145,28 @@ def test_a_claim_taken_over_cannot_complete(database, school):
         database.transaction() as session,
     ):
         idempotency.complete(session, first, status=201, body="{}")
+
+
+def test_a_key_released_between_the_refused_claim_and_the_look_is_claimed_again(
+    database, school, monkeypatch
+):
+    """The first request fails and releases its key just after this one's insert was
+    refused for it: the key is free again, and this request claims it."""
+    first = idempotency.begin(database, org_id=school.id, key="k9", request_hash="a")
+    real_select = idempotency.select
+    looks: list[object] = []
+
+    def select_after_the_release(*args):
+        looks.append(args)
+        if len(looks) == 1:
+            assert idempotency.release(database, first) is True
+        return real_select(*args)
+
+    monkeypatch.setattr(idempotency, "select", select_after_the_release)
+    claim = idempotency.begin(database, org_id=school.id, key="k9", request_hash="a")
+    assert isinstance(claim, idempotency.Claim)
+    assert claim.started_at > first.started_at and claim.key == "k9"
+    assert len(looks) == 1
+    with database.transaction() as session:
+        record = session.get(IdempotencyRecord, claim.record_id)
+        assert (record.state, record.request_hash) == ("pending", "a")

@@ -186,3 +186,31 @@ def test_a_request_key_reused_for_another_award_is_a_conflict(
         database, sealer, school, achievement, " ONA@pupils.example ", "form-1"
     )
     assert award_id == first.id
+
+
+def test_a_request_key_is_the_organisations_own(
+    database, sealer, make_org, make_achievement, award_to
+):
+    """Another organisation's form may send the same key: it is not that award."""
+    school, other = make_org("school-a", "School A"), make_org("school-b", "School B")
+    theirs = award_to(other, make_achievement(other), email="ona@pupils.example", request_key="k")
+    achievement = make_achievement(school)
+    award_id, _, _credential = award_once(
+        database, sealer, school, achievement, "ona@pupils.example", "k"
+    )
+    assert award_id != theirs.id
+    with database.transaction() as session:
+        ours = session.get(Award, award_id)
+        assert (ours.org_id, ours.achievement_id, ours.request_key) == (
+            school.id,
+            achievement.id,
+            "k",
+        )
+        assert (
+            award_service.find_by_request_key(session, session.get(Organisation, school.id), "k").id
+            == award_id
+        )
+        assert (
+            award_service.find_by_request_key(session, session.get(Organisation, other.id), "k").id
+            == theirs.id
+        )

@@ -3,6 +3,8 @@
     .venv/bin/python -m tests.mutation.run                  # every target
     .venv/bin/python -m tests.mutation.run identity fetch   # some (names: --list)
     .venv/bin/python -m tests.mutation.run --list
+    .venv/bin/python -m tests.mutation.run --again fetch    # only the last survivors
+    .venv/bin/python -m tests.mutation.run --summary --markdown MUTATION_REPORT.md
 
 mutmut (the ``mutation`` extra: ``pip install -e '.[test,mutation]'``) changes one small
 thing at a time in the code (``==`` to ``!=``, ``and`` to ``or``, a constant, a deleted
@@ -42,6 +44,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 WORK = ROOT / ".mutation"
 EQUIVALENT = Path(__file__).with_name("equivalent.toml")
+RESULTS = WORK / "results"
 
 KILLED = {1, 3, 24, -24, 36, 152, 255}  # mutmut's exit codes for killed and timed out
 
@@ -58,6 +61,24 @@ class Target:
 
 
 CORE_VERIFY = ("tests/core/test_verification.py", "tests/core/test_pipeline.py")
+# the verification steps on forged, altered and malformed badges, and on spent budgets
+VERIFY_TESTS = (
+    *CORE_VERIFY,
+    "tests/core/test_bad_input.py",
+    "tests/core/test_legacy.py",
+    "tests/core/test_budget.py",
+)
+# Tests that assert how long something took: on a loaded machine they fail for no mutant
+# (and would count as killing it). What they guard (the canonicalisation and fetch
+# budgets) is not code these targets mutate.
+TIMED = (
+    "tests/core/test_bad_input.py::test_canonicalize_gives_up_within_a_small_budget",
+    "tests/core/test_bad_input.py::test_canonicalize_gives_up_on_a_poison_graph_with_the_default_budget",
+    "tests/core/test_bad_input.py::test_a_large_poisoned_clique_fails_within_five_seconds",
+    "tests/core/test_bad_input.py::test_a_poisoned_ring_fails_within_five_seconds",
+    "tests/core/test_budget.py::test_a_hanging_status_list_is_cut_off_at_the_deadline",
+    "tests/core/test_budget.py::test_many_slow_links_end_within_the_deadline",
+)
 PROOF_TESTS = (
     "tests/core/test_proofs.py",
     "tests/core/test_proof_dispatch.py",
@@ -128,21 +149,57 @@ TARGETS: dict[str, Target] = {
     "step-dates": Target(
         ("badges/verification/steps/dates.py",), (*CORE_VERIFY, "tests/core/test_step_dates.py")
     ),
-    "step-proof": Target(("badges/verification/steps/proof.py",), CORE_VERIFY),
+    "step-proof": Target(
+        ("badges/verification/steps/proof.py",),
+        (*VERIFY_TESTS, "tests/core/test_step_proof.py", "tests/core/test_header_key.py"),
+    ),
     "step-issuer": Target(
-        ("badges/verification/steps/issuer.py",), (*CORE_VERIFY, "tests/core/test_resolve.py")
+        ("badges/verification/steps/issuer.py",),
+        (
+            *VERIFY_TESTS,
+            "tests/core/test_step_issuer.py",
+            "tests/core/test_header_key.py",
+            "tests/core/test_resolve.py",
+        ),
     ),
     "step-status": Target(
-        ("badges/verification/steps/status.py",), (*CORE_VERIFY, "tests/core/test_status.py")
+        ("badges/verification/steps/status.py",),
+        (
+            *CORE_VERIFY,
+            "tests/core/test_bad_input.py::test_status_problems",
+            "tests/core/test_bad_input.py::test_status_lists_the_specification_allows_are_read",
+            "tests/core/test_bad_input.py::test_status_list_on_loopback_is_never_fetched_by_a_default_fetcher",
+            "tests/core/test_budget.py",
+            "tests/core/test_header_key.py",
+            "tests/core/test_step_status.py",
+            "tests/core/test_status.py",
+            "tests/core/test_status_1edtech.py",
+            "tests/core/test_status_bitstring.py",
+        ),
     ),
     "step-structure": Target(
-        ("badges/verification/steps/structure.py",), (*CORE_VERIFY, "tests/core/test_schema.py")
+        ("badges/verification/steps/structure.py",),
+        (
+            *VERIFY_TESTS,
+            "tests/core/test_step_structure.py",
+            "tests/core/test_schema.py",
+            "tests/core/test_jsonld.py",
+            "tests/core/test_clr.py",
+        ),
     ),
     "step-endorsements": Target(
         ("badges/verification/steps/endorsements.py",),
-        (*CORE_VERIFY, "tests/core/test_endorsements.py"),
+        (*VERIFY_TESTS, "tests/core/test_step_endorsements.py", "tests/core/test_endorsements.py"),
     ),
-    "pipeline": Target(("badges/verification/pipeline.py",), CORE_VERIFY),
+    "pipeline": Target(
+        ("badges/verification/pipeline.py",),
+        (
+            *VERIFY_TESTS,
+            "tests/core/test_pipeline_contract.py",
+            "tests/core/test_clr.py",
+            "tests/core/test_ob2.py",
+        ),
+    ),
     "issuer-csrf": Target(
         ("issuer/web.py",),
         (
@@ -166,13 +223,21 @@ TARGETS: dict[str, Target] = {
     ),
     "issuer-status-index": Target(
         ("issuer/services/awards.py",),
-        ("tests/issuer/test_status_index_retry.py", "tests/issuer/test_api_idempotency.py"),
+        (
+            "tests/issuer/test_status_index_retry.py",
+            "tests/issuer/test_award_service.py",
+            "tests/issuer/test_api_idempotency.py",
+            "tests/issuer/test_crafted_inputs.py",
+        ),
         functions=("award_badge", "_used_indexes", "_same_request", "find_by_request_key"),
         what="one award, its status index and its request key",
     ),
     "issuer-bulk": Target(
         ("issuer/services/awards.py",),
-        ("tests/issuer/test_bulk.py",),
+        (
+            "tests/issuer/test_bulk.py",
+            "tests/issuer/test_crafted_inputs.py",
+        ),
         functions=("award_many", "_earlier_batch", "earlier_awards", "_chunks"),
         what="awards to a class list, all or nothing",
     ),
@@ -189,6 +254,35 @@ class Result:
     stale: list[str] = field(default_factory=list)
     seconds: float = 0.0
     error: str = ""
+    codes: dict[str, int | None] = field(default_factory=dict)  # mutmut's exit code each
+    again: bool = False  # only the survivors of the run before were tested again
+
+    def save(self) -> None:
+        """Kept under .mutation/results/ for ``--summary`` (the table of the last runs)."""
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        data = {
+            "name": self.name,
+            "total": self.total,
+            "killed": self.killed,
+            "equivalent": self.equivalent,
+            "survivors": self.survivors,
+            "stale": self.stale,
+            "seconds": self.seconds,
+            "error": self.error,
+            "codes": self.codes,
+            "again": self.again,
+            "finished": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+        }
+        (RESULTS / f"{self.name}.json").write_text(json.dumps(data, indent=1, ensure_ascii=False))
+
+    @classmethod
+    def load(cls, name: str) -> tuple[Result, str] | None:
+        path = RESULTS / f"{name}.json"
+        if not path.exists():
+            return None
+        data = json.loads(path.read_text())
+        finished = data.pop("finished", "")
+        return cls(**data), finished
 
     @property
     def score(self) -> float:
@@ -232,13 +326,14 @@ def copy_repository(dest: Path) -> None:
 
 def configure(dest: Path, target: Target) -> None:
     quoted = lambda items: "[" + ", ".join(json.dumps(i) for i in items) + "]"  # noqa: E731
+    deselect = [arg for test in TIMED for arg in ("--deselect", test)]
     section = f"""
 
 [tool.mutmut]
 source_paths = ["badges", "issuer", "verifier"]
 only_mutate = {quoted(target.files)}
 also_copy = ["templates"]
-pytest_add_cli_args = ["-p", "no:randomly", "-p", "no:cacheprovider", "-n", "0", "-q"]
+pytest_add_cli_args = {quoted(["-p", "no:randomly", "-p", "no:cacheprovider", "-n", "0", "-q", "-m", "not slow and not interop and not e2e", *deselect])}
 pytest_add_cli_args_test_selection = {quoted(target.tests)}
 use_git_change_detection = false
 """
@@ -295,53 +390,137 @@ def toml_entry(mutant: str, diff: str) -> str:
     return f'[[equivalent]]\nmutant = "{mutant}"\nchange = """\n{change}"""\nreason = "TODO"\n'
 
 
-def show(dest: Path, name: str) -> str:
+_SHOW = """
+import json, sys
+from mutmut.__main__ import status_by_exit_code
+from mutmut.mutation.diff_apply import find_mutant, get_diff_for_mutant
+shown = {}
+for name in json.loads(sys.stdin.read()):
+    m = find_mutant(name)
+    status = status_by_exit_code[m.exit_code_by_key[name]]
+    shown[name] = f"# {name}: {status}\\n" + get_diff_for_mutant(name, path=m.path)
+print(json.dumps(shown))
+"""
+
+
+def show_all(dest: Path, names: list[str]) -> dict[str, str]:
+    """What ``mutmut show`` prints for each of ``names``, in one process (not one each)."""
+    if not names:
+        return {}
     shown = subprocess.run(
-        [mutmut(), "show", name], cwd=dest, capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", _SHOW],
+        cwd=dest,
+        input=json.dumps(names),
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
-    return (shown.stdout or shown.stderr).strip()
+    if shown.returncode != 0:
+        raise RuntimeError(f"showing the mutants failed:\n{shown.stderr[-2000:]}")
+    result: dict[str, str] = json.loads(shown.stdout.strip().splitlines()[-1])
+    return result
 
 
-def run_target(name: str, target: Target, jobs: int, equivalent: Equivalents) -> Result:
+def update_repository(dest: Path) -> None:
+    """Bring a target's copy up to the working tree: the files that differ, with a new
+    modification time (mutmut regenerates the mutants of a source file newer than them,
+    and copies the tests again on every run)."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for relative in filter(None, listed.split("\0")):
+        source = ROOT / relative
+        if not source.is_file() or relative.startswith(".mutation/"):
+            continue
+        target = dest / relative
+        if target.is_file() and target.read_bytes() == source.read_bytes():
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+
+
+def last_survivors(dest: Path, target: Target, last: Result | None) -> list[str] | None:
+    """For ``--again``: the mutants the last run of this target left alive (not those it
+    found equivalent), or None when there is no last run to go on or the code it mutates
+    has changed since (then a full run)."""
+    if last is None or last.error or not last.codes or not (dest / "mutants").is_dir():
+        return None
+    for relative in target.files:
+        copied = dest / relative
+        if not copied.is_file() or copied.read_bytes() != (ROOT / relative).read_bytes():
+            return None
+    return [
+        mutant
+        for mutant, exit_code in last.codes.items()
+        if exit_code not in KILLED and mutant not in last.equivalent
+    ]
+
+
+def run_target(
+    name: str, target: Target, jobs: int, equivalent: Equivalents, again: bool = False
+) -> Result:
     dest = WORK / name
     start = time.monotonic()
-    copy_repository(dest)
-    configure(dest, target)
-    command = [mutmut(), "run", "--max-children", str(jobs), *mutant_patterns(target)]
+    loaded = Result.load(name) if again else None
+    last = loaded[0] if loaded else None
+    survivors = last_survivors(dest, target, last)
+    if survivors is None:
+        copy_repository(dest)
+        configure(dest, target)
+        command = [mutmut(), "run", "--max-children", str(jobs), *mutant_patterns(target)]
+    else:
+        update_repository(dest)
+        configure(dest, target)
+        command = [mutmut(), "run", "--max-children", str(jobs), *survivors]
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PYTEST_ADDOPTS")}
     log = dest / "mutmut.log"
-    with log.open("w") as out:
-        code = subprocess.run(
-            command, cwd=dest, stdout=out, stderr=subprocess.STDOUT, env=env
-        ).returncode
-    result = Result(name, seconds=time.monotonic() - start)
+    code = 0
+    if survivors != []:  # nothing to test again: the last run killed them all
+        with log.open("w") as out:
+            code = subprocess.run(
+                command, cwd=dest, stdout=out, stderr=subprocess.STDOUT, env=env
+            ).returncode
+    result = Result(name, seconds=time.monotonic() - start, again=survivors is not None)
     if code != 0:
         lines = log.read_text(errors="replace").replace("\r", "\n").splitlines()
         said = [line for line in lines if line.strip() and not is_spinner(line)]
         result.error = f"mutmut failed (exit {code}); {log}:\n" + "\n".join(said[-12:])
         return result
     patterns = mutant_patterns(target)
+    alive: dict[str, int | None] = {}
     for meta in sorted((dest / "mutants").rglob("*.meta")):
         codes = json.loads(meta.read_text())["exit_code_by_key"]
         for mutant, exit_code in sorted(codes.items(), key=lambda kv: natural(kv[0])):
             if patterns and not any(fnmatch.fnmatchcase(mutant, p) for p in patterns):
                 continue
+            if survivors is not None and last is not None and mutant not in survivors:
+                # --again: mutmut forgets what it did not test again; the last run killed it
+                # (or found it equivalent), and neither the code nor, by the rules, any test
+                # got weaker since
+                exit_code = last.codes.get(mutant, exit_code)
+            result.codes[mutant] = exit_code
             result.total += 1
             if exit_code in KILLED:
                 result.killed += 1
-                continue
-            diff = show(dest, mutant)
-            known = equivalent.by_name.get(mutant)
-            if known is not None and changed_lines(diff) == known.get("change", "").strip():
-                result.equivalent.append(mutant)
-                continue
-            if known is None and equivalent.rule_for(diff) is not None:
-                result.equivalent.append(mutant)
-                continue
-            if known is not None:
-                result.stale.append(mutant)
-            status = "not checked" if exit_code is None else f"exit {exit_code}"
-            result.survivors[mutant] = f"({status})\n{diff}"
+            else:
+                alive[mutant] = exit_code
+    diffs = show_all(dest, list(alive))
+    for mutant, exit_code in alive.items():
+        diff = diffs[mutant]
+        known = equivalent.by_name.get(mutant)
+        if known is not None and changed_lines(diff) == known.get("change", "").strip():
+            result.equivalent.append(mutant)
+            continue
+        if equivalent.rule_for(diff) is not None:
+            result.equivalent.append(mutant)
+            continue
+        if known is not None:
+            result.stale.append(mutant)
+        status = "not checked" if exit_code is None else f"exit {exit_code}"
+        result.survivors[mutant] = f"({status})\n{diff}"
     return result
 
 
@@ -356,11 +535,145 @@ def natural(name: str) -> tuple[str, int]:
     return (base, int(number) if number.isdigit() else 0)
 
 
+def in_progress(name: str) -> str | None:
+    """A run of ``name`` begun after its last saved result and not finished: how far it is
+    (mutmut's verdicts so far), or None."""
+    dest = WORK / name
+    saved = RESULTS / f"{name}.json"
+    log = dest / "mutmut.log"
+    if not log.exists() or (saved.exists() and saved.stat().st_mtime >= log.stat().st_mtime):
+        return None
+    patterns = mutant_patterns(TARGETS[name])
+    total = killed = alive = 0
+    for meta in sorted((dest / "mutants").rglob("*.meta")):
+        try:
+            codes = json.loads(meta.read_text())["exit_code_by_key"]
+        except (OSError, ValueError, KeyError):
+            continue  # being written
+        for mutant, exit_code in codes.items():
+            if patterns and not any(fnmatch.fnmatchcase(mutant, p) for p in patterns):
+                continue
+            total += 1
+            if exit_code in KILLED:
+                killed += 1
+            elif exit_code is not None:
+                alive += 1
+    tested = killed + alive
+    share = f"{100.0 * killed / tested:5.1f}% of those tested" if tested else "none tested yet"
+    return (
+        f"RUNNING: {tested} of {total} mutants tested, {killed} killed, {alive} alive "
+        f"(equivalents not yet counted): {share}"
+    )
+
+
+def line(result: Result) -> str:
+    if result.error:
+        return f"{result.name:24} {result.error}"
+    return (
+        f"{result.name:24} mutants {result.total:4}  killed {result.killed:4}  "
+        f"survived {len(result.survivors):3}  equivalent {len(result.equivalent):3}  "
+        f"score {result.score:5.1f}%  {result.seconds:6.0f}s"
+        + ("  (the last run's survivors tested again)" if result.again else "")
+    )
+
+
+def report(results: list[Result], min_score: float, suggest: bool = False) -> bool:
+    """Prints every survivor, then the score of each target; True when all reach min_score."""
+    passed = True
+    for result in results:
+        for mutant, diff in result.survivors.items():
+            stale = " (STALE entry in equivalent.toml)" if mutant in result.stale else ""
+            print(f"\n--- {result.name}: survived {mutant}{stale}\n{diff}")
+            if suggest:
+                print(toml_entry(mutant, diff.split("\n", 1)[1]))
+        if result.score < min_score:
+            passed = False
+    print()
+    for result in results:
+        if result.error == "not run":
+            print(f"--  {result.name:24} not run")
+            continue
+        mark = "ok " if result.score >= min_score else "LOW"
+        print(f"{mark} {result.name:24} {result.score:5.1f}%")
+    return passed
+
+
+def markdown(min_score: float) -> str:
+    """The table of the last run of every target (from .mutation/results/), its survivors
+    and the equivalent mutants with their reasons: the closing note of a mutation run."""
+    equivalent = load_equivalent()
+    rows = [
+        "| target | code | mutants | killed | survived | equivalent | score | run (UTC) |",
+        "|---|---|---:|---:|---:|---:|---:|---|",
+    ]
+    survivors: list[str] = []
+    reasons: list[str] = []
+    for name, target in TARGETS.items():
+        code = " ".join(target.files)
+        loaded = Result.load(name)
+        running = in_progress(name)
+        if running is not None:
+            rows.append(f"| {name} | {code} | | | | | {running} | |")
+        if loaded is None:
+            if running is None:
+                rows.append(f"| {name} | {code} | | | | | not run | |")
+            continue
+        result, finished = loaded
+        score = "error" if result.error else f"{result.score:.1f}%"
+        if result.score < min_score:
+            score = f"**{score}**"
+        rows.append(
+            f"| {name} | {code} | {result.total} | {result.killed} | {len(result.survivors)} "
+            f"| {len(result.equivalent)} | {score} | {finished}{' (again)' if result.again else ''} |"
+        )
+        for mutant, diff in result.survivors.items():
+            survivors.append(f"- `{mutant}` ({name})\n\n```diff\n{diff}\n```")
+        for mutant in result.equivalent:
+            entry = equivalent.by_name.get(mutant)
+            reason = entry["reason"] if entry else "a [[same_when]] rule of equivalent.toml"
+            reasons.append(f"- `{mutant}` ({name}): {' '.join(reason.split())}")
+    return "\n".join(
+        [
+            "# Mutation scores (tests/mutation/run.py)",
+            "",
+            "Score = killed / (mutants - equivalent); a timeout counts as killed. A run marked",
+            "(again) tested only the survivors of the full run before it (`--again`).",
+            "",
+            *rows,
+            "",
+            "## Surviving mutants",
+            "",
+            *(survivors or ["None."]),
+            "",
+            "## Equivalent mutants (tests/mutation/equivalent.toml)",
+            "",
+            *(reasons or ["None."]),
+            "",
+        ]
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("targets", nargs="*", help="targets to run (default: all)")
-    parser.add_argument("--list", action="store_true", help="list the targets and stop")
+    parser.add_argument(
+        "--list", action="store_true", help="list the targets and their tests, and stop"
+    )
+    parser.add_argument(
+        "--summary",
+        action="store_true",
+        help="print the last run of each target (kept in .mutation/results/) and stop",
+    )
+    parser.add_argument(
+        "--markdown", metavar="FILE", help="with --summary: also write it as Markdown to FILE"
+    )
     parser.add_argument("--jobs", type=int, default=2, help="mutants tested at once (2)")
+    parser.add_argument(
+        "--again",
+        action="store_true",
+        help="test again only the survivors of the last run (new tests count; a change to "
+        "the code mutated means a full run)",
+    )
     parser.add_argument("--min-score", type=float, default=90.0)
     parser.add_argument(
         "--suggest", action="store_true", help="print an equivalent.toml entry per survivor"
@@ -370,38 +683,38 @@ def main(argv: list[str] | None = None) -> int:
         for name, target in TARGETS.items():
             functions = f" ({', '.join(target.functions)})" if target.functions else ""
             print(f"{name:24} {' '.join(target.files)}{functions}")
+            for test in target.tests:
+                print(f"{'':26}{test}")
         return 0
     unknown = [t for t in args.targets if t not in TARGETS]
     if unknown:
         parser.error(f"no such target: {', '.join(unknown)} (see --list)")
+    if args.summary:
+        results = []
+        for name in args.targets or list(TARGETS):
+            loaded = Result.load(name)
+            running = in_progress(name)
+            if running is not None:
+                print(f"{name:24} {running}")
+            if loaded is None:
+                if running is None:
+                    print(f"{name:24} not run")
+                results.append(Result(name, error="not run"))
+                continue
+            results.append(loaded[0])
+            print(f"{line(loaded[0])}  ({loaded[1]})")
+        passed = report(results, args.min_score)
+        if args.markdown:
+            Path(args.markdown).write_text(markdown(args.min_score), encoding="utf-8")
+        return 0 if passed else 1
     equivalent = load_equivalent()
     results = []
     for name in args.targets or list(TARGETS):
-        result = run_target(name, TARGETS[name], args.jobs, equivalent)
+        result = run_target(name, TARGETS[name], args.jobs, equivalent, args.again)
+        result.save()
         results.append(result)
-        if result.error:
-            print(f"{name:24} {result.error}", flush=True)
-            continue
-        print(
-            f"{name:24} mutants {result.total:4}  killed {result.killed:4}  "
-            f"survived {len(result.survivors):3}  equivalent {len(result.equivalent):3}  "
-            f"score {result.score:5.1f}%  {result.seconds:6.0f}s",
-            flush=True,
-        )
-    failed = False
-    for result in results:
-        for mutant, diff in result.survivors.items():
-            stale = " (STALE entry in equivalent.toml)" if mutant in result.stale else ""
-            print(f"\n--- {result.name}: survived {mutant}{stale}\n{diff}")
-            if args.suggest:
-                print(toml_entry(mutant, diff.split("\n", 1)[1]))
-        if result.score < args.min_score:
-            failed = True
-    print()
-    for result in results:
-        mark = "ok " if result.score >= args.min_score else "LOW"
-        print(f"{mark} {result.name:24} {result.score:5.1f}%")
-    return 1 if failed else 0
+        print(line(result), flush=True)
+    return 0 if report(results, args.min_score, args.suggest) else 1
 
 
 if __name__ == "__main__":

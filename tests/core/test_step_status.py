@@ -1,0 +1,255 @@
+"""The status step, exactly: each outcome with its message, what is fetched and kept.
+
+Written to kill the mutants tests/mutation/run.py found alive in
+badges/verification/steps/status.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from badges.dids import did_key, did_key_verification_method, did_web_document
+from badges.fetch import Fetcher
+from badges.issuing import sign_credential
+from badges.status import bitstring_status_list as bsl
+from badges.status import revocation_list_1edtech as rl
+from badges.verification import Outcome, Verdict, Verifier
+from tests.conftest import ISSUED, NOW, SCHOOL, SCHOOL_DID, build_credential
+
+LIST_URL = f"{SCHOOL}/revocations"
+
+
+def status_of(report) -> tuple[Outcome, str, str | None]:
+    check = report.check("status")
+    return check.outcome, check.message, check.detail
+
+
+def badge_with(key, method: str, issuer: str, status: list[dict[str, Any]]) -> dict[str, Any]:
+    return sign_credential(
+        build_credential(issuer, status=status),
+        key,
+        verification_method=method,
+        proof="data-integrity",
+    ).json
+
+
+def test_a_revocation_list_is_fetched_once_and_kept(ed_key, site, publish_did_web, school_verifier):
+    method = publish_did_web(ed_key)
+    badge = badge_with(ed_key, method, SCHOOL_DID, [rl.status_entry(LIST_URL)])
+    site.json(
+        "/revocations",
+        rl.revocation_list(list_url=LIST_URL, issuer_id=SCHOOL_DID, revoked=[("urn:uuid:x", None)]),
+    )
+    for _ in range(2):
+        report = school_verifier.verify(badge, now=NOW)
+        assert status_of(report) == (
+            Outcome.PASSED,
+            "The issuer has not revoked or suspended this badge.",
+            None,
+        )
+    assert site.requests.count("/revocations") == 1
+
+
+def test_without_a_fetcher_no_list_can_be_read(ed_key):
+    issuer = did_key(ed_key.public)
+    method = did_key_verification_method(ed_key.public)
+    for entry, detail in (
+        (
+            rl.status_entry(LIST_URL),
+            "revocation lists cannot be fetched: this verifier has no fetcher",
+        ),
+        (
+            bsl.status_entry(f"{SCHOOL}/status/1", 7),
+            "status lists cannot be fetched: this verifier has no fetcher",
+        ),
+    ):
+        report = Verifier().verify(badge_with(ed_key, method, issuer, [entry]), now=NOW)
+        assert status_of(report) == (
+            Outcome.WARNING,
+            "Whether the badge was revoked cannot be checked right now.",
+            detail,
+        )
+        assert report.check("status").undecided and report.verdict is Verdict.UNDECIDED
+
+
+def publish_list(site, key, method: str, issuer: str, *, revoked=(), path="/status/1") -> None:
+    bits = bsl.BitstringStatusList()
+    for index in revoked:
+        bits.set(index)
+    credential = bsl.status_list_credential(
+        list_url=f"{SCHOOL}{path}",
+        issuer=issuer,
+        status_list=bits,
+        purpose="revocation",
+        valid_from=ISSUED,
+    )
+    signed = sign_credential(credential, key, verification_method=method, proof="data-integrity")
+    site.json(path, signed.json)
+
+
+def test_each_list_fetch_draws_on_the_verifications_budget(ed_key, site, school_fetcher):
+    issuer = did_key(ed_key.public)
+    method = did_key_verification_method(ed_key.public)
+    site.json(
+        "/revocations",
+        rl.revocation_list(list_url=LIST_URL, issuer_id=issuer, revoked=[("urn:uuid:x", None)]),
+    )
+    publish_list(site, ed_key, method, issuer)
+    for entry in (rl.status_entry(LIST_URL), bsl.status_entry(f"{SCHOOL}/status/1", 7)):
+        badge = badge_with(ed_key, method, issuer, [entry])
+        spent = Verifier(fetcher=school_fetcher, max_fetches=0).verify(badge, now=NOW)
+        check = spent.check("status")
+        assert (check.outcome, check.undecided, check.reason) == (
+            Outcome.WARNING,
+            True,
+            "fetch_limit_reached",
+        )
+        enough = Verifier(fetcher=school_fetcher, max_fetches=1).verify(badge, now=NOW)
+        assert status_of(enough)[0] is Outcome.PASSED
+    assert site.requests.count("/revocations") == 1
+    assert site.requests.count("/status/1") == 1
+
+
+def test_the_lists_own_issuer_key_draws_on_the_budget_too(ed_key, other_key, site, school_fetcher):
+    """A list signed by a did:web issuer: its DID document is one more fetch."""
+    list_issuer = "did:web:school.example:lists"
+    site.json(
+        "/lists/did.json",
+        did_web_document(list_issuer, [("key-1", other_key.public)]),
+    )
+    publish_list(site, other_key, f"{list_issuer}#key-1", list_issuer)
+    issuer = did_key(ed_key.public)
+    badge = badge_with(
+        ed_key,
+        did_key_verification_method(ed_key.public),
+        issuer,
+        [bsl.status_entry(f"{SCHOOL}/status/1", 7)],
+    )
+    spent = Verifier(fetcher=school_fetcher, max_fetches=1).verify(badge, now=NOW)
+    check = spent.check("status")
+    assert (check.outcome, check.undecided, check.reason) == (
+        Outcome.WARNING,
+        True,
+        "fetch_limit_reached",
+    )
+    enough = Verifier(fetcher=school_fetcher, max_fetches=2).verify(badge, now=NOW)
+    assert status_of(enough)[0] is Outcome.PASSED
+
+
+def test_an_older_list_fetched_slowly_never_replaces_a_newer_one(ed_key, site, school_fetcher):
+    """Two verifications fetch one revocation list; the one that began first ends last,
+    with the older list: the newer list (revoking the badge) is what is kept."""
+    issuer = did_key(ed_key.public)
+    badge = badge_with(
+        ed_key, did_key_verification_method(ed_key.public), issuer, [rl.status_entry(LIST_URL)]
+    )
+    older = rl.revocation_list(list_url=LIST_URL, issuer_id=issuer, revoked=[("urn:uuid:x", None)])
+    newer = rl.revocation_list(
+        list_url=LIST_URL, issuer_id=issuer, revoked=[(badge["id"], "Awarded by mistake")]
+    )
+    now = [100.0]
+    inner: list[Any] = []
+    fetches: list[str] = []
+
+    class Slow(Fetcher):
+        def get_json(self, url: str, **kwargs: Any) -> Any:
+            fetches.append(url)
+            document = super().get_json(url, **kwargs)
+            if len(fetches) == 1:
+                # while this (older) answer is on its way, the school revokes the badge and
+                # another verification fetches the newer list
+                now[0] += 1
+                site.json("/revocations", newer)
+                inner.append(verifier.verify(badge, now=NOW))
+                now[0] += 1
+            return document
+
+    site.json("/revocations", older)
+    verifier = Verifier(fetcher=Slow(school_fetcher.policy), clock=lambda: now[0])
+    outer = verifier.verify(badge, now=NOW)
+    assert inner[0].verdict is Verdict.INVALID
+    assert outer.verdict is Verdict.INVALID  # the newer list answered both
+    assert verifier.verify(badge, now=NOW).verdict is Verdict.INVALID
+    assert site.requests.count("/revocations") == 2
+
+
+def list_credential(issuer: str, *, revoked=(), path="/status/1") -> dict[str, Any]:
+    bits = bsl.BitstringStatusList()
+    for index in revoked:
+        bits.set(index)
+    return bsl.status_list_credential(
+        list_url=f"{SCHOOL}{path}",
+        issuer=issuer,
+        status_list=bits,
+        purpose="revocation",
+        valid_from=ISSUED,
+    )
+
+
+def status_after(site, school_fetcher, ed_key, served: dict[str, Any]) -> Any:
+    site.json("/status/1", served)
+    badge = badge_with(
+        ed_key,
+        did_key_verification_method(ed_key.public),
+        did_key(ed_key.public),
+        [bsl.status_entry(f"{SCHOOL}/status/1", 7)],
+    )
+    return Verifier(fetcher=school_fetcher).verify(badge, now=NOW)
+
+
+def test_a_list_in_an_unknown_context_is_not_trustworthy(ed_key, site, school_fetcher):
+    served = list_credential(did_key(ed_key.public))
+    served["@context"] = [*served["@context"], "https://unknown.example/context"]
+    report = status_after(site, school_fetcher, ed_key, served)
+    assert status_of(report) == (
+        Outcome.FAILED,
+        "The badge's status list is not trustworthy.",
+        "the status list uses an unknown @context",
+    )
+
+
+def test_an_unsigned_list_is_not_trustworthy_saying_why(ed_key, site, school_fetcher):
+    report = status_after(site, school_fetcher, ed_key, list_credential(did_key(ed_key.public)))
+    assert status_of(report) == (
+        Outcome.FAILED,
+        "The badge's status list is not trustworthy.",
+        "the status list's signature cannot be checked: "
+        "The credential has no proof: it is not signed.",
+    )
+
+
+def test_a_list_signed_with_a_key_not_its_issuers_is_not_trustworthy(
+    ed_key, other_key, site, school_fetcher
+):
+    served = sign_credential(
+        list_credential(did_key(ed_key.public)),
+        other_key,
+        verification_method=did_key_verification_method(other_key.public),
+        proof="data-integrity",
+    ).json
+    report = status_after(site, school_fetcher, ed_key, served)
+    outcome, message, detail = status_of(report)
+    assert (outcome, message) == (Outcome.FAILED, "The badge's status list is not trustworthy.")
+    assert detail is not None and detail.startswith(
+        "the status list's signature cannot be checked: "
+    )
+    assert "is not the issuer's" in detail
+
+
+def test_a_list_whose_issuer_keys_cannot_be_fetched_leaves_the_status_undecided(
+    ed_key, other_key, site, school_fetcher
+):
+    list_issuer = "did:web:school.example:lists"  # its DID document is not published
+    served = sign_credential(
+        list_credential(list_issuer),
+        other_key,
+        verification_method=f"{list_issuer}#key-1",
+        proof="data-integrity",
+    ).json
+    report = status_after(site, school_fetcher, ed_key, served)
+    check = report.check("status")
+    assert (check.outcome, check.message) == (
+        Outcome.WARNING,
+        "Whether the badge was revoked cannot be checked right now.",
+    )
+    assert check.undecided and report.verdict is Verdict.UNDECIDED
