@@ -13,14 +13,15 @@ from sqlalchemy import func, select
 
 from badges.clr import JWT_DATA_URL, clr_entries, clr_model_problems, entry_source
 from badges.verification import Outcome, Verdict
-from issuer.models import Achievement, Award, Organisation, OrgKind
+from issuer.models import Achievement, Award, ImportedBadge, Organisation, OrgKind
 from issuer.services.clr import export_clr, pathway_links_of
 from issuer.services.platform import PLATFORM_SLUG, ensure_platform_issuer
 from issuer.services.status import revoke_award
 from issuer.urls import PublicUrls
 from tests.peers import verify_ob3
 
-from .conftest import BASE_URL
+from .conftest import BASE_URL, ob2_in_the_clear
+from .test_imports import ONA, do_import, vc20_signed
 
 URLS = PublicUrls(BASE_URL)
 
@@ -186,3 +187,32 @@ def test_the_export_verifies_in_the_digital_bazaar_stack(
     report = verify_ob3(path, "--map", f"{BASE_URL}/={live_server.base}/", "--no-status")
     assert report["engines"]["dbz"]["verified"], report["errors"]
     assert report["verified"], report["errors"]
+
+
+def test_imported_badges_go_in_as_their_issuers_signed_them_and_open_badges_2_stay_out(
+    database, sealer, make_learner, import_tools, make_verifier
+):
+    from issuer.errors import InvalidInput
+
+    learner = make_learner(ONA)
+    token = vc20_signed(email=ONA).jwt
+    ob3 = do_import(database, learner, "text", token, import_tools)
+    ob2 = do_import(database, learner, "text", ob2_in_the_clear(ONA), import_tools)
+    with database.transaction() as session:
+        rows = [session.get(ImportedBadge, ob3.id), session.get(ImportedBadge, ob2.id)]
+        with pytest.raises(InvalidInput):  # an Open Badges 2.0 badge alone: nothing to hold
+            export_clr(session, [], sealer=sealer, urls=URLS, imported=rows[1:])
+        text, jwt = export_clr(
+            session, [], sealer=sealer, urls=URLS, imported=rows, addresses=["x@y.example", ONA]
+        )
+    clr = json.loads(text)
+    assert clr_model_problems(clr) == []
+    assert [entry_source(e) for e in clr_entries(clr)] == [token]  # byte for byte
+    assert clr["description"].startswith("1 badge exported from")
+    # the record's subject: the address the imported badge was awarded to, hashed
+    (identifier,) = clr["credentialSubject"]["identifier"]
+    assert identifier["hashed"] is True and ONA not in text
+    for form in (text, jwt):
+        report = make_verifier().verify(form)
+        assert report.verdict is Verdict.VALID, report.to_dict()["checks"]
+        assert [c.verdict for c in report.credentials or []] == [Verdict.VALID]
