@@ -15,7 +15,11 @@ says which, and why; re-signing one would make it the platform's badge, not its 
 - a credential on the VC Data Model 1.1: as JSON-LD its context redefines terms the
   record's VC 2.0 context protects (signing the record fails: "tried to redefine a
   protected term"), and as a JWT (its credential in a ``vc`` claim) it is not the
-  ``application/vc+jwt`` payload an ``EnvelopedVerifiableCredential`` names.
+  ``application/vc+jwt`` payload an ``EnvelopedVerifiableCredential`` names;
+- one whose achievement (which the record lists under its own contexts) uses terms those
+  contexts do not define (an extension's): the record could not be signed with it. Each
+  imported badge is tried in a record of its own (expanded, not signed: a few
+  milliseconds), so one such badge never stops the record of the others.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -33,6 +37,8 @@ from badges import jsonutil
 from badges.clr import build_clr, sign_clr
 from badges.errors import BadgeError
 from badges.identity import hashed_email, recipient_address
+from badges.jsonld.canon import expand_strict
+from badges.model import Profile
 from badges.proofs.vc_jwt import decode_jwt, is_vc_claim_token
 from badges.vc11 import is_vc11
 
@@ -103,6 +109,28 @@ VC_11 = (
     "record as it was signed"
 )
 NO_SIGNED_FORM = "Not in the CLR: its signed form was not received"
+UNDEFINED_TERMS = (
+    "Not in the CLR: it uses terms the CLR 2.0 record's context does not define, so the "
+    "record could not be signed with it as it was issued"
+)
+_PROBE_ISSUER = Profile(id="urn:uuid:00000000-0000-4000-8000-000000000000", name="probe")
+_PROBE_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def _holdable(entry: dict[str, Any] | str) -> bool:
+    """True when a record holding ``entry`` expands (so can be signed)."""
+    try:
+        probe = build_clr(
+            [entry],
+            issuer=_PROBE_ISSUER,
+            credential_id=_PROBE_ISSUER.id,
+            valid_from=_PROBE_TIME,
+            name="probe",
+        )
+        expand_strict(probe)
+    except BadgeError:
+        return False
+    return True
 
 
 def imported_entry(row: ImportedBadge) -> tuple[dict[str, Any] | str | None, str | None]:
@@ -113,12 +141,16 @@ def imported_entry(row: ImportedBadge) -> tuple[dict[str, Any] | str | None, str
     if signed is None:
         return None, NO_SIGNED_FORM
     if isinstance(signed, dict):
-        return (None, VC_11) if is_vc11(signed) else (signed, None)
-    try:
-        payload = decode_jwt(signed).payload
-    except BadgeError:
-        return None, NO_SIGNED_FORM
-    return (None, VC_11) if is_vc_claim_token(payload) else (signed, None)
+        if is_vc11(signed):
+            return None, VC_11
+    else:
+        try:
+            payload = decode_jwt(signed).payload
+        except BadgeError:
+            return None, NO_SIGNED_FORM
+        if is_vc_claim_token(payload):
+            return None, VC_11
+    return (signed, None) if _holdable(signed) else (None, UNDEFINED_TERMS)
 
 
 def clr_entries_of(
