@@ -7,11 +7,21 @@ In the zip (``build_archive``):
   baked in (``badge.png``, ``badge.svg``: the same baking as the public badge page's
   downloads). A revoked badge has no pictures (the public page offers none either); its
   JSON and JWT stay, and a verifier reports it revoked.
+- ``imported/<date>-<name>.<id>/badge.<json|jwt|png|svg>``: each badge the learner
+  imported from another issuer, exactly as it was received (its JSON, its JWT, or the
+  baked picture it came in), listed as "imported, issued by ...".
 - ``evidence/<id>-<file>``: the files the learner added as their own evidence.
 - ``clr/portfolio.json`` and ``clr/portfolio.jwt``: every badge in one 1EdTech CLR 2.0
-  ``ClrCredential`` signed by the platform (``services.clr.export_clr``).
+  ``ClrCredential`` signed by the platform (``services.clr.export_clr``), the imported
+  Open Badges 3.0 badges as their issuers signed them; an imported badge the record
+  cannot hold as signed (Open Badges 2.0, VC Data Model 1.1: ``clr.imported_entry``) is
+  in the zip but not in the record, and the index says why.
 - ``index.html``: a page that lists all of it and works offline: no script, no external
   style sheet, image or font; every link relative, into the zip.
+
+The badges awarded here are read as the portfolio reads them (``portfolio_cards``: one
+statement), then their ``Award`` rows by id with their achievements (two more): a
+portfolio of 500 costs the same few statements as one of 5.
 
 The zip is written into the file object given (the view gives a spooled temporary file),
 entry by entry, so the whole archive is never held as one ``bytes``; pictures are stored
@@ -23,21 +33,23 @@ from __future__ import annotations
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
 
-from ..models import Learner, LearnerEvidence, StoredImage
+from ..models import Award, ImportedBadge, Learner, LearnerEvidence, StoredImage
 from ..models.base import now_utc
 from ..urls import PublicUrls
-from .clr import export_clr
+from .clr import clr_entries_of, export_clr
 from .images import baked_badge, baked_payload
+from .imports import card_of, imported_badges, received_file
 from .keys import Sealer
-from .portfolio import PortfolioCard, portfolio_cards
+from .learners import confirmed_emails
+from .portfolio import CardKind, PortfolioCard, mine, portfolio_cards
 from .shares import download_name
 
 CLR_JSON = "clr/portfolio.json"
@@ -60,6 +72,11 @@ class ArchivedBadge:
     folder: str
     files: list[ArchiveFile] = field(default_factory=list)
     evidence: list[ArchiveFile] = field(default_factory=list)
+    not_in_clr: str | None = None  # an imported badge the CLR cannot hold: why not
+
+    @property
+    def imported(self) -> bool:
+        return self.card.kind == CardKind.IMPORTED
 
     def file(self, path_end: str) -> ArchiveFile | None:
         return next((f for f in self.files if f.path.endswith(path_end)), None)
@@ -74,6 +91,10 @@ class ArchiveIndex:
     base_url: str
     badges: list[ArchivedBadge] = field(default_factory=list)
     clr: list[ArchiveFile] = field(default_factory=list)
+
+    @property
+    def left_out_of_clr(self) -> list[ArchivedBadge]:
+        return [badge for badge in self.badges if badge.not_in_clr]
 
 
 def _slug(text: str, limit: int = 40) -> str:
@@ -119,16 +140,31 @@ def build_archive(
     alone."""
     now = now or now_utc()
     cards = portfolio_cards(session, learner, now)
+    awards = _awards_of(session, cards)
+    imported = imported_badges(session, learner)
     index = ArchiveIndex(learner_name=learner.name, made_at=now, base_url=urls.base)
-    images = _achievement_images(session, cards)
+    images = _achievement_images(session, awards.values())
     evidence = _own_evidence(session, learner)
+    _entries, _emails, left_out = clr_entries_of(imported)
     archive = _Zip(out, now)
     try:
         for card in cards:
-            index.badges.append(_add_badge(archive, card, images, evidence.get(card.award.id, [])))
-        if cards:
+            assert card.award_id is not None  # portfolio_cards: the awards here
+            award = awards[card.award_id]
+            index.badges.append(
+                _add_badge(archive, card, award, images, evidence.get(award.id, []))
+            )
+        for row in imported:
+            index.badges.append(_add_imported(archive, row, not_in_clr=left_out.get(row.id)))
+        if cards or len(imported) > len(left_out):
             clr_json, clr_jwt = export_clr(
-                session, [card.award for card in cards], sealer=sealer, urls=urls, now=now
+                session,
+                [awards[card.award_id] for card in cards if card.award_id is not None],
+                sealer=sealer,
+                urls=urls,
+                imported=imported,
+                addresses=confirmed_emails(session, learner),
+                now=now,
             )
             index.clr.append(
                 archive.add(CLR_JSON, "Signed CLR 2.0 (JSON)", clr_json.encode("utf-8"))
@@ -143,13 +179,37 @@ def build_archive(
     return index
 
 
+def archive_size(session: Session, learner: Learner) -> int:
+    """How many badges the learner's archive holds: those awarded here and those imported
+    (counted, not read)."""
+    awarded = session.scalar(select(func.count()).select_from(Award).where(mine(learner)))
+    brought = session.scalar(
+        select(func.count())
+        .select_from(ImportedBadge)
+        .where(ImportedBadge.learner_id == learner.id)
+    )
+    return int(awarded or 0) + int(brought or 0)
+
+
+def _awards_of(session: Session, cards: list[PortfolioCard]) -> dict[int, Award]:
+    """The cards' Award rows by id, each with its achievement: two statements (the rows,
+    then their few achievements, each read once)."""
+    ids = [card.award_id for card in cards if card.award_id is not None]
+    if not ids:
+        return {}
+    rows = session.scalars(
+        select(Award).options(selectinload(Award.achievement)).where(Award.id.in_(ids))
+    )
+    return {row.id: row for row in rows}
+
+
 def _add_badge(
     archive: _Zip,
     card: PortfolioCard,
+    award: Award,
     images: dict[str, StoredImage],
     evidence: list[LearnerEvidence],
 ) -> ArchivedBadge:
-    award = card.award
     folder = f"badges/{card.awarded:%Y-%m-%d}-{_slug(card.name)}.{award.public_id}"
     badge = ArchivedBadge(card=card, folder=folder)
     badge.files.append(
@@ -181,9 +241,26 @@ def _add_badge(
     return badge
 
 
-def _achievement_images(session: Session, cards: list[PortfolioCard]) -> dict[str, StoredImage]:
+def _add_imported(archive: _Zip, row: ImportedBadge, *, not_in_clr: str | None) -> ArchivedBadge:
+    """An imported badge: the one file it came as, byte for byte."""
+    card = card_of(row)
+    folder = f"imported/{card.awarded:%Y-%m-%d}-{_slug(card.name)}.{row.public_id}"
+    badge = ArchivedBadge(card=card, folder=folder, not_in_clr=not_in_clr)
+    extension, label = received_file(row)
+    badge.files.append(
+        archive.add(
+            f"{folder}/badge.{extension}",
+            label,
+            row.received,
+            compress=row.received_type != "image/png",  # PNG is compressed already
+        )
+    )
+    return badge
+
+
+def _achievement_images(session: Session, awards: Iterable[Award]) -> dict[str, StoredImage]:
     """The achievements' stored images, each read once (one statement)."""
-    wanted = {c.award.achievement.image_sha256 for c in cards} - {None}
+    wanted = {award.achievement.image_sha256 for award in awards} - {None}
     if not wanted:
         return {}
     rows = session.scalars(select(StoredImage).where(StoredImage.sha256.in_(wanted)))

@@ -1,15 +1,16 @@
 """A learner's data rights: everything held about them as JSON, and erasing the account.
 
 ``personal_data`` gathers every row about the learner: the account, its addresses, the
-badges awarded to its confirmed addresses (with the credentials as issued), reflections,
+badges awarded to its confirmed addresses (with the credentials as issued), the badges it
+imported from other issuers (each as received, with its issuer and when), reflections,
 own evidence (metadata and each file's SHA-256; the files are in the archive), goals,
 share links, guardians' consents, sessions and one-time links, claims, counted log-in
 attempts under their addresses, and the messages sent to them. Secrets are never in it:
 no password hash, no token hash, and the tokens of one-time links in messages are cut.
 
 ``erase_learner`` deletes the account and whatever the learner made at once (addresses,
-reflections, own evidence with its files, goals, share links, consents, sessions, links),
-and takes the learner's confirmed addresses out of every row that keeps one, in the tables
+reflections, own evidence with its files, goals, imported badges, share links, consents,
+sessions, links), and takes the learner's confirmed addresses out of every row that keeps one, in the tables
 of ``ADDRESS_COLUMNS``:
 
 - the schools' awards stay with the schools (their signed badges stay verifiable: those
@@ -31,6 +32,7 @@ never the address.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -49,6 +51,7 @@ from ..models import (
     Goal,
     GuardianConsent,
     IdempotencyRecord,
+    ImportedBadge,
     Invitation,
     Learner,
     LearnerEmail,
@@ -96,6 +99,17 @@ ADDRESS_COLUMNS: dict[str, str] = {
     "audit_event.details": "address replaced by the marker",
     "idempotency_record.response_body": "address replaced by the marker",
     "user.email": "a staff account: another account, kept (said before confirming)",
+    # a badge imported from another issuer: its row goes with the account. An Open Badges
+    # 2.0 assertion may name the address in the clear (``recipient.hashed`` false), an
+    # Open Badges 3.0 one as a mailto: subject id; the rest is the other issuer's text
+    "imported_badge.credential_json": "deleted with the account",
+    "imported_badge.source_url": "deleted with the account",
+    "imported_badge.credential_id": "deleted with the account",
+    "imported_badge.name": "deleted with the account",
+    "imported_badge.issuer_id": "deleted with the account",
+    "imported_badge.issuer_name": "deleted with the account",
+    "imported_badge.format_label": "deleted with the account",
+    "imported_badge.status_reason": "deleted with the account",
 }
 
 
@@ -149,6 +163,7 @@ def personal_data(
         "learner_email": rows(LearnerEmail, LearnerEmail.learner_id == learner.id),
         "reflection": rows(Reflection, Reflection.learner_id == learner.id),
         "learner_evidence": rows(LearnerEvidence, LearnerEvidence.learner_id == learner.id),
+        "imported_badge": rows(ImportedBadge, ImportedBadge.learner_id == learner.id),
         "goal": rows(Goal, Goal.learner_id == learner.id),
         "share_link": rows(ShareLink, ShareLink.learner_id == learner.id),
         "guardian_consent": rows(GuardianConsent, GuardianConsent.learner_id == learner.id),
@@ -156,6 +171,7 @@ def personal_data(
         "learner_token": rows(LearnerToken, LearnerToken.learner_id == learner.id),
         "claim_token": rows(ClaimToken, ClaimToken.learner_id == learner.id),
     }
+    imported_public = {row.id: row.public_id for row in own["imported_badge"]}
     goal_achievements = _achievement_names(session, [goal.achievement_id for goal in own["goal"]])
     messages = (
         rows(OutboxMessage, func.lower(func.trim(OutboxMessage.to_email)).in_(confirmed))
@@ -165,8 +181,9 @@ def personal_data(
     return {
         "about": (
             "Everything this platform holds about you, as of exportedAt. The badges are "
-            "the schools' signed credentials, exactly as issued; your evidence files are in "
-            "the archive (each listed here with its SHA-256)."
+            "the schools' signed credentials, exactly as issued; the badges you imported are "
+            "as you gave them (or as their link answered); your evidence files are in the "
+            "archive (each listed here with its SHA-256)."
         ),
         "exportedAt": now.isoformat(),
         "platform": urls.base,
@@ -204,6 +221,24 @@ def personal_data(
             }
             for award in awards
         ],
+        "importedBadges": [
+            {
+                "id": row.public_id,
+                "name": row.name,
+                "issuer": {"id": row.issuer_id, "name": row.issuer_name},
+                "format": row.format_label,
+                "importedAt": _when(row.created_at),
+                "link": row.source_url,
+                "awardedAt": _when(row.awarded_at),
+                "validUntil": _when(row.valid_until),
+                "status": row.status,
+                "statusReason": row.status_reason,
+                "statusCheckedAt": _when(row.status_checked_at),
+                "received": _as_received(row.received, row.received_type),
+                "credential": _json_or_text(row.credential_json),
+            }
+            for row in own["imported_badge"]
+        ],
         "reflections": [
             {
                 "badge": public_id_of(row.award_id),
@@ -240,6 +275,10 @@ def personal_data(
                 "title": row.title,
                 "scope": row.scope,
                 "badges": [public_id_of(i) for i in row.award_ids],
+                # the imported badges of a collection (those removed since are not held)
+                "importedBadges": [
+                    imported_public[i] for i in row.imported_ids or [] if i in imported_public
+                ],
                 "includeReflections": row.include_reflections,
                 "includeEvidence": row.include_evidence,
                 "sharedWithSchool": schools.get(row.org_id) if row.org_id else None,
@@ -300,6 +339,24 @@ def personal_data(
             for row in messages
         ],
     }
+
+
+def _as_received(data: bytes, media_type: str) -> dict[str, str]:
+    """An imported badge's bytes as received: text (JSON, a JWT) as it is, an image in
+    base64."""
+    if not media_type.startswith("image/"):
+        try:
+            return {"mediaType": media_type, "text": data.decode("utf-8")}
+        except UnicodeDecodeError:
+            pass
+    return {"mediaType": media_type, "base64": base64.b64encode(data).decode("ascii")}
+
+
+def _json_or_text(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
 
 
 def _achievement_names(session: Session, ids: Sequence[int]) -> dict[int, str]:
@@ -470,6 +527,7 @@ def erase_learner(session: Session, learner: Learner, *, now: datetime | None = 
     for model in (
         Reflection,
         LearnerEvidence,
+        ImportedBadge,
         Goal,
         ShareLink,
         GuardianConsent,

@@ -42,6 +42,7 @@ from badges.errors import (
 )
 from badges.fetch import Fetcher, FetchPolicy, Resolver
 from badges.identity import recipient_address, recipient_description
+from badges.proofs import looks_like_jwt
 from badges.resolve import KeyResolver
 from badges.timeutil import parse_datetime
 from badges.verification import JSON_ACCEPT, CheckId, Outcome, Verdict, VerificationReport, Verifier
@@ -566,6 +567,57 @@ def refresh_status(
             row.status, row.status_reason = status, reason[:500] if reason else None
         row.status_checked_at = now
     session.flush()
+
+
+# -- as received, and as issued -------------------------------------------------------------------
+
+RECEIVED_FILES = {
+    "application/json": ("json", "As received (JSON)"),
+    "application/jwt": ("jwt", "As received (JWT)"),
+    "image/png": ("png", "As received: picture with the badge baked in (PNG)"),
+    "image/svg+xml": ("svg", "As received: picture with the badge baked in (SVG)"),
+}
+
+
+def received_file(row: ImportedBadge) -> tuple[str, str]:
+    """The file name extension and a label for the badge as received (``received_type`` is
+    one of ``_media_type``'s answers)."""
+    return RECEIVED_FILES.get(row.received_type, ("bin", "As received"))
+
+
+def signed_form(row: ImportedBadge) -> dict[str, Any] | str | None:
+    """An imported Open Badges 3.0 badge exactly as its issuer signed it, with its own
+    proof: the JSON object (embedded proof) or the compact VC-JWT, read from the bytes as
+    received (a baked image's payload). None for an Open Badges 2.0 badge (an assertion is
+    not a verifiable credential) or when the received bytes carry no signed form (a baked
+    link: then the credential the link gave, if it has its proof)."""
+    if row.format != "ob3":
+        return None
+    data = row.received
+    text: str | None
+    if baking.sniff_image_type(data) is not None:
+        try:
+            baked = baking.unbake(data)
+        except BadgeError:
+            baked = None
+        text = baked.payload if baked is not None else None
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = None
+    text = (text or "").strip()
+    if looks_like_jwt(text):
+        return text
+    for candidate in (text, row.credential_json):
+        if candidate.startswith("{"):
+            try:
+                document = json.loads(candidate)
+            except ValueError:
+                continue
+            if isinstance(document, dict) and "proof" in document:
+                return document
+    return None
 
 
 # -- as portfolio cards --------------------------------------------------------------------------

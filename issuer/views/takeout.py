@@ -1,8 +1,9 @@
 """Taking everything out: the archive (zip), the personal data (JSON), erasing the account.
 
 - /portfolio/export: the page that offers all three;
-- POST /portfolio/export/archive.zip: every badge (JSON, VC-JWT, baked PNG and SVG), own
-  evidence files, the signed CLR, and an index.html that works offline
+- POST /portfolio/export/archive.zip: every badge (JSON, VC-JWT, baked PNG and SVG), every
+  imported badge as received, own evidence files, the signed CLR, and an index.html that
+  works offline
   (services/archive.py). A POST with the form's CSRF token: another site cannot make a
   browser build one;
 - /portfolio/export/personal-data.json: everything held about the learner
@@ -26,8 +27,8 @@ from ..errors import IssuerError, TooManyRequests
 from ..models import Learner
 from ..models.base import now_utc
 from ..services import data_rights
-from ..services.archive import ArchiveIndex, build_archive
-from ..services.learners import confirmed_emails, portfolio_awards
+from ..services.archive import ArchiveIndex, archive_size, build_archive
+from ..services.learners import confirmed_emails
 from ..web import current_learner, dbs, learner_required, log_out, sealer, urls
 from .common import form_errors
 
@@ -60,7 +61,7 @@ def export_page() -> Any:
         "issuer/portfolio/export.html",
         section="export",
         learner=learner,
-        badges=len(portfolio_awards(dbs(), learner)),
+        badges=archive_size(dbs(), learner),
     )
 
 

@@ -563,3 +563,31 @@ GOOD_ACHIEVEMENT = {
     "image_caption": "",
     "external_alignments": "",
 }
+
+
+@pytest.fixture
+def import_tools(site: Any) -> Any:
+    """Import tools (services.imports) reaching the Open Badges 2.0 test school
+    (https://school.example/, its profile, badge class and key) on the loopback site;
+    Open Badges 3.0 badges signed by a did:key need nothing fetched."""
+    from badges.fetch import Fetcher, FetchPolicy
+    from badges.resolve import KeyResolver
+    from badges.verification import Verifier
+    from issuer.services.imports import ImportTools
+    from tests.conftest import SCHOOL
+    from tests.core.test_ob2 import School
+
+    School(site)
+    fetcher = Fetcher(FetchPolicy(url_map=((f"{SCHOOL}/", f"{site.base}/"),), timeout=5.0))
+    verifier = Verifier(fetcher=fetcher, key_resolver=KeyResolver(fetcher))
+    return ImportTools(fetcher=fetcher, verifier=verifier, max_bytes=4 << 20)
+
+
+def ob2_in_the_clear(email: str) -> str:
+    """A signed Open Badges 2.0 assertion of the test school naming ``email`` in the clear
+    (``recipient.hashed`` false), as an issuer may."""
+    from tests.core.test_ob2 import make_assertion, sign
+
+    return sign(
+        make_assertion("signed", recipient={"type": "email", "hashed": False, "identity": email})
+    )

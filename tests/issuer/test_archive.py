@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from html.parser import HTMLParser
 from posixpath import normpath
@@ -19,15 +20,22 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from badges import baking
-from badges.clr import clr_entries
+from badges.clr import clr_entries, entry_source
+from badges.dids import did_key, did_key_verification_method
+from badges.issuing import SignedCredential, sign_credential
 from badges.verification import Verdict
-from issuer.models import Award, Learner
+from issuer.models import Award, ImportedBadge, Learner
 from issuer.services.status import revoke_award
 from issuer.services.steering import add_evidence_file
+from tests.conftest import ISSUED, build_credential, load_key
+from tests.core.test_baking import make_png
+from tests.core.test_ob2 import SIGNED_ID
 
-from .conftest import post, sign_in_learner
+from .conftest import ob2_in_the_clear, post, sign_in_learner
+from .test_imports import do_import, vc11_data_integrity
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+ONA = "ona@pupils.example"  # the portfolio's learner
 
 
 class _Links(HTMLParser):
@@ -223,3 +231,113 @@ def test_pictures_are_stored_and_text_is_deflated(client, database, portfolio):
         if name.startswith("evidence/"):
             continue
         assert kind == expected, name
+
+
+# -- badges imported from other issuers ----------------------------------------------------------
+
+
+def signed_elsewhere(credential_id: str) -> SignedCredential:
+    """An Open Badges 3.0 badge (VC Data Model 2.0) to Ona, signed by a did:key issuer."""
+    key = load_key("eddsa")
+    unsigned = build_credential(did_key(key.public), email=ONA)
+    unsigned["id"] = credential_id
+    return sign_credential(
+        unsigned,
+        key,
+        verification_method=did_key_verification_method(key.public),
+        proof="both",
+        created=ISSUED,
+    )
+
+
+@pytest.fixture
+def imported(database, portfolio, import_tools) -> dict[str, tuple[ImportedBadge, bytes]]:
+    """Ona's imported badges, by how they came: an Open Badges 3.0 VC-JWT pasted, another
+    one's JSON (Data Integrity proof) baked into a PNG, a VC Data Model 1.1 one pasted, an
+    Open Badges 2.0 signed assertion (her address in the clear)."""
+    learner, _awards = portfolio
+    baked = signed_elsewhere("urn:uuid:0b8e2f6a-1c3d-4e5f-8a9b-0c1d2e3f4a5b").json
+    given = {
+        "jwt": ("text", signed_elsewhere("urn:uuid:6a1f0c2e-3b4d-4f5a-9b8c-7d6e5f4a3b2c").jwt),
+        "png": ("file", baking.bake_png(make_png(), json.dumps(baked))),
+        "vc11": ("text", json.dumps(vc11_data_integrity(ONA))),
+        "ob2": ("text", ob2_in_the_clear(ONA)),
+    }
+    rows = {}
+    for name, (kind, value) in given.items():
+        row = do_import(database, learner, kind, value, import_tools)
+        rows[name] = (row, value if isinstance(value, bytes) else value.encode())
+    return rows
+
+
+def test_imported_badges_are_in_the_archive_as_received_and_in_the_clr_where_they_can_be(
+    client, database, portfolio, imported, import_tools, make_verifier
+):
+    learner, _awards = portfolio
+    sign_in_learner(client, database, learner)
+    assert "each of your 7 badges" in client.get("/portfolio/export").text
+    archive = download(client, database, learner)
+    names = set(archive.namelist())
+    # each in a folder of its own under imported/, the one file it came as, byte for byte
+    for name, (row, received) in imported.items():
+        files = [n for n in names if n.startswith("imported/") and f".{row.public_id}/" in n]
+        extension = {"png": "png", "vc11": "json"}.get(name, "jwt")
+        assert len(files) == 1 and files[0].endswith(f"/badge.{extension}"), files
+        assert archive.read(files[0]) == received
+        report = import_tools.verifier.verify(received if name == "png" else received.decode())
+        assert report.verdict is Verdict.VALID, report.to_dict()["checks"]
+    assert {n.split("/")[0] for n in names} == {
+        "badges",
+        "imported",
+        "evidence",
+        "clr",
+        "index.html",
+    }
+    # the index lists and links each, marked with its issuer, and says which are not in the CLR
+    html = archive.read("index.html").decode()
+    parser = _Links()
+    parser.feed(html)
+    assert set(parser.hrefs) | set(parser.sources) >= {n for n in names if n != "index.html"}
+    items = re.findall(r'<li class="badge[^"]*">(.*?)</li>\n', html, flags=re.DOTALL)
+    assert len(items) == 7
+    marked = [item for item in items if "imported, issued by Vilniaus licėjus" in item]
+    assert len(marked) == 4
+    outside = {
+        name: next(item for item in marked if f".{row.public_id}/" in item)
+        for name, (row, _received) in imported.items()
+    }
+    assert "not a verifiable credential" in outside["ob2"]
+    assert "VC Data Model 1.1" in outside["vc11"]
+    assert "Not in the CLR" not in outside["jwt"] + outside["png"]
+    assert "but those marked “Not in the CLR”" in html
+    # the CLR: the school's badges and the VC 2.0 imported ones, exactly as signed
+    clr = json.loads(archive.read("clr/portfolio.json"))
+    entries = [entry_source(e) for e in clr_entries(clr)]
+    assert len(entries) == 5
+    assert imported["jwt"][1].decode() in entries
+    unbaked = baking.unbake(imported["png"][1])
+    assert unbaked is not None and json.loads(unbaked.payload) in entries
+    text = json.dumps(clr)
+    assert SIGNED_ID not in text and imported["vc11"][0].credential_id not in text
+    assert "2 of them imported from other issuers" in clr["description"]
+    verifier = make_verifier()
+    for form in (archive.read("clr/portfolio.json"), archive.read("clr/portfolio.jwt")):
+        report = verifier.verify(form.decode())
+        assert report.verdict is Verdict.VALID, report.to_dict()["checks"]
+        assert sorted(r.verdict.value for r in report.credentials or []) == sorted(
+            [Verdict.VALID.value] * 4 + [Verdict.INVALID.value]
+        )
+
+
+def test_a_portfolio_of_one_imported_open_badges_2_badge(
+    client, database, make_learner, import_tools
+):
+    learner = make_learner("ona@example.org")
+    do_import(database, learner, "text", ob2_in_the_clear("ona@example.org"), import_tools)
+    sign_in_learner(client, database, learner)
+    assert "each of your 1 badge:" in client.get("/portfolio/export").text
+    archive = _zip(post(client, "/portfolio/export/archive.zip"))
+    names = archive.namelist()
+    assert len(names) == 2 and "index.html" in names  # the badge and the index: no CLR
+    html = archive.read("index.html").decode()
+    assert "Not in the CLR" in html and "A Comprehensive Learner Record" not in html

@@ -6,6 +6,7 @@ use) whose DID document the base URL's did:web resolves to: /.well-known/did.jso
 
 from __future__ import annotations
 
+import copy
 import json
 
 import pytest
@@ -13,14 +14,15 @@ from sqlalchemy import func, select
 
 from badges.clr import JWT_DATA_URL, clr_entries, clr_model_problems, entry_source
 from badges.verification import Outcome, Verdict
-from issuer.models import Achievement, Award, Organisation, OrgKind
+from issuer.models import Achievement, Award, ImportedBadge, Organisation, OrgKind
 from issuer.services.clr import export_clr, pathway_links_of
 from issuer.services.platform import PLATFORM_SLUG, ensure_platform_issuer
 from issuer.services.status import revoke_award
 from issuer.urls import PublicUrls
 from tests.peers import verify_ob3
 
-from .conftest import BASE_URL
+from .conftest import BASE_URL, ob2_in_the_clear
+from .test_imports import ONA, do_import, vc20_signed
 
 URLS = PublicUrls(BASE_URL)
 
@@ -186,3 +188,70 @@ def test_the_export_verifies_in_the_digital_bazaar_stack(
     report = verify_ob3(path, "--map", f"{BASE_URL}/={live_server.base}/", "--no-status")
     assert report["engines"]["dbz"]["verified"], report["errors"]
     assert report["verified"], report["errors"]
+
+
+def test_imported_badges_go_in_as_their_issuers_signed_them_and_open_badges_2_stay_out(
+    database, sealer, make_learner, import_tools, make_verifier
+):
+    from issuer.errors import InvalidInput
+
+    learner = make_learner(ONA)
+    token = vc20_signed(email=ONA).jwt
+    ob3 = do_import(database, learner, "text", token, import_tools)
+    ob2 = do_import(database, learner, "text", ob2_in_the_clear(ONA), import_tools)
+    with database.transaction() as session:
+        rows = [session.get(ImportedBadge, ob3.id), session.get(ImportedBadge, ob2.id)]
+        with pytest.raises(InvalidInput):  # an Open Badges 2.0 badge alone: nothing to hold
+            export_clr(session, [], sealer=sealer, urls=URLS, imported=rows[1:])
+        text, jwt = export_clr(
+            session, [], sealer=sealer, urls=URLS, imported=rows, addresses=["x@y.example", ONA]
+        )
+    clr = json.loads(text)
+    assert clr_model_problems(clr) == []
+    assert [entry_source(e) for e in clr_entries(clr)] == [token]  # byte for byte
+    assert clr["description"].startswith("1 badge exported from")
+    # the record's subject: the address the imported badge was awarded to, hashed
+    (identifier,) = clr["credentialSubject"]["identifier"]
+    assert identifier["hashed"] is True and ONA not in text
+    for form in (text, jwt):
+        report = make_verifier().verify(form)
+        assert report.verdict is Verdict.VALID, report.to_dict()["checks"]
+        assert [c.verdict for c in report.credentials or []] == [Verdict.VALID]
+
+
+def _received(data: str, credential: dict, fmt: str = "ob3") -> ImportedBadge:
+    """An imported badge as the import stores it (only what the CLR reads of it)."""
+    media = "application/json" if data.startswith("{") else "application/jwt"
+    return ImportedBadge(
+        format=fmt,
+        received=data.encode(),
+        received_type=media,
+        credential_json=json.dumps(credential),
+    )
+
+
+def test_which_imported_badges_a_clr_can_hold_as_signed():
+    from badges.dids import did_key, did_key_verification_method
+    from badges.issuing import sign_credential
+    from issuer.services import clr
+    from tests.conftest import ISSUED, build_credential, load_key
+
+    from .test_imports import vc11_data_integrity, vc11_jwt
+
+    key = load_key("eddsa")
+    method = did_key_verification_method(key.public)
+    plain = build_credential(did_key(key.public), email=ONA)
+    signed = sign_credential(plain, key, verification_method=method, proof="both", created=ISSUED)
+    assert clr.imported_entry(_received(signed.jwt, plain)) == (signed.jwt, None)
+    assert clr.imported_entry(_received(json.dumps(signed.json), plain)) == (signed.json, None)
+    # an achievement with a term the record's contexts do not define: it could not be signed
+    odd = copy.deepcopy(plain)
+    odd["credentialSubject"]["achievement"]["ownExtensionTerm"] = "x"
+    token = sign_credential(odd, key, verification_method=method, proof="jwt", created=ISSUED).jwt
+    assert clr.imported_entry(_received(token, odd)) == (None, clr.UNDEFINED_TERMS)
+    # VC Data Model 1.1, as JSON-LD and as a JWT; Open Badges 2.0
+    vc11 = vc11_data_integrity(ONA)
+    assert clr.imported_entry(_received(json.dumps(vc11), vc11)) == (None, clr.VC_11)
+    assert clr.imported_entry(_received(vc11_jwt(ONA), {})) == (None, clr.VC_11)
+    ob2 = _received(ob2_in_the_clear(ONA), {}, fmt="ob2")
+    assert clr.imported_entry(ob2) == (None, clr.NOT_A_VC)

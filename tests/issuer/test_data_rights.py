@@ -27,19 +27,21 @@ from issuer.models import (
     Base,
     ClaimToken,
     IdempotencyRecord,
+    ImportedBadge,
     Learner,
     LearnerSession,
     Organisation,
     OutboxMessage,
 )
 from issuer.models.awards import ERASED_ADDRESS
-from issuer.services import accounts, learner_accounts, shares, steering
+from issuer.services import accounts, imports, learner_accounts, shares, steering
 from issuer.services.claims import new_claim_link
 from issuer.services.data_rights import ADDRESS_COLUMNS, personal_data
 from issuer.services.learners import confirm_email
 from issuer.urls import PublicUrls
+from tests.core.test_ob2 import ISSUER
 
-from .conftest import BASE_URL, PASSWORD, csrf_of, post, sign_in_learner
+from .conftest import BASE_URL, PASSWORD, csrf_of, ob2_in_the_clear, post, sign_in_learner
 
 URLS = PublicUrls(BASE_URL)
 ONA = "ona.petraityte@pupils.example"
@@ -79,6 +81,11 @@ NO_ADDRESS_COLUMNS = {
     "framework_item": "frameworks",
     "goal": "ids only",
     "guardian_consent.token_hash": "a hash",
+    "imported_badge.public_id": "random",
+    "imported_badge.fingerprint": "a hash (of the issuer and the badge's id, or its content)",
+    "imported_badge.received_type": "a media type (of four)",
+    "imported_badge.format": "an enum",
+    "imported_badge.status": "an enum",
     "idempotency_record.key": "a client's key",
     "idempotency_record.request_hash": "a hash",
     "idempotency_record.state": "an enum",
@@ -96,6 +103,7 @@ NO_ADDRESS_COLUMNS = {
     "outbox_message.error": "a mail server's answer",
     "reflection": "deleted",
     "share_link": "deleted",
+    "share_link.imported_ids": "ids only (and deleted)",
     "signing_key": "keys",
     "stored_image": "images",
     "user": "staff accounts (another account, said before confirming)",
@@ -126,12 +134,21 @@ def test_every_text_column_is_either_erased_or_cannot_hold_an_address():
 
 @pytest.fixture
 def world(
-    client, database, sealer, make_org, make_achievement, award_to, make_learner, make_user
+    client,
+    database,
+    sealer,
+    make_org,
+    make_achievement,
+    award_to,
+    make_learner,
+    make_user,
+    import_tools,
 ) -> dict[str, Any]:
     """Ona, with two confirmed addresses and one pending; badges from two schools (one sent
-    to her address in capitals); everything a learner can add; and her address in other
-    people's rows: a staff invitation, another account's pending address, a guardian's
-    consent naming her, login counts, an API response kept for retries."""
+    to her address in capitals); everything a learner can add, an imported Open Badges 2.0
+    badge naming her address in the clear among it; and her address in other people's
+    rows: a staff invitation, another account's pending address, a guardian's consent
+    naming her, login counts, an API response kept for retries."""
     school = make_org()
     other = make_org("kaunas-gymnasium", "Kauno gimnazija", key_alg="ES256")
     river = make_achievement(school, "River monitor")
@@ -158,6 +175,13 @@ def world(
             session, learner, awards[1].public_id, url="https://ona.example/", title="Blog"
         )
         steering.pin_goal(session, learner, river.public_id)
+        elsewhere = imports.import_badge(
+            session,
+            learner,
+            imports.Given("text", ob2_in_the_clear(ONA)),
+            tools=import_tools,
+            urls=URLS,
+        )
         shared = shares.create_share(
             session, learner, shares.ShareInput(title="For my CV", include_reflections=True)
         )
@@ -168,6 +192,7 @@ def world(
                 title="Mediation",
                 scope="collection",
                 award_ids=[awards[1].public_id],
+                imported_ids=[elsewhere.public_id],
                 org_slug="kaunas-gymnasium",
             ),
         )
@@ -211,6 +236,7 @@ def world(
         "shares": [shared.public_id, collection.public_id],
         "admin": admin,
         "river": river,
+        "imported": (elsewhere.public_id, ob2_in_the_clear(ONA)),
     }
 
 
@@ -226,6 +252,7 @@ EXPORT_KEYS = {
     "goal": "goals",
     "share_link": "shareLinks",
     "guardian_consent": "guardianConsents",
+    "imported_badge": "importedBadges",
 }
 
 
@@ -262,6 +289,16 @@ def test_the_personal_data_holds_every_row_that_refers_to_the_learner(client, da
         award = next(a for a in world["awards"] if a.public_id == badge["id"])
         assert badge["credential"] == json.loads(award.credential_json)
         assert badge["credentialJwt"] == award.credential_jwt
+    # the badge she imported, as received, with its issuer and when; in the share it is in
+    imported_id, token = world["imported"]
+    (imported,) = data["importedBadges"]
+    assert imported["id"] == imported_id and imported["name"] == "Baltic Sea Project: water monitor"
+    assert imported["received"] == {"mediaType": "application/jwt", "text": token}
+    assert imported["issuer"] == {"id": ISSUER, "name": "Vilniaus licėjus"}
+    assert imported["importedAt"] and imported["status"] == "active"
+    assert imported["credential"]["assertion"]["recipient"]["identity"] == ONA
+    collection = next(s for s in data["shareLinks"] if s["scope"] == "collection")
+    assert collection["importedBadges"] == [imported_id]
     assert data["reflections"][0]["text"] == "I learnt to *sample*."
     file = next(e for e in data["evidence"] if e["filename"])
     import hashlib
@@ -345,6 +382,7 @@ def test_after_erasure_the_address_is_nowhere_and_the_badges_still_verify(
         "idempotency_record.response_body",
     }
     assert "guardian_consent.guardian_email" in _scan(database, ONA_PERSONAL)
+    assert "imported_badge.credential_json" in _scan(database, ONA)  # in the clear
     sign_in_learner(client, database, ona)
     account = client.get("/learner/account").get_data(as_text=True)
     assert 'href="/learner/account/erase"' in account and 'href="/portfolio/export"' in account
@@ -368,6 +406,8 @@ def test_after_erasure_the_address_is_nowhere_and_the_badges_still_verify(
         assert [a.credential_json for a in kept] == [a.credential_json for a in awards]
         assert session.get(Learner, ona.id) is None
         assert session.scalar(select(func.count()).select_from(LearnerSession)) == 0
+        # her imported badge is gone, bytes as received too (the scan reads no binary column)
+        assert session.scalar(select(func.count()).select_from(ImportedBadge)) == 0
         assert (
             session.scalars(
                 select(ClaimToken.id).where(ClaimToken.award_id.in_([a.id for a in awards]))
