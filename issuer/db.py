@@ -49,7 +49,15 @@ def make_engine(url: str) -> Engine:
                 dbapi_connection.execute("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    # connect_timeout: a server that drops packets (not refusing them) is a 503 within
+    # seconds (issuer/health.py), not a request hanging until the worker is killed
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=10,
+        connect_args={"connect_timeout": 10},
+    )
 
 
 class Database:

@@ -82,7 +82,24 @@ def _headers(response: Any) -> Any:
     return response
 
 
+def healthz() -> Any:
+    """The process answers (liveness)."""
+    response = jsonify({"status": "ok"})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def readyz() -> Any:
+    """Ready to verify (readiness). The verifier keeps no database; what it depends on
+    (fetching the badge's documents) belongs to each badge, not to its readiness."""
+    response = jsonify({"status": "ok", "checks": {}})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def install(app: Flask) -> None:
+    app.add_url_rule("/healthz", "healthz", healthz, methods=["GET"])
+    app.add_url_rule("/readyz", "readyz", readyz, methods=["GET"])
     app.before_request(_throttle)
     app.after_request(_headers)
     app.register_error_handler(Exception, _error)
