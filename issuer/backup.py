@@ -82,7 +82,7 @@ def backup(url_text: str, target: Path) -> None:
             source_path = _sqlite_path(url)
             if not source_path.exists():
                 raise BackupError(f"no database at {source_path}")
-            source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
+            source = sqlite3.connect(f"{source_path.resolve().as_uri()}?mode=ro", uri=True)
             try:
                 copy = sqlite3.connect(partial)
                 try:
@@ -113,7 +113,7 @@ def restore(url_text: str, source: Path) -> None:
     if url.get_backend_name() == "sqlite":
         target_path = _sqlite_path(url)
         try:
-            backup_db = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+            backup_db = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
             try:
                 if backup_db.execute("PRAGMA quick_check").fetchone() != ("ok",):
                     raise BackupError(f"{source} is damaged (SQLite's quick_check fails)")
