@@ -46,7 +46,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         import secrets
 
         app.config["SECRET_KEY"] = secrets.token_urlsafe(32)
-    app.extensions["issuer.db"] = Database(app.config["DATABASE_URL"])
+    app.extensions["issuer.db"] = Database(
+        app.config["DATABASE_URL"], journal=app.config["REVOCATION_JOURNAL"]
+    )
     app.extensions["issuer.urls"] = PublicUrls(app.config["BASE_URL"])
     if app.config["KEY_ENCRYPTION_KEY"]:
         app.extensions["issuer.sealer"] = Sealer.from_config(app.config["KEY_ENCRYPTION_KEY"])

@@ -64,6 +64,110 @@ def register(sub: Any) -> None:
 
     register_keys(sub)
 
+    data_option = argparse.ArgumentParser(add_help=False)
+    data_option.add_argument(
+        "--data",
+        default=os.environ.get("BADGES_DATA", "data"),
+        help="data folder of `badges serve` (default ./data); DATABASE_URL wins over its SQLite file",
+    )
+    backup = sub.add_parser(
+        "backup",
+        parents=[data_option],
+        help="write the issuer's database to a file (SQLite online backup, or pg_dump)",
+        description=(
+            "Copy the issuer's database to FILE while it runs: SQLite through its online "
+            "backup, PostgreSQL with pg_dump -Fc. The revocation journal is not in it: keep "
+            "that file (ISSUER_REVOCATION_JOURNAL) where it survives the database."
+        ),
+    )
+    backup.add_argument("file", help="the backup file to write")
+    backup.set_defaults(func=cmd_backup)
+    restore = sub.add_parser(
+        "restore",
+        parents=[data_option],
+        help="put a backup back, then re-apply the revocation journal",
+        description=(
+            "Replace the issuer's database with FILE (stop the app first), migrate it to the "
+            "current schema and re-apply the revocation journal: badges revoked, suspended or "
+            "signed with a key compromised after the backup stay so. Prints what it re-applied."
+        ),
+    )
+    restore.add_argument("file", help="a file written by `badges backup`")
+    restore.add_argument(
+        "--yes", action="store_true", help="really replace the database (without it, only say so)"
+    )
+    restore.set_defaults(func=cmd_restore)
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from .backup import backup, locations
+
+    url, _journal = locations(Path(args.data).resolve())
+    target = Path(args.file).resolve()
+    try:
+        backup(url, target)
+    except BadgeError as exc:
+        print(f"badges backup: {exc.description}", file=sys.stderr)
+        return 1
+    print(f"badges backup: {target} ({target.stat().st_size} bytes)")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .backup import locations, restore
+    from .db import Database
+    from .journal import Journal
+    from .keys_cli import _key_encryption_key
+    from .migrate import upgrade
+    from .services.keys import Sealer, create_signing_key
+    from .services.restore import replay
+
+    data = Path(args.data).resolve()
+    url, journal_path = locations(data)
+    source = Path(args.file).resolve()
+    if not args.yes:
+        print(
+            f"badges restore: this replaces the database ({url.split('@')[-1]}) with {source}, "
+            f"then re-applies {journal_path}. Stop the app, then run again with --yes.",
+            file=sys.stderr,
+        )
+        return 2
+    kek = _key_encryption_key(data)
+    try:
+        restore(url, source)
+        upgrade(url)
+        database = Database(url, journal=journal_path)
+        sealer = Sealer.from_config(kek) if kek else None
+        try:
+            with database.transaction() as session:
+                done = replay(
+                    session,
+                    Journal(journal_path),
+                    new_key=(
+                        None
+                        if sealer is None
+                        else lambda s, org: create_signing_key(s, org=org, sealer=sealer)
+                    ),
+                )
+        finally:
+            database.dispose()
+    except BadgeError as exc:
+        print(f"badges restore: {exc.description}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as exc:
+        print(f"badges restore: the restored database cannot be used ({exc})", file=sys.stderr)
+        return 1
+    print(f"badges restore: {source} restored")
+    print(
+        f"revocation journal {journal_path}: {done.read} entr{'y' if done.read == 1 else 'ies'}, "
+        f"{len(done.changes)} re-applied"
+    )
+    for line in done.changes:
+        print(f"  {line}")
+    return 0
+
 
 def cmd_secret(args: argparse.Namespace) -> int:
     from .services.keys import Sealer

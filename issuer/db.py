@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event
@@ -49,16 +50,40 @@ def make_engine(url: str) -> Engine:
                 dbapi_connection.execute("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    # connect_timeout: a server that drops packets (not refusing them) is a 503 within
+    # seconds (issuer/health.py), not a request hanging until the worker is killed
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=10,
+        connect_args={"connect_timeout": 10},
+    )
 
 
 class Database:
-    """An engine and its session factory, with after-commit hooks per session."""
+    """An engine and its session factory, with after-commit hooks per session; given a
+    ``journal`` path, the revocation journal's entries a session noted are written there
+    once it commits (issuer/services/journal.py), whichever code commits it."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, journal: str | Path | None = None) -> None:
+        from .journal import PENDING, Journal
+
         self.url = normalise_url(url)
         self.engine = make_engine(self.url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.journal = Journal(journal) if journal is not None else None
+
+        @event.listens_for(self.sessions, "after_commit")
+        def _write_journal(session: Session) -> None:
+            entries = session.info.pop(PENDING, [])
+            if entries and self.journal is not None:
+                self.journal.append(entries)
+
+        @event.listens_for(self.sessions, "after_soft_rollback")
+        def _drop_journal(session: Session, previous: Any) -> None:
+            if previous.parent is None:  # the whole transaction, not a savepoint
+                session.info.pop(PENDING, None)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

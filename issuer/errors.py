@@ -106,6 +106,13 @@ class TooManyRequests(IssuerError):
     http_status = 429
 
 
+class BackupError(IssuerError):
+    """Raised when a backup or restore cannot be made (no such file, a tool missing or failing)."""
+
+    code = "backup"
+    http_status = 500
+
+
 class ConfigurationError(IssuerError, ConfigError):
     """Raised at start-up when the configuration cannot work (e.g. no key-encryption key)."""
 

@@ -102,6 +102,7 @@ def cmd_keys(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from .backup import locations
     from .db import Database
     from .services.audit import Actor
     from .services.keys import Sealer, key_overview, rotate_key
@@ -110,7 +111,7 @@ def _run(args: argparse.Namespace) -> int:
     from .urls import PublicUrls
 
     data = Path(args.data).resolve()
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{data / 'issuer.sqlite3'}"
+    url, journal = locations(data)
     if url.startswith("sqlite:///") and not Path(url[len("sqlite:///") :]).exists():
         print(
             f"badges keys: no database at {url[len('sqlite:///') :]} (set DATABASE_URL or --data)",
@@ -122,7 +123,7 @@ def _run(args: argparse.Namespace) -> int:
     except (KeyError, OSError):
         user = "unknown user"
     actor = Actor(label=f"command line ({user})", via="cli")
-    database = Database(url)
+    database = Database(url, journal=journal)
     try:
         with database.transaction() as session:
             org = get_organisation(session, args.org)

@@ -61,6 +61,15 @@ SETTINGS = Settings(
         env="DATABASE_URL",
     ),
     Setting(
+        "REVOCATION_JOURNAL",
+        "text",
+        None,
+        "Append-only file where revocations, suspensions and key compromises are also written "
+        "(`badges restore` re-applies it, so an older backup cannot un-revoke a badge); keep it "
+        "off the database's disk. Not set: `revocation-journal.jsonl` in the data folder.",
+        env="ISSUER_REVOCATION_JOURNAL",
+    ),
+    Setting(
         "DEMO",
         "bool",
         False,
@@ -196,6 +205,8 @@ def load(
     values = SETTINGS.load(environ, overrides)
     if values["DATA_DIR"] is None:
         values["DATA_DIR"] = instance_path
+    if values["REVOCATION_JOURNAL"] is None:
+        values["REVOCATION_JOURNAL"] = str(Path(values["DATA_DIR"]) / "revocation-journal.jsonl")
     if values["DATABASE_URL"] is None:
         values["DATABASE_URL"] = f"sqlite:///{Path(values['DATA_DIR']) / 'issuer.sqlite3'}"
     return values

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, g, jsonify, render_template, request, session
 from psycopg.errors import NumericValueOutOfRange
-from sqlalchemy.exc import StatementError
+from sqlalchemy.exc import SQLAlchemyError, StatementError
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter, Map
@@ -20,6 +20,7 @@ from badges.errors import BadgeError
 
 from .db import Database, run_after_commit
 from .errors import InvalidInput, IssuerError, NotFound
+from .health import RETRY_AFTER, UNAVAILABLE_MESSAGE, database_unavailable
 from .models import Learner, User
 from .models.base import MAX_ID, now_utc
 from .services.achievements import type_label
@@ -286,8 +287,12 @@ def _commit(response: Any) -> Any:
 def _finish(exc: BaseException | None) -> None:
     session_: Session | None = g.pop("dbs", None)
     if session_ is not None:
-        session_.rollback()  # no-op after a commit; undoes anything left otherwise
-        session_.close()
+        try:
+            session_.rollback()  # no-op after a commit; undoes anything left otherwise
+            session_.close()
+        except SQLAlchemyError:  # the database went away: the answer (a 503) is given already
+            current_app.logger.warning("closing a session on a lost connection failed")
+            session_.invalidate()
     # uploads over the in-memory limit are spooled to temporary files: close them now
     for upload in request.files.values() if "files" in request.__dict__ else ():
         upload.close()
@@ -326,6 +331,9 @@ def _handle_error(exc: Exception) -> Any:
         status, message, code = exc.http_status, exc.description, exc.code
     elif isinstance(exc, BadgeError):
         status, message, code = 400, exc.description, exc.code
+    elif database_unavailable(exc):
+        current_app.logger.warning("the database is unavailable: %s", exc)
+        status, message, code = 503, UNAVAILABLE_MESSAGE, "database_unavailable"
     elif _out_of_range(exc):
         current_app.logger.warning("a number out of range reached the database: %s", exc)
         status, message, code = 400, "A number in the request is out of range.", "out_of_range"
@@ -341,12 +349,22 @@ def _handle_error(exc: Exception) -> Any:
         fields = getattr(exc, "fields", None)
         if fields:
             body["error"]["fields"] = fields
-        return jsonify(body), status
-    return render_template("errors/error.html", status=status, message=message), status
+        response = jsonify(body)
+    else:
+        response = current_app.make_response(
+            render_template("errors/error.html", status=status, message=message)
+        )
+    response.status_code = status
+    if status == 503:
+        response.headers["Retry-After"] = str(RETRY_AFTER)
+    return response
 
 
 def install(app: Flask) -> None:
+    from . import health
+
     app.url_map.converters["int"] = IdConverter
+    health.install(app)
     app.before_request(_reject_nul)
     app.before_request(_check_csrf)
     app.teardown_request(_finish)

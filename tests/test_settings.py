@@ -157,12 +157,19 @@ def test_the_app_configs_hold_every_declared_setting_with_its_default(monkeypatc
 
     issuer = create_issuer({"TESTING": True, "DATA_DIR": str(tmp_path)}).config
     for setting in ISSUER:
-        if setting.name not in ("SECRET_KEY", "DATA_DIR", "DATABASE_URL", "TESTING"):
+        if setting.name not in (
+            "SECRET_KEY",
+            "DATA_DIR",
+            "DATABASE_URL",
+            "REVOCATION_JOURNAL",
+            "TESTING",
+        ):
             expected = (
                 list(setting.default) if isinstance(setting.default, tuple) else setting.default
             )
             assert issuer[setting.name] == expected, setting.name
     assert issuer["DATABASE_URL"] == f"sqlite:///{tmp_path / 'issuer.sqlite3'}"
+    assert issuer["REVOCATION_JOURNAL"] == str(tmp_path / "revocation-journal.jsonl")
     verifier = create_verifier().config
     for setting in VERIFIER:
         if setting.name != "MAX_FORM_MEMORY_SIZE":

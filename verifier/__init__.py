@@ -32,7 +32,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from badges.verification import Verifier
 
     from .images import ImageInliner
-    from .limits import LimitedFetcher, RateLimiter
+    from .limits import LimitedFetcher, RateLimiter, SharedRateLimiter
     from .settings import load as load_settings
 
     app = Flask(__name__, template_folder=str(TEMPLATES), static_folder=str(TEMPLATES / "static"))
@@ -70,9 +70,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         ),
         ttl=float(app.config["VERIFIER_DOCUMENT_TTL"]),
     )
-    app.extensions["verifier.limiter"] = RateLimiter(
+    limiter = RateLimiter(
         float(app.config["VERIFIER_RATE_PER_MINUTE"]), int(app.config["VERIFIER_BURST"])
     )
+    if app.config["VERIFIER_REDIS_URL"]:  # one allowance per client over all workers
+        app.extensions["verifier.limiter"] = SharedRateLimiter(
+            app.config["VERIFIER_REDIS_URL"],
+            float(app.config["VERIFIER_RATE_PER_MINUTE"]),
+            int(app.config["VERIFIER_BURST"]),
+            fallback=limiter,
+        )
+    else:
+        app.extensions["verifier.limiter"] = limiter
 
     from . import api, views, web
 

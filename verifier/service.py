@@ -20,7 +20,7 @@ from badges.verification import Outcome, VerificationReport, Verifier
 
 from .errors import BadRequest, TooLarge
 from .images import ImageInliner, data_image
-from .limits import RateLimiter
+from .limits import RateLimiter, SharedRateLimiter
 
 IMAGE_TYPES = ("image/png", "image/svg+xml")
 
@@ -143,7 +143,7 @@ def verify(submission: Submission, recipient: str | None = None) -> Verification
     report = verifier().verify(submission.source(), recipient=recipient or None)
     inside = len(report.credentials or [])
     if inside:
-        limiter: RateLimiter = current_app.extensions["verifier.limiter"]
+        limiter: RateLimiter | SharedRateLimiter = current_app.extensions["verifier.limiter"]
         limiter.charge(request.remote_addr or "?", inside)
     return report
 

@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from badges.errors import BadgeError
 
 from .errors import Throttled, TooLarge, VerifierError
-from .limits import RateLimiter
+from .limits import RateLimiter, SharedRateLimiter
 
 LIMITED = {"views.verify", "views.verify_get", "api.verify", "api.verify_get"}
 
@@ -19,7 +19,7 @@ LIMITED = {"views.verify", "views.verify_get", "api.verify", "api.verify_get"}
 def _throttle() -> None:
     if request.endpoint not in LIMITED:
         return
-    limiter: RateLimiter = current_app.extensions["verifier.limiter"]
+    limiter: RateLimiter | SharedRateLimiter = current_app.extensions["verifier.limiter"]
     wait = limiter.take(request.remote_addr or "?")
     if wait > 0:
         raise Throttled(
@@ -82,7 +82,30 @@ def _headers(response: Any) -> Any:
     return response
 
 
+def healthz() -> Any:
+    """The process answers (liveness)."""
+    response = jsonify({"status": "ok"})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def readyz() -> Any:
+    """Ready to verify (readiness). The verifier keeps no database; what it depends on
+    (fetching the badge's documents) belongs to each badge, not to its readiness. A Redis
+    for the rate limits is reported, but its absence leaves the verifier ready: each
+    process then limits on its own."""
+    checks: dict[str, str] = {}
+    limiter = current_app.extensions["verifier.limiter"]
+    if isinstance(limiter, SharedRateLimiter):
+        checks["redis"] = "ok" if limiter.check() else "unavailable: limits kept per process"
+    response = jsonify({"status": "ok", "checks": checks})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def install(app: Flask) -> None:
+    app.add_url_rule("/healthz", "healthz", healthz, methods=["GET"])
+    app.add_url_rule("/readyz", "readyz", readyz, methods=["GET"])
     app.before_request(_throttle)
     app.after_request(_headers)
     app.register_error_handler(Exception, _error)

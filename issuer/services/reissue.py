@@ -32,6 +32,7 @@ from badges.keys import Algorithm
 from badges.status import bitstring_status_list as bsl
 
 from ..errors import Conflict, InvalidInput, NotFound
+from ..journal import note
 from ..models import Award, Endorsement, Organisation, OutboxMessage, SigningKey
 from ..models.base import now_utc
 from ..urls import PublicUrls
@@ -145,6 +146,14 @@ def mark_compromised(
             "endorsements_withdrawn": len(endorsements),
             "new_key": new_key.kid if new_key is not None else None,
         },
+    )
+    note(
+        session,
+        "key_compromise",
+        org=org.slug,
+        kid=key_row.kid,
+        reason=reason,
+        at=now.isoformat(),
     )
     session.flush()
     return Compromise(key=key_row, new_key=new_key, revoked=revoked, withdrawn=len(endorsements))

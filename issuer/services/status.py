@@ -15,6 +15,7 @@ from badges.status import bitstring_status_list as bsl
 from badges.status import revocation_list_1edtech as rl
 
 from ..errors import Conflict, InvalidInput, NotFound, SuspensionUnsupported
+from ..journal import note
 from ..models import Award, Organisation, OutboxMessage, StatusMethod
 from ..models.base import now_utc
 from ..urls import PublicUrls
@@ -52,6 +53,8 @@ def revoke_award(
         revocation_reason=reason,
     ):
         raise Conflict("This badge is already revoked.")
+    assert award.revoked_at is not None
+    note(session, "revoke", award=award.public_id, reason=reason, at=award.revoked_at.isoformat())
     record(
         session,
         org_id=award.org_id,
@@ -141,6 +144,7 @@ def set_suspended(session: Session, *, award: Award, org: Organisation, suspende
             suspended=suspended,
         )
     ):
+        note(session, "suspend" if suspended else "unsuspend", award=award.public_id)
         return award
     if award.revoked_at is not None:  # (reloaded when another request changed it just now)
         raise Conflict("This badge is revoked; it stays suspended for good.")
