@@ -88,4 +88,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .views import steering as steering_views  # reflections, own evidence, goals, pathways
 
     app.register_blueprint(steering_views.bp)
+    from . import i18n
+    from .views import language as language_views  # the language switcher
+
+    i18n.install(app)
+    app.register_blueprint(language_views.bp)
     return app

@@ -1,0 +1,117 @@
+"""The reader's language: Flask-Babel, its catalogues (``verifier/translations``) and the choice.
+
+The verifier has no accounts: the language is the one this browser chose (the ``lang``
+cookie the switcher sets), else the best of ours the browser asks for (``Accept-Language``),
+else English. The JSON API takes only ``Accept-Language`` (its codes never change; its
+messages follow the language, English by default). Adding a language is adding a catalogue.
+
+Extracting, updating and compiling the catalogues: README, "Translations".
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from babel import Locale
+from flask import Blueprint, Flask, current_app, redirect, request
+from flask_babel import Babel, get_locale
+from flask_babel import gettext as _
+
+from .errors import BadRequest
+
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+COOKIE = "lang"
+COOKIE_AGE = 400 * 24 * 3600  # the longest a browser keeps a cookie (RFC 6265bis)
+DEFAULT = "en"
+
+bp = Blueprint("language", __name__)
+
+
+@cache
+def catalogue_languages(root: Path = TRANSLATIONS) -> tuple[str, ...]:
+    """English, then every language with a compiled catalogue under ``root``, by code."""
+    found = sorted(
+        p.name for p in root.iterdir() if (p / "LC_MESSAGES" / "messages.mo").is_file()
+    )
+    return (DEFAULT, *[code for code in found if code != DEFAULT])
+
+
+def languages() -> tuple[str, ...]:
+    codes: tuple[str, ...] = current_app.extensions["verifier.languages"]
+    return codes
+
+
+def endonym(code: str) -> str:
+    """A language's name in itself ("lietuvių" -> "Lietuvių"), as a switcher shows it."""
+    name = Locale.parse(code).get_display_name(code) or code
+    return name[:1].upper() + name[1:]
+
+
+def known(code: str | None) -> str | None:
+    return code if code and code in languages() else None
+
+
+def select_language() -> str:
+    accepted = request.accept_languages.best_match(languages())
+    if request.blueprint == "api" or request.path.startswith("/api/"):
+        return accepted or DEFAULT
+    return known(request.cookies.get(COOKIE)) or accepted or DEFAULT
+
+
+def current_language() -> str:
+    locale = get_locale()
+    return str(locale) if locale is not None else DEFAULT
+
+
+def _local_path(target: str | None) -> str:
+    """``target`` if it is a path on this site, else the start page (no open redirect)."""
+    if (
+        not target
+        or len(target) > 2000
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+        or any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in target)
+    ):
+        return "/"
+    return target
+
+
+@bp.post("/language")
+def switch() -> Any:
+    """Remember the chosen language in a cookie (it changes nothing else: no token needed)."""
+    code = known(request.form.get("lang"))
+    if code is None:
+        raise BadRequest(_("Choose one of the languages offered."))
+    response = redirect(_local_path(request.form.get("next")), 303)
+    response.set_cookie(
+        COOKIE, code, max_age=COOKIE_AGE, samesite="Lax", secure=request.is_secure, httponly=True
+    )
+    return response
+
+
+def _template_globals() -> dict[str, Any]:
+    return {
+        "lang": current_language(),
+        "languages": [(code, endonym(code)) for code in languages()],
+    }
+
+
+def _vary(response: Any) -> Any:
+    if response.mimetype == "text/html" or request.path.startswith("/api/"):
+        response.vary.update(("Accept-Language", "Cookie"))
+    return response
+
+
+def install(app: Flask) -> None:
+    app.extensions["verifier.languages"] = catalogue_languages()
+    Babel(
+        app,
+        locale_selector=select_language,
+        default_translation_directories=str(TRANSLATIONS),
+    )
+    app.context_processor(_template_globals)
+    app.after_request(_vary)
+    app.register_blueprint(bp)
