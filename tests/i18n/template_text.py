@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
-from jinja2 import Environment
+from jinja2 import Environment, nodes
 
 # Where code stood: a character that is neither a letter nor a digit (so it is no word).
 CODE = "\x01"
@@ -55,8 +55,8 @@ VISIBLE_ATTRIBUTES = frozenset(
 )
 # Inputs whose ``value`` is the button's label.
 BUTTON_INPUTS = frozenset({"submit", "button", "reset"})
-# Elements whose content is not shown as text.
-HIDDEN_CONTENT = frozenset({"script", "style"})
+# Elements whose content is not shown as text, or is code shown as it is.
+HIDDEN_CONTENT = frozenset({"script", "style", "pre", "code", "kbd", "samp"})
 
 _WORD = re.compile(r"[^\W\d_]", re.UNICODE)  # a letter of any alphabet
 
@@ -147,12 +147,88 @@ class _Finder(HTMLParser):
         self.problems.append(Problem(self.path, line, " ".join(data.replace(CODE, "{…}").split())))
 
 
+# Calls whose string arguments are not text to show (or are already translated).
+_CODE_CALLS = frozenset(
+    {"_", "gettext", "ngettext", "pgettext", "npgettext", "url_for", "csrf_token", "range", "dict"}
+)
+# Keyword arguments of a call that are not text to show.
+_CODE_KEYWORDS = frozenset({"type", "attrs", "filename", "slug", "_anchor", "name", "id", "class"})
+
+
+def _looks_like_text(value: str) -> bool:
+    """A string constant a reader would see: words with a space, or a capitalised word
+    (field names, CSS classes, URL parts and values compared against are neither)."""
+    words = value.strip()
+    if not words or words in ALLOWED or not _WORD.search(words):
+        return False
+    return " " in words or words[0].isupper()
+
+
+def _constants(node: nodes.Node, shown: bool) -> list[nodes.Const]:
+    """String constants that end up on the page (``shown``) outside a translation call."""
+    found: list[nodes.Const] = []
+    if isinstance(node, nodes.Const):
+        if shown and isinstance(node.value, str) and _looks_like_text(node.value):
+            found.append(node)
+        return found
+    if isinstance(node, nodes.Call):
+        called = node.node
+        if isinstance(called, nodes.Name) and called.name in _CODE_CALLS:
+            return found
+        if isinstance(called, nodes.Getattr) and called.attr == "strftime":
+            return found
+        found += _constants(node.node, False)
+        for arg in node.args:
+            found += _constants(arg, True)
+        for kwarg in node.kwargs:
+            found += _constants(kwarg.value, kwarg.key not in _CODE_KEYWORDS)
+        return found
+    if isinstance(node, nodes.Filter | nodes.Test):
+        if node.node is not None:
+            found += _constants(node.node, shown)
+        for arg in node.args:  # default('...') shows its argument; others do not
+            found += _constants(arg, shown and node.name == "default")
+        return found
+    if isinstance(node, nodes.Compare | nodes.Getitem | nodes.Getattr | nodes.Test):
+        return found
+    if isinstance(node, nodes.CondExpr):
+        found += _constants(node.expr1, shown)
+        if node.expr2 is not None:
+            found += _constants(node.expr2, shown)
+        return found
+    if isinstance(node, nodes.If | nodes.For):
+        # the test and the iterable are not shown; the body is
+        for child in node.body + node.else_:
+            found += _constants(child, shown)
+        if isinstance(node, nodes.If):
+            for elif_ in node.elif_:
+                found += _constants(elif_, shown)
+        return found
+    if isinstance(node, nodes.Output | nodes.Assign | nodes.Concat | nodes.Tuple | nodes.List):
+        shown = True
+    if isinstance(node, nodes.Macro | nodes.CallBlock | nodes.FilterBlock | nodes.Template | nodes.Block):
+        shown = False  # set again by the Output nodes inside
+    for child in node.iter_child_nodes():
+        found += _constants(child, shown)
+    return found
+
+
+def untranslated_constants(source: str, path: str) -> list[Problem]:
+    """String constants in the template's code that are shown untranslated, e.g. a label
+    given to a macro (``field('name', 'Name', ...)``) or ``{{ 'Yes' if x else 'No' }}``."""
+    env = Environment(extensions=["jinja2.ext.i18n"])
+    tree = env.parse(source)
+    return [Problem(path, const.lineno, f"{{{{ {const.value!r} }}}}") for const in _constants(tree, False)]
+
+
 def untranslated_text(path: Path, root: Path) -> list[Problem]:
     """The problems of one template (``path``), named relative to ``root``."""
-    finder = _Finder(str(path.relative_to(root)))
-    finder.feed(literal_text(path.read_text(encoding="utf-8")))
+    name = str(path.relative_to(root))
+    source = path.read_text(encoding="utf-8")
+    finder = _Finder(name)
+    finder.feed(literal_text(source))
     finder.close()
-    return finder.problems
+    return sorted(finder.problems + untranslated_constants(source, name), key=lambda p: p.line)
 
 
 def all_problems(root: Path) -> list[Problem]:
