@@ -36,6 +36,7 @@ ALLOWED = frozenset(
         "SVG",
         "QR",
         "JWT",
+        "VC-JWT",
         "DID",
         "ID",
         "URL",
@@ -148,9 +149,8 @@ class _Finder(HTMLParser):
 
 
 # Calls whose string arguments are not text to show (or are already translated).
-_CODE_CALLS = frozenset(
-    {"_", "gettext", "ngettext", "pgettext", "npgettext", "url_for", "csrf_token", "range", "dict"}
-)
+_GETTEXT = frozenset({"_", "gettext", "ngettext", "pgettext", "npgettext"})
+_CODE_CALLS = frozenset({"url_for", "csrf_token", "range", "dict"})
 # Keyword arguments of a call that are not text to show.
 _CODE_KEYWORDS = frozenset({"type", "attrs", "filename", "slug", "_anchor", "name", "id", "class"})
 
@@ -164,15 +164,29 @@ def _looks_like_text(value: str) -> bool:
     return " " in words or words[0].isupper()
 
 
-def _constants(node: nodes.Node, shown: bool) -> list[nodes.Const]:
-    """String constants that end up on the page (``shown``) outside a translation call."""
+def _constants(node: nodes.Node, shown: bool, strict: bool = False) -> list[nodes.Const]:
+    """String constants that end up on the page (``shown``) outside a translation call;
+    ``strict``: any word counts (a value put into a translated message)."""
     found: list[nodes.Const] = []
     if isinstance(node, nodes.Const):
-        if shown and isinstance(node.value, str) and _looks_like_text(node.value):
+        value = node.value
+        if shown and isinstance(value, str) and _looks_like_text(value):
             found.append(node)
+        elif strict and isinstance(value, str) and value.strip() not in ALLOWED and _WORD.search(value):
+            found.append(node)
+        return found
+    if strict and isinstance(node, nodes.CondExpr):
+        found += _constants(node.expr1, True, True)
+        if node.expr2 is not None:
+            found += _constants(node.expr2, True, True)
         return found
     if isinstance(node, nodes.Call):
         called = node.node
+        if isinstance(called, nodes.Name) and called.name in _GETTEXT:
+            # the message is translated; the values put into it are shown, even one word
+            for kwarg in node.kwargs:
+                found += [c for c in _constants(kwarg.value, True, strict=True)]
+            return found
         if isinstance(called, nodes.Name) and called.name in _CODE_CALLS:
             return found
         if isinstance(called, nodes.Getattr) and called.attr == "strftime":
