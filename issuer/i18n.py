@@ -18,8 +18,10 @@ from typing import Any
 
 from babel import Locale
 from flask import Flask, current_app, g, request
-from flask_babel import Babel, get_locale, refresh
+from flask_babel import Babel, refresh
 from sqlalchemy import select
+
+from .translate import current_language
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 COOKIE = "lang"
@@ -30,9 +32,7 @@ DEFAULT = "en"
 @cache
 def catalogue_languages(root: Path = TRANSLATIONS) -> tuple[str, ...]:
     """English, then every language with a compiled catalogue under ``root``, by code."""
-    found = sorted(
-        p.name for p in root.iterdir() if (p / "LC_MESSAGES" / "messages.mo").is_file()
-    )
+    found = sorted(p.name for p in root.iterdir() if (p / "LC_MESSAGES" / "messages.mo").is_file())
     return (DEFAULT, *[code for code in found if code != DEFAULT])
 
 
@@ -97,11 +97,6 @@ def select_language() -> str:
     )
 
 
-def current_language() -> str:
-    locale = get_locale()
-    return str(locale) if locale is not None else DEFAULT
-
-
 def _template_globals() -> dict[str, Any]:
     return {
         "lang": current_language(),
@@ -124,5 +119,9 @@ def install(app: Flask) -> None:
         locale_selector=select_language,
         default_translation_directories=str(TRANSLATIONS),
     )
+    from .services.text import local_day, local_moment
+
+    app.jinja_env.filters["day"] = local_day
+    app.jinja_env.filters["moment"] = local_moment
     app.context_processor(_template_globals)
     app.after_request(_vary)

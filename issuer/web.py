@@ -26,6 +26,7 @@ from .services.achievements import type_label
 from .services.audit import Actor
 from .services.keys import Sealer
 from .services.mail import SmtpSettings, deliver_after_commit
+from .translate import _
 from .urls import PublicUrls
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -213,12 +214,12 @@ def _reject_nul() -> None:
     if request.blueprint == "api" or request.path.startswith("/api/"):
         return
     if "\x00" in request.path:
-        raise NotFound("No such page.")
+        raise NotFound(_("No such page."))
     fields = list(request.args.items(multi=True))
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         fields += request.form.items(multi=True)
     if any("\x00" in name or "\x00" in value for name, value in fields):
-        raise InvalidInput("The request contains a NUL character, which no field here accepts.")
+        raise InvalidInput(_("The request contains a NUL character, which no field here accepts."))
 
 
 def _check_csrf() -> None:
@@ -235,7 +236,9 @@ def _check_csrf() -> None:
     if not expected or not hmac.compare_digest(str(sent), str(expected)):
         abort(
             400,
-            description="The form has expired or did not come from this site. Reload the page and try again.",
+            description=_(
+                "The form has expired or did not come from this site. Reload the page and try again."
+            ),
         )
 
 

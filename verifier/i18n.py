@@ -16,10 +16,12 @@ from typing import Any
 
 from babel import Locale
 from flask import Blueprint, Flask, current_app, redirect, request
-from flask_babel import Babel, get_locale
-from flask_babel import gettext as _
+from flask_babel import Babel
+
+from badges import localdates
 
 from .errors import BadRequest
+from .translate import _, current_language
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 COOKIE = "lang"
@@ -32,9 +34,7 @@ bp = Blueprint("language", __name__)
 @cache
 def catalogue_languages(root: Path = TRANSLATIONS) -> tuple[str, ...]:
     """English, then every language with a compiled catalogue under ``root``, by code."""
-    found = sorted(
-        p.name for p in root.iterdir() if (p / "LC_MESSAGES" / "messages.mo").is_file()
-    )
+    found = sorted(p.name for p in root.iterdir() if (p / "LC_MESSAGES" / "messages.mo").is_file())
     return (DEFAULT, *[code for code in found if code != DEFAULT])
 
 
@@ -58,11 +58,6 @@ def select_language() -> str:
     if request.blueprint == "api" or request.path.startswith("/api/"):
         return accepted or DEFAULT
     return known(request.cookies.get(COOKIE)) or accepted or DEFAULT
-
-
-def current_language() -> str:
-    locale = get_locale()
-    return str(locale) if locale is not None else DEFAULT
 
 
 def _local_path(target: str | None) -> str:
@@ -112,6 +107,8 @@ def install(app: Flask) -> None:
         locale_selector=select_language,
         default_translation_directories=str(TRANSLATIONS),
     )
+    app.jinja_env.filters["day"] = lambda value: localdates.day(value, current_language())
+    app.jinja_env.filters["moment"] = lambda value: localdates.moment(value, current_language())
     app.context_processor(_template_globals)
     app.after_request(_vary)
     app.register_blueprint(bp)

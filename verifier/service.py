@@ -18,6 +18,7 @@ from badges.verification import Outcome, VerificationReport, Verifier
 
 from .errors import BadRequest, TooLarge
 from .images import ImageInliner, data_image
+from .translate import _
 
 IMAGE_TYPES = ("image/png", "image/svg+xml")
 
@@ -66,17 +67,19 @@ def from_text(text: str) -> Submission:
     """A pasted link, JSON or JWT. Raises BadRequest when empty, TooLarge when huge."""
     text = (text or "").strip()
     if not text:
-        raise BadRequest("Paste a badge link, its JSON or its JWT, or choose a badge image.")
+        raise BadRequest(_("Paste a badge link, its JSON or its JWT, or choose a badge image."))
     limit = text_limit()
     if len(text) > limit or len(text.encode("utf-8", "surrogatepass")) > limit:
-        raise TooLarge(f"The pasted text is larger than {limit // (1024 * 1024)} MB.")
+        raise TooLarge(
+            _("The pasted text is larger than %(limit)s MB.", limit=limit // (1024 * 1024))
+        )
     kind = "url" if text.startswith(("https://", "http://")) else "text"
     return Submission(kind, text)
 
 
 def from_image(data: bytes) -> Submission:
     if not data:
-        raise BadRequest("The chosen file is empty.")
+        raise BadRequest(_("The chosen file is empty."))
     return Submission("image", data)
 
 
@@ -88,26 +91,28 @@ def from_api_json(body: Any, *, size: int = 0) -> Submission:
     """
     if not isinstance(body, dict):
         raise BadRequest(
-            'Send a JSON object: {"credential": ...}, {"jwt": "..."} or {"url": "..."}.'
+            _('Send a JSON object: {"credential": ...}, {"jwt": "..."} or {"url": "..."}.')
         )
     given = [key for key in ("credential", "jwt", "url") if key in body]
     if len(given) != 1:
-        raise BadRequest('Send exactly one of "credential", "jwt" or "url".')
+        raise BadRequest(_('Send exactly one of "credential", "jwt" or "url".'))
     key = given[0]
     value = body[key]
     if key == "credential":
         if isinstance(value, str):
             return from_text(value)
         if not isinstance(value, dict):
-            raise BadRequest('"credential" must be a JSON object (or its text).')
+            raise BadRequest(_('"credential" must be a JSON object (or its text).'))
         limit = text_limit()
         if size > limit:  # the same limit as pasted JSON
-            raise TooLarge(f"The credential is larger than {limit // (1024 * 1024)} MB.")
+            raise TooLarge(
+                _("The credential is larger than %(limit)s MB.", limit=limit // (1024 * 1024))
+            )
         return Submission("json", value)  # already parsed, with the core's limits
     if not isinstance(value, str) or not value.strip():
-        raise BadRequest(f'"{key}" must be a non-empty string.')
+        raise BadRequest(_('"%(key)s" must be a non-empty string.', key=key))
     if key == "url" and not value.strip().startswith(("https://", "http://")):
-        raise BadRequest('"url" must be an https:// link.')
+        raise BadRequest(_('"url" must be an https:// link.'))
     return from_text(value)
 
 

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from ..translate import _
 from .awards import AwardInput
 
 
@@ -39,7 +40,7 @@ def _date(value: str | None, field: str, errors: dict[str, str]) -> date | None:
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        errors[field] = "Use a date like 2026-09-01."
+        errors[field] = _("Use a date like 2026-09-01.")
         return None
 
 

@@ -14,6 +14,7 @@ from badges.model import Profile
 
 from ..errors import InvalidInput, NotFound
 from ..models import Organisation, OrgKind, StatusMethod
+from ..translate import _
 from ..urls import PublicUrls
 from .keys import Sealer, create_signing_key, published_keys
 
@@ -40,23 +41,23 @@ def create_organisation(
     slug = slug.strip().lower()
     name = name.strip()
     if not SLUG.fullmatch(slug):
-        errors["slug"] = "Use 1-64 lowercase letters, digits and dashes."
+        errors["slug"] = _("Use 1-64 lowercase letters, digits and dashes.")
     elif session.scalar(select(Organisation.id).where(Organisation.slug == slug)):
-        errors["slug"] = "This short name is taken."
+        errors["slug"] = _("This short name is taken.")
     if not name or len(name) > 200:
-        errors["name"] = "Give a name of at most 200 characters."
+        errors["name"] = _("Give a name of at most 200 characters.")
     if kind not in set(OrgKind) or kind == OrgKind.PLATFORM:
-        errors["kind"] = "Choose school, centre or network."
+        errors["kind"] = _("Choose school, centre or network.")
     if status_method not in set(StatusMethod):
-        errors["status_method"] = "Choose a status method."
+        errors["status_method"] = _("Choose a status method.")
     if key_alg not in KEY_ALGS:
-        errors["key_alg"] = "Choose EdDSA, ES256 or RS256."
+        errors["key_alg"] = _("Choose EdDSA, ES256 or RS256.")
     if url and not re.match(r"https?://", url):
-        errors["url"] = "The website must start with https:// or http://."
+        errors["url"] = _("The website must start with https:// or http://.")
     if country and not re.fullmatch(r"[A-Z]{2}", country):
-        errors["country"] = "Use a two-letter country code, e.g. LT."
+        errors["country"] = _("Use a two-letter country code, e.g. LT.")
     if errors:
-        raise InvalidInput("Please correct the marked fields.", fields=errors)
+        raise InvalidInput(_("Please correct the marked fields."), fields=errors)
     org = Organisation(
         slug=slug,
         name=name,
@@ -77,7 +78,7 @@ def create_organisation(
 def get_organisation(session: Session, slug: str) -> Organisation:
     org = session.scalar(select(Organisation).where(Organisation.slug == slug))
     if org is None:
-        raise NotFound("No such organisation.")
+        raise NotFound(_("No such organisation."))
     return org
 
 

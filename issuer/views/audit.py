@@ -15,6 +15,7 @@ from flask import Blueprint, render_template, request
 from ..errors import Forbidden, InvalidInput
 from ..models import Role
 from ..services import audit as audit_service
+from ..translate import _
 from ..web import dbs, login_required
 from .common import staff_org
 
@@ -38,18 +39,18 @@ ACTION = re.compile(r"[a-z][a-z_]{0,30}(\.[a-z][a-z_]{0,30})?")
 def log(slug: str) -> Any:
     _user, org, role = staff_org(slug)
     if role != Role.ADMIN:
-        raise Forbidden("Only the organisation's admins can see its audit log.")
+        raise Forbidden(_("Only the organisation's admins can see its audit log."))
     try:
         page = int(request.args.get("page", "1"))
     except ValueError:
         page = 0
     if page < 1:
-        raise InvalidInput("The page number must be a whole number from 1.")
+        raise InvalidInput(_("The page number must be a whole number from 1."))
     action = request.args.get("action", "").strip().lower()
     if action and not ACTION.fullmatch(action):
         raise InvalidInput(
-            "Filter by an action such as award or award.revoke.",
-            fields={"action": "Choose an action from the list."},
+            _("Filter by an action such as award or award.revoke."),
+            fields={"action": _("Choose an action from the list.")},
         )
     # "award" means the award.* actions, not also a noun that merely starts with it
     prefix = action if "." in action else f"{action}." if action else None

@@ -23,6 +23,7 @@ from ..services.accounts import require_role
 from ..services.competences import achieved_level
 from ..services.orgs import get_organisation
 from ..services.text import render_markdown
+from ..translate import _
 from ..web import current_user, dbs, urls
 
 T = TypeVar("T")
@@ -93,7 +94,7 @@ def staff_org(slug: str) -> tuple[User, Organisation, str]:
     try:
         role = require_role(dbs(), user, org)
     except Forbidden as exc:
-        raise NotFound("No such organisation.") from exc
+        raise NotFound(_("No such organisation.")) from exc
     return user, org, role
 
 

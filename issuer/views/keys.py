@@ -28,6 +28,7 @@ from ..services.reissue import (
     mark_compromised,
     recently_reissued,
 )
+from ..translate import _
 from ..web import actor, dbs, login_required, sealer, urls
 from .common import form_errors, staff_org
 from .progress import stream_job
@@ -39,7 +40,7 @@ SHOWN = 200  # badges listed on the page (all of them are re-issued)
 def _admin_org(slug: str) -> tuple[Any, Organisation, str]:
     user, org, role = staff_org(slug)
     if role != Role.ADMIN:
-        raise Forbidden("Only the organisation's administrators manage its signing keys.")
+        raise Forbidden(_("Only the organisation's administrators manage its signing keys."))
     return user, org, role
 
 
@@ -95,8 +96,10 @@ def rotate(slug: str) -> Any:
     except InvalidInput as exc:
         return again(form_errors(exc))
     flash(
-        f"The new key {row.kid} signs every badge from now on. The previous key stays published "
-        "while badges it signed are valid."
+        _(
+            "The new key %(kid)s signs every badge from now on. The previous key stays published while badges it signed are valid.",
+            kid=row.kid,
+        )
     )
     return redirect(url_for("keys.index", slug=org.slug))
 

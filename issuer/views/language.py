@@ -6,10 +6,10 @@ import hmac
 from typing import Any
 
 from flask import Blueprint, redirect, request, session
-from flask_babel import gettext as _
 
 from ..errors import InvalidInput
 from ..i18n import COOKIE, COOKIE_AGE, known
+from ..translate import _
 from ..web import current_learner, current_user, dbs, safe_next
 
 bp = Blueprint("language", __name__)

@@ -26,6 +26,7 @@ from ..models import LearnerTokenPurpose
 from ..services import learner_accounts as accounts
 from ..services.awards import normalised_email
 from ..services.learners import confirmed_owner
+from ..translate import _
 from ..web import (
     current_learner,
     dbs,
@@ -183,7 +184,7 @@ def confirm(token: str) -> Any:
         # (whoever opens that link is not shown into the account that asked for it)
         if signed_in is None or signed_in.id != done.learner.id:
             log_in_learner(done.learner)
-        flash("Your address is confirmed: the badges awarded to it are in your portfolio.")
+        flash(_("Your address is confirmed: the badges awarded to it are in your portfolio."))
         return redirect(PORTFOLIO)
     return render_template("issuer/learners/use_link.html", kind="confirmed", email=done.email)
 
@@ -237,7 +238,7 @@ def profile() -> Any:
             name=request.form.get("name", ""),
             birth_date=request.form.get("birth_date", ""),
         )
-    flash("Your details are saved.")
+    flash(_("Your details are saved."))
     return redirect(url_for("learners.account"))
 
 
@@ -256,8 +257,10 @@ def add_address() -> Any:
         return _account_page(errors, exc.http_status, email=email)
     _log_link(sent)
     flash(
-        f"We sent a confirmation link to {normalised_email(email)}. The address joins your "
-        "account (with its badges) once you open it."
+        _(
+            "We sent a confirmation link to %(email)s. The address joins your account (with its badges) once you open it.",
+            email=normalised_email(email),
+        )
     )
     return redirect(url_for("learners.account"))
 
@@ -271,7 +274,12 @@ def remove_address(email_id: int) -> Any:
         removed = accounts.remove_address(dbs(), learner=learner, email_id=email_id)
     except InvalidInput as exc:
         return _account_page(form_errors(exc), 400)
-    flash(f"{removed} is no longer on your account; its badges left your portfolio.")
+    flash(
+        _(
+            "%(removed)s is no longer on your account; its badges left your portfolio.",
+            removed=removed,
+        )
+    )
     return redirect(url_for("learners.account"))
 
 
@@ -296,7 +304,7 @@ def password() -> Any:
         if isinstance(exc, TooManyRequests):
             errors = {"current_password": exc.description}
         return _account_page(errors, exc.http_status)
-    flash("Your password is changed. Other browsers signed in to your account are signed out.")
+    flash(_("Your password is changed. Other browsers signed in to your account are signed out."))
     return redirect(url_for("learners.account"))
 
 
@@ -334,7 +342,7 @@ def claim_it(token: str) -> Any:
     if learner is None:
         return redirect(url_for("learners.login", next=url_for("learners.claim", token=token)))
     award = accounts.redeem_claim(dbs(), learner=learner, token=token)
-    flash(f"“{award.achievement.name}” is in your portfolio now.")
+    flash(_("“%(name)s” is in your portfolio now.", name=award.achievement.name))
     return redirect(url_for("portfolio.badge", public_id=award.public_id))
 
 
@@ -352,5 +360,7 @@ def claim_register(token: str) -> Any:
     except InvalidInput as exc:
         return _claim_page(token, form_errors(exc), 400)
     log_in_learner(learner)
-    flash(f"Your account is ready and “{award.achievement.name}” is in your portfolio.")
+    flash(
+        _("Your account is ready and “%(name)s” is in your portfolio.", name=award.achievement.name)
+    )
     return redirect(url_for("portfolio.badge", public_id=award.public_id))

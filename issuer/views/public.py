@@ -28,6 +28,7 @@ from ..services import status as status_service
 from ..services.achievements import achievement_model, get_achievement
 from ..services.awards import get_award
 from ..services.text import render_markdown
+from ..translate import _
 from ..web import dbs, sealer, urls
 from .common import JSON_TYPES, JWT_TYPE, award_view
 from .common import cacheable as _cacheable
@@ -87,7 +88,7 @@ def credential(public_id: str) -> Any:
         kind = JWT_TYPE
     if kind == JWT_TYPE:
         if not award.credential_jwt:
-            abort(406, description="This badge has no VC-JWT form.")
+            abort(406, description=_("This badge has no VC-JWT form."))
         return _cacheable(Response(award.credential_jwt, mimetype=JWT_TYPE), 60)
     if kind in JSON_TYPES:
         return _cacheable(Response(award.credential_json, mimetype=kind), 60)
@@ -154,7 +155,7 @@ def credential_json(public_id: str) -> Any:
 def credential_jwt(public_id: str) -> Any:
     award = get_award(dbs(), public_id)
     if not award.credential_jwt:
-        abort(404, description="This badge has no VC-JWT form.")
+        abort(404, description=_("This badge has no VC-JWT form."))
     return _cacheable(Response(award.credential_jwt, mimetype=JWT_TYPE), 60)
 
 
@@ -206,7 +207,7 @@ def jwks(slug: str) -> Any:
 def status_list(slug: str, purpose: str) -> Any:
     org = org_service.get_organisation(dbs(), slug)
     if purpose not in ("revocation", "suspension"):
-        abort(404, description="No such status list.")
+        abort(404, description=_("No such status list."))
     media_type, body = status_service.status_list_credential(
         dbs(), org=org, purpose=purpose, sealer=sealer(), urls=urls()
     )
@@ -274,7 +275,7 @@ def achievement(public_id: str) -> Any:
 def image(sha256: str) -> Any:
     row = dbs().scalar(select(StoredImage).where(StoredImage.sha256 == sha256))
     if row is None:
-        abort(404, description="No such image.")
+        abort(404, description=_("No such image."))
     response = Response(row.data, mimetype=row.content_type)
     response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     response.headers["Content-Security-Policy"] = (
@@ -300,7 +301,9 @@ def _baked(public_id: str, image_type: str) -> Response:
     if award.revoked_at is not None:
         # Not handed out as if nothing happened: the signed record (JSON, VC-JWT) stays for
         # verifiers, who see the revocation; a new picture to share is not made.
-        abort(410, description="This badge was revoked by its issuer; it has no image to download.")
+        abort(
+            410, description=_("This badge was revoked by its issuer; it has no image to download.")
+        )
     stored = dbs().scalar(
         select(StoredImage).where(StoredImage.sha256 == award.achievement.image_sha256)
     )
@@ -373,7 +376,7 @@ def evidence_file(public_id: str) -> Any:
 
     row = dbs().scalar(select(EvidenceFile).where(EvidenceFile.public_id == public_id))
     if row is None:
-        abort(404, description="No such evidence file.")
+        abort(404, description=_("No such evidence file."))
     user = current_user()
     learner = current_learner()
     org = dbs().get(Organisation, row.org_id)
@@ -381,7 +384,7 @@ def evidence_file(public_id: str) -> Any:
         learner is not None and learner_may_see_file(dbs(), learner, row, urls())
     )
     if not allowed:
-        abort(404, description="No such evidence file.")
+        abort(404, description=_("No such evidence file."))
     response = Response(row.data, mimetype=row.content_type)
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{download_name(row.filename)}"'

@@ -39,6 +39,7 @@ from ..services import shares as service
 from ..services.competences import build_map, learner_badges
 from ..services.learners import portfolio_awards
 from ..services.text import render_markdown
+from ..translate import _
 from ..web import actor, current_learner, dbs, learner_required, login_required, urls
 from .common import form_errors, staff_org
 
@@ -370,7 +371,7 @@ def guardian(token: str) -> Any:
             elif choice == "withdraw":
                 service.withdraw_consent(session, token)
             else:
-                raise InvalidInput("Choose to consent or to withdraw consent.")
+                raise InvalidInput(_("Choose to consent or to withdraw consent."))
         except InvalidInput as exc:
             error, status = form_errors(exc).get("form"), 400
             row = service.consent_by_token(session, token)
