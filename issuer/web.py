@@ -319,12 +319,12 @@ def _handle_error(exc: Exception) -> Any:
         status, message, code = 400, exc.description, exc.code
     elif _out_of_range(exc):
         current_app.logger.warning("a number out of range reached the database: %s", exc)
-        status, message, code = 400, "A number in the request is out of range.", "out_of_range"
+        status, message, code = 400, _("A number in the request is out of range."), "out_of_range"
     else:
         current_app.logger.exception("unexpected error")
         status, message, code = (
             500,
-            "Something went wrong on our side. Nothing was changed.",
+            _("Something went wrong on our side. Nothing was changed."),
             "internal",
         )
     if wants_json():

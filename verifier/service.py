@@ -18,7 +18,7 @@ from badges.verification import Outcome, VerificationReport, Verifier
 
 from .errors import BadRequest, TooLarge
 from .images import ImageInliner, data_image
-from .translate import _
+from .translate import N_, _
 
 IMAGE_TYPES = ("image/png", "image/svg+xml")
 
@@ -301,16 +301,16 @@ def _level(subject: dict[str, Any], achievement: dict[str, Any]) -> str | None:
 
 
 _IDENTITY_LABELS = {
-    "emailAddress": "Email",
-    "name": "Name",
-    "studentId": "Student ID",
-    "sourcedId": "Sourced ID",
-    "lisSourcedId": "LIS sourced ID",
-    "systemId": "System ID",
-    "phone": "Phone",
-    "url": "Web address",
-    "productId": "Product ID",
-    "identifier": "Identifier",
+    "emailAddress": N_("Email"),
+    "name": N_("Name"),
+    "studentId": N_("Student ID"),
+    "sourcedId": N_("Sourced ID"),
+    "lisSourcedId": N_("LIS sourced ID"),
+    "systemId": N_("System ID"),
+    "phone": N_("Phone"),
+    "url": N_("Web address"),
+    "productId": N_("Product ID"),
+    "identifier": N_("Identifier"),
 }
 
 
@@ -320,7 +320,7 @@ def _identity(kind: Any, value: Any, hashed: Any) -> dict[str, Any] | None:
     if text is None:
         return None
     kind = kind if isinstance(kind, str) else "identifier"
-    label = _IDENTITY_LABELS.get(kind, kind[:40])
+    label = _(_IDENTITY_LABELS[kind]) if kind in _IDENTITY_LABELS else kind[:40]
     looks_hashed = text.startswith(("sha256$", "md5$"))
     if hashed is True or looks_hashed:
         what = (
@@ -376,9 +376,11 @@ def badge_view(report: VerificationReport) -> dict[str, Any] | None:
             )
         ]
         dates = [
-            _date("Awarded", credential.get("awardedDate")),
-            _date("Valid from", credential.get("validFrom") or credential.get("issuanceDate")),
-            _date("Valid until", credential.get("validUntil") or credential.get("expirationDate")),
+            _date(_("Awarded"), credential.get("awardedDate")),
+            _date(_("Valid from"), credential.get("validFrom") or credential.get("issuanceDate")),
+            _date(
+                _("Valid until"), credential.get("validUntil") or credential.get("expirationDate")
+            ),
         ]
         return {
             "name": _text(achievement.get("name")) or _text(credential.get("name")),

@@ -34,3 +34,9 @@ def current_language() -> str:
     """The language being written: the request's, or the one ``in_language`` forces."""
     locale = flask_babel.get_locale()
     return str(locale) if locale is not None else "en"
+
+
+def N_(message: str) -> str:
+    """Marks a message for the catalogue where it is defined (a module's table of labels);
+    it is translated where it is shown, with ``_(label)``."""
+    return message

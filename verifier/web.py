@@ -58,7 +58,7 @@ def _error(exc: Exception) -> Any:
         status, code, message = (
             500,
             "internal",
-            "The verifier failed unexpectedly. Please try again.",
+            _("The verifier failed unexpectedly. Please try again."),
         )
     if _is_api():
         response = jsonify({"error": {"code": code, "message": message}})

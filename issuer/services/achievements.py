@@ -15,7 +15,7 @@ from badges import model
 
 from ..errors import InvalidInput, NotFound
 from ..models import Achievement, Framework, FrameworkItem, Organisation
-from ..translate import _
+from ..translate import N_, _
 from ..urls import PublicUrls
 from .audit import Actor, AuditAction, record
 from .images import check_image, default_badge_svg, store_image
@@ -36,14 +36,14 @@ ACHIEVEMENT_TYPES = (
 # other type of the vocabulary (or an ext: type) is kept, shown and editable where a badge
 # already has it (and the API accepts all of them).
 SCHOOL_TYPES = (
-    ("Badge", "Badge"),
-    ("Certificate", "Certificate"),
-    ("CertificateOfCompletion", "Certificate of completion"),
-    ("Competency", "Competence (a skill shown)"),
-    ("Course", "Course"),
-    ("CoCurricular", "Club or activity outside lessons"),
-    ("CommunityService", "Volunteering or community service"),
-    ("Award", "Award or prize"),
+    ("Badge", N_("Badge")),
+    ("Certificate", N_("Certificate")),
+    ("CertificateOfCompletion", N_("Certificate of completion")),
+    ("Competency", N_("Competence (a skill shown)")),
+    ("Course", N_("Course")),
+    ("CoCurricular", N_("Club or activity outside lessons")),
+    ("CommunityService", N_("Volunteering or community service")),
+    ("Award", N_("Award or prize")),
 )
 _LABELS = dict(SCHOOL_TYPES)
 
@@ -52,7 +52,7 @@ def type_label(achievement_type: str) -> str:
     """A plain label for an achievement type ("SecondarySchoolDiploma" -> "Secondary
     school diploma", "ext:ReadingClub" -> "Reading club")."""
     if achievement_type in _LABELS:
-        return _LABELS[achievement_type]
+        return _(_LABELS[achievement_type])
     name = achievement_type.removeprefix("ext:")
     words = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+", name) or [name]
     text = " ".join(words)
@@ -61,7 +61,7 @@ def type_label(achievement_type: str) -> str:
 
 def type_choices(current: str | None) -> list[tuple[str, str]]:
     """The types to offer in the form: the school's few, plus ``current`` if it is another."""
-    choices = list(SCHOOL_TYPES)
+    choices = [(value, _(label)) for value, label in SCHOOL_TYPES]
     if current and current not in _LABELS:
         choices.append((current, type_label(current)))
     return choices

@@ -55,6 +55,7 @@ from badges.timeutil import parse_datetime
 
 from ..models import Award, FrameworkItem, Learner
 from ..models.base import now_utc
+from ..translate import N_, _
 from .learners import portfolio_awards
 from .network import Term, school_year_label, term_of
 
@@ -165,10 +166,10 @@ OTHER = AreaRef(
 )
 
 STATUS_LABELS = {
-    "active": "Active",
-    "expired": "Expired",
-    "revoked": "Revoked",
-    "suspended": "Suspended",
+    "active": N_("Active"),
+    "expired": N_("Expired"),
+    "revoked": N_("Revoked"),
+    "suspended": N_("Suspended"),
 }
 
 
@@ -196,7 +197,7 @@ class Badge:
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS.get(self.status, self.status)
+        return _(STATUS_LABELS[self.status]) if self.status in STATUS_LABELS else self.status
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from flask import Blueprint, render_template, request
 from ..errors import Forbidden, InvalidInput
 from ..models import Role
 from ..services import audit as audit_service
-from ..translate import _
+from ..translate import N_, _
 from ..web import dbs, login_required
 from .common import staff_org
 
@@ -23,13 +23,13 @@ bp = Blueprint("audit", __name__, url_prefix="/staff/<slug>")
 
 # The filter's choices: the noun of "noun.verb" actions (any other noun is accepted too).
 ACTIONS = (
-    ("award", "Awards (issue, batch, revoke, suspend, re-issue)"),
-    ("achievement", "Achievements"),
-    ("endorsement", "Endorsements"),
-    ("token", "API tokens"),
-    ("key", "Signing keys"),
-    ("member", "People"),
-    ("org", "School settings"),
+    ("award", N_("Awards (issue, batch, revoke, suspend, re-issue)")),
+    ("achievement", N_("Achievements")),
+    ("endorsement", N_("Endorsements")),
+    ("token", N_("API tokens")),
+    ("key", N_("Signing keys")),
+    ("member", N_("People")),
+    ("org", N_("School settings")),
 )
 ACTION = re.compile(r"[a-z][a-z_]{0,30}(\.[a-z][a-z_]{0,30})?")
 
@@ -65,6 +65,6 @@ def log(slug: str) -> Any:
         page=page,
         pages=pages,
         action=action,
-        actions=ACTIONS,
+        actions=[(value, _(label)) for value, label in ACTIONS],
         page_size=audit_service.PAGE,
     )

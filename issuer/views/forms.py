@@ -43,7 +43,7 @@ def page_number(value: str | None) -> int:
         return 1
     page = whole_number(value, low=1, high=MAX_PAGE)
     if page is None:
-        message = f"The page number must be a whole number from 1 to {MAX_PAGE}."
+        message = _("The page number must be a whole number from 1 to %(max)s.", max=MAX_PAGE)
         raise InvalidInput(message, fields={"page": message})
     return page
 

@@ -59,11 +59,11 @@ def _mail_note() -> str | None:
     if smtp_settings() is not None:
         return None
     if current_app.config["DEMO"]:
-        return (
+        return _(
             "Demo mode: no mail server is configured, so the message is kept in the outbox "
             "and its link is printed in the log of the terminal running badges serve."
         )
-    return (
+    return _(
         "This site has no mail server configured yet, so the message may not arrive. "
         "If it does not, ask the site's administrator."
     )
@@ -120,8 +120,10 @@ def login() -> Any:
     if has_control_characters(request.args.get("next", "")):
         return render_template(
             "issuer/learners/login.html",
-            error="This sign-in link is damaged: its return address has control characters. "
-            "Sign in here instead.",
+            error=_(
+                "This sign-in link is damaged: its return address has control characters. "
+                "Sign in here instead."
+            ),
             email="",
             next="",
         ), 400

@@ -38,7 +38,7 @@ from ..models.base import now_utc
 from ..services import shares as service
 from ..services.competences import build_map, learner_badges
 from ..services.learners import portfolio_awards
-from ..services.text import render_markdown
+from ..services.text import local_day, render_markdown
 from ..translate import _
 from ..web import actor, current_learner, dbs, learner_required, login_required, urls
 from .common import form_errors, staff_org
@@ -73,12 +73,12 @@ def _verify_url(credential_url: str) -> str:
 def badge_status(award: Award, now: datetime) -> tuple[str, str]:
     """The badge's live status: (css class, text). Never hidden, always said."""
     if award.revoked_at is not None:
-        return "revoked", f"Revoked on {award.revoked_at:%Y-%m-%d}"
+        return "revoked", _("Revoked on %(date)s", date=local_day(award.revoked_at))
     if award.suspended:
-        return "revoked", "Suspended by the issuer"
+        return "revoked", _("Suspended by the issuer")
     if award.valid_until is not None and award.valid_until < now:
-        return "expired", f"Expired on {award.valid_until:%Y-%m-%d}"
-    return "valid", "Active"
+        return "expired", _("Expired on %(date)s", date=local_day(award.valid_until))
+    return "valid", _("Active")
 
 
 def _badge(award: Award, now: datetime) -> dict[str, Any]:

@@ -30,7 +30,7 @@ from ..services import steering as service
 from ..services.learners import learner_award
 from ..services.pathways import org_pathways
 from ..services.text import render_markdown
-from ..translate import _
+from ..translate import _, ngettext
 from ..web import (
     actor,
     current_learner,
@@ -60,12 +60,12 @@ def _learner() -> Learner:
 def _status(award: Award) -> tuple[str, str]:
     """(css class, label) of a badge's live status."""
     if award.revoked_at is not None:
-        return "revoked", "Revoked"
+        return "revoked", _("Revoked")
     if award.suspended:
-        return "revoked", "Suspended"
+        return "revoked", _("Suspended")
     if award.valid_until is not None and award.valid_until <= now_utc():
-        return "expired", "Expired"
-    return "valid", "Valid"
+        return "expired", _("Expired")
+    return "valid", _("Valid")
 
 
 # -- reflection and own evidence ---------------------------------------------------------------
@@ -340,7 +340,14 @@ def award(slug: str, achievement_id: str) -> Any:
             )
         )
     else:
-        flash(_("“%(name)s” is awarded to %(count)s learners.", name=pathway.name, count=len(done)))
+        flash(
+            ngettext(
+                "“%(name)s” is awarded to %(num)s learner.",
+                "“%(name)s” is awarded to %(num)s learners.",
+                len(done),
+                name=pathway.name,
+            )
+        )
     return redirect(url_for("steering.pathway", slug=slug, achievement_id=achievement_id))
 
 

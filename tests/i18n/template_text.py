@@ -52,7 +52,16 @@ ALLOWED = frozenset(
 
 # Attributes whose value is read to (or by) a person.
 VISIBLE_ATTRIBUTES = frozenset(
-    {"title", "alt", "placeholder", "aria-label", "aria-description", "aria-roledescription", "label"}
+    {
+        "title",
+        "alt",
+        "placeholder",
+        "aria-label",
+        "aria-description",
+        "aria-roledescription",
+        "label",
+        "data-label",  # shown by the stylesheet as a narrow table's cell heading
+    }
 )
 # Inputs whose ``value`` is the button's label.
 BUTTON_INPUTS = frozenset({"submit", "button", "reset"})
