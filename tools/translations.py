@@ -38,7 +38,9 @@ def babel(*args: str) -> None:
     CommandLineInterface().run(["pybabel", "-q", *args])
 
 
-def extract(app: str) -> None:
+def extract(app: str, output: Path | None = None) -> None:
+    """The app's messages from its code and templates into ``output`` (its .pot by default)."""
+    output = output or pot(app)
     keywords = [f"--keyword={k}" for k in KEYWORDS]
     babel(
         "extract",
@@ -49,12 +51,12 @@ def extract(app: str) -> None:
         "--omit-header",
         "--no-wrap",
         "--project=aspnet-badges",
-        f"--output-file={pot(app)}",
+        f"--output-file={output}",
         *[str(ROOT / source) for source in SOURCES[app]],
     )
     # paths relative to the repository, whichever directory this ran in
-    text = pot(app).read_text(encoding="utf-8").replace(f"{ROOT}/", "")
-    pot(app).write_text(text, encoding="utf-8")
+    text = output.read_text(encoding="utf-8").replace(f"{ROOT}/", "")
+    output.write_text(text, encoding="utf-8")
 
 
 def update(app: str) -> None:
