@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -16,9 +17,11 @@ from ..errors import InvalidInput, NotFound
 from ..models import Organisation, OrgKind, StatusMethod
 from ..translate import _
 from ..urls import PublicUrls
+from .audit import Actor, AuditAction, record
 from .keys import Sealer, create_signing_key, published_keys
 
 SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
+LANGUAGE = re.compile(r"[a-z]{2,3}")  # a language code as the catalogues are named
 KEY_ALGS = ("EdDSA", "ES256", "RS256")
 
 
@@ -35,6 +38,7 @@ def create_organisation(
     parent: Organisation | None = None,
     status_method: str = StatusMethod.BITSTRING,
     key_alg: str = "EdDSA",
+    default_language: str = "en",
 ) -> Organisation:
     """A new issuer with its first signing key. Raises InvalidInput for bad values."""
     errors: dict[str, str] = {}
@@ -56,6 +60,8 @@ def create_organisation(
         errors["url"] = _("The website must start with https:// or http://.")
     if country and not re.fullmatch(r"[A-Z]{2}", country):
         errors["country"] = _("Use a two-letter country code, e.g. LT.")
+    if not LANGUAGE.fullmatch(default_language):
+        errors["default_language"] = _("Choose one of the languages offered.")
     if errors:
         raise InvalidInput(_("Please correct the marked fields."), fields=errors)
     org = Organisation(
@@ -68,10 +74,42 @@ def create_organisation(
         parent_id=parent.id if parent else None,
         status_method=status_method,
         key_alg=key_alg,
+        default_language=default_language,
     )
     session.add(org)
     session.flush()
     create_signing_key(session, org=org, sealer=sealer)
+    return org
+
+
+def set_default_language(
+    session: Session,
+    org: Organisation,
+    value: str,
+    *,
+    offered: Sequence[str],
+    actor: Actor | None = None,
+) -> Organisation:
+    """Set the language of the organisation's pages and messages for whoever chose none
+    (one of ``offered``: the languages with a catalogue). Audited."""
+    if value not in offered:
+        raise InvalidInput(
+            _("Please correct the marked fields."),
+            fields={"default_language": _("Choose one of the languages offered.")},
+        )
+    if value != org.default_language:
+        before = org.default_language
+        org.default_language = value
+        record(
+            session,
+            org_id=org.id,
+            actor=actor,
+            action=AuditAction.ORG_UPDATE,
+            subject=f"org:{org.slug}",
+            summary=f"Default language {value}",
+            details={"default_language": {"before": before, "after": value}},
+        )
+        session.flush()
     return org
 
 

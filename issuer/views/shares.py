@@ -33,11 +33,13 @@ from flask import (
 from markupsafe import Markup
 
 from ..errors import InvalidInput
+from ..i18n import endonym, languages
 from ..models import Award, Learner, Role, ShareLink, ShareScope
 from ..models.base import now_utc
 from ..services import shares as service
 from ..services.competences import build_map, learner_badges
 from ..services.learners import portfolio_awards
+from ..services.orgs import set_default_language
 from ..services.text import local_day, render_markdown
 from ..translate import _
 from ..web import actor, current_learner, dbs, learner_required, login_required, urls
@@ -423,11 +425,14 @@ def settings(slug: str) -> Any:
         abort(404)
     errors: dict[str, str] = {}
     value = "" if org.consent_age is None else str(org.consent_age)
+    language = org.default_language
     status = 200
     if request.method == "POST":
         value = request.form.get("consent_age", "")
+        language = request.form.get("default_language", org.default_language)
         try:
             service.set_consent_age(dbs(), org, value, actor())
+            set_default_language(dbs(), org, language, offered=languages(), actor=actor())
         except InvalidInput as exc:
             errors, status = form_errors(exc), 400
         else:
@@ -438,6 +443,8 @@ def settings(slug: str) -> Any:
             org=org,
             role=role,
             value=value,
+            language=language,
+            language_choices=[(code, endonym(code)) for code in languages()],
             errors=errors,
             saved=request.args.get("saved"),
             max_age=service.MAX_CONSENT_AGE,
