@@ -27,7 +27,15 @@ SOURCES = {
     "issuer": ["issuer", "templates/issuer", *SHARED],
     "verifier": ["verifier", "templates/verifier", *SHARED],
 }
-KEYWORDS = ["_", "gettext", "ngettext:1,2", "lazy_gettext", "lazy_ngettext:1,2", "pgettext:1c,2", "N_"]
+KEYWORDS = [
+    "_",
+    "gettext",
+    "ngettext:1,2",
+    "lazy_gettext",
+    "lazy_ngettext:1,2",
+    "pgettext:1c,2",
+    "N_",
+]
 
 
 def pot(app: str) -> Path:

@@ -152,7 +152,12 @@ class _Finder(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self.hidden or not has_words(data):
             return
-        line = self.getpos()[0] + len(data) - len(data.lstrip("\n")) - data[: len(data) - len(data.lstrip())].count(" ") * 0
+        line = (
+            self.getpos()[0]
+            + len(data)
+            - len(data.lstrip("\n"))
+            - data[: len(data) - len(data.lstrip())].count(" ") * 0
+        )
         line = self.getpos()[0] + data[: len(data) - len(data.lstrip())].count("\n")
         self.problems.append(Problem(self.path, line, " ".join(data.replace(CODE, "{…}").split())))
 
@@ -181,7 +186,12 @@ def _constants(node: nodes.Node, shown: bool, strict: bool = False) -> list[node
         value = node.value
         if shown and isinstance(value, str) and _looks_like_text(value):
             found.append(node)
-        elif strict and isinstance(value, str) and value.strip() not in ALLOWED and _WORD.search(value):
+        elif (
+            strict
+            and isinstance(value, str)
+            and value.strip() not in ALLOWED
+            and _WORD.search(value)
+        ):
             found.append(node)
         return found
     if strict and isinstance(node, nodes.CondExpr):
@@ -229,7 +239,9 @@ def _constants(node: nodes.Node, shown: bool, strict: bool = False) -> list[node
         return found
     if isinstance(node, nodes.Output | nodes.Assign | nodes.Concat | nodes.Tuple | nodes.List):
         shown = True
-    if isinstance(node, nodes.Macro | nodes.CallBlock | nodes.FilterBlock | nodes.Template | nodes.Block):
+    if isinstance(
+        node, nodes.Macro | nodes.CallBlock | nodes.FilterBlock | nodes.Template | nodes.Block
+    ):
         shown = False  # set again by the Output nodes inside
     for child in node.iter_child_nodes():
         found += _constants(child, shown)
@@ -241,7 +253,10 @@ def untranslated_constants(source: str, path: str) -> list[Problem]:
     given to a macro (``field('name', 'Name', ...)``) or ``{{ 'Yes' if x else 'No' }}``."""
     env = Environment(extensions=["jinja2.ext.i18n"])
     tree = env.parse(source)
-    return [Problem(path, const.lineno, f"{{{{ {const.value!r} }}}}") for const in _constants(tree, False)]
+    return [
+        Problem(path, const.lineno, f"{{{{ {const.value!r} }}}}")
+        for const in _constants(tree, False)
+    ]
 
 
 def untranslated_text(path: Path, root: Path) -> list[Problem]:

@@ -22,9 +22,7 @@ from tools import translations
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = ("issuer", "verifier")
-CATALOGUES = [
-    (app, lang) for app in APPS for lang in translations.languages(app)
-]
+CATALOGUES = [(app, lang) for app in APPS for lang in translations.languages(app)]
 TAG = re.compile(r"</?([a-zA-Z][a-zA-Z0-9]*)")
 
 
