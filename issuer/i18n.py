@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from babel import Locale
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import Babel, refresh
 from sqlalchemy import select
 
@@ -85,6 +85,8 @@ def _account_language() -> str | None:
 
 
 def select_language() -> str:
+    if not has_request_context():
+        return DEFAULT  # a command or a job: it writes in_language(...) what it must
     accepted = request.accept_languages.best_match(languages())
     if request.blueprint == "api" or request.path.startswith("/api/"):
         return accepted or DEFAULT

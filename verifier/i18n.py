@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from babel import Locale
-from flask import Blueprint, Flask, current_app, redirect, request
+from flask import Blueprint, Flask, current_app, has_request_context, redirect, request
 from flask_babel import Babel
 
 from badges import localdates
@@ -54,6 +54,8 @@ def known(code: str | None) -> str | None:
 
 
 def select_language() -> str:
+    if not has_request_context():
+        return DEFAULT  # a command or a job: it writes in_language(...) what it must
     accepted = request.accept_languages.best_match(languages())
     if request.blueprint == "api" or request.path.startswith("/api/"):
         return accepted or DEFAULT
