@@ -18,7 +18,7 @@ from badges.verification import Outcome, VerificationReport, Verifier
 
 from .errors import BadRequest, TooLarge
 from .images import ImageInliner, data_image
-from .translate import N_, _
+from .translate import N_, _, current_language
 
 IMAGE_TYPES = ("image/png", "image/svg+xml")
 
@@ -268,8 +268,14 @@ def _markdown(value: Any) -> Markup | None:
 
 
 def human_date(value: datetime) -> str:
-    """``1 September 2026`` (dates as a person reads them; the page carries the exact time too)."""
-    return f"{value.day} {value:%B %Y}"
+    """``1 September 2026`` (dates as a person reads them, in the reader's language: Babel's
+    long date, e.g. "2026 m. rugsėjo 1 d."; the page carries the exact time too)."""
+    language = current_language()
+    if language == "en":
+        return f"{value.day} {value:%B %Y}"
+    from babel.dates import format_date
+
+    return format_date(value, format="long", locale=language)
 
 
 def _date(label: str, value: Any) -> dict[str, str] | None:
@@ -282,7 +288,7 @@ def _date(label: str, value: Any) -> dict[str, str] | None:
         return {
             "label": label,
             "iso": "",
-            "text": raw[:64] + " (not a date this verifier can read)",
+            "text": _("%(text)s (not a date this verifier can read)", text=raw[:64]),
         }
     iso = parsed.isoformat().replace("+00:00", "Z")
     return {"label": label, "iso": iso, "text": human_date(parsed)}
@@ -324,7 +330,9 @@ def _identity(kind: Any, value: Any, hashed: Any) -> dict[str, Any] | None:
     looks_hashed = text.startswith(("sha256$", "md5$"))
     if hashed is True or looks_hashed:
         what = (
-            "a hashed email" if kind in ("emailAddress", "email") else f"a hashed {label.lower()}"
+            _("a hashed email")
+            if kind in ("emailAddress", "email")
+            else _("a hashed %(kind)s", kind=label.lower())
         )
         return {"label": label, "value": None, "hashed": what}
     return {"label": label, "value": text[:300], "hashed": None}
@@ -335,11 +343,11 @@ def _recipients(subject: dict[str, Any]) -> list[dict[str, Any]]:
     subject_id = _text(subject.get("id"))
     if subject_id is not None:
         if subject_id.lower().startswith("mailto:"):
-            found.append({"label": "Email", "value": subject_id[7:307], "hashed": None})
+            found.append({"label": _("Email"), "value": subject_id[7:307], "hashed": None})
         else:
-            found.append({"label": "Identifier", "value": subject_id[:300], "hashed": None})
+            found.append({"label": _("Identifier"), "value": subject_id[:300], "hashed": None})
     if _text(subject.get("name")):  # not an OB 3.0 term, but carried by some issuers
-        found.append({"label": "Name", "value": str(subject["name"])[:300], "hashed": None})
+        found.append({"label": _("Name"), "value": str(subject["name"])[:300], "hashed": None})
     for item in map(_dict, _items(subject.get("identifier"))):
         shown = _identity(item.get("identityType"), item.get("identityHash"), item.get("hashed"))
         if shown:

@@ -111,7 +111,7 @@ def credential(public_id: str) -> Any:
         "issuer/credential.html",
         org=org,
         shown_name=shown_name,
-        anonymous_name=f"a learner of {org.name}",
+        anonymous_name=_("a learner of %(school)s", school=org.name),
         own_badge=owner is not None and learner is not None and owner.id == learner.id,
         verify_url=f"{verifier.rstrip('/')}/verify?url={view['url']}",
         linkedin_url=_linkedin(award, view),
