@@ -12,7 +12,6 @@ Extracting, updating and compiling the catalogues: README, "Translations".
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -21,19 +20,12 @@ from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import Babel, refresh
 from sqlalchemy import select
 
-from .translate import current_language
+from .translate import catalogue_languages, current_language
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 COOKIE = "lang"
 COOKIE_AGE = 400 * 24 * 3600  # the longest a browser keeps a cookie (RFC 6265bis)
 DEFAULT = "en"
-
-
-@cache
-def catalogue_languages(root: Path = TRANSLATIONS) -> tuple[str, ...]:
-    """English, then every language with a compiled catalogue under ``root``, by code."""
-    found = sorted(p.name for p in root.iterdir() if (p / "LC_MESSAGES" / "messages.mo").is_file())
-    return (DEFAULT, *[code for code in found if code != DEFAULT])
 
 
 def languages() -> tuple[str, ...]:

@@ -48,6 +48,13 @@ def N_(message: str) -> str:
 
 
 @cache
+def catalogue_languages(root: Path = TRANSLATIONS) -> tuple[str, ...]:
+    """English, then every language with a compiled catalogue under ``root``, by code."""
+    found = sorted(p.name for p in root.iterdir() if (p / "LC_MESSAGES" / "messages.mo").is_file())
+    return ("en", *[code for code in found if code != "en"])
+
+
+@cache
 def _catalogue(code: str) -> NullTranslations:
     if code == "en":
         return NullTranslations()

@@ -30,7 +30,7 @@ from ..models import (
     StatusMethod,
 )
 from ..models.base import now_utc, public_id
-from ..translate import _, in_language
+from ..translate import _, catalogue_languages, in_language
 from ..urls import PublicUrls
 from .achievements import achievement_model, level_id, rubric_id
 from .audit import Actor, AuditAction, record
@@ -61,6 +61,9 @@ class AwardInput:
     # The narrative (the teacher's note) always goes into the learner's message; it is
     # signed into the badge (``credentialSubject.narrative``, public) only when this is set.
     publish_narrative: bool = False
+    # The language of the learner's message; None: the learner's own choice on their
+    # account, else the school's default language (services/languages.py)
+    language: str | None = None
     errors: dict[str, str] = field(default_factory=dict)
     # Problems found while reading the form or CSV row (e.g. an unreadable date), reported
     # together with the rest by ``validate``.
@@ -79,7 +82,9 @@ class AwardInput:
         levels = achievement.levels
         if self.level and self.level not in levels:
             errors["level"] = (
-                f"Choose one of: {', '.join(levels)}." if levels else "This badge has no levels."
+                _("Choose one of: %(levels)s.", levels=", ".join(levels))
+                if levels
+                else _("This badge has no levels.")
             )
         if self.activity_start and self.activity_end and self.activity_end < self.activity_start:
             errors["activity_end"] = _("The activity cannot end before it starts.")
@@ -87,6 +92,8 @@ class AwardInput:
             errors["narrative"] = _("Keep the narrative under 5,000 characters.")
         if self.evidence_narrative and len(self.evidence_narrative) > 5000:
             errors["evidence_narrative"] = _("Keep the evidence text under 5,000 characters.")
+        if self.language and self.language not in catalogue_languages():
+            errors["language"] = _("Choose one of the languages offered.")
         self.errors = errors
         return errors
 
@@ -259,14 +266,19 @@ def _used_indexes(session: Session, org: Organisation) -> set[int]:
 
 
 def _message(
-    session: Session, award: Award, org: Organisation, urls: PublicUrls, note: str | None = None
+    session: Session,
+    award: Award,
+    org: Organisation,
+    urls: PublicUrls,
+    note: str | None = None,
+    language: str | None = None,
 ) -> OutboxMessage:
     """The learner's message about a new award, with the badge's link and a claim link
     (for the learner's portfolio; its token is added to ``session``)."""
     link = urls.credential(award.public_id)
     claim, expires = new_claim_link(session, award, urls)
     name = award.achievement.name
-    with in_language(message_language(session, org, award.learner_email)):
+    with in_language(language or message_language(session, org, award.learner_email)):
         body = (
             _("Dear %(name)s,", name=award.learner_name)
             + "\n\n"
@@ -408,7 +420,7 @@ def award_badge(
                 if existing is not None:
                     return _same_request(existing, achievement, data)
             continue
-        message = _message(session, award, org, urls, data.narrative)
+        message = _message(session, award, org, urls, data.narrative, data.language)
         session.add(message)
         session.flush()
         note_new_messages(session, [message])
@@ -542,7 +554,7 @@ def award_many(
     session.add_all(awards)
     session.flush()
     messages = [
-        _message(session, award, org, urls, row.narrative)
+        _message(session, award, org, urls, row.narrative, row.language)
         for award, row in zip(awards, chosen, strict=True)
     ]
     session.add_all(messages)

@@ -25,13 +25,15 @@ class LearnerFields:
     narrative: tuple[str, ...] = ("narrative",)  # the first one given counts
     activity_start: str = "activity_start"
     activity_end: str = "activity_end"
+    # the language of the learner's message (a catalogue's code); None: the channel has none
+    language: str | None = "language"
 
 
 FORM_FIELDS = LearnerFields(name="learner_name", email="learner_email")
 CSV_FIELDS = LearnerFields(
     name="name", email="email", evidence_narrative=None, narrative=("narrative", "note")
 )
-API_FIELDS = LearnerFields(name="name", email="email")
+API_FIELDS = LearnerFields(name="name", email="email", language=None)
 
 
 def _date(value: str | None, field: str, errors: dict[str, str]) -> date | None:
@@ -65,5 +67,6 @@ def learner_input(
         publish_narrative=publish_narrative,
         activity_start=_date(values.get(fields.activity_start), "activity_start", errors),
         activity_end=_date(values.get(fields.activity_end), "activity_end", errors),
+        language=(text(fields.language) or "").lower() or None,
         parse_errors=errors,
     )

@@ -16,6 +16,7 @@ from flask import (
 from sqlalchemy.orm import Session
 
 from ..errors import AlreadyAwarded, InvalidInput, IssuerError, NotFound
+from ..i18n import endonym
 from ..models import Achievement, Award, Organisation
 from ..models.base import now_utc
 from ..services import awards as award_service
@@ -54,6 +55,7 @@ def _award_form(
             values=values,
             errors=errors,
             levels=achievement.levels,
+            school_language=endonym(org.default_language),
             created=request.args.get("created"),
             already=already,
         ),

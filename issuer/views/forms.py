@@ -216,6 +216,7 @@ CSV_COLUMNS = (
     "narrative",
     "activity_start",
     "activity_end",
+    "language",
 )
 
 

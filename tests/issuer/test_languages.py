@@ -167,3 +167,45 @@ def test_a_learner_s_own_choice_wins_for_their_messages(
     with database.transaction() as session:
         message = session.query(OutboxMessage).one()
         assert message.subject.startswith("Ваш значок: ")
+
+
+def test_the_award_form_chooses_the_message_s_language(
+    client: FlaskClient, database: Database, make_org: Any, make_user: Any, make_achievement: Any
+) -> None:
+    org = make_org(default_language="lt")
+    make_user("teacher@school.example", org=org)
+    achievement = make_achievement(org)
+    login(client, "teacher@school.example")
+    url = f"/staff/{org.slug}/achievements/{achievement.public_id}/award"
+    form = client.get(url).get_data(as_text=True)
+    assert '<select id="f-language" name="language"' in form and "(Lietuvių)" in form
+    bad = post(
+        client, url, {"learner_name": "Ona", "learner_email": "ona@x.example", "language": "xx"}
+    )
+    assert bad.status_code == 400 and 'id="e-language"' in bad.get_data(as_text=True)
+    good = post(
+        client, url, {"learner_name": "Ona", "learner_email": "ona@x.example", "language": "kk"}
+    )
+    assert good.status_code in (200, 302, 303), good.get_data(as_text=True)[:500]
+    with database.transaction() as session:
+        message = session.query(OutboxMessage).one()
+        assert message.subject.startswith("Сіздің бейджіңіз: ")
+
+
+def test_a_class_file_gives_each_learner_s_language(
+    client: FlaskClient, database: Database, make_org: Any, make_user: Any, make_achievement: Any
+) -> None:
+    from tests.issuer.conftest import confirm, preview
+
+    org = make_org()
+    make_user("teacher@school.example", org=org)
+    achievement = make_achievement(org)
+    login(client, "teacher@school.example")
+    csv = "name,email,language\nOna,ona@x.example,lt\nIvan,ivan@x.example,RU\nAmy,amy@x.example,\n"
+    csv_b64, key = preview(client, org, achievement, csv.encode())
+    confirm(client, org, achievement, csv_b64, key).get_data()  # the streamed page, to its end
+    with database.transaction() as session:
+        subjects = {m.to_email: m.subject for m in session.query(OutboxMessage)}
+    assert subjects["ona@x.example"].startswith("Jūsų ženklelis: ")
+    assert subjects["ivan@x.example"].startswith("Ваш значок: ")
+    assert subjects["amy@x.example"].startswith("Your badge: ")  # the school's default
