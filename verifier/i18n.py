@@ -19,9 +19,16 @@ from flask import Blueprint, Flask, current_app, has_request_context, redirect, 
 from flask_babel import Babel
 
 from badges import localdates
+from badges.verification.report import (
+    Check,
+    Outcome,
+    Verdict,
+    VerificationReport,
+    noun_of,
+)
 
 from .errors import BadRequest
-from .translate import _, current_language
+from .translate import N_, _, current_language
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 COOKIE = "lang"
@@ -89,10 +96,52 @@ def switch() -> Any:
     return response
 
 
+# The core's check titles and nouns (badges/verification/report.py), for the catalogue: the
+# page shows them in the reader's language; the JSON API keeps the core's English.
+CHECK_TITLES = {
+    "format": N_("Format"),
+    "context": N_("JSON-LD context"),
+    "schema": N_("Open Badges schema"),
+    "proof": N_("Signature"),
+    "issuer": N_("Issuer's key"),
+    "dates": N_("Validity dates"),
+    "status": N_("Revocation status"),
+    "recipient": N_("Recipient"),
+    "endorsements": N_("Endorsements"),
+    "credentials": N_("Credentials inside"),
+}
+NOUNS = {
+    "badge": N_("badge"),
+    "learner record": N_("learner record"),
+    "endorsement": N_("endorsement"),
+}
+
+
+def check_title(check: Check) -> str:
+    """A check's title in the reader's language (the core's, for a check it does not know)."""
+    name = str(check.name)
+    return _(CHECK_TITLES[name]) if name in CHECK_TITLES else str(check.to_dict()["title"])
+
+
+def verdict_sentence(report: VerificationReport) -> str:
+    """The report's one-sentence answer (``VerificationReport.message``), in the reader's
+    language; the reason of a failure is the failed check's message."""
+    noun = noun_of(report.credential)
+    noun = _(NOUNS[noun]) if noun in NOUNS else noun
+    if report.verdict is Verdict.VALID:
+        return _("This %(noun)s is genuine and valid.", noun=noun)
+    if report.verdict is Verdict.UNDECIDED:
+        return _("This %(noun)s cannot be fully checked right now.", noun=noun)
+    failed = next(c for c in report.checks if c.outcome is Outcome.FAILED)
+    return _("This %(noun)s is not valid: %(reason)s", noun=noun, reason=failed.message)
+
+
 def _template_globals() -> dict[str, Any]:
     return {
         "lang": current_language(),
         "languages": [(code, endonym(code)) for code in languages()],
+        "check_title": check_title,
+        "verdict_sentence": verdict_sentence,
     }
 
 

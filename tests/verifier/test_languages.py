@@ -4,6 +4,8 @@ messages in the language Accept-Language asks for (English by default)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask.testing import FlaskClient
 
 from tests.verifier.conftest import Api, page
@@ -50,3 +52,15 @@ def test_the_api_keeps_its_codes_and_translates_its_messages(api: Api) -> None:
         api.post({"jwt": ""}).get_json()["error"]["message"]
         == english.get_json()["error"]["message"]
     )
+
+
+def test_a_report_page_in_the_reader_s_language(client: FlaskClient, school: Any) -> None:
+    link = school.publish("valid", school.issue())["json"]
+    english = client.post("/verify", data={"input": link}).get_data(as_text=True)
+    assert "This badge is genuine and valid." in english and "<strong>Signature</strong>" in english
+    russian = client.post(
+        "/verify", data={"input": link}, headers={"Accept-Language": "ru"}
+    ).get_data(as_text=True)
+    assert '<html lang="ru">' in russian
+    assert "Этот значок подлинный и действителен." in russian
+    assert "<strong>Подпись</strong>" in russian and "<strong>Сроки действия</strong>" in russian
