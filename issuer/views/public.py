@@ -21,6 +21,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from ..errors import InvalidInput
+from ..i18n import set_org_language
 from ..models import Award, Organisation, OrgKind, StoredImage
 from ..services import orgs as org_service
 from ..services import platform as platform_service
@@ -95,6 +96,7 @@ def credential(public_id: str) -> Any:
     view = award_view(award)
     org = dbs().get(Organisation, award.org_id)
     assert org is not None
+    set_org_language(org.default_language)  # for a reader who chose none
     verifier = current_app.config["VERIFIER_URL"] or request.host_url
     from ..services.learners import confirmed_owner
     from ..services.shares import public_name_allowed
@@ -261,6 +263,7 @@ def achievement(public_id: str) -> Any:
         return _json(data)
     from .common import for_achievement
 
+    set_org_language(org.default_language)  # for a reader who chose none
     return render_template(
         "issuer/achievement.html",
         org=org,

@@ -209,3 +209,15 @@ def test_a_class_file_gives_each_learner_s_language(
     assert subjects["ona@x.example"].startswith("Jūsų ženklelis: ")
     assert subjects["ivan@x.example"].startswith("Ваш значок: ")
     assert subjects["amy@x.example"].startswith("Your badge: ")  # the school's default
+
+
+def test_a_public_badge_page_follows_its_school_s_language(
+    client: FlaskClient, make_org: Any, make_achievement: Any, award_to: Any
+) -> None:
+    org = make_org(default_language="lt")
+    award = award_to(org, make_achievement(org))
+    page = client.get(f"/credentials/{award.public_id}")
+    assert html_lang(page) == "lt" and "Patikrinti šį ženklelį" in page.get_data(as_text=True)
+    assert html_lang(client.get(f"/achievements/{award.achievement.public_id}")) == "lt"
+    english = client.get(f"/credentials/{award.public_id}", headers={"Accept-Language": "en"})
+    assert html_lang(english) == "en"
