@@ -67,7 +67,7 @@ def _org_language() -> str | None:
 def _account_language() -> str | None:
     from .web import current_learner, current_user
 
-    if request.cookies.get(current_app.config["SESSION_COOKIE_NAME"]) is None:
+    if request.cookies.get(current_app.session_interface.get_cookie_name(current_app)) is None:
         return None  # no session, nobody signed in: no database query
     user = current_user()
     if user is not None:
