@@ -19,6 +19,7 @@ from flask import Blueprint, Flask, current_app, has_request_context, redirect, 
 from flask_babel import Babel
 
 from badges import localdates
+from badges.registry import RegistryResult
 from badges.verification.report import (
     Check,
     Outcome,
@@ -136,12 +137,32 @@ def verdict_sentence(report: VerificationReport) -> str:
     return _("This %(noun)s is not valid: %(reason)s", noun=noun, reason=failed.message)
 
 
+def registry_sentence(result: RegistryResult) -> str:
+    """What the registries of trusted issuers say (``RegistryResult.message``), in the
+    reader's language, from the result's data."""
+    if result.issuer_id is None:
+        return _(
+            "Not looked up: the signature was not verified, so who made the badge is not known."
+        )
+    if result.known:
+        names = ", ".join(dict.fromkeys(k.registry for k in result.known))
+        return _("Issued by a school known to %(names)s.", names=names)
+    if result.consulted == 0:
+        return _(
+            "Not in any registry you trust: this verifier has no registries of trusted issuers."
+        )
+    if result.unavailable and len(result.unavailable) == result.consulted:
+        return _("Not in any registry you trust that could be read now.")
+    return _("Not in any registry you trust.")
+
+
 def _template_globals() -> dict[str, Any]:
     return {
         "lang": current_language(),
         "languages": [(code, endonym(code)) for code in languages()],
         "check_title": check_title,
         "verdict_sentence": verdict_sentence,
+        "registry_sentence": registry_sentence,
     }
 
 
