@@ -25,6 +25,7 @@ from badges.identity import hashed_email
 from ..errors import InvalidInput
 from ..models import Achievement, Award
 from ..models.base import now_utc
+from ..translate import _
 from ..urls import PublicUrls
 from .awards import normalised_email
 from .keys import Sealer, active_key, private_key
@@ -79,7 +80,9 @@ def _as_issued(award: Award) -> dict[str, Any] | str:
         return document
     if award.credential_jwt:
         return award.credential_jwt
-    raise InvalidInput(f"The badge {award.public_id} has no signed form to export.")
+    raise InvalidInput(
+        _("The badge %(public_id)s has no signed form to export.", public_id=award.public_id)
+    )
 
 
 def export_clr(
@@ -101,7 +104,7 @@ def export_clr(
     Makes the platform issuer on first use. Raises InvalidInput for no awards.
     """
     if not awards:
-        raise InvalidInput("Choose at least one badge to export.")
+        raise InvalidInput(_("Choose at least one badge to export."))
     now = (now or now_utc()).replace(microsecond=0)
     links = pathway_links if pathway_links is not None else _default_links(session, awards, urls)
     org = ensure_platform_issuer(session, sealer=sealer, urls=urls)
