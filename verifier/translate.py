@@ -2,7 +2,7 @@
 
 ``_("...", name=value)`` is the message in the request's language (or the one ``in_language``
 sets), with its ``%(name)s`` placeholders filled; English outside a request.
-Babel extracts the calls of ``_``, ``ngettext`` and ``N_`` (tools/translations.py).
+Babel extracts the calls of ``_``, ``ngettext`` and ``N_`` (tests/i18n/catalogues.py).
 """
 
 from __future__ import annotations

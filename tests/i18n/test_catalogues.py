@@ -3,7 +3,7 @@
 Fails when a catalogue has an untranslated or fuzzy entry, a placeholder or an HTML tag its
 English message does not have, a compiled ``.mo`` that differs from its ``.po``, a message
 in the code or templates that is missing from the catalogues (run
-``python tools/translations.py all`` and translate what it adds), or a template with text
+``python -m tests.i18n.catalogues all`` and translate what it adds), or a template with text
 outside the translation functions (each named ``file:line``).
 """
 
@@ -17,8 +17,8 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
+from tests.i18n import catalogues as translations
 from tests.i18n.template_text import all_problems
-from tools import translations
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = ("issuer", "verifier")
@@ -81,7 +81,7 @@ def test_the_compiled_catalogue_is_the_current_one(app: str, lang: str) -> None:
         compiled = {key(m.id): forms(m.string) for m in read_mo(file) if m.id}
     written = {key(m.id): forms(m.string) for m in catalogue(app, lang) if m.id}
     assert compiled == written, (
-        f"{mo_path.relative_to(ROOT)} is stale: python tools/translations.py compile"
+        f"{mo_path.relative_to(ROOT)} is stale: python -m tests.i18n.catalogues compile"
     )
 
 
@@ -101,7 +101,7 @@ def test_every_message_of_the_code_and_templates_is_in_the_catalogues(
             if message not in have
         }
         assert not missing, (
-            f"{app}/{lang} lacks messages (python tools/translations.py all, then translate): "
+            f"{app}/{lang} lacks messages (python -m tests.i18n.catalogues all, then translate): "
             f"{missing}"
         )
 

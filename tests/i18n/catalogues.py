@@ -1,10 +1,14 @@
 """The catalogues of both apps: extract, update, compile, check (Babel's own commands).
 
-    python tools/translations.py extract   # the templates and code -> <app>/translations/messages.pot
-    python tools/translations.py update    # each language's messages.po follows the .pot
-    python tools/translations.py compile   # messages.po -> messages.mo (committed with it)
-    python tools/translations.py init xx   # a new language: a catalogue to translate
-    python tools/translations.py all       # extract, update, compile
+    python -m tests.i18n.catalogues extract   # templates and code -> <app>/translations/messages.pot
+    python -m tests.i18n.catalogues update    # each language's messages.po follows the .pot
+    python -m tests.i18n.catalogues compile   # messages.po -> messages.mo (committed with it)
+    python -m tests.i18n.catalogues init xx   # a new language: a catalogue to translate
+    python -m tests.i18n.catalogues all       # extract, update, compile
+
+Which extractor reads which files is ``[tool.babel]`` in pyproject.toml (Babel reads its
+mappings from there; no babel.cfg). It lives beside the catalogue tests, which use it: a
+developer's tool, not part of any installed package.
 
 Run ``all`` after changing any text; translate what ``update`` added (the tests list every
 untranslated or fuzzy entry: tests/i18n/test_catalogues.py), then ``compile``. The compiled
@@ -19,7 +23,7 @@ from pathlib import Path
 
 from babel.messages.frontend import CommandLineInterface
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LANGUAGES = ("lt", "ru", "kk")
 # Each app's catalogue holds its own code and templates, and the shared layout.
 SHARED = ["templates/base.html", "templates/macros.html", "templates/errors"]
@@ -52,7 +56,7 @@ def extract(app: str, output: Path | None = None) -> None:
     keywords = [f"--keyword={k}" for k in KEYWORDS]
     babel(
         "extract",
-        f"--mapping-file={ROOT / 'babel.cfg'}",
+        f"--mapping-file={ROOT / 'pyproject.toml'}",  # its [tool.babel] mappings
         "--no-default-keywords",
         *keywords,
         "--sort-by-file",
