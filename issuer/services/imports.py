@@ -358,7 +358,7 @@ def _why(report: VerificationReport) -> str:
 
 def imported_label(issuer: str) -> str:
     """How an imported badge is marked wherever it is listed among the school's own."""
-    return f"imported, issued by {issuer}"
+    return _("imported, issued by %(issuer)s", issuer=issuer)
 
 
 def refusal(report: VerificationReport) -> str:
