@@ -52,6 +52,7 @@ def seed_demo(session: Session, *, sealer: Sealer, urls: PublicUrls) -> DemoLogi
         name="Lithuanian ASPnet Coordination Centre",
         kind="centre",
         country="LT",
+        default_language="lt",
         description="Coordinates the 15 UNESCO Associated Schools of Lithuania (badges since 2017).",
     )
     school = create_organisation(
@@ -61,6 +62,7 @@ def seed_demo(session: Session, *, sealer: Sealer, urls: PublicUrls) -> DemoLogi
         name="Klaipėda Baltic Gymnasium",
         kind="school",
         country="LT",
+        default_language="lt",
         parent=centre,
         description="An ASPnet school on the Baltic coast: Baltic Sea Project and World Heritage in Young Hands.",
     )
@@ -331,6 +333,7 @@ def _seed_network(
         name="Šiauliai Saulės Gymnasium",
         kind="school",
         country="LT",
+        default_language="lt",
         parent=centre,
         description="An ASPnet school in northern Lithuania: Model UN and a chess club.",
     )

@@ -27,6 +27,7 @@ from .services.achievements import type_label
 from .services.audit import Actor
 from .services.keys import Sealer
 from .services.mail import SmtpSettings, deliver_after_commit
+from .translate import _
 from .urls import PublicUrls
 
 if TYPE_CHECKING:
@@ -228,12 +229,12 @@ def _reject_nul() -> None:
     if request.blueprint == "api" or request.path.startswith("/api/"):
         return
     if "\x00" in request.path:
-        raise NotFound("No such page.")
+        raise NotFound(_("No such page."))
     fields = list(request.args.items(multi=True))
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         fields += request.form.items(multi=True)
     if any("\x00" in name or "\x00" in value for name, value in fields):
-        raise InvalidInput("The request contains a NUL character, which no field here accepts.")
+        raise InvalidInput(_("The request contains a NUL character, which no field here accepts."))
 
 
 def _check_csrf() -> None:
@@ -241,6 +242,8 @@ def _check_csrf() -> None:
         return
     if request.blueprint == "api":  # bearer tokens, no cookies
         return
+    if request.endpoint == "language.switch":
+        return  # checks its own token (issuer/views/language.py): without one, only a cookie
     if request.url_rule is None and request.path.startswith("/api/"):
         return  # no such API route or method: its JSON 404/405 follows, nothing runs
     sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
@@ -248,7 +251,9 @@ def _check_csrf() -> None:
     if not expected or not hmac.compare_digest(str(sent), str(expected)):
         abort(
             400,
-            description="The form has expired or did not come from this site. Reload the page and try again.",
+            description=_(
+                "The form has expired or did not come from this site. Reload the page and try again."
+            ),
         )
 
 
@@ -336,12 +341,12 @@ def _handle_error(exc: Exception) -> Any:
         status, message, code = 503, UNAVAILABLE_MESSAGE, "database_unavailable"
     elif _out_of_range(exc):
         current_app.logger.warning("a number out of range reached the database: %s", exc)
-        status, message, code = 400, "A number in the request is out of range.", "out_of_range"
+        status, message, code = 400, _("A number in the request is out of range."), "out_of_range"
     else:
         current_app.logger.exception("unexpected error")
         status, message, code = (
             500,
-            "Something went wrong on our side. Nothing was changed.",
+            _("Something went wrong on our side. Nothing was changed."),
             "internal",
         )
     if wants_json():

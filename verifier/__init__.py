@@ -83,9 +83,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     else:
         app.extensions["verifier.limiter"] = limiter
 
-    from . import api, views, web
+    from . import api, i18n, views, web
 
     web.install(app)
+    i18n.install(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
     return app

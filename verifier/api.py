@@ -13,6 +13,7 @@ from badges.errors import FormatError, InputTooLargeError
 from . import service
 from .errors import BadRequest, TooLarge
 from .openapi import OPENAPI
+from .translate import _
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -30,19 +31,24 @@ def _json_body() -> tuple[Any, int]:
     for the wrapper). Flask's own parser is not used: deep nesting makes it recurse.
     """
     if not request.is_json:
-        raise BadRequest("Send JSON (Content-Type: application/json) or a multipart image.")
+        raise BadRequest(_("Send JSON (Content-Type: application/json) or a multipart image."))
     limit = service.record_limit() + 64 * 1024
     data = request.get_data(cache=False)
     if len(data) > limit:
-        raise TooLarge(f"The request is larger than {service.record_limit() // (1024 * 1024)} MB.")
+        raise TooLarge(
+            _(
+                "The request is larger than %(text_limit)s MB.",
+                text_limit=service.record_limit() // (1024 * 1024),
+            )
+        )
     try:
         return jsonutil.loads(data, max_bytes=limit, max_depth=jsonutil.MAX_JSON_DEPTH + 1), len(
             data
         )
     except InputTooLargeError as exc:
-        raise BadRequest(f"The JSON is not acceptable: {exc}") from exc
+        raise BadRequest(_("The JSON is not acceptable: %(exc)s", exc=exc)) from exc
     except FormatError as exc:
-        raise BadRequest(f"The request is not valid JSON: {exc}") from exc
+        raise BadRequest(_("The request is not valid JSON: %(exc)s", exc=exc)) from exc
 
 
 @bp.post("/verify")
@@ -50,12 +56,12 @@ def verify() -> Any:
     if request.mimetype == "multipart/form-data":
         upload = request.files.get("image") or request.files.get("file")
         if upload is None:
-            raise BadRequest('Send the baked image in a multipart field named "image".')
+            raise BadRequest(_('Send the baked image in a multipart field named "image".'))
         return _answer(service.from_image(upload.read()), request.form.get("recipient") or None)
     body, size = _json_body()
     recipient = body.get("recipient") if isinstance(body, dict) else None
     if recipient is not None and not isinstance(recipient, str):
-        raise BadRequest('"recipient" must be a string (an email address).')
+        raise BadRequest(_('"recipient" must be a string (an email address).'))
     if isinstance(body, dict):
         body = {k: v for k, v in body.items() if k != "recipient"}
     return _answer(service.from_api_json(body, size=size), recipient)
@@ -65,7 +71,7 @@ def verify() -> Any:
 def verify_get() -> Any:
     url = request.args.get("url", "")
     if not url.startswith(("https://", "http://")):
-        raise BadRequest("Give the badge link as ?url=https://...")
+        raise BadRequest(_("Give the badge link as ?url=https://..."))
     return _answer(service.from_text(url), None)
 
 

@@ -21,6 +21,7 @@ from badges.verification import Outcome, VerificationReport, Verifier
 from .errors import BadRequest, TooLarge
 from .images import ImageInliner, data_image
 from .limits import RateLimiter, SharedRateLimiter
+from .translate import N_, _, current_language
 
 IMAGE_TYPES = ("image/png", "image/svg+xml")
 
@@ -72,7 +73,8 @@ def record_limit() -> int:
 
 
 def _megabytes(limit: int) -> str:
-    return f"{limit / (1024 * 1024):g} MB"
+    """A limit in megabytes as a number (the unit is in the translated sentence)."""
+    return f"{limit / (1024 * 1024):g}"
 
 
 def from_text(text: str) -> Submission:
@@ -80,20 +82,27 @@ def from_text(text: str) -> Submission:
     the text limit unless it is a CLR 2.0 record, and past the record limit in any case."""
     text = (text or "").strip()
     if not text:
-        raise BadRequest("Paste a badge link, its JSON or its JWT, or choose a badge image.")
+        raise BadRequest(_("Paste a badge link, its JSON or its JWT, or choose a badge image."))
     limit = text_limit()
     size = max(len(text), len(text.encode("utf-8", "surrogatepass")))
     if size > limit:
         largest = record_limit()
         if size > largest:
             raise TooLarge(
-                f"The pasted text is larger than {_megabytes(limit)} (a CLR 2.0 record may be "
-                f"up to {_megabytes(largest)})."
+                _(
+                    "The pasted text is larger than %(limit)s MB (a CLR 2.0 record may be up to"
+                    " %(largest)s MB).",
+                    limit=_megabytes(limit),
+                    largest=_megabytes(largest),
+                )
             )
         if not looks_like_record(text):
             raise TooLarge(
-                f"The pasted text is larger than {_megabytes(limit)}; only a CLR 2.0 record "
-                "may be larger."
+                _(
+                    "The pasted text is larger than %(limit)s MB; only a CLR 2.0 record may be"
+                    " larger.",
+                    limit=_megabytes(limit),
+                )
             )
     kind = "url" if text.startswith(("https://", "http://")) else "text"
     return Submission(kind, text)
@@ -101,7 +110,7 @@ def from_text(text: str) -> Submission:
 
 def from_image(data: bytes) -> Submission:
     if not data:
-        raise BadRequest("The chosen file is empty.")
+        raise BadRequest(_("The chosen file is empty."))
     return Submission("image", data)
 
 
@@ -113,26 +122,28 @@ def from_api_json(body: Any, *, size: int = 0) -> Submission:
     """
     if not isinstance(body, dict):
         raise BadRequest(
-            'Send a JSON object: {"credential": ...}, {"jwt": "..."} or {"url": "..."}.'
+            _('Send a JSON object: {"credential": ...}, {"jwt": "..."} or {"url": "..."}.')
         )
     given = [key for key in ("credential", "jwt", "url") if key in body]
     if len(given) != 1:
-        raise BadRequest('Send exactly one of "credential", "jwt" or "url".')
+        raise BadRequest(_('Send exactly one of "credential", "jwt" or "url".'))
     key = given[0]
     value = body[key]
     if key == "credential":
         if isinstance(value, str):
             return from_text(value)
         if not isinstance(value, dict):
-            raise BadRequest('"credential" must be a JSON object (or its text).')
+            raise BadRequest(_('"credential" must be a JSON object (or its text).'))
         limit = record_limit() if is_clr(value) else text_limit()
         if size > limit:  # the same limits as pasted JSON
-            raise TooLarge(f"The credential is larger than {_megabytes(limit)}.")
+            raise TooLarge(
+                _("The credential is larger than %(limit)s MB.", limit=_megabytes(limit))
+            )
         return Submission("json", value)  # already parsed, with the core's limits
     if not isinstance(value, str) or not value.strip():
-        raise BadRequest(f'"{key}" must be a non-empty string.')
+        raise BadRequest(_('"%(key)s" must be a non-empty string.', key=key))
     if key == "url" and not value.strip().startswith(("https://", "http://")):
-        raise BadRequest('"url" must be an https:// link.')
+        raise BadRequest(_('"url" must be an https:// link.'))
     return from_text(value)
 
 
@@ -296,8 +307,14 @@ def _markdown(value: Any) -> Markup | None:
 
 
 def human_date(value: datetime) -> str:
-    """``1 September 2026`` (dates as a person reads them; the page carries the exact time too)."""
-    return f"{value.day} {value:%B %Y}"
+    """``1 September 2026`` (dates as a person reads them, in the reader's language: Babel's
+    long date, e.g. "2026 m. rugsėjo 1 d."; the page carries the exact time too)."""
+    language = current_language()
+    if language == "en":
+        return f"{value.day} {value:%B %Y}"
+    from babel.dates import format_date
+
+    return format_date(value, format="long", locale=language)
 
 
 def _date(label: str, value: Any) -> dict[str, str] | None:
@@ -310,7 +327,7 @@ def _date(label: str, value: Any) -> dict[str, str] | None:
         return {
             "label": label,
             "iso": "",
-            "text": raw[:64] + " (not a date this verifier can read)",
+            "text": _("%(text)s (not a date this verifier can read)", text=raw[:64]),
         }
     iso = parsed.isoformat().replace("+00:00", "Z")
     return {"label": label, "iso": iso, "text": human_date(parsed)}
@@ -329,16 +346,16 @@ def _level(subject: dict[str, Any], achievement: dict[str, Any]) -> str | None:
 
 
 _IDENTITY_LABELS = {
-    "emailAddress": "Email",
-    "name": "Name",
-    "studentId": "Student ID",
-    "sourcedId": "Sourced ID",
-    "lisSourcedId": "LIS sourced ID",
-    "systemId": "System ID",
-    "phone": "Phone",
-    "url": "Web address",
-    "productId": "Product ID",
-    "identifier": "Identifier",
+    "emailAddress": N_("Email"),
+    "name": N_("Name"),
+    "studentId": N_("Student ID"),
+    "sourcedId": N_("Sourced ID"),
+    "lisSourcedId": N_("LIS sourced ID"),
+    "systemId": N_("System ID"),
+    "phone": N_("Phone"),
+    "url": N_("Web address"),
+    "productId": N_("Product ID"),
+    "identifier": N_("Identifier"),
 }
 
 
@@ -348,11 +365,13 @@ def _identity(kind: Any, value: Any, hashed: Any) -> dict[str, Any] | None:
     if text is None:
         return None
     kind = kind if isinstance(kind, str) else "identifier"
-    label = _IDENTITY_LABELS.get(kind, kind[:40])
+    label = _(_IDENTITY_LABELS[kind]) if kind in _IDENTITY_LABELS else kind[:40]
     looks_hashed = text.startswith(("sha256$", "md5$"))
     if hashed is True or looks_hashed:
         what = (
-            "a hashed email" if kind in ("emailAddress", "email") else f"a hashed {label.lower()}"
+            _("a hashed email")
+            if kind in ("emailAddress", "email")
+            else _("a hashed %(kind)s", kind=label.lower())
         )
         return {"label": label, "value": None, "hashed": what}
     return {"label": label, "value": text[:300], "hashed": None}
@@ -363,11 +382,11 @@ def _recipients(subject: dict[str, Any]) -> list[dict[str, Any]]:
     subject_id = _text(subject.get("id"))
     if subject_id is not None:
         if subject_id.lower().startswith("mailto:"):
-            found.append({"label": "Email", "value": subject_id[7:307], "hashed": None})
+            found.append({"label": _("Email"), "value": subject_id[7:307], "hashed": None})
         else:
-            found.append({"label": "Identifier", "value": subject_id[:300], "hashed": None})
+            found.append({"label": _("Identifier"), "value": subject_id[:300], "hashed": None})
     if _text(subject.get("name")):  # not an OB 3.0 term, but carried by some issuers
-        found.append({"label": "Name", "value": str(subject["name"])[:300], "hashed": None})
+        found.append({"label": _("Name"), "value": str(subject["name"])[:300], "hashed": None})
     for item in map(_dict, _items(subject.get("identifier"))):
         shown = _identity(item.get("identityType"), item.get("identityHash"), item.get("hashed"))
         if shown:
@@ -404,9 +423,11 @@ def badge_view(report: VerificationReport) -> dict[str, Any] | None:
             )
         ]
         dates = [
-            _date("Awarded", credential.get("awardedDate")),
-            _date("Valid from", credential.get("validFrom") or credential.get("issuanceDate")),
-            _date("Valid until", credential.get("validUntil") or credential.get("expirationDate")),
+            _date(_("Awarded"), credential.get("awardedDate")),
+            _date(_("Valid from"), credential.get("validFrom") or credential.get("issuanceDate")),
+            _date(
+                _("Valid until"), credential.get("validUntil") or credential.get("expirationDate")
+            ),
         ]
         return {
             "name": _text(achievement.get("name")) or _text(credential.get("name")),

@@ -13,6 +13,7 @@ from badges.verification import Verdict
 
 from . import service
 from .errors import BadRequest
+from .translate import _
 
 bp = Blueprint("views", __name__)
 
@@ -30,7 +31,7 @@ def _submission_from_form() -> service.Submission:
         try:
             return service.from_image(base64.b64decode(request.form["image_b64"], validate=True))
         except (binascii.Error, ValueError) as exc:
-            raise BadRequest("The image sent back was damaged; choose the file again.") from exc
+            raise BadRequest(_("The image sent back was damaged; choose the file again.")) from exc
     return service.from_text(request.form.get("input", ""))
 
 
@@ -68,5 +69,5 @@ def verify_get() -> Any:
         return render_template("verifier/index.html", values={}), 200
     submission = service.from_text(url)
     if submission.kind != "url":
-        raise BadRequest("The url parameter must be an https:// link.")
+        raise BadRequest(_("The url parameter must be an https:// link."))
     return _result(submission, None)

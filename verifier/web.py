@@ -12,6 +12,7 @@ from badges.errors import BadgeError
 
 from .errors import Throttled, TooLarge, VerifierError
 from .limits import RateLimiter, SharedRateLimiter
+from .translate import _
 
 LIMITED = {"views.verify", "views.verify_get", "api.verify", "api.verify_get"}
 
@@ -23,7 +24,7 @@ def _throttle() -> None:
     wait = limiter.take(request.remote_addr or "?")
     if wait > 0:
         raise Throttled(
-            "Too many verifications from your address. Wait a moment and try again.",
+            _("Too many verifications from your address. Wait a moment and try again."),
             math.ceil(wait),
         )
 
@@ -36,7 +37,12 @@ def _is_api() -> bool:
 def _error(exc: Exception) -> Any:
     if isinstance(exc, RequestEntityTooLarge):
         megabytes = int(current_app.config["MAX_CONTENT_LENGTH"] or 0) / (1024 * 1024)
-        exc = TooLarge(f"The upload is larger than the verifier takes ({megabytes:g} MB).")
+        exc = TooLarge(
+            _(
+                "The upload is larger than the verifier takes (%(megabytes)s MB).",
+                megabytes=format(megabytes, "g"),
+            )
+        )
     if isinstance(exc, VerifierError):
         status, code, message = exc.http_status, exc.code, exc.description
     elif isinstance(exc, HTTPException):
@@ -52,7 +58,7 @@ def _error(exc: Exception) -> Any:
         status, code, message = (
             500,
             "internal",
-            "The verifier failed unexpectedly. Please try again.",
+            _("The verifier failed unexpectedly. Please try again."),
         )
     if _is_api():
         response = jsonify({"error": {"code": code, "message": message}})

@@ -28,6 +28,8 @@ class User(Base):
     name: Mapped[name_str]
     password_hash: Mapped[str] = mapped_column(String(200))
     is_platform_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The language this person chose with the switcher (issuer/i18n.py); None: not chosen
+    language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[created]
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user")

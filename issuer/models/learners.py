@@ -45,6 +45,9 @@ class Learner(Base):
     # For the schools' guardian-consent rule (Organisation.consent_age); None: not given,
     # which counts as a minor wherever a school asks for consent.
     birth_date: Mapped[date | None]
+    # The language the learner chose with the switcher (issuer/i18n.py); None: not chosen
+    # (their school's default language then)
+    language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[created]
 
     emails: Mapped[list[LearnerEmail]] = relationship(

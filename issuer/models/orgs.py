@@ -45,6 +45,9 @@ class Organisation(Base):
     # Learners younger than this need a guardian's consent before their share links work
     # (and before their name shows on public badge pages); None: the school asks none.
     consent_age: Mapped[int | None]
+    # The language of its pages for a reader who chose none and whose browser asks for none
+    # of ours, and of messages to its learners who chose none (issuer/i18n.py: "en", "lt"...)
+    default_language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     created_at: Mapped[created]
 
     parent: Mapped[Organisation | None] = relationship(remote_side="Organisation.id")

@@ -27,6 +27,7 @@ from ..models import (
     User,
 )
 from ..models.base import UTCDateTime, now_utc
+from ..translate import _
 from .audit import Actor, AuditAction, record
 from .awards import EMAIL
 from .tokens import token_hash
@@ -44,15 +45,15 @@ def create_user(
     email = email.strip().lower()
     errors = {}
     if not EMAIL.fullmatch(email):
-        errors["email"] = "Give a valid email address."
+        errors["email"] = _("Give a valid email address.")
     elif session.scalar(select(User.id).where(User.email == email)):
-        errors["email"] = "An account with this email exists."
+        errors["email"] = _("An account with this email exists.")
     if not name.strip():
-        errors["name"] = "Give a name."
+        errors["name"] = _("Give a name.")
     if len(password) < 10:
-        errors["password"] = "Use at least 10 characters."  # noqa: S105 (a message)
+        errors["password"] = _("Use at least 10 characters.")
     if errors:
-        raise InvalidInput("Please correct the marked fields.", fields=errors)
+        raise InvalidInput(_("Please correct the marked fields."), fields=errors)
     user = User(
         email=email,
         name=name.strip(),
@@ -66,7 +67,9 @@ def create_user(
 
 def add_member(session: Session, *, user: User, org: Organisation, role: str) -> Membership:
     if role not in set(Role):
-        raise InvalidInput("Choose admin or teacher.", fields={"role": "Choose admin or teacher."})
+        raise InvalidInput(
+            _("Choose admin or teacher."), fields={"role": _("Choose admin or teacher.")}
+        )
     existing = session.scalar(
         select(Membership).where(Membership.user_id == user.id, Membership.org_id == org.id)
     )
@@ -186,7 +189,7 @@ def count_login_attempt(
         over = _count_attempt(session, key, now) > limit or over
     _forget_stale_counts(session, now)
     if over:
-        raise TooManyRequests("Too many failed logins. Wait 15 minutes and try again.")
+        raise TooManyRequests(_("Too many failed logins. Wait 15 minutes and try again."))
     return attempt
 
 
@@ -239,7 +242,7 @@ def authenticate(
     user = session.scalar(select(User).where(User.email == email))
     ok = check_password(user.password_hash if user is not None else None, password)
     if not ok or user is None:
-        raise InvalidInput("The email or password is wrong.")
+        raise InvalidInput(_("The email or password is wrong."))
     login_succeeded(session, attempt)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -290,7 +293,7 @@ def require_role(session: Session, user: User, org: Organisation, *roles: str) -
     """Raises Forbidden unless ``user`` holds one of ``roles`` (default: any) in ``org``."""
     role = role_in(session, user, org)
     if role is None or (roles and role not in roles):
-        raise Forbidden("You do not work in this organisation (or not in this role).")
+        raise Forbidden(_("You do not work in this organisation (or not in this role)."))
     return role
 
 
@@ -327,10 +330,12 @@ def invite(
     email = email.strip().lower()
     if not EMAIL.fullmatch(email):
         raise InvalidInput(
-            "Give a valid email address.", fields={"email": "Give a valid email address."}
+            _("Give a valid email address."), fields={"email": _("Give a valid email address.")}
         )
     if role not in set(Role):
-        raise InvalidInput("Choose admin or teacher.", fields={"role": "Choose admin or teacher."})
+        raise InvalidInput(
+            _("Choose admin or teacher."), fields={"role": _("Choose admin or teacher.")}
+        )
     token = secrets.token_urlsafe(24)
     session.add(
         Invitation(
@@ -357,7 +362,7 @@ def invite(
 def find_invitation(session: Session, token: str, now: datetime | None = None) -> Invitation:
     row = session.scalar(select(Invitation).where(Invitation.token_hash == token_hash(token)))
     if row is None or row.used_at is not None or row.expires_at < (now or now_utc()):
-        raise InvalidInput("This invitation link is not valid any more. Ask for a new one.")
+        raise InvalidInput(_("This invitation link is not valid any more. Ask for a new one."))
     return row
 
 

@@ -15,6 +15,7 @@ from badges import model
 
 from ..errors import InvalidInput, NotFound
 from ..models import Achievement, Framework, FrameworkItem, Organisation
+from ..translate import N_, _
 from ..urls import PublicUrls
 from .audit import Actor, AuditAction, record
 from .images import check_image, default_badge_svg, store_image
@@ -35,14 +36,14 @@ ACHIEVEMENT_TYPES = (
 # other type of the vocabulary (or an ext: type) is kept, shown and editable where a badge
 # already has it (and the API accepts all of them).
 SCHOOL_TYPES = (
-    ("Badge", "Badge"),
-    ("Certificate", "Certificate"),
-    ("CertificateOfCompletion", "Certificate of completion"),
-    ("Competency", "Competence (a skill shown)"),
-    ("Course", "Course"),
-    ("CoCurricular", "Club or activity outside lessons"),
-    ("CommunityService", "Volunteering or community service"),
-    ("Award", "Award or prize"),
+    ("Badge", N_("Badge")),
+    ("Certificate", N_("Certificate")),
+    ("CertificateOfCompletion", N_("Certificate of completion")),
+    ("Competency", N_("Competence (a skill shown)")),
+    ("Course", N_("Course")),
+    ("CoCurricular", N_("Club or activity outside lessons")),
+    ("CommunityService", N_("Volunteering or community service")),
+    ("Award", N_("Award or prize")),
 )
 _LABELS = dict(SCHOOL_TYPES)
 
@@ -51,7 +52,7 @@ def type_label(achievement_type: str) -> str:
     """A plain label for an achievement type ("SecondarySchoolDiploma" -> "Secondary
     school diploma", "ext:ReadingClub" -> "Reading club")."""
     if achievement_type in _LABELS:
-        return _LABELS[achievement_type]
+        return _(_LABELS[achievement_type])
     name = achievement_type.removeprefix("ext:")
     words = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+", name) or [name]
     text = " ".join(words)
@@ -60,7 +61,7 @@ def type_label(achievement_type: str) -> str:
 
 def type_choices(current: str | None) -> list[tuple[str, str]]:
     """The types to offer in the form: the school's few, plus ``current`` if it is another."""
-    choices = list(SCHOOL_TYPES)
+    choices = [(value, _(label)) for value, label in SCHOOL_TYPES]
     if current and current not in _LABELS:
         choices.append((current, type_label(current)))
     return choices
@@ -104,47 +105,48 @@ class AchievementInput:
         self.name = self.name.strip()
         self.description = self.description.strip()
         if not self.name or len(self.name) > 200:
-            errors["name"] = "Give a name of at most 200 characters."
+            errors["name"] = _("Give a name of at most 200 characters.")
         if not self.description:
-            errors["description"] = "Describe what the badge recognises."
+            errors["description"] = _("Describe what the badge recognises.")
         elif len(self.description) > 5000:
-            errors["description"] = "Keep the description under 5,000 characters."
+            errors["description"] = _("Keep the description under 5,000 characters.")
         if len(self.criteria_md) > 20000:
-            errors["criteria_md"] = "Keep the criteria under 20,000 characters."
+            errors["criteria_md"] = _("Keep the criteria under 20,000 characters.")
         if self.achievement_type not in ACHIEVEMENT_TYPES and not re.fullmatch(
             r"ext:[A-Za-z][A-Za-z0-9]{0,60}", self.achievement_type
         ):
-            errors["achievement_type"] = "Choose a type from the list (or ext:YourType)."
+            errors["achievement_type"] = _("Choose a type from the list (or ext:YourType).")
         self.tags = [t.strip() for t in self.tags if t.strip()]
         if len(self.tags) > 30 or any(len(t) > 60 for t in self.tags):
-            errors["tags"] = "At most 30 tags of at most 60 characters."
+            errors["tags"] = _("At most 30 tags of at most 60 characters.")
         if len(self.level_descriptions) > len(self.levels):
-            errors["level_descriptions"] = "Give at most one description per level."
+            errors["level_descriptions"] = _("Give at most one description per level.")
         # blank levels are dropped with their descriptions, so the two stay parallel
         paired = [
             (lv.strip(), (self.level_descriptions[i] if i < len(self.level_descriptions) else ""))
             for i, lv in enumerate(self.levels)
             if lv.strip()
         ]
-        self.levels = [lv for lv, _ in paired]
-        self.level_descriptions = [(text or "").strip() for _, text in paired]
+        self.levels = [lv for lv, _text in paired]
+        self.level_descriptions = [(text or "").strip() for _level, text in paired]
         if not any(self.level_descriptions):
             self.level_descriptions = []
         if len(self.levels) > 10 or len(set(self.levels)) != len(self.levels):
-            errors["levels"] = "At most 10 distinct levels."
+            errors["levels"] = _("At most 10 distinct levels.")
         if any(len(text) > MAX_LEVEL_DESCRIPTION for text in self.level_descriptions):
-            errors["level_descriptions"] = (
-                f"Keep each level's description under {MAX_LEVEL_DESCRIPTION:,} characters."
+            errors["level_descriptions"] = _(
+                "Keep each level's description under %(max_level_description)s characters.",
+                max_level_description=format(MAX_LEVEL_DESCRIPTION, ","),
             )
         if self.validity_days is not None and not 1 <= self.validity_days <= 36500:
-            errors["validity_days"] = "Validity is 1 to 36,500 days, or empty for no expiry."
+            errors["validity_days"] = _("Validity is 1 to 36,500 days, or empty for no expiry.")
         if self.image_caption is not None and len(self.image_caption) > 300:
-            errors["image_caption"] = "Keep the image description under 300 characters."
+            errors["image_caption"] = _("Keep the image description under 300 characters.")
         if not LANGUAGE.fullmatch(self.language or ""):
-            errors["language"] = "Use a language code such as en, lt, ru or kk."
+            errors["language"] = _("Use a language code such as en, lt, ru or kk.")
         for link in self.external_alignments:
             if not link.get("name") or not re.match(r"https?://", link.get("url", "")):
-                errors["external_alignments"] = (
+                errors["external_alignments"] = _(
                     "Each external link needs a name and an http(s) URL."
                 )
         return errors
@@ -163,7 +165,7 @@ def _apply(session: Session, row: Achievement, org: Organisation, data: Achievem
             )
         )
         if len(items) != len(set(data.alignment_ids)):
-            errors["alignment_ids"] = "Choose competences from the frameworks shown."
+            errors["alignment_ids"] = _("Choose competences from the frameworks shown.")
     requirement = row.requirement
     if data.requirement is not Unchanged.KEEP:
         try:
@@ -177,7 +179,7 @@ def _apply(session: Session, row: Achievement, org: Organisation, data: Achievem
         except InvalidInput as exc:
             errors["image"] = exc.description
     if errors:
-        raise InvalidInput("Please correct the marked fields.", fields=errors)
+        raise InvalidInput(_("Please correct the marked fields."), fields=errors)
     row.name = data.name
     row.description = data.description
     row.criteria_md = data.criteria_md
@@ -211,7 +213,7 @@ def validated_requirement(
         return None
 
     def bad(message: str) -> InvalidInput:
-        return InvalidInput("Please correct the pathway.", fields={"requirement": message})
+        return InvalidInput(_("Please correct the pathway."), fields={"requirement": message})
 
     normal, problem = check_rule(rule)
     if normal is None:
@@ -318,7 +320,7 @@ def get_achievement(
         query = query.where(Achievement.org_id == org.id)
     row = session.scalar(query)
     if row is None:
-        raise NotFound("No such achievement.")
+        raise NotFound(_("No such achievement."))
     return row
 
 
@@ -432,13 +434,13 @@ def create_framework(
     errors: dict[str, str] = {}
     name = name.strip()
     if not name or len(name) > 200:
-        errors["name"] = "Give the framework a name of at most 200 characters."
+        errors["name"] = _("Give the framework a name of at most 200 characters.")
     elif session.scalar(
         select(Framework.id).where(Framework.org_id == org.id, Framework.name == name)
     ):
-        errors["name"] = "Your organisation already has a framework with this name."
+        errors["name"] = _("Your organisation already has a framework with this name.")
     if url and not re.match(r"https?://\S+$", url.strip()):
-        errors["url"] = "The link must start with https:// or http://."
+        errors["url"] = _("The link must start with https:// or http://.")
     items: list[tuple[str | None, str, str | None]] = []
     for number, line in enumerate(items_text.splitlines(), 1):
         if not line.strip():
@@ -446,17 +448,18 @@ def create_framework(
         parts = [p.strip() for p in line.split("|")]
         code, item_name, link = [*parts, "", "", ""][:3] if len(parts) > 1 else ("", parts[0], "")
         if not item_name or len(item_name) > 200 or (link and not re.match(r"https?://\S+$", link)):
-            errors["items"] = (
-                f"Line {number}: write code | name | https://link (code and link optional)."
+            errors["items"] = _(
+                "Line %(number)s: write code | name | https://link (code and link optional).",
+                number=number,
             )
             break
         items.append((code or None, item_name, link or None))
     if not items and "items" not in errors:
-        errors["items"] = "List at least one competence, one per line."
+        errors["items"] = _("List at least one competence, one per line.")
     if len(items) > 200:
-        errors["items"] = "At most 200 competences."
+        errors["items"] = _("At most 200 competences.")
     if errors:
-        raise InvalidInput("Please correct the marked fields.", fields=errors)
+        raise InvalidInput(_("Please correct the marked fields."), fields=errors)
     framework = Framework(
         org_id=org.id, name=name, url=(url or "").strip() or None, description=description.strip()
     )

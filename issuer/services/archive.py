@@ -43,6 +43,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..models import Award, ImportedBadge, Learner, LearnerEvidence, StoredImage
 from ..models.base import now_utc
+from ..translate import _
 from ..urls import PublicUrls
 from .clr import clr_entries_of, export_clr
 from .images import baked_badge, baked_payload
@@ -167,13 +168,13 @@ def build_archive(
                 now=now,
             )
             index.clr.append(
-                archive.add(CLR_JSON, "Signed CLR 2.0 (JSON)", clr_json.encode("utf-8"))
+                archive.add(CLR_JSON, _("Signed CLR 2.0 (JSON)"), clr_json.encode("utf-8"))
             )
             if clr_jwt is not None:
                 index.clr.append(
-                    archive.add(CLR_JWT, "Signed CLR 2.0 (VC-JWT)", clr_jwt.encode("ascii"))
+                    archive.add(CLR_JWT, _("Signed CLR 2.0 (VC-JWT)"), clr_jwt.encode("ascii"))
                 )
-        archive.add(INDEX, "This page", render_index(index).encode("utf-8"))
+        archive.add(INDEX, _("This page"), render_index(index).encode("utf-8"))
     finally:
         archive.close()
     return index
@@ -213,7 +214,7 @@ def _add_badge(
     folder = f"badges/{card.awarded:%Y-%m-%d}-{_slug(card.name)}.{award.public_id}"
     badge = ArchivedBadge(card=card, folder=folder)
     badge.files.append(
-        archive.add(f"{folder}/badge.json", "Signed JSON", award.credential_json.encode("utf-8"))
+        archive.add(f"{folder}/badge.json", _("Signed JSON"), award.credential_json.encode("utf-8"))
     )
     if award.credential_jwt:
         badge.files.append(
@@ -223,9 +224,11 @@ def _add_badge(
         stored = images.get(award.achievement.image_sha256 or "")
         payload = baked_payload(award)
         png = baked_badge(award, stored, "png", payload=payload)
-        badge.files.append(archive.add(f"{folder}/badge.png", "Picture (PNG)", png, compress=False))
+        badge.files.append(
+            archive.add(f"{folder}/badge.png", _("Picture (PNG)"), png, compress=False)
+        )
         svg = baked_badge(award, stored, "svg", payload=payload)
-        badge.files.append(archive.add(f"{folder}/badge.svg", "Picture (SVG)", svg))
+        badge.files.append(archive.add(f"{folder}/badge.svg", _("Picture (SVG)"), svg))
     for row in evidence:
         if row.data is None:
             continue

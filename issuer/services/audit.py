@@ -58,7 +58,7 @@ class AuditAction(StrEnum):
     KEY_ROTATE = "key.rotate"  # services.keys.rotate_key
     KEY_COMPROMISE = "key.compromise"  # services.reissue.mark_compromised
     MEMBER_INVITE = "member.invite"  # services.accounts.invite
-    ORG_UPDATE = "org.update"  # services.shares.set_consent_age
+    ORG_UPDATE = "org.update"  # services.shares.set_consent_age, orgs.set_default_language
     TOKEN_CREATE = "token.create"  # noqa: S105 (an action name) services.tokens
     TOKEN_REVOKE = "token.revoke"  # noqa: S105 (an action name) services.tokens
 

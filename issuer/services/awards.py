@@ -30,6 +30,7 @@ from ..models import (
     StatusMethod,
 )
 from ..models.base import now_utc, public_id
+from ..translate import _, catalogue_languages, in_language
 from ..urls import PublicUrls
 from .achievements import achievement_model, level_id, rubric_id
 from .audit import Actor, AuditAction, record
@@ -37,6 +38,7 @@ from .card_fields import card_fields
 from .claims import claim_paragraph, new_claim_link
 from .endorsements import endorsed_achievement, endorsed_profile
 from .keys import Sealer, active_key, hold_keys, private_key
+from .languages import message_language
 from .mail import note_new_messages
 from .orgs import issuer_profile
 
@@ -60,6 +62,9 @@ class AwardInput:
     # The narrative (the teacher's note) always goes into the learner's message; it is
     # signed into the badge (``credentialSubject.narrative``, public) only when this is set.
     publish_narrative: bool = False
+    # The language of the learner's message; None: the learner's own choice on their
+    # account, else the school's default language (services/languages.py)
+    language: str | None = None
     errors: dict[str, str] = field(default_factory=dict)
     # Problems found while reading the form or CSV row (e.g. an unreadable date), reported
     # together with the rest by ``validate``.
@@ -70,22 +75,26 @@ class AwardInput:
         self.learner_name = self.learner_name.strip()
         self.learner_email = self.learner_email.strip()
         if not self.learner_name or len(self.learner_name) > 200:
-            errors["learner_name"] = "Give the learner's name (at most 200 characters)."
+            errors["learner_name"] = _("Give the learner's name (at most 200 characters).")
         if not EMAIL.fullmatch(self.learner_email) or len(self.learner_email) > 320:
-            errors["learner_email"] = "Give a valid email address."
+            errors["learner_email"] = _("Give a valid email address.")
         if self.evidence_url and not re.match(r"https?://\S+$", self.evidence_url.strip()):
-            errors["evidence_url"] = "Evidence links must start with https:// or http://."
+            errors["evidence_url"] = _("Evidence links must start with https:// or http://.")
         levels = achievement.levels
         if self.level and self.level not in levels:
             errors["level"] = (
-                f"Choose one of: {', '.join(levels)}." if levels else "This badge has no levels."
+                _("Choose one of: %(levels)s.", levels=", ".join(levels))
+                if levels
+                else _("This badge has no levels.")
             )
         if self.activity_start and self.activity_end and self.activity_end < self.activity_start:
-            errors["activity_end"] = "The activity cannot end before it starts."
+            errors["activity_end"] = _("The activity cannot end before it starts.")
         if self.narrative and len(self.narrative) > 5000:
-            errors["narrative"] = "Keep the narrative under 5,000 characters."
+            errors["narrative"] = _("Keep the narrative under 5,000 characters.")
         if self.evidence_narrative and len(self.evidence_narrative) > 5000:
-            errors["evidence_narrative"] = "Keep the evidence text under 5,000 characters."
+            errors["evidence_narrative"] = _("Keep the evidence text under 5,000 characters.")
+        if self.language and self.language not in catalogue_languages():
+            errors["language"] = _("Choose one of the languages offered.")
         self.errors = errors
         return errors
 
@@ -108,7 +117,7 @@ def _context(
     session: Session, org: Organisation, achievement: Achievement, sealer: Sealer, urls: PublicUrls
 ) -> IssueContext:
     if achievement.org_id != org.id:
-        raise NotFound("No such achievement.")
+        raise NotFound(_("No such achievement."))
     hold_keys(session, org)  # a compromise waits for this signing to commit, then revokes it
     key_row = active_key(session, org)
     return IssueContext(
@@ -259,26 +268,38 @@ def _used_indexes(session: Session, org: Organisation) -> set[int]:
 
 
 def _message(
-    session: Session, award: Award, org: Organisation, urls: PublicUrls, note: str | None = None
+    session: Session,
+    award: Award,
+    org: Organisation,
+    urls: PublicUrls,
+    note: str | None = None,
+    language: str | None = None,
 ) -> OutboxMessage:
     """The learner's message about a new award, with the badge's link and a claim link
     (for the learner's portfolio; its token is added to ``session``)."""
     link = urls.credential(award.public_id)
     claim, expires = new_claim_link(session, award, urls)
-    body = (
-        f"Dear {award.learner_name},\n\n"
-        f'{org.name} has awarded you the badge "{award.achievement.name}".\n\n'
-        + (f"A note from your teacher:\n{note}\n\n" if note else "")
-        + f"Open it or download it here:\n{link}\n\n"
-        "Anyone you share this link with can check that the badge is genuine.\n\n"
-        + claim_paragraph(claim, expires)
-    )
+    name = award.achievement.name
+    with in_language(language or message_language(session, org, award.learner_email)):
+        body = (
+            _("Dear %(name)s,", name=award.learner_name)
+            + "\n\n"
+            + _('%(school)s has awarded you the badge "%(badge)s".', school=org.name, badge=name)
+            + "\n\n"
+            + (_("A note from your teacher:") + f"\n{note}\n\n" if note else "")
+            + _("Open it or download it here:")
+            + f"\n{link}\n\n"
+            + _("Anyone you share this link with can check that the badge is genuine.")
+            + "\n\n"
+            + claim_paragraph(claim, expires)
+        )
+        subject = _("Your badge: %(badge)s", badge=name)
     return OutboxMessage(
         org_id=org.id,
         award_id=award.id,
         to_email=award.learner_email,
         to_name=award.learner_name,
-        subject=f"Your badge: {award.achievement.name}",
+        subject=subject,
         body=body,
     )
 
@@ -332,7 +353,10 @@ def _check_request_key(request_key: str | None) -> None:
     the column, an error in PostgreSQL)."""
     if request_key is not None and len(request_key) > MAX_REQUEST_KEY:
         raise InvalidInput(
-            f"The request key is longer than {MAX_REQUEST_KEY} characters; reload the form and try again."
+            _(
+                "The request key is longer than %(max_request_key)s characters; reload the form and try again.",
+                max_request_key=MAX_REQUEST_KEY,
+            )
         )
 
 
@@ -366,15 +390,18 @@ def award_badge(
             return _same_request(existing, achievement, data)
     errors = data.validate(achievement)
     if errors:
-        raise InvalidInput("Please correct the marked fields.", fields=errors)
+        raise InvalidInput(_("Please correct the marked fields."), fields=errors)
     if not allow_again:
         earlier = earlier_awards(session, org, achievement, [data.learner_email]).get(
             normalised_email(data.learner_email)
         )
         if earlier is not None:
             raise AlreadyAwarded(
-                f"{earlier.learner_name} was already awarded this badge on "
-                f"{earlier.issued_at:%Y-%m-%d}.",
+                _(
+                    "%(learner_name)s was already awarded this badge on %(issued_at)s.",
+                    learner_name=earlier.learner_name,
+                    issued_at=format(earlier.issued_at, "%Y-%m-%d"),
+                ),
                 earlier=earlier.issued_at,
             )
     ctx = _context(session, org, achievement, sealer, urls)
@@ -395,7 +422,7 @@ def award_badge(
                 if existing is not None:
                     return _same_request(existing, achievement, data)
             continue
-        message = _message(session, award, org, urls, data.narrative)
+        message = _message(session, award, org, urls, data.narrative, data.language)
         session.add(message)
         session.flush()
         note_new_messages(session, [message])
@@ -409,14 +436,14 @@ def award_badge(
             details={"achievement": achievement.public_id, "award": award.public_id},
         )
         return award
-    raise Conflict("The award could not be stored; please try again.")
+    raise Conflict(_("The award could not be stored; please try again."))
 
 
 def _same_request(existing: Award, achievement: Achievement, data: AwardInput) -> Award:
     if existing.achievement_id != achievement.id or (
         existing.learner_email.strip().lower() != data.learner_email.strip().lower()
     ):
-        raise Conflict("This request key was already used for a different award.")
+        raise Conflict(_("This request key was already used for a different award."))
     return existing
 
 
@@ -460,9 +487,9 @@ def award_many(
     """
     _check_request_key(request_key)
     if not rows:
-        raise InvalidInput("The list has no learners.")
+        raise InvalidInput(_("The list has no learners."))
     if len(rows) > MAX_BATCH:
-        raise InvalidInput(f"At most {MAX_BATCH} learners at a time.")
+        raise InvalidInput(_("At most %(max_batch)s learners at a time.", max_batch=MAX_BATCH))
     errors = {number: e for number, row in enumerate(rows, 1) if (e := row.validate(achievement))}
     seen: dict[str, int] = {}
     for number, row in enumerate(rows, 1):
@@ -487,7 +514,7 @@ def award_many(
     chosen = [row for number, row in enumerate(rows, 1) if not (skip_earlier and number in earlier)]
     skipped = len(rows) - len(chosen)
     if not chosen:
-        raise InvalidInput("Every learner in the list already has this badge: nothing to award.")
+        raise InvalidInput(_("Every learner in the list already has this badge: nothing to award."))
     ctx = _context(session, org, achievement, sealer, urls)
     now = (now or now_utc()).replace(microsecond=0)
     batch = AwardBatch(
@@ -529,7 +556,7 @@ def award_many(
     session.add_all(awards)
     session.flush()
     messages = [
-        _message(session, award, org, urls, row.narrative)
+        _message(session, award, org, urls, row.narrative, row.language)
         for award, row in zip(awards, chosen, strict=True)
     ]
     session.add_all(messages)
@@ -572,7 +599,7 @@ def get_award(session: Session, public_id_: str, *, org: Organisation | None = N
         query = query.where(Award.org_id == org.id)
     award = session.scalar(query)
     if award is None:
-        raise NotFound("No such badge.")
+        raise NotFound(_("No such badge."))
     return award
 
 
@@ -658,17 +685,18 @@ def store_evidence_file(
     """
     if not data:
         raise InvalidInput(
-            "The evidence file is empty.", fields={"evidence_file": "The file is empty."}
+            _("The evidence file is empty."), fields={"evidence_file": _("The file is empty.")}
         )
     if len(data) > MAX_EVIDENCE_BYTES:
         raise InvalidInput(
-            "The evidence file is larger than 5 MB.", fields={"evidence_file": "At most 5 MB."}
+            _("The evidence file is larger than 5 MB."),
+            fields={"evidence_file": _("At most 5 MB.")},
         )
     found = next((kind for magic, kind in EVIDENCE_TYPES.items() if data.startswith(magic)), None)
     if found is None:
         raise InvalidInput(
-            "Evidence files must be PDF, PNG or JPEG.",
-            fields={"evidence_file": "Upload a PDF, PNG or JPEG."},
+            _("Evidence files must be PDF, PNG or JPEG."),
+            fields={"evidence_file": _("Upload a PDF, PNG or JPEG.")},
         )
     content_type, extension = found
     stem = (

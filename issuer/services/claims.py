@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session
 
 from ..models import Award, ClaimToken
 from ..models.base import now_utc
+from ..translate import _
 from ..urls import PublicUrls
+from .text import local_day
 from .tokens import token_hash
 
 CLAIM_LIFETIME = timedelta(days=180)
@@ -35,8 +37,10 @@ def new_claim_link(
 
 def claim_paragraph(link: str, expires: datetime) -> str:
     """What the award message says about its claim link."""
-    return (
+    text = _(
         "Add it to your portfolio of competences: this link adds the badge, and this email "
         "address, to your learner account (you can create one on the way). It works once, "
-        f"until {expires:%Y-%m-%d}:\n{link}\n\n"
+        "until %(date)s:",
+        date=local_day(expires),
     )
+    return f"{text}\n{link}\n\n"

@@ -45,6 +45,7 @@ from badges.vc11 import is_vc11
 from ..errors import InvalidInput
 from ..models import Achievement, Award, ImportedBadge
 from ..models.base import now_utc
+from ..translate import _
 from ..urls import PublicUrls
 from .awards import normalised_email
 from .imports import signed_form
@@ -100,7 +101,9 @@ def _as_issued(award: Award) -> dict[str, Any] | str:
         return document
     if award.credential_jwt:
         return award.credential_jwt
-    raise InvalidInput(f"The badge {award.public_id} has no signed form to export.")
+    raise InvalidInput(
+        _("The badge %(public_id)s has no signed form to export.", public_id=award.public_id)
+    )
 
 
 NOT_A_VC = "Not in the CLR: an Open Badges 2.0 badge is not a verifiable credential"
@@ -203,7 +206,7 @@ def export_clr(
     """
     others, imported_emails, _left_out = clr_entries_of(imported, addresses)
     if not awards and not others:
-        raise InvalidInput("Choose at least one badge to export.")
+        raise InvalidInput(_("Choose at least one badge to export."))
     now = (now or now_utc()).replace(microsecond=0)
     links = pathway_links if pathway_links is not None else _default_links(session, awards, urls)
     org = ensure_platform_issuer(session, sealer=sealer, urls=urls)

@@ -50,6 +50,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Achievement, Award, Framework, FrameworkItem, Learner
+from ..translate import N_, _
 from .card_fields import Alignment, signed_alignments
 from .card_fields import LevelReached as LevelReached  # re-exported: the levels' old home
 from .card_fields import highest as highest
@@ -84,11 +85,11 @@ OTHER = AreaRef(
 )
 
 STATUS_LABELS = {
-    "active": "Active",
-    "expired": "Expired",
-    "revoked": "Revoked",
-    "suspended": "Suspended",
-    "invalid": "No longer valid",  # an imported badge that no longer verifies
+    "active": N_("Active"),
+    "expired": N_("Expired"),
+    "revoked": N_("Revoked"),
+    "suspended": N_("Suspended"),
+    "invalid": N_("No longer valid"),  # an imported badge that no longer verifies
 }
 
 
@@ -116,7 +117,7 @@ class Badge:
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS.get(self.status, self.status)
+        return _(STATUS_LABELS[self.status]) if self.status in STATUS_LABELS else self.status
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,7 @@ from ..models import (
 )
 from ..models.awards import ERASED_ADDRESS
 from ..models.base import now_utc
+from ..translate import _
 from ..urls import PublicUrls
 from .accounts import check_password, count_attempt
 from .audit import Actor, AuditAction, record
@@ -424,13 +425,13 @@ def check_erasure_confirmed(
     now = now or now_utc()
     errors: dict[str, str] = {}
     if not understood:
-        errors["understood"] = "Tick this to confirm that you want your account erased."
+        errors["understood"] = _("Tick this to confirm that you want your account erased.")
     if learner.password_hash is not None:
         key = f"{THROTTLE_PREFIX}password:{learner.id}"
         if count_attempt(session, key, now) > PASSWORD_LIMIT:
-            raise TooManyRequests("Too many wrong passwords. Wait 15 minutes and try again.")
+            raise TooManyRequests(_("Too many wrong passwords. Wait 15 minutes and try again."))
         if not check_password(learner.password_hash, password):
-            errors["password"] = "This is not your password."  # noqa: S105 (a message)
+            errors["password"] = _("This is not your password.")
     else:
         row = (
             session.scalar(
@@ -443,12 +444,12 @@ def check_erasure_confirmed(
             else None
         )
         if row is None or row.created_at < now - RECENT_SIGN_IN:
-            errors["reauth"] = (
+            errors["reauth"] = _(
                 "Sign in again with a link sent to your address first: erasing needs a "
                 "sign-in from the last 15 minutes."
             )
     if errors:
-        raise InvalidInput("Your account was not erased.", fields=errors)
+        raise InvalidInput(_("Your account was not erased."), fields=errors)
 
 
 def recently_signed_in(

@@ -39,6 +39,7 @@ from badges.status import bitstring_status_list as bsl
 from ..errors import Conflict, InvalidInput, IssuerError, NotFound
 from ..models import Achievement, Endorsement, Organisation, SigningKey
 from ..models.base import now_utc, public_id
+from ..translate import _
 from ..urls import PublicUrls
 from .audit import Actor, AuditAction, record
 from .keys import Sealer, active_key, lock_keys, private_key
@@ -133,13 +134,18 @@ def _clean_comment(comment: str) -> str:
     comment = _CONTROL.sub("", (comment or "").replace("\r\n", "\n")).strip()
     if not comment:
         raise InvalidInput(
-            "Please correct the marked fields.",
-            fields={"comment": "Say in a few words why you endorse it."},
+            _("Please correct the marked fields."),
+            fields={"comment": _("Say in a few words why you endorse it.")},
         )
     if len(comment) > MAX_COMMENT:
         raise InvalidInput(
-            "Please correct the marked fields.",
-            fields={"comment": f"Keep the comment under {MAX_COMMENT:,} characters."},
+            _("Please correct the marked fields."),
+            fields={
+                "comment": _(
+                    "Keep the comment under %(max_comment)s characters.",
+                    max_comment=format(MAX_COMMENT, ","),
+                )
+            },
         )
     return comment
 
@@ -206,9 +212,9 @@ def endorse(
     except InvalidInput as exc:
         errors.update(exc.fields)
     if found is not None and found.org.id == endorser.id:
-        errors["target"] = "An organisation cannot endorse itself or its own achievements."
+        errors["target"] = _("An organisation cannot endorse itself or its own achievements.")
     if errors or found is None:
-        raise InvalidInput("Please correct the marked fields.", fields=errors)
+        raise InvalidInput(_("Please correct the marked fields."), fields=errors)
     # one endorsement at a time per endorser, so that two requests at once cannot both
     # pass the check below; it also waits out a key change (e.g. a compromise) in progress
     lock_keys(session, endorser)
@@ -221,13 +227,18 @@ def endorse(
     )
     if taken is not None:
         raise Conflict(
-            f"{endorser.name} already endorses {found.name}; withdraw that endorsement first."
+            _(
+                "%(name)s already endorses %(name2)s; withdraw that endorsement first.",
+                name=endorser.name,
+                name2=found.name,
+            )
         )
     key_row = active_key(session, endorser)
     if key_row.alg != Algorithm.EDDSA.value:
         raise Conflict(
-            "Endorsements need an Ed25519 (EdDSA) signing key: they are embedded in other "
-            "organisations' badges with their own Data Integrity proof. Rotate to an EdDSA key first."
+            _(
+                "Endorsements need an Ed25519 (EdDSA) signing key: they are embedded in other organisations' badges with their own Data Integrity proof. Rotate to an EdDSA key first."
+            )
         )
     key = private_key(key_row, endorser, sealer)
     method = urls.verification_method(endorser.slug, key_row.kid)
@@ -295,7 +306,7 @@ def endorse(
         )
         session.flush()
         return row
-    raise Conflict("The endorsement could not be stored; please try again.")
+    raise Conflict(_("The endorsement could not be stored; please try again."))
 
 
 def withdraw(
@@ -311,18 +322,19 @@ def withdraw(
     badges issued from now on no longer embed it. Raises NotFound (another organisation's
     endorsement), InvalidInput (no reason) or Conflict (already withdrawn)."""
     if endorsement.endorser_id != endorser.id:
-        raise NotFound("No such endorsement.")
+        raise NotFound(_("No such endorsement."))
     reason = _CONTROL.sub("", reason or "").strip()
     if not reason:
-        raise InvalidInput("Give a reason for withdrawing it.", fields={"reason": "Required."})
+        raise InvalidInput(_("Give a reason for withdrawing it."), fields={"reason": "Required."})
     if len(reason) > MAX_REASON:
         raise InvalidInput(
-            f"Keep the reason under {MAX_REASON} characters.", fields={"reason": "Too long."}
+            _("Keep the reason under %(max_reason)s characters.", max_reason=MAX_REASON),
+            fields={"reason": _("Too long.")},
         )
     lock_keys(session, endorser)  # two withdrawals at once: the second sees the first
     session.refresh(endorsement)
     if endorsement.withdrawn_at is not None:
-        raise Conflict("This endorsement is already withdrawn.")
+        raise Conflict(_("This endorsement is already withdrawn."))
     endorsement.withdrawn_at = now or now_utc()
     endorsement.withdrawal_reason = reason
     record_withdrawal(session, endorsement=endorsement, endorser=endorser, actor=actor)
@@ -356,7 +368,7 @@ def record_withdrawal(
 def get_endorsement(session: Session, public_id_: str) -> Endorsement:
     row = session.scalar(select(Endorsement).where(Endorsement.public_id == public_id_))
     if row is None:
-        raise NotFound("No such endorsement.")
+        raise NotFound(_("No such endorsement."))
     return row
 
 

@@ -41,6 +41,7 @@ from ..db import Database
 from ..errors import IdempotencyKeyInFlight, IdempotencyKeyReused, InvalidInput
 from ..models import IdempotencyRecord
 from ..models.base import now_utc
+from ..translate import _
 
 HEADER = "Idempotency-Key"
 REPLAY_HEADER = "Idempotent-Replayed"
@@ -73,8 +74,8 @@ def check_key(value: str) -> str:
     key = value.strip()
     if not KEY.fullmatch(key):
         raise InvalidInput(
-            "The Idempotency-Key header must be 1 to 200 visible ASCII characters.",
-            fields={HEADER: "Use 1 to 200 visible ASCII characters, e.g. a UUID."},
+            _("The Idempotency-Key header must be 1 to 200 visible ASCII characters."),
+            fields={HEADER: _("Use 1 to 200 visible ASCII characters, e.g. a UUID.")},
         )
     return key
 
@@ -130,8 +131,9 @@ def begin(
                 continue  # its failed first request released it just now: claim it again
             if existing.request_hash != request_hash:
                 raise IdempotencyKeyReused(
-                    "This Idempotency-Key was already used for a different request "
-                    "(another method, path or body). Use a new key for a new request."
+                    _(
+                        "This Idempotency-Key was already used for a different request (another method, path or body). Use a new key for a new request."
+                    )
                 )
             if existing.state == "done" and existing.response_status is not None:
                 return Replay(existing.response_status, existing.response_body or "")
@@ -178,8 +180,9 @@ def complete(
     )
     if getattr(result, "rowcount", 0) != 1:
         raise IdempotencyKeyInFlight(
-            "This request took too long and another request with the same Idempotency-Key "
-            "took over; nothing was changed by this one."
+            _(
+                "This request took too long and another request with the same Idempotency-Key took over; nothing was changed by this one."
+            )
         )
 
 

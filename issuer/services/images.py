@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import InvalidInput
 from ..models import Award, StoredImage
+from ..translate import _
 
 MAX_IMAGE_BYTES = 1024 * 1024
 MAX_SIDE = 4096
@@ -241,27 +242,34 @@ _CSS_BAD = re.compile(
 def check_image(data: bytes) -> tuple[bytes, str]:
     """Return (bytes to store, media type) for an uploaded PNG or SVG, or raise InvalidInput."""
     if not data:
-        raise InvalidInput("The image file is empty.")
+        raise InvalidInput(_("The image file is empty."))
     if len(data) > MAX_IMAGE_BYTES:
-        raise InvalidInput("The image is larger than 1 MB.")
+        raise InvalidInput(_("The image is larger than 1 MB."))
     if data.startswith(PNG_SIGNATURE):
         _check_png(data)
         return data, "image/png"
     head = data[:512].lstrip().lower()
     if head.startswith((b"<?xml", b"<svg", b"<!--")):
         return sanitise_svg(data), "image/svg+xml"
-    raise InvalidInput("Upload a PNG or SVG image.")
+    raise InvalidInput(_("Upload a PNG or SVG image."))
 
 
 def _check_png(data: bytes) -> None:
     if len(data) < 33 or data[12:16] != b"IHDR":
-        raise InvalidInput("The PNG file is damaged (no header).")
+        raise InvalidInput(_("The PNG file is damaged (no header)."))
     width, height = struct.unpack(">II", data[16:24])
     crc = struct.unpack(">I", data[29:33])[0]
     if zlib.crc32(data[12:29]) != crc:
-        raise InvalidInput("The PNG file is damaged (bad header checksum).")
+        raise InvalidInput(_("The PNG file is damaged (bad header checksum)."))
     if not (0 < width <= MAX_SIDE and 0 < height <= MAX_SIDE):
-        raise InvalidInput(f"The PNG is {width}x{height}; the most is {MAX_SIDE}x{MAX_SIDE}.")
+        raise InvalidInput(
+            _(
+                "The PNG is %(width)sx%(height)s; the most is %(max_side)sx%(max_side)s.",
+                width=width,
+                height=height,
+                max_side=MAX_SIDE,
+            )
+        )
 
 
 def sanitise_svg(data: bytes) -> bytes:
@@ -271,9 +279,11 @@ def sanitise_svg(data: bytes) -> bytes:
     try:
         root = SafeXML.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except (DefusedXmlException, ElementTree.ParseError, ValueError) as exc:
-        raise InvalidInput("The SVG cannot be read (malformed, or uses DTDs or entities).") from exc
+        raise InvalidInput(
+            _("The SVG cannot be read (malformed, or uses DTDs or entities).")
+        ) from exc
     if root.tag != f"{{{SVG_NS}}}svg":
-        raise InvalidInput("The file is not an SVG image.")
+        raise InvalidInput(_("The file is not an SVG image."))
     _check_depth(root)
     _clean(root)
     ElementTree.register_namespace("", SVG_NS)
@@ -288,7 +298,12 @@ def _check_depth(root: ElementTree.Element) -> None:
     while stack:
         element, depth = stack.pop()
         if depth > MAX_SVG_DEPTH:
-            raise InvalidInput(f"The SVG is nested too deeply (more than {MAX_SVG_DEPTH} levels).")
+            raise InvalidInput(
+                _(
+                    "The SVG is nested too deeply (more than %(max_svg_depth)s levels).",
+                    max_svg_depth=MAX_SVG_DEPTH,
+                )
+            )
         stack.extend((child, depth + 1) for child in element)
 
 
@@ -379,7 +394,7 @@ def svg_to_png(svg: bytes, side: int = PNG_SIDE) -> bytes:
     try:
         rendered = resvg_py.svg_to_bytes(svg_string=svg.decode("utf-8"), width=side, height=side)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput("The SVG image cannot be drawn.") from exc
+        raise InvalidInput(_("The SVG image cannot be drawn.")) from exc
     return bytes(rendered)
 
 

@@ -51,10 +51,12 @@ from badges.verification.parsing import parse_source
 from ..errors import InvalidInput, NotFound
 from ..models import Award, ImportedBadge, Learner
 from ..models.base import now_utc
+from ..translate import _
 from ..urls import PublicUrls
 from .card_fields import highest, levels_reached, signed_alignments
 from .learners import confirmed_emails, learner_award
 from .portfolio import CardKind, PortfolioCard
+from .text import local_day
 
 # what the import form names its fields (a refusal is tied to the field that was used)
 FIELD_LINK, FIELD_TEXT, FIELD_FILE = "url", "text", "file"
@@ -140,14 +142,14 @@ def given_from_form(link: str, text: str, file: bytes | None) -> Given:
     link, text = (link or "").strip(), (text or "").strip()
     chosen = [kind for kind, value in (("link", link), ("text", text), ("file", file)) if value]
     if not chosen:
-        message = "Give the badge's link, paste its JSON or JWT, or choose its image."
+        message = _("Give the badge's link, paste its JSON or JWT, or choose its image.")
         raise ImportRefused(message, fields={FIELD_LINK: message})
     if len(chosen) > 1:
-        message = "Give one badge at a time: a link, pasted text or an image, not several."
+        message = _("Give one badge at a time: a link, pasted text or an image, not several.")
         raise ImportRefused(message, fields={FIELD_LINK: message})
     if chosen[0] == "link":
         if not link.startswith(("https://", "http://")):
-            raise _refused("A badge link starts with https://.", FIELD_LINK)
+            raise _refused(_("A badge link starts with https://."), FIELD_LINK)
         return Given("link", link)
     if chosen[0] == "text":
         if text.startswith(("https://", "http://")):
@@ -182,35 +184,51 @@ def receive(given: Given, tools: ImportTools) -> Received:
             )
         except FetchBlockedError as exc:
             raise _refused(
-                f"That link is refused: it points at an address badges are not fetched from "
-                f"({exc.description}).",
+                _(
+                    "That link is refused: it points at an address badges are not fetched from"
+                    " (%(reason)s).",
+                    reason=exc.description,
+                ),
                 given.field,
             ) from exc
         except FetchTooLargeError as exc:
-            raise _refused("The link's answer is too large to be a badge.", given.field) from exc
+            raise _refused(_("The link's answer is too large to be a badge."), given.field) from exc
         except FetchStatusError as exc:
             if exc.status == 410:  # how an Open Badges 2.0 issuer revokes a hosted badge
                 raise _refused(
-                    "The link answers 410 Gone: its issuer has withdrawn (revoked) this badge. "
-                    "Nothing was imported.",
+                    _(
+                        "The link answers 410 Gone: its issuer has withdrawn (revoked) this"
+                        " badge. Nothing was imported."
+                    ),
                     given.field,
                 ) from exc
             raise _refused(
-                f"The badge could not be fetched from its link: {exc.description}", given.field
+                _(
+                    "The badge could not be fetched from its link: %(reason)s",
+                    reason=exc.description,
+                ),
+                given.field,
             ) from exc
         except FetchError as exc:
             raise _refused(
-                f"The badge could not be fetched from its link: {exc.description}", given.field
+                _(
+                    "The badge could not be fetched from its link: %(reason)s",
+                    reason=exc.description,
+                ),
+                given.field,
             ) from exc
         return Received(response.body, _media_type(response.body), given.value)
     data = given.value.encode("utf-8") if isinstance(given.value, str) else given.value
     if len(data) > tools.max_bytes:
         raise _refused(
-            f"That is larger than {tools.max_bytes // (1024 * 1024)} MB: too large to be a badge.",
+            _(
+                "That is larger than %(limit)s MB: too large to be a badge.",
+                limit=tools.max_bytes // (1024 * 1024),
+            ),
             given.field,
         )
     if not data.strip():
-        raise _refused("That is empty.", given.field)
+        raise _refused(_("That is empty."), given.field)
     return Received(data, _media_type(data), None)
 
 
@@ -341,7 +359,7 @@ def _why(report: VerificationReport) -> str:
 
 def imported_label(issuer: str) -> str:
     """How an imported badge is marked wherever it is listed among the school's own."""
-    return f"imported, issued by {issuer}"
+    return _("imported, issued by %(issuer)s", issuer=issuer)
 
 
 def refusal(report: VerificationReport) -> str:
@@ -389,15 +407,17 @@ def _check_not_own(
     award = learner_award(session, learner, public_id)
     if award is not None:
         raise AlreadyHeld(
-            "This badge was awarded on this platform and is already in your portfolio.",
+            _("This badge was awarded on this platform and is already in your portfolio."),
             href=f"/portfolio/badges/{award.public_id}",
             field=given.field,
         )
     if session.scalar(select(Award.id).where(Award.public_id == public_id)) is not None:
         raise _refused(
-            "This badge was awarded on this platform to an address that is not one of your "
-            "confirmed addresses: add and confirm that address, and it joins your portfolio "
-            "by itself. Nothing was imported.",
+            _(
+                "This badge was awarded on this platform to an address that is not one of your"
+                " confirmed addresses: add and confirm that address, and it joins your portfolio"
+                " by itself. Nothing was imported."
+            ),
             given.field,
         )
 
@@ -441,7 +461,7 @@ def import_badge(
             source = received.data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise _refused(
-                "That is not a badge: it is neither text nor an image.", given.field
+                _("That is not a badge: it is neither text nor an image."), given.field
             ) from exc
     report = tools.verifier.verify(source, now=now)
     if report.verdict is not Verdict.VALID or report.credential is None:
@@ -449,15 +469,17 @@ def import_badge(
     credential = report.credential
     if report.verified_issuer is None:  # a valid report always proves its signer
         raise _refused(
-            "Who issued this badge could not be verified. Nothing was imported.", given.field
+            _("Who issued this badge could not be verified. Nothing was imported."), given.field
         )
     addresses = confirmed_emails(session, learner)
     if recipient_address(credential, addresses) is None:
         raise _refused(
-            f"This badge was not awarded to you: its recipient "
-            f"({recipient_description(credential)}) is none of your confirmed addresses. "
-            "Add and confirm the address it was awarded to, then import it again. "
-            "Nothing was imported.",
+            _(
+                "This badge was not awarded to you: its recipient (%(recipient)s) is none of"
+                " your confirmed addresses. Add and confirm the address it was awarded to, then"
+                " import it again. Nothing was imported.",
+                recipient=recipient_description(credential),
+            ),
             given.field,
         )
     reading = read_report(report, tools.verifier)
@@ -469,8 +491,10 @@ def import_badge(
     )
     if earlier is not None:
         raise AlreadyHeld(
-            f"You imported this badge already, on {earlier.created_at:%Y-%m-%d}: "
-            "it is in your portfolio once.",
+            _(
+                "You imported this badge already, on %(date)s: it is in your portfolio once.",
+                date=local_day(earlier.created_at),
+            ),
             href=imported_href(earlier.public_id),
             field=given.field,
         )
@@ -499,7 +523,7 @@ def import_badge(
             session.flush()
     except IntegrityError as exc:
         raise _refused(
-            "You imported this badge already: it is in your portfolio once.", given.field
+            _("You imported this badge already: it is in your portfolio once."), given.field
         ) from exc
     return row
 
@@ -528,7 +552,7 @@ def imported_badge(session: Session, learner: Learner, public_id: str) -> Import
         )
     )
     if row is None:
-        raise NotFound("No such badge in your portfolio.")
+        raise NotFound(_("No such badge in your portfolio."))
     return row
 
 

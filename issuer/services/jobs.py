@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import InvalidInput
 from ..models import Achievement, Organisation
+from ..translate import _
 from ..urls import PublicUrls
 from .audit import Actor
 from .awards import AwardInput, award_many, earlier_awards, normalised_email
@@ -88,7 +89,7 @@ def run_class_award(
         actor=actor,
     )
     if result.errors or result.batch is None:
-        raise InvalidInput("Some rows are not valid any more; upload the file again.")
+        raise InvalidInput(_("Some rows are not valid any more; upload the file again."))
     batch_id = result.batch.id  # award_many wrote the class's one audit entry with the awards
     return ClassAwarded(len(result.awards), result.skipped, batch_id)
 

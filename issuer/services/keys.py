@@ -24,6 +24,7 @@ from badges.keys import KeyPair
 from ..errors import ConfigurationError, InvalidInput, IssuerError
 from ..models import Award, Endorsement, Organisation, SigningKey
 from ..models.base import now_utc
+from ..translate import _
 from .audit import Actor, AuditAction, record
 
 _SEAL_VERSION = b"k1"
@@ -61,7 +62,7 @@ class Sealer:
 
     def unseal(self, sealed: bytes, context: bytes) -> bytes:
         if sealed[:2] != _SEAL_VERSION:
-            raise IssuerError("a stored key is in an unknown format")
+            raise IssuerError(_("a stored key is in an unknown format"))
         try:
             return AESGCM(self.key).decrypt(sealed[2:14], sealed[14:], context)
         except Exception as exc:
@@ -112,7 +113,7 @@ def active_key(session: Session, org: Organisation) -> SigningKey:
         .order_by(SigningKey.id.desc())
     ).first()
     if row is None:
-        raise IssuerError(f"{org.name} has no active signing key")
+        raise IssuerError(_("%(name)s has no active signing key", name=org.name))
     return row
 
 
@@ -185,7 +186,7 @@ def key_overview(
             .group_by(Endorsement.key_id)
         ).all()
     )
-    published = {row.id for row, _ in published_keys(session, org, now=now)}
+    published = {row.id for row, _when in published_keys(session, org, now=now)}
     try:
         active_id: int | None = active_key(session, org).id
     except IssuerError:
@@ -253,7 +254,7 @@ def rotate_key(
     """
     if alg is not None and alg not in {a.value for a in core_keys.Algorithm}:
         raise InvalidInput(
-            "Choose EdDSA, ES256 or RS256.", fields={"alg": "Choose EdDSA, ES256 or RS256."}
+            _("Choose EdDSA, ES256 or RS256."), fields={"alg": _("Choose EdDSA, ES256 or RS256.")}
         )
     lock_keys(session, org)
     try:

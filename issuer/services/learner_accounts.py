@@ -34,6 +34,7 @@ from ..models import (
 )
 from ..models.awards import ERASED_ADDRESS
 from ..models.base import now_utc
+from ..translate import _
 from ..urls import PublicUrls
 from .accounts import (
     check_password,
@@ -129,14 +130,19 @@ def _send_confirmation(
         session,
         to_email=email,
         to_name=learner.name,
-        subject="Confirm your address for your learner account",
+        subject=_("Confirm your address for your learner account"),
         body=(
-            f"Dear {learner.name},\n\n"
-            f"Someone (we hope you) asked to add {email} to a learner account, where your "
-            "badges come together in a portfolio of competences. Nothing joins the account "
-            "until you open this link; it works once, for 3 days:\n"
-            f"{url}\n\n"
-            "If it was not you, ignore this message: nothing changes.\n"
+            _("Dear %(name)s,", name=learner.name)
+            + "\n\n"
+            + _(
+                "Someone (we hope you) asked to add %(email)s to a learner account, where your "
+                "badges come together in a portfolio of competences. Nothing joins the account "
+                "until you open this link; it works once, for 3 days:",
+                email=email,
+            )
+            + f"\n{url}\n\n"
+            + _("If it was not you, ignore this message: nothing changes.")
+            + "\n"
         ),
     )
     return SentLink(email, LearnerTokenPurpose.CONFIRM_EMAIL.value, url)
@@ -171,12 +177,14 @@ def _send_sign_in(
         session,
         to_email=email,
         to_name=learner.name,
-        subject="Your sign-in link",
+        subject=_("Your sign-in link"),
         body=(
-            f"Dear {learner.name},\n\n{note}"
-            "This link signs you in to your learner account. It works once, for 30 minutes:\n"
-            f"{url}\n\n"
-            "If you did not ask for it, ignore this message: nobody can use it but you.\n"
+            _("Dear %(name)s,", name=learner.name)
+            + f"\n\n{note}"
+            + _("This link signs you in to your learner account. It works once, for 30 minutes:")
+            + f"\n{url}\n\n"
+            + _("If you did not ask for it, ignore this message: nobody can use it but you.")
+            + "\n"
         ),
     )
     return SentLink(email, LearnerTokenPurpose.SIGN_IN.value, url)
@@ -189,7 +197,7 @@ def _check_address(email: str, field: str = "email") -> str:
     address = normalised_email(email)
     if not EMAIL.fullmatch(address) or len(address) > 320:
         raise InvalidInput(
-            "Please correct the marked fields.", fields={field: "Give a valid email address."}
+            _("Please correct the marked fields."), fields={field: _("Give a valid email address.")}
         )
     return address
 
@@ -221,10 +229,11 @@ def register(
             email=address,
             urls=urls,
             now=now,
-            note=(
+            note=_(
                 "Someone (we hope you) tried to create a learner account with this address, "
-                "which already belongs to your account: nothing new was created.\n\n"
-            ),
+                "which already belongs to your account: nothing new was created."
+            )
+            + "\n\n",
         )
     return _send_confirmation(session, learner=learner, email=address, urls=urls, now=now)
 
@@ -242,7 +251,7 @@ def authenticate_learner(
     learner = confirmed_owner(session, address)
     ok = check_password(learner.password_hash if learner is not None else None, password)
     if not ok or learner is None or learner.password_hash is None:
-        raise InvalidInput("The email or password is wrong.")
+        raise InvalidInput(_("The email or password is wrong."))
     login_succeeded(session, attempt)
     if needs_rehash(learner.password_hash):
         learner.password_hash = hash_password(password)
@@ -279,11 +288,11 @@ def _token_row(
         )
     )
     if row is None:
-        raise NotFound("This link is not valid. Check that you copied all of it.")
+        raise NotFound(_("This link is not valid. Check that you copied all of it."))
     if row.used_at is not None:
-        raise LinkGone("This link was used already: each link works once. Ask for a new one.")
+        raise LinkGone(_("This link was used already: each link works once. Ask for a new one."))
     if row.expires_at <= now:
-        raise LinkGone("This link has expired. Ask for a new one.")
+        raise LinkGone(_("This link has expired. Ask for a new one."))
     return row
 
 
@@ -307,7 +316,7 @@ def _use_token(
         .execution_options(synchronize_session=False)
     )
     if done.rowcount != 1:  # type: ignore[attr-defined]
-        raise LinkGone("This link was used already: each link works once. Ask for a new one.")
+        raise LinkGone(_("This link was used already: each link works once. Ask for a new one."))
     session.refresh(row)
     return row
 
@@ -327,7 +336,7 @@ def confirm_address(session: Session, token: str, now: datetime | None = None) -
     row = _use_token(session, token, LearnerTokenPurpose.CONFIRM_EMAIL, now)
     learner = session.get(Learner, row.learner_id)
     if learner is None:
-        raise NotFound("This link is not valid any more.")
+        raise NotFound(_("This link is not valid any more."))
     first = not confirmed_emails(session, learner)
     _confirm(session, learner, row.email, now)
     return Confirmed(learner, row.email, first)
@@ -338,8 +347,10 @@ def _confirm(session: Session, learner: Learner, email: str, now: datetime) -> N
         confirm_email(session, learner, email, now)
     except InvalidInput as exc:
         raise Conflict(
-            f"{email} already belongs to another learner account, so nothing was added here. "
-            "Sign in to that account (ask for a sign-in link if you have no password there)."
+            _(
+                "%(email)s already belongs to another learner account, so nothing was added here. Sign in to that account (ask for a sign-in link if you have no password there).",
+                email=email,
+            )
         ) from exc
 
 
@@ -349,7 +360,7 @@ def sign_in_with_link(session: Session, token: str, now: datetime | None = None)
     row = _use_token(session, token, LearnerTokenPurpose.SIGN_IN, now)
     learner = confirmed_owner(session, row.email)
     if learner is None or learner.id != row.learner_id:
-        raise LinkGone("This link's address is no longer on the account. Ask for a new link.")
+        raise LinkGone(_("This link's address is no longer on the account. Ask for a new link."))
     return learner
 
 
@@ -382,19 +393,24 @@ def add_address(
     existing = next((row for row in rows if row.email == address), None)
     if existing is not None and existing.confirmed_at is not None:
         raise InvalidInput(
-            "Please correct the marked fields.",
-            fields={"email": "This address is on your account already."},
+            _("Please correct the marked fields."),
+            fields={"email": _("This address is on your account already.")},
         )
     if existing is None:
         if len(rows) >= MAX_ADDRESSES:
             raise InvalidInput(
-                "Please correct the marked fields.",
-                fields={"email": f"An account holds at most {MAX_ADDRESSES} addresses."},
+                _("Please correct the marked fields."),
+                fields={
+                    "email": _(
+                        "An account holds at most %(max_addresses)s addresses.",
+                        max_addresses=MAX_ADDRESSES,
+                    )
+                },
             )
         session.add(LearnerEmail(learner_id=learner.id, email=address))
         session.flush()
     if count_attempt(session, f"{THROTTLE_PREFIX}account-mail:{learner.id}", now) > MAIL_LIMIT:
-        raise TooManyRequests("Too many confirmation links asked for. Wait 15 minutes.")
+        raise TooManyRequests(_("Too many confirmation links asked for. Wait 15 minutes."))
     return _send_confirmation(session, learner=learner, email=address, urls=urls, now=now)
 
 
@@ -410,7 +426,7 @@ def remove_address(
         )
     )
     if row is None:
-        raise NotFound("No such address on your account.")
+        raise NotFound(_("No such address on your account."))
     if row.confirmed_at is not None:
         others = [
             other
@@ -419,8 +435,9 @@ def remove_address(
         ]
         if not others:
             raise InvalidInput(
-                "This is your only confirmed address: you sign in with it. Add and confirm "
-                "another one first."
+                _(
+                    "This is your only confirmed address: you sign in with it. Add and confirm another one first."
+                )
             )
     address = row.email
     session.execute(
@@ -452,20 +469,20 @@ def update_profile(
     today = today or now_utc().date()
     errors: dict[str, str] = {}
     if not name.strip():
-        errors["name"] = "Give your name."
+        errors["name"] = _("Give your name.")
     elif len(name.strip()) > 200:
-        errors["name"] = "At most 200 characters."
+        errors["name"] = _("At most 200 characters.")
     born: date | None = None
     if birth_date.strip():
         try:
             born = date.fromisoformat(birth_date.strip())
         except ValueError:
-            errors["birth_date"] = "Give a date as YYYY-MM-DD."
+            errors["birth_date"] = _("Give a date as YYYY-MM-DD.")
         else:
             if born > today or born.year < 1900:
-                errors["birth_date"] = "Give your real birth date."
+                errors["birth_date"] = _("Give your real birth date.")
     if errors:
-        raise InvalidInput("Please correct the marked fields.", fields=errors)
+        raise InvalidInput(_("Please correct the marked fields."), fields=errors)
     learner.name = name.strip()
     learner.name_public = name_public
     learner.birth_date = born
@@ -487,16 +504,16 @@ def change_password(
     if learner.password_hash is not None:
         key = f"{THROTTLE_PREFIX}password:{learner.id}"
         if count_attempt(session, key, now) > PASSWORD_LIMIT:
-            raise TooManyRequests("Too many wrong passwords. Wait 15 minutes and try again.")
+            raise TooManyRequests(_("Too many wrong passwords. Wait 15 minutes and try again."))
         if not check_password(learner.password_hash, current):
             raise InvalidInput(
-                "Please correct the marked fields.",
-                fields={"current_password": "This is not your current password."},
+                _("Please correct the marked fields."),
+                fields={"current_password": _("This is not your current password.")},
             )
     if len(new) < 10:
         raise InvalidInput(
-            "Please correct the marked fields.",
-            fields={"new_password": "Use at least 10 characters."},
+            _("Please correct the marked fields."),
+            fields={"new_password": _("Use at least 10 characters.")},
         )
     learner.password_hash = hash_password(new)
     others = update(LearnerSession).where(
@@ -524,24 +541,26 @@ def find_claim(session: Session, token: str, now: datetime | None = None) -> Cla
     now = now or now_utc()
     row = session.scalar(select(ClaimToken).where(ClaimToken.token_hash == token_hash(token)))
     if row is None:
-        raise NotFound("This claim link is not valid. Check that you copied all of it.")
+        raise NotFound(_("This claim link is not valid. Check that you copied all of it."))
     if row.used_at is not None:
         raise LinkGone(
-            "This claim link was used already: each works once. The badge is in the portfolio "
-            "of the account that claimed it; sign in there."
+            _(
+                "This claim link was used already: each works once. The badge is in the portfolio of the account that claimed it; sign in there."
+            )
         )
     if row.expires_at <= now:
         raise LinkGone(
-            "This claim link has expired. The badge itself still works: its own link in the "
-            "message does. To add it to a portfolio, ask the school for a new message."
+            _(
+                "This claim link has expired. The badge itself still works: its own link in the message does. To add it to a portfolio, ask the school for a new message."
+            )
         )
     award = session.get(Award, row.award_id)
     org = session.get(Organisation, award.org_id) if award is not None else None
     if award is None or org is None:
-        raise NotFound("This claim link is not valid any more.")
+        raise NotFound(_("This claim link is not valid any more."))
     if award.learner_email == ERASED_ADDRESS:
         raise LinkGone(
-            "This claim link no longer works: the learner it was sent to erased their account."
+            _("This claim link no longer works: the learner it was sent to erased their account.")
         )
     return Claim(row, award, org)
 
@@ -561,7 +580,7 @@ def redeem_claim(
         .execution_options(synchronize_session=False)
     )
     if done.rowcount != 1:  # type: ignore[attr-defined]
-        raise LinkGone("This claim link was used already: each works once.")
+        raise LinkGone(_("This claim link was used already: each works once."))
     _confirm(session, learner, claim.award.learner_email, now)
     return claim.award
 
@@ -576,7 +595,10 @@ def register_and_claim(
     address = normalised_email(claim.award.learner_email)
     if confirmed_owner(session, address) is not None:
         raise Conflict(
-            f"{address} already belongs to a learner account. Sign in to it to add this badge."
+            _(
+                "%(address)s already belongs to a learner account. Sign in to it to add this badge.",
+                address=address,
+            )
         )
     learner = create_learner(session, name=name, email=address, password=password or None)
     return learner, redeem_claim(session, learner=learner, token=token, now=now)

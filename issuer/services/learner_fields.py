@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from ..translate import _
 from .awards import AwardInput
 
 
@@ -24,13 +25,15 @@ class LearnerFields:
     narrative: tuple[str, ...] = ("narrative",)  # the first one given counts
     activity_start: str = "activity_start"
     activity_end: str = "activity_end"
+    # the language of the learner's message (a catalogue's code); None: the channel has none
+    language: str | None = "language"
 
 
 FORM_FIELDS = LearnerFields(name="learner_name", email="learner_email")
 CSV_FIELDS = LearnerFields(
     name="name", email="email", evidence_narrative=None, narrative=("narrative", "note")
 )
-API_FIELDS = LearnerFields(name="name", email="email")
+API_FIELDS = LearnerFields(name="name", email="email", language=None)
 
 
 def _date(value: str | None, field: str, errors: dict[str, str]) -> date | None:
@@ -39,7 +42,7 @@ def _date(value: str | None, field: str, errors: dict[str, str]) -> date | None:
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        errors[field] = "Use a date like 2026-09-01."
+        errors[field] = _("Use a date like 2026-09-01.")
         return None
 
 
@@ -64,5 +67,6 @@ def learner_input(
         publish_narrative=publish_narrative,
         activity_start=_date(values.get(fields.activity_start), "activity_start", errors),
         activity_end=_date(values.get(fields.activity_end), "activity_end", errors),
+        language=(text(fields.language) or "").lower() or None,
         parse_errors=errors,
     )

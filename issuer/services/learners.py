@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from ..errors import InvalidInput
 from ..models import Award, Learner, LearnerEmail, LearnerSession
 from ..models.base import now_utc
+from ..translate import _
 from .accounts import hash_password
 from .awards import EMAIL, normalised_email
 from .tokens import token_hash
@@ -28,13 +29,13 @@ def create_learner(
     address = normalised_email(email)
     errors = {}
     if not name.strip():
-        errors["name"] = "Give your name."
+        errors["name"] = _("Give your name.")
     if not EMAIL.fullmatch(address) or len(address) > 320:
-        errors["email"] = "Give a valid email address."
+        errors["email"] = _("Give a valid email address.")
     if password is not None and len(password) < 10:
-        errors["password"] = "Use at least 10 characters."  # noqa: S105 (a message)
+        errors["password"] = _("Use at least 10 characters.")
     if errors:
-        raise InvalidInput("Please correct the marked fields.", fields=errors)
+        raise InvalidInput(_("Please correct the marked fields."), fields=errors)
     learner = Learner(
         name=name.strip()[:200],
         password_hash=hash_password(password) if password is not None else None,
@@ -69,7 +70,7 @@ def confirm_email(
     owner = confirmed_owner(session, address)
     if owner is not None and owner.id != learner.id:
         raise InvalidInput(
-            "This address already belongs to another learner account. Sign in to that one."
+            _("This address already belongs to another learner account. Sign in to that one.")
         )
     row = session.scalar(
         select(LearnerEmail).where(

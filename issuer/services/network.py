@@ -46,6 +46,7 @@ from sqlalchemy.orm import Session, aliased
 
 from ..errors import InvalidInput, NotFound
 from ..models import Achievement, Award, Framework, FrameworkItem, Organisation, OrgKind
+from ..translate import _
 
 CENTRE_KINDS = (OrgKind.CENTRE, OrgKind.NETWORK)
 TERM_NAMES = {1: "autumn", 2: "spring", 3: "summer"}
@@ -377,12 +378,12 @@ def network_report(
     InvalidInput for a filter that names no member."""
     if not is_centre(centre):
         raise NotFound(
-            "The network view is for coordination centres; this organisation is a school."
+            _("The network view is for coordination centres; this organisation is a school.")
         )
     if school_year is not None and not 1900 <= school_year <= 2999:
         raise InvalidInput(
-            "Choose a school year from the list.",
-            fields={"year": "Choose a school year from the list."},
+            _("Choose a school year from the list."),
+            fields={"year": _("Choose a school year from the list.")},
         )
     members = members_of(session, centre)
     chosen: Member | None = None
@@ -391,8 +392,8 @@ def network_report(
         chosen = next((m for m in members if m.slug == school), None)
         if chosen is None:
             raise InvalidInput(
-                "That organisation is not a member of this network.",
-                fields={"school": "Choose a school from the list."},
+                _("That organisation is not a member of this network."),
+                fields={"school": _("Choose a school from the list.")},
             )
         ids = {chosen.id, *_below(_children(session), chosen.id)}
         counted = [m for m in members if m.id in ids]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -14,10 +15,13 @@ from badges.model import Profile
 
 from ..errors import InvalidInput, NotFound
 from ..models import Organisation, OrgKind, StatusMethod
+from ..translate import _
 from ..urls import PublicUrls
+from .audit import Actor, AuditAction, record
 from .keys import Sealer, create_signing_key, published_keys
 
 SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
+LANGUAGE = re.compile(r"[a-z]{2,3}")  # a language code as the catalogues are named
 KEY_ALGS = ("EdDSA", "ES256", "RS256")
 
 
@@ -34,29 +38,32 @@ def create_organisation(
     parent: Organisation | None = None,
     status_method: str = StatusMethod.BITSTRING,
     key_alg: str = "EdDSA",
+    default_language: str = "en",
 ) -> Organisation:
     """A new issuer with its first signing key. Raises InvalidInput for bad values."""
     errors: dict[str, str] = {}
     slug = slug.strip().lower()
     name = name.strip()
     if not SLUG.fullmatch(slug):
-        errors["slug"] = "Use 1-64 lowercase letters, digits and dashes."
+        errors["slug"] = _("Use 1-64 lowercase letters, digits and dashes.")
     elif session.scalar(select(Organisation.id).where(Organisation.slug == slug)):
-        errors["slug"] = "This short name is taken."
+        errors["slug"] = _("This short name is taken.")
     if not name or len(name) > 200:
-        errors["name"] = "Give a name of at most 200 characters."
+        errors["name"] = _("Give a name of at most 200 characters.")
     if kind not in set(OrgKind) or kind == OrgKind.PLATFORM:
-        errors["kind"] = "Choose school, centre or network."
+        errors["kind"] = _("Choose school, centre or network.")
     if status_method not in set(StatusMethod):
-        errors["status_method"] = "Choose a status method."
+        errors["status_method"] = _("Choose a status method.")
     if key_alg not in KEY_ALGS:
-        errors["key_alg"] = "Choose EdDSA, ES256 or RS256."
+        errors["key_alg"] = _("Choose EdDSA, ES256 or RS256.")
     if url and not re.match(r"https?://", url):
-        errors["url"] = "The website must start with https:// or http://."
+        errors["url"] = _("The website must start with https:// or http://.")
     if country and not re.fullmatch(r"[A-Z]{2}", country):
-        errors["country"] = "Use a two-letter country code, e.g. LT."
+        errors["country"] = _("Use a two-letter country code, e.g. LT.")
+    if not LANGUAGE.fullmatch(default_language):
+        errors["default_language"] = _("Choose one of the languages offered.")
     if errors:
-        raise InvalidInput("Please correct the marked fields.", fields=errors)
+        raise InvalidInput(_("Please correct the marked fields."), fields=errors)
     org = Organisation(
         slug=slug,
         name=name,
@@ -67,6 +74,7 @@ def create_organisation(
         parent_id=parent.id if parent else None,
         status_method=status_method,
         key_alg=key_alg,
+        default_language=default_language,
     )
     session.add(org)
     session.flush()
@@ -74,10 +82,41 @@ def create_organisation(
     return org
 
 
+def set_default_language(
+    session: Session,
+    org: Organisation,
+    value: str,
+    *,
+    offered: Sequence[str],
+    actor: Actor | None = None,
+) -> Organisation:
+    """Set the language of the organisation's pages and messages for whoever chose none
+    (one of ``offered``: the languages with a catalogue). Audited."""
+    if value not in offered:
+        raise InvalidInput(
+            _("Please correct the marked fields."),
+            fields={"default_language": _("Choose one of the languages offered.")},
+        )
+    if value != org.default_language:
+        before = org.default_language
+        org.default_language = value
+        record(
+            session,
+            org_id=org.id,
+            actor=actor,
+            action=AuditAction.ORG_UPDATE,
+            subject=f"org:{org.slug}",
+            summary=f"Default language {value}",
+            details={"default_language": {"before": before, "after": value}},
+        )
+        session.flush()
+    return org
+
+
 def get_organisation(session: Session, slug: str) -> Organisation:
     org = session.scalar(select(Organisation).where(Organisation.slug == slug))
     if org is None:
-        raise NotFound("No such organisation.")
+        raise NotFound(_("No such organisation."))
     return org
 
 

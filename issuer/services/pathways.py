@@ -27,12 +27,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Achievement, Award
+from ..translate import N_, _
 
 OPS = ("all", "any", "n")
 MAX_DEPTH = 3  # the rule, a sub-group, and a sub-group of that
 MAX_ITEMS = 50  # items in one group
 MAX_LEAVES = 200  # achievements named in the whole rule
-OP_LABELS = {"all": "All of", "any": "Any one of", "n": "At least {n} of"}
+OP_LABELS = {"all": N_("All of"), "any": N_("Any one of"), "n": N_("At least %(n)s of")}
 
 
 # -- the rule's shape (pure) -------------------------------------------------------------------
@@ -189,12 +190,12 @@ def describe(rule: Mapping[str, Any], names: Mapping[int, str]) -> str:
 
     def walk(node: Mapping[str, Any], top: bool) -> str:
         parts = [
-            names.get(item["achievement"], f"achievement {item['achievement']}")
+            names.get(item["achievement"], _("achievement %(id)s", id=item["achievement"]))
             if "achievement" in item
             else walk(item, False)
             for item in node["items"]
         ]
-        label = OP_LABELS[node["op"]].format(n=node.get("n"))
+        label = _(OP_LABELS[node["op"]], n=node.get("n"))
         if top:
             return f"{label}: {'; '.join(parts)}"
         return f"{label.lower()} ({'; '.join(parts)})"

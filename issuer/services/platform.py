@@ -26,6 +26,7 @@ from badges.model import Profile
 
 from ..errors import NotFound
 from ..models import Organisation, OrgKind, SigningKey
+from ..translate import _
 from ..urls import PublicUrls
 from .keys import Sealer, create_signing_key
 
@@ -79,7 +80,7 @@ def platform_did_document(session: Session, urls: PublicUrls) -> dict[str, Any]:
     """The platform's DID document. Raises NotFound before the platform's first use."""
     org = platform_issuer(session)
     if org is None:
-        raise NotFound("This platform has not signed anything yet.")
+        raise NotFound(_("This platform has not signed anything yet."))
     did = urls.platform_did()
     keys = [(f"{did}#{row.kid}", public) for row, public in platform_keys(session, org)]
     return dids.did_web_document(did, keys, also_known_as=[urls.base])

@@ -35,6 +35,7 @@ from ..errors import Conflict, InvalidInput, NotFound
 from ..journal import note
 from ..models import Award, Endorsement, Organisation, OutboxMessage, SigningKey
 from ..models.base import now_utc
+from ..translate import _, in_language
 from ..urls import PublicUrls
 from .audit import Actor, AuditAction, record
 from .awards import IssueContext, _context, _used_indexes
@@ -42,6 +43,7 @@ from .claims import claim_paragraph, new_claim_link
 from .copies import signed_copy
 from .endorsements import endorse, record_withdrawal, target_of
 from .keys import Sealer, active_key, create_signing_key, lock_keys
+from .languages import message_language
 from .mail import note_new_messages
 
 # Shown to verifiers (1EdTech revocation list) and on the badge page; at most 500 characters.
@@ -68,7 +70,7 @@ def get_key(session: Session, org: Organisation, kid: str) -> SigningKey:
         select(SigningKey).where(SigningKey.org_id == org.id, SigningKey.kid == kid)
     )
     if row is None:
-        raise NotFound("No such key.")
+        raise NotFound(_("No such key."))
     return row
 
 
@@ -89,7 +91,7 @@ def mark_compromised(
     compromised already.
     """
     if key_row.org_id != org.id:
-        raise NotFound("No such key.")
+        raise NotFound(_("No such key."))
     reason = (reason or "").strip()
     if not reason:
         message = "Say what happened to the key."
@@ -100,7 +102,7 @@ def mark_compromised(
     lock_keys(session, org)
     session.refresh(key_row)  # as it is now, after any change that held the lock before us
     if key_row.compromised_at is not None:
-        raise Conflict(f"The key {key_row.kid} is already marked compromised.")
+        raise Conflict(_("The key %(kid)s is already marked compromised.", kid=key_row.kid))
     now = now or now_utc()
     was_active = key_row.retired_at is None
     key_row.compromised_at = now
@@ -258,20 +260,29 @@ def reissue_endorsements(
 def _message(session: Session, new: Award, org: Organisation, urls: PublicUrls) -> OutboxMessage:
     name = new.achievement.name
     claim, expires = new_claim_link(session, new, urls)
-    body = (
-        f"Dear {new.learner_name},\n\n"
-        f'{org.name} has re-issued your badge "{name}". The key that signed the earlier copy '
-        "was compromised, so that copy no longer verifies. Nothing about your badge has "
-        "changed: it keeps the date it was awarded.\n\n"
-        f"Your new copy is here; please use it wherever you shared the old one:\n"
-        f"{urls.credential(new.public_id)}\n\n" + claim_paragraph(claim, expires)
-    )
+    with in_language(message_language(session, org, new.learner_email)):
+        body = (
+            _("Dear %(name)s,", name=new.learner_name)
+            + "\n\n"
+            + _(
+                '%(school)s has re-issued your badge "%(badge)s". The key that signed the '
+                "earlier copy was compromised, so that copy no longer verifies. Nothing about "
+                "your badge has changed: it keeps the date it was awarded.",
+                school=org.name,
+                badge=name,
+            )
+            + "\n\n"
+            + _("Your new copy is here; please use it wherever you shared the old one:")
+            + f"\n{urls.credential(new.public_id)}\n\n"
+            + claim_paragraph(claim, expires)
+        )
+        subject = _("Your badge, re-issued: %(badge)s", badge=name)
     return OutboxMessage(
         org_id=org.id,
         award_id=new.id,
         to_email=new.learner_email,
         to_name=new.learner_name,
-        subject=f"Your badge, re-issued: {name}",
+        subject=subject,
         body=body,
     )
 
@@ -334,8 +345,9 @@ def reissue(
             session.flush()
     except IntegrityError as exc:
         raise Conflict(
-            "These badges are being re-issued elsewhere right now (or a status index was "
-            "taken meanwhile). Reload the page and try again."
+            _(
+                "These badges are being re-issued elsewhere right now (or a status index was taken meanwhile). Reload the page and try again."
+            )
         ) from exc
     for old, copy in pairs:
         if old.suspended and copy.status_purpose == "suspension":
@@ -349,7 +361,7 @@ def reissue(
         {
             kid
             for kid in session.scalars(
-                select(SigningKey.kid).where(SigningKey.id.in_({old.key_id for old, _ in pairs}))
+                select(SigningKey.kid).where(SigningKey.id.in_({old.key_id for old, _new in pairs}))
             )
         }
     )

@@ -22,12 +22,15 @@ from badges.status import bitstring_status_list as bsl
 from ..errors import Conflict, InvalidInput, NotFound
 from ..models import Award, Organisation, OutboxMessage
 from ..models.base import now_utc
+from ..translate import _, in_language
 from ..urls import PublicUrls
 from .audit import Actor, AuditAction, record
 from .awards import _context, _used_indexes
 from .copies import signed_copy
 from .keys import Sealer
+from .languages import message_language
 from .mail import note_new_messages
+from .text import local_day
 
 # A badge may be renewed once it has expired, or in the last days before it does.
 RENEWAL_WINDOW = timedelta(days=90)
@@ -75,21 +78,27 @@ def renew_award(
     expire, or not yet within the renewal window), Conflict (revoked, or renewed already).
     """
     if award.org_id != org.id:
-        raise NotFound("No such badge.")
+        raise NotFound(_("No such badge."))
     now = (now or now_utc()).replace(microsecond=0)
     if award.revoked_at is not None:
-        raise Conflict("A revoked badge cannot be renewed: award it again instead.")
+        raise Conflict(_("A revoked badge cannot be renewed: award it again instead."))
     if award.valid_until is None:
-        raise InvalidInput("This badge does not expire: there is nothing to renew.")
+        raise InvalidInput(_("This badge does not expire: there is nothing to renew."))
     if not can_renew(award, now=now):
         raise InvalidInput(
-            f"This badge is valid until {award.valid_until:%Y-%m-%d}: it can be renewed "
-            f"from {award.valid_until - RENEWAL_WINDOW:%Y-%m-%d}."
+            _(
+                "This badge is valid until %(valid_until)s: it can be renewed from %(renewal_window)s.",
+                valid_until=format(award.valid_until, "%Y-%m-%d"),
+                renewal_window=format(award.valid_until - RENEWAL_WINDOW, "%Y-%m-%d"),
+            )
         )
     earlier = renewal_of(session, award)
     if earlier is not None:
         raise Conflict(
-            f"This badge was already renewed on {earlier.issued_at:%Y-%m-%d}; renew that copy."
+            _(
+                "This badge was already renewed on %(issued_at)s; renew that copy.",
+                issued_at=format(earlier.issued_at, "%Y-%m-%d"),
+            )
         )
     ctx = _context(session, org, award.achievement, sealer, urls)
     index = bsl.allocate_index(_used_indexes(session, org))
@@ -110,9 +119,9 @@ def renew_award(
             session.flush()
     except IntegrityError as exc:
         raise Conflict(
-            "This badge is being renewed elsewhere right now. Reload the page and try again."
+            _("This badge is being renewed elsewhere right now. Reload the page and try again.")
         ) from exc
-    message = _message(new, org, urls)
+    message = _message(session, new, org, urls)
     session.add(message)
     session.flush()
     note_new_messages(session, [message])
@@ -133,20 +142,38 @@ def renew_award(
     return new
 
 
-def _message(new: Award, org: Organisation, urls: PublicUrls) -> OutboxMessage:
+def _message(session: Session, new: Award, org: Organisation, urls: PublicUrls) -> OutboxMessage:
     name = new.achievement.name
-    until = f" until {new.valid_until:%Y-%m-%d}" if new.valid_until else ""
-    body = (
-        f"Dear {new.learner_name},\n\n"
-        f'{org.name} has renewed your badge "{name}": it is valid again{until}. '
-        "It keeps the date you were first awarded it.\n\n"
-        f"Your renewed badge is here:\n{urls.credential(new.public_id)}\n"
-    )
+    with in_language(message_language(session, org, new.learner_email)):
+        if new.valid_until:
+            renewed = _(
+                '%(school)s has renewed your badge "%(badge)s": it is valid again until %(date)s.',
+                school=org.name,
+                badge=name,
+                date=local_day(new.valid_until),
+            )
+        else:
+            renewed = _(
+                '%(school)s has renewed your badge "%(badge)s": it is valid again.',
+                school=org.name,
+                badge=name,
+            )
+        body = (
+            _("Dear %(name)s,", name=new.learner_name)
+            + "\n\n"
+            + renewed
+            + " "
+            + _("It keeps the date you were first awarded it.")
+            + "\n\n"
+            + _("Your renewed badge is here:")
+            + f"\n{urls.credential(new.public_id)}\n"
+        )
+        subject = _("Your badge, renewed: %(badge)s", badge=name)
     return OutboxMessage(
         org_id=org.id,
         award_id=new.id,
         to_email=new.learner_email,
         to_name=new.learner_name,
-        subject=f"Your badge, renewed: {name}",
+        subject=subject,
         body=body,
     )

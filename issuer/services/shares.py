@@ -42,6 +42,7 @@ from ..models import (
     ShareScope,
 )
 from ..models.base import now_utc
+from ..translate import _
 from ..urls import PublicUrls
 from .audit import Actor, AuditAction, record
 from .awards import EMAIL, normalised_email
@@ -50,6 +51,7 @@ from .learners import confirmed_owner
 from .mail import note_new_messages
 from .portfolio import PortfolioCard, portfolio_cards
 from .portfolio import mine as learners_awards
+from .text import local_day
 from .tokens import token_hash
 
 CONSENT_LINK_LIFETIME = timedelta(days=14)
@@ -133,8 +135,8 @@ def set_birth_date(session: Session, learner: Learner, value: str) -> None:
     minor lift the consent rule, so a date already given stays. Raises InvalidInput."""
     if learner.birth_date is not None:
         raise InvalidInput(
-            "Your birth date is already recorded.",
-            fields={"birth_date": "Your birth date is already recorded."},
+            _("Your birth date is already recorded."),
+            fields={"birth_date": _("Your birth date is already recorded.")},
         )
     try:
         day = date.fromisoformat(value.strip())
@@ -143,8 +145,8 @@ def set_birth_date(session: Session, learner: Learner, value: str) -> None:
     today = now_utc().date()
     if day is None or not date(1900, 1, 1) <= day <= today:
         raise InvalidInput(
-            "Give your birth date as a date in the past, e.g. 2010-05-31.",
-            fields={"birth_date": "Give a date in the past, e.g. 2010-05-31."},
+            _("Give your birth date as a date in the past, e.g. 2010-05-31."),
+            fields={"birth_date": _("Give a date in the past, e.g. 2010-05-31.")},
         )
     learner.birth_date = day
     session.flush()
@@ -174,9 +176,9 @@ def create_share(
     errors: dict[str, str] = {}
     title = " ".join(data.title.split())
     if not title or len(title) > 200:
-        errors["title"] = "Give a title of at most 200 characters."
+        errors["title"] = _("Give a title of at most 200 characters.")
     if data.scope not in set(ShareScope):
-        errors["scope"] = "Choose the whole portfolio or a collection."
+        errors["scope"] = _("Choose the whole portfolio or a collection.")
     chosen: list[int] = []
     chosen_imported: list[int] = []
     if data.scope == ShareScope.COLLECTION:
@@ -197,11 +199,11 @@ def create_share(
         wanted = list(dict.fromkeys(data.award_ids or []))
         wanted_imported = list(dict.fromkeys(data.imported_ids or []))
         if not wanted and not wanted_imported:
-            errors["award_ids"] = "Choose at least one of your badges."
+            errors["award_ids"] = _("Choose at least one of your badges.")
         elif any(public_id not in mine for public_id in wanted) or any(
             public_id not in brought for public_id in wanted_imported
         ):
-            errors["award_ids"] = "Choose among your own badges only."
+            errors["award_ids"] = _("Choose among your own badges only.")
         else:
             chosen = [mine[public_id] for public_id in wanted]
             chosen_imported = [brought[public_id] for public_id in wanted_imported]
@@ -209,7 +211,7 @@ def create_share(
     if data.org_slug:
         org = next((o for o in awarding_schools(session, learner) if o.slug == data.org_slug), None)
         if org is None:
-            errors["org"] = "Choose one of the schools that awarded you a badge."
+            errors["org"] = _("Choose one of the schools that awarded you a badge.")
         else:
             org_id = org.id
     expires_at = None
@@ -217,21 +219,24 @@ def create_share(
         try:
             day = date.fromisoformat(data.expires_on.strip())
         except ValueError:
-            errors["expires_on"] = "Give a date such as 2027-06-30, or leave it empty."
+            errors["expires_on"] = _("Give a date such as 2027-06-30, or leave it empty.")
         else:
             if day < now.date():
-                errors["expires_on"] = "Give a date from today on, or leave it empty."
+                errors["expires_on"] = _("Give a date from today on, or leave it empty.")
             elif day > now.date() + timedelta(days=3660):
-                errors["expires_on"] = "Give a date within ten years, or leave it empty."
+                errors["expires_on"] = _("Give a date within ten years, or leave it empty.")
             else:
                 expires_at = datetime.combine(day + timedelta(days=1), time(0), UTC)
     count = session.scalar(
         select(func.count()).select_from(ShareLink).where(ShareLink.learner_id == learner.id)
     )
     if (count or 0) >= MAX_SHARES:
-        errors["form"] = f"You have {MAX_SHARES} share links; withdraw and remove some first."
+        errors["form"] = _(
+            "You have %(max_shares)s share links; withdraw and remove some first.",
+            max_shares=MAX_SHARES,
+        )
     if errors:
-        raise InvalidInput("Please correct the marked fields.", fields=errors)
+        raise InvalidInput(_("Please correct the marked fields."), fields=errors)
     share = ShareLink(
         learner_id=learner.id,
         title=title,
@@ -266,7 +271,7 @@ def learner_share(session: Session, learner: Learner, public_id: str) -> ShareLi
         )
     )
     if share is None:
-        raise NotFound("No such share link.")
+        raise NotFound(_("No such share link."))
     return share
 
 
@@ -309,7 +314,7 @@ def live_share(
     share = session.scalar(select(ShareLink).where(ShareLink.public_id == public_id))
     learner = session.get(Learner, share.learner_id) if share is not None else None
     if share is None or learner is None or share_state(session, share, learner, now) != "live":
-        raise NotFound("No such page.")
+        raise NotFound(_("No such page."))
     return share, learner
 
 
@@ -456,10 +461,10 @@ def shared_file(
     """A teacher's evidence file behind a live link that includes evidence; NotFound else."""
     evidence = session.scalar(select(EvidenceFile).where(EvidenceFile.public_id == public_id))
     if evidence is None or not share.include_evidence:
-        raise NotFound("No such evidence file.")
+        raise NotFound(_("No such evidence file."))
     shown = shared_award_ids(session, share, learner)
     if not any(award.id in shown for award in awards_citing(session, evidence, urls)):
-        raise NotFound("No such evidence file.")
+        raise NotFound(_("No such evidence file."))
     return evidence
 
 
@@ -473,9 +478,9 @@ def shared_learner_file(
         )
     )
     if row is None or row.data is None or not share.include_evidence:
-        raise NotFound("No such evidence file.")
+        raise NotFound(_("No such evidence file."))
     if row.award_id not in shared_award_ids(session, share, learner):
-        raise NotFound("No such evidence file.")
+        raise NotFound(_("No such evidence file."))
     return row
 
 
@@ -501,13 +506,13 @@ def request_consent(
     address = normalised_email(guardian_email)
     if not EMAIL.fullmatch(address) or len(address) > 320:
         raise InvalidInput(
-            "Give your guardian's email address.",
-            fields={"guardian_email": "Give a valid email address."},
+            _("Give your guardian's email address."),
+            fields={"guardian_email": _("Give a valid email address.")},
         )
     if address in {e.email for e in learner.emails}:
         raise InvalidInput(
-            "Give your guardian's address, not one of yours.",
-            fields={"guardian_email": "This is one of your own addresses."},
+            _("Give your guardian's address, not one of yours."),
+            fields={"guardian_email": _("This is one of your own addresses.")},
         )
     recent = session.scalar(
         select(func.count())
@@ -519,8 +524,8 @@ def request_consent(
     )
     if (recent or 0) >= CONSENT_REQUESTS_PER_DAY:
         raise InvalidInput(
-            "You have asked for consent several times today; try again tomorrow.",
-            fields={"guardian_email": "Too many requests today; try again tomorrow."},
+            _("You have asked for consent several times today; try again tomorrow."),
+            fields={"guardian_email": _("Too many requests today; try again tomorrow.")},
         )
     token = secrets.token_urlsafe(32)
     session.add(
@@ -532,23 +537,34 @@ def request_consent(
         )
     )
     link = f"{urls.base}/guardian/{token}"
+    # in the language the learner reads (this request's): the one who asks knows it best
     body = (
-        "Hello,\n\n"
-        f"{learner.name} keeps a portfolio of the badges their school awarded them and would "
-        "like to share it (for example with a school or an employer) through links they "
-        "choose. Because of their age, their school asks a parent or guardian to agree "
-        "first.\n\n"
-        f"Read what consenting means and give (or refuse) your consent here:\n{link}\n\n"
-        f"The link can give consent until {(now + CONSENT_LINK_LIFETIME):%Y-%m-%d}. You can "
-        "withdraw your consent at any time with the same link: every share link stops at "
-        "once.\n\nIf you do not know this learner, ignore this message.\n"
+        _("Hello,")
+        + "\n\n"
+        + _(
+            "%(name)s keeps a portfolio of the badges their school awarded them and would like "
+            "to share it (for example with a school or an employer) through links they choose. "
+            "Because of their age, their school asks a parent or guardian to agree first.",
+            name=learner.name,
+        )
+        + "\n\n"
+        + _("Read what consenting means and give (or refuse) your consent here:")
+        + f"\n{link}\n\n"
+        + _(
+            "The link can give consent until %(date)s. You can withdraw your consent at any "
+            "time with the same link: every share link stops at once.",
+            date=local_day(now + CONSENT_LINK_LIFETIME),
+        )
+        + "\n\n"
+        + _("If you do not know this learner, ignore this message.")
+        + "\n"
     )
     message = OutboxMessage(
         org_id=None,
         award_id=None,
         to_email=address,
         to_name="",
-        subject=f"Consent for {learner.name}'s portfolio links",
+        subject=_("Consent for %(name)s's portfolio links", name=learner.name),
         body=body,
     )
     session.add(message)
@@ -560,12 +576,12 @@ def request_consent(
 def consent_by_token(session: Session, token: str) -> GuardianConsent:
     """The consent request a guardian's link names; NotFound for an unknown token."""
     if not token or len(token) > 100:
-        raise NotFound("This consent link is not valid.")
+        raise NotFound(_("This consent link is not valid."))
     row = session.scalar(
         select(GuardianConsent).where(GuardianConsent.token_hash == token_hash(token))
     )
     if row is None:
-        raise NotFound("This consent link is not valid.")
+        raise NotFound(_("This consent link is not valid."))
     return row
 
 
@@ -586,9 +602,11 @@ def grant_consent(session: Session, token: str, now: datetime | None = None) -> 
     row = consent_by_token(session, token)
     state = consent_state(row, now)
     if state == "expired":
-        raise InvalidInput("This link has expired; ask the learner to send a new one.")
+        raise InvalidInput(_("This link has expired; ask the learner to send a new one."))
     if state == "withdrawn":
-        raise InvalidInput("Consent was withdrawn with this link; a new link is needed to give it.")
+        raise InvalidInput(
+            _("Consent was withdrawn with this link; a new link is needed to give it.")
+        )
     if state == "pending":
         row.granted_at = now
         session.flush()
@@ -636,8 +654,13 @@ def set_consent_age(
         age = int(text)
     else:
         raise InvalidInput(
-            "Please correct the marked fields.",
-            fields={"consent_age": f"Give an age from 1 to {MAX_CONSENT_AGE}, or leave it empty."},
+            _("Please correct the marked fields."),
+            fields={
+                "consent_age": _(
+                    "Give an age from 1 to %(max_consent_age)s, or leave it empty.",
+                    max_consent_age=MAX_CONSENT_AGE,
+                )
+            },
         )
     if age != org.consent_age:
         before = org.consent_age

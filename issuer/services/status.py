@@ -18,9 +18,11 @@ from ..errors import Conflict, InvalidInput, NotFound, SuspensionUnsupported
 from ..journal import note
 from ..models import Award, Organisation, OutboxMessage, StatusMethod
 from ..models.base import now_utc
+from ..translate import _, in_language
 from ..urls import PublicUrls
 from .audit import Actor, AuditAction, record
 from .keys import Sealer, active_key, private_key
+from .languages import message_language
 from .mail import note_new_messages
 from .orgs import issuer_profile
 
@@ -42,9 +44,11 @@ def revoke_award(
     ``actor``. Raises Conflict if already revoked."""
     reason = reason.strip()
     if not reason:
-        raise InvalidInput("Give a reason for the revocation.", fields={"reason": "Required."})
+        raise InvalidInput(_("Give a reason for the revocation."), fields={"reason": "Required."})
     if len(reason) > 500:
-        raise InvalidInput("Keep the reason under 500 characters.", fields={"reason": "Too long."})
+        raise InvalidInput(
+            _("Keep the reason under 500 characters."), fields={"reason": _("Too long.")}
+        )
     if award.revoked_at is not None or not _change(
         session,
         award,
@@ -52,7 +56,7 @@ def revoke_award(
         revoked_at=now or now_utc(),
         revocation_reason=reason,
     ):
-        raise Conflict("This badge is already revoked.")
+        raise Conflict(_("This badge is already revoked."))
     assert award.revoked_at is not None
     note(session, "revoke", award=award.public_id, reason=reason, at=award.revoked_at.isoformat())
     record(
@@ -79,26 +83,37 @@ def _revocation_message(
     session: Session, award: Award, reason: str, urls: PublicUrls | None
 ) -> OutboxMessage:
     org = session.get(Organisation, award.org_id)
-    issuer = org.name if org is not None else "The issuer"
-    link = (
-        f"Its page now shows that it is revoked:\n{urls.credential(award.public_id)}\n\n"
-        if urls
-        else ""
-    )
-    body = (
-        f"Dear {award.learner_name},\n\n"
-        f'{issuer} has revoked your badge "{award.achievement.name}". It is no longer valid, '
-        "and anyone who checks it is told so.\n\n"
-        f"The reason given:\n{reason}\n\n"
-        f"{link}"
-        f"If you think this is a mistake, please contact {issuer}.\n"
-    )
+    with in_language(message_language(session, org, award.learner_email)):
+        issuer = org.name if org is not None else _("The issuer")
+        link = (
+            _("Its page now shows that it is revoked:")
+            + f"\n{urls.credential(award.public_id)}\n\n"
+            if urls
+            else ""
+        )
+        body = (
+            _("Dear %(name)s,", name=award.learner_name)
+            + "\n\n"
+            + _(
+                '%(school)s has revoked your badge "%(badge)s". It is no longer valid, and '
+                "anyone who checks it is told so.",
+                school=issuer,
+                badge=award.achievement.name,
+            )
+            + "\n\n"
+            + _("The reason given:")
+            + f"\n{reason}\n\n"
+            + link
+            + _("If you think this is a mistake, please contact %(school)s.", school=issuer)
+            + "\n"
+        )
+        subject = _("Your badge was revoked: %(badge)s", badge=award.achievement.name)
     return OutboxMessage(
         org_id=award.org_id,
         award_id=award.id,
         to_email=award.learner_email,
         to_name=award.learner_name,
-        subject=f"Your badge was revoked: {award.achievement.name}",
+        subject=subject,
         body=body,
     )
 
@@ -127,11 +142,12 @@ def set_suspended(session: Session, *, award: Award, org: Organisation, suspende
     SuspensionUnsupported. Raises Conflict for a revoked badge or one already in that state.
     """
     if award.org_id != org.id:
-        raise NotFound("No such badge.")
+        raise NotFound(_("No such badge."))
     if award.status_purpose != "suspension":
         raise SuspensionUnsupported(
-            "This badge cannot be suspended: its one status entry is for revocation (the Open "
-            "Badges 3.0 schema allows one). Revoke it instead, and re-issue it later."
+            _(
+                "This badge cannot be suspended: its one status entry is for revocation (the Open Badges 3.0 schema allows one). Revoke it instead, and re-issue it later."
+            )
         )
     if (
         award.revoked_at is None
@@ -147,7 +163,7 @@ def set_suspended(session: Session, *, award: Award, org: Organisation, suspende
         note(session, "suspend" if suspended else "unsuspend", award=award.public_id)
         return award
     if award.revoked_at is not None:  # (reloaded when another request changed it just now)
-        raise Conflict("This badge is revoked; it stays suspended for good.")
+        raise Conflict(_("This badge is revoked; it stays suspended for good."))
     raise Conflict(
         "This badge is already suspended." if suspended else "This badge is not suspended."
     )
@@ -167,7 +183,9 @@ def change_suspension(
     to the learner) and a message telling the learner (with the badge's link, given ``urls``)."""
     reason = reason.strip()
     if len(reason) > 500:
-        raise InvalidInput("Keep the reason under 500 characters.", fields={"reason": "Too long."})
+        raise InvalidInput(
+            _("Keep the reason under 500 characters."), fields={"reason": _("Too long.")}
+        )
     set_suspended(session, award=award, org=org, suspended=suspended)
     verb = "Suspended" if suspended else "Lifted the suspension of"
     record(
@@ -185,23 +203,37 @@ def change_suspension(
         },
     )
     link = f"{urls.credential(award.public_id)}\n\n" if urls else ""
-    if suspended:
-        subject = f"Your badge is suspended for now: {award.achievement.name}"
-        news = (
-            f'{org.name} has suspended your badge "{award.achievement.name}" for now. While it is '
-            "suspended, anyone who checks it is told that it is not valid. You will get a message "
-            "when the suspension is lifted."
+    badge = award.achievement.name
+    with in_language(message_language(session, org, award.learner_email)):
+        if suspended:
+            subject = _("Your badge is suspended for now: %(badge)s", badge=badge)
+            news = _(
+                '%(school)s has suspended your badge "%(badge)s" for now. While it is suspended, '
+                "anyone who checks it is told that it is not valid. You will get a message when "
+                "the suspension is lifted.",
+                school=org.name,
+                badge=badge,
+            )
+        else:
+            subject = _("Your badge is valid again: %(badge)s", badge=badge)
+            news = _(
+                '%(school)s has lifted the suspension of your badge "%(badge)s": it is valid again.',
+                school=org.name,
+                badge=badge,
+            )
+        body = (
+            _("Dear %(name)s,", name=award.learner_name)
+            + f"\n\n{news}\n\n{link}"
+            + _("If you have a question, please contact %(school)s.", school=org.name)
+            + "\n"
         )
-    else:
-        subject = f"Your badge is valid again: {award.achievement.name}"
-        news = f'{org.name} has lifted the suspension of your badge "{award.achievement.name}": it is valid again.'
     message = OutboxMessage(
         org_id=award.org_id,
         award_id=award.id,
         to_email=award.learner_email,
         to_name=award.learner_name,
         subject=subject,
-        body=f"Dear {award.learner_name},\n\n{news}\n\n{link}If you have a question, please contact {org.name}.\n",
+        body=body,
     )
     session.add(message)
     session.flush()
@@ -220,7 +252,7 @@ def _bits(session: Session, org: Organisation, purpose: str) -> bsl.BitstringSta
             or_(Award.suspended.is_(True), Award.revoked_at.is_not(None)),
         )
     else:
-        raise NotFound("No such status list.")
+        raise NotFound(_("No such status list."))
     bits = bsl.BitstringStatusList()
     for index in session.scalars(query):
         bits.set(index)
@@ -238,7 +270,7 @@ def status_list_credential(
 ) -> tuple[str, str]:
     """The signed BitstringStatusListCredential as (media type, body) — JSON or a VC-JWT."""
     if org.status_method == StatusMethod.REVOCATION_LIST:
-        raise NotFound("This organisation publishes a 1EdTech revocation list instead.")
+        raise NotFound(_("This organisation publishes a 1EdTech revocation list instead."))
     return signed_status_list(
         session,
         org=org,

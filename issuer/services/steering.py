@@ -38,6 +38,7 @@ from ..models import (
     Reflection,
 )
 from ..models.base import now_utc
+from ..translate import _
 from ..urls import PublicUrls
 from .audit import Actor
 from .awards import AwardInput, BulkResult, award_badge, award_many, normalised_email
@@ -79,7 +80,7 @@ ALLOWED_FILES = "PDF, PNG, JPEG, GIF, WebP or plain text (.txt)"
 def _own_award(session: Session, learner: Learner, award_public_id: str) -> Award:
     award = learner_award(session, learner, award_public_id)
     if award is None:
-        raise NotFound("No such badge in your portfolio.")
+        raise NotFound(_("No such badge in your portfolio."))
     return award
 
 
@@ -100,15 +101,18 @@ def save_reflection(
     body = (body_md or "").replace("\r\n", "\n").strip()
     if not body:
         raise InvalidInput(
-            "Please correct the marked fields.",
-            fields={"body_md": "Write your reflection, or delete it with the button below."},
+            _("Please correct the marked fields."),
+            fields={"body_md": _("Write your reflection, or delete it with the button below.")},
         )
     if len(body) > MAX_REFLECTION:
         raise InvalidInput(
-            "Please correct the marked fields.",
+            _("Please correct the marked fields."),
             fields={
-                "body_md": f"Keep your reflection under {MAX_REFLECTION:,} characters "
-                f"(it has {len(body):,})."
+                "body_md": _(
+                    "Keep your reflection under %(max_reflection)s characters (it has %(body)s).",
+                    max_reflection=format(MAX_REFLECTION, ","),
+                    body=format(len(body), ","),
+                )
             },
         )
     row = get_reflection(session, learner, award)
@@ -146,7 +150,7 @@ def check_link(url: str) -> str:
     link = (url or "").strip()
 
     def bad(message: str) -> InvalidInput:
-        return InvalidInput("Please correct the marked fields.", fields={"url": message})
+        return InvalidInput(_("Please correct the marked fields."), fields={"url": message})
 
     if not link:
         raise bad("Give the link, starting with https://.")
@@ -177,15 +181,19 @@ def _check_room(session: Session, learner: Learner, award: Award, adding: int = 
     ).one()
     if count >= MAX_EVIDENCE_PER_BADGE:
         raise InvalidInput(
-            f"A badge has at most {MAX_EVIDENCE_PER_BADGE} pieces of evidence: "
-            "delete one before adding another."
+            _(
+                "A badge has at most %(max_evidence_per_badge)s pieces of evidence: delete one before adding another.",
+                max_evidence_per_badge=MAX_EVIDENCE_PER_BADGE,
+            )
         )
     if adding and size + adding > MAX_LEARNER_BYTES:
         raise InvalidInput(
-            "Please correct the marked fields.",
+            _("Please correct the marked fields."),
             fields={
-                "file": f"Your files together may take {MAX_LEARNER_BYTES // (1024 * 1024)} MB: "
-                "delete some before adding this one."
+                "file": _(
+                    "Your files together may take %(max_learner_bytes)s MB: delete some before adding this one.",
+                    max_learner_bytes=MAX_LEARNER_BYTES // (1024 * 1024),
+                )
             },
         )
 
@@ -199,8 +207,10 @@ def add_evidence_link(
     link = check_link(url)
     if title is not None and len(title.strip()) > MAX_TITLE:
         raise InvalidInput(
-            "Please correct the marked fields.",
-            fields={"title": f"Keep the title under {MAX_TITLE} characters."},
+            _("Please correct the marked fields."),
+            fields={
+                "title": _("Keep the title under %(max_title)s characters.", max_title=MAX_TITLE)
+            },
         )
     _check_room(session, learner, award)
     row = LearnerEvidence(
@@ -254,7 +264,7 @@ def add_evidence_file(
     award = _own_award(session, learner, award_public_id)
 
     def bad(message: str) -> InvalidInput:
-        return InvalidInput("Please correct the marked fields.", fields={"file": message})
+        return InvalidInput(_("Please correct the marked fields."), fields={"file": message})
 
     if not data:
         raise bad("Choose a file (this one is empty).")
@@ -265,8 +275,10 @@ def add_evidence_file(
         raise bad(f"Add a {ALLOWED_FILES} file.")
     if title is not None and len(title.strip()) > MAX_TITLE:
         raise InvalidInput(
-            "Please correct the marked fields.",
-            fields={"title": f"Keep the title under {MAX_TITLE} characters."},
+            _("Please correct the marked fields."),
+            fields={
+                "title": _("Keep the title under %(max_title)s characters.", max_title=MAX_TITLE)
+            },
         )
     _check_room(session, learner, award, adding=len(data))
     content_type, extension = found
@@ -298,7 +310,7 @@ def evidence_of(session: Session, learner_id: int, public_id: str) -> LearnerEvi
         )
     )
     if row is None:
-        raise NotFound("No such evidence.")
+        raise NotFound(_("No such evidence."))
     return row
 
 
@@ -314,7 +326,9 @@ def update_evidence(
     row = own_evidence(session, learner, public_id)
     errors: dict[str, str] = {}
     if not title.strip() or len(title.strip()) > MAX_TITLE:
-        errors["title"] = f"Give a title of at most {MAX_TITLE} characters."
+        errors["title"] = _(
+            "Give a title of at most %(max_title)s characters.", max_title=MAX_TITLE
+        )
     link = row.url
     if row.url is not None and url is not None:
         try:
@@ -322,7 +336,7 @@ def update_evidence(
         except InvalidInput as exc:
             errors.update(exc.fields)
     if errors:
-        raise InvalidInput("Please correct the marked fields.", fields=errors)
+        raise InvalidInput(_("Please correct the marked fields."), fields=errors)
     row.title = _clean_title(title, row.title)
     row.url = link
     session.flush()
@@ -505,7 +519,7 @@ def pin_goal(session: Session, learner: Learner, achievement_public_id: str) -> 
         select(Achievement).where(Achievement.public_id == achievement_public_id)
     )
     if achievement is None:
-        raise NotFound("No such achievement.")
+        raise NotFound(_("No such achievement."))
     existing = session.scalar(
         select(Goal).where(Goal.learner_id == learner.id, Goal.achievement_id == achievement.id)
     )
@@ -513,7 +527,9 @@ def pin_goal(session: Session, learner: Learner, achievement_public_id: str) -> 
         return existing
     count = session.scalar(select(func.count(Goal.id)).where(Goal.learner_id == learner.id)) or 0
     if count >= MAX_GOALS:
-        raise InvalidInput(f"You have {MAX_GOALS} goals: unpin one before adding another.")
+        raise InvalidInput(
+            _("You have %(max_goals)s goals: unpin one before adding another.", max_goals=MAX_GOALS)
+        )
     goal = Goal(learner_id=learner.id, achievement_id=achievement.id)
     try:
         with session.begin_nested():
@@ -537,7 +553,7 @@ def unpin_goal(session: Session, learner: Learner, achievement_public_id: str) -
         .where(Goal.learner_id == learner.id, Achievement.public_id == achievement_public_id)
     )
     if goal is None:
-        raise NotFound("No such goal.")
+        raise NotFound(_("No such goal."))
     session.delete(goal)
     session.flush()
 
@@ -593,7 +609,7 @@ def get_pathway(session: Session, org: Organisation, public_id: str) -> Achievem
         select(Achievement).where(Achievement.public_id == public_id, Achievement.org_id == org.id)
     )
     if row is None or not row.requirement:
-        raise NotFound("No such pathway.")
+        raise NotFound(_("No such pathway."))
     return row
 
 
@@ -603,7 +619,7 @@ def pathway_report(session: Session, org: Organisation, pathway: Achievement) ->
     by address, compared lower-cased, as the duplicate-award check does. One query for
     the awards, one for the classes."""
     if pathway.org_id != org.id or not pathway.requirement:
-        raise NotFound("No such pathway.")
+        raise NotFound(_("No such pathway."))
     rule = pathway.requirement
     needed = achievement_ids(rule)
     names = names_of(session, [*needed, pathway.id])
@@ -711,12 +727,14 @@ def award_pathway(
         found = by_email.get(email)
         if found is None or not found.progress.satisfied:
             raise Conflict(
-                f"{found.name if found else email} has not completed this pathway: "
-                "it can be awarded once every requirement is met."
+                _(
+                    "%(email)s has not completed this pathway: it can be awarded once every requirement is met.",
+                    email=found.name if found else email,
+                )
             )
         chosen.append(found)
     if not chosen:
-        raise InvalidInput("Nobody has completed this pathway and is waiting for it.")
+        raise InvalidInput(_("Nobody has completed this pathway and is waiting for it."))
     if len(chosen) == 1:
         return [
             award_badge(
@@ -745,5 +763,5 @@ def award_pathway(
         actor=actor,
     )
     if result.errors:  # the names and addresses come from stored awards: not expected
-        raise InvalidInput("Some learners' details could not be used for an award.")
+        raise InvalidInput(_("Some learners' details could not be used for an award."))
     return result.awards

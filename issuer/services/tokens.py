@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from ..errors import Conflict, InvalidInput, NotFound, Unauthorized
 from ..models import ApiToken, Organisation
 from ..models.base import now_utc
+from ..translate import _
 from . import audit
 from .audit import Actor, AuditAction
 
@@ -45,9 +46,12 @@ def create_token(
     name = " ".join(name.split())
     if not name or len(name) > MAX_NAME:
         raise InvalidInput(
-            "Please correct the marked fields.",
+            _("Please correct the marked fields."),
             fields={
-                "name": f"Give the token a name of at most {MAX_NAME} characters (e.g. Moodle)."
+                "name": _(
+                    "Give the token a name of at most %(max_name)s characters (e.g. Moodle).",
+                    max_name=MAX_NAME,
+                )
             },
         )
     taken = session.scalar(
@@ -57,8 +61,8 @@ def create_token(
     )
     if taken is not None:
         raise InvalidInput(
-            "Please correct the marked fields.",
-            fields={"name": "A token with this name is in use; choose another name."},
+            _("Please correct the marked fields."),
+            fields={"name": _("A token with this name is in use; choose another name.")},
         )
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
@@ -104,9 +108,9 @@ def revoke_token(
     """Stop a token working at once. Raises NotFound (another org's too) or Conflict."""
     token = session.get(ApiToken, token_id)
     if token is None or token.org_id != org.id:
-        raise NotFound("No such token.")
+        raise NotFound(_("No such token."))
     if token.revoked_at is not None:
-        raise Conflict("This token is already revoked.")
+        raise Conflict(_("This token is already revoked."))
     token.revoked_at = now or now_utc()
     session.flush()
     audit.record(
@@ -124,13 +128,13 @@ def revoke_token(
 def authenticate(session: Session, secret: str) -> ApiToken:
     """The live token with this secret. Raises Unauthorized (unknown or revoked)."""
     if not secret.startswith(SECRET_PREFIX) or len(secret) > 200:
-        raise Unauthorized("The API token is not valid.")
+        raise Unauthorized(_("The API token is not valid."))
     digest = token_hash(secret)
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
     if token is None or not hmac.compare_digest(token.token_hash, digest):
-        raise Unauthorized("The API token is not valid.")
+        raise Unauthorized(_("The API token is not valid."))
     if token.revoked_at is not None:
-        raise Unauthorized("The API token was revoked.")
+        raise Unauthorized(_("The API token was revoked."))
     return token
 
 

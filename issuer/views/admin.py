@@ -11,6 +11,7 @@ from ..errors import InvalidInput
 from ..models import Membership, Organisation, OrgKind, Role, User
 from ..services.accounts import accept_invitation, find_invitation, invite
 from ..services.orgs import create_organisation
+from ..translate import _
 from ..web import actor, current_user, dbs, log_in, login_required, sealer
 from .common import form_errors, staff_org
 
@@ -47,8 +48,8 @@ def organisations() -> Any:
         try:
             if values.get("parent") and parent is None:
                 raise InvalidInput(
-                    "Choose a parent from the list.",
-                    fields={"parent": "Choose a parent from the list."},
+                    _("Choose a parent from the list."),
+                    fields={"parent": _("Choose a parent from the list.")},
                 )
             org = create_organisation(
                 dbs(),
@@ -169,5 +170,7 @@ def _accept_existing(token: str) -> User:
     user = current_user()
     invitation = find_invitation(dbs(), token)
     if user is None or user.email != invitation.email:
-        raise InvalidInput(f"Log in as {invitation.email} first, then open the link again.")
+        raise InvalidInput(
+            _("Log in as %(email)s first, then open the link again.", email=invitation.email)
+        )
     return accept_invitation(dbs(), token=token, name=user.name, password="")

@@ -15,6 +15,7 @@ from flask import Blueprint, render_template, request
 from ..errors import Forbidden, InvalidInput
 from ..models import Role
 from ..services import audit as audit_service
+from ..translate import N_, _
 from ..web import dbs, login_required
 from .common import staff_org
 
@@ -22,13 +23,13 @@ bp = Blueprint("audit", __name__, url_prefix="/staff/<slug>")
 
 # The filter's choices: the noun of "noun.verb" actions (any other noun is accepted too).
 ACTIONS = (
-    ("award", "Awards (issue, batch, revoke, suspend, re-issue, renew, address erased)"),
-    ("achievement", "Achievements"),
-    ("endorsement", "Endorsements"),
-    ("token", "API tokens"),
-    ("key", "Signing keys"),
-    ("member", "People"),
-    ("org", "School settings"),
+    ("award", N_("Awards (issue, batch, revoke, suspend, re-issue, renew, address erased)")),
+    ("achievement", N_("Achievements")),
+    ("endorsement", N_("Endorsements")),
+    ("token", N_("API tokens")),
+    ("key", N_("Signing keys")),
+    ("member", N_("People")),
+    ("org", N_("School settings")),
 )
 ACTION = re.compile(r"[a-z][a-z_]{0,30}(\.[a-z][a-z_]{0,30})?")
 
@@ -38,18 +39,18 @@ ACTION = re.compile(r"[a-z][a-z_]{0,30}(\.[a-z][a-z_]{0,30})?")
 def log(slug: str) -> Any:
     _user, org, role = staff_org(slug)
     if role != Role.ADMIN:
-        raise Forbidden("Only the organisation's admins can see its audit log.")
+        raise Forbidden(_("Only the organisation's admins can see its audit log."))
     try:
         page = int(request.args.get("page", "1"))
     except ValueError:
         page = 0
     if page < 1:
-        raise InvalidInput("The page number must be a whole number from 1.")
+        raise InvalidInput(_("The page number must be a whole number from 1."))
     action = request.args.get("action", "").strip().lower()
     if action and not ACTION.fullmatch(action):
         raise InvalidInput(
-            "Filter by an action such as award or award.revoke.",
-            fields={"action": "Choose an action from the list."},
+            _("Filter by an action such as award or award.revoke."),
+            fields={"action": _("Choose an action from the list.")},
         )
     # "award" means the award.* actions, not also a noun that merely starts with it
     prefix = action if "." in action else f"{action}." if action else None
@@ -64,6 +65,6 @@ def log(slug: str) -> Any:
         page=page,
         pages=pages,
         action=action,
-        actions=ACTIONS,
+        actions=[(value, _(label)) for value, label in ACTIONS],
         page_size=audit_service.PAGE,
     )

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 
 from ..services.accounts import authenticate
+from ..translate import _
 from ..web import has_control_characters, log_in, log_out, safe_next
 from .common import password_login
 
@@ -21,7 +22,10 @@ def login() -> Any:
     if has_control_characters(request.args.get("next", "")):
         # no link of ours has one (a tab or line break is how a link is bent to another
         # site, or how a header is forged): say so, and offer the plain login form
-        message = "This login link is damaged: its return address has control characters. Log in here instead."
+        message = _(
+            "This login link is damaged: its return address has control characters. "
+            "Log in here instead."
+        )
         return render_template(
             "issuer/login.html", error=message, email="", action=url_for("auth.login")
         ), 400

@@ -16,6 +16,7 @@ from flask import (
 from sqlalchemy.orm import Session
 
 from ..errors import AlreadyAwarded, InvalidInput, IssuerError, NotFound
+from ..i18n import endonym
 from ..models import Achievement, Award, Organisation
 from ..models.base import now_utc
 from ..services import awards as award_service
@@ -25,6 +26,7 @@ from ..services import status as status_service
 from ..services.achievements import get_achievement
 from ..services.awards import get_award
 from ..services.jobs import Progress
+from ..translate import _
 from ..web import actor, dbs, login_required, sealer, urls
 from .common import award_view, form_errors, staff_org
 from .forms import CSV_COLUMNS, award_input, rows_from_csv
@@ -53,6 +55,7 @@ def _award_form(
             values=values,
             errors=errors,
             levels=achievement.levels,
+            school_language=endonym(org.default_language),
             created=request.args.get("created"),
             already=already,
         ),
@@ -109,7 +112,7 @@ def _org_award(org: Any, award_id: str) -> Any:
     """An award of ``org``; another organisation's award is "not found", like a missing one."""
     award = get_award(dbs(), award_id)
     if award.org_id != org.id:
-        raise NotFound("No such badge.")
+        raise NotFound(_("No such badge."))
     return award
 
 
@@ -207,7 +210,7 @@ def _decoded(payload: str) -> bytes:
     try:
         return base64.b64decode(payload, validate=True)
     except ValueError:  # binascii.Error, or a non-ASCII character
-        raise InvalidInput("The upload was damaged; start again.") from None
+        raise InvalidInput(_("The upload was damaged; start again.")) from None
 
 
 @bp.route("/achievements/<achievement_id>/bulk", methods=["GET", "POST"])
@@ -225,7 +228,7 @@ def bulk(slug: str, achievement_id: str) -> Any:
         if not content and request.form.get("csv_b64"):
             content = _decoded(request.form["csv_b64"])
         if not content:
-            raise InvalidInput("Choose a CSV file to upload.")
+            raise InvalidInput(_("Choose a CSV file to upload."))
         rows = rows_from_csv(content)
         result = award_service.award_many(
             dbs(),

@@ -23,6 +23,7 @@ from ..services.accounts import require_role
 from ..services.competences import achieved_level
 from ..services.orgs import get_organisation
 from ..services.text import render_markdown
+from ..translate import N_, _
 from ..web import current_user, dbs, urls
 
 T = TypeVar("T")
@@ -93,7 +94,7 @@ def staff_org(slug: str) -> tuple[User, Organisation, str]:
     try:
         role = require_role(dbs(), user, org)
     except Forbidden as exc:
-        raise NotFound("No such organisation.") from exc
+        raise NotFound(_("No such organisation.")) from exc
     return user, org, role
 
 
@@ -116,9 +117,9 @@ def comment_html(text: str) -> Markup:
 # -- what the public badge, achievement and organisation pages list ----------------------------
 
 _LOCATION_NOTES = {
-    "achievement": "endorses this badge",
-    "issuer": "endorses the issuer",
-    "badge": "endorses this award",
+    "achievement": N_("endorses this badge"),
+    "issuer": N_("endorses the issuer"),
+    "badge": N_("endorses this award"),
 }
 
 
@@ -133,7 +134,9 @@ def for_credential(credential: dict[str, Any]) -> list[dict[str, Any]]:
         shown.append(
             {
                 "endorser": entry["endorser"],
-                "note": _LOCATION_NOTES.get(entry["location"]),
+                "note": _(_LOCATION_NOTES[entry["location"]])
+                if entry["location"] in _LOCATION_NOTES
+                else None,
                 "comment_html": comment_html(str(entry["comment"])),
                 "date": entry["date"],
                 "url": link,
@@ -149,7 +152,7 @@ def _active(rows: list[Endorsement]) -> list[dict[str, Any]]:
         endorser = dbs().get(Organisation, row.endorser_id)
         shown.append(
             {
-                "endorser": endorser.name if endorser is not None else "An endorser",
+                "endorser": endorser.name if endorser is not None else _("An endorser"),
                 "note": None,
                 "comment_html": comment_html(row.comment),
                 "date": row.issued_at.strftime("%Y-%m-%d"),

@@ -21,6 +21,7 @@ from ..errors import Conflict, Forbidden, InvalidInput
 from ..models import Achievement, Endorsement, Organisation, OrgKind, Role
 from ..services import endorsements as service
 from ..services.orgs import get_organisation
+from ..translate import _
 from ..web import actor, dbs, login_required, sealer, urls
 from .common import JSON_TYPES, JWT_TYPE, comment_html, form_errors, staff_org
 from .common import cacheable as _cacheable
@@ -60,7 +61,7 @@ def show(public_id: str) -> Any:
     kind = _negotiate("text/html", *JSON_TYPES, JWT_TYPE)
     if kind == JWT_TYPE:
         if not row.credential_jwt:
-            abort(406, description="This endorsement has no VC-JWT form.")
+            abort(406, description=_("This endorsement has no VC-JWT form."))
         return _cacheable(Response(row.credential_jwt, mimetype=JWT_TYPE), 60)
     if kind in JSON_TYPES:
         return _cacheable(Response(row.credential_json, mimetype=kind), 60)
@@ -83,7 +84,7 @@ def show_json(public_id: str) -> Any:
 def show_jwt(public_id: str) -> Any:
     row = service.get_endorsement(dbs(), public_id)
     if not row.credential_jwt:
-        abort(404, description="This endorsement has no VC-JWT form.")
+        abort(404, description=_("This endorsement has no VC-JWT form."))
     return _cacheable(Response(row.credential_jwt, mimetype=JWT_TYPE), 60)
 
 
@@ -104,7 +105,9 @@ def status_list(slug: str) -> Any:
 def _admin(slug: str) -> tuple[Any, Organisation, str]:
     user, org, role = staff_org(slug)
     if role != Role.ADMIN:
-        raise Forbidden(f"Only the admins of {org.name} give or withdraw its endorsements.")
+        raise Forbidden(
+            _("Only the admins of %(name)s give or withdraw its endorsements.", name=org.name)
+        )
     return user, org, role
 
 

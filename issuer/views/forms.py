@@ -20,6 +20,7 @@ from ..services.learner_fields import CSV_FIELDS as CSV_FIELDS
 from ..services.learner_fields import FORM_FIELDS as FORM_FIELDS
 from ..services.learner_fields import LearnerFields as LearnerFields
 from ..services.learner_fields import learner_input
+from ..translate import _
 
 MAX_CSV_BYTES = 1024 * 1024
 MAX_PAGE = 1_000_000_000
@@ -42,7 +43,7 @@ def page_number(value: str | None) -> int:
         return 1
     page = whole_number(value, low=1, high=MAX_PAGE)
     if page is None:
-        message = f"The page number must be a whole number from 1 to {MAX_PAGE}."
+        message = _("The page number must be a whole number from 1 to %(max)s.", max=MAX_PAGE)
         raise InvalidInput(message, fields={"page": message})
     return page
 
@@ -86,18 +87,18 @@ def achievement_input(
         try:
             validity = int(raw)
         except ValueError:
-            errors["validity_days"] = "Give a whole number of days, or leave it empty."
+            errors["validity_days"] = _("Give a whole number of days, or leave it empty.")
     ids: list[int] = []
     for value in form.getlist("alignment_ids"):
         number = whole_number(value, low=1, high=MAX_ID)
         if number is None:
-            errors["alignment_ids"] = "Choose competences from the list."
+            errors["alignment_ids"] = _("Choose competences from the list.")
         else:
             ids.append(number)
     external = []
     for line in form.get("external_alignments", "").splitlines():
         if line.strip():
-            name, _, url = line.partition("|")
+            name, _bar, url = line.partition("|")
             external.append({"name": name.strip(), "url": url.strip()})
     image = None
     upload = files.get("image")
@@ -123,7 +124,7 @@ def achievement_input(
         requirement=requirement,
     )
     if errors:
-        raise InvalidInput("Please correct the marked fields.", fields=errors)
+        raise InvalidInput(_("Please correct the marked fields."), fields=errors)
     return data
 
 
@@ -154,14 +155,14 @@ def pathway_rule(
         for value in form.getlist(f"{prefix}items"):
             number = whole_number(value, low=1, high=MAX_ID)
             if number is None:
-                errors["requirement"] = "Tick achievements from the list."
+                errors["requirement"] = _("Tick achievements from the list.")
             else:
                 items.append({"achievement": number})
         rule: dict[str, Any] = {"op": op, "items": items}
         if op == "n":
             n = whole_number(form.get(f"{prefix}n", ""), low=0, high=10_000)
             if n is None:
-                errors["requirement"] = "Say how many are needed, as a whole number."
+                errors["requirement"] = _("Say how many are needed, as a whole number.")
             rule["n"] = n if n is not None else 0
         return rule
 
@@ -170,7 +171,7 @@ def pathway_rule(
     if sub_op in RULE_OPS:
         sub = group("req_sub_", sub_op)
         if not sub["items"]:
-            errors["requirement"] = (
+            errors["requirement"] = _(
                 "Tick the achievements of the sub-group, or choose no sub-group."
             )
         rule["items"].append(sub)
@@ -215,6 +216,7 @@ CSV_COLUMNS = (
     "narrative",
     "activity_start",
     "activity_end",
+    "language",
 )
 
 
@@ -228,11 +230,11 @@ def rows_from_csv(content: bytes, *, publish_notes: bool = False) -> list[AwardI
     the service's validation (so the preview can show them all at once).
     """
     if len(content) > MAX_CSV_BYTES:
-        raise InvalidInput("The CSV file is larger than 1 MB.")
+        raise InvalidInput(_("The CSV file is larger than 1 MB."))
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InvalidInput("Save the CSV as UTF-8 and upload it again.") from exc
+        raise InvalidInput(_("Save the CSV as UTF-8 and upload it again.")) from exc
     # The header row says which separator the file uses (Excel writes ";" in many locales);
     # quoting stays Excel's, where a quote inside a quoted field is doubled.
     first_line = text.split("\n", 1)[0]
@@ -240,12 +242,14 @@ def rows_from_csv(content: bytes, *, publish_notes: bool = False) -> list[AwardI
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
     if "name" not in header or "email" not in header:
-        raise InvalidInput("The first row must name the columns, with at least 'name' and 'email'.")
+        raise InvalidInput(
+            _("The first row must name the columns, with at least 'name' and 'email'.")
+        )
     reader.fieldnames = header
     rows = []
     for record in reader:
         row = learner_input(record, CSV_FIELDS, publish_narrative=publish_notes)
         rows.append(row)
     if not rows:
-        raise InvalidInput("The CSV has no learners under its header row.")
+        raise InvalidInput(_("The CSV has no learners under its header row."))
     return rows

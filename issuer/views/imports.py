@@ -13,6 +13,7 @@ from ..models import ImportedBadge
 from ..services import imports as service
 from ..services.competences import achieved_level
 from ..services.text import render_markdown
+from ..translate import _
 from ..web import current_learner, dbs, import_tools, learner_required, urls
 from .common import form_errors
 
@@ -52,7 +53,7 @@ def import_badge() -> Any:
         except service.ImportRefused as exc:
             errors, status = form_errors(exc), 400
         else:
-            flash(f"“{row.name}” is checked and now in your portfolio.")
+            flash(_("“%(name)s” is checked and now in your portfolio.", name=row.name))
             return redirect(url_for("imports.imported", public_id=row.public_id))
     return render_template(
         "issuer/portfolio/import.html",
@@ -100,7 +101,12 @@ def imported(public_id: str) -> Any:
 @learner_required
 def remove(public_id: str) -> Any:
     name = service.remove_imported(dbs(), _learner(), public_id)
-    flash(f"“{name}” is removed from your portfolio (it stays valid wherever else you keep it).")
+    flash(
+        _(
+            "“%(name)s” is removed from your portfolio (it stays valid wherever else you keep it).",
+            name=name,
+        )
+    )
     return redirect(url_for("portfolio.home"))
 
 

@@ -28,6 +28,7 @@ from ..services.reissue import (
     mark_compromised,
     recently_reissued,
 )
+from ..translate import _, ngettext
 from ..web import actor, dbs, login_required, sealer, urls
 from .common import form_errors, staff_org
 from .progress import stream_job
@@ -39,7 +40,7 @@ SHOWN = 200  # badges listed on the page (all of them are re-issued)
 def _admin_org(slug: str) -> tuple[Any, Organisation, str]:
     user, org, role = staff_org(slug)
     if role != Role.ADMIN:
-        raise Forbidden("Only the organisation's administrators manage its signing keys.")
+        raise Forbidden(_("Only the organisation's administrators manage its signing keys."))
     return user, org, role
 
 
@@ -86,7 +87,7 @@ def rotate(slug: str) -> Any:
     if request.method == "GET":
         return again({})
     if values.get("confirm") != "yes":
-        return again({"confirm": "Tick the box to confirm."})
+        return again({"confirm": _("Tick the box to confirm.")})
     alg = values.get("alg") or None
     try:
         row = rotate_key(
@@ -95,8 +96,10 @@ def rotate(slug: str) -> Any:
     except InvalidInput as exc:
         return again(form_errors(exc))
     flash(
-        f"The new key {row.kid} signs every badge from now on. The previous key stays published "
-        "while badges it signed are valid."
+        _(
+            "The new key %(kid)s signs every badge from now on. The previous key stays published while badges it signed are valid.",
+            kid=row.kid,
+        )
     )
     return redirect(url_for("keys.index", slug=org.slug))
 
@@ -129,7 +132,7 @@ def compromise(slug: str, kid: str) -> Any:
     values = request.form.to_dict()
     if values.get("confirm") != "yes":
         return _compromise_page(
-            org, role, key, 400, errors={"confirm": "Tick the box to confirm."}, values=values
+            org, role, key, 400, errors={"confirm": _("Tick the box to confirm.")}, values=values
         )
     try:
         result = mark_compromised(
@@ -142,15 +145,28 @@ def compromise(slug: str, kid: str) -> Any:
         )
     except InvalidInput as exc:
         return _compromise_page(org, role, key, 400, errors=form_errors(exc), values=values)
-    message = (
-        f"The key {result.key.kid} is marked compromised and no longer published: "
-        f"{result.revoked} badge(s) it signed were revoked"
-    )
+    parts = [
+        ngettext(
+            "The key %(kid)s is marked compromised and no longer published: %(num)s badge it "
+            "signed was revoked.",
+            "The key %(kid)s is marked compromised and no longer published: %(num)s badges it "
+            "signed were revoked.",
+            result.revoked,
+            kid=result.key.kid,
+        )
+    ]
     if result.withdrawn:
-        message += f" and {result.withdrawn} endorsement(s) withdrawn"
+        parts.append(
+            ngettext(
+                "%(num)s endorsement was withdrawn.",
+                "%(num)s endorsements were withdrawn.",
+                result.withdrawn,
+            )
+        )
     if result.new_key is not None:
-        message += f". The new key {result.new_key.kid} signs from now on"
-    flash(message + ". Re-issue the badges below when you are ready.")
+        parts.append(_("The new key %(kid)s signs from now on.", kid=result.new_key.kid))
+    parts.append(_("Re-issue the badges below when you are ready."))
+    flash(" ".join(parts))
     return redirect(url_for("keys.index", slug=org.slug))
 
 
@@ -161,7 +177,7 @@ def reissue(slug: str) -> Any:
     user, org, role = _admin_org(slug)
     total = jobs.reissue_size(dbs(), org=org)
     if total == 0:
-        return _page(org, role, 409, error="No badges are waiting for re-issue.")
+        return _page(org, role, 409, error=_("No badges are waiting for re-issue."))
     user_id, org_id = user.id, org.id
     keyring, public, who = (
         sealer(),

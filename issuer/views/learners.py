@@ -26,6 +26,7 @@ from ..models import LearnerTokenPurpose
 from ..services import learner_accounts as accounts
 from ..services.awards import normalised_email
 from ..services.learners import confirmed_owner
+from ..translate import _
 from ..web import (
     current_learner,
     dbs,
@@ -58,11 +59,11 @@ def _mail_note() -> str | None:
     if smtp_settings() is not None:
         return None
     if current_app.config["DEMO"]:
-        return (
+        return _(
             "Demo mode: no mail server is configured, so the message is kept in the outbox "
             "and its link is printed in the log of the terminal running badges serve."
         )
-    return (
+    return _(
         "This site has no mail server configured yet, so the message may not arrive. "
         "If it does not, ask the site's administrator."
     )
@@ -119,8 +120,10 @@ def login() -> Any:
     if has_control_characters(request.args.get("next", "")):
         return render_template(
             "issuer/learners/login.html",
-            error="This sign-in link is damaged: its return address has control characters. "
-            "Sign in here instead.",
+            error=_(
+                "This sign-in link is damaged: its return address has control characters. "
+                "Sign in here instead."
+            ),
             email="",
             next="",
         ), 400
@@ -183,7 +186,7 @@ def confirm(token: str) -> Any:
         # (whoever opens that link is not shown into the account that asked for it)
         if signed_in is None or signed_in.id != done.learner.id:
             log_in_learner(done.learner)
-        flash("Your address is confirmed: the badges awarded to it are in your portfolio.")
+        flash(_("Your address is confirmed: the badges awarded to it are in your portfolio."))
         return redirect(PORTFOLIO)
     return render_template("issuer/learners/use_link.html", kind="confirmed", email=done.email)
 
@@ -237,7 +240,7 @@ def profile() -> Any:
             name=request.form.get("name", ""),
             birth_date=request.form.get("birth_date", ""),
         )
-    flash("Your details are saved.")
+    flash(_("Your details are saved."))
     return redirect(url_for("learners.account"))
 
 
@@ -256,8 +259,10 @@ def add_address() -> Any:
         return _account_page(errors, exc.http_status, email=email)
     _log_link(sent)
     flash(
-        f"We sent a confirmation link to {normalised_email(email)}. The address joins your "
-        "account (with its badges) once you open it."
+        _(
+            "We sent a confirmation link to %(email)s. The address joins your account (with its badges) once you open it.",
+            email=normalised_email(email),
+        )
     )
     return redirect(url_for("learners.account"))
 
@@ -271,7 +276,12 @@ def remove_address(email_id: int) -> Any:
         removed = accounts.remove_address(dbs(), learner=learner, email_id=email_id)
     except InvalidInput as exc:
         return _account_page(form_errors(exc), 400)
-    flash(f"{removed} is no longer on your account; its badges left your portfolio.")
+    flash(
+        _(
+            "%(removed)s is no longer on your account; its badges left your portfolio.",
+            removed=removed,
+        )
+    )
     return redirect(url_for("learners.account"))
 
 
@@ -296,7 +306,7 @@ def password() -> Any:
         if isinstance(exc, TooManyRequests):
             errors = {"current_password": exc.description}
         return _account_page(errors, exc.http_status)
-    flash("Your password is changed. Other browsers signed in to your account are signed out.")
+    flash(_("Your password is changed. Other browsers signed in to your account are signed out."))
     return redirect(url_for("learners.account"))
 
 
@@ -334,7 +344,7 @@ def claim_it(token: str) -> Any:
     if learner is None:
         return redirect(url_for("learners.login", next=url_for("learners.claim", token=token)))
     award = accounts.redeem_claim(dbs(), learner=learner, token=token)
-    flash(f"“{award.achievement.name}” is in your portfolio now.")
+    flash(_("“%(name)s” is in your portfolio now.", name=award.achievement.name))
     return redirect(url_for("portfolio.badge", public_id=award.public_id))
 
 
@@ -352,5 +362,7 @@ def claim_register(token: str) -> Any:
     except InvalidInput as exc:
         return _claim_page(token, form_errors(exc), 400)
     log_in_learner(learner)
-    flash(f"Your account is ready and “{award.achievement.name}” is in your portfolio.")
+    flash(
+        _("Your account is ready and “%(name)s” is in your portfolio.", name=award.achievement.name)
+    )
     return redirect(url_for("portfolio.badge", public_id=award.public_id))

@@ -15,6 +15,7 @@ from flask import Blueprint, Response, render_template, request
 from ..errors import InvalidInput
 from ..services import network as network_service
 from ..services.network import NetworkReport
+from ..translate import _
 from ..web import dbs, login_required
 from .common import staff_org
 
@@ -33,8 +34,8 @@ def _report(slug: str) -> tuple[Any, str, NetworkReport]:
             year = int(raw_year.split("/", 1)[0])  # "2025" or "2025/26"
         except ValueError:
             raise InvalidInput(
-                "Choose a school year from the list.",
-                fields={"year": "Choose a school year from the list."},
+                _("Choose a school year from the list."),
+                fields={"year": _("Choose a school year from the list.")},
             ) from None
     school = request.args.get("school", "").strip() or None
     report = network_service.network_report(dbs(), org, school_year=year, school=school)

@@ -22,6 +22,7 @@ from ..services.network import school_year_label
 from ..services.portfolio import portfolio_page
 from ..services.steering import get_reflection
 from ..services.text import render_markdown
+from ..translate import _
 from ..web import current_learner, dbs, import_tools, learner_required
 from .common import award_view
 
@@ -81,7 +82,7 @@ def badge(public_id: str) -> Any:
     assert learner is not None
     award = learner_award(dbs(), learner, public_id)
     if award is None:
-        raise NotFound("No such badge in your portfolio.")
+        raise NotFound(_("No such badge in your portfolio."))
     view = award_view(award)
     org = dbs().get(Organisation, award.org_id)
     verifier = current_app.config["VERIFIER_URL"] or request.host_url

@@ -20,10 +20,11 @@ from sqlalchemy.orm import Session
 from ..errors import IssuerError
 from ..services.jobs import Progress
 from ..services.mail import deliver_after_commit
+from ..translate import N_, _, current_language, in_language
 from ..web import db, smtp_settings
 
 T = TypeVar("T")
-UNEXPECTED = "the signing stopped with an error. Please try again."
+UNEXPECTED = N_("the signing stopped with an error. Please try again.")
 STEPS = 20  # progress lines shown at most, besides the last one
 
 
@@ -37,6 +38,7 @@ class StreamedJob(Generic[T]):
         self._app = current_app._get_current_object()  # type: ignore[attr-defined]
         self._database = db()
         self._mail = smtp_settings()
+        self._language = current_language()  # the thread has no request to ask
         self._updates: queue.Queue[tuple[str, Any]] = queue.Queue()
         self.result: T | None = None
         self.error: str | None = None
@@ -48,7 +50,11 @@ class StreamedJob(Generic[T]):
                 self._updates.put(("progress", (done, total)))
 
         try:
-            with self._app.app_context(), self._database.transaction() as session:
+            with (
+                self._app.app_context(),
+                in_language(self._language),
+                self._database.transaction() as session,
+            ):
                 result = self._work(session, progress)
                 deliver_after_commit(session, self._database, self._mail)
             self._updates.put(("done", result))
@@ -56,7 +62,8 @@ class StreamedJob(Generic[T]):
             self._updates.put(("error", exc.description))
         except Exception:
             self._app.logger.exception("%s failed", self._name)
-            self._updates.put(("error", UNEXPECTED))
+            with in_language(self._language):
+                self._updates.put(("error", _(UNEXPECTED)))
 
     def steps(self) -> Iterator[tuple[int, int]]:
         """Start the work; ``(done, total)`` as it goes, until it has committed or failed."""

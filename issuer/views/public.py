@@ -20,6 +20,7 @@ from flask import (
 from markupsafe import Markup
 from sqlalchemy import select
 
+from ..i18n import set_org_language
 from ..models import Award, Organisation, OrgKind, StoredImage
 from ..services import orgs as org_service
 from ..services import platform as platform_service
@@ -27,6 +28,7 @@ from ..services import status as status_service
 from ..services.achievements import achievement_model, get_achievement
 from ..services.awards import get_award
 from ..services.text import render_markdown
+from ..translate import _
 from ..web import dbs, sealer, urls
 from .common import JSON_TYPES, JWT_TYPE, award_view
 from .common import cacheable as _cacheable
@@ -86,13 +88,14 @@ def credential(public_id: str) -> Any:
         kind = JWT_TYPE
     if kind == JWT_TYPE:
         if not award.credential_jwt:
-            abort(406, description="This badge has no VC-JWT form.")
+            abort(406, description=_("This badge has no VC-JWT form."))
         return _cacheable(Response(award.credential_jwt, mimetype=JWT_TYPE), 60)
     if kind in JSON_TYPES:
         return _cacheable(Response(award.credential_json, mimetype=kind), 60)
     view = award_view(award)
     org = dbs().get(Organisation, award.org_id)
     assert org is not None
+    set_org_language(org.default_language)  # for a reader who chose none
     verifier = current_app.config["VERIFIER_URL"] or request.host_url
     from ..services.learners import confirmed_owner
     from ..services.shares import public_name_allowed
@@ -109,7 +112,7 @@ def credential(public_id: str) -> Any:
         "issuer/credential.html",
         org=org,
         shown_name=shown_name,
-        anonymous_name=f"a learner of {org.name}",
+        anonymous_name=_("a learner of %(school)s", school=org.name),
         own_badge=owner is not None and learner is not None and owner.id == learner.id,
         verify_url=f"{verifier.rstrip('/')}/verify?url={view['url']}",
         linkedin_url=_linkedin(award, view),
@@ -153,7 +156,7 @@ def credential_json(public_id: str) -> Any:
 def credential_jwt(public_id: str) -> Any:
     award = get_award(dbs(), public_id)
     if not award.credential_jwt:
-        abort(404, description="This badge has no VC-JWT form.")
+        abort(404, description=_("This badge has no VC-JWT form."))
     return _cacheable(Response(award.credential_jwt, mimetype=JWT_TYPE), 60)
 
 
@@ -205,7 +208,7 @@ def jwks(slug: str) -> Any:
 def status_list(slug: str, purpose: str) -> Any:
     org = org_service.get_organisation(dbs(), slug)
     if purpose not in ("revocation", "suspension"):
-        abort(404, description="No such status list.")
+        abort(404, description=_("No such status list."))
     media_type, body = status_service.status_list_credential(
         dbs(), org=org, purpose=purpose, sealer=sealer(), urls=urls()
     )
@@ -259,6 +262,7 @@ def achievement(public_id: str) -> Any:
         return _json(data)
     from .common import for_achievement
 
+    set_org_language(org.default_language)  # for a reader who chose none
     return render_template(
         "issuer/achievement.html",
         org=org,
@@ -273,7 +277,7 @@ def achievement(public_id: str) -> Any:
 def image(sha256: str) -> Any:
     row = dbs().scalar(select(StoredImage).where(StoredImage.sha256 == sha256))
     if row is None:
-        abort(404, description="No such image.")
+        abort(404, description=_("No such image."))
     response = Response(row.data, mimetype=row.content_type)
     response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     response.headers["Content-Security-Policy"] = (
@@ -297,7 +301,9 @@ def _baked(public_id: str, image_type: str) -> Response:
     if award.revoked_at is not None:
         # Not handed out as if nothing happened: the signed record (JSON, VC-JWT) stays for
         # verifiers, who see the revocation; a new picture to share is not made.
-        abort(410, description="This badge was revoked by its issuer; it has no image to download.")
+        abort(
+            410, description=_("This badge was revoked by its issuer; it has no image to download.")
+        )
     data = baked_badge(award, achievement_image(dbs(), award), image_type)
     media = "image/png" if image_type == "png" else "image/svg+xml"
     response = Response(data, mimetype=media)
@@ -343,7 +349,7 @@ def evidence_file(public_id: str) -> Any:
 
     row = dbs().scalar(select(EvidenceFile).where(EvidenceFile.public_id == public_id))
     if row is None:
-        abort(404, description="No such evidence file.")
+        abort(404, description=_("No such evidence file."))
     user = current_user()
     learner = current_learner()
     org = dbs().get(Organisation, row.org_id)
@@ -351,7 +357,7 @@ def evidence_file(public_id: str) -> Any:
         learner is not None and learner_may_see_file(dbs(), learner, row, urls())
     )
     if not allowed:
-        abort(404, description="No such evidence file.")
+        abort(404, description=_("No such evidence file."))
     response = Response(row.data, mimetype=row.content_type)
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{download_name(row.filename)}"'

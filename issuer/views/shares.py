@@ -31,13 +31,16 @@ from flask import (
 from markupsafe import Markup
 
 from ..errors import InvalidInput
+from ..i18n import endonym, languages
 from ..models import Learner, Role, ShareLink, ShareScope
 from ..models.base import now_utc
 from ..services import shares as service
 from ..services.competences import achieved_level, badges_of, build_map
 from ..services.imports import as_signed, card_of, imported_badges, refresh_status
+from ..services.orgs import set_default_language
 from ..services.portfolio import PortfolioCard, portfolio_cards
-from ..services.text import render_markdown
+from ..services.text import local_day, render_markdown
+from ..translate import _
 from ..web import (
     actor,
     current_learner,
@@ -79,15 +82,16 @@ def _verify_url(credential_url: str) -> str:
 def badge_status(card: PortfolioCard) -> tuple[str, str]:
     """The badge's live status: (css class, text). Never hidden, always said."""
     if card.status == "revoked":
-        return "revoked", f"Revoked on {card.revoked_at:%Y-%m-%d}" if card.revoked_at else "Revoked"
+        if card.revoked_at:
+            return "revoked", _("Revoked on %(date)s", date=local_day(card.revoked_at))
+        return "revoked", _("Revoked")
     if card.status == "suspended":
-        return "revoked", "Suspended by the issuer"
+        return "revoked", _("Suspended by the issuer")
     if card.status == "expired":
-        return (
-            "expired",
-            f"Expired on {card.valid_until:%Y-%m-%d}" if card.valid_until else "Expired",
-        )
-    return "valid", "Active"
+        if card.valid_until:
+            return "expired", _("Expired on %(date)s", date=local_day(card.valid_until))
+        return "expired", _("Expired")
+    return "valid", _("Active")
 
 
 def _badge(card: PortfolioCard) -> dict[str, Any]:
@@ -408,7 +412,7 @@ def guardian(token: str) -> Any:
             elif choice == "withdraw":
                 service.withdraw_consent(session, token)
             else:
-                raise InvalidInput("Choose to consent or to withdraw consent.")
+                raise InvalidInput(_("Choose to consent or to withdraw consent."))
         except InvalidInput as exc:
             error, status = form_errors(exc).get("form"), 400
             row = service.consent_by_token(session, token)
@@ -460,11 +464,14 @@ def settings(slug: str) -> Any:
         abort(404)
     errors: dict[str, str] = {}
     value = "" if org.consent_age is None else str(org.consent_age)
+    language = org.default_language
     status = 200
     if request.method == "POST":
         value = request.form.get("consent_age", "")
+        language = request.form.get("default_language", org.default_language)
         try:
             service.set_consent_age(dbs(), org, value, actor())
+            set_default_language(dbs(), org, language, offered=languages(), actor=actor())
         except InvalidInput as exc:
             errors, status = form_errors(exc), 400
         else:
@@ -475,6 +482,8 @@ def settings(slug: str) -> Any:
             org=org,
             role=role,
             value=value,
+            language=language,
+            language_choices=[(code, endonym(code)) for code in languages()],
             errors=errors,
             saved=request.args.get("saved"),
             max_age=service.MAX_CONSENT_AGE,

@@ -30,6 +30,7 @@ from ..services import steering as service
 from ..services.learners import learner_award
 from ..services.pathways import org_pathways
 from ..services.text import render_markdown
+from ..translate import _, ngettext
 from ..web import (
     actor,
     current_learner,
@@ -59,12 +60,12 @@ def _learner() -> Learner:
 def _status(award: Award) -> tuple[str, str]:
     """(css class, label) of a badge's live status."""
     if award.revoked_at is not None:
-        return "revoked", "Revoked"
+        return "revoked", _("Revoked")
     if award.suspended:
-        return "revoked", "Suspended"
+        return "revoked", _("Suspended")
     if award.valid_until is not None and award.valid_until <= now_utc():
-        return "expired", "Expired"
-    return "valid", "Valid"
+        return "expired", _("Expired")
+    return "valid", _("Valid")
 
 
 # -- reflection and own evidence ---------------------------------------------------------------
@@ -80,7 +81,7 @@ def _reflection_page(
     learner = _learner()
     award = learner_award(dbs(), learner, public_id)
     if award is None:
-        raise NotFound("No such badge in your portfolio.")
+        raise NotFound(_("No such badge in your portfolio."))
     reflection = service.get_reflection(dbs(), learner, award)
     values = dict(values or {})
     values.setdefault("body_md", reflection.body_md if reflection else "")
@@ -122,7 +123,7 @@ def save_reflection(public_id: str) -> Any:
         return _reflection_page(
             public_id, values=request.form.to_dict(), errors=form_errors(exc), status=400
         )
-    flash("Your reflection is saved. Only you can see it unless you share it.")
+    flash(_("Your reflection is saved. Only you can see it unless you share it."))
     return redirect(url_for("steering.reflection", public_id=public_id) + "#reflection")
 
 
@@ -130,7 +131,7 @@ def save_reflection(public_id: str) -> Any:
 @learner_required
 def delete_reflection(public_id: str) -> Any:
     if service.delete_reflection(dbs(), _learner(), public_id):
-        flash("Your reflection is deleted.")
+        flash(_("Your reflection is deleted."))
     return redirect(url_for("steering.reflection", public_id=public_id))
 
 
@@ -149,7 +150,7 @@ def add_link(public_id: str) -> Any:
         errors = {f"link_{k}": v for k, v in form_errors(exc).items()}
         values = request.form.to_dict()
         return _reflection_page(public_id, values=values, errors=errors, status=400)
-    flash("The link is added to this badge's evidence.")
+    flash(_("The link is added to this badge's evidence."))
     return redirect(url_for("steering.reflection", public_id=public_id) + "#evidence")
 
 
@@ -160,7 +161,7 @@ def add_file(public_id: str) -> Any:
     try:
         if upload is None or not upload.filename:
             raise InvalidInput(
-                "Please correct the marked fields.", fields={"file": "Choose a file to add."}
+                _("Please correct the marked fields."), fields={"file": _("Choose a file to add.")}
             )
         service.add_evidence_file(
             dbs(),
@@ -175,7 +176,7 @@ def add_file(public_id: str) -> Any:
         errors = {names.get(k, k): v for k, v in form_errors(exc).items()}
         values = {"file_title": request.form.get("file_title", "")}
         return _reflection_page(public_id, values=values, errors=errors, status=400)
-    flash("The file is added to this badge's evidence.")
+    flash(_("The file is added to this badge's evidence."))
     return redirect(url_for("steering.reflection", public_id=public_id) + "#evidence")
 
 
@@ -203,7 +204,7 @@ def edit_evidence(public_id: str) -> Any:
             errors, status = form_errors(exc), 400
             row = service.own_evidence(dbs(), learner, public_id)
         else:
-            flash("The evidence is saved.")
+            flash(_("The evidence is saved."))
             return redirect(url_for("steering.reflection", public_id=award.public_id) + "#evidence")
     return (
         render_template(
@@ -222,7 +223,7 @@ def edit_evidence(public_id: str) -> Any:
 @learner_required
 def delete_evidence(public_id: str) -> Any:
     award = service.delete_evidence(dbs(), _learner(), public_id)
-    flash("The evidence is deleted.")
+    flash(_("The evidence is deleted."))
     return redirect(url_for("steering.reflection", public_id=award.public_id) + "#evidence")
 
 
@@ -260,7 +261,7 @@ def pin() -> Any:
         form_errors(exc)
         flash(exc.description)
     else:
-        flash("Pinned as a goal.")
+        flash(_("Pinned as a goal."))
         return redirect(url_for("steering.goals") + f"#goal-{goal.id}")
     return redirect(url_for("steering.goals"))
 
@@ -269,7 +270,7 @@ def pin() -> Any:
 @learner_required
 def unpin(achievement_id: str) -> Any:
     service.unpin_goal(dbs(), _learner(), achievement_id)
-    flash("The goal is unpinned.")
+    flash(_("The goal is unpinned."))
     return redirect(url_for("steering.goals"))
 
 
@@ -331,9 +332,22 @@ def award(slug: str, achievement_id: str) -> Any:
     except (AlreadyAwarded, Conflict, InvalidInput) as exc:
         return _error_page(slug, achievement_id, exc)
     if len(done) == 1:
-        flash(f"“{pathway.name}” is awarded to {done[0].learner_name}.")
+        flash(
+            _(
+                "“%(name)s” is awarded to %(learner_name)s.",
+                name=pathway.name,
+                learner_name=done[0].learner_name,
+            )
+        )
     else:
-        flash(f"“{pathway.name}” is awarded to {len(done)} learners.")
+        flash(
+            ngettext(
+                "“%(name)s” is awarded to %(num)s learner.",
+                "“%(name)s” is awarded to %(num)s learners.",
+                len(done),
+                name=pathway.name,
+            )
+        )
     return redirect(url_for("steering.pathway", slug=slug, achievement_id=achievement_id))
 
 

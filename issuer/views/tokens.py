@@ -14,6 +14,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from ..errors import Forbidden, InvalidInput
 from ..models import Organisation, Role, User
 from ..services import tokens as token_service
+from ..translate import _
 from ..web import actor, dbs, login_required
 from .common import form_errors, staff_org
 
@@ -23,7 +24,7 @@ bp = Blueprint("tokens", __name__, url_prefix="/staff/<slug>/tokens")
 def _admin_org(slug: str) -> tuple[User, Organisation, str]:
     user, org, role = staff_org(slug)
     if role != Role.ADMIN:
-        raise Forbidden("Only the organisation's admins can manage its API tokens.")
+        raise Forbidden(_("Only the organisation's admins can manage its API tokens."))
     return user, org, role
 
 
@@ -53,7 +54,9 @@ def index(slug: str) -> Any:
     used: list[str] = session.get("token_forms", [])
     if form_id and form_id in used:
         flash(
-            "That token was already created; its secret was shown once and cannot be shown again."
+            _(
+                "That token was already created; its secret was shown once and cannot be shown again."
+            )
         )
         return redirect(url_for("tokens.index", slug=org.slug))
     try:

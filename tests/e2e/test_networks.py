@@ -555,7 +555,7 @@ def test_rotate_compromise_and_reissue(
     page.get_by_role("button", name=f"Mark {old_kid} compromised").click()
     page.wait_for_url(re.compile(r"/keys$"))
     notice = page.get_by_role("status").first.inner_text()
-    assert f"{signed} badge(s) it signed were revoked" in notice, notice
+    assert f"{signed} badges it signed were revoked" in notice, notice  # a plural, not "(s)"
     assert (
         "compromised"
         in page.locator("ul.cards > li").filter(has_text=old_kid).locator("h3").inner_text()

@@ -11,6 +11,7 @@ import pytest
 from defusedxml import ElementTree
 from jinja2 import Environment, FileSystemLoader
 
+from badges import localdates
 from issuer.services.competences import (
     OTHER_KEY,
     AreaRef,
@@ -312,7 +313,12 @@ HOSTILE = 'Ona\'s <script>alert("x")</script> & co'
 
 @pytest.fixture
 def macros():
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True)
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES), autoescape=True, extensions=["jinja2.ext.i18n"]
+    )
+    env.install_null_translations(newstyle=True)  # English, as the app without a choice
+    env.filters["day"] = lambda value: localdates.day(value, "en")
+    env.filters["moment"] = lambda value: localdates.moment(value, "en")
     return env.get_template("issuer/portfolio/_charts.html").module
 
 

@@ -392,7 +392,7 @@ def test_after_a_compromise_old_badges_are_revoked_and_their_reissued_copies_ver
         ).description = "A different description, written later."
 
     page = compromise_through_the_page(client, org, "key-1")
-    assert "key-1 is marked compromised" in page and "3 badge(s) it signed were revoked" in page
+    assert "key-1 is marked compromised" in page and "3 badges it signed were revoked" in page
     assert "new key key-2" in page
     assert published(client, slug) == {"key-2"}  # gone from did.json and jwks.json at once
 

@@ -1,0 +1,223 @@
+"""The reader's language (issue 12): chosen with the switcher (a cookie, and the account's
+setting), else the browser's Accept-Language, else the organisation's default, else English;
+``<html lang>`` follows it, and messages to a learner are in their language."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask.testing import FlaskClient
+
+from issuer.db import Database
+from issuer.models import Learner, Organisation, OutboxMessage, User
+from tests.issuer.conftest import csrf_of, login, post, sign_in_learner
+
+
+def html_lang(response: Any) -> str:
+    match = re.search(r'<html lang="([^"]+)">', response.get_data(as_text=True))
+    assert match, response.get_data(as_text=True)[:200]
+    return match.group(1)
+
+
+def test_english_without_any_choice(client: FlaskClient) -> None:
+    page = client.get("/login")
+    assert html_lang(page) == "en"
+    assert "Staff login" in page.get_data(as_text=True)
+    assert {"Accept-Language", "Cookie"} <= set(page.vary)
+
+
+def test_the_browser_language_is_used(client: FlaskClient) -> None:
+    lt = client.get("/login", headers={"Accept-Language": "lt-LT,lt;q=0.9,en;q=0.5"})
+    assert html_lang(lt) == "lt"
+    assert "Darbuotojų prisijungimas" in lt.get_data(as_text=True)
+    ru = client.get("/login", headers={"Accept-Language": "ru"})
+    assert html_lang(ru) == "ru" and "Вход для сотрудников" in ru.get_data(as_text=True)
+    kk = client.get("/login", headers={"Accept-Language": "kk-KZ"})
+    assert html_lang(kk) == "kk" and "Қызметкерлердің кіруі" in kk.get_data(as_text=True)
+    # a language we have no catalogue for: English
+    assert html_lang(client.get("/login", headers={"Accept-Language": "fr"})) == "en"
+
+
+def test_every_page_offers_the_switcher(client: FlaskClient) -> None:
+    page = client.get("/login").get_data(as_text=True)
+    form = page[page.index('<form class="language"') :]
+    form = form[: form.index("</form>")]
+    assert 'action="/language"' in form and '<label for="language-choice">' in form
+    for code, name in (("en", "English"), ("lt", "Lietuvių"), ("ru", "Русский"), ("kk", "Қазақ")):
+        assert f'value="{code}" lang="{code}"' in form and name in form
+    assert 'name="next" value="/login?"' in form
+
+
+def test_the_switcher_remembers_the_choice_in_a_cookie(client: FlaskClient) -> None:
+    answer = client.post("/language", data={"lang": "ru", "next": "/login"})
+    assert answer.status_code == 303 and answer.headers["Location"] == "/login"
+    cookie = client.get_cookie("lang")
+    assert cookie is not None and cookie.value == "ru" and cookie.http_only
+    # the choice wins over the browser's language
+    page = client.get("/login", headers={"Accept-Language": "lt"})
+    assert html_lang(page) == "ru" and "Войти" in page.get_data(as_text=True)
+
+
+def test_the_switcher_refuses_what_it_does_not_offer(client: FlaskClient) -> None:
+    for value in ("xx", "", "en-US", "../etc"):
+        assert client.post("/language", data={"lang": value}).status_code == 400
+    # and never redirects away from the site
+    answer = client.post("/language", data={"lang": "lt", "next": "https://evil.example/"})
+    assert answer.headers["Location"] == "/"
+
+
+def test_a_staff_member_s_choice_follows_them(
+    app: Any, client: FlaskClient, database: Database, make_org: Any, make_user: Any
+) -> None:
+    org = make_org()
+    user = make_user("teacher@school.example", org=org)
+    login(client, "teacher@school.example")
+    post(client, "/language", {"lang": "lt", "next": "/staff/"})
+    with database.transaction() as session:
+        assert session.get(User, user.id).language == "lt"
+    # another browser, no cookie, an English browser: the account's choice
+    other = app.test_client()
+    login(other, "teacher@school.example")
+    page = other.get(f"/orgs/{org.slug}", headers={"Accept-Language": "en"})
+    assert html_lang(page) == "lt"
+
+
+def test_a_choice_without_the_form_token_changes_only_the_cookie(
+    client: FlaskClient, database: Database, make_org: Any, make_user: Any
+) -> None:
+    """A page of another site can post the form, but only the browser's cookie changes."""
+    org = make_org()
+    user = make_user("teacher@school.example", org=org)
+    login(client, "teacher@school.example")
+    client.post("/language", data={"lang": "kk"})
+    with database.transaction() as session:
+        assert session.get(User, user.id).language is None
+
+
+def test_a_learner_s_choice_is_kept_on_their_account(
+    client: FlaskClient, database: Database, make_learner: Any
+) -> None:
+    learner = make_learner()
+    sign_in_learner(client, database, learner)
+    client.post("/language", data={"lang": "ru", "csrf_token": csrf_of(client)})
+    with database.transaction() as session:
+        assert session.get(Learner, learner.id).language == "ru"
+
+
+def test_the_organisation_s_default_language_comes_last(
+    client: FlaskClient, database: Database, make_org: Any
+) -> None:
+    org = make_org(default_language="lt")
+    page = client.get(f"/orgs/{org.slug}")
+    assert html_lang(page) == "lt"
+    # the browser's language comes first
+    assert html_lang(client.get(f"/orgs/{org.slug}", headers={"Accept-Language": "ru"})) == "ru"
+
+
+def test_an_admin_sets_the_default_language(
+    client: FlaskClient, database: Database, make_org: Any, make_user: Any
+) -> None:
+    org = make_org()
+    make_user("admin@school.example", org=org, role="admin")
+    login(client, "admin@school.example")
+    page = client.get(f"/staff/{org.slug}/settings").get_data(as_text=True)
+    assert '<select id="f-default_language" name="default_language"' in page
+    answer = post(
+        client, f"/staff/{org.slug}/settings", {"consent_age": "", "default_language": "kk"}
+    )
+    assert answer.status_code == 302
+    with database.transaction() as session:
+        assert session.get(Organisation, org.id).default_language == "kk"
+    bad = post(client, f"/staff/{org.slug}/settings", {"consent_age": "", "default_language": "xx"})
+    assert bad.status_code == 400 and 'aria-invalid="true"' in bad.get_data(as_text=True)
+
+
+def test_dates_and_plurals_follow_the_language(
+    client: FlaskClient, make_org: Any, make_achievement: Any, award_to: Any
+) -> None:
+    org = make_org()
+    award = award_to(org, make_achievement(org))
+    url = f"/credentials/{award.public_id}"
+    english = client.get(url).get_data(as_text=True)
+    assert award.issued_at.strftime("%Y-%m-%d") in english
+    russian = client.get(url, headers={"Accept-Language": "ru"}).get_data(as_text=True)
+    assert "г." in russian  # "7 дек. 2026 г.": Babel's Russian date
+
+
+def test_a_learner_s_message_is_in_their_school_s_language(
+    database: Database, make_org: Any, make_achievement: Any, award_to: Any
+) -> None:
+    org = make_org(default_language="lt")
+    award_to(org, make_achievement(org))
+    with database.transaction() as session:
+        message = session.query(OutboxMessage).one()
+        assert message.subject.startswith("Jūsų ženklelis: ")
+        assert "įteikė ženklelį" in message.body
+
+
+def test_a_learner_s_own_choice_wins_for_their_messages(
+    database: Database, make_org: Any, make_achievement: Any, award_to: Any, make_learner: Any
+) -> None:
+    learner = make_learner("ona@pupils.example")
+    with database.transaction() as session:
+        session.get(Learner, learner.id).language = "ru"
+    org = make_org(default_language="lt")
+    award_to(org, make_achievement(org), email="ona@pupils.example")
+    with database.transaction() as session:
+        message = session.query(OutboxMessage).one()
+        assert message.subject.startswith("Ваш значок: ")
+
+
+def test_the_award_form_chooses_the_message_s_language(
+    client: FlaskClient, database: Database, make_org: Any, make_user: Any, make_achievement: Any
+) -> None:
+    org = make_org(default_language="lt")
+    make_user("teacher@school.example", org=org)
+    achievement = make_achievement(org)
+    login(client, "teacher@school.example")
+    url = f"/staff/{org.slug}/achievements/{achievement.public_id}/award"
+    form = client.get(url).get_data(as_text=True)
+    assert '<select id="f-language" name="language"' in form and "(Lietuvių)" in form
+    bad = post(
+        client, url, {"learner_name": "Ona", "learner_email": "ona@x.example", "language": "xx"}
+    )
+    assert bad.status_code == 400 and 'id="e-language"' in bad.get_data(as_text=True)
+    good = post(
+        client, url, {"learner_name": "Ona", "learner_email": "ona@x.example", "language": "kk"}
+    )
+    assert good.status_code in (200, 302, 303), good.get_data(as_text=True)[:500]
+    with database.transaction() as session:
+        message = session.query(OutboxMessage).one()
+        assert message.subject.startswith("Сіздің бейджіңіз: ")
+
+
+def test_a_class_file_gives_each_learner_s_language(
+    client: FlaskClient, database: Database, make_org: Any, make_user: Any, make_achievement: Any
+) -> None:
+    from tests.issuer.conftest import confirm, preview
+
+    org = make_org()
+    make_user("teacher@school.example", org=org)
+    achievement = make_achievement(org)
+    login(client, "teacher@school.example")
+    csv = "name,email,language\nOna,ona@x.example,lt\nIvan,ivan@x.example,RU\nAmy,amy@x.example,\n"
+    csv_b64, key = preview(client, org, achievement, csv.encode())
+    confirm(client, org, achievement, csv_b64, key).get_data()  # the streamed page, to its end
+    with database.transaction() as session:
+        subjects = {m.to_email: m.subject for m in session.query(OutboxMessage)}
+    assert subjects["ona@x.example"].startswith("Jūsų ženklelis: ")
+    assert subjects["ivan@x.example"].startswith("Ваш значок: ")
+    assert subjects["amy@x.example"].startswith("Your badge: ")  # the school's default
+
+
+def test_a_public_badge_page_follows_its_school_s_language(
+    client: FlaskClient, make_org: Any, make_achievement: Any, award_to: Any
+) -> None:
+    org = make_org(default_language="lt")
+    award = award_to(org, make_achievement(org))
+    page = client.get(f"/credentials/{award.public_id}")
+    assert html_lang(page) == "lt" and "Patikrinti šį ženklelį" in page.get_data(as_text=True)
+    assert html_lang(client.get(f"/achievements/{award.achievement.public_id}")) == "lt"
+    english = client.get(f"/credentials/{award.public_id}", headers={"Accept-Language": "en"})
+    assert html_lang(english) == "en"
