@@ -17,8 +17,10 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError, SQL
 from sqlalchemy.exc import InterfaceError as SAInterfaceError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from .translate import N_
+
 RETRY_AFTER = 5  # seconds: a restarted PostgreSQL is usually back by then
-UNAVAILABLE_MESSAGE = (
+UNAVAILABLE_MESSAGE = N_(
     "The database is not answering just now. Nothing was saved; try again in a moment."
 )
 

@@ -338,7 +338,7 @@ def _handle_error(exc: Exception) -> Any:
         status, message, code = 400, exc.description, exc.code
     elif database_unavailable(exc):
         current_app.logger.warning("the database is unavailable: %s", exc)
-        status, message, code = 503, UNAVAILABLE_MESSAGE, "database_unavailable"
+        status, message, code = 503, _(UNAVAILABLE_MESSAGE), "database_unavailable"
     elif _out_of_range(exc):
         current_app.logger.warning("a number out of range reached the database: %s", exc)
         status, message, code = 400, _("A number in the request is out of range."), "out_of_range"

@@ -45,7 +45,7 @@ from badges.vc11 import is_vc11
 from ..errors import InvalidInput
 from ..models import Achievement, Award, ImportedBadge
 from ..models.base import now_utc
-from ..translate import _
+from ..translate import N_, _
 from ..urls import PublicUrls
 from .awards import normalised_email
 from .imports import signed_form
@@ -106,13 +106,13 @@ def _as_issued(award: Award) -> dict[str, Any] | str:
     )
 
 
-NOT_A_VC = "Not in the CLR: an Open Badges 2.0 badge is not a verifiable credential"
-VC_11 = (
+NOT_A_VC = N_("Not in the CLR: an Open Badges 2.0 badge is not a verifiable credential")
+VC_11 = N_(
     "Not in the CLR: a badge on the older VC Data Model 1.1 cannot be put in a CLR 2.0 "
     "record as it was signed"
 )
-NO_SIGNED_FORM = "Not in the CLR: its signed form was not received"
-UNDEFINED_TERMS = (
+NO_SIGNED_FORM = N_("Not in the CLR: its signed form was not received")
+UNDEFINED_TERMS = N_(
     "Not in the CLR: it uses terms the CLR 2.0 record's context does not define, so the "
     "record could not be signed with it as it was issued"
 )
