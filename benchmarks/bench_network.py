@@ -100,6 +100,7 @@ def _build(url: str, schools: int, awards: int) -> tuple[Database, int]:
                         "achievement_id": achievement_id,
                         "key_id": key_id,
                         "learner_name": "Learner",
+                        "learner_name_search": "learner",
                         "learner_email": "x@pupils.example",
                         "credential_json": "{}",
                         "status_index": first_index + i,

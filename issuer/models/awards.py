@@ -35,6 +35,8 @@ class Award(Base):
         UniqueConstraint("org_id", "request_key", name="uq_award_org_id_request_key"),
         # a learner's portfolio: the awards to their confirmed addresses, compared lower-cased
         Index("ix_award_learner_email_lower", func.lower(text("learner_email"))),
+        # a school's awards searched by name (issuer.services.search)
+        Index("ix_award_org_id_learner_name_search", "org_id", "learner_name_search"),
     )
 
     id: Mapped[intpk]
@@ -47,6 +49,9 @@ class Award(Base):
     # A retried or double-submitted request carries the same key: it never issues twice.
     request_key: Mapped[str | None] = mapped_column(String(200))
     learner_name: Mapped[name_str]
+    # the name as searched: case and diacritics folded (issuer.services.search.fold), written
+    # with the name; a search looks for the folded words it is given in here
+    learner_name_search: Mapped[str] = mapped_column(Text)
     learner_email: Mapped[str] = mapped_column(String(320))  # for the message only; never published
     credential_json: Mapped[str] = mapped_column(Text)  # exactly as signed
     credential_jwt: Mapped[str | None] = mapped_column(Text)

@@ -41,6 +41,7 @@ from .keys import Sealer, active_key, hold_keys, private_key
 from .languages import message_language
 from .mail import note_new_messages
 from .orgs import issuer_profile
+from .search import fold
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 MAX_BATCH = 2000
@@ -252,6 +253,7 @@ def _signed_award(
         batch_id=batch_id,
         request_key=request_key,
         learner_name=data.learner_name,
+        learner_name_search=fold(data.learner_name),  # what the staff's search box reads
         learner_email=data.learner_email,
         credential_json=jsonutil.dumps(document),
         credential_jwt=signed.jwt,

@@ -9,6 +9,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from ..models import Achievement, Award, OutboxMessage
+from ..services import search
 from ..services.accounts import organisations_of
 from ..web import current_user, dbs, login_required
 from .common import staff_org
@@ -77,8 +78,9 @@ def awards(slug: str) -> Any:
     page = page_number(request.args.get("page"))
     query = select(Award).where(Award.org_id == org.id)
     q = request.args.get("q", "").strip()
-    if q:
-        query = query.where(Award.learner_name.ilike(f"%{q}%"))
+    matching = search.contains(Award.learner_name_search, q)
+    if matching is not None:
+        query = query.where(matching)
     # newest first; the id breaks ties (a class signed in the same second) so pages are stable
     rows = (
         dbs()

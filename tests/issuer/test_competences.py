@@ -387,6 +387,7 @@ def test_a_big_portfolio_costs_the_same_number_of_statements(
                     achievement_id=source.achievement_id,
                     key_id=source.key_id,
                     learner_name=source.learner_name,
+                    learner_name_search=source.learner_name_search,
                     learner_email=source.learner_email,
                     credential_json=source.credential_json,
                     status_index=top + 1 + n,

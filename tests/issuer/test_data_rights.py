@@ -56,6 +56,7 @@ NO_ADDRESS_COLUMNS = {
     "award.public_id": "random",
     "award.request_key": "a client's key",
     "award.learner_name": "the school's record of the name (kept)",
+    "award.learner_name_search": "the name above, folded for the staff's search (kept with it)",
     "award.credential_json": "signed: the address only as a salted hash",
     "award.credential_jwt": "signed: the address only as a salted hash",
     "award.card_name": "copied from the signed credential (no address in it)",

@@ -458,6 +458,7 @@ def test_the_counting_is_done_by_the_database(net, database, make_achievement, i
                     "achievement_id": achievement.id,
                     "key_id": key_id,
                     "learner_name": f"Learner {i}",
+                    "learner_name_search": f"learner {i}",
                     "learner_email": f"l{i}@pupils.example",
                     "credential_json": "{}",
                     "status_index": free[i],

@@ -84,6 +84,7 @@ def add_badges(database: Any, learner_id: int, templates: list[int], count: int)
                     "achievement_id": model.achievement_id,
                     "key_id": model.key_id,
                     "learner_name": model.learner_name,
+                    "learner_name_search": model.learner_name_search,
                     "learner_email": model.learner_email,
                     "credential_json": model.credential_json,
                     "status_index": top + 1 + n,
