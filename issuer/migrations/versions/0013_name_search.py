@@ -6,7 +6,7 @@ awards are filled here with that same function. Indexed with the organisation, a
 search is within one organisation.
 
 Revision ID: 0013
-Revises: 0008
+Revises: 0011
 Create Date: 2026-12-07 15:10:00.000000
 """
 
