@@ -335,7 +335,7 @@ def test_a_portfolio_of_one_imported_open_badges_2_badge(
     learner = make_learner("ona@example.org")
     do_import(database, learner, "text", ob2_in_the_clear("ona@example.org"), import_tools)
     sign_in_learner(client, database, learner)
-    assert "each of your 1 badge:" in client.get("/portfolio/export").text
+    assert "A zip file with your 1 badge:" in client.get("/portfolio/export").text
     archive = _zip(post(client, "/portfolio/export/archive.zip"))
     names = archive.namelist()
     assert len(names) == 2 and "index.html" in names  # the badge and the index: no CLR
