@@ -54,7 +54,9 @@ def _org_language() -> str | None:
     if "org_language" in g:
         return known(g.org_language)
     slug = (request.view_args or {}).get("slug")
-    if not isinstance(slug, str) or len(slug) > 64:
+    # a NUL is in no slug, and PostgreSQL refuses it in a query (the page's 404 for such a
+    # path is itself translated, so this runs while that answer is made)
+    if not isinstance(slug, str) or len(slug) > 64 or "\x00" in slug:
         return None
     from .models import Organisation
     from .web import dbs
