@@ -1,7 +1,8 @@
 """A skipped interop or browser test is a failure where it could have run (CI).
 
-The interop tests (marked ``interop``) skip where node and npm are missing, and the browser
-tests (marked ``e2e``) where Chromium is: right on a developer's machine without them, but
+The interop tests (marked ``interop``) skip where node and npm are missing, the browser
+tests (marked ``e2e``) where Chromium is, and the accessibility checks (marked ``a11y``:
+axe-core from npm in Chromium) where any of the three is: right on a developer's machine without them, but
 on a machine that has them a skip means the test silently checked nothing (a peer that no
 longer installs, a driver that breaks on a new Node). With ``BADGES_REQUIRE_PEERS=1`` (set
 by .ci/run), such a skip is reported as a failure, saying why it skipped, whenever the
@@ -23,6 +24,8 @@ ENV = "BADGES_REQUIRE_PEERS"
 NEEDS: dict[str, list[tuple[str, ...]]] = {
     "interop": [("node",), ("npm",)],
     "e2e": [("chromium", "chromium-browser")],
+    # the accessibility checks: axe-core from npm, injected into pages in Chromium
+    "a11y": [("node",), ("npm",), ("chromium", "chromium-browser")],
 }
 
 

@@ -94,6 +94,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     yield {
         "issuer": issuer_srv.url,
         "verifier": verifier_srv.url,
+        "issuer_app": issuer,
         "logins": logins,
         "password": DEMO_PASSWORD,
     }

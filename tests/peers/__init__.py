@@ -3,6 +3,8 @@
 - ``verify_ob3/``: DCC verifier-core, Digital Bazaar ``vc`` (eddsa-rdfc-2022), ``jose`` and
   ``ajv`` with the 1EdTech schemas, pinned by its package-lock.json (``verify_ob3()``).
 - ``bakery/``: Mozilla's openbadges-bakery, pinned the same way (``bakery()``).
+- ``axe/``: Deque's axe-core, the accessibility rules engine the browser tests inject into
+  every page, pinned the same way (``axe_core()``).
 - ``openbadgeslib/``: the openbadgeslib package from PyPI in a venv of its own, pinned by
   its requirements.txt (``openbadgeslib()``, ``openbadgeslib_script()``).
 
@@ -40,6 +42,7 @@ PEERS = Path(__file__).parent
 STANDARDS = Path(badges.standards.__file__).parent
 VERIFY_OB3 = PEERS / "verify_ob3"
 BAKERY = PEERS / "bakery"
+AXE = PEERS / "axe"
 OPENBADGESLIB = PEERS / "openbadgeslib"
 INSTALL_TIMEOUT = 900
 
@@ -317,6 +320,12 @@ def bakery(*args: str) -> dict[str, Any]:
     env = {**os.environ, "NODE_PATH": str(modules)}
     _, result, _ = run_json(["node", str(BAKERY / "bakery.js"), *args], timeout=120, env=env)
     return result
+
+
+def axe_core() -> str:
+    """The source of axe-core's browser build (``axe.min.js``), installed on first use;
+    skips, saying why, where node/npm are missing."""
+    return (node_modules(AXE) / "node_modules" / "axe-core" / "axe.min.js").read_text("utf-8")
 
 
 def openbadgeslib_python() -> Path:

@@ -1,0 +1,379 @@
+"""Every page of the issuer, the portfolio and the verifier, in every language, checked by
+axe-core (Deque's rules engine, pinned in tests/peers/axe/ and installed from npm on first
+use): no serious or critical violation.
+
+The pages are enumerated from the issuer's and the verifier's URL maps: each GET route is
+either visited (by whom, at which path, its parameters taken from the seeded demo) or named
+with the reason it is not a page (JSON, images, downloads). A new route that is in neither
+list fails ``test_every_get_route_is_visited_or_not_a_page``, so no page is forgotten.
+
+One browser, one context per language (the ``lang`` cookie chooses it, as the switcher
+does), one seeded stack for the module.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import select
+
+from issuer.demo import DEMO_LEARNER, demo_share
+from issuer.models import Achievement, Award, Organisation, OutboxMessage, SigningKey
+from tests.peers import axe_core
+
+from .conftest import CHROMIUM
+
+pytestmark = [pytest.mark.a11y, pytest.mark.slow]
+
+LANGUAGES = ("en", "lt", "ru", "kk")
+SCHOOL = "klaipeda-gymnasium"
+SERIOUS = ("serious", "critical")
+UNKNOWN = "AAAAAAAAAAAAAAAAAAAAAA"  # an id nothing has: the page for it is the 404 page
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page to check: who looks at it (``anon``, ``staff`` (the platform admin, who may
+    see every staff page), ``learner``), which app (``issuer`` or ``verifier``) and the path
+    (a format string over the seeded ids)."""
+
+    who: str
+    path: str
+    app: str = "issuer"
+    status: int = 200
+
+
+# every GET route of the issuer that answers with a page: endpoint -> the page visited
+ISSUER_PAGES: dict[str, Page] = {
+    "public.home": Page("anon", "/"),
+    "auth.login": Page("anon", "/login"),
+    "learners.login": Page("anon", "/learner/login"),
+    "learners.register": Page("anon", "/learner/register"),
+    "learners.claim": Page("anon", "/claim/{claim_token}"),
+    # tokens only a mail holds (the demo sends none of these): the page for a link that
+    # is not (or no longer) valid
+    "learners.confirm": Page("anon", "/learner/confirm/{unknown}", status=404),
+    "learners.sign_in": Page("anon", "/learner/sign-in/{unknown}", status=404),
+    "admin.accept": Page("anon", "/invite/{unknown}", status=404),
+    "shares.guardian": Page("anon", "/guardian/{unknown}", status=404),
+    "public.achievement": Page("anon", "/achievements/{achievement}"),
+    "public.credential": Page("anon", "/credentials/{award}"),
+    "public.organisation": Page("anon", "/orgs/{slug}"),
+    "shares.shared": Page("anon", "/s/{share}"),
+    "endorsements.show": Page("anon", "/endorsements/{unknown}", status=404),
+    "shares.shared_imported": Page("anon", "/s/{share}/imported/{unknown}", status=404),
+    # staff
+    "staff.dashboard": Page("staff", "/staff/"),
+    "staff.org_home": Page("staff", "/staff/{slug}"),
+    "achievements.new": Page("staff", "/staff/{slug}/achievements/new"),
+    "achievements.edit": Page("staff", "/staff/{slug}/achievements/{achievement}/edit"),
+    "achievements.frameworks": Page("staff", "/staff/{slug}/achievements/frameworks"),
+    "awards.new": Page("staff", "/staff/{slug}/achievements/{achievement}/award"),
+    "awards.bulk": Page("staff", "/staff/{slug}/achievements/{achievement}/bulk"),
+    "awards.done": Page("staff", "/staff/{slug}/awards/{award}"),  # the revocation form
+    "staff.awards": Page("staff", "/staff/{slug}/awards"),
+    "staff.outbox": Page("staff", "/staff/{slug}/outbox"),
+    "admin.organisations": Page("staff", "/admin/organisations"),
+    "admin.people": Page("staff", "/staff/{slug}/people"),
+    "network.page": Page("staff", "/staff/lt-aspnet/network"),
+    "endorsements.index": Page("staff", "/staff/{slug}/endorsements"),
+    "endorsements.new": Page("staff", "/staff/{slug}/endorsements/new"),
+    "keys.index": Page("staff", "/staff/{slug}/keys"),
+    "keys.rotate": Page("staff", "/staff/{slug}/keys/rotate"),
+    "keys.compromise": Page("staff", "/staff/{slug}/keys/{kid}/compromise"),
+    "audit.log": Page("staff", "/staff/{slug}/audit"),
+    "shares.settings": Page("staff", "/staff/{slug}/settings"),
+    "shares.school_shares": Page("staff", "/staff/{slug}/shared"),
+    "steering.pathways": Page("staff", "/staff/{slug}/pathways"),
+    "steering.pathway": Page("staff", "/staff/{slug}/pathways/{pathway}"),
+    "tokens.index": Page("staff", "/staff/{slug}/tokens"),
+    # the learner's portfolio
+    "portfolio.home": Page("learner", "/portfolio/"),
+    "portfolio.badge": Page("learner", "/portfolio/badges/{learner_award}"),
+    "steering.reflection": Page("learner", "/portfolio/badges/{learner_award}/reflection"),
+    "competences.competence_map": Page("learner", "/portfolio/competences"),
+    "competences.timeline": Page("learner", "/portfolio/timeline"),
+    "steering.goals": Page("learner", "/portfolio/goals"),
+    "shares.manage": Page("learner", "/portfolio/shares"),
+    "imports.import_badge": Page("learner", "/portfolio/import"),
+    "imports.imported": Page("learner", "/portfolio/imported/{unknown}", status=404),
+    "imports.received": Page("learner", "/portfolio/imported/{unknown}/received", status=404),
+    "steering.edit_evidence": Page("learner", "/portfolio/evidence/{unknown}/edit", status=404),
+    "takeout.export_page": Page("learner", "/portfolio/export"),
+    "takeout.erase_page": Page("learner", "/learner/account/erase"),
+    "learners.account": Page("learner", "/learner/account"),
+}
+
+# GET routes of the issuer that answer with no page (data, images, files, redirects)
+ISSUER_NOT_PAGES: dict[str, str] = {
+    "public.platform_did": "JSON (DID document)",
+    "public.did_document": "JSON (DID document)",
+    "public.jwks": "JSON (keys)",
+    "public.registry": "JSON (registry)",
+    "public.org_registry": "JSON (registry)",
+    "public.revocation_list": "JSON (revocation list)",
+    "public.status_list": "a status list credential",
+    "endorsements.status_list": "a status list credential",
+    "public.credential_json": "JSON (the credential)",
+    "public.credential_jwt": "a JWT",
+    "public.credential_png": "a baked image",
+    "public.credential_svg": "a baked image",
+    "public.credential_qr": "an SVG QR code",
+    "endorsements.show_json": "JSON (the endorsement)",
+    "endorsements.show_jwt": "a JWT",
+    "public.image": "an image",
+    "public.evidence_file": "an evidence file download",
+    "steering.evidence_file": "an evidence file download",
+    "shares.shared_file": "an evidence file download",
+    "shares.shared_own_file": "an evidence file download",
+    "shares.qr": "an SVG QR code",
+    "shares.qr_png": "a PNG QR code",
+    "network.export": "CSV",
+    "takeout.personal_data": "JSON (the learner's data)",
+    "api.list_achievements": "JSON API",
+    "api.get_achievement": "JSON API",
+    "api.list_awards": "JSON API",
+    "api.get_award": "JSON API",
+    "api.openapi": "JSON API description",
+    "healthz": "health check",
+    "readyz": "health check",
+    "static": "static files",
+}
+
+VERIFIER_PAGES: dict[str, Page] = {
+    "views.index": Page("anon", "/", app="verifier"),
+    "views.verify_get": Page("anon", "/verify?url={credential_https}", app="verifier"),
+}
+VERIFIER_NOT_PAGES: dict[str, str] = {
+    "views.verify": "POST only (the form's answer: the same result page as views.verify_get)",
+    "language.switch": "POST only (sets the language cookie and redirects)",
+    "api.verify": "JSON API",
+    "api.verify_get": "JSON API",
+    "api.openapi": "JSON API description",
+    "healthz": "health check",
+    "readyz": "health check",
+    "static": "static files",
+}
+
+# more pages than one per route: other states of a page, and the error pages
+EXTRA_PAGES: dict[str, Page] = {
+    "issuer 404": Page("anon", "/no-such-page", status=404),
+    "issuer 404 (credential)": Page("anon", "/credentials/{unknown}", status=404),
+    "verifier 404": Page("anon", "/no-such-page", app="verifier", status=404),
+    "verifier result: not valid": Page("anon", "/verify?url={unknown_https}", app="verifier"),
+    "verifier result: revoked": Page("anon", "/verify?url={revoked_https}", app="verifier"),
+    "issuer revoked badge": Page("anon", "/credentials/{revoked}"),
+    "staff 403 (a teacher on the keys)": Page("teacher", "/staff/{slug}/keys", status=403),
+}
+
+
+def _get_endpoints(app: Any) -> set[str]:
+    return {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in rule.methods}
+
+
+def _all_endpoints(app: Any) -> set[str]:
+    return {rule.endpoint for rule in app.url_map.iter_rules()}
+
+
+def test_every_get_route_is_visited_or_not_a_page(stack: dict[str, Any]) -> None:
+    from verifier import create_app as create_verifier
+
+    issuer = _get_endpoints(stack["issuer_app"])
+    listed = set(ISSUER_PAGES) | set(ISSUER_NOT_PAGES)
+    assert not issuer - listed, f"GET routes of the issuer in no list: {sorted(issuer - listed)}"
+    assert not listed - issuer, f"listed, but not routes of the issuer: {sorted(listed - issuer)}"
+    assert not set(ISSUER_PAGES) & set(ISSUER_NOT_PAGES)
+    verifier = _all_endpoints(create_verifier({}))
+    listed = set(VERIFIER_PAGES) | set(VERIFIER_NOT_PAGES)
+    assert verifier == listed, (sorted(verifier - listed), sorted(listed - verifier))
+
+
+def _seeded(stack: dict[str, Any]) -> dict[str, str]:
+    """The ids the pages' paths name, from the demo the stack seeded."""
+    app = stack["issuer_app"]
+    issuer = stack["issuer"]
+    https = issuer.replace("http://", "https://", 1)
+    with app.extensions["issuer.db"].transaction() as session:
+        school = session.scalar(select(Organisation).where(Organisation.slug == SCHOOL))
+        assert school is not None
+        awards = list(
+            session.scalars(select(Award).where(Award.org_id == school.id).order_by(Award.id))
+        )
+        live = [a for a in awards if a.revoked_at is None and not a.suspended]
+        achievement = session.scalar(
+            select(Achievement).where(
+                Achievement.org_id == school.id, Achievement.id == live[0].achievement_id
+            )
+        )
+        assert achievement is not None
+        pathway = next(
+            a.public_id
+            for a in session.scalars(select(Achievement).where(Achievement.org_id == school.id))
+            if a.requirement
+        )
+        kid = session.scalar(
+            select(SigningKey.kid).where(
+                SigningKey.org_id == school.id, SigningKey.compromised_at.is_(None)
+            )
+        )
+        mine = [a for a in live if a.learner_email == DEMO_LEARNER]
+        bodies = session.scalars(
+            select(OutboxMessage.body).where(OutboxMessage.award_id.is_not(None))
+        )
+        claims = [m.group(1) for b in bodies if (m := re.search(r"/claim/([\w-]+)", b))]
+        share = demo_share(session)
+        revoked = next((a.public_id for a in awards if a.revoked_at is not None), None)
+    assert kid and mine and claims and share and pathway
+    return {
+        "slug": SCHOOL,
+        "achievement": achievement.public_id,
+        "pathway": pathway,
+        "award": live[0].public_id,
+        "learner_award": mine[0].public_id,
+        "kid": kid,
+        "claim_token": claims[-1],
+        "share": share,
+        "revoked": revoked or live[-1].public_id,
+        "unknown": UNKNOWN,
+        "credential_https": quote(f"{https}/credentials/{live[0].public_id}", safe=""),
+        "revoked_https": quote(f"{https}/credentials/{revoked or live[-1].public_id}", safe=""),
+        "unknown_https": quote(f"{https}/credentials/{UNKNOWN}", safe=""),
+    }
+
+
+@pytest.fixture(scope="module")
+def axe_source() -> str:
+    return axe_core()
+
+
+@pytest.fixture(scope="module")
+def seeded(stack: dict[str, Any]) -> dict[str, str]:
+    return _seeded(stack)
+
+
+def _context(browser: Any, stack: dict[str, Any], lang: str) -> Any:
+    # bypass_csp: the pages' Content-Security-Policy allows no inline script, and axe-core
+    # is injected as one (the policy itself is tested elsewhere)
+    context = browser.new_context(bypass_csp=True)
+    # the language chosen as the switcher does (one cookie for both apps: same host)
+    context.add_cookies([{"name": "lang", "value": lang, "url": stack["issuer"]}])
+    context.set_default_timeout(15_000)
+    return context
+
+
+def sign_in(page: Any, stack: dict[str, Any], who: str) -> None:
+    """Staff (the platform admin, or the demo teacher) or the demo learner signs in, by the
+    forms' field names (the labels are in the page's language)."""
+    email = {
+        "staff": "admin@demo.example",
+        "teacher": "teacher@demo.example",
+        "learner": DEMO_LEARNER,
+    }[who]
+    page.goto(f"{stack['issuer']}{'/learner/login' if who == 'learner' else '/login'}")
+    page.locator("main input[name=email]").first.fill(email)
+    page.locator("main input[name=password]").fill(stack["password"])
+    page.locator("main input[name=password]").press("Enter")
+    page.wait_for_load_state()
+    assert "/login" not in page.url, f"{who} could not sign in: {page.url}"
+
+
+def run_axe(page: Any, axe_source: str) -> list[dict[str, Any]]:
+    """axe-core's serious and critical violations on the page as it stands."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(content=axe_source)
+    violations: list[dict[str, Any]] = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+    )
+    return [v for v in violations if v.get("impact") in SERIOUS]
+
+
+def describe(where: str, violations: list[dict[str, Any]]) -> list[str]:
+    lines = []
+    for violation in violations:
+        for node in violation["nodes"]:
+            lines.append(
+                f"{where}: {violation['id']} ({violation['impact']}) at "
+                f"{' '.join(map(str, node['target']))}: {violation['help']}"
+            )
+    return lines
+
+
+def _pages(seeded: dict[str, str]) -> Iterator[tuple[str, Page, str]]:
+    everything = {**ISSUER_PAGES, **VERIFIER_PAGES, **EXTRA_PAGES}
+    for name, page in everything.items():
+        yield name, page, page.path.format(**seeded)
+
+
+ORDER = ("anon", "learner", "staff", "teacher")
+
+
+def check_language(
+    browser: Any,
+    stack: dict[str, Any],
+    seeded: dict[str, str],
+    axe_source: str,
+    lang: str,
+    visit: Callable[[str, Page, str], None] | None = None,
+) -> list[str]:
+    problems: list[str] = []
+    for who in ORDER:
+        context = _context(browser, stack, lang)
+        page = context.new_page()
+        try:
+            if who != "anon":
+                sign_in(page, stack, who)
+            for name, spec, path in _pages(seeded):
+                if spec.who != who:
+                    continue
+                url = f"{stack[spec.app]}{path}"
+                response = page.goto(url)
+                where = f"[{lang}] {name} {path}"
+                if response is None or response.status != spec.status:
+                    problems.append(
+                        f"{where}: HTTP {response and response.status}, not {spec.status}"
+                    )
+                    continue
+                html_lang = page.evaluate("() => document.documentElement.lang")
+                if html_lang != lang:
+                    problems.append(f"{where}: <html lang={html_lang!r}>, not {lang!r}")
+                problems += describe(where, run_axe(page, axe_source))
+                if visit is not None:
+                    visit(name, spec, path)
+        finally:
+            context.close()
+    return problems
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_no_serious_or_critical_axe_violations(
+    browser: Any, stack: dict[str, Any], seeded: dict[str, str], axe_source: str, lang: str
+) -> None:
+    visited: list[str] = []
+    problems = check_language(
+        browser, stack, seeded, axe_source, lang, lambda name, _spec, _path: visited.append(name)
+    )
+    assert not problems, "\n".join(problems)
+    assert set(visited) == set(ISSUER_PAGES) | set(VERIFIER_PAGES) | set(EXTRA_PAGES)
+
+
+def test_axe_finds_what_it_should(browser: Any, axe_source: str) -> None:
+    """The check itself: on a page with an unlabelled field and grey-on-grey text, axe
+    reports both (so a run that reports nothing has looked)."""
+    assert CHROMIUM is not None
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.set_content(
+            '<!doctype html><html lang="en"><head><title>t</title></head><body><main>'
+            '<p style="color:#aaa;background:#bbb">faint</p><input type="text">'
+            "</main></body></html>"
+        )
+        found = {v["id"] for v in run_axe(page, axe_source)}
+    finally:
+        context.close()
+    assert {"color-contrast", "label"} <= found, found
