@@ -15,7 +15,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from issuer import create_app as create_issuer
-from issuer.demo import DEMO_PASSWORD, seed_demo
+from issuer.demo import DEMO_LEARNER, DEMO_PASSWORD, seed_demo
 from issuer.migrate import upgrade
 from issuer.seed import seed_frameworks
 from issuer.services.keys import Sealer
@@ -142,3 +142,32 @@ def login(page: Any, stack: dict[str, Any], email: str = "teacher@demo.example")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(stack["password"])
     page.get_by_role("button", name="Log in").click()
+
+
+def language_context(browser: Any, stack: dict[str, Any], lang: str, **options: Any) -> Any:
+    """A browser context reading the apps in LANG, as the switcher chooses it (one cookie for
+    both apps: the same host). bypass_csp: the pages' Content-Security-Policy allows no
+    inline script, and the accessibility checks inject axe-core as one (the policy itself
+    is tested in tests/issuer)."""
+    # the browser's locale too: the fields it draws itself (a date's dd/mm/yyyy) follow it
+    locale = {"en": "en-GB", "lt": "lt-LT", "ru": "ru-RU", "kk": "kk-KZ"}.get(lang, lang)
+    context = browser.new_context(bypass_csp=True, locale=locale, **options)
+    context.add_cookies([{"name": "lang", "value": lang, "url": stack["issuer"]}])
+    context.set_default_timeout(15_000)
+    return context
+
+
+def sign_in(page: Any, stack: dict[str, Any], who: str) -> None:
+    """Staff (the platform admin, or the demo teacher) or the demo learner signs in, by the
+    forms' field names (the labels are in the page's language)."""
+    email = {
+        "staff": "admin@demo.example",
+        "teacher": "teacher@demo.example",
+        "learner": DEMO_LEARNER,
+    }[who]
+    page.goto(f"{stack['issuer']}{'/learner/login' if who == 'learner' else '/login'}")
+    page.locator("main input[name=email]").first.fill(email)
+    page.locator("main input[name=password]").fill(stack["password"])
+    page.locator("main input[name=password]").press("Enter")
+    page.wait_for_load_state()
+    assert "/login" not in page.url, f"{who} could not sign in: {page.url}"

@@ -26,7 +26,7 @@ from issuer.demo import DEMO_LEARNER, demo_share
 from issuer.models import Achievement, Award, Organisation, OutboxMessage, SigningKey
 from tests.peers import axe_core
 
-from .conftest import CHROMIUM
+from .conftest import CHROMIUM, language_context, sign_in
 
 pytestmark = [pytest.mark.a11y, pytest.mark.slow]
 
@@ -256,32 +256,6 @@ def seeded(stack: dict[str, Any]) -> dict[str, str]:
     return _seeded(stack)
 
 
-def _context(browser: Any, stack: dict[str, Any], lang: str) -> Any:
-    # bypass_csp: the pages' Content-Security-Policy allows no inline script, and axe-core
-    # is injected as one (the policy itself is tested elsewhere)
-    context = browser.new_context(bypass_csp=True)
-    # the language chosen as the switcher does (one cookie for both apps: same host)
-    context.add_cookies([{"name": "lang", "value": lang, "url": stack["issuer"]}])
-    context.set_default_timeout(15_000)
-    return context
-
-
-def sign_in(page: Any, stack: dict[str, Any], who: str) -> None:
-    """Staff (the platform admin, or the demo teacher) or the demo learner signs in, by the
-    forms' field names (the labels are in the page's language)."""
-    email = {
-        "staff": "admin@demo.example",
-        "teacher": "teacher@demo.example",
-        "learner": DEMO_LEARNER,
-    }[who]
-    page.goto(f"{stack['issuer']}{'/learner/login' if who == 'learner' else '/login'}")
-    page.locator("main input[name=email]").first.fill(email)
-    page.locator("main input[name=password]").fill(stack["password"])
-    page.locator("main input[name=password]").press("Enter")
-    page.wait_for_load_state()
-    assert "/login" not in page.url, f"{who} could not sign in: {page.url}"
-
-
 def run_axe(page: Any, axe_source: str) -> list[dict[str, Any]]:
     """axe-core's serious and critical violations on the page as it stands."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
@@ -322,7 +296,7 @@ def check_language(
 ) -> list[str]:
     problems: list[str] = []
     for who in ORDER:
-        context = _context(browser, stack, lang)
+        context = language_context(browser, stack, lang)
         page = context.new_page()
         try:
             if who != "anon":
