@@ -52,12 +52,17 @@ def test_interop_xfails():
 @pytest.mark.interop
 def test_interop_passes():
     pass
+
+@pytest.mark.a11y
+def test_a11y_skips():
+    pytest.skip("node and npm are not installed, so axe cannot run")
 """
 
 INI = """[pytest]
 markers =
     interop: interop
     e2e: browser
+    a11y: axe-core in the browser
 """
 
 
@@ -131,6 +136,7 @@ SKIPPING = {
     "test_browser_fixture_skips",
     "test_interop_marked_skip",
     "test_plain_skips",
+    "test_a11y_skips",
 }
 
 
@@ -151,6 +157,9 @@ def test_with_the_tools_and_the_variable_a_peer_test_skip_fails(tmp_path):
     assert "node and npm are not installed, so bakery cannot run" in output
     assert "skipped although chromium or chromium-browser is on PATH" in output
     assert "no browser in the fixture" in output
+    # the accessibility checks need all three
+    assert outcomes["test_a11y_skips"] == "failed", output
+    assert "skipped although node, npm, chromium or chromium-browser are on PATH" in output
     # others are untouched
     assert outcomes["test_plain_skips"] == "skipped", output
     assert outcomes["test_interop_xfails"] == "xfail", output
@@ -180,6 +189,7 @@ def test_each_kind_needs_its_own_tools(tmp_path):
     assert outcomes["test_interop_marked_skip"] == "skipped", output
     assert outcomes["test_browser_skips"] == "failed", output
     assert outcomes["test_browser_fixture_skips"] == "error", output
+    assert outcomes["test_a11y_skips"] == "skipped", output  # no npm
 
     other = tmp_path / "other"
     other.mkdir()
@@ -188,6 +198,7 @@ def test_each_kind_needs_its_own_tools(tmp_path):
     assert outcomes["test_interop_skips"] == "failed", output
     assert outcomes["test_browser_skips"] == "skipped", output
     assert outcomes["test_browser_fixture_skips"] == "skipped", output
+    assert outcomes["test_a11y_skips"] == "skipped", output  # no chromium
 
 
 def test_ci_sets_the_variable():
