@@ -23,10 +23,13 @@ import pytest
 from sqlalchemy import select
 
 from issuer.demo import DEMO_LEARNER, demo_share
-from issuer.models import Achievement, Award, Organisation, OutboxMessage, SigningKey
+from issuer.models import Achievement, Award, Organisation, OutboxMessage, Role, SigningKey
+from issuer.services import accounts, endorsements, learner_accounts, learners, shares, steering
+from issuer.services.keys import Sealer
+from issuer.urls import PublicUrls
 from tests.peers import axe_core
 
-from .conftest import CHROMIUM, language_context, sign_in
+from .conftest import CHROMIUM, KEK, language_context, sign_in
 
 pytestmark = [pytest.mark.a11y, pytest.mark.slow]
 
@@ -55,17 +58,15 @@ ISSUER_PAGES: dict[str, Page] = {
     "learners.login": Page("anon", "/learner/login"),
     "learners.register": Page("anon", "/learner/register"),
     "learners.claim": Page("anon", "/claim/{claim_token}"),
-    # tokens only a mail holds (the demo sends none of these): the page for a link that
-    # is not (or no longer) valid
-    "learners.confirm": Page("anon", "/learner/confirm/{unknown}", status=404),
-    "learners.sign_in": Page("anon", "/learner/sign-in/{unknown}", status=404),
-    "admin.accept": Page("anon", "/invite/{unknown}", status=404),
-    "shares.guardian": Page("anon", "/guardian/{unknown}", status=404),
+    "learners.confirm": Page("anon", "/learner/confirm/{confirm_token}"),
+    "learners.sign_in": Page("anon", "/learner/sign-in/{sign_in_token}"),
+    "admin.accept": Page("anon", "/invite/{invite_token}"),
+    "shares.guardian": Page("anon", "/guardian/{guardian_token}"),
     "public.achievement": Page("anon", "/achievements/{achievement}"),
     "public.credential": Page("anon", "/credentials/{award}"),
     "public.organisation": Page("anon", "/orgs/{slug}"),
     "shares.shared": Page("anon", "/s/{share}"),
-    "endorsements.show": Page("anon", "/endorsements/{unknown}", status=404),
+    "endorsements.show": Page("anon", "/endorsements/{endorsement}"),
     "shares.shared_imported": Page("anon", "/s/{share}/imported/{unknown}", status=404),
     # staff
     "staff.dashboard": Page("staff", "/staff/"),
@@ -92,7 +93,8 @@ ISSUER_PAGES: dict[str, Page] = {
     "steering.pathways": Page("staff", "/staff/{slug}/pathways"),
     "steering.pathway": Page("staff", "/staff/{slug}/pathways/{pathway}"),
     "tokens.index": Page("staff", "/staff/{slug}/tokens"),
-    # the learner's portfolio
+    # the learner's portfolio (the demo learner imported no badge: the page for an unknown
+    # one is the 404 page)
     "portfolio.home": Page("learner", "/portfolio/"),
     "portfolio.badge": Page("learner", "/portfolio/badges/{learner_award}"),
     "steering.reflection": Page("learner", "/portfolio/badges/{learner_award}/reflection"),
@@ -103,7 +105,7 @@ ISSUER_PAGES: dict[str, Page] = {
     "imports.import_badge": Page("learner", "/portfolio/import"),
     "imports.imported": Page("learner", "/portfolio/imported/{unknown}", status=404),
     "imports.received": Page("learner", "/portfolio/imported/{unknown}/received", status=404),
-    "steering.edit_evidence": Page("learner", "/portfolio/evidence/{unknown}/edit", status=404),
+    "steering.edit_evidence": Page("learner", "/portfolio/evidence/{evidence}/edit"),
     "takeout.export_page": Page("learner", "/portfolio/export"),
     "takeout.erase_page": Page("learner", "/learner/account/erase"),
     "learners.account": Page("learner", "/learner/account"),
@@ -164,6 +166,7 @@ VERIFIER_NOT_PAGES: dict[str, str] = {
 EXTRA_PAGES: dict[str, Page] = {
     "issuer 404": Page("anon", "/no-such-page", status=404),
     "issuer 404 (credential)": Page("anon", "/credentials/{unknown}", status=404),
+    "issuer 404 (a link no longer valid)": Page("anon", "/learner/confirm/{unknown}", status=404),
     "verifier 404": Page("anon", "/no-such-page", app="verifier", status=404),
     "verifier result: not valid": Page("anon", "/verify?url={unknown_https}", app="verifier"),
     "verifier result: revoked": Page("anon", "/verify?url={revoked_https}", app="verifier"),
@@ -229,7 +232,9 @@ def _seeded(stack: dict[str, Any]) -> dict[str, str]:
         share = demo_share(session)
         revoked = next((a.public_id for a in awards if a.revoked_at is not None), None)
     assert kid and mine and claims and share and pathway
+    more = _seed_more(stack, achievement.public_id, mine[0].public_id)
     return {
+        **more,
         "slug": SCHOOL,
         "achievement": achievement.public_id,
         "pathway": pathway,
@@ -244,6 +249,47 @@ def _seeded(stack: dict[str, Any]) -> dict[str, str]:
         "revoked_https": quote(f"{https}/credentials/{revoked or live[-1].public_id}", safe=""),
         "unknown_https": quote(f"{https}/credentials/{UNKNOWN}", safe=""),
     }
+
+
+def _seed_more(stack: dict[str, Any], achievement: str, learner_award: str) -> dict[str, str]:
+    """What the demo does not make but pages show: an endorsement, an invitation, the
+    links a learner's mail holds (sign in, confirm an address, a guardian's consent), a
+    learner's own evidence."""
+    app = stack["issuer_app"]
+    urls = PublicUrls(stack["issuer"])
+    with app.test_request_context(), app.extensions["issuer.db"].transaction() as session:
+        centre = session.scalar(select(Organisation).where(Organisation.slug == "lt-aspnet"))
+        school = session.scalar(select(Organisation).where(Organisation.slug == SCHOOL))
+        ona = learners.confirmed_owner(session, DEMO_LEARNER)
+        assert centre is not None and school is not None and ona is not None
+        endorsement = endorsements.endorse(
+            session,
+            endorser=centre,
+            target=f"achievement:{achievement}",
+            comment="A model of how a school shares its river data with its partners.",
+            sealer=Sealer.from_config(KEK),
+            urls=urls,
+        )
+        invite = accounts.invite(
+            session, org=school, email="new.teacher@demo.example", role=Role.TEACHER
+        )
+        sign_in_link = learner_accounts.request_sign_in_link(session, email=DEMO_LEARNER, urls=urls)
+        confirm_link = learner_accounts.add_address(
+            session, learner=ona, email="ona.new@home.example", urls=urls
+        )
+        guardian = shares.request_consent(session, ona, "guardian@home.example", urls)
+        evidence = steering.add_evidence_link(
+            session, ona, learner_award, url="https://example.org/dane-river", title="Our data"
+        )
+        assert sign_in_link is not None and confirm_link is not None
+        return {
+            "endorsement": endorsement.public_id,
+            "invite_token": invite,
+            "sign_in_token": sign_in_link.url.rstrip("/").rsplit("/", 1)[-1],
+            "confirm_token": confirm_link.url.rstrip("/").rsplit("/", 1)[-1],
+            "guardian_token": guardian,
+            "evidence": evidence.public_id,
+        }
 
 
 @pytest.fixture(scope="module")
