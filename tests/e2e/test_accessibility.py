@@ -168,6 +168,7 @@ EXTRA_PAGES: dict[str, Page] = {
     "issuer 404 (credential)": Page("anon", "/credentials/{unknown}", status=404),
     "issuer 404 (a link no longer valid)": Page("anon", "/learner/confirm/{unknown}", status=404),
     "verifier 404": Page("anon", "/no-such-page", app="verifier", status=404),
+    "verifier 400 (not a link)": Page("anon", "/verify?url=not-a-link", app="verifier", status=400),
     "verifier result: not valid": Page("anon", "/verify?url={unknown_https}", app="verifier"),
     "verifier result: revoked": Page("anon", "/verify?url={revoked_https}", app="verifier"),
     "issuer revoked badge": Page("anon", "/credentials/{revoked}"),
