@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from PIL import Image
 from sqlalchemy import select
 
 from issuer.demo import DEMO_LEARNER
@@ -69,6 +70,15 @@ def test_the_readme_shows_screenshots_that_exist() -> None:
     assert not missing, f"the README names screenshots that do not exist: {missing}"
     taken = sorted(path.name for path in SHOTS.glob("*.png"))
     assert taken == EXPECTED, "docs/screenshots/ is not what test_screenshots takes"
+    for name in taken:  # each as this test takes it: the size's viewport, at its pixel ratio
+        size = SIZES[name.removesuffix(".png").rsplit("-", 1)[1]]
+        ratio = size.get("device_scale_factor", 1)
+        with Image.open(SHOTS / name) as image:
+            assert image.format == "PNG", name
+            assert image.size == (
+                size["viewport"]["width"] * ratio,
+                size["viewport"]["height"] * ratio,
+            ), name
 
 
 @pytest.fixture(scope="module")
