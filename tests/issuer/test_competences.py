@@ -271,7 +271,7 @@ def test_the_competence_map_page(client, database, portfolio):
     assert '<meta name="robots" content="noindex, nofollow">' in page
     assert 'href="/portfolio/competences" aria-current="page"' in page
     svg = svg_of(page)
-    assert svg.get("role") == "img" and svg.find(f"{SVG}title").text == "Competence map"
+    assert svg.get("role") == "group" and svg.find(f"{SVG}title").text == "Competence map"
     rows = rows_of(page)
     href = "/portfolio/badges/{}".format
     assert rows == {
