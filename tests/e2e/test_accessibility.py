@@ -13,6 +13,7 @@ does), one seeded stack for the module.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -24,12 +25,21 @@ from sqlalchemy import select
 
 from issuer.demo import DEMO_LEARNER, demo_share
 from issuer.models import Achievement, Award, Organisation, OutboxMessage, Role, SigningKey
-from issuer.services import accounts, endorsements, learner_accounts, learners, shares, steering
+from issuer.services import (
+    accounts,
+    endorsements,
+    imports,
+    learner_accounts,
+    learners,
+    shares,
+    steering,
+)
 from issuer.services.keys import Sealer
 from issuer.urls import PublicUrls
 from tests.peers import axe_core
 
 from .conftest import CHROMIUM, KEK, language_context, sign_in
+from .test_imports import _signed_elsewhere
 
 pytestmark = [pytest.mark.a11y, pytest.mark.slow]
 
@@ -67,7 +77,6 @@ ISSUER_PAGES: dict[str, Page] = {
     "public.organisation": Page("anon", "/orgs/{slug}"),
     "shares.shared": Page("anon", "/s/{share}"),
     "endorsements.show": Page("anon", "/endorsements/{endorsement}"),
-    "shares.shared_imported": Page("anon", "/s/{share}/imported/{unknown}", status=404),
     # staff
     "staff.dashboard": Page("staff", "/staff/"),
     "staff.org_home": Page("staff", "/staff/{slug}"),
@@ -93,8 +102,7 @@ ISSUER_PAGES: dict[str, Page] = {
     "steering.pathways": Page("staff", "/staff/{slug}/pathways"),
     "steering.pathway": Page("staff", "/staff/{slug}/pathways/{pathway}"),
     "tokens.index": Page("staff", "/staff/{slug}/tokens"),
-    # the learner's portfolio (the demo learner imported no badge: the page for an unknown
-    # one is the 404 page)
+    # the learner's portfolio
     "portfolio.home": Page("learner", "/portfolio/"),
     "portfolio.badge": Page("learner", "/portfolio/badges/{learner_award}"),
     "steering.reflection": Page("learner", "/portfolio/badges/{learner_award}/reflection"),
@@ -103,8 +111,7 @@ ISSUER_PAGES: dict[str, Page] = {
     "steering.goals": Page("learner", "/portfolio/goals"),
     "shares.manage": Page("learner", "/portfolio/shares"),
     "imports.import_badge": Page("learner", "/portfolio/import"),
-    "imports.imported": Page("learner", "/portfolio/imported/{unknown}", status=404),
-    "imports.received": Page("learner", "/portfolio/imported/{unknown}/received", status=404),
+    "imports.imported": Page("learner", "/portfolio/imported/{imported}"),
     "steering.edit_evidence": Page("learner", "/portfolio/evidence/{evidence}/edit"),
     "takeout.export_page": Page("learner", "/portfolio/export"),
     "takeout.erase_page": Page("learner", "/learner/account/erase"),
@@ -137,6 +144,8 @@ ISSUER_NOT_PAGES: dict[str, str] = {
     "shares.qr_png": "a PNG QR code",
     "network.export": "CSV",
     "takeout.personal_data": "JSON (the learner's data)",
+    "imports.received": "a download (an imported badge as it was received)",
+    "shares.shared_imported": "a download (a shared imported badge as it was received)",
     "api.list_achievements": "JSON API",
     "api.get_achievement": "JSON API",
     "api.list_awards": "JSON API",
@@ -255,7 +264,7 @@ def _seeded(stack: dict[str, Any]) -> dict[str, str]:
 def _seed_more(stack: dict[str, Any], achievement: str, learner_award: str) -> dict[str, str]:
     """What the demo does not make but pages show: an endorsement, an invitation, the
     links a learner's mail holds (sign in, confirm an address, a guardian's consent), a
-    learner's own evidence."""
+    learner's own evidence, a badge she imported from another issuer."""
     app = stack["issuer_app"]
     urls = PublicUrls(stack["issuer"])
     with app.test_request_context(), app.extensions["issuer.db"].transaction() as session:
@@ -279,6 +288,13 @@ def _seed_more(stack: dict[str, Any], achievement: str, learner_award: str) -> d
             session, learner=ona, email="ona.new@home.example", urls=urls
         )
         guardian = shares.request_consent(session, ona, "guardian@home.example", urls)
+        imported = imports.import_badge(
+            session,
+            ona,
+            imports.given_from_form("", json.dumps(_signed_elsewhere()), None),
+            tools=imports.import_tools(app.config),
+            urls=urls,
+        )
         evidence = steering.add_evidence_link(
             session, ona, learner_award, url="https://example.org/dane-river", title="Our data"
         )
@@ -290,6 +306,7 @@ def _seed_more(stack: dict[str, Any], achievement: str, learner_award: str) -> d
             "confirm_token": confirm_link.url.rstrip("/").rsplit("/", 1)[-1],
             "guardian_token": guardian,
             "evidence": evidence.public_id,
+            "imported": imported.public_id,
         }
 
 
