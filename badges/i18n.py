@@ -17,11 +17,12 @@ Pure: Babel only (no Flask, no request).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from babel.support import NullTranslations, Translations
 
@@ -49,9 +50,7 @@ class Catalogues:
         """English, then every language with a compiled catalogue under ``root``, by code."""
         if self._languages is None:
             found = sorted(
-                p.name
-                for p in self.root.iterdir()
-                if (p / "LC_MESSAGES" / "messages.mo").is_file()
+                p.name for p in self.root.iterdir() if (p / "LC_MESSAGES" / "messages.mo").is_file()
             )
             self._languages = (ENGLISH, *[code for code in found if code != ENGLISH])
         return self._languages
@@ -78,6 +77,39 @@ class Catalogues:
     def written_in(self) -> tuple[str, NullTranslations] | None:
         """The language ``in_language`` set and its catalogue, else None (the reader's)."""
         return self._written_in.get()
+
+    # The translation functions of an app: in the language ``in_language`` set, else
+    # through ``reader`` (the app's web framework's, in the reader's language).
+
+    def gettext(self, message: str, values: dict[str, Any], reader: Callable[..., Any]) -> str:
+        forced = self._written_in.get()
+        if forced is None:
+            return str(reader(message, **values))
+        text = forced[1].gettext(message)
+        return text % values if values else text
+
+    def ngettext(
+        self,
+        singular: str,
+        plural: str,
+        num: int,
+        values: dict[str, Any],
+        reader: Callable[..., Any],
+    ) -> str:
+        """``%(num)s`` in either form is the number."""
+        forced = self._written_in.get()
+        if forced is None:
+            return str(reader(singular, plural, num, **values))
+        return forced[1].ngettext(singular, plural, num) % {"num": num, **values}
+
+    def language(self, reader: Callable[[], Any]) -> str:
+        """The language being written: the one ``in_language`` set, else ``reader()``'s
+        (the reader's locale, None outside a request: English)."""
+        forced = self._written_in.get()
+        if forced is not None:
+            return forced[0]
+        locale = reader()
+        return str(locale) if locale is not None else ENGLISH
 
 
 def _accepted(header: str) -> list[tuple[str, float]]:

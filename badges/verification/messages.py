@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 from ..i18n import ENGLISH, number
 
+
 def N_(message: str) -> str:
     """Marks an English message for the catalogues."""
     return message
@@ -32,6 +33,17 @@ def N_plural(singular: str, plural: str) -> tuple[str, str]:
 
 
 MESSAGES: dict[str, str | tuple[str, str]] = {
+    # -- the checks' titles (``report.CheckId``, ``report.RecordCheckId``) -------------------
+    "check.format": N_("Format"),
+    "check.context": N_("JSON-LD context"),
+    "check.schema": N_("Open Badges schema"),
+    "check.proof": N_("Signature"),
+    "check.issuer": N_("Issuer's key"),
+    "check.dates": N_("Validity dates"),
+    "check.status": N_("Revocation status"),
+    "check.recipient": N_("Recipient"),
+    "check.endorsements": N_("Endorsements"),
+    "check.credentials": N_("Credentials inside"),
     # -- the verdict -------------------------------------------------------------------
     "verdict.valid.badge": N_("This badge is genuine and valid."),
     "verdict.valid.endorsement": N_("This endorsement is genuine and valid."),
@@ -363,9 +375,7 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "ob2.signed_without_jws": N_(
         "The assertion declares signed verification but comes without its signature (JWS)."
     ),
-    "ob2.vocabulary_assertion": N_(
-        "The assertion does not follow the Open Badges 2.0 vocabulary."
-    ),
+    "ob2.vocabulary_assertion": N_("The assertion does not follow the Open Badges 2.0 vocabulary."),
     "ob2.vocabulary_failed": N_("The badge does not follow the Open Badges 2.0 vocabulary."),
     "ob2.vocabulary_lesser": N_(
         "The badge follows the Open Badges 2.0 vocabulary, with small omissions."

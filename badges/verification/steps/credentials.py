@@ -21,8 +21,8 @@ from __future__ import annotations
 from ...clr import clr_entries, entry_source, is_clr
 from ...errors import FormatError
 from ..context import Run
-from ..parsing import OB_TYPES
 from ..messages import M, Message
+from ..parsing import OB_TYPES
 from ..report import (
     CheckId,
     CredentialResult,
@@ -112,9 +112,7 @@ def summarise(run: Run, results: list[CredentialResult]) -> None:
     if forged:
         first = forged[0]
         if len(forged) > 1:
-            what = M(
-                "credentials.forged", forged=len(forged), count=count, reason=_reason(first)
-            )
+            what = M("credentials.forged", forged=len(forged), count=count, reason=_reason(first))
         else:
             what = M(
                 "credentials.one_forged", label=first.label_text, count=count, reason=_reason(first)

@@ -15,8 +15,8 @@ from ...errors import BadgeError, FetchError, KeyResolutionError
 from ...keys import PublicKey
 from ...resolve import PRIVATE_JWK_MEMBERS, ResolvedKey
 from ..context import Engine, Run
-from ..parsing import Parsed
 from ..messages import M
+from ..parsing import Parsed
 from ..report import CheckId, Checks, Outcome, as_list, issuer_id_of, noun_of, short
 
 
@@ -125,9 +125,7 @@ def _check_header_key(
             header_jwk, issuer_id=issuer_id, budget=checks.budget
         )
     except FetchError as exc:
-        checks.unfetched(
-            CheckId.ISSUER, M("issuer.unfetched"), exc, noun
-        )
+        checks.unfetched(CheckId.ISSUER, M("issuer.unfetched"), exc, noun)
         return None
     except KeyResolutionError as exc:
         checks.add(

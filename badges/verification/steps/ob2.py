@@ -54,9 +54,9 @@ from ...keys import Algorithm, PublicKey
 from ...multibase import b64url_decode
 from ...timeutil import format_datetime, parse_datetime
 from ..context import Engine, Run
+from ..messages import M, Message
 from ..parsing import OB2_CONTEXTS as CONTEXTS
 from ..parsing import is_assertion
-from ..messages import M, Message
 from ..report import (
     REASON_NOT_A_BADGE,
     REASON_SETTLED,
@@ -321,9 +321,7 @@ class Ob2Run:
         if ref is None:
             raise _Stop(check, M("ob2.unnamed_link", what=what))
         if not _is_http(ref):
-            raise _Stop(
-                check, M("ob2.no_address", what=what), ref[:200]
-            )
+            raise _Stop(check, M("ob2.no_address", what=what), ref[:200])
         document = self.fetch(ref, check, what)
         if document.get("id") != ref:
             raise _Stop(
@@ -484,9 +482,7 @@ class Ob2Run:
                 f"the JWS algorithm {alg!r} is not allowed (RS256 or ES256)"[:200],
             )
         if "crit" in header or header.get("b64") is False:
-            raise _Stop(
-                CheckId.PROOF, M("ob2.jws_crit")
-            )
+            raise _Stop(CheckId.PROOF, M("ob2.jws_crit"))
         profile_id = str(self.profile["id"])
         listed = [_ref_id(k) for k in as_list(self.profile.get("publicKey"))]
         listed_ids = [k for k in listed if k]
@@ -503,9 +499,7 @@ class Ob2Run:
         else:
             candidates = listed_ids[:MAX_PUBLIC_KEYS]
         if not candidates:
-            raise _Stop(
-                CheckId.ISSUER, M("ob2.no_public_key"), profile_id[:200]
-            )
+            raise _Stop(CheckId.ISSUER, M("ob2.no_public_key"), profile_id[:200])
         signing_input = f"{parts[0]}.{parts[1]}".encode("ascii")
         tried: list[str] = []
         for key_id in candidates:
@@ -569,9 +563,7 @@ class Ob2Run:
             expires_raw = self.assertion.get("expires")
             expires = parse_datetime(expires_raw) if expires_raw is not None else None
         except FormatError as exc:
-            self.checks.add(
-                CheckId.DATES, Outcome.FAILED, M("ob2.dates_unreadable"), short(exc)
-            )
+            self.checks.add(CheckId.DATES, Outcome.FAILED, M("ob2.dates_unreadable"), short(exc))
             return
         if issued > self.now:
             self.checks.add(
@@ -884,9 +876,7 @@ def documents(o: Ob2Run) -> None:
             M("ob2.no_issuer_profile"),
             repr(issuer_id)[:200],
         )
-    o.profile = o.linked(
-        issuer_id, CheckId.ISSUER, M("ob2.what.profile"), embedded_ok=False
-    )
+    o.profile = o.linked(issuer_id, CheckId.ISSUER, M("ob2.what.profile"), embedded_ok=False)
     for document, label in ((o.badge_class, "badge class"), (o.profile, "issuer")):
         more, less = _structure_problems(document, label)
         o.problems += more

@@ -12,8 +12,8 @@ from ...proofs import vc_jwt
 from ...proofs.embedded import verify_embedded_proof
 from ...resolve import ResolvedKey
 from ..context import Engine, Run
-from ..parsing import Parsed
 from ..messages import M, Message
+from ..parsing import Parsed
 from ..report import REASON_SETTLED, CheckId, Checks, Outcome, as_list, issuer_id_of, noun_of, short
 
 

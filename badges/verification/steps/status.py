@@ -34,8 +34,8 @@ from ...fetch import FetchBudget
 from ...status import bitstring_status_list as bsl
 from ...status import revocation_list_1edtech as rl
 from ..context import Engine, Run
-from ..parsing import JSON_ACCEPT, parse_source
 from ..messages import M, Message
+from ..parsing import JSON_ACCEPT, parse_source
 from ..report import (
     REASON_SETTLED,
     CheckId,
@@ -119,9 +119,7 @@ def check_status(engine: Engine, credential: dict[str, Any], checks: Checks, now
                 ref = _status_entry(entry)
                 bits = status_bits(engine, ref, now, list_type=_LIST_TYPES[kind], budget=budget)
                 if bits.below_minimum:
-                    notes.append(
-                        M("status.short_list", size=bits.size, minimum=bsl.MIN_ENTRIES)
-                    )
+                    notes.append(M("status.short_list", size=bits.size, minimum=bsl.MIN_ENTRIES))
                 if bits.get(ref.index):
                     findings.append(_set_bit(ref.purpose, endorsement))
             elif kind == rl.ENTRY_TYPE:

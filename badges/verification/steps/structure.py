@@ -24,8 +24,8 @@ from ...jsonutil import content_key
 from ...schema import content_sensitive_terms, is_bundled, schema_errors, schema_urls
 from ...vc11 import as_vc20_shape, is_vc11, with_schema_arrays
 from ..context import Engine, Run
-from ..parsing import OB_TYPES, Parsed
 from ..messages import M
+from ..parsing import OB_TYPES, Parsed
 from ..report import Check, CheckId, Checks, Outcome, as_list, short, types_of
 
 OB_CONTEXTS = {standards.OB_V3_CONTEXT, *standards.OB_V3_OLDER_CONTEXTS}
@@ -157,9 +157,7 @@ def check_context(credential: dict[str, Any], checks: Checks, loader: FrozenDocu
             return False
     types = set(types_of(credential))
     if (OB_TYPES | {"EndorsementCredential"}) & types and not OB_CONTEXTS & set(contexts):
-        checks.add(
-            CheckId.CONTEXT, Outcome.FAILED, M("context.no_ob3")
-        )
+        checks.add(CheckId.CONTEXT, Outcome.FAILED, M("context.no_ob3"))
         return False
     document = {k: v for k, v in credential.items() if k != "proof"}
     try:
