@@ -22,15 +22,22 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from babel.support import NullTranslations, Translations
+if TYPE_CHECKING:
+    from babel.support import NullTranslations
 
 ENGLISH = "en"
 
 
+# Babel is imported where it is used: verifying in English (the `badges` command, the
+# pipeline's own messages) never loads it.
+
+
 @cache
 def _null() -> NullTranslations:
+    from babel.support import NullTranslations
+
     return NullTranslations()
 
 
@@ -62,6 +69,8 @@ class Catalogues:
             return _null()
         loaded = self._loaded.get(code)
         if loaded is None:
+            from babel.support import Translations
+
             loaded = self._loaded[code] = Translations.load(str(self.root), [code], "messages")
         return loaded
 
@@ -157,6 +166,8 @@ def best_language(header: str | None, offered: tuple[str, ...]) -> str | None:
 
 def number(value: int, language: str) -> str:
     """``value`` as a reader of ``language`` writes a count ("131,072", lt "131 072")."""
-    from babel.numbers import format_decimal  # imported here: the `badges` command starts lighter
+    if language == ENGLISH:
+        return f"{value:,}"  # what Babel writes for English, without loading it
+    from babel.numbers import format_decimal
 
     return str(format_decimal(value, locale=language))
