@@ -19,7 +19,7 @@ from flask_babel import Babel
 
 from badges import localdates
 from badges.i18n import best_language
-from badges.registry import RegistryResult
+from badges.registry import RegistryResult, Signer
 from badges.verification.messages import M
 from badges.verification.report import (
     Check,
@@ -148,6 +148,16 @@ def _translate_report(shown: dict[str, Any], report: VerificationReport) -> None
             _translate_report(entry["report"], credential.report)
 
 
+def signer_description(signer: Signer) -> str:
+    """Who signed (``Signer.description``) in the reader's language: the domain, or what
+    kind of identifier it is."""
+    if signer.domain:
+        return signer.domain
+    if signer.kind == "did:key":
+        return _("a key of its own, not tied to any web address")
+    return _("an identifier not tied to any web address")
+
+
 def registry_sentence(result: RegistryResult) -> str:
     """What the registries of trusted issuers say (``RegistryResult.message``), in the
     reader's language, from the result's data."""
@@ -176,6 +186,7 @@ def _template_globals() -> dict[str, Any]:
         "result_message": result_message,
         "verdict_sentence": verdict_sentence,
         "registry_sentence": registry_sentence,
+        "signer_description": signer_description,
     }
 
 

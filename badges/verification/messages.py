@@ -16,6 +16,7 @@ its translations (tests/i18n checks that every code has one in every catalogue).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -417,13 +418,26 @@ class Message:
         """The sentence in ``language`` from its ``catalogue`` (English without one).
 
         A parameter that is a ``Message`` is rendered in the same language; a count is
-        written as that language writes numbers. The sentence starts with a capital letter
-        (a parameter may open it: "%(what)s is too large.")."""
+        written as that language writes numbers. A sentence that a ``Message`` parameter
+        opens ("%(what)s is too large.") starts with a capital letter; any other value
+        (a name, a link, a suite such as "eddsa-2022") is left as it is written."""
+        template = self._template(catalogue)
         text = self._render(catalogue, language)
-        return text[:1].upper() + text[1:]
+        opener = re.match(r"%\((\w+)\)s", template)
+        if opener and isinstance(self.params.get(opener.group(1)), Message):
+            return text[:1].upper() + text[1:]
+        return text
+
+    def _template(self, catalogue: Translator | None) -> str:
+        english = MESSAGES[self.code]
+        if isinstance(english, tuple):
+            num = self.params["num"]
+            if catalogue is None:
+                return english[0] if num == 1 else english[1]
+            return catalogue.ngettext(english[0], english[1], num)
+        return english if catalogue is None else catalogue.gettext(english)
 
     def _render(self, catalogue: Translator | None, language: str) -> str:
-        english = MESSAGES[self.code]
         values = {
             name: value._render(catalogue, language)
             if isinstance(value, Message)
@@ -432,14 +446,7 @@ class Message:
             else value
             for name, value in self.params.items()
         }
-        if isinstance(english, tuple):
-            num = self.params["num"]
-            if catalogue is None:
-                template = english[0] if num == 1 else english[1]
-            else:
-                template = catalogue.ngettext(english[0], english[1], num)
-        else:
-            template = english if catalogue is None else catalogue.gettext(english)
+        template = self._template(catalogue)
         return template % values if values else template
 
     def __str__(self) -> str:
