@@ -421,12 +421,7 @@ class Message:
         written as that language writes numbers. A sentence that a ``Message`` parameter
         opens ("%(what)s is too large.") starts with a capital letter; any other value
         (a name, a link, a suite such as "eddsa-2022") is left as it is written."""
-        template = self._template(catalogue)
-        text = self._render(catalogue, language)
-        opener = re.match(r"%\((\w+)\)s", template)
-        if opener and isinstance(self.params.get(opener.group(1)), Message):
-            return text[:1].upper() + text[1:]
-        return text
+        return self._render(catalogue, language)
 
     def _template(self, catalogue: Translator | None) -> str:
         english = MESSAGES[self.code]
@@ -447,7 +442,17 @@ class Message:
             for name, value in self.params.items()
         }
         template = self._template(catalogue)
-        return template % values if values else template
+        text = template % values if values else template
+        # a sentence a message opens ("%(what)s is too large.") starts with a capital
+        # letter, wherever it is shown; a list of messages (join.*) is not a sentence
+        opener = re.match(r"%\((\w+)\)s", template)
+        if (
+            opener
+            and isinstance(self.params.get(opener.group(1)), Message)
+            and not self.code.startswith("join.")
+        ):
+            return text[:1].upper() + text[1:]
+        return text
 
     def __str__(self) -> str:
         return self.render()
