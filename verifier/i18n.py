@@ -109,6 +109,14 @@ def check_message(check: Check) -> str:
     return report_text(check.text) if check.text is not None else check.message
 
 
+def check_detail(check: Check) -> str | None:
+    """A check's detail: in the reader's language when it is made of report messages (the
+    verdicts of endorsements or of a record's credentials), else as the verifier wrote it."""
+    if check.detail_text:
+        return check.detail_separator.join(report_text(part) for part in check.detail_text)
+    return check.detail
+
+
 def result_message(result: EndorsementResult | CredentialResult) -> str:
     """What an endorsement's or a learner record's credential's verification says."""
     return report_text(result.text) if result.text is not None else result.message
@@ -132,6 +140,7 @@ def _translate_checks(shown: list[dict[str, Any]], checks: list[Check]) -> None:
     for entry, check in zip(shown, checks, strict=True):
         entry["title"] = check_title(check)
         entry["message"] = check_message(check)
+        entry["detail"] = check_detail(check)
 
 
 def _translate_report(shown: dict[str, Any], report: VerificationReport) -> None:
@@ -183,6 +192,7 @@ def _template_globals() -> dict[str, Any]:
         "languages": [(code, endonym(code)) for code in languages()],
         "check_title": check_title,
         "check_message": check_message,
+        "check_detail": check_detail,
         "result_message": result_message,
         "verdict_sentence": verdict_sentence,
         "registry_sentence": registry_sentence,

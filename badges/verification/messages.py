@@ -179,6 +179,7 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "status.withdrawn_endorsement_reason": N_(
         "The endorser has withdrawn this endorsement. Reason: %(reason)s"
     ),
+    "status.reason_detail": N_("Reason: %(reason)s"),
     "status.untrustworthy": N_("The badge's status list is not trustworthy."),
     "status.undecided_endorsement": N_(
         "Whether the endorsement was withdrawn cannot be checked right now."
@@ -224,6 +225,11 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
         "Some endorsements could not be checked right now (the badge itself is not affected)."
     ),
     "endorsements.ok": N_plural("%(num)s endorsement verified.", "%(num)s endorsements verified."),
+    "endorsements.unnamed": N_("An unnamed endorser"),
+    "endorsements.first_only": N_("only the first %(max)s of %(count)s were checked"),
+    "endorsements.by": N_("Endorsed by %(names)s."),
+    # one line of a detail: who (an endorser, a credential of a record) and its verdict
+    "detail.line": N_("%(who)s: %(message)s"),
     "endorsement.not_jwt": N_("An endorsementJwt entry is not a compact JWT."),
     "endorsement.not_embedded": N_("An endorsement entry is not an embedded credential."),
     "endorsement.wrong_type": N_("This is not an EndorsementCredential."),

@@ -8,6 +8,7 @@ checks of one verification while its steps run (see ``badges.verification.pipeli
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -124,6 +125,11 @@ class Check:
     undecided: bool = False
     reason: str | None = None
     text: Message | None = None
+    # a detail made of report messages (an endorsement's or a credential's verdict, what a
+    # status list warns of): each in the reader's language, joined by ``detail_separator``;
+    # ``detail`` is their English
+    detail_text: tuple[Message, ...] = ()
+    detail_separator: str = "; "
 
     @classmethod
     def of(
@@ -131,13 +137,19 @@ class Check:
         name: str,
         outcome: Outcome,
         text: Message,
-        detail: str | None = None,
+        detail: str | Sequence[Message] | None = None,
         *,
         undecided: bool = False,
         reason: str | None = None,
+        separator: str = "; ",
     ) -> Check:
-        """The check saying ``text`` (its English is the ``message``)."""
-        return cls(name, outcome, str(text), detail, undecided, reason, text)
+        """The check saying ``text`` (its English is the ``message``); a ``detail`` of
+        messages is kept as they are, and its English joined by ``separator``."""
+        if detail is None or isinstance(detail, str):
+            return cls(name, outcome, str(text), detail, undecided, reason, text)
+        parts = tuple(detail)
+        english = separator.join(str(part) for part in parts) or None
+        return cls(name, outcome, str(text), english, undecided, reason, text, parts, separator)
 
     def to_dict(self) -> dict[str, Any]:
         shown: dict[str, Any] = {
@@ -361,12 +373,23 @@ class Checks:
         name: CheckId | RecordCheckId,
         outcome: Outcome,
         message: Message,
-        detail: str | None = None,
+        detail: str | Sequence[Message] | None = None,
         *,
         undecided: bool = False,
         reason: str | None = None,
+        separator: str = "; ",
     ) -> None:
-        self.put(Check.of(name, outcome, message, detail, undecided=undecided, reason=reason))
+        self.put(
+            Check.of(
+                name,
+                outcome,
+                message,
+                detail,
+                undecided=undecided,
+                reason=reason,
+                separator=separator,
+            )
+        )
 
     def put(self, check: Check) -> None:
         """Add ``check`` (replacing an earlier one of its name)."""

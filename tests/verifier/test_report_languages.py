@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import html
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,7 @@ from flask.testing import FlaskClient
 from badges.status import bitstring_status_list as bsl
 from tests.conftest import SCHOOL
 from tests.verifier.conftest import Api, School
+from tests.verifier.test_clr_results import record  # noqa: F401 (a fixture)
 
 LANGUAGES = ("lt", "ru", "kk")
 
@@ -153,3 +155,62 @@ def test_the_revoked_page_says_so_in_the_readers_language(
     assert "Išdavėjas atšaukė šį ženklelį." in pages["lt"]
     assert "Издатель отозвал этот значок." in pages["ru"]
     assert "Беруші бұл бейджді қайтарып алды." in pages["kk"]
+
+
+def _all_messages(report: dict[str, Any]) -> list[tuple[str, str]]:
+    """Every (code, message) of a report, its endorsements' and its credentials' inside."""
+    found = [(report["code"], report["message"])]
+    found += [(c["code"], c["message"]) for c in report["checks"]]
+    for entry in report.get("credentials") or []:
+        found.append((entry.get("code", ""), entry["message"]))
+        if entry["report"] is not None:
+            found += _all_messages(entry["report"])
+    return found
+
+
+def test_a_learner_record_and_its_credentials_in_the_readers_language(
+    client: FlaskClient, api: Api, record: Any
+) -> None:
+    """Two badges of the school (the second revoked) in a CLR (test_clr_results' fixture)."""
+    unsigned, sign = record
+    clr = sign(unsigned)
+    english = api.post({"credential": clr}).get_json()
+    russian = api.post({"credential": clr}, headers={"Accept-Language": "ru"}).get_json()
+    pairs = list(zip(_all_messages(english), _all_messages(russian), strict=True))
+    assert all(en[0] == ru[0] for en, ru in pairs)  # the same codes
+    assert all(en[1] != ru[1] for en, ru in pairs), [en for en, ru in pairs if en[1] == ru[1]]
+    summary = russian["checks"][-1]
+    assert summary["code"] == "credentials.summary"
+    assert summary["message"].startswith("Издатель отозвал 1 из 2 удостоверений внутри")
+    assert summary["message"].endswith("Сам документ подлинный.")
+    text = html.unescape(
+        client.post(
+            "/verify", data={"input": json.dumps(clr)}, headers={"Accept-Language": "ru"}
+        ).get_data(as_text=True)
+    )
+    for code, message in _all_messages(english):
+        assert message not in text, code
+    for _code, message in _all_messages(russian):
+        assert message in text
+
+
+def test_an_open_badges_2_assertion_in_the_readers_language(
+    client: FlaskClient, api: Api, school: School
+) -> None:
+    link = school.ob2_hosted()
+    english = api.get(link).get_json()
+    assert english["verdict"] == "valid"
+    for lang in LANGUAGES:
+        translated = api.get(link, headers={"Accept-Language": lang}).get_json()
+        assert _codes(translated) == _codes(english)
+        for text, original in zip(_messages(translated), _messages(english), strict=True):
+            assert text != original, (lang, original)
+        page_text = html.unescape(
+            client.post(
+                "/verify", data={"input": link}, headers={"Accept-Language": lang}
+            ).get_data(as_text=True)
+        )
+        for message in _messages(english):
+            assert message not in page_text, (lang, message)
+        for message in _messages(translated):
+            assert message in page_text, (lang, message)

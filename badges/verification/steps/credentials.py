@@ -107,8 +107,11 @@ def summarise(run: Run, results: list[CredentialResult]) -> None:
     forged = [r for r in results if _not_genuine(r)]
     ended = [r for r in results if r.verdict is Verdict.INVALID and not _not_genuine(r)]
     unsure = [r for r in results if r.verdict is Verdict.UNDECIDED]
-    lines = [f"{r.label[:1].upper()}{r.label[1:]}: {r.message}" for r in forged + ended + unsure]
-    detail = "; ".join(lines[:10]) or None
+    lines = [
+        M("detail.line", who=r.label_text, message=r.text or r.message)
+        for r in forged + ended + unsure
+    ]
+    detail = lines[:10]
     if forged:
         first = forged[0]
         if len(forged) > 1:

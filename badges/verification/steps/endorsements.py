@@ -86,10 +86,23 @@ def check_endorsements(
     bad = [r for r in results if r.verdict is Verdict.INVALID]
     unsure = [r for r in results if r.verdict is Verdict.UNDECIDED]
     count = len(results)
-    lines = [f"{r.endorser or 'An unnamed endorser'}: {r.message}" for r in bad + unsure]
+    lines = [
+        M(
+            "detail.line",
+            who=r.endorser or M("endorsements.unnamed"),
+            message=r.text or r.message,
+        )
+        for r in bad + unsure
+    ]
     if len(endorsements) > MAX_ENDORSEMENTS:
-        lines.append(f"only the first {MAX_ENDORSEMENTS} of {len(endorsements)} were checked")
-    detail = "; ".join(lines[:5]) or None
+        lines.append(
+            M(
+                "endorsements.first_only",
+                max=str(MAX_ENDORSEMENTS),
+                count=str(len(endorsements)),
+            )
+        )
+    detail = lines[:5]
     if bad:
         withdrawn = sum(1 for r in bad if r.withdrawn)
         what = "endorsements.withdrawn" if withdrawn == len(bad) else "endorsements.invalid"
@@ -124,7 +137,7 @@ def check_endorsements(
             CheckId.ENDORSEMENTS,
             Outcome.PASSED,
             M("endorsements.ok", num=count),
-            f"Endorsed by {names}." if names else None,
+            [M("endorsements.by", names=names)] if names else None,
         )
 
 

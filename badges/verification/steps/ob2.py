@@ -92,7 +92,7 @@ class _Stop(Exception):
         self,
         name: CheckId,
         message: Message,
-        detail: str | None = None,
+        detail: str | Sequence[Message] | None = None,
         *,
         undecided: bool = False,
         reason: str | None = None,
@@ -743,7 +743,11 @@ class Ob2Run:
 def _revoked(assertion: dict[str, Any], reason: Any = None) -> _Stop:
     """The status check of a revoked badge, with the issuer's reason when it gives one."""
     reason = reason if reason is not None else assertion.get("revocationReason")
-    detail = f"Reason: {reason}"[:300] if isinstance(reason, str) and reason.strip() else None
+    detail = (
+        [M("status.reason_detail", reason=reason[:292])]
+        if isinstance(reason, str) and reason.strip()
+        else None
+    )
     return _Stop(CheckId.STATUS, M("status.revoked_badge"), detail)
 
 

@@ -83,6 +83,15 @@ def _status_entry(entry: Any) -> bsl.EntryRef:
 # -- status ------------------------------------------------------------------------
 
 
+def _distinct(messages: list[Message]) -> list[Message]:
+    """``messages`` without repeats (two lists of the same size warn once)."""
+    kept: list[Message] = []
+    for message in messages:
+        if message not in kept:
+            kept.append(message)
+    return kept
+
+
 def _set_bit(purpose: str, endorsement: bool) -> Message:
     """What the credential's bit set in a list of ``purpose`` says."""
     if purpose == "revocation":
@@ -161,7 +170,8 @@ def check_status(engine: Engine, credential: dict[str, Any], checks: Checks, now
             CheckId.STATUS,
             Outcome.FAILED,
             findings[0],
-            " ".join(str(f) for f in findings[1:]) or None,
+            findings[1:],
+            separator=" ",
         )
     elif undecided:
         checks.add(
@@ -177,14 +187,16 @@ def check_status(engine: Engine, credential: dict[str, Any], checks: Checks, now
             CheckId.STATUS,
             Outcome.WARNING if notes else Outcome.PASSED,
             M("status.ok_endorsement"),
-            " ".join(dict.fromkeys(str(n) for n in notes)) or None,
+            _distinct(notes),
+            separator=" ",
         )
     else:
         checks.add(
             CheckId.STATUS,
             Outcome.WARNING if notes else Outcome.PASSED,
             M("status.ok_badge"),
-            " ".join(dict.fromkeys(str(n) for n in notes)) or None,
+            _distinct(notes),
+            separator=" ",
         )
 
 
