@@ -61,21 +61,28 @@ def _fast_loads(text: str) -> Any:
         value = orjson.loads(text)
     except orjson.JSONDecodeError:
         return _NOT_FAST  # the standard parser gives the message (or takes 1e400, BOMs...)
+    # orjson gives exactly dict, list, str, int, bool, float and None: exact type tests,
+    # and a plain loop (a generator per node costs more than the walk itself).
+    kind = type(value)
+    if kind is float:
+        return _NOT_FAST
     keys = 0
-    stack = [value]
+    stack: list[Any] = [value] if kind is dict or kind is list else []
+    pop, push = stack.pop, stack.append
     while stack:
-        node = stack.pop()
+        node = pop()
         children: Iterable[Any]
-        if isinstance(node, dict):
+        if type(node) is dict:
             keys += len(node)
             children = node.values()
-        elif isinstance(node, list):
-            children = node
-        elif isinstance(node, float):
-            return _NOT_FAST
         else:
-            continue
-        stack.extend(child for child in children if not isinstance(child, (str, int)))
+            children = node
+        for child in children:
+            kind = type(child)
+            if kind is dict or kind is list:
+                push(child)
+            elif kind is float:
+                return _NOT_FAST
     if keys != text.count('":'):
         return _NOT_FAST
     return value
@@ -191,9 +198,45 @@ def check_value(
         raise InputTooLargeError(f"JSON is nested deeper than {max_depth} levels")
 
 
+def is_plain(value: Any) -> bool:
+    """True when ``value`` holds only dicts with string keys, lists, strings, integers
+    within 64 bits, booleans and None (exact types: no subclass, no float, whose text the
+    two encoders write differently), nested at most MAX_JSON_DEPTH deep."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node, depth = pop()
+        kind = type(node)
+        if kind is dict:
+            if depth >= MAX_JSON_DEPTH:
+                return False
+            for key, child in node.items():
+                if type(key) is not str:
+                    return False
+                push((child, depth + 1))
+        elif kind is list:
+            if depth >= MAX_JSON_DEPTH:
+                return False
+            for child in node:
+                push((child, depth + 1))
+        elif kind is int:
+            if not -(2**63) <= node < 2**64:
+                return False
+        elif not (kind is str or kind is bool or node is None):
+            return False
+    return True
+
+
 def dumps(value: Any, *, pretty: bool = True) -> str:
     """Serialise JSON the one way this library writes documents it signs or serves."""
     if pretty:
+        if is_plain(value):
+            # orjson writes exactly what the standard encoder does for such values (the
+            # tests compare them), several times faster: a class award stores thousands
+            try:
+                return orjson.dumps(value, option=orjson.OPT_INDENT_2).decode("utf-8")
+            except orjson.JSONEncodeError:
+                pass  # a lone surrogate, which only the standard encoder writes (escaped)
         return json.dumps(value, indent=2, ensure_ascii=False)
     return compact_bytes(value).decode("utf-8")
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
+import orjson
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -38,7 +40,7 @@ from .card_fields import card_fields
 from .claims import claim_paragraph, new_claim_link
 from .endorsements import endorsed_achievement, endorsed_profile
 from .keys import Sealer, active_key, hold_keys, private_key
-from .languages import message_language
+from .languages import message_language, message_languages
 from .mail import note_new_messages
 from .orgs import issuer_profile
 from .search import fold
@@ -100,12 +102,39 @@ class AwardInput:
         return errors
 
 
+class _Serialised(model.Model):
+    """A model value whose JSON is written once and copied into each credential that
+    carries it: the achievement (with its endorsements) and the issuer's profile are the
+    same in every badge of a class award, and writing them was most of the cost of
+    building each one. The credential's JSON is the same, key for key."""
+
+    _json: dict[str, Any]
+    _bytes: bytes | None
+
+    def __init__(self, value: model.Model) -> None:
+        super().__init__()
+        data = value.to_json()
+        object.__setattr__(self, "_json", data)
+        # read back from its compact JSON: a fresh copy, exact when it holds no float
+        # and no integer beyond 64 bits (jsonutil.is_plain); else copied by deepcopy
+        object.__setattr__(
+            self, "_bytes", jsonutil.compact_bytes(data) if jsonutil.is_plain(data) else None
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        copied: dict[str, Any] = (
+            orjson.loads(self._bytes) if self._bytes is not None else copy.deepcopy(self._json)
+        )
+        return copied
+
+
 @dataclass(frozen=True)
 class IssueContext:
     """What every award of one achievement by one organisation shares."""
 
     org: Organisation
     achievement: Achievement
+    # both _Serialised: a model whose JSON is written once (it stands in for the type)
     achievement_json: model.Achievement
     profile: model.Profile
     key_row_id: int
@@ -125,10 +154,18 @@ def _context(
         org=org,
         achievement=achievement,
         # with the active endorsements of the achievement and of the issuer, loaded once
-        achievement_json=endorsed_achievement(
-            session, achievement, achievement_model(session, achievement, org, urls)
+        achievement_json=cast(
+            model.Achievement,
+            _Serialised(
+                endorsed_achievement(
+                    session, achievement, achievement_model(session, achievement, org, urls)
+                )
+            ),
         ),
-        profile=endorsed_profile(session, org, issuer_profile(org, urls)),
+        profile=cast(
+            model.Profile,
+            _Serialised(endorsed_profile(session, org, issuer_profile(org, urls))),
+        ),
         key_row_id=key_row.id,
         key=private_key(key_row, org, sealer),
         verification_method=urls.verification_method(org.slug, key_row.kid),
@@ -557,8 +594,13 @@ def award_many(
             progress(number, len(chosen))
     session.add_all(awards)
     session.flush()
+    # the learners' languages in a few queries, not one per message (each of which would
+    # also flush the claim link the message before it added)
+    languages = message_languages(session, org, [row.learner_email for row in chosen])
     messages = [
-        _message(session, award, org, urls, row.narrative, row.language)
+        _message(
+            session, award, org, urls, row.narrative, row.language or languages[row.learner_email]
+        )
         for award, row in zip(awards, chosen, strict=True)
     ]
     session.add_all(messages)
