@@ -47,7 +47,7 @@ _NOT_FAST = object()
 _KEY_SPACE = re.compile(r'"\s+:')
 
 
-def _fast_loads(text: str) -> Any:
+def _fast_loads(text: str, raw: bytes | None = None) -> Any:
     """orjson's parse when it provably equals the strict one, else ``_NOT_FAST``.
 
     orjson keeps the last of duplicate keys silently, so duplicates are ruled out by
@@ -61,6 +61,15 @@ def _fast_loads(text: str) -> Any:
         value = orjson.loads(text)
     except orjson.JSONDecodeError:
         return _NOT_FAST  # the standard parser gives the message (or takes 1e400, BOMs...)
+    if raw is not None and len(raw) < 1_000_000:
+        # Compact JSON as orjson writes it (a VC-JWT's payload, usually): when writing the
+        # value back gives the very same bytes, no key was dropped as a duplicate and no
+        # number was read inexactly, with no walk.
+        try:
+            if orjson.dumps(value) == raw:
+                return value
+        except orjson.JSONEncodeError:
+            pass
     # orjson gives exactly dict, list, str, int, bool, float and None: exact type tests,
     # and a plain loop (a generator per node costs more than the walk itself).
     kind = type(value)
@@ -107,18 +116,20 @@ def loads(
 
     Raises InputTooLargeError past the limits and FormatError for anything not JSON.
     """
+    raw: bytes | None = None
     if isinstance(data, (bytes, bytearray)):
         if len(data) > max_bytes:
             raise InputTooLargeError(f"JSON is larger than {max_bytes} bytes")
+        raw = bytes(data)
         try:
-            text = bytes(data).decode("utf-8-sig")
+            text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise FormatError("JSON is not valid UTF-8") from exc
     else:
         text = data
         if len(text) > max_bytes:
             raise InputTooLargeError(f"JSON is larger than {max_bytes} bytes")
-    value = _fast_loads(text)
+    value = _fast_loads(text, raw)
     if value is not _NOT_FAST:
         if text.count("{") + text.count("[") > max_depth and _depth_exceeds(value, max_depth):
             raise InputTooLargeError(f"JSON is nested deeper than {max_depth} levels")
