@@ -213,29 +213,31 @@ def is_plain(value: Any) -> bool:
     """True when ``value`` holds only dicts with string keys, lists, strings, integers
     within 64 bits, booleans and None (exact types: no subclass, no float, whose text the
     two encoders write differently), nested at most MAX_JSON_DEPTH deep."""
-    stack: list[tuple[Any, int]] = [(value, 0)]
-    pop, push = stack.pop, stack.append
-    while stack:
-        node, depth = pop()
-        kind = type(node)
-        if kind is dict:
-            if depth >= MAX_JSON_DEPTH:
-                return False
-            for key, child in node.items():
-                if type(key) is not str:
-                    return False
-                push((child, depth + 1))
-        elif kind is list:
-            if depth >= MAX_JSON_DEPTH:
-                return False
-            for child in node:
-                push((child, depth + 1))
-        elif kind is int:
-            if not -(2**63) <= node < 2**64:
-                return False
-        elif not (kind is str or kind is bool or node is None):
+    return _plain(value, 0)
+
+
+def _plain(node: Any, depth: int) -> bool:
+    # recursive (at most MAX_JSON_DEPTH deep), strings tested inline: most leaves are
+    kind = type(node)
+    if kind is dict:
+        if depth >= MAX_JSON_DEPTH:
             return False
-    return True
+        for key, child in node.items():
+            if type(key) is not str:
+                return False
+            if type(child) is not str and not _plain(child, depth + 1):
+                return False
+        return True
+    if kind is list:
+        if depth >= MAX_JSON_DEPTH:
+            return False
+        for child in node:
+            if type(child) is not str and not _plain(child, depth + 1):
+                return False
+        return True
+    if kind is int:
+        return bool(-(2**63) <= node < 2**64)
+    return kind is str or kind is bool or node is None
 
 
 def dumps(value: Any, *, pretty: bool = True) -> str:
