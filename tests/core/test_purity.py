@@ -34,7 +34,11 @@ HEAVY = ("flask", "sqlalchemy", "pyld", "PIL", "qrcode", "jsonschema", "issuer",
 
 
 def _loaded_after(code: str) -> list[str]:
-    probe = "import sys\n" + code + f"\nprint('loaded:' + ','.join(m for m in {HEAVY!r} if m in sys.modules))"
+    probe = (
+        "import sys\n"
+        + code
+        + f"\nprint('loaded:' + ','.join(m for m in {HEAVY!r} if m in sys.modules))"
+    )
     result = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60
     )
