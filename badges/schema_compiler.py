@@ -7,11 +7,15 @@ comes from here: when a document is not valid, ``jsonschema`` itself explains wh
 schema using any keyword outside the supported set is not compiled at all, and the
 tests compare both answers over valid and broken documents.
 
-Own code rather than ``fastjsonschema`` (measured for issue 15): fastjsonschema's check of
-a badge is about 1.7x faster, but it writes some 780 KB of Python for the
-AchievementCredential schema and takes over a second per process to generate and load
-it (this compiler: about 3 ms), which every verifier process and ``badges verify`` would
-pay; it also knows only drafts 4 to 7 (these schemas are 2019-09).
+Own code rather than ``fastjsonschema`` (measured again for issue 15, which asks for a kept
+library): fastjsonschema 2.22.3, given the AchievementCredential schema as draft-07 (it
+knows only drafts 4 to 7; these schemas are 2019-09) and with formats off as here, took
+2x as long as this compiler's predicate to check the benchmark badge, and 4-6x once the
+predicate called what a ``$ref`` names directly and folded ``"type": "object"`` into the
+object check (same runs, a busy machine). It also writes some 780 KB of Python for that
+schema and needs 0.15 s or more per process to generate and load it (this compiler: a few ms),
+which ``badges verify`` and every verifier process would pay. What keeps this compiler
+honest is the comparison with ``jsonschema`` on the same inputs (tests/core/test_schema.py).
 """
 
 from __future__ import annotations
