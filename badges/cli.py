@@ -35,7 +35,7 @@ EXIT_NOT_VALID = 1
 EXIT_USAGE = 2
 MAX_INPUT_BYTES = 8 * 1024 * 1024
 
-_MARKS = {  # by Outcome's value
+_MARKS = {  # by Outcome's value (badges.verification is imported only to verify)
     "passed": "PASS",
     "failed": "FAIL",
     "warning": "WARN",
@@ -231,9 +231,11 @@ def render_report(report: VerificationReport, out: TextIO) -> None:
 
 
 def _render_checks(report: VerificationReport, out: TextIO, indent: str) -> None:
+    from .verification import Outcome
+
     for check in report.checks:
         out.write(f"{indent}[{_MARKS[check.outcome.value]}] {check.name:<12} {check.message}\n")
-        if check.detail and check.outcome.value != "passed":
+        if check.detail and check.outcome is not Outcome.PASSED:
             out.write(f"{indent}       {'':<12} {check.detail}\n")
 
 
@@ -582,10 +584,10 @@ def build_parser(*, plugins: bool = True) -> argparse.ArgumentParser:
 
 
 def _core_command(argv: Sequence[str]) -> bool:
-    """True when ``argv`` runs one of the core's own commands (the first word that is not
-    an option names it): its parser needs no plug-in, so none is loaded."""
-    first = next((word for word in argv if not word.startswith("-")), None)
-    return first in CORE_COMMANDS
+    """True when ``argv`` runs one of the core's own commands (its first word names it):
+    that command's parser needs no plug-in, so none is loaded. Anything else (``badges``,
+    ``badges --help``, an app's command) loads them all."""
+    return bool(argv) and argv[0] in CORE_COMMANDS
 
 
 def main(argv: Sequence[str] | None = None) -> int:
