@@ -68,8 +68,9 @@ def _classes(n: int) -> list[bytes]:
     return files
 
 
-def sign_alone(database: Database, org_id: int, achievement_id: int, n: int) -> float:
-    """Seconds for the core library to sign the N credentials the service would build."""
+def sign_alone(database: Database, org_id: int, achievement_id: int, n: int) -> tuple[float, float]:
+    """Seconds (wall, this process's CPU) for the core library to sign the N credentials
+    the service would build."""
     sealer = Sealer.from_config(KEK)
     with database.transaction() as session:
         org = session.get(Organisation, org_id)
@@ -87,20 +88,23 @@ def sign_alone(database: Database, org_id: int, achievement_id: int, n: int) -> 
                 )
             )
         session.rollback()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for credential in unsigned:
         sign_credential(
             credential, ctx.key, verification_method=ctx.verification_method, proof=ProofFormat.BOTH
         )
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu
 
 
-def class_awards(database: Database, org_id: int, achievement_id: int, n: int) -> float:
-    """Seconds for the class award service to award N learners, class by class."""
+def class_awards(
+    database: Database, org_id: int, achievement_id: int, n: int
+) -> tuple[float, float]:
+    """Seconds (wall, this process's CPU) for the class award service to award N learners,
+    class by class."""
     files = _classes(n)
     sealer = Sealer.from_config(KEK)
     done = 0
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for content in files:
         with database.transaction() as session:
             org = session.get(Organisation, org_id)
@@ -121,9 +125,9 @@ def class_awards(database: Database, org_id: int, achievement_id: int, n: int) -
                 progress=jobs.no_progress,
             )
             done += result.count
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     assert done == n, (done, n)
-    return elapsed
+    return elapsed, cpu
 
 
 def bench(label: str, url: str, n: int, rounds: int) -> dict[str, float] | None:
@@ -132,14 +136,15 @@ def bench(label: str, url: str, n: int, rounds: int) -> dict[str, float] | None:
     except Exception as exc:  # PostgreSQL not there: say so, go on
         print(f"  {label}: skipped ({str(exc).splitlines()[0][:100]})")
         return None
-    service_times, sign_times, ratios = [], [], []
+    service_times, sign_times, ratios, cpu_ratios = [], [], [], []
     try:
         for r in range(rounds):
-            s = sign_alone(database, org_id, achievement_id, n)
-            b = class_awards(database, org_id, achievement_id, n)
+            s, s_cpu = sign_alone(database, org_id, achievement_id, n)
+            b, b_cpu = class_awards(database, org_id, achievement_id, n)
             sign_times.append(s)
             service_times.append(b)
             ratios.append(b / s)
+            cpu_ratios.append(b_cpu / s_cpu)
             print(f"    {label} round {r + 1}/{rounds}: {b:.2f} s / {s:.2f} s", file=sys.stderr)
             # a fresh start each round: the status lists and tables as the first round found them
             _empty(database)
@@ -150,13 +155,17 @@ def bench(label: str, url: str, n: int, rounds: int) -> dict[str, float] | None:
         database.dispose()
     b, s = statistics.median(service_times), statistics.median(sign_times)
     ratio = statistics.median(ratios)
+    cpu_ratio = statistics.median(cpu_ratios)
     verdict = "PASS" if ratio <= TARGET else "MISS"
     print(
         f"  {label:<11} class award {n:>6}: {b:7.2f} s = {n / b:7.1f} awards/s;"
         f" core signing alone {s:6.2f} s = {n / s:7.1f}/s;"
         f" ratio {ratio:.2f}x  {verdict} (target <= {TARGET}x)"
     )
-    return {"service_s": b, "sign_s": s, "ratio": ratio}
+    # The same in this process's CPU time: steadier on a busy machine, but it leaves out
+    # the database server's own work (PostgreSQL's process), which the wall time counts.
+    print(f"  {'':<11} the same in this process's CPU time: ratio {cpu_ratio:.2f}x")
+    return {"service_s": b, "sign_s": s, "ratio": ratio, "cpu_ratio": cpu_ratio}
 
 
 def main(argv: list[str] | None = None) -> int:
