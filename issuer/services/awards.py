@@ -141,6 +141,17 @@ class IssueContext:
     key: Any
     verification_method: str
     urls: PublicUrls
+    # a level's result (rubric and level ids), made once for the whole class
+    results: dict[str, model.Result] = field(default_factory=dict, compare=False)
+
+    def result(self, level: str) -> model.Result:
+        found = self.results.get(level)
+        if found is None:
+            found = self.results[level] = model.Result(
+                result_description=rubric_id(self.achievement, self.urls),
+                achieved_level=level_id(self.achievement, self.urls, level),
+            )
+        return found
 
 
 def _context(
@@ -214,12 +225,7 @@ def build_credential(
         status = [bsl.status_entry(urls.status_list(org.slug, purpose), status_index, purpose)]
     results = []
     if data.level:
-        results.append(
-            model.Result(
-                result_description=rubric_id(ctx.achievement, urls),
-                achieved_level=level_id(ctx.achievement, urls, data.level),
-            )
-        )
+        results.append(ctx.result(data.level))
     evidence = []
     if data.evidence_url or data.evidence_narrative:
         evidence.append(
