@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -26,6 +26,7 @@ from ..models import (
     Achievement,
     Award,
     AwardBatch,
+    ClaimToken,
     EvidenceFile,
     Organisation,
     OutboxMessage,
@@ -37,11 +38,11 @@ from ..urls import PublicUrls
 from .achievements import achievement_model, level_id, rubric_id
 from .audit import Actor, AuditAction, record
 from .card_fields import card_fields
-from .claims import claim_paragraph, new_claim_link
+from .claims import claim_link_row, claim_paragraph, new_claim_link
 from .endorsements import endorsed_achievement, endorsed_profile
 from .keys import Sealer, active_key, hold_keys, private_key
 from .languages import message_language, message_languages
-from .mail import note_new_messages
+from .mail import note_new_message_ids, note_new_messages
 from .orgs import issuer_profile
 from .search import fold
 
@@ -322,8 +323,24 @@ def _message(
 ) -> OutboxMessage:
     """The learner's message about a new award, with the badge's link and a claim link
     (for the learner's portfolio; its token is added to ``session``)."""
-    link = urls.credential(award.public_id)
     claim, expires = new_claim_link(session, award, urls)
+    return OutboxMessage(
+        **_message_fields(session, award, org, urls, claim, expires, note, language)
+    )
+
+
+def _message_fields(
+    session: Session,
+    award: Award,
+    org: Organisation,
+    urls: PublicUrls,
+    claim: str,
+    expires: datetime,
+    note: str | None = None,
+    language: str | None = None,
+) -> dict[str, Any]:
+    """The columns of the message ``_message`` makes, for a claim link already made."""
+    link = urls.credential(award.public_id)
     name = award.achievement.name
     with in_language(language or message_language(session, org, award.learner_email)):
         body = (
@@ -339,14 +356,43 @@ def _message(
             + claim_paragraph(claim, expires)
         )
         subject = _("Your badge: %(badge)s", badge=name)
-    return OutboxMessage(
-        org_id=org.id,
-        award_id=award.id,
-        to_email=award.learner_email,
-        to_name=award.learner_name,
-        subject=subject,
-        body=body,
-    )
+    return {
+        "org_id": org.id,
+        "award_id": award.id,
+        "to_email": award.learner_email,
+        "to_name": award.learner_name,
+        "subject": subject,
+        "body": body,
+    }
+
+
+def _class_messages(
+    session: Session,
+    awards: list[Award],
+    rows: Sequence[AwardInput],
+    org: Organisation,
+    urls: PublicUrls,
+) -> list[int]:
+    """The learners' messages about a class award (``awards``, flushed), each with its
+    claim link, as ``_message`` writes them one by one; stored with two multi-row inserts
+    rather than as thousands of ORM objects. Returns the messages' ids, in order."""
+    # the learners' languages in a few queries, not one per message
+    languages = message_languages(session, org, [row.learner_email for row in rows])
+    claims: list[dict[str, Any]] = []
+    messages: list[dict[str, Any]] = []
+    for award, row in zip(awards, rows, strict=True):
+        claim, expires, stored = claim_link_row(award, urls)
+        claims.append(stored)
+        language = row.language or languages[row.learner_email]
+        messages.append(
+            _message_fields(session, award, org, urls, claim, expires, row.narrative, language)
+        )
+    session.execute(insert(ClaimToken), claims)
+    ids = session.scalars(
+        insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True),
+        messages,
+    ).all()
+    return list(ids)
 
 
 def find_by_request_key(session: Session, org: Organisation, request_key: str) -> Award | None:
@@ -600,18 +646,7 @@ def award_many(
             progress(number, len(chosen))
     session.add_all(awards)
     session.flush()
-    # the learners' languages in a few queries, not one per message (each of which would
-    # also flush the claim link the message before it added)
-    languages = message_languages(session, org, [row.learner_email for row in chosen])
-    messages = [
-        _message(
-            session, award, org, urls, row.narrative, row.language or languages[row.learner_email]
-        )
-        for award, row in zip(awards, chosen, strict=True)
-    ]
-    session.add_all(messages)
-    session.flush()
-    note_new_messages(session, messages)
+    note_new_message_ids(session, _class_messages(session, awards, chosen, org, urls))
     record(
         session,
         org_id=org.id,
