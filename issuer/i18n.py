@@ -20,6 +20,8 @@ from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import Babel, refresh
 from sqlalchemy import select
 
+from badges.i18n import best_language
+
 from .translate import catalogue_languages, current_language
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
@@ -81,7 +83,7 @@ def _account_language() -> str | None:
 def select_language() -> str:
     if not has_request_context():
         return DEFAULT  # a command or a job: it writes in_language(...) what it must
-    accepted = request.accept_languages.best_match(languages())
+    accepted = best_language(request.headers.get("Accept-Language"), languages())
     if request.blueprint == "api" or request.path.startswith("/api/"):
         return accepted or DEFAULT
     return (

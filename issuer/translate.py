@@ -3,42 +3,32 @@
 ``_("...", name=value)`` is the message in the request's language (or the one ``in_language``
 sets), with its ``%(name)s`` placeholders filled; English outside a request.
 Babel extracts the calls of ``_``, ``ngettext`` and ``N_`` (tests/i18n/catalogues.py).
+The catalogues, ``in_language`` and the language list are the core's (``badges.i18n``);
+only the request's language, through Flask-Babel, is read here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from functools import cache
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import flask_babel
-from babel.support import NullTranslations, Translations
+
+from badges.i18n import Catalogues
+from badges.verification.messages import Message
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
-
-# The language set by ``in_language``: (code, its catalogue), for this thread or task only.
-_written_in: ContextVar[tuple[str, NullTranslations] | None] = ContextVar(
-    "written_in", default=None
-)
+CATALOGUES = Catalogues(TRANSLATIONS)
 
 
 def _(message: str, **values: Any) -> str:
-    forced = _written_in.get()
-    if forced is not None:
-        text = forced[1].ugettext(message)
-        return text % values if values else text
-    return str(flask_babel.gettext(message, **values))
+    return CATALOGUES.gettext(message, values, flask_babel.gettext)
 
 
 def ngettext(singular: str, plural: str, num: int, **values: Any) -> str:
     """``%(num)s`` in either form is the number."""
-    forced = _written_in.get()
-    if forced is not None:
-        return forced[1].ungettext(singular, plural, num) % {"num": num, **values}
-    return str(flask_babel.ngettext(singular, plural, num, **values))
+    return CATALOGUES.ngettext(singular, plural, num, values, flask_babel.ngettext)
 
 
 def N_(message: str) -> str:
@@ -47,35 +37,24 @@ def N_(message: str) -> str:
     return message
 
 
-@cache
-def catalogue_languages(root: Path = TRANSLATIONS) -> tuple[str, ...]:
-    """English, then every language with a compiled catalogue under ``root``, by code."""
-    found = sorted(p.name for p in root.iterdir() if (p / "LC_MESSAGES" / "messages.mo").is_file())
-    return ("en", *[code for code in found if code != "en"])
+def catalogue_languages() -> tuple[str, ...]:
+    """English, then every language with a compiled catalogue, by code."""
+    return CATALOGUES.languages()
 
 
-@cache
-def _catalogue(code: str) -> NullTranslations:
-    if code == "en":
-        return NullTranslations()
-    return Translations.load(str(TRANSLATIONS), [code], "messages")
-
-
-@contextmanager
-def in_language(code: str) -> Iterator[None]:
+def in_language(code: str) -> AbstractContextManager[None]:
     """Write in ``code`` (a message to someone else than the reader), whatever the request's
     language, in a request or outside one (a command, a background job)."""
-    token = _written_in.set((code, _catalogue(code)))
-    try:
-        yield
-    finally:
-        _written_in.reset(token)
+    return CATALOGUES.in_language(code)
 
 
 def current_language() -> str:
     """The language being written: the one ``in_language`` sets, else the request's."""
-    forced = _written_in.get()
-    if forced is not None:
-        return forced[0]
-    locale = flask_babel.get_locale()
-    return str(locale) if locale is not None else "en"
+    return CATALOGUES.language(flask_babel.get_locale)
+
+
+def report_text(message: Message) -> str:
+    """A message of a verification report (a code and its parameters) in the language
+    being written, from this app's catalogue."""
+    code = current_language()
+    return message.render(CATALOGUES.catalogue(code), code)

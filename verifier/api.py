@@ -12,15 +12,23 @@ from badges.errors import FormatError, InputTooLargeError
 
 from . import service
 from .errors import BadRequest, TooLarge
+from .i18n import registry_sentence, translated_report
 from .openapi import OPENAPI
-from .translate import _
+from .translate import _, current_language
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 def _answer(submission: service.Submission, recipient: str | None) -> Any:
+    """The report: its codes always, its titles and messages in English unless
+    ``Accept-Language`` asks for another of the verifier's languages."""
     report = service.verify(submission, recipient)
-    return jsonify({**report.to_dict(), **service.trust(report).to_dict()})
+    trust = service.trust(report)
+    if current_language() == "en":
+        return jsonify({**report.to_dict(), **trust.to_dict()})
+    shown = {**translated_report(report), **trust.to_dict()}
+    shown["registry"]["message"] = registry_sentence(trust.registry)
+    return jsonify(shown)
 
 
 def _json_body() -> tuple[Any, int]:

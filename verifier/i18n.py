@@ -10,7 +10,6 @@ Extracting, updating and compiling the catalogues: README, "Translations".
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -19,17 +18,18 @@ from flask import Blueprint, Flask, current_app, has_request_context, redirect, 
 from flask_babel import Babel
 
 from badges import localdates
-from badges.registry import RegistryResult
+from badges.i18n import best_language
+from badges.registry import RegistryResult, Signer
+from badges.verification.messages import M
 from badges.verification.report import (
     Check,
-    Outcome,
-    Verdict,
+    CredentialResult,
+    EndorsementResult,
     VerificationReport,
-    noun_of,
 )
 
 from .errors import BadRequest
-from .translate import N_, _, current_language
+from .translate import _, catalogue_languages, current_language, report_text
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 COOKIE = "lang"
@@ -37,13 +37,6 @@ COOKIE_AGE = 400 * 24 * 3600  # the longest a browser keeps a cookie (RFC 6265bi
 DEFAULT = "en"
 
 bp = Blueprint("language", __name__)
-
-
-@cache
-def catalogue_languages(root: Path = TRANSLATIONS) -> tuple[str, ...]:
-    """English, then every language with a compiled catalogue under ``root``, by code."""
-    found = sorted(p.name for p in root.iterdir() if (p / "LC_MESSAGES" / "messages.mo").is_file())
-    return (DEFAULT, *[code for code in found if code != DEFAULT])
 
 
 def languages() -> tuple[str, ...]:
@@ -64,7 +57,7 @@ def known(code: str | None) -> str | None:
 def select_language() -> str:
     if not has_request_context():
         return DEFAULT  # a command or a job: it writes in_language(...) what it must
-    accepted = request.accept_languages.best_match(languages())
+    accepted = best_language(request.headers.get("Accept-Language"), languages())
     if request.blueprint == "api" or request.path.startswith("/api/"):
         return accepted or DEFAULT
     return known(request.cookies.get(COOKIE)) or accepted or DEFAULT
@@ -97,44 +90,81 @@ def switch() -> Any:
     return response
 
 
-# The core's check titles and nouns (badges/verification/report.py), for the catalogue: the
-# page shows them in the reader's language; the JSON API keeps the core's English.
-CHECK_TITLES = {
-    "format": N_("Format"),
-    "context": N_("JSON-LD context"),
-    "schema": N_("Open Badges schema"),
-    "proof": N_("Signature"),
-    "issuer": N_("Issuer's key"),
-    "dates": N_("Validity dates"),
-    "status": N_("Revocation status"),
-    "recipient": N_("Recipient"),
-    "endorsements": N_("Endorsements"),
-    "credentials": N_("Credentials inside"),
-}
-NOUNS = {
-    "badge": N_("badge"),
-    "learner record": N_("learner record"),
-    "endorsement": N_("endorsement"),
-}
+# The report's words come from the core as codes with parameters
+# (badges/verification/messages.py, whose English is in this app's catalogue): the page
+# and the JSON API show them in the reader's language.
 
 
 def check_title(check: Check) -> str:
     """A check's title in the reader's language (the core's, for a check it does not know)."""
-    name = str(check.name)
-    return _(CHECK_TITLES[name]) if name in CHECK_TITLES else str(check.to_dict()["title"])
+    code = f"check.{check.name}"
+    try:
+        return report_text(M(code))
+    except KeyError:
+        return str(check.to_dict()["title"])
+
+
+def check_message(check: Check) -> str:
+    """What a check says, in the reader's language."""
+    return report_text(check.text) if check.text is not None else check.message
+
+
+def check_detail(check: Check) -> str | None:
+    """A check's detail: in the reader's language when it is made of report messages (the
+    verdicts of endorsements or of a record's credentials), else as the verifier wrote it."""
+    if check.detail_text:
+        return check.detail_separator.join(report_text(part) for part in check.detail_text)
+    return check.detail
+
+
+def result_message(result: EndorsementResult | CredentialResult) -> str:
+    """What an endorsement's or a learner record's credential's verification says."""
+    return report_text(result.text) if result.text is not None else result.message
 
 
 def verdict_sentence(report: VerificationReport) -> str:
     """The report's one-sentence answer (``VerificationReport.message``), in the reader's
     language; the reason of a failure is the failed check's message."""
-    noun = noun_of(report.credential)
-    noun = _(NOUNS[noun]) if noun in NOUNS else noun
-    if report.verdict is Verdict.VALID:
-        return _("This %(noun)s is genuine and valid.", noun=noun)
-    if report.verdict is Verdict.UNDECIDED:
-        return _("This %(noun)s cannot be fully checked right now.", noun=noun)
-    failed = next(c for c in report.checks if c.outcome is Outcome.FAILED)
-    return _("This %(noun)s is not valid: %(reason)s", noun=noun, reason=failed.message)
+    return report_text(report.text)
+
+
+def translated_report(report: VerificationReport) -> dict[str, Any]:
+    """``report.to_dict()`` with every message in the reader's language (the codes, titles
+    and parameters as they are): the JSON API's answer to an ``Accept-Language``."""
+    shown = report.to_dict()
+    _translate_report(shown, report)
+    return shown
+
+
+def _translate_checks(shown: list[dict[str, Any]], checks: list[Check]) -> None:
+    for entry, check in zip(shown, checks, strict=True):
+        entry["title"] = check_title(check)
+        entry["message"] = check_message(check)
+        entry["detail"] = check_detail(check)
+
+
+def _translate_report(shown: dict[str, Any], report: VerificationReport) -> None:
+    shown["message"] = verdict_sentence(report)
+    _translate_checks(shown["checks"], report.checks)
+    for entry, endorsement in zip(shown["endorsements"], report.endorsements, strict=True):
+        entry["message"] = result_message(endorsement)
+        _translate_checks(entry["checks"], endorsement.checks)
+    for entry, credential in zip(
+        shown.get("credentials") or [], report.credentials or [], strict=True
+    ):
+        entry["message"] = result_message(credential)
+        if credential.report is not None and entry["report"] is not None:
+            _translate_report(entry["report"], credential.report)
+
+
+def signer_description(signer: Signer) -> str:
+    """Who signed (``Signer.description``) in the reader's language: the domain, or what
+    kind of identifier it is."""
+    if signer.domain:
+        return signer.domain
+    if signer.kind == "did:key":
+        return _("a key of its own, not tied to any web address")
+    return _("an identifier not tied to any web address")
 
 
 def registry_sentence(result: RegistryResult) -> str:
@@ -161,8 +191,12 @@ def _template_globals() -> dict[str, Any]:
         "lang": current_language(),
         "languages": [(code, endonym(code)) for code in languages()],
         "check_title": check_title,
+        "check_message": check_message,
+        "check_detail": check_detail,
+        "result_message": result_message,
         "verdict_sentence": verdict_sentence,
         "registry_sentence": registry_sentence,
+        "signer_description": signer_description,
     }
 
 

@@ -6,6 +6,39 @@ from typing import Any
 
 from badges.verification import CheckId, Outcome, RecordCheckId
 
+# A report's message as a stable code with its parameters (badges/verification/messages.py):
+# the code never changes with the language; "message" is its sentence (English, or the
+# language Accept-Language asks for). A parameter is text, a number, or itself a message.
+_PARAMS = {
+    "type": "object",
+    "description": "the values the sentence is made from: text, a count, or a nested "
+    "message ({code, params})",
+    "additionalProperties": {
+        "oneOf": [
+            {"type": "string"},
+            {"type": "integer"},
+            {
+                "type": "object",
+                "required": ["code", "params"],
+                "properties": {
+                    "code": {"type": "string"},
+                    "params": {"$ref": "#/components/schemas/MessageParams"},
+                },
+            },
+        ]
+    },
+}
+_CODE = {
+    "type": "string",
+    "description": "the message's stable code (e.g. proof.mismatch, verdict.valid.badge); "
+    "the same whatever the language",
+}
+_MESSAGE = {
+    "type": "string",
+    "description": "the message's sentence: English unless Accept-Language asks for another "
+    "of the verifier's languages (lt, ru, kk)",
+}
+
 _ERROR = {
     "type": "object",
     "required": ["error"],
@@ -28,9 +61,11 @@ _CHECK = {
             "description": "every report lists the checks of CheckId; a CLR's report adds "
             "'credentials' (its credentials inside, each verified on its own)",
         },
-        "title": {"type": "string"},
+        "title": {"type": "string", "description": "in the language of the messages"},
         "outcome": {"type": "string", "enum": [outcome.value for outcome in Outcome]},
-        "message": {"type": "string"},
+        "message": _MESSAGE,
+        "code": _CODE,
+        "params": {"$ref": "#/components/schemas/MessageParams"},
         "detail": {"type": ["string", "null"]},
         "undecided": {"type": "boolean"},
         "reason": {
@@ -66,7 +101,9 @@ _REPORT = {
     "properties": {
         "verified": {"type": "boolean"},
         "verdict": {"type": "string", "enum": ["valid", "invalid", "undecided"]},
-        "message": {"type": "string"},
+        "message": _MESSAGE,
+        "code": _CODE,
+        "params": {"$ref": "#/components/schemas/MessageParams"},
         "format": {"type": ["string", "null"]},
         "verifiedAt": {"type": ["string", "null"], "format": "date-time"},
         "checks": {"type": "array", "items": {"$ref": "#/components/schemas/Check"}},
@@ -79,7 +116,9 @@ _REPORT = {
                 "properties": {
                     "location": {"type": "string", "enum": ["achievement", "issuer", "credential"]},
                     "verdict": {"type": "string", "enum": ["valid", "invalid", "undecided"]},
-                    "message": {"type": "string"},
+                    "message": _MESSAGE,
+                    "code": _CODE,
+                    "params": {"$ref": "#/components/schemas/MessageParams"},
                     "id": {"type": ["string", "null"]},
                     "endorser": {"type": ["string", "null"]},
                     "endorserId": {"type": ["string", "null"]},
@@ -100,7 +139,9 @@ _REPORT = {
                 "properties": {
                     "position": {"type": "integer", "minimum": 1},
                     "verdict": {"type": "string", "enum": ["valid", "invalid", "undecided"]},
-                    "message": {"type": "string"},
+                    "message": _MESSAGE,
+                    "code": _CODE,
+                    "params": {"$ref": "#/components/schemas/MessageParams"},
                     "form": {"type": ["string", "null"], "enum": ["json", "jwt", None]},
                     "id": {"type": ["string", "null"]},
                     "name": {"type": ["string", "null"]},
@@ -226,8 +267,21 @@ _ERRORS = {
     },
 }
 
+_ACCEPT_LANGUAGE = {
+    "name": "Accept-Language",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "the language of the report's titles and messages, and of error messages: "
+    "en (the default), lt, ru or kk, as any HTTP Accept-Language (e.g. 'lt, en;q=0.5'); the "
+    "codes are the same in every language",
+}
+
 _OK = {
-    "description": "The verification report (a badge that fails verification is still a 200, with verified false)",
+    "description": "The verification report (a badge that fails verification is still a 200, "
+    "with verified false). Its codes (check names, outcomes, message codes and their params) "
+    "never change with the language; its titles and messages are English unless "
+    "Accept-Language asks for another of the verifier's languages.",
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Report"}}},
 }
 
@@ -276,21 +330,30 @@ OPENAPI: dict[str, Any] = {
                         },
                     },
                 },
+                "parameters": [_ACCEPT_LANGUAGE],
                 "responses": {"200": _OK, **_ERRORS},
             },
             "get": {
                 "summary": "Verify the badge at a link",
                 "parameters": [
+                    _ACCEPT_LANGUAGE,
                     {
                         "name": "url",
                         "in": "query",
                         "required": True,
                         "schema": {"type": "string", "format": "uri"},
-                    }
+                    },
                 ],
                 "responses": {"200": _OK, **_ERRORS},
             },
         }
     },
-    "components": {"schemas": {"Report": _REPORT, "Check": _CHECK, "Error": _ERROR}},
+    "components": {
+        "schemas": {
+            "Report": _REPORT,
+            "Check": _CHECK,
+            "Error": _ERROR,
+            "MessageParams": _PARAMS,
+        }
+    },
 }

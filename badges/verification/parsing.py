@@ -27,6 +27,7 @@ from ..fetch import FetchBudget, Fetcher
 from ..multibase import b64url_decode
 from ..proofs import vc_jwt
 from ..proofs.vc_jwt import MAX_TOKEN_CHARS
+from .messages import M
 from .report import (
     REASON_NOT_A_BADGE,
     CheckId,
@@ -71,30 +72,30 @@ def read(source: Any, checks: Checks, fetcher: Fetcher | None) -> Parsed | None:
         checks.add(
             CheckId.FORMAT,
             Outcome.FAILED,
-            "The badge could not be fetched from its link.",
+            M("format.unfetched"),
             short(exc),
             undecided=True,
             reason=reason_of(exc),
         )
         return None
     except ProofError as exc:
-        checks.add(CheckId.FORMAT, Outcome.PASSED, "A VC-JWT.")
+        checks.add(CheckId.FORMAT, Outcome.PASSED, M("format.vc_jwt"))
         checks.add(
             CheckId.PROOF,
             Outcome.FAILED,
-            "The signature is of a kind that is refused.",
+            M("proof.refused_kind"),
             short(exc),
         )
         return None
     except ImageError as exc:
         if isinstance(exc, NoBakedBadgeError):
-            message = "This image carries no baked badge."
+            message = M("format.no_baked_badge")
         else:
-            message = "This image cannot be read as a baked badge."
+            message = M("format.unreadable_image")
         checks.add(CheckId.FORMAT, Outcome.FAILED, message, short(exc))
         return None
     except BadgeError as exc:
-        checks.add(CheckId.FORMAT, Outcome.FAILED, "This is not a badge credential.", short(exc))
+        checks.add(CheckId.FORMAT, Outcome.FAILED, M("format.not_a_credential"), short(exc))
         return None
     credential = parsed.credential
     if parsed.token is not None or is_assertion(credential):
@@ -105,28 +106,24 @@ def read(source: Any, checks: Checks, fetcher: Fetcher | None) -> Parsed | None:
         checks.add(
             CheckId.FORMAT,
             Outcome.FAILED,
-            "This is not a verifiable credential.",
+            M("format.not_vc"),
             f"type is {credential.get('type')!r}",
         )
         return None
-    kind = "VC-JWT" if parsed.jwt else "JSON-LD with an embedded proof"
+    kind = M("kind.jwt") if parsed.jwt else M("kind.embedded")
     if parsed.image:
-        kind += f", read from a baked {parsed.image.upper()} image"
+        kind = M(f"{kind.code}_image", image=parsed.image.upper())
     if OB_TYPES & set(types):
-        checks.add(CheckId.FORMAT, Outcome.PASSED, f"An Open Badges 3.0 credential ({kind}).")
+        checks.add(CheckId.FORMAT, Outcome.PASSED, M("format.ob3", kind=kind))
     elif "EndorsementCredential" in types:
-        checks.add(CheckId.FORMAT, Outcome.PASSED, f"An endorsement credential ({kind}).")
+        checks.add(CheckId.FORMAT, Outcome.PASSED, M("format.endorsement", kind=kind))
     elif CLR_TYPE in types:
-        checks.add(
-            CheckId.FORMAT,
-            Outcome.PASSED,
-            f"A Comprehensive Learner Record, CLR 2.0 ({kind}).",
-        )
+        checks.add(CheckId.FORMAT, Outcome.PASSED, M("format.clr", kind=kind))
     else:
         checks.add(
             CheckId.FORMAT,
             Outcome.FAILED,
-            "This verifiable credential is not an Open Badge.",
+            M("format.not_a_badge"),
             f"type is {types!r}",
             reason=REASON_NOT_A_BADGE,
         )
@@ -300,12 +297,12 @@ def report_gone(exc: FetchError, checks: Checks) -> bool:
     checks.add(
         CheckId.FORMAT,
         Outcome.WARNING,
-        "The link returned no badge: the issuer has withdrawn it (HTTP 410 Gone).",
+        M("format.gone"),
     )
     checks.add(
         CheckId.STATUS,
         Outcome.FAILED,
-        "The issuer has revoked this badge: its link answers 410 Gone.",
+        M("status.gone"),
     )
     checks.revoked = True
     return True

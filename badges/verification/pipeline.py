@@ -38,6 +38,7 @@ from ..resolve import KeyResolver
 from ..timeutil import utcnow
 from .cache import DocumentCache
 from .context import Run, Step
+from .messages import M
 from .parsing import OB2_FORMAT, read
 from .report import CHECK_NAMES, Check, CheckId, Checks, Outcome, VerificationReport, short
 from .steps import (
@@ -169,9 +170,8 @@ class Verifier:
                             step(run)
         except Exception as exc:  # last resort: never raise, never "valid"
             name = next((n for n in CHECK_NAMES if not checks.has(n)), CheckId.FORMAT)
-            checks.add(name, Outcome.FAILED, "The badge could not be verified.", short(exc))
-        reason = "Not checked, because an earlier check failed."
-        report.checks = checks.ordered(reason)
+            checks.add(name, Outcome.FAILED, M("unverifiable"), short(exc))
+        report.checks = checks.ordered(M("not_reached"))
         report.revoked = checks.revoked
         report.endorsements = checks.endorsements
         report.verified_issuer = checks.verified_issuer

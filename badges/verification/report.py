@@ -8,6 +8,7 @@ checks of one verification while its steps run (see ``badges.verification.pipeli
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -16,6 +17,7 @@ from typing import Any
 from ..errors import FetchBudgetError, FetchError, FetchSkippedError
 from ..fetch import FetchBudget
 from ..timeutil import format_datetime
+from .messages import M, Message
 
 
 class CheckId(StrEnum):
@@ -96,6 +98,11 @@ REASON_NOT_A_BADGE = "not_a_badge"
 SETTLED_MESSAGE = "Not checked: the {noun} is already known not to be valid."
 
 
+def settled(noun: str) -> Message:
+    """The message of a check not run because the verdict on the ``noun`` is settled."""
+    return M(f"settled.{noun.replace(' ', '_')}")
+
+
 @dataclass
 class Check:
     """One named check: its outcome, a plain-language message and optional detail.
@@ -104,6 +111,11 @@ class Check:
     not run (``deadline_exceeded``, ``fetch_limit_reached``, ``verdict_settled``), or for
     a failed format check, ``not_a_badge``: a credential, but not an Open Badge; it
     appears in ``to_dict`` only when set, so the report of a check that ran is unchanged.
+
+    ``text`` is the message as a code with its parameters (``messages.Message``), which
+    the apps render in their reader's language; ``message`` is its English. Every check
+    the pipeline makes has one (``Check.of``); ``to_dict`` adds them as ``code`` and
+    ``params``.
     """
 
     name: str  # a CheckId (a str) when the pipeline made it
@@ -112,6 +124,32 @@ class Check:
     detail: str | None = None
     undecided: bool = False
     reason: str | None = None
+    text: Message | None = None
+    # a detail made of report messages (an endorsement's or a credential's verdict, what a
+    # status list warns of): each in the reader's language, joined by ``detail_separator``;
+    # ``detail`` is their English
+    detail_text: tuple[Message, ...] = ()
+    detail_separator: str = "; "
+
+    @classmethod
+    def of(
+        cls,
+        name: str,
+        outcome: Outcome,
+        text: Message,
+        detail: str | Sequence[Message] | None = None,
+        *,
+        undecided: bool = False,
+        reason: str | None = None,
+        separator: str = "; ",
+    ) -> Check:
+        """The check saying ``text`` (its English is the ``message``); a ``detail`` of
+        messages is kept as they are, and its English joined by ``separator``."""
+        if detail is None or isinstance(detail, str):
+            return cls(name, outcome, str(text), detail, undecided, reason, text)
+        parts = tuple(detail)
+        english = separator.join(str(part) for part in parts) or None
+        return cls(name, outcome, str(text), english, undecided, reason, text, parts, separator)
 
     def to_dict(self) -> dict[str, Any]:
         shown: dict[str, Any] = {
@@ -124,6 +162,8 @@ class Check:
         }
         if self.reason is not None:
             shown["reason"] = self.reason
+        if self.text is not None:
+            shown.update(self.text.to_dict())
         return shown
 
 
@@ -171,15 +211,21 @@ class VerificationReport:
         raise KeyError(name)
 
     @property
-    def message(self) -> str:
+    def text(self) -> Message:
+        """The one-sentence answer as a code: valid, undecided, or not valid for the first
+        failed check's reason."""
         verdict = self.verdict
-        noun = noun_of(self.credential)
+        noun = noun_of(self.credential).replace(" ", "_")
         if verdict is Verdict.VALID:
-            return f"This {noun} is genuine and valid."
+            return M(f"verdict.valid.{noun}")
         if verdict is Verdict.UNDECIDED:
-            return f"This {noun} cannot be fully checked right now."
+            return M(f"verdict.undecided.{noun}")
         failed = next(c for c in self.checks if c.outcome is Outcome.FAILED)
-        return f"This {noun} is not valid: {failed.message}"
+        return M(f"verdict.invalid.{noun}", reason=failed.text or failed.message)
+
+    @property
+    def message(self) -> str:
+        return str(self.text)
 
     def to_dict(self) -> dict[str, Any]:
         """The report as JSON: the one shape the CLI, the page and the API share.
@@ -189,6 +235,7 @@ class VerificationReport:
             "verified": self.verified,
             "verdict": self.verdict.value,
             "message": self.message,
+            **self.text.to_dict(),
             "format": self.format,
             "verifiedAt": format_datetime(self.verified_at) if self.verified_at else None,
             "checks": [c.to_dict() for c in self.checks],
@@ -219,17 +266,27 @@ class CredentialResult:
     issuer_id: str | None = None
     revoked: bool = False
     report: VerificationReport | None = None
+    text: Message | None = None  # the message as a code (``message`` is its English)
+
+    @property
+    def label_text(self) -> Message:
+        """How a person tells this credential apart: its position, name and issuer."""
+        if self.name and self.issuer:
+            return M(
+                "credentials.label_named_from",
+                position=self.position,
+                name=self.name,
+                issuer=self.issuer,
+            )
+        if self.name:
+            return M("credentials.label_named", position=self.position, name=self.name)
+        if self.id:
+            return M("credentials.label_id", position=self.position, id=self.id)
+        return M("credentials.label", position=self.position)
 
     @property
     def label(self) -> str:
-        """How a person tells this credential apart: its position, name and issuer."""
-        text = f"credential {self.position}"
-        if self.name:
-            text += f" (“{self.name}”"
-            text += f" from {self.issuer})" if self.issuer else ")"
-        elif self.id:
-            text += f" ({self.id})"
-        return text
+        return self.label_text._render(None, "en")
 
     def to_dict(self) -> dict[str, Any]:
         report = None
@@ -246,6 +303,7 @@ class CredentialResult:
             "issuerId": self.issuer_id,
             "revoked": self.revoked,
             "report": report,
+            **(self.text.to_dict() if self.text is not None else {}),
         }
 
 
@@ -268,6 +326,7 @@ class EndorsementResult:
     comment: str | None = None
     withdrawn: bool = False  # its endorser has withdrawn (revoked) it
     checks: list[Check] = field(default_factory=list)
+    text: Message | None = None  # the message as a code (``message`` is its English)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -281,6 +340,7 @@ class EndorsementResult:
             "comment": self.comment,
             "withdrawn": self.withdrawn,
             "checks": [c.to_dict() for c in self.checks],
+            **(self.text.to_dict() if self.text is not None else {}),
         }
 
 
@@ -312,13 +372,24 @@ class Checks:
         self,
         name: CheckId | RecordCheckId,
         outcome: Outcome,
-        message: str,
-        detail: str | None = None,
+        message: Message,
+        detail: str | Sequence[Message] | None = None,
         *,
         undecided: bool = False,
         reason: str | None = None,
+        separator: str = "; ",
     ) -> None:
-        self.put(Check(name, outcome, message, detail, undecided, reason))
+        self.put(
+            Check.of(
+                name,
+                outcome,
+                message,
+                detail,
+                undecided=undecided,
+                reason=reason,
+                separator=separator,
+            )
+        )
 
     def put(self, check: Check) -> None:
         """Add ``check`` (replacing an earlier one of its name)."""
@@ -326,7 +397,9 @@ class Checks:
         if check.outcome is Outcome.FAILED and self._settles and self.budget is not None:
             self.budget.settle()
 
-    def unfetched(self, name: CheckId, message: str, exc: FetchError, noun: str = "badge") -> None:
+    def unfetched(
+        self, name: CheckId, message: Message | None, exc: FetchError, noun: str = "badge"
+    ) -> None:
         """Report check ``name`` that a fetch error kept from completing: skipped when the
         fetch was not made because the verdict is settled, else undecided (``message``).
 
@@ -337,12 +410,13 @@ class Checks:
             self.add(
                 name,
                 Outcome.SKIPPED,
-                SETTLED_MESSAGE.format(noun=noun),
+                settled(noun),
                 short(exc),
                 undecided=True,
                 reason=REASON_SETTLED,
             )
         else:
+            assert message is not None  # only a skipped fetch comes without one
             self.add(
                 name, Outcome.WARNING, message, short(exc), undecided=True, reason=reason_of(exc)
             )
@@ -355,7 +429,7 @@ class Checks:
     def skip_settled(self, name: CheckId, noun: str = "badge") -> None:
         """Check ``name`` not run: an earlier check already failed, and its fetches could
         not change the verdict."""
-        self.add(name, Outcome.SKIPPED, SETTLED_MESSAGE.format(noun=noun), reason=REASON_SETTLED)
+        self.add(name, Outcome.SKIPPED, settled(noun), reason=REASON_SETTLED)
 
     def has(self, name: CheckId | RecordCheckId) -> bool:
         return name in self._by_name
@@ -363,11 +437,12 @@ class Checks:
     def get(self, name: CheckId | RecordCheckId) -> Check | None:
         return self._by_name.get(name)
 
-    def ordered(self, reason: str) -> list[Check]:
+    def ordered(self, reason: Message) -> list[Check]:
         """Every ``CheckId`` check in order (those never reached skipped for ``reason``),
         then the record checks that were made."""
         checks = [
-            self._by_name.get(name) or Check(name, Outcome.SKIPPED, reason) for name in CHECK_NAMES
+            self._by_name.get(name) or Check.of(name, Outcome.SKIPPED, reason)
+            for name in CHECK_NAMES
         ]
         checks.extend(self._by_name[name] for name in RecordCheckId if name in self._by_name)
         return checks

@@ -8,6 +8,7 @@ from ..errors import InvalidInput
 from ..models import Achievement
 from ..services import achievements as achievement_service
 from ..services.achievements import AchievementInput, level_descriptions
+from ..translate import _
 from ..web import actor, dbs
 from .plumbing import answer, body, bp, errors, idempotent, load, next_link, org, posted
 from .plumbing import request_body as documents_body
@@ -51,7 +52,9 @@ def achievement_input(sent: dict[str, Any], current: Achievement | None) -> Achi
         data.level_descriptions = [kept.get(level.strip(), "") for level in data.levels]
     if problems:
         # with the service's own checks of the values given, so every problem shows at once
-        raise InvalidInput("Please correct the marked fields.", fields=data.validate() | problems)
+        raise InvalidInput(
+            _("Please correct the marked fields."), fields=data.validate() | problems
+        )
     return data
 
 

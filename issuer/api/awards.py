@@ -12,6 +12,7 @@ from ..services import awards as award_service
 from ..services import status as status_service
 from ..services.awards import MAX_BATCH, AwardFilter, AwardInput
 from ..services.learner_fields import API_FIELDS, learner_input
+from ..translate import _
 from ..web import actor, dbs, sealer, urls
 from .plumbing import REPLAYED, answer, bp, errors, idempotent, load, next_link, org, posted
 from .plumbing import request_body as documents_body
@@ -59,10 +60,11 @@ def _read_batch(sent: dict[str, Any], achievement: Achievement) -> list[AwardInp
     learners = sent["learners"]
     if not isinstance(learners, list) or not learners:
         raise InvalidInput(
-            "Give a non-empty list of learners.", fields={"learners": "Give at least one learner."}
+            _("Give a non-empty list of learners."),
+            fields={"learners": _("Give at least one learner.")},
         )
     if len(learners) > MAX_BATCH:
-        too_many = f"At most {MAX_BATCH} learners in one request."
+        too_many = _("At most %(max)s learners in one request.", max=MAX_BATCH)
         raise InvalidInput(too_many, fields={"learners": too_many})
     rows = [read_learner(value, f"learners[{i}].", problems) for i, value in enumerate(learners)]
     if problems:  # with the service's checks of every row, so all problems show at once
@@ -70,7 +72,7 @@ def _read_batch(sent: dict[str, Any], achievement: Achievement) -> list[AwardInp
             for name, message in _named(row.validate(achievement), f"learners[{i}].").items():
                 problems.setdefault(name, message)
         raise InvalidInput(
-            "Please correct the marked fields; nothing was awarded.", fields=problems
+            _("Please correct the marked fields; nothing was awarded."), fields=problems
         )
     return rows
 
@@ -116,14 +118,14 @@ def create_awards(sent: dict[str, Any], achievement_id: str) -> tuple[Any, int]:
             for number, row_errors in sorted(result.errors.items()):
                 fields.update(_named(row_errors, f"learners[{number - 1}]."))
             raise InvalidInput(
-                "Please correct the marked fields; nothing was awarded.", fields=fields
+                _("Please correct the marked fields; nothing was awarded."), fields=fields
             )
         return BATCH.dump({"count": len(result.awards), "awards": result.awards}), 201
     problems: dict[str, str] = {}
     data = read_learner(sent, "", problems)
     if problems:
         raise InvalidInput(
-            "Please correct the marked fields.",
+            _("Please correct the marked fields."),
             fields=_named(data.validate(achievement), "") | problems,
         )
     try:
@@ -178,7 +180,7 @@ def revoke_award(sent: dict[str, Any], award_id: str) -> tuple[Any, int]:
     award = award_service.get_award(dbs(), award_id, org=org())
     values, problems = load(REVOCATION, sent)
     if problems:
-        raise InvalidInput("Please correct the marked fields.", fields=problems)
+        raise InvalidInput(_("Please correct the marked fields."), fields=problems)
     status_service.revoke_award(
         dbs(), award=award, reason=values["reason"] or "", urls=urls(), actor=actor()
     )
@@ -190,7 +192,7 @@ def _set_suspended(sent: dict[str, Any], award_id: str, suspended: bool) -> tupl
     award = award_service.get_award(dbs(), award_id, org=own)
     values, problems = load(REASON, sent)
     if problems:
-        raise InvalidInput("Please correct the marked fields.", fields=problems)
+        raise InvalidInput(_("Please correct the marked fields."), fields=problems)
     reason = (values["reason"] or "").strip()
     status_service.change_suspension(
         dbs(), award=award, org=own, suspended=suspended, reason=reason, actor=actor(), urls=urls()

@@ -26,6 +26,7 @@ from badges.errors import BadgeError
 from ..errors import InvalidInput, IssuerError, NotFound, PayloadTooLarge, Unauthorized
 from ..models import ApiToken, Organisation
 from ..services import idempotency, tokens
+from ..translate import _
 from ..web import db, dbs
 from .schemas import cursor_of, field_errors
 
@@ -49,7 +50,7 @@ class QueryParser(FlaskParser):
     def handle_error(self, error: ValidationError, *args: Any, **kwargs: Any) -> NoReturn:
         messages: Any = error.messages
         raise InvalidInput(
-            "Please correct the marked parameters.",
+            _("Please correct the marked parameters."),
             fields=field_errors(messages.get("query", messages)),
         )
 
@@ -65,13 +66,13 @@ def _authenticate() -> None:
     if request.endpoint in PUBLIC_ENDPOINTS:
         return
     header = request.headers.get("Authorization", "")
-    scheme, _, secret = header.strip().partition(" ")
+    scheme, _space, secret = header.strip().partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
-        raise Unauthorized("Send an API token: 'Authorization: Bearer <token>'.")
+        raise Unauthorized(_("Send an API token: 'Authorization: Bearer <token>'."))
     g.api_token_sent = True
     g.api_token = tokens.authenticate(dbs(), secret.strip())
     if any(NUL in str(value) for value in (request.view_args or {}).values()):
-        raise NotFound("No such record.")  # an id with a NUL character names nothing
+        raise NotFound(_("No such record."))  # an id with a NUL character names nothing
 
 
 def _after(response: Response) -> Response:
@@ -111,7 +112,7 @@ def org() -> Organisation:
     token: ApiToken = g.api_token
     found = dbs().get(Organisation, token.org_id)
     if found is None:  # the organisation was deleted with its tokens
-        raise Unauthorized("The API token is not valid.")
+        raise Unauthorized(_("The API token is not valid."))
     return found
 
 
@@ -121,12 +122,12 @@ def org() -> Organisation:
 def refuse_nul_in_query() -> None:
     """For the lists, whose query parameters reach the database: none may hold a NUL."""
     bad = {
-        name: "Remove the NUL character (\\u0000)."
+        name: _("Remove the NUL character (\\u0000).")
         for name, value in request.args.items(multi=True)
         if NUL in name or NUL in value
     }
     if bad:
-        raise InvalidInput("Please correct the marked parameters.", fields=bad)
+        raise InvalidInput(_("Please correct the marked parameters."), fields=bad)
 
 
 def _nul_path(value: Any) -> str | None:
@@ -156,7 +157,10 @@ def body() -> dict[str, Any]:
     raw = request.get_data(cache=True)
     if len(raw) > MAX_BODY:
         raise PayloadTooLarge(
-            f"The request body is larger than {MAX_BODY // (1024 * 1024)} MiB; send fewer learners at a time."
+            _(
+                "The request body is larger than %(size)s MiB; send fewer learners at a time.",
+                size=MAX_BODY // (1024 * 1024),
+            )
         )
     value: Any = {}
     if raw.strip():
@@ -164,16 +168,17 @@ def body() -> dict[str, Any]:
             value = jsonutil.loads(raw)
         except BadgeError as exc:
             raise IssuerError(
-                f"The request body is not valid JSON: {exc.description}", code="invalid_json"
+                _("The request body is not valid JSON: %(problem)s", problem=exc.description),
+                code="invalid_json",
             ) from exc
         if not isinstance(value, dict):
-            raise IssuerError("The request body must be a JSON object.", code="invalid_json")
+            raise IssuerError(_("The request body must be a JSON object."), code="invalid_json")
         # JSON can only carry a NUL character escaped; look for one only then
         where = _nul_path(value) if b"\\u0000" in raw else None
         if where is not None:
             raise InvalidInput(
-                "Text may not contain the NUL character (\\u0000).",
-                fields={where: "Remove the NUL character (\\u0000)."},
+                _("Text may not contain the NUL character (\\u0000)."),
+                fields={where: _("Remove the NUL character (\\u0000).")},
             )
     sent: dict[str, Any] = value
     g.api_body = sent

@@ -51,7 +51,7 @@ from badges.verification.parsing import parse_source
 from ..errors import InvalidInput, NotFound
 from ..models import Award, ImportedBadge, Learner
 from ..models.base import now_utc
-from ..translate import _
+from ..translate import _, report_text
 from ..urls import PublicUrls
 from .card_fields import highest, levels_reached, signed_alignments
 from .learners import confirmed_emails, learner_award
@@ -363,15 +363,26 @@ def imported_label(issuer: str) -> str:
 
 
 def refusal(report: VerificationReport) -> str:
-    """The report's plain reason why the badge is not imported."""
+    """The report's plain reason why the badge is not imported, in the reader's language
+    (the check's technical detail, when it has one, as the verifier wrote it)."""
+    answer = report_text(report.text)
     if report.verdict is Verdict.UNDECIDED:
         open_check = next((c for c in report.checks if c.undecided), None)
-        why = f" {open_check.message}" if open_check is not None else ""
-        return f"{report.message}{why} Nothing was imported; try again later."
+        if open_check is None:
+            return _("%(answer)s Nothing was imported; try again later.", answer=answer)
+        return _(
+            "%(answer)s %(why)s Nothing was imported; try again later.",
+            answer=answer,
+            why=report_text(open_check.text) if open_check.text else open_check.message,
+        )
     failed = next((c for c in report.checks if c.outcome is Outcome.FAILED), None)
     if failed is None or not failed.detail:
-        return f"{report.message} Nothing was imported."
-    return f"{report.message.rstrip('.')} ({failed.detail}). Nothing was imported."
+        return _("%(answer)s Nothing was imported.", answer=answer)
+    return _(
+        "%(answer)s (%(detail)s). Nothing was imported.",
+        answer=answer.rstrip("."),
+        detail=failed.detail,
+    )
 
 
 # -- one of this platform's own ----------------------------------------------------------------

@@ -183,6 +183,8 @@ def test_a_badge_report_is_unchanged_by_clr_support(ed_key):
         "verified",
         "verdict",
         "message",
+        "code",  # the message's code and parameters (issue 12)
+        "params",
         "format",
         "verifiedAt",
         "checks",

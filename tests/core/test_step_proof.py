@@ -103,16 +103,16 @@ def test_two_proofs_of_one_suite_name_it_once_and_each_is_checked(ed_key):
 
 
 def test_the_message_for_proofs_of_several_suites_names_each():
-    assert _proofs_message(["eddsa-rdfc-2022", "Ed25519Signature2020"]) == (
+    assert str(_proofs_message(["eddsa-rdfc-2022", "Ed25519Signature2020"])) == (
         "Every embedded proof verifies (eddsa-rdfc-2022, Ed25519Signature2020)."
     )
-    assert _proofs_message(["eddsa-2022"]) == (
+    assert str(_proofs_message(["eddsa-2022"])) == (
         "The eddsa-2022 Data Integrity proof verifies (the older name of eddsa-rdfc-2022)."
     )
-    assert _proofs_message(["Ed25519Signature2020"]) == (
+    assert str(_proofs_message(["Ed25519Signature2020"])) == (
         "The Ed25519Signature2020 proof verifies (an older proof suite)."
     )
-    assert _proofs_message(["a-future-suite"]) == "The a-future-suite proof verifies."
+    assert str(_proofs_message(["a-future-suite"])) == "The a-future-suite proof verifies."
 
 
 def test_a_changed_badge_fails_its_embedded_proof(sign_did_key):

@@ -25,8 +25,14 @@ from babel.messages.frontend import CommandLineInterface
 
 ROOT = Path(__file__).resolve().parents[2]
 LANGUAGES = ("lt", "ru", "kk")
-# Each app's catalogue holds its own code and templates, and the shared layout.
-SHARED = ["templates/base.html", "templates/macros.html", "templates/errors"]
+# Each app's catalogue holds its own code and templates, the shared layout, and the core's
+# verification messages (its English table; each app renders reports in its reader's language).
+SHARED = [
+    "templates/base.html",
+    "templates/macros.html",
+    "templates/errors",
+    "badges/verification/messages.py",
+]
 SOURCES = {
     "issuer": ["issuer", "templates/issuer", *SHARED],
     "verifier": ["verifier", "templates/verifier", *SHARED],
@@ -39,6 +45,7 @@ KEYWORDS = [
     "lazy_ngettext:1,2",
     "pgettext:1c,2",
     "N_",
+    "N_plural:1,2",
 ]
 
 

@@ -697,3 +697,35 @@ def test_the_settings_allow_one_loopback_host_for_links(client, app, database, o
     other = post(client, "/portfolio/import", {"url": f"http://127.0.0.1:{site.port + 1}/b.json"})
     assert other.status_code == 400 and "That link is refused" in other.text
     assert count(database) == 1
+
+
+def test_the_refusal_is_in_the_readers_language() -> None:
+    """Issue 12: why a badge is not imported, from the report's codes and the issuer's
+    catalogue; the verifier's technical detail (in brackets) stays as written."""
+    from badges.issuing import sign_credential
+    from issuer.translate import in_language
+    from tests.conftest import NOW
+
+    key = load_key("eddsa")
+    good = sign_credential(
+        build_credential(did_key(key.public), email=None),
+        key,
+        verification_method=did_key_verification_method(key.public),
+        proof="data-integrity",
+        created=ISSUED,
+    ).json
+    changed = copy.deepcopy(good)
+    changed["credentialSubject"]["achievement"]["name"] = "Another badge"
+    report = Verifier().verify(changed, now=NOW)
+    english = imports.refusal(report)
+    assert english.startswith(
+        "This badge is not valid: The signature does not match: the badge was changed or forged"
+    )
+    assert english.endswith("Nothing was imported.")
+    with in_language("lt"):
+        lithuanian = imports.refusal(report)
+    assert lithuanian.startswith(
+        "Šis ženklelis negalioja: Parašas nesutampa: ženklelis buvo pakeistas arba suklastotas"
+    )
+    assert lithuanian.endswith("). Niekas nebuvo importuota.")
+    assert "not valid" not in lithuanian and "Nothing" not in lithuanian

@@ -223,6 +223,47 @@ def test_a_public_badge_page_follows_its_school_s_language(
     assert html_lang(english) == "en"
 
 
+def test_the_api_keeps_its_codes_and_gives_its_messages_in_the_language_asked(
+    client: FlaskClient,
+) -> None:
+    """Issue 12: the JSON API answers in English unless Accept-Language asks for another of
+    ours; its error codes never change."""
+    english = client.get("/api/v1/achievements")
+    assert english.status_code == 401
+    assert english.get_json()["error"] == {
+        "code": "unauthorized",
+        "message": "Send an API token: 'Authorization: Bearer <token>'.",
+    }
+    for language, message in (
+        ("lt", "Atsiųskite API prieigos raktą: 'Authorization: Bearer <token>'."),
+        ("ru", "Отправьте токен API: 'Authorization: Bearer <token>'."),
+        ("kk", "API токенін жіберіңіз: 'Authorization: Bearer <token>'."),
+    ):
+        answer = client.get("/api/v1/achievements", headers={"Accept-Language": language})
+        assert answer.status_code == 401
+        assert answer.get_json()["error"] == {"code": "unauthorized", "message": message}
+    # a cookie chosen on the pages does not change the API's language
+    client.set_cookie("lang", "lt")
+    assert client.get("/api/v1/achievements").get_json()["error"] == english.get_json()["error"]
+
+
+def test_an_api_refusal_in_the_language_asked(api: Any) -> None:
+    """A body that is no JSON object, and a batch of no learners: the same code and fields,
+    the message in the language Accept-Language asks for."""
+    english = api.call("POST", "/achievements", raw=b"[1, 2]")
+    russian = api.call("POST", "/achievements", raw=b"[1, 2]", headers={"Accept-Language": "ru"})
+    assert english.status_code == russian.status_code == 400
+    assert english.json["error"]["code"] == russian.json["error"]["code"] == "invalid_json"
+    assert english.json["error"]["message"] == "The request body must be a JSON object."
+    assert russian.json["error"]["message"] == "Тело запроса должно быть объектом JSON."
+    with_nul = {"name": "x\u0000"}
+    lithuanian = api.post("/achievements", with_nul, headers={"Accept-Language": "lt"})
+    assert lithuanian.status_code == 400
+    error = lithuanian.json["error"]
+    assert error["message"] == "Tekste negali būti NUL simbolio (\\u0000)."
+    assert error["fields"] == {"name": "Pašalinkite NUL simbolį (\\u0000)."}
+
+
 def test_a_class_award_gives_each_learner_their_own_language(
     database: Database, make_org: Any, make_achievement: Any, make_learner: Any, sealer: Any
 ) -> None:

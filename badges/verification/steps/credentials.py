@@ -21,6 +21,7 @@ from __future__ import annotations
 from ...clr import clr_entries, entry_source, is_clr
 from ...errors import FormatError
 from ..context import Run
+from ..messages import M, Message
 from ..parsing import OB_TYPES
 from ..report import (
     CheckId,
@@ -43,7 +44,7 @@ def check(run: Run) -> None:
         run.checks.add(
             RecordCheckId.CREDENTIALS,
             Outcome.FAILED,
-            "A learner record inside another credential is not checked.",
+            M("credentials.nested_record"),
         )
         return
     entries = clr_entries(run.credential)
@@ -56,9 +57,8 @@ def _verify_entry(run: Run, position: int, entry: object) -> CredentialResult:
     try:
         source = entry_source(entry)
     except FormatError as exc:
-        return CredentialResult(
-            position, Verdict.INVALID, f"This entry is not a credential: {exc}."
-        )
+        text = M("credentials.not_a_credential", problem=str(exc))
+        return CredentialResult(position, Verdict.INVALID, str(text), text=text)
     report = run.engine.verify(
         source,
         now=run.now,
@@ -82,10 +82,12 @@ def _verify_entry(run: Run, position: int, entry: object) -> CredentialResult:
         issuer_id=issuer_id_of(credential),
         revoked=report.revoked,
         report=report,
+        text=report.text,
     )
     if report.credential is not None and not OB_TYPES & set(types_of(credential)):
         result.verdict = Verdict.INVALID
-        result.message = "This is not an Open Badges achievement credential."
+        result.text = M("credentials.not_a_badge")
+        result.message = str(result.text)
     return result
 
 
@@ -102,44 +104,42 @@ def _not_genuine(result: CredentialResult) -> bool:
 def summarise(run: Run, results: list[CredentialResult]) -> None:
     """The one ``credentials`` check of the record, naming each entry at fault."""
     count = len(results)
-    noun = "credential" if count == 1 else "credentials"
     forged = [r for r in results if _not_genuine(r)]
     ended = [r for r in results if r.verdict is Verdict.INVALID and not _not_genuine(r)]
     unsure = [r for r in results if r.verdict is Verdict.UNDECIDED]
-    lines = [f"{r.label[:1].upper()}{r.label[1:]}: {r.message}" for r in forged + ended + unsure]
-    detail = "; ".join(lines[:10]) or None
+    lines = [
+        M("detail.line", who=r.label_text, message=r.text or r.message)
+        for r in forged + ended + unsure
+    ]
+    detail = lines[:10]
     if forged:
         first = forged[0]
-        what = f"{first.label[:1].upper()}{first.label[1:]} of {count} is not genuine"
         if len(forged) > 1:
-            what = f"{len(forged)} of the {count} {noun} inside are not genuine"
-        run.checks.add(
-            RecordCheckId.CREDENTIALS,
-            Outcome.FAILED,
-            f"{what}: {_reason(first)}",
-            detail,
-        )
+            what = M("credentials.forged", forged=len(forged), count=count, reason=_reason(first))
+        else:
+            what = M(
+                "credentials.one_forged", label=first.label_text, count=count, reason=_reason(first)
+            )
+        run.checks.add(RecordCheckId.CREDENTIALS, Outcome.FAILED, what, detail)
     elif ended or unsure:
-        parts = []
+        parts: list[Message] = []
         revoked = [r for r in ended if r.revoked]
         expired = [r for r in ended if not r.revoked]
         if revoked:
+            labels = _labels(revoked[:3])
             parts.append(
-                f"{len(revoked)} of {count} {noun} inside "
-                f"{'was' if len(revoked) == 1 else 'were'} revoked by the issuer "
-                f"({', '.join(r.label for r in revoked[:3])})"
+                M("credentials.revoked_of_one", labels=labels)
+                if count == 1
+                else M("credentials.revoked", num=len(revoked), count=count, labels=labels)
             )
         if expired:
-            parts.append(
-                f"{len(expired)} {'is' if len(expired) == 1 else 'are'} not valid at this "
-                f"date ({', '.join(r.label for r in expired[:3])})"
-            )
+            parts.append(M("credentials.expired", num=len(expired), labels=_labels(expired[:3])))
         if unsure:
-            parts.append(f"{len(unsure)} could not be fully checked right now")
+            parts.append(M("credentials.unsure", num=len(unsure)))
         run.checks.add(
             RecordCheckId.CREDENTIALS,
             Outcome.WARNING,
-            "; ".join(parts) + ". The record itself is genuine.",
+            M("credentials.summary", parts=_joined(parts, "; ")),
             detail,
             undecided=bool(unsure),
             reason=next(
@@ -147,23 +147,32 @@ def summarise(run: Run, results: list[CredentialResult]) -> None:
             ),
         )
     elif not results:
-        run.checks.add(
-            RecordCheckId.CREDENTIALS, Outcome.FAILED, "The learner record carries no credentials."
-        )
+        run.checks.add(RecordCheckId.CREDENTIALS, Outcome.FAILED, M("credentials.none"))
     else:
         run.checks.add(
             RecordCheckId.CREDENTIALS,
             Outcome.PASSED,
-            f"All {count} {noun} inside verify on their own."
-            if count > 1
-            else "The credential inside verifies on its own.",
+            M("credentials.all_ok", count=count) if count > 1 else M("credentials.one_ok"),
         )
 
 
-def _reason(result: CredentialResult) -> str:
+def _reason(result: CredentialResult) -> Message | str:
     """The first failed check of an entry, in its words."""
     if result.report is not None:
         for check in result.report.checks:
             if check.outcome is Outcome.FAILED:
-                return check.message
-    return result.message
+                return check.text or check.message
+    return result.text or result.message
+
+
+def _labels(results: list[CredentialResult]) -> Message:
+    return _joined([r.label_text for r in results], ", ")
+
+
+def _joined(parts: list[Message], separator: str) -> Message:
+    """``parts`` one after the other (each in the reader's language), as one message."""
+    return M(
+        f"join.{len(parts)}",
+        **{f"part{i}": part for i, part in enumerate(parts)},
+        separator=separator,
+    )

@@ -9,6 +9,7 @@ from ...errors import FormatError
 from ...timeutil import format_datetime, parse_datetime
 from ...vc11 import date_fields
 from ..context import Run
+from ..messages import M
 from ..report import CheckId, Checks, Outcome, short
 
 
@@ -25,25 +26,29 @@ def check_dates(credential: dict[str, Any], checks: Checks, now: datetime) -> No
         until_raw = credential.get(end)
         valid_until = parse_datetime(until_raw) if until_raw is not None else None
     except FormatError as exc:
-        checks.add(CheckId.DATES, Outcome.FAILED, "The validity dates are unreadable.", short(exc))
+        checks.add(CheckId.DATES, Outcome.FAILED, M("dates.unreadable"), short(exc))
         return
     if valid_from > now:
         checks.add(
             CheckId.DATES,
             Outcome.FAILED,
-            f"The badge is not valid yet: it becomes valid on {format_datetime(valid_from)}.",
+            M("dates.not_yet", date=format_datetime(valid_from)),
         )
     elif valid_until is not None and valid_until <= now:
         checks.add(
-            CheckId.DATES, Outcome.FAILED, f"The badge expired on {format_datetime(valid_until)}."
+            CheckId.DATES, Outcome.FAILED, M("dates.expired", date=format_datetime(valid_until))
         )
     elif valid_until is not None:
         checks.add(
             CheckId.DATES,
             Outcome.PASSED,
-            f"Valid from {format_datetime(valid_from)} until {format_datetime(valid_until)}.",
+            M(
+                "dates.valid_until",
+                start=format_datetime(valid_from),
+                end=format_datetime(valid_until),
+            ),
         )
     else:
         checks.add(
-            CheckId.DATES, Outcome.PASSED, f"Valid since {format_datetime(valid_from)}; no expiry."
+            CheckId.DATES, Outcome.PASSED, M("dates.no_expiry", start=format_datetime(valid_from))
         )

@@ -15,6 +15,7 @@ from typing import Any
 from ...fetch import FetchBudget
 from ...proofs import vc_jwt
 from ..context import Engine, Run
+from ..messages import M, Message
 from ..report import (
     REASON_SETTLED,
     CheckId,
@@ -71,13 +72,11 @@ def check_endorsements(
         checks.add(
             CheckId.ENDORSEMENTS,
             Outcome.SKIPPED,
-            f"The {noun_of(credential)} carries no endorsements.",
+            M(f"endorsements.none.{noun_of(credential).replace(' ', '_')}"),
         )
         return
     if depth > 0:
-        checks.add(
-            CheckId.ENDORSEMENTS, Outcome.SKIPPED, "Endorsements of endorsements are not checked."
-        )
+        checks.add(CheckId.ENDORSEMENTS, Outcome.SKIPPED, M("endorsements.nested"))
         return
     results = [
         _verify_endorsement(engine, location, about, item, now, check_status, checks.budget)
@@ -87,23 +86,30 @@ def check_endorsements(
     bad = [r for r in results if r.verdict is Verdict.INVALID]
     unsure = [r for r in results if r.verdict is Verdict.UNDECIDED]
     count = len(results)
-    noun = "endorsement" if count == 1 else "endorsements"
-    lines = [f"{r.endorser or 'An unnamed endorser'}: {r.message}" for r in bad + unsure]
+    lines = [
+        M(
+            "detail.line",
+            who=r.endorser or M("endorsements.unnamed"),
+            message=r.text or r.message,
+        )
+        for r in bad + unsure
+    ]
     if len(endorsements) > MAX_ENDORSEMENTS:
-        lines.append(f"only the first {MAX_ENDORSEMENTS} of {len(endorsements)} were checked")
-    detail = "; ".join(lines[:5]) or None
+        lines.append(
+            M(
+                "endorsements.first_only",
+                max=str(MAX_ENDORSEMENTS),
+                count=str(len(endorsements)),
+            )
+        )
+    detail = lines[:5]
     if bad:
         withdrawn = sum(1 for r in bad if r.withdrawn)
-        what = f"{len(bad)} of {count} {noun} on this badge {'is' if len(bad) == 1 else 'are'} not valid"
-        if withdrawn == len(bad):
-            what = (
-                f"{len(bad)} of {count} {noun} on this badge "
-                f"{'was' if len(bad) == 1 else 'were'} withdrawn by the endorser"
-            )
+        what = "endorsements.withdrawn" if withdrawn == len(bad) else "endorsements.invalid"
         checks.add(
             CheckId.ENDORSEMENTS,
             Outcome.WARNING,
-            f"{what} (the badge itself is not affected).",
+            M(f"{what}_of_one") if count == 1 else M(what, num=len(bad), count=count),
             detail,
         )
     elif unsure:
@@ -112,8 +118,7 @@ def check_endorsements(
             checks.add(
                 CheckId.ENDORSEMENTS,
                 Outcome.WARNING,
-                "Some endorsements were not fully checked: the badge is already known not "
-                "to be valid.",
+                M("endorsements.settled"),
                 detail,
                 reason=REASON_SETTLED,
             )
@@ -122,8 +127,7 @@ def check_endorsements(
             checks.add(
                 CheckId.ENDORSEMENTS,
                 Outcome.WARNING,
-                "Some endorsements could not be checked right now (the badge itself is not "
-                "affected).",
+                M("endorsements.undecided"),
                 detail,
                 reason=budget_reasons[0] if budget_reasons else None,
             )
@@ -132,8 +136,8 @@ def check_endorsements(
         checks.add(
             CheckId.ENDORSEMENTS,
             Outcome.PASSED,
-            f"{count} {noun} verified.",
-            f"Endorsed by {names}." if names else None,
+            M("endorsements.ok", num=count),
+            [M("endorsements.by", names=names)] if names else None,
         )
 
 
@@ -149,14 +153,10 @@ def _verify_endorsement(
     jwt_form = isinstance(item, tuple)
     source = item[1] if jwt_form else item
     if jwt_form and not (isinstance(source, str) and vc_jwt.looks_like_jwt(source)):
-        return EndorsementResult(
-            location, Verdict.INVALID, "An endorsementJwt entry is not a compact JWT."
-        )
+        return _result(location, M("endorsement.not_jwt"))
     if not jwt_form and not isinstance(source, dict):
         # never a link to follow: an embedded endorsement is the credential itself
-        return EndorsementResult(
-            location, Verdict.INVALID, "An endorsement entry is not an embedded credential."
-        )
+        return _result(location, M("endorsement.not_embedded"))
     report = engine.verify(source, now=now, check_status=check_status, budget=budget, _depth=1)
     endorsement = report.credential or {}
     issuer = endorsement.get("issuer")
@@ -168,6 +168,7 @@ def _verify_endorsement(
         location,
         report.verdict,
         report.message,
+        text=report.text,
         id=endorsement.get("id") if isinstance(endorsement.get("id"), str) else None,
         endorser=issuer_name if isinstance(issuer_name, str) else issuer_id_of(endorsement),
         endorser_id=issuer_id_of(endorsement),
@@ -178,12 +179,20 @@ def _verify_endorsement(
     )
     if report.credential is not None and "EndorsementCredential" not in types_of(endorsement):
         result.verdict = Verdict.INVALID
-        result.message = "This is not an EndorsementCredential."
+        result.text = M("endorsement.wrong_type")
+        result.message = str(result.text)
     elif result.verdict is not Verdict.INVALID and about is not None and result.subject_id != about:
         # a genuine endorsement of something else, copied onto this badge
         result.verdict = Verdict.INVALID
-        result.message = (
-            f"This endorsement is about {result.subject_id or 'nothing named'}, "
-            f"not the {location} it is attached to."
-        )
+        where = M(f"location.{location}")
+        if result.subject_id:
+            result.text = M("endorsement.about_other", subject=result.subject_id, location=where)
+        else:
+            result.text = M("endorsement.about_nothing", location=where)
+        result.message = str(result.text)
     return result
+
+
+def _result(location: str, text: Message) -> EndorsementResult:
+    """An entry that is no endorsement at all: not valid, for the reason ``text``."""
+    return EndorsementResult(location, Verdict.INVALID, str(text), text=text)

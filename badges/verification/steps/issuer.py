@@ -15,6 +15,7 @@ from ...errors import BadgeError, FetchError, KeyResolutionError
 from ...keys import PublicKey
 from ...resolve import PRIVATE_JWK_MEMBERS, ResolvedKey
 from ..context import Engine, Run
+from ..messages import M
 from ..parsing import Parsed
 from ..report import CheckId, Checks, Outcome, as_list, issuer_id_of, noun_of, short
 
@@ -42,10 +43,10 @@ def _method_id(parsed: Parsed) -> str | None:
 def check_issuer(engine: Engine, parsed: Parsed, checks: Checks) -> ResolvedKey | None:
     issuer_id = issuer_id_of(parsed.credential)
     if issuer_id is None:
-        checks.add(CheckId.ISSUER, Outcome.FAILED, "The credential names no issuer.")
+        checks.add(CheckId.ISSUER, Outcome.FAILED, M("issuer.none"))
         return None
     if parsed.jwt is None and not as_list(parsed.credential.get("proof")):
-        checks.add(CheckId.PROOF, Outcome.FAILED, "The credential has no proof: it is not signed.")
+        checks.add(CheckId.PROOF, Outcome.FAILED, M("proof.unsigned"))
         return None
     header_jwk = parsed.jwt.header.get("jwk") if parsed.jwt is not None else None
     kid = parsed.jwt.header.get("kid") if parsed.jwt is not None else None
@@ -53,11 +54,7 @@ def check_issuer(engine: Engine, parsed: Parsed, checks: Checks) -> ResolvedKey 
         return _check_header_key(engine, header_jwk, issuer_id, checks, noun_of(parsed.credential))
     method_id = _method_id(parsed)
     if method_id is None:
-        checks.add(
-            CheckId.ISSUER,
-            Outcome.FAILED,
-            "The signature does not say which of the issuer's keys made it.",
-        )
+        checks.add(CheckId.ISSUER, Outcome.FAILED, M("issuer.which_key"))
         return None
     assert engine.key_resolver is not None
     try:
@@ -65,7 +62,7 @@ def check_issuer(engine: Engine, parsed: Parsed, checks: Checks) -> ResolvedKey 
     except FetchError as exc:
         checks.unfetched(
             CheckId.ISSUER,
-            "The issuer's published keys could not be fetched right now.",
+            M("issuer.unfetched"),
             exc,
             noun_of(parsed.credential),
         )
@@ -74,7 +71,7 @@ def check_issuer(engine: Engine, parsed: Parsed, checks: Checks) -> ResolvedKey 
         checks.add(
             CheckId.ISSUER,
             Outcome.FAILED,
-            "The signing key is not one the issuer published.",
+            M("issuer.not_published"),
             short(exc),
         )
         return None
@@ -93,13 +90,13 @@ def check_issuer(engine: Engine, parsed: Parsed, checks: Checks) -> ResolvedKey 
                 checks.add(
                     CheckId.ISSUER,
                     Outcome.FAILED,
-                    "The key in the token's header is not the issuer's published key.",
+                    M("issuer.header_key_not_published"),
                 )
                 return None
     checks.add(
         CheckId.ISSUER,
         Outcome.PASSED,
-        f"Signed with a key the issuer published ({key.source}).",
+        M("issuer.ok", source=key.source),
         key.method_id,
     )
     return key
@@ -117,7 +114,7 @@ def _check_header_key(
         checks.add(
             CheckId.ISSUER,
             Outcome.FAILED,
-            "The signature does not say which of the issuer's keys made it.",
+            M("issuer.which_key"),
             "the token carries a key in its header, which proves nothing by itself; "
             "only an issuer's DID document can vouch for such a key",
         )
@@ -128,23 +125,20 @@ def _check_header_key(
             header_jwk, issuer_id=issuer_id, budget=checks.budget
         )
     except FetchError as exc:
-        checks.unfetched(
-            CheckId.ISSUER, "The issuer's published keys could not be fetched right now.", exc, noun
-        )
+        checks.unfetched(CheckId.ISSUER, M("issuer.unfetched"), exc, noun)
         return None
     except KeyResolutionError as exc:
         checks.add(
             CheckId.ISSUER,
             Outcome.FAILED,
-            "The key in the token's header is not the issuer's published key.",
+            M("issuer.header_key_not_published"),
             short(exc),
         )
         return None
     checks.add(
         CheckId.ISSUER,
         Outcome.PASSED,
-        "Signed with the key in the token's header, which the issuer's DID document "
-        f"lists for assertion ({key.source}).",
+        M("issuer.ok_header_key", source=key.source),
         key.method_id,
     )
     return key

@@ -54,17 +54,18 @@ from ...keys import Algorithm, PublicKey
 from ...multibase import b64url_decode
 from ...timeutil import format_datetime, parse_datetime
 from ..context import Engine, Run
+from ..messages import M, Message
 from ..parsing import OB2_CONTEXTS as CONTEXTS
 from ..parsing import is_assertion
 from ..report import (
     REASON_NOT_A_BADGE,
     REASON_SETTLED,
-    SETTLED_MESSAGE,
     CheckId,
     Checks,
     Outcome,
     as_list,
     reason_of,
+    settled,
     short,
     types_of,
 )
@@ -90,14 +91,14 @@ class _Stop(Exception):
     def __init__(
         self,
         name: CheckId,
-        message: str,
-        detail: str | None = None,
+        message: Message,
+        detail: str | Sequence[Message] | None = None,
         *,
         undecided: bool = False,
         reason: str | None = None,
         skipped: bool = False,
     ) -> None:
-        super().__init__(message)
+        super().__init__(str(message))
         self.name = name
         self.message = message
         self.detail = detail
@@ -229,7 +230,7 @@ class Ob2Run:
     badge_class: dict[str, Any] | None = None
     profile: dict[str, Any] | None = None
     copy_differs: bool = False
-    carrier: str = "JSON"
+    carrier: Message = field(default_factory=lambda: M("ob2.carrier.json"))
     problems: list[str] = field(default_factory=list)  # with the vocabulary: a failure
     lesser: list[str] = field(default_factory=list)  # small omissions: a warning
 
@@ -247,7 +248,9 @@ class Ob2Run:
 
     # -- fetching ------------------------------------------------------------------------
 
-    def fetch(self, url: str, check: CheckId, what: str, *, cache: bool = True) -> dict[str, Any]:
+    def fetch(
+        self, url: str, check: CheckId, what: Message, *, cache: bool = True
+    ) -> dict[str, Any]:
         """The JSON object at ``url``; a _Stop on ``check`` when it cannot be had."""
         engine = self.engine
         if cache:
@@ -257,7 +260,7 @@ class Ob2Run:
         if engine.fetcher is None:
             raise _Stop(
                 check,
-                f"{what.capitalize()} cannot be fetched: this verifier does not follow links.",
+                M("ob2.no_fetcher", what=what),
                 url[:200],
                 undecided=True,
             )
@@ -266,7 +269,7 @@ class Ob2Run:
         except FetchSkippedError as exc:
             raise _Stop(
                 check,
-                SETTLED_MESSAGE.format(noun="badge"),
+                settled("badge"),
                 short(exc),
                 reason=REASON_SETTLED,
                 skipped=True,
@@ -274,56 +277,56 @@ class Ob2Run:
         except FetchBlockedError as exc:
             raise _Stop(
                 check,
-                f"{what.capitalize()} is at an address this verifier refuses to visit.",
+                M("ob2.blocked", what=what),
                 short(exc),
             ) from exc
         except FetchStatusError as exc:
             if 400 <= exc.status < 500:
                 raise _Stop(
                     check,
-                    f"{what.capitalize()} is not at its address (HTTP {exc.status}).",
+                    M("ob2.missing", what=what, status=str(exc.status)),
                     url[:200],
                 ) from exc
             raise _Stop(
                 check,
-                f"{what.capitalize()} could not be fetched right now.",
+                M("ob2.unfetched", what=what),
                 short(exc),
                 undecided=True,
             ) from exc
         except FetchTooLargeError as exc:
-            raise _Stop(check, f"{what.capitalize()} is too large.", short(exc)) from exc
+            raise _Stop(check, M("ob2.too_large", what=what), short(exc)) from exc
         except FetchError as exc:
             raise _Stop(
                 check,
-                f"{what.capitalize()} could not be fetched right now.",
+                M("ob2.unfetched", what=what),
                 short(exc),
                 undecided=True,
                 reason=reason_of(exc),
             ) from exc
         except FormatError as exc:
-            raise _Stop(check, f"{what.capitalize()} is not valid JSON.", short(exc)) from exc
+            raise _Stop(check, M("ob2.not_json", what=what), short(exc)) from exc
         if not isinstance(document, dict):
-            raise _Stop(check, f"{what.capitalize()} is not a JSON object.", url[:200])
+            raise _Stop(check, M("ob2.not_object", what=what), url[:200])
         if cache:
             engine.documents.put(url, document, engine.status_ttl)
         return document
 
-    def linked(self, value: Any, check: CheckId, what: str, *, embedded_ok: bool) -> dict[str, Any]:
+    def linked(
+        self, value: Any, check: CheckId, what: Message, *, embedded_ok: bool
+    ) -> dict[str, Any]:
         """A linked Badge Object: fetched from its http(s) IRI, or embedded when allowed."""
         if isinstance(value, dict) and embedded_ok:
             return value
         ref = _ref_id(value)
         if ref is None:
-            raise _Stop(check, f"The assertion does not say which {what} it belongs to.")
+            raise _Stop(check, M("ob2.unnamed_link", what=what))
         if not _is_http(ref):
-            raise _Stop(
-                check, f"{what.capitalize()} has no address it can be fetched from.", ref[:200]
-            )
+            raise _Stop(check, M("ob2.no_address", what=what), ref[:200])
         document = self.fetch(ref, check, what)
         if document.get("id") != ref:
             raise _Stop(
                 check,
-                f"{what.capitalize()} fetched from {ref} says it is something else.",
+                M("ob2.other_document", what=what, url=ref),
                 str(document.get("id"))[:200],
             )
         return document
@@ -334,11 +337,11 @@ class Ob2Run:
         contexts = _contexts(assertion)
         urls = [c for c in contexts if isinstance(c, str)]
         if OB1_CONTEXT in urls:
-            raise _Stop(CheckId.CONTEXT, "Open Badges 1.x assertions are not supported.")
+            raise _Stop(CheckId.CONTEXT, M("ob2.ob1"))
         if not CONTEXTS & set(urls):
             raise _Stop(
                 CheckId.CONTEXT,
-                "The assertion does not name the Open Badges 2.0 context.",
+                M("ob2.no_context"),
                 f"@context is {assertion.get('@context')!r}"[:200],
             )
         unknown = [u for u in urls if not self.engine.loader.knows(u)]
@@ -346,11 +349,11 @@ class Ob2Run:
             self.checks.add(
                 CheckId.CONTEXT,
                 Outcome.WARNING,
-                "The assertion also names contexts this verifier does not know; their terms were not checked.",
+                M("ob2.unknown_contexts"),
                 ", ".join(u[:120] for u in unknown[:3]),
             )
         else:
-            self.checks.add(CheckId.CONTEXT, Outcome.PASSED, "The Open Badges 2.0 context.")
+            self.checks.add(CheckId.CONTEXT, Outcome.PASSED, M("ob2.context"))
 
     # -- hosted --------------------------------------------------------------------------
 
@@ -360,20 +363,20 @@ class Ob2Run:
         if not isinstance(url, str) or not _is_http(url):
             raise _Stop(
                 CheckId.PROOF,
-                "A hosted assertion's id must be the web address it is hosted at.",
+                M("ob2.hosted_id"),
                 repr(url)[:200],
             )
         if fetched_from == url:
             hosted = given
         else:
             try:
-                hosted = self.fetch(url, CheckId.PROOF, "the hosted assertion", cache=False)
+                hosted = self.fetch(url, CheckId.PROOF, M("ob2.what.hosted"), cache=False)
             except _Stop as stop:
                 gone = stop.__cause__
                 if isinstance(gone, FetchStatusError) and gone.status == 410:
                     raise _Stop(
                         CheckId.STATUS,
-                        "The issuer has revoked this badge: its hosted assertion is gone (HTTP 410).",
+                        M("ob2.hosted_gone"),
                     ) from gone
                 raise
         if hosted.get("revoked") is True:
@@ -381,13 +384,13 @@ class Ob2Run:
         if hosted.get("id") != url:
             raise _Stop(
                 CheckId.PROOF,
-                "The document at the assertion's address is not this assertion.",
+                M("ob2.hosted_other"),
                 f"it says its id is {hosted.get('id')!r}"[:200],
             )
         if not is_assertion(hosted) or _verification_kind(hosted) != "hosted":
             raise _Stop(
                 CheckId.PROOF,
-                "The document at the assertion's address is not a hosted OB 2.0 assertion.",
+                M("ob2.hosted_not_hosted"),
             )
         self.copy_differs = hosted != given
         return hosted
@@ -401,7 +404,7 @@ class Ob2Run:
         if prop not in ("id", "@id"):
             raise _Stop(
                 CheckId.PROOF,
-                "The issuer's hosting rules use a verification property this verifier does not know.",
+                M("ob2.scope_property"),
                 repr(prop)[:100],
             )
         starts = [s for s in as_list(policy.get("startsWith")) if isinstance(s, str) and s]
@@ -411,7 +414,7 @@ class Ob2Run:
         targets = [("assertion", str(self.assertion["id"]))]
         badge_id = self.badge_class.get("id")
         if _is_http(badge_id):
-            targets.append(("badge class", str(badge_id)))
+            targets.append(("badge_class", str(badge_id)))
         for label, url in targets:
             origin = _origin(url)
             assert origin is not None
@@ -421,24 +424,24 @@ class Ob2Run:
             if label == "assertion" and starts and not any(url.startswith(s) for s in starts):
                 raise _Stop(
                     CheckId.PROOF,
-                    f"The {label} is not hosted where the issuer says its badges are.",
+                    M("ob2.scope_starts"),
                     f"{url[:150]} does not start with {', '.join(s[:80] for s in starts[:3])}",
                 )
             scoped = bool(starts) and label == "assertion"
             if allowed and host not in allowed and netloc not in allowed:
                 raise _Stop(
                     CheckId.PROOF,
-                    f"The {label} is hosted on a site the issuer does not allow.",
+                    M(f"ob2.scope_origins.{label}"),
                     f"{host} is not in {', '.join(a[:80] for a in allowed[:3])}",
                 )
             if not scoped and not allowed and origin != _origin(profile_id):
                 raise _Stop(
                     CheckId.PROOF,
-                    f"The {label} is not hosted at the issuer's own web address.",
+                    M(f"ob2.scope_own.{label}"),
                     f"{url[:150]} is not on the origin of {profile_id[:150]}",
                 )
         where = urlsplit(str(self.assertion["id"])).netloc
-        message = f"The assertion is hosted by its issuer ({where}), and that copy was checked."
+        message = M("ob2.hosted_ok", site=where)
         self.checks.verified_issuer = profile_id
         if self.copy_differs:
             self.checks.add(
@@ -452,8 +455,11 @@ class Ob2Run:
         self.checks.add(
             CheckId.ISSUER,
             Outcome.PASSED,
-            f"Issued by {_name(self.profile) or 'an unnamed issuer'} <{profile_id}>, "
-            "whose profile was fetched from its own address.",
+            M(
+                "ob2.issuer_hosted",
+                issuer=_name(self.profile) or M("ob2.unnamed_issuer"),
+                id=profile_id,
+            ),
         )
 
     # -- signed --------------------------------------------------------------------------
@@ -465,20 +471,18 @@ class Ob2Run:
             header = jsonutil.loads(b64url_decode(parts[0]), max_depth=8)
             signature = b64url_decode(parts[2])
         except FormatError as exc:
-            raise _Stop(CheckId.PROOF, "The JWS is malformed.", short(exc)) from exc
+            raise _Stop(CheckId.PROOF, M("ob2.jws_malformed"), short(exc)) from exc
         if not isinstance(header, dict):
-            raise _Stop(CheckId.PROOF, "The JWS header is not a JSON object.")
+            raise _Stop(CheckId.PROOF, M("ob2.jws_header"))
         alg = header.get("alg")
         if not isinstance(alg, str) or alg not in ALLOWED_ALGS:
             raise _Stop(
                 CheckId.PROOF,
-                "The signature is of a kind that is refused.",
+                M("proof.refused_kind"),
                 f"the JWS algorithm {alg!r} is not allowed (RS256 or ES256)"[:200],
             )
         if "crit" in header or header.get("b64") is False:
-            raise _Stop(
-                CheckId.PROOF, "The JWS has critical header parameters this verifier does not know."
-            )
+            raise _Stop(CheckId.PROOF, M("ob2.jws_crit"))
         profile_id = str(self.profile["id"])
         listed = [_ref_id(k) for k in as_list(self.profile.get("publicKey"))]
         listed_ids = [k for k in listed if k]
@@ -488,16 +492,14 @@ class Ob2Run:
             if creator not in listed_ids:
                 raise _Stop(
                     CheckId.ISSUER,
-                    "The signing key is not one the issuer lists in its profile.",
+                    M("ob2.key_not_listed"),
                     f"{creator[:150]} is not in the publicKey of {profile_id[:150]}",
                 )
             candidates = [creator]
         else:
             candidates = listed_ids[:MAX_PUBLIC_KEYS]
         if not candidates:
-            raise _Stop(
-                CheckId.ISSUER, "The issuer's profile lists no public key.", profile_id[:200]
-            )
+            raise _Stop(CheckId.ISSUER, M("ob2.no_public_key"), profile_id[:200])
         signing_input = f"{parts[0]}.{parts[1]}".encode("ascii")
         tried: list[str] = []
         for key_id in candidates:
@@ -510,21 +512,20 @@ class Ob2Run:
                 self.checks.add(
                     CheckId.ISSUER,
                     Outcome.PASSED,
-                    f"Signed with a key that {_name(self.profile) or 'the issuer'} <{profile_id}> "
-                    "lists in its profile.",
+                    M(
+                        "ob2.issuer_signed",
+                        issuer=_name(self.profile) or M("ob2.the_issuer"),
+                        id=profile_id,
+                    ),
                     key_id,
                 )
-                self.checks.add(
-                    CheckId.PROOF, Outcome.PASSED, f"The {alg} signature (JWS) verifies."
-                )
+                self.checks.add(CheckId.PROOF, Outcome.PASSED, M("ob2.jws_ok", alg=alg))
                 return
             tried.append(f"not with {key_id[:120]}")
-        self.checks.add(
-            CheckId.ISSUER, Outcome.PASSED, "The issuer lists the signing key in its profile."
-        )
+        self.checks.add(CheckId.ISSUER, Outcome.PASSED, M("ob2.key_listed"))
         raise _Stop(
             CheckId.PROOF,
-            "The signature does not match: the badge was changed or forged.",
+            M("proof.mismatch"),
             "; ".join(tried[:3]),
         )
 
@@ -532,27 +533,27 @@ class Ob2Run:
         if not _is_http(key_id):
             raise _Stop(
                 CheckId.ISSUER,
-                "The issuer's key has no address it can be fetched from.",
+                M("ob2.key_no_address"),
                 key_id[:200],
             )
-        document = self.fetch(key_id, CheckId.ISSUER, "the issuer's public key")
+        document = self.fetch(key_id, CheckId.ISSUER, M("ob2.what.key"))
         if document.get("id") not in (None, key_id):
             raise _Stop(
                 CheckId.ISSUER,
-                "The key document fetched is not the key the issuer lists.",
+                M("ob2.key_other_document"),
                 f"it says its id is {document.get('id')!r}"[:200],
             )
         owner = _ref_id(document.get("owner"))
         if owner != profile_id:
             raise _Stop(
                 CheckId.ISSUER,
-                "The signing key belongs to someone else, not the issuer.",
+                M("ob2.key_other_owner"),
                 f"its owner is {owner!r}, the issuer is {profile_id}"[:200],
             )
         try:
             return load_pem_public_key(document.get("publicKeyPem"))
         except FormatError as exc:
-            raise _Stop(CheckId.ISSUER, "The issuer's key cannot be read.", short(exc)) from exc
+            raise _Stop(CheckId.ISSUER, M("ob2.key_unreadable"), short(exc)) from exc
 
     # -- dates, status, recipient ----------------------------------------------------------
 
@@ -562,29 +563,31 @@ class Ob2Run:
             expires_raw = self.assertion.get("expires")
             expires = parse_datetime(expires_raw) if expires_raw is not None else None
         except FormatError as exc:
-            self.checks.add(
-                CheckId.DATES, Outcome.FAILED, "The badge's dates are unreadable.", short(exc)
-            )
+            self.checks.add(CheckId.DATES, Outcome.FAILED, M("ob2.dates_unreadable"), short(exc))
             return
         if issued > self.now:
             self.checks.add(
                 CheckId.DATES,
                 Outcome.FAILED,
-                f"The badge says it was issued in the future ({format_datetime(issued)}).",
+                M("ob2.issued_in_future", date=format_datetime(issued)),
             )
         elif expires is not None and expires <= self.now:
             self.checks.add(
-                CheckId.DATES, Outcome.FAILED, f"The badge expired on {format_datetime(expires)}."
+                CheckId.DATES, Outcome.FAILED, M("dates.expired", date=format_datetime(expires))
             )
         elif expires is not None:
             self.checks.add(
                 CheckId.DATES,
                 Outcome.PASSED,
-                f"Issued on {format_datetime(issued)}; valid until {format_datetime(expires)}.",
+                M(
+                    "ob2.valid_until",
+                    start=format_datetime(issued),
+                    end=format_datetime(expires),
+                ),
             )
         else:
             self.checks.add(
-                CheckId.DATES, Outcome.PASSED, f"Issued on {format_datetime(issued)}; no expiry."
+                CheckId.DATES, Outcome.PASSED, M("ob2.no_expiry", start=format_datetime(issued))
             )
 
     def check_status(self, check_status: bool) -> None:
@@ -594,7 +597,7 @@ class Ob2Run:
         assertion = self.assertion
         hosted = self.kind == "hosted"
         if not check_status:
-            checks.add(CheckId.STATUS, Outcome.SKIPPED, "Status was not checked (as asked).")
+            checks.add(CheckId.STATUS, Outcome.SKIPPED, M("status.not_asked"))
             return
         if checks.failed:
             checks.skip_settled(CheckId.STATUS)
@@ -606,20 +609,20 @@ class Ob2Run:
                 checks.add(
                     CheckId.STATUS,
                     Outcome.PASSED,
-                    "The issuer still hosts this badge and has not revoked it.",
+                    M("ob2.status_hosted_ok"),
                 )
             else:
                 checks.add(
                     CheckId.STATUS,
                     Outcome.SKIPPED,
-                    "The issuer publishes no revocation list for its badges.",
+                    M("ob2.no_revocation_list"),
                 )
             return
         if not _is_http(list_url):
             checks.add(
                 CheckId.STATUS,
                 Outcome.FAILED,
-                "The issuer's revocation list has no address it can be fetched from.",
+                M("ob2.list_no_address"),
                 list_url[:200],
             )
             return
@@ -629,7 +632,7 @@ class Ob2Run:
             checks.add(
                 CheckId.STATUS,
                 Outcome.SKIPPED,
-                SETTLED_MESSAGE.format(noun="badge"),
+                settled("badge"),
                 short(exc),
                 reason=REASON_SETTLED,
             )
@@ -638,7 +641,7 @@ class Ob2Run:
             checks.add(
                 CheckId.STATUS,
                 Outcome.FAILED,
-                "The issuer's revocation list is at an address this verifier refuses to visit.",
+                M("ob2.list_blocked"),
                 short(exc),
             )
             return
@@ -646,7 +649,7 @@ class Ob2Run:
             checks.add(
                 CheckId.STATUS,
                 Outcome.WARNING,
-                "Whether the badge was revoked cannot be checked right now.",
+                M("status.undecided_badge"),
                 short(exc),
                 undecided=True,
                 reason=reason_of(exc),
@@ -656,7 +659,7 @@ class Ob2Run:
             checks.add(
                 CheckId.STATUS,
                 Outcome.FAILED,
-                "The issuer's revocation list is unreadable.",
+                M("ob2.list_unreadable"),
                 short(exc),
             )
             return
@@ -665,7 +668,7 @@ class Ob2Run:
             checks.add(
                 CheckId.STATUS,
                 Outcome.FAILED,
-                "The badge's revocation list is not trustworthy.",
+                M("ob2.list_untrustworthy"),
                 problem,
             )
             return
@@ -680,18 +683,18 @@ class Ob2Run:
             checks.add(
                 CheckId.STATUS,
                 Outcome.PASSED,
-                "The issuer still hosts this badge, and its revocation list does not list it.",
+                M("ob2.status_hosted_listed_ok"),
             )
         else:
             checks.add(
                 CheckId.STATUS,
                 Outcome.PASSED,
-                "The issuer's revocation list does not list this badge.",
+                M("ob2.status_signed_ok"),
             )
 
     def check_recipient(self, candidate: str | None) -> None:
         if not candidate:
-            self.checks.add(CheckId.RECIPIENT, Outcome.SKIPPED, "No recipient was given to check.")
+            self.checks.add(CheckId.RECIPIENT, Outcome.SKIPPED, M("recipient.not_given"))
             return
         recipient = self.assertion.get("recipient")
         assert isinstance(recipient, dict)
@@ -707,7 +710,7 @@ class Ob2Run:
                 self.checks.add(
                     CheckId.RECIPIENT,
                     Outcome.FAILED,
-                    "The recipient's hash is of a kind this verifier cannot check.",
+                    M("ob2.hash_kind"),
                     f"{algorithm[:20]!r} (sha256$ and md5$ are understood)",
                 )
                 return
@@ -719,29 +722,33 @@ class Ob2Run:
         else:
             matches = hmac.compare_digest(identity.encode(), candidate.strip().encode())
         if matches:
-            self.checks.add(
-                CheckId.RECIPIENT, Outcome.PASSED, "The badge was awarded to this recipient."
-            )
+            self.checks.add(CheckId.RECIPIENT, Outcome.PASSED, M("recipient.ok"))
         else:
-            self.checks.add(
-                CheckId.RECIPIENT, Outcome.FAILED, "The badge was not awarded to this recipient."
-            )
+            self.checks.add(CheckId.RECIPIENT, Outcome.FAILED, M("recipient.other"))
 
-    def describe(self) -> str | None:
+    def describe(self) -> Message | None:
         """A one-line summary of the badge for the format check, once it is known."""
         title = _name(self.badge_class)
         if title is None:
             return None
         issuer = _name(self.profile)
-        by = f" from {issuer}" if issuer else ""
-        return f"An Open Badges 2.0 assertion ({self.kind}, {self.carrier}): “{title}”{by}."
+        kind = M(f"ob2.kind.{self.kind}")
+        if issuer:
+            return M(
+                "ob2.described_from", kind=kind, carrier=self.carrier, title=title, issuer=issuer
+            )
+        return M("ob2.described", kind=kind, carrier=self.carrier, title=title)
 
 
 def _revoked(assertion: dict[str, Any], reason: Any = None) -> _Stop:
     """The status check of a revoked badge, with the issuer's reason when it gives one."""
     reason = reason if reason is not None else assertion.get("revocationReason")
-    detail = f"Reason: {reason}"[:300] if isinstance(reason, str) and reason.strip() else None
-    return _Stop(CheckId.STATUS, "The issuer has revoked this badge.", detail)
+    detail = (
+        [M("status.reason_detail", reason=reason[:292])]
+        if isinstance(reason, str) and reason.strip()
+        else None
+    )
+    return _Stop(CheckId.STATUS, M("status.revoked_badge"), detail)
 
 
 def _revocation_list_problem(document: Any, list_url: str, issuer_id: str) -> str | None:
@@ -798,33 +805,36 @@ def recognise(o: Ob2Run) -> None:
         what = ", ".join(types) or "no type"
         raise _Stop(
             CheckId.FORMAT,
-            "This Open Badges 2.0 document is not an assertion (an awarded badge).",
+            M("ob2.not_assertion"),
             f"its type is {what}"[:200],
             reason=REASON_NOT_A_BADGE,
         )
     if kind is None:
         raise _Stop(
             CheckId.FORMAT,
-            "The assertion does not say how to verify it (hosted or signed).",
+            M("ob2.no_verification"),
             repr(assertion.get("verification", assertion.get("verify")))[:200],
         )
     o.kind = kind
     if token is not None and kind != "signed":
         raise _Stop(
             CheckId.FORMAT,
-            "This JWS carries an assertion that does not declare signed verification.",
+            M("ob2.jws_not_signed"),
         )
-    carrier = "a JWS" if token is not None else "JSON"
+    carrier = "jws" if token is not None else "json"
     if parsed.image:  # set when it was unbaked from an image
-        carrier += f" from a baked {str(parsed.image).upper()} image"
-    o.carrier = carrier
+        o.carrier = M(f"ob2.carrier.{carrier}_image", image=str(parsed.image).upper())
+    else:
+        o.carrier = M(f"ob2.carrier.{carrier}")
     o.checks.add(
-        CheckId.FORMAT, Outcome.PASSED, f"An Open Badges 2.0 assertion ({kind}, {carrier})."
+        CheckId.FORMAT,
+        Outcome.PASSED,
+        M("ob2.format", kind=M(f"ob2.kind.{kind}"), carrier=o.carrier),
     )
     if kind == "signed" and token is None:
         raise _Stop(
             CheckId.PROOF,
-            "The assertion declares signed verification but comes without its signature (JWS).",
+            M("ob2.signed_without_jws"),
         )
 
 
@@ -850,7 +860,7 @@ def vocabulary(o: Ob2Run) -> None:
     if problems:
         raise _Stop(
             CheckId.SCHEMA,
-            "The assertion does not follow the Open Badges 2.0 vocabulary.",
+            M("ob2.vocabulary_assertion"),
             "; ".join(problems[:5]),
         )
     o.problems = problems
@@ -860,17 +870,17 @@ def vocabulary(o: Ob2Run) -> None:
 def documents(o: Ob2Run) -> None:
     """``issuer`` (first part): the badge class and the issuer's profile, fetched."""
     o.badge_class = o.linked(
-        o.assertion.get("badge"), CheckId.ISSUER, "the badge class", embedded_ok=True
+        o.assertion.get("badge"), CheckId.ISSUER, M("ob2.what.badge_class"), embedded_ok=True
     )
     issuer_ref = o.badge_class.get("issuer")
     issuer_id = _ref_id(issuer_ref)
     if issuer_id is None or not _is_http(issuer_id):
         raise _Stop(
             CheckId.ISSUER,
-            "The badge class names no issuer profile with a web address to check it against.",
+            M("ob2.no_issuer_profile"),
             repr(issuer_id)[:200],
         )
-    o.profile = o.linked(issuer_id, CheckId.ISSUER, "the issuer's profile", embedded_ok=False)
+    o.profile = o.linked(issuer_id, CheckId.ISSUER, M("ob2.what.profile"), embedded_ok=False)
     for document, label in ((o.badge_class, "badge class"), (o.profile, "issuer")):
         more, less = _structure_problems(document, label)
         o.problems += more
@@ -893,21 +903,21 @@ def schema(o: Ob2Run) -> None:
         o.checks.add(
             CheckId.SCHEMA,
             Outcome.FAILED,
-            "The badge does not follow the Open Badges 2.0 vocabulary.",
+            M("ob2.vocabulary_failed"),
             "; ".join(o.problems[:5]),
         )
     elif o.lesser:
         o.checks.add(
             CheckId.SCHEMA,
             Outcome.WARNING,
-            "The badge follows the Open Badges 2.0 vocabulary, with small omissions.",
+            M("ob2.vocabulary_lesser"),
             "; ".join(o.lesser[:5]),
         )
     else:
         o.checks.add(
             CheckId.SCHEMA,
             Outcome.PASSED,
-            "The assertion, badge class and issuer profile have every required property.",
+            M("ob2.vocabulary_ok"),
         )
 
 
@@ -926,9 +936,7 @@ def status(o: Ob2Run) -> None:
 
 
 def endorsements(o: Ob2Run) -> None:
-    o.checks.add(
-        CheckId.ENDORSEMENTS, Outcome.SKIPPED, "Open Badges 2.0 endorsements are not checked."
-    )
+    o.checks.add(CheckId.ENDORSEMENTS, Outcome.SKIPPED, M("ob2.endorsements"))
 
 
 def verify_assertion(run: Run, steps: Sequence[Ob2Step]) -> None:
@@ -948,7 +956,7 @@ def verify_assertion(run: Run, steps: Sequence[Ob2Step]) -> None:
         if stop.name == CheckId.STATUS and outcome is Outcome.FAILED:
             checks.revoked = True  # revoked: true, or its hosted copy is gone
         if stop.name != CheckId.FORMAT and not checks.has(CheckId.FORMAT):
-            checks.add(CheckId.FORMAT, Outcome.PASSED, "An Open Badges 2.0 assertion.")
+            checks.add(CheckId.FORMAT, Outcome.PASSED, M("ob2.format_plain"))
         checks.add(
             stop.name,
             outcome,

@@ -12,6 +12,7 @@ from ...proofs import vc_jwt
 from ...proofs.embedded import verify_embedded_proof
 from ...resolve import ResolvedKey
 from ..context import Engine, Run
+from ..messages import M, Message
 from ..parsing import Parsed
 from ..report import REASON_SETTLED, CheckId, Checks, Outcome, as_list, issuer_id_of, noun_of, short
 
@@ -28,24 +29,19 @@ def check(run: Run) -> None:
         if issuer is not None and issuer.reason == REASON_SETTLED:
             checks.skip_settled(CheckId.PROOF, run.noun)
         else:
-            checks.add(
-                CheckId.PROOF, Outcome.SKIPPED, "Not checked: the issuer's key is not known."
-            )
+            checks.add(CheckId.PROOF, Outcome.SKIPPED, M("proof.no_key"))
 
 
-_PROOF_MESSAGES = {
-    "eddsa-rdfc-2022": "The eddsa-rdfc-2022 Data Integrity proof verifies.",
-    "eddsa-2022": (
-        "The eddsa-2022 Data Integrity proof verifies (the older name of eddsa-rdfc-2022)."
-    ),
-    "Ed25519Signature2020": "The Ed25519Signature2020 proof verifies (an older proof suite).",
-}
+# the suites with a sentence of their own (``proof.<suite>`` in ``messages.MESSAGES``)
+_NAMED_SUITES = frozenset({"eddsa-rdfc-2022", "eddsa-2022", "Ed25519Signature2020"})
 
 
-def _proofs_message(suites: list[str]) -> str:
+def _proofs_message(suites: list[str]) -> Message:
     if len(suites) == 1:
-        return _PROOF_MESSAGES.get(suites[0], f"The {suites[0]} proof verifies.")
-    return f"Every embedded proof verifies ({', '.join(suites)})."
+        if suites[0] in _NAMED_SUITES:
+            return M(f"proof.{suites[0]}")
+        return M("proof.suite", suite=suites[0])
+    return M("proof.suites", suites=", ".join(suites))
 
 
 def check_proof(
@@ -61,7 +57,7 @@ def check_proof(
                 checks.add(
                     CheckId.PROOF,
                     Outcome.FAILED,
-                    "The JWT's claims disagree with the credential inside it.",
+                    M("proof.jwt_claims"),
                     "; ".join(mismatches),
                 )
                 return
@@ -81,7 +77,7 @@ def check_proof(
     except FetchError as exc:
         checks.unfetched(
             CheckId.PROOF,
-            "A key for the embedded proof could not be fetched.",
+            M("proof.key_unfetched"),
             exc,
             noun_of(credential),
         )
@@ -90,17 +86,17 @@ def check_proof(
         checks.add(
             CheckId.PROOF,
             Outcome.FAILED,
-            "The signature does not match: the badge was changed or forged.",
+            M("proof.mismatch"),
             short(exc),
         )
         return
     except BadgeError as exc:
-        checks.add(CheckId.PROOF, Outcome.FAILED, "The proof cannot be checked.", short(exc))
+        checks.add(CheckId.PROOF, Outcome.FAILED, M("proof.uncheckable"), short(exc))
         return
     if parsed.jwt is not None and embedded:
-        message = "The JWT signature and the embedded proof both verify."
+        message = M("proof.jwt_and_embedded")
     elif parsed.jwt is not None:
-        message = f"The {parsed.jwt.header['alg']} JWT signature verifies."
+        message = M("proof.jwt", alg=str(parsed.jwt.header["alg"]))
     else:
         message = _proofs_message(suites)
     checks.add(CheckId.PROOF, Outcome.PASSED, message)

@@ -9,6 +9,7 @@ from typing import Any
 
 from ...identity import identity_matches
 from ..context import Run
+from ..messages import M
 from ..report import CheckId, Checks, Outcome, as_list
 
 
@@ -18,15 +19,13 @@ def check(run: Run) -> None:
 
 def check_recipient(credential: dict[str, Any], checks: Checks, recipient: str | None) -> None:
     if not recipient:
-        checks.add(CheckId.RECIPIENT, Outcome.SKIPPED, "No recipient was given to check.")
+        checks.add(CheckId.RECIPIENT, Outcome.SKIPPED, M("recipient.not_given"))
         return
     for subject in as_list(credential.get("credentialSubject")):
         if not isinstance(subject, dict):
             continue
         if subject.get("id") == recipient:
-            checks.add(
-                CheckId.RECIPIENT, Outcome.PASSED, "The badge was awarded to this recipient."
-            )
+            checks.add(CheckId.RECIPIENT, Outcome.PASSED, M("recipient.ok"))
             return
         for identity in as_list(subject.get("identifier")):
             if not isinstance(identity, dict):
@@ -36,8 +35,6 @@ def check_recipient(credential: dict[str, Any], checks: Checks, recipient: str |
             if isinstance(value, str) and identity_matches(
                 value, salt if isinstance(salt, str) else None, recipient
             ):
-                checks.add(
-                    CheckId.RECIPIENT, Outcome.PASSED, "The badge was awarded to this recipient."
-                )
+                checks.add(CheckId.RECIPIENT, Outcome.PASSED, M("recipient.ok"))
                 return
-    checks.add(CheckId.RECIPIENT, Outcome.FAILED, "The badge was not awarded to this recipient.")
+    checks.add(CheckId.RECIPIENT, Outcome.FAILED, M("recipient.other"))

@@ -34,6 +34,7 @@ from ...fetch import FetchBudget
 from ...status import bitstring_status_list as bsl
 from ...status import revocation_list_1edtech as rl
 from ..context import Engine, Run
+from ..messages import M, Message
 from ..parsing import JSON_ACCEPT, parse_source
 from ..report import (
     REASON_SETTLED,
@@ -56,7 +57,7 @@ from .proof import check_proof
 def check(run: Run) -> None:
     checks = run.checks
     if not run.check_status:
-        checks.add(CheckId.STATUS, Outcome.SKIPPED, "Status was not checked (as asked).")
+        checks.add(CheckId.STATUS, Outcome.SKIPPED, M("status.not_asked"))
     elif checks.failed:
         checks.skip_settled(CheckId.STATUS, run.noun)
     else:
@@ -82,6 +83,26 @@ def _status_entry(entry: Any) -> bsl.EntryRef:
 # -- status ------------------------------------------------------------------------
 
 
+def _distinct(messages: list[Message]) -> list[Message]:
+    """``messages`` without repeats (two lists of the same size warn once)."""
+    kept: list[Message] = []
+    for message in messages:
+        if message not in kept:
+            kept.append(message)
+    return kept
+
+
+def _set_bit(purpose: str, endorsement: bool) -> Message:
+    """What the credential's bit set in a list of ``purpose`` says."""
+    if purpose == "revocation":
+        return M("status.withdrawn_endorsement" if endorsement else "status.revoked_badge")
+    if purpose == "suspension":
+        return M("status.suspended_endorsement" if endorsement else "status.suspended_badge")
+    # another purpose ("message"...): its name, as the list gives it
+    what = "endorsement" if endorsement else "badge"
+    return M(f"status.other_purpose_{what}", purpose=purpose)
+
+
 def check_status(engine: Engine, credential: dict[str, Any], checks: Checks, now: datetime) -> None:
     entries = as_list(credential.get("credentialStatus"))
     endorsement = noun_of(credential) == "endorsement"
@@ -89,16 +110,14 @@ def check_status(engine: Engine, credential: dict[str, Any], checks: Checks, now
         checks.add(
             CheckId.STATUS,
             Outcome.SKIPPED,
-            "The endorser publishes no status for this endorsement."
-            if endorsement
-            else "The issuer publishes no status for this badge.",
+            M("status.none_endorsement" if endorsement else "status.none_badge"),
         )
         return
     issuer_id = issuer_id_of(credential) or ""
-    findings: list[str] = []
+    findings: list[Message] = []
     undecided: list[str] = []
     reasons: list[str] = []
-    notes: list[str] = []  # what a passed check still warns of (a short list)
+    notes: list[Message] = []  # what a passed check still warns of (a short list)
     budget = checks.budget
     for entry in entries[:4]:
         if findings:
@@ -109,20 +128,9 @@ def check_status(engine: Engine, credential: dict[str, Any], checks: Checks, now
                 ref = _status_entry(entry)
                 bits = status_bits(engine, ref, now, list_type=_LIST_TYPES[kind], budget=budget)
                 if bits.below_minimum:
-                    notes.append(
-                        f"Its status list has {bits.size:,} entries, fewer than the "
-                        f"{bsl.MIN_ENTRIES:,} the Bitstring Status List specification requires "
-                        "so that a list says little of any one holder (herd privacy)."
-                    )
+                    notes.append(M("status.short_list", size=bits.size, minimum=bsl.MIN_ENTRIES))
                 if bits.get(ref.index):
-                    word = "revoked" if ref.purpose == "revocation" else ref.purpose
-                    if ref.purpose == "suspension":
-                        word = "suspended"
-                    if endorsement:
-                        word = "withdrawn" if ref.purpose == "revocation" else word
-                        findings.append(f"The endorser has {word} this endorsement.")
-                    else:
-                        findings.append(f"The issuer has {word} this badge.")
+                    findings.append(_set_bit(ref.purpose, endorsement))
             elif kind == rl.ENTRY_TYPE:
                 url = entry.get("id")
                 if not isinstance(url, str):
@@ -132,16 +140,16 @@ def check_status(engine: Engine, credential: dict[str, Any], checks: Checks, now
                     document, str(credential.get("id")), list_url=url, issuer_id=issuer_id
                 )
                 if result.revoked:
-                    reason = f" Reason: {result.reason}" if result.reason else ""
                     checks.revocation_reason = result.reason or checks.revocation_reason
-                    if endorsement:
-                        findings.append(f"The endorser has withdrawn this endorsement.{reason}")
+                    what = "withdrawn_endorsement" if endorsement else "revoked_badge"
+                    if result.reason:
+                        findings.append(M(f"status.{what}_reason", reason=result.reason))
                     else:
-                        findings.append(f"The issuer has revoked this badge.{reason}")
+                        findings.append(M(f"status.{what}"))
             else:
                 undecided.append(f"unknown status type {kind!r}")
         except FetchSkippedError as exc:
-            checks.unfetched(CheckId.STATUS, "", exc, noun_of(credential))
+            checks.unfetched(CheckId.STATUS, None, exc, noun_of(credential))
             return
         except FetchError as exc:
             undecided.append(short(exc))
@@ -152,20 +160,24 @@ def check_status(engine: Engine, credential: dict[str, Any], checks: Checks, now
             checks.add(
                 CheckId.STATUS,
                 Outcome.FAILED,
-                "The badge's status list is not trustworthy.",
+                M("status.untrustworthy"),
                 short(exc),
             )
             return
     if findings:
         checks.revoked = True
-        checks.add(CheckId.STATUS, Outcome.FAILED, findings[0], " ".join(findings[1:]) or None)
+        checks.add(
+            CheckId.STATUS,
+            Outcome.FAILED,
+            findings[0],
+            findings[1:],
+            separator=" ",
+        )
     elif undecided:
         checks.add(
             CheckId.STATUS,
             Outcome.WARNING,
-            "Whether the endorsement was withdrawn cannot be checked right now."
-            if endorsement
-            else "Whether the badge was revoked cannot be checked right now.",
+            M("status.undecided_endorsement" if endorsement else "status.undecided_badge"),
             "; ".join(undecided),
             undecided=True,
             reason=reasons[0] if reasons else None,
@@ -174,15 +186,17 @@ def check_status(engine: Engine, credential: dict[str, Any], checks: Checks, now
         checks.add(
             CheckId.STATUS,
             Outcome.WARNING if notes else Outcome.PASSED,
-            "The endorser has not withdrawn this endorsement.",
-            " ".join(dict.fromkeys(notes)) or None,
+            M("status.ok_endorsement"),
+            _distinct(notes),
+            separator=" ",
         )
     else:
         checks.add(
             CheckId.STATUS,
             Outcome.WARNING if notes else Outcome.PASSED,
-            "The issuer has not revoked or suspended this badge.",
-            " ".join(dict.fromkeys(notes)) or None,
+            M("status.ok_badge"),
+            _distinct(notes),
+            separator=" ",
         )
 
 

@@ -24,6 +24,7 @@ from ...jsonutil import content_key
 from ...schema import content_sensitive_terms, is_bundled, schema_errors, schema_urls
 from ...vc11 import as_vc20_shape, is_vc11, with_schema_arrays
 from ..context import Engine, Run
+from ..messages import M
 from ..parsing import OB_TYPES, Parsed
 from ..report import Check, CheckId, Checks, Outcome, as_list, short, types_of
 
@@ -35,7 +36,17 @@ def check(run: Run) -> None:
     structure = structure_checks(run.engine, run.parsed)
     for found in structure:
         # a copy: the remembered checks are shared by every report of their document
-        run.checks.put(Check(found.name, found.outcome, found.message, found.detail))
+        run.checks.put(
+            Check(
+                found.name,
+                found.outcome,
+                found.message,
+                found.detail,
+                text=found.text,
+                detail_text=found.detail_text,
+                detail_separator=found.detail_separator,
+            )
+        )
     if structure[0].outcome is Outcome.FAILED:
         run.stopped = True
 
@@ -112,8 +123,7 @@ def check_context(credential: dict[str, Any], checks: Checks, loader: FrozenDocu
         checks.add(
             CheckId.CONTEXT,
             Outcome.FAILED,
-            "The credential does not start with the W3C Verifiable Credentials context "
-            "(2.0, or 1.1 for older badges).",
+            M("context.first_not_vc"),
             f"the first @context is {first!r}",
         )
         return False
@@ -124,7 +134,7 @@ def check_context(credential: dict[str, Any], checks: Checks, loader: FrozenDocu
         checks.add(
             CheckId.CONTEXT,
             Outcome.FAILED,
-            "The credential mixes the W3C Verifiable Credentials 1.1 and 2.0 contexts.",
+            M("context.mixed_vc"),
             f"the first @context is {first!r}",
         )
         return False
@@ -135,7 +145,7 @@ def check_context(credential: dict[str, Any], checks: Checks, loader: FrozenDocu
         checks.add(
             CheckId.CONTEXT,
             Outcome.FAILED,
-            f"The credential has VC 2.0 dates ({', '.join(later)}) under the VC 1.1 context.",
+            M("context.vc20_dates_in_vc11", names=", ".join(later)),
             "a VC 1.1 credential is dated with issuanceDate and expirationDate",
         )
         return False
@@ -145,22 +155,20 @@ def check_context(credential: dict[str, Any], checks: Checks, loader: FrozenDocu
             checks.add(
                 CheckId.CONTEXT,
                 Outcome.FAILED,
-                "The credential carries an inline @context, which could redefine its terms.",
+                M("context.inline"),
             )
             return False
         if not loader.knows(context):
             checks.add(
                 CheckId.CONTEXT,
                 Outcome.FAILED,
-                "The credential names a JSON-LD context this verifier does not know.",
+                M("context.unknown"),
                 context[:200],
             )
             return False
     types = set(types_of(credential))
     if (OB_TYPES | {"EndorsementCredential"}) & types and not OB_CONTEXTS & set(contexts):
-        checks.add(
-            CheckId.CONTEXT, Outcome.FAILED, "The Open Badges 3.0 context is missing from @context."
-        )
+        checks.add(CheckId.CONTEXT, Outcome.FAILED, M("context.no_ob3"))
         return False
     document = {k: v for k, v in credential.items() if k != "proof"}
     try:
@@ -175,13 +183,11 @@ def check_context(credential: dict[str, Any], checks: Checks, loader: FrozenDocu
         checks.add(
             CheckId.CONTEXT,
             Outcome.FAILED,
-            "The credential has properties or types its contexts do not define.",
+            M("context.undefined_terms"),
             short(exc) + shape_note,
         )
         return False
-    checks.add(
-        CheckId.CONTEXT, Outcome.PASSED, f"Every term is defined by a known context{shape_note}."
-    )
+    checks.add(CheckId.CONTEXT, Outcome.PASSED, M("context.ok_vc11" if vc11 else "context.ok"))
     return True
 
 
@@ -217,41 +223,38 @@ def check_schema(credential: dict[str, Any], checks: Checks) -> None:
         checks.add(
             CheckId.SCHEMA,
             Outcome.WARNING,
-            "This older (VC 1.1) credential does not fully follow today's Open Badges 3.0 schema.",
+            M("schema.vc11_partly"),
             "; ".join(problems[:5]),
         )
     elif problems:
         checks.add(
             CheckId.SCHEMA,
             Outcome.FAILED,
-            "The credential does not follow the Open Badges 3.0 schema.",
+            M("schema.failed"),
             "; ".join(problems[:5]),
         )
     elif compacted:
         checks.add(
             CheckId.SCHEMA,
             Outcome.WARNING,
-            "The credential follows the Open Badges 3.0 schema once single values are read "
-            "as the one-element lists the schema asks for.",
+            M("schema.single_values"),
             "; ".join([*compacted[:5], *(f"not checked: {u[:120]}" for u in unknown[:3])]),
         )
     elif unknown:
         checks.add(
             CheckId.SCHEMA,
             Outcome.WARNING,
-            "The Open Badges schema passed; another schema it names could not be checked.",
+            M("schema.other_unchecked"),
             ", ".join(u[:120] for u in unknown[:3]),
         )
     elif vc11:
         checks.add(
             CheckId.SCHEMA,
             Outcome.PASSED,
-            "The credential follows the Open Badges 3.0 schema (read from its older VC 1.1 shape).",
+            M("schema.ok_vc11"),
         )
     else:
-        checks.add(
-            CheckId.SCHEMA, Outcome.PASSED, "The credential follows the Open Badges 3.0 schema."
-        )
+        checks.add(CheckId.SCHEMA, Outcome.PASSED, M("schema.ok"))
 
 
 def check_clr_schema(credential: dict[str, Any], checks: Checks) -> None:
@@ -267,7 +270,7 @@ def check_clr_schema(credential: dict[str, Any], checks: Checks) -> None:
         checks.add(
             CheckId.SCHEMA,
             Outcome.FAILED,
-            "The learner record does not follow the CLR 2.0 data model.",
+            M("schema.clr_failed"),
             "; ".join(problems[:5]),
         )
         return
@@ -275,7 +278,7 @@ def check_clr_schema(credential: dict[str, Any], checks: Checks) -> None:
     checks.add(
         CheckId.SCHEMA,
         Outcome.PASSED,
-        "The learner record follows the CLR 2.0 data model.",
+        M("schema.clr_ok"),
         "the 1EdTech CLR JSON schema is not bundled here, so it was not applied"
         + (f" ({', '.join(u[:120] for u in named[:2])})" if named else ""),
     )
