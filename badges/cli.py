@@ -14,44 +14,42 @@ import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime
-from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
-from . import baking, jsonutil
-from .baking import ImageType, Standard
-from .dids import did_key
+from . import jsonutil
 from .errors import BadgeError, FormatError
-from .fetch import DEFAULT_DEADLINE, DEFAULT_MAX_FETCHES, Fetcher, FetchPolicy
-from .issuing import (
-    ProofFormat,
-    complete_credential,
-    default_verification_method,
-    schema_problems,
-    sign_credential,
-)
-from .keys import Algorithm, KeyPair
 from .timeutil import parse_datetime
-from .verification import (
-    REASON_NOT_A_BADGE,
-    CheckId,
-    Outcome,
-    Verdict,
-    VerificationReport,
-    Verifier,
-)
+
+if TYPE_CHECKING:
+    from .baking import ImageType
+    from .keys import KeyPair
+    from .verification import VerificationReport
+
+# Each command imports what it uses when it runs: `badges verify` does not load the
+# signing, baking or QR code, and no command loads the apps' (Flask, SQLAlchemy) unless
+# it is one of theirs (see main). tests/core/test_purity.py keeps it so.
 
 EXIT_OK = 0
 EXIT_NOT_VALID = 1
 EXIT_USAGE = 2
 MAX_INPUT_BYTES = 8 * 1024 * 1024
 
-_MARKS = {
-    Outcome.PASSED: "PASS",
-    Outcome.FAILED: "FAIL",
-    Outcome.WARNING: "WARN",
-    Outcome.SKIPPED: "skip",
+_MARKS = {  # by Outcome's value (badges.verification is imported only to verify)
+    "passed": "PASS",
+    "failed": "FAIL",
+    "warning": "WARN",
+    "skipped": "skip",
 }
+# The defaults of `badges verify`, as badges.fetch declares them (DEFAULT_DEADLINE,
+# DEFAULT_MAX_FETCHES; a test compares them), written here so that building the parser
+# does not import the fetcher.
+DEFAULT_DEADLINE = 20.0
+DEFAULT_MAX_FETCHES = 20
+# badges.issuing.ProofFormat's values, likewise (a test compares them)
+PROOF_FORMATS = ("data-integrity", "jwt", "both")
+# the core's own commands: running one of them loads no plug-in (see main)
+CORE_COMMANDS = frozenset({"keygen", "issue", "verify", "bake", "unbake", "qr", "demo"})
 
 
 class CliError(Exception):
@@ -107,12 +105,16 @@ def _write_bytes(data: bytes, output: str) -> None:
 
 def _image_type_of(name: str) -> ImageType | None:
     """The image type a file name declares by its extension (.png, .svg), if any."""
+    from .baking import ImageType
+
     suffix = Path(name).suffix.lower()
     return ImageType(suffix[1:]) if suffix in (".png", ".svg") else None
 
 
 def load_key(path: str) -> KeyPair:
     """Read a private JWK file. Raises CliError or KeyMaterialError."""
+    from .keys import KeyPair
+
     data = _read_input(path)
     try:
         return KeyPair.from_jwk(jsonutil.loads(data))
@@ -122,6 +124,9 @@ def load_key(path: str) -> KeyPair:
 
 def public_identifier(key: KeyPair) -> str:
     """did:key for Ed25519/P-256; the RFC 7638 thumbprint for RSA (no did:key exists)."""
+    from .dids import did_key
+    from .keys import Algorithm
+
     if key.alg is Algorithm.RS256:
         return f"jwk-thumbprint:{key.public.thumbprint()}"
     return did_key(key.public)
@@ -131,6 +136,8 @@ def public_identifier(key: KeyPair) -> str:
 
 
 def cmd_keygen(args: argparse.Namespace) -> int:
+    from .keys import Algorithm, KeyPair
+
     if args.output != "-" and Path(args.output).exists() and not args.force:
         _fail(f"{args.output} already exists; use --force to replace it")
     key = KeyPair.generate(Algorithm.parse(args.alg))
@@ -145,6 +152,15 @@ def cmd_keygen(args: argparse.Namespace) -> int:
 
 
 def cmd_issue(args: argparse.Namespace) -> int:
+    from .issuing import (
+        ProofFormat,
+        complete_credential,
+        default_verification_method,
+        schema_problems,
+        sign_credential,
+    )
+    from .keys import Algorithm
+
     key = load_key(args.key)
     data = jsonutil.loads(_read_input(args.unsigned))
     now = parse_datetime(args.now) if args.now else None
@@ -179,6 +195,8 @@ def cmd_issue(args: argparse.Namespace) -> int:
 
 
 def _verify_source(name: str) -> Any:
+    from . import baking
+
     if name.startswith(("https://", "http://")):
         return name
     data = _read_input(name, max(MAX_INPUT_BYTES, baking.MAX_IMAGE_BYTES))
@@ -213,8 +231,10 @@ def render_report(report: VerificationReport, out: TextIO) -> None:
 
 
 def _render_checks(report: VerificationReport, out: TextIO, indent: str) -> None:
+    from .verification import Outcome
+
     for check in report.checks:
-        out.write(f"{indent}[{_MARKS[check.outcome]}] {check.name:<12} {check.message}\n")
+        out.write(f"{indent}[{_MARKS[check.outcome.value]}] {check.name:<12} {check.message}\n")
         if check.detail and check.outcome is not Outcome.PASSED:
             out.write(f"{indent}       {'':<12} {check.detail}\n")
 
@@ -231,6 +251,9 @@ def _signer_and_registry(report: VerificationReport, registries: Any) -> dict[st
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    from .fetch import Fetcher, FetchPolicy
+    from .verification import Verifier
+
     try:
         policy = FetchPolicy.from_options(
             allow_hosts=args.allow_host or (), maps=args.map or (), timeout=args.timeout
@@ -278,6 +301,8 @@ def verify_exit_code(report: VerificationReport) -> int:
     """0 valid; 1 not valid or undecided, a credential that is not an Open Badge included
     (another type of verifiable credential, an OB 2.0 document that is no assertion);
     2 for input that is no credential at all (not JSON, a JWT or a baked image of one)."""
+    from .verification import REASON_NOT_A_BADGE, CheckId, Outcome, Verdict
+
     format_check = report.check(CheckId.FORMAT)
     if (
         format_check.outcome is Outcome.FAILED
@@ -293,6 +318,9 @@ def verify_exit_code(report: VerificationReport) -> int:
 
 
 def cmd_bake(args: argparse.Namespace) -> int:
+    from . import baking
+    from .baking import Standard
+
     image = _read_input(args.image, baking.MAX_IMAGE_BYTES)
     credential = _read_input(args.credential, baking.MAX_PAYLOAD_BYTES + 1024)
     standard: Standard = "ob2" if args.ob2 else "ob3"
@@ -309,6 +337,8 @@ def cmd_bake(args: argparse.Namespace) -> int:
 
 
 def cmd_unbake(args: argparse.Namespace) -> int:
+    from . import baking
+
     image = _read_input(args.image, baking.MAX_IMAGE_BYTES)
     baked = baking.unbake(image, expected=_image_type_of(args.image))
     if baked is None:
@@ -327,6 +357,7 @@ def cmd_unbake(args: argparse.Namespace) -> int:
 
 
 def cmd_qr(args: argparse.Namespace) -> int:
+    from .baking import ImageType
     from .qr import qr_png, qr_svg
 
     kind = _image_type_of(args.output)
@@ -342,6 +373,8 @@ def cmd_qr(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import issue_demo, load_or_create_key
+    from .dids import did_key
+    from .verification import Verifier
 
     data = Path(args.data)
     key, created = load_or_create_key(data / "keys" / "demo-issuer.jwk")
@@ -367,7 +400,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 # --- parser ----------------------------------------------------------------------------
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, plugins: bool = True) -> argparse.ArgumentParser:
+    """The parser; ``plugins=False`` leaves out the apps' commands (``badges.commands``)."""
     parser = argparse.ArgumentParser(
         prog="badges",
         description="Issue and verify Open Badges 3.0 credentials (VC-JWT and eddsa-rdfc-2022); "
@@ -412,8 +446,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     issue.add_argument(
         "--proof",
-        choices=[p.value for p in ProofFormat],
-        default=ProofFormat.DATA_INTEGRITY.value,
+        choices=PROOF_FORMATS,
+        default=PROOF_FORMATS[0],
         help="data-integrity (JSON with an embedded eddsa-rdfc-2022 proof, the default), "
         "jwt (a compact VC-JWT), or both (the VC-JWT of the signed JSON)",
     )
@@ -536,17 +570,30 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--learner", default="learner@example.org", help="the demo learner's email")
     demo.set_defaults(func=cmd_demo)
 
-    for entry in entry_points(group="badges.commands"):
-        try:
-            entry.load()(sub)
-        except Exception as exc:  # a broken plug-in must not break the core command
-            print(f"badges: warning: could not load command {entry.name}: {exc}", file=sys.stderr)
+    if plugins:
+        from importlib.metadata import entry_points
+
+        for entry in entry_points(group="badges.commands"):
+            try:
+                entry.load()(sub)
+            except Exception as exc:  # a broken plug-in must not break the core command
+                print(
+                    f"badges: warning: could not load command {entry.name}: {exc}", file=sys.stderr
+                )
     return parser
 
 
+def _core_command(argv: Sequence[str]) -> bool:
+    """True when ``argv`` runs one of the core's own commands (its first word names it):
+    that command's parser needs no plug-in, so none is loaded. Anything else (``badges``,
+    ``badges --help``, an app's command) loads them all."""
+    return bool(argv) and argv[0] in CORE_COMMANDS
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(plugins=not _core_command(words))
+    args = parser.parse_args(words)
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE

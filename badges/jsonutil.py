@@ -47,7 +47,7 @@ _NOT_FAST = object()
 _KEY_SPACE = re.compile(r'"\s+:')
 
 
-def _fast_loads(text: str) -> Any:
+def _fast_loads(text: str, raw: bytes | None = None) -> Any:
     """orjson's parse when it provably equals the strict one, else ``_NOT_FAST``.
 
     orjson keeps the last of duplicate keys silently, so duplicates are ruled out by
@@ -61,21 +61,37 @@ def _fast_loads(text: str) -> Any:
         value = orjson.loads(text)
     except orjson.JSONDecodeError:
         return _NOT_FAST  # the standard parser gives the message (or takes 1e400, BOMs...)
+    if raw is not None and len(raw) < 1_000_000:
+        # Compact JSON as orjson writes it (a VC-JWT's payload, usually): when writing the
+        # value back gives the very same bytes, no key was dropped as a duplicate and no
+        # number was read inexactly, with no walk.
+        try:
+            if orjson.dumps(value) == raw:
+                return value
+        except orjson.JSONEncodeError:
+            pass
+    # orjson gives exactly dict, list, str, int, bool, float and None: exact type tests,
+    # and a plain loop (a generator per node costs more than the walk itself).
+    kind = type(value)
+    if kind is float:
+        return _NOT_FAST
     keys = 0
-    stack = [value]
+    stack: list[Any] = [value] if kind is dict or kind is list else []
+    pop, push = stack.pop, stack.append
     while stack:
-        node = stack.pop()
+        node = pop()
         children: Iterable[Any]
-        if isinstance(node, dict):
+        if type(node) is dict:
             keys += len(node)
             children = node.values()
-        elif isinstance(node, list):
-            children = node
-        elif isinstance(node, float):
-            return _NOT_FAST
         else:
-            continue
-        stack.extend(child for child in children if not isinstance(child, (str, int)))
+            children = node
+        for child in children:
+            kind = type(child)
+            if kind is dict or kind is list:
+                push(child)
+            elif kind is float:
+                return _NOT_FAST
     if keys != text.count('":'):
         return _NOT_FAST
     return value
@@ -100,18 +116,20 @@ def loads(
 
     Raises InputTooLargeError past the limits and FormatError for anything not JSON.
     """
+    raw: bytes | None = None
     if isinstance(data, (bytes, bytearray)):
         if len(data) > max_bytes:
             raise InputTooLargeError(f"JSON is larger than {max_bytes} bytes")
+        raw = bytes(data)
         try:
-            text = bytes(data).decode("utf-8-sig")
+            text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise FormatError("JSON is not valid UTF-8") from exc
     else:
         text = data
         if len(text) > max_bytes:
             raise InputTooLargeError(f"JSON is larger than {max_bytes} bytes")
-    value = _fast_loads(text)
+    value = _fast_loads(text, raw)
     if value is not _NOT_FAST:
         if text.count("{") + text.count("[") > max_depth and _depth_exceeds(value, max_depth):
             raise InputTooLargeError(f"JSON is nested deeper than {max_depth} levels")
@@ -191,9 +209,47 @@ def check_value(
         raise InputTooLargeError(f"JSON is nested deeper than {max_depth} levels")
 
 
+def is_plain(value: Any) -> bool:
+    """True when ``value`` holds only dicts with string keys, lists, strings, integers
+    within 64 bits, booleans and None (exact types: no subclass, no float, whose text the
+    two encoders write differently), nested at most MAX_JSON_DEPTH deep."""
+    return _plain(value, 0)
+
+
+def _plain(node: Any, depth: int) -> bool:
+    # recursive (at most MAX_JSON_DEPTH deep), strings tested inline: most leaves are
+    kind = type(node)
+    if kind is dict:
+        if depth >= MAX_JSON_DEPTH:
+            return False
+        for key, child in node.items():
+            if type(key) is not str:
+                return False
+            if type(child) is not str and not _plain(child, depth + 1):
+                return False
+        return True
+    if kind is list:
+        if depth >= MAX_JSON_DEPTH:
+            return False
+        for child in node:
+            if type(child) is not str and not _plain(child, depth + 1):
+                return False
+        return True
+    if kind is int:
+        return bool(-(2**63) <= node < 2**64)
+    return kind is str or kind is bool or node is None
+
+
 def dumps(value: Any, *, pretty: bool = True) -> str:
     """Serialise JSON the one way this library writes documents it signs or serves."""
     if pretty:
+        if is_plain(value):
+            # orjson writes exactly what the standard encoder does for such values (the
+            # tests compare them), several times faster: a class award stores thousands
+            try:
+                return orjson.dumps(value, option=orjson.OPT_INDENT_2).decode("utf-8")
+            except orjson.JSONEncodeError:
+                pass  # a lone surrogate, which only the standard encoder writes (escaped)
         return json.dumps(value, indent=2, ensure_ascii=False)
     return compact_bytes(value).decode("utf-8")
 

@@ -36,6 +36,25 @@ def _json_name(name: str) -> str:
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
+_Layout = tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]
+
+
+_LAYOUTS: dict[type[Model], _Layout] = {}
+
+
+def _json_layout(cls: type[Model]) -> _Layout:
+    """A model class's (field, JSON name) pairs: those written first (``@context``, ``id``,
+    in that order), then the others in field order (``extra`` aside). Read once per class:
+    a class award writes thousands of credentials."""
+    layout = _LAYOUTS.get(cls)
+    if layout is None:
+        names = [f.name for f in dataclasses.fields(cls)]
+        first = tuple((n, _json_name(n)) for n in ("context", "id") if n in names)
+        rest = tuple((n, _json_name(n)) for n in names if n not in ("context", "id", "extra"))
+        layout = _LAYOUTS[cls] = (first, rest)
+    return layout
+
+
 def nested(model: type[Model] | str, *, many: bool = False) -> Any:
     """Declare a field holding another model (or a list of them)."""
     if many:
@@ -63,16 +82,18 @@ class Model:
     def to_json(self) -> dict[str, Any]:
         """The JSON object for this value, ``@context``, ``id`` and ``type`` first."""
         out: dict[str, Any] = {}
-        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-        for first in ("context", "id"):
-            if values.get(first) is not None:
-                out[_json_name(first)] = _to_json(values[first])
+        first, rest = _json_layout(type(self))
+        for name, key in first:
+            value = getattr(self, name)
+            if value is not None:
+                out[key] = _to_json(value)
         if self.TYPE:
             out["type"] = list(self.TYPE) if isinstance(self.TYPE, list) else self.TYPE
-        for name, value in values.items():
-            if name in ("context", "id", "extra") or value is None or value == []:
+        for name, key in rest:
+            value = getattr(self, name)
+            if value is None or value == []:
                 continue
-            out[_json_name(name)] = _to_json(value)
+            out[key] = _to_json(value)
         for key, value in self.extra.items():
             out.setdefault(key, value)
         return out

@@ -405,6 +405,9 @@ class Translator(Protocol):
     def ngettext(self, singular: str, plural: str, n: int) -> str: ...
 
 
+_OPENER = re.compile(r"%\((\w+)\)s")
+
+
 @dataclass(frozen=True)
 class Message:
     """One message of a report: a code of ``MESSAGES`` and its parameters.
@@ -439,6 +442,8 @@ class Message:
         return english if catalogue is None else catalogue.gettext(english)
 
     def _render(self, catalogue: Translator | None, language: str) -> str:
+        if not self.params:  # most messages of a valid badge's report: the template as is
+            return self._template(catalogue)
         values = {
             name: value._render(catalogue, language)
             if isinstance(value, Message)
@@ -448,10 +453,10 @@ class Message:
             for name, value in self.params.items()
         }
         template = self._template(catalogue)
-        text = template % values if values else template
+        text = template % values
         # a sentence a message opens ("%(what)s is too large.") starts with a capital
         # letter, wherever it is shown; a list of messages (join.*) is not a sentence
-        opener = re.match(r"%\((\w+)\)s", template)
+        opener = _OPENER.match(template)
         if (
             opener
             and isinstance(self.params.get(opener.group(1)), Message)

@@ -198,11 +198,19 @@ def _load_document(text: str) -> Any:
 
 
 def _parse_jwt(token: str) -> Parsed:
-    assertion = jws_assertion(token)
-    if assertion is not None:
-        return Parsed(assertion, OB2_FORMAT, token=token.strip())
     if len(token.strip()) <= MAX_TOKEN_CHARS:
-        decoded = vc_jwt.decode_jwt(token)
+        # The payload is parsed once: a token decode_jwt accepts is an OB 2.0 signed
+        # assertion when its payload is one; one it refuses may still be (a JWS with an
+        # algorithm or type a VC-JWT may not have), which jws_assertion tells.
+        try:
+            decoded = vc_jwt.decode_jwt(token)
+        except BadgeError:
+            assertion = jws_assertion(token)
+            if assertion is not None:
+                return Parsed(assertion, OB2_FORMAT, token=token.strip())
+            raise
+        if is_assertion(decoded.payload):
+            return Parsed(decoded.payload, OB2_FORMAT, token=token.strip())
         return Parsed(vc_jwt.credential_from_payload(decoded.payload), "jwt", decoded)
     too_long = (
         f"the JWT is longer than {MAX_TOKEN_CHARS} characters (only a CLR 2.0 record's may be)"

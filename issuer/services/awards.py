@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, func, or_, select
+import orjson
+from sqlalchemy import ColumnElement, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,6 +26,7 @@ from ..models import (
     Achievement,
     Award,
     AwardBatch,
+    ClaimToken,
     EvidenceFile,
     Organisation,
     OutboxMessage,
@@ -35,11 +38,11 @@ from ..urls import PublicUrls
 from .achievements import achievement_model, level_id, rubric_id
 from .audit import Actor, AuditAction, record
 from .card_fields import card_fields
-from .claims import claim_paragraph, new_claim_link
+from .claims import claim_link_row, claim_paragraph, new_claim_link
 from .endorsements import endorsed_achievement, endorsed_profile
 from .keys import Sealer, active_key, hold_keys, private_key
-from .languages import message_language
-from .mail import note_new_messages
+from .languages import message_language, message_languages
+from .mail import note_new_message_ids, note_new_messages
 from .orgs import issuer_profile
 from .search import fold
 
@@ -100,18 +103,56 @@ class AwardInput:
         return errors
 
 
+class _Serialised(model.Model):
+    """A model value whose JSON is written once and copied into each credential that
+    carries it: the achievement (with its endorsements) and the issuer's profile are the
+    same in every badge of a class award, and writing them was most of the cost of
+    building each one. The credential's JSON is the same, key for key."""
+
+    _json: dict[str, Any]
+    _bytes: bytes | None
+
+    def __init__(self, value: model.Model) -> None:
+        super().__init__()
+        data = value.to_json()
+        object.__setattr__(self, "_json", data)
+        # read back from its compact JSON: a fresh copy, exact when it holds no float
+        # and no integer beyond 64 bits (jsonutil.is_plain); else copied by deepcopy
+        object.__setattr__(
+            self, "_bytes", jsonutil.compact_bytes(data) if jsonutil.is_plain(data) else None
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        copied: dict[str, Any] = (
+            orjson.loads(self._bytes) if self._bytes is not None else copy.deepcopy(self._json)
+        )
+        return copied
+
+
 @dataclass(frozen=True)
 class IssueContext:
     """What every award of one achievement by one organisation shares."""
 
     org: Organisation
     achievement: Achievement
+    # both _Serialised: a model whose JSON is written once (it stands in for the type)
     achievement_json: model.Achievement
     profile: model.Profile
     key_row_id: int
     key: Any
     verification_method: str
     urls: PublicUrls
+    # a level's result (rubric and level ids), made once for the whole class
+    results: dict[str, model.Result] = field(default_factory=dict, compare=False)
+
+    def result(self, level: str) -> model.Result:
+        found = self.results.get(level)
+        if found is None:
+            found = self.results[level] = model.Result(
+                result_description=rubric_id(self.achievement, self.urls),
+                achieved_level=level_id(self.achievement, self.urls, level),
+            )
+        return found
 
 
 def _context(
@@ -125,10 +166,18 @@ def _context(
         org=org,
         achievement=achievement,
         # with the active endorsements of the achievement and of the issuer, loaded once
-        achievement_json=endorsed_achievement(
-            session, achievement, achievement_model(session, achievement, org, urls)
+        achievement_json=cast(
+            model.Achievement,
+            _Serialised(
+                endorsed_achievement(
+                    session, achievement, achievement_model(session, achievement, org, urls)
+                )
+            ),
         ),
-        profile=endorsed_profile(session, org, issuer_profile(org, urls)),
+        profile=cast(
+            model.Profile,
+            _Serialised(endorsed_profile(session, org, issuer_profile(org, urls))),
+        ),
         key_row_id=key_row.id,
         key=private_key(key_row, org, sealer),
         verification_method=urls.verification_method(org.slug, key_row.kid),
@@ -177,12 +226,7 @@ def build_credential(
         status = [bsl.status_entry(urls.status_list(org.slug, purpose), status_index, purpose)]
     results = []
     if data.level:
-        results.append(
-            model.Result(
-                result_description=rubric_id(ctx.achievement, urls),
-                achieved_level=level_id(ctx.achievement, urls, data.level),
-            )
-        )
+        results.append(ctx.result(data.level))
     evidence = []
     if data.evidence_url or data.evidence_narrative:
         evidence.append(
@@ -279,8 +323,24 @@ def _message(
 ) -> OutboxMessage:
     """The learner's message about a new award, with the badge's link and a claim link
     (for the learner's portfolio; its token is added to ``session``)."""
-    link = urls.credential(award.public_id)
     claim, expires = new_claim_link(session, award, urls)
+    return OutboxMessage(
+        **_message_fields(session, award, org, urls, claim, expires, note, language)
+    )
+
+
+def _message_fields(
+    session: Session,
+    award: Award,
+    org: Organisation,
+    urls: PublicUrls,
+    claim: str,
+    expires: datetime,
+    note: str | None = None,
+    language: str | None = None,
+) -> dict[str, Any]:
+    """The columns of the message ``_message`` makes, for a claim link already made."""
+    link = urls.credential(award.public_id)
     name = award.achievement.name
     with in_language(language or message_language(session, org, award.learner_email)):
         body = (
@@ -296,14 +356,43 @@ def _message(
             + claim_paragraph(claim, expires)
         )
         subject = _("Your badge: %(badge)s", badge=name)
-    return OutboxMessage(
-        org_id=org.id,
-        award_id=award.id,
-        to_email=award.learner_email,
-        to_name=award.learner_name,
-        subject=subject,
-        body=body,
-    )
+    return {
+        "org_id": org.id,
+        "award_id": award.id,
+        "to_email": award.learner_email,
+        "to_name": award.learner_name,
+        "subject": subject,
+        "body": body,
+    }
+
+
+def _class_messages(
+    session: Session,
+    awards: list[Award],
+    rows: Sequence[AwardInput],
+    org: Organisation,
+    urls: PublicUrls,
+) -> list[int]:
+    """The learners' messages about a class award (``awards``, flushed), each with its
+    claim link, as ``_message`` writes them one by one; stored with two multi-row inserts
+    rather than as thousands of ORM objects. Returns the messages' ids, in order."""
+    # the learners' languages in a few queries, not one per message
+    languages = message_languages(session, org, [row.learner_email for row in rows])
+    claims: list[dict[str, Any]] = []
+    messages: list[dict[str, Any]] = []
+    for award, row in zip(awards, rows, strict=True):
+        claim, expires, stored = claim_link_row(award, urls)
+        claims.append(stored)
+        language = row.language or languages[row.learner_email]
+        messages.append(
+            _message_fields(session, award, org, urls, claim, expires, row.narrative, language)
+        )
+    session.execute(insert(ClaimToken), claims)
+    ids = session.scalars(
+        insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True),
+        messages,
+    ).all()
+    return list(ids)
 
 
 def find_by_request_key(session: Session, org: Organisation, request_key: str) -> Award | None:
@@ -557,13 +646,7 @@ def award_many(
             progress(number, len(chosen))
     session.add_all(awards)
     session.flush()
-    messages = [
-        _message(session, award, org, urls, row.narrative, row.language)
-        for award, row in zip(awards, chosen, strict=True)
-    ]
-    session.add_all(messages)
-    session.flush()
-    note_new_messages(session, messages)
+    note_new_message_ids(session, _class_messages(session, awards, chosen, org, urls))
     record(
         session,
         org_id=org.id,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -29,10 +30,23 @@ def new_claim_link(
 ) -> tuple[str, datetime]:
     """A new claim link for ``award`` (already flushed) and when it expires. The token is
     added to the session (flushed with the message that carries it)."""
+    link, expires, row = claim_link_row(award, urls, now)
+    session.add(ClaimToken(**row))
+    return link, expires
+
+
+def claim_link_row(
+    award: Award, urls: PublicUrls, now: datetime | None = None
+) -> tuple[str, datetime, dict[str, Any]]:
+    """A new claim link for ``award`` (already flushed), when it expires, and the columns
+    of its ``ClaimToken`` (for a caller that inserts many at once)."""
     token = secrets.token_urlsafe(32)
     expires = (now or now_utc()).replace(microsecond=0) + CLAIM_LIFETIME
-    session.add(ClaimToken(token_hash=token_hash(token), award_id=award.id, expires_at=expires))
-    return urls.claim(token), expires
+    return (
+        urls.claim(token),
+        expires,
+        {"token_hash": token_hash(token), "award_id": award.id, "expires_at": expires},
+    )
 
 
 def claim_paragraph(link: str, expires: datetime) -> str:

@@ -42,7 +42,12 @@ class SmtpSettings:
 
 def note_new_messages(session: Session, messages: list[OutboxMessage]) -> None:
     """Remember messages written in this transaction (their ids are known after flush)."""
-    session.info.setdefault(NEW_MESSAGES, []).extend(m.id for m in messages)
+    note_new_message_ids(session, [m.id for m in messages])
+
+
+def note_new_message_ids(session: Session, ids: list[int]) -> None:
+    """Remember messages written in this transaction, by id (inserted without ORM objects)."""
+    session.info.setdefault(NEW_MESSAGES, []).extend(ids)
 
 
 def deliver_after_commit(session: Session, database: Database, smtp: SmtpSettings | None) -> None:

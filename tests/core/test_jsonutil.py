@@ -153,3 +153,96 @@ def test_depth_is_limited_on_the_fast_path_too():
     with pytest.raises(InputTooLargeError, match="nested deeper"):
         jsonutil.loads(text)
     assert jsonutil.loads('{"a":' * 60 + "1" + "}" * 60)
+
+
+# -- dumps: its orjson fast path writes what the standard encoder writes -----------------
+
+
+def standard_dumps(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def test_dumps_writes_what_the_standard_encoder_writes_on_thousands_of_random_values():
+    rng = random.Random(20261207)
+    plain = 0
+    for _ in range(4000):
+        value = {"root": random_value(rng)}
+        assert jsonutil.dumps(value) == standard_dumps(value), value
+        plain += jsonutil.is_plain(value)
+    assert plain > 500, plain  # the fast path was taken
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {},
+        [],
+        {"a": {}, "b": [], "c": [[], {}]},
+        {"s": '\x00\x01\x1f\x7f\u2028\u2029\ud7ff\ue000\U0010ffff "\\/\b\f\n\r\t'},
+        {"lone surrogate": "\ud800"},
+        {"big": 2**64 - 1, "bigger": 2**64, "small": -(2**63), "smaller": -(2**63) - 1},
+        {"float": 1e16, "also": 0.1, "int-like": 1.0},
+        {"bool": True, "none": None, "int": 0},
+        {1: "an int key"},
+        {"tuple": (1, 2)},
+        {"deep": json.loads("[" * 70 + "]" * 70)},
+    ],
+)
+def test_dumps_agrees_on_edge_values(value):
+    assert jsonutil.dumps(value) == standard_dumps(value)
+
+
+def test_dumps_of_subclasses_is_the_standard_encoders():
+    class Text(str):
+        pass
+
+    class Number(int):
+        pass
+
+    value = {"a": Text("x"), "b": Number(3), "c": [True]}
+    assert not jsonutil.is_plain(value)
+    assert jsonutil.dumps(value) == standard_dumps(value)
+
+
+def compact_render(value: Any, rng: random.Random) -> str:
+    """Compact JSON (as a VC-JWT payload is written), sometimes with a key written twice."""
+    if isinstance(value, dict):
+        items = list(value.items())
+        if items and rng.random() < 0.15:
+            items.insert(rng.randrange(len(items) + 1), (items[0][0], rng.choice(LEAVES)))
+        body = ",".join(
+            f"{json.dumps(k, ensure_ascii=False)}:{compact_render(v, rng)}" for k, v in items
+        )
+        return "{" + body + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(compact_render(v, rng) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def test_loads_of_compact_bytes_agrees_with_the_strict_parse():
+    """Bytes written as orjson writes them skip the duplicate-key walk (written back, they
+    are the same bytes): duplicates and inexact numbers must still be caught."""
+    rng = random.Random(20261208)
+    duplicates = 0
+    for _ in range(4000):
+        text = compact_render({"root": random_value(rng)}, rng)
+        expected = outcome(text, strict_reference)
+        got = outcome(text.encode(), jsonutil.loads)
+        if expected[0] == "error":
+            duplicates += 1
+            assert got[0] == "error", text
+        else:
+            assert got == expected, text
+            assert json.dumps(got[1]) == json.dumps(expected[1]), text
+    assert duplicates > 100, duplicates
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b'{"a":1,"a":1}', b'{"a":{"b":2,"b":2}}', b'{"n":18446744073709551621}', b'{"f":1e400}'],
+)
+def test_compact_bytes_with_duplicates_or_inexact_numbers(raw):
+    expected = outcome(raw.decode(), strict_reference)
+    assert outcome(raw, jsonutil.loads)[0] == expected[0]
+    if expected[0] == "ok":
+        assert json.dumps(jsonutil.loads(raw)) == json.dumps(expected[1])

@@ -262,3 +262,46 @@ def test_an_api_refusal_in_the_language_asked(api: Any) -> None:
     error = lithuanian.json["error"]
     assert error["message"] == "Tekste negali būti NUL simbolio (\\u0000)."
     assert error["fields"] == {"name": "Pašalinkite NUL simbolį (\\u0000)."}
+
+
+def test_a_class_award_gives_each_learner_their_own_language(
+    database: Database, make_org: Any, make_achievement: Any, make_learner: Any, sealer: Any
+) -> None:
+    """award_many reads the learners' languages in one go (message_languages): each
+    learner's own choice, for the address as the file writes it, else the school's."""
+    from issuer.services.awards import AwardInput, award_many
+    from issuer.services.languages import message_language, message_languages
+    from issuer.urls import PublicUrls
+
+    ona = make_learner("ona@pupils.example")
+    make_learner("unconfirmed@pupils.example", confirmed=False)
+    with database.transaction() as session:
+        session.get(Learner, ona.id).language = "ru"
+    org = make_org(default_language="lt")
+    achievement = make_achievement(org)
+    rows = [
+        AwardInput(learner_name="Ona", learner_email=" Ona@Pupils.example "),
+        AwardInput(learner_name="Un", learner_email="unconfirmed@pupils.example"),
+        AwardInput(learner_name="Amy", learner_email="amy@pupils.example"),
+        AwardInput(learner_name="Ivan", learner_email="ivan@pupils.example", language="kk"),
+    ]
+    with database.transaction() as session:
+        org_row = session.get(Organisation, org.id)
+        emails = [row.learner_email for row in rows]
+        assert message_languages(session, org_row, emails) == {
+            e: message_language(session, org_row, e) for e in emails
+        }
+        award_many(
+            session,
+            org=org_row,
+            achievement=session.merge(achievement),
+            rows=rows,
+            sealer=sealer,
+            urls=PublicUrls("https://badges.test.example"),
+        )
+    with database.transaction() as session:
+        subjects = {m.to_email: m.subject for m in session.query(OutboxMessage)}
+    assert subjects["Ona@Pupils.example"].startswith("Ваш значок: ")
+    assert subjects["unconfirmed@pupils.example"].startswith("Jūsų ženklelis: ")
+    assert subjects["amy@pupils.example"].startswith("Jūsų ženklelis: ")
+    assert subjects["ivan@pupils.example"].startswith("Сіздің бейджіңіз: ")

@@ -70,8 +70,11 @@ def structure_checks(engine: Engine, parsed: Parsed) -> tuple[Check, ...]:
     # a credential with embedded proofs: its context check is settled by the canonical
     # form its proofs need anyway (check_context), and with the schema check that costs
     # less than its shape would.
+    # A verifier that has remembered nothing yet (one that verifies a single badge, as
+    # ``badges verify`` does) skips the shape: it costs about as much as a schema check,
+    # and only pays off from the second badge on.
     embedded = parsed.jwt is None and "proof" in credential
-    shape = None if embedded or is_clr(credential) else _shape_key(credential)
+    shape = None if embedded or not len(memo) or is_clr(credential) else _shape_key(credential)
     if shape is not None:
         hit = memo.get(shape)
         if hit is not None:
