@@ -20,6 +20,8 @@ from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import Babel, refresh
 from sqlalchemy import select
 
+from badges.languages import language_name
+
 from .translate import catalogue_languages, current_language
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
@@ -97,6 +99,7 @@ def _template_globals() -> dict[str, Any]:
     return {
         "lang": current_language(),
         "languages": [(code, endonym(code)) for code in languages()],
+        "language_name": language_name,  # any language's name in itself (badges.languages)
     }
 
 

@@ -19,6 +19,7 @@ from flask import Blueprint, Flask, current_app, has_request_context, redirect, 
 from flask_babel import Babel
 
 from badges import localdates
+from badges.languages import language_name
 from badges.registry import RegistryResult
 from badges.verification.report import (
     Check,
@@ -160,6 +161,7 @@ def _template_globals() -> dict[str, Any]:
     return {
         "lang": current_language(),
         "languages": [(code, endonym(code)) for code in languages()],
+        "language_name": language_name,  # any language's name in itself (badges.languages)
         "check_title": check_title,
         "verdict_sentence": verdict_sentence,
         "registry_sentence": registry_sentence,

@@ -180,9 +180,7 @@ def _apply(session: Session, row: Achievement, org: Organisation, data: Achievem
         except InvalidInput as exc:
             errors["image"] = exc.description
     if "language" not in errors and row.id is not None:
-        taken = {
-            primary(v.language) for v in language_versions(session, row) if v.id != row.id
-        }
+        taken = {primary(v.language) for v in language_versions(session, row) if v.id != row.id}
         if primary(data.language) in taken:
             errors["language"] = _("This badge already has a version in this language.")
     if errors:
@@ -435,7 +433,7 @@ class LanguageVersionInput:
             self.levels = list(first.levels)
         elif len(self.levels) != len(first.levels) or len(set(self.levels)) != len(self.levels):
             errors["levels"] = _(
-                "Name each of the %(count)s levels once, in the same order.",
+                "Name each level once, in the same order (%(count)s in all).",
                 count=len(first.levels),
             )
         return errors

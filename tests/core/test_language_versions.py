@@ -74,7 +74,10 @@ def test_a_badge_with_language_versions_is_schema_valid_and_verifies(ed_key, pro
     unsigned = with_versions(did_key(ed_key.public), RUSSIAN)
     assert schema_errors(unsigned, standards.ACHIEVEMENT_CREDENTIAL_SCHEMA) == []
     signed = sign_credential(
-        unsigned, ed_key, verification_method=did_key_verification_method(ed_key.public), proof=proof
+        unsigned,
+        ed_key,
+        verification_method=did_key_verification_method(ed_key.public),
+        proof=proof,
     )
     source = signed.json if signed.json is not None else signed.jwt
     report = Verifier().verify(source, now=NOW, recipient="ona@example.org")

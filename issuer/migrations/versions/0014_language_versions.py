@@ -27,9 +27,7 @@ def upgrade() -> None:
         batch_op.create_foreign_key(
             "fk_achievement_language_of_id_achievement", "achievement", ["language_of_id"], ["id"]
         )
-        batch_op.create_index(
-            "ix_achievement_language_of_id", ["language_of_id"], unique=False
-        )
+        batch_op.create_index("ix_achievement_language_of_id", ["language_of_id"], unique=False)
 
 
 def downgrade() -> None:
