@@ -436,13 +436,13 @@ def badge_view(report: VerificationReport) -> dict[str, Any] | None:
         # version awarded (badges.languages)
         versions = language_versions(achievement)
         asked = request.values.get("in") if has_request_context() else None
-        shown = choose(versions, asked or current_language())
+        version = choose(versions, asked or current_language())
         return {
-            "name": shown.name or _text(credential.get("name")),
-            "description": _markdown(shown.description or credential.get("description")),
-            "criteria": _markdown(shown.criteria),
-            "language": shown.language,
-            "other_languages": [v.language for v in versions if v is not shown],
+            "name": version.name or _text(credential.get("name")),
+            "description": _markdown(version.description or credential.get("description")),
+            "criteria": _markdown(version.criteria),
+            "language": version.language,
+            "other_languages": [v.language for v in versions if v is not version],
             "image_ref": _image_ref(achievement.get("image") or credential.get("image")),
             "dates": [d for d in dates if d],
             "recipients": _recipients(subject),
