@@ -406,3 +406,59 @@ def test_a_badge_in_one_language_says_nothing_of_languages(
     award = award_to(lt_school, lt_badge)
     html = badge_page(client, award, "ru")
     assert f'<h1 lang="lt">{LT["name"]}</h1>' in html and 'class="versions"' not in html
+
+
+# --- the JSON API -----------------------------------------------------------------------------
+
+
+def test_the_api_adds_and_lists_versions_and_awards_the_learner_s(
+    api: Any, achievement_id: str, make_verifier: Any
+) -> None:
+    languages = "/achievements/{achievement_id}/languages"
+    added = api.post(
+        languages,
+        {
+            "language": "ru",
+            "name": RU.name,
+            "description": RU.description,
+            "levels": RU.levels,
+        },
+        achievement_id=achievement_id,
+    )
+    assert added.status_code == 201, added.json
+    assert added.json["language"] == "ru" and added.json["language_of"] == achievement_id
+    assert added.json["levels"] == RU.levels
+    listed = api.get(languages, achievement_id=added.json["id"])
+    assert [v["id"] for v in listed.json["versions"]] == [achievement_id, added.json["id"]]
+    assert listed.json["versions"][0]["language_of"] is None
+    # the same language again: refused, naming the field
+    again = api.post(
+        languages,
+        {"language": "ru", "name": "X", "description": "Y"},
+        achievement_id=achievement_id,
+    )
+    assert again.status_code == 400 and "language" in again.json["error"]["fields"]
+    unknown = api.post(
+        languages,
+        {"language": "kk", "name": "X", "description": "Y", "colour": "red"},
+        achievement_id=achievement_id,
+    )
+    assert unknown.status_code == 400 and "colour" in unknown.json["error"]["fields"]
+    # an award in Russian is of the Russian version, and verifies
+    award = api.post(
+        "/achievements/{achievement_id}/awards",
+        {"name": "Ivan", "email": "ivan@pupils.example", "language": "ru", "level": "Proficient"},
+        achievement_id=achievement_id,
+    )
+    assert award.status_code == 201, award.json
+    assert award.json["achievement_id"] == added.json["id"]
+    signed = award.json["credential"]
+    assert signed["credentialSubject"]["achievement"]["inLanguage"] == "ru"
+    assert signed["credentialSubject"]["achievement"]["related"][0]["inLanguage"] == "en"
+    assert make_verifier().verify(signed, recipient="ivan@pupils.example").verdict is Verdict.VALID
+    bad = api.post(
+        "/achievements/{achievement_id}/awards",
+        {"name": "X", "email": "x@pupils.example", "language": "xx"},
+        achievement_id=achievement_id,
+    )
+    assert bad.status_code == 400 and "language" in bad.json["error"]["fields"]
