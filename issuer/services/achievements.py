@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Literal
@@ -365,6 +366,36 @@ def language_versions(session: Session, achievement: Achievement) -> list[Achiev
             .order_by(Achievement.id)
         )
     )
+
+
+def language_groups(session: Session, ids: Iterable[int]) -> dict[int, frozenset[int]]:
+    """Each of ``ids``, and each language version of them, to all the versions of its badge
+    (itself among them): holding one version of a badge is holding the badge (a pathway
+    counts it, a goal is reached). Two queries, whatever the number of ids."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    firsts = {
+        first or ident
+        for ident, first in session.execute(
+            select(Achievement.id, Achievement.language_of_id).where(Achievement.id.in_(wanted))
+        )
+    }
+    members: dict[int, set[int]] = {first: {first} for first in firsts}
+    for ident, first in session.execute(
+        select(Achievement.id, Achievement.language_of_id).where(
+            Achievement.language_of_id.in_(sorted(firsts))
+        )
+    ):
+        if first is not None:  # always: the query asks for versions of these
+            members[first].add(ident)
+    groups = {ident: frozenset(group) for group in members.values() for ident in group}
+    return groups | {ident: frozenset({ident}) for ident in wanted if ident not in groups}
+
+
+def with_language_versions(session: Session, ids: Iterable[int]) -> set[int]:
+    """``ids`` and every language version of each (``language_groups``)."""
+    return {member for group in language_groups(session, ids).values() for member in group}
 
 
 def version_in(session: Session, achievement: Achievement, language: str | None) -> Achievement:

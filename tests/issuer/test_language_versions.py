@@ -462,3 +462,50 @@ def test_the_api_adds_and_lists_versions_and_awards_the_learner_s(
         achievement_id=achievement_id,
     )
     assert bad.status_code == 400 and "language" in bad.json["error"]["fields"]
+
+
+# --- pathways and goals -----------------------------------------------------------------------
+
+
+def test_a_pathway_counts_any_language_version_of_the_badges_it_requires(
+    database: Database,
+    lt_school: Organisation,
+    lt_badge: Any,
+    award_to: Any,
+    make_achievement: Any,
+    make_learner: Any,
+) -> None:
+    from issuer.models import Learner
+    from issuer.services import steering
+    from issuer.services.achievements import language_groups
+
+    ru = add_ru(database, lt_school, lt_badge)
+    with database.transaction() as session:
+        pathway = make_achievement(lt_school, "Jaunasis gidas", language="lt")
+        row = session.get(Achievement, pathway.id)
+        update_achievement(
+            session,
+            achievement=row,
+            org=session.get(Organisation, lt_school.id),
+            data=AchievementInput(
+                name=row.name,
+                description=row.description,
+                language="lt",
+                requirement={"op": "all", "items": [{"achievement": lt_badge.id}]},
+            ),
+        )
+        groups = language_groups(session, [lt_badge.id, pathway.id])
+        assert groups[lt_badge.id] == groups[ru.id] == {lt_badge.id, ru.id}
+        assert groups[pathway.id] == {pathway.id}
+    ivan = make_learner("ivan@pupils.example", "Ivan Petrov")
+    award = award_to(lt_school, lt_badge, email="ivan@pupils.example", language="ru")
+    assert award.achievement_id == ru.id
+    with database.transaction() as session:
+        (view,) = steering.goals_page(session, session.get(Learner, ivan.id)).pathways
+        assert view.progress.satisfied
+        report = steering.pathway_report(
+            session, session.get(Organisation, lt_school.id), session.get(Achievement, pathway.id)
+        )
+        assert [(p.email, p.progress.satisfied) for p in report.learners] == [
+            ("ivan@pupils.example", True)
+        ]
