@@ -509,3 +509,17 @@ def test_a_pathway_counts_any_language_version_of_the_badges_it_requires(
         assert [(p.email, p.progress.satisfied) for p in report.learners] == [
             ("ivan@pupils.example", True)
         ]
+
+
+def test_the_award_form_says_the_badge_is_in_other_languages(
+    client: Any, database: Database, make_user: Any, lt_school: Organisation, lt_badge: Any
+) -> None:
+    staff_client(client, make_user, lt_school)
+    form_url = f"/staff/klaipeda/achievements/{lt_badge.public_id}/award"
+    english = {"Accept-Language": "en"}
+    assert "This badge is also in" not in client.get(form_url, headers=english).get_data(
+        as_text=True
+    )
+    add_ru(database, lt_school, lt_badge)
+    html = client.get(form_url, headers=english).get_data(as_text=True)
+    assert "This badge is also in Русский: a learner is awarded the version" in html
