@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from badges import jsonutil, model
 from badges.identity import hashed_email
 from badges.issuing import ProofFormat, sign_credential
+from badges.languages import primary
 from badges.status import bitstring_status_list as bsl
 from badges.status import revocation_list_1edtech as rl
 from badges.timeutil import parse_datetime
@@ -40,7 +41,6 @@ from .achievements import (
     level_id,
     level_in,
     rubric_id,
-    version_in,
 )
 from .audit import Actor, AuditAction, record
 from .card_fields import card_fields
@@ -418,7 +418,9 @@ def award_badge(
                 earlier=earlier.issued_at,
             )
     # the version in the learner's language, when the badge has one (else the one chosen)
-    version, data = _in_language(session, org, achievement, data)
+    version, data = _in_language(
+        session, org, achievement, language_versions(session, achievement), data
+    )
     ctx = _context(session, org, version, sealer, urls)
     now = (now or now_utc()).replace(microsecond=0)
     for _attempt in range(5):
@@ -455,14 +457,23 @@ def award_badge(
 
 
 def _in_language(
-    session: Session, org: Organisation, achievement: Achievement, data: AwardInput
+    session: Session,
+    org: Organisation,
+    achievement: Achievement,
+    versions: Sequence[Achievement],
+    data: AwardInput,
 ) -> tuple[Achievement, AwardInput]:
-    """The language version of ``achievement`` to award: the one in the language of the
-    learner's message (the one the teacher chose for it, else the learner's own, else their
-    school's: services/languages.py), else ``achievement``; with ``data``'s level named as
-    that version names it."""
-    language = data.language or message_language(session, org, data.learner_email)
-    version = version_in(session, achievement, language)
+    """The language version of ``achievement`` (its ``versions``, from
+    ``language_versions``) to award: the one in the language of the learner's message (the
+    one the teacher chose for it, else the learner's own, else their school's:
+    services/languages.py), else ``achievement``; with ``data``'s level named as that
+    version names it. A badge in one language costs no query."""
+    if len(versions) < 2:
+        return achievement, data
+    wanted = primary(data.language or message_language(session, org, data.learner_email))
+    if primary(achievement.language) == wanted:
+        return achievement, data
+    version = next((v for v in versions if primary(v.language) == wanted), achievement)
     if version.id == achievement.id:
         return achievement, data
     return version, dataclasses.replace(data, level=level_in(achievement, version, data.level))
@@ -545,6 +556,7 @@ def award_many(
     if not chosen:
         raise InvalidInput(_("Every learner in the list already has this badge: nothing to award."))
     contexts: dict[int, IssueContext] = {}  # one per language version awarded
+    versions = language_versions(session, achievement)
     now = (now or now_utc()).replace(microsecond=0)
     batch = AwardBatch(
         org_id=org.id,
@@ -569,7 +581,7 @@ def award_many(
     for number, row in enumerate(chosen, 1):
         index = bsl.allocate_index(used)
         used.add(index)
-        version, signed_row = _in_language(session, org, achievement, row)
+        version, signed_row = _in_language(session, org, achievement, versions, row)
         if version.id not in contexts:
             contexts[version.id] = _context(session, org, version, sealer, urls)
         awards.append(

@@ -236,7 +236,6 @@ def languages(slug: str, achievement_id: str) -> Any:
         first=first,
         versions=versions,
         choices=[(code, language_name(code)) for code in offered_languages() if code not in taken],
-        language_name=language_name,
         added=language_name(added_language)
         if any(v.language == added_language for v in versions)
         else None,

@@ -205,7 +205,7 @@ def award_view(award: Award) -> dict[str, Any]:
     # the language version the reader reads: one asked for (``?in=ru``, the page's "also
     # available in" links), else the page's language, when the credential embeds it in
     # ``related[]``; else the one awarded
-    versions = language_versions(achievement)
+    versions = language_versions(achievement if isinstance(achievement, dict) else {})
     asked = request.args.get("in") if has_request_context() else None
     shown = choose(versions, asked if isinstance(asked, str) and asked else current_language())
     criteria = shown.criteria or ""
