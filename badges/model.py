@@ -205,12 +205,22 @@ class ResultDescription(Model):
 
 @dataclass(frozen=True, kw_only=True)
 class Related(Model):
-    """Another version of the same achievement (e.g. in another language)."""
+    """Another version of the same achievement (e.g. in another language).
+
+    The spec's entry names the other version (``id``, ``inLanguage``, ``version``); this
+    platform also embeds its text (``name``, ``description``, and its criteria as
+    ``narrative``: terms the OB 3.0 context defines for every node, and the JSON schema's
+    ``Related`` allows more properties), so a reader can be shown the version in their
+    language from the signed credential alone, without fetching the ``id``
+    (``badges.languages``)."""
 
     TYPE: ClassVar[list[str]] = ["Related"]
     id: str
     in_language: str | None = None
     version: str | None = None
+    name: str | None = None
+    description: str | None = None
+    narrative: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -21,6 +21,7 @@ from flask_babel import Babel, refresh
 from sqlalchemy import select
 
 from badges.i18n import best_language
+from badges.languages import language_name
 
 from .translate import catalogue_languages, current_language
 
@@ -99,6 +100,7 @@ def _template_globals() -> dict[str, Any]:
     return {
         "lang": current_language(),
         "languages": [(code, endonym(code)) for code in languages()],
+        "language_name": language_name,  # any language's name in itself (badges.languages)
     }
 
 

@@ -19,6 +19,7 @@ from flask_babel import Babel
 
 from badges import localdates
 from badges.i18n import best_language
+from badges.languages import language_name
 from badges.registry import RegistryResult, Signer
 from badges.verification.messages import M
 from badges.verification.report import (
@@ -190,6 +191,7 @@ def _template_globals() -> dict[str, Any]:
     return {
         "lang": current_language(),
         "languages": [(code, endonym(code)) for code in languages()],
+        "language_name": language_name,  # any language's name in itself (badges.languages)
         "check_title": check_title,
         "check_message": check_message,
         "check_detail": check_detail,

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from markupsafe import Markup
 
 from badges.clr import is_clr, looks_like_record
 from badges.errors import FormatError
 from badges.jsonutil import MAX_RECORD_BYTES
+from badges.languages import choose, language_versions
 from badges.registry import Registries, RegistryResult, Signer, link_matches, signer
 from badges.text import render_markdown
 from badges.timeutil import parse_datetime
@@ -429,12 +430,19 @@ def badge_view(report: VerificationReport) -> dict[str, Any] | None:
                 _("Valid until"), credential.get("validUntil") or credential.get("expirationDate")
             ),
         ]
+        # the language version the reader reads (issue 12): the one asked for (a button
+        # of the page), else the page's language, when the credential embeds it in the
+        # achievement's related[] (signed with the rest: nothing is fetched); else the
+        # version awarded (badges.languages)
+        versions = language_versions(achievement)
+        asked = request.values.get("in") if has_request_context() else None
+        version = choose(versions, asked or current_language())
         return {
-            "name": _text(achievement.get("name")) or _text(credential.get("name")),
-            "description": _markdown(
-                achievement.get("description") or credential.get("description")
-            ),
-            "criteria": _markdown(_dict(achievement.get("criteria")).get("narrative")),
+            "name": version.name or _text(credential.get("name")),
+            "description": _markdown(version.description or credential.get("description")),
+            "criteria": _markdown(version.criteria),
+            "language": version.language,
+            "other_languages": [v.language for v in versions if v is not version],
             "image_ref": _image_ref(achievement.get("image") or credential.get("image")),
             "dates": [d for d in dates if d],
             "recipients": _recipients(subject),
@@ -461,6 +469,8 @@ def badge_view(report: VerificationReport) -> dict[str, Any] | None:
             _date("Expires", credential.get("expires")),
         ]
         return {
+            "language": None,
+            "other_languages": [],
             "name": _text(badge.get("name")),
             "description": _markdown(badge.get("description")),
             "criteria": _markdown(_dict(badge.get("criteria")).get("narrative")),

@@ -12,15 +12,23 @@ from ..translate import _
 from ..web import actor, dbs
 from .plumbing import answer, body, bp, errors, idempotent, load, next_link, org, posted
 from .plumbing import request_body as documents_body
-from .schemas import AchievementPageSchema, AchievementSchema, PageQuerySchema
+from .schemas import (
+    AchievementPageSchema,
+    AchievementSchema,
+    LanguageVersionSchema,
+    LanguageVersionsSchema,
+    PageQuerySchema,
+)
 
 TAGS = ["achievements"]
-READ_ONLY = ("id", "url", "image_url", "version", "created_at")
+READ_ONLY = ("id", "url", "image_url", "language_of", "version", "created_at")
 # one schema, read three ways: what the API writes, and what it reads to create or change one
 ACHIEVEMENT = AchievementSchema()
 CREATE = AchievementSchema(exclude=READ_ONLY)
 UPDATE = AchievementSchema(exclude=READ_ONLY, partial=True)
 PAGE = AchievementPageSchema()
+VERSION = LanguageVersionSchema()
+VERSIONS = LanguageVersionsSchema()
 
 
 def achievement_input(sent: dict[str, Any], current: Achievement | None) -> AchievementInput:
@@ -115,3 +123,45 @@ def update_achievement(achievement_id: str) -> Any:
         dbs(), achievement=row, org=own, data=data, actor=actor()
     )
     return answer(ACHIEVEMENT.dump(row))
+
+
+@bp.route("/achievements/<achievement_id>/languages", methods=["GET"], tags=TAGS)
+@bp.doc(operationId="listLanguageVersions")
+@bp.response(200, VERSIONS, description="The versions.")
+@errors(401, 404)
+def list_language_versions(achievement_id: str) -> Any:
+    """The language versions of an achievement (itself among them)
+
+    Each is an achievement of its own, signed with its language (``inLanguage``) and naming
+    the others in ``related[]``; a learner is awarded the version in their language.
+    """
+    row = achievement_service.get_achievement(dbs(), achievement_id, org=org())
+    return answer(VERSIONS.dump({"versions": achievement_service.language_versions(dbs(), row)}))
+
+
+@bp.route("/achievements/<achievement_id>/languages", methods=["POST"], tags=TAGS)
+@bp.doc(operationId="addLanguageVersion")
+@documents_body(VERSION)
+@bp.response(201, ACHIEVEMENT, description="The new language version.")
+@errors(404)
+@posted
+@idempotent
+def add_language_version(sent: dict[str, Any], achievement_id: str) -> tuple[Any, int]:
+    """Add a language version of an achievement"""
+    own = org()
+    row = achievement_service.get_achievement(dbs(), achievement_id, org=own)
+    values, problems = load(VERSION, sent)
+    data = achievement_service.LanguageVersionInput(
+        language=values.get("language", ""),
+        name=values.get("name", ""),
+        description=values.get("description", ""),
+        criteria_md=values.get("criteria_md", ""),
+        image_caption=values.get("image_caption"),
+        levels=list(values.get("levels", [])),
+    )
+    if problems:
+        raise InvalidInput("Please correct the marked fields.", fields=problems)
+    added = achievement_service.add_language_version(
+        dbs(), org=own, achievement=row, data=data, actor=actor()
+    )
+    return ACHIEVEMENT.dump(added), 201

@@ -27,7 +27,7 @@ from ..models import Achievement, Award
 from ..models.base import MAX_ID
 from ..services.achievements import level_descriptions
 from ..services.awards import AWARD_STATUSES, MAX_BATCH, award_status
-from ..web import urls
+from ..web import dbs, urls
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -223,14 +223,62 @@ class AchievementSchema(Strict):
         "_image_url", dump_only=True, metadata={"type": ["string", "null"], "format": "uri"}
     )
     image_caption = Text(allow_none=True)
+    language_of = fields.Method(
+        "_language_of",
+        dump_only=True,
+        metadata={
+            "type": ["string", "null"],
+            "description": "For a language version: the id of the achievement it is a "
+            "version of (the first of the group); null otherwise.",
+        },
+    )
     version = fields.Integer(dump_only=True, metadata={"minimum": 1})
     created_at = When(dump_only=True)
 
     def _url(self, row: Achievement) -> str:
         return urls().achievement(row.public_id)
 
+    def _language_of(self, row: Achievement) -> str | None:
+        if row.language_of_id is None:
+            return None
+        first = dbs().get(Achievement, row.language_of_id)
+        return first.public_id if first is not None else None
+
     def _image_url(self, row: Achievement) -> str | None:
         return urls().image(row.image_sha256) if row.image_sha256 else None
+
+
+class LanguageVersionSchema(Strict):
+    """A language version of an achievement: its language and text; the rest (type,
+    competences, tags, image, validity) comes from the first version."""
+
+    language = Text(
+        required=True,
+        metadata={
+            "description": "A language code the achievement has no version in yet "
+            "(BCP 47 as the OB 3.0 schema wants it: lt, ru, kk, sr-Latn-RS...)."
+        },
+    )
+    name = Text(required=True, metadata={"maxLength": 200})
+    description = Text(required=True, metadata={"maxLength": 5000})
+    criteria_md = Text(metadata={"maxLength": 20000})
+    image_caption = Text(allow_none=True)
+    levels = Listed(
+        fields.String(),
+        message="Give a list of strings.",
+        metadata={
+            "description": "The first version's levels named in this language, in the same "
+            "order (omitted: the same names)."
+        },
+    )
+
+
+class LanguageVersionsSchema(Strict):
+    versions = fields.List(
+        fields.Nested(AchievementSchema),
+        required=True,
+        metadata={"description": "Every language version, the first one first."},
+    )
 
 
 class AchievementPageSchema(Strict):
@@ -262,6 +310,14 @@ class LearnerSchema(Strict):
     evidence_narrative = Text(allow_none=True, metadata={"maxLength": 5000})
     activity_start = Text(allow_none=True, metadata={"format": "date"})
     activity_end = Text(allow_none=True, metadata={"format": "date"})
+    language = Text(
+        allow_none=True,
+        metadata={
+            "description": "The language of the learner's message (en, lt, ru, kk); the "
+            "achievement's version in it is awarded, when it has one. Null: the learner's "
+            "own choice, else the school's language."
+        },
+    )
 
     error_messages = {  # noqa: RUF012 (marshmallow's own convention)
         "type": "Give a learner object with name and email."  # a learner not an object

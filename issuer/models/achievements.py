@@ -71,6 +71,12 @@ class Achievement(Base):
     # (rules nest), with achievement ids of the same organisation.
     requirement: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     language: Mapped[str] = mapped_column(String(16), default="en")
+    # A language version of another achievement names the first one of its group (None:
+    # this is no version of another). Each version is signed as its own achievement with
+    # its ``inLanguage``, naming the others in ``related[]`` (services.achievements).
+    language_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("achievement.id"), index=True, default=None
+    )
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[created]
 

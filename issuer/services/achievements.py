@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Literal
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from badges import model
+from badges.languages import primary
 
 from ..errors import InvalidInput, NotFound
 from ..models import Achievement, Framework, FrameworkItem, Organisation
@@ -178,6 +180,10 @@ def _apply(session: Session, row: Achievement, org: Organisation, data: Achievem
             data.image, image_type = check_image(data.image)
         except InvalidInput as exc:
             errors["image"] = exc.description
+    if "language" not in errors and row.id is not None:
+        taken = {primary(v.language) for v in language_versions(session, row) if v.id != row.id}
+        if primary(data.language) in taken:
+            errors["language"] = _("This badge already has a version in this language.")
     if errors:
         raise InvalidInput(_("Please correct the marked fields."), fields=errors)
     row.name = data.name
@@ -335,6 +341,191 @@ def list_achievements(
     return list(session.scalars(query.order_by(Achievement.id.desc()).limit(limit)))
 
 
+# --- language versions --------------------------------------------------------------------
+
+# The language codes a language version may have: what the 1EdTech JSON schema accepts for
+# ``inLanguage`` (a language subtag, optionally a script and a region: "lt", "sr-Latn-RS").
+VERSION_LANGUAGE = re.compile(r"[a-z]{2,4}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?")
+
+
+def group_id(achievement: Achievement) -> int:
+    """The id of the first achievement of ``achievement``'s language versions."""
+    return achievement.language_of_id or achievement.id
+
+
+def language_versions(session: Session, achievement: Achievement) -> list[Achievement]:
+    """Every language version of ``achievement`` (itself among them): the first one, then
+    the others in the order they were added."""
+    if achievement.id is None:
+        return [achievement]
+    first = group_id(achievement)
+    return list(
+        session.scalars(
+            select(Achievement)
+            .where((Achievement.id == first) | (Achievement.language_of_id == first))
+            .order_by(Achievement.id)
+        )
+    )
+
+
+def language_groups(session: Session, ids: Iterable[int]) -> dict[int, frozenset[int]]:
+    """Each of ``ids``, and each language version of them, to all the versions of its badge
+    (itself among them): holding one version of a badge is holding the badge (a pathway
+    counts it, a goal is reached). Two queries, whatever the number of ids."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    firsts = {
+        first or ident
+        for ident, first in session.execute(
+            select(Achievement.id, Achievement.language_of_id).where(Achievement.id.in_(wanted))
+        )
+    }
+    members: dict[int, set[int]] = {first: {first} for first in firsts}
+    for ident, first in session.execute(
+        select(Achievement.id, Achievement.language_of_id).where(
+            Achievement.language_of_id.in_(sorted(firsts))
+        )
+    ):
+        if first is not None:  # always: the query asks for versions of these
+            members[first].add(ident)
+    groups = {ident: frozenset(group) for group in members.values() for ident in group}
+    return groups | {ident: frozenset({ident}) for ident in wanted if ident not in groups}
+
+
+def with_language_versions(session: Session, ids: Iterable[int]) -> set[int]:
+    """``ids`` and every language version of each (``language_groups``)."""
+    return {member for group in language_groups(session, ids).values() for member in group}
+
+
+def version_in(session: Session, achievement: Achievement, language: str | None) -> Achievement:
+    """The language version of ``achievement`` in ``language`` (its language subtag), else
+    ``achievement`` itself."""
+    wanted = primary(language)
+    if wanted is None or primary(achievement.language) == wanted:
+        return achievement
+    if achievement.language_of_id is None and not session.scalar(
+        select(Achievement.id).where(Achievement.language_of_id == achievement.id).limit(1)
+    ):
+        return achievement  # no versions: the usual case, one query
+    for version in language_versions(session, achievement):
+        if primary(version.language) == wanted:
+            return version
+    return achievement
+
+
+def level_in(achievement: Achievement, version: Achievement, level: str | None) -> str | None:
+    """The level ``level`` of ``achievement`` as ``version`` names it (the same place in its
+    list of levels: a version names its levels in its own language)."""
+    if level is None or version.id == achievement.id:
+        return level
+    if level in achievement.levels and len(version.levels) == len(achievement.levels):
+        return version.levels[achievement.levels.index(level)]
+    return level if level in version.levels else None
+
+
+@dataclass
+class LanguageVersionInput:
+    """A language version of an achievement, as a teacher fills it in: its language and
+    its text (the rest, e.g. type, competences, image, validity, comes from the first
+    version). ``levels``: the first version's levels named in this language, in the same
+    order (empty: the same names)."""
+
+    language: str
+    name: str
+    description: str
+    criteria_md: str = ""
+    image_caption: str | None = None
+    levels: list[str] = field(default_factory=list)
+
+    def validate(self, first: Achievement, taken: set[str | None]) -> dict[str, str]:
+        errors: dict[str, str] = {}
+        self.language = self.language.strip()
+        self.name = self.name.strip()
+        self.description = self.description.strip()
+        self.criteria_md = self.criteria_md.strip()
+        self.image_caption = (self.image_caption or "").strip() or None
+        if not VERSION_LANGUAGE.fullmatch(self.language):
+            errors["language"] = _("Use a language code such as en, lt, ru or kk.")
+        elif primary(self.language) in taken:
+            errors["language"] = _("This badge already has a version in this language.")
+        if not self.name or len(self.name) > 200:
+            errors["name"] = _("Give a name of at most 200 characters.")
+        if not self.description:
+            errors["description"] = _("Describe what the badge recognises.")
+        elif len(self.description) > 5000:
+            errors["description"] = _("Keep the description under 5,000 characters.")
+        if len(self.criteria_md) > 20000:
+            errors["criteria_md"] = _("Keep the criteria under 20,000 characters.")
+        if self.image_caption is not None and len(self.image_caption) > 300:
+            errors["image_caption"] = _("Keep the image description under 300 characters.")
+        self.levels = [lv.strip() for lv in self.levels if lv.strip()]
+        if not self.levels:
+            self.levels = list(first.levels)
+        elif len(self.levels) != len(first.levels) or len(set(self.levels)) != len(self.levels):
+            errors["levels"] = _(
+                "Name each level once, in the same order (%(count)s in all).",
+                count=len(first.levels),
+            )
+        return errors
+
+
+def add_language_version(
+    session: Session,
+    *,
+    org: Organisation,
+    achievement: Achievement,
+    data: LanguageVersionInput,
+    actor: Actor | None = None,
+) -> Achievement:
+    """A new language version of ``achievement``: an achievement of its own in
+    ``data.language``, with the first version's type, competences, tags, image and validity,
+    linked to the others (each signs the rest into ``related[]``). Audited as a new
+    achievement. Raises InvalidInput, naming the bad fields."""
+    if achievement.org_id != org.id:
+        raise NotFound(_("No such achievement."))
+    versions = language_versions(session, achievement)
+    first = versions[0]
+    errors = data.validate(first, {primary(v.language) for v in versions})
+    if errors:
+        raise InvalidInput(_("Please correct the marked fields."), fields=errors)
+    row = Achievement(
+        org_id=org.id,
+        language_of_id=first.id,
+        language=data.language,
+        name=data.name,
+        description=data.description,
+        criteria_md=data.criteria_md,
+        achievement_type=first.achievement_type,
+        image_sha256=first.image_sha256,
+        image_caption=data.image_caption,
+        tags=list(first.tags),
+        levels=list(data.levels),
+        level_descriptions=[],
+        alignment_ids=list(first.alignment_ids),
+        external_alignments=list(first.external_alignments),
+        validity_days=first.validity_days,
+        requirement=None,
+    )
+    session.add(row)
+    session.flush()
+    record(
+        session,
+        org_id=org.id,
+        actor=actor,
+        action=AuditAction.ACHIEVEMENT_CREATE,
+        subject=f"achievement:{row.public_id}",
+        summary=f"Added the {row.language} version “{row.name}” of “{first.name}”",
+        details={
+            "achievement": row.public_id,
+            "version": row.version,
+            "language": row.language,
+            "language_of": first.public_id,
+        },
+    )
+    return row
+
+
 def level_id(achievement: Achievement, urls: PublicUrls, level: str) -> str:
     return (
         f"{urls.achievement(achievement.public_id)}#level-{uuid.uuid5(uuid.NAMESPACE_URL, level)}"
@@ -395,6 +586,18 @@ def achievement_model(
                 ],
             )
         )
+    related = [
+        model.Related(
+            id=urls.achievement(other.public_id),
+            in_language=other.language,
+            version=str(other.version),
+            name=other.name,
+            description=other.description,
+            narrative=other.criteria_md or None,
+        )
+        for other in language_versions(session, achievement)
+        if other.id != achievement.id
+    ]
     return model.Achievement(
         id=urls.achievement(achievement.public_id),
         name=achievement.name,
@@ -413,6 +616,7 @@ def achievement_model(
         result_description=results,
         tag=list(achievement.tags),
         in_language=achievement.language,
+        related=related,
         creator=issuer_profile(org, urls),
         version=str(achievement.version),
     )

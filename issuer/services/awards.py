@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 from badges import jsonutil, model
 from badges.identity import hashed_email
 from badges.issuing import ProofFormat, sign_credential
+from badges.languages import primary
 from badges.status import bitstring_status_list as bsl
 from badges.status import revocation_list_1edtech as rl
 from badges.timeutil import parse_datetime
@@ -35,7 +37,14 @@ from ..models import (
 from ..models.base import now_utc, public_id
 from ..translate import _, catalogue_languages, in_language
 from ..urls import PublicUrls
-from .achievements import achievement_model, level_id, rubric_id
+from .achievements import (
+    achievement_model,
+    group_id,
+    language_versions,
+    level_id,
+    level_in,
+    rubric_id,
+)
 from .audit import Actor, AuditAction, record
 from .card_fields import card_fields
 from .claims import claim_link_row, claim_paragraph, new_claim_link
@@ -416,12 +425,14 @@ def earlier_awards(
         return {}
     found: dict[str, Award] = {}
     key = func.lower(func.trim(Award.learner_email))
+    # any language version of the badge counts: it is the same badge
+    versions = [v.id for v in language_versions(session, achievement)]
     for chunk in _chunks(sorted(wanted), 500):  # a bound parameter each: keep the lists short
         rows = session.scalars(
             select(Award)
             .where(
                 Award.org_id == org.id,
-                Award.achievement_id == achievement.id,
+                Award.achievement_id.in_(versions),
                 Award.revoked_at.is_(None),
                 key.in_(chunk),
             )
@@ -495,7 +506,11 @@ def award_badge(
                 ),
                 earlier=earlier.issued_at,
             )
-    ctx = _context(session, org, achievement, sealer, urls)
+    # the version in the learner's language, when the badge has one (else the one chosen)
+    version, data = _in_language(
+        session, org, achievement, language_versions(session, achievement), data
+    )
+    ctx = _context(session, org, version, sealer, urls)
     now = (now or now_utc()).replace(microsecond=0)
     for _attempt in range(5):
         index = bsl.allocate_index(_used_indexes(session, org))
@@ -530,8 +545,31 @@ def award_badge(
     raise Conflict(_("The award could not be stored; please try again."))
 
 
+def _in_language(
+    session: Session,
+    org: Organisation,
+    achievement: Achievement,
+    versions: Sequence[Achievement],
+    data: AwardInput,
+) -> tuple[Achievement, AwardInput]:
+    """The language version of ``achievement`` (its ``versions``, from
+    ``language_versions``) to award: the one in the language of the learner's message (the
+    one the teacher chose for it, else the learner's own, else their school's:
+    services/languages.py), else ``achievement``; with ``data``'s level named as that
+    version names it. A badge in one language costs no query."""
+    if len(versions) < 2:
+        return achievement, data
+    wanted = primary(data.language or message_language(session, org, data.learner_email))
+    if primary(achievement.language) == wanted:
+        return achievement, data
+    version = next((v for v in versions if primary(v.language) == wanted), achievement)
+    if version.id == achievement.id:
+        return achievement, data
+    return version, dataclasses.replace(data, level=level_in(achievement, version, data.level))
+
+
 def _same_request(existing: Award, achievement: Achievement, data: AwardInput) -> Award:
-    if existing.achievement_id != achievement.id or (
+    if group_id(existing.achievement) != group_id(achievement) or (
         existing.learner_email.strip().lower() != data.learner_email.strip().lower()
     ):
         raise Conflict(_("This request key was already used for a different award."))
@@ -606,7 +644,8 @@ def award_many(
     skipped = len(rows) - len(chosen)
     if not chosen:
         raise InvalidInput(_("Every learner in the list already has this badge: nothing to award."))
-    ctx = _context(session, org, achievement, sealer, urls)
+    contexts: dict[int, IssueContext] = {}  # one per language version awarded
+    versions = language_versions(session, achievement)
     now = (now or now_utc()).replace(microsecond=0)
     batch = AwardBatch(
         org_id=org.id,
@@ -631,10 +670,13 @@ def award_many(
     for number, row in enumerate(chosen, 1):
         index = bsl.allocate_index(used)
         used.add(index)
+        version, signed_row = _in_language(session, org, achievement, versions, row)
+        if version.id not in contexts:
+            contexts[version.id] = _context(session, org, version, sealer, urls)
         awards.append(
             _signed_award(
-                ctx,
-                row,
+                contexts[version.id],
+                signed_row,
                 status_index=index,
                 now=now,
                 awarded_by=awarded_by,

@@ -33,7 +33,7 @@ FORM_FIELDS = LearnerFields(name="learner_name", email="learner_email")
 CSV_FIELDS = LearnerFields(
     name="name", email="email", evidence_narrative=None, narrative=("narrative", "note")
 )
-API_FIELDS = LearnerFields(name="name", email="email", language=None)
+API_FIELDS = LearnerFields(name="name", email="email")
 
 
 def _date(value: str | None, field: str, errors: dict[str, str]) -> date | None:

@@ -40,6 +40,7 @@ from ..models import (
 from ..models.base import now_utc
 from ..translate import _
 from ..urls import PublicUrls
+from .achievements import language_groups, with_language_versions
 from .audit import Actor
 from .awards import AwardInput, BulkResult, award_badge, award_many, normalised_email
 from .keys import Sealer
@@ -440,7 +441,10 @@ def goals_page(session: Session, learner: Learner) -> GoalsPage:
             Award.revoked_at.is_(None) & Award.suspended.is_(False),
         ).where(mine(learner))
     ).all()
-    held = {achievement_id for achievement_id, _org, counts in badges if counts}
+    # any language version of a badge is the badge (services.achievements.language_groups)
+    held = with_language_versions(
+        session, {achievement_id for achievement_id, _org, counts in badges if counts}
+    )
     org_ids = {org_id for _achievement, org_id, _counts in badges}
     goals = list(
         session.scalars(select(Goal).where(Goal.learner_id == learner.id).order_by(Goal.id))
@@ -623,6 +627,9 @@ def pathway_report(session: Session, org: Organisation, pathway: Achievement) ->
     rule = pathway.requirement
     needed = achievement_ids(rule)
     names = names_of(session, [*needed, pathway.id])
+    # a learner holding any language version of a badge holds the badge
+    groups = language_groups(session, [*needed, pathway.id])
+    own = groups[pathway.id]
     rows = session.execute(
         select(
             func.lower(func.trim(Award.learner_email)),
@@ -633,7 +640,7 @@ def pathway_report(session: Session, org: Organisation, pathway: Achievement) ->
             Award.revoked_at,
             Award.suspended,
         )
-        .where(Award.org_id == org.id, Award.achievement_id.in_([*needed, pathway.id]))
+        .where(Award.org_id == org.id, Award.achievement_id.in_(sorted(groups)))
         .order_by(Award.issued_at, Award.id)
     )
     held: dict[str, set[int]] = defaultdict(set)
@@ -643,14 +650,14 @@ def pathway_report(session: Session, org: Organisation, pathway: Achievement) ->
     for email, learner_name, achievement_id, batch_id, issued_at, revoked_at, suspended in rows:
         name[email] = learner_name  # the newest award's spelling
         held.setdefault(email, set())
-        if batch_id is not None and achievement_id != pathway.id:
+        if batch_id is not None and achievement_id not in own:
             batches[batch_id].add(email)
         if revoked_at is not None:
             continue
-        if achievement_id == pathway.id:
+        if achievement_id in own:
             awarded.setdefault(email, issued_at)
         elif not suspended:
-            held[email].add(achievement_id)
+            held[email].update(groups[achievement_id])
     learners = {
         email: LearnerProgress(
             email=email,

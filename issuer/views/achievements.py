@@ -7,13 +7,19 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from badges.languages import language_name, primary
+
 from ..errors import InvalidInput
+from ..i18n import languages as offered_languages
 from ..models import Achievement, Framework
 from ..services.achievements import (
     DEFAULT_LEVELS,
+    LanguageVersionInput,
+    add_language_version,
     create_achievement,
     create_framework,
     get_achievement,
+    language_versions,
     level_descriptions,
     type_choices,
     update_achievement,
@@ -176,6 +182,66 @@ def edit(slug: str, achievement_id: str) -> Any:
             400,
         )
     return redirect(url_for("staff.org_home", slug=org.slug))
+
+
+@bp.route("/<achievement_id>/languages", methods=["GET", "POST"])
+@login_required
+def languages(slug: str, achievement_id: str) -> Any:
+    """An achievement's language versions, and the form that adds one."""
+    _user, org, role = staff_org(slug)
+    row = get_achievement(dbs(), achievement_id, org=org)
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    status = 200
+    if request.method == "POST":
+        values = request.form.to_dict()
+        try:
+            added = add_language_version(
+                dbs(),
+                org=org,
+                achievement=row,
+                data=LanguageVersionInput(
+                    language=values.get("language", ""),
+                    name=values.get("name", ""),
+                    description=values.get("description", ""),
+                    criteria_md=values.get("criteria_md", ""),
+                    image_caption=values.get("image_caption") or None,
+                    levels=values.get("levels", "").splitlines(),
+                ),
+                actor=actor(),
+            )
+        except InvalidInput as exc:
+            errors, status = form_errors(exc), 400
+        else:
+            return redirect(
+                url_for(
+                    "achievements.languages",
+                    slug=org.slug,
+                    achievement_id=row.public_id,
+                    added=added.language,
+                ),
+                303,
+            )
+    versions = language_versions(dbs(), row)
+    first = versions[0]
+    if not values:
+        values = {"levels": "\n".join(first.levels)}
+    taken = {primary(v.language) for v in versions}
+    added_language = request.args.get("added", "")
+    return render_template(
+        "issuer/achievement_languages.html",
+        org=org,
+        role=role,
+        achievement=row,
+        first=first,
+        versions=versions,
+        choices=[(code, language_name(code)) for code in offered_languages() if code not in taken],
+        added=language_name(added_language)
+        if any(v.language == added_language for v in versions)
+        else None,
+        values=values,
+        errors=errors,
+    ), status
 
 
 @bp.route("/frameworks", methods=["GET", "POST"], endpoint="frameworks")

@@ -15,6 +15,8 @@ from flask import (
 )
 from sqlalchemy.orm import Session
 
+from badges.languages import language_name
+
 from ..errors import AlreadyAwarded, InvalidInput, IssuerError, NotFound
 from ..i18n import endonym
 from ..models import Achievement, Award, Organisation
@@ -23,7 +25,7 @@ from ..services import awards as award_service
 from ..services import jobs
 from ..services import renewal as renewal_service
 from ..services import status as status_service
-from ..services.achievements import get_achievement
+from ..services.achievements import get_achievement, language_versions
 from ..services.awards import get_award
 from ..services.jobs import Progress
 from ..translate import _
@@ -56,6 +58,12 @@ def _award_form(
             errors=errors,
             levels=achievement.levels,
             school_language=endonym(org.default_language),
+            # the badge's other language versions: each learner gets the one in their language
+            other_versions=[
+                language_name(v.language)
+                for v in language_versions(dbs(), achievement)
+                if v.id != achievement.id
+            ],
             created=request.args.get("created"),
             already=already,
         ),

@@ -11,10 +11,12 @@ import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Response, after_this_request, g, request, url_for
+from flask import Response, after_this_request, g, has_request_context, request, url_for
 from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.datastructures import MIMEAccept
+
+from badges.languages import choose, language_versions
 
 from ..errors import InvalidInput, IssuerError, TooManyRequests
 from ..models import Achievement, Award, Endorsement, LearnerEvidence, Organisation, User
@@ -23,7 +25,7 @@ from ..services.accounts import require_role
 from ..services.competences import achieved_level
 from ..services.orgs import get_organisation
 from ..services.text import render_markdown
-from ..translate import N_, _
+from ..translate import N_, _, current_language
 from ..web import current_user, dbs, urls
 
 T = TypeVar("T")
@@ -200,11 +202,19 @@ def award_view(award: Award) -> dict[str, Any]:
     achievement = subject.get("achievement", {})
     # the level reached, with what it means for this achievement, as signed
     reached = achieved_level(credential)
-    criteria = (achievement.get("criteria") or {}).get("narrative") or ""
+    # the language version the reader reads: one asked for (``?in=ru``, the page's "also
+    # available in" links), else the page's language, when the credential embeds it in
+    # ``related[]``; else the one awarded
+    versions = language_versions(achievement if isinstance(achievement, dict) else {})
+    asked = request.args.get("in") if has_request_context() else None
+    shown = choose(versions, asked if isinstance(asked, str) and asked else current_language())
+    criteria = shown.criteria or ""
     return {
         "award": award,
         "credential": credential,
         "achievement": achievement,
+        "shown": shown,
+        "other_versions": [v for v in versions if v is not shown],
         "issuer": credential.get("issuer", {}),
         "level": reached.name if reached is not None else None,
         "level_reached": reached,

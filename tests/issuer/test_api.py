@@ -348,7 +348,20 @@ def test_every_documented_operation_was_checked_against_its_schema(
     other.post("/awards/{award_id}/suspend", {"reason": "Under review"}, award_id=theirs)
     other.post("/awards/{award_id}/unsuspend", award_id=theirs)
     api.post("/awards/{award_id}/revoke", {"reason": "Mistake"}, award_id=single.json["id"])
+    languages = "/achievements/{achievement_id}/languages"
+    api.post(
+        languages,
+        {"language": "lt", "name": "Baltijos jūros projektas", "description": "Stebėjo vandenį."},
+        achievement_id=achievement_id,
+    )
+    api.get(languages, achievement_id=achievement_id)
     # the errors
+    api.post(
+        languages,
+        {"language": "lt", "name": "X", "description": "Y"},
+        achievement_id=achievement_id,
+    )
+    api.get(languages, achievement_id="nope")
     api.get("/achievements", query={"limit": "0"})
     api.get("/awards", query={"status": "lost"})
     api.get("/achievements", token=None)
