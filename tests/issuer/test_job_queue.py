@@ -193,7 +193,7 @@ def test_a_job_that_cannot_be_done_fails_with_its_reason_and_stores_nothing(
     job_id = submit(database, school, achievement, 4)
     with database.transaction() as session:  # the class changed meanwhile: a duplicate row
         job = jobs.get_job(session, job_id)
-        rows = list(job.params["rows"]) + [dict(job.params["rows"][0])]
+        rows = [*job.params["rows"], dict(job.params["rows"][0])]
         job.params = {**job.params, "rows": rows}
     jobqueue.execute(app, job_id, jobqueue.MemoryProgress())
     failed = job_row(database, job_id)
@@ -279,7 +279,7 @@ def _burst(app) -> None:
 def test_with_redis_the_job_is_queued_and_a_worker_runs_it_once(
     queued_app, client, database, school, achievement, teacher
 ):
-    response, (csv_b64, key) = confirm_as_job(client, school, achievement, 7)
+    response, _sent = confirm_as_job(client, school, achievement, 7)
     page_url = response.headers["Location"]
     assert "Waiting for a worker to start." in client.get(page_url).get_data(as_text=True)
     assert counts(database) == (0, 0)
