@@ -146,13 +146,9 @@ class JobRunner:
     """Runs submitted jobs: ``dispatch`` after the submitting transaction has committed."""
 
     progress: ProgressStore
-    broker: str | None = None  # what /readyz checks ("redis"), None: nothing to check
 
     def dispatch(self, job_id: str) -> None:
         raise NotImplementedError
-
-    def ready(self) -> bool:
-        return True
 
 
 class ThreadRunner(JobRunner):
@@ -189,8 +185,6 @@ def redis_connection(url: str, *, timeout: float | None = 5.0) -> Redis:
 
 class RqRunner(JobRunner):
     """A Redis queue: ``badges worker`` processes (anywhere) run the jobs."""
-
-    broker = "redis"
 
     def __init__(self, url: str, queue_name: str, timeout: int) -> None:
         from rq import Queue
@@ -230,13 +224,6 @@ class RqRunner(JobRunner):
             return False
         status = found.get_status()
         return status is not None and status.value in ("queued", "scheduled", "deferred")
-
-    def ready(self) -> bool:
-        try:
-            return bool(self.connection.ping())
-        except Exception as exc:  # redis.RedisError
-            log.warning("readyz: the job queue's Redis does not answer: %s", exc)
-            return False
 
 
 def runner(app: Flask) -> JobRunner:
@@ -303,11 +290,8 @@ def set_worker_app(app: Flask) -> None:
 
 
 def perform(job_id: str) -> None:
-    """RQ's entry point for a job: run it with the worker's app (made from the environment
-    when a plain ``rq worker`` runs it)."""
-    global _worker_app
+    """RQ's entry point for a job: run it with the worker's app (``badges worker`` sets it;
+    a plain ``rq worker`` has none, and the job fails there without touching anything)."""
     if _worker_app is None:
-        from . import create_app
-
-        _worker_app = create_app()
+        raise RuntimeError("issuer jobs are run by `badges worker`")
     execute(_worker_app, job_id, runner(_worker_app).progress)

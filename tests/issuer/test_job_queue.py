@@ -14,13 +14,10 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +29,7 @@ from issuer.models import Achievement, Award, AwardBatch, Job, Organisation
 from issuer.services import jobs
 from issuer.services.audit import Actor
 from issuer.services.awards import AwardInput
-from tests.tcp_proxy import TcpProxy
+from tests.redis_server import redis_proxy, redis_server  # noqa: F401 (fixtures)
 
 from .conftest import BASE_URL, KEK, class_csv, post, preview
 
@@ -214,46 +211,6 @@ class _Recording:
 
 
 # -- with Redis: RQ and `badges worker` -------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[int]:
-    """A redis-server of this test's own on a free loopback port (never the machine's)."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed")
-    port = _free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-    )
-    from redis import Redis
-
-    client = Redis(port=port)
-    for _ in range(200):
-        try:
-            client.ping()
-            break
-        except Exception:
-            time.sleep(0.05)
-    yield port
-    client.close()
-    process.terminate()
-    process.wait(10)
-
-
-@pytest.fixture
-def redis_proxy(redis_server: int) -> Iterator[TcpProxy]:
-    proxy = TcpProxy("127.0.0.1", redis_server)
-    yield proxy
-    proxy.close()
 
 
 @pytest.fixture
