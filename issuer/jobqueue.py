@@ -31,6 +31,7 @@ from flask import Flask
 from .db import Database
 from .errors import IssuerError
 from .health import database_unavailable
+from .models import Job, JobStatus
 from .services.jobs import fail_job, held_by_a_worker, run_job, unfinished_jobs
 from .services.keys import Sealer
 from .services.mail import deliver_after_commit
@@ -238,6 +239,28 @@ def runner(app: Flask) -> JobRunner:
             found = ThreadRunner(app)
         app.extensions["issuer.jobs"] = found
     return found
+
+
+def state_of(app: Flask, job: Job) -> dict[str, Any]:
+    """What a page or the API shows of ``job``: its status, done of total (from the progress
+    store while it runs), its result or error."""
+    done, total = 0, job.total
+    if job.status == JobStatus.DONE:
+        done = total
+    else:
+        found = runner(app).progress.get(job.public_id)
+        if found is not None:
+            done, total = found
+    return {
+        "id": job.public_id,
+        "kind": job.kind,
+        "status": job.status,
+        "running": job.status == JobStatus.QUEUED and done > 0,
+        "done": done,
+        "total": total,
+        "result": job.result,
+        "error": job.error,
+    }
 
 
 def recover(app: Flask, *, run: Callable[[str], None] | None = None) -> list[str]:
