@@ -150,7 +150,7 @@ def test_a_waiting_job_page_reloads_itself_and_speaks_its_state(
     assert '<meta http-equiv="refresh" content="3">' in text
     assert 'aria-live="polite"' in text
     assert "Waiting for a worker to start." in text
-    assert '<progress max="3" value="0">' in text
+    assert '<progress max="3" value="0" aria-labelledby="job-progress">' in text
     other = client.get(f"/staff/another-school/jobs/{job_id}")
     assert other.status_code == 404
 
