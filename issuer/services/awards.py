@@ -38,7 +38,7 @@ from .card_fields import card_fields
 from .claims import claim_paragraph, new_claim_link
 from .endorsements import endorsed_achievement, endorsed_profile
 from .keys import Sealer, active_key, hold_keys, private_key
-from .languages import message_language
+from .languages import message_language, message_languages
 from .mail import note_new_messages
 from .orgs import issuer_profile
 from .search import fold
@@ -557,8 +557,13 @@ def award_many(
             progress(number, len(chosen))
     session.add_all(awards)
     session.flush()
+    # the learners' languages in a few queries, not one each (the query would also flush the
+    # claim token the message before it added: a class written row by row)
+    languages = message_languages(session, org, [row.learner_email for row in chosen])
     messages = [
-        _message(session, award, org, urls, row.narrative, row.language)
+        _message(
+            session, award, org, urls, row.narrative, row.language or languages[row.learner_email]
+        )
         for award, row in zip(awards, chosen, strict=True)
     ]
     session.add_all(messages)

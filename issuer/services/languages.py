@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -11,9 +13,27 @@ from ..models import Learner, LearnerEmail, Organisation
 def message_language(session: Session, org: Organisation | None, email: str) -> str:
     """The language the learner chose on their account (the account holding ``email`` as a
     confirmed address), else their school's default language, else English."""
-    chosen = session.scalar(
-        select(Learner.language)
-        .join(LearnerEmail, LearnerEmail.learner_id == Learner.id)
-        .where(LearnerEmail.email == email.strip().lower(), LearnerEmail.confirmed_at.is_not(None))
-    )
-    return chosen or (org.default_language if org is not None else None) or "en"
+    return message_languages(session, org, [email])[email]
+
+
+def message_languages(
+    session: Session, org: Organisation | None, emails: Sequence[str]
+) -> dict[str, str]:
+    """``message_language`` of each of ``emails`` (keyed as given), in a query per 500
+    addresses rather than one each: a class of thousands is written in seconds, not minutes."""
+    chosen: dict[str, str] = {}
+    wanted = sorted({email.strip().lower() for email in emails})
+    for start in range(0, len(wanted), 500):
+        rows = session.execute(
+            select(LearnerEmail.email, Learner.language)
+            .join(Learner, LearnerEmail.learner_id == Learner.id)
+            .where(
+                LearnerEmail.email.in_(wanted[start : start + 500]),
+                LearnerEmail.confirmed_at.is_not(None),
+            )
+        )
+        for address, language in rows:
+            if language:
+                chosen.setdefault(address, language)
+    fallback = (org.default_language if org is not None else None) or "en"
+    return {email: chosen.get(email.strip().lower(), fallback) for email in emails}
