@@ -96,6 +96,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .views import imports as import_views  # badges from other issuers in a portfolio
 
     app.register_blueprint(import_views.bp)
+    from .views import progress as job_views  # the pages of jobs (large class awards, re-issues)
+
+    app.register_blueprint(job_views.bp)
     from . import i18n
     from .views import language as language_views  # the language switcher
 

@@ -63,6 +63,9 @@ def register(sub: Any) -> None:
     from .keys_cli import register as register_keys  # badges keys list|rotate|compromise|reissue
 
     register_keys(sub)
+    from .worker_cli import register as register_worker  # badges worker
+
+    register_worker(sub)
 
     data_option = argparse.ArgumentParser(add_help=False)
     data_option.add_argument(

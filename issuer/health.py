@@ -1,7 +1,8 @@
 """Health probes and the answer when the database is away.
 
 ``/healthz``: the process answers (a load balancer's liveness probe; touches nothing).
-``/readyz``: the database answers a query (a readiness probe: 503 while it does not).
+``/readyz``: the database answers a query, and the job queue's Redis answers a ping when
+``ISSUER_REDIS_URL`` is set (a readiness probe: 503 while either does not).
 A request that meets a database which has gone away (refused, restarted, unreadable)
 gets a 503 with ``Retry-After``, JSON or a short page, and its transaction is not
 committed: nothing half-saved, and the form can be sent again.
@@ -54,6 +55,11 @@ def readyz() -> Any:
     except SQLAlchemyError as exc:
         current_app.logger.warning("readyz: the database does not answer: %s", exc)
         checks["database"] = "unavailable"
+    if current_app.config["REDIS_URL"]:
+        from .jobqueue import runner
+
+        jobs = runner(current_app._get_current_object())  # type: ignore[attr-defined]
+        checks["broker"] = "ok" if jobs.ready() else "unavailable"
     ready = all(value == "ok" for value in checks.values())
     response = jsonify({"status": "ok" if ready else "unavailable", "checks": checks})
     if not ready:

@@ -192,6 +192,37 @@ SETTINGS = Settings(
         env="ISSUER_IMPORT_STATUS_TTL",
     ),
     Setting(
+        "REDIS_URL",
+        "text",
+        None,
+        "Redis (`redis://host:6379/0`) as the job queue's broker: long work (large class "
+        "awards, re-issues) is queued there for `badges worker`. Not set: it runs in a thread "
+        "of the app, and `badges worker` runs what a stopped app left unfinished.",
+        env="ISSUER_REDIS_URL",
+    ),
+    Setting(
+        "QUEUE",
+        "text",
+        "badges",
+        "The job queue's name in Redis (apps and workers that share one name share the work).",
+        env="ISSUER_QUEUE",
+    ),
+    Setting(
+        "JOB_THRESHOLD",
+        "int",
+        200,
+        "Class awards and re-issues of more badges than this run as jobs with a progress page; "
+        "smaller ones are signed while their page streams.",
+        env="ISSUER_JOB_THRESHOLD",
+    ),
+    Setting(
+        "JOB_TIMEOUT",
+        "int",
+        3600,
+        "A job running longer than this many seconds is stopped (nothing of it is stored).",
+        env="ISSUER_JOB_TIMEOUT",
+    ),
+    Setting(
         "TESTING", "bool", False, "Flask's test mode (the tests set it; no secret key needed)."
     ),
 )

@@ -4,6 +4,7 @@ from .accounts import Invitation, LoginSession, LoginThrottle, Membership, Role,
 from .achievements import Achievement, Framework, FrameworkItem, StoredImage
 from .awards import Award, AwardBatch, EvidenceFile, OutboxMessage
 from .base import Base
+from .jobs import Job, JobStatus
 from .learners import (
     ClaimToken,
     Goal,
@@ -39,6 +40,8 @@ __all__ = [
     "IdempotencyRecord",
     "ImportedBadge",
     "Invitation",
+    "Job",
+    "JobStatus",
     "Learner",
     "LearnerEmail",
     "LearnerEvidence",

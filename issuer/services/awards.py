@@ -44,7 +44,8 @@ from .orgs import issuer_profile
 from .search import fold
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-MAX_BATCH = 2000
+MAX_BATCH = 2000  # in one request (the API, a class signed while its page streams)
+MAX_JOB_BATCH = 10_000  # in one job (issuer/services/jobs.py): a worker signs it, not a request
 
 
 @dataclass
@@ -476,6 +477,7 @@ def award_many(
     skip_earlier: bool = False,
     first_row: int = 1,
     actor: Actor | None = None,
+    limit: int = MAX_BATCH,
 ) -> BulkResult:
     """Award a class: every row valid, then all signed and stored in one flush, or nothing.
 
@@ -490,8 +492,8 @@ def award_many(
     _check_request_key(request_key)
     if not rows:
         raise InvalidInput(_("The list has no learners."))
-    if len(rows) > MAX_BATCH:
-        raise InvalidInput(_("At most %(max_batch)s learners at a time.", max_batch=MAX_BATCH))
+    if len(rows) > limit:
+        raise InvalidInput(_("At most %(max_batch)s learners at a time.", max_batch=limit))
     errors = {number: e for number, row in enumerate(rows, 1) if (e := row.validate(achievement))}
     seen: dict[str, int] = {}
     for number, row in enumerate(rows, 1):

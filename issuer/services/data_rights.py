@@ -53,6 +53,7 @@ from ..models import (
     IdempotencyRecord,
     ImportedBadge,
     Invitation,
+    Job,
     Learner,
     LearnerEmail,
     LearnerEvidence,
@@ -99,6 +100,8 @@ ADDRESS_COLUMNS: dict[str, str] = {
     "audit_event.summary": "address replaced by the marker",
     "audit_event.details": "address replaced by the marker",
     "idempotency_record.response_body": "address replaced by the marker",
+    "job.params": "a waiting class award's rows: the learner's row taken out (emptied when done)",
+    "job.error": "address replaced by the marker",
     "user.email": "a staff account: another account, kept (said before confirming)",
     # a badge imported from another issuer: its row goes with the account. An Open Badges
     # 2.0 assertion may name the address in the clear (``recipient.hashed`` false), an
@@ -675,6 +678,25 @@ def _scrub_address(session: Session, address: str, *, keep_staff: bool, now: dat
     for stored in idempotent:
         if stored.response_body is not None:
             stored.response_body = _replace(stored.response_body, address)
+    # a class award still waiting for a worker: the learner is left out of it
+    for job in session.scalars(
+        select(Job).where(
+            or_(
+                _containing(Job.params, address, json_text=True),
+                _containing(Job.error, address),
+            )
+        )
+    ):
+        if job.params and isinstance(job.params.get("rows"), list):
+            rows = [
+                row
+                for row in job.params["rows"]
+                if str(row.get("learner_email", "")).strip().lower() != address
+            ]
+            job.params = {**job.params, "rows": rows}
+            job.params = _replace_in_json(job.params, address)
+        if job.error is not None:
+            job.error = _replace(job.error, address)
     if keep_staff:
         return  # the staff account's invitation and the record of what it did stay
     for invitation in session.scalars(

@@ -2,24 +2,42 @@
 
 Each is one function that does the whole job in the caller's transaction (it flushes and
 never commits, like every service) and reports its way through ``progress(done, total)``.
-Nothing here knows about Flask or pages: the staff views run these in a thread of their own
-and stream the progress (issuer/views/progress.py), a command line or a test can call them
-as they are.
+Nothing here knows about Flask, Redis or pages. A small job runs while its page streams
+(issuer/views/progress.py); a larger one is *submitted*: a ``Job`` row keyed by the
+request's key (the same request again finds the same job), which a worker *runs*
+(``run_job``: issuer/queue.py calls it, from ``badges worker`` or a thread of the app).
+
+All or nothing, once: ``run_job`` locks the job's row, does the work and marks the job
+``done`` in one transaction. A worker killed half-way commits nothing (the database rolls
+its transaction back), so the job is still ``queued`` and running it again does the whole
+work once; running a finished job again does nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
+from datetime import date
+from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..errors import InvalidInput
-from ..models import Achievement, Organisation
+from ..errors import Conflict, InvalidInput, NotFound
+from ..models import Achievement, Job, JobStatus, Organisation
+from ..models.base import now_utc
 from ..translate import _
 from ..urls import PublicUrls
 from .audit import Actor
-from .awards import AwardInput, award_many, earlier_awards, normalised_email
+from .awards import (
+    MAX_BATCH,
+    MAX_JOB_BATCH,
+    AwardInput,
+    award_many,
+    earlier_awards,
+    normalised_email,
+)
 from .keys import Sealer
 from .reissue import awaiting_reissue, count_awaiting, endorsements_awaiting, reissue
 
@@ -70,6 +88,7 @@ def run_class_award(
     skip_earlier: bool,
     first_row: int,
     progress: Progress,
+    limit: int = MAX_BATCH,
 ) -> ClassAwarded:
     """Sign and store a whole class (all of it, or raise and leave the rollback to the
     caller), with one audit entry for it (written by ``award_many``). The same ``request_key`` again returns the first
@@ -87,6 +106,7 @@ def run_class_award(
         skip_earlier=skip_earlier,
         first_row=first_row,
         actor=actor,
+        limit=limit,
     )
     if result.errors or result.batch is None:
         raise InvalidInput(_("Some rows are not valid any more; upload the file again."))
@@ -122,3 +142,279 @@ def run_reissue(
         progress=progress,
     )
     return len(pairs)
+
+
+# -- jobs: submitted in a request, run by a worker --------------------------------------------
+
+CLASS_AWARD = "class_award"
+REISSUE = "reissue"
+_DATES = ("activity_start", "activity_end")
+_ROW_FIELDS = tuple(f.name for f in fields(AwardInput) if f.name not in ("errors", "parse_errors"))
+
+
+def _row_params(row: AwardInput) -> dict[str, Any]:
+    values = asdict(row)
+    out = {name: values[name] for name in _ROW_FIELDS}
+    for name in _DATES:
+        if out[name] is not None:
+            out[name] = out[name].isoformat()
+    return out
+
+
+def _row_from_params(values: dict[str, Any]) -> AwardInput:
+    known: dict[str, Any] = {name: values[name] for name in _ROW_FIELDS if name in values}
+    for name in _DATES:
+        if known.get(name):
+            known[name] = date.fromisoformat(str(known[name]))
+    return AwardInput(**known)
+
+
+def _actor_params(actor: Actor | None) -> dict[str, Any] | None:
+    return None if actor is None else asdict(actor)
+
+
+def _actor_from_params(values: dict[str, Any] | None) -> Actor | None:
+    return None if values is None else Actor(**values)
+
+
+def get_job(session: Session, public_id_: str, *, org: Organisation | None = None) -> Job:
+    """The job with this public id (of ``org`` when given); NotFound otherwise."""
+    query = select(Job).where(Job.public_id == public_id_)
+    if org is not None:
+        query = query.where(Job.org_id == org.id)
+    job = session.scalar(query)
+    if job is None:
+        raise NotFound(_("No such job."))
+    return job
+
+
+def _submit(
+    session: Session,
+    *,
+    org: Organisation,
+    kind: str,
+    request_key: str,
+    params: dict[str, Any],
+    total: int,
+    created_by: int | None,
+    language: str,
+) -> tuple[Job, bool]:
+    """A new queued job, or the one already submitted under ``request_key`` (and False)."""
+    if not request_key or len(request_key) > 200:
+        raise InvalidInput(_("The form was damaged; start again."))
+    query = select(Job).where(Job.org_id == org.id, Job.request_key == request_key)
+    existing = session.scalar(query)
+    if existing is None:
+        job = Job(
+            org_id=org.id,
+            kind=kind,
+            request_key=request_key,
+            params=params,
+            total=total,
+            created_by=created_by,
+            language=language,
+        )
+        try:
+            with session.begin_nested():
+                session.add(job)
+                session.flush()
+            return job, True
+        except IntegrityError:  # the same request, submitted at the same time elsewhere
+            existing = session.scalar(query)
+            if existing is None:
+                raise
+    if existing.kind != kind:
+        raise Conflict(_("This request key was already used for different work."))
+    return existing, False
+
+
+def submit_class_award(
+    session: Session,
+    *,
+    org: Organisation,
+    achievement: Achievement,
+    rows: Sequence[AwardInput],
+    request_key: str,
+    skip_earlier: bool,
+    first_row: int,
+    actor: Actor | None,
+    created_by: int | None,
+    language: str,
+) -> tuple[Job, bool]:
+    """Check the class now (every row valid, at most MAX_JOB_BATCH learners: InvalidInput
+    otherwise, nothing stored) and store it as a queued job for a worker to sign; returns the
+    job and whether it is new (False: this request key was submitted before, that job)."""
+    existing = session.scalar(
+        select(Job).where(Job.org_id == org.id, Job.request_key == request_key)
+    )
+    if existing is not None and existing.kind == CLASS_AWARD:
+        return existing, False
+    checked = award_many(
+        session,
+        org=org,
+        achievement=achievement,
+        rows=rows,
+        sealer=None,  # type: ignore[arg-type]  # a dry run signs nothing
+        urls=PublicUrls("http://unused.invalid"),
+        dry_run=True,
+        first_row=first_row,
+        limit=MAX_JOB_BATCH,
+    )
+    if checked.errors:
+        raise InvalidInput(_("Some rows are not valid; upload the file again."))
+    total = len(rows) - (len(checked.earlier) if skip_earlier else 0)
+    if total == 0:
+        raise InvalidInput(_("Every learner in the list already has this badge: nothing to award."))
+    return _submit(
+        session,
+        org=org,
+        kind=CLASS_AWARD,
+        request_key=request_key,
+        params={
+            "achievement": achievement.id,
+            "rows": [_row_params(row) for row in rows],
+            "skip_earlier": skip_earlier,
+            "first_row": first_row,
+            "actor": _actor_params(actor),
+        },
+        total=total,
+        created_by=created_by,
+        language=language,
+    )
+
+
+def submit_reissue(
+    session: Session,
+    *,
+    org: Organisation,
+    request_key: str,
+    actor: Actor | None,
+    created_by: int | None,
+    language: str,
+) -> tuple[Job, bool]:
+    """A queued job re-issuing what waits since a key compromise (Conflict: nothing waits)."""
+    total = reissue_size(session, org=org)
+    if total == 0:
+        raise Conflict(_("No badges are waiting for re-issue."))
+    return _submit(
+        session,
+        org=org,
+        kind=REISSUE,
+        request_key=request_key,
+        params={"actor": _actor_params(actor)},
+        total=total,
+        created_by=created_by,
+        language=language,
+    )
+
+
+def _work_class_award(
+    session: Session,
+    job: Job,
+    org: Organisation,
+    sealer: Sealer,
+    urls: PublicUrls,
+    progress: Progress,
+) -> dict[str, Any]:
+    params = job.params or {}
+    outcome = run_class_award(
+        session,
+        org=org,
+        achievement=session.get_one(Achievement, params["achievement"]),
+        rows=[_row_from_params(row) for row in params["rows"]],
+        sealer=sealer,
+        urls=urls,
+        awarded_by=job.created_by,
+        actor=_actor_from_params(params.get("actor")),
+        request_key=f"job:{job.public_id}",
+        skip_earlier=bool(params.get("skip_earlier")),
+        first_row=int(params.get("first_row", 1)),
+        progress=progress,
+        limit=MAX_JOB_BATCH,
+    )
+    return {"count": outcome.count, "skipped": outcome.skipped, "batch": outcome.batch_id}
+
+
+def _work_reissue(
+    session: Session,
+    job: Job,
+    org: Organisation,
+    sealer: Sealer,
+    urls: PublicUrls,
+    progress: Progress,
+) -> dict[str, Any]:
+    count = run_reissue(
+        session,
+        org=org,
+        sealer=sealer,
+        urls=urls,
+        actor=_actor_from_params((job.params or {}).get("actor")),
+        reissued_by=job.created_by,
+        progress=progress,
+    )
+    return {"count": count}
+
+
+_WORK = {CLASS_AWARD: _work_class_award, REISSUE: _work_reissue}
+
+
+def run_job(
+    session: Session, public_id_: str, *, sealer: Sealer, urls: PublicUrls, progress: Progress
+) -> Job:
+    """Do a queued job's work in the caller's transaction and mark it ``done`` with its
+    result (both commit together, or neither). The job's row is locked first (PostgreSQL:
+    ``FOR UPDATE``; a second worker given the same job waits, then finds it done). A job
+    already finished is returned as it is: nothing is done twice. Raises what the work
+    raises (IssuerError: the job cannot be done as asked; ``fail_job`` records it)."""
+    job = session.scalar(select(Job).where(Job.public_id == public_id_).with_for_update())
+    if job is None:
+        raise NotFound(_("No such job."))
+    if job.status != JobStatus.QUEUED:
+        return job
+    org = session.get_one(Organisation, job.org_id)
+    job.result = _WORK[job.kind](session, job, org, sealer, urls, progress)
+    job.status = JobStatus.DONE
+    job.params = None  # the class list is in the awards now
+    job.finished_at = now_utc()
+    session.flush()
+    return job
+
+
+def fail_job(session: Session, public_id_: str, error: str) -> Job | None:
+    """Mark a queued job failed with ``error`` (its work was rolled back: nothing stored)."""
+    job = session.scalar(select(Job).where(Job.public_id == public_id_).with_for_update())
+    if job is None or job.status != JobStatus.QUEUED:
+        return job
+    job.status = JobStatus.FAILED
+    job.error = error
+    job.params = None
+    job.finished_at = now_utc()
+    session.flush()
+    return job
+
+
+def unfinished_jobs(session: Session) -> list[str]:
+    """The public ids of the jobs not finished, oldest first."""
+    return list(
+        session.scalars(
+            select(Job.public_id).where(Job.status == JobStatus.QUEUED).order_by(Job.id)
+        )
+    )
+
+
+def held_by_a_worker(session: Session, public_id_: str) -> bool | None:
+    """Whether a worker's transaction holds this job's row now (PostgreSQL: a row lock
+    tried with NOWAIT); None where the database cannot tell (SQLite). A queued job that no
+    worker holds, and that the queue no longer has, was abandoned (its worker died)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        with session.begin_nested():
+            session.execute(
+                select(Job.id).where(Job.public_id == public_id_).with_for_update(nowait=True)
+            )
+    except OperationalError:  # could not obtain the lock: a worker holds it
+        return True
+    return False

@@ -26,11 +26,11 @@ from ..services import status as status_service
 from ..services.achievements import get_achievement
 from ..services.awards import get_award
 from ..services.jobs import Progress
-from ..translate import _
+from ..translate import _, current_language
 from ..web import actor, dbs, login_required, sealer, urls
 from .common import award_view, form_errors, staff_org
 from .forms import CSV_COLUMNS, award_input, rows_from_csv
-from .progress import stream_job
+from .progress import as_job, started, stream_job
 
 bp = Blueprint("awards", __name__, url_prefix="/staff/<slug>")
 FIRST_CSV_ROW = 2  # a CSV's first learner is on its second line, under the header
@@ -287,6 +287,30 @@ def bulk_confirm(slug: str, achievement_id: str) -> Any:
     total = jobs.class_award_size(
         dbs(), org=org, achievement=achievement, rows=rows, skip_earlier=skip_earlier
     )
+    if as_job(total):  # a large class: a worker signs it; the browser watches its page
+        try:
+            job, new = jobs.submit_class_award(
+                dbs(),
+                org=org,
+                achievement=achievement,
+                rows=rows,
+                request_key=batch_key or secrets.token_urlsafe(16),
+                skip_earlier=skip_earlier,
+                first_row=FIRST_CSV_ROW,
+                actor=who,
+                created_by=user_id,
+                language=current_language(),
+            )
+        except IssuerError as exc:
+            return render_template(
+                "issuer/bulk.html",
+                org=org,
+                role=role,
+                achievement=achievement,
+                columns=CSV_COLUMNS,
+                error=exc.description,
+            ), exc.http_status
+        return started(job, org.slug, new=new)
 
     def work(session: Session, progress: Progress) -> jobs.ClassAwarded:
         return jobs.run_class_award(

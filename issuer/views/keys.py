@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from flask import (
@@ -28,10 +29,10 @@ from ..services.reissue import (
     mark_compromised,
     recently_reissued,
 )
-from ..translate import _, ngettext
+from ..translate import _, current_language, ngettext
 from ..web import actor, dbs, login_required, sealer, urls
 from .common import form_errors, staff_org
-from .progress import stream_job
+from .progress import as_job, started, stream_job
 
 bp = Blueprint("keys", __name__, url_prefix="/staff/<slug>")
 SHOWN = 200  # badges listed on the page (all of them are re-issued)
@@ -56,6 +57,7 @@ def _page(org: Organisation, role: str, status: int = 200, **extra: Any) -> Any:
         awaiting_total=count_awaiting(dbs(), org),
         endorsements_waiting=endorsements_awaiting(dbs(), org),
         reissued=recently_reissued(dbs(), org),
+        request_key=secrets.token_urlsafe(16),  # a double click submits one re-issue job
         **extra,
     ), status
 
@@ -178,6 +180,16 @@ def reissue(slug: str) -> Any:
     total = jobs.reissue_size(dbs(), org=org)
     if total == 0:
         return _page(org, role, 409, error=_("No badges are waiting for re-issue."))
+    if as_job(total):  # many badges: a worker re-issues them; the browser watches its page
+        job, new = jobs.submit_reissue(
+            dbs(),
+            org=org,
+            request_key=request.form.get("request_key") or secrets.token_urlsafe(16),
+            actor=actor(),
+            created_by=user.id,
+            language=current_language(),
+        )
+        return started(job, org.slug, new=new)
     user_id, org_id = user.id, org.id
     keyring, public, who = (
         sealer(),

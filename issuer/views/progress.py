@@ -1,6 +1,12 @@
 """Long signing work (a class from CSV, a re-issue after a key compromise) with progress.
 
-The work (a service function taking a session and a progress callback) runs in a thread of
+Work larger than ``ISSUER_JOB_THRESHOLD`` badges is a job (issuer/jobqueue.py): the request
+submits it and redirects to the job's page (``job_page``), which reads the job's state and
+reloads itself every few seconds until it is finished (a meta refresh: no script needed;
+the status is in an ``aria-live`` region). ``/staff/<slug>/jobs/<id>.json`` gives the same
+state to a program.
+
+Smaller work is streamed: the work (a service function taking a session and a progress callback) runs in a thread of
 its own, in its own transaction, while the response streams a page rendered from a Jinja
 template: the template iterates ``job.steps()`` (one ``(done, total)`` a twentieth of the way,
 as the work reports it) and then reads ``job.failed`` / ``job.error`` / ``job.result``. The
@@ -14,14 +20,30 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any, Generic, TypeVar
 
-from flask import Response, current_app, stream_template
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    stream_template,
+    url_for,
+)
 from sqlalchemy.orm import Session
 
+from ..db import after_commit
 from ..errors import IssuerError
-from ..services.jobs import Progress
+from ..jobqueue import runner
+from ..models import Job, JobStatus
+from ..services.jobs import Progress, get_job
 from ..services.mail import deliver_after_commit
 from ..translate import N_, _, current_language, in_language
-from ..web import db, smtp_settings
+from ..web import db, dbs, login_required, smtp_settings
+from .common import staff_org
+
+bp = Blueprint("jobs", __name__, url_prefix="/staff/<slug>/jobs")
+REFRESH_SECONDS = 3
 
 T = TypeVar("T")
 UNEXPECTED = N_("the signing stopped with an error. Please try again.")
@@ -87,3 +109,69 @@ def stream_job(
     ``context``. ``name`` labels the work in the log when it fails unexpectedly."""
     job = StreamedJob(work, name=name)
     return Response(stream_template(template, job=job, **context), mimetype="text/html")
+
+
+def as_job(total: int) -> bool:
+    """Whether work of ``total`` badges runs as a job (else it streams)."""
+    return total > int(current_app.config["JOB_THRESHOLD"])
+
+
+def started(job: Job, slug: str, *, new: bool) -> Response:
+    """After submitting ``job``: it is handed to the runner once the request has committed
+    it (a job submitted before under the same key is not run again), and the browser goes
+    to its page."""
+    if new:
+        jobs, job_id = runner(current_app._get_current_object()), job.public_id  # type: ignore[attr-defined]
+        after_commit(dbs(), lambda: jobs.dispatch(job_id))
+    return redirect(url_for("jobs.page", slug=slug, job_id=job.public_id), 303)  # type: ignore[return-value]
+
+
+def _state(job: Job) -> dict[str, Any]:
+    done, total = 0, job.total
+    if job.status == JobStatus.DONE:
+        done = total
+    else:
+        found = runner(current_app._get_current_object()).progress.get(job.public_id)  # type: ignore[attr-defined]
+        if found is not None:
+            done, total = found
+    return {
+        "id": job.public_id,
+        "kind": job.kind,
+        "status": job.status,
+        "running": job.status == JobStatus.QUEUED and done > 0,
+        "done": done,
+        "total": total,
+        "result": job.result,
+        "error": job.error,
+    }
+
+
+@bp.get("/<job_id>")
+@login_required
+def page(slug: str, job_id: str) -> Any:
+    """The job's state; the page reloads itself until the job has finished."""
+    _user, org, role = staff_org(slug)
+    job = get_job(dbs(), job_id, org=org)
+    state = _state(job)
+    response = Response(
+        render_template(
+            "issuer/job.html",
+            org=org,
+            role=role,
+            job=job,
+            state=state,
+            refresh=REFRESH_SECONDS if job.status == JobStatus.QUEUED else None,
+        )
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/<job_id>.json")
+@login_required
+def state(slug: str, job_id: str) -> Any:
+    """The job's state as JSON (status queued, done or failed; done of total)."""
+    _user, org, _role = staff_org(slug)
+    response = jsonify(_state(get_job(dbs(), job_id, org=org)))
+    response.headers["Cache-Control"] = "no-store"
+    return response
