@@ -67,12 +67,14 @@ from sqlalchemy import select  # noqa: E402
 
 from badges.issuing import ProofFormat, sign_credential  # noqa: E402
 from issuer.db import Database  # noqa: E402
+from issuer.jobqueue import RqRunner  # noqa: E402
 from issuer.migrate import upgrade  # noqa: E402
-from issuer.models import Achievement, Award, Organisation  # noqa: E402
+from issuer.models import Achievement, Award, JobStatus, Organisation  # noqa: E402
 from issuer.models.base import public_id  # noqa: E402
 from issuer.seed import seed_frameworks  # noqa: E402
 from issuer.services import awards  # noqa: E402
 from issuer.services.achievements import AchievementInput, create_achievement  # noqa: E402
+from issuer.services.jobs import get_job, submit_class_award  # noqa: E402
 from issuer.services.keys import Sealer  # noqa: E402
 from issuer.services.orgs import create_organisation  # noqa: E402
 from issuer.services.status import revoke_award  # noqa: E402
@@ -350,21 +352,6 @@ class JobRun:
         return self.size / self.seconds if self.ok else float("nan")
 
 
-def class_award_command(database_url: str, size: int, seeded: Seeded) -> list[str]:
-    return [
-        sys.executable,
-        str(HERE / "class_award.py"),
-        "--database-url",
-        database_url,
-        "--org-id",
-        str(seeded.class_org_id),
-        "--achievement-id",
-        str(seeded.class_achievement_id),
-        "--size",
-        str(size),
-    ]
-
-
 # --- the run ---------------------------------------------------------------------------------
 
 
@@ -379,6 +366,8 @@ def main(argv: list[str] | None = None) -> int:
     mode.add_argument("--smoke", action="store_true", help="a short run with a small class")
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--db", default="load_db", help="the run's own database (dropped first)")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/3", help="the job queue's")
+    parser.add_argument("--job-workers", type=int, default=1, help="badges worker processes")
     parser.add_argument("--keep-db", action="store_true", help="do not drop it at the end")
     parser.add_argument("--schools", type=int, default=8)
     parser.add_argument("--seed-awards", type=int, default=4000)
@@ -427,7 +416,7 @@ def run(args: argparse.Namespace, database_url: str, work: Path) -> int:
     seeded = seed(database, sealer, urls, args.schools, args.seed_awards)
     print(
         f"seeded {seeded.count} awards in {len(seeded.schools)} schools "
-        f"({seeded.count / seeded.seconds:.0f} awards/s through award_many, quiet machine)"
+        f"({seeded.count / seeded.seconds:.0f} awards/s through award_many, before the load)"
     )
     baseline_before = core_signing_rate(database, sealer, urls, seeded, args.baseline)
     print(
@@ -449,6 +438,8 @@ def run(args: argparse.Namespace, database_url: str, work: Path) -> int:
         "VERIFIER_URL_MAP": f"https://127.0.0.1:{issuer_port}/={issuer_base}/",
         "VERIFIER_RATE_PER_MINUTE": "1000000000",  # locust is one client
         "VERIFIER_BURST": "1000000000",
+        "ISSUER_REDIS_URL": args.redis,
+        "ISSUER_QUEUE": f"badges-load-{os.getpid()}",  # this run's own queue
     }
     if args.soak:
         per_user = 1.0
@@ -487,12 +478,23 @@ def run(args: argparse.Namespace, database_url: str, work: Path) -> int:
                 work / "verifier.log",
             )
         )
+        job_workers = [
+            stack.enter_context(
+                process(
+                    [*nice, venv_tool("badges"), "worker", "--data", str(work / "worker-data")],
+                    env,
+                    work / f"worker-{n}.log",
+                )
+            )
+            for n in range(args.job_workers if args.class_size else 0)
+        ]
         wait_for_port(issuer_port, issuer, "the issuer")
         wait_for_port(verifier_port, verifier, "the verifier")
         warm_up(issuer_base, verifier_base, badges, seeded.schools)
         pools = {
             "issuer": workers_of(issuer),
             "verifier": workers_of(verifier),
+            "job": [psutil.Process(w.pid) for w in job_workers],
         }
         locust = stack.enter_context(
             process(
@@ -526,7 +528,7 @@ def run(args: argparse.Namespace, database_url: str, work: Path) -> int:
         print(f"load average {loadavg()} under load (start)")
         job = JobRun(args.class_size)
         if args.class_size:
-            job = run_job(args, database_url, seeded, env, nice, work, started + limit)
+            job = run_job(args, database_url, seeded, env, started + limit)
         else:
             minute = 60.0
             next_sample = started + minute
@@ -556,6 +558,7 @@ def run(args: argparse.Namespace, database_url: str, work: Path) -> int:
 
     database = Database(database_url)
     baseline_after = core_signing_rate(database, sealer, urls, seeded, max(10, args.baseline // 4))
+    sizes = database_sizes(database)
     database.dispose()
     baseline = statistics.mean([baseline_before, baseline_after])
 
@@ -600,6 +603,13 @@ def run(args: argparse.Namespace, database_url: str, work: Path) -> int:
             f"after {baseline_after:.1f}); job / core signing alone = {ratio:.2f}"
         )
         failed = failed or not job.ok
+    print(
+        f"database: {sizes['awards']} awards, {sizes['database'] / 2**20:.0f} MB in all; per award "
+        f"{sizes['award'] / sizes['awards'] / 1024:.1f} kB (award row, indexes, TOAST) + "
+        f"{sizes['outbox'] / sizes['awards'] / 1024:.1f} kB (its message) + "
+        f"{sizes['claim'] / sizes['awards'] / 1024:.1f} kB (claim link) + "
+        f"{sizes['audit'] / sizes['awards'] / 1024:.1f} kB (audit log)"
+    )
     print()
     print("worker RSS (MB) at the start (after warm-up) -> at the end:")
     for name in rss_start:
@@ -614,6 +624,29 @@ def run(args: argparse.Namespace, database_url: str, work: Path) -> int:
     print()
     print("FAILED" if failed else "OK")
     return 1 if failed else 0
+
+
+def database_sizes(database: Database) -> dict[str, int]:
+    """Bytes on disk: the database, and the tables an award writes to (with their indexes and
+    TOAST), after a VACUUM ANALYZE so the counts are settled."""
+    from sqlalchemy import text
+
+    with database.engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
+        size = conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one()
+        count = conn.execute(text("SELECT count(*) FROM award")).scalar_one()
+
+        def table(name: str) -> int:
+            return int(conn.execute(text(f"SELECT pg_total_relation_size('{name}')")).scalar_one())
+
+        return {
+            "database": int(size),
+            "awards": int(count),
+            "award": table("award"),
+            "outbox": table("outbox_message"),
+            "claim": table("claim_token"),
+            "audit": table("audit_event"),
+        }
 
 
 def warm_up(issuer: str, verifier: str, badges: list[dict[str, str]], schools: list[str]) -> None:
@@ -652,28 +685,61 @@ def run_job(
     database_url: str,
     seeded: Seeded,
     env: dict[str, str],
-    nice: list[str],
-    work: Path,
     deadline: float,
 ) -> JobRun:
-    """The class award as a job while the load runs; its wall time from start to commit."""
+    """The class award submitted as a job (as the staff's upload does: checked and stored,
+    then queued once committed) and run by the ``badges worker`` processes; its time from
+    the queueing to the commit of its awards (the job's row ``done``)."""
     job = JobRun(args.class_size)
+    database = Database(database_url)
+    rows = learners(args.class_size, "class")
+    submitted = time.monotonic()
+    with database.transaction() as session:
+        org = session.get_one(Organisation, seeded.class_org_id)
+        achievement = session.get_one(Achievement, seeded.class_achievement_id)
+        record, _new = submit_class_award(
+            session,
+            org=org,
+            achievement=achievement,
+            rows=rows,
+            request_key=f"load-{secrets.token_hex(8)}",
+            skip_earlier=False,
+            first_row=1,
+            actor=None,
+            created_by=None,
+            language="en",
+        )
+        job_id = record.public_id
+    queue = RqRunner(env["ISSUER_REDIS_URL"], env["ISSUER_QUEUE"], 3600)
     started = time.monotonic()
-    with process(
-        nice + class_award_command(database_url, args.class_size, seeded),
-        env,
-        work / "job.log",
-    ) as child:
-        while child.poll() is None and time.monotonic() < deadline:
+    print(
+        f"class award job {job_id}: {args.class_size} learners submitted in {started - submitted:.1f} s"
+    )
+    queue.dispatch(job_id)
+    last_print = started
+    try:
+        while time.monotonic() < deadline:
             time.sleep(0.5)
-        if child.poll() is None:
-            job.detail = "not finished in time"
-            return job
-    job.seconds = time.monotonic() - started
-    job.ok = child.returncode == 0
-    if not job.ok:
-        job.detail = (work / "job.log").read_text()[-500:]
-    return job
+            with database.transaction() as session:
+                record = get_job(session, job_id)
+                status, error = record.status, record.error
+            if status != JobStatus.QUEUED:
+                job.seconds = time.monotonic() - started
+                job.ok = status == JobStatus.DONE
+                job.detail = error or status
+                return job
+            if time.monotonic() - last_print >= 15:
+                last_print = time.monotonic()
+                done = queue.progress.get(job_id)
+                print(
+                    f"  {last_print - started:4.0f} s  job progress {done[0] if done else 0}/"
+                    f"{args.class_size}  load average {loadavg()}",
+                    flush=True,
+                )
+        job.detail = "not finished in time"
+        return job
+    finally:
+        database.dispose()
 
 
 if __name__ == "__main__":
