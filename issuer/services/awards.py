@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from badges import jsonutil, model
@@ -557,8 +557,7 @@ def award_many(
         )
         if progress is not None:
             progress(number, len(chosen))
-    session.add_all(awards)
-    session.flush()
+    _store_class(session, org, awards, chosen, ctx=ctx, now=now, awarded_by=awarded_by)
     # the learners' languages in a few queries, not one each (the query would also flush the
     # claim token the message before it added: a class written row by row)
     languages = message_languages(session, org, [row.learner_email for row in chosen])
@@ -586,6 +585,65 @@ def award_many(
         },
     )
     return BulkResult(batch, awards, {}, False, earlier, skipped)
+
+
+# how PostgreSQL and SQLite name the unique (org_id, status_index) in their error
+STATUS_INDEX_CONSTRAINT = ("uq_award_org_id_status_index", "award.org_id, award.status_index")
+DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE
+
+
+def _store_class(
+    session: Session,
+    org: Organisation,
+    awards: list[Award],
+    rows: Sequence[AwardInput],
+    *,
+    ctx: IssueContext,
+    now: datetime,
+    awarded_by: int | None,
+) -> None:
+    """Insert a class's signed awards. Their status indexes were drawn from those committed
+    when the class began; another award of the school committed since (a teacher's, another
+    class, another job's: a class of 2,000 beside another almost surely shares one) may hold
+    one of them. Then the insert fails on the unique index, and the awards whose index is
+    taken now get a new one, are signed again (the index is in the credential) and inserted
+    again, in place in ``awards`` (the rest keep theirs). Anything else raises.
+
+    The rows go in in the class's order (their ids keep it: a repeated request returns them
+    so). Two classes inserting at once can each wait for an index the other inserted: then
+    PostgreSQL fails one insert as a deadlock, and it is tried again, waiting this time
+    until the other has committed (then its taken indexes are replaced as above).
+    """
+    for _attempt in range(8):
+        try:
+            with session.begin_nested():
+                session.add_all(awards)
+                session.flush()
+            return
+        except IntegrityError as exc:
+            if not any(name in str(exc.orig) for name in STATUS_INDEX_CONSTRAINT):
+                raise
+        except OperationalError as exc:
+            if getattr(exc.orig, "sqlstate", None) != DEADLOCK_DETECTED:
+                raise
+            continue  # nothing committed meanwhile: the same rows again, waiting this time
+        used = _used_indexes(session, org)  # now with the one committed meanwhile
+        mine = {award.status_index for award in awards}
+        taken = used | mine
+        for position, award in enumerate(awards):
+            if award.status_index in used:
+                index = bsl.allocate_index(taken)
+                taken.add(index)
+                awards[position] = _signed_award(
+                    ctx,
+                    rows[position],
+                    status_index=index,
+                    now=now,
+                    awarded_by=awarded_by,
+                    request_key=None,
+                    batch_id=award.batch_id,
+                )
+    raise Conflict(_("The award could not be stored; please try again."))
 
 
 def _earlier_batch(session: Session, org: Organisation, request_key: str) -> BulkResult | None:
