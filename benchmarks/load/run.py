@@ -23,8 +23,12 @@ What one run does:
 4. Runs locust headless (benchmarks/load/locustfile.py): visitors of badge pages, credential
    JSON and VC-JWT, status lists and DID documents, and clients of the verifier's JSON API
    verifying real badges of this issuer. Load mode: the class award (``--class-size``
-   learners) runs as a job meanwhile and the load stops a few seconds after it has finished
-   (or at ``--max-seconds``). Soak mode: ``--seconds`` at a steady ``--rate`` requests/s, no
+   learners) is submitted as the staff's upload does it and runs as a job on Redis (DB 3 by
+   default, a queue of the run's own) in one of ``--job-workers`` ``badges worker``
+   processes; meanwhile the same school awards ``--side-classes`` classes of
+   ``--side-size`` (jobs the other worker runs, their status indexes drawn beside the big
+   class's). The load stops a few seconds after the jobs have finished (or at
+   ``--max-seconds``). Soak mode: ``--seconds`` at a steady ``--rate`` requests/s, no
    job, every gunicorn worker's memory (RSS) sampled each minute.
 5. Prints requests/s, p50 and p99 per route and the errors (non-200 answers, and
    verifications whose verdict is not ``valid``), the job's awards/s against the core
@@ -52,7 +56,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -345,7 +349,7 @@ class JobRun:
     seconds: float = float("nan")
     ok: bool = False
     detail: str = ""
-    progress: list[tuple[float, int]] = field(default_factory=list)
+    started: float = 0.0
 
     @property
     def rate(self) -> float:
@@ -367,7 +371,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--db", default="load_db", help="the run's own database (dropped first)")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/3", help="the job queue's")
-    parser.add_argument("--job-workers", type=int, default=1, help="badges worker processes")
+    parser.add_argument("--job-workers", type=int, default=2, help="badges worker processes")
+    parser.add_argument("--side-classes", type=int, default=3, help="more classes meanwhile")
+    parser.add_argument("--side-size", type=int, default=300, help="learners in each")
     parser.add_argument("--keep-db", action="store_true", help="do not drop it at the end")
     parser.add_argument("--schools", type=int, default=8)
     parser.add_argument("--seed-awards", type=int, default=4000)
@@ -385,6 +391,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.smoke:
         args.schools, args.seed_awards, args.class_size = 2, 200, 200
         args.baseline, args.users, args.max_seconds = 50, 4, 20.0
+        args.side_classes, args.side_size = 1, 100
         if args.db == "load_db":
             args.db = "load_smoke_db"
     if args.soak:
@@ -526,9 +533,9 @@ def run(args: argparse.Namespace, database_url: str, work: Path) -> int:
         time.sleep(5)  # every user started, the workers at their pace
         rss_start = {name: rss_mb(procs) for name, procs in pools.items()}
         print(f"load average {loadavg()} under load (start)")
-        job = JobRun(args.class_size)
+        job, side_jobs = JobRun(args.class_size), []
         if args.class_size:
-            job = run_job(args, database_url, seeded, env, started + limit)
+            job, side_jobs = run_job(args, database_url, seeded, env, started + limit)
         else:
             minute = 60.0
             next_sample = started + minute
@@ -603,6 +610,19 @@ def run(args: argparse.Namespace, database_url: str, work: Path) -> int:
             f"after {baseline_after:.1f}); job / core signing alone = {ratio:.2f}"
         )
         failed = failed or not job.ok
+        if side_jobs:
+            done = [side for side in side_jobs if side.ok]
+            print(
+                f"meanwhile in the same school: {len(done)} of {len(side_jobs)} classes of "
+                f"{args.side_size} done"
+                + (
+                    f", each within {max(side.seconds for side in done):.1f} s of its queueing"
+                    if done
+                    else ""
+                )
+                + "".join(f"; FAILED: {side.detail}" for side in side_jobs if not side.ok)
+            )
+            failed = failed or len(done) != len(side_jobs)
     print(
         f"database: {sizes['awards']} awards, {sizes['database'] / 2**20:.0f} MB in all; per award "
         f"{sizes['award'] / sizes['awards'] / 1024:.1f} kB (award row, indexes, TOAST) + "
@@ -680,55 +700,73 @@ def warm_up(issuer: str, verifier: str, badges: list[dict[str, str]], schools: l
         get(verifier, "/api/v1/verify?url=" + quote(f"{issuer}/credentials/{badge['id']}"))
 
 
-def run_job(
-    args: argparse.Namespace,
-    database_url: str,
-    seeded: Seeded,
-    env: dict[str, str],
-    deadline: float,
-) -> JobRun:
-    """The class award submitted as a job (as the staff's upload does: checked and stored,
-    then queued once committed) and run by the ``badges worker`` processes; its time from
-    the queueing to the commit of its awards (the job's row ``done``)."""
-    job = JobRun(args.class_size)
-    database = Database(database_url)
-    rows = learners(args.class_size, "class")
-    submitted = time.monotonic()
+def submit(database: Database, seeded: Seeded, size: int, tag: str) -> str:
+    """A class award submitted as the staff's upload does it (checked, stored as a queued
+    job); its job's public id."""
     with database.transaction() as session:
-        org = session.get_one(Organisation, seeded.class_org_id)
-        achievement = session.get_one(Achievement, seeded.class_achievement_id)
         record, _new = submit_class_award(
             session,
-            org=org,
-            achievement=achievement,
-            rows=rows,
-            request_key=f"load-{secrets.token_hex(8)}",
+            org=session.get_one(Organisation, seeded.class_org_id),
+            achievement=session.get_one(Achievement, seeded.class_achievement_id),
+            rows=learners(size, tag),
+            request_key=f"load-{tag}-{secrets.token_hex(8)}",
             skip_earlier=False,
             first_row=1,
             actor=None,
             created_by=None,
             language="en",
         )
-        job_id = record.public_id
+        return record.public_id
+
+
+def run_job(
+    args: argparse.Namespace,
+    database_url: str,
+    seeded: Seeded,
+    env: dict[str, str],
+    deadline: float,
+) -> tuple[JobRun, list[JobRun]]:
+    """The class award as a job, queued once committed and run by a ``badges worker``; its
+    time from the queueing to the commit of its awards (its row ``done``). Meanwhile the
+    same school awards ``--side-classes`` smaller classes, also as jobs (the next worker's):
+    their status indexes are drawn beside the big class's."""
+    database = Database(database_url)
     queue = RqRunner(env["ISSUER_REDIS_URL"], env["ISSUER_QUEUE"], 3600)
+    submitted = time.monotonic()
+    job_id = submit(database, seeded, args.class_size, "class")
     started = time.monotonic()
     print(
-        f"class award job {job_id}: {args.class_size} learners submitted in {started - submitted:.1f} s"
+        f"class award job {job_id}: {args.class_size} learners, submitted in "
+        f"{started - submitted:.1f} s"
     )
     queue.dispatch(job_id)
+    time.sleep(min(5.0, args.class_size / 1000))  # the first worker has taken it
+    sides = {}
+    for n in range(args.side_classes):
+        side_id = submit(database, seeded, args.side_size, f"side{n}")
+        queue.dispatch(side_id)
+        sides[side_id] = JobRun(args.side_size)
+        sides[side_id].started = time.monotonic()
+    big = JobRun(args.class_size)
+    big.started = started
+    pending = {job_id: big, **sides}
     last_print = started
     try:
-        while time.monotonic() < deadline:
+        while pending and time.monotonic() < deadline:
             time.sleep(0.5)
             with database.transaction() as session:
-                record = get_job(session, job_id)
-                status, error = record.status, record.error
-            if status != JobStatus.QUEUED:
-                job.seconds = time.monotonic() - started
-                job.ok = status == JobStatus.DONE
-                job.detail = error or status
-                return job
-            if time.monotonic() - last_print >= 15:
+                states = {jid: get_job(session, jid) for jid in pending}
+                finished = {
+                    jid: (job.status, job.error)
+                    for jid, job in states.items()
+                    if job.status != JobStatus.QUEUED
+                }
+            for jid, (status, error) in finished.items():
+                run = pending.pop(jid)
+                run.seconds = time.monotonic() - run.started
+                run.ok = status == JobStatus.DONE
+                run.detail = error or status
+            if time.monotonic() - last_print >= 15 and job_id in pending:
                 last_print = time.monotonic()
                 done = queue.progress.get(job_id)
                 print(
@@ -736,8 +774,9 @@ def run_job(
                     f"{args.class_size}  load average {loadavg()}",
                     flush=True,
                 )
-        job.detail = "not finished in time"
-        return job
+        for run in pending.values():
+            run.detail = "not finished in time"
+        return big, list(sides.values())
     finally:
         database.dispose()
 
