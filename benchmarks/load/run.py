@@ -548,6 +548,7 @@ def run(args: argparse.Namespace, database_url: str, work: Path) -> int:
                         + "  ".join(
                             f"{name}: " + " ".join(f"{mb:.0f}" for mb in sizes[name].values())
                             for name in sizes
+                            if sizes[name]
                         ),
                         flush=True,
                     )
