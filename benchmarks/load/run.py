@@ -194,9 +194,10 @@ def sample_badges(database: Database, n: int) -> list[dict[str, str]]:
 
 def core_signing_rate(
     database: Database, sealer: Sealer, urls: PublicUrls, seeded: Seeded, n: int
-) -> float:
+) -> tuple[float, float]:
     """Credentials/s of the core signing alone (both proof formats, as an award signs), on
-    ``n`` credentials of the class award's badge built beforehand (not timed)."""
+    ``n`` credentials of the class award's badge built beforehand (not timed); and the CPU
+    time one took (ms), which the machine's other load does not change."""
     with database.transaction() as session:
         org = session.get(Organisation, seeded.class_org_id)
         achievement = session.get(Achievement, seeded.class_achievement_id)
@@ -216,12 +217,12 @@ def core_signing_rate(
             for i, row in enumerate(rows)
         ]
         session.rollback()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for credential in unsigned:
         sign_credential(
             credential, ctx.key, verification_method=ctx.verification_method, proof=ProofFormat.BOTH
         )
-    return n / (time.perf_counter() - started)
+    return n / (time.perf_counter() - started), (time.process_time() - cpu) / n * 1000
 
 
 # --- the servers -----------------------------------------------------------------------------
@@ -290,6 +291,40 @@ def gunicorn_command(app: str, port: int, workers: int) -> list[str]:
 
 def workers_of(master: subprocess.Popen[bytes]) -> list[psutil.Process]:
     return sorted(psutil.Process(master.pid).children(), key=lambda p: p.pid)
+
+
+def cpu_seconds(procs: list[psutil.Process]) -> float:
+    """User and system CPU time the processes have used so far."""
+    total = 0.0
+    for proc in procs:
+        try:
+            times = proc.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
+def database_backends(database_url: str) -> dict[str, dict[int, float]]:
+    """The CPU time (s) of each PostgreSQL server process serving the run's database, by the
+    application name its client gave (``load-issuer``, ``load-worker``: the gunicorn
+    workers' and the badges workers' pooled connections)."""
+    name = database_url.rsplit("/", 1)[1]
+    admin = database_url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid, application_name FROM pg_stat_activity WHERE datname = %s", (name,)
+        ).fetchall()
+    found: dict[str, dict[int, float]] = {}
+    for pid, application in rows:
+        if not application.startswith("load-"):
+            continue
+        try:
+            cpu = cpu_seconds([psutil.Process(pid)])
+        except psutil.NoSuchProcess:
+            continue
+        found.setdefault(application.removeprefix("load-"), {})[pid] = cpu
+    return found
 
 
 def rss_mb(procs: list[psutil.Process]) -> dict[int, float]:
@@ -425,9 +460,12 @@ def run(args: argparse.Namespace, database_url: str, work: Path) -> int:
         f"seeded {seeded.count} awards in {len(seeded.schools)} schools "
         f"({seeded.count / seeded.seconds:.0f} awards/s through award_many, before the load)"
     )
-    baseline_before = core_signing_rate(database, sealer, urls, seeded, args.baseline)
+    baseline_before, core_cpu_before = core_signing_rate(
+        database, sealer, urls, seeded, args.baseline
+    )
     print(
-        f"core signing alone: {baseline_before:.1f} credentials/s ({args.baseline}, both formats)"
+        f"core signing alone: {baseline_before:.1f} credentials/s, {core_cpu_before:.2f} ms CPU "
+        f"each ({args.baseline}, both formats)"
     )
     badges = sample_badges(database, 500)
     database.dispose()
@@ -473,7 +511,7 @@ def run(args: argparse.Namespace, database_url: str, work: Path) -> int:
         issuer = stack.enter_context(
             process(
                 nice + gunicorn_command("issuer:create_app()", issuer_port, args.issuer_workers),
-                env,
+                {**env, "DATABASE_URL": f"{database_url}?application_name=load-issuer"},
                 work / "issuer.log",
             )
         )
@@ -489,7 +527,7 @@ def run(args: argparse.Namespace, database_url: str, work: Path) -> int:
             stack.enter_context(
                 process(
                     [*nice, venv_tool("badges"), "worker", "--data", str(work / "worker-data")],
-                    env,
+                    {**env, "DATABASE_URL": f"{database_url}?application_name=load-worker"},
                     work / f"worker-{n}.log",
                 )
             )
@@ -532,6 +570,8 @@ def run(args: argparse.Namespace, database_url: str, work: Path) -> int:
         started = time.monotonic()
         time.sleep(5)  # every user started, the workers at their pace
         rss_start = {name: rss_mb(procs) for name, procs in pools.items()}
+        cpu_start = {name: cpu_seconds(procs) for name, procs in pools.items()}
+        backends_start = database_backends(database_url)
         print(f"load average {loadavg()} under load (start)")
         job, side_jobs = JobRun(args.class_size), []
         if args.class_size:
@@ -556,6 +596,14 @@ def run(args: argparse.Namespace, database_url: str, work: Path) -> int:
         time.sleep(3)
         load_end = loadavg()
         rss_end = {name: rss_mb(procs) for name, procs in pools.items()}
+        cpu_end = {name: cpu_seconds(procs) for name, procs in pools.items()}
+        backends_end = database_backends(database_url)
+        for app in ("issuer", "worker"):
+            # a connection opened during the load used all its CPU time during it
+            cpu_start[f"database:{app}"] = sum(backends_start.get(app, {}).values())
+            cpu_end[f"database:{app}"] = sum(
+                {**backends_start.get(app, {}), **backends_end.get(app, {})}.values()
+            )
         locust.send_signal(signal.SIGTERM)
         try:
             locust.wait(60)
@@ -565,7 +613,10 @@ def run(args: argparse.Namespace, database_url: str, work: Path) -> int:
         elapsed = time.monotonic() - started
 
     database = Database(database_url)
-    baseline_after = core_signing_rate(database, sealer, urls, seeded, max(10, args.baseline // 4))
+    baseline_after, core_cpu_after = core_signing_rate(
+        database, sealer, urls, seeded, max(10, args.baseline // 4)
+    )
+    core_cpu = statistics.mean([core_cpu_before, core_cpu_after])
     sizes = database_sizes(database)
     database.dispose()
     baseline = statistics.mean([baseline_before, baseline_after])
@@ -630,6 +681,31 @@ def run(args: argparse.Namespace, database_url: str, work: Path) -> int:
         f"{sizes['outbox'] / sizes['awards'] / 1024:.1f} kB (its message) + "
         f"{sizes['claim'] / sizes['awards'] / 1024:.1f} kB (claim link) + "
         f"{sizes['audit'] / sizes['awards'] / 1024:.1f} kB (audit log)"
+    )
+    print()
+    used = {name: cpu_end[name] - cpu_start[name] for name in cpu_start}
+    served = {
+        app: sum(r.requests for r in routes if r.name.startswith(f"{app}: "))
+        for app in ("issuer", "verifier")
+    }
+    print("CPU time used during the load (user + system, whatever the machine's other load):")
+    for app in ("issuer", "verifier"):
+        per = used[app] / served[app] * 1000 if served[app] else float("nan")
+        print(
+            f"  {app} workers: {used[app]:.1f} s for {served[app]} requests = {per:.1f} ms a request"
+        )
+    if args.class_size:
+        awarded = args.class_size + args.side_classes * args.side_size
+        job_cpu = used["job"] / awarded * 1000
+        job_db = used["database:worker"] / awarded * 1000
+        print(
+            f"  badges workers: {used['job']:.1f} s for {awarded} awards = {job_cpu:.2f} ms an "
+            f"award, + {job_db:.2f} ms in PostgreSQL; core signing alone {core_cpu:.2f} ms: "
+            f"core / job = {core_cpu / job_cpu:.2f} ({core_cpu / (job_cpu + job_db):.2f} with PostgreSQL's)"
+        )
+    print(
+        f"  PostgreSQL for the issuer's workers: {used['database:issuer']:.1f} s = "
+        f"{used['database:issuer'] / max(1, served['issuer']) * 1000:.1f} ms a request"
     )
     print()
     print("worker RSS (MB) at the start (after warm-up) -> at the end:")
