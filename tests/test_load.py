@@ -1,7 +1,7 @@
 """The load test's smoke run: benchmarks/load/run.py --smoke, so that the driver does not rot.
 
 About twenty seconds of load on a small database of its own (dropped afterwards), a class of
-200 awarded as a job meanwhile. It needs the load extra (``pip install -e '.[load]'``),
+200 awarded as a job meanwhile (and one of 100 beside it in the same school). It needs the load extra (``pip install -e '.[load]'``),
 PostgreSQL at 127.0.0.1:5432 and Redis at 127.0.0.1:6379; it skips, saying why, where one
 is missing, unless ``BADGES_REQUIRE_LOAD=1`` (.ci/run's load step), where that is a failure.
 """
@@ -70,5 +70,7 @@ def test_smoke_run_serves_every_route_without_errors_and_awards_the_class() -> N
     assert re.search(r"^all routes\s+\d+\s+[\d.]+\s+\d+\s+\d+\s+0$", out, re.M), out
     assert re.search(r"class award job: 200 learners, [\d.]+ s = [\d.]+ awards/s", out), out
     assert re.search(r"job / core signing alone = \d+\.\d\d", out), out
+    assert re.search(r"issuer workers: [\d.]+ s for \d+ requests = [\d.]+ ms a request", out), out
+    assert re.search(r"badges workers: [\d.]+ s for 300 awards = [\d.]+ ms an award", out), out
     assert len(re.findall(r"^  issuer worker \d+: ", out, re.M)) == 4, out
     assert out.rstrip().endswith("OK"), out

@@ -535,7 +535,7 @@ def run(args: argparse.Namespace, database_url: str, work: Path) -> int:
         ]
         wait_for_port(issuer_port, issuer, "the issuer")
         wait_for_port(verifier_port, verifier, "the verifier")
-        warm_up(issuer_base, verifier_base, badges, seeded.schools)
+        warm_up(issuer_base, verifier_base, badges, seeded.schools, every_badge=args.soak)
         pools = {
             "issuer": workers_of(issuer),
             "verifier": workers_of(verifier),
@@ -746,10 +746,21 @@ def database_sizes(database: Database) -> dict[str, int]:
         }
 
 
-def warm_up(issuer: str, verifier: str, badges: list[dict[str, str]], schools: list[str]) -> None:
-    """A few requests of every kind, so that every worker has imported and filled its caches
-    before the memory at the start is read."""
+def warm_up(
+    issuer: str,
+    verifier: str,
+    badges: list[dict[str, str]],
+    schools: list[str],
+    *,
+    every_badge: bool,
+) -> None:
+    """Requests of every kind, so that every worker has imported what it needs before the
+    memory at the start is read. With ``every_badge`` (the soak), every badge of the plan
+    is shown and verified in both forms, twice, from 8 connections: the caches that hold one
+    entry per badge (the verifier's memos of reports and canonical forms, 1,024 and 512
+    entries; the issuer's QR codes, 512) are as full at the start as the soak makes them."""
     import http.client
+    from concurrent.futures import ThreadPoolExecutor
     from urllib.parse import quote, urlsplit
 
     def get(base: str, path: str, body: bytes | None = None) -> None:
@@ -775,6 +786,16 @@ def warm_up(issuer: str, verifier: str, badges: list[dict[str, str]], schools: l
         get(issuer, f"/orgs/{slug}/status/revocation")
         get(verifier, "/api/v1/verify", json.dumps({"jwt": badge["jwt"]}).encode())
         get(verifier, "/api/v1/verify?url=" + quote(f"{issuer}/credentials/{badge['id']}"))
+    if not every_badge:
+        return
+
+    def every_form(badge: dict[str, str]) -> None:
+        get(issuer, f"/credentials/{badge['id']}")
+        get(verifier, "/api/v1/verify", json.dumps({"jwt": badge["jwt"]}).encode())
+        get(verifier, "/api/v1/verify?url=" + quote(f"{issuer}/credentials/{badge['id']}"))
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(every_form, badges * 2))
 
 
 def submit(database: Database, seeded: Seeded, size: int, tag: str) -> str:
