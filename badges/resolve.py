@@ -20,6 +20,7 @@ from .dids import DID_KEY_PREFIX, DID_WEB_PREFIX, did_key_document, did_web_docu
 from .errors import FetchError, FormatError, KeyMaterialError, KeyResolutionError
 from .fetch import FetchBudget, Fetcher
 from .keys import PublicKey
+from .sharedstore import SharedStore
 
 DEFAULT_TTL = 300.0
 # A key missing from a cached document may have been added since (the issuer rotated its
@@ -130,8 +131,10 @@ class KeyResolver:
         ttl: float = DEFAULT_TTL,
         clock: Callable[[], float] = time.monotonic,
         documents: dict[str, Any] | None = None,
+        shared: SharedStore | None = None,
     ) -> None:
         self._fetcher = fetcher
+        self._shared = shared  # DID documents kept for other processes too
         self._ttl = ttl
         self._clock = clock
         self._cache: dict[str, tuple[float, Any, float]] = {}  # url -> (expires, document, fetched)
@@ -151,8 +154,15 @@ class KeyResolver:
             hit = self._cache.get(url)
         if hit is not None and hit[0] > now and not (refresh and now - hit[2] >= MIN_REFRESH):
             return hit[1]
+        if self._shared is not None and not refresh:
+            found = self._shared.get("did-document\n" + url)
+            if found is not None:
+                with self._lock:
+                    self._cache[url] = (now + found[1], found[0], now)
+                return found[0]
         if self._fetcher is None:
             raise FetchError(f"no fetcher is configured to get {url}")
+        started = time.time()
         document = self._fetcher.get_json(
             url, accept="application/did+json, application/json", budget=budget
         )
@@ -160,6 +170,8 @@ class KeyResolver:
             if len(self._cache) >= MAX_CACHE_ENTRIES:
                 self._cache.clear()
             self._cache[url] = (now + self._ttl, document, now)
+        if self._shared is not None:
+            self._shared.put("did-document\n" + url, document, self._ttl, started=started)
         return document
 
     def _with_refresh(

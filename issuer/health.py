@@ -56,16 +56,30 @@ def readyz() -> Any:
         current_app.logger.warning("readyz: the database does not answer: %s", exc)
         checks["database"] = "unavailable"
     if current_app.config["REDIS_URL"]:
-        from .jobqueue import runner
-
-        jobs = runner(current_app._get_current_object())  # type: ignore[attr-defined]
-        checks["broker"] = "ok" if jobs.ready() else "unavailable"
+        checks["broker"] = (
+            "ok" if _broker_answers(current_app.config["REDIS_URL"]) else "unavailable"
+        )
     ready = all(value == "ok" for value in checks.values())
     response = jsonify({"status": "ok" if ready else "unavailable", "checks": checks})
     if not ready:
         response.status_code = 503
         response.headers["Retry-After"] = str(RETRY_AFTER)
     return _no_store(response)
+
+
+def _broker_answers(url: str) -> bool:
+    """Whether the job queue's Redis answers a ping (one client per app, short timeouts)."""
+    from redis import Redis, RedisError
+
+    client: Redis | None = current_app.extensions.get("issuer.broker_ping")
+    if client is None:
+        client = Redis.from_url(url, socket_connect_timeout=1.0, socket_timeout=1.0)
+        current_app.extensions["issuer.broker_ping"] = client
+    try:
+        return bool(client.ping())
+    except (RedisError, OSError) as exc:
+        current_app.logger.warning("readyz: the job queue's Redis does not answer: %s", exc)
+        return False
 
 
 def install(app: Flask) -> None:

@@ -31,6 +31,7 @@ from flask import Flask
 from .db import Database
 from .errors import IssuerError
 from .health import database_unavailable
+from .models import Job, JobStatus
 from .services.jobs import fail_job, held_by_a_worker, run_job, unfinished_jobs
 from .services.keys import Sealer
 from .services.mail import deliver_after_commit
@@ -146,13 +147,9 @@ class JobRunner:
     """Runs submitted jobs: ``dispatch`` after the submitting transaction has committed."""
 
     progress: ProgressStore
-    broker: str | None = None  # what /readyz checks ("redis"), None: nothing to check
 
     def dispatch(self, job_id: str) -> None:
         raise NotImplementedError
-
-    def ready(self) -> bool:
-        return True
 
 
 class ThreadRunner(JobRunner):
@@ -189,8 +186,6 @@ def redis_connection(url: str, *, timeout: float | None = 5.0) -> Redis:
 
 class RqRunner(JobRunner):
     """A Redis queue: ``badges worker`` processes (anywhere) run the jobs."""
-
-    broker = "redis"
 
     def __init__(self, url: str, queue_name: str, timeout: int) -> None:
         from rq import Queue
@@ -231,13 +226,6 @@ class RqRunner(JobRunner):
         status = found.get_status()
         return status is not None and status.value in ("queued", "scheduled", "deferred")
 
-    def ready(self) -> bool:
-        try:
-            return bool(self.connection.ping())
-        except Exception as exc:  # redis.RedisError
-            log.warning("readyz: the job queue's Redis does not answer: %s", exc)
-            return False
-
 
 def runner(app: Flask) -> JobRunner:
     """The app's job runner (made on first use from ISSUER_REDIS_URL)."""
@@ -251,6 +239,28 @@ def runner(app: Flask) -> JobRunner:
             found = ThreadRunner(app)
         app.extensions["issuer.jobs"] = found
     return found
+
+
+def state_of(app: Flask, job: Job) -> dict[str, Any]:
+    """What a page or the API shows of ``job``: its status, done of total (from the progress
+    store while it runs), its result or error."""
+    done, total = 0, job.total
+    if job.status == JobStatus.DONE:
+        done = total
+    else:
+        found = runner(app).progress.get(job.public_id)
+        if found is not None:
+            done, total = found
+    return {
+        "id": job.public_id,
+        "kind": job.kind,
+        "status": job.status,
+        "running": job.status == JobStatus.QUEUED and done > 0,
+        "done": done,
+        "total": total,
+        "result": job.result,
+        "error": job.error,
+    }
 
 
 def recover(app: Flask, *, run: Callable[[str], None] | None = None) -> list[str]:
@@ -303,11 +313,8 @@ def set_worker_app(app: Flask) -> None:
 
 
 def perform(job_id: str) -> None:
-    """RQ's entry point for a job: run it with the worker's app (made from the environment
-    when a plain ``rq worker`` runs it)."""
-    global _worker_app
+    """RQ's entry point for a job: run it with the worker's app (``badges worker`` sets it;
+    a plain ``rq worker`` has none, and the job fails there without touching anything)."""
     if _worker_app is None:
-        from . import create_app
-
-        _worker_app = create_app()
+        raise RuntimeError("issuer jobs are run by `badges worker`")
     execute(_worker_app, job_id, runner(_worker_app).progress)

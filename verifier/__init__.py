@@ -47,10 +47,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         max_total=int(app.config["VERIFIER_MAX_FETCHES"]),
         max_per_host=int(app.config["VERIFIER_MAX_FETCHES_PER_HOST"]),
     )
-    resolver = KeyResolver(fetcher, ttl=float(app.config["VERIFIER_DOCUMENT_TTL"]))
+    shared = None
+    if app.config["VERIFIER_REDIS_URL"]:  # the caches shared by every worker and machine
+        from .shared_cache import RedisDocuments
+
+        shared = RedisDocuments(app.config["VERIFIER_REDIS_URL"])
+    resolver = KeyResolver(fetcher, ttl=float(app.config["VERIFIER_DOCUMENT_TTL"]), shared=shared)
     app.extensions["verifier.verifier"] = Verifier(
         fetcher=fetcher,
         key_resolver=resolver,
+        shared=shared,
         status_ttl=float(app.config["VERIFIER_STATUS_TTL"]),
         deadline=float(app.config["VERIFIER_DEADLINE"]),
         max_fetches=int(app.config["VERIFIER_FETCHES_PER_BADGE"]),

@@ -95,9 +95,10 @@ SETTINGS = Settings(
         "VERIFIER_REDIS_URL",
         "text",
         None,
-        "Redis keeping the clients' allowances (`VERIFIER_RATE_PER_MINUTE`, `VERIFIER_BURST`) for "
-        "every worker and machine, e.g. `redis://127.0.0.1:6379/0`; not set, or while it does not "
-        "answer: each process keeps its own.",
+        "Redis keeping the clients' allowances (`VERIFIER_RATE_PER_MINUTE`, `VERIFIER_BURST`) and "
+        "the fetched documents and status lists for every worker and machine, e.g. "
+        "`redis://127.0.0.1:6379/0`; not set, or while it does not answer: each process keeps "
+        "its own.",
         env="VERIFIER_REDIS_URL",
     ),
     Setting(

@@ -35,6 +35,7 @@ from ..fetch import DEFAULT_DEADLINE, DEFAULT_MAX_FETCHES, FetchBudget, Fetcher
 from ..jsonld.loader import FrozenDocumentLoader, default_loader
 from ..memo import LruMemo
 from ..resolve import KeyResolver
+from ..sharedstore import SharedStore
 from ..timeutil import utcnow
 from .cache import DocumentCache
 from .context import Run, Step
@@ -105,6 +106,9 @@ class Verifier:
     clock: Callable[[], float] = time.monotonic
     deadline: float = DEFAULT_DEADLINE
     max_fetches: int = DEFAULT_MAX_FETCHES
+    # a store that other processes share (Redis, in the verifier app): the caches below and
+    # the key resolver's documents are kept there too
+    shared: SharedStore | None = None
     # status lists, revocation lists and OB 2.0 documents, kept for their time to live
     documents: DocumentCache = field(init=False, repr=False)
     # the structure checks of documents (and shapes) seen before; see steps/structure.py
@@ -114,8 +118,8 @@ class Verifier:
 
     def __post_init__(self) -> None:
         if self.key_resolver is None:
-            self.key_resolver = KeyResolver(self.fetcher, clock=self.clock)
-        self.documents = DocumentCache(lambda: self.clock())
+            self.key_resolver = KeyResolver(self.fetcher, clock=self.clock, shared=self.shared)
+        self.documents = DocumentCache(lambda: self.clock(), self.shared)
         FetchBudget(self.deadline, self.max_fetches)  # FetchError now for unusable limits
 
     def budget(self) -> FetchBudget:

@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from . import achievements, awards  # noqa: F401 (their routes join the blueprint)
+from . import achievements, awards, jobs  # noqa: F401 (their routes join the blueprint)
 from .spec import document, register
 
 __all__ = ["document", "register"]

@@ -235,6 +235,7 @@ def idempotent(view: F) -> F:
             response.headers[idempotency.REPLAY_HEADER] = "true"
             return response
         g.idempotency_claim = outcome
+        idempotency.hold(dbs(), outcome)  # PostgreSQL: a retry can tell this request is alive
         payload, status = view(sent_body, **kwargs)
         text = dumps(payload)
         # stored in the work's transaction: both commit together (web._commit) or neither

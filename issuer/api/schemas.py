@@ -26,7 +26,7 @@ from badges.timeutil import format_datetime, parse_datetime
 from ..models import Achievement, Award
 from ..models.base import MAX_ID
 from ..services.achievements import level_descriptions
-from ..services.awards import AWARD_STATUSES, MAX_BATCH, award_status
+from ..services.awards import AWARD_STATUSES, MAX_BATCH, MAX_JOB_BATCH, award_status
 from ..web import urls
 
 DEFAULT_LIMIT = 50
@@ -276,6 +276,39 @@ class LearnerBatchSchema(Strict):
         required=True,
         validate=validate.Length(min=1, max=MAX_BATCH),
     )
+
+
+class LearnerJobSchema(Strict):
+    """Up to MAX_JOB_BATCH learners, awarded by a job: all of them, or none."""
+
+    learners = fields.List(
+        fields.Nested(LearnerSchema),
+        required=True,
+        validate=validate.Length(min=1, max=MAX_JOB_BATCH),
+    )
+
+
+class JobSchema(Strict):
+    """Long work run by a worker: a class award."""
+
+    id = fields.String(required=True, metadata={"description": "The job's public id."})
+    kind = fields.String(required=True, metadata={"enum": ["class_award", "reissue"]})
+    status = fields.String(
+        required=True,
+        metadata={
+            "enum": ["queued", "done", "failed"],
+            "description": "queued: waiting or running (nothing stored yet); done: every "
+            "badge stored; failed: nothing stored (see error).",
+        },
+    )
+    done = fields.Integer(required=True, metadata={"description": "Badges signed so far."})
+    total = fields.Integer(required=True)
+    result = fields.Dict(
+        required=True,
+        allow_none=True,
+        metadata={"description": "When done: count (awarded) and skipped."},
+    )
+    error = fields.String(required=True, allow_none=True)
 
 
 class AwardSummarySchema(Strict):

@@ -42,6 +42,9 @@ ERROR_ANSWERS = {
     "Unexpected": "Something went wrong on the server (code internal); nothing was changed.",
     "KeyReused": "The Idempotency-Key was used before for another request "
     "(code idempotency_key_reused).",
+    "Unavailable": "The database (or a service it needs) is not answering just now, e.g. "
+    "while it restarts (code database_unavailable). Nothing was saved; retry after the "
+    "seconds in Retry-After (with the same Idempotency-Key).",
     "TooLarge": f"The body is larger than {MAX_BODY // (1024 * 1024)} MiB "
     "(code request_entity_too_large): send the learners in several requests. "
     "Nothing was changed.",
@@ -117,6 +120,10 @@ class IssuerApi(Api):  # type: ignore[misc]
                 "description": description,
                 "content": {JSON: {"schema": self.ERROR_SCHEMA}},
             }
+            if name == "Unavailable":
+                response["headers"] = {
+                    "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait"}
+                }
             if name == "Unauthorized":
                 response["headers"] = {
                     "WWW-Authenticate": {
@@ -163,6 +170,12 @@ def document_of(app: Flask) -> dict[str, Any]:
         properties = schemas[name]["properties"]
         schemas[name]["required"] = [p for p, v in properties.items() if not v.get("writeOnly")]
     spec.pop("tags", None)  # the operations' tags name the resources
+    for path, item in spec["paths"].items():  # any operation that reads the database
+        for operation in item.values():
+            if path != "/openapi.json" and isinstance(operation, dict) and "responses" in operation:
+                operation["responses"].setdefault(
+                    "503", {"$ref": "#/components/responses/Unavailable"}
+                )
     return spec
 
 

@@ -18,7 +18,12 @@ The protocol, for one key of one organisation:
    deleted when it claims a new key, so the table stays small; a retry a day later is a
    new request.
 6. A record left *pending* for longer than ``PENDING_TIMEOUT`` (its process died) is
-   abandoned: the next request with that key takes it over. ``complete`` only succeeds
+   abandoned: the next request with that key takes it over. On PostgreSQL sooner: the
+   request doing the work holds an advisory lock on its record in its own transaction
+   (``hold``), which the server drops with the connection; a pending record whose lock
+   nobody holds lost its request (its process killed, or the database restarted under
+   it before ``release`` could run), and a retry takes it over at once instead of
+   getting 409 for ten minutes. ``complete`` only succeeds
    for the request that holds the record (compared by its start time), so a request
    that was taken over rolls back instead of doing the work twice.
 """
@@ -31,7 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -137,7 +142,7 @@ def begin(
                 )
             if existing.state == "done" and existing.response_status is not None:
                 return Replay(existing.response_status, existing.response_body or "")
-            if existing.created_at > started - PENDING_TIMEOUT:
+            if existing.created_at > started - PENDING_TIMEOUT and _held(session, existing.id):
                 raise IdempotencyKeyInFlight(IN_FLIGHT)
             # Abandoned (its process stopped): take it over, unless another retry just did.
             taken = session.execute(
@@ -151,6 +156,25 @@ def begin(
             claim = Claim(existing.id, org_id, key, started)
         return claim
     raise IdempotencyKeyInFlight(IN_FLIGHT)
+
+
+LOCK_CLASS = 0x1DE  # the advisory locks' first key: "idempotency record" (the second: its id)
+
+
+def hold(session: Session, claim: Claim) -> None:
+    """On PostgreSQL, lock the claim's record in ``session``'s transaction (the work's)
+    until it ends: while it runs, a retry knows the request is alive (see 6. above)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(LOCK_CLASS, claim.record_id)))
+
+
+def _held(session: Session, record_id: int) -> bool:
+    """Whether a request's transaction holds the record's lock (always True where the
+    database cannot tell: SQLite waits for PENDING_TIMEOUT)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    free = session.scalar(select(func.pg_try_advisory_xact_lock(LOCK_CLASS, record_id)))
+    return not free
 
 
 def _pending(record_id: int, started_at: datetime) -> tuple[Any, ...]:

@@ -188,6 +188,13 @@ def get_job(session: Session, public_id_: str, *, org: Organisation | None = Non
     return job
 
 
+def find_job(session: Session, *, org: Organisation, request_key: str | None) -> Job | None:
+    """The job submitted under ``request_key`` for ``org``, if any."""
+    if not request_key:
+        return None
+    return session.scalar(select(Job).where(Job.org_id == org.id, Job.request_key == request_key))
+
+
 def _submit(
     session: Session,
     *,

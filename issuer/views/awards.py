@@ -284,6 +284,9 @@ def bulk_confirm(slug: str, achievement_id: str) -> Any:
         urls(),
         actor(),
     )  # read here: the work runs in a thread of its own
+    earlier_job = jobs.find_job(dbs(), org=org, request_key=batch_key)
+    if earlier_job is not None:  # this confirmation was submitted as a job before
+        return started(earlier_job, org.slug, new=False)
     total = jobs.class_award_size(
         dbs(), org=org, achievement=achievement, rows=rows, skip_earlier=skip_earlier
     )

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from ..db import after_commit
 from ..errors import IssuerError
-from ..jobqueue import runner
+from ..jobqueue import runner, state_of
 from ..models import Job, JobStatus
 from ..services.jobs import Progress, get_job
 from ..services.mail import deliver_after_commit
@@ -126,33 +126,13 @@ def started(job: Job, slug: str, *, new: bool) -> Response:
     return redirect(url_for("jobs.page", slug=slug, job_id=job.public_id), 303)  # type: ignore[return-value]
 
 
-def _state(job: Job) -> dict[str, Any]:
-    done, total = 0, job.total
-    if job.status == JobStatus.DONE:
-        done = total
-    else:
-        found = runner(current_app._get_current_object()).progress.get(job.public_id)  # type: ignore[attr-defined]
-        if found is not None:
-            done, total = found
-    return {
-        "id": job.public_id,
-        "kind": job.kind,
-        "status": job.status,
-        "running": job.status == JobStatus.QUEUED and done > 0,
-        "done": done,
-        "total": total,
-        "result": job.result,
-        "error": job.error,
-    }
-
-
 @bp.get("/<job_id>")
 @login_required
 def page(slug: str, job_id: str) -> Any:
     """The job's state; the page reloads itself until the job has finished."""
     _user, org, role = staff_org(slug)
     job = get_job(dbs(), job_id, org=org)
-    state = _state(job)
+    state = state_of(current_app._get_current_object(), job)  # type: ignore[attr-defined]
     response = Response(
         render_template(
             "issuer/job.html",
@@ -172,6 +152,6 @@ def page(slug: str, job_id: str) -> Any:
 def state(slug: str, job_id: str) -> Any:
     """The job's state as JSON (status queued, done or failed; done of total)."""
     _user, org, _role = staff_org(slug)
-    response = jsonify(_state(get_job(dbs(), job_id, org=org)))
+    response = jsonify(state_of(current_app._get_current_object(), get_job(dbs(), job_id, org=org)))  # type: ignore[attr-defined]
     response.headers["Cache-Control"] = "no-store"
     return response

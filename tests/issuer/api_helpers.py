@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -17,7 +19,7 @@ from sqlalchemy import select
 from issuer.api import document
 from issuer.db import Database
 from issuer.models import AuditEvent, Organisation
-from issuer.services import tokens
+from issuer.services import idempotency, tokens
 
 DOC = document()
 URI = "urn:issuer:openapi"
@@ -197,3 +199,12 @@ def token_for(database: Database, org: Organisation, name: str = "Moodle") -> st
 def audit_rows(database: Database) -> list[AuditEvent]:
     with database.transaction() as session:
         return list(session.scalars(select(AuditEvent).order_by(AuditEvent.id)))
+
+
+@contextmanager
+def alive(database: Database, claim: idempotency.Claim) -> Iterator[None]:
+    """The request that made ``claim`` still running: its transaction holds the claim (on
+    PostgreSQL a retry tells a live request from a lost one by that lock)."""
+    with database.transaction() as session:
+        idempotency.hold(session, claim)
+        yield

@@ -348,7 +348,22 @@ def test_every_documented_operation_was_checked_against_its_schema(
     other.post("/awards/{award_id}/suspend", {"reason": "Under review"}, award_id=theirs)
     other.post("/awards/{award_id}/unsuspend", award_id=theirs)
     api.post("/awards/{award_id}/revoke", {"reason": "Mistake"}, award_id=single.json["id"])
+    job = api.post(
+        "/achievements/{achievement_id}/award-jobs",
+        {"learners": learners(3, start=50)},
+        achievement_id=achievement_id,
+    )
+    assert job.status_code == 202 and job.json["status"] == "queued"
+    from issuer.jobqueue import runner
+
+    runner(client.application).join()  # type: ignore[attr-defined]
+    done = api.get("/jobs/{job_id}", job_id=job.json["id"])
+    assert done.json["status"] == "done" and done.json["result"]["count"] == 3
     # the errors
+    api.post(
+        "/achievements/{achievement_id}/award-jobs", {"learners": []}, achievement_id=achievement_id
+    )
+    api.get("/jobs/{job_id}", job_id="nope")
     api.get("/achievements", query={"limit": "0"})
     api.get("/awards", query={"status": "lost"})
     api.get("/achievements", token=None)

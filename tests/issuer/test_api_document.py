@@ -80,6 +80,8 @@ def test_every_operation_documents_its_errors_in_the_one_shape():
             assert responses["default"] == {"$ref": "#/components/responses/Unexpected"}
             if template != "/openapi.json":
                 assert {"401"} <= set(responses), (method, template)
+                # the database away (restarting): 503 with Retry-After (issue 16)
+                assert responses["503"] == {"$ref": "#/components/responses/Unavailable"}
             if method == "post":
                 assert {"400", "409", "413", "422"} <= set(responses), template
                 assert any(p["name"] == "Idempotency-Key" for p in op["parameters"]), template

@@ -21,6 +21,7 @@ from .api_helpers import (
     ACHIEVEMENT,
     AWARDS,
     Api,
+    alive,
     learners,
     response_schema_pointer,
     schema_errors,
@@ -74,17 +75,19 @@ def test_a_key_still_in_flight_is_a_409_and_an_abandoned_one_is_taken_over(
     )
     assert isinstance(claim, idempotency.Claim)
     before = table_counts()
-    busy = api.post(
-        AWARDS, body, achievement_id=achievement_id, headers={"Idempotency-Key": "in-flight"}
-    )
-    assert busy.status_code == 409 and busy.json["error"]["code"] == "idempotency_key_in_flight"
-    changed = api.post(
-        AWARDS,
-        {"learners": learners(2)},
-        achievement_id=achievement_id,
-        headers={"Idempotency-Key": "in-flight"},
-    )
-    assert changed.status_code == 422  # a different body is refused even while the first runs
+    with alive(database, claim):  # the first request still running
+        busy = api.post(
+            AWARDS, body, achievement_id=achievement_id, headers={"Idempotency-Key": "in-flight"}
+        )
+        assert busy.status_code == 409
+        assert busy.json["error"]["code"] == "idempotency_key_in_flight"
+        changed = api.post(
+            AWARDS,
+            {"learners": learners(2)},
+            achievement_id=achievement_id,
+            headers={"Idempotency-Key": "in-flight"},
+        )
+        assert changed.status_code == 422  # a different body is refused even while it runs
     assert table_counts() == before
     [record] = records(database)
     assert record.state == "pending"  # the refused requests left the claim alone
@@ -178,7 +181,7 @@ def test_the_service_refuses_a_reused_key(database, school):
     assert isinstance(first, idempotency.Claim)
     with pytest.raises(IdempotencyKeyReused):
         idempotency.begin(database, org_id=school.id, key="k", request_hash="b" * 64)
-    with pytest.raises(IdempotencyKeyInFlight):
+    with alive(database, first), pytest.raises(IdempotencyKeyInFlight):
         idempotency.begin(database, org_id=school.id, key="k", request_hash="a" * 64)
     with database.transaction() as session:
         idempotency.complete(session, first, status=201, body='{"ok":true}')
