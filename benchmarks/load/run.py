@@ -32,8 +32,10 @@ What one run does:
    job, every gunicorn worker's memory (RSS) sampled each minute.
 5. Prints requests/s, p50 and p99 per route and the errors (non-200 answers, and
    verifications whose verdict is not ``valid``), the job's awards/s against the core
-   signing alone, every worker's RSS at the start (after a warm-up) and at the end, and the
-   load average. Exit status 1 when there was any error, the job failed, or (soak) a
+   signing alone, the CPU time the workers (and their PostgreSQL server processes) spent
+   per request and per award against the core signing's per credential (these do not
+   change with the machine's other load), the database's size per award, every worker's
+   RSS at the start (after a warm-up) and at the end, and the load average. Exit status 1 when there was any error, the job failed, or (soak) a
    worker's RSS grew by more than ``--rss-bound`` (fraction of its start).
 
 The run is ``nice``d when ``--nice`` is given (a shared machine). Nothing leaves loopback.
