@@ -53,6 +53,8 @@ class ProgressStore(Protocol):
 
     def get(self, job_id: str) -> tuple[int, int] | None: ...
 
+    def forget(self, job_id: str) -> None: ...
+
 
 class MemoryProgress:
     """Progress of the jobs running in this process's threads."""
@@ -68,6 +70,10 @@ class MemoryProgress:
     def get(self, job_id: str) -> tuple[int, int] | None:
         with self._lock:
             return self._values.get(job_id)
+
+    def forget(self, job_id: str) -> None:
+        with self._lock:
+            self._values.pop(job_id, None)
 
 
 class RedisProgress:
@@ -97,6 +103,12 @@ class RedisProgress:
         if not values:
             return None
         return int(values[b"done"]), int(values[b"total"])
+
+    def forget(self, job_id: str) -> None:
+        try:
+            self._redis.delete(PROGRESS_KEY + job_id)
+        except Exception as exc:  # redis.RedisError: it expires on its own
+            log.warning("job %s: progress not deleted: %s", job_id, exc)
 
 
 def execute(app: Flask, job_id: str, progress_store: ProgressStore) -> None:
@@ -128,11 +140,13 @@ def execute(app: Flask, job_id: str, progress_store: ProgressStore) -> None:
             with in_language(language), database.transaction() as session:
                 run_job(session, job_id, sealer=sealer, urls=urls, progress=progress)
                 deliver_after_commit(session, database, mail)
+            progress_store.forget(job_id)  # the job's row says it is done
         except IssuerError as exc:
             with in_language(language):
                 message = exc.description
             with database.transaction() as session:
                 fail_job(session, job_id, message)
+            progress_store.forget(job_id)
         except Exception as exc:
             if database_unavailable(exc):
                 raise

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import sys
 from pathlib import Path
 from typing import Any
@@ -50,8 +51,13 @@ def _app(data: Path) -> Any:
         if kek:
             config["KEY_ENCRYPTION_KEY"] = kek
     if "SECRET_KEY" not in environment:
-        config["DEMO"] = True  # a worker serves no sessions: any secret will do
-    return create_app(config)
+        config["SECRET_KEY"] = secrets.token_urlsafe(32)  # a worker serves no sessions
+    app = create_app(config)
+    from .services.keys import Sealer
+
+    # refused now, not at the first job: without the key nothing can be signed
+    app.extensions["issuer.sealer"] = Sealer.from_config(app.config["KEY_ENCRYPTION_KEY"])
+    return app
 
 
 def cmd_worker(args: argparse.Namespace) -> int:

@@ -23,8 +23,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from issuer.api import document
-from issuer.models import Learner, Organisation, SigningKey, User
-from issuer.services import accounts, learners, tokens
+from issuer.models import Achievement, Learner, Organisation, SigningKey, User
+from issuer.services import accounts, jobs, learners, tokens
+from issuer.services.awards import AwardInput
 from tests.hostile_inputs import (
     HOSTILE,
     HUGE,
@@ -257,6 +258,19 @@ def world(
         invitation = accounts.invite(session, org=org, email="new@sweep.example", role="teacher")
         kid = session.scalars(select(SigningKey.kid).where(SigningKey.org_id == school.id)).first()
         email_id = session.get(Learner, learner.id).emails[0].id
+        job, _new = jobs.submit_class_award(  # a class waiting for a worker (not dispatched)
+            session,
+            org=org,
+            achievement=session.get_one(Achievement, achievement.id),
+            rows=[AwardInput(learner_name="Jonas", learner_email="jonas@sweep.example")],
+            request_key="sweep-job",
+            skip_earlier=False,
+            first_row=1,
+            actor=None,
+            created_by=None,
+            language="en",
+        )
+        job_id = job.public_id
     return {
         "admin": admin,
         "learner": learner,
@@ -275,6 +289,7 @@ def world(
             "file_id": "no-such-file",
             "badge_id": "no-such-badge",
             "email_id": str(email_id),
+            "job_id": job_id,
         },
         "centre": centre.slug,
         "achievement_public_id": achievement.public_id,

@@ -150,7 +150,7 @@ def test_a_waiting_job_page_reloads_itself_and_speaks_its_state(
     assert '<meta http-equiv="refresh" content="3">' in text
     assert 'aria-live="polite"' in text
     assert "Waiting for a worker to start." in text
-    assert '<progress max="3" value="0">' in text
+    assert '<progress max="3" value="0" aria-labelledby="job-progress">' in text
     other = client.get(f"/staff/another-school/jobs/{job_id}")
     assert other.status_code == 404
 
@@ -208,6 +208,9 @@ class _Recording:
 
     def get(self, job_id: str) -> tuple[int, int] | None:
         return self.seen[-1] if self.seen else None
+
+    def forget(self, job_id: str) -> None:
+        pass
 
 
 # -- with Redis: RQ and `badges worker` -------------------------------------------------------
@@ -350,3 +353,29 @@ def test_a_worker_killed_mid_job_leaves_nothing_and_the_job_completes_once(
             again.wait(10)
     assert job_row(database, job_id).status == "done"
     assert counts(database) == (size, 1)  # once, whole
+
+
+def test_badges_worker_without_a_broker_runs_what_a_stopped_app_left(
+    app, database, school, achievement, tmp_path, monkeypatch, capsys
+):
+    import argparse
+
+    from issuer.worker_cli import cmd_worker
+
+    job_id = submit(database, school, achievement, 4)  # the app stopped before running it
+    for name, value in {
+        "DATABASE_URL": app.config["DATABASE_URL"],
+        "ISSUER_KEY_ENCRYPTION_KEY": KEK,
+        "ISSUER_BASE_URL": BASE_URL,
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("ISSUER_REDIS_URL", raising=False)
+    try:
+        assert cmd_worker(argparse.Namespace(data=str(tmp_path), burst=True)) == 0
+        assert "ran 1 unfinished job(s)" in capsys.readouterr().out
+        assert job_row(database, job_id).status == "done"
+        assert counts(database) == (4, 1)
+        assert cmd_worker(argparse.Namespace(data=str(tmp_path), burst=True)) == 0
+        assert "ran 0 unfinished job(s)" in capsys.readouterr().out
+    finally:
+        jobqueue.set_worker_app(None)  # type: ignore[arg-type]
