@@ -185,6 +185,7 @@ GOOD_BODIES: dict[str, dict[str, Any]] = {
     "Revocation": {"reason": "A mistake."},
 }
 GOOD_BODIES["LearnerBatch"] = {"learners": [GOOD_BODIES["Learner"]]}
+GOOD_BODIES["LearnerJob"] = {"learners": [GOOD_BODIES["Learner"]]}
 HEADER_HOSTILE = [v for v in HOSTILE if not any(c in v for c in "\r\n\x00") and len(v) < 8_000]
 
 
