@@ -12,7 +12,7 @@ from typing import Any, cast
 
 import orjson
 from sqlalchemy import ColumnElement, func, insert, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from badges import jsonutil, model
@@ -669,12 +669,14 @@ def award_many(
         return done
     used = _used_indexes(session, org)
     awards = []
+    signing: list[tuple[IssueContext, AwardInput]] = []  # each award's version and row
     for number, row in enumerate(chosen, 1):
         index = bsl.allocate_index(used)
         used.add(index)
         version, signed_row = _in_language(session, org, achievement, versions, row)
         if version.id not in contexts:
             contexts[version.id] = _context(session, org, version, sealer, urls)
+        signing.append((contexts[version.id], signed_row))
         awards.append(
             _signed_award(
                 contexts[version.id],
@@ -688,8 +690,7 @@ def award_many(
         )
         if progress is not None:
             progress(number, len(chosen))
-    session.add_all(awards)
-    session.flush()
+    _store_class(session, org, awards, signing, now=now, awarded_by=awarded_by)
     note_new_message_ids(session, _class_messages(session, awards, chosen, org, urls))
     record(
         session,
@@ -706,6 +707,64 @@ def award_many(
         },
     )
     return BulkResult(batch, awards, {}, False, earlier, skipped)
+
+
+# how PostgreSQL and SQLite name the unique (org_id, status_index) in their error
+STATUS_INDEX_CONSTRAINT = ("uq_award_org_id_status_index", "award.org_id, award.status_index")
+DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE
+
+
+def _store_class(
+    session: Session,
+    org: Organisation,
+    awards: list[Award],
+    signing: Sequence[tuple[IssueContext, AwardInput]],
+    *,
+    now: datetime,
+    awarded_by: int | None,
+) -> None:
+    """Insert a class's signed awards (``signing``: each one's context, its language
+    version's, and the row it was signed from). Their status indexes were drawn from those committed
+    when the class began; another award of the school committed since (a teacher's, another
+    class, another job's: a class of 2,000 beside another almost surely shares one) may hold
+    one of them. Then the insert fails on the unique index, and the awards whose index is
+    taken now get a new one, are signed again (the index is in the credential) and inserted
+    again, in place in ``awards`` (the rest keep theirs). Anything else raises.
+
+    The rows go in in the class's order (their ids keep it: a repeated request returns them
+    so). Two classes inserting at once can each wait for an index the other inserted: then
+    PostgreSQL fails one insert as a deadlock, and it is tried again, waiting this time
+    until the other has committed (then its taken indexes are replaced as above).
+    """
+    for _attempt in range(8):
+        try:
+            with session.begin_nested():
+                session.add_all(awards)
+                session.flush()
+            return
+        except IntegrityError as exc:
+            if not any(name in str(exc.orig) for name in STATUS_INDEX_CONSTRAINT):
+                raise
+        except OperationalError as exc:
+            if getattr(exc.orig, "sqlstate", None) != DEADLOCK_DETECTED:
+                raise
+            continue  # nothing committed meanwhile: the same rows again, waiting this time
+        used = _used_indexes(session, org)  # now with the one committed meanwhile
+        mine = {award.status_index for award in awards}
+        taken = used | mine
+        for position, award in enumerate(awards):
+            if award.status_index in used:
+                index = bsl.allocate_index(taken)
+                taken.add(index)
+                awards[position] = _signed_award(
+                    *signing[position],
+                    status_index=index,
+                    now=now,
+                    awarded_by=awarded_by,
+                    request_key=None,
+                    batch_id=award.batch_id,
+                )
+    raise Conflict(_("The award could not be stored; please try again."))
 
 
 def _earlier_batch(session: Session, org: Organisation, request_key: str) -> BulkResult | None:

@@ -169,6 +169,50 @@ def test_a_learner_s_own_choice_wins_for_their_messages(
         assert message.subject.startswith("Ваш значок: ")
 
 
+def test_a_class_gives_each_learner_with_an_account_their_own_choice(
+    database: Database,
+    sealer: Any,
+    make_org: Any,
+    make_achievement: Any,
+    make_learner: Any,
+) -> None:
+    """award_many reads the learners' languages for the whole class at once (not a query per
+    learner): an account's choice, an unconfirmed address, a row's own language, the rest."""
+    from issuer.models import Achievement
+    from issuer.services.awards import AwardInput, award_many
+    from issuer.urls import PublicUrls
+
+    ona = make_learner("ona@pupils.example")
+    ivan = make_learner("ivan@pupils.example", name="Ivan", confirmed=False)
+    with database.transaction() as session:
+        session.get(Learner, ona.id).language = "ru"
+        session.get(Learner, ivan.id).language = "kk"
+    org = make_org(default_language="lt")
+    achievement = make_achievement(org)
+    rows = [
+        AwardInput(learner_name="Ona", learner_email=" Ona@Pupils.example "),
+        AwardInput(learner_name="Ivan", learner_email="ivan@pupils.example"),
+        AwardInput(learner_name="Amy", learner_email="amy@pupils.example", language="en"),
+        AwardInput(learner_name="Jonas", learner_email="jonas@pupils.example"),
+    ]
+    with database.transaction() as session:
+        result = award_many(
+            session,
+            org=session.get(Organisation, org.id),
+            achievement=session.get(Achievement, achievement.id),
+            rows=rows,
+            sealer=sealer,
+            urls=PublicUrls("https://badges.example"),
+        )
+        assert not result.errors and len(result.awards) == 4
+    with database.transaction() as session:
+        subjects = {m.to_name: m.subject for m in session.query(OutboxMessage)}
+    assert subjects["Ona"].startswith("Ваш значок: ")  # her account's choice
+    assert subjects["Ivan"].startswith("Jūsų ženklelis: ")  # not confirmed: the school's
+    assert subjects["Amy"].startswith("Your badge: ")  # the row's own language
+    assert subjects["Jonas"].startswith("Jūsų ženklelis: ")  # no account: the school's
+
+
 def test_the_award_form_chooses_the_message_s_language(
     client: FlaskClient, database: Database, make_org: Any, make_user: Any, make_achievement: Any
 ) -> None:
