@@ -253,3 +253,27 @@ def test_a_list_whose_issuer_keys_cannot_be_fetched_leaves_the_status_undecided(
         "Whether the badge was revoked cannot be checked right now.",
     )
     assert check.undecided and report.verdict is Verdict.UNDECIDED
+
+
+def test_a_list_answered_by_a_link_is_read_from_where_it_points(ed_key, site, school_fetcher):
+    """The list's URL answers with a link to the list: the link is followed (by the
+    verifier's fetcher), and that second fetch draws on the verification's budget too."""
+    issuer = did_key(ed_key.public)
+    method = did_key_verification_method(ed_key.public)
+    publish_list(site, ed_key, method, issuer, revoked=(7,), path="/status/real")
+    site.raw("/status/1", f"{SCHOOL}/status/real\n".encode(), ctype="text/plain")
+    badge = badge_with(ed_key, method, issuer, [bsl.status_entry(f"{SCHOOL}/status/1", 7)])
+    report = Verifier(fetcher=school_fetcher).verify(badge, now=NOW)
+    assert status_of(report) == (Outcome.FAILED, "The issuer has revoked this badge.", None)
+    assert site.requests.count("/status/1") == 1
+    assert site.requests.count("/status/real") == 1
+    spent = Verifier(fetcher=school_fetcher, max_fetches=1).verify(badge, now=NOW)
+    check = spent.check("status")
+    assert (check.outcome, check.undecided, check.reason) == (
+        Outcome.WARNING,
+        True,
+        "fetch_limit_reached",
+    )
+    assert site.requests.count("/status/real") == 1  # not fetched past the cap
+    enough = Verifier(fetcher=school_fetcher, max_fetches=2).verify(badge, now=NOW)
+    assert status_of(enough)[0] is Outcome.FAILED
