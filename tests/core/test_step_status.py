@@ -6,8 +6,10 @@ badges/verification/steps/status.py.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from badges import resolve
 from badges.dids import did_key, did_key_verification_method, did_web_document
 from badges.fetch import Fetcher
 from badges.issuing import sign_credential
@@ -277,3 +279,215 @@ def test_a_list_answered_by_a_link_is_read_from_where_it_points(ed_key, site, sc
     assert site.requests.count("/status/real") == 1  # not fetched past the cap
     enough = Verifier(fetcher=school_fetcher, max_fetches=2).verify(badge, now=NOW)
     assert status_of(enough)[0] is Outcome.FAILED
+
+
+def short_list(size: int, *, revoked=()) -> bsl.BitstringStatusList:
+    bits = bsl.BitstringStatusList(size=size, minimum=8)
+    for index in revoked:
+        bits.set(index)
+    return bits
+
+
+def publish_signed(site, key, issuer: str, path: str, credential: dict[str, Any]) -> None:
+    method = did_key_verification_method(key.public)
+    site.json(path, sign_credential(credential, key, verification_method=method).json)
+
+
+def test_a_bitstring_list_is_fetched_once_and_kept_for_its_own_time_to_live(
+    ed_key, site, school_fetcher
+):
+    """The list's ttl (milliseconds) shortens how long it is kept; a ttl of 0 keeps it not
+    at all. Asked for as a credential (JSON-LD first, then a JWT, then JSON)."""
+    issuer = did_key(ed_key.public)
+    for path, ttl_ms in (("/status/1", 5000), ("/status/2", 0)):
+        credential = bsl.status_list_credential(
+            list_url=f"{SCHOOL}{path}",
+            issuer=issuer,
+            status_list=bsl.BitstringStatusList(),
+            purpose="revocation",
+            valid_from=ISSUED,
+            ttl_ms=ttl_ms,
+        )
+        publish_signed(site, ed_key, issuer, path, credential)
+    now = [100.0]
+    verifier = Verifier(fetcher=school_fetcher, clock=lambda: now[0])
+
+    def verify(path: str) -> Outcome:
+        badge = badge_with(
+            ed_key,
+            did_key_verification_method(ed_key.public),
+            issuer,
+            [bsl.status_entry(f"{SCHOOL}{path}", 7)],
+        )
+        return status_of(verifier.verify(badge, now=NOW))[0]
+
+    assert verify("/status/1") is Outcome.PASSED
+    now[0] = 104.996  # 5000 ms after the fetch: still kept
+    assert verify("/status/1") is Outcome.PASSED
+    assert site.requests.count("/status/1") == 1
+    now[0] = 105.0
+    assert verify("/status/1") is Outcome.PASSED
+    assert site.requests.count("/status/1") == 2
+    for _ in range(2):
+        assert verify("/status/2") is Outcome.PASSED
+    assert site.requests.count("/status/2") == 2
+    assert set(site.accepts) == {
+        (
+            path,
+            "application/vc+ld+json, application/vc+jwt;q=0.9, application/json;q=0.8, */*;q=0.1",
+        )
+        for path in ("/status/1", "/status/2")
+    }
+
+
+def test_a_list_fetched_slowly_never_replaces_a_newer_shorter_one(ed_key, site, school_fetcher):
+    """A verification fetches a list of 16 entries; while its answer is on the way another
+    fetches the newer list, of 8 entries. The newer one is kept, and the badge whose entry
+    is 8 lies outside it, now and while it is kept."""
+    issuer = did_key(ed_key.public)
+    method = did_key_verification_method(ed_key.public)
+    url = f"{SCHOOL}/status/1"
+
+    def served(size: int) -> dict[str, Any]:
+        return bsl.status_list_credential(
+            list_url=url,
+            issuer=issuer,
+            status_list=short_list(size),
+            purpose="revocation",
+            valid_from=ISSUED,
+        )
+
+    outer_badge = badge_with(ed_key, method, issuer, [bsl.status_entry(url, 8)])
+    inner_badge = badge_with(ed_key, method, issuer, [bsl.status_entry(url, 0)])
+    now = [100.0]
+    inner: list[Any] = []
+    fetches: list[str] = []
+
+    class Slow(Fetcher):
+        def get(self, url: str, **kwargs: Any) -> Any:
+            fetches.append(url)
+            response = super().get(url, **kwargs)
+            if len(fetches) == 1:
+                now[0] += 1
+                publish_signed(site, ed_key, issuer, "/status/1", served(8))
+                inner.append(verifier.verify(inner_badge, now=NOW))
+                now[0] += 1
+            return response
+
+    publish_signed(site, ed_key, issuer, "/status/1", served(16))
+    verifier = Verifier(fetcher=Slow(school_fetcher.policy), clock=lambda: now[0])
+    outside = (
+        Outcome.FAILED,
+        "The badge's status list is not trustworthy.",
+        "status index 8 is outside the list of 8",
+    )
+    assert status_of(verifier.verify(outer_badge, now=NOW)) == outside
+    assert status_of(inner[0])[0] is Outcome.WARNING  # the short list's herd privacy
+    assert status_of(verifier.verify(outer_badge, now=NOW)) == outside  # kept
+    assert site.requests.count("/status/1") == 2
+
+
+def test_a_list_with_text_beyond_ascii_is_read_as_utf8(ed_key, site, school_fetcher):
+    issuer = did_key(ed_key.public)
+    credential = bsl.status_list_credential(
+        list_url=f"{SCHOOL}/status/1",
+        issuer={"id": issuer, "name": "Vilniaus Žirmūnų gimnazija"},
+        status_list=bsl.BitstringStatusList(),
+        purpose="revocation",
+        valid_from=ISSUED,
+    )
+    signed = sign_credential(
+        credential, ed_key, verification_method=did_key_verification_method(ed_key.public)
+    )
+    site.raw("/status/1", json.dumps(signed.json, ensure_ascii=False).encode("utf-8"))
+    badge = badge_with(
+        ed_key,
+        did_key_verification_method(ed_key.public),
+        issuer,
+        [bsl.status_entry(f"{SCHOOL}/status/1", 7)],
+    )
+    report = Verifier(fetcher=school_fetcher).verify(badge, now=NOW)
+    assert status_of(report) == (
+        Outcome.PASSED,
+        "The issuer has not revoked or suspended this badge.",
+        None,
+    )
+
+
+def test_a_list_answered_with_text_that_is_no_credential_is_not_trustworthy(
+    ed_key, site, school_fetcher
+):
+    site.raw("/status/1", "Sąrašas perkeltas".encode(), ctype="text/plain; charset=utf-8")
+    badge = badge_with(
+        ed_key,
+        did_key_verification_method(ed_key.public),
+        did_key(ed_key.public),
+        [bsl.status_entry(f"{SCHOOL}/status/1", 7)],
+    )
+    report = Verifier(fetcher=school_fetcher).verify(badge, now=NOW)
+    assert status_of(report) == (
+        Outcome.FAILED,
+        "The badge's status list is not trustworthy.",
+        "the status list is unreadable: expected a credential as JSON, a compact JWT, or a link",
+    )
+
+
+def test_a_jwt_list_whose_embedded_proofs_key_cannot_be_fetched_leaves_the_status_undecided(
+    ed_key, other_key, site, school_fetcher, publish_did_web
+):
+    """The list's JWT verifies with its issuer's key-1; the proof embedded in it names
+    key-2, missing from the issuer's DID document, which cannot be fetched again to look
+    for it (the server is down by then). Undecided, not failed."""
+    jwt_method = publish_did_web(ed_key)
+    inside = sign_credential(
+        list_credential(SCHOOL_DID),
+        other_key,
+        verification_method=f"{SCHOOL_DID}#key-2",
+        proof="data-integrity",
+    ).json
+    site.text(
+        "/status/1",
+        sign_credential(inside, ed_key, verification_method=jwt_method, proof="jwt").jwt,
+    )
+    now = [100.0]
+
+    class Slow(Fetcher):
+        def get(self, url: str, **kwargs: Any) -> Any:
+            response = super().get(url, **kwargs)
+            if url.endswith("/.well-known/did.json"):
+                now[0] += resolve.MIN_REFRESH  # it may be looked up again from now on
+                site.json("/.well-known/did.json", {}, status=503)  # but not had now
+            return response
+
+    verifier = Verifier(fetcher=Slow(school_fetcher.policy), clock=lambda: now[0])
+    badge = badge_with(
+        ed_key,
+        did_key_verification_method(ed_key.public),
+        did_key(ed_key.public),
+        [bsl.status_entry(f"{SCHOOL}/status/1", 7)],
+    )
+    check = verifier.verify(badge, now=NOW).check("status")
+    assert (check.outcome, check.message, check.undecided) == (
+        Outcome.WARNING,
+        "Whether the badge was revoked cannot be checked right now.",
+        True,
+    )
+    assert check.detail is not None and check.detail.endswith(" answered HTTP 503")
+    assert site.requests.count("/.well-known/did.json") == 2
+
+
+def test_a_list_altered_after_signing_does_not_verify_saying_why(ed_key, site, school_fetcher):
+    issuer = did_key(ed_key.public)
+    signed = sign_credential(
+        list_credential(issuer),
+        ed_key,
+        verification_method=did_key_verification_method(ed_key.public),
+        proof="data-integrity",
+    ).json
+    signed["credentialSubject"]["encodedList"] = short_list(16, revoked=(7,)).encode()
+    report = status_after(site, school_fetcher, ed_key, signed)
+    assert status_of(report) == (
+        Outcome.FAILED,
+        "The badge's status list is not trustworthy.",
+        "the status list's signature does not verify: the Data Integrity signature does not verify",
+    )
