@@ -9,16 +9,20 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from badges import resolve
+from badges import resolve, standards
 from badges.dids import did_key, did_key_verification_method, did_web_document
 from badges.fetch import Fetcher
 from badges.issuing import sign_credential
+from badges.model import EndorsementCredential, EndorsementSubject, Profile
+from badges.proofs.vc_jwt import sign_jwt
 from badges.status import bitstring_status_list as bsl
 from badges.status import revocation_list_1edtech as rl
 from badges.verification import Outcome, Verdict, Verifier
 from tests.conftest import ISSUED, NOW, SCHOOL, SCHOOL_DID, build_credential
 
 LIST_URL = f"{SCHOOL}/revocations"
+UNDEFINED_TERMS = "https://www.w3.org/ns/credentials/undefined-terms/v2"
+STATUS_V1_CONTEXT = "https://www.w3.org/ns/credentials/status/v1"
 
 
 def status_of(report) -> tuple[Outcome, str, str | None]:
@@ -382,7 +386,12 @@ def test_a_list_fetched_slowly_never_replaces_a_newer_shorter_one(ed_key, site, 
         "status index 8 is outside the list of 8",
     )
     assert status_of(verifier.verify(outer_badge, now=NOW)) == outside
-    assert status_of(inner[0])[0] is Outcome.WARNING  # the short list's herd privacy
+    assert status_of(inner[0]) == (
+        Outcome.WARNING,
+        "The issuer has not revoked or suspended this badge.",
+        "Its status list has 8 entries, fewer than the 131,072 the Bitstring Status List "
+        "specification requires so that a list says little of any one holder (herd privacy).",
+    )
     assert status_of(verifier.verify(outer_badge, now=NOW)) == outside  # kept
     assert site.requests.count("/status/1") == 2
 
@@ -491,3 +500,173 @@ def test_a_list_altered_after_signing_does_not_verify_saying_why(ed_key, site, s
         "The badge's status list is not trustworthy.",
         "the status list's signature does not verify: the Data Integrity signature does not verify",
     )
+
+
+def test_a_badges_status_in_each_case_with_its_exact_words(ed_key, site, school_fetcher):
+    issuer = did_key(ed_key.public)
+    method = did_key_verification_method(ed_key.public)
+    publish_list(site, ed_key, method, issuer, revoked=(7,))
+    suspensions = bsl.BitstringStatusList()
+    suspensions.set(7)
+    site.json(
+        "/status/s",
+        sign_credential(
+            bsl.status_list_credential(
+                list_url=f"{SCHOOL}/status/s",
+                issuer=issuer,
+                status_list=suspensions,
+                purpose="suspension",
+                valid_from=ISSUED,
+            ),
+            ed_key,
+            verification_method=method,
+            proof="data-integrity",
+        ).json,
+    )
+    verifier = Verifier(fetcher=school_fetcher)
+
+    def report_of(*entries: dict[str, Any]) -> Any:
+        """A VC 2.0 badge with one entry; with more, or an entry the OB 3.0 schema refuses
+        (its verdict would be settled: no status read), an older VC 1.1 badge, for which
+        the schema is a warning, as a VC-JWT."""
+        unsigned = build_credential(issuer, status=list(entries))
+        if len(entries) == 1 and "id" in entries[0]:
+            # no context defines a CustomStatus: only the VC 2.0 catch-all does
+            unsigned["@context"] = [*unsigned["@context"], UNDEFINED_TERMS]
+            signed = sign_credential(unsigned, ed_key, verification_method=method)
+            return verifier.verify(signed.json, now=NOW)
+        unsigned["@context"] = [standards.VC_V1, *unsigned["@context"][1:], STATUS_V1_CONTEXT]
+        unsigned["issuanceDate"] = unsigned.pop("validFrom")
+        report = verifier.verify(sign_jwt(unsigned, ed_key, kid=method), now=NOW)
+        assert report.check("schema").outcome is Outcome.WARNING, report.to_dict()["checks"]
+        return report
+
+    revoked = bsl.status_entry(f"{SCHOOL}/status/1", 7)
+    kept = bsl.status_entry(f"{SCHOOL}/status/1", 8)
+    unknown = {"id": f"{SCHOOL}/status/x", "type": "CustomStatus"}
+    report = report_of(bsl.status_entry(f"{SCHOOL}/status/s", 7, "suspension"))
+    assert status_of(report) == (Outcome.FAILED, "The issuer has suspended this badge.", None)
+    assert report.revoked
+    report = report_of(unknown)
+    assert status_of(report) == (
+        Outcome.WARNING,
+        "Whether the badge was revoked cannot be checked right now.",
+        "unknown status type 'CustomStatus'",
+    )
+    assert report.check("status").undecided
+    # after a revoked entry the others are not read: they cannot change the verdict
+    report = report_of(revoked, {"type": rl.ENTRY_TYPE})
+    assert status_of(report) == (Outcome.FAILED, "The issuer has revoked this badge.", None)
+    assert report.revoked
+    # at most four entries are read
+    assert status_of(report_of(kept, kept, kept, kept, revoked))[0] is Outcome.PASSED
+    assert status_of(report_of(kept, kept, kept, revoked))[0] is Outcome.FAILED
+    report = report_of({"type": rl.ENTRY_TYPE})
+    assert status_of(report) == (
+        Outcome.FAILED,
+        "The badge's status list is not trustworthy.",
+        "the revocation list entry has no id",
+    )
+
+
+def test_a_badge_revoked_on_a_revocation_list_with_or_without_a_reason(
+    ed_key, site, school_fetcher
+):
+    issuer = did_key(ed_key.public)
+    method = did_key_verification_method(ed_key.public)
+    with_reason = badge_with(ed_key, method, issuer, [rl.status_entry(LIST_URL)])
+    without = badge_with(ed_key, method, issuer, [rl.status_entry(f"{SCHOOL}/revocations/2")])
+    site.json(
+        "/revocations",
+        rl.revocation_list(
+            list_url=LIST_URL, issuer_id=issuer, revoked=[(with_reason["id"], "Awarded by mistake")]
+        ),
+    )
+    site.json(
+        "/revocations/2",
+        rl.revocation_list(
+            list_url=f"{SCHOOL}/revocations/2", issuer_id=issuer, revoked=[(without["id"], None)]
+        ),
+    )
+    verifier = Verifier(fetcher=school_fetcher)
+    report = verifier.verify(with_reason, now=NOW)
+    assert status_of(report) == (
+        Outcome.FAILED,
+        "The issuer has revoked this badge. Reason: Awarded by mistake",
+        None,
+    )
+    assert report.revoked and report.revocation_reason == "Awarded by mistake"
+    report = verifier.verify(without, now=NOW)
+    assert status_of(report) == (Outcome.FAILED, "The issuer has revoked this badge.", None)
+    assert report.revoked and report.revocation_reason is None
+
+
+def endorsement_with(key, status: list[dict[str, Any]]) -> dict[str, Any]:
+    unsigned = EndorsementCredential(
+        id="urn:uuid:9b0d2f6e-1c1d-4f1e-8e8e-000000000001",
+        name="The centre endorses the water monitor badge",
+        issuer=Profile(id=did_key(key.public), name="Lithuanian ASPnet Centre"),
+        valid_from=ISSUED,
+        credential_subject=EndorsementSubject(
+            id="urn:uuid:7c1f3e4a-2b1d-4c6e-9f00-1a2b3c4d5e6f",
+            endorsement_comment="A model for the network.",
+        ),
+        credential_status=status,
+    ).to_json()
+    return sign_credential(
+        unsigned,
+        key,
+        verification_method=did_key_verification_method(key.public),
+        proof="data-integrity",
+    ).json
+
+
+def test_an_endorsements_status_in_its_own_words(other_key, site, school_fetcher):
+    endorser = did_key(other_key.public)
+    method = did_key_verification_method(other_key.public)
+    suspensions = bsl.BitstringStatusList()
+    suspensions.set(7)
+    site.json(
+        "/status/s",
+        sign_credential(
+            bsl.status_list_credential(
+                list_url=f"{SCHOOL}/status/s",
+                issuer=endorser,
+                status_list=suspensions,
+                purpose="suspension",
+                valid_from=ISSUED,
+            ),
+            other_key,
+            verification_method=method,
+            proof="data-integrity",
+        ).json,
+    )
+    withdrawn = endorsement_with(other_key, [rl.status_entry(LIST_URL)])
+    site.json(
+        "/revocations",
+        rl.revocation_list(
+            list_url=LIST_URL, issuer_id=endorser, revoked=[(withdrawn["id"], "Programme closed")]
+        ),
+    )
+    verifier = Verifier(fetcher=school_fetcher)
+    report = verifier.verify(endorsement_with(other_key, []), now=NOW)
+    assert status_of(report) == (
+        Outcome.SKIPPED,
+        "The endorser publishes no status for this endorsement.",
+        None,
+    )
+    suspended = endorsement_with(
+        other_key, [bsl.status_entry(f"{SCHOOL}/status/s", 7, "suspension")]
+    )
+    assert status_of(verifier.verify(suspended, now=NOW)) == (
+        Outcome.FAILED,
+        "The endorser has suspended this endorsement.",
+        None,
+    )
+    report = verifier.verify(withdrawn, now=NOW)
+    assert status_of(report) == (
+        Outcome.FAILED,
+        "The endorser has withdrawn this endorsement. Reason: Programme closed",
+        None,
+    )
+    assert report.revocation_reason == "Programme closed"
