@@ -561,7 +561,31 @@ def test_a_badges_status_in_each_case_with_its_exact_words(ed_key, site, school_
     # at most four entries are read
     assert status_of(report_of(kept, kept, kept, kept, revoked))[0] is Outcome.PASSED
     assert status_of(report_of(kept, kept, kept, revoked))[0] is Outcome.FAILED
-    report = report_of(f"{SCHOOL}/status/1")  # a link, not an entry
+    for size in (8, 16):
+        short = bsl.status_list_credential(
+            list_url=f"{SCHOOL}/status/{size}",
+            issuer=issuer,
+            status_list=short_list(size),
+            purpose="revocation",
+            valid_from=ISSUED,
+        )
+        publish_signed(site, ed_key, issuer, f"/status/{size}", short)
+    on_short_lists = [bsl.status_entry(f"{SCHOOL}/status/{size}", 3) for size in (8, 16, 16)]
+    assert status_of(report_of(*on_short_lists)) == (
+        Outcome.WARNING,
+        "The issuer has not revoked or suspended this badge.",
+        "Its status list has 8 entries, fewer than the 131,072 the Bitstring Status List "
+        "specification requires so that a list says little of any one holder (herd privacy). "
+        "Its status list has 16 entries, fewer than the 131,072 the Bitstring Status List "
+        "specification requires so that a list says little of any one holder (herd privacy).",
+    )
+    report = report_of(f"{SCHOOL}/status/1", f"{SCHOOL}/status/2")  # links, not entries
+    assert status_of(report) == (
+        Outcome.WARNING,
+        "Whether the badge was revoked cannot be checked right now.",
+        "unknown status type None; unknown status type None",
+    )
+    report = report_of(f"{SCHOOL}/status/1")
     assert status_of(report) == (
         Outcome.WARNING,
         "Whether the badge was revoked cannot be checked right now.",
@@ -573,6 +597,10 @@ def test_a_badges_status_in_each_case_with_its_exact_words(ed_key, site, school_
         "The badge's status list is not trustworthy.",
         "the revocation list entry has no id",
     )
+    unsigned = build_credential(issuer, status=[revoked])
+    signed = sign_credential(unsigned, ed_key, verification_method=method).json
+    report = verifier.verify(signed, now=NOW, check_status=False)
+    assert status_of(report) == (Outcome.SKIPPED, "Status was not checked (as asked).", None)
 
 
 def test_a_badge_revoked_on_a_revocation_list_with_or_without_a_reason(
@@ -654,7 +682,42 @@ def test_an_endorsements_status_in_its_own_words(other_key, site, school_fetcher
             list_url=LIST_URL, issuer_id=endorser, revoked=[(withdrawn["id"], "Programme closed")]
         ),
     )
+    publish_list(site, other_key, method, endorser)
+    short = bsl.status_list_credential(
+        list_url=f"{SCHOOL}/status/short",
+        issuer=endorser,
+        status_list=short_list(16),
+        purpose="revocation",
+        valid_from=ISSUED,
+    )
+    publish_signed(site, other_key, endorser, "/status/short", short)
     verifier = Verifier(fetcher=school_fetcher)
+    kept = endorsement_with(other_key, [bsl.status_entry(f"{SCHOOL}/status/1", 7)])
+    assert status_of(verifier.verify(kept, now=NOW)) == (
+        Outcome.PASSED,
+        "The endorser has not withdrawn this endorsement.",
+        None,
+    )
+    on_a_short_list = endorsement_with(other_key, [bsl.status_entry(f"{SCHOOL}/status/short", 7)])
+    assert status_of(verifier.verify(on_a_short_list, now=NOW)) == (
+        Outcome.WARNING,
+        "The endorser has not withdrawn this endorsement.",
+        "Its status list has 16 entries, fewer than the 131,072 the Bitstring Status List "
+        "specification requires so that a list says little of any one holder (herd privacy).",
+    )
+    unreadable = endorsement_with(other_key, [bsl.status_entry(f"{SCHOOL}/status/gone", 7)])
+    outcome, message, detail = status_of(verifier.verify(unreadable, now=NOW))
+    assert (outcome, message) == (
+        Outcome.WARNING,
+        "Whether the endorsement was withdrawn cannot be checked right now.",
+    )
+    assert detail is not None and detail.endswith(" answered HTTP 404")
+    altered = {**kept, "name": "The centre endorses every badge"}
+    assert status_of(verifier.verify(altered, now=NOW)) == (
+        Outcome.SKIPPED,
+        "Not checked: the endorsement is already known not to be valid.",
+        None,
+    )
     report = verifier.verify(endorsement_with(other_key, []), now=NOW)
     assert status_of(report) == (
         Outcome.SKIPPED,
