@@ -225,16 +225,63 @@ def test_a_single_proof_object_is_read_as_a_list_and_unknown_schemas_are_named(e
 
 
 def test_a_credential_whose_context_fails_is_checked_no_further(ed_key):
+    from badges import standards
     from badges.dids import did_key
     from tests.conftest import build_credential
 
-    credential = build_credential(did_key(ed_key.public))
-    credential["@context"] = ["https://example.org/context"]
-    report = Verifier().verify(_jwt_of(ed_key, credential), now=NOW)
-    assert report.check("context").outcome is Outcome.FAILED
-    for name in ("schema", "proof", "issuer", "dates", "status"):
-        check = report.check(name)
-        assert (check.outcome, check.message) == (
-            Outcome.SKIPPED,
-            "Not checked, because an earlier check failed.",
+    not_vc = build_credential(did_key(ed_key.public))
+    not_vc["@context"] = ["https://example.org/context"]
+    mixed = _as_vc11(build_credential(did_key(ed_key.public)))
+    mixed["@context"] = [*mixed["@context"], standards.VC_V2]
+    dated = _as_vc11(build_credential(did_key(ed_key.public)))
+    dated["validFrom"], dated["validUntil"] = dated["issuanceDate"], "2030-01-01T00:00:00Z"
+    for credential, message, detail in (
+        (
+            not_vc,
+            "The credential does not start with the W3C Verifiable Credentials context "
+            "(2.0, or 1.1 for older badges).",
+            "the first @context is 'https://example.org/context'",
+        ),
+        (
+            mixed,
+            "The credential mixes the W3C Verifiable Credentials 1.1 and 2.0 contexts.",
+            f"the first @context is {standards.VC_V1!r}",
+        ),
+        (
+            dated,
+            "The credential has VC 2.0 dates (validFrom, validUntil) under the VC 1.1 context.",
+            "a VC 1.1 credential is dated with issuanceDate and expirationDate",
+        ),
+    ):
+        report = Verifier().verify(_jwt_of(ed_key, credential), now=NOW)
+        context = report.check("context")
+        assert (context.outcome, context.message, context.detail) == (
+            Outcome.FAILED,
+            message,
+            detail,
         )
+        for name in ("schema", "proof", "issuer", "dates", "status"):
+            check = report.check(name)
+            assert (check.outcome, check.message) == (
+                Outcome.SKIPPED,
+                "Not checked, because an earlier check failed.",
+            )
+
+
+def test_the_shape_memo_never_answers_for_a_credential_naming_other_schemas(ed_key):
+    """Two badges of one shape, one naming the Open Badges schema and one a schema this
+    verifier lacks in its place: the second is not handed the first's remembered pass."""
+    from badges.dids import did_key
+    from tests.conftest import build_credential
+
+    verifier = Verifier()
+    first = build_credential(did_key(ed_key.public))
+    schema = verifier.verify(_jwt_of(ed_key, first), now=NOW).check("schema")
+    assert (schema.outcome, schema.detail) == (Outcome.PASSED, None)
+    second = build_credential(did_key(ed_key.public), email="jonas@example.org")
+    second["credentialSchema"][0]["id"] = "https://example.org/other-schema.json"
+    schema = verifier.verify(_jwt_of(ed_key, second), now=NOW).check("schema")
+    assert (schema.outcome, schema.detail) == (
+        Outcome.WARNING,
+        "https://example.org/other-schema.json",
+    )
