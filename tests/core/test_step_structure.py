@@ -285,3 +285,73 @@ def test_the_shape_memo_never_answers_for_a_credential_naming_other_schemas(ed_k
         Outcome.WARNING,
         "https://example.org/other-schema.json",
     )
+
+
+def test_each_refused_context_is_named_and_ends_the_checks(ed_key):
+    from badges import standards
+    from badges.dids import did_key
+    from tests.conftest import build_credential
+
+    def base() -> dict:
+        return build_credential(did_key(ed_key.public))
+
+    inline = base()
+    inline["@context"] = [*inline["@context"], {"name": "https://example.org/name"}]
+    unknown = base()
+    long_context = "https://example.org/" + "c" * 250
+    unknown["@context"] = [*unknown["@context"], long_context]
+    no_ob = base()
+    no_ob["@context"] = [standards.VC_V2]
+    endorsing = {
+        "@context": [standards.VC_V2],
+        "id": "urn:uuid:9b0d2f6e-1c1d-4f1e-8e8e-000000000001",
+        "type": ["VerifiableCredential", "EndorsementCredential"],
+        "issuer": did_key(ed_key.public),
+        "validFrom": "2026-09-01T08:00:00Z",
+        "credentialSubject": {"id": "urn:uuid:x", "type": ["EndorsementSubject"]},
+    }
+    undefined = base()
+    undefined["favouriteColour"] = "green"
+    for credential, message, detail in (
+        (
+            inline,
+            "The credential carries an inline @context, which could redefine its terms.",
+            None,
+        ),
+        (
+            unknown,
+            "The credential names a JSON-LD context this verifier does not know.",
+            long_context[:200],
+        ),
+        (no_ob, "The Open Badges 3.0 context is missing from @context.", None),
+        (endorsing, "The Open Badges 3.0 context is missing from @context.", None),
+        (
+            undefined,
+            "The credential has properties or types its contexts do not define.",
+            "the term 'favouriteColour' is not defined by any @context, so it would not be signed",
+        ),
+    ):
+        report = Verifier().verify(_jwt_of(ed_key, credential), now=NOW)
+        context = report.check("context")
+        assert (context.outcome, context.message, context.detail) == (
+            Outcome.FAILED,
+            message,
+            detail,
+        )
+        schema = report.check("schema")
+        assert (schema.outcome, schema.message) == (
+            Outcome.SKIPPED,
+            "Not checked, because an earlier check failed.",
+        )
+
+
+def test_an_older_credentials_contexts_pass_saying_its_shape(ed_key):
+    from badges.dids import did_key
+    from tests.conftest import build_credential
+
+    credential = _as_vc11(build_credential(did_key(ed_key.public)))
+    context = Verifier().verify(_jwt_of(ed_key, credential), now=NOW).check("context")
+    assert (context.outcome, context.message) == (
+        Outcome.PASSED,
+        "Every term is defined by a known context (an older credential in the VC 1.1 shape).",
+    )

@@ -551,7 +551,7 @@ def run_target(
     dest = WORK / name
     start = time.monotonic()
     loaded = Result.load(name) if again else None
-    last = loaded[0] if loaded else None
+    last = reclassify(loaded[0], equivalent) if loaded else None  # not tested again
     survivors = last_survivors(dest, target, last)
     if survivors is None:
         copy_repository(dest)
@@ -615,6 +615,22 @@ def run_target(
             result.stale.append(mutant)
         status = "not checked" if exit_code is None else f"exit {exit_code}"
         result.survivors[mutant] = f"({status})\n{diff}"
+    return result
+
+
+def reclassify(result: Result, equivalent: Equivalents) -> Result:
+    """``result`` with its survivors that equivalent.toml now lists (entries added after
+    the run, judged by the stored diff exactly as a run judges it) counted as equivalent."""
+    for mutant, shown in list(result.survivors.items()):
+        diff = shown.split("\n", 1)[1] if "\n" in shown else ""
+        known = equivalent.by_name.get(mutant)
+        if (
+            known is not None and changed_lines(diff) == known.get("change", "").strip()
+        ) or equivalent.rule_for(diff) is not None:
+            del result.survivors[mutant]
+            result.equivalent.append(mutant)
+            if mutant in result.stale:
+                result.stale.remove(mutant)
     return result
 
 
@@ -713,7 +729,7 @@ def markdown(min_score: float) -> str:
             if running is None:
                 rows.append(f"| {name} | {code} | | | | | not run | |")
             continue
-        result, finished = loaded
+        result, finished = reclassify(loaded[0], equivalent), loaded[1]
         score = "error" if result.error else f"{result.score:.1f}%"
         if result.score < min_score:
             score = f"**{score}**"
@@ -796,8 +812,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"no such target: {', '.join(unknown)} (see --list)")
     if args.summary:
         results = []
+        equivalents = load_equivalent()
         for name in args.targets or list(TARGETS):
             loaded = Result.load(name)
+            if loaded is not None:
+                loaded = (reclassify(loaded[0], equivalents), loaded[1])
             running = in_progress(name)
             if running is not None:
                 print(f"{name:24} {running}")
