@@ -274,11 +274,13 @@ class Site:
     def __init__(self) -> None:
         self.routes: dict[str, tuple[int, str, bytes]] = {}
         self.requests: list[str] = []
+        self.accepts: list[tuple[str, str | None]] = []  # (path, its Accept header)
         site = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 site.requests.append(self.path)
+                site.accepts.append((self.path, self.headers.get("Accept")))
                 status, ctype, body = site.routes.get(self.path, (404, "text/plain", b"not found"))
                 self.send_response(status)
                 self.send_header("Content-Type", ctype)

@@ -14,8 +14,9 @@ from badges.dids import did_key, did_key_verification_method
 from badges.issuing import sign_credential
 from badges.keys import KeyPair
 from badges.model import EndorsementCredential, EndorsementSubject, Profile
-from badges.verification import Verdict, Verifier
-from tests.conftest import ISSUED, NOW, build_credential
+from badges.status import bitstring_status_list as bsl
+from badges.verification import Outcome, Verdict, Verifier
+from tests.conftest import ISSUED, NOW, SCHOOL, build_credential
 
 ACHIEVEMENT_ID = "urn:uuid:7c1f3e4a-2b1d-4c6e-9f00-1a2b3c4d5e6f"  # build_credential's
 
@@ -111,7 +112,10 @@ def test_an_endorsements_own_endorsements_are_not_checked(ed_key, other_key):
     report = Verifier().verify(badge(ed_key, endorsement=[outer]), now=NOW)
     [result] = report.endorsements
     check = {c.name.value: c for c in result.checks}["endorsements"]
-    assert check.message == "Endorsements of endorsements are not checked."
+    assert (check.outcome, check.message) == (
+        Outcome.SKIPPED,
+        "Endorsements of endorsements are not checked.",
+    )
 
 
 def test_an_endorser_without_a_name_is_named_by_its_id(ed_key, other_key):
@@ -143,4 +147,109 @@ def test_what_an_endorsement_says_is_read_only_when_it_is_text(ed_key, other_key
     check = report.check("endorsements")
     assert check.message == (
         "2 of 2 endorsements on this badge are not valid (the badge itself is not affected)."
+    )
+
+
+def test_an_endorsement_alone_carries_no_endorsements_of_its_own(other_key):
+    report = Verifier().verify(endorsement(other_key), now=NOW)
+    check = report.check("endorsements")
+    assert (check.outcome, check.message) == (
+        Outcome.SKIPPED,
+        "The endorsement carries no endorsements.",
+    )
+
+
+def publish_endorsers_list(site, key: KeyPair, *, revoked=()) -> str:
+    url = f"{SCHOOL}/status/endorsements"
+    bits = bsl.BitstringStatusList()
+    for index in revoked:
+        bits.set(index)
+    credential = bsl.status_list_credential(
+        list_url=url,
+        issuer=did_key(key.public),
+        status_list=bits,
+        purpose="revocation",
+        valid_from=ISSUED,
+    )
+    site.json(
+        "/status/endorsements",
+        sign_credential(
+            credential, key, verification_method=did_key_verification_method(key.public)
+        ).json,
+    )
+    return url
+
+
+def test_endorsements_not_checked_because_the_badge_failed_say_so(
+    ed_key, other_key, site, school_fetcher
+):
+    url = publish_endorsers_list(site, other_key)
+    listed = endorsement(other_key, credentialStatus=bsl.status_entry(url, 7))
+    altered = {**badge(ed_key, endorsement=[listed]), "name": "Another badge"}
+    report = Verifier(fetcher=school_fetcher).verify(altered, now=NOW)
+    assert report.verdict is Verdict.INVALID
+    [result] = report.endorsements
+    assert result.verdict is Verdict.UNDECIDED
+    check = report.check("endorsements")
+    assert (check.outcome, check.message, check.detail, check.reason) == (
+        Outcome.WARNING,
+        "Some endorsements were not fully checked: the badge is already known not to be valid.",
+        f"Lithuanian ASPnet Centre: {result.message}",
+        "verdict_settled",
+    )
+    assert site.requests.count("/status/endorsements") == 0
+
+
+def test_endorsements_that_cannot_be_checked_now_say_so(ed_key, other_key, site, school_fetcher):
+    listed = endorsement(other_key, credentialStatus=bsl.status_entry(f"{SCHOOL}/status/gone", 7))
+    report = Verifier(fetcher=school_fetcher).verify(badge(ed_key, endorsement=[listed]), now=NOW)
+    assert report.verdict is Verdict.VALID
+    [result] = report.endorsements
+    assert result.verdict is Verdict.UNDECIDED
+    check = report.check("endorsements")
+    assert (check.outcome, check.message, check.detail) == (
+        Outcome.WARNING,
+        "Some endorsements could not be checked right now (the badge itself is not affected).",
+        f"Lithuanian ASPnet Centre: {result.message}",
+    )
+
+
+def test_two_withdrawn_endorsements_were_withdrawn(ed_key, other_key, site, school_fetcher):
+    url = publish_endorsers_list(site, other_key, revoked=(1, 2))
+    withdrawn = [
+        endorsement(other_key, credentialStatus=bsl.status_entry(url, index)) for index in (1, 2)
+    ]
+    report = Verifier(fetcher=school_fetcher).verify(badge(ed_key, endorsement=withdrawn), now=NOW)
+    assert report.check("endorsements").message == (
+        "2 of 2 endorsements on this badge were withdrawn by the endorser "
+        "(the badge itself is not affected)."
+    )
+
+
+def test_at_most_five_problems_are_named_and_the_cut_only_past_the_most(ed_key, other_key):
+    report = Verifier().verify(badge(ed_key, endorsement=[f"entry {i}" for i in range(6)]), now=NOW)
+    named = "An unnamed endorser: An endorsement entry is not an embedded credential."
+    check = report.check("endorsements")
+    assert check.detail == "; ".join([named] * 5)
+    # exactly the most (20): all checked, nothing said of a cut
+    good = endorsement(other_key)
+    report = Verifier().verify(badge(ed_key, endorsement=[*[good] * 19, "entry"]), now=NOW)
+    check = report.check("endorsements")
+    assert check.message == (
+        "1 of 20 endorsements on this badge is not valid (the badge itself is not affected)."
+    )
+    assert check.detail == named
+
+
+def test_a_passed_check_names_each_endorser_once(ed_key, other_key):
+    ours = endorsement(other_key)
+    theirs = endorsement(
+        ed_key, issuer=Profile(id=did_key(ed_key.public), name="UNESCO ASPnet").to_json()
+    )
+    report = Verifier().verify(badge(ed_key, endorsement=[ours, theirs, ours]), now=NOW)
+    check = report.check("endorsements")
+    assert (check.outcome, check.message, check.detail) == (
+        Outcome.PASSED,
+        "3 endorsements verified.",
+        "Endorsed by Lithuanian ASPnet Centre, UNESCO ASPnet.",
     )

@@ -93,3 +93,265 @@ def test_a_schema_this_verifier_lacks_does_not_stop_it_checking_the_ones_it_has(
         Outcome.FAILED,
         "The credential does not follow the Open Badges 3.0 schema.",
     )
+
+
+def _jwt_of(ed_key, credential: dict) -> str:
+    from badges.dids import did_key_verification_method
+    from badges.proofs.vc_jwt import sign_jwt
+
+    return sign_jwt(credential, ed_key, kid=did_key_verification_method(ed_key.public))
+
+
+def _as_vc11(credential: dict) -> dict:
+    from badges import standards
+
+    credential["@context"] = [standards.VC_V1, *credential["@context"][1:]]
+    credential["issuanceDate"] = credential.pop("validFrom")
+    return credential
+
+
+def _six_problems(ed_key) -> dict:
+    from badges.dids import did_key
+    from tests.conftest import build_credential
+
+    credential = build_credential(did_key(ed_key.public))
+    credential["name"], credential["description"] = 1, 2
+    achievement = credential["credentialSubject"]["achievement"]
+    achievement["name"], achievement["description"], achievement["humanCode"] = 3, 4, 7
+    achievement["criteria"]["narrative"] = 5
+    return credential
+
+
+FIVE_PROBLEMS = "; ".join(
+    f"{path}: {value} is not of type 'string'"
+    for path, value in (
+        ("/credentialSubject/achievement/criteria/narrative", 5),
+        ("/credentialSubject/achievement/description", 4),
+        ("/credentialSubject/achievement/humanCode", 7),
+        ("/credentialSubject/achievement/name", 3),
+        ("/description", 2),
+    )
+)
+
+
+def test_schema_problems_are_named_five_at_most(ed_key):
+    report = Verifier().verify(_jwt_of(ed_key, _six_problems(ed_key)), now=NOW)
+    schema = report.check("schema")
+    assert (schema.outcome, schema.message, schema.detail) == (
+        Outcome.FAILED,
+        "The credential does not follow the Open Badges 3.0 schema.",
+        FIVE_PROBLEMS,
+    )
+
+
+def test_an_older_credential_off_the_schema_is_warned_about_naming_five_problems(ed_key):
+    report = Verifier().verify(_jwt_of(ed_key, _as_vc11(_six_problems(ed_key))), now=NOW)
+    schema = report.check("schema")
+    assert (schema.outcome, schema.message, schema.detail) == (
+        Outcome.WARNING,
+        "This older (VC 1.1) credential does not fully follow today's Open Badges 3.0 schema.",
+        FIVE_PROBLEMS,
+    )
+
+
+def test_an_older_credential_on_the_schema_passes_saying_how_it_was_read(ed_key):
+    from badges.dids import did_key
+    from tests.conftest import build_credential
+
+    credential = _as_vc11(build_credential(did_key(ed_key.public)))
+    schema = Verifier().verify(_jwt_of(ed_key, credential), now=NOW).check("schema")
+    assert (schema.outcome, schema.message, schema.detail) == (
+        Outcome.PASSED,
+        "The credential follows the Open Badges 3.0 schema (read from its older VC 1.1 shape).",
+        None,
+    )
+
+
+LONG_SCHEMA = "https://example.org/" + "a" * 130 + ".json"
+
+
+def _with_four_unknown_schemas(ed_key) -> dict:
+    from badges.dids import did_key
+    from tests.conftest import build_credential
+
+    credential = build_credential(did_key(ed_key.public))
+    credential["credentialSchema"] = [
+        *credential["credentialSchema"],
+        *(
+            {"id": url, "type": "1EdTechJsonSchemaValidator2019"}
+            for url in (
+                LONG_SCHEMA,
+                "https://example.org/b.json",
+                "https://example.org/c.json",
+                "https://example.org/d.json",
+            )
+        ),
+    ]
+    return credential
+
+
+def test_schemas_that_cannot_be_checked_are_named_three_at_most(ed_key):
+    report = Verifier().verify(_jwt_of(ed_key, _with_four_unknown_schemas(ed_key)), now=NOW)
+    schema = report.check("schema")
+    assert (schema.outcome, schema.message, schema.detail) == (
+        Outcome.WARNING,
+        "The Open Badges schema passed; another schema it names could not be checked.",
+        f"{LONG_SCHEMA[:120]}, https://example.org/b.json, https://example.org/c.json",
+    )
+
+
+def test_a_single_proof_object_is_read_as_a_list_and_unknown_schemas_are_named(ed_key):
+    from badges.dids import did_key_verification_method
+    from badges.issuing import sign_credential
+
+    signed = sign_credential(
+        _with_four_unknown_schemas(ed_key),
+        ed_key,
+        verification_method=did_key_verification_method(ed_key.public),
+        proof="data-integrity",
+    ).json
+    [signed["proof"]] = signed["proof"]
+    schema = Verifier().verify(signed, now=NOW).check("schema")
+    assert (schema.outcome, schema.message) == (
+        Outcome.WARNING,
+        "The credential follows the Open Badges 3.0 schema once single values are read "
+        "as the one-element lists the schema asks for.",
+    )
+    assert schema.detail is not None and schema.detail.startswith("/proof: {'type': ")
+    assert schema.detail.endswith(
+        f"; not checked: {LONG_SCHEMA[:120]}; not checked: https://example.org/b.json"
+        "; not checked: https://example.org/c.json"
+    )
+
+
+def test_a_credential_whose_context_fails_is_checked_no_further(ed_key):
+    from badges import standards
+    from badges.dids import did_key
+    from tests.conftest import build_credential
+
+    not_vc = build_credential(did_key(ed_key.public))
+    not_vc["@context"] = ["https://example.org/context"]
+    mixed = _as_vc11(build_credential(did_key(ed_key.public)))
+    mixed["@context"] = [*mixed["@context"], standards.VC_V2]
+    dated = _as_vc11(build_credential(did_key(ed_key.public)))
+    dated["validFrom"], dated["validUntil"] = dated["issuanceDate"], "2030-01-01T00:00:00Z"
+    for credential, message, detail in (
+        (
+            not_vc,
+            "The credential does not start with the W3C Verifiable Credentials context "
+            "(2.0, or 1.1 for older badges).",
+            "the first @context is 'https://example.org/context'",
+        ),
+        (
+            mixed,
+            "The credential mixes the W3C Verifiable Credentials 1.1 and 2.0 contexts.",
+            f"the first @context is {standards.VC_V1!r}",
+        ),
+        (
+            dated,
+            "The credential has VC 2.0 dates (validFrom, validUntil) under the VC 1.1 context.",
+            "a VC 1.1 credential is dated with issuanceDate and expirationDate",
+        ),
+    ):
+        report = Verifier().verify(_jwt_of(ed_key, credential), now=NOW)
+        context = report.check("context")
+        assert (context.outcome, context.message, context.detail) == (
+            Outcome.FAILED,
+            message,
+            detail,
+        )
+        for name in ("schema", "proof", "issuer", "dates", "status"):
+            check = report.check(name)
+            assert (check.outcome, check.message) == (
+                Outcome.SKIPPED,
+                "Not checked, because an earlier check failed.",
+            )
+
+
+def test_the_shape_memo_never_answers_for_a_credential_naming_other_schemas(ed_key):
+    """Two badges of one shape, one naming the Open Badges schema and one a schema this
+    verifier lacks in its place: the second is not handed the first's remembered pass."""
+    from badges.dids import did_key
+    from tests.conftest import build_credential
+
+    verifier = Verifier()
+    first = build_credential(did_key(ed_key.public))
+    schema = verifier.verify(_jwt_of(ed_key, first), now=NOW).check("schema")
+    assert (schema.outcome, schema.detail) == (Outcome.PASSED, None)
+    second = build_credential(did_key(ed_key.public), email="jonas@example.org")
+    second["credentialSchema"][0]["id"] = "https://example.org/other-schema.json"
+    schema = verifier.verify(_jwt_of(ed_key, second), now=NOW).check("schema")
+    assert (schema.outcome, schema.detail) == (
+        Outcome.WARNING,
+        "https://example.org/other-schema.json",
+    )
+
+
+def test_each_refused_context_is_named_and_ends_the_checks(ed_key):
+    from badges import standards
+    from badges.dids import did_key
+    from tests.conftest import build_credential
+
+    def base() -> dict:
+        return build_credential(did_key(ed_key.public))
+
+    inline = base()
+    inline["@context"] = [*inline["@context"], {"name": "https://example.org/name"}]
+    unknown = base()
+    long_context = "https://example.org/" + "c" * 250
+    unknown["@context"] = [*unknown["@context"], long_context]
+    no_ob = base()
+    no_ob["@context"] = [standards.VC_V2]
+    endorsing = {
+        "@context": [standards.VC_V2],
+        "id": "urn:uuid:9b0d2f6e-1c1d-4f1e-8e8e-000000000001",
+        "type": ["VerifiableCredential", "EndorsementCredential"],
+        "issuer": did_key(ed_key.public),
+        "validFrom": "2026-09-01T08:00:00Z",
+        "credentialSubject": {"id": "urn:uuid:x", "type": ["EndorsementSubject"]},
+    }
+    undefined = base()
+    undefined["favouriteColour"] = "green"
+    for credential, message, detail in (
+        (
+            inline,
+            "The credential carries an inline @context, which could redefine its terms.",
+            None,
+        ),
+        (
+            unknown,
+            "The credential names a JSON-LD context this verifier does not know.",
+            long_context[:200],
+        ),
+        (no_ob, "The Open Badges 3.0 context is missing from @context.", None),
+        (endorsing, "The Open Badges 3.0 context is missing from @context.", None),
+        (
+            undefined,
+            "The credential has properties or types its contexts do not define.",
+            "the term 'favouriteColour' is not defined by any @context, so it would not be signed",
+        ),
+    ):
+        report = Verifier().verify(_jwt_of(ed_key, credential), now=NOW)
+        context = report.check("context")
+        assert (context.outcome, context.message, context.detail) == (
+            Outcome.FAILED,
+            message,
+            detail,
+        )
+        schema = report.check("schema")
+        assert (schema.outcome, schema.message) == (
+            Outcome.SKIPPED,
+            "Not checked, because an earlier check failed.",
+        )
+
+
+def test_an_older_credentials_contexts_pass_saying_its_shape(ed_key):
+    from badges.dids import did_key
+    from tests.conftest import build_credential
+
+    credential = _as_vc11(build_credential(did_key(ed_key.public)))
+    context = Verifier().verify(_jwt_of(ed_key, credential), now=NOW).check("context")
+    assert (context.outcome, context.message) == (
+        Outcome.PASSED,
+        "Every term is defined by a known context (an older credential in the VC 1.1 shape).",
+    )

@@ -175,3 +175,47 @@ def test_a_key_released_between_the_refused_claim_and_the_look_is_claimed_again(
     with database.transaction() as session:
         record = session.get(IdempotencyRecord, claim.record_id)
         assert (record.state, record.request_hash) == ("pending", "a")
+
+
+def test_a_key_taken_and_freed_again_at_every_turn_gives_up_after_three_tries(
+    database, school, monkeypatch
+):
+    """Every time this request's insert is refused, the other request holding the key
+    releases it before the look, and yet another claims it before the next insert: after
+    three such turns the request stops trying and is told the key is in flight."""
+    real_select, real_delete = idempotency.select, idempotency.delete
+    tries: list[int] = []
+    held: list[idempotency.Claim] = []
+
+    def claim_it_elsewhere() -> None:
+        with database.transaction() as session:
+            record = IdempotencyRecord(
+                org_id=school.id, key="k3", request_hash="a", state="pending", created_at=now_utc()
+            )
+            session.add(record)
+            session.flush()
+            held.append(idempotency.Claim(record.id, school.id, "k3", record.created_at))
+
+    releasing: list[bool] = []
+
+    def delete_at_the_start_of_a_try(*args):
+        if not releasing:  # the retention sweep that opens each try (not release's delete)
+            tries.append(1)
+            if len(tries) <= 3:
+                claim_it_elsewhere()
+        return real_delete(*args)
+
+    def select_after_the_release(*args):
+        releasing.append(True)
+        assert idempotency.release(database, held[-1]) is True
+        releasing.clear()
+        return real_select(*args)
+
+    monkeypatch.setattr(idempotency, "delete", delete_at_the_start_of_a_try)
+    monkeypatch.setattr(idempotency, "select", select_after_the_release)
+    with pytest.raises(IdempotencyKeyInFlight, match="^" + re.escape(idempotency.IN_FLIGHT) + "$"):
+        idempotency.begin(database, org_id=school.id, key="k3", request_hash="a")
+    assert len(tries) == 3 and len(held) == 3
+    monkeypatch.undo()
+    claim = idempotency.begin(database, org_id=school.id, key="k3", request_hash="a")
+    assert isinstance(claim, idempotency.Claim)  # nothing was left holding the key
