@@ -46,7 +46,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 WORK = ROOT / ".mutation"
 EQUIVALENT = Path(__file__).with_name("equivalent.toml")
-RESULTS = WORK / "results"
+# the last run of each target, committed: a mutation run takes hours on two cores, so the table
+# (with each target's source hashes, which --summary compares) outlives the machine it ran on
+RESULTS = Path(__file__).with_name("results")
 
 KILLED = {1, 3, 24, -24, 36, 152, 255}  # mutmut's exit codes for killed and timed out
 
@@ -313,7 +315,7 @@ class Result:
     code: dict[str, str] = field(default_factory=dict)  # file -> sha256 of what was mutated
 
     def save(self) -> None:
-        """Kept under .mutation/results/ for ``--summary`` (the table of the last runs)."""
+        """Kept under tests/mutation/results/ for ``--summary`` (the table of the last runs)."""
         RESULTS.mkdir(parents=True, exist_ok=True)
         data = {
             "name": self.name,
@@ -710,7 +712,7 @@ def report(results: list[Result], min_score: float, suggest: bool = False) -> bo
 
 
 def markdown(min_score: float) -> str:
-    """The table of the last run of every target (from .mutation/results/), its survivors
+    """The table of the last run of every target (from tests/mutation/results/), its survivors
     and the equivalent mutants with their reasons: the closing note of a mutation run."""
     equivalent = load_equivalent()
     rows = [
@@ -776,7 +778,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--summary",
         action="store_true",
-        help="print the last run of each target (kept in .mutation/results/) and stop",
+        help="print the last run of each target (kept in tests/mutation/results/) and stop",
     )
     parser.add_argument(
         "--markdown", metavar="FILE", help="with --summary: also write it as Markdown to FILE"
