@@ -802,8 +802,7 @@ def test_only_revocation_and_suspension_bits_make_a_badge_invalid(ed_key, site, 
     assert status_of(report) == (
         Outcome.WARNING,
         ok,
-        "Its status list gives it a message (status 0x1) that its status entry does not "
-        "spell out.",
+        "Its status list gives it a message (status 0x1) that its status entry does not spell out.",
     )
     assert report.verdict is Verdict.VALID
     # an unset bit says nothing
