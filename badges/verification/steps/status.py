@@ -19,6 +19,15 @@ What a bitstring list must be (W3C Bitstring Status List v1.0):
   warning: the minimum protects the holders' herd privacy, the issuer's duty, and says
   nothing of whether the badge's bit is set.
 
+Only a set bit in a list whose ``statusPurpose`` is "revocation" or "suspension" makes a
+badge not valid. The specification's other purposes are reported, not held against it:
+"refresh" (an updated credential is available through its refresh service; it "does not
+invalidate the verifiable credential") is a note on a passed check, "message" (the
+entry's ``statusMessage`` gives the text of each status value) and any purpose unknown
+here are a warning. A status value of more than one bit (``statusSize`` > 1) is not read:
+a revocation or suspension entry of that kind leaves the status undecided, another is a
+warning saying it was not read.
+
 An unsigned 1EdTech revocation list has nothing but its issuer and id to vouch for it, so
 those must still be the badge's issuer and the URL it came from.
 """
@@ -184,9 +193,8 @@ def check_status(engine: Engine, credential: dict[str, Any], checks: Checks, now
                 elif size != 1:
                     # A value of several bits: where it sits and how it is read are not
                     # guessed; say so rather than report a wrong message.
-                    notes.append(
-                        M("status.wide_value", purpose=ref.purpose, size=entry.get("statusSize"))
-                    )
+                    wide = str(entry.get("statusSize"))[:20]
+                    notes.append(M("status.wide_value", purpose=ref.purpose, size=wide))
                 elif bits.get(ref.index):
                     said = _other_purpose(ref.purpose, entry)
                     (info if ref.purpose == "refresh" else notes).append(said)
