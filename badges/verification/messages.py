@@ -173,8 +173,23 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "status.suspended_badge": N_("The issuer has suspended this badge."),
     "status.withdrawn_endorsement": N_("The endorser has withdrawn this endorsement."),
     "status.suspended_endorsement": N_("The endorser has suspended this endorsement."),
-    "status.other_purpose_badge": N_("The issuer has %(purpose)s this badge."),
-    "status.other_purpose_endorsement": N_("The endorser has %(purpose)s this endorsement."),
+    "status.refresh": N_(
+        "Its status list says an updated version is available through its refresh "
+        "service; this one stays valid."
+    ),
+    "status.message": N_("Its status list gives this message: “%(message)s”"),
+    "status.message_unnamed": N_(
+        "Its status list gives it a message (status %(status)s) that its status entry "
+        "does not spell out."
+    ),
+    "status.other_purpose": N_(
+        "Its status list for the purpose “%(purpose)s” marks it; this verifier does not "
+        "know that purpose, which does not make it invalid."
+    ),
+    "status.wide_value": N_(
+        "Its status list for the purpose “%(purpose)s” gives values of %(size)s bits, "
+        "which this verifier does not read."
+    ),
     "status.revoked_badge_reason": N_("The issuer has revoked this badge. Reason: %(reason)s"),
     "status.withdrawn_endorsement_reason": N_(
         "The endorser has withdrawn this endorsement. Reason: %(reason)s"

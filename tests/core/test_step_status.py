@@ -739,3 +739,132 @@ def test_an_endorsements_status_in_its_own_words(other_key, site, school_fetcher
         None,
     )
     assert report.revocation_reason == "Programme closed"
+
+
+def purpose_entry(purpose: str, index: int, **more: Any) -> dict[str, Any]:
+    """A BitstringStatusListEntry of any ``purpose`` (``bsl.status_entry`` makes only ours)."""
+    url = f"{SCHOOL}/status/{purpose}"
+    return {
+        "id": f"{url}#{index}",
+        "type": bsl.ENTRY_TYPE,
+        "statusPurpose": purpose,
+        "statusListIndex": str(index),
+        "statusListCredential": url,
+        **more,
+    }
+
+
+def publish_purpose_list(site, key, issuer: str, purpose: str, *, set_bits=(7,)) -> None:
+    bits = bsl.BitstringStatusList()
+    for index in set_bits:
+        bits.set(index)
+    credential = bsl.status_list_credential(
+        list_url=f"{SCHOOL}/status/{purpose}",
+        issuer=issuer,
+        status_list=bits,
+        purpose=purpose,
+        valid_from=ISSUED,
+    )
+    publish_signed(site, key, issuer, f"/status/{purpose}", credential)
+
+
+def test_only_revocation_and_suspension_bits_make_a_badge_invalid(ed_key, site, school_fetcher):
+    """W3C Bitstring Status List v1.0, statusPurpose: "refresh" signals an updated
+    credential and "does not invalidate the verifiable credential"; "message" carries a
+    message the entry's statusMessage spells out. Neither is a revocation."""
+    issuer = did_key(ed_key.public)
+    method = did_key_verification_method(ed_key.public)
+    for purpose in ("message", "refresh", "custom"):
+        publish_purpose_list(site, ed_key, issuer, purpose)
+    verifier = Verifier(fetcher=school_fetcher)
+    ok = "The issuer has not revoked or suspended this badge."
+
+    def report_of(entry: dict[str, Any]) -> Any:
+        return verifier.verify(badge_with(ed_key, method, issuer, [entry]), now=NOW)
+
+    messages = [
+        {"status": "0x0", "message": "No news."},
+        {"status": "0x1", "message": "Re-assessed in\n2026: see the new badge."},
+    ]
+    report = report_of(purpose_entry("message", 7, statusSize=1, statusMessage=messages))
+    assert status_of(report) == (
+        Outcome.WARNING,
+        ok,
+        "Its status list gives this message: “Re-assessed in 2026: see the new badge.”",
+    )
+    assert report.verdict is Verdict.VALID and not report.revoked
+    shown = report.to_dict()
+    assert shown["verified"] is True
+    status = next(c for c in shown["checks"] if c["name"] == "status")
+    assert (status["outcome"], status["undecided"]) == ("warning", False)
+    # a set bit whose message the entry does not give
+    report = report_of(purpose_entry("message", 7))
+    assert status_of(report) == (
+        Outcome.WARNING,
+        ok,
+        "Its status list gives it a message (status 0x1) that its status entry does not spell out.",
+    )
+    assert report.verdict is Verdict.VALID
+    # an unset bit says nothing
+    report = report_of(purpose_entry("message", 8, statusMessage=messages))
+    assert status_of(report) == (Outcome.PASSED, ok, None)
+    report = report_of(purpose_entry("refresh", 7))
+    assert status_of(report) == (
+        Outcome.PASSED,
+        ok,
+        "Its status list says an updated version is available through its refresh "
+        "service; this one stays valid.",
+    )
+    assert report.verdict is Verdict.VALID and not report.revoked
+    report = report_of(purpose_entry("custom", 7))
+    assert status_of(report) == (
+        Outcome.WARNING,
+        ok,
+        "Its status list for the purpose “custom” marks it; this verifier does not know "
+        "that purpose, which does not make it invalid.",
+    )
+    assert report.verdict is Verdict.VALID and not report.revoked
+
+
+def test_a_status_value_of_several_bits_is_not_guessed(ed_key, site, school_fetcher):
+    """statusSize > 1: the value spans several bits; it is reported unread, never read as
+    the one bit at statusListIndex."""
+    issuer = did_key(ed_key.public)
+    method = did_key_verification_method(ed_key.public)
+    publish_purpose_list(site, ed_key, issuer, "message")
+    publish_list(site, ed_key, method, issuer, revoked=(7,))
+    verifier = Verifier(fetcher=school_fetcher)
+    messages = [{"status": "0x1", "message": "one"}, {"status": "0x2", "message": "two"}]
+    entry = purpose_entry("message", 7, statusSize=2, statusMessage=messages)
+    report = verifier.verify(badge_with(ed_key, method, issuer, [entry]), now=NOW)
+    assert status_of(report) == (
+        Outcome.WARNING,
+        "The issuer has not revoked or suspended this badge.",
+        "Its status list for the purpose “message” gives values of 2 bits, which this "
+        "verifier does not read.",
+    )
+    assert report.verdict is Verdict.VALID
+    # a revocation entry of several bits: whether it is revoked is left undecided
+    wide = {**bsl.status_entry(f"{SCHOOL}/status/1", 7), "statusSize": 2}
+    report = verifier.verify(badge_with(ed_key, method, issuer, [wide]), now=NOW)
+    assert status_of(report) == (
+        Outcome.WARNING,
+        "Whether the badge was revoked cannot be checked right now.",
+        "statusSize 2 is not read",
+    )
+    assert report.verdict is Verdict.UNDECIDED
+
+
+def test_revocation_and_suspension_bits_still_make_a_badge_invalid(ed_key, site, school_fetcher):
+    issuer = did_key(ed_key.public)
+    method = did_key_verification_method(ed_key.public)
+    verifier = Verifier(fetcher=school_fetcher)
+    for purpose, words in (
+        ("revocation", "The issuer has revoked this badge."),
+        ("suspension", "The issuer has suspended this badge."),
+    ):
+        publish_purpose_list(site, ed_key, issuer, purpose)
+        entry = purpose_entry(purpose, 7, statusSize=1)
+        report = verifier.verify(badge_with(ed_key, method, issuer, [entry]), now=NOW)
+        assert status_of(report) == (Outcome.FAILED, words, None)
+        assert report.revoked and report.verdict is Verdict.INVALID

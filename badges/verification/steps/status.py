@@ -19,6 +19,15 @@ What a bitstring list must be (W3C Bitstring Status List v1.0):
   warning: the minimum protects the holders' herd privacy, the issuer's duty, and says
   nothing of whether the badge's bit is set.
 
+Only a set bit in a list whose ``statusPurpose`` is "revocation" or "suspension" makes a
+badge not valid. The specification's other purposes are reported, not held against it:
+"refresh" (an updated credential is available through its refresh service; it "does not
+invalidate the verifiable credential") is a note on a passed check, "message" (the
+entry's ``statusMessage`` gives the text of each status value) and any purpose unknown
+here are a warning. A status value of more than one bit (``statusSize`` > 1) is not read:
+a revocation or suspension entry of that kind leaves the status undecided, another is a
+warning saying it was not read.
+
 An unsigned 1EdTech revocation list has nothing but its issuer and id to vouch for it, so
 those must still be the badge's issuer and the URL it came from.
 """
@@ -92,15 +101,60 @@ def _distinct(messages: list[Message]) -> list[Message]:
     return kept
 
 
+# What the purposes other than revocation and suspension mean (W3C Bitstring Status List
+# v1.0, statusPurpose): "refresh" signals that an updated credential is available through
+# its refresh service and "does not invalidate the verifiable credential"; "message" is a
+# flexible status message whose values the entry's ``statusMessage`` spells out
+# (``status`` a hexadecimal value, ``message`` its text), read with ``statusSize`` bits.
+# Neither makes a badge invalid: only revocation and suspension do.
+_INVALIDATING = ("revocation", "suspension")
+_MESSAGE_CHARS = 300  # an issuer's message text is shown, cut to this length
+
+
 def _set_bit(purpose: str, endorsement: bool) -> Message:
-    """What the credential's bit set in a list of ``purpose`` says."""
+    """What the credential's bit set in a revocation or suspension list says."""
     if purpose == "revocation":
         return M("status.withdrawn_endorsement" if endorsement else "status.revoked_badge")
-    if purpose == "suspension":
-        return M("status.suspended_endorsement" if endorsement else "status.suspended_badge")
-    # another purpose ("message"...): its name, as the list gives it
-    what = "endorsement" if endorsement else "badge"
-    return M(f"status.other_purpose_{what}", purpose=purpose)
+    return M("status.suspended_endorsement" if endorsement else "status.suspended_badge")
+
+
+def _status_size(entry: Any) -> int | None:
+    """The entry's ``statusSize`` (1 when absent), or None when it is no positive integer."""
+    size = entry.get("statusSize", 1) if isinstance(entry, dict) else 1
+    if isinstance(size, str) and size.isascii() and size.isdigit():
+        size = int(size)
+    if isinstance(size, int) and not isinstance(size, bool) and size > 0:
+        return size
+    return None
+
+
+def _status_message(entry: Any, value: int) -> str | None:
+    """The entry's ``statusMessage`` text for status ``value`` ("0x1"...), if it gives one."""
+    messages = entry.get("statusMessage") if isinstance(entry, dict) else None
+    for item in as_list(messages):
+        if not isinstance(item, dict) or not isinstance(item.get("message"), str):
+            continue
+        status = item.get("status")
+        try:
+            matches = isinstance(status, str) and int(status, 16) == value
+        except ValueError:
+            matches = False
+        if matches:
+            text = " ".join(item["message"].split())
+            return text if len(text) <= _MESSAGE_CHARS else text[: _MESSAGE_CHARS - 1] + "…"
+    return None
+
+
+def _other_purpose(purpose: str, entry: Any) -> Message:
+    """What a set bit in a list of another purpose than revocation or suspension says."""
+    if purpose == "refresh":
+        return M("status.refresh")
+    if purpose == "message":
+        text = _status_message(entry, 1)
+        if text is not None:
+            return M("status.message", message=text)
+        return M("status.message_unnamed", status="0x1")
+    return M("status.other_purpose", purpose=purpose)
 
 
 def check_status(engine: Engine, credential: dict[str, Any], checks: Checks, now: datetime) -> None:
@@ -118,6 +172,7 @@ def check_status(engine: Engine, credential: dict[str, Any], checks: Checks, now
     undecided: list[str] = []
     reasons: list[str] = []
     notes: list[Message] = []  # what a passed check still warns of (a short list)
+    info: list[Message] = []  # what it tells without a warning (an update is available)
     budget = checks.budget
     for entry in entries[:4]:
         if findings:
@@ -129,8 +184,20 @@ def check_status(engine: Engine, credential: dict[str, Any], checks: Checks, now
                 bits = status_bits(engine, ref, now, list_type=_LIST_TYPES[kind], budget=budget)
                 if bits.below_minimum:
                     notes.append(M("status.short_list", size=bits.size, minimum=bsl.MIN_ENTRIES))
-                if bits.get(ref.index):
-                    findings.append(_set_bit(ref.purpose, endorsement))
+                size = _status_size(entry)
+                if ref.purpose in _INVALIDATING:
+                    if size != 1:  # one bit is read: refuse to guess a wider value
+                        undecided.append(f"statusSize {entry.get('statusSize')!r} is not read")
+                    elif bits.get(ref.index):
+                        findings.append(_set_bit(ref.purpose, endorsement))
+                elif size != 1:
+                    # A value of several bits: where it sits and how it is read are not
+                    # guessed; say so rather than report a wrong message.
+                    wide = str(entry.get("statusSize"))[:20]
+                    notes.append(M("status.wide_value", purpose=ref.purpose, size=wide))
+                elif bits.get(ref.index):
+                    said = _other_purpose(ref.purpose, entry)
+                    (info if ref.purpose == "refresh" else notes).append(said)
             elif kind == rl.ENTRY_TYPE:
                 url = entry.get("id")
                 if not isinstance(url, str):
@@ -187,7 +254,7 @@ def check_status(engine: Engine, credential: dict[str, Any], checks: Checks, now
             CheckId.STATUS,
             Outcome.WARNING if notes else Outcome.PASSED,
             M("status.ok_endorsement"),
-            _distinct(notes),
+            _distinct(notes + info),
             separator=" ",
         )
     else:
@@ -195,7 +262,7 @@ def check_status(engine: Engine, credential: dict[str, Any], checks: Checks, now
             CheckId.STATUS,
             Outcome.WARNING if notes else Outcome.PASSED,
             M("status.ok_badge"),
-            _distinct(notes),
+            _distinct(notes + info),
             separator=" ",
         )
 
