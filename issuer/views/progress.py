@@ -129,7 +129,8 @@ def started(job: Job, slug: str, *, new: bool) -> Response:
 @bp.get("/<job_id>")
 @login_required
 def page(slug: str, job_id: str) -> Any:
-    """The job's state; the page reloads itself until the job has finished."""
+    """The job's state; while the job runs, the page asks for it again (static/job.js; a
+    Refresh link without script) and shows the outcome when it has finished."""
     _user, org, role = staff_org(slug)
     job = get_job(dbs(), job_id, org=org)
     state = state_of(current_app._get_current_object(), job)  # type: ignore[attr-defined]
@@ -141,6 +142,8 @@ def page(slug: str, job_id: str) -> Any:
             job=job,
             state=state,
             refresh=REFRESH_SECONDS if job.status == JobStatus.QUEUED else None,
+            # the sentence static/job.js fills in as the job goes on (its placeholders kept)
+            signed_template=_("Signed %(done)s of %(of)s"),
         )
     )
     response.headers["Cache-Control"] = "no-store"

@@ -29,11 +29,13 @@ from issuer.services import (
     accounts,
     endorsements,
     imports,
+    jobs,
     learner_accounts,
     learners,
     shares,
     steering,
 )
+from issuer.services.awards import AwardInput
 from issuer.services.keys import Sealer
 from issuer.urls import PublicUrls
 from tests.peers import axe_core
@@ -83,6 +85,8 @@ ISSUER_PAGES: dict[str, Page] = {
     "achievements.new": Page("staff", "/staff/{slug}/achievements/new"),
     "achievements.edit": Page("staff", "/staff/{slug}/achievements/{achievement}/edit"),
     "achievements.frameworks": Page("staff", "/staff/{slug}/achievements/frameworks"),
+    "achievements.languages": Page("staff", "/staff/{slug}/achievements/{achievement}/languages"),
+    "jobs.page": Page("staff", "/staff/{slug}/jobs/{job}"),  # a class award waiting for a worker
     "awards.new": Page("staff", "/staff/{slug}/achievements/{achievement}/award"),
     "awards.bulk": Page("staff", "/staff/{slug}/achievements/{achievement}/bulk"),
     "awards.done": Page("staff", "/staff/{slug}/awards/{award}"),  # the revocation form
@@ -150,7 +154,10 @@ ISSUER_NOT_PAGES: dict[str, str] = {
     "api.get_achievement": "JSON API",
     "api.list_awards": "JSON API",
     "api.get_award": "JSON API",
+    "api.list_language_versions": "JSON API",
+    "api.get_job": "JSON API",
     "api.openapi": "JSON API description",
+    "jobs.state": "JSON (a job's progress, which its page polls)",
     "healthz": "health check",
     "readyz": "health check",
     "static": "static files",
@@ -295,6 +302,20 @@ def _seed_more(stack: dict[str, Any], achievement: str, learner_award: str) -> d
             tools=imports.import_tools(app.config),
             urls=urls,
         )
+        job, _new = jobs.submit_class_award(
+            session,
+            org=school,
+            achievement=session.scalars(
+                select(Achievement).where(Achievement.public_id == achievement)
+            ).one(),
+            rows=[AwardInput(f"Learner {n}", f"class.{n}@pupils.example") for n in range(3)],
+            request_key="a11y-class",
+            skip_earlier=False,
+            first_row=2,
+            actor=None,
+            created_by=None,
+            language="en",
+        )
         evidence = steering.add_evidence_link(
             session, ona, learner_award, url="https://example.org/dane-river", title="Our data"
         )
@@ -307,6 +328,7 @@ def _seed_more(stack: dict[str, Any], achievement: str, learner_award: str) -> d
             "guardian_token": guardian,
             "evidence": evidence.public_id,
             "imported": imported.public_id,
+            "job": job.public_id,
         }
 
 

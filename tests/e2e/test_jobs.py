@@ -1,5 +1,6 @@
 """A class larger than ISSUER_JOB_THRESHOLD in the browser: the confirmation goes to the
-job's page, which reloads itself (a meta refresh, no script) until the class is stored, on
+job's page, which asks for the job's state (static/job.js) and shows the outcome when the
+class is stored, on
 a phone and on a laptop (issue 16)."""
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def test_a_large_class_goes_to_its_job_page_which_shows_the_outcome(
     _award_class(page, job_stack, 12 if device == "phone" else 13, tmp_path)
     assert "/jobs/" in page.url
     status = page.locator("[aria-live=polite]")
-    # the page reloads itself every 3 s until the class is stored
+    # the page asks for the job's state every 3 s and loads again once the class is stored
     status.get_by_text("badges were awarded").wait_for(timeout=60_000)
     assert page.locator("meta[http-equiv=refresh]").count() == 0
     width = page.evaluate("document.documentElement.scrollWidth")
