@@ -15,7 +15,7 @@ from flask import Blueprint, render_template, request
 from ..errors import Forbidden, InvalidInput
 from ..models import Role
 from ..services import audit as audit_service
-from ..translate import N_, _
+from ..translate import CATALOGUES, N_, _, current_language
 from ..web import dbs, login_required
 from .common import staff_org
 
@@ -56,11 +56,15 @@ def log(slug: str) -> Any:
     prefix = action if "." in action else f"{action}." if action else None
     events, total = audit_service.events(dbs(), org, page=page, action=prefix)
     pages = max(1, math.ceil(total / audit_service.PAGE))
+    language = current_language()
+    catalogue = CATALOGUES.catalogue(language)
+    summaries = {e.id: audit_service.summary_in(e, catalogue, language) for e in events}
     return render_template(
         "issuer/audit.html",
         org=org,
         role=role,
         events=events,
+        summaries=summaries,
         total=total,
         page=page,
         pages=pages,
