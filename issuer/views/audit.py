@@ -31,6 +31,21 @@ ACTIONS = (
     ("member", N_("People")),
     ("org", N_("School settings")),
 )
+# How a change was made (``Actor.via``), and the labels of the actors that are no person or
+# token (``services.audit``: SYSTEM; data_rights, restore, web): stored in English, shown in
+# the reader's language; a person's or a token's name is shown as it is.
+VIAS = {
+    "web": N_("web"),
+    "api": N_("API"),
+    "cli": N_("command line"),
+    "system": N_("system"),
+}
+ACTORS = {
+    "system": N_("system"),
+    "anonymous": N_("anonymous"),
+    "a learner (their own account)": N_("a learner (their own account)"),
+    "badges restore (revocation journal)": N_("badges restore (revocation journal)"),
+}
 ACTION = re.compile(r"[a-z][a-z_]{0,30}(\.[a-z][a-z_]{0,30})?")
 
 
@@ -65,6 +80,8 @@ def log(slug: str) -> Any:
         role=role,
         events=events,
         summaries=summaries,
+        vias={value: _(label) for value, label in VIAS.items()},
+        actors={value: _(label) for value, label in ACTORS.items()},
         total=total,
         page=page,
         pages=pages,

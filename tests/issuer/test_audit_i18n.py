@@ -140,6 +140,8 @@ def test_the_audit_page_in_lithuanian_shows_lithuanian_summaries(
     ) in page
     for english in ("Awarded “", "Revoked “", "New signing key", "retired, published"):
         assert english not in page
+    # the entries written by no one (the services called with no actor): "system", in Lithuanian
+    assert "<td>sistema</td>" in page and "<td>system</td>" not in page
     # the same entries in English for an English reader, and in Russian for a Russian one
     assert f"Awarded “{NAME}” to Ona Petraitytė" in audit_page(client, school, "en")
     assert f"Выдан значок «{NAME}»: Ona Petraitytė" in audit_page(client, school, "ru")
