@@ -98,5 +98,9 @@ class AuditEvent(Base):
     ip: Mapped[str | None] = mapped_column(String(45))
     action: Mapped[str] = mapped_column(String(40), index=True)  # "award.revoke"
     subject: Mapped[str] = mapped_column(String(200))  # "award:Xy…", "key:key-2"
-    summary: Mapped[str] = mapped_column(String(500))
+    summary: Mapped[str] = mapped_column(String(500))  # English (exports, the API)
+    # the summary as a code of services.audit_summaries and its parameters, shown in the
+    # reader's language; None in entries written before them (their English is shown)
+    summary_code: Mapped[str | None] = mapped_column(String(60))
+    summary_params: Mapped[dict[str, Any] | None] = mapped_column()
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -29,6 +29,7 @@ from ..models import (
 from ..models.base import UTCDateTime, now_utc
 from ..translate import _
 from .audit import Actor, AuditAction, record
+from .audit_summaries import Summary
 from .awards import EMAIL
 from .tokens import token_hash
 
@@ -353,7 +354,7 @@ def invite(
         actor=actor,
         action=AuditAction.MEMBER_INVITE,
         subject=f"invitation:{role}",
-        summary=f"Invited {email} to join as {role}",
+        summary=Summary(f"member.invite.{role}", {"email": email}),
         details={"role": role},
     )
     return token

@@ -20,6 +20,7 @@ from ..models import Achievement, Framework, FrameworkItem, Organisation
 from ..translate import N_, _
 from ..urls import PublicUrls
 from .audit import Actor, AuditAction, record
+from .audit_summaries import Summary
 from .images import check_image, default_badge_svg, store_image
 from .orgs import issuer_profile
 from .pathways import achievement_ids, check_rule, reaches
@@ -260,7 +261,7 @@ def create_achievement(
         actor=actor,
         action=AuditAction.ACHIEVEMENT_CREATE,
         subject=f"achievement:{row.public_id}",
-        summary=f"Created the achievement “{row.name}”",
+        summary=Summary("achievement.create", {"name": row.name}),
         details={"achievement": row.public_id, "version": row.version},
     )
     return row
@@ -308,7 +309,9 @@ def update_achievement(
         actor=actor,
         action=AuditAction.ACHIEVEMENT_UPDATE,
         subject=f"achievement:{achievement.public_id}",
-        summary=f"Edited the achievement “{achievement.name}” (now version {achievement.version})",
+        summary=Summary(
+            "achievement.update", {"name": achievement.name, "version": achievement.version}
+        ),
         details={
             "achievement": achievement.public_id,
             "version": achievement.version,
@@ -515,7 +518,10 @@ def add_language_version(
         actor=actor,
         action=AuditAction.ACHIEVEMENT_CREATE,
         subject=f"achievement:{row.public_id}",
-        summary=f"Added the {row.language} version “{row.name}” of “{first.name}”",
+        summary=Summary(
+            "achievement.create.language",
+            {"language": row.language, "name": row.name, "of": first.name},
+        ),
         details={
             "achievement": row.public_id,
             "version": row.version,

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..models import AuditEvent, Organisation
+from .audit_summaries import Summary, Translator
 
 # Whatever an address field accepts (``services.awards.EMAIL``: any text without spaces
 # around an "@" and a dot), masked whole: the top-level domain in any script (ona@mokykla.рф
@@ -80,12 +81,16 @@ def record(
     actor: Actor | None,
     action: AuditAction,
     subject: str,
-    summary: str,
+    summary: Summary | str,
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Add one entry (flushed with the caller's transaction). Called by services only, in
-    the function that makes the change; ``subject`` names the record, e.g. "award:<public id>"."""
+    the function that makes the change; ``subject`` names the record, e.g. "award:<public id>".
+    ``summary`` is a ``Summary`` (a code the audit page shows in its reader's language; its
+    English is stored too); plain text stays English wherever it is read."""
     actor = actor or SYSTEM
+    coded = summary if isinstance(summary, Summary) else None
+    text = coded.render() if coded is not None else str(summary)
     event = AuditEvent(
         org_id=org_id,
         actor_user_id=actor.user_id,
@@ -94,11 +99,24 @@ def record(
         ip=actor.ip[:45] if actor.ip else None,
         action=str(action)[:40],
         subject=_mask(subject)[:200],
-        summary=_mask(summary)[:500],
+        summary=_mask(text)[:500],
+        summary_code=coded.code if coded is not None else None,
+        summary_params=_mask(coded.stored()) if coded is not None else None,
         details=_mask(details or {}),
     )
     session.add(event)
     return event
+
+
+def summary_in(event: AuditEvent, catalogue: Translator, language: str) -> str:
+    """``event``'s summary in ``language`` (its ``catalogue``): from its code, or, for an
+    entry written before the codes (or with a code this version does not know), its English."""
+    coded = (
+        Summary.load(event.summary_code, event.summary_params)
+        if event.summary_code is not None
+        else None
+    )
+    return coded.render(catalogue, language) if coded is not None else event.summary
 
 
 def events(

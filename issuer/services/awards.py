@@ -46,6 +46,7 @@ from .achievements import (
     rubric_id,
 )
 from .audit import Actor, AuditAction, record
+from .audit_summaries import Summary
 from .card_fields import card_fields
 from .claims import claim_link_row, claim_paragraph, new_claim_link
 from .endorsements import endorsed_achievement, endorsed_profile
@@ -539,7 +540,9 @@ def award_badge(
             actor=actor,
             action=AuditAction.AWARD_ISSUE,
             subject=f"award:{award.public_id}",
-            summary=f"Awarded “{achievement.name}” to {award.learner_name}",
+            summary=Summary(
+                "award.issue", {"achievement": achievement.name, "learner": award.learner_name}
+            ),
             details={"achievement": achievement.public_id, "award": award.public_id},
         )
         return award
@@ -698,7 +701,7 @@ def award_many(
         actor=actor,
         action=AuditAction.AWARD_BATCH,
         subject=f"batch:{batch.id}",
-        summary=f"Awarded “{achievement.name}” to {len(awards)} learners",
+        summary=Summary("award.batch", {"achievement": achievement.name, "num": len(awards)}),
         details={
             "achievement": achievement.public_id,
             "count": len(awards),

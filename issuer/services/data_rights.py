@@ -72,6 +72,7 @@ from ..translate import _
 from ..urls import PublicUrls
 from .accounts import check_password, count_attempt
 from .audit import Actor, AuditAction, record
+from .audit_summaries import Summary
 from .awards import normalised_email
 from .learner_accounts import THROTTLE_PREFIX
 from .learners import confirmed_emails, portfolio_awards
@@ -99,6 +100,7 @@ ADDRESS_COLUMNS: dict[str, str] = {
     "audit_event.subject": "address replaced by the marker",
     "audit_event.summary": "address replaced by the marker",
     "audit_event.details": "address replaced by the marker",
+    "audit_event.summary_params": "address replaced by the marker",
     "idempotency_record.response_body": "address replaced by the marker",
     "job.params": "a waiting class award's rows: the learner's row taken out (emptied when done)",
     "job.error": "address replaced by the marker",
@@ -604,10 +606,7 @@ def erase_learner(session: Session, learner: Learner, *, now: datetime | None = 
             actor=Actor(label="a learner (their own account)", via="web"),
             action=AuditAction.AWARD_ERASE_ADDRESS,
             subject="learner:erased",
-            summary=(
-                f"A learner erased their account: the address on {count} "
-                f"award{'s' if count != 1 else ''} was removed (the badges stay valid)"
-            ),
+            summary=Summary("award.erase_address", {"num": count}),
             details={"awards": sorted(public_ids)},
         )
     session.flush()
@@ -712,6 +711,7 @@ def _scrub_address(session: Session, address: str, *, keep_staff: bool, now: dat
                 _containing(AuditEvent.subject, address),
                 _containing(AuditEvent.summary, address),
                 _containing(AuditEvent.details, address, json_text=True),
+                _containing(AuditEvent.summary_params, address, json_text=True),
             )
         )
     ):
@@ -719,3 +719,5 @@ def _scrub_address(session: Session, address: str, *, keep_staff: bool, now: dat
         event.subject = _replace(event.subject, address)[:200]
         event.summary = _replace(event.summary, address)[:500]
         event.details = _replace_in_json(event.details, address)
+        if event.summary_params is not None:
+            event.summary_params = _replace_in_json(event.summary_params, address)

@@ -42,6 +42,7 @@ from ..models.base import now_utc, public_id
 from ..translate import _
 from ..urls import PublicUrls
 from .audit import Actor, AuditAction, record
+from .audit_summaries import Summary
 from .keys import Sealer, active_key, lock_keys, private_key
 from .orgs import issuer_profile
 from .status import signed_status_list
@@ -284,7 +285,7 @@ def endorse(
                 session.flush()
         except IntegrityError:
             continue  # a concurrent endorsement took the index: take another
-        summary = f"{endorser.name} endorsed {found.name}"
+        summary = Summary("endorsement.issue", {"endorser": endorser.name, "endorsed": found.name})
         details = {"target": found.subject_id, "endorser": endorser.slug, "comment": comment[:200]}
         record(
             session,
@@ -301,7 +302,7 @@ def endorse(
             actor=actor,
             action=AuditAction.ENDORSEMENT_ISSUE,
             subject=f"endorsement:{pid}",
-            summary=f"Received: {summary}",
+            summary=Summary("endorsement.received", {"entry": summary}),
             details=details,
         )
         session.flush()
@@ -348,9 +349,10 @@ def record_withdrawal(
     """The audit entries of a withdrawal (by staff, or with a compromised key): the endorser's,
     and the endorsed organisation's, one shape whatever the cause (the reason says it)."""
     target = target_of(session, endorsement)
-    summary = f"{endorser.name} withdrew its endorsement of {target.name}"
+    summary = Summary("endorsement.withdraw", {"endorser": endorser.name, "endorsed": target.name})
     details = {"target": endorsed_id(endorsement), "reason": endorsement.withdrawal_reason}
-    for org_id, text in ((endorser.id, summary), (target.org.id, f"Received: {summary}")):
+    received = Summary("endorsement.received", {"entry": summary})
+    for org_id, text in ((endorser.id, summary), (target.org.id, received)):
         record(
             session,
             org_id=org_id,

@@ -26,6 +26,7 @@ from ..models import Award, Endorsement, Organisation, SigningKey
 from ..models.base import now_utc
 from ..translate import _
 from .audit import Actor, AuditAction, record
+from .audit_summaries import Summary
 
 _SEAL_VERSION = b"k1"
 
@@ -264,9 +265,13 @@ def rotate_key(
     if alg is not None:
         org.key_alg = alg
     row = create_signing_key(session, org=org, sealer=sealer)
-    summary = f"New signing key {row.kid} ({row.alg})"
-    if previous is not None:
-        summary += f"; {previous.kid} retired, published while its badges are valid"
+    summary = (
+        Summary("key.rotate", {"kid": row.kid, "alg": row.alg})
+        if previous is None
+        else Summary(
+            "key.rotate.retired", {"kid": row.kid, "alg": row.alg, "retired": previous.kid}
+        )
+    )
     record(
         session,
         org_id=org.id,

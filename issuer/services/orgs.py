@@ -18,6 +18,7 @@ from ..models import Organisation, OrgKind, StatusMethod
 from ..translate import _
 from ..urls import PublicUrls
 from .audit import Actor, AuditAction, record
+from .audit_summaries import Summary
 from .keys import Sealer, create_signing_key, published_keys
 
 SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
@@ -106,7 +107,7 @@ def set_default_language(
             actor=actor,
             action=AuditAction.ORG_UPDATE,
             subject=f"org:{org.slug}",
-            summary=f"Default language {value}",
+            summary=Summary("org.update.default_language", {"language": value}),
             details={"default_language": {"before": before, "after": value}},
         )
         session.flush()

@@ -38,6 +38,7 @@ from ..models.base import now_utc
 from ..translate import _, in_language
 from ..urls import PublicUrls
 from .audit import Actor, AuditAction, record
+from .audit_summaries import Summary
 from .awards import IssueContext, _context, _used_indexes
 from .claims import claim_paragraph, new_claim_link
 from .copies import signed_copy
@@ -129,11 +130,18 @@ def mark_compromised(
         endorsement.withdrawn_at = now
         endorsement.withdrawal_reason = WITHDRAWAL_REASON
         record_withdrawal(session, endorsement=endorsement, endorser=org, actor=actor)
-    summary = f"Key {key_row.kid} marked compromised: {revoked} badge(s) revoked"
+    code = "key.compromise"
+    params: dict[str, Any] = {
+        "kid": key_row.kid,
+        "revoked": Summary("count.badges_revoked", {"num": revoked}),
+    }
     if endorsements:
-        summary += f", {len(endorsements)} endorsement(s) withdrawn"
+        code += ".withdrawn"
+        params["withdrawn"] = Summary("count.endorsements_withdrawn", {"num": len(endorsements)})
     if new_key is not None:
-        summary += f"; new signing key {new_key.kid}"
+        code += ".new_key"
+        params["new_key"] = new_key.kid
+    summary = Summary(code, params)
     record(
         session,
         org_id=org.id,
@@ -371,7 +379,10 @@ def reissue(
         actor=actor,
         action=AuditAction.AWARD_REISSUE,
         subject=f"key:{','.join(old_kids)}"[:200],
-        summary=f"{len(pairs)} badge(s) re-issued with key {', '.join(kids)} (replacing copies signed with {', '.join(old_kids)})",
+        summary=Summary(
+            "award.reissue",
+            {"num": len(pairs), "keys": ", ".join(kids), "old_keys": ", ".join(old_kids)},
+        ),
         details={
             "count": len(pairs),
             "new_key": kids,

@@ -25,6 +25,7 @@ from ..models.base import now_utc
 from ..translate import _, in_language
 from ..urls import PublicUrls
 from .audit import Actor, AuditAction, record
+from .audit_summaries import Summary
 from .awards import _context, _used_indexes
 from .copies import signed_copy
 from .keys import Sealer
@@ -131,8 +132,14 @@ def renew_award(
         actor=actor,
         action=AuditAction.AWARD_RENEW,
         subject=f"award:{award.public_id}",
-        summary=f"Renewed “{award.achievement.name}” for {award.learner_name} "
-        f"until {new.valid_until:%Y-%m-%d}",
+        summary=Summary(
+            "award.renew",
+            {
+                "achievement": award.achievement.name,
+                "learner": award.learner_name,
+                "until": f"{new.valid_until:%Y-%m-%d}",
+            },
+        ),
         details={
             "award": award.public_id,
             "renewal": new.public_id,

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from ..journal import Journal
 from ..models import Award, Endorsement, Organisation, SigningKey
 from .audit import Actor, AuditAction, record
+from .audit_summaries import Summary
 
 
 @dataclass
@@ -62,7 +63,7 @@ def replay(
                 actor=REPLAY_ACTOR,
                 action=AuditAction.AWARD_REVOKE,
                 subject=f"award:{award.public_id}",
-                summary=f"Revocation of {entry['at']} re-applied after a restore",
+                summary=Summary("award.revoke.replayed", {"at": entry["at"]}),
                 details={"award": award.public_id, "reason": award.revocation_reason},
             )
             changes.append(f"revoked {award.public_id} again (revoked {entry['at']})")
@@ -120,7 +121,7 @@ def replay(
                 actor=REPLAY_ACTOR,
                 action=AuditAction.KEY_COMPROMISE,
                 subject=f"key:{key.kid}",
-                summary=f"Compromise of {entry['at']} re-applied after a restore",
+                summary=Summary("key.compromise.replayed", {"at": entry["at"]}),
                 details={"kid": key.kid, "revoked": revoked, "endorsements_withdrawn": withdrawn},
             )
             changes.append(line)
@@ -139,7 +140,7 @@ def replay(
             actor=REPLAY_ACTOR,
             action=AuditAction.AWARD_SUSPEND if suspended else AuditAction.AWARD_UNSUSPEND,
             subject=f"award:{award.public_id}",
-            summary=f"Suspension change of {entry['at']} re-applied after a restore",
+            summary=Summary("award.suspension.replayed", {"at": entry["at"]}),
             details={"award": award.public_id},
         )
         changes.append(

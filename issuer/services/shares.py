@@ -45,6 +45,7 @@ from ..models.base import now_utc
 from ..translate import _
 from ..urls import PublicUrls
 from .audit import Actor, AuditAction, record
+from .audit_summaries import Summary
 from .awards import EMAIL, normalised_email
 from .imports import imported_badges
 from .learners import confirmed_owner
@@ -672,9 +673,9 @@ def set_consent_age(
             action=AuditAction.ORG_UPDATE,
             subject=f"org:{org.slug}",
             summary=(
-                f"Guardian consent asked below age {age}"
+                Summary("org.update.consent_age", {"age": age})
                 if age is not None
-                else "No guardian consent asked"
+                else Summary("org.update.consent_age.none")
             ),
             details={"consent_age": {"before": before, "after": age}},
         )

@@ -21,6 +21,7 @@ from ..models.base import now_utc
 from ..translate import _, in_language
 from ..urls import PublicUrls
 from .audit import Actor, AuditAction, record
+from .audit_summaries import Summary
 from .keys import Sealer, active_key, private_key
 from .languages import message_language
 from .mail import note_new_messages
@@ -65,7 +66,14 @@ def revoke_award(
         actor=actor,
         action=AuditAction.AWARD_REVOKE,
         subject=f"award:{award.public_id}",
-        summary=f"Revoked “{award.achievement.name}” of {award.learner_name}: {reason}",
+        summary=Summary(
+            "award.revoke",
+            {
+                "achievement": award.achievement.name,
+                "learner": award.learner_name,
+                "reason": reason,
+            },
+        ),
         details={
             "achievement": award.achievement.public_id,
             "award": award.public_id,
@@ -187,15 +195,20 @@ def change_suspension(
             _("Keep the reason under 500 characters."), fields={"reason": _("Too long.")}
         )
     set_suspended(session, award=award, org=org, suspended=suspended)
-    verb = "Suspended" if suspended else "Lifted the suspension of"
     record(
         session,
         org_id=org.id,
         actor=actor,
         action=AuditAction.AWARD_SUSPEND if suspended else AuditAction.AWARD_UNSUSPEND,
         subject=f"award:{award.public_id}",
-        summary=f"{verb} “{award.achievement.name}” of {award.learner_name}"
-        + (f": {reason}" if reason else ""),
+        summary=Summary(
+            ("award.suspend" if suspended else "award.unsuspend") + (".reason" if reason else ""),
+            {
+                "achievement": award.achievement.name,
+                "learner": award.learner_name,
+                **({"reason": reason} if reason else {}),
+            },
+        ),
         details={
             "achievement": award.achievement.public_id,
             "award": award.public_id,

@@ -21,6 +21,7 @@ from ..models.base import now_utc
 from ..translate import _
 from . import audit
 from .audit import Actor, AuditAction
+from .audit_summaries import Summary
 
 SECRET_PREFIX = "ob_"  # noqa: S105 (the public start of every token, not a secret)
 PREFIX_LENGTH = 10  # "ob_" and 7 characters of the secret: enough to tell tokens apart
@@ -80,7 +81,7 @@ def create_token(
         actor=actor,
         action=AuditAction.TOKEN_CREATE,
         subject=f"token:{token.prefix}",
-        summary=f"Created the API token {name} ({token.prefix}…)",
+        summary=Summary("token.create", {"name": name, "prefix": token.prefix}),
         details={"name": name, "prefix": token.prefix},
     )
     return token, secret
@@ -119,7 +120,7 @@ def revoke_token(
         actor=actor,
         action=AuditAction.TOKEN_REVOKE,
         subject=f"token:{token.prefix}",
-        summary=f"Revoked the API token {token.name} ({token.prefix}…)",
+        summary=Summary("token.revoke", {"name": token.name, "prefix": token.prefix}),
         details={"name": token.name, "prefix": token.prefix},
     )
     return token

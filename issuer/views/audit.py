@@ -15,7 +15,7 @@ from flask import Blueprint, render_template, request
 from ..errors import Forbidden, InvalidInput
 from ..models import Role
 from ..services import audit as audit_service
-from ..translate import N_, _
+from ..translate import CATALOGUES, N_, _, current_language
 from ..web import dbs, login_required
 from .common import staff_org
 
@@ -31,6 +31,21 @@ ACTIONS = (
     ("member", N_("People")),
     ("org", N_("School settings")),
 )
+# How a change was made (``Actor.via``), and the labels of the actors that are no person or
+# token (``services.audit``: SYSTEM; data_rights, restore, web): stored in English, shown in
+# the reader's language; a person's or a token's name is shown as it is.
+VIAS = {
+    "web": N_("web"),
+    "api": N_("API"),
+    "cli": N_("command line"),
+    "system": N_("system"),
+}
+ACTORS = {
+    "system": N_("system"),
+    "anonymous": N_("anonymous"),
+    "a learner (their own account)": N_("a learner (their own account)"),
+    "badges restore (revocation journal)": N_("badges restore (revocation journal)"),
+}
 ACTION = re.compile(r"[a-z][a-z_]{0,30}(\.[a-z][a-z_]{0,30})?")
 
 
@@ -56,11 +71,17 @@ def log(slug: str) -> Any:
     prefix = action if "." in action else f"{action}." if action else None
     events, total = audit_service.events(dbs(), org, page=page, action=prefix)
     pages = max(1, math.ceil(total / audit_service.PAGE))
+    language = current_language()
+    catalogue = CATALOGUES.catalogue(language)
+    summaries = {e.id: audit_service.summary_in(e, catalogue, language) for e in events}
     return render_template(
         "issuer/audit.html",
         org=org,
         role=role,
         events=events,
+        summaries=summaries,
+        vias={value: _(label) for value, label in VIAS.items()},
+        actors={value: _(label) for value, label in ACTORS.items()},
         total=total,
         page=page,
         pages=pages,

@@ -75,6 +75,7 @@ NO_ADDRESS_COLUMNS = {
     "audit_event.via": "an enum",
     "audit_event.ip": "an address of a machine",
     "audit_event.action": "an enum",
+    "audit_event.summary_code": "an enum",
     "claim_token.token_hash": "a hash",
     "endorsement": "between schools",
     "evidence_file": "a school's evidence files",
