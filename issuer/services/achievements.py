@@ -107,14 +107,7 @@ class AchievementInput:
         errors: dict[str, str] = {}
         self.name = self.name.strip()
         self.description = self.description.strip()
-        if not self.name or len(self.name) > 200:
-            errors["name"] = _("Give a name of at most 200 characters.")
-        if not self.description:
-            errors["description"] = _("Describe what the badge recognises.")
-        elif len(self.description) > 5000:
-            errors["description"] = _("Keep the description under 5,000 characters.")
-        if len(self.criteria_md) > 20000:
-            errors["criteria_md"] = _("Keep the criteria under 20,000 characters.")
+        errors.update(_text_errors(self.name, self.description, self.criteria_md))
         if self.achievement_type not in ACHIEVEMENT_TYPES and not re.fullmatch(
             r"ext:[A-Za-z][A-Za-z0-9]{0,60}", self.achievement_type
         ):
@@ -452,14 +445,7 @@ class LanguageVersionInput:
             errors["language"] = _("Use a language code such as en, lt, ru or kk.")
         elif primary(self.language) in taken:
             errors["language"] = _("This badge already has a version in this language.")
-        if not self.name or len(self.name) > 200:
-            errors["name"] = _("Give a name of at most 200 characters.")
-        if not self.description:
-            errors["description"] = _("Describe what the badge recognises.")
-        elif len(self.description) > 5000:
-            errors["description"] = _("Keep the description under 5,000 characters.")
-        if len(self.criteria_md) > 20000:
-            errors["criteria_md"] = _("Keep the criteria under 20,000 characters.")
+        errors.update(_text_errors(self.name, self.description, self.criteria_md))
         if self.image_caption is not None and len(self.image_caption) > 300:
             errors["image_caption"] = _("Keep the image description under 300 characters.")
         self.levels = [lv.strip() for lv in self.levels if lv.strip()]
@@ -681,3 +667,17 @@ def create_framework(
         )
     session.flush()
     return framework
+
+
+def _text_errors(name: str, description: str, criteria_md: str) -> dict[str, str]:
+    """The limits on an achievement's texts, the same for the first version and the others."""
+    errors: dict[str, str] = {}
+    if not name or len(name) > 200:
+        errors["name"] = _("Give a name of at most 200 characters.")
+    if not description:
+        errors["description"] = _("Describe what the badge recognises.")
+    elif len(description) > 5000:
+        errors["description"] = _("Keep the description under 5,000 characters.")
+    if len(criteria_md) > 20000:
+        errors["criteria_md"] = _("Keep the criteria under 20,000 characters.")
+    return errors
