@@ -36,6 +36,15 @@ def load_document(url: str) -> Any | None:
     return json.loads((_ROOT / path).read_text("utf-8"))
 
 
+def context_files() -> dict[str, bytes]:
+    """The bundled JSON-LD contexts as stored, by canonical URL (for fingerprints)."""
+    return {
+        url: (_ROOT / path).read_bytes()
+        for url, path in sorted(_index().items())
+        if path.startswith("contexts/")
+    }
+
+
 # Canonical URLs used throughout the library.
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 VC_V1 = "https://www.w3.org/2018/credentials/v1"

@@ -766,3 +766,31 @@ def test_concurrent_first_use_agrees() -> None:
     assert all(quads is not None for quads in expected)
     for found in results:
         assert found == expected  # the walk is deterministic: the same labels too
+
+
+def test_the_stored_compiled_contexts_are_current() -> None:
+    """badges/jsonld/compiled_contexts.pickle was written from the bundled contexts, pyld
+    and terms.py as they are (else it is ignored: rerun
+    ``python -m tests.generators.compiled_contexts``), and the default loader takes it."""
+    from badges.jsonld import snapshot
+
+    head = snapshot.PATH.read_bytes().partition(b"\n")[0]
+    assert head == snapshot.fingerprint()
+    assert snapshot._read()
+
+
+def test_the_stored_compiled_contexts_agree_with_pyld() -> None:
+    """Every example, canonicalised through the default loader (the stored compiled
+    contexts), gives pyld's N-Quads, and the quads a fresh loader (pyld's context
+    processing) gives."""
+    from badges.jsonld.loader import default_loader
+
+    for name, document in seeds():
+        stored = to_quads(document, default_loader())
+        fresh = to_quads(document, FrozenDocumentLoader())
+        assert (stored is None) == (fresh is None), name
+        if stored is None:
+            continue
+        assert stored == fresh, name
+        found = canonical_nquads(stored) or pyld_rdfc_of(stored)
+        assert found == pyld_normalize(document), name
