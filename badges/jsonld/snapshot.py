@@ -30,10 +30,10 @@ import pickle
 import threading
 from importlib.util import find_spec
 from pathlib import Path
+from typing import Any
 
 from .. import standards
 from .loader import FrozenDocumentLoader
-from .terms import _Compiled
 
 PATH = Path(__file__).with_name("compiled_contexts.pickle")
 FORMAT = b"badges-compiled-contexts 1\n"
@@ -74,8 +74,9 @@ def _read() -> dict[str | tuple[str, ...], bytes] | None:
     return found if isinstance(found, dict) else None
 
 
-def stored(loader: FrozenDocumentLoader, contexts: str | tuple[str, ...]) -> _Compiled | None:
-    """The stored compiled contexts for this ``@context`` value, taken into use with
+def stored(loader: FrozenDocumentLoader, contexts: str | tuple[str, ...]) -> Any:
+    """The stored compiled contexts (a ``terms._Compiled``: this module does not import
+    terms, which imports it) for this ``@context`` value, taken into use with
     ``loader`` (the default loader; called under its lock, once per combination)."""
     global _LOADED
     with _LOCK:
@@ -90,10 +91,10 @@ def stored(loader: FrozenDocumentLoader, contexts: str | tuple[str, ...]) -> _Co
     except Exception:  # a damaged file: as if there were none
         return None
     compiled.adopt(loader, states)
-    return compiled  # type: ignore[no-any-return]
+    return compiled
 
 
-def dump(combinations: dict[str | tuple[str, ...], _Compiled], path: Path = PATH) -> int:
+def dump(combinations: dict[str | tuple[str, ...], Any], path: Path = PATH) -> int:
     """Write these compiled contexts (built with the default loader); the file's size."""
     content: dict[str | tuple[str, ...], bytes] = {}
     for key, compiled in combinations.items():

@@ -583,7 +583,8 @@ def _stored(loader: FrozenDocumentLoader, contexts: str | tuple[str, ...]) -> _C
         return None
     from .snapshot import stored
 
-    return stored(loader, contexts)
+    found = stored(loader, contexts)
+    return found if isinstance(found, _Compiled) else None
 
 
 # -- the walk: pyld's expansion (JsonLdProcessor._expand / _expand_object), restricted ---
