@@ -25,6 +25,7 @@ both on generated documents, byte for byte after canonicalisation.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from .loader import FrozenDocumentLoader, default_loader
@@ -80,8 +81,13 @@ def _processor() -> Any:
     return _PROCESSOR
 
 
+_NEEDS_ESCAPE = re.compile(r'[\\\t\n\r"]').search
+
+
 def escape(value: str) -> str:
     """pyld.nquads.escape: a literal's text in N-Quads (a test compares them)."""
+    if _NEEDS_ESCAPE(value) is None:
+        return value  # most text: nothing to escape
     return (
         value.replace("\\", "\\\\")
         .replace("\t", "\\t")

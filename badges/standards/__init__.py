@@ -19,6 +19,7 @@ def _index() -> dict[str, str]:
     return data
 
 
+@cache
 def bundled_urls() -> frozenset[str]:
     """Every canonical URL that has a bundled copy."""
     return frozenset(_index())

@@ -794,3 +794,28 @@ def test_the_stored_compiled_contexts_agree_with_pyld() -> None:
         assert stored == fresh, name
         found = canonical_nquads(stored) or pyld_rdfc_of(stored)
         assert found == pyld_normalize(document), name
+
+
+def test_pyld_s_constants_and_escaping_written_out_agree() -> None:
+    """compiled.py runs without pyld: its copies of pyld's RDF constants and of
+    ``pyld.nquads.escape`` are pyld's."""
+    from pyld.nquads import escape as pyld_escape
+
+    from badges.jsonld import compiled
+
+    assert compiled._XSD_STRING == jsonld.XSD_STRING
+    assert compiled._XSD_DOUBLE == jsonld.XSD_DOUBLE
+    assert compiled._XSD_BOOLEAN == jsonld.XSD_BOOLEAN
+    assert compiled._XSD_INTEGER == jsonld.XSD_INTEGER
+    assert compiled._LANGSTRING == jsonld.RDF_LANGSTRING
+    assert compiled._RDF_TYPE == f"<{jsonld.RDF_TYPE}>"
+    assert compiled._RDF_FIRST == f"<{jsonld.RDF_FIRST}>"
+    assert compiled._RDF_REST == f"<{jsonld.RDF_REST}>"
+    assert compiled._RDF_NIL == f"<{jsonld.RDF_NIL}>"
+    rng = random.Random(15)
+    alphabet = 'ab \\"\t\n\r\x0b\x0c\x00é€😀'
+    texts = ["", "plain", "a\\b", 'say "hi"', "\t\n\r", "\\\\n"] + [
+        "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12))) for _ in range(5000)
+    ]
+    for text in texts:
+        assert compiled.escape(text) == pyld_escape(text), repr(text)
