@@ -100,7 +100,7 @@ def escape(value: str) -> str:
 class _Info:
     """What a property slot means for RDF (derived once per slot)."""
 
-    __slots__ = ("datatype", "language", "mode", "predicate", "suffix")
+    __slots__ = ("datatype", "language", "mode", "predicate", "suffix", "text")
 
     def __init__(self, slot: _Slot) -> None:
         outer, inner = slot.outer, slot.term
@@ -138,6 +138,10 @@ class _Info:
             self.suffix = ""  # pyld's serialize_nquad writes neither (nor a language)
         else:
             self.suffix = "^^<" + datatype + ">"
+        # a string value is a literal written as its text and ``suffix`` (the hot path)
+        self.text = (
+            self.mode == _PLAIN and self.suffix is not None and not slot.coerce and not slot.json
+        )
 
 
 _UNSURE_INFO = object()
@@ -272,7 +276,7 @@ def _property(
         seen = out.seen
         for item in items:
             kind = type(item)
-            if kind is str and not slot.coerce and info.suffix is not None:
+            if kind is str and info.text:
                 term = '"' + escape(item) + '"' + info.suffix
                 key: Any = (item, False, info.datatype, info.language)
             elif kind is dict:
@@ -383,13 +387,7 @@ def _node(active: _State, element: dict[str, Any], depth: int, out: _Out, graph:
         info = slot.rdf
         if info is None or info is _UNSURE_INFO:
             info = _info(slot)
-        if (
-            type(value) is str
-            and info.mode == _PLAIN
-            and info.suffix is not None
-            and not slot.coerce
-            and not slot.json
-        ):
+        if info.text and type(value) is str:
             # the most common entry, a plain text value: ``_property`` inlined
             mark = (graph, subject, info.predicate, (value, False, info.datatype, info.language))
             if mark not in seen:

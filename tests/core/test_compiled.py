@@ -38,7 +38,7 @@ from badges.errors import CanonicalizationError, ContextError
 from badges.jsonld import canonicalize, expand_strict
 from badges.jsonld.canon import clear_canonical_memo
 from badges.jsonld.compiled import Quad, to_quads
-from badges.jsonld.loader import FrozenDocumentLoader
+from badges.jsonld.loader import FrozenDocumentLoader, default_loader
 from badges.jsonld.options import RELATIVE_BASE
 from badges.jsonld.rdfc import canonical_nquads, first_degree_labels
 from tests.conftest import build_credential
@@ -130,6 +130,8 @@ def check(document: dict[str, Any]) -> str:
     before = json.dumps(document, sort_keys=True)
     quads = to_quads(document, LOADER)
     assert json.dumps(document, sort_keys=True) == before, "the document was changed"
+    # the default loader starts from the stored compiled contexts (badges/jsonld/snapshot.py)
+    assert to_quads(document, default_loader()) == quads, "the stored contexts differ"
     strict = strict_ok(document)
     if quads is None:
         return "pyld decides" if strict else "refused"
@@ -783,8 +785,6 @@ def test_the_stored_compiled_contexts_agree_with_pyld() -> None:
     """Every example, canonicalised through the default loader (the stored compiled
     contexts), gives pyld's N-Quads, and the quads a fresh loader (pyld's context
     processing) gives."""
-    from badges.jsonld.loader import default_loader
-
     for name, document in seeds():
         stored = to_quads(document, default_loader())
         fresh = to_quads(document, FrozenDocumentLoader())
