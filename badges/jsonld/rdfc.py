@@ -52,8 +52,6 @@ def first_degree_labels(
     (then the N-degree step decides, and pyld's implementation is used)."""
     if mentions is None:
         mentions = blank_node_mentions(quads)
-    if len(mentions) < 2:  # one blank node (a proof's options) or none: nothing to tell apart
-        return {blank: "_:c14n0" for blank in mentions}
     by_hash: dict[str, str] = {}
     for blank, found in mentions.items():
         lines = []
