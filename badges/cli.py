@@ -46,6 +46,9 @@ _MARKS = {  # by Outcome's value (badges.verification is imported only to verify
 # does not import the fetcher.
 DEFAULT_DEADLINE = 20.0
 DEFAULT_MAX_FETCHES = 20
+# badges.baking.MAX_IMAGE_BYTES, likewise (a test compares them): `badges verify` of a
+# JSON or JWT file does not import the image code
+MAX_IMAGE_BYTES = 10 * 1024 * 1024
 # badges.issuing.ProofFormat's values, likewise (a test compares them)
 PROOF_FORMATS = ("data-integrity", "jwt", "both")
 # the core's own commands: running one of them loads no plug-in (see main)
@@ -195,14 +198,15 @@ def cmd_issue(args: argparse.Namespace) -> int:
 
 
 def _verify_source(name: str) -> Any:
-    from . import baking
-
     if name.startswith(("https://", "http://")):
         return name
-    data = _read_input(name, max(MAX_INPUT_BYTES, baking.MAX_IMAGE_BYTES))
-    declared = _image_type_of(name)
-    if declared is not None and baking.sniff_image_type(data) is not declared:
-        _fail(f"{name} is not {declared.with_article} image")
+    data = _read_input(name, max(MAX_INPUT_BYTES, MAX_IMAGE_BYTES))
+    if Path(name).suffix.lower() in (".png", ".svg"):  # the image code only for an image
+        from . import baking
+
+        declared = _image_type_of(name)
+        if declared is not None and baking.sniff_image_type(data) is not declared:
+            _fail(f"{name} is not {declared.with_article} image")
     return data
 
 

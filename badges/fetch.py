@@ -21,24 +21,26 @@ through :class:`Fetcher`. It enforces, on every hop including redirects:
 
 from __future__ import annotations
 
-import http.client
 import io
 import ipaddress
 import os
 import re
 import socket
-import ssl
 import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from . import jsonutil
+
+if TYPE_CHECKING:  # imported when something is fetched (`badges verify FILE` never does)
+    import http.client
 from .errors import (
     FetchBlockedError,
     FetchBudgetError,
@@ -619,16 +621,24 @@ class _DeadlineRaw(io.RawIOBase):
         return self._sock.recv_into(buffer)
 
 
-class _PinnedConnection(http.client.HTTPConnection):
-    """An HTTPConnection over a socket we connected ourselves; it never dials on its own."""
+@cache
+def _pinned_connection() -> Callable[[_Url, _DeadlineSocket], http.client.HTTPConnection]:
+    """The HTTPConnection class over a socket we connected ourselves (made when a first
+    fetch needs it, so that importing this module does not import http.client)."""
+    import http.client
 
-    def __init__(self, url: _Url, sock: _DeadlineSocket) -> None:
-        super().__init__(url.host, url.port)
-        self.default_port = _DEFAULT_PORTS[url.scheme]
-        self.sock = sock
+    class _PinnedConnection(http.client.HTTPConnection):
+        """An HTTPConnection that never dials on its own."""
 
-    def connect(self) -> None:
-        raise http.client.NotConnected("pinned connection cannot reconnect")
+        def __init__(self, url: _Url, sock: _DeadlineSocket) -> None:
+            super().__init__(url.host, url.port)
+            self.default_port = _DEFAULT_PORTS[url.scheme]
+            self.sock = sock
+
+        def connect(self) -> None:
+            raise http.client.NotConnected("pinned connection cannot reconnect")
+
+    return _PinnedConnection
 
 
 class _Decoder:
@@ -931,7 +941,7 @@ class Fetcher:
             addresses = self._addresses(url, hop, deadline)
             sock = self._connect(url, addresses, deadline)
             try:
-                conn = _PinnedConnection(url, _DeadlineSocket(sock, deadline))
+                conn = _pinned_connection()(url, _DeadlineSocket(sock, deadline))
                 conn.request(
                     "GET",
                     url.target,
@@ -1002,6 +1012,8 @@ class Fetcher:
                 return sock
             try:
                 sock.settimeout(deadline.remaining())
+                import ssl
+
                 context = ssl.create_default_context()
                 return context.wrap_socket(sock, server_hostname=url.host)
             except BaseException:
@@ -1089,6 +1101,9 @@ def _resolve_within(resolver: Resolver, host: str, port: int, deadline: _Deadlin
 @contextmanager
 def _network_errors(label: str, deadline: _Deadline) -> Iterator[None]:
     """Map socket, TLS, http.client and zlib errors to one-line FetchError subclasses."""
+    import http.client
+    import ssl
+
     try:
         yield
     except FetchError:

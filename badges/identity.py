@@ -10,9 +10,10 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .model import IdentityObject
+if TYPE_CHECKING:  # the data model is imported to build one, not to match one
+    from .model import IdentityObject
 
 
 def normalize_email(email: str) -> str:
@@ -27,6 +28,8 @@ def hash_identity(identity: str, salt: str) -> str:
 
 def hashed_email(email: str, *, salt: str | None = None) -> IdentityObject:
     """An IdentityObject for an email address, with a fresh random salt unless given."""
+    from .model import IdentityObject
+
     salt = salt if salt is not None else secrets.token_hex(16)
     return IdentityObject(
         identity_hash=hash_identity(normalize_email(email), salt),

@@ -37,6 +37,10 @@ class LruMemo(Generic[K, V]):
             while len(self._data) > self._maxsize:
                 self._data.popitem(last=False)
 
+    def items(self) -> list[tuple[K, V]]:
+        with self._lock:
+            return list(self._data.items())
+
     def clear(self) -> None:
         with self._lock:
             self._data.clear()

@@ -395,6 +395,21 @@ def badges_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "badges.cli"]
 
 
+def byte_compile() -> str:
+    """Byte-compile the core package (into its ``__pycache__`` folders, which git ignores),
+    as ``pip install`` does and as Python does itself on a first import unless bytecode
+    writing is off (``PYTHONDONTWRITEBYTECODE``, set on some machines): otherwise every
+    ``badges verify`` process would compile the package's source again, and the ratio
+    against ``python -c pass`` (whose standard library is byte-compiled) would measure the
+    compiler. Python reads the bytecode whatever that setting says. Says what it did."""
+    import compileall
+
+    if not compileall.compile_dir(str(ROOT / "badges"), quiet=1):
+        raise RuntimeError("byte-compiling the badges package failed")
+    off = bool(os.environ.get("PYTHONDONTWRITEBYTECODE")) or sys.flags.dont_write_bytecode
+    return "byte-compiled first" + (" (bytecode writing is off here)" if off else "")
+
+
 def run_processes(files: dict[str, Path], *, runs: int, now: datetime) -> dict[str, dict[str, Any]]:
     """Wall time of whole processes, median of ``runs``: ``python -c pass`` and ``badges
     verify FILE`` for each file, one after the other in every run (a noisy machine slows
@@ -447,6 +462,13 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         help="runs of each whole process (`badges verify`, `python -c pass`; default 11; "
         "--quick 5; 0 to skip)",
+    )
+    parser.add_argument(
+        "--no-byte-compile",
+        action="store_true",
+        help="measure `badges verify` with whatever bytecode there is (by default the badges "
+        "package is byte-compiled first, as an installed package is; with "
+        "PYTHONDONTWRITEBYTECODE set and no bytecode, each process compiles the source)",
     )
     args = parser.parse_args(argv)
     repeats = args.repeats or (3 if args.quick else 7)
@@ -743,8 +765,14 @@ def main(argv: list[str] | None = None) -> int:
     obl = run_openbadgeslib(cred["EdDSA"], quick=args.quick, repeats=repeats, target=target)
 
     processes: dict[str, dict[str, Any]] | None = None
+    bytecode = "as found (--no-byte-compile)"
     if process_runs > 0:
         log(f"  whole processes, {process_runs} runs ...")
+        if not args.no_byte_compile:
+            try:
+                bytecode = byte_compile()
+            except (OSError, RuntimeError) as exc:
+                problems.append(f"byte-compiling badges: {exc}")
         with tempfile.TemporaryDirectory() as folder:
             files = {
                 "badges verify badge.jwt (VC-JWT EdDSA)": Path(folder) / "badge.jwt",
@@ -895,7 +923,8 @@ def main(argv: list[str] | None = None) -> int:
     if processes is not None:
         print()
         print(
-            f"-- whole processes: wall time, median of {process_runs} runs (ratio: vs python -c pass)"
+            f"-- whole processes: wall time, median of {process_runs} runs (ratio: vs python -c pass); "
+            f"badges package bytecode: {bytecode}"
         )
         for name, entry in processes.items():
             print(f"{name:<50} {entry['ms']:>8.1f} ms {entry['ratio']:>7.2f}x")
@@ -1087,6 +1116,7 @@ def main(argv: list[str] | None = None) -> int:
             "breakdown": breakdown,
             "openbadgeslib": obl if obl is not None else {"skipped": "not installed"},
             "processes": processes if processes is not None else {"skipped": "--process-runs 0"},
+            "processes_bytecode": bytecode,
         }
         Path(args.json).write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n", "utf-8")
         print(f"wrote {args.json}")

@@ -14,10 +14,8 @@ Two dangers of signing JSON-LD are handled here:
 from __future__ import annotations
 
 import math
+from functools import cache
 from typing import Any
-
-from pyld import jsonld
-from pyld.canon import URDNA2015
 
 from ..errors import CanonicalizationError, ContextError, FormatError
 from ..jsonutil import content_key
@@ -75,6 +73,8 @@ def expand_strict(document: Any, loader: FrozenDocumentLoader | None = None) -> 
 
     Raises ContextError for unknown contexts, undefined terms or types, and relative IRIs.
     """
+    from pyld import jsonld  # here: the compiled path never needs pyld
+
     loader = loader or default_loader()
     processor = jsonld.JsonLdProcessor(on_property_dropped=_raise_dropped)
     try:
@@ -100,38 +100,48 @@ def _jsonld_message(exc: BaseException) -> str:
     return f"JSON-LD processing failed: {str(exc).splitlines()[0]}"
 
 
-class _BudgetedURDNA2015(URDNA2015):  # type: ignore[misc]
-    """RDFC-1.0 (the algorithm formerly URDNA2015) that gives up past a work budget."""
+@cache
+def _budgeted_urdna2015() -> Any:
+    """pyld's URDNA2015 with a work budget (a class made the first time it is needed,
+    so that importing this module does not import pyld)."""
+    from pyld.canon import URDNA2015
 
-    def __init__(self, max_calls: int, max_work: int) -> None:
-        super().__init__()
-        self._calls_left = max_calls
-        self._work_left = max_work
+    class _BudgetedURDNA2015(URDNA2015):  # type: ignore[misc]
+        """RDFC-1.0 (the algorithm formerly URDNA2015) that gives up past a work budget."""
 
-    def create_hash_to_related(self, id_: str, issuer: Any) -> Any:
-        related = super().create_hash_to_related(id_, issuer)
-        # The N-degree step tries every permutation of each group of alike neighbours:
-        # a group of g costs g! rounds, each copying the issuer. Honest documents have
-        # tiny groups and small issuers.
-        if any(len(group) > MAX_ALIKE_NEIGHBOURS for group in related.values()):
-            raise CanonicalizationError(
-                "canonicalisation refused: too many indistinguishable blank nodes"
-            )
-        copy_cost = len(getattr(issuer, "existing", ())) + 1
-        self._work_left -= sum(math.factorial(len(group)) for group in related.values()) * copy_cost
-        if self._work_left < 0:
-            raise CanonicalizationError(
-                "canonicalisation gave up: the document's blank nodes are too interlinked"
-            )
-        return related
+        def __init__(self, max_calls: int, max_work: int) -> None:
+            super().__init__()
+            self._calls_left = max_calls
+            self._work_left = max_work
 
-    def hash_n_degree_quads(self, id_: str, issuer: Any) -> Any:
-        self._calls_left -= 1
-        if self._calls_left < 0:
-            raise CanonicalizationError(
-                "canonicalisation gave up: the document's blank nodes are too interlinked"
+        def create_hash_to_related(self, id_: str, issuer: Any) -> Any:
+            related = super().create_hash_to_related(id_, issuer)
+            # The N-degree step tries every permutation of each group of alike neighbours:
+            # a group of g costs g! rounds, each copying the issuer. Honest documents have
+            # tiny groups and small issuers.
+            if any(len(group) > MAX_ALIKE_NEIGHBOURS for group in related.values()):
+                raise CanonicalizationError(
+                    "canonicalisation refused: too many indistinguishable blank nodes"
+                )
+            copy_cost = len(getattr(issuer, "existing", ())) + 1
+            self._work_left -= (
+                sum(math.factorial(len(group)) for group in related.values()) * copy_cost
             )
-        return super().hash_n_degree_quads(id_, issuer)
+            if self._work_left < 0:
+                raise CanonicalizationError(
+                    "canonicalisation gave up: the document's blank nodes are too interlinked"
+                )
+            return related
+
+        def hash_n_degree_quads(self, id_: str, issuer: Any) -> Any:
+            self._calls_left -= 1
+            if self._calls_left < 0:
+                raise CanonicalizationError(
+                    "canonicalisation gave up: the document's blank nodes are too interlinked"
+                )
+            return super().hash_n_degree_quads(id_, issuer)
+
+    return _BudgetedURDNA2015
 
 
 _CANONICAL = LruMemo[tuple[FrozenDocumentLoader, bytes], str](maxsize=512)
@@ -239,6 +249,8 @@ def _canonicalize_generic(
     document: Any, loader: FrozenDocumentLoader, max_blank_nodes: int, max_n_degree_calls: int
 ) -> str:
     """pyld's path: strict expansion, to_rdf, then RDFC-1.0 with a work budget."""
+    from pyld import jsonld
+
     expanded = expand_strict(document, loader)
     processor = jsonld.JsonLdProcessor()
     try:
@@ -262,7 +274,7 @@ def _canonicalize_generic(
 def _budgeted_rdfc(dataset: dict[str, Any], max_n_degree_calls: int) -> str:
     """pyld's RDFC-1.0 of a dataset, within the work budget."""
     try:
-        result: str = _BudgetedURDNA2015(max_n_degree_calls, MAX_N_DEGREE_WORK).main(
+        result: str = _budgeted_urdna2015()(max_n_degree_calls, MAX_N_DEGREE_WORK).main(
             dataset, {"format": "application/n-quads"}
         )
     except RecursionError as exc:

@@ -25,10 +25,8 @@ both on generated documents, byte for byte after canonicalisation.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
-
-from pyld import jsonld
-from pyld.nquads import escape
 
 from .loader import FrozenDocumentLoader, default_loader
 from .options import _is_absolute
@@ -48,13 +46,19 @@ from .terms import (
 # N-Quads syntax (<iri>, _:label or a literal).
 Quad = tuple[str, str, str, str | None]
 
-_XSD_STRING: str = jsonld.XSD_STRING
-_XSD_DOUBLE: str = jsonld.XSD_DOUBLE
-_LANGSTRING: str = jsonld.RDF_LANGSTRING
-_RDF_TYPE: str = "<" + jsonld.RDF_TYPE + ">"
-_RDF_FIRST: str = "<" + jsonld.RDF_FIRST + ">"
-_RDF_REST: str = "<" + jsonld.RDF_REST + ">"
-_RDF_NIL: str = "<" + jsonld.RDF_NIL + ">"
+# pyld's constants (pyld.jsonld.XSD_STRING...; a test compares them), written out so
+# that the compiled path runs without importing pyld at all
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+_XSD_STRING = _XSD + "string"
+_XSD_DOUBLE = _XSD + "double"
+_XSD_BOOLEAN = _XSD + "boolean"
+_XSD_INTEGER = _XSD + "integer"
+_LANGSTRING = _RDF + "langString"
+_RDF_TYPE = "<" + _RDF + "type>"
+_RDF_FIRST = "<" + _RDF + "first>"
+_RDF_REST = "<" + _RDF + "rest>"
+_RDF_NIL = "<" + _RDF + "nil>"
 _NOT_DATATYPES = (None, "@id", "@vocab", "@none")
 
 # How a property's values are added (its @container)
@@ -62,15 +66,41 @@ _PLAIN = 0
 _LIST = 1
 _GRAPH = 2
 
-# pyld's own literal conversion, for the literals that are not plain strings
-_PROCESSOR = jsonld.JsonLdProcessor()
 _RDF_OPTIONS = {"processingMode": "json-ld-1.1", "rdfDirection": None}
+_PROCESSOR: Any = None
+
+
+def _processor() -> Any:
+    """pyld's processor, for the literals that are neither strings, booleans nor small
+    integers (imported the first time one is met)."""
+    global _PROCESSOR
+    if _PROCESSOR is None:
+        from pyld import jsonld
+
+        _PROCESSOR = jsonld.JsonLdProcessor()
+    return _PROCESSOR
+
+
+_NEEDS_ESCAPE = re.compile(r'[\\\t\n\r"]').search
+
+
+def escape(value: str) -> str:
+    """pyld.nquads.escape: a literal's text in N-Quads (a test compares them)."""
+    if _NEEDS_ESCAPE(value) is None:
+        return value  # most text: nothing to escape
+    return (
+        value.replace("\\", "\\\\")
+        .replace("\t", "\\t")
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+        .replace('"', '\\"')
+    )
 
 
 class _Info:
     """What a property slot means for RDF (derived once per slot)."""
 
-    __slots__ = ("datatype", "language", "mode", "predicate", "suffix")
+    __slots__ = ("datatype", "language", "mode", "predicate", "suffix", "text")
 
     def __init__(self, slot: _Slot) -> None:
         outer, inner = slot.outer, slot.term
@@ -108,6 +138,10 @@ class _Info:
             self.suffix = ""  # pyld's serialize_nquad writes neither (nor a language)
         else:
             self.suffix = "^^<" + datatype + ">"
+        # a string value is a literal written as its text and ``suffix`` (the hot path)
+        self.text = (
+            self.mode == _PLAIN and self.suffix is not None and not slot.coerce and not slot.json
+        )
 
 
 _UNSURE_INFO = object()
@@ -181,12 +215,20 @@ def _literal(info: _Info, value: Any) -> tuple[str, Any]:
         raise _Unsure
     if kind is not str and kind is not bool and kind is not int and kind is not float:
         raise _Unsure
+    datatype = info.datatype
+    if kind is bool or (kind is int and -(10**21) < value < 10**21 and datatype != _XSD_DOUBLE):
+        # pyld's _object_to_rdf for a boolean or an integer below 1e21, without pyld
+        text = '"' + ("true" if value is True else "false" if value is False else str(value)) + '"'
+        found_type = datatype or (_XSD_BOOLEAN if kind is bool else _XSD_INTEGER)
+        if found_type != _XSD_STRING and found_type != _LANGSTRING:
+            text += "^^<" + found_type + ">"
+        return text, (value, kind is bool, datatype, None)
     item: dict[str, Any] = {"@value": value}
     if info.datatype is not None:
         item["@type"] = info.datatype
     elif kind is str and info.language is not None:
         item["@language"] = info.language
-    found = _PROCESSOR._object_to_rdf(item, None, [], _RDF_OPTIONS)
+    found = _processor()._object_to_rdf(item, None, [], _RDF_OPTIONS)
     text = '"' + escape(found["value"]) + '"'
     datatype = found["datatype"]
     if datatype == _LANGSTRING:
@@ -234,7 +276,7 @@ def _property(
         seen = out.seen
         for item in items:
             kind = type(item)
-            if kind is str and not slot.coerce and info.suffix is not None:
+            if kind is str and info.text:
                 term = '"' + escape(item) + '"' + info.suffix
                 key: Any = (item, False, info.datatype, info.language)
             elif kind is dict:
@@ -283,10 +325,12 @@ def _json(value: Any, subject: str, predicate: str, out: _Out, graph: str | None
     item = {"@type": "@json", "@value": value}
     key = (graph, subject, predicate)
     earlier = out.json.setdefault(key, [])
+    from pyld import jsonld
+
     if any(jsonld.JsonLdProcessor.compare_values(item, other) for other in earlier):
         return
     try:
-        found = _PROCESSOR._object_to_rdf(item, None, [], _RDF_OPTIONS)
+        found = _processor()._object_to_rdf(item, None, [], _RDF_OPTIONS)
     except Exception as exc:  # pyld's JSON canonicalisation refuses it: pyld decides
         raise _Unsure from exc
     earlier.append(item)
@@ -343,13 +387,7 @@ def _node(active: _State, element: dict[str, Any], depth: int, out: _Out, graph:
         info = slot.rdf
         if info is None or info is _UNSURE_INFO:
             info = _info(slot)
-        if (
-            type(value) is str
-            and info.mode == _PLAIN
-            and info.suffix is not None
-            and not slot.coerce
-            and not slot.json
-        ):
+        if info.text and type(value) is str:
             # the most common entry, a plain text value: ``_property`` inlined
             mark = (graph, subject, info.predicate, (value, False, info.datatype, info.language))
             if mark not in seen:

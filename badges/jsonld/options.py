@@ -6,8 +6,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pyld.context_resolver import ContextResolver
-
 from .loader import FrozenDocumentLoader
 
 # Relative IRIs are resolved against this base so that they can be recognised and refused
@@ -17,6 +15,10 @@ _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s]*$")
 
 
 def _options(loader: FrozenDocumentLoader) -> dict[str, Any]:
+    # imported here: a credential the compiled contexts settle never needs pyld (its
+    # import is most of the `badges verify` process's start-up)
+    from pyld.context_resolver import ContextResolver
+
     return {
         "documentLoader": loader,
         "contextResolver": ContextResolver(loader.context_cache, loader),

@@ -34,8 +34,6 @@ import threading
 import weakref
 from typing import Any
 
-from pyld import jsonld
-
 from ..memo import LruMemo
 from .loader import FrozenDocumentLoader, default_loader
 from .options import _is_absolute, _options
@@ -47,7 +45,6 @@ MAX_TERMS = 512  # undefined keys remembered per active context (defined ones: a
 
 # pyld's own test for an absolute IRI (note its character range '+-.', which includes ',')
 _PYLD_ABSOLUTE = re.compile(r"^([A-Za-z][A-Za-z0-9+-.]*|_):[^\s]*$")
-_KEYWORDS = frozenset(jsonld.KEYWORDS)
 
 # What a key expands to.
 _DROPPED = 0  # nothing, or a relative IRI: expansion would drop it (strict mode refuses)
@@ -71,13 +68,29 @@ class _Term:
 
     __slots__ = ("containers", "iri", "kind", "language", "plain", "reverse", "scoped", "type")
 
+    iri: str | None
+
     def __init__(self, compiled: _Compiled, ctx: dict[str, Any], key: str) -> None:
+        undefined = _undefined_iri(ctx, key)
+        if undefined is not None:
+            # what pyld's get_context_value gives for a key outside the mappings
+            self.iri = undefined
+            self.kind = _PROPERTY if _PYLD_ABSOLUTE.match(undefined) else _DROPPED
+            self.plain = True
+            self.containers: frozenset[str] = frozenset()
+            self.type = None
+            self.language = ctx.get("@language")
+            self.scoped = None
+            self.reverse = False
+            return
+        from pyld import jsonld
+
         with compiled.lock:  # every pyld call holds the loader's lock
             iri = compiled.processor._expand_iri(ctx, key, vocab=True)
-        self.iri: str | None = iri if isinstance(iri, str) else None
+        self.iri = iri if isinstance(iri, str) else None
         if iri is None:
             self.kind = _DROPPED
-        elif iri in _KEYWORDS:
+        elif iri in jsonld.KEYWORDS:
             self.kind = _ID if iri == "@id" else _TYPE if iri == "@type" else _KEYWORD
         elif isinstance(iri, str) and _PYLD_ABSOLUTE.match(iri):
             self.kind = _PROPERTY
@@ -125,6 +138,38 @@ class _Slot:
 
 
 _UNSURE_SLOT = _Slot(_KEYWORD)
+
+
+def _undefined_iri(ctx: dict[str, Any], key: str) -> str | None:
+    """pyld's ``_expand_iri(ctx, key, vocab=True)`` for a key this active context does
+    not define, found without pyld; None for pyld to answer (defined keys, keyword-like
+    keys, anything expanding to a keyword)."""
+    mappings = ctx["mappings"]
+    if type(key) is not str or key in mappings or key[:1] == "@":
+        return None
+    iri: str | None = None
+    colon = key.find(":")
+    if colon > 0:
+        prefix, suffix = key[:colon], key[colon + 1 :]
+        if prefix == "_" or suffix.startswith("//"):
+            iri = key
+        else:
+            mapping = mappings.get(prefix)
+            if mapping and mapping["_prefix"]:
+                iri = mapping["@id"] + suffix
+            elif _PYLD_ABSOLUTE.match(key):
+                iri = key
+    if iri is None:
+        if "@vocab" in ctx:
+            vocab = ctx["@vocab"]
+            if type(vocab) is not str:
+                return None
+            iri = vocab + key
+        else:
+            iri = key  # relative (pyld is given no base here): dropped
+    if type(iri) is not str or iri[:1] == "@":
+        return None
+    return iri
 
 
 class _State:
@@ -393,6 +438,8 @@ class _State:
         hit = self.by_types.get(key)
         if hit is not None:
             return hit
+        from pyld import jsonld
+
         state = self
         for type_ in sorted(types):
             local_ctx = jsonld.JsonLdProcessor.get_context_value(self.ctx, type_, "@context")
@@ -415,23 +462,66 @@ class _Compiled:
     """
 
     def __init__(self, loader: FrozenDocumentLoader, contexts: str | tuple[str, ...]) -> None:
-        self.processor = jsonld.JsonLdProcessor()
-        options = dict(_options(loader))
-        options.setdefault("isFrame", False)
-        options.setdefault("keepFreeFloatingNodes", False)
-        options.setdefault("extractAllScripts", False)
-        self.options = options
+        self.loader = loader
         self.lock = loader.lock
+        self._processor: Any = None
+        self._options: dict[str, Any] | None = None
         self._states: dict[int, _State] = {}
         self.root: _State | None = None
         local = contexts if isinstance(contexts, str) else list(contexts)
         try:
             with self.lock:
-                initial = self.processor._get_initial_context(options)
-                ctx = self.processor._process_context(initial, local, options)
+                initial = self.processor._get_initial_context(self.options)
+                ctx = self.processor._process_context(initial, local, self.options)
         except Exception:  # pyld reports bad contexts in many ways: never "ok" then
             return
         self.root = self.wrap(ctx)
+
+    # pyld is imported only when a context must be processed or a term looked up that
+    # the stored snapshot (``snapshot.py``) does not hold.
+    @property
+    def processor(self) -> Any:
+        if self._processor is None:
+            from pyld import jsonld
+
+            self._processor = jsonld.JsonLdProcessor()
+        return self._processor
+
+    @property
+    def options(self) -> dict[str, Any]:
+        if self._options is None:
+            options = dict(_options(self.loader))
+            options.setdefault("isFrame", False)
+            options.setdefault("keepFreeFloatingNodes", False)
+            options.setdefault("extractAllScripts", False)
+            self._options = options
+        return self._options
+
+    def __getstate__(self) -> dict[str, Any]:
+        """For the snapshot: the states and what they learnt, not pyld's objects."""
+        state = dict(self.__dict__)
+        for name in ("loader", "lock", "_processor", "_options", "_states"):
+            state.pop(name)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.loader = self.lock = None  # type: ignore[assignment]  # set by adopt()
+        self._processor = self._options = None
+        self._states = {}
+
+    def states(self) -> list[_State]:
+        """Every active context built so far."""
+        return list(self._states.values())
+
+    def adopt(self, loader: FrozenDocumentLoader, states: list[_State]) -> None:
+        """Take a snapshot's compiled contexts into use with ``loader`` (whose bundled
+        contexts they were built from): the memos keyed by object identity rebuilt."""
+        self.loader = loader
+        self.lock = loader.lock
+        for state in states:
+            self._states[id(state.ctx)] = state
+            state.scoped = {id(local): (local, hit) for local, hit in state.scoped.values()}
 
     def wrap(self, ctx: dict[str, Any]) -> _State:
         state = self._states.get(id(ctx))
@@ -481,9 +571,20 @@ def _compiled(loader: FrozenDocumentLoader, contexts: str | tuple[str, ...]) -> 
         with loader.lock:
             compiled = memo.get(contexts)
             if compiled is None:
-                compiled = _Compiled(loader, contexts)
+                compiled = _stored(loader, contexts) or _Compiled(loader, contexts)
                 memo.put(contexts, compiled)
     return compiled
+
+
+def _stored(loader: FrozenDocumentLoader, contexts: str | tuple[str, ...]) -> _Compiled | None:
+    """The snapshot's compiled contexts for this combination (the default loader only:
+    the snapshot was built from the bundled contexts alone), or None."""
+    if loader is not default_loader():
+        return None
+    from .snapshot import stored
+
+    found = stored(loader, contexts)
+    return found if isinstance(found, _Compiled) else None
 
 
 # -- the walk: pyld's expansion (JsonLdProcessor._expand / _expand_object), restricted ---

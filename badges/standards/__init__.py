@@ -19,6 +19,7 @@ def _index() -> dict[str, str]:
     return data
 
 
+@cache
 def bundled_urls() -> frozenset[str]:
     """Every canonical URL that has a bundled copy."""
     return frozenset(_index())
@@ -34,6 +35,15 @@ def load_document(url: str) -> Any | None:
     if path is None:
         return None
     return json.loads((_ROOT / path).read_text("utf-8"))
+
+
+def context_files() -> dict[str, bytes]:
+    """The bundled JSON-LD contexts as stored, by canonical URL (for fingerprints)."""
+    return {
+        url: (_ROOT / path).read_bytes()
+        for url, path in sorted(_index().items())
+        if path.startswith("contexts/")
+    }
 
 
 # Canonical URLs used throughout the library.

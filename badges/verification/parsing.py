@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .. import baking, jsonutil
-from ..clr import CLR_TYPE, is_clr
+from .. import jsonutil
+from ..clr_shape import CLR_TYPE, is_clr
 from ..errors import (
     BadgeError,
     FetchError,
@@ -144,7 +144,7 @@ def parse_source(source: Any, fetcher: Fetcher | None, budget: FetchBudget | Non
         return Parsed(source, "json")
     if isinstance(source, str) and source.lstrip().startswith("<"):
         source = source.encode("utf-8")  # SVG markup given as text
-    if isinstance(source, (bytes, bytearray)) and baking.sniff_image_type(source):
+    if isinstance(source, (bytes, bytearray)) and _may_be_image(source):
         return _parse_baked(bytes(source), fetcher, budget)
     if isinstance(source, (bytes, bytearray)):
         if len(source) > jsonutil.MAX_RECORD_BYTES:
@@ -170,8 +170,20 @@ def parse_source(source: Any, fetcher: Fetcher | None, budget: FetchBudget | Non
     raise FormatError("expected a credential as JSON, a compact JWT, or a link")
 
 
+def _may_be_image(data: bytes | bytearray) -> bool:
+    """``baking.sniff_image_type(data)``, without importing the image code for what
+    starts as JSON or a JWT does (``{`` or ``e`` after blanks: never an image there)."""
+    if bytes(data[:64]).lstrip(b" \t\r\n")[:1] in (b"{", b"e"):
+        return False
+    from .. import baking
+
+    return baking.sniff_image_type(data) is not None
+
+
 def _parse_baked(image: bytes, fetcher: Fetcher | None, budget: FetchBudget | None) -> Parsed:
     """Unbake a PNG or SVG, then parse what it carries (JSON, a JWT or a link)."""
+    from .. import baking
+
     baked = baking.unbake(image)
     if baked is None:
         kind = str(baking.sniff_image_type(image)).upper()

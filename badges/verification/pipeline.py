@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..clr import is_clr
+from ..clr_shape import is_clr
 from ..fetch import DEFAULT_DEADLINE, DEFAULT_MAX_FETCHES, FetchBudget, Fetcher
 from ..jsonld.loader import FrozenDocumentLoader, default_loader
 from ..memo import LruMemo

@@ -38,7 +38,7 @@ from badges.errors import CanonicalizationError, ContextError
 from badges.jsonld import canonicalize, expand_strict
 from badges.jsonld.canon import clear_canonical_memo
 from badges.jsonld.compiled import Quad, to_quads
-from badges.jsonld.loader import FrozenDocumentLoader
+from badges.jsonld.loader import FrozenDocumentLoader, default_loader
 from badges.jsonld.options import RELATIVE_BASE
 from badges.jsonld.rdfc import canonical_nquads, first_degree_labels
 from tests.conftest import build_credential
@@ -130,6 +130,8 @@ def check(document: dict[str, Any]) -> str:
     before = json.dumps(document, sort_keys=True)
     quads = to_quads(document, LOADER)
     assert json.dumps(document, sort_keys=True) == before, "the document was changed"
+    # the default loader starts from the stored compiled contexts (badges/jsonld/snapshot.py)
+    assert to_quads(document, default_loader()) == quads, "the stored contexts differ"
     strict = strict_ok(document)
     if quads is None:
         return "pyld decides" if strict else "refused"
@@ -766,3 +768,54 @@ def test_concurrent_first_use_agrees() -> None:
     assert all(quads is not None for quads in expected)
     for found in results:
         assert found == expected  # the walk is deterministic: the same labels too
+
+
+def test_the_stored_compiled_contexts_are_current() -> None:
+    """badges/jsonld/compiled_contexts.pickle was written from the bundled contexts, pyld
+    and terms.py as they are (else it is ignored: rerun
+    ``python -m tests.generators.compiled_contexts``), and the default loader takes it."""
+    from badges.jsonld import snapshot
+
+    head = snapshot.PATH.read_bytes().partition(b"\n")[0]
+    assert head == snapshot.fingerprint()
+    assert snapshot._read()
+
+
+def test_the_stored_compiled_contexts_agree_with_pyld() -> None:
+    """Every example, canonicalised through the default loader (the stored compiled
+    contexts), gives pyld's N-Quads, and the quads a fresh loader (pyld's context
+    processing) gives."""
+    for name, document in seeds():
+        stored = to_quads(document, default_loader())
+        fresh = to_quads(document, FrozenDocumentLoader())
+        assert (stored is None) == (fresh is None), name
+        if stored is None:
+            continue
+        assert stored == fresh, name
+        found = canonical_nquads(stored) or pyld_rdfc_of(stored)
+        assert found == pyld_normalize(document), name
+
+
+def test_pyld_s_constants_and_escaping_written_out_agree() -> None:
+    """compiled.py runs without pyld: its copies of pyld's RDF constants and of
+    ``pyld.nquads.escape`` are pyld's."""
+    from pyld.nquads import escape as pyld_escape
+
+    from badges.jsonld import compiled
+
+    assert compiled._XSD_STRING == jsonld.XSD_STRING
+    assert compiled._XSD_DOUBLE == jsonld.XSD_DOUBLE
+    assert compiled._XSD_BOOLEAN == jsonld.XSD_BOOLEAN
+    assert compiled._XSD_INTEGER == jsonld.XSD_INTEGER
+    assert compiled._LANGSTRING == jsonld.RDF_LANGSTRING
+    assert compiled._RDF_TYPE == f"<{jsonld.RDF_TYPE}>"
+    assert compiled._RDF_FIRST == f"<{jsonld.RDF_FIRST}>"
+    assert compiled._RDF_REST == f"<{jsonld.RDF_REST}>"
+    assert compiled._RDF_NIL == f"<{jsonld.RDF_NIL}>"
+    rng = random.Random(15)
+    alphabet = 'ab \\"\t\n\r\x0b\x0c\x00é€😀'
+    texts = ["", "plain", "a\\b", 'say "hi"', "\t\n\r", "\\\\n"] + [
+        "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12))) for _ in range(5000)
+    ]
+    for text in texts:
+        assert compiled.escape(text) == pyld_escape(text), repr(text)

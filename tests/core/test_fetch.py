@@ -929,9 +929,8 @@ def trust_test_ca(
     """Make the fetcher's default TLS context trust the throwaway CA instead of the system's."""
     real = ssl.create_default_context
     ca_path = tls_material[0]
-    monkeypatch.setattr(
-        fetch_module.ssl, "create_default_context", lambda *a, **k: real(cafile=str(ca_path))
-    )
+    # the ssl module itself: badges.fetch imports it when it first makes a TLS connection
+    monkeypatch.setattr(ssl, "create_default_context", lambda *a, **k: real(cafile=str(ca_path)))
 
 
 def _tls_policy(name: str, server: _Server, **kw: Any) -> FetchPolicy:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -33,11 +34,11 @@ def test_every_bundled_context_and_schema_is_packaged():
 HEAVY = ("flask", "sqlalchemy", "pyld", "PIL", "qrcode", "jsonschema", "issuer", "verifier")
 
 
-def _loaded_after(code: str) -> list[str]:
+def _loaded_after(code: str, heavy: tuple[str, ...] = HEAVY) -> list[str]:
     probe = (
         "import sys\n"
         + code
-        + f"\nprint('loaded:' + ','.join(m for m in {HEAVY!r} if m in sys.modules))"
+        + f"\nprint('loaded:' + ','.join(m for m in {heavy!r} if m in sys.modules))"
     )
     result = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60
@@ -107,11 +108,40 @@ def test_verifying_a_badge_loads_no_web_framework_or_orm(tmp_path):
 
 
 def test_the_command_line_s_copies_of_defaults_match_their_sources():
-    from badges import cli, fetch, issuing
+    from badges import baking, cli, fetch, issuing
 
+    assert cli.MAX_IMAGE_BYTES == baking.MAX_IMAGE_BYTES
     assert cli.DEFAULT_DEADLINE == fetch.DEFAULT_DEADLINE
     assert cli.DEFAULT_MAX_FETCHES == fetch.DEFAULT_MAX_FETCHES
     assert set(cli.PROOF_FORMATS) == {p.value for p in issuing.ProofFormat}
     assert cli.PROOF_FORMATS[0] == issuing.ProofFormat.DATA_INTEGRITY.value
     parser = cli.build_parser(plugins=False)
     assert set(cli.CORE_COMMANDS) == set(parser._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
+
+
+def test_verifying_a_bundled_context_badge_does_not_import_pyld(tmp_path):
+    """`badges verify` of a Data Integrity badge whose contexts are all bundled answers
+    from the stored compiled contexts (badges/jsonld/snapshot.py): pyld, the image code,
+    the data model and the HTTP client are not imported (issue 15), and the verdict is
+    the one a verifier that does import pyld gives."""
+    from badges import dids, keys
+    from badges.proofs import add_data_integrity_proof
+    from badges.verification import Verifier
+    from tests.conftest import build_credential
+
+    key = keys.KeyPair.generate("EdDSA")
+    credential = add_data_integrity_proof(
+        build_credential(dids.did_key(key.public)),
+        key,
+        verification_method=dids.did_key_verification_method(key.public),
+    )
+    assert Verifier().verify(credential).verified
+    badge = tmp_path / "badge.json"
+    badge.write_text(json.dumps(credential))
+    code = (
+        "import contextlib, io\n"
+        "from badges.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    assert main(['verify', {str(badge)!r}]) == 0"
+    )
+    assert _loaded_after(code, (*HEAVY, "badges.baking", "badges.model", "lxml")) == []

@@ -995,3 +995,57 @@ def test_compiled_contexts_are_built_once_under_contention(
     assert answers == [True] * threads_count
     assert built == [tuple(document["@context"])]
     assert all(c is compiled[0] for c in compiled)
+
+
+def test_undefined_keys_are_read_as_pyld_reads_them() -> None:
+    """A key an active context does not define is expanded without pyld
+    (``terms._undefined_iri``): the same term pyld's own lookup gives, in every active
+    context the examples reach, for undefined words, compact IRIs (known and unknown
+    prefixes), absolute IRIs, blank node identifiers and keys defined only elsewhere."""
+    from pyld import jsonld as pyld_jsonld
+
+    loader = FrozenDocumentLoader()
+    for _, seed in seeds():
+        context_certainly_ok(seed, loader)
+    context_certainly_ok(
+        {"@context": [VC2, UNDEFINED_TERMS], "type": "VerifiableCredential"}, loader
+    )  # a context with @vocab
+    states = [
+        state
+        for compiled in terms._BY_LOADER[loader]._data.values()
+        for state in compiled._states.values()
+    ]
+    elsewhere = sorted({key for state in states for key in state.mappings})
+    keys = [
+        *UNKNOWN_KEYS,
+        *elsewhere,
+        "sec:proofValue",
+        "xsd:string",
+        "schema:name",
+        "cred:issuer",
+        "nope:thing",
+        "https://example.org/term",
+        "urn:x:y",
+        "_:b0",
+        "a//b",
+        "x://y",
+        "ex:",
+        "a b:c",
+        "1a:b",
+    ]
+    compared = 0
+    for state in states:
+        processor = state.compiled.processor
+        get = pyld_jsonld.JsonLdProcessor.get_context_value
+        for key in keys:
+            if terms._undefined_iri(state.ctx, key) is None:
+                continue
+            ours = terms._Term(state.compiled, state.ctx, key)
+            iri = processor._expand_iri(state.ctx, key, vocab=True)
+            assert ours.iri == iri, (key, ours.iri, iri)
+            assert ours.type == get(state.ctx, key, "@type")
+            assert ours.language == get(state.ctx, key, "@language")
+            assert ours.scoped is None and get(state.ctx, key, "@context") is None
+            assert get(state.ctx, key, "@container") is None and ours.plain
+            compared += 1
+    assert compared > 1000

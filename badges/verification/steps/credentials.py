@@ -18,7 +18,7 @@ Any other credential (a badge, an endorsement) has no such check: nothing is add
 
 from __future__ import annotations
 
-from ...clr import clr_entries, entry_source, is_clr
+from ...clr_shape import clr_entries, entry_source, is_clr
 from ...errors import FormatError
 from ..context import Run
 from ..messages import M, Message

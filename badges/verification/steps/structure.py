@@ -13,7 +13,7 @@ import hashlib
 from typing import Any
 
 from ... import standards
-from ...clr import clr_model_problems, is_clr
+from ...clr_shape import is_clr
 from ...errors import ContextError, FormatError
 from ...jsonld import expand_strict
 from ...jsonld.canon import compiled_canonical
@@ -265,6 +265,8 @@ def check_clr_schema(credential: dict[str, Any], checks: Checks) -> None:
     CLR names is reported as not checked. The credentials inside are each checked on
     their own (the ``credentials`` check).
     """
+    from ...clr import clr_model_problems  # the data model: imported for a record only
+
     problems = clr_model_problems(credential)
     if problems:
         checks.add(
