@@ -256,6 +256,10 @@ TARGETS: dict[str, Target] = {
             "tests/core/test_pipeline_contract.py",
             "tests/core/test_clr.py",
             "tests/core/test_ob2.py",
+            # what the report carries from the steps: the revocation reason, and an
+            # endorsement's depth (its own endorsements are not checked)
+            "tests/core/test_step_status.py::test_a_badge_revoked_on_a_revocation_list_with_or_without_a_reason",
+            "tests/core/test_step_endorsements.py::test_an_endorsements_own_endorsements_are_not_checked",
         ),
     ),
     "issuer-csrf": Target(
