@@ -255,9 +255,9 @@ def test_entries_that_are_not_credentials_are_reported_by_position(ed_key):
     assert report.check("credentials").message.startswith("Credential 3 of 3 is not genuine")
 
 
-def test_a_revoked_badge_inside_a_valid_record_is_reported_as_revoked(
-    site, school_verifier, publish_did_web, ed_key, other_key
-):
+def two_school_badges_one_revoked(site, publish_did_web, ed_key) -> list[dict[str, Any]]:
+    """Two badges of the school's did:web on its status list at /status/1: the second
+    revoked."""
     method = publish_did_web(ed_key)
     bits = bsl.BitstringStatusList()
     bits.set(200)
@@ -285,6 +285,13 @@ def test_a_revoked_badge_inside_a_valid_record_is_reported_as_revoked(
             proof="data-integrity",
         )
         badges.append(signed.json)
+    return badges
+
+
+def test_a_revoked_badge_inside_a_valid_record_is_reported_as_revoked(
+    site, school_verifier, publish_did_web, ed_key, other_key
+):
+    badges = two_school_badges_one_revoked(site, publish_did_web, ed_key)
     clr = record(badges, other_key)  # the platform's key, not the school's
     report = school_verifier.verify(clr.json, now=NOW)
     assert report.verdict is Verdict.VALID, report.to_dict()["checks"]
@@ -360,3 +367,38 @@ def test_a_record_may_hold_more_blank_nodes_than_a_badge_may(ed_key, other_key):
     not_a_record = {**signed.json, "type": ["VerifiableCredential", "OpenBadgeCredential"]}
     with pytest.raises(CanonicalizationError, match="blank nodes"):
         canonicalize({k: v for k, v in not_a_record.items() if k != "proof"})
+
+
+def test_a_record_that_fails_its_own_check_still_has_each_credential_inside_checked(
+    site, school_verifier, publish_did_web, ed_key, other_key
+):
+    """A failed check of the record settles its verdict, but not the fetches of the
+    credentials inside: each still says whether it is the one at fault."""
+    badges = two_school_badges_one_revoked(site, publish_did_web, ed_key)
+    clr = record(badges, other_key)
+    report = school_verifier.verify(clr.json, now=NOW, recipient="someone.else@example.org")
+    assert report.verdict is Verdict.INVALID
+    assert report.check("recipient").outcome is Outcome.FAILED
+    inside = report.credentials or []
+    assert [(c.verdict, c.revoked) for c in inside] == [
+        (Verdict.VALID, False),
+        (Verdict.INVALID, True),
+    ]
+    assert inside[1].report is not None
+    assert inside[1].report.check("status").outcome is Outcome.FAILED
+    assert site.requests.count("/status/1") == 1
+
+
+def test_a_record_inside_a_record_is_not_checked_for_its_own_credentials(ed_key, other_key):
+    inner = record([badge(ed_key).json], other_key)
+    outer = record([inner.json, badge(ed_key).json], ed_key)
+    report = Verifier().verify(outer.json, now=NOW)
+    [first, second] = report.credentials or []
+    assert second.verdict is Verdict.VALID
+    assert first.verdict is Verdict.INVALID and first.report is not None
+    check = first.report.check("credentials")
+    assert (check.outcome, check.message) == (
+        Outcome.FAILED,
+        "A learner record inside another credential is not checked.",
+    )
+    assert first.report.credentials is None  # its own credentials were not verified

@@ -356,3 +356,81 @@ def test_recipient_description_says_who_a_badge_names_without_guessing():
         "a@b.example"
     )
     assert recipient_description({}) == "nobody it names"
+
+
+ONA_HASHED = hash_identity("ona@school.example", "s4lt")
+
+
+@pytest.mark.parametrize(
+    "credential",
+    [
+        # an assertion's recipient without a type is an email address (OB 2.0's default)
+        {"recipient": {"hashed": False, "identity": "ona@school.example"}},
+        {"recipient": {"salt": "s4lt", "identity": ONA_HASHED}},
+        # the identifiers that cannot name the address are passed over, not the end of the list
+        _ob3(identifier=["ona@school.example", _identifier(ONA_HASHED)]),
+        _ob3(identifier=[_identifier(ONA_HASHED, kind="name"), _identifier(ONA_HASHED)]),
+        _ob3(
+            identifier=[
+                _identifier("someone@else.example", hashed=False),
+                _identifier(ONA_HASHED),
+            ]
+        ),
+    ],
+    ids=["untyped-plain", "untyped-hashed", "not-a-dict", "not-email", "other-plain"],
+)
+def test_recipient_address_reads_past_what_cannot_name_the_address(credential):
+    assert recipient_address(credential, MINE) == MINE[0]
+
+
+@pytest.mark.parametrize("salt", [12345, ["s4lt"], {"s": 1}])
+def test_a_salt_that_is_not_text_counts_as_no_salt(salt):
+    unsalted = hash_identity("ona@school.example", "")
+    recipient = {"type": "email", "identity": unsalted, "salt": salt}
+    assert recipient_address({"recipient": recipient}, MINE) == MINE[0]
+    subject = _ob3(identifier=[_identifier(unsalted, salt=salt)])
+    assert recipient_address(subject, MINE) == MINE[0]
+    # the salt is not mixed in some other way: a hash with it as text does not match
+    salted = hash_identity("ona@school.example", str(salt))
+    assert recipient_address({"recipient": {**recipient, "identity": salted}}, MINE) is None
+
+
+def test_recipient_description_of_each_kind_of_recipient():
+    long_id = "did:example:" + "o" * 300
+    long_address = "a" * 300 + "@b.example"
+    # an OB 2.0 assertion: the address only when it is not hashed, cut to 200 characters
+    assert recipient_description({"recipient": {"identity": ONA_HASHED, "salt": "s4lt"}}) == (
+        "an address, hashed"
+    )
+    assert recipient_description({"recipient": {"identity": ONA_HASHED, "hashed": True}}) == (
+        "an address, hashed"
+    )
+    assert (
+        recipient_description({"recipient": {"identity": long_address, "hashed": False}})
+        == (long_address[:200])
+    )
+    assert recipient_description({"recipient": {"identity": 5, "hashed": False}}) == (
+        "nobody it names"
+    )
+    assert recipient_description({"recipient": {}}) == "nobody it names"
+    # an OB 3.0 subject: its id, else its first identifier with a text value
+    assert recipient_description(_ob3(id=long_id)) == long_id[:200]
+    assert recipient_description(
+        {"credentialSubject": ["did:example:not-a-subject", {"id": "did:example:ona"}]}
+    ) == ("did:example:ona")
+    assert (
+        recipient_description(_ob3(identifier=[_identifier(long_address, hashed=False)]))
+        == (long_address[:200])
+    )
+    assert recipient_description(_ob3(identifier=[_identifier(ONA_HASHED)])) == (
+        "an address, hashed"
+    )
+    assert recipient_description(_ob3(identifier=[{"identityHash": ONA_HASHED}])) == (
+        "an address, hashed"
+    )
+    assert recipient_description(_ob3(identifier=[{"identityHash": 5, "hashed": False}])) == (
+        "nobody it names"
+    )
+    assert recipient_description(
+        _ob3(identifier=["ona@school.example", _identifier("ona@school.example", hashed=False)])
+    ) == ("ona@school.example")

@@ -16,7 +16,7 @@ from badges.proofs import (
     verify_data_integrity_proof,
     verify_jwt_signature,
 )
-from badges.proofs.vc_jwt import claim_mismatches, credential_from_payload
+from badges.proofs.vc_jwt import claim_mismatches, credential_from_payload, registered_claims
 from badges.timeutil import epoch
 from tests.conftest import ISSUED, build_credential
 
@@ -149,3 +149,84 @@ def test_data_integrity_needs_an_ed25519_key(es_key):
         build_credential("https://school.example/i"), es_key, verification_method=KID, proof="both"
     )
     assert both.json is None and both.jwt is not None
+
+
+# -- the registered claims of a VC-JWT and their agreement with the credential -------------
+
+
+def _payload(credential):
+    return {**credential, **registered_claims(credential)}
+
+
+def test_registered_claims_take_the_vc20_dates_even_beside_vc11_ones():
+    credential = build_credential("https://school.example/issuers/1")
+    credential["issuanceDate"] = "2020-01-01T00:00:00Z"
+    credential["expirationDate"] = "2020-06-01T00:00:00Z"
+    claims = registered_claims(credential)
+    assert claims["nbf"] == epoch(ISSUED)
+    assert "exp" not in claims  # validUntil, not expirationDate
+    # and VC 1.1's names when only those are there
+    del credential["validFrom"]
+    assert registered_claims(credential)["nbf"] == 1577836800
+    assert registered_claims(credential)["exp"] == 1590969600
+
+
+@pytest.mark.parametrize(
+    ("subjects", "sub"),
+    [
+        ([{"id": "did:example:ona"}], "did:example:ona"),
+        ([{"id": "did:example:ona"}, {"id": "did:example:jonas"}], "did:example:ona"),
+        ([], None),
+        ({"id": "did:example:ona"}, "did:example:ona"),
+    ],
+    ids=["list-of-one", "list-of-two", "empty-list", "object"],
+)
+def test_the_sub_claim_is_the_first_subjects_id(subjects, sub):
+    credential = build_credential("https://school.example/issuers/1")
+    credential["credentialSubject"] = subjects
+    assert registered_claims(credential).get("sub") == sub
+
+
+def test_an_ob3_token_must_carry_its_registered_claims():
+    credential = build_credential("https://school.example/issuers/1")
+    credential["credentialSubject"]["id"] = "did:example:ona"
+    payload = _payload(credential)
+    assert claim_mismatches(payload) == []
+    for claim in ("iss", "jti", "nbf"):
+        without = {k: v for k, v in payload.items() if k != claim}
+        # required by default: an OB 3.0 credential's token
+        assert claim_mismatches(without) == [f"the '{claim}' claim is missing"]
+        assert claim_mismatches(without, required=False) == []
+    without_sub = {k: v for k, v in payload.items() if k != "sub"}
+    assert claim_mismatches(without_sub) == [
+        "'sub' (None) differs from the credential ('did:example:ona')"
+    ]
+    assert claim_mismatches(without_sub, required=False) == []
+
+
+def test_each_optional_claim_present_must_agree():
+    credential = build_credential("https://school.example/issuers/1")
+    credential["credentialSubject"]["id"] = "did:example:ona"
+    payload = _payload(credential)
+    # no sub (allowed without required), but an exp the credential does not have
+    wrong = {**{k: v for k, v in payload.items() if k != "sub"}, "exp": 2000000000}
+    assert claim_mismatches(wrong, required=False) == [
+        "'exp' (2000000000) differs from the credential (None)"
+    ]
+    other = {**payload, "sub": "did:example:jonas"}
+    assert claim_mismatches(other, required=False) == [
+        "'sub' ('did:example:jonas') differs from the credential ('did:example:ona')"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("field", "named"), [("validFrom", "validFrom"), ("issuanceDate", "issuanceDate")]
+)
+def test_an_unusable_start_date_is_named(field, named):
+    credential = build_credential("https://school.example/issuers/1")
+    payload = {**_payload(credential)}
+    del payload["validFrom"]
+    payload[field] = "not a date"
+    problems = claim_mismatches(payload)
+    assert len(problems) == 1
+    assert problems[0].startswith(f"the credential's {named} is unusable: ")
