@@ -223,6 +223,15 @@ SETTINGS = Settings(
         env="ISSUER_JOB_TIMEOUT",
     ),
     Setting(
+        "JOB_HEARTBEAT",
+        "int",
+        30,
+        "A worker running a job renews a key in Redis that lives this many seconds; a job "
+        "whose key has lapsed lost its worker and is queued again at the next maintenance "
+        "round of a `badges worker` (SQLite; PostgreSQL sees the lost worker's lock go).",
+        env="ISSUER_JOB_HEARTBEAT",
+    ),
+    Setting(
         "TESTING", "bool", False, "Flask's test mode (the tests set it; no secret key needed)."
     ),
 )
