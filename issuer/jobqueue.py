@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from flask import Flask
@@ -191,6 +192,7 @@ def execute(app: Flask, job_id: str, progress_store: ProgressStore) -> None:
                     urls=urls,
                     progress=progress,
                     render_index=_render_index,
+                    keep_files=timedelta(days=app.config["ARCHIVE_KEEP_DAYS"]),
                 )
                 deliver_after_commit(session, database, mail)
             progress_store.forget(job_id)  # the job's row says it is done

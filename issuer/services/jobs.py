@@ -20,10 +20,10 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, fields
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -206,11 +206,13 @@ def learner_job(session: Session, public_id_: str, *, learner: Learner) -> Job:
     return job
 
 
-def job_file(session: Session, job: Job) -> JobFile:
-    """What the finished ``job`` made; NotFound while it runs, when it failed, or when a
-    newer archive has replaced it."""
+def job_file(
+    session: Session, job: Job, *, keep: timedelta, now: datetime | None = None
+) -> JobFile:
+    """What the finished ``job`` made; NotFound while it runs, when it failed, when a
+    newer archive has replaced it, or when it is older than ``keep``."""
     found = session.get(JobFile, job.id) if job.status == JobStatus.DONE else None
-    if found is None:
+    if found is None or found.created_at < (now or now_utc()) - keep:
         raise NotFound(_("No such file."))
     return found
 
@@ -385,6 +387,7 @@ class JobTools:
     urls: PublicUrls
     progress: Progress
     render_index: RenderIndex | None = None
+    keep_files: timedelta = timedelta(days=7)
 
 
 def _school(session: Session, job: Job) -> Organisation:
@@ -426,8 +429,9 @@ def _work_reissue(session: Session, job: Job, tools: JobTools) -> dict[str, Any]
 
 
 def _work_archive(session: Session, job: Job, tools: JobTools) -> dict[str, Any]:
-    """The learner's archive, stored as the job's file; the learner's earlier archives are
-    deleted with it (one kept per learner)."""
+    """The learner's archive, stored as the job's file; the learner's earlier archive is
+    deleted with it (one kept per learner), and so is any archive older than
+    ``tools.keep_files`` (its page has not offered it since)."""
     assert job.learner_id is not None and tools.render_index is not None
     learner = session.get_one(Learner, job.learner_id)
     made_at = now_utc()
@@ -448,9 +452,9 @@ def _work_archive(session: Session, job: Job, tools: JobTools) -> dict[str, Any]
     earlier = select(Job.id).where(
         Job.learner_id == job.learner_id, Job.kind == ARCHIVE, Job.id != job.id
     )
-    session.execute(
+    session.execute(  # the learner's earlier archive, and anyone's kept past its time
         delete(JobFile)
-        .where(JobFile.job_id.in_(earlier))
+        .where(or_(JobFile.job_id.in_(earlier), JobFile.created_at < made_at - tools.keep_files))
         .execution_options(synchronize_session=False)
     )
     session.add(
@@ -480,6 +484,7 @@ def run_job(
     urls: PublicUrls,
     progress: Progress,
     render_index: RenderIndex | None = None,
+    keep_files: timedelta = timedelta(days=7),
 ) -> Job:
     """Do a queued job's work in the caller's transaction and mark it ``done`` with its
     result (both commit together, or neither). The job's row is locked first (PostgreSQL:
@@ -491,7 +496,13 @@ def run_job(
         raise NotFound(_("No such job."))
     if job.status != JobStatus.QUEUED:
         return job
-    tools = JobTools(sealer=sealer, urls=urls, progress=progress, render_index=render_index)
+    tools = JobTools(
+        sealer=sealer,
+        urls=urls,
+        progress=progress,
+        render_index=render_index,
+        keep_files=keep_files,
+    )
     job.result = _WORK[job.kind](session, job, tools)
     job.status = JobStatus.DONE
     job.params = None  # the class list is in the awards now

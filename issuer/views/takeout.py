@@ -7,7 +7,8 @@
   (services/jobs.py: by ``badges worker``, or a thread of the app without a broker), never
   inside the request; the answer leads to the job's page
   (/portfolio/export/jobs/<id>, its state as JSON at .../<id>.json), which offers the zip
-  (.../<id>/archive.zip) when it is done. Only the learner who asked sees the page or
+  (.../<id>/archive.zip) when it is done, for ISSUER_ARCHIVE_KEEP_DAYS days or until a
+  newer archive replaces it. Only the learner who asked sees the page or
   downloads the zip (anyone else: 404). A POST with the form's CSRF token: another site
   cannot make a browser ask for one;
 - /portfolio/export/personal-data.json: everything held about the learner
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from flask import (
@@ -64,6 +66,11 @@ def _learner() -> Learner:
     learner = current_learner()
     assert learner is not None  # learner_required
     return learner
+
+
+def _keep() -> timedelta:
+    """How long a finished archive is offered (ISSUER_ARCHIVE_KEEP_DAYS)."""
+    return timedelta(days=current_app.config["ARCHIVE_KEEP_DAYS"])
 
 
 def _day() -> str:
@@ -112,9 +119,9 @@ def archive_job(job_id: str) -> Any:
     kept = None
     if job.status == JobStatus.DONE:
         try:
-            kept = job_service.job_file(dbs(), job)
+            kept = job_service.job_file(dbs(), job, keep=_keep())
         except IssuerError:
-            kept = None  # a newer archive replaced it
+            kept = None  # a newer archive replaced it, or it was kept its time
     return render_template(
         "issuer/portfolio/archive_job.html",
         section="export",
@@ -141,7 +148,7 @@ def archive_job_state(job_id: str) -> Any:
 def archive_file(job_id: str) -> Any:
     """The finished archive, for the learner who asked for it alone."""
     job = job_service.learner_job(dbs(), job_id, learner=_learner())
-    kept = job_service.job_file(dbs(), job)
+    kept = job_service.job_file(dbs(), job, keep=_keep())
     response = Response(kept.data, mimetype=kept.content_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{kept.filename}"'
     return response

@@ -15,6 +15,7 @@ import io
 import json
 import re
 import zipfile
+from datetime import timedelta
 from html.parser import HTMLParser
 from posixpath import normpath
 from typing import Any
@@ -283,10 +284,11 @@ def test_the_archive_is_a_job_whose_page_and_zip_are_its_learners_alone(
     jobqueue.runner(client.application).join()  # type: ignore[attr-defined]
     assert [job_id for job_id, _size in _files(database)] != [] and len(_files(database)) == 1
     assert client.get(page_url + "/archive.zip").status_code == 404
-    assert "replaced by a newer one" in client.get(page_url).text
-    assert zipfile.ZipFile(io.BytesIO(mine)).namelist() == _zip(
-        client.get(newer + "/archive.zip")
-    ).namelist()
+    assert "no longer kept" in client.get(page_url).text
+    assert (
+        zipfile.ZipFile(io.BytesIO(mine)).namelist()
+        == _zip(client.get(newer + "/archive.zip")).namelist()
+    )
 
 
 def test_a_waiting_archive_page_asks_for_its_state_and_one_waits_at_a_time(
@@ -485,3 +487,27 @@ def test_a_portfolio_of_one_imported_open_badges_2_badge(
     assert len(names) == 2 and "index.html" in names  # the badge and the index: no CLR
     html = archive.read("index.html").decode()
     assert "Not in the CLR" in html and "A Comprehensive Learner Record" not in html
+
+
+def test_an_archive_is_offered_for_its_days_and_then_deleted(
+    client, database, portfolio, make_learner
+):
+    learner, _awards = portfolio
+    sign_in_learner(client, database, learner)
+    page_url = ask(client, {"request_key": "old"})
+    jobqueue.runner(client.application).join()  # type: ignore[attr-defined]
+    days = client.application.config["ARCHIVE_KEEP_DAYS"]
+    with database.transaction() as session:  # made longer ago than it is kept
+        (row,) = session.query(JobFile).all()
+        row.created_at = row.created_at - timedelta(days=days, minutes=1)
+    assert client.get(page_url + "/archive.zip").status_code == 404
+    assert "no longer kept" in client.get(page_url).text
+    # the next archive anyone makes deletes it
+    other = make_learner("jonas@pupils.example", "Jonas")
+    sign_in_learner(client, database, other)
+    ask(client, {"request_key": "jonas"})
+    jobqueue.runner(client.application).join()  # type: ignore[attr-defined]
+    with database.transaction() as session:
+        kept = session.query(JobFile).all()
+        assert [row.job_id for row in kept] != [] and len(kept) == 1
+        assert jobs.get_job(session, page_url.rsplit("/", 1)[1]).id != kept[0].job_id
