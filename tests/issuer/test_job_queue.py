@@ -3,7 +3,10 @@ run once, all or nothing, by a thread of the app (no broker) or by ``badges work
 Redis queue (RQ); its page reads the job's state.
 
 Faults, each a test: the work stopped half-way (nothing stored, the job runs again once);
-a worker killed with SIGKILL mid-job (the job completes once when a worker runs it again);
+a worker killed with SIGKILL mid-job, a class award or a learner's archive (nothing stored;
+a new worker finds the job abandoned when it starts, on SQLite too, where the killed
+worker's heartbeat key lapses in seconds while RQ would wait out the job's hour, and the job
+completes once);
 Redis gone (the job waits in the database, pages still answer, /readyz says 503, and the
 job runs when Redis is back). Redis is a ``redis-server`` started by the test on a free
 loopback port (the machine's own Redis is never stopped), reached through a loopback TCP
