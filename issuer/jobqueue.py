@@ -11,9 +11,11 @@ whether it is done.
 A worker killed half-way (SIGKILL, a lost machine) leaves its job ``queued`` with nothing
 stored. ``recover`` finds such jobs and queues them again: on PostgreSQL precisely (a job
 whose row no transaction holds, and that the queue no longer has waiting, was abandoned);
-elsewhere, RQ's own clean-up gives an abandoned job back to the queue once its time is
-over (``Retry``). ``badges worker`` calls ``recover`` when it starts and at each of its
-maintenance rounds.
+elsewhere (SQLite) by the job's heartbeat: while a worker runs a job, a thread of it renews
+a Redis key that lives ``ISSUER_JOB_HEARTBEAT`` seconds (``Heartbeat``); a job RQ calls
+started whose key has lapsed lost its worker. (RQ's own clean-up would give it back only
+once its whole time, ``ISSUER_JOB_TIMEOUT``, is over.) ``badges worker`` calls ``recover``
+when it starts and at each of its maintenance rounds.
 
 RQ rather than Celery: the queue is only Redis lists and hashes that ``redis`` (already a
 dependency) speaks, a job is a plain function call, and the worker needs no broker of its own.
@@ -24,6 +26,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from flask import Flask
@@ -45,6 +48,7 @@ log = logging.getLogger(__name__)
 UNEXPECTED = N_("the work stopped with an error. Please try again.")
 PROGRESS_KEY = "badges:issuer:job-progress:"  # + the job's public id: a hash (done, total)
 PROGRESS_TTL = 7 * 24 * 3600
+ALIVE_KEY = "badges:issuer:job-alive:"  # + the job's public id: renewed while a worker runs it
 STEPS = 100  # progress written at most this many times per job
 
 
@@ -111,6 +115,49 @@ class RedisProgress:
             log.warning("job %s: progress not deleted: %s", job_id, exc)
 
 
+class Heartbeat:
+    """While its ``with`` block runs, a thread renews ``ALIVE_KEY + job_id`` (it lives ``ttl``
+    seconds, renewed every third of that); the key is deleted at the end. A process killed
+    stops renewing it, and ``recover`` sees the job abandoned once the key has lapsed."""
+
+    def __init__(self, connection: Redis, job_id: str, ttl: int) -> None:
+        self._redis = connection
+        self._key = ALIVE_KEY + job_id
+        self._ttl = max(1, ttl)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, daemon=True, name=f"heartbeat {job_id}")
+
+    def _renew(self) -> None:
+        try:
+            self._redis.set(self._key, "1", ex=self._ttl)
+        except Exception as exc:  # redis.RedisError: renewed at the next beat
+            log.warning("job heartbeat not renewed: %s", exc)
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self._ttl / 3):
+            self._renew()
+
+    def __enter__(self) -> Heartbeat:
+        self._renew()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        try:
+            self._redis.delete(self._key)
+        except Exception as exc:  # redis.RedisError: it lapses on its own
+            log.warning("job heartbeat not deleted: %s", exc)
+
+
+def _render_index(index: Any) -> str:
+    """index.html of a learner's archive (in the app context, in the job's language)."""
+    from flask import render_template
+
+    return render_template("issuer/portfolio/archive_index.html", index=index)
+
+
 def execute(app: Flask, job_id: str, progress_store: ProgressStore) -> None:
     """Run the job ``job_id`` with ``app``'s database, keys and mail, in ``app``'s context.
     The work's IssuerError, or an unexpected error, marks the job failed (nothing of its
@@ -138,7 +185,15 @@ def execute(app: Flask, job_id: str, progress_store: ProgressStore) -> None:
 
         try:
             with in_language(language), database.transaction() as session:
-                run_job(session, job_id, sealer=sealer, urls=urls, progress=progress)
+                run_job(
+                    session,
+                    job_id,
+                    sealer=sealer,
+                    urls=urls,
+                    progress=progress,
+                    render_index=_render_index,
+                    keep_files=timedelta(days=app.config["ARCHIVE_KEEP_DAYS"]),
+                )
                 deliver_after_commit(session, database, mail)
             progress_store.forget(job_id)  # the job's row says it is done
         except IssuerError as exc:
@@ -201,13 +256,14 @@ def redis_connection(url: str, *, timeout: float | None = 5.0) -> Redis:
 class RqRunner(JobRunner):
     """A Redis queue: ``badges worker`` processes (anywhere) run the jobs."""
 
-    def __init__(self, url: str, queue_name: str, timeout: int) -> None:
+    def __init__(self, url: str, queue_name: str, timeout: int, heartbeat: int = 30) -> None:
         from rq import Queue
 
         self.connection = redis_connection(url)
         self.queue = Queue(queue_name, connection=self.connection)
         self.progress = RedisProgress(self.connection)
         self._timeout = timeout
+        self.heartbeat = heartbeat
 
     def dispatch(self, job_id: str) -> None:
         from rq import Retry
@@ -247,7 +303,10 @@ def runner(app: Flask) -> JobRunner:
     if found is None:
         if app.config["REDIS_URL"]:
             found = RqRunner(
-                app.config["REDIS_URL"], app.config["QUEUE"], app.config["JOB_TIMEOUT"]
+                app.config["REDIS_URL"],
+                app.config["QUEUE"],
+                app.config["JOB_TIMEOUT"],
+                app.config["JOB_HEARTBEAT"],
             )
         else:
             found = ThreadRunner(app)
@@ -294,8 +353,8 @@ def recover(app: Flask, *, run: Callable[[str], None] | None = None) -> list[str
         if isinstance(jobs, RqRunner):
             if jobs.waiting(job_id):
                 continue
-            if held is None and _started(jobs, job_id):
-                continue  # SQLite: RQ's clean-up gives it back once its time is over
+            if held is None and _alive(jobs, job_id):
+                continue  # SQLite: a worker runs it (its heartbeat has not lapsed)
         again.append(job_id)
         if run is not None:
             run(job_id)
@@ -304,15 +363,29 @@ def recover(app: Flask, *, run: Callable[[str], None] | None = None) -> list[str
     return again
 
 
-def _started(jobs: RqRunner, job_id: str) -> bool:
+def _alive(jobs: RqRunner, job_id: str) -> bool:
+    """Whether a worker runs the job now: RQ calls it started, and its heartbeat key is
+    there (or it started less than a heartbeat ago: the key is written as the work begins)."""
+    from datetime import UTC, datetime, timedelta
+
     from rq.exceptions import NoSuchJobError
     from rq.job import Job as RqJob
 
     try:
-        status = RqJob.fetch(job_id, connection=jobs.connection).get_status()
+        found = RqJob.fetch(job_id, connection=jobs.connection)
     except NoSuchJobError:
         return False
-    return status is not None and status.value == "started"
+    status = found.get_status()
+    if status is None or status.value != "started":
+        return False
+    if jobs.connection.exists(ALIVE_KEY + job_id):
+        return True
+    started_at = found.started_at
+    if started_at is None:
+        return True  # marked started, not yet stamped: just now
+    if started_at.tzinfo is None:
+        started_at = started_at.replace(tzinfo=UTC)
+    return datetime.now(UTC) - started_at < timedelta(seconds=jobs.heartbeat)
 
 
 # -- the worker ------------------------------------------------------------------------------
@@ -331,4 +404,9 @@ def perform(job_id: str) -> None:
     a plain ``rq worker`` has none, and the job fails there without touching anything)."""
     if _worker_app is None:
         raise RuntimeError("issuer jobs are run by `badges worker`")
-    execute(_worker_app, job_id, runner(_worker_app).progress)
+    jobs = runner(_worker_app)
+    if isinstance(jobs, RqRunner):
+        with Heartbeat(jobs.connection, job_id, jobs.heartbeat):
+            execute(_worker_app, job_id, jobs.progress)
+    else:
+        execute(_worker_app, job_id, jobs.progress)

@@ -196,7 +196,7 @@ SETTINGS = Settings(
         "text",
         None,
         "Redis (`redis://host:6379/0`) as the job queue's broker: long work (large class "
-        "awards, re-issues) is queued there for `badges worker`. Not set: it runs in a thread "
+        "awards, re-issues, learners' archives) is queued there for `badges worker`. Not set: it runs in a thread "
         "of the app, and `badges worker` runs what a stopped app left unfinished.",
         env="ISSUER_REDIS_URL",
     ),
@@ -221,6 +221,23 @@ SETTINGS = Settings(
         3600,
         "A job running longer than this many seconds is stopped (nothing of it is stored).",
         env="ISSUER_JOB_TIMEOUT",
+    ),
+    Setting(
+        "ARCHIVE_KEEP_DAYS",
+        "int",
+        7,
+        "A learner's archive (the zip of the whole portfolio, made by a job) is offered on its "
+        "page this many days, or until a newer one replaces it; then it is deleted.",
+        env="ISSUER_ARCHIVE_KEEP_DAYS",
+    ),
+    Setting(
+        "JOB_HEARTBEAT",
+        "int",
+        30,
+        "A worker running a job renews a key in Redis that lives this many seconds; a job "
+        "whose key has lapsed lost its worker and is queued again at the next maintenance "
+        "round of a `badges worker` (SQLite; PostgreSQL sees the lost worker's lock go).",
+        env="ISSUER_JOB_HEARTBEAT",
     ),
     Setting(
         "TESTING", "bool", False, "Flask's test mode (the tests set it; no secret key needed)."

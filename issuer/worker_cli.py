@@ -1,4 +1,4 @@
-"""``badges worker``: runs the issuer's jobs (large class awards, re-issues).
+"""``badges worker``: runs the issuer's jobs (large class awards, re-issues, learners' archives).
 
 With ``ISSUER_REDIS_URL`` set it is an RQ worker on the queue ``ISSUER_QUEUE``: start one or
 more, on this machine or others sharing the database and Redis. It first queues again the
@@ -27,7 +27,7 @@ MAINTENANCE_SECONDS = 60  # how often a waiting worker looks for abandoned jobs
 def register(sub: Any) -> None:
     worker = sub.add_parser(
         "worker",
-        help="run the issuer's background jobs (large class awards, re-issues)",
+        help="run the issuer's background jobs (class awards, re-issues, archives)",
         description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
     )
     worker.add_argument(

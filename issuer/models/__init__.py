@@ -4,7 +4,7 @@ from .accounts import Invitation, LoginSession, LoginThrottle, Membership, Role,
 from .achievements import Achievement, Framework, FrameworkItem, StoredImage
 from .awards import Award, AwardBatch, EvidenceFile, OutboxMessage
 from .base import Base
-from .jobs import Job, JobStatus
+from .jobs import Job, JobFile, JobStatus
 from .learners import (
     ClaimToken,
     Goal,
@@ -41,6 +41,7 @@ __all__ = [
     "ImportedBadge",
     "Invitation",
     "Job",
+    "JobFile",
     "JobStatus",
     "Learner",
     "LearnerEmail",

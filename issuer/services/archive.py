@@ -23,7 +23,8 @@ The badges awarded here are read as the portfolio reads them (``portfolio_cards`
 statement), then their ``Award`` rows by id with their achievements (two more): a
 portfolio of 500 costs the same few statements as one of 5.
 
-The zip is written into the file object given (the view gives a spooled temporary file),
+The zip is written into the file object given (the archive job, services/jobs.py, gives a
+spooled temporary file),
 entry by entry, so the whole archive is never held as one ``bytes``; pictures are stored
 as they are (PNG is compressed already), text is deflated.
 """
@@ -132,13 +133,14 @@ def build_archive(
     urls: PublicUrls,
     render_index: Callable[[ArchiveIndex], str],
     now: datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ArchiveIndex:
     """Write ``learner``'s archive as a zip into ``out`` and return what its index lists.
 
     ``render_index`` makes index.html from the ``ArchiveIndex`` (a template: the core of
     the page is the caller's). Signing the CLR makes the platform issuer on first use
     (flushed, not committed). A portfolio without badges gives an archive with the index
-    alone."""
+    alone. ``progress(done, total)`` is told after each badge."""
     now = now or now_utc()
     cards = portfolio_cards(session, learner, now)
     awards = _awards_of(session, cards)
@@ -148,6 +150,7 @@ def build_archive(
     evidence = _own_evidence(session, learner)
     _entries, _emails, left_out = clr_entries_of(imported)
     archive = _Zip(out, now)
+    total = len(cards) + len(imported)
     try:
         for card in cards:
             assert card.award_id is not None  # portfolio_cards: the awards here
@@ -155,8 +158,12 @@ def build_archive(
             index.badges.append(
                 _add_badge(archive, card, award, images, evidence.get(award.id, []))
             )
+            if progress is not None:
+                progress(len(index.badges), total)
         for row in imported:
             index.badges.append(_add_imported(archive, row, not_in_clr=left_out.get(row.id)))
+            if progress is not None:
+                progress(len(index.badges), total)
         if cards or len(imported) > len(left_out):
             clr_json, clr_jwt = export_clr(
                 session,

@@ -4,13 +4,14 @@
 badges awarded to its confirmed addresses (with the credentials as issued), the badges it
 imported from other issuers (each as received, with its issuer and when), reflections,
 own evidence (metadata and each file's SHA-256; the files are in the archive), goals,
-share links, guardians' consents, sessions and one-time links, claims, counted log-in
-attempts under their addresses, and the messages sent to them. Secrets are never in it:
+share links, guardians' consents, sessions and one-time links, claims, the archives asked
+for (the jobs: when, and their state; the zip itself is downloaded from its page), counted
+log-in attempts under their addresses, and the messages sent to them. Secrets are never in it:
 no password hash, no token hash, and the tokens of one-time links in messages are cut.
 
 ``erase_learner`` deletes the account and whatever the learner made at once (addresses,
 reflections, own evidence with its files, goals, imported badges, share links, consents,
-sessions, links), and takes the learner's confirmed addresses out of every row that keeps one, in the tables
+sessions, links, the archives asked for with their zip files), and takes the learner's confirmed addresses out of every row that keeps one, in the tables
 of ``ADDRESS_COLUMNS``:
 
 - the schools' awards stay with the schools (their signed badges stay verifiable: those
@@ -176,6 +177,7 @@ def personal_data(
         "learner_session": rows(LearnerSession, LearnerSession.learner_id == learner.id),
         "learner_token": rows(LearnerToken, LearnerToken.learner_id == learner.id),
         "claim_token": rows(ClaimToken, ClaimToken.learner_id == learner.id),
+        "job": rows(Job, Job.learner_id == learner.id),
     }
     imported_public = {row.id: row.public_id for row in own["imported_badge"]}
     goal_achievements = _achievement_names(session, [goal.achievement_id for goal in own["goal"]])
@@ -326,6 +328,17 @@ def personal_data(
         "claims": [
             {"badge": public_id_of(row.award_id), "claimedAt": _when(row.used_at)}
             for row in own["claim_token"]
+        ],
+        "archives": [
+            {
+                "id": row.public_id,
+                "kind": row.kind,
+                "status": row.status,
+                "askedAt": _when(row.created_at),
+                "finishedAt": _when(row.finished_at),
+                "result": row.result,
+            }
+            for row in own["job"]
         ],
         "loginAttempts": [
             {"counted": row.key, "count": row.count, "since": _when(row.window_start)}
@@ -539,6 +552,7 @@ def erase_learner(session: Session, learner: Learner, *, now: datetime | None = 
         GuardianConsent,
         LearnerSession,
         LearnerToken,
+        Job,  # the archives asked for (their zip files go with them)
     ):
         session.execute(
             delete(model)

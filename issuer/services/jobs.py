@@ -1,4 +1,6 @@
-"""Long signing jobs: a class from a CSV file, and a re-issue after a key compromise.
+"""Long jobs: a class from a CSV file, a re-issue after a key compromise (a school's), and a
+learner's archive of the whole portfolio (a learner's; its zip kept in ``job_file`` for the
+learner alone to download).
 
 Each is one function that does the whole job in the caller's transaction (it flushes and
 never commits, like every service) and reports its way through ``progress(done, total)``.
@@ -15,20 +17,22 @@ work once; running a finished job again does nothing.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, fields
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, InvalidInput, NotFound
-from ..models import Achievement, Job, JobStatus, Organisation
+from ..models import Achievement, Job, JobFile, JobStatus, Learner, Organisation
 from ..models.base import now_utc
 from ..translate import _
 from ..urls import PublicUrls
+from .archive import ArchiveIndex, archive_size, build_archive
 from .audit import Actor
 from .awards import (
     MAX_BATCH,
@@ -42,6 +46,7 @@ from .keys import Sealer
 from .reissue import awaiting_reissue, count_awaiting, endorsements_awaiting, reissue
 
 Progress = Callable[[int, int], None]
+RenderIndex = Callable[[ArchiveIndex], str]
 
 
 def no_progress(done: int, total: int) -> None:
@@ -148,6 +153,9 @@ def run_reissue(
 
 CLASS_AWARD = "class_award"
 REISSUE = "reissue"
+ARCHIVE = "archive"
+ARCHIVE_TYPE = "application/zip"
+SPOOL_BYTES = 16 * 1024 * 1024  # an archive larger than this is built in a temporary file
 _DATES = ("activity_start", "activity_end")
 _ROW_FIELDS = tuple(f.name for f in fields(AwardInput) if f.name not in ("errors", "parse_errors"))
 
@@ -186,6 +194,27 @@ def get_job(session: Session, public_id_: str, *, org: Organisation | None = Non
     if job is None:
         raise NotFound(_("No such job."))
     return job
+
+
+def learner_job(session: Session, public_id_: str, *, learner: Learner) -> Job:
+    """The learner's own job with this public id; NotFound for anyone else's (or none)."""
+    job = session.scalar(
+        select(Job).where(Job.public_id == public_id_, Job.learner_id == learner.id)
+    )
+    if job is None:
+        raise NotFound(_("No such job."))
+    return job
+
+
+def job_file(
+    session: Session, job: Job, *, keep: timedelta, now: datetime | None = None
+) -> JobFile:
+    """What the finished ``job`` made; NotFound while it runs, when it failed, when a
+    newer archive has replaced it, or when it is older than ``keep``."""
+    found = session.get(JobFile, job.id) if job.status == JobStatus.DONE else None
+    if found is None or found.created_at < (now or now_utc()) - keep:
+        raise NotFound(_("No such file."))
+    return found
 
 
 def find_job(session: Session, *, org: Organisation, request_key: str | None) -> Job | None:
@@ -315,58 +344,147 @@ def submit_reissue(
     )
 
 
-def _work_class_award(
-    session: Session,
-    job: Job,
-    org: Organisation,
-    sealer: Sealer,
-    urls: PublicUrls,
-    progress: Progress,
-) -> dict[str, Any]:
+def submit_archive(
+    session: Session, *, learner: Learner, request_key: str, language: str
+) -> tuple[Job, bool]:
+    """A queued job making ``learner``'s archive, and whether it is new. The same request
+    again (a double click, a reload) finds its job; while one archive of this learner is
+    waiting or being made, asking again gives that one (one at a time)."""
+    if not request_key or len(request_key) > 200:
+        raise InvalidInput(_("The form was damaged; start again."))
+    mine = select(Job).where(Job.learner_id == learner.id, Job.kind == ARCHIVE)
+    existing = session.scalar(mine.where(Job.request_key == request_key))
+    if existing is None:
+        existing = session.scalar(mine.where(Job.status == JobStatus.QUEUED).order_by(Job.id))
+    if existing is not None:
+        return existing, False
+    job = Job(
+        learner_id=learner.id,
+        kind=ARCHIVE,
+        request_key=request_key,
+        params={},
+        total=archive_size(session, learner),
+        language=language,
+    )
+    try:
+        with session.begin_nested():
+            session.add(job)
+            session.flush()
+    except IntegrityError:  # the same request, submitted at the same time elsewhere
+        found = session.scalar(mine.where(Job.request_key == request_key))
+        if found is None:
+            raise
+        return found, False
+    return job, True
+
+
+@dataclass(frozen=True)
+class JobTools:
+    """What the work of a job is given: keys, the public URLs, where its progress goes,
+    and (an archive) how its index.html is made from a template."""
+
+    sealer: Sealer
+    urls: PublicUrls
+    progress: Progress
+    render_index: RenderIndex | None = None
+    keep_files: timedelta = timedelta(days=7)
+
+
+def _school(session: Session, job: Job) -> Organisation:
+    assert job.org_id is not None  # a school's job
+    return session.get_one(Organisation, job.org_id)
+
+
+def _work_class_award(session: Session, job: Job, tools: JobTools) -> dict[str, Any]:
     params = job.params or {}
     outcome = run_class_award(
         session,
-        org=org,
+        org=_school(session, job),
         achievement=session.get_one(Achievement, params["achievement"]),
         rows=[_row_from_params(row) for row in params["rows"]],
-        sealer=sealer,
-        urls=urls,
+        sealer=tools.sealer,
+        urls=tools.urls,
         awarded_by=job.created_by,
         actor=_actor_from_params(params.get("actor")),
         request_key=f"job:{job.public_id}",
         skip_earlier=bool(params.get("skip_earlier")),
         first_row=int(params.get("first_row", 1)),
-        progress=progress,
+        progress=tools.progress,
         limit=MAX_JOB_BATCH,
     )
     return {"count": outcome.count, "skipped": outcome.skipped, "batch": outcome.batch_id}
 
 
-def _work_reissue(
-    session: Session,
-    job: Job,
-    org: Organisation,
-    sealer: Sealer,
-    urls: PublicUrls,
-    progress: Progress,
-) -> dict[str, Any]:
+def _work_reissue(session: Session, job: Job, tools: JobTools) -> dict[str, Any]:
     count = run_reissue(
         session,
-        org=org,
-        sealer=sealer,
-        urls=urls,
+        org=_school(session, job),
+        sealer=tools.sealer,
+        urls=tools.urls,
         actor=_actor_from_params((job.params or {}).get("actor")),
         reissued_by=job.created_by,
-        progress=progress,
+        progress=tools.progress,
     )
     return {"count": count}
 
 
-_WORK = {CLASS_AWARD: _work_class_award, REISSUE: _work_reissue}
+def _work_archive(session: Session, job: Job, tools: JobTools) -> dict[str, Any]:
+    """The learner's archive, stored as the job's file; the learner's earlier archive is
+    deleted with it (one kept per learner), and so is any archive older than
+    ``tools.keep_files`` (its page has not offered it since)."""
+    assert job.learner_id is not None and tools.render_index is not None
+    learner = session.get_one(Learner, job.learner_id)
+    made_at = now_utc()
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
+        index = build_archive(
+            session,
+            learner,
+            spool,
+            sealer=tools.sealer,
+            urls=tools.urls,
+            render_index=tools.render_index,
+            now=made_at,
+            progress=tools.progress,
+        )
+        size = spool.tell()
+        spool.seek(0)
+        data = spool.read()
+    earlier = select(Job.id).where(
+        Job.learner_id == job.learner_id, Job.kind == ARCHIVE, Job.id != job.id
+    )
+    session.execute(  # the learner's earlier archive, and anyone's kept past its time
+        delete(JobFile)
+        .where(or_(JobFile.job_id.in_(earlier), JobFile.created_at < made_at - tools.keep_files))
+        .execution_options(synchronize_session=False)
+    )
+    session.add(
+        JobFile(
+            job_id=job.id,
+            filename=f"badges-{made_at:%Y-%m-%d}.zip",
+            content_type=ARCHIVE_TYPE,
+            size=size,
+            data=data,
+        )
+    )
+    return {"count": len(index.badges), "bytes": size}
+
+
+_WORK: dict[str, Callable[[Session, Job, JobTools], dict[str, Any]]] = {
+    CLASS_AWARD: _work_class_award,
+    REISSUE: _work_reissue,
+    ARCHIVE: _work_archive,
+}
 
 
 def run_job(
-    session: Session, public_id_: str, *, sealer: Sealer, urls: PublicUrls, progress: Progress
+    session: Session,
+    public_id_: str,
+    *,
+    sealer: Sealer,
+    urls: PublicUrls,
+    progress: Progress,
+    render_index: RenderIndex | None = None,
+    keep_files: timedelta = timedelta(days=7),
 ) -> Job:
     """Do a queued job's work in the caller's transaction and mark it ``done`` with its
     result (both commit together, or neither). The job's row is locked first (PostgreSQL:
@@ -378,8 +496,14 @@ def run_job(
         raise NotFound(_("No such job."))
     if job.status != JobStatus.QUEUED:
         return job
-    org = session.get_one(Organisation, job.org_id)
-    job.result = _WORK[job.kind](session, job, org, sealer, urls, progress)
+    tools = JobTools(
+        sealer=sealer,
+        urls=urls,
+        progress=progress,
+        render_index=render_index,
+        keep_files=keep_files,
+    )
+    job.result = _WORK[job.kind](session, job, tools)
     job.status = JobStatus.DONE
     job.params = None  # the class list is in the awards now
     job.finished_at = now_utc()

@@ -1,9 +1,9 @@
 """Long signing work (a class from CSV, a re-issue after a key compromise) with progress.
 
 Work larger than ``ISSUER_JOB_THRESHOLD`` badges is a job (issuer/jobqueue.py): the request
-submits it and redirects to the job's page (``job_page``), which reads the job's state and
-reloads itself every few seconds until it is finished (a meta refresh: no script needed;
-the status is in an ``aria-live`` region). ``/staff/<slug>/jobs/<id>.json`` gives the same
+submits it and redirects to the job's page (``page``), which reads the job's state; while
+it runs, static/job.js asks for it every few seconds and speaks it in an ``aria-live``
+region (a Refresh link without script). ``/staff/<slug>/jobs/<id>.json`` gives the same
 state to a program.
 
 Smaller work is streamed: the work (a service function taking a session and a progress callback) runs in a thread of

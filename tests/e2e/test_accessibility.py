@@ -118,6 +118,8 @@ ISSUER_PAGES: dict[str, Page] = {
     "imports.imported": Page("learner", "/portfolio/imported/{imported}"),
     "steering.edit_evidence": Page("learner", "/portfolio/evidence/{evidence}/edit"),
     "takeout.export_page": Page("learner", "/portfolio/export"),
+    # the learner's archive, asked for and waiting for a worker
+    "takeout.archive_job": Page("learner", "/portfolio/export/jobs/{archive_job}"),
     "takeout.erase_page": Page("learner", "/learner/account/erase"),
     "learners.account": Page("learner", "/learner/account"),
 }
@@ -148,6 +150,8 @@ ISSUER_NOT_PAGES: dict[str, str] = {
     "shares.qr_png": "a PNG QR code",
     "network.export": "CSV",
     "takeout.personal_data": "JSON (the learner's data)",
+    "takeout.archive_job_state": "JSON (the archive job's progress, which its page polls)",
+    "takeout.archive_file": "a zip download (the finished archive)",
     "imports.received": "a download (an imported badge as it was received)",
     "shares.shared_imported": "a download (a shared imported badge as it was received)",
     "api.list_achievements": "JSON API",
@@ -316,6 +320,9 @@ def _seed_more(stack: dict[str, Any], achievement: str, learner_award: str) -> d
             created_by=None,
             language="en",
         )
+        archive, _new = jobs.submit_archive(
+            session, learner=ona, request_key="a11y-archive", language="en"
+        )
         evidence = steering.add_evidence_link(
             session, ona, learner_award, url="https://example.org/dane-river", title="Our data"
         )
@@ -329,6 +336,7 @@ def _seed_more(stack: dict[str, Any], achievement: str, learner_award: str) -> d
             "evidence": evidence.public_id,
             "imported": imported.public_id,
             "job": job.public_id,
+            "archive_job": archive.public_id,
         }
 
 

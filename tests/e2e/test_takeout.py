@@ -1,4 +1,5 @@
-"""Taking everything out, in the browser (issue 14): the demo learner downloads her archive,
+"""Taking everything out, in the browser (issue 14): the demo learner asks for her archive,
+waits on its job's page and downloads it,
 opens its index.html from disk with the network cut off (it shows every badge with its
 picture, fits a phone), downloads her data, then erases her account; her share link
 answers 404 and her badges still verify in the verifier.
@@ -49,9 +50,15 @@ def test_archive_data_and_erasure(browser: Any, stack: dict[str, Any], tmp_path:
             _fits(page, width)
             _shot(page, "export", width)
 
-        # the archive: its index.html opened from disk, offline
+        # the archive: made by a job (a thread of the app here), its page asks for the
+        # job's state and offers the zip when it is ready; its index.html opened offline
+        page.get_by_role("button", name="Make the zip file").click()
+        page.get_by_role("heading", level=1, name="Your zip file").wait_for()
+        assert "/portfolio/export/jobs/" in page.url
+        ready = page.locator("[aria-live=polite]").get_by_text("is ready")
+        ready.wait_for(timeout=60_000)
         with page.expect_download() as info:
-            page.get_by_role("button", name="Download the zip file").click()
+            page.get_by_role("link", name="Download the zip file").click()
         path = tmp_path / "badges.zip"
         info.value.save_as(path)
         folder = tmp_path / "archive"
@@ -74,6 +81,8 @@ def test_archive_data_and_erasure(browser: Any, stack: dict[str, Any], tmp_path:
             offline.close()
 
         # her data, as JSON
+        page.get_by_role("link", name="Back to Download everything").click()
+        page.get_by_role("heading", level=1, name="Download everything").wait_for()
         with page.expect_download() as info:
             page.get_by_role("link", name="Download your data (JSON)").click()
         data = json.loads(Path(info.value.path()).read_text())

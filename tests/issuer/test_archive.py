@@ -1,5 +1,8 @@
 """A learner's archive: one zip with every badge (JSON, VC-JWT, baked PNG and SVG), their own
 evidence files, the signed CLR of the whole portfolio, and an index.html that works offline.
+It is made by a job (here a thread of the app: no broker), downloaded from the job's page by
+the learner who asked for it alone; a job stopped half-way stores nothing and makes the
+archive once when it runs again (with RQ and a killed worker: tests/issuer/test_job_queue.py).
 
 Every file in the zip is opened: each badge's JSON, JWT and baked pictures verify with the
 core verifier (through the issuer's own did:web documents and status lists), the CLR too,
@@ -12,6 +15,7 @@ import io
 import json
 import re
 import zipfile
+from datetime import timedelta
 from html.parser import HTMLParser
 from posixpath import normpath
 from typing import Any
@@ -24,7 +28,9 @@ from badges.clr import clr_entries, entry_source
 from badges.dids import did_key, did_key_verification_method
 from badges.issuing import SignedCredential, sign_credential
 from badges.verification import Verdict
-from issuer.models import Award, ImportedBadge, Learner
+from issuer import jobqueue
+from issuer.models import Award, ImportedBadge, JobFile, Learner
+from issuer.services import jobs
 from issuer.services.status import revoke_award
 from issuer.services.steering import add_evidence_file
 from tests.conftest import ISSUED, build_credential, load_key
@@ -89,8 +95,29 @@ def portfolio(make_org, make_achievement, award_to, make_learner, database):
 def download(client, database, learner) -> zipfile.ZipFile:
     sign_in_learner(client, database, learner)
     page = client.get("/portfolio/export")
-    assert page.status_code == 200 and "Download the zip file" in page.text
-    response = post(client, "/portfolio/export/archive.zip")
+    assert page.status_code == 200 and "Make the zip file" in page.text
+    return made(client)
+
+
+def ask(client, data: dict[str, str] | None = None) -> str:
+    """Ask for the archive; the page of its job."""
+    response = post(client, "/portfolio/export/archive.zip", data)
+    assert response.status_code == 303, response.text
+    page_url = response.headers["Location"]
+    assert re.fullmatch(r"/portfolio/export/jobs/[\w-]+", page_url), page_url
+    return str(page_url)
+
+
+def made(client) -> zipfile.ZipFile:
+    """Ask for the archive, let its job run (a thread of the app), and download the zip
+    from the job's page."""
+    page_url = ask(client)
+    jobqueue.runner(client.application).join()  # type: ignore[attr-defined]
+    page = client.get(page_url)
+    assert page.status_code == 200 and "is ready" in page.text, page.text
+    assert page.headers["Cache-Control"] == "private, no-store"
+    assert "job.js" not in page.text  # finished: no more asking
+    response = client.get(page_url + "/archive.zip")
     assert response.status_code == 200, response.text
     assert response.mimetype == "application/zip"
     assert response.headers["Content-Disposition"].startswith('attachment; filename="badges-')
@@ -191,7 +218,7 @@ def test_an_empty_portfolio_gives_an_index_alone(client, database, make_learner)
     learner = make_learner("nobody@pupils.example")
     sign_in_learner(client, database, learner)
     assert "no badges in your portfolio yet" in client.get("/portfolio/export").text
-    archive = _zip(post(client, "/portfolio/export/archive.zip"))
+    archive = made(client)
     assert archive.namelist() == ["index.html"]
 
 
@@ -206,6 +233,125 @@ def test_the_archive_needs_a_signed_in_learner_and_a_post_from_the_site(
     assert client.get("/portfolio/export/archive.zip").status_code == 405
     refused = client.post("/portfolio/export/archive.zip", data={"csrf_token": "forged"})
     assert refused.status_code == 400
+
+
+# -- the archive as a job ----------------------------------------------------------------------
+
+
+def _files(database) -> list[tuple[int, int]]:
+    with database.transaction() as session:
+        return [(row.job_id, row.size) for row in session.query(JobFile).order_by(JobFile.job_id)]
+
+
+def test_the_archive_is_a_job_whose_page_and_zip_are_its_learners_alone(
+    client, database, portfolio, make_learner
+):
+    learner, _awards = portfolio
+    sign_in_learner(client, database, learner)
+    page_url = ask(client, {"request_key": "the-form-1"})
+    # the same form again (a double click, a reload): the same job, not a second archive
+    assert ask(client, {"request_key": "the-form-1"}) == page_url
+    jobqueue.runner(client.application).join()  # type: ignore[attr-defined]
+    assert len(_files(database)) == 1
+    state = client.get(page_url + ".json").get_json()
+    assert (state["kind"], state["status"], state["done"], state["total"]) == (
+        "archive",
+        "done",
+        3,
+        3,
+    )
+    assert state["result"]["count"] == 3 and state["result"]["bytes"] == _files(database)[0][1]
+    page = client.get(page_url).text
+    assert "Your zip file with 3 badges is ready." in page
+    assert f'href="{page_url}/archive.zip" download>Download the zip file (' in page
+    mine = client.get(page_url + "/archive.zip").get_data()
+    # another learner: 404 for the page, its state and the zip, as for one that is not there
+    other = make_learner("jonas@pupils.example", "Jonas")
+    sign_in_learner(client, database, other)
+    for url in (page_url, page_url + ".json", page_url + "/archive.zip"):
+        assert client.get(url).status_code == 404, url
+    assert client.get("/portfolio/export/jobs/no-such-job").status_code == 404
+    # signed out: to the sign-in page
+    with client.session_transaction() as sess:
+        sess.clear()
+    for url in (page_url, page_url + "/archive.zip"):
+        response = client.get(url)
+        assert response.status_code == 302 and "/learner/login" in response.headers["Location"]
+    # a newer archive replaces the older one: one zip kept per learner
+    sign_in_learner(client, database, learner)
+    newer = ask(client, {"request_key": "the-form-2"})
+    assert newer != page_url
+    jobqueue.runner(client.application).join()  # type: ignore[attr-defined]
+    assert [job_id for job_id, _size in _files(database)] != [] and len(_files(database)) == 1
+    assert client.get(page_url + "/archive.zip").status_code == 404
+    assert "no longer kept" in client.get(page_url).text
+    assert (
+        zipfile.ZipFile(io.BytesIO(mine)).namelist()
+        == _zip(client.get(newer + "/archive.zip")).namelist()
+    )
+
+
+def test_a_waiting_archive_page_asks_for_its_state_and_one_waits_at_a_time(
+    client, database, portfolio
+):
+    learner, _awards = portfolio
+    with database.transaction() as session:  # asked for, not run yet (no worker)
+        job, new = jobs.submit_archive(
+            session, learner=session.get(Learner, learner.id), request_key="k1", language="en"
+        )
+        assert new
+        job_id = job.public_id
+    sign_in_learner(client, database, learner)
+    text = client.get(f"/portfolio/export/jobs/{job_id}").text
+    assert '<script src="/static/job.js" defer></script>' in text
+    assert f'data-job-state="/portfolio/export/jobs/{job_id}.json" data-job-every="3"' in text
+    assert 'data-job-signed="Added %(done)s of %(of)s badges"' in text
+    assert f'href="/portfolio/export/jobs/{job_id}">Refresh</a>' in text
+    assert "Waiting for a worker to start." in text and 'aria-live="polite"' in text
+    assert '<progress max="3" value="0" aria-labelledby="job-progress">' in text
+    assert client.get(f"/portfolio/export/jobs/{job_id}/archive.zip").status_code == 404
+    # asking again (another form) while it waits: the waiting one, not a second
+    assert ask(client, {"request_key": "k2"}) == f"/portfolio/export/jobs/{job_id}"
+
+
+def test_an_archive_job_stopped_half_way_stores_nothing_and_runs_once_again(
+    app, database, portfolio
+):
+    learner, _awards = portfolio
+    with database.transaction() as session:
+        job, _new = jobs.submit_archive(
+            session, learner=session.get(Learner, learner.id), request_key="k", language="en"
+        )
+        job_id = job.public_id
+
+    class Killed(BaseException):  # like SIGKILL: nothing of the job's code runs after it
+        pass
+
+    def dies_at_two(done: int, total: int) -> None:
+        if done == 2:
+            raise Killed
+
+    with pytest.raises(Killed), app.app_context(), database.transaction() as session:
+        jobs.run_job(
+            session,
+            job_id,
+            sealer=app.extensions["issuer.sealer"],
+            urls=app.extensions["issuer.urls"],
+            progress=dies_at_two,
+            render_index=jobqueue._render_index,
+        )
+    assert _files(database) == []  # nothing of the half-made archive
+    with database.transaction() as session:
+        assert jobs.get_job(session, job_id).status == "queued"
+    jobqueue.execute(app, job_id, jobqueue.MemoryProgress())
+    jobqueue.execute(app, job_id, jobqueue.MemoryProgress())  # done: nothing again
+    (kept,) = _files(database)
+    with database.transaction() as session:
+        done = jobs.get_job(session, job_id)
+        assert done.status == "done" and done.result["count"] == 3
+        assert kept[0] == done.id
+        data = session.get(JobFile, done.id).data
+    assert len(zipfile.ZipFile(io.BytesIO(data)).namelist()) > 3
 
 
 def test_the_public_downloads_are_the_same_baking(client, portfolio):
@@ -336,8 +482,32 @@ def test_a_portfolio_of_one_imported_open_badges_2_badge(
     do_import(database, learner, "text", ob2_in_the_clear("ona@example.org"), import_tools)
     sign_in_learner(client, database, learner)
     assert "A zip file with your 1 badge:" in client.get("/portfolio/export").text
-    archive = _zip(post(client, "/portfolio/export/archive.zip"))
+    archive = made(client)
     names = archive.namelist()
     assert len(names) == 2 and "index.html" in names  # the badge and the index: no CLR
     html = archive.read("index.html").decode()
     assert "Not in the CLR" in html and "A Comprehensive Learner Record" not in html
+
+
+def test_an_archive_is_offered_for_its_days_and_then_deleted(
+    client, database, portfolio, make_learner
+):
+    learner, _awards = portfolio
+    sign_in_learner(client, database, learner)
+    page_url = ask(client, {"request_key": "old"})
+    jobqueue.runner(client.application).join()  # type: ignore[attr-defined]
+    days = client.application.config["ARCHIVE_KEEP_DAYS"]
+    with database.transaction() as session:  # made longer ago than it is kept
+        (row,) = session.query(JobFile).all()
+        row.created_at = row.created_at - timedelta(days=days, minutes=1)
+    assert client.get(page_url + "/archive.zip").status_code == 404
+    assert "no longer kept" in client.get(page_url).text
+    # the next archive anyone makes deletes it
+    other = make_learner("jonas@pupils.example", "Jonas")
+    sign_in_learner(client, database, other)
+    ask(client, {"request_key": "jonas"})
+    jobqueue.runner(client.application).join()  # type: ignore[attr-defined]
+    with database.transaction() as session:
+        kept = session.query(JobFile).all()
+        assert [row.job_id for row in kept] != [] and len(kept) == 1
+        assert jobs.get_job(session, page_url.rsplit("/", 1)[1]).id != kept[0].job_id

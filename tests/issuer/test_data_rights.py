@@ -21,6 +21,7 @@ from sqlalchemy import types as _types
 from sqlalchemy.types import TypeEngine
 
 from badges.verification import Verdict
+from issuer import jobqueue
 from issuer.errors import InvalidInput
 from issuer.models import (
     Award,
@@ -28,13 +29,15 @@ from issuer.models import (
     ClaimToken,
     IdempotencyRecord,
     ImportedBadge,
+    Job,
+    JobFile,
     Learner,
     LearnerSession,
     Organisation,
     OutboxMessage,
 )
 from issuer.models.awards import ERASED_ADDRESS
-from issuer.services import accounts, imports, learner_accounts, shares, steering
+from issuer.services import accounts, imports, jobs, learner_accounts, shares, steering
 from issuer.services.claims import new_claim_link
 from issuer.services.data_rights import ADDRESS_COLUMNS, personal_data
 from issuer.services.learners import confirm_email
@@ -98,6 +101,7 @@ NO_ADDRESS_COLUMNS = {
     "job.status": "an enum",
     "job.result": "counts and ids",
     "job.language": "a language code",
+    "job_file": "a learner's archive (deleted with the learner's jobs)",
     "invitation.role": "an enum",
     "learner": "deleted",
     "learner_evidence": "deleted",
@@ -230,6 +234,13 @@ def world(
                 response_body=json.dumps({"learner": {"email": ONA}}),
             )
         )
+    # the archive she asked for, made (its zip, with her badges, kept for her to download)
+    with database.transaction() as session:
+        job, _new = jobs.submit_archive(
+            session, learner=session.get(Learner, ona.id), request_key="zip", language="en"
+        )
+        archive_job = job.public_id
+    jobqueue.execute(client.application, archive_job, jobqueue.MemoryProgress())
     # a wrong password at the learners' sign-in, and one at the staff's, under her address
     client.post(
         "/learner/login", data={"email": ONA, "password": "wrong", "csrf_token": csrf_of(client)}
@@ -245,6 +256,7 @@ def world(
         "admin": admin,
         "river": river,
         "imported": (elsewhere.public_id, ob2_in_the_clear(ONA)),
+        "archive": archive_job,
     }
 
 
@@ -261,6 +273,7 @@ EXPORT_KEYS = {
     "share_link": "shareLinks",
     "guardian_consent": "guardianConsents",
     "imported_badge": "importedBadges",
+    "job": "archives",
 }
 
 
@@ -314,6 +327,9 @@ def test_the_personal_data_holds_every_row_that_refers_to_the_learner(client, da
     assert file["sha256"] == hashlib.sha256(PDF).hexdigest() and file["bytes"] == len(PDF)
     assert data["guardianConsents"][0]["guardianEmail"] == "mama@home.example"
     assert data["goals"][0]["achievement"] == "River monitor"
+    (archive,) = data["archives"]
+    assert archive["id"] == world["archive"] and archive["status"] == "done"
+    assert archive["kind"] == "archive" and archive["result"]["count"] == 3
     # the messages to her confirmed addresses: the schools' and her account's
     with database.transaction() as session:
         to_her = session.scalar(
@@ -416,6 +432,9 @@ def test_after_erasure_the_address_is_nowhere_and_the_badges_still_verify(
         assert session.scalar(select(func.count()).select_from(LearnerSession)) == 0
         # her imported badge is gone, bytes as received too (the scan reads no binary column)
         assert session.scalar(select(func.count()).select_from(ImportedBadge)) == 0
+        # and her archive with its zip (her badges and addresses in it)
+        assert session.scalar(select(func.count()).select_from(Job)) == 0
+        assert session.scalar(select(func.count()).select_from(JobFile)) == 0
         assert (
             session.scalars(
                 select(ClaimToken.id).where(ClaimToken.award_id.in_([a.id for a in awards]))

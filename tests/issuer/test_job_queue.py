@@ -3,7 +3,10 @@ run once, all or nothing, by a thread of the app (no broker) or by ``badges work
 Redis queue (RQ); its page reads the job's state.
 
 Faults, each a test: the work stopped half-way (nothing stored, the job runs again once);
-a worker killed with SIGKILL mid-job (the job completes once when a worker runs it again);
+a worker killed with SIGKILL mid-job, a class award or a learner's archive (nothing stored;
+a new worker finds the job abandoned when it starts, on SQLite too, where the killed
+worker's heartbeat key lapses in seconds while RQ would wait out the job's hour, and the job
+completes once);
 Redis gone (the job waits in the database, pages still answer, /readyz says 503, and the
 job runs when Redis is back). Redis is a ``redis-server`` started by the test on a free
 loopback port (the machine's own Redis is never stopped), reached through a loopback TCP
@@ -34,6 +37,7 @@ from tests.redis_server import redis_proxy, redis_server  # noqa: F401 (fixtures
 from .conftest import BASE_URL, KEK, class_csv, post, preview
 
 pytestmark = pytest.mark.db
+HEARTBEAT = 2  # seconds a killed worker's job stays "alive" (ISSUER_JOB_HEARTBEAT)
 
 
 @pytest.fixture
@@ -288,6 +292,7 @@ def _worker(app, redis_port: int, tmp_path: Path, name: str) -> subprocess.Popen
         "ISSUER_KEY_ENCRYPTION_KEY": KEK,
         "ISSUER_BASE_URL": BASE_URL,
         "ISSUER_SECRET_KEY": "test-secret",
+        "ISSUER_JOB_HEARTBEAT": str(HEARTBEAT),
     }
     with open(tmp_path / f"{name}.log", "wb") as log:  # the child keeps its own copy
         return subprocess.Popen(
@@ -302,23 +307,13 @@ def _log(tmp_path: Path, name: str) -> str:
     return (tmp_path / f"{name}.log").read_text("utf-8", "replace")
 
 
-@pytest.mark.slow
-def test_a_worker_killed_mid_job_leaves_nothing_and_the_job_completes_once(
-    queued_app, database, school, achievement, redis_server, tmp_path
-):
-    from redis import Redis
-
-    size = 300
-    job_id = submit(database, school, achievement, size)
-    queued_app.config["REDIS_URL"] = f"redis://127.0.0.1:{redis_server}/1"
-    queued_app.extensions.pop("issuer.jobs", None)
-    jobqueue.runner(queued_app).dispatch(job_id)
-    redis = Redis(port=redis_server, db=1)
-    worker = _worker(queued_app, redis_server, tmp_path, "first")
+def _kill_mid_job(redis, tmp_path: Path, app, redis_port: int, job_id: str) -> int:
+    """Start a worker, SIGKILL it once its job has begun (progress 2 or more); how far it got."""
+    worker = _worker(app, redis_port, tmp_path, "first")
     try:
         deadline = time.monotonic() + 120
         done = 0
-        while done < 2:  # signing has begun
+        while done < 2:  # the work has begun
             assert time.monotonic() < deadline, _log(tmp_path, "first")
             assert worker.poll() is None, _log(tmp_path, "first")
             found = redis.hget(jobqueue.PROGRESS_KEY + job_id, "done")
@@ -330,18 +325,26 @@ def test_a_worker_killed_mid_job_leaves_nothing_and_the_job_completes_once(
         if worker.poll() is None:
             worker.kill()
             worker.wait(10)
-    assert done < size, "the job finished before the kill: make the class larger"
-    assert counts(database) == (0, 0)  # no half class
-    assert job_row(database, job_id).status == "queued"
-    if database.engine.dialect.name != "postgresql":
-        # SQLite cannot tell a dead worker's job from a running one: RQ's clean-up gives it
-        # back to the queue once its time is over (Retry); that time passes here at once
-        from rq.registry import StartedJobRegistry
+    return done
 
-        queue = jobqueue.runner(queued_app).queue  # type: ignore[attr-defined]
-        StartedJobRegistry(queue=queue).cleanup(timestamp=time.time() + 10 * 24 * 3600)
-    # a new worker (on PostgreSQL it finds the abandoned job itself: no transaction holds it)
-    again = _worker(queued_app, redis_server, tmp_path, "second")
+
+def _heartbeat_lapses(redis, app, job_id: str) -> None:
+    """The killed worker's job: RQ still calls it started (its own clean-up would give it
+    back only after ISSUER_JOB_TIMEOUT, an hour), and its heartbeat key lapses in seconds."""
+    from rq.registry import StartedJobRegistry
+
+    queue = jobqueue.runner(app).queue  # type: ignore[attr-defined]
+    assert any(entry.startswith(job_id) for entry in StartedJobRegistry(queue=queue).get_job_ids())
+    deadline = time.monotonic() + 60
+    while redis.exists(jobqueue.ALIVE_KEY + job_id):
+        assert time.monotonic() < deadline, "the heartbeat key did not lapse"
+        time.sleep(0.1)
+
+
+def _run_again(app, redis_port: int, tmp_path: Path, database, job_id: str) -> None:
+    """A new worker: it finds the abandoned job when it starts (PostgreSQL: no transaction
+    holds its row; SQLite: its heartbeat has lapsed) and runs it."""
+    again = _worker(app, redis_port, tmp_path, "second")
     try:
         deadline = time.monotonic() + 180
         while job_row(database, job_id).status == "queued":
@@ -355,8 +358,80 @@ def test_a_worker_killed_mid_job_leaves_nothing_and_the_job_completes_once(
         except subprocess.TimeoutExpired:
             again.kill()
             again.wait(10)
+    assert "queued again 1 job(s) a stopped worker left" in _log(tmp_path, "second")
+
+
+@pytest.fixture
+def rq_app(queued_app, redis_server):
+    """The queued app on the test's Redis directly (no proxy: the workers are processes)."""
+    queued_app.config["REDIS_URL"] = f"redis://127.0.0.1:{redis_server}/1"
+    queued_app.config["JOB_HEARTBEAT"] = HEARTBEAT
+    queued_app.extensions.pop("issuer.jobs", None)
+    return queued_app
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_job_leaves_nothing_and_the_job_completes_once(
+    rq_app, database, school, achievement, redis_server, tmp_path
+):
+    from redis import Redis
+
+    size = 300
+    job_id = submit(database, school, achievement, size)
+    jobqueue.runner(rq_app).dispatch(job_id)
+    redis = Redis(port=redis_server, db=1)
+    done = _kill_mid_job(redis, tmp_path, rq_app, redis_server, job_id)
+    assert done < size, "the job finished before the kill: make the class larger"
+    assert counts(database) == (0, 0)  # no half class
+    assert job_row(database, job_id).status == "queued"
+    _heartbeat_lapses(redis, rq_app, job_id)
+    _run_again(rq_app, redis_server, tmp_path, database, job_id)
     assert job_row(database, job_id).status == "done"
     assert counts(database) == (size, 1)  # once, whole
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_archive_leaves_no_zip_and_the_archive_is_made_once(
+    rq_app, database, school, achievement, award_to, make_learner, redis_server, tmp_path
+):
+    import io
+    import zipfile
+
+    from redis import Redis
+
+    from issuer.models import JobFile, Learner
+
+    size = 150
+    learner = make_learner()
+    for _ in range(size):
+        award_to(school, achievement)
+    with database.transaction() as session:
+        job, _new = jobs.submit_archive(
+            session, learner=session.get(Learner, learner.id), request_key="k", language="en"
+        )
+        job_id = job.public_id
+    jobqueue.runner(rq_app).dispatch(job_id)
+    redis = Redis(port=redis_server, db=1)
+    done = _kill_mid_job(redis, tmp_path, rq_app, redis_server, job_id)
+    assert done < size, "the archive was made before the kill: give the learner more badges"
+
+    def files() -> list[JobFile]:
+        with database.transaction() as session:
+            found = list(session.scalars(select(JobFile)))
+            session.expunge_all()
+            return found
+
+    assert files() == []  # no half zip
+    assert job_row(database, job_id).status == "queued"
+    _heartbeat_lapses(redis, rq_app, job_id)
+    _run_again(rq_app, redis_server, tmp_path, database, job_id)
+    finished = job_row(database, job_id)
+    assert finished.status == "done" and finished.result["count"] == size
+    (kept,) = files()  # once
+    assert kept.job_id == finished.id
+    names = zipfile.ZipFile(io.BytesIO(kept.data)).namelist()
+    assert len({name.split("/")[1] for name in names if name.startswith("badges/")}) == size
+    assert "index.html" in names and "clr/portfolio.json" in names
 
 
 def test_badges_worker_without_a_broker_runs_what_a_stopped_app_left(

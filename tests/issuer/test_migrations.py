@@ -250,6 +250,7 @@ def _fill_empty_tables(conn: Connection, inserted: dict[str, dict[str, Any]]) ->
         for column in table.columns:
             generated = (
                 column.primary_key
+                and not column.foreign_keys  # a key that names another row's (job_file.job_id)
                 and column.autoincrement in (True, "auto")
                 and (isinstance(column.type, Integer) and len(table.primary_key.columns) == 1)
             )
