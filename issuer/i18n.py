@@ -17,7 +17,7 @@ from typing import Any
 
 from babel import Locale
 from flask import Flask, current_app, g, has_request_context, request
-from flask_babel import Babel, refresh
+from flask_babel import Babel, get_locale, get_translations, refresh
 from sqlalchemy import select
 
 from badges.i18n import best_language
@@ -112,12 +112,39 @@ def _vary(response: Any) -> Any:
     return response
 
 
+def _page_catalogue() -> Any:
+    """The catalogue a page's messages are translated from: Flask-Babel's
+    ``get_translations()``, kept on ``g`` with the locale object it was found for. A page
+    asks for it once per message, and finding it (the locale, the domain, the cache key from
+    the locale's name) cost more than the translating. The kept one is used while
+    Flask-Babel's chosen locale is still that same object: ``refresh()``, ``force_locale``
+    and a new request make it choose again (another object, or none yet), and then it is
+    found again the usual way."""
+    if not g:  # no app context: Flask-Babel's answer (no catalogue)
+        return get_translations()
+    kept = g.get("_page_catalogue")
+    if kept is not None and getattr(g.get("_flask_babel"), "babel_locale", None) is kept[0]:
+        return kept[1]
+    locale = get_locale()
+    translations = get_translations()
+    g._page_catalogue = (locale, translations)
+    return translations
+
+
 def install(app: Flask) -> None:
     app.extensions["issuer.languages"] = catalogue_languages()
     Babel(
         app,
         locale_selector=select_language,
         default_translation_directories=str(TRANSLATIONS),
+    )
+    # the templates' _() and ngettext() as Flask-Babel installs them, through _page_catalogue
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: _page_catalogue().ugettext(s),
+        ngettext=lambda s, p, n: _page_catalogue().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _page_catalogue().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _page_catalogue().unpgettext(c, s, p, n),
     )
     from .services.text import local_day, local_moment
 
