@@ -159,6 +159,8 @@ class IssueContext:
     templates: dict[tuple[datetime, datetime | None], bytes | None] = field(
         default_factory=dict, compare=False
     )
+    # an award's card columns, read once per key (``_Draft.card_key``)
+    cards: dict[tuple[Any, ...], dict[str, Any]] = field(default_factory=dict, compare=False)
 
     def result(self, level: str) -> model.Result:
         found = self.results.get(level)
@@ -401,6 +403,9 @@ class _Draft:
     status_index: int
     unsigned: dict[str, Any]
     plain: bool
+    # what its portfolio card shows is the same for every credential of its context with
+    # this key (``_card``); None: read from the credential itself
+    card_key: tuple[Any, ...] | None = None
 
 
 def _draft(
@@ -426,7 +431,21 @@ def _draft(
     if revise is not None:
         revise(unsigned)
         plain = False  # the original's claims, as they were read: checked when written
-    return _Draft(ctx, data, pid, status_index, unsigned, plain)
+    # Built from the template (``plain``), a credential without evidence differs from the
+    # others of its template only in what no card shows (ids, salt, status entry, the
+    # learner's dates and note) and in its level.
+    card_key = (now, awarded_date, data.level) if plain and "evidence" not in unsigned else None
+    return _Draft(ctx, data, pid, status_index, unsigned, plain, card_key)
+
+
+def _card(draft: _Draft, document: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """``card_fields`` of the signed ``document``, read once per ``draft.card_key``."""
+    if draft.card_key is None:
+        return card_fields(document, issued_at=now)
+    cards = draft.ctx.cards
+    if draft.card_key not in cards:
+        cards[draft.card_key] = card_fields(document, issued_at=now)
+    return dict(cards[draft.card_key])
 
 
 def _sign(draft: _Draft) -> SignedCredential:
@@ -470,7 +489,7 @@ def _columns(
         "status_purpose": status_purpose_of(unsigned),
         "issued_at": now,
         "valid_until": parse_datetime(valid_until) if valid_until else None,
-        **card_fields(document, issued_at=now),  # what its portfolio card shows
+        **_card(draft, document, now),  # what its portfolio card shows
     }
 
 
