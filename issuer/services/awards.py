@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import queue
 import re
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -996,17 +998,28 @@ def award_many(
         if version.id not in contexts:
             contexts[version.id] = _context(session, org, version, sealer, urls)
         drafts.append(_draft(contexts[version.id], signed_row, status_index=index, now=now))
-    signatures: list[SignedCredential] = []
-    for number, draft in enumerate(drafts, 1):
-        signatures.append(_sign(draft))
-        if progress is not None:
-            progress(number, len(drafts))
-    awards = [  # the rows to store, each award's columns
-        _columns(draft, signed, now=now, awarded_by=awarded_by, request_key=None, batch_id=batch.id)
-        for draft, signed in zip(drafts, signatures, strict=True)
-    ]
     signing = [(draft.ctx, draft.data) for draft in drafts]  # each award's version and row
-    ids = _store_class(session, org, awards, signing, now=now, awarded_by=awarded_by)
+    if _server_side(session):  # its work goes on beside the signing (_Writer)
+        awards, stored = _sign_and_store(
+            session, drafts, now=now, awarded_by=awarded_by, batch_id=batch.id, progress=progress
+        )
+    else:  # SQLite works in this process: signed, then stored
+        signatures: list[SignedCredential] = []
+        for number, draft in enumerate(drafts, 1):
+            signatures.append(_sign(draft))
+            if progress is not None:
+                progress(number, len(drafts))
+        awards = [
+            _columns(
+                draft, signed, now=now, awarded_by=awarded_by, request_key=None, batch_id=batch.id
+            )
+            for draft, signed in zip(drafts, signatures, strict=True)
+        ]
+        stored = False
+    if stored:
+        ids = _stored_ids(session, awards)
+    else:  # (or a status index taken meanwhile, a deadlock: nothing stored) inserted here
+        ids = _store_class(session, org, awards, signing, now=now, awarded_by=awarded_by)
     note_new_message_ids(session, _class_messages(session, awards, ids, signing, org, urls))
     record(
         session,
@@ -1028,6 +1041,120 @@ def award_many(
 # how PostgreSQL and SQLite name the unique (org_id, status_index) in their error
 STATUS_INDEX_CONSTRAINT = ("uq_award_org_id_status_index", "award.org_id, award.status_index")
 DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE
+WRITE_CHUNK = 200  # awards handed to the writer at a time (_sign_and_store)
+
+
+class _Writer:
+    """Inserts a class's signed awards, a chunk at a time, in a thread of its own, on the
+    class's own connection and in its transaction, while the next chunk is being signed:
+    PostgreSQL's server does its part of the work (about as much CPU as the signing, most
+    of it the rows' indexes and their long text) beside the signing instead of after it,
+    while this thread waits for it. The caller uses the session for nothing else until
+    ``close``. The first error stops the inserts; ``close`` returns it."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._chunks: queue.SimpleQueue[list[dict[str, Any]] | None] = queue.SimpleQueue()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="class-award-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        table = _table(Award)
+        while (chunk := self._chunks.get()) is not None:
+            if self._error is None:
+                try:
+                    self._session.execute(insert(table), chunk)
+                except BaseException as exc:  # handed to the class's own thread by close()
+                    self._error = exc
+
+    def put(self, chunk: list[dict[str, Any]]) -> None:
+        if chunk:
+            self._chunks.put(chunk)
+
+    def close(self) -> BaseException | None:
+        """Wait for the inserts handed over; the first error, if any."""
+        self._chunks.put(None)
+        self._thread.join()
+        return self._error
+
+
+def _server_side(session: Session) -> bool:
+    """Whether the database works in a server of its own (PostgreSQL), so that a class's
+    inserts can go on while it is being signed: SQLite works in this process, mostly
+    holding the interpreter, and a writer thread beside the signing only slowed it down
+    (measured)."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _retry_store(exc: IntegrityError | OperationalError) -> bool:
+    """An insert error ``_store_class`` deals with: a status index another award committed
+    meanwhile, or a PostgreSQL deadlock with another class's insert."""
+    if isinstance(exc, IntegrityError):
+        return any(name in str(exc.orig) for name in STATUS_INDEX_CONSTRAINT)
+    return getattr(exc.orig, "sqlstate", None) == DEADLOCK_DETECTED
+
+
+def _sign_and_store(
+    session: Session,
+    drafts: Sequence[_Draft],
+    *,
+    now: datetime,
+    awarded_by: int | None,
+    batch_id: int,
+    progress: Callable[[int, int], None] | None,
+) -> tuple[list[dict[str, Any]], bool]:
+    """Sign a class's awards (``progress`` after each) a chunk at a time, each chunk's
+    rows inserted by a ``_Writer`` while the next is signed, all in one savepoint; the
+    rows' columns, in order, and whether they are stored: not when the insert failed in
+    a way ``_store_class`` deals with (then the savepoint is rolled back: nothing of the
+    class is stored). Any other error raises."""
+    awards: list[dict[str, Any]] = []
+    try:
+        with session.begin_nested():
+            writer = _Writer(session)
+            try:
+                for start in range(0, len(drafts), WRITE_CHUNK):
+                    chunk = drafts[start : start + WRITE_CHUNK]
+                    signatures = []
+                    for number, draft in enumerate(chunk, start + 1):
+                        signatures.append(_sign(draft))
+                        if progress is not None:
+                            progress(number, len(drafts))
+                    rows = [
+                        _columns(
+                            draft,
+                            signed,
+                            now=now,
+                            awarded_by=awarded_by,
+                            request_key=None,
+                            batch_id=batch_id,
+                        )
+                        for draft, signed in zip(chunk, signatures, strict=True)
+                    ]
+                    awards.extend(rows)
+                    writer.put(rows)
+            finally:
+                error = writer.close()  # the connection is this thread's again
+            if error is not None:
+                raise error
+    except (IntegrityError, OperationalError) as exc:
+        if not _retry_store(exc):
+            raise
+        return awards, False
+    return awards, True
+
+
+def _stored_ids(session: Session, awards: Sequence[dict[str, Any]]) -> list[int]:
+    """The row ids of a class's awards (just inserted, all of one batch), in their order."""
+    table = _table(Award)
+    ids = {
+        public: row_id
+        for public, row_id in session.execute(
+            select(table.c.public_id, table.c.id).where(table.c.batch_id == awards[0]["batch_id"])
+        )
+    }
+    return [ids[award["public_id"]] for award in awards]
 
 
 def _store_class(
@@ -1062,20 +1189,12 @@ def _store_class(
                 # row's values (with RETURNING, SQLAlchemy writes one statement of thousands
                 # of parameters, which the PostgreSQL driver then parses)
                 session.execute(insert(table), awards)
-            ids = {
-                public: row_id
-                for public, row_id in session.execute(
-                    select(table.c.public_id, table.c.id).where(
-                        table.c.batch_id == awards[0]["batch_id"]
-                    )
-                )
-            }
-            return [ids[award["public_id"]] for award in awards]
+            return _stored_ids(session, awards)
         except IntegrityError as exc:
-            if not any(name in str(exc.orig) for name in STATUS_INDEX_CONSTRAINT):
+            if not _retry_store(exc):
                 raise
         except OperationalError as exc:
-            if getattr(exc.orig, "sqlstate", None) != DEADLOCK_DETECTED:
+            if not _retry_store(exc):
                 raise
             continue  # nothing committed meanwhile: the same rows again, waiting this time
         used = _used_indexes(session, org)  # now with the one committed meanwhile
