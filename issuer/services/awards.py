@@ -291,7 +291,7 @@ def _template(ctx: IssueContext, now: datetime, awarded_date: datetime | None) -
     present (so each sits where the model puts it); None when that JSON is not plain
     (``jsonutil.is_plain``). Made once per class: the model writes the same achievement,
     issuer, dates and contexts for every learner, and writing them was most of the cost of
-    building each credential (``_fill`` puts in a learner's own values)."""
+    building each credential (``_built`` puts in a learner's own values)."""
     key = (now, awarded_date)
     if key in ctx.templates:
         return ctx.templates[key]
