@@ -240,10 +240,13 @@ def _plain(node: Any, depth: int) -> bool:
     return kind is str or kind is bool or node is None
 
 
-def dumps(value: Any, *, pretty: bool = True) -> str:
-    """Serialise JSON the one way this library writes documents it signs or serves."""
+def dumps(value: Any, *, pretty: bool = True, plain: bool = False) -> str:
+    """Serialise JSON the one way this library writes documents it signs or serves.
+
+    ``plain``: the caller knows ``value`` is plain (``is_plain``: e.g. built from a plain
+    template and text), so it is not walked again to check."""
     if pretty:
-        if is_plain(value):
+        if plain or is_plain(value):
             # orjson writes exactly what the standard encoder does for such values (the
             # tests compare them), several times faster: a class award stores thousands
             try:

@@ -9,11 +9,20 @@ UTC on a 24-hour clock. Pure: the apps pass the language of the request or messa
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 
 
 def day(value: date | datetime, language: str) -> str:
     if language == "en":
         return value.strftime("%Y-%m-%d")
+    # the day alone is written (Babel's format_date reads a datetime's date)
+    return _babel_day(value.date() if isinstance(value, datetime) else value, language)
+
+
+@lru_cache(maxsize=256)
+def _babel_day(value: date, language: str) -> str:
+    """Babel's medium date, kept for the days asked again (a class award's messages all
+    name the same day: writing it was most of the cost of each message)."""
     from babel.dates import format_date  # imported here: the `badges` command starts lighter
 
     return format_date(value, format="medium", locale=language)

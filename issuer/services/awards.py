@@ -4,24 +4,26 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import queue
 import re
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, cast
+from typing import Any, cast, overload
 
 import orjson
-from sqlalchemy import ColumnElement, func, insert, or_, select
+from sqlalchemy import ColumnElement, Table, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from badges import jsonutil, model
 from badges.identity import hashed_email
-from badges.issuing import ProofFormat, sign_credential
+from badges.issuing import ProofFormat, SignedCredential, sign_credential
 from badges.languages import primary
 from badges.status import bitstring_status_list as bsl
 from badges.status import revocation_list_1edtech as rl
-from badges.timeutil import parse_datetime
+from badges.timeutil import format_datetime, parse_datetime
 
 from ..errors import AlreadyAwarded, Conflict, InvalidInput, NotFound
 from ..models import (
@@ -34,7 +36,7 @@ from ..models import (
     OutboxMessage,
     StatusMethod,
 )
-from ..models.base import now_utc, public_id
+from ..models.base import Base, now_utc, public_id
 from ..translate import _, catalogue_languages, in_language
 from ..urls import PublicUrls
 from .achievements import (
@@ -155,6 +157,12 @@ class IssueContext:
     urls: PublicUrls
     # a level's result (rubric and level ids), made once for the whole class
     results: dict[str, model.Result] = field(default_factory=dict, compare=False)
+    # the credential's template per (signing time, awarded date), made once (``_template``)
+    templates: dict[tuple[datetime, datetime | None], bytes | None] = field(
+        default_factory=dict, compare=False
+    )
+    # an award's card columns, read once per key (``_Draft.card_key``)
+    cards: dict[tuple[Any, ...], dict[str, Any]] = field(default_factory=dict, compare=False)
 
     def result(self, level: str) -> model.Result:
         found = self.results.get(level)
@@ -214,6 +222,155 @@ def status_purpose_of(credential: dict[str, Any]) -> str:
     return "revocation"
 
 
+def _status(ctx: IssueContext, status_index: int) -> list[dict[str, Any]]:
+    urls, org = ctx.urls, ctx.org
+    if org.status_method == StatusMethod.REVOCATION_LIST:
+        return [rl.status_entry(urls.revocation_list(org.slug))]
+    # The 1EdTech schema allows one credentialStatus object: for revocation, or (when the
+    # organisation chose it) for suspension, which a revocation then sets for good.
+    purpose = (
+        "suspension" if org.status_method == StatusMethod.BITSTRING_SUSPENSION else "revocation"
+    )
+    return [bsl.status_entry(urls.status_list(org.slug, purpose), status_index, purpose)]
+
+
+def _evidence(data: AwardInput) -> list[model.Evidence]:
+    evidence = []
+    if data.evidence_url or data.evidence_narrative:
+        evidence.append(
+            model.Evidence(id=data.evidence_url or None, narrative=data.evidence_narrative or None)
+        )
+    if data.evidence_file_url:
+        evidence.append(model.Evidence(id=data.evidence_file_url, name="Uploaded evidence"))
+    return evidence
+
+
+def _model_credential(
+    ctx: IssueContext,
+    *,
+    credential_id: str,
+    status: list[dict[str, Any]],
+    identifier: list[model.IdentityObject],
+    results: list[model.Result],
+    evidence: list[model.Evidence],
+    activity_start: datetime | None,
+    activity_end: datetime | None,
+    narrative: str | None,
+    now: datetime,
+    awarded_date: datetime | None,
+) -> dict[str, Any]:
+    """The credential's JSON written by the data model (``badges.model``): the one
+    definition of what an award signs."""
+    valid_until = None
+    if ctx.achievement.validity_days:
+        valid_until = now + timedelta(days=ctx.achievement.validity_days)
+    credential = model.OpenBadgeCredential(
+        id=credential_id,
+        name=ctx.achievement.name,
+        issuer=ctx.profile,
+        valid_from=now,
+        valid_until=valid_until,
+        awarded_date=awarded_date or now,
+        credential_subject=model.AchievementSubject(
+            achievement=ctx.achievement_json,
+            identifier=identifier,
+            result=results,
+            activity_start_date=activity_start,
+            activity_end_date=activity_end,
+            narrative=narrative,
+        ),
+        evidence=evidence,
+        credential_status=status,
+    )
+    return credential.to_json()
+
+
+def _template(ctx: IssueContext, now: datetime, awarded_date: datetime | None) -> bytes | None:
+    """What every credential of ``ctx`` signed at ``now`` (with ``awarded_date``) shares,
+    as the compact JSON of one written by the data model with every per-award property
+    present (so each sits where the model puts it); None when that JSON is not plain
+    (``jsonutil.is_plain``). Made once per class: the model writes the same achievement,
+    issuer, dates and contexts for every learner, and writing them was most of the cost of
+    building each credential (``_built`` puts in a learner's own values)."""
+    key = (now, awarded_date)
+    if key in ctx.templates:
+        return ctx.templates[key]
+    sample = _model_credential(
+        ctx,
+        credential_id="",
+        status=[{}],
+        identifier=[model.IdentityObject(identity_hash="")],
+        results=[model.Result()],
+        evidence=[model.Evidence()],
+        activity_start=now,
+        activity_end=now,
+        narrative="-",
+        now=now,
+        awarded_date=awarded_date,
+    )
+    found = jsonutil.compact_bytes(sample) if jsonutil.is_plain(sample) else None
+    ctx.templates[key] = found
+    return found
+
+
+def _put(node: dict[str, Any], key: str, value: Any) -> None:
+    """Set a per-award property of the template, or leave it out as the data model does
+    (None and empty lists are not written)."""
+    if value is None or value == []:
+        node.pop(key, None)
+    else:
+        node[key] = value
+
+
+def _built(
+    ctx: IssueContext,
+    data: AwardInput,
+    *,
+    credential_public_id: str,
+    status_index: int,
+    now: datetime,
+    awarded_date: datetime | None = None,
+) -> tuple[dict[str, Any], bool]:
+    """``build_credential``, and whether the credential is plain JSON (``jsonutil.is_plain``:
+    built from a plain template with text values; False: not known)."""
+    status = _status(ctx, status_index)
+    identifier = [hashed_email(data.learner_email)]
+    results = [ctx.result(data.level)] if data.level else []
+    evidence = _evidence(data)
+    start, end = _as_datetime(data.activity_start), _as_datetime(data.activity_end)
+    narrative = (data.narrative or None) if data.publish_narrative else None
+    credential_id = ctx.urls.credential(credential_public_id)
+    template = _template(ctx, now, awarded_date)
+    if template is None:
+        built = _model_credential(
+            ctx,
+            credential_id=credential_id,
+            status=status,
+            identifier=identifier,
+            results=results,
+            evidence=evidence,
+            activity_start=start,
+            activity_end=end,
+            narrative=narrative,
+            now=now,
+            awarded_date=awarded_date,
+        )
+        return built, False
+    # the template's fresh copy, with this learner's values (as the model writes each)
+    credential: dict[str, Any] = orjson.loads(template)
+    credential["id"] = credential_id
+    subject = credential["credentialSubject"]
+    subject["identifier"] = [item.to_json() for item in identifier]
+    _put(subject, "result", [item.to_json() for item in results])
+    _put(subject, "activityStartDate", format_datetime(start) if start else None)
+    _put(subject, "activityEndDate", format_datetime(end) if end else None)
+    _put(subject, "narrative", narrative)
+    _put(credential, "evidence", [item.to_json() for item in evidence])
+    # one entry is written as an object (model._Credential)
+    credential["credentialStatus"] = status[0] if len(status) == 1 else status
+    return credential, True
+
+
 def build_credential(
     ctx: IssueContext,
     data: AwardInput,
@@ -225,48 +382,144 @@ def build_credential(
 ) -> dict[str, Any]:
     """The unsigned OpenBadgeCredential for one learner (``awarded_date`` defaults to
     ``now``; a re-issued badge keeps the original's)."""
-    urls, org = ctx.urls, ctx.org
-    if org.status_method == StatusMethod.REVOCATION_LIST:
-        status = [rl.status_entry(urls.revocation_list(org.slug))]
-    else:
-        # The 1EdTech schema allows one credentialStatus object: for revocation, or (when the
-        # organisation chose it) for suspension, which a revocation then sets for good.
-        purpose = (
-            "suspension" if org.status_method == StatusMethod.BITSTRING_SUSPENSION else "revocation"
-        )
-        status = [bsl.status_entry(urls.status_list(org.slug, purpose), status_index, purpose)]
-    results = []
-    if data.level:
-        results.append(ctx.result(data.level))
-    evidence = []
-    if data.evidence_url or data.evidence_narrative:
-        evidence.append(
-            model.Evidence(id=data.evidence_url or None, narrative=data.evidence_narrative or None)
-        )
-    if data.evidence_file_url:
-        evidence.append(model.Evidence(id=data.evidence_file_url, name="Uploaded evidence"))
-    valid_until = None
-    if ctx.achievement.validity_days:
-        valid_until = now + timedelta(days=ctx.achievement.validity_days)
-    credential = model.OpenBadgeCredential(
-        id=urls.credential(credential_public_id),
-        name=ctx.achievement.name,
-        issuer=ctx.profile,
-        valid_from=now,
-        valid_until=valid_until,
-        awarded_date=awarded_date or now,
-        credential_subject=model.AchievementSubject(
-            achievement=ctx.achievement_json,
-            identifier=[hashed_email(data.learner_email)],
-            result=results,
-            activity_start_date=_as_datetime(data.activity_start),
-            activity_end_date=_as_datetime(data.activity_end),
-            narrative=(data.narrative or None) if data.publish_narrative else None,
-        ),
-        evidence=evidence,
-        credential_status=status,
+    built, _plain = _built(
+        ctx,
+        data,
+        credential_public_id=credential_public_id,
+        status_index=status_index,
+        now=now,
+        awarded_date=awarded_date,
     )
-    return credential.to_json()
+    return built
+
+
+@dataclass(frozen=True)
+class _Draft:
+    """One award built, not signed yet: its context (its language version's), the row it
+    is built from, its public id and status index, and the unsigned credential (``plain``:
+    known to be plain JSON, ``jsonutil.is_plain``)."""
+
+    ctx: IssueContext
+    data: AwardInput
+    public_id: str
+    status_index: int
+    unsigned: dict[str, Any]
+    plain: bool
+    # what its portfolio card shows is the same for every credential of its context with
+    # this key (``_card``); None: read from the credential itself
+    card_key: tuple[Any, ...] | None = None
+
+
+def _draft(
+    ctx: IssueContext,
+    data: AwardInput,
+    *,
+    status_index: int,
+    now: datetime,
+    awarded_date: datetime | None = None,
+    revise: Callable[[dict[str, Any]], None] | None = None,
+) -> _Draft:
+    """Build one award's credential; ``revise`` may change it (a re-issue puts back the
+    original's claims)."""
+    pid = public_id()
+    unsigned, plain = _built(
+        ctx,
+        data,
+        credential_public_id=pid,
+        status_index=status_index,
+        now=now,
+        awarded_date=awarded_date,
+    )
+    if revise is not None:
+        revise(unsigned)
+        plain = False  # the original's claims, as they were read: checked when written
+    # Built from the template (``plain``), a credential without evidence differs from the
+    # others of its template only in what no card shows (ids, salt, status entry, the
+    # learner's dates and note) and in its level.
+    card_key = (now, awarded_date, data.level) if plain and "evidence" not in unsigned else None
+    return _Draft(ctx, data, pid, status_index, unsigned, plain, card_key)
+
+
+def _card(draft: _Draft, document: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """``card_fields`` of the signed ``document``, read once per ``draft.card_key``."""
+    if draft.card_key is None:
+        return card_fields(document, issued_at=now)
+    cards = draft.ctx.cards
+    if draft.card_key not in cards:
+        cards[draft.card_key] = card_fields(document, issued_at=now)
+    return dict(cards[draft.card_key])
+
+
+def _sign(draft: _Draft) -> SignedCredential:
+    ctx = draft.ctx
+    return sign_credential(
+        draft.unsigned,
+        ctx.key,
+        verification_method=ctx.verification_method,
+        proof=ProofFormat.BOTH,
+    )
+
+
+def _columns(
+    draft: _Draft,
+    signed: SignedCredential,
+    *,
+    now: datetime,
+    awarded_by: int | None,
+    request_key: str | None,
+    batch_id: int | None,
+) -> dict[str, Any]:
+    """The row of a signed award, column by column."""
+    ctx, data, unsigned = draft.ctx, draft.data, draft.unsigned
+    document = signed.json if signed.json is not None else unsigned
+    valid_until = unsigned.get("validUntil")  # the signed value is the one stored
+    return {
+        "public_id": draft.public_id,
+        "org_id": ctx.org.id,
+        "achievement_id": ctx.achievement.id,
+        "key_id": ctx.key_row_id,
+        "awarded_by": awarded_by,
+        "batch_id": batch_id,
+        "request_key": request_key,
+        "learner_name": data.learner_name,
+        "learner_name_search": fold(data.learner_name),  # what the staff's search box reads
+        "learner_email": data.learner_email,
+        # a plain credential with its proof (text) is plain too
+        "credential_json": jsonutil.dumps(document, plain=draft.plain),
+        "credential_jwt": signed.jwt,
+        "status_index": draft.status_index,
+        "status_purpose": status_purpose_of(unsigned),
+        "issued_at": now,
+        "valid_until": parse_datetime(valid_until) if valid_until else None,
+        **_card(draft, document, now),  # what its portfolio card shows
+    }
+
+
+def _award_columns(
+    ctx: IssueContext,
+    data: AwardInput,
+    *,
+    status_index: int,
+    now: datetime,
+    awarded_by: int | None,
+    request_key: str | None,
+    batch_id: int | None = None,
+    awarded_date: datetime | None = None,
+    revise: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
+    """Build and sign one award; its row's columns. ``revise`` may change the unsigned
+    credential before it is signed (a re-issue puts back the original's claims)."""
+    draft = _draft(
+        ctx, data, status_index=status_index, now=now, awarded_date=awarded_date, revise=revise
+    )
+    return _columns(
+        draft,
+        _sign(draft),
+        now=now,
+        awarded_by=awarded_by,
+        request_key=request_key,
+        batch_id=batch_id,
+    )
 
 
 def _signed_award(
@@ -283,40 +536,18 @@ def _signed_award(
 ) -> Award:
     """Build, sign and return (unsaved) one award; ``revise`` may change the unsigned
     credential before it is signed (a re-issue puts back the original's claims)."""
-    pid = public_id()
-    unsigned = build_credential(
-        ctx,
-        data,
-        credential_public_id=pid,
-        status_index=status_index,
-        now=now,
-        awarded_date=awarded_date,
-    )
-    if revise is not None:
-        revise(unsigned)
-    signed = sign_credential(
-        unsigned, ctx.key, verification_method=ctx.verification_method, proof=ProofFormat.BOTH
-    )
-    document = signed.json if signed.json is not None else unsigned
-    valid_until = unsigned.get("validUntil")  # the signed value is the one stored
     return Award(
-        public_id=pid,
-        org_id=ctx.org.id,
-        achievement_id=ctx.achievement.id,
-        key_id=ctx.key_row_id,
-        awarded_by=awarded_by,
-        batch_id=batch_id,
-        request_key=request_key,
-        learner_name=data.learner_name,
-        learner_name_search=fold(data.learner_name),  # what the staff's search box reads
-        learner_email=data.learner_email,
-        credential_json=jsonutil.dumps(document),
-        credential_jwt=signed.jwt,
-        status_index=status_index,
-        status_purpose=status_purpose_of(unsigned),
-        issued_at=now,
-        valid_until=parse_datetime(valid_until) if valid_until else None,
-        **card_fields(document, issued_at=now),  # what its portfolio card shows
+        **_award_columns(
+            ctx,
+            data,
+            status_index=status_index,
+            now=now,
+            awarded_by=awarded_by,
+            request_key=request_key,
+            batch_id=batch_id,
+            awarded_date=awarded_date,
+            revise=revise,
+        )
     )
 
 
@@ -336,28 +567,46 @@ def _message(
     (for the learner's portfolio; its token is added to ``session``)."""
     claim, expires = new_claim_link(session, award, urls)
     return OutboxMessage(
-        **_message_fields(session, award, org, urls, claim, expires, note, language)
+        **_message_fields(
+            session,
+            org,
+            urls,
+            award_id=award.id,
+            award_public_id=award.public_id,
+            learner_name=award.learner_name,
+            learner_email=award.learner_email,
+            badge=award.achievement.name,
+            claim=claim,
+            expires=expires,
+            note=note,
+            language=language,
+        )
     )
 
 
 def _message_fields(
     session: Session,
-    award: Award,
     org: Organisation,
     urls: PublicUrls,
+    *,
+    award_id: int,
+    award_public_id: str,
+    learner_name: str,
+    learner_email: str,
+    badge: str,
     claim: str,
     expires: datetime,
     note: str | None = None,
     language: str | None = None,
 ) -> dict[str, Any]:
-    """The columns of the message ``_message`` makes, for a claim link already made."""
-    link = urls.credential(award.public_id)
-    name = award.achievement.name
-    with in_language(language or message_language(session, org, award.learner_email)):
+    """The columns of the message ``_message`` makes about the award (its row id and
+    public id, the learner, the name of the badge awarded), for a claim link already made."""
+    link = urls.credential(award_public_id)
+    with in_language(language or message_language(session, org, learner_email)):
         body = (
-            _("Dear %(name)s,", name=award.learner_name)
+            _("Dear %(name)s,", name=learner_name)
             + "\n\n"
-            + _('%(school)s has awarded you the badge "%(badge)s".', school=org.name, badge=name)
+            + _('%(school)s has awarded you the badge "%(badge)s".', school=org.name, badge=badge)
             + "\n\n"
             + (_("A note from your teacher:") + f"\n{note}\n\n" if note else "")
             + _("Open it or download it here:")
@@ -366,12 +615,12 @@ def _message_fields(
             + "\n\n"
             + claim_paragraph(claim, expires)
         )
-        subject = _("Your badge: %(badge)s", badge=name)
+        subject = _("Your badge: %(badge)s", badge=badge)
     return {
         "org_id": org.id,
-        "award_id": award.id,
-        "to_email": award.learner_email,
-        "to_name": award.learner_name,
+        "award_id": award_id,
+        "to_email": learner_email,
+        "to_name": learner_name,
         "subject": subject,
         "body": body,
     }
@@ -379,31 +628,58 @@ def _message_fields(
 
 def _class_messages(
     session: Session,
-    awards: list[Award],
-    rows: Sequence[AwardInput],
+    awards: Sequence[dict[str, Any]],
+    ids: Sequence[int],
+    signing: Sequence[tuple[IssueContext, AwardInput]],
     org: Organisation,
     urls: PublicUrls,
 ) -> list[int]:
-    """The learners' messages about a class award (``awards``, flushed), each with its
-    claim link, as ``_message`` writes them one by one; stored with two multi-row inserts
-    rather than as thousands of ORM objects. Returns the messages' ids, in order."""
+    """The learners' messages about a class award (``awards``: the rows stored, with their
+    ``ids``; ``signing``: each one's context and row), each with its claim link, as
+    ``_message`` writes them one by one; stored with two multi-row inserts rather than as
+    thousands of ORM objects. Returns the messages' ids, in order."""
     # the learners' languages in a few queries, not one per message
-    languages = message_languages(session, org, [row.learner_email for row in rows])
+    languages = message_languages(session, org, [row.learner_email for _ctx, row in signing])
     claims: list[dict[str, Any]] = []
     messages: list[dict[str, Any]] = []
-    for award, row in zip(awards, rows, strict=True):
-        claim, expires, stored = claim_link_row(award, urls)
+    for award, award_id, (ctx, row) in zip(awards, ids, signing, strict=True):
+        claim, expires, stored = claim_link_row(award_id, urls)
         claims.append(stored)
-        language = row.language or languages[row.learner_email]
         messages.append(
-            _message_fields(session, award, org, urls, claim, expires, row.narrative, language)
+            _message_fields(
+                session,
+                org,
+                urls,
+                award_id=award_id,
+                award_public_id=award["public_id"],
+                learner_name=award["learner_name"],
+                learner_email=award["learner_email"],
+                badge=ctx.achievement.name,
+                claim=claim,
+                expires=expires,
+                note=row.narrative,
+                language=row.language or languages[row.learner_email],
+            )
         )
-    session.execute(insert(ClaimToken), claims)
-    ids = session.scalars(
-        insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True),
-        messages,
-    ).all()
-    return list(ids)
+    # executemany without RETURNING: one statement, sent once with every row's values
+    session.execute(insert(_table(ClaimToken)), claims)
+    session.execute(insert(_table(OutboxMessage)), messages)
+    return list(
+        session.scalars(
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.award_id.in_(
+                    select(Award.id).where(Award.batch_id == awards[0]["batch_id"])
+                )
+            )
+            .order_by(OutboxMessage.id)
+        )
+    )
+
+
+def _table(entity: type[Base]) -> Table:
+    """A model's table, for inserting many rows through SQLAlchemy Core (no ORM objects)."""
+    return cast(Table, entity.__table__)
 
 
 def find_by_request_key(session: Session, org: Organisation, request_key: str) -> Award | None:
@@ -580,10 +856,50 @@ def _same_request(existing: Award, achievement: Achievement, data: AwardInput) -
     return existing
 
 
+class ClassAwards(Sequence[Award]):
+    """A stored class's awards, in the class's order, read from the database when first
+    used (in one query): the class award page and its job need only how many there are,
+    and reading thousands of signed credentials back costs a good part of signing them."""
+
+    def __init__(self, session: Session, batch_id: int, count: int) -> None:
+        self._session, self._batch_id, self._count = session, batch_id, count
+        self._loaded: list[Award] | None = None
+
+    def _awards(self) -> list[Award]:
+        if self._loaded is None:
+            self._loaded = _batch_awards(self._session, self._batch_id)
+        return self._loaded
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> Award: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Award]: ...
+
+    def __getitem__(self, index: int | slice) -> Award | list[Award]:
+        return self._awards()[index]
+
+    def __iter__(self) -> Iterator[Award]:
+        return iter(self._awards())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, ClassAwards | list):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # compared by its awards, like a list
+
+    def __repr__(self) -> str:
+        return f"ClassAwards(batch {self._batch_id}, {self._count} awards)"
+
+
 @dataclass(frozen=True)
 class BulkResult:
     batch: AwardBatch | None
-    awards: list[Award]
+    awards: Sequence[Award]  # a stored class's: ClassAwards
     errors: dict[int, dict[str, str]]  # row number -> field errors
     dry_run: bool
     # row number -> the learner's earlier award of this badge (not revoked)
@@ -671,30 +987,40 @@ def award_many(
             raise
         return done
     used = _used_indexes(session, org)
-    awards = []
-    signing: list[tuple[IssueContext, AwardInput]] = []  # each award's version and row
-    for number, row in enumerate(chosen, 1):
+    # Each step for the whole class before the next (the credentials built, then signed,
+    # then written as rows): the signing runs with nothing else between two signatures,
+    # as fast as the core library signs a list of credentials.
+    drafts: list[_Draft] = []
+    for row in chosen:
         index = bsl.allocate_index(used)
         used.add(index)
         version, signed_row = _in_language(session, org, achievement, versions, row)
         if version.id not in contexts:
             contexts[version.id] = _context(session, org, version, sealer, urls)
-        signing.append((contexts[version.id], signed_row))
-        awards.append(
-            _signed_award(
-                contexts[version.id],
-                signed_row,
-                status_index=index,
-                now=now,
-                awarded_by=awarded_by,
-                request_key=None,
-                batch_id=batch.id,
-            )
+        drafts.append(_draft(contexts[version.id], signed_row, status_index=index, now=now))
+    signing = [(draft.ctx, draft.data) for draft in drafts]  # each award's version and row
+    if _server_side(session):  # its work goes on beside the signing (_Writer)
+        awards, stored = _sign_and_store(
+            session, drafts, now=now, awarded_by=awarded_by, batch_id=batch.id, progress=progress
         )
-        if progress is not None:
-            progress(number, len(chosen))
-    _store_class(session, org, awards, signing, now=now, awarded_by=awarded_by)
-    note_new_message_ids(session, _class_messages(session, awards, chosen, org, urls))
+    else:  # SQLite works in this process: signed, then stored
+        signatures: list[SignedCredential] = []
+        for number, draft in enumerate(drafts, 1):
+            signatures.append(_sign(draft))
+            if progress is not None:
+                progress(number, len(drafts))
+        awards = [
+            _columns(
+                draft, signed, now=now, awarded_by=awarded_by, request_key=None, batch_id=batch.id
+            )
+            for draft, signed in zip(drafts, signatures, strict=True)
+        ]
+        stored = False
+    if stored:
+        ids = _stored_ids(session, awards)
+    else:  # (or a status index taken meanwhile, a deadlock: nothing stored) inserted here
+        ids = _store_class(session, org, awards, signing, now=now, awarded_by=awarded_by)
+    note_new_message_ids(session, _class_messages(session, awards, ids, signing, org, urls))
     record(
         session,
         org_id=org.id,
@@ -706,68 +1032,192 @@ def award_many(
             "achievement": achievement.public_id,
             "count": len(awards),
             "skipped": skipped,
-            "awards": [award.public_id for award in awards],
+            "awards": [award["public_id"] for award in awards],
         },
     )
-    return BulkResult(batch, awards, {}, False, earlier, skipped)
+    return BulkResult(batch, ClassAwards(session, batch.id, len(ids)), {}, False, earlier, skipped)
 
 
 # how PostgreSQL and SQLite name the unique (org_id, status_index) in their error
 STATUS_INDEX_CONSTRAINT = ("uq_award_org_id_status_index", "award.org_id, award.status_index")
 DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE
+WRITE_CHUNK = 200  # awards handed to the writer at a time (_sign_and_store)
+
+
+class _Writer:
+    """Inserts a class's signed awards, a chunk at a time, in a thread of its own, on the
+    class's own connection and in its transaction, while the next chunk is being signed:
+    PostgreSQL's server does its part of the work (about as much CPU as the signing, most
+    of it the rows' indexes and their long text) beside the signing instead of after it,
+    while this thread waits for it. The caller uses the session for nothing else until
+    ``close``. The first error stops the inserts; ``close`` returns it."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._chunks: queue.SimpleQueue[list[dict[str, Any]] | None] = queue.SimpleQueue()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="class-award-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        table = _table(Award)
+        while (chunk := self._chunks.get()) is not None:
+            if self._error is None:
+                try:
+                    self._session.execute(insert(table), chunk)
+                except BaseException as exc:  # handed to the class's own thread by close()
+                    self._error = exc
+
+    def put(self, chunk: list[dict[str, Any]]) -> None:
+        if chunk:
+            self._chunks.put(chunk)
+
+    def close(self) -> BaseException | None:
+        """Wait for the inserts handed over; the first error, if any."""
+        self._chunks.put(None)
+        self._thread.join()
+        return self._error
+
+
+def _server_side(session: Session) -> bool:
+    """Whether the database works in a server of its own (PostgreSQL), so that a class's
+    inserts can go on while it is being signed: SQLite works in this process, mostly
+    holding the interpreter, and a writer thread beside the signing only slowed it down
+    (measured)."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _retry_store(exc: IntegrityError | OperationalError) -> bool:
+    """An insert error ``_store_class`` deals with: a status index another award committed
+    meanwhile, or a PostgreSQL deadlock with another class's insert."""
+    if isinstance(exc, IntegrityError):
+        return any(name in str(exc.orig) for name in STATUS_INDEX_CONSTRAINT)
+    return getattr(exc.orig, "sqlstate", None) == DEADLOCK_DETECTED
+
+
+def _sign_and_store(
+    session: Session,
+    drafts: Sequence[_Draft],
+    *,
+    now: datetime,
+    awarded_by: int | None,
+    batch_id: int,
+    progress: Callable[[int, int], None] | None,
+) -> tuple[list[dict[str, Any]], bool]:
+    """Sign a class's awards (``progress`` after each) a chunk at a time, each chunk's
+    rows inserted by a ``_Writer`` while the next is signed, all in one savepoint; the
+    rows' columns, in order, and whether they are stored: not when the insert failed in
+    a way ``_store_class`` deals with (then the savepoint is rolled back: nothing of the
+    class is stored). Any other error raises."""
+    awards: list[dict[str, Any]] = []
+    try:
+        with session.begin_nested():
+            writer = _Writer(session)
+            try:
+                for start in range(0, len(drafts), WRITE_CHUNK):
+                    chunk = drafts[start : start + WRITE_CHUNK]
+                    signatures = []
+                    for number, draft in enumerate(chunk, start + 1):
+                        signatures.append(_sign(draft))
+                        if progress is not None:
+                            progress(number, len(drafts))
+                    rows = [
+                        _columns(
+                            draft,
+                            signed,
+                            now=now,
+                            awarded_by=awarded_by,
+                            request_key=None,
+                            batch_id=batch_id,
+                        )
+                        for draft, signed in zip(chunk, signatures, strict=True)
+                    ]
+                    awards.extend(rows)
+                    writer.put(rows)
+            finally:
+                error = writer.close()  # the connection is this thread's again
+            if error is not None:
+                raise error
+    except (IntegrityError, OperationalError) as exc:
+        if not _retry_store(exc):
+            raise
+        return awards, False
+    return awards, True
+
+
+def _stored_ids(session: Session, awards: Sequence[dict[str, Any]]) -> list[int]:
+    """The row ids of a class's awards (just inserted, all of one batch), in their order."""
+    table = _table(Award)
+    ids = {
+        public: row_id
+        for public, row_id in session.execute(
+            select(table.c.public_id, table.c.id).where(table.c.batch_id == awards[0]["batch_id"])
+        )
+    }
+    return [ids[award["public_id"]] for award in awards]
 
 
 def _store_class(
     session: Session,
     org: Organisation,
-    awards: list[Award],
+    awards: list[dict[str, Any]],
     signing: Sequence[tuple[IssueContext, AwardInput]],
     *,
     now: datetime,
     awarded_by: int | None,
-) -> None:
-    """Insert a class's signed awards (``signing``: each one's context, its language
-    version's, and the row it was signed from). Their status indexes were drawn from those committed
-    when the class began; another award of the school committed since (a teacher's, another
-    class, another job's: a class of 2,000 beside another almost surely shares one) may hold
-    one of them. Then the insert fails on the unique index, and the awards whose index is
-    taken now get a new one, are signed again (the index is in the credential) and inserted
-    again, in place in ``awards`` (the rest keep theirs). Anything else raises.
+) -> list[int]:
+    """Insert a class's signed awards (their rows' columns; ``signing``: each one's
+    context, its language version's, and the row it was signed from) with one multi-row
+    insert through SQLAlchemy Core, no ORM object each; returns their ids, in order. Their
+    status indexes were drawn from those committed when the class began; another award of
+    the school committed since (a teacher's, another class, another job's: a class of 2,000
+    beside another almost surely shares one) may hold one of them. Then the insert fails on
+    the unique index, and the awards whose index is taken now get a new one, are signed
+    again (the index is in the credential) and inserted again, in place in ``awards`` (the
+    rest keep theirs). Anything else raises.
 
     The rows go in in the class's order (their ids keep it: a repeated request returns them
     so). Two classes inserting at once can each wait for an index the other inserted: then
     PostgreSQL fails one insert as a deadlock, and it is tried again, waiting this time
     until the other has committed (then its taken indexes are replaced as above).
     """
+    table = _table(Award)
     for _attempt in range(8):
         try:
             with session.begin_nested():
-                session.add_all(awards)
-                session.flush()
-            return
+                # executemany without RETURNING: one short statement, sent once with every
+                # row's values (with RETURNING, SQLAlchemy writes one statement of thousands
+                # of parameters, which the PostgreSQL driver then parses)
+                session.execute(insert(table), awards)
+            return _stored_ids(session, awards)
         except IntegrityError as exc:
-            if not any(name in str(exc.orig) for name in STATUS_INDEX_CONSTRAINT):
+            if not _retry_store(exc):
                 raise
         except OperationalError as exc:
-            if getattr(exc.orig, "sqlstate", None) != DEADLOCK_DETECTED:
+            if not _retry_store(exc):
                 raise
             continue  # nothing committed meanwhile: the same rows again, waiting this time
         used = _used_indexes(session, org)  # now with the one committed meanwhile
-        mine = {award.status_index for award in awards}
+        mine = {award["status_index"] for award in awards}
         taken = used | mine
         for position, award in enumerate(awards):
-            if award.status_index in used:
+            if award["status_index"] in used:
                 index = bsl.allocate_index(taken)
                 taken.add(index)
-                awards[position] = _signed_award(
+                awards[position] = _award_columns(
                     *signing[position],
                     status_index=index,
                     now=now,
                     awarded_by=awarded_by,
                     request_key=None,
-                    batch_id=award.batch_id,
+                    batch_id=award["batch_id"],
                 )
     raise Conflict(_("The award could not be stored; please try again."))
+
+
+def _batch_awards(session: Session, batch_id: int) -> list[Award]:
+    """A class's awards, in the class's order."""
+    return list(session.scalars(select(Award).where(Award.batch_id == batch_id).order_by(Award.id)))
 
 
 def _earlier_batch(session: Session, org: Organisation, request_key: str) -> BulkResult | None:
@@ -776,10 +1226,7 @@ def _earlier_batch(session: Session, org: Organisation, request_key: str) -> Bul
     )
     if existing is None:
         return None
-    done = list(
-        session.scalars(select(Award).where(Award.batch_id == existing.id).order_by(Award.id))
-    )
-    return BulkResult(existing, done, {}, False)
+    return BulkResult(existing, _batch_awards(session, existing.id), {}, False)
 
 
 def get_award(session: Session, public_id_: str, *, org: Organisation | None = None) -> Award:

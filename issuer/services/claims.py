@@ -30,22 +30,22 @@ def new_claim_link(
 ) -> tuple[str, datetime]:
     """A new claim link for ``award`` (already flushed) and when it expires. The token is
     added to the session (flushed with the message that carries it)."""
-    link, expires, row = claim_link_row(award, urls, now)
+    link, expires, row = claim_link_row(award.id, urls, now)
     session.add(ClaimToken(**row))
     return link, expires
 
 
 def claim_link_row(
-    award: Award, urls: PublicUrls, now: datetime | None = None
+    award_id: int, urls: PublicUrls, now: datetime | None = None
 ) -> tuple[str, datetime, dict[str, Any]]:
-    """A new claim link for ``award`` (already flushed), when it expires, and the columns
-    of its ``ClaimToken`` (for a caller that inserts many at once)."""
+    """A new claim link for the award of row id ``award_id`` (stored), when it expires,
+    and the columns of its ``ClaimToken`` (for a caller that inserts many at once)."""
     token = secrets.token_urlsafe(32)
     expires = (now or now_utc()).replace(microsecond=0) + CLAIM_LIFETIME
     return (
         urls.claim(token),
         expires,
-        {"token_hash": token_hash(token), "award_id": award.id, "expires_at": expires},
+        {"token_hash": token_hash(token), "award_id": award_id, "expires_at": expires},
     )
 
 

@@ -45,15 +45,17 @@ LETTERS = str.maketrans({
 
 def fold(text: str) -> str:
     """``text`` as names are compared when searched: see the module's docstring."""
-    letters: list[str] = []
-    for char in unicodedata.normalize("NFC", text).casefold():
-        if char in KEPT:
-            letters.append(char)
-            continue
-        letters.extend(
-            c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
-        )
-    return " ".join("".join(letters).translate(LETTERS).split())
+    folded = unicodedata.normalize("NFC", text).casefold()
+    if folded.isascii():  # nothing to decompose or translate (a class award folds thousands)
+        return " ".join(folded.split())
+    # decomposed between the kept letters (й): each part at once, its marks dropped (the
+    # canonical reordering of a whole part moves only marks, which all go)
+    (kept,) = KEPT
+    parts = (
+        "".join(c for c in unicodedata.normalize("NFKD", part) if not unicodedata.combining(c))
+        for part in folded.split(kept)
+    )
+    return " ".join(kept.join(parts).translate(LETTERS).split())
 
 
 def contains(column: InstrumentedAttribute[str], typed: str) -> ColumnElement[bool] | None:

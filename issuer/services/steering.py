@@ -771,4 +771,4 @@ def award_pathway(
     )
     if result.errors:  # the names and addresses come from stored awards: not expected
         raise InvalidInput(_("Some learners' details could not be used for an award."))
-    return result.awards
+    return list(result.awards)

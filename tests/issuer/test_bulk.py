@@ -107,6 +107,42 @@ def test_a_crash_in_the_service_leaves_nothing(
     assert table_counts() == before
 
 
+def test_a_crash_after_some_chunks_were_stored_leaves_nothing(
+    database, sealer, school, achievement, crash_on_fifth_signature, table_counts, monkeypatch
+):
+    """On PostgreSQL a class's awards are inserted a chunk at a time while the next is
+    signed (awards._Writer): chunks already inserted go with the rest."""
+    monkeypatch.setattr(award_service, "WRITE_CHUNK", 2)
+    before = table_counts()
+    with pytest.raises(RuntimeError, match="injected"), database.transaction() as session:
+        award_many(
+            session,
+            org=session.get(Organisation, school.id),
+            achievement=session.get(Achievement, achievement.id),
+            rows=class_rows(),
+            sealer=sealer,
+            urls=PublicUrls(BASE_URL),
+        )
+    assert len(crash_on_fifth_signature) == 5
+    assert table_counts() == before
+
+
+def test_a_class_stored_a_chunk_at_a_time_keeps_its_order_and_messages(
+    database, sealer, school, achievement, monkeypatch
+):
+    monkeypatch.setattr(award_service, "WRITE_CHUNK", 5)
+    rows = class_rows()
+    result, ids = many(database, sealer, school, achievement, rows)
+    assert len(result.awards) == CLASS_SIZE
+    with database.transaction() as session:
+        stored = session.scalars(select(Award).order_by(Award.id)).all()
+        assert [a.public_id for a in stored] == ids
+        assert [a.learner_email for a in stored] == [r.learner_email for r in rows]
+        messages = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        assert [m.award_id for m in messages] == [a.id for a in stored]
+        assert all(m.to_email == a.learner_email for m, a in zip(messages, stored, strict=True))
+
+
 def test_a_crash_after_signing_leaves_nothing(
     database, sealer, school, achievement, monkeypatch, table_counts
 ):
