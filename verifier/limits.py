@@ -85,44 +85,52 @@ class RequestLimits:
         from flask_limiter import Limiter
 
         self.limits = [parse(text) for text in allowance(rate_per_minute, burst)]
+        # short timeouts: a Redis that hangs costs a request half a second, then the process
+        # limits on its own until Redis answers again
+        options: dict[str, Any] = (
+            {"socket_timeout": 0.5, "socket_connect_timeout": 0.5} if redis_url else {}
+        )
         self.limiter = Limiter(
             key_func=client_address,
             app=app,
             storage_uri=redis_url or "memory://",
-            # short timeouts: a Redis that hangs costs a request half a second, then the
-            # process limits on its own until Redis answers again
-            storage_options={"socket_timeout": 0.5, "socket_connect_timeout": 0.5}
-            if redis_url
-            else {},
+            storage_options=options,
             strategy="fixed-window",
             key_prefix=self.PREFIX,
             in_memory_fallback_enabled=bool(redis_url),
             headers_enabled=False,  # the 429 carries Retry-After (web.py), nothing else does
         )
         self.shared = bool(redis_url)
+        self._errors: tuple[type[BaseException], ...] = (OSError,)
+        if redis_url:
+            import redis
+
+            self._errors = (redis.RedisError, OSError)
         self._decorator = self.limiter.shared_limit(
             ";".join(allowance(rate_per_minute, burst)), scope=self.SCOPE
         )
 
     def limit(self, view: Callable[..., Any]) -> Callable[..., Any]:
         """``view`` limited: each request to it takes one from the client's allowance."""
-        return self._decorator(view)  # type: ignore[no-any-return]
+        return self._decorator(view)
 
     def retry_after(self, client: str) -> int:
         """Whole seconds until every window ``client`` has spent ends (at least 1)."""
         now = time.time()
         engine = self.limiter.limiter  # the in-memory fallback while Redis is away
         try:
-            windows = [
-                engine.get_window_stats(item, self.PREFIX, client, self.SCOPE)
+            # each window spent: until its end (Redis says whole seconds: never past its length)
+            waits = [
+                min(item.get_expiry(), math.ceil(window.reset_time - now))
                 for item in self.limits
+                if (window := engine.get_window_stats(item, self.PREFIX, client, self.SCOPE))
+                and window.remaining <= 0
             ]
-            ends = [window.reset_time for window in windows if window.remaining <= 0]
-        except Exception:  # the store went away since the check: a window's length
-            ends = []
-        if not ends:
+        except self._errors:  # the store went away since the check: a window's length
+            waits = []
+        if not waits:
             return max(1, min(item.get_expiry() for item in self.limits))
-        return max(1, math.ceil(max(ends) - now))
+        return max(1, max(waits))
 
     def charge(self, client: str, count: int) -> None:
         """Take ``count`` more from ``client``'s allowance after the fact (the credentials a
@@ -132,7 +140,7 @@ class RequestLimits:
         try:
             for item in self.limits:
                 engine.hit(item, self.PREFIX, client, self.SCOPE, cost=count)
-        except Exception as exc:  # Redis went away in this very request: the next finds out
+        except self._errors as exc:  # Redis went away in this very request: the next finds out
             log.warning("rate limits: could not charge %s for %d more (%s)", client, count, exc)
 
     def check(self) -> bool:
