@@ -1,102 +1,24 @@
 """The verifier's rate limits (Flask-Limiter) shared through Redis (VERIFIER_REDIS_URL): two
 workers give a client one allowance; with Redis away each process limits on its own (the
 library's in-memory fallback) and keeps answering, and the shared limits come back with Redis
-(issue 16). Redis on loopback (127.0.0.1:6379), reached directly or through a switch in this
-file that can cut it off; skipped where none answers. Each test is a client address of its
-own, so runs at once on one server do not share allowances."""
+(issue 16). Redis is a redis-server of the test's own, reached directly or through a loopback
+proxy the test cuts (tests/redis_server.py)."""
 
 from __future__ import annotations
 
-import contextlib
 import socket
-import threading
 import uuid
-from collections.abc import Iterator
 
 import pytest
 
+from tests.redis_server import redis_proxy, redis_server  # noqa: F401 (fixtures)
 from verifier.limits import RequestLimits, allowance
-
-REDIS = "redis://127.0.0.1:6379/0"
-
-
-def _redis_answers() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5) as sock:
-            sock.sendall(b"PING\r\n")
-            return sock.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
-needs_redis = pytest.mark.skipif(not _redis_answers(), reason="no Redis on 127.0.0.1:6379")
 
 
 def _dead_redis() -> str:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return f"redis://127.0.0.1:{sock.getsockname()[1]}/0"
-
-
-class RedisSwitch:
-    """A loopback port forwarding to the Redis on 6379, which a test can cut (every
-    connection closed, new ones closed at once) and restore, as a Redis stopped and started."""
-
-    def __init__(self) -> None:
-        self.server = socket.create_server(("127.0.0.1", 0))
-        self.url = f"redis://127.0.0.1:{self.server.getsockname()[1]}/0"
-        self.up = True
-        self.sockets: list[socket.socket] = []
-        self.lock = threading.Lock()
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.server.accept()
-            except OSError:
-                return
-            if not self.up:
-                client.close()
-                continue
-            upstream = socket.create_connection(("127.0.0.1", 6379))
-            with self.lock:
-                self.sockets += [client, upstream]
-            for source, target in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(source, target), daemon=True).start()
-
-    @staticmethod
-    def _pump(source: socket.socket, target: socket.socket) -> None:
-        with contextlib.suppress(OSError):
-            while data := source.recv(65536):
-                target.sendall(data)
-        for sock in (source, target):
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-            sock.close()
-
-    def cut(self) -> None:
-        self.up = False
-        with self.lock:
-            for sock in self.sockets:
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-                sock.close()
-            self.sockets.clear()
-
-    def restore(self) -> None:
-        self.up = True
-
-    def close(self) -> None:
-        self.cut()
-        self.server.close()
-
-
-@pytest.fixture
-def switch() -> Iterator[RedisSwitch]:
-    proxy = RedisSwitch()
-    yield proxy
-    proxy.close()
 
 
 @pytest.fixture
@@ -118,9 +40,12 @@ def test_the_settings_become_a_burst_window_and_an_hour():
     assert allowance(0.001, 6) == ["6 per 360000 second", "6 per 1 hour"]
 
 
-@needs_redis
-def test_two_workers_give_a_client_one_allowance(make_app, address):
-    settings = {"VERIFIER_REDIS_URL": REDIS, "VERIFIER_BURST": 3, "VERIFIER_RATE_PER_MINUTE": 6}
+def test_two_workers_give_a_client_one_allowance(make_app, address, redis_server):
+    settings = {
+        "VERIFIER_REDIS_URL": f"redis://127.0.0.1:{redis_server}/0",
+        "VERIFIER_BURST": 3,
+        "VERIFIER_RATE_PER_MINUTE": 6,
+    }
     first, second = make_app(**settings).test_client(), make_app(**settings).test_client()
     assert _verify(first, address).status_code == 200  # (a report on a broken JWT: counted)
     assert _verify(first, address).status_code == 200
@@ -135,10 +60,9 @@ def test_two_workers_give_a_client_one_allowance(make_app, address):
     assert _verify(first, address + "1").status_code == 200
 
 
-@needs_redis
-def test_a_record_charges_the_shared_allowance(make_app, address):
+def test_a_record_charges_the_shared_allowance(make_app, address, redis_server):
     settings = {
-        "VERIFIER_REDIS_URL": REDIS,
+        "VERIFIER_REDIS_URL": f"redis://127.0.0.1:{redis_server}/0",
         "VERIFIER_BURST": 6,
         "VERIFIER_RATE_PER_MINUTE": 0.001,
     }
@@ -171,8 +95,9 @@ def test_with_redis_away_each_process_limits_on_its_own_and_answers(make_app, ad
     assert _verify(client, other).status_code == 429
 
 
-@needs_redis
-def test_the_shared_limits_go_and_come_back_with_redis(make_app, address, switch, monkeypatch):
+def test_the_shared_limits_go_and_come_back_with_redis(
+    make_app, address, redis_server, redis_proxy, monkeypatch
+):
     import flask_limiter._extension as extension
 
     # Flask-Limiter tries a storage that went away again after 1, 2, 4 ... 32 seconds:
@@ -186,19 +111,31 @@ def test_the_shared_limits_go_and_come_back_with_redis(make_app, address, switch
 
     monkeypatch.setattr(extension, "time", Clock)
     settings = {"VERIFIER_BURST": 3, "VERIFIER_RATE_PER_MINUTE": 0.001}
-    worker = make_app(VERIFIER_REDIS_URL=switch.url, **settings).test_client()
-    other = make_app(VERIFIER_REDIS_URL=REDIS, **settings).test_client()
+    proxied = f"redis://127.0.0.1:{redis_proxy.port}/0"
+    worker = make_app(VERIFIER_REDIS_URL=proxied, **settings).test_client()
+    direct = f"redis://127.0.0.1:{redis_server}/0"
+    other = make_app(VERIFIER_REDIS_URL=direct, **settings).test_client()
     assert _verify(worker, address).status_code == 200  # 1 of 3 taken, in Redis
 
-    switch.cut()  # Redis stops: the worker keeps answering, limiting on its own
+    redis_proxy.cut()  # Redis stops: the worker keeps answering, limiting on its own
     assert [_verify(worker, address).status_code for _ in range(4)] == [200, 200, 200, 429]
     assert worker.get("/readyz").json["checks"]["redis"].startswith("unavailable")
     assert _verify(other, address).status_code == 200  # Redis's allowance untouched: 2 of 3
 
-    switch.restore()  # back, but not tried again yet: still the process's own (spent)
+    redis_proxy.restore()  # back, but not tried again yet: still the process's own (spent)
     assert _verify(worker, address).status_code == 429
     now[0] += 100  # the next try is due: Redis answers, its allowance is shared again
     assert _verify(worker, address).status_code == 200  # 3 of 3
     assert _verify(other, address).status_code == 429
     assert _verify(worker, address).status_code == 429
     assert worker.get("/readyz").json["checks"] == {"redis": "ok"}
+
+
+def test_a_charge_that_meets_redis_gone_is_logged_and_the_report_stands(
+    make_app, address, redis_proxy, caplog
+):
+    app = make_app(VERIFIER_REDIS_URL=f"redis://127.0.0.1:{redis_proxy.port}/0")
+    assert _verify(app.test_client(), address).status_code == 200
+    redis_proxy.cut()  # between the request's check and the record's charge
+    app.extensions["verifier.limits"].charge(address, 3)
+    assert f"could not charge {address} for 3 more" in caplog.text
