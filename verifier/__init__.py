@@ -32,7 +32,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from badges.verification import Verifier
 
     from .images import ImageInliner
-    from .limits import LimitedFetcher, RateLimiter, SharedRateLimiter
+    from .limits import LimitedFetcher, RequestLimits
     from .settings import load as load_settings
 
     app = Flask(__name__, template_folder=str(TEMPLATES), static_folder=str(TEMPLATES / "static"))
@@ -76,18 +76,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         ),
         ttl=float(app.config["VERIFIER_DOCUMENT_TTL"]),
     )
-    limiter = RateLimiter(
-        float(app.config["VERIFIER_RATE_PER_MINUTE"]), int(app.config["VERIFIER_BURST"])
+    # one allowance per client, over all workers when Redis is configured
+    app.extensions["verifier.limits"] = RequestLimits(
+        app,
+        float(app.config["VERIFIER_RATE_PER_MINUTE"]),
+        int(app.config["VERIFIER_BURST"]),
+        redis_url=app.config["VERIFIER_REDIS_URL"],
     )
-    if app.config["VERIFIER_REDIS_URL"]:  # one allowance per client over all workers
-        app.extensions["verifier.limiter"] = SharedRateLimiter(
-            app.config["VERIFIER_REDIS_URL"],
-            float(app.config["VERIFIER_RATE_PER_MINUTE"]),
-            int(app.config["VERIFIER_BURST"]),
-            fallback=limiter,
-        )
-    else:
-        app.extensions["verifier.limiter"] = limiter
 
     from . import api, i18n, views, web
 
@@ -95,4 +90,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     i18n.install(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
+    web.limit_views(app)
     return app

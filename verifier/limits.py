@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from badges.errors import FetchError
 from badges.fetch import FetchBudget, Fetcher, FetchPolicy, FetchResponse
+
+if TYPE_CHECKING:
+    from flask import Flask
+    from limits import RateLimitItem
 
 
 class LimitedFetcher(Fetcher):
@@ -58,154 +62,111 @@ class LimitedFetcher(Fetcher):
             self._total.release()
 
 
-class RateLimiter:
-    """A token bucket per client address (``rate`` requests per minute, bursts of ``burst``)."""
+class RequestLimits:
+    """Each client's allowance of verifications, kept by Flask-Limiter (the ``limits``
+    library underneath): in Redis when ``redis_url`` is given, so every worker and machine
+    naming that server limits a client as one, else in the process. While Redis does not
+    answer, Flask-Limiter's own in-memory fallback applies the same limits in each process
+    (the verifier keeps answering) and tries Redis again, after 1, 2, 4 ... 32 seconds.
+
+    The allowance (``VERIFIER_RATE_PER_MINUTE`` on average, ``VERIFIER_BURST`` at once) is
+    two fixed windows shared by the limited routes, keyed by the client's address:
+    ``burst`` verifications per ``60 * burst / rate`` seconds, and ``60 * rate`` per hour.
+    The hour is what holds a CLR record's cost: its credentials are charged after the fact
+    (``charge``), may take a window past its amount, and the client then waits for that
+    window to end; so a record of 500 badges spends 500 of the hour's allowance."""
+
+    SCOPE = "verifications"
+    PREFIX = "badges-verifier"
 
     def __init__(
-        self,
-        rate_per_minute: float,
-        burst: int,
-        *,
-        clock: object = time.monotonic,
-        max_clients: int = 50_000,
+        self, app: Flask, rate_per_minute: float, burst: int, *, redis_url: str | None = None
     ) -> None:
-        self.rate = rate_per_minute / 60.0
-        self.burst = burst
-        self._clock = clock
-        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
-        self._lock = threading.Lock()
-        self._max_clients = max_clients
+        from flask_limiter import Limiter
 
-    def take(self, client: str) -> float:
-        """0 when the request may go ahead, else the seconds to wait before retrying."""
-        now = self._clock()  # type: ignore[operator]
-        with self._lock:
-            tokens, last = self._buckets.pop(client, (float(self.burst), now))
-            tokens = min(float(self.burst), tokens + (now - last) * self.rate)
-            if tokens >= 1:
-                self._buckets[client] = (tokens - 1, now)
-                wait = 0.0
-            else:
-                self._buckets[client] = (tokens, now)
-                wait = (1 - tokens) / self.rate if self.rate > 0 else 60.0
-            while len(self._buckets) > self._max_clients:
-                self._buckets.popitem(last=False)
-            return wait
+        self.limits = [parse(text) for text in allowance(rate_per_minute, burst)]
+        # short timeouts: a Redis that hangs costs a request half a second, then the process
+        # limits on its own until Redis answers again
+        options: dict[str, Any] = (
+            {"socket_timeout": 0.5, "socket_connect_timeout": 0.5} if redis_url else {}
+        )
+        self.limiter = Limiter(
+            key_func=client_address,
+            app=app,
+            storage_uri=redis_url or "memory://",
+            storage_options=options,
+            strategy="fixed-window",
+            key_prefix=self.PREFIX,
+            in_memory_fallback_enabled=bool(redis_url),
+            headers_enabled=False,  # the 429 carries Retry-After (web.py), nothing else does
+        )
+        self.shared = bool(redis_url)
+        self._errors: tuple[type[BaseException], ...] = (OSError,)
+        if redis_url:
+            import redis
 
-    def charge(self, client: str, count: int) -> None:
-        """Take ``count`` more from ``client``'s bucket after the fact (the credentials a
-        CLR record carried, each verified like a badge). The bucket may go below zero: the
-        client then waits until it has refilled past one."""
-        now = self._clock()  # type: ignore[operator]
-        with self._lock:
-            tokens, last = self._buckets.pop(client, (float(self.burst), now))
-            tokens = min(float(self.burst), tokens + (now - last) * self.rate)
-            self._buckets[client] = (tokens - count, now)
-            while len(self._buckets) > self._max_clients:
-                self._buckets.popitem(last=False)
+            self._errors = (redis.RedisError, OSError)
+        self._decorator = self.limiter.shared_limit(
+            ";".join(allowance(rate_per_minute, burst)), scope=self.SCOPE
+        )
 
+    def limit(self, view: Callable[..., Any]) -> Callable[..., Any]:
+        """``view`` limited: each request to it takes one from the client's allowance."""
+        return self._decorator(view)
 
-# The bucket above, kept in Redis and changed in one atomic step (a script): one allowance
-# per client for every worker and machine. Our own script rather than Flask-Limiter (or its
-# engine, limits): those count requests in windows, and the verifier's allowance is a token
-# bucket (a burst, then one more every 60/rate seconds, Retry-After the time to the next
-# token), which its tests and its API document state; and a CLR record is charged after the
-# fact, for the badges found inside it, which a limit checked before the view cannot do.
-_BUCKET = """
-local rate = tonumber(ARGV[1])
-local burst = tonumber(ARGV[2])
-local cost = tonumber(ARGV[3])
-local force = tonumber(ARGV[4])
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
-local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
-local tokens = tonumber(state[1]) or burst
-local at = tonumber(state[2]) or now
-tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
-local wait = 0
-if force == 1 or tokens >= cost then
-  tokens = tokens - cost
-elseif rate > 0 then
-  wait = (cost - tokens) / rate
-else
-  wait = 60
-end
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
-local full = 86400
-if rate > 0 then full = math.min(full, math.ceil((burst - tokens) / rate) + 1) end
-redis.call('EXPIRE', KEYS[1], math.max(1, full))
-return tostring(wait)
-"""
-
-log = logging.getLogger(__name__)
-
-
-class SharedRateLimiter:
-    """``RateLimiter``'s buckets in Redis, shared by every process that names the same
-    server. While Redis does not answer, the process's own ``fallback`` buckets serve (the
-    verifier keeps answering, each process limiting on its own), and Redis is tried again
-    every ``retry_every`` seconds."""
-
-    PREFIX = "badges:verifier:rate:"
-
-    def __init__(
-        self,
-        url: str,
-        rate_per_minute: float,
-        burst: int,
-        *,
-        fallback: RateLimiter,
-        retry_every: float = 5.0,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        import redis
-
-        # short timeouts: a Redis that hangs costs a request half a second, once per retry_every
-        self.redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
-        self._script: Any = self.redis.register_script(_BUCKET)
-        self._errors: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
-        self.rate = rate_per_minute / 60.0
-        self.burst = burst
-        self.fallback = fallback
-        self._retry_every = retry_every
-        self._clock = clock
-        self._down_until: float | None = None
-
-    @property
-    def shared(self) -> bool:
-        """Whether the allowances are kept in Redis now (False while it is away)."""
-        return self._down_until is None or self._clock() >= self._down_until
-
-    def _run(self, client: str, cost: int, force: bool) -> float | None:
-        if not self.shared:
-            return None
+    def retry_after(self, client: str) -> int:
+        """Whole seconds until every window ``client`` has spent ends (at least 1)."""
+        now = time.time()
+        engine = self.limiter.limiter  # the in-memory fallback while Redis is away
         try:
-            wait = self._script(
-                keys=[self.PREFIX + client], args=[self.rate, self.burst, cost, int(force)]
-            )
-        except self._errors as exc:
-            if self._down_until is None:
-                log.warning("rate limits: Redis does not answer (%s); limiting in-process", exc)
-            self._down_until = self._clock() + self._retry_every
-            return None
-        if self._down_until is not None:
-            log.warning("rate limits: Redis answers again; limits are shared")
-            self._down_until = None
-        return float(wait)
-
-    def take(self, client: str) -> float:
-        """As ``RateLimiter.take``."""
-        wait = self._run(client, 1, False)
-        return self.fallback.take(client) if wait is None else wait
+            # each window spent: until its end (Redis says whole seconds: never past its length)
+            waits = [
+                min(item.get_expiry(), math.ceil(window.reset_time - now))
+                for item in self.limits
+                if (window := engine.get_window_stats(item, self.PREFIX, client, self.SCOPE))
+                and window.remaining <= 0
+            ]
+        except self._errors:  # the store went away since the check: a window's length
+            waits = []
+        if not waits:
+            return max(1, min(item.get_expiry() for item in self.limits))
+        return max(1, max(waits))
 
     def charge(self, client: str, count: int) -> None:
-        """As ``RateLimiter.charge``."""
-        if self._run(client, count, True) is None:
-            self.fallback.charge(client, count)
+        """Take ``count`` more from ``client``'s allowance after the fact (the credentials a
+        CLR record carried, each verified like a badge). A window may go past its amount:
+        the client then waits until it ends."""
+        engine = self.limiter.limiter  # the in-memory fallback while Redis is away
+        try:
+            for item in self.limits:
+                engine.hit(item, self.PREFIX, client, self.SCOPE, cost=count)
+        except self._errors as exc:  # Redis went away in this very request: the next finds out
+            log.warning("rate limits: could not charge %s for %d more (%s)", client, count, exc)
 
     def check(self) -> bool:
-        """Whether Redis answers now (for /readyz)."""
-        try:
-            return bool(self.redis.ping())
-        except self._errors:
-            return False
+        """Whether the store answers now (for /readyz)."""
+        return bool(self.limiter.storage.check())
+
+
+def allowance(rate_per_minute: float, burst: int) -> list[str]:
+    """The limits (``limits`` notation) for ``rate_per_minute`` on average, ``burst`` at once."""
+    burst = max(1, burst)
+    window = math.ceil(60 * burst / rate_per_minute) if rate_per_minute > 0 else 86_400
+    hourly = max(burst, math.ceil(60 * rate_per_minute))
+    return [f"{burst} per {max(1, window)} second", f"{hourly} per 1 hour"]
+
+
+def client_address() -> str:
+    """The key of a client's allowance: its address (as the WSGI server or a proxy fix saw it)."""
+    from flask import request
+
+    return request.remote_addr or "?"
+
+
+def parse(text: str) -> RateLimitItem:
+    from limits import parse as parse_limit
+
+    return parse_limit(text)
+
+
+log = logging.getLogger(__name__)

@@ -259,9 +259,14 @@ _ERRORS = {
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
     },
     "429": {
-        "description": "Too many requests",
+        "description": "Too many verifications from this address: its allowance "
+        "(VERIFIER_BURST per window, 60 * VERIFIER_RATE_PER_MINUTE an hour; each credential "
+        "in a CLR record counts) is spent until the window ends",
         "headers": {
-            "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait"}
+            "Retry-After": {
+                "schema": {"type": "integer"},
+                "description": "Seconds to wait: until the spent window ends",
+            }
         },
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
     },

@@ -21,7 +21,7 @@ from badges.verification import Outcome, VerificationReport, Verifier
 
 from .errors import BadRequest, TooLarge
 from .images import ImageInliner, data_image
-from .limits import RateLimiter, SharedRateLimiter
+from .limits import RequestLimits
 from .translate import N_, _, current_language
 
 IMAGE_TYPES = ("image/png", "image/svg+xml")
@@ -155,8 +155,8 @@ def verify(submission: Submission, recipient: str | None = None) -> Verification
     report = verifier().verify(submission.source(), recipient=recipient or None)
     inside = len(report.credentials or [])
     if inside:
-        limiter: RateLimiter | SharedRateLimiter = current_app.extensions["verifier.limiter"]
-        limiter.charge(request.remote_addr or "?", inside)
+        limits: RequestLimits = current_app.extensions["verifier.limits"]
+        limits.charge(request.remote_addr or "?", inside)
     return report
 
 

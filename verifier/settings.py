@@ -81,14 +81,18 @@ SETTINGS = Settings(
         "VERIFIER_RATE_PER_MINUTE",
         "float",
         120.0,
-        "Verifications a client may ask for per minute, on average.",
+        "Verifications a client may ask for per minute, on average: its allowance is "
+        "`VERIFIER_BURST` per `60 * VERIFIER_BURST / VERIFIER_RATE_PER_MINUTE` seconds and "
+        "`60 * VERIFIER_RATE_PER_MINUTE` per hour (fixed windows; a CLR record's credentials "
+        "count one each).",
         env="VERIFIER_RATE_PER_MINUTE",
     ),
     Setting(
         "VERIFIER_BURST",
         "int",
         30,
-        "Verifications a client may ask for at once.",
+        "Verifications a client may ask for at once (in one window, see "
+        "`VERIFIER_RATE_PER_MINUTE`).",
         env="VERIFIER_BURST",
     ),
     Setting(

@@ -2,31 +2,32 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from flask import Flask, current_app, jsonify, render_template, request
+from flask_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from badges.errors import BadgeError
 
 from .errors import Throttled, TooLarge, VerifierError
-from .limits import RateLimiter, SharedRateLimiter
+from .limits import RequestLimits
 from .translate import _
 
 LIMITED = {"views.verify", "views.verify_get", "api.verify", "api.verify_get"}
 
 
-def _throttle() -> None:
-    if request.endpoint not in LIMITED:
-        return
-    limiter: RateLimiter | SharedRateLimiter = current_app.extensions["verifier.limiter"]
-    wait = limiter.take(request.remote_addr or "?")
-    if wait > 0:
-        raise Throttled(
-            _("Too many verifications from your address. Wait a moment and try again."),
-            math.ceil(wait),
-        )
+def _limits() -> RequestLimits:
+    limits: RequestLimits = current_app.extensions["verifier.limits"]
+    return limits
+
+
+def limit_views(app: Flask) -> None:
+    """The verifications (page and API) take from the client's one allowance (after the
+    blueprints are registered)."""
+    limits: RequestLimits = app.extensions["verifier.limits"]
+    for endpoint in LIMITED:
+        app.view_functions[endpoint] = limits.limit(app.view_functions[endpoint])
 
 
 def _is_api() -> bool:
@@ -35,6 +36,11 @@ def _is_api() -> bool:
 
 
 def _error(exc: Exception) -> Any:
+    if isinstance(exc, RateLimitExceeded):  # Flask-Limiter's, in the reader's language
+        exc = Throttled(
+            _("Too many verifications from your address. Wait a moment and try again."),
+            _limits().retry_after(request.remote_addr or "?"),
+        )
     if isinstance(exc, RequestEntityTooLarge):
         megabytes = int(current_app.config["MAX_CONTENT_LENGTH"] or 0) / (1024 * 1024)
         exc = TooLarge(
@@ -101,9 +107,9 @@ def readyz() -> Any:
     for the rate limits is reported, but its absence leaves the verifier ready: each
     process then limits on its own."""
     checks: dict[str, str] = {}
-    limiter = current_app.extensions["verifier.limiter"]
-    if isinstance(limiter, SharedRateLimiter):
-        checks["redis"] = "ok" if limiter.check() else "unavailable: limits kept per process"
+    limits = _limits()
+    if limits.shared:
+        checks["redis"] = "ok" if limits.check() else "unavailable: limits kept per process"
     response = jsonify({"status": "ok", "checks": checks})
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -112,6 +118,5 @@ def readyz() -> Any:
 def install(app: Flask) -> None:
     app.add_url_rule("/healthz", "healthz", healthz, methods=["GET"])
     app.add_url_rule("/readyz", "readyz", readyz, methods=["GET"])
-    app.before_request(_throttle)
     app.after_request(_headers)
     app.register_error_handler(Exception, _error)
