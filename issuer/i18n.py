@@ -17,10 +17,10 @@ from typing import Any
 
 from babel import Locale
 from flask import Flask, current_app, g, has_request_context, request
-from flask_babel import Babel, refresh
+from flask_babel import Babel, get_translations, refresh
 from sqlalchemy import select
 
-from badges.i18n import best_language
+from badges.i18n import best_language, template_callables
 from badges.languages import language_name
 
 from .translate import catalogue_languages, current_language
@@ -118,6 +118,10 @@ def install(app: Flask) -> None:
         app,
         locale_selector=select_language,
         default_translation_directories=str(TRANSLATIONS),
+    )
+    # counts in the templates' plural messages as the reader writes them ("131 072")
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # (jinja2.ext.i18n)
+        **template_callables(get_translations, current_language), newstyle=True
     )
     from .services.text import local_day, local_moment
 

@@ -15,10 +15,10 @@ from typing import Any
 
 from babel import Locale
 from flask import Blueprint, Flask, current_app, has_request_context, redirect, request
-from flask_babel import Babel
+from flask_babel import Babel, get_translations
 
 from badges import localdates
-from badges.i18n import best_language
+from badges.i18n import best_language, template_callables
 from badges.languages import language_name
 from badges.registry import RegistryResult, Signer
 from badges.verification.messages import M
@@ -214,6 +214,10 @@ def install(app: Flask) -> None:
         app,
         locale_selector=select_language,
         default_translation_directories=str(TRANSLATIONS),
+    )
+    # counts in the templates' plural messages as the reader writes them ("131 072")
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # (jinja2.ext.i18n)
+        **template_callables(get_translations, current_language), newstyle=True
     )
     app.jinja_env.filters["day"] = lambda value: localdates.day(value, current_language())
     app.jinja_env.filters["moment"] = lambda value: localdates.moment(value, current_language())

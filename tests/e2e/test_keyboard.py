@@ -53,6 +53,7 @@ def lang_page(browser: Any, stack: dict[str, Any], lang: str) -> Any:
     yield page
     context.close()
 
+
 # what distinguishes the focused look of an element (the focus indicator's properties)
 FOCUS_LOOK = """el => { const s = getComputedStyle(el);
   return [s.outlineStyle, s.outlineWidth, s.outlineColor, s.boxShadow].join(' | '); }"""

@@ -454,3 +454,26 @@ def test_a_class_award_gives_each_learner_their_own_language(
     assert subjects["unconfirmed@pupils.example"].startswith("Jūsų ženklelis: ")
     assert subjects["amy@pupils.example"].startswith("Jūsų ženklelis: ")
     assert subjects["ivan@pupils.example"].startswith("Сіздің бейджіңіз: ")
+
+
+def test_plural_forms_and_counts_follow_the_language(app: Any) -> None:
+    """Three plural forms in Lithuanian and Russian, and a count written as the reader
+    writes numbers (Babel), in the templates and in the code alike."""
+    from flask import render_template_string
+
+    from issuer.translate import in_language, ngettext
+
+    page = "{{ ngettext('%(num)s badge', '%(num)s badges', n) }}"
+    wanted = {
+        "en": ["1 badge", "3 badges", "10 badges", "131,072 badges"],
+        "lt": ["1 ženklelis", "3 ženkleliai", "10 ženklelių", "131\xa0072 ženkleliai"],
+        "ru": ["1 значок", "3 значка", "10 значков", "131\xa0072 значка"],
+    }
+    for language, texts in wanted.items():
+        with app.test_request_context("/", headers={"Accept-Language": language}):
+            shown = [render_template_string(page, n=n) for n in (1, 3, 10, 131072)]
+            written = [ngettext("%(num)s badge", "%(num)s badges", n) for n in (1, 3, 10, 131072)]
+        assert shown == texts, language
+        assert written == texts, language
+        with in_language(language):  # a message to someone else, outside the request
+            assert ngettext("%(num)s badge", "%(num)s badges", 131072) == texts[-1]
