@@ -125,6 +125,9 @@ def install(app: Flask) -> None:
     )
     from .services.text import local_day, local_moment
 
+    from .seed import shared_text
+
+    app.jinja_env.filters["shared"] = shared_text  # the shared frameworks' texts
     app.jinja_env.filters["day"] = local_day
     app.jinja_env.filters["moment"] = local_moment
     app.context_processor(_template_globals)

@@ -50,6 +50,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Achievement, Award, Framework, FrameworkItem, Learner
+from ..seed import shared_text
 from ..translate import N_, _, ngettext
 from .card_fields import Alignment, signed_alignments
 from .card_fields import LevelReached as LevelReached  # re-exported: the levels' old home
@@ -79,11 +80,12 @@ class AreaRef:
     def label(self) -> str:
         if self.key == OTHER_KEY:  # ours, in the reader's language
             return _(self.name)
-        return f"{self.code} {self.name}" if self.code and self.code != self.name else self.name
+        name = shared_text(self.name)  # a shared framework's, in the reader's language too
+        return f"{self.code} {name}" if self.code and self.code != self.name else name
 
     @property
     def framework_name(self) -> str:
-        return _(self.framework) if self.key == OTHER_KEY else self.framework
+        return _(self.framework) if self.key == OTHER_KEY else shared_text(self.framework)
 
 
 OTHER = AreaRef(

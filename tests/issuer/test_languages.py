@@ -477,3 +477,29 @@ def test_plural_forms_and_counts_follow_the_language(app: Any) -> None:
         assert written == texts, language
         with in_language(language):  # a message to someone else, outside the request
             assert ngettext("%(num)s badge", "%(num)s badges", 131072) == texts[-1]
+
+
+def test_the_shared_frameworks_are_shown_in_the_readers_language(
+    client: FlaskClient, make_org: Any, make_user: Any
+) -> None:
+    """The UNESCO frameworks every school shares are stored (and signed, as an alignment's
+    targetName) in English; their names are shown in the reader's language. A school's own
+    framework is shown as the school wrote it."""
+    from issuer.seed import shared_text
+    from issuer.translate import in_language
+
+    org = make_org(default_language="lt")
+    teacher = make_user("mokytoja@school.example", org=org)
+    assert login(client, teacher.email).status_code == 302
+    url = f"/staff/{org.slug}/achievements/frameworks"
+    english = client.get(url, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Four pillars of learning" in english and "Learning to live together" in english
+    client.set_cookie("lang", "lt")
+    page = client.get(url).get_data(as_text=True)
+    assert "Keturi mokymosi ramsčiai" in page and "Mokytis gyventi kartu" in page
+    assert "ASPnet teminės sritys" in page and "Taika ir žmogaus teisės" in page
+    for text in ("Four pillars", "Learning to", "Peace and human rights"):
+        assert text not in page, text
+    with in_language("ru"):
+        assert shared_text("Learning to know") == "Учиться познавать"
+        assert shared_text("Our own robotics framework") == "Our own robotics framework"
