@@ -123,9 +123,8 @@ def install(app: Flask) -> None:
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # (jinja2.ext.i18n)
         **template_callables(get_translations, current_language), newstyle=True
     )
-    from .services.text import local_day, local_moment
-
     from .seed import shared_text
+    from .services.text import local_day, local_moment
 
     app.jinja_env.filters["shared"] = shared_text  # the shared frameworks' texts
     app.jinja_env.filters["day"] = local_day
