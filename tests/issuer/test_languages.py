@@ -503,3 +503,30 @@ def test_the_shared_frameworks_are_shown_in_the_readers_language(
     with in_language("ru"):
         assert shared_text("Learning to know") == "Учиться познавать"
         assert shared_text("Our own robotics framework") == "Our own robotics framework"
+
+
+def test_the_services_refusals_are_in_the_readers_language() -> None:
+    """The services' own refusals (a learner's evidence link, a pathway's rule) were English
+    literals: each is a message of the catalogue now."""
+    from issuer.errors import InvalidInput
+    from issuer.services.pathways import check_rule
+    from issuer.services.steering import check_link
+    from issuer.translate import in_language
+
+    with pytest.raises(InvalidInput) as english:
+        check_link("ftp://example.org/work")
+    assert english.value.fields == {
+        "url": "Only web links are accepted: start with https:// (or http://)."
+    }
+    with in_language("lt"), pytest.raises(InvalidInput) as lithuanian:
+        check_link("ftp://example.org/work")
+    assert lithuanian.value.fields == {
+        "url": "Priimamos tik interneto nuorodos: pradėkite https:// (arba http://)."
+    }
+    assert check_rule({"op": "all", "items": []})[1] == (
+        "Each group needs at least one required achievement."
+    )
+    with in_language("ru"):
+        assert check_rule({"op": "all", "items": []})[1] == (
+            "В каждой группе должно быть хотя бы одно требуемое достижение."
+        )
