@@ -139,3 +139,21 @@ def test_the_template_check_passes_translated_text(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert all_problems(tmp_path) == []
+
+
+def test_adding_a_language_is_adding_a_catalogue(tmp_path: Path) -> None:
+    """A compiled catalogue in a new folder is a new language: offered (English first, then
+    by code) and written in, with nothing else to change."""
+    import shutil
+
+    from badges.i18n import Catalogues
+
+    root = tmp_path / "translations"
+    shutil.copytree(ROOT / "issuer" / "translations", root)
+    assert Catalogues(root).languages() == ("en", "kk", "lt", "ru")
+    (root / "lv" / "LC_MESSAGES").mkdir(parents=True)  # say, Latvian: its compiled catalogue
+    shutil.copy(root / "lt" / "LC_MESSAGES" / "messages.mo", root / "lv" / "LC_MESSAGES")
+    catalogues = Catalogues(root)
+    assert catalogues.languages() == ("en", "kk", "lt", "lv", "ru")
+    with catalogues.in_language("lv"):
+        assert catalogues.gettext("Log in", {}, lambda m, **v: m) == "Prisijungti"
