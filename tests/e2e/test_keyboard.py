@@ -21,7 +21,7 @@ import pytest
 from issuer.translate import CATALOGUES as ISSUER_CATALOGUES
 from verifier.translate import CATALOGUES as VERIFIER_CATALOGUES
 
-from .conftest import login
+from .conftest import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -193,10 +193,13 @@ def test_learner_signs_in_and_moves_around_by_keyboard(
     keys.check()
 
 
-def test_staff_pages_show_focus_on_every_control(page: Any, stack: dict[str, Any]) -> None:
+def test_staff_pages_show_focus_on_every_control(
+    lang_page: Any, stack: dict[str, Any], lang: str
+) -> None:
     """Tab through the whole of the award form and the awards list: each control the focus
     reaches has a visible indicator."""
-    login(page, stack)
+    page = lang_page
+    sign_in(page, stack, "teacher")
     page.get_by_role("heading", name="Klaipėda Baltic Gymnasium").wait_for()
     keys = Keyboard(page)
     for path in ("/staff/klaipeda-gymnasium", "/staff/klaipeda-gymnasium/awards"):
