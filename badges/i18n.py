@@ -10,7 +10,8 @@ and wraps this in its Flask-Babel functions (``issuer.translate``, ``verifier.tr
   thread or task (a message to someone else than the reader: a mail, a background job);
 - ``best_language(header, offered)``: the one of ``offered`` an ``Accept-Language`` header
   prefers, else None;
-- ``number(value, language)``: a count as a reader of ``language`` writes it.
+- ``number(value, language)``: a count as a reader of ``language`` writes it; ``counted``
+  puts it into a plural message's ``%(num)s``.
 
 Pure: Babel only (no Flask, no request).
 """
@@ -171,3 +172,27 @@ def number(value: int, language: str) -> str:
     from babel.numbers import format_decimal
 
     return str(format_decimal(value, locale=language))
+
+
+def counted(template: str, num: Any, language: str) -> str:
+    """A plural form with its ``%(num)s`` written as a reader of ``language`` writes a count
+    ("131 072 ženklelių"), its other placeholders left to fill."""
+    if not isinstance(num, int) or isinstance(num, bool):
+        return template
+    written = number(num, language)
+    return template.replace("%(num)s", written).replace("%(num)d", written)
+
+
+def template_callables(
+    translations: Callable[[], Any], language: Callable[[], str]
+) -> dict[str, Callable[..., str]]:
+    """Jinja's translation functions (``install_gettext_callables``, new style) reading the
+    catalogue ``translations()`` gives, their counts written as ``language()`` writes them."""
+    return {
+        "gettext": lambda s: str(translations().ugettext(s)),
+        "ngettext": lambda s, p, n: counted(str(translations().ungettext(s, p, n)), n, language()),
+        "pgettext": lambda c, s: str(translations().upgettext(c, s)),
+        "npgettext": lambda c, s, p, n: counted(
+            str(translations().unpgettext(c, s, p, n)), n, language()
+        ),
+    }

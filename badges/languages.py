@@ -107,3 +107,16 @@ def language_name(code: str | None) -> str:
     except (UnknownLocaleError, ValueError, TypeError):
         return code
     return name[:1].upper() + name[1:]
+
+
+def language_name_in(code: str, reader: str) -> str:
+    """A language's name in the ``reader``'s language, as it is written inside a sentence
+    ("lt" for an English reader: "Lithuanian"; for a Russian one: "литовский"), or the code
+    when Babel does not know it."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        name = Locale.parse(code.replace("-", "_")).get_display_name(reader.replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return code
+    return name or code

@@ -20,7 +20,7 @@ from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import Babel, get_locale, get_translations, refresh
 from sqlalchemy import select
 
-from badges.i18n import best_language
+from badges.i18n import best_language, template_callables
 from badges.languages import language_name
 
 from .translate import catalogue_languages, current_language
@@ -138,16 +138,15 @@ def install(app: Flask) -> None:
         locale_selector=select_language,
         default_translation_directories=str(TRANSLATIONS),
     )
-    # the templates' _() and ngettext() as Flask-Babel installs them, through _page_catalogue
-    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext=lambda s: _page_catalogue().ugettext(s),
-        ngettext=lambda s, p, n: _page_catalogue().ungettext(s, p, n),
-        newstyle=True,
-        pgettext=lambda c, s: _page_catalogue().upgettext(c, s),
-        npgettext=lambda c, s, p, n: _page_catalogue().unpgettext(c, s, p, n),
+    # the templates' _() and ngettext() read the catalogue through _page_catalogue (found once
+    # per request and language), their counts written as the reader writes them ("131 072")
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # (jinja2.ext.i18n)
+        **template_callables(_page_catalogue, current_language), newstyle=True
     )
+    from .seed import shared_text
     from .services.text import local_day, local_moment
 
+    app.jinja_env.filters["shared"] = shared_text  # the shared frameworks' texts
     app.jinja_env.filters["day"] = local_day
     app.jinja_env.filters["moment"] = local_moment
     app.context_processor(_template_globals)

@@ -2,62 +2,85 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .models import Framework, FrameworkItem
+from .translate import N_, _
 
 PILLARS_URL = "https://www.unesco.org/en/articles/four-pillars-learning"
 ASPNET_URL = "https://www.unesco.org/en/aspnet"
 
 FRAMEWORKS = [
     (
-        "Four pillars of learning",
+        N_("Four pillars of learning"),
         PILLARS_URL,
-        "UNESCO's Delors report (1996): the four foundations of lifelong learning.",
+        N_("UNESCO's Delors report (1996): the four foundations of lifelong learning."),
         [
             (
                 "P1",
-                "Learning to know",
-                "Mastering the instruments of knowledge; learning to learn.",
+                N_("Learning to know"),
+                N_("Mastering the instruments of knowledge; learning to learn."),
             ),
             (
                 "P2",
-                "Learning to do",
-                "Putting knowledge into practice; skills and competences for work and life.",
+                N_("Learning to do"),
+                N_("Putting knowledge into practice; skills and competences for work and life."),
             ),
             (
                 "P3",
-                "Learning to be",
-                "Personal development, autonomy, judgement and responsibility.",
+                N_("Learning to be"),
+                N_("Personal development, autonomy, judgement and responsibility."),
             ),
             (
                 "P4",
-                "Learning to live together",
-                "Understanding others, interdependence, peace and pluralism.",
+                N_("Learning to live together"),
+                N_("Understanding others, interdependence, peace and pluralism."),
             ),
         ],
     ),
     (
-        "ASPnet thematic areas",
+        N_("ASPnet thematic areas"),
         ASPNET_URL,
-        "The themes of the UNESCO Associated Schools Network.",
+        N_("The themes of the UNESCO Associated Schools Network."),
         [
-            ("T1", "Peace and human rights", "Culture of peace, non-violence and human rights."),
+            (
+                "T1",
+                N_("Peace and human rights"),
+                N_("Culture of peace, non-violence and human rights."),
+            ),
             (
                 "T2",
-                "Sustainable development",
-                "Education for sustainable development and climate action.",
+                N_("Sustainable development"),
+                N_("Education for sustainable development and climate action."),
             ),
-            ("T3", "Global citizenship", "Global citizenship education."),
+            ("T3", N_("Global citizenship"), N_("Global citizenship education.")),
             (
                 "T4",
-                "Intercultural learning",
-                "Intercultural dialogue, cultural diversity and heritage.",
+                N_("Intercultural learning"),
+                N_("Intercultural dialogue, cultural diversity and heritage."),
             ),
         ],
     ),
 ]
+
+
+# the shared frameworks' names and descriptions: stored in English (and signed so, as an
+# alignment's targetName), shown in the reader's language
+SHARED_TEXTS = frozenset(
+    text
+    for name, _url, description, items in FRAMEWORKS
+    for text in (name, description, *(t for _code, *rest in items for t in rest))
+)
+
+
+def shared_text(value: Any) -> Any:
+    """A shared framework's name or description (or one of its items') in the reader's
+    language; any other value (a school's own framework, a name another issuer signed) as
+    it is."""
+    return _(value) if isinstance(value, str) and value in SHARED_TEXTS else value
 
 
 def seed_frameworks(session: Session) -> None:

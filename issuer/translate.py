@@ -15,7 +15,7 @@ from typing import Any
 
 import flask_babel
 
-from badges.i18n import Catalogues
+from badges.i18n import Catalogues, number
 from badges.verification.messages import Message
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
@@ -27,8 +27,15 @@ def _(message: str, **values: Any) -> str:
 
 
 def ngettext(singular: str, plural: str, num: int, **values: Any) -> str:
-    """``%(num)s`` in either form is the number."""
-    return CATALOGUES.ngettext(singular, plural, num, values, flask_babel.ngettext)
+    """``%(num)s`` in either form is the number, as the language being written writes a
+    count ("131,072", lt "131 072")."""
+    values = {**values, "num": number(num, current_language())}
+    return CATALOGUES.ngettext(singular, plural, num, values, _plural)
+
+
+def _plural(singular: str, plural: str, count: int, /, **values: Any) -> str:
+    """Flask-Babel's ``ngettext``, with ``%(num)s`` as given in ``values``."""
+    return str(flask_babel.get_translations().ungettext(singular, plural, count) % values)
 
 
 def N_(message: str) -> str:

@@ -15,10 +15,10 @@ from typing import Any
 
 from babel import Locale
 from flask import Blueprint, Flask, current_app, has_request_context, redirect, request
-from flask_babel import Babel
+from flask_babel import Babel, get_translations
 
 from badges import localdates
-from badges.i18n import best_language
+from badges.i18n import best_language, template_callables
 from badges.languages import language_name
 from badges.registry import RegistryResult, Signer
 from badges.verification.messages import M
@@ -30,7 +30,7 @@ from badges.verification.report import (
 )
 
 from .errors import BadRequest
-from .translate import _, catalogue_languages, current_language, report_text
+from .translate import N_, _, catalogue_languages, current_language, report_text
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 COOKIE = "lang"
@@ -187,6 +187,27 @@ def registry_sentence(result: RegistryResult) -> str:
     return _("Not in any registry you trust.")
 
 
+# the Open Badges achievement types schools use, with plain labels (as the issuer shows them);
+# any other type of the vocabulary is shown as the credential writes it
+ACHIEVEMENT_TYPES = {
+    "Badge": N_("Badge"),
+    "Certificate": N_("Certificate"),
+    "CertificateOfCompletion": N_("Certificate of completion"),
+    "Competency": N_("Competence (a skill shown)"),
+    "Course": N_("Course"),
+    "CoCurricular": N_("Club or activity outside lessons"),
+    "CommunityService": N_("Volunteering or community service"),
+    "Award": N_("Award or prize"),
+}
+
+
+def achievement_type_label(value: str) -> str:
+    """An achievement's type in the reader's language ("Competency", lt "Kompetencija
+    (parodytas gebėjimas)"); a type without a label as the credential writes it."""
+    label = ACHIEVEMENT_TYPES.get(value)
+    return _(label) if label is not None else value
+
+
 def _template_globals() -> dict[str, Any]:
     return {
         "lang": current_language(),
@@ -199,6 +220,7 @@ def _template_globals() -> dict[str, Any]:
         "verdict_sentence": verdict_sentence,
         "registry_sentence": registry_sentence,
         "signer_description": signer_description,
+        "achievement_type_label": achievement_type_label,
     }
 
 
@@ -214,6 +236,10 @@ def install(app: Flask) -> None:
         app,
         locale_selector=select_language,
         default_translation_directories=str(TRANSLATIONS),
+    )
+    # counts in the templates' plural messages as the reader writes them ("131 072")
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # (jinja2.ext.i18n)
+        **template_callables(get_translations, current_language), newstyle=True
     )
     app.jinja_env.filters["day"] = lambda value: localdates.day(value, current_language())
     app.jinja_env.filters["moment"] = lambda value: localdates.moment(value, current_language())

@@ -483,6 +483,32 @@ class Message:
     def __str__(self) -> str:
         return self.render()
 
+    @classmethod
+    def from_dict(cls, stored: Any) -> Message | None:
+        """The message ``to_dict`` wrote (kept in a database, read back to be shown in
+        another reader's language); None when it is not one, or names a code this version
+        does not know (then the English stored beside it is shown)."""
+        if not isinstance(stored, dict) or not isinstance(stored.get("code"), str):
+            return None
+        if stored["code"] not in MESSAGES:
+            return None
+        params = stored.get("params")
+        values: dict[str, Any] = {}
+        for name, value in (params if isinstance(params, dict) else {}).items():
+            if isinstance(value, dict) and isinstance(value.get("code"), str):
+                inner = cls.from_dict(value)
+                if inner is None:
+                    return None
+                values[name] = inner
+            else:
+                values[name] = value
+        message = cls(stored["code"], values)
+        try:
+            message.render()  # its English takes the parameters stored with it
+        except (KeyError, TypeError, ValueError):
+            return None
+        return message
+
     def to_dict(self) -> dict[str, Any]:
         """The code and its parameters as JSON (a ``Message`` parameter as its own)."""
         return {

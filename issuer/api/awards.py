@@ -43,7 +43,7 @@ def read_learner(value: Any, prefix: str, problems: dict[str, str]) -> AwardInpu
     """One learner object as the service's input; what the schema refuses goes to
     ``problems`` (named ``{prefix}field``)."""
     if not isinstance(value, dict):
-        problems[prefix.rstrip(".") or "learner"] = "Give a learner object with name and email."
+        problems[prefix.rstrip(".") or "learner"] = _("Give a learner object with name and email.")
         return AwardInput(learner_name="", learner_email="")
     values, refused = load(LEARNER, value)
     problems.update({f"{prefix}{name}": message for name, message in refused.items()})

@@ -27,6 +27,7 @@ from ..models import Achievement, Award
 from ..models.base import MAX_ID
 from ..services.achievements import level_descriptions
 from ..services.awards import AWARD_STATUSES, MAX_BATCH, MAX_JOB_BATCH, award_status
+from ..translate import N_, _
 from ..web import dbs, urls
 
 DEFAULT_LIMIT = 50
@@ -35,11 +36,57 @@ DIGITS = re.compile(r"[0-9]{1,18}")  # a whole number below 2**63, as database i
 STATUS_PURPOSES = ("revocation", "suspension", "1edtech")
 
 
+# -- the messages: English, and in the language Accept-Language asks for ----------------------
+#
+# The schemas give marshmallow English messages (N_ marks them for the catalogue); the
+# messages reach the client through ``field_errors``, which writes each in the request's
+# language (the API's: English unless Accept-Language asks for another of ours). A message
+# with a value (a limit, the choices) is made by ``phrase``, which notes its template so
+# that it is translated with its value put back in.
+
+_PHRASES: dict[str, tuple[str, dict[str, Any]]] = {}
+
+# marshmallow's own messages a request can meet (for the catalogue: they are translated
+# like ours where they are read)
+MARSHMALLOW_MESSAGES = (
+    N_("Unknown field."),
+    N_("Missing data for required field."),
+    N_("Field may not be null."),
+    N_("Invalid input type."),
+    N_("Invalid type."),
+    N_("Invalid value."),
+    N_("Not a valid string."),
+    N_("Not a valid utf-8 string."),
+    N_("Not a valid integer."),
+    N_("Number too large."),
+    N_("Not a valid list."),
+    N_("Not a valid mapping type."),
+)
+
+
+def phrase(template: str, **values: Any) -> str:
+    """``template % values`` in English (the message marshmallow is given), noted so that
+    ``translated`` writes it in the reader's language with the same values."""
+    english = template % values
+    _PHRASES[english] = (template, values)
+    return english
+
+
+def translated(message: str) -> str:
+    """One of the schemas' (or marshmallow's) English messages in the request's language;
+    a message no catalogue knows stays as it is."""
+    known = _PHRASES.get(message)
+    if known is not None:
+        return _(known[0], **known[1])
+    return _(message)
+
+
 def field_errors(messages: Any, where: str = "") -> dict[str, str]:
     """marshmallow's nested messages as our flat ``fields``: ``learners[1].email`` -> the
-    first message (a schema-level message is the object's own, e.g. ``learners[0]``)."""
+    first message (a schema-level message is the object's own, e.g. ``learners[0]``), in
+    the request's language."""
     if isinstance(messages, list):
-        return {where or "body": str(messages[0])} if messages else {}
+        return {where or "body": translated(str(messages[0]))} if messages else {}
     found: dict[str, str] = {}
     for key, value in messages.items():
         if key == "_schema":
@@ -59,9 +106,9 @@ class Text(fields.String):
     """A JSON string; any other value is 'Give a string.'."""
 
     default_error_messages = {  # noqa: RUF012 (marshmallow's own convention)
-        "invalid": "Give a string.",
-        "null": "Give a string.",
-        "required": "Required.",
+        "invalid": N_("Give a string."),
+        "null": N_("Give a string."),
+        "required": N_("Required."),
     }
 
 
@@ -114,7 +161,7 @@ class Base64Image(fields.Field[bytes]):
                 raise ValueError
             return base64.b64decode(value, validate=True)
         except (ValueError, binascii.Error) as exc:
-            raise ValidationError("Give the PNG or SVG image in base64.") from exc
+            raise ValidationError(N_("Give the PNG or SVG image in base64.")) from exc
 
 
 class When(fields.DateTime):
@@ -169,12 +216,12 @@ class AchievementSchema(Strict):
     )
     tags = Listed(
         fields.String(metadata={"maxLength": 60}),
-        message="Give a list of strings.",
+        message=N_("Give a list of strings."),
         metadata={"maxItems": 30},
     )
     levels = Listed(
         fields.String(),
-        message="Give a list of strings.",
+        message=N_("Give a list of strings."),
         metadata={
             "maxItems": 10,
             "description": "Levels a learner can reach (a rubric); an award may name one.",
@@ -182,7 +229,7 @@ class AchievementSchema(Strict):
     )
     level_descriptions = LevelDescriptions(
         fields.String(metadata={"maxLength": 1000}),
-        message="Give a list of strings.",
+        message=N_("Give a list of strings."),
         metadata={
             "maxItems": 10,
             "description": "What each level means for this achievement, parallel to levels "
@@ -191,17 +238,17 @@ class AchievementSchema(Strict):
         },
     )
     alignment_ids = Listed(
-        Whole(message="Not a competence id.", validate=validate.Range(1, MAX_ID)),
-        message="Give a list of competence ids (whole numbers).",
+        Whole(message=N_("Not a competence id."), validate=validate.Range(1, MAX_ID)),
+        message=N_("Give a list of competence ids (whole numbers)."),
         metadata={"description": "Competences of the shared frameworks or the organisation's own."},
     )
     external_alignments = Links(
         fields.Nested(Link),
-        message='Give a list of {"name", "url"} objects.',
+        message=N_('Give a list of {"name", "url"} objects.'),
     )
     validity_days = Whole(
         allow_none=True,
-        message="Give a whole number of days, or null for no expiry.",
+        message=N_("Give a whole number of days, or null for no expiry."),
         metadata={
             "minimum": 1,
             "maximum": 36500,
@@ -265,7 +312,7 @@ class LanguageVersionSchema(Strict):
     image_caption = Text(allow_none=True)
     levels = Listed(
         fields.String(),
-        message="Give a list of strings.",
+        message=N_("Give a list of strings."),
         metadata={
             "description": "The first version's levels named in this language, in the same "
             "order (omitted: the same names)."
@@ -320,7 +367,7 @@ class LearnerSchema(Strict):
     )
 
     error_messages = {  # noqa: RUF012 (marshmallow's own convention)
-        "type": "Give a learner object with name and email."  # a learner not an object
+        "type": N_("Give a learner object with name and email.")  # a learner not an object
     }
 
 
@@ -330,7 +377,11 @@ class LearnerBatchSchema(Strict):
     learners = fields.List(
         fields.Nested(LearnerSchema),
         required=True,
-        validate=validate.Length(min=1, max=MAX_BATCH),
+        validate=validate.Length(
+            min=1,
+            max=MAX_BATCH,
+            error=phrase(N_("Length must be between %(min)s and %(max)s."), min=1, max=MAX_BATCH),
+        ),
     )
 
 
@@ -340,7 +391,13 @@ class LearnerJobSchema(Strict):
     learners = fields.List(
         fields.Nested(LearnerSchema),
         required=True,
-        validate=validate.Length(min=1, max=MAX_JOB_BATCH),
+        validate=validate.Length(
+            min=1,
+            max=MAX_JOB_BATCH,
+            error=phrase(
+                N_("Length must be between %(min)s and %(max)s."), min=1, max=MAX_JOB_BATCH
+            ),
+        ),
     )
 
 
@@ -392,7 +449,10 @@ class AwardSummarySchema(Strict):
     status = fields.Function(award_status, required=True, metadata={"enum": list(AWARD_STATUSES)})
     status_purpose = fields.String(
         required=True,
-        validate=validate.OneOf(STATUS_PURPOSES),
+        validate=validate.OneOf(
+            STATUS_PURPOSES,
+            error=phrase(N_("Choose one of: %(choices)s."), choices=", ".join(STATUS_PURPOSES)),
+        ),
         metadata={
             "description": "What the credential's one status entry is for. Only 'suspension' "
             "badges can be suspended; revoking one keeps it suspended for good."
@@ -491,7 +551,7 @@ class ReasonSchema(Strict):
     reason = Text(
         allow_none=True,
         load_default="",
-        validate=StrippedLength(max=500, error="Keep the reason under 500 characters."),
+        validate=StrippedLength(max=500, error=N_("Keep the reason under 500 characters.")),
     )
 
 
@@ -536,6 +596,9 @@ class ErrorSchema(Strict):
 # -- query parameters ----------------------------------------------------------------------------
 
 
+LIMIT_MESSAGE = phrase(N_("Give a whole number from 1 to %(max)s."), max=MAX_LIMIT)
+
+
 class Limit(fields.Integer):
     """How many on a page: 1 to MAX_LIMIT, in ASCII digits (spaces around are fine)."""
 
@@ -543,7 +606,7 @@ class Limit(fields.Integer):
         text = str(value).strip()
         number = int(text) if DIGITS.fullmatch(text) else 0
         if not 1 <= number <= MAX_LIMIT:
-            raise ValidationError(f"Give a whole number from 1 to {MAX_LIMIT}.")
+            raise ValidationError(LIMIT_MESSAGE)
         return number
 
 
@@ -563,7 +626,7 @@ class Cursor(fields.Field[int | None]):
         # is an error in the database driver)
         if DIGITS.fullmatch(text) and 0 < int(text) <= MAX_ID:  # an id of an integer column
             return int(text)
-        raise ValidationError("Use the cursor of the previous page's 'next' link.")
+        raise ValidationError(N_("Use the cursor of the previous page's 'next' link."))
 
 
 def cursor_of(row_id: int) -> str:
@@ -586,7 +649,7 @@ class Moment(fields.Field[datetime | None]):
             return parse_datetime(raw)
         except (ValueError, BadgeError) as exc:
             raise ValidationError(
-                "Use a date (2026-09-01) or a date-time with a zone (2026-09-01T08:00:00Z)."
+                N_("Use a date (2026-09-01) or a date-time with a zone (2026-09-01T08:00:00Z).")
             ) from exc
 
 
@@ -622,7 +685,10 @@ class AwardQuerySchema(PageQuerySchema):
     achievement = Filled(metadata={"description": "An achievement id."})
     email = Filled(metadata={"description": "The learner's email (exact, any case)."})
     status = Filled(
-        validate=OneOfOrNone(AWARD_STATUSES, error=f"Choose one of: {', '.join(AWARD_STATUSES)}."),
+        validate=OneOfOrNone(
+            AWARD_STATUSES,
+            error=phrase(N_("Choose one of: %(choices)s."), choices=", ".join(AWARD_STATUSES)),
+        ),
     )
     issued_since = Moment(
         metadata={"description": "A date (midnight UTC) or date-time with a zone; inclusive."},
@@ -631,7 +697,7 @@ class AwardQuerySchema(PageQuerySchema):
         metadata={"description": "A date (midnight UTC) or date-time with a zone; exclusive."},
     )
 
-    error_messages = {"unknown": "Unknown parameter."}  # noqa: RUF012
+    error_messages = {"unknown": N_("Unknown parameter.")}  # noqa: RUF012
 
     class Meta:
         unknown = RAISE

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -261,6 +262,9 @@ class ImportedBadge(Base):
     source_url: Mapped[str | None] = mapped_column(String(2000))
     format: Mapped[str] = mapped_column(String(10))  # "ob3" or "ob2"
     format_label: Mapped[str] = mapped_column(String(300))  # the format check's message
+    # the same as a report message (``Message.to_dict``: its code and parameters), shown in
+    # the reader's language; None for a badge imported before the codes (0017)
+    format_text: Mapped[dict[str, Any] | None]
     credential_id: Mapped[str | None] = mapped_column(String(2000))
     # the credential as parsed (OB 3.0), or {"assertion", "badgeClass", "issuer"} (OB 2.0)
     credential_json: Mapped[str] = mapped_column(Text)
@@ -272,6 +276,9 @@ class ImportedBadge(Base):
     # "active", "expired", "revoked" or "invalid", as last checked; a check that could not
     # be decided keeps the last answer
     status: Mapped[str] = mapped_column(String(20), default="active")
-    status_reason: Mapped[str | None] = mapped_column(String(500))
+    status_reason: Mapped[str | None] = mapped_column(String(500))  # in English
+    # the same as report messages ({"reason": message, "detail": [messages] or text}), shown
+    # in the reader's language; None while active, and for a reason stored before the codes
+    status_text: Mapped[dict[str, Any] | None]
     status_checked_at: Mapped[datetime]
     created_at: Mapped[created]

@@ -226,15 +226,17 @@ def validated_requirement(
         )
     }
     if any(ident not in own for ident in ids):
-        raise bad("A pathway can require only your organisation's achievements.")
+        raise bad(_("A pathway can require only your organisation's achievements."))
     if achievement_id is not None:
         if achievement_id in ids:
-            raise bad("A pathway cannot require itself.")
+            raise bad(_("A pathway cannot require itself."))
         graph = {ident: achievement_ids(req) for ident, req in own.items() if req}
         if reaches(graph, ids, achievement_id):
             raise bad(
-                "This would make a circle: a pathway it requires (or one that pathway "
-                "requires) already requires this achievement."
+                _(
+                    "This would make a circle: a pathway it requires (or one that pathway "
+                    "requires) already requires this achievement."
+                )
             )
     return normal
 

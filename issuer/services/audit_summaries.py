@@ -6,8 +6,9 @@ made, by whoever makes it. So an entry keeps its summary as a ``Summary``: a ``c
 ("award.issue"), never changed once stored, and ``params`` (a name, a count, a date; or
 another ``Summary``, such as the entry inside "Received: ..."). ``SUMMARIES`` holds the
 English of each code, with ``%(name)s`` placeholders; a summary with a count has a singular
-and a plural form, chosen by its ``num``. The English sentence is also stored in the
-entry's ``summary`` (exports, the API, and readers of rows written before the codes); the
+and a plural form, chosen by its ``num``; a ``language`` parameter is a language's code,
+written as that language's name in the reader's language. The English sentence is also
+stored in the entry's ``summary`` (exports, the API, and readers of rows written before the codes); the
 audit page renders the code in its reader's language from the issuer's catalogue, where
 the English sentence is the message id. This is the verifier report's design
 (``badges.verification.messages``), with the issuer's own table: that module's
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from badges.i18n import ENGLISH, number
+from badges.languages import language_name_in
 
 
 def N_(message: str) -> str:
@@ -97,6 +99,11 @@ SUMMARIES: dict[str, str | tuple[str, str]] = {
 }
 
 
+# the parameters that are language codes ("lt"): shown as the language's name in the
+# reader's language ("Lithuanian", lt "lietuvių", ru "литовский")
+LANGUAGE_PARAMS = frozenset({"language"})
+
+
 class Translator(Protocol):
     """A catalogue (``babel.support.NullTranslations`` or ``Translations``)."""
 
@@ -159,6 +166,8 @@ class Summary:
         values = {
             name: value.render(catalogue, language)
             if isinstance(value, Summary)
+            else language_name_in(value, language)
+            if name in LANGUAGE_PARAMS and isinstance(value, str)
             else number(value, language)
             if isinstance(value, int) and not isinstance(value, bool)
             else ""

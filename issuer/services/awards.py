@@ -945,7 +945,9 @@ def award_many(
     for number, row in enumerate(rows, 1):
         email = normalised_email(row.learner_email)
         if email in seen and number not in errors:
-            errors[number] = {"learner_email": f"Same email as row {seen[email] + first_row - 1}."}
+            errors[number] = {
+                "learner_email": _("Same email as row %(row)s.", row=seen[email] + first_row - 1)
+            }
         seen.setdefault(email, number)
     earlier_by_email = earlier_awards(
         session, org, achievement, [row.learner_email for row in rows]

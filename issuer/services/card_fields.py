@@ -23,6 +23,7 @@ from typing import Any
 from badges.errors import FormatError
 from badges.timeutil import parse_datetime
 
+from ..translate import _
 from .network import term_of
 
 
@@ -46,7 +47,7 @@ class LevelReached:
 
     @property
     def label(self) -> str:
-        return f"{self.name} ({self.rank} of {self.of})"
+        return _("%(name)s (%(rank)s of %(of)s)", name=self.name, rank=self.rank, of=self.of)
 
 
 def _strings(value: Any) -> list[Any]:

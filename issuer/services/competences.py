@@ -50,7 +50,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Achievement, Award, Framework, FrameworkItem, Learner
-from ..translate import N_, _
+from ..seed import shared_text
+from ..translate import N_, _, ngettext
 from .card_fields import Alignment, signed_alignments
 from .card_fields import LevelReached as LevelReached  # re-exported: the levels' old home
 from .card_fields import highest as highest
@@ -59,8 +60,8 @@ from .network import Term, school_year_label, term_of
 from .portfolio import PortfolioCard, current_cards, portfolio_cards, status_of
 
 OTHER_KEY = "other"
-OTHER_NAME = "Other"
-OTHER_AREA = "Badges not aligned to a framework"
+OTHER_NAME = N_("Other")
+OTHER_AREA = N_("Badges not aligned to a framework")
 
 # -- badges -----------------------------------------------------------------------------------
 
@@ -77,7 +78,14 @@ class AreaRef:
 
     @property
     def label(self) -> str:
-        return f"{self.code} {self.name}" if self.code and self.code != self.name else self.name
+        if self.key == OTHER_KEY:  # ours, in the reader's language
+            return _(self.name)
+        name = shared_text(self.name)  # a shared framework's, in the reader's language too
+        return f"{self.code} {name}" if self.code and self.code != self.name else name
+
+    @property
+    def framework_name(self) -> str:
+        return _(self.framework) if self.key == OTHER_KEY else shared_text(self.framework)
 
 
 OTHER = AreaRef(
@@ -359,21 +367,28 @@ class AreaView:
     def level_text(self) -> str:
         """The drawing's second line, short enough for a phone (the title has it all)."""
         if self.highest is not None:
-            text = f"Highest: {shorten(self.highest.name, 22)} ({self.highest.rank} of {self.highest.of})"
+            text = _(
+                "Highest: %(name)s (%(rank)s of %(of)s)",
+                name=shorten(self.highest.name, 22),
+                rank=self.highest.rank,
+                of=self.highest.of,
+            )
         else:
-            text = "No levels" if self.counted else "None counted"
-        return text + (f" · {self.not_counted} not counted" if self.not_counted else "")
+            text = _("No levels") if self.counted else _("None counted")
+        if self.not_counted:
+            text += " · " + ngettext("%(num)s not counted", "%(num)s not counted", self.not_counted)
+        return text
 
     @property
     def summary(self) -> str:
         """One line: how many badges, the highest level (for the drawing and its text)."""
         parts = [_badges(self.counted)]
         if self.not_counted:
-            parts.append(f"{self.not_counted} revoked or suspended")
+            parts.append(_revoked_or_suspended(self.not_counted))
         if self.highest is not None:
-            parts.append(f"highest: {self.highest.label}")
+            parts.append(_("highest: %(level)s", level=self.highest.label))
         elif self.counted:
-            parts.append("no levels")
+            parts.append(_("no levels"))
         return " · ".join(parts)
 
 
@@ -414,34 +429,47 @@ class CompetenceMap:
 
     @property
     def title(self) -> str:
-        return "Competence map"
+        return _("Competence map")
 
     @property
     def description(self) -> str:
         if not self.badge_count:
-            return "No badges yet."
+            return _("No badges yet.")
         areas = self.areas
         lines = [
-            f"{_badges(self.badge_count)} in {len(areas)} "
-            f"{'area' if len(areas) == 1 else 'areas'}, by framework, over "
-            f"{len(self.terms)} {'term' if len(self.terms) == 1 else 'terms'}."
+            _(
+                "%(badges)s in %(areas)s, by framework, over %(terms)s.",
+                badges=_badges(self.badge_count),
+                areas=ngettext("%(num)s area", "%(num)s areas", len(areas)),
+                terms=ngettext("%(num)s term", "%(num)s terms", len(self.terms)),
+            )
         ]
         for area in areas:
-            lines.append(f"{area.area.framework}: {area.area.label}: {area.summary}.")
-        lines.append("The table after the drawing lists the same, with each area's badges.")
+            lines.append(f"{area.area.framework_name}: {area.area.label}: {area.summary}.")
+        lines.append(_("The table after the drawing lists the same, with each area's badges."))
         return " ".join(lines)
 
 
 def _badges(n: int) -> str:
-    return f"{n} badge" if n == 1 else f"{n} badges"
+    return ngettext("%(num)s badge", "%(num)s badges", n)
 
 
-SHORT_TERMS = {1: "Aut", 2: "Spr", 3: "Sum"}
+def _revoked_or_suspended(n: int) -> str:
+    return ngettext("%(num)s revoked or suspended", "%(num)s revoked or suspended", n)
+
+
+def unnamed_school() -> str:
+    """How a badge whose school is not named is counted on the timeline."""
+    return _("a school")
+
+
+# the timeline's and the map's term heads, short (a column is 28 units wide)
+SHORT_TERMS = {1: N_("Aut"), 2: N_("Spr"), 3: N_("Sum")}
 
 
 def _heads(terms: Sequence[Term], left: int) -> tuple[tuple[TermHead, ...], tuple[YearHead, ...]]:
     term_heads = tuple(
-        TermHead(x=left + i * CELL_STEP + CELL // 2, text=SHORT_TERMS[t.part])
+        TermHead(x=left + i * CELL_STEP + CELL // 2, text=_(SHORT_TERMS[t.part]))
         for i, t in enumerate(terms)
     )
     years: list[YearHead] = []
@@ -489,7 +517,7 @@ def area_cells(
             names = "; ".join(f"{b.name}{f': {b.level.name}' if b.level else ''}" for b in counted)
             title = f"{term.label}: {names}"
             if so_far is not None:
-                title += f". Highest so far: {so_far.label}"
+                title += ". " + _("Highest so far: %(level)s", level=so_far.label)
             cells.append(
                 Cell(
                     x,
@@ -512,17 +540,39 @@ def area_cells(
                     "#ffffff",
                     REVOKED_STROKE,
                     "×",
-                    f"{term.label}: {'; '.join(b.name for b in here)} ({', '.join(b.status_label.lower() for b in here)}: not counted)",
+                    _(
+                        "%(term)s: %(names)s (%(statuses)s: not counted)",
+                        term=term.label,
+                        names="; ".join(b.name for b in here),
+                        statuses=", ".join(b.status_label.lower() for b in here),
+                    ),
                 )
             )
         elif earned:
             fill, text_fill = level_colours(so_far, carried=True)
-            title = f"{term.label}: no new badge" + (
-                f"; highest so far: {so_far.label}" if so_far else ""
+            title = (
+                _(
+                    "%(term)s: no new badge; highest so far: %(level)s",
+                    term=term.label,
+                    level=so_far.label,
+                )
+                if so_far
+                else _("%(term)s: no new badge", term=term.label)
             )
             cells.append(Cell(x, term, "carried", so_far, fill, text_fill, "", title))
         else:
-            cells.append(Cell(x, term, "empty", None, "none", INK, "", f"{term.label}: none yet"))
+            cells.append(
+                Cell(
+                    x,
+                    term,
+                    "empty",
+                    None,
+                    "none",
+                    INK,
+                    "",
+                    _("%(term)s: none yet", term=term.label),
+                )
+            )
     return tuple(cells), tuple(steps)
 
 
@@ -563,7 +613,8 @@ def build_map(badges: Sequence[Badge], *, id_prefix: str = "map") -> CompetenceM
                 )
             )
             y += AREA_NAME + AREA_SUMMARY + AREA_CELLS
-        frameworks.append(FrameworkView(name=name, areas=tuple(areas), y=heading_y))
+        shown = by_framework[name][0].framework_name
+        frameworks.append(FrameworkView(name=shown, areas=tuple(areas), y=heading_y))
     return CompetenceMap(
         frameworks=tuple(frameworks),
         terms=terms,
@@ -615,14 +666,22 @@ class TermColumn:
         return sum(1 for b in self.badges if not b.counts)
 
     @property
+    def short_name(self) -> str:
+        """The term's name under its bar, short ("Aut"), in the language being written."""
+        return _(SHORT_TERMS[self.term.part])
+
+    @property
     def text(self) -> str:
         if not self.badges:
-            return f"{self.term.label}: no badges"
+            return _("%(term)s: no badges", term=self.term.label)
         by_school: dict[str, int] = defaultdict(int)
         for badge in self.badges:
-            by_school[badge.school or "a school"] += 1
-        schools = ", ".join(f"{n} from {s}" for s, n in by_school.items())
-        extra = f"; {self.not_counted} revoked or suspended" if self.not_counted else ""
+            by_school[badge.school or unnamed_school()] += 1
+        schools = ", ".join(
+            ngettext("%(num)s from %(school)s", "%(num)s from %(school)s", n, school=s)
+            for s, n in by_school.items()
+        )
+        extra = f"; {_revoked_or_suspended(self.not_counted)}" if self.not_counted else ""
         return f"{self.term.label} ({self.term.months}): {_badges(self.count)}, {schools}{extra}"
 
 
@@ -655,20 +714,23 @@ class Timeline:
 
     @property
     def title(self) -> str:
-        return "Timeline of badges by school year and term"
+        return _("Timeline of badges by school year and term")
 
     @property
     def description(self) -> str:
         if not self.badge_count:
-            return "No badges yet."
+            return _("No badges yet.")
         years = {c.term.school_year for c in self.columns}
         parts = [
-            f"{_badges(self.badge_count)} from {len(self.schools)} "
-            f"{'school' if len(self.schools) == 1 else 'schools'} over "
-            f"{len(years)} school {'year' if len(years) == 1 else 'years'}."
+            _(
+                "%(badges)s from %(schools)s over %(years)s.",
+                badges=_badges(self.badge_count),
+                schools=ngettext("%(num)s school", "%(num)s schools", len(self.schools)),
+                years=ngettext("%(num)s school year", "%(num)s school years", len(years)),
+            )
         ]
         parts += [c.text + "." for c in self.terms_with_badges]
-        parts.append("The table after the drawing lists the same, with each term's badges.")
+        parts.append(_("The table after the drawing lists the same, with each term's badges."))
         return " ".join(parts)
 
 
@@ -690,7 +752,7 @@ def build_timeline(badges: Sequence[Badge], *, id_prefix: str = "tl") -> Timelin
     """Badges per term over every school year from the first to the last, each term's bar
     stacked by school (a revoked or suspended badge as an outlined piece, on top)."""
     ordered = sorted(badges, key=lambda b: (b.awarded, b.public_id), reverse=True)
-    schools = tuple(dict.fromkeys(b.school or "a school" for b in reversed(ordered)))
+    schools = tuple(dict.fromkeys(b.school or unnamed_school() for b in reversed(ordered)))
     colour = {s: SCHOOL_FILLS[i % len(SCHOOL_FILLS)] for i, s in enumerate(schools)}
     legend = [
         LegendItem(
@@ -709,7 +771,7 @@ def build_timeline(badges: Sequence[Badge], *, id_prefix: str = "tl") -> Timelin
                 y=len(legend) * TL_LEGEND_ROW,
                 fill="#ffffff",
                 school="",
-                text="Revoked or suspended (not counted)",
+                text=_("Revoked or suspended (not counted)"),
                 revoked=True,
             )
         )
@@ -729,11 +791,11 @@ def build_timeline(badges: Sequence[Badge], *, id_prefix: str = "tl") -> Timelin
         here = tuple(by_term.get(term, ()))
         pieces: list[tuple[str, bool, int]] = []
         for school in schools:
-            n = sum(1 for b in here if (b.school or "a school") == school and b.counts)
+            n = sum(1 for b in here if (b.school or unnamed_school()) == school and b.counts)
             if n:
                 pieces.append((school, True, n))
         for school in schools:
-            n = sum(1 for b in here if (b.school or "a school") == school and not b.counts)
+            n = sum(1 for b in here if (b.school or unnamed_school()) == school and not b.counts)
             if n:
                 pieces.append((school, False, n))
         segments: list[Segment] = []

@@ -117,6 +117,8 @@ ADDRESS_COLUMNS: dict[str, str] = {
     "imported_badge.issuer_name": "deleted with the account",
     "imported_badge.format_label": "deleted with the account",
     "imported_badge.status_reason": "deleted with the account",
+    "imported_badge.format_text": "deleted with the account",
+    "imported_badge.status_text": "deleted with the account",
 }
 
 

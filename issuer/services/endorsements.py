@@ -84,9 +84,9 @@ def find_target(session: Session, urls: PublicUrls, value: str) -> Target:
     DID, or a form choice ``achievement:<public id>`` / ``org:<slug>``. Raises InvalidInput."""
     value = (value or "").strip()
     if not value:
-        raise _target_error("Choose an achievement or an organisation to endorse.")
+        raise _target_error(_("Choose an achievement or an organisation to endorse."))
     if len(value) > 500 or _CONTROL.search(value):
-        raise _target_error("That is not the link of an achievement or organisation here.")
+        raise _target_error(_("That is not the link of an achievement or organisation here."))
     achievement_pid = org_slug = None
     if value.startswith("achievement:"):
         achievement_pid = value.removeprefix("achievement:")
@@ -101,7 +101,7 @@ def find_target(session: Session, urls: PublicUrls, value: str) -> Target:
             bare = _bare(value).rstrip("/")
         except ValueError:  # e.g. "https://[::1/…": not a URL at all
             raise _target_error(
-                "That is not the link of an achievement or organisation here."
+                _("That is not the link of an achievement or organisation here.")
             ) from None
         for prefix, kind in (
             (_bare(urls.achievement("")), "achievement"),
@@ -116,18 +116,22 @@ def find_target(session: Session, urls: PublicUrls, value: str) -> Target:
             select(Achievement).where(Achievement.public_id == achievement_pid)
         )
         if achievement is None:
-            raise _target_error("There is no such achievement on this site.")
+            raise _target_error(_("There is no such achievement on this site."))
         owner = session.get(Organisation, achievement.org_id)
         assert owner is not None
         return Target(owner, achievement, urls.achievement(achievement.public_id))
     if org_slug:
         org = session.scalar(select(Organisation).where(Organisation.slug == org_slug))
         if org is None:
-            raise _target_error("There is no such organisation on this site.")
+            raise _target_error(_("There is no such organisation on this site."))
         return Target(org, None, urls.org_did(org.slug))
     raise _target_error(
-        "Give the link of an achievement or organisation on this site, e.g. "
-        f"{urls.achievement('…')} or {urls.org('…')}."
+        _(
+            "Give the link of an achievement or organisation on this site, e.g. %(achievement)s"
+            " or %(org)s.",
+            achievement=urls.achievement("…"),
+            org=urls.org("…"),
+        )
     )
 
 
@@ -265,7 +269,12 @@ def endorse(
         assert signed.json is not None  # an Ed25519 key always makes the embedded proof
         problems = schema_errors(signed.json, standards.ENDORSEMENT_CREDENTIAL_SCHEMA)
         if problems:  # never store what verifiers would refuse
-            raise IssuerError("The endorsement could not be made: " + "; ".join(problems[:3]))
+            raise IssuerError(
+                _(
+                    "The endorsement could not be made: %(problems)s",
+                    problems="; ".join(problems[:3]),
+                )
+            )
         row = Endorsement(
             public_id=pid,
             endorser_id=endorser.id,

@@ -46,12 +46,13 @@ from badges.proofs import looks_like_jwt
 from badges.resolve import KeyResolver
 from badges.timeutil import parse_datetime
 from badges.verification import JSON_ACCEPT, CheckId, Outcome, Verdict, VerificationReport, Verifier
+from badges.verification.messages import Message
 from badges.verification.parsing import parse_source
 
 from ..errors import InvalidInput, NotFound
 from ..models import Award, ImportedBadge, Learner
 from ..models.base import now_utc
-from ..translate import _, report_text
+from ..translate import N_, _, report_text
 from ..urls import PublicUrls
 from .card_fields import highest, levels_reached, signed_alignments
 from .learners import confirmed_emails, learner_award
@@ -349,12 +350,60 @@ def as_signed(row: ImportedBadge) -> dict[str, Any]:
     }
 
 
-def _why(report: VerificationReport) -> str:
-    """What the first failed check says (and its detail: a revocation's reason)."""
+def _why(report: VerificationReport) -> tuple[str, dict[str, Any] | None]:
+    """What the first failed check says (and its detail: a revocation's reason): in
+    English, and as report messages for ``status_text`` ({"reason": a message, "detail":
+    messages, or a text as the verifier wrote it}); None when there is no code to keep."""
     failed = next((c for c in report.checks if c.outcome is Outcome.FAILED), None)
     if failed is None:
-        return report.message
-    return f"{failed.message} {failed.detail}" if failed.detail else failed.message
+        return report.message, {"reason": report.text.to_dict()}
+    english = f"{failed.message} {failed.detail}" if failed.detail else failed.message
+    if failed.text is None:
+        return english, None
+    coded: dict[str, Any] = {"reason": failed.text.to_dict()}
+    if failed.detail_text:
+        coded["detail"] = [part.to_dict() for part in failed.detail_text]
+        coded["separator"] = failed.detail_separator
+    elif failed.detail:
+        coded["detail"] = failed.detail
+    return english, coded
+
+
+def _shown(stored: Any) -> str | None:
+    """A report message stored with ``Message.to_dict``, in the reader's language; None
+    when it is none this version reads."""
+    message = Message.from_dict(stored)
+    return report_text(message) if message is not None else None
+
+
+def format_label(row: ImportedBadge) -> str:
+    """What the verifier said of the badge's format, in the reader's language (a badge
+    imported before the codes were kept: its English)."""
+    return _shown(row.format_text) or row.format_label
+
+
+def status_reason(row: ImportedBadge) -> str | None:
+    """Why the badge is no longer valid, in the reader's language (the English stored
+    with it when no codes were kept); None while it is valid."""
+    if row.status == "active" or not row.status_reason:
+        return None
+    coded = row.status_text if isinstance(row.status_text, dict) else {}
+    reason = _shown(coded.get("reason"))
+    if reason is None:
+        return row.status_reason
+    detail = coded.get("detail")
+    if isinstance(detail, list):
+        parts = [_shown(part) for part in detail]
+        if any(part is None for part in parts):
+            return row.status_reason
+        separator = coded.get("separator")
+        text = (separator if isinstance(separator, str) else "; ").join(
+            part for part in parts if part
+        )
+        return f"{reason} {text}" if text else reason
+    if isinstance(detail, str) and detail:
+        return f"{reason} {detail}"
+    return reason
 
 
 def imported_label(issuer: str) -> str:
@@ -495,6 +544,7 @@ def import_badge(
         )
     reading = read_report(report, tools.verifier)
     print_ = fingerprint(report.verified_issuer, credential)
+    format_check = report.check(CheckId.FORMAT)
     earlier = session.scalar(
         select(ImportedBadge).where(
             ImportedBadge.learner_id == learner.id, ImportedBadge.fingerprint == print_
@@ -516,7 +566,8 @@ def import_badge(
         received_type=received.media_type,
         source_url=received.source_url,
         format=reading.format,
-        format_label=report.check(CheckId.FORMAT).message[:300],
+        format_label=format_check.message[:300],
+        format_text=format_check.text.to_dict() if format_check.text is not None else None,
         credential_id=(_credential_id(credential) or "")[:2000] or None,
         credential_json=json.dumps(reading.document, ensure_ascii=False),
         name=reading.name,
@@ -597,9 +648,10 @@ def refresh_status(
         if report.verdict is Verdict.UNDECIDED:
             continue
         status = _status_of(report, now, row.valid_until)
-        reason = None if status == "active" else _why(report)
-        if status != row.status or reason != row.status_reason:
+        reason, coded = (None, None) if status == "active" else _why(report)
+        if status != row.status or reason != row.status_reason or coded != row.status_text:
             row.status, row.status_reason = status, reason[:500] if reason else None
+            row.status_text = coded
         row.status_checked_at = now
     session.flush()
 
@@ -607,17 +659,18 @@ def refresh_status(
 # -- as received, and as issued -------------------------------------------------------------------
 
 RECEIVED_FILES = {
-    "application/json": ("json", "As received (JSON)"),
-    "application/jwt": ("jwt", "As received (JWT)"),
-    "image/png": ("png", "As received: picture with the badge baked in (PNG)"),
-    "image/svg+xml": ("svg", "As received: picture with the badge baked in (SVG)"),
+    "application/json": ("json", N_("As received (JSON)")),
+    "application/jwt": ("jwt", N_("As received (JWT)")),
+    "image/png": ("png", N_("As received: picture with the badge baked in (PNG)")),
+    "image/svg+xml": ("svg", N_("As received: picture with the badge baked in (SVG)")),
 }
 
 
 def received_file(row: ImportedBadge) -> tuple[str, str]:
-    """The file name extension and a label for the badge as received (``received_type`` is
-    one of ``_media_type``'s answers)."""
-    return RECEIVED_FILES.get(row.received_type, ("bin", "As received"))
+    """The file name extension and a label for the badge as received, in the language
+    being written (``received_type`` is one of ``_media_type``'s answers)."""
+    extension, label = RECEIVED_FILES.get(row.received_type, ("bin", N_("As received")))
+    return extension, _(label)
 
 
 def signed_form(row: ImportedBadge) -> dict[str, Any] | str | None:

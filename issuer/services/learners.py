@@ -66,7 +66,7 @@ def confirm_email(
     (an erased learner's marker on the schools' awards must never join an account)."""
     address = normalised_email(email)
     if not EMAIL.fullmatch(address) or len(address) > 320:
-        raise InvalidInput("This is not an email address that can join an account.")
+        raise InvalidInput(_("This is not an email address that can join an account."))
     owner = confirmed_owner(session, address)
     if owner is not None and owner.id != learner.id:
         raise InvalidInput(

@@ -38,19 +38,21 @@ import io
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
+from babel.dates import format_skeleton
 from sqlalchemy import Integer, case, exists, extract, func, literal_column, select
 from sqlalchemy.orm import Session, aliased
 
 from ..errors import InvalidInput, NotFound
 from ..models import Achievement, Award, Framework, FrameworkItem, Organisation, OrgKind
-from ..translate import _
+from ..translate import N_, _, current_language
 
 CENTRE_KINDS = (OrgKind.CENTRE, OrgKind.NETWORK)
-TERM_NAMES = {1: "autumn", 2: "spring", 3: "summer"}
-TERM_MONTHS = {1: ("Sep", "Jan"), 2: ("Feb", "Jun"), 3: ("Jul", "Aug")}
+TERM_NAMES = {1: N_("autumn"), 2: N_("spring"), 3: N_("summer")}
+TERM_LABELS = {1: N_("%(year)s autumn"), 2: N_("%(year)s spring"), 3: N_("%(year)s summer")}
+TERM_MONTHS = {1: (9, 1), 2: (2, 6), 3: (7, 8)}  # its first and last month
 NOT_ALIGNED_KEY = "none"
 
 
@@ -66,7 +68,8 @@ class Term:
 
     @property
     def name(self) -> str:
-        return TERM_NAMES[self.part]
+        """The term's name in the language being written ("autumn", lt "ruduo")."""
+        return _(TERM_NAMES[self.part])
 
     @property
     def year_label(self) -> str:
@@ -74,13 +77,21 @@ class Term:
 
     @property
     def label(self) -> str:
-        return f"{self.year_label} {self.name}"
+        """ "2025/26 autumn", in the language being written."""
+        return _(TERM_LABELS[self.part], year=self.year_label)
 
     @property
     def months(self) -> str:
+        """Its first and last month, as the language being written writes a month of a
+        year (Babel: "Sep 2025 – Jan 2026", ru "сент. 2025 г. – янв. 2026 г.")."""
         first, last = TERM_MONTHS[self.part]
         start_year = self.school_year if self.part == 1 else self.school_year + 1
-        return f"{first} {start_year} – {last} {self.school_year + 1}"
+        return f"{month_of_year(start_year, first)} – {month_of_year(self.school_year + 1, last)}"
+
+
+def month_of_year(year: int, month: int) -> str:
+    """A month of a year in the language being written (Babel's "yMMM": "Sep 2025")."""
+    return str(format_skeleton("yMMM", date(year, month, 1), locale=current_language()))
 
 
 def school_year_label(year: int) -> str:

@@ -49,37 +49,37 @@ def check_rule(rule: Any) -> tuple[dict[str, Any] | None, str | None]:
     def walk(node: Any, depth: int) -> dict[str, Any]:
         nonlocal leaves
         if depth > MAX_DEPTH:
-            raise ValueError(f"Groups nest at most {MAX_DEPTH} deep.")
+            raise ValueError(_("Groups nest at most %(max)s deep.", max=MAX_DEPTH))
         if not isinstance(node, dict) or node.get("op") not in OPS:
-            raise ValueError('Each group needs an "op": "all", "any" or "n".')
+            raise ValueError(_('Each group needs an "op": "all", "any" or "n".'))
         if set(node) - {"op", "n", "items"}:
-            raise ValueError('A group has only "op", "n" and "items".')
+            raise ValueError(_('A group has only "op", "n" and "items".'))
         items = node.get("items")
         if not isinstance(items, list) or not items:
-            raise ValueError("Each group needs at least one required achievement.")
+            raise ValueError(_("Each group needs at least one required achievement."))
         if len(items) > MAX_ITEMS:
-            raise ValueError(f"A group lists at most {MAX_ITEMS} items.")
+            raise ValueError(_("A group lists at most %(max)s items.", max=MAX_ITEMS))
         out: list[dict[str, Any]] = []
         seen: set[int] = set()
         for item in items:
             if isinstance(item, dict) and "achievement" in item:
                 ident = item["achievement"]
                 if set(item) != {"achievement"} or not _is_id(ident):
-                    raise ValueError('An item is {"achievement": <id>} or a group.')
+                    raise ValueError(_('An item is {"achievement": <id>} or a group.'))
                 if ident in seen:
-                    raise ValueError("A group names each achievement once.")
+                    raise ValueError(_("A group names each achievement once."))
                 seen.add(ident)
                 leaves += 1
                 out.append({"achievement": ident})
             else:
                 out.append(walk(item, depth + 1))
         if leaves > MAX_LEAVES:
-            raise ValueError(f"A pathway names at most {MAX_LEAVES} achievements.")
+            raise ValueError(_("A pathway names at most %(max)s achievements.", max=MAX_LEAVES))
         normal: dict[str, Any] = {"op": node["op"], "items": out}
         if node["op"] == "n":
             n: Any = node.get("n")
             if not _is_int(n) or not 1 <= n <= len(out):
-                raise ValueError(f"“At least n of” needs n from 1 to {len(out)}.")
+                raise ValueError(_("“At least n of” needs n from 1 to %(max)s.", max=len(out)))
             normal["n"] = n
         return normal
 

@@ -95,10 +95,10 @@ def mark_compromised(
         raise NotFound(_("No such key."))
     reason = (reason or "").strip()
     if not reason:
-        message = "Say what happened to the key."
+        message = _("Say what happened to the key.")
         raise InvalidInput(message, fields={"reason": message})
     if len(reason) > 500:
-        message = "Keep the reason under 500 characters."
+        message = _("Keep the reason under 500 characters.")
         raise InvalidInput(message, fields={"reason": message})
     lock_keys(session, org)
     session.refresh(key_row)  # as it is now, after any change that held the lock before us

@@ -173,7 +173,7 @@ def set_suspended(session: Session, *, award: Award, org: Organisation, suspende
     if award.revoked_at is not None:  # (reloaded when another request changed it just now)
         raise Conflict(_("This badge is revoked; it stays suspended for good."))
     raise Conflict(
-        "This badge is already suspended." if suspended else "This badge is not suspended."
+        _("This badge is already suspended.") if suspended else _("This badge is not suspended.")
     )
 
 

@@ -53,6 +53,7 @@ from .pathways import (
     names_of,
 )
 from .portfolio import mine
+from .text import local_day
 
 MAX_REFLECTION = 10_000  # characters of Markdown
 MAX_TITLE = 200
@@ -154,22 +155,22 @@ def check_link(url: str) -> str:
         return InvalidInput(_("Please correct the marked fields."), fields={"url": message})
 
     if not link:
-        raise bad("Give the link, starting with https://.")
+        raise bad(_("Give the link, starting with https://."))
     if len(link) > MAX_URL:
-        raise bad(f"Keep the link under {MAX_URL:,} characters.")
+        raise bad(_("Keep the link under %(max)s characters.", max=f"{MAX_URL:,}"))
     if re.search(r"[\s\x00-\x1f\x7f-\x9f\\]", link):
-        raise bad("A link has no spaces or control characters.")
+        raise bad(_("A link has no spaces or control characters."))
     try:
         parts = urlsplit(link)
         host = parts.hostname
     except ValueError as exc:
-        raise bad("This is not a link a browser can open.") from exc
+        raise bad(_("This is not a link a browser can open.")) from exc
     if parts.scheme.lower() not in ("http", "https"):
-        raise bad("Only web links are accepted: start with https:// (or http://).")
+        raise bad(_("Only web links are accepted: start with https:// (or http://)."))
     if not host:
-        raise bad("The link needs a site, as in https://example.org/my-work.")
+        raise bad(_("The link needs a site, as in https://example.org/my-work."))
     if parts.username is not None or parts.password is not None:
-        raise bad("Leave names and passwords out of the link.")
+        raise bad(_("Leave names and passwords out of the link."))
     return link
 
 
@@ -268,12 +269,12 @@ def add_evidence_file(
         return InvalidInput(_("Please correct the marked fields."), fields={"file": message})
 
     if not data:
-        raise bad("Choose a file (this one is empty).")
+        raise bad(_("Choose a file (this one is empty)."))
     if len(data) > MAX_EVIDENCE_BYTES:
-        raise bad(f"The file is larger than {MAX_EVIDENCE_BYTES // (1024 * 1024)} MB.")
+        raise bad(_("The file is larger than %(max)s MB.", max=MAX_EVIDENCE_BYTES // (1024 * 1024)))
     found = file_type(data, filename)
     if found is None:
-        raise bad(f"Add a {ALLOWED_FILES} file.")
+        raise bad(_("Add a %(types)s file.", types=ALLOWED_FILES))
     if title is not None and len(title.strip()) > MAX_TITLE:
         raise InvalidInput(
             _("Please correct the marked fields."),
@@ -681,9 +682,10 @@ def pathway_report(session: Session, org: Organisation, pathway: Achievement) ->
             members = frozenset(batches[batch.id])
             if members in seen:
                 continue  # the same class, awarded another required badge
-            label = (
-                f"Class awarded “{names.get(batch.achievement_id, 'a badge')}” "
-                f"on {batch.created_at:%Y-%m-%d}"
+            label = _(
+                "Class awarded “%(badge)s” on %(date)s",
+                badge=names.get(batch.achievement_id) or _("a badge"),
+                date=local_day(batch.created_at),
             )
             group = ClassProgress(
                 label=label,
@@ -697,7 +699,7 @@ def pathway_report(session: Session, org: Organisation, pathway: Achievement) ->
     if rest:
         classes.append(
             ClassProgress(
-                label="Learners awarded one by one" if classes else "Learners",
+                label=_("Learners awarded one by one") if classes else _("Learners"),
                 batch=None,
                 learners=rest,
             )

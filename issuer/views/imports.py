@@ -73,6 +73,8 @@ def _view(row: ImportedBadge) -> dict[str, Any]:
     criteria = achievement.get("criteria")
     return {
         "row": row,
+        "format_label": service.format_label(row),
+        "status_reason": service.status_reason(row),
         "description": achievement.get("description")
         if isinstance(achievement.get("description"), str)
         else "",

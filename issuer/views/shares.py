@@ -36,7 +36,13 @@ from ..models import Learner, Role, ShareLink, ShareScope
 from ..models.base import now_utc
 from ..services import shares as service
 from ..services.competences import achieved_level, badges_of, build_map
-from ..services.imports import as_signed, card_of, imported_badges, refresh_status
+from ..services.imports import (
+    as_signed,
+    card_of,
+    imported_badges,
+    refresh_status,
+    status_reason,
+)
 from ..services.orgs import set_default_language
 from ..services.portfolio import PortfolioCard, portfolio_cards
 from ..services.text import local_day, render_markdown
@@ -337,6 +343,7 @@ def shared(public_id: str) -> Any:
             imported=[
                 {
                     "row": row,
+                    "status_reason": status_reason(row),
                     "level": achieved_level(as_signed(row)),
                     "verify_url": _verify_url(row.source_url) if row.source_url else None,
                 }

@@ -5,6 +5,10 @@ verifier's form), a learner signs in to her portfolio.
 
 "Visible" is measured: every element Tab reaches must look different focused and not
 focused (its computed outline or box-shadow), compared when the focus has moved on.
+
+The key flows run in English and in Lithuanian (issue 12: everything works by keyboard in
+every language): the page chosen by the ``lang`` cookie, as the switcher sets it, and each
+button found by its label in that language, read from the apps' own catalogues.
 """
 
 from __future__ import annotations
@@ -14,9 +18,41 @@ from typing import Any
 
 import pytest
 
-from .conftest import login
+from issuer.translate import CATALOGUES as ISSUER_CATALOGUES
+from verifier.translate import CATALOGUES as VERIFIER_CATALOGUES
+
+from .conftest import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+# the languages the key flows run in (each flow once per language)
+FLOW_LANGUAGES = ("en", "lt")
+
+
+def issuer_text(lang: str, message: str) -> str:
+    """A message of the issuer's pages as a reader of ``lang`` sees it."""
+    return str(ISSUER_CATALOGUES.catalogue(lang).gettext(message))
+
+
+def verifier_text(lang: str, message: str) -> str:
+    return str(VERIFIER_CATALOGUES.catalogue(lang).gettext(message))
+
+
+@pytest.fixture(params=FLOW_LANGUAGES)
+def lang(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def lang_page(browser: Any, stack: dict[str, Any], lang: str) -> Any:
+    """A fresh page reading both apps in ``lang`` (one cookie: the same host)."""
+    context = browser.new_context()
+    context.add_cookies([{"name": "lang", "value": lang, "url": stack["issuer"]}])
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
 
 # what distinguishes the focused look of an element (the focus indicator's properties)
 FOCUS_LOOK = """el => { const s = getComputedStyle(el);
@@ -86,26 +122,31 @@ def _skip_to_content(keys: Keyboard) -> None:
     assert keys.page.url.endswith("#main")
 
 
-def test_sign_in_award_and_verify_by_keyboard(page: Any, stack: dict[str, Any]) -> None:
+def test_sign_in_award_and_verify_by_keyboard(
+    lang_page: Any, stack: dict[str, Any], lang: str
+) -> None:
+    page = lang_page
     keys = Keyboard(page)
     page.goto(f"{stack['issuer']}/login")
+    assert page.evaluate("() => document.documentElement.lang") == lang
     _skip_to_content(keys)
     keys.type_into("email", "teacher@demo.example")
     keys.type_into("password", stack["password"])
-    keys.press_button("Log in")
+    keys.press_button(issuer_text(lang, "Log in"))
     page.get_by_role("heading", name="Klaipėda Baltic Gymnasium").wait_for()
 
     # the "Award" link in the row of World Heritage in Young Hands
+    award = issuer_text(lang, "Award")
     keys.tab_to(
-        "el => el.tagName === 'A' && el.innerText.trim() === 'Award' "
+        f"el => el.tagName === 'A' && el.innerText.trim() === {award!r} "
         "&& el.closest('tr') && el.closest('tr').innerText.includes('World Heritage')",
         "the row's Award link",
     )
     with page.expect_navigation():
         page.keyboard.press("Enter")
     keys.type_into("learner_name", "Gabija Šimkutė")
-    keys.type_into("learner_email", "gabija@learners.example")
-    keys.press_button("Sign and award")
+    keys.type_into("learner_email", f"gabija.{lang}@learners.example")
+    keys.press_button(issuer_text(lang, "Sign and award"))
     notice = page.locator(".notice")
     notice.wait_for()
 
@@ -115,23 +156,32 @@ def test_sign_in_award_and_verify_by_keyboard(page: Any, stack: dict[str, Any]) 
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert page.url == badge_url
-    keys.press_button("Verify this badge")
-    assert "genuine and valid" in page.get_by_role("heading", level=1).inner_text()
+    keys.press_button(issuer_text(lang, "Verify this badge"))
+    # the verifier's heading: "✔ This badge is genuine and valid", in the reader's language
+    valid = verifier_text(lang, "✔ This %(noun)s is genuine and valid") % {
+        "noun": verifier_text(lang, "badge")
+    }
+    assert valid in page.get_by_role("heading", level=1).inner_text()
+    assert page.evaluate("() => document.documentElement.lang") == lang
 
     # and the verifier's form: paste the link, Tab to the button, Enter
     page.goto(stack["verifier"])
     keys.type_into("input", badge_url)
-    keys.press_button("Check the badge")
-    assert "genuine and valid" in page.get_by_role("heading", level=1).inner_text()
+    keys.press_button(verifier_text(lang, "Check the badge"))
+    assert valid in page.get_by_role("heading", level=1).inner_text()
     keys.check()
 
 
-def test_learner_signs_in_and_moves_around_by_keyboard(page: Any, stack: dict[str, Any]) -> None:
+def test_learner_signs_in_and_moves_around_by_keyboard(
+    lang_page: Any, stack: dict[str, Any], lang: str
+) -> None:
+    page = lang_page
     keys = Keyboard(page)
     page.goto(f"{stack['issuer']}/learner/login")
+    assert page.evaluate("() => document.documentElement.lang") == lang
     keys.type_into("email", stack["logins"].learner)
     keys.type_into("password", stack["password"])
-    keys.press_button("Sign in")
+    keys.press_button(issuer_text(lang, "Sign in"))
     assert re.search(r"/portfolio/$", page.url), page.url
     keys.tab_to(
         "el => el.tagName === 'A' && el.getAttribute('href') === '/portfolio/timeline'",
@@ -143,10 +193,13 @@ def test_learner_signs_in_and_moves_around_by_keyboard(page: Any, stack: dict[st
     keys.check()
 
 
-def test_staff_pages_show_focus_on_every_control(page: Any, stack: dict[str, Any]) -> None:
+def test_staff_pages_show_focus_on_every_control(
+    lang_page: Any, stack: dict[str, Any], lang: str
+) -> None:
     """Tab through the whole of the award form and the awards list: each control the focus
     reaches has a visible indicator."""
-    login(page, stack)
+    page = lang_page
+    sign_in(page, stack, "teacher")
     page.get_by_role("heading", name="Klaipėda Baltic Gymnasium").wait_for()
     keys = Keyboard(page)
     for path in ("/staff/klaipeda-gymnasium", "/staff/klaipeda-gymnasium/awards"):

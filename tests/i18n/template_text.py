@@ -222,7 +222,20 @@ def _constants(node: nodes.Node, shown: bool, strict: bool = False) -> list[node
         for arg in node.args:  # default('...') shows its argument; others do not
             found += _constants(arg, shown and node.name == "default")
         return found
+    if isinstance(node, nodes.Getitem | nodes.Getattr) and isinstance(node.node, nodes.Dict):
+        # a table of labels looked up ({'a': 'Shown text'}[key], {...}.get(key)): its
+        # values are shown, its keys are not
+        for pair in node.node.items:
+            found += _constants(pair.value, True)
+        return found
     if isinstance(node, nodes.Compare | nodes.Getitem | nodes.Getattr | nodes.Test):
+        return found
+    if isinstance(node, nodes.With):
+        # {% with title='Shown text' %}: the values are given to what is inside
+        for value in node.values:
+            found += _constants(value, True)
+        for child in node.body:
+            found += _constants(child, shown)
         return found
     if isinstance(node, nodes.CondExpr):
         found += _constants(node.expr1, shown)

@@ -109,3 +109,51 @@ def test_every_message_of_the_code_and_templates_is_in_the_catalogues(
 def test_templates_hold_no_text_outside_the_translation_functions() -> None:
     problems = all_problems(ROOT / "templates")
     assert not problems, "text outside _() in the templates:\n" + "\n".join(map(str, problems))
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "<p>Hello there</p>",
+        '<img alt="A badge" src="x.png">',
+        "{{ 'Yes' if done else 'No' }}",
+        "{% with title='Endorsed by' %}{{ title }}{% endwith %}",
+        "{{ {'confirm': 'Confirm your address'}.get(kind, _('Sign in')) }}",
+        "{{ {1: 'Aut', 2: 'Spr'}[part] }}",
+        "{{ _('%(n)s of %(m)s', n=1, m='all') }}",
+    ],
+)
+def test_the_template_check_finds_text_outside_the_translation_functions(
+    tmp_path: Path, source: str
+) -> None:
+    (tmp_path / "page.html").write_text(source, encoding="utf-8")
+    assert all_problems(tmp_path), source
+
+
+def test_the_template_check_passes_translated_text(tmp_path: Path) -> None:
+    (tmp_path / "page.html").write_text(
+        "<p>{{ _('Hello there') }}</p><img alt=\"{{ _('A badge') }}\" src=\"x.png\">"
+        "{% with title=_('Endorsed by') %}{{ title }}{% endwith %}"
+        "{{ {'confirm': _('Confirm your address')}.get(kind, _('Sign in')) }}"
+        "{{ _('Yes') if done else _('No') }} <code>badges serve</code> JSON-LD",
+        encoding="utf-8",
+    )
+    assert all_problems(tmp_path) == []
+
+
+def test_adding_a_language_is_adding_a_catalogue(tmp_path: Path) -> None:
+    """A compiled catalogue in a new folder is a new language: offered (English first, then
+    by code) and written in, with nothing else to change."""
+    import shutil
+
+    from badges.i18n import Catalogues
+
+    root = tmp_path / "translations"
+    shutil.copytree(ROOT / "issuer" / "translations", root)
+    assert Catalogues(root).languages() == ("en", "kk", "lt", "ru")
+    (root / "lv" / "LC_MESSAGES").mkdir(parents=True)  # say, Latvian: its compiled catalogue
+    shutil.copy(root / "lt" / "LC_MESSAGES" / "messages.mo", root / "lv" / "LC_MESSAGES")
+    catalogues = Catalogues(root)
+    assert catalogues.languages() == ("en", "kk", "lt", "lv", "ru")
+    with catalogues.in_language("lv"):
+        assert catalogues.gettext("Log in", {}, lambda m, **v: m) == "Prisijungti"

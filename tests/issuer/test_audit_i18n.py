@@ -185,3 +185,29 @@ def test_an_address_in_the_parameters_is_masked_like_the_summary(database, schoo
         )
         assert event.summary == "Invited [email hidden] to join as teacher"
         assert event.summary_params == {"email": "[email hidden]"}
+
+
+def test_a_language_in_a_summary_is_named_in_the_readers_language(client, database, school, admin):
+    """ "Default language lt" was a code: the entry names the language, in the reader's
+    language (the English kept in ``summary`` names it in English)."""
+    from issuer.services.orgs import set_default_language
+
+    with database.transaction() as session:
+        set_default_language(
+            session, session.get(Organisation, school.id), "lt", offered=("en", "lt", "ru", "kk")
+        )
+    with database.transaction() as session:
+        event = session.scalars(
+            select(AuditEvent).where(AuditEvent.summary_code == "org.update.default_language")
+        ).one()
+        assert event.summary == "Default language Lithuanian"
+        assert event.summary_params == {"language": "lt"}  # the code, never its name
+    assert login(client, admin.email).status_code == 302
+    assert "Default language Lithuanian" in audit_page(client, school, "en")
+    lithuanian = audit_page(client, school, "lt")
+    assert "Numatytoji kalba: lietuvių" in lithuanian and "Default language" not in lithuanian
+    assert "Язык по умолчанию: литовский" in audit_page(client, school, "ru")
+    assert "Әдепкі тіл: литва тілі" in audit_page(client, school, "kk")
+    # a language version's entry too
+    added = Summary("achievement.create.language", {"language": "ru", "name": "N", "of": "O"})
+    assert added.render() == "Added the Russian version “N” of “O”"

@@ -400,3 +400,68 @@ def test_the_timeline_svg_links_each_term_to_its_badges(macros):
 def test_empty_charts_say_so(macros):
     assert "No badges yet" in str(macros.competence_map(build_map([])))
     assert "<svg" not in str(macros.timeline(build_timeline([])))
+
+
+def test_the_charts_in_the_readers_language(macros):
+    """Issue 12: the charts' titles, descriptions, terms, months and counts in the reader's
+    language (Lithuanian and Russian plurals with their three forms; months as Babel writes
+    them), never in English."""
+    from issuer.translate import _, in_language, ngettext
+
+    # the templates' own text through the issuer's catalogues too (the app's way)
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES), autoescape=True, extensions=["jinja2.ext.i18n"]
+    )
+    env.install_gettext_callables(gettext=_, ngettext=ngettext, newstyle=True)
+    env.filters["day"] = lambda value: localdates.day(value, "en")
+    translated = env.get_template("issuer/portfolio/_charts.html").module
+    badges = [
+        badge("A", day(2024, 10, 1), DO, lv=level(2)),
+        badge("B", day(2025, 3, 1), DO, lv=level(3)),
+        badge("C", day(2025, 3, 5), KNOW, status="revoked"),
+        badge("D", day(2025, 3, 9), KNOW),
+        badge("E", day(2025, 3, 12), KNOW),
+        badge("F", day(2025, 3, 14), KNOW),
+        badge("G", day(2025, 3, 15), KNOW),
+    ]
+    english = str(macros.timeline(build_timeline(badges))) + str(
+        macros.competence_map(build_map(badges))
+    )
+    assert "2024/25 autumn" in english and "Feb 2025 – Jun 2025" in english
+    assert "Timeline of badges by school year and term" in english
+    for language, wanted in (
+        (
+            "lt",
+            (
+                "2024/25 ruduo",
+                "2024/25 pavasaris",
+                "7 ženkleliai: 1 mokykla, 1 mokslo metai.",
+                "Ženklelių laiko juosta pagal mokslo metus ir laikotarpius",
+                "Kompetencijų žemėlapis",
+                "7 ženkleliai, 2 sritys ir 2 laikotarpiai, pagal sistemas.",
+                "aukščiausias: Proficient (3 iš 4)",
+                ">Rud<",
+                "2025-02 – 2025-06",  # Babel's "yMMM" for Lithuanian
+            ),
+        ),
+        (
+            "ru",
+            (
+                "2024/25, осень",
+                "7 значков: 1 школа, 1 учебный год.",
+                "Карта компетенций",
+                "7 значков, 2 области и 2 периода, по рамкам.",
+                "4 значка",  # Learning to know: four counted, one revoked
+                "1 отозван или приостановлен",
+                "февр. 2025\u202fг. – июнь 2025\u202fг.",  # Babel's "yMMM" for Russian
+            ),
+        ),
+    ):
+        with in_language(language):
+            html = str(translated.timeline(build_timeline(badges))) + str(
+                translated.competence_map(build_map(badges))
+            )
+        for text in wanted:
+            assert text in unescape(html), (language, text)
+        for text in ("autumn", "spring", "Timeline of", "Competence map", "Highest", " of 4"):
+            assert text not in unescape(html), (language, text)

@@ -729,3 +729,103 @@ def test_the_refusal_is_in_the_readers_language() -> None:
     )
     assert lithuanian.endswith("). Niekas nebuvo importuota.")
     assert "not valid" not in lithuanian and "Nothing" not in lithuanian
+
+
+# -- in the reader's language (issue 12) --------------------------------------------------------------
+
+
+def _lithuanian(stored: Any) -> str:
+    """A report message stored with ``Message.to_dict``, as the issuer's Lithuanian
+    catalogue writes it."""
+    from badges.verification.messages import Message
+    from issuer.translate import in_language, report_text
+
+    message = Message.from_dict(stored)
+    assert message is not None, stored
+    with in_language("lt"):
+        return report_text(message)
+
+
+def test_an_imported_badges_format_is_shown_in_the_readers_language(
+    client, database, ona, web, tools
+):
+    """The format the verifier found is kept as its report message (code and parameters),
+    not as English: the page writes it in the reader's language."""
+    row = do_import(database, ona, "file", baking.bake_png(make_png(), vc20_signed().jwt), tools)
+    assert row.format_text is not None and row.format_text["code"] == "format.ob3"
+    assert (
+        row.format_label == "An Open Badges 3.0 credential (VC-JWT, read from a baked PNG image)."
+    )
+    lithuanian = _lithuanian(row.format_text)
+    assert lithuanian != row.format_label and "PNG" in lithuanian
+    sign_in_learner(client, database, ona)
+    client.set_cookie("lang", "lt")
+    page = client.get(f"/portfolio/imported/{row.public_id}").text
+    assert lithuanian in page
+    assert row.format_label not in page and "read from a baked" not in page
+    client.set_cookie("lang", "en")
+    assert row.format_label in client.get(f"/portfolio/imported/{row.public_id}").text
+
+
+def test_a_badge_imported_before_the_codes_shows_its_english(client, database, ona, web, tools):
+    """A row from before migration 0017 (no codes): its stored English is still shown."""
+    row = do_import(database, ona, "text", vc20_signed().jwt, tools)
+    with database.transaction() as session:
+        session.get(ImportedBadge, row.id).format_text = None
+    sign_in_learner(client, database, ona)
+    client.set_cookie("lang", "lt")
+    page = client.get(f"/portfolio/imported/{row.public_id}")
+    assert page.status_code == 200 and row.format_label in page.text
+    assert imports.format_label(row) == row.format_label  # a row without codes
+
+
+def test_a_revocation_reason_is_shown_in_the_readers_language(client, database, ona, web, world):
+    """Why an imported badge is no longer valid is kept as the report's messages: the
+    portfolio page and a shared page write it in their reader's language, the issuer's own
+    words (the revocation's reason) as they are. A reason stored before the codes gets
+    them at the badge's next check."""
+    school = School(world[0])
+    school.host()
+    row = do_import(
+        database, ona, "link", f"{SCHOOL}/ob2/assertions/1", web.extensions["issuer.import_tools"]
+    )
+    sign_in_learner(client, database, ona)
+    school.host(revoked=True, revocationReason="Awarded by mistake.")
+    client.set_cookie("lang", "lt")
+    page = client.get(f"/portfolio/imported/{row.public_id}").text
+    with database.transaction() as session:
+        stored = session.get(ImportedBadge, row.id)
+        english, coded = stored.status_reason, stored.status_text
+    assert english is not None and "revoked" in english and "Awarded by mistake." in english
+    assert coded is not None
+    reason = _lithuanian(coded["reason"])
+    assert reason not in english
+    assert reason in page and "Awarded by mistake." in page
+    assert english not in page and "has revoked" not in page
+    # a shared page, read by someone in Russian
+    post(client, "/portfolio/shares", {"title": "All", "scope": "portfolio"})
+    with database.transaction() as session:
+        share_id = session.scalars(select(ShareLink)).one().public_id
+    reader = client.application.test_client()
+    reader.set_cookie("lang", "ru")
+    shared = reader.get(f"/s/{share_id}").text
+    assert "Awarded by mistake." in shared and "has revoked" not in shared
+    # a reason written before the codes: English until the next check, which adds them
+    with database.transaction() as session:
+        session.get(ImportedBadge, row.id).status_text = None
+        old = session.get(ImportedBadge, row.id)
+        session.expunge(old)
+    assert imports.status_reason(old) == english
+    client.get(f"/portfolio/imported/{row.public_id}")
+    with database.transaction() as session:
+        assert session.get(ImportedBadge, row.id).status_text == coded
+
+
+def test_an_imported_badge_in_the_archive_is_labelled_in_the_readers_language(database, ona, tools):
+    from issuer.translate import in_language
+
+    row = do_import(database, ona, "text", vc20_signed().jwt, tools)
+    assert imports.received_file(row) == ("jwt", "As received (JWT)")
+    with in_language("lt"):
+        extension, label = imports.received_file(row)
+    assert extension == "jwt" and label != "As received (JWT)" and "JWT" in label

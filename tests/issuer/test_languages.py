@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from flask.testing import FlaskClient
 
 from issuer.db import Database
@@ -308,6 +309,110 @@ def test_an_api_refusal_in_the_language_asked(api: Any) -> None:
     assert error["fields"] == {"name": "Pašalinkite NUL simbolį (\\u0000)."}
 
 
+def test_the_apis_field_messages_in_the_language_asked(api: Any, achievement_id: str) -> None:
+    """The schemas' field-level messages (types, unknown fields, a learner that is no
+    object, query parameters, marshmallow's own): English by default, in the language
+    Accept-Language asks for otherwise; the code and the field names never change."""
+    body = {
+        "name": 5,
+        "description": "Described.",
+        "levels": "one",
+        "validity_days": "ten",
+        "colour": "red",
+    }
+    english = api.post("/achievements", body)
+    assert english.status_code == 400
+    assert english.json["error"]["fields"] == {
+        "name": "Give a string.",
+        "levels": "Give a list of strings.",
+        "validity_days": "Give a whole number of days, or null for no expiry.",
+        "colour": "Unknown field.",
+    }
+    query = {"limit": "0", "status": "lost", "colour": "red"}
+    english_query = api.get("/awards", query=query).json["error"]["fields"]
+    assert english_query["limit"] == "Give a whole number from 1 to 200."
+    for language, name, unknown, limit in (
+        (
+            "lt",
+            "Įrašykite tekstą.",
+            "Nežinomas laukas.",
+            "Įrašykite sveikąjį skaičių nuo 1 iki 200.",
+        ),
+        ("ru", "Укажите строку.", "Неизвестное поле.", "Укажите целое число от 1 до 200."),
+        ("kk", "Мәтін беріңіз.", "Белгісіз өріс.", "1-ден 200-ге дейінгі бүтін санды беріңіз."),
+    ):
+        headers = {"Accept-Language": language}
+        answer = api.post("/achievements", body, headers=headers)
+        assert answer.status_code == 400
+        error = answer.json["error"]
+        assert error["code"] == "invalid_input"
+        fields = error["fields"]
+        assert set(fields) == set(english.json["error"]["fields"])
+        assert (fields["name"], fields["colour"]) == (name, unknown), language
+        for field, message in fields.items():
+            assert message != english.json["error"]["fields"][field], (language, field)
+        refused = api.get("/awards", query=query, headers=headers)
+        assert refused.status_code == 400 and refused.json["error"]["code"] == "invalid_input"
+        translated = refused.json["error"]["fields"]
+        assert translated["limit"] == limit, language
+        for field, message in translated.items():
+            assert message != english_query[field], (language, field)
+        assert "active, suspended, revoked, expired" in translated["status"]
+        for learners, where in (
+            (["Ona"], "learners[0]"),  # a learner that is no object
+            ([], "learners"),  # none (marshmallow's length message)
+            ([{"name": "Ona", "email": "ona@pupils.example", "age": 9}], "learners[0].age"),
+        ):
+            sent = {"learners": learners}
+            path = "/achievements/{achievement_id}/awards"
+            in_english = api.post(path, sent, achievement_id=achievement_id)
+            asked = api.post(path, sent, achievement_id=achievement_id, headers=headers)
+            assert in_english.status_code == asked.status_code == 400, asked.json
+            assert asked.json["error"]["code"] == in_english.json["error"]["code"]
+            message = asked.json["error"]["fields"][where]
+            assert message != in_english.json["error"]["fields"][where], (language, where)
+
+
+@pytest.mark.parametrize("language", ["lt", "ru", "kk"])
+def test_every_schema_message_is_in_every_catalogue(language: str) -> None:
+    """Every message the API's schemas (and marshmallow, for them) can give a client has its
+    translation: read from the schemas themselves, as ``field_errors`` translates them."""
+    from marshmallow import Schema, fields
+
+    from issuer.api import schemas
+    from issuer.translate import in_language
+
+    found: set[str] = set(schemas.MARSHMALLOW_MESSAGES)
+    seen: set[type] = set()
+
+    def field(item: Any) -> None:
+        found.update(str(m) for m in item.error_messages.values() if "{" not in str(m))
+        found.update(str(v.error) for v in item.validators if getattr(v, "error", None))
+        if isinstance(getattr(item, "message", None), str):
+            found.add(item.message)
+        if getattr(item, "inner", None) is not None:
+            field(item.inner)
+        if isinstance(item, fields.Nested):
+            schema(item.schema)
+
+    def schema(instance: Schema) -> None:
+        if type(instance) in seen:
+            return
+        seen.add(type(instance))
+        found.update(str(m) for m in instance.error_messages.values())
+        for item in instance.load_fields.values():
+            field(item)
+
+    for value in vars(schemas).values():
+        if isinstance(value, type) and issubclass(value, Schema) and value is not Schema:
+            schema(value())
+    found.add(schemas.LIMIT_MESSAGE)
+    assert len(found) > 25
+    with in_language(language):
+        untranslated = sorted(m for m in found if schemas.translated(m) == m)
+    assert not untranslated
+
+
 def test_a_class_award_gives_each_learner_their_own_language(
     database: Database, make_org: Any, make_achievement: Any, make_learner: Any, sealer: Any
 ) -> None:
@@ -349,3 +454,79 @@ def test_a_class_award_gives_each_learner_their_own_language(
     assert subjects["unconfirmed@pupils.example"].startswith("Jūsų ženklelis: ")
     assert subjects["amy@pupils.example"].startswith("Jūsų ženklelis: ")
     assert subjects["ivan@pupils.example"].startswith("Сіздің бейджіңіз: ")
+
+
+def test_plural_forms_and_counts_follow_the_language(app: Any) -> None:
+    """Three plural forms in Lithuanian and Russian, and a count written as the reader
+    writes numbers (Babel), in the templates and in the code alike."""
+    from flask import render_template_string
+
+    from issuer.translate import in_language, ngettext
+
+    page = "{{ ngettext('%(num)s badge', '%(num)s badges', n) }}"
+    wanted = {
+        "en": ["1 badge", "3 badges", "10 badges", "131,072 badges"],
+        "lt": ["1 ženklelis", "3 ženkleliai", "10 ženklelių", "131\xa0072 ženkleliai"],
+        "ru": ["1 значок", "3 значка", "10 значков", "131\xa0072 значка"],
+    }
+    for language, texts in wanted.items():
+        with app.test_request_context("/", headers={"Accept-Language": language}):
+            shown = [render_template_string(page, n=n) for n in (1, 3, 10, 131072)]
+            written = [ngettext("%(num)s badge", "%(num)s badges", n) for n in (1, 3, 10, 131072)]
+        assert shown == texts, language
+        assert written == texts, language
+        with in_language(language):  # a message to someone else, outside the request
+            assert ngettext("%(num)s badge", "%(num)s badges", 131072) == texts[-1]
+
+
+def test_the_shared_frameworks_are_shown_in_the_readers_language(
+    client: FlaskClient, make_org: Any, make_user: Any
+) -> None:
+    """The UNESCO frameworks every school shares are stored (and signed, as an alignment's
+    targetName) in English; their names are shown in the reader's language. A school's own
+    framework is shown as the school wrote it."""
+    from issuer.seed import shared_text
+    from issuer.translate import in_language
+
+    org = make_org(default_language="lt")
+    teacher = make_user("mokytoja@school.example", org=org)
+    assert login(client, teacher.email).status_code == 302
+    url = f"/staff/{org.slug}/achievements/frameworks"
+    english = client.get(url, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Four pillars of learning" in english and "Learning to live together" in english
+    client.set_cookie("lang", "lt")
+    page = client.get(url).get_data(as_text=True)
+    assert "Keturi mokymosi ramsčiai" in page and "Mokytis gyventi kartu" in page
+    assert "ASPnet teminės sritys" in page and "Taika ir žmogaus teisės" in page
+    for text in ("Four pillars", "Learning to", "Peace and human rights"):
+        assert text not in page, text
+    with in_language("ru"):
+        assert shared_text("Learning to know") == "Учиться познавать"
+        assert shared_text("Our own robotics framework") == "Our own robotics framework"
+
+
+def test_the_services_refusals_are_in_the_readers_language() -> None:
+    """The services' own refusals (a learner's evidence link, a pathway's rule) were English
+    literals: each is a message of the catalogue now."""
+    from issuer.errors import InvalidInput
+    from issuer.services.pathways import check_rule
+    from issuer.services.steering import check_link
+    from issuer.translate import in_language
+
+    with pytest.raises(InvalidInput) as english:
+        check_link("ftp://example.org/work")
+    assert english.value.fields == {
+        "url": "Only web links are accepted: start with https:// (or http://)."
+    }
+    with in_language("lt"), pytest.raises(InvalidInput) as lithuanian:
+        check_link("ftp://example.org/work")
+    assert lithuanian.value.fields == {
+        "url": "Priimamos tik interneto nuorodos: pradėkite https:// (arba http://)."
+    }
+    assert check_rule({"op": "all", "items": []})[1] == (
+        "Each group needs at least one required achievement."
+    )
+    with in_language("ru"):
+        assert check_rule({"op": "all", "items": []})[1] == (
+            "В каждой группе должно быть хотя бы одно требуемое достижение."
+        )

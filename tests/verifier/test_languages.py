@@ -64,3 +64,19 @@ def test_a_report_page_in_the_reader_s_language(client: FlaskClient, school: Any
     assert '<html lang="ru">' in russian
     assert "Этот значок подлинный и действителен." in russian
     assert "<strong>Подпись</strong>" in russian and "<strong>Сроки действия</strong>" in russian
+
+
+def test_the_achievement_type_in_the_reader_s_language(client: FlaskClient, school: Any) -> None:
+    """The badge's type ("Competency" in the credential) as the issuer's pages name it, in the
+    reader's language; a type without a label as the credential writes it."""
+    from verifier.i18n import achievement_type_label
+
+    link = school.publish("typed", school.issue())["json"]
+    english = client.post("/verify", data={"input": link}).get_data(as_text=True)
+    assert "<dd>Competence (a skill shown)</dd>" in english
+    lithuanian = client.post(
+        "/verify", data={"input": link}, headers={"Accept-Language": "lt"}
+    ).get_data(as_text=True)
+    assert "<dd>Kompetencija (parodytas gebėjimas)</dd>" in lithuanian
+    assert "Competency" not in lithuanian.split("<dd>", 1)[1].split("</dl>", 1)[0]
+    assert achievement_type_label("ResearchDoctorate") == "ResearchDoctorate"
