@@ -219,3 +219,46 @@ def test_a_key_taken_and_freed_again_at_every_turn_gives_up_after_three_tries(
     monkeypatch.undo()
     claim = idempotency.begin(database, org_id=school.id, key="k3", request_hash="a")
     assert isinstance(claim, idempotency.Claim)  # nothing was left holding the key
+
+
+def test_a_pending_key_nobody_holds_is_taken_over_at_once_where_the_database_can_tell(
+    database, school
+):
+    """On PostgreSQL a running request holds its record's advisory lock: a pending record
+    whose lock nobody holds lost its request, and a retry takes it over at once. SQLite
+    cannot tell, so there the key stays in flight until PENDING_TIMEOUT."""
+    start = now_utc().replace(microsecond=0)
+    first = idempotency.begin(database, org_id=school.id, key="k", request_hash="h", now=start)
+    soon = start + timedelta(seconds=1)
+    if database.engine.dialect.name == "postgresql":
+        taken = idempotency.begin(database, org_id=school.id, key="k", request_hash="h", now=soon)
+        assert taken == idempotency.Claim(first.record_id, school.id, "k", soon)
+        with database.transaction() as session:
+            assert session.get(IdempotencyRecord, first.record_id).created_at == soon
+    else:
+        with pytest.raises(
+            IdempotencyKeyInFlight, match="^" + re.escape(idempotency.IN_FLIGHT) + "$"
+        ):
+            idempotency.begin(database, org_id=school.id, key="k", request_hash="h", now=soon)
+
+
+def test_a_held_key_is_in_flight_and_its_lock_is_let_go_with_the_transaction(database, school):
+    """While the first request's transaction holds the claim, a retry is told the key is
+    in flight; once that transaction has ended (the request lost, say), on PostgreSQL the
+    next retry takes the key over, on SQLite it is still in flight."""
+    start = now_utc().replace(microsecond=0)
+    first = idempotency.begin(database, org_id=school.id, key="k", request_hash="h", now=start)
+    with (
+        alive(database, first),
+        pytest.raises(IdempotencyKeyInFlight, match="^" + re.escape(idempotency.IN_FLIGHT) + "$"),
+    ):
+        idempotency.begin(
+            database, org_id=school.id, key="k", request_hash="h", now=start + timedelta(seconds=1)
+        )
+    later = start + timedelta(seconds=2)
+    if database.engine.dialect.name == "postgresql":
+        taken = idempotency.begin(database, org_id=school.id, key="k", request_hash="h", now=later)
+        assert taken == idempotency.Claim(first.record_id, school.id, "k", later)
+    else:
+        with pytest.raises(IdempotencyKeyInFlight):
+            idempotency.begin(database, org_id=school.id, key="k", request_hash="h", now=later)
