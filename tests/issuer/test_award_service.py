@@ -124,3 +124,16 @@ def test_an_award_names_who_gave_it_and_writes_in_the_language_chosen(
         assert message.subject == f"Jūsų ženklelis: {achievement.name}"
         event = session.scalars(select(AuditEvent).where(AuditEvent.action == "award.issue")).one()
         assert (event.actor, event.via, event.actor_user_id) == ("Rūta", "web", teacher.id)
+
+
+def test_a_repeated_request_returns_its_award_even_when_no_second_award_is_allowed(
+    database, sealer, school, achievement
+):
+    """The same form sent twice (a double click) with "not again": the second is the same
+    request, answered with the first award, not refused as an award the learner already has."""
+    data = AwardInput(learner_name="Ona", learner_email="ona@pupils.example")
+    first = award(database, sealer, school, achievement, data, request_key="f1", allow_again=False)
+    again = award(database, sealer, school, achievement, data, request_key="f1", allow_again=False)
+    assert again == first
+    with database.transaction() as session:
+        assert len(session.scalars(select(Award)).all()) == 1

@@ -286,6 +286,16 @@ TARGETS: dict[str, Target] = {
             "tests/issuer/test_award_service.py",
             "tests/issuer/test_api_idempotency.py",
             "tests/issuer/test_crafted_inputs.py",
+            # the language version awarded: chosen with the session and the school
+            *(
+                f"tests/issuer/test_language_versions.py::{test}"
+                for test in (
+                    "test_awarding_picks_the_version_in_the_language_of_the_message",
+                    "test_without_a_choice_the_learner_s_account_then_the_school_decides",
+                    "test_a_learner_who_holds_any_version_holds_the_badge",
+                    "test_a_retried_request_for_another_version_returns_the_first_award",
+                )
+            ),
         ),
         functions=("award_badge", "_used_indexes", "_same_request", "find_by_request_key"),
         what="one award, its status index and its request key",
