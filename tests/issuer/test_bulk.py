@@ -556,3 +556,18 @@ def test_a_repeated_batch_keeps_its_order_when_a_row_is_stored_again(
     )
     assert again.batch.id == first.batch.id
     assert again_ids == ids
+
+
+def test_a_class_whose_batch_cannot_be_stored_raises_and_returns_no_other_class(
+    database, sealer, school, achievement
+):
+    """Only the same request key stored first makes the batch's insert fail for a reason
+    that has an answer: any other refusal (here a teacher who does not exist) raises, and
+    never answers with another class of the school (one sent without a key)."""
+    from sqlalchemy.exc import IntegrityError
+
+    earlier, _ = many(database, sealer, school, achievement, class_rows(2))
+    assert earlier.batch.request_key is None
+    with pytest.raises(IntegrityError):
+        many(database, sealer, school, achievement, class_rows(3), awarded_by=987654)
+    assert award_tables(database) == (2, 1, 2)
