@@ -302,7 +302,18 @@ TARGETS: dict[str, Target] = {
     ),
     "issuer-bulk": Target(
         ("issuer/services/awards.py",),
-        ("tests/issuer/test_bulk.py",),  # (test_crafted_inputs reaches none of these functions)
+        (
+            "tests/issuer/test_bulk.py",  # (test_crafted_inputs reaches none of these functions)
+            # the language version each learner gets, and any version counting as the badge
+            *(
+                f"tests/issuer/test_language_versions.py::{test}"
+                for test in (
+                    "test_a_class_gets_each_learner_s_version",
+                    "test_a_class_without_a_language_chosen_gets_the_school_s_version",
+                    "test_a_learner_who_holds_any_version_holds_the_badge",
+                )
+            ),
+        ),
         functions=("award_many", "_earlier_batch", "earlier_awards", "_chunks"),
         what="awards to a class list, all or nothing",
     ),
