@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import UTC, datetime
 
@@ -571,3 +572,35 @@ def test_a_class_whose_batch_cannot_be_stored_raises_and_returns_no_other_class(
     with pytest.raises(IntegrityError):
         many(database, sealer, school, achievement, class_rows(3), awarded_by=987654)
     assert award_tables(database) == (2, 1, 2)
+
+
+def test_a_class_index_taken_meanwhile_is_drawn_again_and_signed_as_the_others(
+    database, sealer, school, achievement, award_to, make_user, monkeypatch
+):
+    """A class's first draw hits an index an award committed meanwhile holds: that award is
+    drawn a new index and signed again, by the same teacher at the same time as the rest."""
+    taken = award_to(school, achievement, email="ona@pupils.example")
+    teacher = make_user("ruta@vilnius.example", org=school, role="teacher")
+    real = award_service.bsl.allocate_index
+    draws: list[int] = []
+
+    def stale_first(used, size=award_service.bsl.MIN_ENTRIES):
+        index = taken.status_index if not draws else real(used, size)
+        draws.append(index)
+        return index
+
+    monkeypatch.setattr(award_service.bsl, "allocate_index", stale_first)
+    now = datetime(2026, 5, 4, 10, 30, tzinfo=UTC)
+    _, ids = many(
+        database, sealer, school, achievement, class_rows(3), awarded_by=teacher.id, now=now
+    )
+    assert draws[0] == taken.status_index and len(draws) == 4
+    with database.transaction() as session:
+        awards = [session.scalar(select(Award).where(Award.public_id == i)) for i in ids]
+        indexes = [a.status_index for a in awards]
+        assert taken.status_index not in indexes and len(set(indexes)) == 3
+        assert {a.awarded_by for a in awards} == {teacher.id}
+        assert {a.issued_at.replace(tzinfo=UTC) for a in awards} == {now}
+        for award in awards:
+            status = json.loads(award.credential_json)["credentialStatus"]
+            assert status["statusListIndex"] == str(award.status_index)
