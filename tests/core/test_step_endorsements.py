@@ -253,3 +253,26 @@ def test_a_passed_check_names_each_endorser_once(ed_key, other_key):
         "3 endorsements verified.",
         "Endorsed by Lithuanian ASPnet Centre, UNESCO ASPnet.",
     )
+
+
+def test_a_holder_whose_id_is_no_text_fails_the_context_and_no_endorsement_is_checked(
+    ed_key, other_key
+):
+    """An ``id`` that is not a string, on the credential, its issuer or its achievement, is
+    no JSON-LD node id: the context check fails and the endorsements are not checked, so
+    the endorsements step only ever compares with an id that is text (equivalent.toml,
+    _endorsements)."""
+    for holder in ("credential", "issuer", "achievement"):
+        altered = badge(ed_key)
+        place = {
+            "credential": altered,
+            "issuer": altered["issuer"],
+            "achievement": altered["credentialSubject"]["achievement"],
+        }[holder]
+        place["endorsement"] = [endorsement(other_key)]
+        place["id"] = 7
+        report = Verifier().verify(altered, now=NOW)
+        assert report.verdict is Verdict.INVALID, holder
+        assert report.check("context").outcome is Outcome.FAILED, holder
+        assert report.check("endorsements").outcome is Outcome.SKIPPED, holder
+        assert report.endorsements == [], holder

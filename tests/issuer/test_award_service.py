@@ -87,3 +87,53 @@ def test_an_award_writes_its_message_and_audit_entry(database, sealer, school, a
         assert event.subject == f"award:{row.public_id}"
         assert event.summary == f"Awarded “{achievement.name}” to Jonas"
         assert event.details == {"achievement": achievement.public_id, "award": row.public_id}
+
+
+def test_an_award_names_who_gave_it_and_writes_in_the_language_chosen(
+    database, sealer, school, achievement, make_user
+):
+    """The teacher who awards is stored on the award and named in its audit entry; the
+    learner's message is in the language chosen for it (not the school's English); the
+    message is noted for delivery once the transaction commits."""
+    from issuer.services.audit import Actor
+    from issuer.services.mail import NEW_MESSAGES
+
+    teacher = make_user("ruta@vilnius.example", org=school, role="teacher")
+    data = AwardInput(learner_name="Ona", learner_email="ona@pupils.example", language="lt")
+    with database.transaction() as session:
+        row = award_badge(
+            session,
+            org=session.get(Organisation, school.id),
+            achievement=session.get(Achievement, achievement.id),
+            data=data,
+            sealer=sealer,
+            urls=PublicUrls(BASE_URL),
+            awarded_by=teacher.id,
+            actor=Actor(label="Rūta", via="web", user_id=teacher.id),
+        )
+        message = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.award_id == row.id)
+        ).one()
+        assert session.info[NEW_MESSAGES] == [message.id]
+        award_id = row.id
+    with database.transaction() as session:
+        assert session.get(Award, award_id).awarded_by == teacher.id
+        message = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.award_id == award_id)
+        ).one()
+        assert message.subject == f"Jūsų ženklelis: {achievement.name}"
+        event = session.scalars(select(AuditEvent).where(AuditEvent.action == "award.issue")).one()
+        assert (event.actor, event.via, event.actor_user_id) == ("Rūta", "web", teacher.id)
+
+
+def test_a_repeated_request_returns_its_award_even_when_no_second_award_is_allowed(
+    database, sealer, school, achievement
+):
+    """The same form sent twice (a double click) with "not again": the second is the same
+    request, answered with the first award, not refused as an award the learner already has."""
+    data = AwardInput(learner_name="Ona", learner_email="ona@pupils.example")
+    first = award(database, sealer, school, achievement, data, request_key="f1", allow_again=False)
+    again = award(database, sealer, school, achievement, data, request_key="f1", allow_again=False)
+    assert again == first
+    with database.transaction() as session:
+        assert len(session.scalars(select(Award)).all()) == 1

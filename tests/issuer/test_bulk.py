@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import threading
+from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from issuer.models import Achievement, Award, AwardBatch, Organisation, OutboxMessage
 from issuer.services import awards as award_service
@@ -469,3 +471,172 @@ def test_a_list_of_exactly_the_most_learners_is_read_and_a_long_request_key_refu
     with pytest.raises(award_service.InvalidInput, match=message):
         many(database, sealer, school, achievement, class_rows(2), request_key="k" * 201)
     assert award_tables(database) == (0, 0, 0)
+
+
+# --- which earlier awards count (tests/mutation/run.py issuer-bulk) -------------------------
+
+
+def award_at(database, sealer, school, achievement, email, issued):
+    """One award issued at ``issued`` (a datetime), committed; returns it."""
+    with database.transaction() as session:
+        return award_service.award_badge(
+            session,
+            org=session.get(Organisation, school.id),
+            achievement=session.get(Achievement, achievement.id),
+            data=AwardInput(learner_name="Ona", learner_email=email),
+            sealer=sealer,
+            urls=PublicUrls(BASE_URL),
+            now=issued,
+        )
+
+
+def rewrite_row(database, award_id: int, email: str) -> None:
+    """Store the award's row again, with an address that is the same learner's: PostgreSQL
+    writes the new row version after the others (an indexed column changed), so a query
+    without ORDER BY would return it last."""
+    with database.transaction() as session:
+        session.execute(update(Award).where(Award.id == award_id).values(learner_email=email))
+
+
+def earlier_of(database, school, achievement, emails):
+    with database.transaction() as session:
+        found = award_service.earlier_awards(
+            session,
+            session.get(Organisation, school.id),
+            session.get(Achievement, achievement.id),
+            emails,
+        )
+        return {email: award.id for email, award in found.items()}
+
+
+def test_only_this_badges_awards_to_the_learners_asked_about_count_as_earlier(
+    database, sealer, school, achievement, make_org, make_achievement, award_to
+):
+    other_badge = make_achievement(school, "Kind Words")
+    other_school = make_org("kaunas-school", "Kaunas School")
+    theirs = make_achievement(other_school, "Baltic Sea Project")
+    award_to(school, other_badge, email="ona@pupils.example")  # another badge of this school
+    award_to(other_school, theirs, email="ona@pupils.example")  # another school's badge
+    jonas = award_to(school, achievement, email="jonas@pupils.example")  # not asked about
+    assert earlier_of(database, school, achievement, ["ona@pupils.example"]) == {}
+    assert earlier_of(
+        database, school, achievement, ["ona@pupils.example", "jonas@pupils.example"]
+    ) == {"jonas@pupils.example": jonas.id}
+    # another school's badge, asked about in this school, finds nothing (not its own awards)
+    assert earlier_of(database, school, theirs, ["ona@pupils.example"]) == {}
+    assert earlier_of(database, other_school, theirs, ["ona@pupils.example"]) != {}
+    # and a class of this badge is told of no earlier award
+    result, _ = many(
+        database,
+        sealer,
+        school,
+        achievement,
+        [row("ona@pupils.example"), row("petras@pupils.example")],
+        dry_run=True,
+    )
+    assert (result.errors, result.earlier) == ({}, {})
+
+
+def test_the_earlier_award_is_the_one_issued_first_then_the_one_stored_first(
+    database, sealer, school, achievement
+):
+    # stored first, issued later (an award dated back, or a clock set right)
+    late = award_at(
+        database,
+        sealer,
+        school,
+        achievement,
+        "ona@pupils.example",
+        datetime(2026, 3, 1, 9, tzinfo=UTC),
+    )
+    early = award_at(
+        database,
+        sealer,
+        school,
+        achievement,
+        "ona@pupils.example",
+        datetime(2025, 9, 1, 9, tzinfo=UTC),
+    )
+    assert late.id < early.id
+    assert earlier_of(database, school, achievement, ["ona@pupils.example"]) == {
+        "ona@pupils.example": early.id
+    }
+    # two issued in the same second: the one stored first, wherever its row now lies
+    same = datetime(2025, 9, 1, 12, tzinfo=UTC)
+    first = award_at(database, sealer, school, achievement, "jonas@pupils.example", same)
+    second = award_at(database, sealer, school, achievement, "jonas@pupils.example", same)
+    rewrite_row(database, first.id, "Jonas@pupils.example")
+    assert first.id < second.id
+    assert earlier_of(database, school, achievement, ["jonas@pupils.example"]) == {
+        "jonas@pupils.example": first.id
+    }
+
+
+def test_a_stored_class_has_no_errors_and_is_no_dry_run(database, sealer, school, achievement):
+    result, ids = many(database, sealer, school, achievement, class_rows(2))
+    assert len(ids) == 2
+    assert result.errors == {} and result.dry_run is False
+    assert (result.earlier, result.skipped) == ({}, 0)
+
+
+def test_a_repeated_batch_keeps_its_order_when_a_row_is_stored_again(
+    database, sealer, school, achievement
+):
+    """The awards of a repeated batch in the order they were awarded (by id), even when the
+    first one's row was written again (on PostgreSQL, then stored after the others)."""
+    first, ids = many(database, sealer, school, achievement, class_rows(3), request_key="again")
+    with database.transaction() as session:
+        award_id = session.scalar(select(Award.id).where(Award.public_id == ids[0]))
+    rewrite_row(database, award_id, "LEARNER1@pupils.example")
+    again, again_ids = many(
+        database, sealer, school, achievement, class_rows(3), request_key="again"
+    )
+    assert again.batch.id == first.batch.id
+    assert again_ids == ids
+
+
+def test_a_class_whose_batch_cannot_be_stored_raises_and_returns_no_other_class(
+    database, sealer, school, achievement
+):
+    """Only the same request key stored first makes the batch's insert fail for a reason
+    that has an answer: any other refusal (here a teacher who does not exist) raises, and
+    never answers with another class of the school (one sent without a key)."""
+    from sqlalchemy.exc import IntegrityError
+
+    earlier, _ = many(database, sealer, school, achievement, class_rows(2))
+    assert earlier.batch.request_key is None
+    with pytest.raises(IntegrityError):
+        many(database, sealer, school, achievement, class_rows(3), awarded_by=987654)
+    assert award_tables(database) == (2, 1, 2)
+
+
+def test_a_class_index_taken_meanwhile_is_drawn_again_and_signed_as_the_others(
+    database, sealer, school, achievement, award_to, make_user, monkeypatch
+):
+    """A class's first draw hits an index an award committed meanwhile holds: that award is
+    drawn a new index and signed again, by the same teacher at the same time as the rest."""
+    taken = award_to(school, achievement, email="ona@pupils.example")
+    teacher = make_user("ruta@vilnius.example", org=school, role="teacher")
+    real = award_service.bsl.allocate_index
+    draws: list[int] = []
+
+    def stale_first(used, size=award_service.bsl.MIN_ENTRIES):
+        index = taken.status_index if not draws else real(used, size)
+        draws.append(index)
+        return index
+
+    monkeypatch.setattr(award_service.bsl, "allocate_index", stale_first)
+    now = datetime(2026, 5, 4, 10, 30, tzinfo=UTC)
+    _, ids = many(
+        database, sealer, school, achievement, class_rows(3), awarded_by=teacher.id, now=now
+    )
+    assert draws[0] == taken.status_index and len(draws) == 4
+    with database.transaction() as session:
+        awards = [session.scalar(select(Award).where(Award.public_id == i)) for i in ids]
+        indexes = [a.status_index for a in awards]
+        assert taken.status_index not in indexes and len(set(indexes)) == 3
+        assert {a.awarded_by for a in awards} == {teacher.id}
+        assert {a.issued_at.replace(tzinfo=UTC) for a in awards} == {now}
+        for award in awards:
+            status = json.loads(award.credential_json)["credentialStatus"]
+            assert status["statusListIndex"] == str(award.status_index)

@@ -148,12 +148,14 @@ def test_another_sessions_token_is_refused(
 
 
 def test_a_session_without_a_token_accepts_none(client, make_user, school):
-    """No token in the session (it never showed a form): even an empty one sent is refused."""
+    """No token in the session (it never showed a form): even an empty one sent is refused,
+    and so is any stand-in for the missing token."""
     make_user("head@vilnius.example", org=school, role="admin")
     assert login(client, "head@vilnius.example").status_code == 302
-    with client.session_transaction() as sess:
-        sess.pop("csrf", None)
     for token in ["", "None", "null", "XXXX", "csrf"]:
+        # each time: the refusal's page shows forms, and so gives the session a token
+        with client.session_transaction() as sess:
+            sess.pop("csrf", None)
         response = client.post(
             f"/staff/{school.slug}/people",
             json={"email": "new@vilnius.example", "role": "admin"},
@@ -261,3 +263,25 @@ def test_each_session_gets_its_own_long_random_token(app):
         assert f'value="{token}"' in browser.get("/login").text
         tokens.add(token)
     assert len(tokens) == 3
+
+
+def test_the_language_switch_checks_its_own_token(client, signed_in, database):
+    """The switcher on a page for the public carries no token: a post without one is not
+    the CSRF refusal but changes only the cookie; the session's token also changes the
+    signed-in account's language (issuer/views/language.py)."""
+    from issuer.models import User
+
+    def language_of_account():
+        with database.transaction() as session:
+            return session.scalars(
+                select(User.language).where(User.email == "head@vilnius.example")
+            ).one()
+
+    response = client.post("/language", data={"lang": "lt", "next": "/"})
+    assert response.status_code == 303, response.text
+    assert CSRF_MESSAGE not in response.text
+    assert "lang=lt" in response.headers["Set-Cookie"]
+    assert language_of_account() is None
+    response = client.post("/language", data={"lang": "lt", "next": "/", "csrf_token": signed_in})
+    assert response.status_code == 303 and "lang=lt" in response.headers["Set-Cookie"]
+    assert language_of_account() == "lt"

@@ -12,7 +12,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import false, select
 
 from badges.jsonutil import dumps_sorted
 from issuer.errors import IdempotencyKeyInFlight, IdempotencyKeyReused, InvalidInput
@@ -219,3 +219,75 @@ def test_a_key_taken_and_freed_again_at_every_turn_gives_up_after_three_tries(
     monkeypatch.undo()
     claim = idempotency.begin(database, org_id=school.id, key="k3", request_hash="a")
     assert isinstance(claim, idempotency.Claim)  # nothing was left holding the key
+
+
+def test_a_pending_key_nobody_holds_is_taken_over_at_once_where_the_database_can_tell(
+    database, school
+):
+    """On PostgreSQL a running request holds its record's advisory lock: a pending record
+    whose lock nobody holds lost its request, and a retry takes it over at once. SQLite
+    cannot tell, so there the key stays in flight until PENDING_TIMEOUT."""
+    start = now_utc().replace(microsecond=0)
+    first = idempotency.begin(database, org_id=school.id, key="k", request_hash="h", now=start)
+    soon = start + timedelta(seconds=1)
+    if database.engine.dialect.name == "postgresql":
+        taken = idempotency.begin(database, org_id=school.id, key="k", request_hash="h", now=soon)
+        assert taken == idempotency.Claim(first.record_id, school.id, "k", soon)
+        with database.transaction() as session:
+            assert session.get(IdempotencyRecord, first.record_id).created_at == soon
+    else:
+        with pytest.raises(
+            IdempotencyKeyInFlight, match="^" + re.escape(idempotency.IN_FLIGHT) + "$"
+        ):
+            idempotency.begin(database, org_id=school.id, key="k", request_hash="h", now=soon)
+
+
+def test_a_held_key_is_in_flight_and_its_lock_is_let_go_with_the_transaction(database, school):
+    """While the first request's transaction holds the claim, a retry is told the key is
+    in flight; once that transaction has ended (the request lost, say), on PostgreSQL the
+    next retry takes the key over, on SQLite it is still in flight."""
+    start = now_utc().replace(microsecond=0)
+    first = idempotency.begin(database, org_id=school.id, key="k", request_hash="h", now=start)
+    with (
+        alive(database, first),
+        pytest.raises(IdempotencyKeyInFlight, match="^" + re.escape(idempotency.IN_FLIGHT) + "$"),
+    ):
+        idempotency.begin(
+            database, org_id=school.id, key="k", request_hash="h", now=start + timedelta(seconds=1)
+        )
+    later = start + timedelta(seconds=2)
+    if database.engine.dialect.name == "postgresql":
+        taken = idempotency.begin(database, org_id=school.id, key="k", request_hash="h", now=later)
+        assert taken == idempotency.Claim(first.record_id, school.id, "k", later)
+    else:
+        with pytest.raises(IdempotencyKeyInFlight):
+            idempotency.begin(database, org_id=school.id, key="k", request_hash="h", now=later)
+
+
+def test_at_the_timeout_even_a_claim_still_held_is_taken_over(database, school):
+    """PENDING_TIMEOUT is the longest a request may hold a key: past it, a retry takes the
+    key over even while the first request's transaction still runs (on PostgreSQL: holds
+    its lock); its ``complete`` then fails and its work rolls back."""
+    start = now_utc().replace(microsecond=0)
+    first = idempotency.begin(database, org_id=school.id, key="k", request_hash="h", now=start)
+    later = start + idempotency.PENDING_TIMEOUT
+    with alive(database, first):
+        taken = idempotency.begin(database, org_id=school.id, key="k", request_hash="h", now=later)
+    assert taken == idempotency.Claim(first.record_id, school.id, "k", later)
+
+
+def test_a_take_over_that_another_retry_won_is_in_flight(database, school, monkeypatch):
+    """Two retries find the same abandoned record; the one whose update no longer finds it
+    pending under the old claim (the other took it just now) is told the key is in flight."""
+    start = now_utc().replace(microsecond=0)
+    idempotency.begin(database, org_id=school.id, key="k", request_hash="h", now=start)
+    real_update = idempotency.update
+    # the other retry's update committed first: this one's matches no row
+    monkeypatch.setattr(idempotency, "update", lambda *args: real_update(*args).where(false()))
+    later = start + idempotency.PENDING_TIMEOUT
+    with pytest.raises(IdempotencyKeyInFlight, match="^" + re.escape(idempotency.IN_FLIGHT) + "$"):
+        idempotency.begin(database, org_id=school.id, key="k", request_hash="h", now=later)
+    monkeypatch.undo()
+    with database.transaction() as session:
+        [record] = session.scalars(select(IdempotencyRecord)).all()
+        assert (record.state, record.created_at) == ("pending", start)

@@ -277,6 +277,30 @@ def test_a_class_gets_each_learner_s_version(
     assert got == [(lt_badge.id, "Meistras"), (ru.id, "Мастер"), (lt_badge.id, None)]
 
 
+def test_a_class_without_a_language_chosen_gets_the_school_s_version(
+    database: Database, lt_school: Organisation, lt_badge: Any, sealer: Any
+) -> None:
+    """As for one award: a learner with no language chosen and no account gets the
+    version in the school's language (Lithuanian), even when the Russian one was chosen;
+    a learner whose account chose Russian gets that one."""
+    ru = add_ru(database, lt_school, lt_badge)
+    rows = [
+        AwardInput(learner_name="Ona", learner_email="ona@pupils.example"),
+        AwardInput(learner_name="Jonas", learner_email="jonas@pupils.example", language="ru"),
+    ]
+    with database.transaction() as session:
+        result = award_many(
+            session,
+            org=session.get(Organisation, lt_school.id),
+            achievement=session.get(Achievement, ru.id),
+            rows=rows,
+            sealer=sealer,
+            urls=PublicUrls(BASE_URL),
+        )
+        got = [a.achievement_id for a in result.awards]
+    assert got == [lt_badge.id, ru.id]
+
+
 def test_a_badge_signed_before_the_version_existed_keeps_what_it_was_signed_with(
     database: Database, lt_school: Organisation, lt_badge: Any, award_to: Any
 ) -> None:

@@ -115,7 +115,7 @@ def test_an_award_that_keeps_colliding_gives_up_with_a_conflict_and_stores_nothi
     chooser = Chooser(first.status_index, collisions=100)
     monkeypatch.setattr(award_service.bsl, "allocate_index", chooser)
 
-    with pytest.raises(Conflict, match=r"The award could not be stored; please try again\."):
+    with pytest.raises(Conflict, match=r"^The award could not be stored; please try again\.$"):
         award_once(database, sealer, school, achievement, "jonas@pupils.example", "form-9")
 
     assert chooser.draws == [first.status_index] * 5, "five attempts, then a clear error"

@@ -296,13 +296,34 @@ TARGETS: dict[str, Target] = {
             "tests/issuer/test_award_service.py",
             "tests/issuer/test_api_idempotency.py",
             "tests/issuer/test_crafted_inputs.py",
+            # the language version awarded: chosen with the session and the school
+            *(
+                f"tests/issuer/test_language_versions.py::{test}"
+                for test in (
+                    "test_awarding_picks_the_version_in_the_language_of_the_message",
+                    "test_without_a_choice_the_learner_s_account_then_the_school_decides",
+                    "test_a_learner_who_holds_any_version_holds_the_badge",
+                    "test_a_retried_request_for_another_version_returns_the_first_award",
+                )
+            ),
         ),
         functions=("award_badge", "_used_indexes", "_same_request", "find_by_request_key"),
         what="one award, its status index and its request key",
     ),
     "issuer-bulk": Target(
         ("issuer/services/awards.py",),
-        ("tests/issuer/test_bulk.py",),  # (test_crafted_inputs reaches none of these functions)
+        (
+            "tests/issuer/test_bulk.py",  # (test_crafted_inputs reaches none of these functions)
+            # the language version each learner gets, and any version counting as the badge
+            *(
+                f"tests/issuer/test_language_versions.py::{test}"
+                for test in (
+                    "test_a_class_gets_each_learner_s_version",
+                    "test_a_class_without_a_language_chosen_gets_the_school_s_version",
+                    "test_a_learner_who_holds_any_version_holds_the_badge",
+                )
+            ),
+        ),
         functions=("award_many", "_earlier_batch", "earlier_awards", "_chunks"),
         what="awards to a class list, all or nothing",
     ),
