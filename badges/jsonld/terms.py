@@ -553,7 +553,10 @@ def _node(active: _State, element: dict[str, Any], depth: int) -> None:
         elif slot.kind == _ID:
             raise _Unsure  # an identifier that is not a string
         elif kind is dict:
-            _node(_child(slot, value), value, depth)
+            child = slot.child
+            if child is None or "@context" in value or len(value) <= 2:
+                child = _child(slot, value)  # (``_child``'s usual case, inline)
+            _node(child, value, depth)
         elif kind is list:
             for item in value:
                 kind = type(item)
@@ -566,7 +569,10 @@ def _node(active: _State, element: dict[str, Any], depth: int) -> None:
                     ):
                         raise _Unsure
                 elif kind is dict:
-                    _node(_child(slot, item), item, depth)
+                    child = slot.child
+                    if child is None or "@context" in item or len(item) <= 2:
+                        child = _child(slot, item)
+                    _node(child, item, depth)
                 elif not (kind is bool or kind is int or kind is float or item is None):
                     raise _Unsure  # nested arrays and anything else
         elif not (kind is bool or kind is int or kind is float or value is None):
