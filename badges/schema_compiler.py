@@ -114,6 +114,16 @@ def _enum_check(options: list[Any]) -> Predicate:
     )
 
 
+def _string_enum(schema: Any) -> frozenset[str] | None:
+    """The strings of a schema that is only ``{"enum": [strings]}`` (and annotations)."""
+    if not isinstance(schema, dict) or set(schema) - _ANNOTATIONS != {"enum"}:
+        return None
+    options = schema["enum"]
+    if not isinstance(options, list) or not all(isinstance(o, str) for o in options):
+        return None
+    return frozenset(options)
+
+
 def _combine(kind: str, parts: list[Predicate]) -> Predicate:
     if kind == "allOf":
         return _all_checks(tuple(parts)) if parts else _always(True)
@@ -273,6 +283,8 @@ class _Compiler:
         if minimum is None and items is None and contains is None:
             return []
         tuple_items = isinstance(items, list)
+        # "contains": {"enum": [names]} (each "type" of the 1EdTech schemas): tested inline
+        contained = _string_enum(schema.get("contains"))
 
         def check(v: Any) -> bool:
             if not isinstance(v, list):
@@ -290,6 +302,11 @@ class _Compiler:
                             return False
                     elif extra is not None and not extra(x):
                         return False
+            if contained is not None:
+                for x in v:
+                    if isinstance(x, str) and x in contained:
+                        return True
+                return False
             if contains is not None:
                 for x in v:
                     if contains(x):
