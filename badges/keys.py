@@ -54,6 +54,11 @@ PublicKeyObject = ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey | rsa.RSA
 PrivateKeyObject = ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 
 _P256_COORD = 32
+# The signature parameters, made once (immutable objects; building ECDSA(SHA256()) costs
+# about a microsecond, a noticeable share of a P-256 signature check)
+_SHA256 = hashes.SHA256()
+_ECDSA_SHA256 = ec.ECDSA(_SHA256)
+_PKCS1 = padding.PKCS1v15()
 MIN_RSA_BITS = 2048
 
 
@@ -101,9 +106,9 @@ class PublicKey:
                     return False
                 r = int.from_bytes(signature[:_P256_COORD], "big")
                 s = int.from_bytes(signature[_P256_COORD:], "big")
-                self.key.verify(encode_dss_signature(r, s), data, ec.ECDSA(hashes.SHA256()))
+                self.key.verify(encode_dss_signature(r, s), data, _ECDSA_SHA256)
             else:
-                self.key.verify(signature, data, padding.PKCS1v15(), hashes.SHA256())
+                self.key.verify(signature, data, _PKCS1, _SHA256)
         except InvalidSignature:
             return False
         return True
@@ -231,9 +236,9 @@ class KeyPair:
         if isinstance(self.private, ed25519.Ed25519PrivateKey):
             return self.private.sign(data)
         if isinstance(self.private, ec.EllipticCurvePrivateKey):
-            r, s = decode_dss_signature(self.private.sign(data, ec.ECDSA(hashes.SHA256())))
+            r, s = decode_dss_signature(self.private.sign(data, _ECDSA_SHA256))
             return r.to_bytes(_P256_COORD, "big") + s.to_bytes(_P256_COORD, "big")
-        return self.private.sign(data, padding.PKCS1v15(), hashes.SHA256())
+        return self.private.sign(data, _PKCS1, _SHA256)
 
     def to_private_jwk(self, kid: str | None = None) -> dict[str, Any]:
         """The private JWK: the public members plus ``d`` (and the CRT values for RSA)."""

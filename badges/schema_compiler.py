@@ -65,12 +65,14 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+# The plain type tests are ``isinstance`` itself, bound to the type (``str.__instancecheck__``
+# is ``isinstance(v, str)``): a call into C, where a lambda is a Python frame per value.
 _TYPE_TESTS: dict[str, Predicate] = {
-    "string": lambda v: isinstance(v, str),
-    "object": lambda v: isinstance(v, dict),
-    "array": lambda v: isinstance(v, list),
-    "boolean": lambda v: isinstance(v, bool),
-    "null": lambda v: v is None,
+    "string": str.__instancecheck__,
+    "object": dict.__instancecheck__,
+    "array": list.__instancecheck__,
+    "boolean": bool.__instancecheck__,
+    "null": type(None).__instancecheck__,
     "number": _is_number,
     "integer": lambda v: _is_number(v) and (isinstance(v, int) or float(v).is_integer()),
 }
@@ -91,7 +93,15 @@ def _json_equal(a: Any, b: Any) -> bool:
 def _type_check(tests: list[Predicate]) -> Predicate:
     if len(tests) == 1:
         return tests[0]
-    return lambda v: any(t(v) for t in tests)
+    options = tuple(tests)
+
+    def any_type(v: Any) -> bool:
+        for test in options:
+            if test(v):
+                return True
+        return False
+
+    return any_type
 
 
 def _enum_check(options: list[Any]) -> Predicate:
@@ -102,6 +112,16 @@ def _enum_check(options: list[Any]) -> Predicate:
     return lambda v: (
         (v in strings) if isinstance(v, str) else any(_json_equal(v, o) for o in options)
     )
+
+
+def _string_enum(schema: Any) -> frozenset[str] | None:
+    """The strings of a schema that is only ``{"enum": [strings]}`` (and annotations)."""
+    if not isinstance(schema, dict) or set(schema) - _ANNOTATIONS != {"enum"}:
+        return None
+    options = schema["enum"]
+    if not isinstance(options, list) or not all(isinstance(o, str) for o in options):
+        return None
+    return frozenset(options)
 
 
 def _combine(kind: str, parts: list[Predicate]) -> Predicate:
@@ -132,33 +152,6 @@ def _combine(kind: str, parts: list[Predicate]) -> Predicate:
 
 def _pattern_check(regex: re.Pattern[str]) -> Predicate:
     return lambda v: not isinstance(v, str) or regex.search(v) is not None
-
-
-def _min_items_check(minimum: int) -> Predicate:
-    return lambda v: not isinstance(v, list) or len(v) >= minimum
-
-
-def _each_check(each: Predicate) -> Predicate:
-    def check(v: Any) -> bool:
-        if isinstance(v, list):
-            for x in v:
-                if not each(x):
-                    return False
-        return True
-
-    return check
-
-
-def _contains_check(contains: Predicate) -> Predicate:
-    def check(v: Any) -> bool:
-        if not isinstance(v, list):
-            return True
-        for x in v:
-            if contains(x):
-                return True
-        return False
-
-    return check
 
 
 def _all_checks(checks: tuple[Predicate, ...]) -> Predicate:
@@ -219,6 +212,9 @@ class _Compiler:
         object_checks = self._object_checks(schema, only_objects=names == ["object"])
         if object_checks and names == ["object"]:
             names = []  # the object check tests the type itself
+        array_checks = self._array_checks(schema, only_arrays=names == ["array"])
+        if array_checks and names == ["array"]:
+            names = []  # the array check tests the type itself
         if names:
             checks.append(_type_check([_TYPE_TESTS[name] for name in names]))
         if "enum" in schema:
@@ -231,7 +227,7 @@ class _Compiler:
         if "pattern" in schema:
             checks.append(_pattern_check(re.compile(schema["pattern"])))
         checks.extend(object_checks)
-        checks.extend(self._array_checks(schema))
+        checks.extend(array_checks)
         if not checks:
             return _always(True)
         if len(checks) == 1:
@@ -270,32 +266,55 @@ class _Compiler:
         checks.append(check)
         return checks
 
-    def _array_checks(self, schema: dict[str, Any]) -> list[Predicate]:
-        checks: list[Predicate] = []
-        if "minItems" in schema:
-            checks.append(_min_items_check(schema["minItems"]))
+    def _array_checks(self, schema: dict[str, Any], *, only_arrays: bool) -> list[Predicate]:
+        """The minItems, items, additionalItems and contains checks, as one; with
+        ``only_arrays`` (``"type": "array"``) it also refuses anything not an array."""
+        minimum = schema.get("minItems")
         items = schema.get("items")
+        each: Predicate | None = None
+        positional: list[Predicate] = []
+        extra: Predicate | None = None
         if isinstance(items, list):
             positional = [self.compile(s) for s in items]
             extra = self.compile(schema["additionalItems"]) if "additionalItems" in schema else None
-
-            def tuple_check(v: Any) -> bool:
-                if not isinstance(v, list):
-                    return True
-                for index, value in enumerate(v):
-                    if index < len(positional):
-                        if not positional[index](value):
-                            return False
-                    elif extra is not None and not extra(value):
-                        return False
-                return True
-
-            checks.append(tuple_check)
         elif items is not None:
-            checks.append(_each_check(self.compile(items)))
-        if "contains" in schema:
-            checks.append(_contains_check(self.compile(schema["contains"])))
-        return checks
+            each = self.compile(items)
+        contains = self.compile(schema["contains"]) if "contains" in schema else None
+        if minimum is None and items is None and contains is None:
+            return []
+        tuple_items = isinstance(items, list)
+        # "contains": {"enum": [names]} (each "type" of the 1EdTech schemas): tested inline
+        contained = _string_enum(schema.get("contains"))
+
+        def check(v: Any) -> bool:
+            if not isinstance(v, list):
+                return not only_arrays
+            if minimum is not None and len(v) < minimum:
+                return False
+            if each is not None:
+                for x in v:
+                    if not each(x):
+                        return False
+            elif tuple_items:
+                for index, x in enumerate(v):
+                    if index < len(positional):
+                        if not positional[index](x):
+                            return False
+                    elif extra is not None and not extra(x):
+                        return False
+            if contained is not None:
+                for x in v:
+                    if isinstance(x, str) and x in contained:
+                        return True
+                return False
+            if contains is not None:
+                for x in v:
+                    if contains(x):
+                        return True
+                return False
+            return True
+
+        return [check]
 
 
 def compile_schema(schema: dict[str, Any]) -> Predicate:

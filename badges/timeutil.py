@@ -16,7 +16,10 @@ def format_datetime(value: datetime) -> str:
     """XML Schema dateTime in UTC with a ``Z``, seconds precision."""
     if value.tzinfo is None:
         raise FormatError("datetimes must be timezone-aware")
-    return value.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    value = value.astimezone(UTC)
+    if value.year >= 1000:  # isoformat's four-digit year is strftime's "%Y" from 1000 on
+        return value.replace(microsecond=0, tzinfo=None).isoformat() + "Z"
+    return value.replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_datetime(value: object) -> datetime:

@@ -84,7 +84,16 @@ RS_JWKS = "https://school.example/issuers/1/jwks.json"
 RS_KID = RS_JWKS + "#key-1"
 
 JWT_SIGN_TARGET = 2.0  # VC-JWT sign / raw sign, same algorithm
-JWT_VERIFY_TARGET = 3.0  # full VC-JWT verify / raw verify, same algorithm
+JWT_VERIFY_TARGET = 3.0  # full VC-JWT verify / raw verify
+# Issue 15 sets the first-sight target against one floor for every algorithm: "a first-sight
+# VC-JWT verify, for each of EdDSA, ES256 and RS256, within 3x the raw Ed25519 verify".
+# Measured against each algorithm's own raw verify instead (as this benchmark did), the
+# target for RS256 asked for the whole verification (JSON parse, context and schema
+# checks, claims, dates, report) in about 1.5x an RSA-2048 signature check, which is
+# 5-6x cheaper than Ed25519's here: a bar for the signature, not for the verifier. The
+# same-algorithm ratio is still printed (info), and openbadgeslib is still compared with
+# its own same-algorithm raw verify.
+JWT_FIRST_SIGHT_FLOOR = "EdDSA"
 # Data Integrity sign and first-sight verify against pyld's normalize of the same
 # credential (issue 15): at least this many times faster, and a first milestone
 DI_SPEEDUP_TARGET = 10.0
@@ -598,6 +607,17 @@ def main(argv: list[str] | None = None) -> int:
             raw_verify[alg],
             short=f"raw {raw} verify",
         )
+        if alg != JWT_FIRST_SIGHT_FLOOR:
+            # the first-sight target's floor, timed next to this algorithm's verify in
+            # every round as every baseline is (a row eight rows away is another moment)
+            floor_raw = RAW_NAMES[JWT_FIRST_SIGHT_FLOOR]
+            add(
+                f"raw.verify_floor.{alg}",
+                f"raw {floor_raw} verify (next to VC-JWT {alg})",
+                "raw",
+                raw_verify[JWT_FIRST_SIGHT_FLOOR],
+                short=f"raw {floor_raw} verify",
+            )
         add(
             f"jwt.verify.{alg}",
             f"VC-JWT {alg} full verify, first sight",
@@ -863,6 +883,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # Targets. ------------------------------------------------------------------------------
     targets: list[dict[str, Any]] = []
+    floor = JWT_FIRST_SIGHT_FLOOR
     for alg in ALGS:
         for op, raw_op, limit, what in (
             ("sign", "sign", JWT_SIGN_TARGET, "sign"),
@@ -870,16 +891,29 @@ def main(argv: list[str] | None = None) -> int:
             ("verify_known", "verify", JWT_VERIFY_TARGET, "verify (new badge, known shape)"),
             ("verify_repeat", "verify", JWT_VERIFY_TARGET, "verify (seen before)"),
         ):
-            value = ratio(by_key, f"jwt.{op}.{alg}", f"raw.{raw_op}.{alg}")
+            base = f"raw.{raw_op}.{alg}"
+            if op == "verify" and alg != floor:
+                base = f"raw.verify_floor.{alg}"
+            value = ratio(by_key, f"jwt.{op}.{alg}", base)
             ok = value <= limit and (op == "sign" or valid[f"VC-JWT {alg}"])
+            raw_name = f"raw {RAW_NAMES[floor]} {raw_op}" if op == "verify" else f"raw {raw_op}"
             targets.append(
                 {
-                    "name": f"VC-JWT {alg} {what} / raw {raw_op}",
+                    "name": f"VC-JWT {alg} {what} / {raw_name}",
                     "ratio": value,
                     "limit": limit,
                     "status": "PASS" if ok else "MISS",
                 }
             )
+            if op == "verify" and alg != floor:
+                targets.append(
+                    {
+                        "name": f"VC-JWT {alg} {what} / raw {RAW_NAMES[alg]} {raw_op}",
+                        "ratio": ratio(by_key, f"jwt.{op}.{alg}", f"raw.{raw_op}.{alg}"),
+                        "limit": limit,
+                        "status": "info",
+                    }
+                )
     obl_algs: dict[str, Any] = {}
     if obl is not None and "error" not in obl:
         obl_algs = obl.get("algorithms") or {obl["algorithm"]: obl}
@@ -931,9 +965,12 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print("-- targets (openbadgeslib: its own process, indicative)")
     for t in targets:
-        print(
-            f"{t['status']:<5} {t['name']:<50} {t['ratio']:>8.2f}x   (target <= {t['limit']:.0f}x)"
+        bar = (
+            "(no target: same-algorithm floor)"
+            if t["status"] == "info"
+            else f"(target <= {t['limit']:.0f}x)"
         )
+        print(f"{t['status']:<5} {t['name']:<50} {t['ratio']:>8.2f}x   {bar}")
     for key, what, note in (
         ("sign_vs_pyld", "DI sign", "canonicalises document + proof options, signs"),
         ("verify_vs_pyld", "DI verify (first sight)", "+ context check, schema, report"),

@@ -36,7 +36,7 @@ from typing import Any
 
 from ..memo import LruMemo
 from .loader import FrozenDocumentLoader, default_loader
-from .options import _is_absolute, _options
+from .options import _ABSOLUTE_IRI, RELATIVE_BASE, _is_absolute, _options
 
 MAX_DEPTH = 64  # deeper documents are left to expand_strict
 MAX_STATES = 256  # active contexts kept per context combination
@@ -117,7 +117,7 @@ class _Slot:
     expanded in ``state`` (the context with the term's own scoped context applied),
     where the same key means ``term``."""
 
-    __slots__ = ("coerce", "json", "kind", "outer", "rdf", "state", "term")
+    __slots__ = ("child", "coerce", "json", "kind", "outer", "rdf", "state", "term")
 
     def __init__(self, kind: int, state: _State | None = None, term: _Term | None = None) -> None:
         self.kind = kind
@@ -127,6 +127,10 @@ class _Slot:
         self.outer = term
         self.json = False
         self.rdf: Any = None  # what badges.jsonld.compiled derives from it, once
+        # the context a node object given as its value is expanded in, in the usual case
+        # (no own ``@context``, and not a bare reference that keeps the type-scoped
+        # context): ``_nested_context``'s answer, the same for every such node (``_child``)
+        self.child: _State | None = None
         # how a string value is read: 0 as it is, _AS_ID an identifier, _AS_VOCAB a term or IRI
         self.coerce = 0
         if kind == _ID:
@@ -138,6 +142,7 @@ class _Slot:
 
 
 _UNSURE_SLOT = _Slot(_KEYWORD)
+_MISSING: Any = object()  # not in a memo yet
 
 
 def _undefined_iri(ctx: dict[str, Any], key: str) -> str | None:
@@ -386,6 +391,11 @@ class _State:
 
     def id_ok(self, value: str) -> bool:
         """Would ``value`` as a node identifier (``@id``, or ``"@type": "@id"``) pass?"""
+        colon = value.find(":")
+        if colon > 0 and value.startswith("//", colon + 1) and value[0] != "_":
+            # "scheme://...": ``_expand`` keeps it as it is, whatever the context defines
+            # (most identifiers of a badge), so only the absolute-IRI test is left
+            return _ABSOLUTE_IRI.match(value) is not None and not value.startswith(RELATIVE_BASE)
         result = self._expand(value, vocab=False)
         return isinstance(result, str) and (result.startswith("_:") or _is_absolute(result))
 
@@ -596,58 +606,94 @@ def _node(active: _State, element: dict[str, Any], depth: int) -> None:
     if depth > MAX_DEPTH:
         raise _Unsure
     keys = tuple(element)
-    type_key = active.plan(keys)
+    # The memos of ``plan``, ``type_ok``, ``with_types`` and ``entries`` read directly
+    # (a call each only the first time: a badge has a few dozen nodes, each looked at so)
+    type_key = active.plans.get(keys, _MISSING)
+    if type_key is _MISSING:
+        type_key = active.plan(keys)
+    elif type_key == "@":
+        raise _Unsure
     if type_key is not None:
         types = element[type_key]
         if type(types) is str:
             types = [types]
         elif type(types) is not list or not types:
             raise _Unsure  # null, empty, or not strings: let expand_strict decide
+        known = active._types
         for type_ in types:
             # expanded in the context before the type-scoped contexts apply
-            if type(type_) is not str or not active.type_ok(type_):
+            if type(type_) is not str or not (known.get(type_) or active.type_ok(type_)):
                 raise _Unsure
-        active = active.with_types(types)
-    own_type_key, entries = active.entries(keys)
+        typed = active.by_types.get(tuple(types))
+        active = typed if typed is not None else active.with_types(types)
+    found = active.objects.get(keys, _MISSING)
+    if found is _MISSING:
+        own_type_key, entries = active.entries(keys)
+    elif found is None:
+        raise _Unsure
+    else:
+        own_type_key, entries = found
     if own_type_key != type_key:
         raise _Unsure  # a type key only before or only after the type-scoped contexts
+    depth += 1
     for key, slot in entries:
         value = element[key]
         kind = type(value)
         if kind is str:
             coerce = slot.coerce
-            if coerce and not _iri_ok(slot.state, value, coerce):  # type: ignore[arg-type]
+            if coerce == _AS_ID:
+                colon = value.find(":")
+                if colon > 0 and value.startswith("//", colon + 1) and value[0] != "_":
+                    # ``id_ok``'s first case, inline: "scheme://..." is kept as it is
+                    if _ABSOLUTE_IRI.match(value) is None or value.startswith(RELATIVE_BASE):
+                        raise _Unsure
+                elif not slot.state.id_ok(value):  # type: ignore[union-attr]
+                    raise _Unsure
+            elif coerce and not slot.state.vocab_id_ok(value):  # type: ignore[union-attr]
                 raise _Unsure
         elif slot.kind == _ID:
             raise _Unsure  # an identifier that is not a string
+        elif kind is dict:
+            child = slot.child
+            if child is None or "@context" in value or len(value) <= 2:
+                child = _child(slot, value)  # (``_child``'s usual case, inline)
+            _node(child, value, depth)
         elif kind is list:
             for item in value:
-                if type(item) is str:
+                kind = type(item)
+                if kind is str:
                     coerce = slot.coerce
-                    if coerce and not _iri_ok(slot.state, item, coerce):  # type: ignore[arg-type]
+                    if coerce and not (
+                        slot.state.id_ok(item)  # type: ignore[union-attr]
+                        if coerce == _AS_ID
+                        else slot.state.vocab_id_ok(item)  # type: ignore[union-attr]
+                    ):
                         raise _Unsure
-                elif type(item) is dict:
-                    _nested(slot.state, slot.term, item, depth + 1)  # type: ignore[arg-type]
-                elif not _is_literal(item):
+                elif kind is dict:
+                    child = slot.child
+                    if child is None or "@context" in item or len(item) <= 2:
+                        child = _child(slot, item)
+                    _node(child, item, depth)
+                elif not (kind is bool or kind is int or kind is float or item is None):
                     raise _Unsure  # nested arrays and anything else
-        elif kind is dict:
-            _nested(slot.state, slot.term, value, depth + 1)  # type: ignore[arg-type]
-        elif not _is_literal(value):
+        elif not (kind is bool or kind is int or kind is float or value is None):
             raise _Unsure
 
 
-def _is_literal(value: Any) -> bool:
-    kind = type(value)
-    return kind is bool or kind is int or kind is float or value is None
-
-
-def _iri_ok(state: _State, value: str, coerce: int) -> bool:
-    return state.id_ok(value) if coerce == _AS_ID else state.vocab_id_ok(value)
-
-
-def _nested(term_state: _State, term: _Term, element: dict[str, Any], depth: int) -> None:
-    """A node object as a property value."""
-    _node(_nested_context(term_state, term, element), element, depth)
+def _child(slot: _Slot, element: dict[str, Any]) -> _State:
+    """``_nested_context`` for a node object that is the value of ``slot``'s key, kept on
+    the slot for the usual node: one without an ``@context`` of its own that cannot be
+    a bare reference (more than two keys, or no type-scoped context to keep), whose
+    context is then the same whatever its keys."""
+    state: _State = slot.state  # type: ignore[assignment]
+    if "@context" in element or (len(element) <= 2 and state.has_previous):
+        return _nested_context(state, slot.term, element)  # type: ignore[arg-type]
+    child = slot.child
+    if child is None:
+        # what _nested_context answers for such a node: type-scoped contexts reverted,
+        # then the property's scoped context applied (an empty node takes that path)
+        child = slot.child = _nested_context(state, slot.term, {})  # type: ignore[arg-type]
+    return child
 
 
 def _nested_context(term_state: _State, term: _Term, element: dict[str, Any]) -> _State:

@@ -14,7 +14,6 @@ must agree with them.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -51,12 +50,22 @@ class DecodedJwt:
         return ALLOWED_ALGS[self.header["alg"]]
 
 
-_COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+_BASE64URL = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 
 def looks_like_jwt(text: str) -> bool:
-    """True for a string with the shape of a compact JWS (three base64url parts)."""
-    return _COMPACT_JWS.fullmatch(text.strip()) is not None
+    """True for a string with the shape of a compact JWS (three base64url parts, the
+    last one possibly empty): ``[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*``.
+
+    Tested on bytes rather than with that regular expression: deleting the alphabet from
+    the token is one C pass, where the pattern costs a step per character."""
+    text = text.strip()
+    if not text.isascii():
+        return False
+    data = text.encode("ascii")
+    if data.translate(None, _BASE64URL) != b"..":
+        return False  # a character outside the alphabet, or not exactly two dots
+    return 0 < data.index(b".") < data.rindex(b".") - 1
 
 
 def _date_fields(credential: dict[str, Any]) -> tuple[str, str]:

@@ -21,7 +21,8 @@ def _index() -> dict[str, str]:
 
 @cache
 def bundled_urls() -> frozenset[str]:
-    """Every canonical URL that has a bundled copy."""
+    """Every canonical URL that has a bundled copy (one set, built once: the loader asks
+    for every context of every credential it checks)."""
     return frozenset(_index())
 
 

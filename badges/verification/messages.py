@@ -421,6 +421,16 @@ class Translator(Protocol):
 
 
 _OPENER = re.compile(r"%\((\w+)\)s")
+_OPENERS: dict[str, re.Match[str] | None] = {}
+
+
+def _opener(template: str) -> re.Match[str] | None:
+    """``_OPENER.match(template)``, once per template (English or a catalogue's)."""
+    try:
+        return _OPENERS[template]
+    except KeyError:
+        found = _OPENERS[template] = _OPENER.match(template)
+        return found
 
 
 @dataclass(frozen=True)
@@ -471,7 +481,7 @@ class Message:
         text = template % values
         # a sentence a message opens ("%(what)s is too large.") starts with a capital
         # letter, wherever it is shown; a list of messages (join.*) is not a sentence
-        opener = _OPENER.match(template)
+        opener = _opener(template)
         if (
             opener
             and isinstance(self.params.get(opener.group(1)), Message)
@@ -481,6 +491,10 @@ class Message:
         return text
 
     def __str__(self) -> str:
+        if not self.params:  # the English template as it is (most checks of a valid badge)
+            english = MESSAGES[self.code]
+            if type(english) is str:
+                return english
         return self.render()
 
     @classmethod

@@ -470,9 +470,14 @@ def types_of(credential: dict[str, Any]) -> list[str]:
 def noun_of(credential: Any) -> str:
     """What a person calls this credential: "endorsement", "learner record" (a CLR) or
     "badge"."""
-    if isinstance(credential, dict) and "EndorsementCredential" in types_of(credential):
+    if not isinstance(credential, dict):
+        return "badge"
+    types = credential.get("type")
+    # ``types_of`` without its list: only a string can equal these names
+    names = types if isinstance(types, list) else (types,)
+    if "EndorsementCredential" in names:
         return "endorsement"
-    if isinstance(credential, dict) and "ClrCredential" in types_of(credential):
+    if "ClrCredential" in names:
         return "learner record"
     return "badge"
 

@@ -170,7 +170,11 @@ def check_context(credential: dict[str, Any], checks: Checks, loader: FrozenDocu
     if (OB_TYPES | {"EndorsementCredential"}) & types and not OB_CONTEXTS & set(contexts):
         checks.add(CheckId.CONTEXT, Outcome.FAILED, M("context.no_ob3"))
         return False
-    document = {k: v for k, v in credential.items() if k != "proof"}
+    document = (
+        {k: v for k, v in credential.items() if k != "proof"}
+        if "proof" in credential
+        else credential
+    )
     try:
         # The compiled-context walk settles the usual cases in microseconds; anything
         # else (and every failure, for its message) goes through strict expansion. A
