@@ -39,7 +39,21 @@ def _proof_config(document: dict[str, Any], proof: dict[str, Any]) -> dict[str, 
 # type and contexts), and a proof's own is the template with its date written in.
 _PLACEHOLDER = "badges-proof-created-placeholder"
 _DATE_LITERAL = '"' + _PLACEHOLDER + '"^^<http://www.w3.org/2001/XMLSchema#dateTime>'
-_TEMPLATES = LruMemo[tuple[FrozenDocumentLoader, bytes], tuple[str, ...]](maxsize=256)
+_TEMPLATES = LruMemo[tuple[Any, ...], tuple[str, ...]](maxsize=256)
+
+
+def _template_key(config: dict[str, Any], loader: FrozenDocumentLoader) -> tuple[Any, ...] | None:
+    """What a template depends on: the loader and the options but their date."""
+    contexts = config.get("@context")
+    if type(contexts) is list and all(type(c) is str for c in contexts):
+        # the usual options (text values, a list of context URLs): as they are, in order
+        plain = [(k, v) for k, v in config.items() if k != "@context" and k != "created"]
+        if all(type(v) is str for _, v in plain):
+            return (loader, tuple(contexts), tuple(plain), "created" in config)
+    try:
+        return (loader, content_key({**config, "created": _PLACEHOLDER}))
+    except BadgeError:
+        return None
 
 
 def _template(config: dict[str, Any], loader: FrozenDocumentLoader) -> tuple[str, ...]:
@@ -52,9 +66,8 @@ def _template(config: dict[str, Any], loader: FrozenDocumentLoader) -> tuple[str
     is (no coercion, no IRI, no other blank node whose label its hash could change), and
     the lines sort the same before the date is reached.
     """
-    try:
-        key = (loader, content_key({**config, "created": _PLACEHOLDER}))
-    except BadgeError:
+    key = _template_key(config, loader)
+    if key is None:
         return ()
     found = _TEMPLATES.get(key)
     if found is not None:
