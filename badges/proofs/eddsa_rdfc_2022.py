@@ -49,7 +49,7 @@ def _template_key(config: dict[str, Any], loader: FrozenDocumentLoader) -> tuple
         # the usual options (text values, a list of context URLs): as they are, in order
         plain = [(k, v) for k, v in config.items() if k != "@context" and k != "created"]
         if all(type(v) is str for _, v in plain):
-            return (loader, tuple(contexts), tuple(plain), "created" in config)
+            return (loader, tuple(contexts), tuple(plain))
     try:
         return (loader, content_key({**config, "created": _PLACEHOLDER}))
     except BadgeError:
@@ -74,8 +74,9 @@ def _template(config: dict[str, Any], loader: FrozenDocumentLoader) -> tuple[str
         return found
     try:
         text = canonicalize({**config, "created": _PLACEHOLDER}, loader)
-    except BadgeError:
-        text = ""  # the real options say why (or are fine): canonicalised as they are
+    except BadgeError:  # the real options say why (or are fine): canonicalised as they are
+        _TEMPLATES.put(key, ())
+        return ()
     at = text.find(_DATE_LITERAL)
     head = text[text.rfind("\n", 0, at) + 1 : at]  # the date's subject and predicate
     if (
