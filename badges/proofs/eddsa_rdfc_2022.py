@@ -10,13 +10,10 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
-from ..errors import BadgeError, ProofError, SignatureError, UnsupportedAlgorithmError
+from ..errors import ProofError, SignatureError, UnsupportedAlgorithmError
 from ..jsonld import canonicalize
-from ..jsonld.compiled import escape
-from ..jsonld.loader import FrozenDocumentLoader, default_loader
-from ..jsonutil import content_key
+from ..jsonld.loader import FrozenDocumentLoader
 from ..keys import Algorithm, KeyPair, PublicKey
-from ..memo import LruMemo
 from ..multibase import multibase_decode, multibase_encode_b58
 from ..timeutil import format_datetime, utcnow
 
@@ -34,82 +31,12 @@ def _proof_config(document: dict[str, Any], proof: dict[str, Any]) -> dict[str, 
     return config
 
 
-# The proof options of one issuer's proofs differ only in ``created``: their canonical
-# form is kept as the text around that date (a template per verification method, proof
-# type and contexts), and a proof's own is the template with its date written in.
-_PLACEHOLDER = "badges-proof-created-placeholder"
-_DATE_LITERAL = '"' + _PLACEHOLDER + '"^^<http://www.w3.org/2001/XMLSchema#dateTime>'
-_TEMPLATES = LruMemo[tuple[Any, ...], tuple[str, ...]](maxsize=256)
-
-
-def _template_key(config: dict[str, Any], loader: FrozenDocumentLoader) -> tuple[Any, ...] | None:
-    """What a template depends on: the loader and the options but their date."""
-    contexts = config.get("@context")
-    if type(contexts) is list and all(type(c) is str for c in contexts):
-        # the usual options (text values, a list of context URLs): as they are, in order
-        plain = [(k, v) for k, v in config.items() if k != "@context" and k != "created"]
-        if all(type(v) is str for _, v in plain):
-            return (loader, tuple(contexts), tuple(plain))
-    try:
-        return (loader, content_key({**config, "created": _PLACEHOLDER}))
-    except BadgeError:
-        return None
-
-
-def _template(config: dict[str, Any], loader: FrozenDocumentLoader) -> tuple[str, ...]:
-    """The canonical proof options as (text before the date, text after), or () when
-    they cannot be written that way.
-
-    Only a template whose one blank node (the proof options' node, always labelled
-    ``_:c14n0``) has ``created`` as an ``xsd:dateTime`` literal in a line of a subject and
-    predicate no other line has: then the date is written as its escaped text whatever it
-    is (no coercion, no IRI, no other blank node whose label its hash could change), and
-    the lines sort the same before the date is reached.
-    """
-    key = _template_key(config, loader)
-    if key is None:
-        return ()
-    found = _TEMPLATES.get(key)
-    if found is not None:
-        return found
-    try:
-        text = canonicalize({**config, "created": _PLACEHOLDER}, loader)
-    except BadgeError:  # the real options say why (or are fine): canonicalised as they are
-        _TEMPLATES.put(key, ())
-        return ()
-    at = text.find(_DATE_LITERAL)
-    head = text[text.rfind("\n", 0, at) + 1 : at]  # the date's subject and predicate
-    if (
-        at < 0
-        or text.count(_PLACEHOLDER) != 1
-        or text.count(head) != 1  # no other line where the date could sort otherwise
-        or not head.startswith("_:c14n0 ")
-        or "_:c14n1" in text
-    ):
-        found = ()
-    else:
-        found = (text[: at + 1], text[at + 1 + len(_PLACEHOLDER) :])
-    _TEMPLATES.put(key, found)
-    return found
-
-
-def proof_options_nquads(config: dict[str, Any], loader: FrozenDocumentLoader | None = None) -> str:
-    """``canonicalize(config, loader)`` for proof options (see ``_template``)."""
-    loader = loader or default_loader()
-    created = config.get("created")
-    if type(created) is str and created.isascii():
-        template = _template(config, loader)
-        if template:
-            return template[0] + escape(created) + template[1]
-    return canonicalize(config, loader)
-
-
 def hash_data(
     document: dict[str, Any], proof: dict[str, Any], loader: FrozenDocumentLoader | None = None
 ) -> bytes:
     """The 64 bytes an eddsa-rdfc-2022 signature covers."""
     proof_hash = hashlib.sha256(
-        proof_options_nquads(_proof_config(document, proof), loader).encode()
+        canonicalize(_proof_config(document, proof), loader).encode()
     ).digest()
     doc_hash = hashlib.sha256(canonicalize(_unsecured(document), loader).encode()).digest()
     return proof_hash + doc_hash
