@@ -8,17 +8,22 @@ badges/verification/steps/endorsements.py.
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+from badges.clr import build_clr, sign_clr
 from badges.dids import did_key, did_key_verification_method
+from badges.i18n import Catalogues
 from badges.issuing import sign_credential
 from badges.keys import KeyPair
 from badges.model import EndorsementCredential, EndorsementSubject, Profile
 from badges.status import bitstring_status_list as bsl
 from badges.verification import Outcome, Verdict, Verifier
+from badges.verification.messages import M
 from tests.conftest import ISSUED, NOW, SCHOOL, build_credential
 
 ACHIEVEMENT_ID = "urn:uuid:7c1f3e4a-2b1d-4c6e-9f00-1a2b3c4d5e6f"  # build_credential's
+VERIFIER_CATALOGUES = Catalogues(Path(__file__).resolve().parents[2] / "verifier" / "translations")
 
 
 def endorsement(key: KeyPair, proof: str = "data-integrity", **changes: Any) -> Any:
@@ -276,3 +281,142 @@ def test_a_holder_whose_id_is_no_text_fails_the_context_and_no_endorsement_is_ch
         assert report.check("context").outcome is Outcome.FAILED, holder
         assert report.check("endorsements").outcome is Outcome.SKIPPED, holder
         assert report.endorsements == [], holder
+
+
+def test_entries_that_are_no_endorsement_keep_their_codes_in_the_report_and_the_detail(ed_key):
+    """Each result and each line of the check's detail is a message (a code, shown in the
+    reader's language), not only its English."""
+    report = Verifier().verify(
+        badge(ed_key, endorsementJwt=["not a token"], endorsement=["https://school.example/e"]),
+        now=NOW,
+    )
+    assert [r.text for r in report.endorsements] == [
+        M("endorsement.not_embedded"),
+        M("endorsement.not_jwt"),
+    ]
+    assert [r.to_dict()["code"] for r in report.endorsements] == [
+        "endorsement.not_embedded",
+        "endorsement.not_jwt",
+    ]
+    check = report.check("endorsements")
+    assert check.detail_text == tuple(
+        M("detail.line", who=M("endorsements.unnamed"), message=M(code))
+        for code in ("endorsement.not_embedded", "endorsement.not_jwt")
+    )
+    lithuanian = VERIFIER_CATALOGUES.catalogue("lt")
+    shown = check.detail_text[0].render(lithuanian, "lt")
+    assert shown.endswith(M("endorsement.not_embedded").render(lithuanian, "lt"))
+    assert "An endorsement entry is not an embedded credential." not in shown
+
+
+def test_an_endorsements_verdict_is_kept_as_its_code(ed_key, other_key):
+    good = endorsement(other_key)
+    forged = {**endorsement(other_key), "name": "Changed after signing"}
+    report = Verifier().verify(badge(ed_key, endorsement=[good, forged]), now=NOW)
+    valid, invalid = report.endorsements
+    assert valid.text == M("verdict.valid.endorsement")
+    assert valid.to_dict()["code"] == "verdict.valid.endorsement"
+    assert invalid.text == M("verdict.invalid.endorsement", reason=M("proof.mismatch"))
+    assert report.check("endorsements").detail_text == (
+        M("detail.line", who="Lithuanian ASPnet Centre", message=invalid.text),
+    )
+
+
+def vc11_endorsement_about_nothing(key: KeyPair) -> str:
+    """A VC 1.1 endorsement (as a VC-JWT) whose subject names no id: off today's schema,
+    which for a VC 1.1 credential is only a warning, so it verifies on its own."""
+    unsigned = EndorsementCredential(
+        id="urn:uuid:9b0d2f6e-1c1d-4f1e-8e8e-000000000002",
+        name="The centre endorses something",
+        issuer=Profile(id=did_key(key.public), name="Lithuanian ASPnet Centre"),
+        valid_from=ISSUED,
+        credential_subject=EndorsementSubject(id=ACHIEVEMENT_ID, endorsement_comment="Good."),
+    ).to_json()
+    unsigned["@context"] = [
+        "https://www.w3.org/2018/credentials/v1",
+        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+    ]
+    unsigned["issuanceDate"] = unsigned.pop("validFrom")
+    del unsigned["credentialSubject"]["id"]
+    del unsigned["credentialSchema"]  # its validator type is no VC 1.1 term
+    return sign_credential(
+        unsigned,
+        key,
+        verification_method=did_key_verification_method(key.public),
+        proof="jwt",
+        created=ISSUED,
+    ).jwt
+
+
+def test_a_genuine_endorsement_about_nothing_named_is_not_valid_here(ed_key, other_key):
+    token = vc11_endorsement_about_nothing(other_key)
+    assert Verifier().verify(token, now=NOW).verdict is Verdict.VALID  # genuine on its own
+    report = Verifier().verify(badge(ed_key, endorsementJwt=[token]), now=NOW)
+    assert report.verdict is Verdict.VALID
+    [result] = report.endorsements
+    assert (result.verdict, result.subject_id) == (Verdict.INVALID, None)
+    assert result.message == (
+        "This endorsement is about nothing named, not the achievement it is attached to."
+    )
+    assert result.text == M("endorsement.about_nothing", location=M("location.achievement"))
+    assert report.check("endorsements").detail == (f"Lithuanian ASPnet Centre: {result.message}")
+
+
+def test_the_cut_past_the_most_endorsements_is_named_in_the_detail(ed_key, other_key):
+    good = endorsement(other_key)
+    report = Verifier().verify(badge(ed_key, endorsement=["entry", *[good] * 20]), now=NOW)
+    assert len(report.endorsements) == 20
+    check = report.check("endorsements")
+    assert check.message == (
+        "1 of 20 endorsements on this badge is not valid (the badge itself is not affected)."
+    )
+    assert check.detail == (
+        "An unnamed endorser: An endorsement entry is not an embedded credential.; "
+        "only the first 20 of 21 were checked"
+    )
+    assert check.detail_text[-1] == M("endorsements.first_only", max="20", count="21")
+
+
+def test_a_learner_record_without_endorsements_says_so(ed_key):
+    key = ed_key
+    signed_badge = sign_credential(
+        build_credential(did_key(key.public)),
+        key,
+        verification_method=did_key_verification_method(key.public),
+        proof="data-integrity",
+        created=ISSUED,
+    ).json
+    record = build_clr(
+        [signed_badge],
+        issuer=Profile(id=did_key(key.public), name="ASPnet Badges"),
+        credential_id="urn:uuid:6a0e8b6c-0000-4000-8000-00000000c1a0",
+        valid_from=ISSUED,
+        name="Comprehensive Learner Record",
+    )
+    signed = sign_clr(
+        record, key, verification_method=did_key_verification_method(key.public), created=ISSUED
+    )
+    report = Verifier().verify(signed.json, now=NOW)
+    assert report.verdict is Verdict.VALID, report.to_dict()["checks"]
+    check = report.check("endorsements")
+    assert (check.outcome, check.message, check.text) == (
+        Outcome.SKIPPED,
+        "The learner record carries no endorsements.",
+        M("endorsements.none.learner_record"),
+    )
+
+
+def test_endorsers_with_an_empty_name_are_named_nowhere(ed_key, other_key):
+    """An empty name is no name: the passed check lists no endorser (no "Endorsed by .")."""
+    unnamed = endorsement(
+        other_key, issuer=Profile(id=did_key(other_key.public), name="").to_json()
+    )
+    report = Verifier().verify(badge(ed_key, endorsement=[unnamed, unnamed]), now=NOW)
+    assert [r.verdict for r in report.endorsements] == [Verdict.VALID, Verdict.VALID]
+    check = report.check("endorsements")
+    assert (check.outcome, check.message, check.detail, check.detail_text) == (
+        Outcome.PASSED,
+        "2 endorsements verified.",
+        None,
+        (),
+    )

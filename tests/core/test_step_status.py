@@ -868,3 +868,137 @@ def test_revocation_and_suspension_bits_still_make_a_badge_invalid(ed_key, site,
         report = verifier.verify(badge_with(ed_key, method, issuer, [entry]), now=NOW)
         assert status_of(report) == (Outcome.FAILED, words, None)
         assert report.revoked and report.verdict is Verdict.INVALID
+
+
+def test_the_status_message_is_the_first_that_spells_out_the_value(ed_key, site, school_fetcher):
+    """statusMessage items that are no object, whose message is no text or whose status is
+    no hexadecimal number are passed over, not read and not the end of the search."""
+    issuer = did_key(ed_key.public)
+    method = did_key_verification_method(ed_key.public)
+    publish_purpose_list(site, ed_key, issuer, "message")
+    verifier = Verifier(fetcher=school_fetcher)
+    messages = [
+        "not an object",
+        {"status": "0x1", "message": 5},
+        {"status": "0xZZ", "message": "Not a status value."},
+        {"status": "0x1", "message": "Re-assessed:   see the new badge."},
+        {"status": "0x1", "message": "A second text for the same value."},
+    ]
+    entry = purpose_entry("message", 7, statusMessage=messages)
+    report = verifier.verify(badge_with(ed_key, method, issuer, [entry]), now=NOW)
+    assert status_of(report) == (
+        Outcome.WARNING,
+        "The issuer has not revoked or suspended this badge.",
+        "Its status list gives this message: “Re-assessed: see the new badge.”",
+    )
+    assert report.verdict is Verdict.VALID
+
+
+def test_a_long_status_message_is_cut_to_300_characters(ed_key, site, school_fetcher):
+    issuer = did_key(ed_key.public)
+    method = did_key_verification_method(ed_key.public)
+    publish_purpose_list(site, ed_key, issuer, "message")
+    verifier = Verifier(fetcher=school_fetcher)
+
+    def shown(text: str) -> str | None:
+        entry = purpose_entry("message", 7, statusMessage=[{"status": "0x1", "message": text}])
+        return status_of(verifier.verify(badge_with(ed_key, method, issuer, [entry]), now=NOW))[2]
+
+    exactly = "x" * 300
+    assert shown(exactly) == f"Its status list gives this message: “{exactly}”"
+    assert shown("y" * 301) == f"Its status list gives this message: “{'y' * 299}…”"
+
+
+def test_a_status_size_is_read_only_when_it_is_a_positive_whole_number(
+    ed_key, site, school_fetcher
+):
+    """statusSize "1" (as text) is one bit; true, a word, zero are not sizes: a revocation
+    entry with one is left undecided, never read as one bit."""
+    issuer = did_key(ed_key.public)
+    method = did_key_verification_method(ed_key.public)
+    publish_purpose_list(site, ed_key, issuer, "revocation")
+    verifier = Verifier(fetcher=school_fetcher)
+
+    def report_of(size: Any) -> Any:
+        entry = purpose_entry("revocation", 7, statusSize=size)
+        return verifier.verify(badge_with(ed_key, method, issuer, [entry]), now=NOW)
+
+    report = report_of("1")
+    assert status_of(report) == (Outcome.FAILED, "The issuer has revoked this badge.", None)
+    assert report.revoked and report.verdict is Verdict.INVALID
+    for size in (True, "one", 0):
+        report = report_of(size)
+        assert status_of(report) == (
+            Outcome.WARNING,
+            "Whether the badge was revoked cannot be checked right now.",
+            f"statusSize {size!r} is not read",
+        ), size
+        assert report.verdict is Verdict.UNDECIDED and not report.revoked
+
+
+def test_a_wide_status_size_is_quoted_to_20_characters(ed_key, site, school_fetcher):
+    issuer = did_key(ed_key.public)
+    method = did_key_verification_method(ed_key.public)
+    publish_purpose_list(site, ed_key, issuer, "message")
+    entry = purpose_entry("message", 7, statusSize="9" * 25)
+    report = Verifier(fetcher=school_fetcher).verify(
+        badge_with(ed_key, method, issuer, [entry]), now=NOW
+    )
+    assert status_of(report)[2] == (
+        f"Its status list for the purpose “message” gives values of {'9' * 20} bits, which "
+        "this verifier does not read."
+    )
+
+
+def test_what_an_endorsements_list_says_is_joined_by_a_space(other_key, site, school_fetcher):
+    """A short list (a note) for a purpose not known here, the endorsement's bit set (a
+    second note): both, one after the other."""
+    endorser = did_key(other_key.public)
+    custom = bsl.status_list_credential(
+        list_url=f"{SCHOOL}/status/custom",
+        issuer=endorser,
+        status_list=short_list(16, revoked=(7,)),
+        purpose="custom",
+        valid_from=ISSUED,
+    )
+    publish_signed(site, other_key, endorser, "/status/custom", custom)
+    endorsement = endorsement_with(other_key, [purpose_entry("custom", 7)])
+    report = Verifier(fetcher=school_fetcher).verify(endorsement, now=NOW)
+    assert status_of(report) == (
+        Outcome.WARNING,
+        "The endorser has not withdrawn this endorsement.",
+        "Its status list has 16 entries, fewer than the 131,072 the Bitstring Status List "
+        "specification requires so that a list says little of any one holder (herd privacy). "
+        "Its status list for the purpose “custom” marks it; this verifier does not know "
+        "that purpose, which does not make it invalid.",
+    )
+    assert report.verdict is Verdict.VALID
+
+
+def test_an_endorsements_list_not_fetched_once_the_badge_failed_is_skipped_as_settled(
+    ed_key, other_key, site, school_fetcher
+):
+    """The badge fails its signature check: its budget fetches nothing more, so the status
+    list of an endorsement it carries is not fetched; the endorsement's status check is
+    skipped, in the words of an endorsement."""
+    publish_purpose_list(site, other_key, did_key(other_key.public), "revocation")
+    endorsement = endorsement_with(other_key, [purpose_entry("revocation", 7)])
+    issuer = did_key(ed_key.public)
+    signed = sign_credential(
+        build_credential(issuer, endorsements=[endorsement]),
+        ed_key,
+        verification_method=did_key_verification_method(ed_key.public),
+        proof="data-integrity",
+    ).json
+    altered = {**signed, "name": "Another badge"}
+    report = Verifier(fetcher=school_fetcher).verify(altered, now=NOW)
+    assert report.verdict is Verdict.INVALID
+    [result] = report.endorsements
+    status = next(c for c in result.checks if c.name == "status")
+    assert (status.outcome, status.message, status.undecided, status.reason) == (
+        Outcome.SKIPPED,
+        "Not checked: the endorsement is already known not to be valid.",
+        True,
+        "verdict_settled",
+    )
+    assert site.requests.count("/status/revocation") == 0

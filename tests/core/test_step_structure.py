@@ -355,3 +355,43 @@ def test_an_older_credentials_contexts_pass_saying_its_shape(ed_key):
         Outcome.PASSED,
         "Every term is defined by a known context (an older credential in the VC 1.1 shape).",
     )
+
+
+def test_a_remembered_shape_keeps_the_values_every_named_schema_inspects(ed_key):
+    """A credential naming two bundled schemas: a value only the first one inspects
+    (achievementType, an enumeration of the achievement schema, which the profile schema
+    does not read) is part of the remembered shape, so a credential of the same shape with
+    a value outside the enumeration is checked, not passed from the memory."""
+    from badges import standards
+    from badges.dids import did_key
+    from tests.conftest import build_credential
+
+    def credential(name: str, achievement_type: str) -> str:
+        unsigned = build_credential(did_key(ed_key.public), name=name)
+        unsigned["type"] = [*unsigned["type"], "Profile"]  # follows the profile schema too
+        unsigned["credentialSchema"] = [
+            {"id": url, "type": "1EdTechJsonSchemaValidator2019"}
+            for url in (standards.ACHIEVEMENT_CREDENTIAL_SCHEMA, standards.PROFILE_SCHEMA)
+        ]
+        unsigned["credentialSubject"]["achievement"]["achievementType"] = achievement_type
+        return _jwt_of(ed_key, unsigned)
+
+    verifier = Verifier()
+    # the first remembers only its content; the second, of the same shape, its shape too
+    for name in ("Water monitor", "Coast keeper"):
+        report = verifier.verify(credential(name, "Competency"), now=NOW)
+        assert report.verdict is Verdict.VALID, report.to_dict()["checks"]
+        assert report.check("schema").message == (
+            "The credential follows the Open Badges 3.0 schema."
+        )
+    report = verifier.verify(credential("Peer mediation", "NoSuchAchievementType"), now=NOW)
+    schema = report.check("schema")
+    assert (report.verdict, schema.outcome, schema.message) == (
+        Verdict.INVALID,
+        Outcome.FAILED,
+        "The credential does not follow the Open Badges 3.0 schema.",
+    )
+    assert "/credentialSubject/achievement/achievementType" in (schema.detail or "")
+    # and checked alone, the same verdict
+    alone = Verifier().verify(credential("Peer mediation", "NoSuchAchievementType"), now=NOW)
+    assert alone.check("schema").outcome is Outcome.FAILED

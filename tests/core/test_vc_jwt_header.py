@@ -164,3 +164,32 @@ def test_vc_1_1_issuer_and_id_are_restored_only_from_strings():
     assert credential["issuer"] == "did:key:z6Mk" and credential["id"] == "urn:uuid:1"
     odd = vc_jwt.credential_from_payload({**payload, "iss": {"id": "x"}, "jti": 7})
     assert "issuer" not in odd and "id" not in odd
+
+
+# the shape looks_like_jwt's docstring gives, as the regular expression it stands for
+COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a.b.c", True),
+        ("eyJhbGciOiJFZERTQSJ9.eyJpc3MiOiJ4In0.c2ln-_", True),
+        ("a.b.", True),  # an empty signature part
+        ("  a.b.c\n", True),  # surrounding white space
+        ("ab.cd.ef", True),
+        (".b.c", False),  # an empty header
+        ("a..c", False),  # an empty payload
+        ("..", False),
+        ("a.b", False),  # two parts
+        ("a.b.c.d", False),  # four parts
+        ("a.b.c d", False),  # a character outside the alphabet
+        ("a.b.c=", False),  # base64 padding is no base64url
+        ("a.b.cé", False),  # not ASCII
+        ("é.b.c", False),
+        ("", False),
+    ],
+)
+def test_looks_like_jwt_is_the_compact_shape(text, expected):
+    assert vc_jwt.looks_like_jwt(text) is expected
+    assert bool(COMPACT_JWS.fullmatch(text.strip())) is expected
