@@ -395,3 +395,46 @@ def test_a_remembered_shape_keeps_the_values_every_named_schema_inspects(ed_key)
     # and checked alone, the same verdict
     alone = Verifier().verify(credential("Peer mediation", "NoSuchAchievementType"), now=NOW)
     assert alone.check("schema").outcome is Outcome.FAILED
+
+
+def test_an_older_credential_is_held_to_every_schema_it_names(ed_key):
+    """A VC 1.1 credential naming the achievement schema, then the profile schema: the
+    second is applied too (its problem is in the warning), not only the first."""
+    from badges import standards
+    from badges.dids import did_key
+    from tests.conftest import build_credential
+
+    credential = _as_vc11(build_credential(did_key(ed_key.public)))
+    credential["credentialSchema"] = [
+        {"id": url, "type": "JsonSchemaValidator2018"}
+        for url in (standards.ACHIEVEMENT_CREDENTIAL_SCHEMA, standards.PROFILE_SCHEMA)
+    ]
+    schema = Verifier().verify(_jwt_of(ed_key, credential), now=NOW).check("schema")
+    assert (schema.outcome, schema.message, schema.detail) == (
+        Outcome.WARNING,
+        "This older (VC 1.1) credential does not fully follow today's Open Badges 3.0 schema.",
+        "/type: ['VerifiableCredential', 'OpenBadgeCredential'] does not contain items "
+        "matching the given schema",
+    )
+
+
+def test_a_remembered_shape_never_answers_for_a_credential_naming_other_schemas(ed_key):
+    """As above, once the shape is remembered (from the second badge of a verifier on): a
+    badge of that shape naming a schema this verifier lacks in place of the Open Badges
+    one is not handed the remembered pass."""
+    from badges.dids import did_key
+    from tests.conftest import build_credential
+
+    verifier = Verifier()
+    for name in ("Water monitor", "Coast keeper"):
+        passed = build_credential(did_key(ed_key.public), name=name)
+        schema = verifier.verify(_jwt_of(ed_key, passed), now=NOW).check("schema")
+        assert (schema.outcome, schema.detail) == (Outcome.PASSED, None)
+    other = build_credential(did_key(ed_key.public), name="Peer mediation")
+    other["credentialSchema"][0]["id"] = "https://example.org/other-schema.json"
+    schema = verifier.verify(_jwt_of(ed_key, other), now=NOW).check("schema")
+    assert (schema.outcome, schema.message, schema.detail) == (
+        Outcome.WARNING,
+        "The Open Badges schema passed; another schema it names could not be checked.",
+        "https://example.org/other-schema.json",
+    )
