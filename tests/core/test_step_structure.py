@@ -438,3 +438,31 @@ def test_a_remembered_shape_never_answers_for_a_credential_naming_other_schemas(
         "The Open Badges schema passed; another schema it names could not be checked.",
         "https://example.org/other-schema.json",
     )
+
+
+def test_single_values_read_as_lists_are_named_five_at_most(ed_key):
+    """Six single values where the schema lists arrays: a warning naming the first five."""
+    from badges.dids import did_key
+    from tests.conftest import build_credential
+
+    credential = build_credential(did_key(ed_key.public))
+    credential["credentialSchema"] = credential["credentialSchema"][0]
+    credential["credentialSubject"]["type"] = "AchievementSubject"
+    achievement = credential["credentialSubject"]["achievement"]
+    achievement["type"] = "Achievement"
+    achievement["tag"] = "water"
+    achievement["creator"] = {"id": did_key(ed_key.public), "type": "Profile"}
+    credential["issuer"]["type"] = "Profile"  # the sixth, past the cut
+    schema = Verifier().verify(_jwt_of(ed_key, credential), now=NOW).check("schema")
+    assert (schema.outcome, schema.message) == (
+        Outcome.WARNING,
+        "The credential follows the Open Badges 3.0 schema once single values are read as "
+        "the one-element lists the schema asks for.",
+    )
+    assert (schema.detail or "").split("; ") == [
+        f"/credentialSchema: {credential['credentialSchema']!r} is not of type 'array'",
+        "/credentialSubject/achievement/creator/type: 'Profile' is not of type 'array'",
+        "/credentialSubject/achievement/tag: 'water' is not of type 'array'",
+        "/credentialSubject/achievement/type: 'Achievement' is not of type 'array'",
+        "/credentialSubject/type: 'AchievementSubject' is not of type 'array'",
+    ]
