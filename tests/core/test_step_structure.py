@@ -466,3 +466,43 @@ def test_single_values_read_as_lists_are_named_five_at_most(ed_key):
         "/credentialSubject/achievement/type: 'Achievement' is not of type 'array'",
         "/credentialSubject/type: 'AchievementSubject' is not of type 'array'",
     ]
+
+
+def test_an_older_credentials_undefined_term_is_named_with_its_shape(ed_key):
+    from badges.dids import did_key
+    from tests.conftest import build_credential
+
+    credential = _as_vc11(build_credential(did_key(ed_key.public)))
+    credential["favouriteColour"] = "blue"
+    context = Verifier().verify(_jwt_of(ed_key, credential), now=NOW).check("context")
+    assert (context.outcome, context.message, context.detail) == (
+        Outcome.FAILED,
+        "The credential has properties or types its contexts do not define.",
+        "the term 'favouriteColour' is not defined by any @context, so it would not be signed"
+        " (an older credential in the VC 1.1 shape)",
+    )
+
+
+def test_a_warning_is_never_remembered_by_shape_for_another_badge(ed_key):
+    """As test_verification's remembered-warning test, with the shape remembered from the
+    second badge of a verifier on: the third learner's warning quotes only their own
+    values, never the second's."""
+    from badges.dids import did_key
+    from tests.conftest import build_credential
+
+    verifier = Verifier()
+
+    def single_identity(email: str) -> tuple[str, str]:
+        credential = build_credential(did_key(ed_key.public), email=email)
+        identity = credential["credentialSubject"]["identifier"][0]
+        credential["credentialSubject"]["identifier"] = identity  # the schema wants a list
+        return _jwt_of(ed_key, credential), identity["identityHash"].split("$")[-1]
+
+    seen: list[str] = []
+    for email in ("ona@example.org", "jonas@example.org", "ruta@example.org"):
+        token, digest = single_identity(email)
+        schema = verifier.verify(token, now=NOW).check("schema")
+        assert schema.outcome is Outcome.WARNING
+        assert digest in (schema.detail or "")
+        assert not any(other in (schema.detail or "") for other in seen), email
+        seen.append(digest)
