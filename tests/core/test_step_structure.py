@@ -395,3 +395,114 @@ def test_a_remembered_shape_keeps_the_values_every_named_schema_inspects(ed_key)
     # and checked alone, the same verdict
     alone = Verifier().verify(credential("Peer mediation", "NoSuchAchievementType"), now=NOW)
     assert alone.check("schema").outcome is Outcome.FAILED
+
+
+def test_an_older_credential_is_held_to_every_schema_it_names(ed_key):
+    """A VC 1.1 credential naming the achievement schema, then the profile schema: the
+    second is applied too (its problem is in the warning), not only the first."""
+    from badges import standards
+    from badges.dids import did_key
+    from tests.conftest import build_credential
+
+    credential = _as_vc11(build_credential(did_key(ed_key.public)))
+    credential["credentialSchema"] = [
+        {"id": url, "type": "JsonSchemaValidator2018"}
+        for url in (standards.ACHIEVEMENT_CREDENTIAL_SCHEMA, standards.PROFILE_SCHEMA)
+    ]
+    schema = Verifier().verify(_jwt_of(ed_key, credential), now=NOW).check("schema")
+    assert (schema.outcome, schema.message, schema.detail) == (
+        Outcome.WARNING,
+        "This older (VC 1.1) credential does not fully follow today's Open Badges 3.0 schema.",
+        "/type: ['VerifiableCredential', 'OpenBadgeCredential'] does not contain items "
+        "matching the given schema",
+    )
+
+
+def test_a_remembered_shape_never_answers_for_a_credential_naming_other_schemas(ed_key):
+    """As above, once the shape is remembered (from the second badge of a verifier on): a
+    badge of that shape naming a schema this verifier lacks in place of the Open Badges
+    one is not handed the remembered pass."""
+    from badges.dids import did_key
+    from tests.conftest import build_credential
+
+    verifier = Verifier()
+    for name in ("Water monitor", "Coast keeper"):
+        passed = build_credential(did_key(ed_key.public), name=name)
+        schema = verifier.verify(_jwt_of(ed_key, passed), now=NOW).check("schema")
+        assert (schema.outcome, schema.detail) == (Outcome.PASSED, None)
+    other = build_credential(did_key(ed_key.public), name="Peer mediation")
+    other["credentialSchema"][0]["id"] = "https://example.org/other-schema.json"
+    schema = verifier.verify(_jwt_of(ed_key, other), now=NOW).check("schema")
+    assert (schema.outcome, schema.message, schema.detail) == (
+        Outcome.WARNING,
+        "The Open Badges schema passed; another schema it names could not be checked.",
+        "https://example.org/other-schema.json",
+    )
+
+
+def test_single_values_read_as_lists_are_named_five_at_most(ed_key):
+    """Six single values where the schema lists arrays: a warning naming the first five."""
+    from badges.dids import did_key
+    from tests.conftest import build_credential
+
+    credential = build_credential(did_key(ed_key.public))
+    credential["credentialSchema"] = credential["credentialSchema"][0]
+    credential["credentialSubject"]["type"] = "AchievementSubject"
+    achievement = credential["credentialSubject"]["achievement"]
+    achievement["type"] = "Achievement"
+    achievement["tag"] = "water"
+    achievement["creator"] = {"id": did_key(ed_key.public), "type": "Profile"}
+    credential["issuer"]["type"] = "Profile"  # the sixth, past the cut
+    schema = Verifier().verify(_jwt_of(ed_key, credential), now=NOW).check("schema")
+    assert (schema.outcome, schema.message) == (
+        Outcome.WARNING,
+        "The credential follows the Open Badges 3.0 schema once single values are read as "
+        "the one-element lists the schema asks for.",
+    )
+    assert (schema.detail or "").split("; ") == [
+        f"/credentialSchema: {credential['credentialSchema']!r} is not of type 'array'",
+        "/credentialSubject/achievement/creator/type: 'Profile' is not of type 'array'",
+        "/credentialSubject/achievement/tag: 'water' is not of type 'array'",
+        "/credentialSubject/achievement/type: 'Achievement' is not of type 'array'",
+        "/credentialSubject/type: 'AchievementSubject' is not of type 'array'",
+    ]
+
+
+def test_an_older_credentials_undefined_term_is_named_with_its_shape(ed_key):
+    from badges.dids import did_key
+    from tests.conftest import build_credential
+
+    credential = _as_vc11(build_credential(did_key(ed_key.public)))
+    credential["favouriteColour"] = "blue"
+    context = Verifier().verify(_jwt_of(ed_key, credential), now=NOW).check("context")
+    assert (context.outcome, context.message, context.detail) == (
+        Outcome.FAILED,
+        "The credential has properties or types its contexts do not define.",
+        "the term 'favouriteColour' is not defined by any @context, so it would not be signed"
+        " (an older credential in the VC 1.1 shape)",
+    )
+
+
+def test_a_warning_is_never_remembered_by_shape_for_another_badge(ed_key):
+    """As test_verification's remembered-warning test, with the shape remembered from the
+    second badge of a verifier on: the third learner's warning quotes only their own
+    values, never the second's."""
+    from badges.dids import did_key
+    from tests.conftest import build_credential
+
+    verifier = Verifier()
+
+    def single_identity(email: str) -> tuple[str, str]:
+        credential = build_credential(did_key(ed_key.public), email=email)
+        identity = credential["credentialSubject"]["identifier"][0]
+        credential["credentialSubject"]["identifier"] = identity  # the schema wants a list
+        return _jwt_of(ed_key, credential), identity["identityHash"].split("$")[-1]
+
+    seen: list[str] = []
+    for email in ("ona@example.org", "jonas@example.org", "ruta@example.org"):
+        token, digest = single_identity(email)
+        schema = verifier.verify(token, now=NOW).check("schema")
+        assert schema.outcome is Outcome.WARNING
+        assert digest in (schema.detail or "")
+        assert not any(other in (schema.detail or "") for other in seen), email
+        seen.append(digest)
