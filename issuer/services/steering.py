@@ -26,6 +26,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
 
+from badges.i18n import number
+
 from ..errors import Conflict, InvalidInput, NotFound
 from ..models import (
     Achievement,
@@ -38,7 +40,7 @@ from ..models import (
     Reflection,
 )
 from ..models.base import now_utc
-from ..translate import _
+from ..translate import _, current_language
 from ..urls import PublicUrls
 from .achievements import language_groups, with_language_versions
 from .audit import Actor
@@ -157,7 +159,9 @@ def check_link(url: str) -> str:
     if not link:
         raise bad(_("Give the link, starting with https://."))
     if len(link) > MAX_URL:
-        raise bad(_("Keep the link under %(max)s characters.", max=f"{MAX_URL:,}"))
+        raise bad(
+            _("Keep the link under %(max)s characters.", max=number(MAX_URL, current_language()))
+        )
     if re.search(r"[\s\x00-\x1f\x7f-\x9f\\]", link):
         raise bad(_("A link has no spaces or control characters."))
     try:
