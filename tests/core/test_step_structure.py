@@ -506,3 +506,78 @@ def test_a_warning_is_never_remembered_by_shape_for_another_badge(ed_key):
         assert digest in (schema.detail or "")
         assert not any(other in (schema.detail or "") for other in seen), email
         seen.append(digest)
+
+
+def test_a_learner_record_is_held_to_its_terms_not_to_the_open_badges_context(ed_key, es_key):
+    """The Open Badges 3.0 context is demanded of badges and endorsements only: a learner
+    record naming just the VC and CLR contexts is told the term those leave undefined."""
+    clr = learner_record(ed_key, es_key)
+    clr["@context"] = clr["@context"][:2]
+    context = Verifier().verify(clr, now=NOW).check("context")
+    assert (context.outcome, context.message, context.detail) == (
+        Outcome.FAILED,
+        "The credential has properties or types its contexts do not define.",
+        "the term 'achievementType' is not defined by any @context, so it would not be signed",
+    )
+
+
+def test_a_verifiers_own_copy_of_a_bundled_context_is_the_one_read(ed_key):
+    """A verifier's loader answers before the bundled contexts: with its own copy of the
+    extensions context, which leaves out 1EdTechJsonSchemaValidator2019, a badge's
+    credentialSchema type is undefined, whether the badge carries embedded proofs (its
+    context check settled by the canonical form) or not (the compiled walk, then strict
+    expansion). The bundled copy defines it."""
+    from badges import standards
+    from badges.dids import did_key
+    from badges.jsonld.loader import FrozenDocumentLoader
+    from tests.conftest import build_credential
+    from tests.core.test_clr import badge
+
+    own = FrozenDocumentLoader({standards.OB_V3_EXTENSIONS: {"@context": {"id": "@id"}}})
+    embedded = badge(ed_key, proof="data-integrity").json
+    assert "proof" in embedded
+    for source in (embedded, _jwt_of(ed_key, build_credential(did_key(ed_key.public)))):
+        context = Verifier(loader=own).verify(source, now=NOW).check("context")
+        assert (context.outcome, context.message, context.detail) == (
+            Outcome.FAILED,
+            "The credential has properties or types its contexts do not define.",
+            "the type 'https://relative-iri.invalid/1EdTechJsonSchemaValidator2019' "
+            "is not defined by any @context",
+        )
+        assert Verifier().verify(source, now=NOW).check("context").outcome is Outcome.PASSED
+
+
+def test_a_term_left_undefined_beside_a_context_only_the_verifier_knows_is_named(ed_key):
+    """A badge naming a context only this verifier's loader holds, with a term no context
+    defines: the message names that term (strict expansion with the verifier's contexts),
+    not the context, with or without embedded proofs."""
+    from badges.dids import did_key
+    from badges.jsonld.loader import FrozenDocumentLoader
+    from tests.conftest import build_credential
+    from tests.core.test_clr import badge
+
+    url = "https://school.example/contexts/note.jsonld"
+    own = FrozenDocumentLoader(
+        {url: {"@context": {"schoolNote": "https://school.example/vocab#schoolNote"}}}
+    )
+
+    def noted(credential: dict) -> dict:
+        credential["@context"] = [*credential["@context"], url]
+        credential["schoolNote"] = "Well done"
+        return credential
+
+    unsigned = noted(build_credential(did_key(ed_key.public)))
+    context = Verifier(loader=own).verify(_jwt_of(ed_key, unsigned), now=NOW).check("context")
+    assert (context.outcome, context.message) == (
+        Outcome.PASSED,
+        "Every term is defined by a known context.",
+    )
+    embedded = noted(copy.deepcopy(badge(ed_key, proof="data-integrity").json))
+    unsigned["favouriteColour"] = embedded["favouriteColour"] = "green"
+    for source in (_jwt_of(ed_key, unsigned), embedded):
+        context = Verifier(loader=own).verify(source, now=NOW).check("context")
+        assert (context.outcome, context.message, context.detail) == (
+            Outcome.FAILED,
+            "The credential has properties or types its contexts do not define.",
+            "the term 'favouriteColour' is not defined by any @context, so it would not be signed",
+        )
