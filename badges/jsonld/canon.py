@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import math
 from functools import cache
+from hashlib import sha256
 from typing import Any
 
 from ..errors import CanonicalizationError, ContextError, FormatError
-from ..jsonutil import content_key
+from ..jsonutil import dumps_sorted
 from ..memo import LruMemo
 from .compiled import to_quads
 from .loader import FrozenDocumentLoader, default_loader
@@ -144,7 +145,12 @@ def _budgeted_urdna2015() -> Any:
     return _BudgetedURDNA2015
 
 
-_CANONICAL = LruMemo[tuple[FrozenDocumentLoader, bytes], str](maxsize=512)
+_CANONICAL = LruMemo[tuple[FrozenDocumentLoader, bool, bytes], str](maxsize=512)
+# A document whose sorted JSON is at most this long is its own memo key: the dictionary
+# hashes it faster than SHA-256 would digest it, and compares it byte for byte (a badge
+# is about 3 KB; its canonical form, kept as the value, is larger). Longer ones (CLR
+# records) are keyed by the SHA-256 of that JSON.
+_RAW_KEY_BYTES = 16384
 
 
 def clear_canonical_memo() -> None:
@@ -162,9 +168,12 @@ def _is_record(document: Any) -> bool:
 
 def _memo_key(document: Any, loader: FrozenDocumentLoader) -> Any:
     try:
-        return (loader, content_key(document))
+        text = dumps_sorted(document)
     except FormatError:
         return None
+    if len(text) <= _RAW_KEY_BYTES:
+        return (loader, False, text)
+    return (loader, True, sha256(text).digest())  # what ``content_key`` is
 
 
 def canonicalize(

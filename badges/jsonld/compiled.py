@@ -29,14 +29,16 @@ import re
 from typing import Any
 
 from .loader import FrozenDocumentLoader, default_loader
-from .options import _is_absolute
+from .options import _ABSOLUTE_IRI, RELATIVE_BASE
 from .terms import (
     _AS_VOCAB,
+    _MISSING,
+    MAX_COMBINATIONS,
     MAX_DEPTH,
     MAX_TERMS,
+    _child,
     _compiled,
     _context_key,
-    _nested_context,
     _Slot,
     _State,
     _Unsure,
@@ -173,9 +175,9 @@ class _Out:
         self.count = 0
 
     def fresh(self) -> str:
-        label = f"_:b{self.count}"
-        self.count += 1
-        return label
+        count = self.count
+        self.count = count + 1
+        return "_:b" + str(count)
 
     def label(self, old: str) -> str:
         """The label for a blank node identifier of the document (pyld relabels them)."""
@@ -199,8 +201,8 @@ def _reference(state: _State, value: str, vocab: bool, out: _Out) -> str:
         raise _Unsure
     if iri[:2] == "_:":
         return out.label(iri)
-    if not _is_absolute(iri):
-        raise _Unsure  # strict expansion refuses it
+    if _ABSOLUTE_IRI.match(iri) is None or iri.startswith(RELATIVE_BASE):
+        raise _Unsure  # strict expansion refuses it (``options._is_absolute``, inline)
     return "<" + iri + ">"
 
 
@@ -250,8 +252,7 @@ def _object(
         term = _reference(slot.state, value, slot.coerce == _AS_VOCAB, out)
         return term, term
     if kind is dict:
-        assert slot.state is not None and slot.term is not None
-        term = _node(_nested_context(slot.state, slot.term, value), value, depth + 1, out, graph)
+        term = _node(_child(slot, value), value, depth + 1, out, graph)
         return term, term
     if kind is list:
         raise _Unsure  # nested arrays (lists of lists)
@@ -280,9 +281,10 @@ def _property(
                 term = '"' + escape(item) + '"' + info.suffix
                 key: Any = (item, False, info.datatype, info.language)
             elif kind is dict:
-                assert slot.state is not None and slot.term is not None
-                state = _nested_context(slot.state, slot.term, item)
-                term = key = _node(state, item, depth + 1, out, graph)
+                child = slot.child
+                if child is None or "@context" in item or len(item) <= 2:
+                    child = _child(slot, item)  # (``_child``'s usual case, inline)
+                term = key = _node(child, item, depth + 1, out, graph)
             elif item is None:
                 continue
             else:
@@ -345,7 +347,13 @@ def _node(active: _State, element: dict[str, Any], depth: int, out: _Out, graph:
     if depth > MAX_DEPTH:
         raise _Unsure
     keys = tuple(element)
-    type_key = active.plan(keys)
+    # the memos of ``plan``, ``with_types`` and ``rdf_entries`` read directly (a call
+    # each only the first time)
+    type_key = active.plans.get(keys, _MISSING)
+    if type_key is _MISSING:
+        type_key = active.plan(keys)
+    elif type_key == "@":
+        raise _Unsure
     types: list[str] = []
     if type_key is not None:
         found = element[type_key]
@@ -364,8 +372,12 @@ def _node(active: _State, element: dict[str, Any], depth: int, out: _Out, graph:
                 if len(known) < MAX_TERMS:
                     known[type_] = term
             types.append(term)
-        active = active.with_types(found)
-    own_type_key, id_key, entries = active.rdf_entries(keys)
+        typed = active.by_types.get(tuple(found))
+        active = typed if typed is not None else active.with_types(found)
+    planned = active.rdf_objects.get(keys)
+    if planned is None:
+        planned = active.rdf_entries(keys)
+    own_type_key, id_key, entries = planned
     if own_type_key != type_key:
         raise _Unsure  # a type key only before or only after the type-scoped contexts
     if id_key is None:
@@ -387,14 +399,28 @@ def _node(active: _State, element: dict[str, Any], depth: int, out: _Out, graph:
         info = slot.rdf
         if info is None or info is _UNSURE_INFO:
             info = _info(slot)
-        if info.text and type(value) is str:
+        kind = type(value)
+        if kind is str and info.text:
             # the most common entry, a plain text value: ``_property`` inlined
-            mark = (graph, subject, info.predicate, (value, False, info.datatype, info.language))
+            predicate = info.predicate
+            mark = (graph, subject, predicate, (value, False, info.datatype, info.language))
             if mark not in seen:
                 seen.add(mark)
-                quads.append(
-                    (subject, info.predicate, '"' + escape(value) + '"' + info.suffix, graph)
-                )
+                if _NEEDS_ESCAPE(value) is not None:
+                    value = escape(value)
+                quads.append((subject, predicate, '"' + value + '"' + info.suffix, graph))
+            continue
+        if kind is dict and info.mode == _PLAIN and not slot.json:
+            # one node object as the value: ``_property`` inlined
+            child = slot.child
+            if child is None or "@context" in value or len(value) <= 2:
+                child = _child(slot, value)  # (``_child``'s usual case, inline)
+            term = _node(child, value, depth + 1, out, graph)
+            predicate = info.predicate
+            mark = (graph, subject, predicate, term)
+            if mark not in seen:
+                seen.add(mark)
+                quads.append((subject, predicate, term, graph))
             continue
         _property(slot, value, subject, depth, out, graph)
     return subject
@@ -402,13 +428,17 @@ def _node(active: _State, element: dict[str, Any], depth: int, out: _Out, graph:
 
 def _top(document: dict[str, Any], loader: FrozenDocumentLoader) -> list[Quad]:
     key = _context_key(document.get("@context"))
-    if not all(loader.knows(url) for url in ([key] if isinstance(key, str) else key)):
-        raise _Unsure
-    compiled = _compiled(loader, key)
-    if compiled.root is None:
-        raise _Unsure
+    root = loader.compiled_roots.get(key)
+    if root is None:
+        if not all(loader.knows(url) for url in ([key] if isinstance(key, str) else key)):
+            raise _Unsure
+        root = _compiled(loader, key).root
+        if root is None:
+            raise _Unsure
+        if len(loader.compiled_roots) < MAX_COMBINATIONS:
+            loader.compiled_roots[key] = root
     out = _Out()
-    _node(compiled.root, document, 0, out, None)
+    _node(root, document, 0, out, None)
     return out.quads
 
 

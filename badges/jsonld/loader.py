@@ -30,6 +30,10 @@ class FrozenDocumentLoader:
         # once can see a KeyError mid-eviction and a valid document fails. Every pyld call
         # given this loader (expansion, to_rdf, context processing) holds this lock.
         self.lock = threading.RLock()
+        # the compiled root context of each ``@context`` combination (a URL or a tuple of
+        # URLs) whose documents this loader knows, for ``badges.jsonld.compiled``: found
+        # once, then a dictionary lookup per document
+        self.compiled_roots: dict[str | tuple[str, ...], Any] = {}
 
     def knows(self, url: str) -> bool:
         return url in self._extra or url in standards.bundled_urls()

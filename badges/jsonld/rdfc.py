@@ -52,22 +52,26 @@ def first_degree_labels(
     (then the N-degree step decides, and pyld's implementation is used)."""
     if mentions is None:
         mentions = blank_node_mentions(quads)
-    by_hash: dict[str, str] = {}
+    by_hash: dict[bytes, str] = {}
     for blank, found in mentions.items():
-        lines = []
+        lines: list[str] = []
         for s, p, o, g in found:
             if s[0] == "_":
                 s = "_:a" if s == blank else "_:z"
             if o[0] == "_":
                 o = "_:a" if o == blank else "_:z"
-            if g is not None and g[0] == "_":
-                g = "_:a" if g == blank else "_:z"
-            lines.append(f"{s} {p} {o} .\n" if g is None else f"{s} {p} {o} {g} .\n")
+            if g is None:
+                lines.append(f"{s} {p} {o} .\n")
+            else:
+                if g[0] == "_":
+                    g = "_:a" if g == blank else "_:z"
+                lines.append(f"{s} {p} {o} {g} .\n")
         lines.sort()
-        digest = sha256("".join(lines).encode()).hexdigest()
+        digest = sha256("".join(lines).encode()).digest()
         if digest in by_hash:
             return None
         by_hash[digest] = blank
+    # hex digests sort as the digests' bytes do
     return {by_hash[digest]: f"_:c14n{i}" for i, digest in enumerate(sorted(by_hash))}
 
 
@@ -81,15 +85,19 @@ def canonical_nquads(
     labels = first_degree_labels(quads, mentions)
     if labels is None:
         return None
-    lines = []
+    lines: list[str] = []
+    append = lines.append
     for s, p, o, g in quads:
         if s[0] == "_":
             s = labels[s]
         if o[0] == "_":
             o = labels[o]
-        if g is not None and g[0] == "_":
-            g = labels[g]
-        lines.append(f"{s} {p} {o} .\n" if g is None else f"{s} {p} {o} {g} .\n")
+        if g is None:
+            append(f"{s} {p} {o} .\n")
+        else:
+            if g[0] == "_":
+                g = labels[g]
+            append(f"{s} {p} {o} {g} .\n")
     lines.sort()
     return "".join(lines)
 
