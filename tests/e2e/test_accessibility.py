@@ -437,6 +437,8 @@ def check_language(
                         f"{where}: HTTP {response and response.status}, not {spec.status}"
                     )
                     continue
+                if page.url != url:  # e.g. to the sign-in page: not the reader meant
+                    problems.append(f"{where}: redirected to {page.url}")
                 html_lang, violations = page.evaluate(AXE_RUN)
                 if html_lang != lang:
                     problems.append(f"{where}: <html lang={html_lang!r}>, not {lang!r}")
