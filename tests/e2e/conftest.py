@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,12 +33,18 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-    "--disable-features=Translate,OptimizationHints,MediaRouter",
+    # WebUIOmniboxPopup, WebUIOmniboxAimPopup: without them every context (a window of its
+    # own) starts a renderer for the address bar's popup, which no test sees: about half of
+    # what a new context costs
+    "--disable-features=Translate,OptimizationHints,MediaRouter,"
+    "WebUIOmniboxPopup,WebUIOmniboxAimPopup",
 ]
 
 
 class Served:
-    """A WSGI app on 127.0.0.1:<free port>; the app is set once the port is known."""
+    """A WSGI app on 127.0.0.1:<free port>. The port (so the URL) is the server's; the app it
+    serves is set, and may be replaced, afterwards: one server for the session (its URL is in
+    the seeded demo's credentials), a fresh app on it for each module."""
 
     def __init__(self) -> None:
         self.app: Callable[..., Any] | None = None
@@ -47,10 +54,10 @@ class Served:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def _dispatch(self, environ: Any, start_response: Any) -> Any:
-        assert self.app is not None
+        assert self.app is not None, f"{self.url} serves no app now"
         return self.app(environ, start_response)
 
-    def start(self, app: Callable[..., Any]) -> None:
+    def start(self, app: Callable[..., Any] | None = None) -> None:
         self.app = app
         self.thread.start()
 
@@ -58,27 +65,68 @@ class Served:
         self.server.shutdown()
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """The whole loop on one machine, as `badges serve --demo` runs it."""
-    data = tmp_path_factory.mktemp("e2e")
+@pytest.fixture(scope="session")
+def servers() -> Iterator[tuple[Served, Served]]:
+    """The issuer's and the verifier's addresses for the whole session (each module's
+    ``stack`` puts apps of its own behind them)."""
     issuer_srv, verifier_srv = Served(), Served()
-    url = f"sqlite:///{data / 'issuer.sqlite3'}"
-    upgrade(url)
-    issuer = create_issuer(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "e2e",
-            "DATABASE_URL": url,
-            "BASE_URL": issuer_srv.url,
-            "VERIFIER_URL": verifier_srv.url,
-            "KEY_ENCRYPTION_KEY": KEK,
-            "DATA_DIR": str(data),
-        }
-    )
-    with issuer.extensions["issuer.db"].transaction() as session:
+    issuer_srv.start()
+    verifier_srv.start()
+    yield issuer_srv, verifier_srv
+    issuer_srv.stop()
+    verifier_srv.stop()
+
+
+def issuer_config(data: Path, issuer_url: str, verifier_url: str) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "e2e",
+        "DATABASE_URL": f"sqlite:///{data / 'issuer.sqlite3'}",
+        "BASE_URL": issuer_url,
+        "VERIFIER_URL": verifier_url,
+        "KEY_ENCRYPTION_KEY": KEK,
+        "DATA_DIR": str(data),
+    }
+
+
+@pytest.fixture(scope="session")
+def demo_data(
+    tmp_path_factory: pytest.TempPathFactory, servers: tuple[Served, Served]
+) -> tuple[Path, Any]:
+    """The issuer's data folder (its SQLite file, its revocation journal) migrated and
+    seeded with the demo once per session, for the session's issuer address, and the demo's
+    logins: each module's ``stack`` starts from a copy of it, as if it had seeded its own."""
+    issuer_srv, verifier_srv = servers
+    data = tmp_path_factory.mktemp("e2e-demo")
+    config = issuer_config(data, issuer_srv.url, verifier_srv.url)
+    upgrade(config["DATABASE_URL"])
+    issuer = create_issuer(config)
+    database = issuer.extensions["issuer.db"]
+    with database.transaction() as session:
         seed_frameworks(session)
         logins = seed_demo(session, sealer=Sealer.from_config(KEK), urls=PublicUrls(issuer_srv.url))
+    database.dispose()  # the last connection closed: the WAL is folded into the file
+    return data, logins
+
+
+def demo_copy(tmp_path_factory: pytest.TempPathFactory, demo_data: tuple[Path, Any]) -> Path:
+    """A fresh copy of the seeded demo's data folder."""
+    data = tmp_path_factory.mktemp("e2e")
+    shutil.copytree(demo_data[0], data, dirs_exist_ok=True)
+    return data
+
+
+@pytest.fixture(scope="module")
+def stack(
+    tmp_path_factory: pytest.TempPathFactory,
+    servers: tuple[Served, Served],
+    demo_data: tuple[Path, Any],
+) -> Iterator[dict[str, Any]]:
+    """The whole loop on one machine, as `badges serve --demo` runs it: a freshly seeded
+    demo issuer and a verifier of the module's own."""
+    issuer_srv, verifier_srv = servers
+    data = demo_copy(tmp_path_factory, demo_data)
+    issuer = create_issuer(issuer_config(data, issuer_srv.url, verifier_srv.url))
     verifier = create_verifier(
         {
             "VERIFIER_ALLOWED_HOSTS": [f"127.0.0.1:{issuer_srv.port}"],
@@ -89,17 +137,16 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             "VERIFIER_REGISTRIES": [f"{issuer_srv.url}/registry.json"],
         }
     )
-    issuer_srv.start(issuer)
-    verifier_srv.start(verifier)
+    issuer_srv.app, verifier_srv.app = issuer, verifier
     yield {
         "issuer": issuer_srv.url,
         "verifier": verifier_srv.url,
         "issuer_app": issuer,
-        "logins": logins,
+        "logins": demo_data[1],
         "password": DEMO_PASSWORD,
     }
-    issuer_srv.stop()
-    verifier_srv.stop()
+    issuer_srv.app = verifier_srv.app = None
+    issuer.extensions["issuer.db"].dispose()
 
 
 @pytest.fixture(scope="session")

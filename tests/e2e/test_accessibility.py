@@ -8,7 +8,8 @@ with the reason it is not a page (JSON, images, downloads). A new route that is 
 list fails ``test_every_get_route_is_visited_or_not_a_page``, so no page is forgotten.
 
 One browser, one context per language (the ``lang`` cookie chooses it, as the switcher
-does), one seeded stack for the module.
+does) taking on each reader in turn by their cookies (each signed in once for the module),
+axe-core in every document of it from the start, one seeded stack for the module.
 """
 
 from __future__ import annotations
@@ -350,13 +351,37 @@ def seeded(stack: dict[str, Any]) -> dict[str, str]:
     return _seeded(stack)
 
 
+@pytest.fixture(scope="module")
+def signed_in(browser: Any, stack: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Each reader's cookies (none for ``anon``), each signed-in reader signed in once for
+    the module: each language's context takes on each reader in turn by their cookies."""
+    cookies: dict[str, list[dict[str, Any]]] = {"anon": []}
+    for who in ORDER[1:]:
+        context = language_context(browser, stack, "en")
+        try:
+            sign_in(context.new_page(), stack, who)
+            cookies[who] = [c for c in context.cookies() if c["name"] != "lang"]
+        finally:
+            context.close()
+    return cookies
+
+
+# the page's language (<html lang>) and axe-core's violations on the page as it stands
+AXE_RUN = """async () => [
+  document.documentElement.lang,
+  (await axe.run(document, {resultTypes: ['violations']})).violations,
+]"""
+
+
 def run_axe(page: Any, axe_source: str) -> list[dict[str, Any]]:
-    """axe-core's serious and critical violations on the page as it stands."""
+    """axe-core's serious and critical violations on the page as it stands (axe injected
+    unless already there)."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.add_script_tag(content=axe_source)
-    violations: list[dict[str, Any]] = page.evaluate(
-        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-    )
+    return serious(page.evaluate(AXE_RUN)[1])
+
+
+def serious(violations: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [v for v in violations if v.get("impact") in SERIOUS]
 
 
@@ -385,16 +410,22 @@ def check_language(
     stack: dict[str, Any],
     seeded: dict[str, str],
     axe_source: str,
+    signed_in: dict[str, list[dict[str, Any]]],
     lang: str,
     visit: Callable[[str, Page, str], None] | None = None,
 ) -> list[str]:
     problems: list[str] = []
-    for who in ORDER:
-        context = language_context(browser, stack, lang)
-        page = context.new_page()
-        try:
-            if who != "anon":
-                sign_in(page, stack, who)
+    context = language_context(browser, stack, lang)
+    # every document starts with axe: sent to the browser once, not once per page
+    context.add_init_script(axe_source)
+    page = context.new_page()
+    try:
+        for who in ORDER:
+            # the reader's cookies (their session) and the language's, and no other
+            context.clear_cookies()
+            context.add_cookies(
+                [*signed_in[who], {"name": "lang", "value": lang, "url": stack["issuer"]}]
+            )
             for name, spec, path in _pages(seeded):
                 if spec.who != who:
                     continue
@@ -406,24 +437,37 @@ def check_language(
                         f"{where}: HTTP {response and response.status}, not {spec.status}"
                     )
                     continue
-                html_lang = page.evaluate("() => document.documentElement.lang")
+                if page.url != url:  # e.g. to the sign-in page: not the reader meant
+                    problems.append(f"{where}: redirected to {page.url}")
+                html_lang, violations = page.evaluate(AXE_RUN)
                 if html_lang != lang:
                     problems.append(f"{where}: <html lang={html_lang!r}>, not {lang!r}")
-                problems += describe(where, run_axe(page, axe_source))
+                problems += describe(where, serious(violations))
                 if visit is not None:
                     visit(name, spec, path)
-        finally:
-            context.close()
+    finally:
+        context.close()
     return problems
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_no_serious_or_critical_axe_violations(
-    browser: Any, stack: dict[str, Any], seeded: dict[str, str], axe_source: str, lang: str
+    browser: Any,
+    stack: dict[str, Any],
+    seeded: dict[str, str],
+    axe_source: str,
+    signed_in: dict[str, list[dict[str, Any]]],
+    lang: str,
 ) -> None:
     visited: list[str] = []
     problems = check_language(
-        browser, stack, seeded, axe_source, lang, lambda name, _spec, _path: visited.append(name)
+        browser,
+        stack,
+        seeded,
+        axe_source,
+        signed_in,
+        lang,
+        lambda name, _spec, _path: visited.append(name),
     )
     assert not problems, "\n".join(problems)
     assert set(visited) == set(ISSUER_PAGES) | set(VERIFIER_PAGES) | set(EXTRA_PAGES)

@@ -14,42 +14,30 @@ import pytest
 from sqlalchemy import select
 
 from issuer import create_app as create_issuer
-from issuer.demo import DEMO_PASSWORD, seed_demo
-from issuer.migrate import upgrade
+from issuer.demo import DEMO_PASSWORD
 from issuer.models import Achievement, Organisation
-from issuer.seed import seed_frameworks
-from issuer.services.keys import Sealer
-from issuer.urls import PublicUrls
 
-from .conftest import KEK, Served, login
+from .conftest import Served, demo_copy, issuer_config, login
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 SHOTS = os.environ.get("BADGES_SCREENSHOTS")
 
 
 @pytest.fixture(scope="module")
-def job_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def job_stack(
+    tmp_path_factory: pytest.TempPathFactory,
+    servers: tuple[Served, Served],
+    demo_data: tuple[Path, Any],
+) -> Iterator[dict[str, Any]]:
     """The demo issuer, signing a class of more than 3 learners as a job (no broker: a
     thread of the app, as `badges serve --demo` does)."""
-    data = tmp_path_factory.mktemp("e2e-jobs")
-    served = Served()
-    url = f"sqlite:///{data / 'issuer.sqlite3'}"
-    upgrade(url)
-    issuer = create_issuer(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "e2e",
-            "DATABASE_URL": url,
-            "BASE_URL": served.url,
-            "KEY_ENCRYPTION_KEY": KEK,
-            "DATA_DIR": str(data),
-            "JOB_THRESHOLD": 3,
-        }
-    )
+    served = servers[0]
+    data = demo_copy(tmp_path_factory, demo_data)
+    config = issuer_config(data, served.url, servers[1].url)
+    del config["VERIFIER_URL"]  # no verifier in this loop
+    issuer = create_issuer({**config, "JOB_THRESHOLD": 3})
     database = issuer.extensions["issuer.db"]
     with database.transaction() as session:
-        seed_frameworks(session)
-        seed_demo(session, sealer=Sealer.from_config(KEK), urls=PublicUrls(served.url))
         school = session.scalars(
             select(Organisation).join(Achievement, Achievement.org_id == Organisation.id)
         ).first()
@@ -57,14 +45,15 @@ def job_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
         badge = session.scalars(select(Achievement).where(Achievement.org_id == school.id)).first()
         assert badge is not None
         slug, achievement = school.slug, badge.public_id
-    served.start(issuer)
+    served.app = issuer
     yield {
         "issuer": served.url,
         "password": DEMO_PASSWORD,
         "slug": slug,
         "achievement": achievement,
     }
-    served.stop()
+    served.app = None
+    database.dispose()
 
 
 def _award_class(page: Any, stack: dict[str, Any], size: int, tmp_path: Path) -> None:
