@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import gc
 import queue
 import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, cast, overload
@@ -898,25 +896,6 @@ class ClassAwards(Sequence[Award]):
         return f"ClassAwards(batch {self._batch_id}, {self._count} awards)"
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector paused while a class is built, signed and stored (then it
-    runs as before). The class's credentials, thousands of small dicts and lists, stay
-    alive until the class is stored, and each of the collector's passes meanwhile went
-    through all of them again: a fifth of what building and storing a class cost besides
-    signing it (measured). Objects are freed as before (reference counting); only cycles
-    wait. Another thread's class (or one already paused) leaves the collector as it finds
-    it, and the first to pause it starts it again."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
 @dataclass(frozen=True)
 class BulkResult:
     batch: AwardBatch | None
@@ -1009,67 +988,55 @@ def award_many(
         if done is None:
             raise
         return done
-    # (Python's cycle collector waits until the class is stored: _collector_paused)
-    with _collector_paused():
-        used = _used_indexes(session, org)
-        # Each step for the whole class before the next (the credentials built, then signed,
-        # then written as rows): the signing runs with nothing else between two signatures,
-        # as fast as the core library signs a list of credentials.
-        drafts: list[_Draft] = []
-        for row in chosen:
-            index = bsl.allocate_index(used)
-            used.add(index)
-            version, signed_row = _in_language(session, org, achievement, versions, row)
-            if version.id not in contexts:
-                contexts[version.id] = _context(session, org, version, sealer, urls)
-            drafts.append(_draft(contexts[version.id], signed_row, status_index=index, now=now))
-        signing = [(draft.ctx, draft.data) for draft in drafts]  # each award's version and row
-        if _server_side(session):  # its work goes on beside the signing (_Writer)
-            awards, stored = _sign_and_store(
-                session,
-                drafts,
-                now=now,
-                awarded_by=awarded_by,
-                batch_id=batch.id,
-                progress=progress,
-            )
-        else:  # SQLite works in this process: signed, then stored
-            signatures: list[SignedCredential] = []
-            for number, draft in enumerate(drafts, 1):
-                signatures.append(_sign(draft))
-                if progress is not None:
-                    progress(number, len(drafts))
-            awards = [
-                _columns(
-                    draft,
-                    signed,
-                    now=now,
-                    awarded_by=awarded_by,
-                    request_key=None,
-                    batch_id=batch.id,
-                )
-                for draft, signed in zip(drafts, signatures, strict=True)
-            ]
-            stored = False
-        if stored:
-            ids = _stored_ids(session, awards)
-        else:  # (or a status index taken meanwhile, a deadlock: nothing stored) inserted here
-            ids = _store_class(session, org, awards, signing, now=now, awarded_by=awarded_by)
-        note_new_message_ids(session, _class_messages(session, awards, ids, signing, org, urls))
-        record(
-            session,
-            org_id=org.id,
-            actor=actor,
-            action=AuditAction.AWARD_BATCH,
-            subject=f"batch:{batch.id}",
-            summary=Summary("award.batch", {"achievement": achievement.name, "num": len(awards)}),
-            details={
-                "achievement": achievement.public_id,
-                "count": len(awards),
-                "skipped": skipped,
-                "awards": [award["public_id"] for award in awards],
-            },
+    used = _used_indexes(session, org)
+    # Each step for the whole class before the next (the credentials built, then signed,
+    # then written as rows): the signing runs with nothing else between two signatures,
+    # as fast as the core library signs a list of credentials.
+    drafts: list[_Draft] = []
+    for row in chosen:
+        index = bsl.allocate_index(used)
+        used.add(index)
+        version, signed_row = _in_language(session, org, achievement, versions, row)
+        if version.id not in contexts:
+            contexts[version.id] = _context(session, org, version, sealer, urls)
+        drafts.append(_draft(contexts[version.id], signed_row, status_index=index, now=now))
+    signing = [(draft.ctx, draft.data) for draft in drafts]  # each award's version and row
+    if _server_side(session):  # its work goes on beside the signing (_Writer)
+        awards, stored = _sign_and_store(
+            session, drafts, now=now, awarded_by=awarded_by, batch_id=batch.id, progress=progress
         )
+    else:  # SQLite works in this process: signed, then stored
+        signatures: list[SignedCredential] = []
+        for number, draft in enumerate(drafts, 1):
+            signatures.append(_sign(draft))
+            if progress is not None:
+                progress(number, len(drafts))
+        awards = [
+            _columns(
+                draft, signed, now=now, awarded_by=awarded_by, request_key=None, batch_id=batch.id
+            )
+            for draft, signed in zip(drafts, signatures, strict=True)
+        ]
+        stored = False
+    if stored:
+        ids = _stored_ids(session, awards)
+    else:  # (or a status index taken meanwhile, a deadlock: nothing stored) inserted here
+        ids = _store_class(session, org, awards, signing, now=now, awarded_by=awarded_by)
+    note_new_message_ids(session, _class_messages(session, awards, ids, signing, org, urls))
+    record(
+        session,
+        org_id=org.id,
+        actor=actor,
+        action=AuditAction.AWARD_BATCH,
+        subject=f"batch:{batch.id}",
+        summary=Summary("award.batch", {"achievement": achievement.name, "num": len(awards)}),
+        details={
+            "achievement": achievement.public_id,
+            "count": len(awards),
+            "skipped": skipped,
+            "awards": [award["public_id"] for award in awards],
+        },
+    )
     return BulkResult(batch, ClassAwards(session, batch.id, len(ids)), {}, False, earlier, skipped)
 
 
