@@ -17,8 +17,10 @@ work once; running a finished job again does nothing.
 
 from __future__ import annotations
 
+import gc
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -79,6 +81,25 @@ def class_award_size(
     return sum(1 for row in rows if normalised_email(row.learner_email) not in holders)
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused while a class is built, signed and stored (then it
+    runs as before). The class's credentials, thousands of small dicts and lists, stay
+    alive until the class is stored, and each of the collector's passes meanwhile went
+    through all of them again: about a fifth of what a class award costs besides signing
+    (measured, benchmarks/bench_bulk.py). Objects are freed as before (reference counting);
+    only cycles wait. Another thread's class (or one already paused) leaves the collector
+    as it finds it, and the first to pause it starts it again."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def run_class_award(
     session: Session,
     *,
@@ -98,21 +119,22 @@ def run_class_award(
     """Sign and store a whole class (all of it, or raise and leave the rollback to the
     caller), with one audit entry for it (written by ``award_many``). The same ``request_key`` again returns the first
     result and awards nothing. Raises InvalidInput when a row is not valid (any more)."""
-    result = award_many(
-        session,
-        org=org,
-        achievement=achievement,
-        rows=rows,
-        sealer=sealer,
-        urls=urls,
-        awarded_by=awarded_by,
-        progress=progress,
-        request_key=request_key,
-        skip_earlier=skip_earlier,
-        first_row=first_row,
-        actor=actor,
-        limit=limit,
-    )
+    with _collector_paused():
+        result = award_many(
+            session,
+            org=org,
+            achievement=achievement,
+            rows=rows,
+            sealer=sealer,
+            urls=urls,
+            awarded_by=awarded_by,
+            progress=progress,
+            request_key=request_key,
+            skip_earlier=skip_earlier,
+            first_row=first_row,
+            actor=actor,
+            limit=limit,
+        )
     if result.errors or result.batch is None:
         raise InvalidInput(_("Some rows are not valid any more; upload the file again."))
     batch_id = result.batch.id  # award_many wrote the class's one audit entry with the awards
