@@ -3,6 +3,7 @@ the sender that keeps every answer that is a 500 or shows a traceback."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -115,23 +116,32 @@ RAW_BODIES = [
 ]
 
 
-def _host_and_path(environ: dict[str, Any]) -> tuple[str, str]:
-    url = urlsplit(get_current_url(environ, strip_querystring=True))
-    return url.hostname or "localhost", url.path
+def _host(environ: dict[str, Any]) -> str:
+    return urlsplit(get_current_url(environ, host_only=True)).hostname or "localhost"
+
+
+def _path(environ: dict[str, Any]) -> str:
+    """The request's path as the test client matches cookies to it: an IRI, which takes
+    percent-decoding the whole path again (a tenth of a second for a path of thousands of
+    escaped characters under the profiler)."""
+    return urlsplit(get_current_url(environ, strip_querystring=True)).path
 
 
 class SweepClient(FlaskClient):
     """Flask's test client less a cost of its own: to match its cookies to a request it
     builds the request's whole URL as an IRI, query string included (percent-decoding it
     twice per request), and then uses only the host and the path. A sweep's query strings
-    hold up to a hundred thousand escapes, so that was a third of the sweep's time. Here
-    the host and path come from the URL without its query: the same cookies are sent and
-    kept, and the app gets the same request."""
+    and paths hold up to a hundred thousand escapes, so that was a third of the sweep's
+    time. Here the host comes from the host alone, and the path is worked out only when a
+    cookie depends on it: a cookie whose path is ``/`` matches every path (each starts with
+    ``/``), and a Set-Cookie that names its path needs none of the request's. The same
+    cookies are sent and kept, and the app gets the same request."""
 
     def _add_cookies_to_wsgi(self, environ: dict[str, Any]) -> None:
         if self._cookies is None:
             return
-        server_name, path = _host_and_path(environ)
+        server_name = _host(environ)
+        path = "/" if all(c.path == "/" for c in self._cookies.values()) else _path(environ)
         value = "; ".join(
             c._to_request_header()
             for c in self._cookies.values()
@@ -145,9 +155,16 @@ class SweepClient(FlaskClient):
     def run_wsgi_app(self, environ: dict[str, Any], buffered: bool = False) -> Any:
         self._add_cookies_to_wsgi(environ)
         rv = run_wsgi_app(self.application, environ, buffered=buffered)
-        server_name, path = _host_and_path(environ)
-        self._update_cookies_from_response(server_name, path, rv[2].getlist("Set-Cookie"))
+        headers = rv[2].getlist("Set-Cookie")
+        if headers:
+            named = all(_NAMES_PATH.search(h) for h in headers)
+            path = "/" if named else _path(environ)  # the default path of one naming none
+            self._update_cookies_from_response(_host(environ), path, headers)
         return rv
+
+
+# a Set-Cookie header's Path attribute (werkzeug's parse_options_header reads the same)
+_NAMES_PATH = re.compile(r";\s*path\s*=\s*[^;\s]", re.IGNORECASE)
 
 
 def sweep_client(app: Flask) -> FlaskClient:

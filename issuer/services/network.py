@@ -256,10 +256,17 @@ def _utc(session: Session, column: Any) -> Any:
     return column
 
 
+# Award again, in queries that join it to itself (the one a copy was re-issued from, the
+# copy that replaced one). Made once: an alias works out its columns' stand-ins on first
+# use (each of Award's columns), more work than the rest of a page's query.
+_PARENT = aliased(Award)
+_SUCCESSOR = aliased(Award)
+
+
 def _first_awarded(org_ids: list[int]) -> Any:
     """(award id, issued_at of the first badge of its chain) for every re-issued copy: a
     copy re-issued again after another compromise walks back to the original award."""
-    parent = aliased(Award)
+    parent = _PARENT
     chain = (
         select(
             Award.id.label("award_id"),
@@ -283,7 +290,7 @@ def _grouped(
 ) -> tuple[list[tuple[int, int, Term, int, int]], list[int]]:
     """(org id, achievement id, term, issued, revoked) per group, and the years present."""
     first_awarded = _first_awarded(org_ids)
-    successor = aliased(Award)
+    successor = _SUCCESSOR
     when = _utc(session, func.coalesce(first_awarded.c.issued_at, Award.issued_at))
     year = extract("year", when)
     month = extract("month", when)

@@ -116,11 +116,17 @@ def mine(learner: Learner) -> ColumnElement[bool]:
     return func.lower(Award.learner_email).in_(_confirmed(learner))
 
 
+# A re-issued copy of an award, in a query of the award itself. Made once: an alias works
+# out its columns' stand-ins on first use (each of Award's columns), which cost a page that
+# made a new one per query more than the rest of its queries.
+_COPY = aliased(Award)
+
+
 def _card_query(learner: Learner, *, areas: bool, details: bool = False) -> Select[Any]:
     """The columns a card needs of each of the learner's awards, newest first. ``areas``:
     with the signed framework areas (the map and timeline need them, the home does not);
     ``details``: with the description and evidence (the share page)."""
-    copy = aliased(Award)
+    copy = _COPY
     reissued = exists().where(
         copy.reissue_of_id == Award.id, func.lower(copy.learner_email).in_(_confirmed(learner))
     )

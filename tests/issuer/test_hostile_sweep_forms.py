@@ -41,22 +41,30 @@ KEY_MARK = "\x01request-key\x01"  # where each request's own request_key goes
 
 
 def _hostile_forms() -> list[tuple[Any, bytes]]:
-    """For each hostile value: every field set to it; then a field given twice and
-    list-valued fields with the hostile value among good ones."""
-    forms: list[Any] = []
-    for value in HOSTILE:
-        forms.append(dict.fromkeys(FORM_NAMES, value) | CSRF)
-        forms.append(
-            MultiDict(
-                [
-                    ("csrf_token", "sweep-csrf"),
-                    ("alignment_ids", "1"),
-                    ("alignment_ids", value),
-                    ("name", value),
-                    ("name", "x"),
-                ]
-            )
+    """For each hostile value, every field set to it."""
+    forms = [dict.fromkeys(FORM_NAMES, value) | CSRF for value in HOSTILE]
+    return [(form, encode_form(form)) for form in forms]
+
+
+# the fields the forms below give twice, the hostile value among good ones
+REPEATED = ("alignment_ids", "name")
+
+
+def _repeated_forms() -> list[tuple[Any, bytes]]:
+    """For each hostile value, a field given twice and a list-valued field with the
+    hostile value among good ones (``REPEATED``)."""
+    forms = [
+        MultiDict(
+            [
+                ("csrf_token", "sweep-csrf"),
+                ("alignment_ids", "1"),
+                ("alignment_ids", value),
+                ("name", value),
+                ("name", "x"),
+            ]
         )
+        for value in HOSTILE
+    ]
     return [(form, encode_form(form)) for form in forms]
 
 
@@ -172,15 +180,18 @@ def test_hostile_form_fields_and_files_on_every_form(app, database, world):
     """The forms with one hostile field among good ones go to a route for each field its
     code reads (``Reads``): the same form with a hostile value in a field nothing reads is
     the good form again, sent once per route (about nine in ten of the 188 a route got
-    before took that one path again). A field first read by one of them gets its own."""
+    before took that one path again). A field first read by one of them gets its own.
+    Likewise the forms that repeat a field and the uploads go in full only to a route that
+    reads those fields (its first of each to every route)."""
     failures: list[str] = []
     hostile_forms = _hostile_forms()
+    repeated_forms = _repeated_forms()
     focused_forms = _focused_forms()
     mark = quote_plus(KEY_MARK, safe="")
     reads = _record_reads(app)
     good = FORM_BASELINE | CSRF | {"request_key": KEY_MARK}
     good_form = ("", good, encode_form(good).decode("ascii"), True)
-    focused_sent = 0
+    focused_sent = repeated_to = files_to = 0
     for rule, methods in routes(app):
         if "POST" not in methods or rule.rule.startswith("/api/") or rule.endpoint == "auth.logout":
             continue
@@ -210,7 +221,20 @@ def test_hostile_form_fields_and_files_on_every_form(app, database, world):
                 break
             pending = left
         focused_sent += sent_fields
-        for content in FILES:
+        # the repeated fields: the first form to every route (the fields it reads missing);
+        # the others only where the route reads one of them, as elsewhere they hold their
+        # hostile value in fields nothing reads (the form with every field set to it met
+        # the app's own NUL check on this route already)
+        repeated_read = any(name in reads for name in REPEATED)
+        for form, body in repeated_forms if repeated_read else repeated_forms[:1]:
+            sweep.send("POST", path, data=body, content_type=FORM_TYPE, form=form)
+        repeated_to += repeated_read
+        # the uploads: each to a route that reads a file; the first only to one that reads
+        # none (the others differ only in content that nothing but the form parser, the
+        # same on every route, reads)
+        files_read = any(name in reads for name in FILE_NAMES)
+        files_to += files_read
+        for content in FILES if files_read else FILES[:1]:
             form = dict.fromkeys(FORM_NAMES, "x") | {"csrf_token": "sweep-csrf"}
             for name in FILE_NAMES:
                 form[name] = (io.BytesIO(content), "upload.svg")
@@ -242,3 +266,5 @@ def test_hostile_form_fields_and_files_on_every_form(app, database, world):
     assert not failures, "\n".join(failures[:40])
     # the reads were seen: routes read fields, and more than one field each on the whole
     assert focused_sent > 500, focused_sent
+    assert repeated_to > 5, repeated_to
+    assert files_to > 3, files_to
