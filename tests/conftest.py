@@ -53,7 +53,21 @@ pytest_plugins = ["tests.require_peers"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    _keep_rewritten_tests()
     _share_url_builders()
+
+
+def _keep_rewritten_tests() -> None:
+    """pytest rewrites the asserts of every test module it imports (some 50,000 lines: about
+    six CPU-seconds in each pytest-xdist worker) and keeps the result in the modules'
+    ``__pycache__`` folders (which git ignores) for the next run, unless bytecode writing
+    is off: ``PYTHONDONTWRITEBYTECODE`` is set on some machines, and then every run, in
+    every worker, rewrote the whole suite again. The suite keeps its compiled modules
+    there all the same (Python reads bytecode whatever that setting says; a module whose
+    source changed is compiled again)."""
+    import sys
+
+    sys.dont_write_bytecode = False
 
 
 def _share_url_builders() -> None:
@@ -91,21 +105,32 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     Peer.close()
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The long modules first, each module's tests in their own order: modules whose every
-    test is slow or interop (the hostile-input sweeps, the browser tests, the interop suite:
-    each one long unit of work), then other modules with tests that run independent
-    verifiers (node processes), then other modules with slow tests, then the rest. Under
-    pytest-xdist (``-n auto --dist loadfile --no-loadscope-reorder``: the modules are handed
-    out in this order, one at a time to whichever worker is free) the long units then run
-    beside the many short ones, not last and alone: xdist's own order (modules with the
-    most tests first) would leave the sweeps and browser tests, which have few, to the end."""
+    """The order and the grouping of the tests for pytest-xdist (``-n auto --dist loadgroup
+    --no-loadscope-reorder``): the tests are handed out one at a time, in this order, to
+    whichever worker is free, except that the tests of a module that share a module-scoped
+    fixture (the browser tests' stack, a module's loopback site) are one unit, run in one
+    worker. The long ones first: modules whose every test is slow or interop (the
+    hostile-input sweeps, the browser tests, the interop suite), then other modules with
+    tests that run independent verifiers (node processes), then other modules with slow
+    tests, then the rest, each module's tests in their own order. The long units then run
+    beside the many short tests, and both workers finish within a short test of each
+    other: neither waits alone at the end for a long module the other could have shared."""
 
     def module(item: pytest.Item) -> str:
         return item.nodeid.split("::", 1)[0]
 
     def long(item: pytest.Item) -> bool:
         return any(item.get_closest_marker(name) for name in ("slow", "interop"))
+
+    def shares_a_fixture(item: pytest.Item) -> bool:
+        info = getattr(item, "_fixtureinfo", None)
+        return info is not None and any(
+            definition.scope in ("module", "class", "package")
+            for definitions in info.name2fixturedefs.values()
+            for definition in definitions
+        )
 
     modules = {module(item) for item in items}
     whole = modules - {module(item) for item in items if not long(item)}
@@ -117,6 +142,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         return 0 if name in whole else 1 if name in interop else 2 if name in slow else 3
 
     items.sort(key=rank)
+    for item in items:
+        if shares_a_fixture(item):
+            item.add_marker(pytest.mark.xdist_group(module(item)))
 
 
 @pytest.hookimpl(wrapper=True)
