@@ -95,6 +95,58 @@ def _share_url_builders() -> None:
         return builder
 
     Rule._compile_builder = shared  # type: ignore[method-assign]
+    _share_rule_parsing()
+
+
+def _share_rule_parsing() -> None:
+    """The other half of adding a route (the rest of creating an app): werkzeug parses the
+    rule's text into its parts (the pieces the matcher compares, each with its regular
+    expression and weight) and its converters. The parts are a pure function of the text,
+    the map's converter classes and the slash and host settings: here each rule is parsed
+    once per process, and each later rule just like it gets the same parts and converters
+    of its own, made for its own map as werkzeug makes them."""
+    from werkzeug.routing.rules import Rule
+
+    compile_rule = Rule.compile
+    parsed: dict[Any, tuple[list[Any], list[Any], list[tuple[Any, ...]]]] = {}
+
+    def compile_once(self: Rule) -> None:
+        assert self.map is not None
+        rules_map = self.map
+        key = (
+            self.rule,
+            self.host if rules_map.host_matching else self.subdomain,
+            rules_map.host_matching,
+            self.merge_slashes,
+            tuple(sorted(rules_map.converters.items())),
+        )
+        found = parsed.get(key)
+        if found is None:
+            made: list[tuple[Any, ...]] = []
+            get_converter = self.get_converter
+
+            def recorded(name: str, converter: str, args: Any, kwargs: Any) -> Any:
+                made.append((name, converter, args, kwargs))
+                return get_converter(name, converter, args, kwargs)
+
+            self.get_converter = recorded  # type: ignore[method-assign]
+            try:
+                compile_rule(self)
+            finally:
+                del self.get_converter
+            parsed[key] = (list(self._parts), list(self._trace), made)
+            return
+        parts, trace, made = found
+        self._parts = list(parts)
+        self._trace = list(trace)
+        self._converters = {}
+        for name, converter, args, kwargs in made:
+            self._converters[name] = self.get_converter(name, converter, args, kwargs)
+            self.arguments.add(name)
+        self._build = self._compile_builder(False).__get__(self, None)
+        self._build_unknown = self._compile_builder(True).__get__(self, None)
+
+    Rule.compile = compile_once  # type: ignore[method-assign]
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
