@@ -88,17 +88,17 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def _work(app: Any, *, burst: bool) -> int:
-    from rq import Queue, SimpleWorker
+    from rq import Queue
 
-    from .jobqueue import recover, redis_connection
+    from .jobqueue import recover, redis_connection, worker_class
 
-    class Worker(SimpleWorker):
+    class Worker(worker_class()):  # type: ignore[misc]
         """RQ's worker that runs each job in its own process (no fork per job: the app,
         its connection pool and its keys are made once), and at each maintenance round
         also queues again the jobs a killed worker left (``recover``)."""
 
         def run_maintenance_tasks(self) -> None:
-            super().run_maintenance_tasks()  # type: ignore[no-untyped-call]
+            super().run_maintenance_tasks()
             try:
                 recover(app)
             except Exception:  # the database is away: the next round tries again

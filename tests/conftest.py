@@ -53,7 +53,21 @@ pytest_plugins = ["tests.require_peers"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    _keep_rewritten_tests()
     _share_url_builders()
+
+
+def _keep_rewritten_tests() -> None:
+    """pytest rewrites the asserts of every test module it imports (some 50,000 lines: about
+    six CPU-seconds in each pytest-xdist worker) and keeps the result in the modules'
+    ``__pycache__`` folders (which git ignores) for the next run, unless bytecode writing
+    is off: ``PYTHONDONTWRITEBYTECODE`` is set on some machines, and then every run, in
+    every worker, rewrote the whole suite again. The suite keeps its compiled modules
+    there all the same (Python reads bytecode whatever that setting says; a module whose
+    source changed is compiled again)."""
+    import sys
+
+    sys.dont_write_bytecode = False
 
 
 def _share_url_builders() -> None:
@@ -81,6 +95,58 @@ def _share_url_builders() -> None:
         return builder
 
     Rule._compile_builder = shared  # type: ignore[method-assign]
+    _share_rule_parsing()
+
+
+def _share_rule_parsing() -> None:
+    """The other half of adding a route (the rest of creating an app): werkzeug parses the
+    rule's text into its parts (the pieces the matcher compares, each with its regular
+    expression and weight) and its converters. The parts are a pure function of the text,
+    the map's converter classes and the slash and host settings: here each rule is parsed
+    once per process, and each later rule just like it gets the same parts and converters
+    of its own, made for its own map as werkzeug makes them."""
+    from werkzeug.routing.rules import Rule
+
+    compile_rule = Rule.compile
+    parsed: dict[Any, tuple[list[Any], list[Any], list[tuple[Any, ...]]]] = {}
+
+    def compile_once(self: Rule) -> None:
+        assert self.map is not None
+        rules_map = self.map
+        key = (
+            self.rule,
+            self.host if rules_map.host_matching else self.subdomain,
+            rules_map.host_matching,
+            self.merge_slashes,
+            tuple(sorted(rules_map.converters.items())),
+        )
+        found = parsed.get(key)
+        if found is None:
+            made: list[tuple[Any, ...]] = []
+            get_converter = self.get_converter
+
+            def recorded(name: str, converter: str, args: Any, kwargs: Any) -> Any:
+                made.append((name, converter, args, kwargs))
+                return get_converter(name, converter, args, kwargs)
+
+            self.get_converter = recorded  # type: ignore[method-assign]
+            try:
+                compile_rule(self)
+            finally:
+                del self.get_converter
+            parsed[key] = (list(self._parts), list(self._trace), made)
+            return
+        parts, trace, made = found
+        self._parts = list(parts)
+        self._trace = list(trace)
+        self._converters = {}
+        for name, converter, args, kwargs in made:
+            self._converters[name] = self.get_converter(name, converter, args, kwargs)
+            self.arguments.add(name)
+        self._build = self._compile_builder(False).__get__(self, None)
+        self._build_unknown = self._compile_builder(True).__get__(self, None)
+
+    Rule.compile = compile_once  # type: ignore[method-assign]
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -91,21 +157,32 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     Peer.close()
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The long modules first, each module's tests in their own order: modules whose every
-    test is slow or interop (the hostile-input sweeps, the browser tests, the interop suite:
-    each one long unit of work), then other modules with tests that run independent
-    verifiers (node processes), then other modules with slow tests, then the rest. Under
-    pytest-xdist (``-n auto --dist loadfile --no-loadscope-reorder``: the modules are handed
-    out in this order, one at a time to whichever worker is free) the long units then run
-    beside the many short ones, not last and alone: xdist's own order (modules with the
-    most tests first) would leave the sweeps and browser tests, which have few, to the end."""
+    """The order and the grouping of the tests for pytest-xdist (``-n auto --dist loadgroup
+    --no-loadscope-reorder``): the tests are handed out one at a time, in this order, to
+    whichever worker is free, except that the tests of a module that share a module-scoped
+    fixture (the browser tests' stack, a module's loopback site) are one unit, run in one
+    worker. The long ones first: modules whose every test is slow or interop (the
+    hostile-input sweeps, the browser tests, the interop suite), then other modules with
+    tests that run independent verifiers (node processes), then other modules with slow
+    tests, then the rest, each module's tests in their own order. The long units then run
+    beside the many short tests, and both workers finish within a short test of each
+    other: neither waits alone at the end for a long module the other could have shared."""
 
     def module(item: pytest.Item) -> str:
         return item.nodeid.split("::", 1)[0]
 
     def long(item: pytest.Item) -> bool:
         return any(item.get_closest_marker(name) for name in ("slow", "interop"))
+
+    def shares_a_fixture(item: pytest.Item) -> bool:
+        info = getattr(item, "_fixtureinfo", None)
+        return info is not None and any(
+            definition.scope in ("module", "class", "package")
+            for definitions in info.name2fixturedefs.values()
+            for definition in definitions
+        )
 
     modules = {module(item) for item in items}
     whole = modules - {module(item) for item in items if not long(item)}
@@ -117,6 +194,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         return 0 if name in whole else 1 if name in interop else 2 if name in slow else 3
 
     items.sort(key=rank)
+    for item in items:
+        if shares_a_fixture(item):
+            item.add_marker(pytest.mark.xdist_group(module(item)))
 
 
 @pytest.hookimpl(wrapper=True)

@@ -726,6 +726,7 @@ def test_bad_input_is_no_answer() -> None:
         assert to_quads(document, LOADER) is None
 
 
+@pytest.mark.xdist_group("terms-corpus")  # beside test_terms.py's users of the corpus
 @pytest.mark.slow
 def test_the_terms_corpus_agrees_with_pyld() -> None:
     """The thousands of seeds and mutants of test_terms (strict expansion's verdict

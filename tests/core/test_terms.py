@@ -556,6 +556,11 @@ def _as_list(value: Any) -> list[Any]:
     return [] if value is None else value if isinstance(value, list) else [value]
 
 
+# the tests that read the corpus (here and in test_compiled.py) run in one pytest-xdist
+# worker: it is made once per process, in about ten seconds of pyld's strict expansion
+CORPUS_WORKER = pytest.mark.xdist_group("terms-corpus")
+
+
 @cache
 def corpus() -> tuple[tuple[str, dict[str, Any], bool], ...]:
     """Seeds and generated documents, each with strict expansion's verdict.
@@ -611,6 +616,7 @@ def fast_verdicts(loader: FrozenDocumentLoader) -> list[bool]:
 # --- the tests ----------------------------------------------------------------------------
 
 
+@CORPUS_WORKER
 @pytest.mark.slow
 def test_never_ok_where_strict_expansion_refuses() -> None:
     fast = fast_verdicts(FrozenDocumentLoader())
@@ -792,6 +798,7 @@ def _coercion_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(terms._Slot, "__init__", init)
 
 
+@CORPUS_WORKER
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "break_it",

@@ -237,11 +237,9 @@ def queued_app(app, redis_proxy):
 
 def _burst(app) -> None:
     """An RQ worker in this process that runs what is queued, then stops."""
-    from rq import SimpleWorker
-
     jobqueue.set_worker_app(app)
     queue = jobqueue.runner(app).queue  # type: ignore[attr-defined]
-    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    jobqueue.worker_class()([queue], connection=queue.connection).work(burst=True)
 
 
 def test_with_redis_the_job_is_queued_and_a_worker_runs_it_once(
