@@ -94,14 +94,25 @@ class PublicKey:
 
     @property
     def alg(self) -> Algorithm:
-        return _alg_of(self.key)
+        # found once per key (a resolver keeps its keys): the abstract classes' isinstance
+        # tests cost more than a dictionary lookup
+        try:
+            return self.__dict__["_alg"]  # type: ignore[no-any-return]
+        except KeyError:
+            alg = self.__dict__["_alg"] = _alg_of(self.key)
+            return alg
 
     def verify(self, signature: bytes, data: bytes) -> bool:
         """True when ``signature`` over ``data`` verifies with this key."""
+        kind = self.__dict__.get("_alg")
         try:
-            if isinstance(self.key, ed25519.Ed25519PublicKey):
+            if kind is Algorithm.EDDSA or (
+                kind is None and isinstance(self.key, ed25519.Ed25519PublicKey)
+            ):
                 self.key.verify(signature, data)
-            elif isinstance(self.key, ec.EllipticCurvePublicKey):
+            elif kind is Algorithm.ES256 or (
+                kind is None and isinstance(self.key, ec.EllipticCurvePublicKey)
+            ):
                 if len(signature) != 2 * _P256_COORD:
                     return False
                 r = int.from_bytes(signature[:_P256_COORD], "big")
