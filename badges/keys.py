@@ -105,21 +105,22 @@ class PublicKey:
     def verify(self, signature: bytes, data: bytes) -> bool:
         """True when ``signature`` over ``data`` verifies with this key."""
         kind = self.__dict__.get("_alg")
+        key: Any = self.key  # its kind told by ``kind`` once known, else by isinstance
         try:
             if kind is Algorithm.EDDSA or (
-                kind is None and isinstance(self.key, ed25519.Ed25519PublicKey)
+                kind is None and isinstance(key, ed25519.Ed25519PublicKey)
             ):
-                self.key.verify(signature, data)
+                key.verify(signature, data)
             elif kind is Algorithm.ES256 or (
-                kind is None and isinstance(self.key, ec.EllipticCurvePublicKey)
+                kind is None and isinstance(key, ec.EllipticCurvePublicKey)
             ):
                 if len(signature) != 2 * _P256_COORD:
                     return False
                 r = int.from_bytes(signature[:_P256_COORD], "big")
                 s = int.from_bytes(signature[_P256_COORD:], "big")
-                self.key.verify(encode_dss_signature(r, s), data, _ECDSA_SHA256)
+                key.verify(encode_dss_signature(r, s), data, _ECDSA_SHA256)
             else:
-                self.key.verify(signature, data, _PKCS1, _SHA256)
+                key.verify(signature, data, _PKCS1, _SHA256)
         except InvalidSignature:
             return False
         return True
