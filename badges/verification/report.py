@@ -103,9 +103,6 @@ def settled(noun: str) -> Message:
     return M(f"settled.{noun.replace(' ', '_')}")
 
 
-_new_check = object.__new__
-
-
 class _English:
     """``Check.message``: the English given, or else ``text``'s, rendered when first read.
 
@@ -173,13 +170,6 @@ class Check:
         parts = tuple(detail)
         english = separator.join(str(part) for part in parts) or None
         return cls(name, outcome, str(text), english, undecided, reason, text, parts, separator)
-
-    def copy(self) -> Check:
-        """Another check equal to this one (a remembered check is shared by every report
-        of its document: each report gets its own)."""
-        other = _new_check(Check)
-        other.__dict__.update(self.__dict__)
-        return other
 
     def to_dict(self) -> dict[str, Any]:
         shown: dict[str, Any] = {

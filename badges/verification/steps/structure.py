@@ -36,7 +36,17 @@ def check(run: Run) -> None:
     structure = structure_checks(run.engine, run.parsed)
     for found in structure:
         # a copy: the remembered checks are shared by every report of their document
-        run.checks.put(found.copy())
+        run.checks.put(
+            Check(
+                found.name,
+                found.outcome,
+                found.message,
+                found.detail,
+                text=found.text,
+                detail_text=found.detail_text,
+                detail_separator=found.detail_separator,
+            )
+        )
     if structure[0].outcome is Outcome.FAILED:
         run.stopped = True
 
