@@ -94,21 +94,33 @@ class PublicKey:
 
     @property
     def alg(self) -> Algorithm:
-        return _alg_of(self.key)
+        # found once per key (a resolver keeps its keys): the abstract classes' isinstance
+        # tests cost more than a dictionary lookup
+        try:
+            return self.__dict__["_alg"]  # type: ignore[no-any-return]
+        except KeyError:
+            alg = self.__dict__["_alg"] = _alg_of(self.key)
+            return alg
 
     def verify(self, signature: bytes, data: bytes) -> bool:
         """True when ``signature`` over ``data`` verifies with this key."""
+        kind = self.__dict__.get("_alg")
+        key: Any = self.key  # its kind told by ``kind`` once known, else by isinstance
         try:
-            if isinstance(self.key, ed25519.Ed25519PublicKey):
-                self.key.verify(signature, data)
-            elif isinstance(self.key, ec.EllipticCurvePublicKey):
+            if kind is Algorithm.EDDSA or (
+                kind is None and isinstance(key, ed25519.Ed25519PublicKey)
+            ):
+                key.verify(signature, data)
+            elif kind is Algorithm.ES256 or (
+                kind is None and isinstance(key, ec.EllipticCurvePublicKey)
+            ):
                 if len(signature) != 2 * _P256_COORD:
                     return False
                 r = int.from_bytes(signature[:_P256_COORD], "big")
                 s = int.from_bytes(signature[_P256_COORD:], "big")
-                self.key.verify(encode_dss_signature(r, s), data, _ECDSA_SHA256)
+                key.verify(encode_dss_signature(r, s), data, _ECDSA_SHA256)
             else:
-                self.key.verify(signature, data, _PKCS1, _SHA256)
+                key.verify(signature, data, _PKCS1, _SHA256)
         except InvalidSignature:
             return False
         return True

@@ -83,8 +83,8 @@ RS_ISSUER = "https://school.example/issuers/1"
 RS_JWKS = "https://school.example/issuers/1/jwks.json"
 RS_KID = RS_JWKS + "#key-1"
 
-JWT_SIGN_TARGET = 2.0  # VC-JWT sign / raw sign, same algorithm
-JWT_VERIFY_TARGET = 3.0  # full VC-JWT verify / raw verify
+JWT_SIGN_TARGET = 2.0  # VC-JWT sign / raw sign, same algorithm: printed as info (no target)
+JWT_VERIFY_TARGET = 3.0  # first-sight VC-JWT verify / raw Ed25519 verify (issue 15)
 # Issue 15 sets the first-sight target against one floor for every algorithm: "a first-sight
 # VC-JWT verify, for each of EdDSA, ES256 and RS256, within 3x the raw Ed25519 verify".
 # Measured against each algorithm's own raw verify instead (as this benchmark did), the
@@ -92,7 +92,9 @@ JWT_VERIFY_TARGET = 3.0  # full VC-JWT verify / raw verify
 # checks, claims, dates, report) in about 1.5x an RSA-2048 signature check, which is
 # 5-6x cheaper than Ed25519's here: a bar for the signature, not for the verifier. The
 # same-algorithm ratio is still printed (info), and openbadgeslib is still compared with
-# its own same-algorithm raw verify.
+# its own same-algorithm raw verify. Only the issue's targets print PASS/MISS (these, the
+# openbadgeslib comparison, Data Integrity against pyld, the whole process); signing, the
+# known-shape and seen-before verifies are "info", with the bar they used to be held to.
 JWT_FIRST_SIGHT_FLOOR = "EdDSA"
 # Data Integrity sign and first-sight verify against pyld's normalize of the same
 # credential (issue 15): at least this many times faster, and a first milestone
@@ -882,8 +884,25 @@ def main(argv: list[str] | None = None) -> int:
         print("  (ratios against this process's raw baselines: indicative only)")
 
     # Targets. ------------------------------------------------------------------------------
+    # PASS/MISS only for what issue 15 asks; every other ratio is printed as "info", with
+    # the bar it is usually held to (none of them decides anything).
     targets: list[dict[str, Any]] = []
     floor = JWT_FIRST_SIGHT_FLOOR
+    for alg in ALGS:
+        # the issue's target: each algorithm's first-sight verify within 3x the raw
+        # Ed25519 verify (timed next to it in every round)
+        base = f"raw.verify.{alg}" if alg == floor else f"raw.verify_floor.{alg}"
+        value = ratio(by_key, f"jwt.verify.{alg}", base)
+        targets.append(
+            {
+                "name": f"VC-JWT {alg} verify (first sight) / raw {RAW_NAMES[floor]} verify",
+                "ratio": value,
+                "limit": JWT_VERIFY_TARGET,
+                "status": "PASS"
+                if value <= JWT_VERIFY_TARGET and valid[f"VC-JWT {alg}"]
+                else "MISS",
+            }
+        )
     for alg in ALGS:
         for op, raw_op, limit, what in (
             ("sign", "sign", JWT_SIGN_TARGET, "sign"),
@@ -891,29 +910,16 @@ def main(argv: list[str] | None = None) -> int:
             ("verify_known", "verify", JWT_VERIFY_TARGET, "verify (new badge, known shape)"),
             ("verify_repeat", "verify", JWT_VERIFY_TARGET, "verify (seen before)"),
         ):
-            base = f"raw.{raw_op}.{alg}"
-            if op == "verify" and alg != floor:
-                base = f"raw.verify_floor.{alg}"
-            value = ratio(by_key, f"jwt.{op}.{alg}", base)
-            ok = value <= limit and (op == "sign" or valid[f"VC-JWT {alg}"])
-            raw_name = f"raw {RAW_NAMES[floor]} {raw_op}" if op == "verify" else f"raw {raw_op}"
+            if op == "verify" and alg == floor:
+                continue  # that one is the target above
             targets.append(
                 {
-                    "name": f"VC-JWT {alg} {what} / {raw_name}",
-                    "ratio": value,
+                    "name": f"VC-JWT {alg} {what} / raw {RAW_NAMES[alg]} {raw_op}",
+                    "ratio": ratio(by_key, f"jwt.{op}.{alg}", f"raw.{raw_op}.{alg}"),
                     "limit": limit,
-                    "status": "PASS" if ok else "MISS",
+                    "status": "info",
                 }
             )
-            if op == "verify" and alg != floor:
-                targets.append(
-                    {
-                        "name": f"VC-JWT {alg} {what} / raw {RAW_NAMES[alg]} {raw_op}",
-                        "ratio": ratio(by_key, f"jwt.{op}.{alg}", f"raw.{raw_op}.{alg}"),
-                        "limit": limit,
-                        "status": "info",
-                    }
-                )
     obl_algs: dict[str, Any] = {}
     if obl is not None and "error" not in obl:
         obl_algs = obl.get("algorithms") or {obl["algorithm"]: obl}
@@ -966,11 +972,11 @@ def main(argv: list[str] | None = None) -> int:
     print("-- targets (openbadgeslib: its own process, indicative)")
     for t in targets:
         bar = (
-            "(no target: same-algorithm floor)"
+            f"(no target; usual bar {t['limit']:.0f}x)"
             if t["status"] == "info"
             else f"(target <= {t['limit']:.0f}x)"
         )
-        print(f"{t['status']:<5} {t['name']:<50} {t['ratio']:>8.2f}x   {bar}")
+        print(f"{t['status']:<5} {t['name']:<58} {t['ratio']:>8.2f}x   {bar}")
     for key, what, note in (
         ("sign_vs_pyld", "DI sign", "canonicalises document + proof options, signs"),
         ("verify_vs_pyld", "DI verify (first sight)", "+ context check, schema, report"),
@@ -1083,8 +1089,12 @@ def main(argv: list[str] | None = None) -> int:
     ]
     breakdown["DI eddsa-rdfc-2022 verify"] = _with_other(med("di.verify"), per_op, rows)
 
-    missed_sign = any(t["status"] == "MISS" and " sign " in t["name"] for t in targets)
-    missed_verify = any(t["status"] == "MISS" and " verify " in t["name"] for t in targets)
+    # (signing has no target of issue 15: its breakdown is shown with --breakdown)
+    missed_sign = False
+    missed_verify = any(
+        t["status"] == "MISS" and t["name"].startswith("VC-JWT ") and " verify " in t["name"]
+        for t in targets
+    )
     shown = [
         name
         for name in breakdown

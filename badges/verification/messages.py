@@ -534,6 +534,19 @@ class Message:
         }
 
 
+_new_message = object.__new__
+
+
 def M(code: str, **params: Any) -> Message:
-    """``Message(code, params)``, shorter where the steps write many."""
-    return Message(code, params)
+    """``Message(code, params)``, shorter where the steps write many.
+
+    The same object ``Message(code, params)`` makes (the same KeyError for an unknown
+    code), without the frozen dataclass's ``__init__``: a valid badge's report makes a
+    dozen of them."""
+    if code not in MESSAGES:
+        raise KeyError(f"no English for the message code {code!r}")
+    message = _new_message(Message)
+    fields = message.__dict__  # the frozen fields, set once, as __init__ would
+    fields["code"] = code
+    fields["params"] = params
+    return message

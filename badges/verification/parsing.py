@@ -98,7 +98,15 @@ def read(source: Any, checks: Checks, fetcher: Fetcher | None) -> Parsed | None:
         checks.add(CheckId.FORMAT, Outcome.FAILED, M("format.not_a_credential"), short(exc))
         return None
     credential = parsed.credential
-    if parsed.token is not None or is_assertion(credential):
+    # a VC-JWT's payload was told apart from an OB 2.0 assertion already (_parse_jwt), but
+    # for a record's long token: the credential is that payload without its registered
+    # claims, unless it is in a vc claim
+    told = (
+        parsed.jwt is not None
+        and not vc_jwt.is_vc_claim_token(parsed.jwt.payload)
+        and not is_clr(credential)
+    )
+    if parsed.token is not None or (not told and is_assertion(credential)):
         parsed.format = OB2_FORMAT  # Open Badges 2.0: its steps check it, format too
         return parsed
     types = types_of(credential)

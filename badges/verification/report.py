@@ -103,6 +103,26 @@ def settled(noun: str) -> Message:
     return M(f"settled.{noun.replace(' ', '_')}")
 
 
+class _English:
+    """``Check.message``: the English given, or else ``text``'s, rendered when first read.
+
+    A report's messages are mostly shown in the reader's language from ``text`` (the
+    apps) or not at all (a caller that wants the verdict): rendering every check's
+    English while the steps run would be wasted work for them."""
+
+    def __get__(self, check: Check | None, owner: type | None = None) -> str:
+        if check is None:
+            raise AttributeError("message")  # a dataclass field without a default
+        fields = check.__dict__
+        english = fields["_message"]
+        if english is None:
+            english = fields["_message"] = str(check.text)
+        return english  # type: ignore[no-any-return]
+
+    def __set__(self, check: Check, english: str | None) -> None:
+        check.__dict__["_message"] = english
+
+
 @dataclass
 class Check:
     """One named check: its outcome, a plain-language message and optional detail.
@@ -120,7 +140,7 @@ class Check:
 
     name: str  # a CheckId (a str) when the pipeline made it
     outcome: Outcome
-    message: str
+    message: _English = _English()  # str; None: text's English, rendered when first read
     detail: str | None = None
     undecided: bool = False
     reason: str | None = None
@@ -146,7 +166,7 @@ class Check:
         """The check saying ``text`` (its English is the ``message``); a ``detail`` of
         messages is kept as they are, and its English joined by ``separator``."""
         if detail is None or isinstance(detail, str):
-            return cls(name, outcome, str(text), detail, undecided, reason, text)
+            return cls(name, outcome, None, detail, undecided, reason, text)
         parts = tuple(detail)
         english = separator.join(str(part) for part in parts) or None
         return cls(name, outcome, str(text), english, undecided, reason, text, parts, separator)
