@@ -46,6 +46,12 @@ def _raise_dropped(term: str, *args: Any, **kwargs: Any) -> None:
     )
 
 
+def _as_written(iri: Any) -> Any:
+    """A relative IRI as the document wrote it: strict expansion resolves it against a
+    placeholder base (``RELATIVE_BASE``) only to find it, and the reader never wrote that."""
+    return iri.removeprefix(RELATIVE_BASE) if isinstance(iri, str) else iri
+
+
 def _check_iris(node: Any, where: str = "") -> None:
     if isinstance(node, list):
         for item in node:
@@ -59,10 +65,12 @@ def _check_iris(node: Any, where: str = "") -> None:
                 continue  # a literal's datatype: checked by to_rdf
             for type_iri in value if isinstance(value, list) else [value]:
                 if not _is_absolute(type_iri):
-                    raise ContextError(f"the type {type_iri!r} is not defined by any @context")
+                    raise ContextError(
+                        f"the type {_as_written(type_iri)!r} is not defined by any @context"
+                    )
         elif key == "@id":
             if not (isinstance(value, str) and (value.startswith("_:") or _is_absolute(value))):
-                raise ContextError(f"the identifier {value!r} is not an absolute IRI")
+                raise ContextError(f"the identifier {_as_written(value)!r} is not an absolute IRI")
         elif key in ("@value", "@language", "@direction", "@index"):
             continue
         else:

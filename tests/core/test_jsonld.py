@@ -136,6 +136,28 @@ def test_terms_that_would_be_dropped_are_refused(document) -> None:
         expand_strict(document)
 
 
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        (
+            {"@context": {"@version": 1.1}, "@id": "urn:x", "@type": "Unheard"},
+            "the type 'Unheard' is not defined by any @context",
+        ),
+        (
+            {"@context": {"name": "https://schema.org/name"}, "@id": "relative/path", "name": "x"},
+            "the identifier 'relative/path' is not an absolute IRI",
+        ),
+    ],
+    ids=["type", "identifier"],
+)
+def test_a_refusal_names_the_type_or_identifier_as_the_document_wrote_it(document, message):
+    # strict expansion resolves relative IRIs against a placeholder base only to find them:
+    # the reader is shown what they wrote, not the placeholder
+    with pytest.raises(ContextError) as refused:
+        expand_strict(document)
+    assert refused.value.description == message
+
+
 def _clique(size: int) -> dict:
     # Every blank node points at every other through the same predicate: all first-degree
     # hashes are equal, so RDFC-1.0 must explore permutations (a "poison graph").
