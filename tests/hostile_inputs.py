@@ -13,6 +13,30 @@ from werkzeug.test import run_wsgi_app
 from werkzeug.urls import _urlencode
 from werkzeug.wsgi import get_current_url
 
+# every way werkzeug's MultiDict lets code read a request's fields or parameters: by name
+# (the first four), and as a whole (the rest). The sweeps record which of them a route's
+# own code calls, to send a route only the values it reads (test_hostile_sweep_forms,
+# test_hostile_sweep_queries).
+MULTIDICT_BY_NAME = ("__getitem__", "get", "getlist", "__contains__")
+MULTIDICT_WHOLE = (
+    "__iter__",
+    "__len__",
+    "keys",
+    "items",
+    "values",
+    "lists",
+    "listvalues",
+    "to_dict",
+    "copy",
+    "deepcopy",
+    "__copy__",
+    "__deepcopy__",
+    "__eq__",
+    "__reduce_ex__",
+    "__getstate__",
+)
+
+
 HUGE = "9" * 30
 # strings for path parts, query parameters and form fields
 HOSTILE = [

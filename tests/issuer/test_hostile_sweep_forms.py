@@ -16,6 +16,8 @@ from tests.hostile_inputs import (
     FILES,
     FORM_TYPE,
     HOSTILE,
+    MULTIDICT_BY_NAME,
+    MULTIDICT_WHOLE,
     RAW_BODIES,
     Sweep,
     encode_form,
@@ -121,23 +123,8 @@ def _recording(reads: Reads) -> type[ImmutableMultiDict[str, Any]]:
 
         return walked
 
-    body: dict[str, Any] = {m: named(m) for m in ("__getitem__", "get", "getlist", "__contains__")}
-    for method in (
-        "__iter__",
-        "keys",
-        "items",
-        "values",
-        "lists",
-        "listvalues",
-        "to_dict",
-        "copy",
-        "deepcopy",
-        "__copy__",
-        "__deepcopy__",
-        "__eq__",
-        "__reduce_ex__",
-        "__getstate__",
-    ):
+    body: dict[str, Any] = {m: named(m) for m in MULTIDICT_BY_NAME}
+    for method in MULTIDICT_WHOLE:
         body[method] = whole(method)
     return type("RecordingMultiDict", (ImmutableMultiDict,), body)
 
