@@ -168,7 +168,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     tests that run independent verifiers (node processes), then other modules with slow
     tests, then the rest, each module's tests in their own order. The long units then run
     beside the many short tests, and both workers finish within a short test of each
-    other: neither waits alone at the end for a long module the other could have shared."""
+    other: neither waits alone at the end for a long module the other could have shared.
+    Every browser test (``e2e``) is marked slow here, whether or not its module says so."""
 
     def module(item: pytest.Item) -> str:
         return item.nodeid.split("::", 1)[0]
@@ -184,6 +185,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             for definition in definitions
         )
 
+    for item in items:  # every browser test is slow: the README's test command leaves it to CI
+        if item.get_closest_marker("e2e") and not item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)
     modules = {module(item) for item in items}
     whole = modules - {module(item) for item in items if not long(item)}
     interop = {module(item) for item in items if item.get_closest_marker("interop")}
