@@ -206,8 +206,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     """An interop test runs, and starts its verifier processes, at a lower CPU priority
-    (nice 10): under pytest-xdist the tests beside it that must finish within a deadline
-    (e.g. tests/core/test_bad_input.py's five seconds) keep the CPU they need. Only where
+    (nice 10): under pytest-xdist the tests beside it keep the CPU they need (no test
+    asserts how fast anything ran: speed is measured in benchmarks). Only where
     the priority can be restored afterwards (root, as in CI); on Linux it is per thread,
     and the verifier processes and worker threads the test starts inherit it."""
     if (

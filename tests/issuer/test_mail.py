@@ -74,7 +74,7 @@ def smtp_server():
     server.server_close()
 
 
-def _wait(predicate, seconds=10.0):
+def _wait(predicate, seconds=60.0):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if predicate():

@@ -26,7 +26,7 @@ def set_parent(database, org, parent) -> None:
         )
 
 
-def report_within(database, centre, seconds: float = 10.0, **filters):
+def report_within(database, centre, seconds: float = 60.0, **filters):
     """The report, computed in a thread that must finish: a loop must not hang the page."""
     found = []
 

@@ -72,17 +72,6 @@ VERIFY_TESTS = (
     "tests/core/test_legacy.py",
     "tests/core/test_budget.py",
 )
-# Tests that assert how long something took: on a loaded machine they fail for no mutant
-# (and would count as killing it). What they guard (the canonicalisation and fetch
-# budgets) is not code these targets mutate.
-TIMED = (
-    "tests/core/test_bad_input.py::test_canonicalize_gives_up_within_a_small_budget",
-    "tests/core/test_bad_input.py::test_canonicalize_gives_up_on_a_poison_graph_with_the_default_budget",
-    "tests/core/test_bad_input.py::test_a_large_poisoned_clique_fails_within_five_seconds",
-    "tests/core/test_bad_input.py::test_a_poisoned_ring_fails_within_five_seconds",
-    "tests/core/test_budget.py::test_a_hanging_status_list_is_cut_off_at_the_deadline",
-    "tests/core/test_budget.py::test_many_slow_links_end_within_the_deadline",
-)
 PROOF_TESTS = (
     "tests/core/test_proofs.py",
     "tests/core/test_proof_dispatch.py",
@@ -434,14 +423,13 @@ def copy_repository(dest: Path) -> None:
 
 def configure(dest: Path, target: Target) -> None:
     quoted = lambda items: "[" + ", ".join(json.dumps(i) for i in items) + "]"  # noqa: E731
-    deselect = [arg for test in TIMED for arg in ("--deselect", test)]
     section = f"""
 
 [tool.mutmut]
 source_paths = ["badges", "issuer", "verifier"]
 only_mutate = {quoted(target.files)}
 also_copy = ["templates"]
-pytest_add_cli_args = {quoted(["-p", "no:randomly", "-p", "no:cacheprovider", "-n", "0", "-q", "-m", "not slow and not interop and not e2e", *deselect])}
+pytest_add_cli_args = {quoted(["-p", "no:randomly", "-p", "no:cacheprovider", "-n", "0", "-q", "-m", "not slow and not interop and not e2e"])}
 pytest_add_cli_args_test_selection = {quoted(target.tests)}
 use_git_change_detection = false
 # a mutant's tests may take this many times their measured time (plus a few seconds for a

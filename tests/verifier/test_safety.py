@@ -226,7 +226,7 @@ def test_a_slow_fetch_of_the_old_list_never_replaces_a_newer_revoked_one(school,
             calls.append(response)
             if len(calls) == 1:
                 fetched_old.set()
-                assert release.wait(10)
+                assert release.wait(60)
         return response
 
     monkeypatch.setattr(fetcher, "get", slow_first)
@@ -237,14 +237,14 @@ def test_a_slow_fetch_of_the_old_list_never_replaces_a_newer_revoked_one(school,
         )
     )
     thread.start()
-    assert fetched_old.wait(10)
+    assert fetched_old.wait(60)
     school.status_list(path, set_bits=(77,))  # revoked while the first fetch is in flight
     assert (
         app.test_client().post("/api/v1/verify", json={"url": link}).get_json()["verdict"]
         == "invalid"
     )
     release.set()
-    thread.join(10)
+    thread.join(60)
     assert slow == ["invalid"]  # the slow request takes the newer list it finds cached
     assert (
         app.test_client().post("/api/v1/verify", json={"url": link}).get_json()["verdict"]
