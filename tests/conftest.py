@@ -75,9 +75,15 @@ def _share_url_builders() -> None:
     two URL builders per route of each one (most of creating an issuer app: ~0.1 s a test).
     A builder is a pure function of its route (the rule's text and parts, its defaults, its
     converters' classes), bound to the rule afterwards: here each one is compiled once per
-    process and handed to every later rule just like it. What the apps build is unchanged."""
+    process and handed to every later rule just like it. What the apps build is unchanged.
+    Installed once per process: an in-process runner (mutmut) starts several pytest
+    sessions, each configured again, and a second installation wrapped the first (the rule
+    parsing's then removed its own recorder twice: AttributeError in every app)."""
     from werkzeug.routing.rules import Rule
 
+    if getattr(Rule, "_shared_by_the_tests", False):
+        return
+    Rule._shared_by_the_tests = True  # type: ignore[attr-defined]
     compile_builder = Rule._compile_builder
     builders: dict[Any, Any] = {}
 

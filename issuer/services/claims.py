@@ -51,10 +51,14 @@ def claim_link_row(
 
 def claim_paragraph(link: str, expires: datetime) -> str:
     """What the award message says about its claim link."""
-    text = _(
+    return f"{claim_text(expires)}\n{link}\n\n"
+
+
+def claim_text(expires: datetime) -> str:
+    """What the award message says before its claim link (that expires then)."""
+    return _(
         "Add it to your portfolio of competences: this link adds the badge, and this email "
         "address, to your learner account (you can create one on the way). It works once, "
         "until %(date)s:",
         date=local_day(expires),
     )
-    return f"{text}\n{link}\n\n"

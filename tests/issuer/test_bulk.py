@@ -7,9 +7,17 @@ import threading
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
 
-from issuer.models import Achievement, Award, AwardBatch, Organisation, OutboxMessage
+from issuer.models import (
+    Achievement,
+    Award,
+    AwardBatch,
+    ClaimToken,
+    Organisation,
+    OutboxMessage,
+)
 from issuer.services import awards as award_service
 from issuer.services.awards import AwardInput, award_many
 from issuer.urls import PublicUrls
@@ -640,3 +648,65 @@ def test_a_class_index_taken_meanwhile_is_drawn_again_and_signed_as_the_others(
         for award in awards:
             status = json.loads(award.credential_json)["credentialStatus"]
             assert status["statusListIndex"] == str(award.status_index)
+
+
+@pytest.mark.parametrize("copy", [False, True], ids=["executemany", "copy"])
+def test_rows_inserted_at_once_are_stored_as_sqlalchemy_stores_them(
+    database, sealer, school, achievement, copy
+):
+    """A class's rows go in through ``_insert_many`` (their parameters made once for the
+    driver; COPY on PostgreSQL when asked): each value is stored as SQLAlchemy's own
+    insert stores it (times, JSON columns, text, None, a column's default)."""
+    many(database, sealer, school, achievement, class_rows(2))
+    when = datetime(2026, 12, 8, 1, 2, 3, 456789, tzinfo=UTC)
+    table = award_service._table(Award)
+    with database.transaction() as session:
+        originals = [
+            dict(r) for r in session.execute(select(table).order_by(table.c.id)).mappings()
+        ]
+
+        def copies(tag: str, shift: int) -> list[dict]:
+            return [
+                {
+                    **{k: v for k, v in r.items() if k not in ("id", "created_at", "suspended")},
+                    "public_id": f"{tag}{r['id']}",
+                    "status_index": r["status_index"] + shift,
+                    "revoked_at": when,
+                    "revocation_reason": "Gauta per klaidą \\ \t\n%s",
+                    "card_evidence": [["https://e.example/1", None, "ü \\ \t"]],
+                }
+                for r in originals
+            ]
+
+        session.execute(insert(table), [{**r, "created_at": when} for r in copies("a", 1000)])
+        award_service._insert_many(
+            session, table, copies("b", 2000), {"created_at": when}, copy=copy
+        )
+    with database.engine.connect() as conn:  # as stored: no column types read back
+        stored = {
+            r["public_id"]: dict(r) for r in conn.execute(text("SELECT * FROM award")).mappings()
+        }
+    for original in originals:
+        by_sqlalchemy, at_once = stored[f"a{original['id']}"], stored[f"b{original['id']}"]
+        for r in (by_sqlalchemy, at_once):
+            del r["id"], r["public_id"], r["status_index"]
+        assert at_once == by_sqlalchemy
+        assert at_once["suspended"] in (False, 0)  # the column's default, as SQLAlchemy gives it
+
+
+def test_a_failed_insert_at_once_raises_as_sqlalchemy_raises(database, sealer, school, achievement):
+    """A constraint broken by rows inserted with ``_insert_many`` (COPY on PostgreSQL)
+    raises SQLAlchemy's IntegrityError, as the class award's callers expect."""
+    many(database, sealer, school, achievement, class_rows(1))
+    with database.transaction() as session:
+        award_id = session.scalar(select(Award.id))
+    twice = [{"token_hash": "0" * 64, "award_id": award_id, "expires_at": datetime.now(UTC)}] * 2
+    for copy in (False, True):
+        with pytest.raises(IntegrityError), database.transaction() as session:
+            award_service._insert_many(
+                session,
+                award_service._table(ClaimToken),
+                twice,
+                {"created_at": datetime.now(UTC)},
+                copy=copy,
+            )
