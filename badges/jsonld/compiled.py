@@ -151,6 +151,10 @@ class _Info:
 _UNSURE_INFO = object()
 
 
+class _Again(Exception):
+    """Two node objects with one identifier: walk again with every value checked."""
+
+
 def _info(slot: _Slot) -> _Info:
     info = slot.rdf
     if info is None:
@@ -167,14 +171,16 @@ def _info(slot: _Slot) -> _Info:
 class _Out:
     """The quads found so far, pyld's node map's duplicate checks, blank node labels."""
 
-    __slots__ = ("count", "json", "labels", "quads", "seen")
+    __slots__ = ("count", "json", "labels", "quads", "seen", "subjects")
 
-    def __init__(self) -> None:
+    def __init__(self, careful: bool = False) -> None:
         self.quads: list[Quad] = []
         self.seen: set[tuple[Any, ...]] = set()
         self.json: dict[tuple[Any, ...], list[Any]] = {}
         self.labels: dict[str, str] = {}
         self.count = 0
+        # the identified nodes met so far (None: duplicate checks for every node's values)
+        self.subjects: set[str] | None = None if careful else set()
 
     def fresh(self) -> str:
         count = self.count
@@ -437,12 +443,25 @@ def _node(active: _State, element: dict[str, Any], depth: int, out: _Out, graph:
         if type(identifier) is not str:
             raise _Unsure
         subject = _reference(typed, identifier, False, out)
-        fresh = False
-        for term in types:
-            mark = (graph, subject, _RDF_TYPE, ("@type", term))  # not a property's
-            if mark not in seen:
-                seen.add(mark)
+        subjects = out.subjects
+        if subjects is None:
+            fresh = False
+        else:
+            # the first node with this identifier: the same as a new blank node, unless
+            # another node has it too (then the walk starts again, checking every value)
+            if subject in subjects:
+                raise _Again
+            subjects.add(subject)
+            fresh = distinct
+        if fresh:
+            for term in types:
                 quads.append((subject, _RDF_TYPE, term, graph))
+        else:
+            for term in types:
+                mark = (graph, subject, _RDF_TYPE, ("@type", term))  # not a property's
+                if mark not in seen:
+                    seen.add(mark)
+                    quads.append((subject, _RDF_TYPE, term, graph))
     for key, slot in entries:
         value = element[key]
         info = slot.rdf
@@ -489,7 +508,11 @@ def _top(document: dict[str, Any], loader: FrozenDocumentLoader) -> list[Quad]:
         if len(loader.compiled_roots) < MAX_COMBINATIONS:
             loader.compiled_roots[key] = root
     out = _Out()
-    _node(root, document, 0, out, None)
+    try:
+        _node(root, document, 0, out, None)
+    except _Again:
+        out = _Out(careful=True)
+        _node(root, document, 0, out, None)
     return out.quads
 
 
@@ -570,7 +593,7 @@ def _build_template(root: _State, document: dict[str, Any]) -> _Template | None:
     no blank node but perhaps the node), checked against the general path's answer."""
     from .rdfc import canonical_nquads  # (rdfc imports this module)
 
-    out = _Out()
+    out = _Out(careful=True)
     subject = _node(root, document, 0, out, None)
     quads = out.quads
     keys = tuple(document)

@@ -592,6 +592,20 @@ def test_every_example_takes_the_compiled_path() -> None:
                 {"id": "urn:x", "name": "b"},
             ],
         },
+        # one identified node in two places, with the same values (each quad once)
+        {
+            "@context": [VC2, OB3],
+            "type": "VerifiableCredential",
+            "issuer": {"id": "urn:x", "type": "Profile", "name": "a", "url": "urn:u"},
+            "credentialSubject": {
+                "type": "AchievementSubject",
+                "achievement": {
+                    "type": "Achievement",
+                    "creator": {"id": "urn:x", "type": "Profile", "name": "a", "url": "urn:u"},
+                },
+            },
+            "evidence": [{"id": "urn:e", "name": "e"}, {"id": "urn:e", "name": "e"}],
+        },
         # numbers, booleans and their duplicates (1 and 1.0 are one value, True is not)
         {
             "@context": [VC2, OB3],
