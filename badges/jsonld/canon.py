@@ -21,11 +21,11 @@ from typing import Any
 from ..errors import CanonicalizationError, ContextError, FormatError
 from ..jsonutil import dumps_sorted
 from ..memo import LruMemo
-from .compiled import to_quads
+from .compiled import flat_canonical, to_quads
 from .loader import FrozenDocumentLoader, default_loader
 from .options import RELATIVE_BASE as RELATIVE_BASE  # re-exported: the base strict expansion uses
 from .options import _is_absolute, _options
-from .rdfc import blank_node_mentions, canonical_nquads, pyld_dataset
+from .rdfc import canonical_nquads, first_degree_lines, pyld_dataset
 
 MAX_BLANK_NODES = 512
 # A CLR 2.0 record (a ClrCredential) carries many credentials, each with its own blank nodes
@@ -200,6 +200,12 @@ def canonicalize(
     work budget exhausted).
     """
     loader = loader or default_loader()
+    if max_blank_nodes > 0:
+        # a one-node document of a known shape (the proof options of a Data Integrity
+        # proof): its canonical form from a template, cheaper than the memo's key
+        flat = flat_canonical(document, loader)
+        if flat is not None:
+            return flat
     memo_key = _memo_key(document, loader)
     if memo_key is not None:
         hit = _CANONICAL.get(memo_key)
@@ -248,13 +254,13 @@ def _compiled_canonical(
     quads = to_quads(document, loader)
     if quads is None:
         return None
-    mentions = blank_node_mentions(quads)
-    if len(mentions) > max_blank_nodes:
+    lines = first_degree_lines(quads)  # (one key per blank node)
+    if len(lines) > max_blank_nodes:
         raise CanonicalizationError(
-            f"canonicalisation refused: {len(mentions)} blank nodes (limit {max_blank_nodes})"
+            f"canonicalisation refused: {len(lines)} blank nodes (limit {max_blank_nodes})"
         )
     try:
-        found = canonical_nquads(quads, mentions)
+        found = canonical_nquads(quads, lines=lines)
     except UnicodeEncodeError:
         return None  # pyld's path explains
     if found is None:

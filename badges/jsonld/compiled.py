@@ -20,6 +20,12 @@ properties, non-finite numbers...) raises ``_Unsure``, and the caller takes pyld
 generic path, which decides and explains. So the walk answers only where strict
 expansion succeeds, and then with pyld's quads: ``tests/core/test_compiled.py`` checks
 both on generated documents, byte for byte after canonicalisation.
+
+Two shortcuts keep the walk cheap without changing its answer: the duplicate checks of
+pyld's node map are made only where a duplicate can arise (a node met again by its
+identifier makes the walk start over with every value checked), and ``flat_canonical``
+writes the canonical N-Quads of a one-node document (Data Integrity proof options) into
+a template made once per shape and checked against the general path.
 """
 
 from __future__ import annotations
@@ -31,8 +37,10 @@ from typing import Any
 from .loader import FrozenDocumentLoader, default_loader
 from .options import _ABSOLUTE_IRI, RELATIVE_BASE
 from .terms import (
+    _AS_ID,
     _AS_VOCAB,
     _MISSING,
+    _PROPERTY,
     MAX_COMBINATIONS,
     MAX_DEPTH,
     MAX_TERMS,
@@ -149,6 +157,10 @@ class _Info:
 _UNSURE_INFO = object()
 
 
+class _Again(Exception):
+    """Two node objects with one identifier: walk again with every value checked."""
+
+
 def _info(slot: _Slot) -> _Info:
     info = slot.rdf
     if info is None:
@@ -165,14 +177,16 @@ def _info(slot: _Slot) -> _Info:
 class _Out:
     """The quads found so far, pyld's node map's duplicate checks, blank node labels."""
 
-    __slots__ = ("count", "json", "labels", "quads", "seen")
+    __slots__ = ("count", "json", "labels", "quads", "seen", "subjects")
 
-    def __init__(self) -> None:
+    def __init__(self, careful: bool = False) -> None:
         self.quads: list[Quad] = []
         self.seen: set[tuple[Any, ...]] = set()
         self.json: dict[tuple[Any, ...], list[Any]] = {}
         self.labels: dict[str, str] = {}
         self.count = 0
+        # the identified nodes met so far (None: duplicate checks for every node's values)
+        self.subjects: set[str] | None = None if careful else set()
 
     def fresh(self) -> str:
         count = self.count
@@ -196,6 +210,18 @@ class _Out:
 
 def _reference(state: _State, value: str, vocab: bool, out: _Out) -> str:
     """A node identifier (an ``@id``, or a value coerced to one) as an N-Quads term."""
+    colon = value.find(":")
+    if (
+        not vocab
+        and colon > 0
+        and value.startswith("//", colon + 1)
+        and value[0] != "_"
+        and value[0] != "@"
+    ):
+        # "scheme://...": what ``_expand`` answers, whatever the context
+        if _ABSOLUTE_IRI.match(value) is None or value.startswith(RELATIVE_BASE):
+            raise _Unsure
+        return "<" + value + ">"
     iri = state._expand(value, vocab)
     if iri is None:
         raise _Unsure
@@ -341,26 +367,18 @@ def _json(value: Any, subject: str, predicate: str, out: _Out, graph: str | None
     )
 
 
-def _node(active: _State, element: dict[str, Any], depth: int, out: _Out, graph: str | None) -> str:
-    """A node object whose scoped and reverted context ``active`` is already applied
-    (``terms._node``, emitting): its quads, and its subject term."""
-    if depth > MAX_DEPTH:
-        raise _Unsure
-    keys = tuple(element)
-    # the memos of ``plan``, ``with_types`` and ``rdf_entries`` read directly (a call
-    # each only the first time)
-    type_key = active.plans.get(keys, _MISSING)
-    if type_key is _MISSING:
-        type_key = active.plan(keys)
-    elif type_key == "@":
-        raise _Unsure
+def _plan_node(
+    active: _State, keys: tuple[str, ...], type_key: str | None, found: Any
+) -> tuple[tuple[str, ...], _State, str | None, tuple[tuple[str, _Slot], ...], bool]:
+    """What ``_node`` needs for a node with these keys and types in ``active``: its
+    rdf:type objects (each once), the type-scoped context, its ``@id`` key, its
+    properties there, and whether they all have predicates of their own."""
     types: list[str] = []
+    typed = active
     if type_key is not None:
-        found = element[type_key]
-        if type(found) is str:
-            found = [found]
-        elif type(found) is not list or not found:
-            raise _Unsure  # null, empty, or not strings: let expand_strict decide
+        found = [found] if type(found) is str else list(found)
+        if not found:
+            raise _Unsure  # empty: let expand_strict decide
         known = active.rdf_types
         for type_ in found:
             term = known.get(type_) if type(type_) is str else None
@@ -371,44 +389,100 @@ def _node(active: _State, element: dict[str, Any], depth: int, out: _Out, graph:
                 term = "<" + active._expand(type_, True) + ">"  # type: ignore[operator]
                 if len(known) < MAX_TERMS:
                     known[type_] = term
-            types.append(term)
-        typed = active.by_types.get(tuple(found))
-        active = typed if typed is not None else active.with_types(found)
-    planned = active.rdf_objects.get(keys)
+            if term not in types:
+                types.append(term)
+        found_state = active.by_types.get(tuple(found))
+        typed = found_state if found_state is not None else active.with_types(found)
+    planned = typed.rdf_objects.get(keys)
     if planned is None:
-        planned = active.rdf_entries(keys)
+        planned = typed.rdf_entries(keys)
     own_type_key, id_key, entries = planned
     if own_type_key != type_key:
         raise _Unsure  # a type key only before or only after the type-scoped contexts
+    # every property's meaning for RDF (as the walk would find it, key by key)
+    predicates = {_info(slot).predicate for _, slot in entries}
+    return tuple(types), typed, id_key, entries, len(predicates) == len(entries)
+
+
+def _node(active: _State, element: dict[str, Any], depth: int, out: _Out, graph: str | None) -> str:
+    """A node object whose scoped and reverted context ``active`` is already applied
+    (``terms._node``, emitting): its quads, and its subject term."""
+    if depth > MAX_DEPTH:
+        raise _Unsure
+    keys = tuple(element)
+    # the memo of ``plan`` read directly (a call only the first time)
+    type_key = active.plans.get(keys, _MISSING)
+    if type_key is _MISSING:
+        type_key = active.plan(keys)
+    elif type_key == "@":
+        raise _Unsure
+    found: Any = None
+    if type_key is not None:
+        found = element[type_key]
+        if type(found) is list:
+            found = tuple(found)
+        elif type(found) is not str:
+            raise _Unsure  # null, or not strings: let expand_strict decide
+    plan_key = (keys, found)
+    try:
+        planned = active.rdf_nodes.get(plan_key)
+    except TypeError:
+        raise _Unsure from None  # types that are not strings
+    if planned is None:
+        planned = _plan_node(active, keys, type_key, found)
+        if len(active.rdf_nodes) < MAX_TERMS:
+            active.rdf_nodes[plan_key] = planned
+    types, typed, id_key, entries, distinct = planned
+    seen = out.seen
+    quads = out.quads
+    mark: tuple[Any, ...]
     if id_key is None:
+        # a new blank node: no other node adds to it, so its types (each listed once)
+        # need no duplicate checks, nor do its single values if each property has a
+        # predicate of its own
         subject = out.fresh()
+        fresh = distinct
+        for term in types:
+            quads.append((subject, _RDF_TYPE, term, graph))
     else:
         identifier = element[id_key]
         if type(identifier) is not str:
             raise _Unsure
-        subject = _reference(active, identifier, False, out)
-    seen = out.seen
-    quads = out.quads
-    for term in types:
-        mark: tuple[Any, ...] = (graph, subject, _RDF_TYPE, ("@type", term))  # not a property's
-        if mark not in seen:
-            seen.add(mark)
-            quads.append((subject, _RDF_TYPE, term, graph))
+        subject = _reference(typed, identifier, False, out)
+        subjects = out.subjects
+        if subjects is None:
+            fresh = False
+        else:
+            # the first node with this identifier: the same as a new blank node, unless
+            # another node has it too (then the walk starts again, checking every value)
+            if subject in subjects:
+                raise _Again
+            subjects.add(subject)
+            fresh = distinct
+        if fresh:
+            for term in types:
+                quads.append((subject, _RDF_TYPE, term, graph))
+        else:
+            for term in types:
+                mark = (graph, subject, _RDF_TYPE, ("@type", term))  # not a property's
+                if mark not in seen:
+                    seen.add(mark)
+                    quads.append((subject, _RDF_TYPE, term, graph))
     for key, slot in entries:
         value = element[key]
         info = slot.rdf
-        if info is None or info is _UNSURE_INFO:
-            info = _info(slot)
         kind = type(value)
         if kind is str and info.text:
             # the most common entry, a plain text value: ``_property`` inlined
             predicate = info.predicate
-            mark = (graph, subject, predicate, (value, False, info.datatype, info.language))
-            if mark not in seen:
+            if not fresh:
+                mark = (graph, subject, predicate, (value, False, info.datatype, info.language))
+                if mark in seen:
+                    continue
                 seen.add(mark)
-                if _NEEDS_ESCAPE(value) is not None:
-                    value = escape(value)
-                quads.append((subject, predicate, '"' + value + '"' + info.suffix, graph))
+            if _NEEDS_ESCAPE(value) is not None:
+                value = escape(value)
+            quads.append((subject, predicate, '"' + value + '"' + info.suffix, graph))
             continue
         if kind is dict and info.mode == _PLAIN and not slot.json:
             # one node object as the value: ``_property`` inlined
@@ -417,10 +491,12 @@ def _node(active: _State, element: dict[str, Any], depth: int, out: _Out, graph:
                 child = _child(slot, value)  # (``_child``'s usual case, inline)
             term = _node(child, value, depth + 1, out, graph)
             predicate = info.predicate
-            mark = (graph, subject, predicate, term)
-            if mark not in seen:
+            if not fresh:
+                mark = (graph, subject, predicate, term)
+                if mark in seen:
+                    continue
                 seen.add(mark)
-                quads.append((subject, predicate, term, graph))
+            quads.append((subject, predicate, term, graph))
             continue
         _property(slot, value, subject, depth, out, graph)
     return subject
@@ -438,7 +514,11 @@ def _top(document: dict[str, Any], loader: FrozenDocumentLoader) -> list[Quad]:
         if len(loader.compiled_roots) < MAX_COMBINATIONS:
             loader.compiled_roots[key] = root
     out = _Out()
-    _node(root, document, 0, out, None)
+    try:
+        _node(root, document, 0, out, None)
+    except _Again:
+        out = _Out(careful=True)
+        _node(root, document, 0, out, None)
     return out.quads
 
 
@@ -456,4 +536,145 @@ def to_quads(document: Any, loader: FrozenDocumentLoader | None = None) -> list[
     except _Unsure:
         return None
     except Exception:  # anything unforeseen (even a pyld change): "don't know"
+        return None
+
+
+# --- one-node documents (Data Integrity proof options) ------------------------------------
+
+# Keys whose string values differ from one document of a shape to the next (the proof
+# options of one signer differ only in these); every other key's value is part of the
+# template's identity.
+_VARIABLE = frozenset({"created", "expires", "verificationMethod", "challenge", "domain", "nonce"})
+MAX_TEMPLATES = 64  # per root context
+_NO_TEMPLATE = object()
+
+
+class _Template:
+    """The canonical N-Quads of one-node documents of one shape: every quad has the node
+    as its subject and its own predicate, so the canonical form is the sorted lines, the
+    subject labelled ``_:c14n0`` when it is a blank node (the only one); the values of
+    ``_VARIABLE`` keys are written into it as ``compiled`` writes them."""
+
+    __slots__ = ("fixed", "subject", "variable")
+
+    def __init__(
+        self, subject: str, fixed: list[str], variable: list[tuple[str, _Slot, _Info]]
+    ) -> None:
+        self.subject = subject
+        self.fixed = fixed
+        self.variable = variable
+
+    def render(self, document: dict[str, Any]) -> str | None:
+        lines = self.fixed.copy()
+        subject = self.subject
+        for key, slot, info in self.variable:
+            value = document[key]
+            if not value.isascii():
+                return None  # (text that may not be valid Unicode: the general path)
+            if slot.coerce == _AS_ID:
+                assert slot.state is not None
+                term = _reference(slot.state, value, False, _Out())
+                if term[0] != "<":
+                    return None  # a blank node identifier: a second blank node
+            else:
+                term = '"' + escape(value) + '"' + info.suffix  # type: ignore[operator]
+            lines.append(subject + " " + info.predicate + " " + term + " .\n")
+        lines.sort()
+        return "".join(lines)
+
+
+def _shape(document: dict[str, Any]) -> tuple[tuple[str, str | None], ...] | None:
+    shape = []
+    for key, value in document.items():
+        if key == "@context":
+            continue
+        if type(value) is not str or type(key) is not str:
+            return None
+        shape.append((key, None if key in _VARIABLE else value))
+    return tuple(shape)
+
+
+def _build_template(root: _State, document: dict[str, Any]) -> _Template | None:
+    """A template for documents shaped as ``document`` (one node object, string values,
+    no blank node but perhaps the node), checked against the general path's answer."""
+    from .rdfc import canonical_nquads  # (rdfc imports this module)
+
+    out = _Out(careful=True)
+    subject = _node(root, document, 0, out, None)
+    quads = out.quads
+    keys = tuple(document)
+    type_key = root.plan(keys)
+    active = root if type_key is None else root.with_types(_as_list(document[type_key]))
+    own_type_key, _, entries = active.rdf_entries(keys)
+    if own_type_key != type_key:
+        return None
+    predicates: set[str] = set()
+    variable: list[tuple[str, _Slot, _Info]] = []
+    for key, slot in entries:
+        if slot.kind != _PROPERTY or slot.json:
+            return None
+        info = _info(slot)
+        if info.mode != _PLAIN or info.predicate in predicates or info.predicate == _RDF_TYPE:
+            return None
+        predicates.add(info.predicate)
+        if key in _VARIABLE:
+            if not (info.text or slot.coerce == _AS_ID):
+                return None
+            variable.append((key, slot, info))
+    if {key for key in keys if key in _VARIABLE} != {key for key, _, _ in variable}:
+        return None  # a variable key that is not a property (an alias of @id, @type...)
+    types = sum(1 for quad in quads if quad[1] == _RDF_TYPE)
+    if len(quads) != types + len(entries):
+        return None  # a value that made no quad, or two alike
+    label = "_:c14n0" if subject[0] == "_" else subject
+    fixed: list[str] = []
+    for s, p, o, g in quads:
+        if s != subject or g is not None or o[0] == "_":
+            return None
+        if not any(p == info.predicate for _, _, info in variable):
+            fixed.append(label + " " + p + " " + o + " .\n")
+    template = _Template(label, fixed, variable)
+    if template.render(document) != canonical_nquads(quads):
+        return None
+    return template
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if type(value) is list else [value]
+
+
+def flat_canonical(document: Any, loader: FrozenDocumentLoader | None = None) -> str | None:
+    """The canonical N-Quads of a one-node document whose values are strings (Data
+    Integrity proof options), from a template kept for its shape, or None when there is
+    no template (yet, or for this shape: then the general path decides).
+
+    Not None only where ``to_quads`` answers, with the same canonical form. The first
+    document of a shape makes its template (checked against the general path's answer);
+    later ones of the shape, whatever their ``_VARIABLE`` values, use it. Never raises.
+    """
+    if type(document) is not dict:
+        return None
+    try:
+        shape = _shape(document)
+        if shape is None:
+            return None
+        loader = loader or default_loader()
+        root = loader.compiled_roots.get(_context_key(document.get("@context")))
+        if root is None:
+            return None  # the general path finds (and keeps) the root first
+        template = root.flat.get(shape)
+        if template is None:
+            if len(root.flat) >= MAX_TEMPLATES:
+                return None
+            try:
+                template = _build_template(root, document)
+            except _Unsure:
+                template = None
+            root.flat[shape] = _NO_TEMPLATE if template is None else template
+        if template is None or template is _NO_TEMPLATE:
+            return None
+        return template.render(document)  # type: ignore[no-any-return]
+    except _Unsure:
+        return None
+    except Exception:  # anything unforeseen: "don't know"
         return None

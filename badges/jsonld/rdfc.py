@@ -75,18 +75,64 @@ def first_degree_labels(
     return {by_hash[digest]: f"_:c14n{i}" for i, digest in enumerate(sorted(by_hash))}
 
 
+def first_degree_lines(quads: list[Quad]) -> dict[str, list[str]]:
+    """Each blank node's lines for its first-degree hash, unsorted: its quads (once per
+    position it has there, as ``blank_node_mentions`` lists them) with itself written
+    ``_:a`` and every other blank node ``_:z``. Its keys are the blank nodes."""
+    found: dict[str, list[str]] = {}
+    for s, p, o, g in quads:
+        if g is None:
+            if s[0] == "_":
+                if o[0] != "_":
+                    line = f"_:a {p} {o} .\n"  # the usual quad: a blank node's own value
+                    lines = found.get(s)
+                    if lines is None:
+                        found[s] = [line]
+                    else:
+                        lines.append(line)
+                elif s == o:
+                    line = f"_:a {p} _:a .\n"
+                    found.setdefault(s, []).extend((line, line))
+                else:
+                    found.setdefault(s, []).append(f"_:a {p} _:z .\n")
+                    found.setdefault(o, []).append(f"_:z {p} _:a .\n")
+            elif o[0] == "_":
+                found.setdefault(o, []).append(f"{s} {p} _:a .\n")
+            continue
+        for blank in (s, o, g):
+            if blank[0] != "_":
+                continue
+            a = "_:a" if s == blank else "_:z" if s[0] == "_" else s
+            b = "_:a" if o == blank else "_:z" if o[0] == "_" else o
+            c = "_:a" if g == blank else "_:z" if g[0] == "_" else g
+            found.setdefault(blank, []).append(f"{a} {p} {b} {c} .\n")
+    return found
+
+
 def canonical_nquads(
-    quads: list[Quad], mentions: dict[str, list[Quad]] | None = None
+    quads: list[Quad],
+    mentions: dict[str, list[Quad]] | None = None,
+    lines: dict[str, list[str]] | None = None,
 ) -> str | None:
     """The RDFC-1.0 canonical N-Quads of the quads, or None (see ``first_degree_labels``).
 
-    Raises UnicodeEncodeError for text that is not valid Unicode (lone surrogates).
+    ``lines`` are the quads' ``first_degree_lines`` when the caller has them
+    (``mentions`` is not needed). Raises UnicodeEncodeError for text that is not valid
+    Unicode (lone surrogates).
     """
-    labels = first_degree_labels(quads, mentions)
-    if labels is None:
-        return None
-    lines: list[str] = []
-    append = lines.append
+    if lines is None:
+        lines = first_degree_lines(quads)
+    by_hash: dict[bytes, str] = {}
+    for blank, found in lines.items():
+        found.sort()
+        digest = sha256("".join(found).encode()).digest()
+        if digest in by_hash:
+            return None
+        by_hash[digest] = blank
+    # hex digests sort as the digests' bytes do
+    labels = {by_hash[digest]: f"_:c14n{i}" for i, digest in enumerate(sorted(by_hash))}
+    output: list[str] = []
+    append = output.append
     for s, p, o, g in quads:
         if s[0] == "_":
             s = labels[s]
@@ -98,8 +144,8 @@ def canonical_nquads(
             if g[0] == "_":
                 g = labels[g]
             append(f"{s} {p} {o} {g} .\n")
-    lines.sort()
-    return "".join(lines)
+    output.sort()
+    return "".join(output)
 
 
 def _term(term: str) -> dict[str, Any]:

@@ -104,6 +104,8 @@ def dump(combinations: dict[str | tuple[str, ...], Any], path: Path = PATH) -> i
         for state in states:
             for slot in state.slots.values():
                 slot.rdf = None  # derived again by compiled.py, which may change
+            state.rdf_nodes = {}  # (plans holding those)
+            state.flat = {}
         content[key] = pickle.dumps((compiled, states), protocol=pickle.HIGHEST_PROTOCOL)
     data = fingerprint() + b"\n" + pickle.dumps(content, protocol=pickle.HIGHEST_PROTOCOL)
     path.write_bytes(data)

@@ -187,10 +187,12 @@ class _State:
         "compiled",
         "contexts",
         "ctx",
+        "flat",
         "has_previous",
         "mappings",
         "objects",
         "plans",
+        "rdf_nodes",
         "rdf_objects",
         "rdf_types",
         "scoped",
@@ -217,9 +219,13 @@ class _State:
         ] = {}
         self._types: dict[str, bool] = {}
         self.rdf_types: dict[str, str] = {}  # a node type's rdf:type object, for compiled.py
+        # a node's plan for compiled.py, by its keys and types
+        self.rdf_nodes: dict[tuple[Any, ...], Any] = {}
         self.by_types: dict[tuple[str, ...], _State] = {}
         self.scoped: dict[int, tuple[Any, _State]] = {}
         self.contexts: dict[str | tuple[str, ...], _State] = {}
+        # canonical templates of one-node documents in this (root) context, for compiled.py
+        self.flat: dict[tuple[tuple[str, str | None], ...], Any] = {}
 
     # -- keys ---------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ derandomised); set it higher for a deeper, random run.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import os
@@ -591,6 +592,20 @@ def test_every_example_takes_the_compiled_path() -> None:
                 {"id": "urn:x", "name": "b"},
             ],
         },
+        # one identified node in two places, with the same values (each quad once)
+        {
+            "@context": [VC2, OB3],
+            "type": "VerifiableCredential",
+            "issuer": {"id": "urn:x", "type": "Profile", "name": "a", "url": "urn:u"},
+            "credentialSubject": {
+                "type": "AchievementSubject",
+                "achievement": {
+                    "type": "Achievement",
+                    "creator": {"id": "urn:x", "type": "Profile", "name": "a", "url": "urn:u"},
+                },
+            },
+            "evidence": [{"id": "urn:e", "name": "e"}, {"id": "urn:e", "name": "e"}],
+        },
         # numbers, booleans and their duplicates (1 and 1.0 are one value, True is not)
         {
             "@context": [VC2, OB3],
@@ -820,3 +835,245 @@ def test_pyld_s_constants_and_escaping_written_out_agree() -> None:
     ]
     for text in texts:
         assert compiled.escape(text) == pyld_escape(text), repr(text)
+
+
+# --- one-node documents from a template (compiled.flat_canonical) ------------------------
+
+PROOF_OPTIONS = {
+    "type": "DataIntegrityProof",
+    "cryptosuite": "eddsa-rdfc-2022",
+    "created": "2023-02-24T23:36:38Z",
+    "verificationMethod": "did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2#z6Mk",
+    "proofPurpose": "assertionMethod",
+}
+PROOF_CONTEXTS = [[VC2], [VC2, OB3], [VC2, OB3, EXT], [VC2, EXAMPLES_V2], [VC2, DI2]]
+VARIABLE_VALUES = [
+    *GOOD_IRIS,
+    *TEXTS,
+    "2026-01-01T00:00:00Z",
+    "https://relative-iri.invalid/x",
+    "relative/path",
+    "#fragment",
+    "@id",
+    "@nonsense",
+    "https://a.example/with space",
+    "https://a.example/\u00e9",
+    "urn:\tx",
+    "x:",
+    "_://x",
+    "\ud800",
+]
+
+
+def _pyld_or_refusal(document: dict[str, Any]) -> str | None:
+    """pyld's canonical form where strict expansion accepts the document, else None."""
+    if not strict_ok(document):
+        return None
+    try:
+        return pyld_normalize(document)
+    except Exception:
+        return None
+
+
+@st.composite
+def proof_options(draw: Any) -> dict[str, Any]:
+    document: dict[str, Any] = dict(PROOF_OPTIONS)
+    for key in ("created", "verificationMethod"):
+        if draw(st.booleans()):
+            document[key] = draw(st.sampled_from(VARIABLE_VALUES) | st.text(max_size=8))
+    for key in ("challenge", "domain", "nonce", "expires"):
+        if draw(st.integers(0, 3)) == 0:
+            document[key] = draw(st.sampled_from(VARIABLE_VALUES))
+    if draw(st.integers(0, 5)) == 0:
+        document["proofPurpose"] = draw(st.sampled_from(["authentication", "x", "@id"]))
+    if draw(st.integers(0, 5)) == 0:
+        document["id"] = draw(st.sampled_from(GOOD_IRIS))
+    if draw(st.integers(0, 8)) == 0:
+        document["created"] = draw(st.sampled_from([None, 5, ["2026-01-01T00:00:00Z"]]))
+    items = list(document.items())
+    draw(st.randoms(use_true_random=False)).shuffle(items)
+    return {"@context": list(draw(st.sampled_from(PROOF_CONTEXTS))), **dict(items)}
+
+
+def test_proof_options_from_a_template_agree_with_pyld() -> None:
+    """Each document is canonicalised twice: the first of its shape makes the template
+    (or finds there is none), and then ``flat_canonical`` answers from it. Where it
+    answers, pyld gives the same N-Quads; where strict expansion refuses, it does not
+    answer, and canonicalize still refuses."""
+    from badges.jsonld.compiled import flat_canonical
+
+    answered = 0
+
+    @PROFILE
+    @given(proof_options())
+    def run(document: dict[str, Any]) -> None:
+        nonlocal answered
+        for loader in (LOADER, default_loader()):
+            to_quads(document, loader)  # (the root context, as canonicalize finds it)
+            flat_canonical(document, loader)
+            found = flat_canonical(document, loader)
+            if found is None:
+                continue
+            answered += 1
+            assert found == _pyld_or_refusal(document)
+            clear_canonical_memo()
+            assert canonicalize(document, loader) == found
+
+    run()
+    assert answered > EXAMPLES // 2
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"created": "2026-01-01T00:00:00Z"},
+        {"created": 'a "quoted"\n\\ word', "verificationMethod": "urn:uuid:1"},
+        {"verificationMethod": "https://school.example/keys#1", "challenge": "x"},
+    ],
+)
+def test_the_template_gives_pyld_s_answer_for_other_values(values: dict[str, str]) -> None:
+    from badges.jsonld.compiled import flat_canonical
+
+    loader = FrozenDocumentLoader()
+    first = {"@context": [VC2], **PROOF_OPTIONS, "challenge": "c"}
+    assert canonicalize(first, loader) == pyld_normalize(first)
+    assert flat_canonical(first, loader) == pyld_normalize(first)
+    second = {**first, **values}
+    assert flat_canonical(second, loader) == pyld_normalize(second)
+
+
+@pytest.mark.parametrize(
+    ("values", "refused"),
+    [
+        ({"verificationMethod": "_:key"}, False),  # a second blank node
+        ({"verificationMethod": "relative"}, True),
+        ({"verificationMethod": "https://relative-iri.invalid/k"}, True),
+        ({"verificationMethod": "@id"}, True),
+        ({"created": "Žirmūnai"}, False),  # not ASCII: the general path
+        ({"created": ["2026-01-01T00:00:00Z"]}, False),  # not a string: no shape
+    ],
+)
+def test_what_the_template_leaves_to_the_general_path(
+    values: dict[str, Any], refused: bool
+) -> None:
+    from badges.jsonld.compiled import flat_canonical
+
+    loader = FrozenDocumentLoader()
+    first = {"@context": [VC2], **PROOF_OPTIONS}
+    assert canonicalize(first, loader) == pyld_normalize(first)
+    second = {**first, **values}
+    assert flat_canonical(second, loader) is None
+    clear_canonical_memo()
+    if refused:
+        with pytest.raises(ContextError):
+            canonicalize(second, loader)
+    else:
+        assert canonicalize(second, loader) == pyld_normalize(second)
+
+
+def test_shapes_without_a_template() -> None:
+    """Variable keys that are not plain properties, two keys of one predicate, a value
+    object: no template, whatever the values (each a shape remembered as such)."""
+    from badges.jsonld.compiled import flat_canonical
+
+    loader = FrozenDocumentLoader()
+    base = {"@context": [VC2], **PROOF_OPTIONS}
+    iri = "https://w3id.org/security#cryptosuite"
+    for document in (
+        {**base, iri: "eddsa-rdfc-2022"},  # two keys, one predicate (and one quad)
+        {**base, "created": {"@value": "x"}},
+        {**base, "undefinedTerm": "x"},
+        {"@context": [VC2], "id": "urn:x", "verificationMethod": "urn:k"},
+    ):
+        with contextlib.suppress(ContextError):
+            canonicalize(document, loader)  # (the root context, for the cases it knows)
+        for _ in range(2):
+            found = flat_canonical(document, loader)
+            assert found is None or found == pyld_normalize(document)
+    # documents of a shape with two alike predicates are never answered from a template
+    twice = {**base, iri: "eddsa-rdfc-2022"}
+    assert flat_canonical({**twice, "created": "2026-01-01T00:00:00Z"}, loader) is None
+
+
+def test_templates_are_bounded_per_context() -> None:
+    from badges.jsonld import compiled
+
+    loader = FrozenDocumentLoader()
+    base = {"@context": [VC2], **PROOF_OPTIONS}
+    canonicalize(base, loader)
+    for i in range(compiled.MAX_TEMPLATES + 5):
+        compiled.flat_canonical({**base, "cryptosuite": f"suite-{i}"}, loader)
+    root = loader.compiled_roots[(VC2,)]
+    assert len(root.flat) == compiled.MAX_TEMPLATES
+    late = {**base, "cryptosuite": "late"}
+    assert compiled.flat_canonical(late, loader) is None
+    assert canonicalize(late, loader) == pyld_normalize(late)
+
+
+def test_the_w3c_proof_options_vector_from_a_template() -> None:
+    from badges.jsonld.compiled import flat_canonical
+
+    vectors = standards_path("eddsa-rdfc-2022")
+    options = json.loads((vectors / "proofConfigDataInt.json").read_text())
+    expected = (vectors / "proofCanonDataInt.txt").read_text()
+    expected = expected if expected.endswith("\n") else expected + "\n"
+    loader = FrozenDocumentLoader()
+    assert canonicalize(options, loader) == expected
+    assert flat_canonical(options, loader) == expected
+    other = {**options, "created": "2030-01-01T00:00:00Z"}
+    assert flat_canonical(other, loader) == expected.replace(
+        "2023-02-24T23:36:38Z", "2030-01-01T00:00:00Z"
+    )
+
+
+def standards_path(name: str) -> Any:
+    from pathlib import Path
+
+    return Path(__file__).parents[1] / "vectors" / name
+
+
+# --- first-degree lines (rdfc.first_degree_lines) -------------------------------------
+
+_BLANKS = ["_:b0", "_:b1", "_:b2", "_:b3"]
+_IRIS = ["<urn:a>", "<urn:b>"]
+_LITERALS = ['"x"', '"y"^^<urn:t>', '"z"@en']
+
+
+@st.composite
+def quad_lists(draw: Any) -> list[Quad]:
+    subjects = st.sampled_from(_BLANKS + _IRIS)
+    objects = st.sampled_from(_BLANKS + _IRIS + _LITERALS)
+    graphs = st.sampled_from([None, None, None, "<urn:g>", "_:b2", "_:b3"])
+    predicates = st.sampled_from(["<urn:p>", "<urn:q>"])
+    return draw(st.lists(st.tuples(subjects, predicates, objects, graphs), max_size=12))
+
+
+def test_first_degree_lines_label_as_the_reference_does() -> None:
+    """``canonical_nquads`` (one pass over the quads) against the reference: the
+    mentions of each blank node, ``first_degree_labels``, then the lines; and against
+    pyld's RDFC-1.0 where it answers."""
+    from badges.jsonld.rdfc import blank_node_mentions, first_degree_lines
+
+    @PROFILE
+    @given(quad_lists())
+    def run(quads: list[Quad]) -> None:
+        assert first_degree_lines(quads).keys() == blank_node_mentions(quads).keys()
+        labels = first_degree_labels(quads)
+        found = canonical_nquads(quads)
+        if labels is None:
+            assert found is None
+            return
+        lines = []
+        for s, p, o, g in quads:
+            s, o = labels.get(s, s), labels.get(o, o)
+            lines.append(f"{s} {p} {o} .\n" if g is None else f"{s} {p} {o} {labels.get(g, g)} .\n")
+        assert found == "".join(sorted(lines))
+        dataset: dict[str, list[dict[str, Any]]] = {}
+        for s, p, o, g in quads:
+            name = "@default" if g is None else g.strip("<>")
+            dataset.setdefault(name, []).append(
+                {"subject": _term(s), "predicate": _term(p), "object": _term(o)}
+            )
+        assert found == URDNA2015().main(dataset, {"format": "application/n-quads"})
+
+    run()
