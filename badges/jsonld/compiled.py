@@ -36,6 +36,7 @@ from typing import Any
 
 from .loader import FrozenDocumentLoader, default_loader
 from .options import _ABSOLUTE_IRI, RELATIVE_BASE
+from .rdfc import Quad, canonical_nquads
 from .terms import (
     _AS_ID,
     _AS_VOCAB,
@@ -51,10 +52,6 @@ from .terms import (
     _State,
     _Unsure,
 )
-
-# A quad: subject, predicate, object and graph name (None: the default graph), each in
-# N-Quads syntax (<iri>, _:label or a literal).
-Quad = tuple[str, str, str, str | None]
 
 # pyld's constants (pyld.jsonld.XSD_STRING...; a test compares them), written out so
 # that the compiled path runs without importing pyld at all
@@ -597,8 +594,6 @@ def _shape(document: dict[str, Any]) -> tuple[tuple[str, str | None], ...] | Non
 def _build_template(root: _State, document: dict[str, Any]) -> _Template | None:
     """A template for documents shaped as ``document`` (one node object, string values,
     no blank node but perhaps the node), checked against the general path's answer."""
-    from .rdfc import canonical_nquads  # (rdfc imports this module)
-
     out = _Out(careful=True)
     subject = _node(root, document, 0, out, None)
     quads = out.quads

@@ -22,7 +22,9 @@ import re
 from hashlib import sha256
 from typing import Any
 
-from .compiled import Quad
+# A quad: subject, predicate, object and graph name (None: the default graph), each in
+# N-Quads syntax (<iri>, _:label or a literal).
+Quad = tuple[str, str, str, str | None]
 
 _ESCAPED = re.compile(r"\\(.)")
 _UNESCAPE = {"t": "\t", "n": "\n", "r": "\r"}
