@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import queue
 import re
 import secrets
-import threading
 import weakref
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, cast, overload
 
 import orjson
 from sqlalchemy import ColumnElement, Table, func, insert, or_, select
-from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -57,6 +56,7 @@ from .claims import claim_link_row, claim_text, new_claim_link
 from .endorsements import endorsed_achievement, endorsed_profile
 from .keys import Sealer, active_key, hold_keys, private_key
 from .languages import message_language, message_languages
+from .lookup import one_of
 from .mail import note_new_message_ids, note_new_messages
 from .orgs import issuer_profile
 from .search import fold
@@ -813,6 +813,52 @@ def _bind_form(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return processed
 
 
+class _Shape:
+    """How rows of ``table`` with the columns of ``first`` go to the driver, worked out once
+    for a class: the columns given, those with one value for every row (``same``, and the
+    scalar defaults of the columns left out), those whose default is called for each row,
+    and each column's bind processor (``_bind_form``: each distinct value made once)."""
+
+    def __init__(
+        self, dialect: Dialect, table: Table, first: dict[str, Any], same: dict[str, Any]
+    ) -> None:
+        given = [name for name in first if name not in same]
+        self.fixed = dict(same)
+        self.called: dict[str, Callable[[Any], Any]] = {}
+        for column in table.columns:
+            if column.key in first or column.key in same or column.default is None:
+                continue
+            default = cast(Any, column.default)
+            if default.is_callable:
+                self.called[column.key] = default.arg
+            elif default.is_scalar:
+                self.fixed[column.key] = default.arg
+        self.names = [*given, *self.fixed, *self.called]
+        self._processors: dict[str, Callable[[Any], Any] | None] = {}
+        for name in self.names:
+            process = table.c[name].type._cached_bind_processor(dialect)
+            self._processors[name] = None if process is None else _bind_form(process)
+
+    def columns(self, rows: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
+        """Each column's values for ``rows``, in their order, as the driver takes them."""
+        columns: dict[str, list[Any]] = {}
+        for name, process in self._processors.items():
+            if name in self.fixed:
+                values: list[Any] = [self.fixed[name]] * len(rows)
+            elif name in self.called:
+                values = [self.called[name](None) for _row in rows]
+            else:
+                values = [row[name] for row in rows]
+            columns[name] = values if process is None else list(map(process, values))
+        return columns
+
+
+def _copies(session: Session) -> bool:
+    """Whether rows can go in with COPY (PostgreSQL through psycopg)."""
+    dialect = session.get_bind().dialect
+    return dialect.name == "postgresql" and dialect.driver == "psycopg"
+
+
 def _insert_many(
     session: Session,
     table: Table,
@@ -829,42 +875,24 @@ def _insert_many(
     (the rows' ``created_at``: when the statement runs). What it saves is SQLAlchemy's
     work on each row's parameters (about as much as the database's own inserting): the
     times, the same in each row of a class, are written for the driver once. With ``copy``,
-    on PostgreSQL (psycopg), the rows go in with COPY (``_copy_rows``) instead."""
+    on PostgreSQL (psycopg), the rows go in with COPY (``_copy_in``) instead."""
     if not rows:
         return
     connection = session.connection()
     dialect = connection.dialect
-    given = [name for name in rows[0] if name not in same]
-    fixed = dict(same)
-    called: dict[str, Callable[[Any], Any]] = {}
-    for column in table.columns:
-        if column.key in rows[0] or column.key in same or column.default is None:
-            continue
-        default = cast(Any, column.default)
-        if default.is_callable:
-            called[column.key] = default.arg
-        elif default.is_scalar:
-            fixed[column.key] = default.arg
-    names = [*given, *fixed, *called]
-    statement, order = _compiled_insert(dialect, table, tuple(names))
-    columns: dict[str, list[Any]] = {}
-    for name in names:
-        if name in fixed:
-            values: list[Any] = [fixed[name]] * len(rows)
-        elif name in called:
-            values = [called[name](None) for _row in rows]
-        else:
-            values = [row[name] for row in rows]
-        process = table.c[name].type._cached_bind_processor(dialect)
-        columns[name] = values if process is None else list(map(_bind_form(process), values))
-    if copy and dialect.name == "postgresql" and dialect.driver == "psycopg":
-        _copy_rows(connection, table, names, columns)
+    shape = _Shape(dialect, table, rows[0], same)
+    columns = shape.columns(rows)
+    if copy and _copies(session):
+        with _copy_in(session, table, shape.names) as write:
+            write(columns)
         return
+    statement, order = _compiled_insert(dialect, table, tuple(shape.names))
     if order is not None:
         parameters: list[Any] = list(zip(*(columns[name] for name in order), strict=True))
     else:
         parameters = [
-            dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)
+            dict(zip(shape.names, values, strict=True))
+            for values in zip(*columns.values(), strict=True)
         ]
     connection.exec_driver_sql(statement, parameters)
 
@@ -892,14 +920,20 @@ def _compiled_insert(
     return cast(tuple[str, list[str] | None], found)
 
 
-def _copy_rows(
-    connection: Connection, table: Table, names: Sequence[str], columns: dict[str, list[Any]]
-) -> None:
-    """Rows (``columns``: each column's values, in their bind form) into ``table`` with
-    PostgreSQL's COPY, on the connection's driver connection, in its transaction: each
-    row's values are sent as text, without an INSERT executed for each (about a third of
-    what the server and this process spend on inserting a class's messages, measured). An
-    error of the driver raises as SQLAlchemy raises it (IntegrityError, OperationalError...)."""
+@contextmanager
+def _copy_in(
+    session: Session, table: Table, names: Sequence[str]
+) -> Iterator[Callable[[dict[str, list[Any]]], None]]:
+    """A COPY of rows into ``table`` (PostgreSQL, psycopg), open on the session's driver
+    connection, in its transaction, until the block ends; it gives a function that sends
+    rows (each column's values, in their bind form: ``_Shape.columns``) as text, without
+    an INSERT executed for each (about a third of what the server and this process spend
+    on inserting a class's messages, measured). The server stores them as they arrive,
+    while this process goes on (psycopg waits for what was sent only every megabyte), and
+    says whether all went in when the block ends: an error of the driver raises then (or
+    earlier) as SQLAlchemy raises it (IntegrityError, OperationalError...). The caller
+    uses the session for nothing else meanwhile."""
+    connection = session.connection()
     dialect = connection.dialect
     preparer = dialect.identifier_preparer
     statement = (
@@ -908,10 +942,15 @@ def _copy_rows(
     )
     driver = cast(Any, connection.connection.driver_connection)
     error = dialect.loaded_dbapi.Error
+
     try:
-        with driver.cursor() as cursor, cursor.copy(statement) as rows:
-            for values in zip(*(columns[name] for name in names), strict=True):
-                rows.write_row(values)
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+
+            def write(columns: dict[str, list[Any]]) -> None:
+                for values in zip(*(columns[name] for name in names), strict=True):
+                    copy.write_row(values)
+
+            yield write
     except error as exc:
         raise DBAPIError.instance(statement, None, exc, error, dialect=dialect) from exc
 
@@ -936,27 +975,24 @@ def earlier_awards(
     if not wanted:
         return {}
     found: dict[str, Award] = {}
-    key = func.lower(func.trim(Award.learner_email))
+    # lower(), as the learner portfolio matches addresses (stored addresses are trimmed:
+    # ``AwardInput.validate``), so that the index on it can answer
+    key = func.lower(Award.learner_email)
     # any language version of the badge counts: it is the same badge
     versions = [v.id for v in language_versions(session, achievement)]
-    for chunk in _chunks(sorted(wanted), 500):  # a bound parameter each: keep the lists short
+    for among in one_of(session, key, wanted):
         rows = session.scalars(
-            select(Award)
+            among(select(Award))
             .where(
                 Award.org_id == org.id,
                 Award.achievement_id.in_(versions),
                 Award.revoked_at.is_(None),
-                key.in_(chunk),
             )
             .order_by(Award.issued_at, Award.id)
         )
         for award in rows:
             found.setdefault(normalised_email(award.learner_email), award)
     return found
-
-
-def _chunks(items: list[str], size: int) -> list[list[str]]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 MAX_REQUEST_KEY = 200  # the column's length
@@ -1235,7 +1271,7 @@ def award_many(
             contexts[version.id] = _context(session, org, version, sealer, urls)
         drafts.append(_draft(contexts[version.id], signed_row, status_index=index, now=now))
     signing = [(draft.ctx, draft.data) for draft in drafts]  # each award's version and row
-    if _server_side(session):  # its work goes on beside the signing (_Writer)
+    if _server_side(session):  # its work goes on beside the signing (_sign_and_store)
         awards, stored = _sign_and_store(
             session, drafts, now=now, awarded_by=awarded_by, batch_id=batch.id, progress=progress
         )
@@ -1277,50 +1313,14 @@ def award_many(
 # how PostgreSQL and SQLite name the unique (org_id, status_index) in their error
 STATUS_INDEX_CONSTRAINT = ("uq_award_org_id_status_index", "award.org_id, award.status_index")
 DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE
-WRITE_CHUNK = 200  # awards handed to the writer at a time (_sign_and_store)
-
-
-class _Writer:
-    """Inserts a class's signed awards, a chunk at a time, in a thread of its own, on the
-    class's own connection and in its transaction, while the next chunk is being signed:
-    PostgreSQL's server does its part of the work (about as much CPU as the signing, most
-    of it the rows' indexes and their long text) beside the signing instead of after it,
-    while this thread waits for it. The caller uses the session for nothing else until
-    ``close``. The first error stops the inserts; ``close`` returns it."""
-
-    def __init__(self, session: Session) -> None:
-        self._session = session
-        self._chunks: queue.SimpleQueue[list[dict[str, Any]] | None] = queue.SimpleQueue()
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="class-award-writer", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        table = _table(Award)
-        while (chunk := self._chunks.get()) is not None:
-            if self._error is None:
-                try:
-                    _insert_many(self._session, table, chunk, {"created_at": now_utc()})
-                except BaseException as exc:  # handed to the class's own thread by close()
-                    self._error = exc
-
-    def put(self, chunk: list[dict[str, Any]]) -> None:
-        if chunk:
-            self._chunks.put(chunk)
-
-    def close(self) -> BaseException | None:
-        """Wait for the inserts handed over; the first error, if any."""
-        self._chunks.put(None)
-        self._thread.join()
-        return self._error
+WRITE_CHUNK = 200  # awards signed, then sent to the server, at a time (_sign_and_store)
 
 
 def _server_side(session: Session) -> bool:
-    """Whether the database works in a server of its own (PostgreSQL), so that a class's
-    inserts can go on while it is being signed: SQLite works in this process, mostly
-    holding the interpreter, and a writer thread beside the signing only slowed it down
-    (measured)."""
-    return session.get_bind().dialect.name == "postgresql"
+    """Whether the database works in a server of its own (PostgreSQL through psycopg), so
+    that a class's rows can be stored while the rest is being signed: SQLite works in this
+    process, holding the interpreter, and is given them once all are signed."""
+    return _copies(session)
 
 
 def _retry_store(exc: IntegrityError | OperationalError) -> bool:
@@ -1340,40 +1340,48 @@ def _sign_and_store(
     batch_id: int,
     progress: Callable[[int, int], None] | None,
 ) -> tuple[list[dict[str, Any]], bool]:
-    """Sign a class's awards (``progress`` after each) a chunk at a time, each chunk's
-    rows inserted by a ``_Writer`` while the next is signed, all in one savepoint; the
-    rows' columns, in order, and whether they are stored: not when the insert failed in
-    a way ``_store_class`` deals with (then the savepoint is rolled back: nothing of the
-    class is stored). Any other error raises."""
+    """Sign a class's awards (``progress`` after each) a chunk at a time, each chunk's rows
+    sent to PostgreSQL down one COPY (``_copy_in``) as soon as it is signed, all in one
+    savepoint: the server stores them (about as much CPU as the signing, most of it the
+    rows' indexes and their long text) beside the signing instead of after it. The rows'
+    columns, in order, and whether they are stored: not when the insert failed in a way
+    ``_store_class`` deals with (then the savepoint is rolled back: nothing of the class is
+    stored). Any other error raises.
+
+    No thread of our own: one that inserted each chunk while the next was signed cost the
+    signing about a third more (measured: the interpreter handed from one thread to the
+    other each time the server had read what it was sent)."""
     awards: list[dict[str, Any]] = []
+    table = _table(Award)
     try:
-        with session.begin_nested():
-            writer = _Writer(session)
-            try:
-                for start in range(0, len(drafts), WRITE_CHUNK):
-                    chunk = drafts[start : start + WRITE_CHUNK]
-                    signatures = []
-                    for number, draft in enumerate(chunk, start + 1):
-                        signatures.append(_sign(draft))
-                        if progress is not None:
-                            progress(number, len(drafts))
-                    rows = [
-                        _columns(
-                            draft,
-                            signed,
-                            now=now,
-                            awarded_by=awarded_by,
-                            request_key=None,
-                            batch_id=batch_id,
-                        )
-                        for draft, signed in zip(chunk, signatures, strict=True)
-                    ]
-                    awards.extend(rows)
-                    writer.put(rows)
-            finally:
-                error = writer.close()  # the connection is this thread's again
-            if error is not None:
-                raise error
+        with session.begin_nested(), ExitStack() as stack:
+            shape: _Shape | None = None
+            write: Callable[[dict[str, list[Any]]], None] | None = None
+            for start in range(0, len(drafts), WRITE_CHUNK):
+                chunk = drafts[start : start + WRITE_CHUNK]
+                signatures = []
+                for number, draft in enumerate(chunk, start + 1):
+                    signatures.append(_sign(draft))
+                    if progress is not None:
+                        progress(number, len(drafts))
+                rows = [
+                    _columns(
+                        draft,
+                        signed,
+                        now=now,
+                        awarded_by=awarded_by,
+                        request_key=None,
+                        batch_id=batch_id,
+                    )
+                    for draft, signed in zip(chunk, signatures, strict=True)
+                ]
+                awards.extend(rows)
+                if shape is None or write is None:
+                    shape = _Shape(
+                        session.get_bind().dialect, table, rows[0], {"created_at": now_utc()}
+                    )
+                    write = stack.enter_context(_copy_in(session, table, shape.names))
+                write(shape.columns(rows))
     except (IntegrityError, OperationalError) as exc:
         if not _retry_store(exc):
             raise

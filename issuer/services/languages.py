@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Learner, LearnerEmail, Organisation
+from .lookup import one_of
 
 
 def message_language(session: Session, org: Organisation | None, email: str) -> str:
@@ -28,15 +29,14 @@ def message_languages(
     queries in all rather than one per learner. Keyed by the address as given."""
     default = (org.default_language if org is not None else None) or "en"
     given = list(emails)
-    wanted = sorted({email.strip().lower() for email in given})
+    wanted = {email.strip().lower() for email in given}
     chosen: dict[str, str] = {}
-    for start in range(0, len(wanted), 500):  # a bound parameter each: keep the lists short
+    for among in one_of(session, LearnerEmail.email, wanted):
         rows = session.execute(
-            select(LearnerEmail.email, Learner.language)
-            .join(Learner, LearnerEmail.learner_id == Learner.id)
-            .where(
-                LearnerEmail.email.in_(wanted[start : start + 500]),
-                LearnerEmail.confirmed_at.is_not(None),
+            among(
+                select(LearnerEmail.email, Learner.language)
+                .join(Learner, LearnerEmail.learner_id == Learner.id)
+                .where(LearnerEmail.confirmed_at.is_not(None))
             )
         )
         for email, language in rows:

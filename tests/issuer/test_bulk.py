@@ -19,6 +19,8 @@ from issuer.models import (
     OutboxMessage,
 )
 from issuer.services import awards as award_service
+from issuer.services import lookup
+from issuer.services.lookup import one_of
 from issuer.services.awards import AwardInput, award_many
 from issuer.urls import PublicUrls
 
@@ -361,8 +363,27 @@ def test_earlier_awards_are_found_past_the_first_chunk_of_addresses(
     assert {email: award.id for email, award in found.items()} == {
         "zz-last@pupils.example": earlier.id
     }
-    assert award_service._chunks(list("abcde"), 2) == [["a", "b"], ["c", "d"], ["e"]]
-    assert award_service._chunks([], 500) == []
+
+
+def test_rows_with_one_of_many_keys_are_found_in_as_few_statements_as_the_database_allows(
+    database, sealer, school, achievement, award_to
+):
+    """``lookup.one_of``: every row whose key is among the values, each once, duplicates
+    and all; one statement on PostgreSQL (an array), one IN list per 500 values elsewhere."""
+    numbers = (0, 499, 500, 1000)
+    held = {award_to(school, achievement, email=f"p{i:04d}@pupils.example").id for i in numbers}
+    emails = [f"p{i:04d}@pupils.example" for i in range(1001)]
+    key = func.lower(Award.learner_email)
+    with database.transaction() as session:
+        filters = one_of(session, key, emails + emails[:10])
+        found = [award.id for among in filters for award in session.scalars(among(select(Award)))]
+        postgresql = session.get_bind().dialect.name == "postgresql"
+        assert one_of(session, key, []) == []
+        nobody = one_of(session, key, ["nobody@pupils.example"])
+        assert [list(session.scalars(among(select(Award.id)))) for among in nobody] == [[]]
+    assert sorted(found) == sorted(held)
+    assert len(filters) == (1 if postgresql else 3)
+    assert lookup.IN_LIST == 500
 
 
 def test_learners_who_have_the_badge_can_be_left_out(
