@@ -1271,7 +1271,10 @@ def award_many(
             contexts[version.id] = _context(session, org, version, sealer, urls)
         drafts.append(_draft(contexts[version.id], signed_row, status_index=index, now=now))
     signing = [(draft.ctx, draft.data) for draft in drafts]  # each award's version and row
-    if _server_side(session):  # its work goes on beside the signing (_sign_and_store)
+    # PostgreSQL works in a server of its own: the rows are stored while the rest of the
+    # class is signed (_sign_and_store). SQLite works in this process, holding the
+    # interpreter: it is given them once all are signed.
+    if _copies(session):
         awards, stored = _sign_and_store(
             session, drafts, now=now, awarded_by=awarded_by, batch_id=batch.id, progress=progress
         )
@@ -1314,13 +1317,6 @@ def award_many(
 STATUS_INDEX_CONSTRAINT = ("uq_award_org_id_status_index", "award.org_id, award.status_index")
 DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE
 WRITE_CHUNK = 200  # awards signed, then sent to the server, at a time (_sign_and_store)
-
-
-def _server_side(session: Session) -> bool:
-    """Whether the database works in a server of its own (PostgreSQL through psycopg), so
-    that a class's rows can be stored while the rest is being signed: SQLite works in this
-    process, holding the interpreter, and is given them once all are signed."""
-    return _copies(session)
 
 
 def _retry_store(exc: IntegrityError | OperationalError) -> bool:

@@ -300,7 +300,8 @@ TARGETS: dict[str, Target] = {
         what="one award, its status index and its request key",
     ),
     "issuer-bulk": Target(
-        ("issuer/services/awards.py",),
+        # (and the look-up of a class's earlier holders: every function of lookup.py)
+        ("issuer/services/awards.py", "issuer/services/lookup.py"),
         (
             "tests/issuer/test_bulk.py",  # (test_crafted_inputs reaches none of these functions)
             # the language version each learner gets, and any version counting as the badge
@@ -313,7 +314,7 @@ TARGETS: dict[str, Target] = {
                 )
             ),
         ),
-        functions=("award_many", "_earlier_batch", "earlier_awards", "_chunks"),
+        functions=("award_many", "_earlier_batch", "earlier_awards"),
         what="awards to a class list, all or nothing",
     ),
 }
