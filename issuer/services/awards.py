@@ -980,14 +980,18 @@ def earlier_awards(
     key = func.lower(Award.learner_email)
     # any language version of the badge counts: it is the same badge
     versions = [v.id for v in language_versions(session, achievement)]
+    school: ColumnElement[int] = Award.org_id.expression
+    badge: ColumnElement[int] = Award.achievement_id.expression
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite keeps no statistics here and would read every award of the badge (its
+        # index) rather than look each address up: "+ 0" makes these two columns no
+        # index's, SQLite's own way to steer it (a class's look-up at 8,000 awards of the
+        # badge: 43 ms, 6 ms this way; measured)
+        school, badge = Award.org_id + 0, Award.achievement_id + 0
     for among in one_of(session, key, wanted):
         rows = session.scalars(
             among(select(Award))
-            .where(
-                Award.org_id == org.id,
-                Award.achievement_id.in_(versions),
-                Award.revoked_at.is_(None),
-            )
+            .where(school == org.id, badge.in_(versions), Award.revoked_at.is_(None))
             .order_by(Award.issued_at, Award.id)
         )
         for award in rows:

@@ -7,7 +7,7 @@ import threading
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import event, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from issuer.models import (
@@ -20,8 +20,8 @@ from issuer.models import (
 )
 from issuer.services import awards as award_service
 from issuer.services import lookup
-from issuer.services.lookup import one_of
 from issuer.services.awards import AwardInput, award_many
+from issuer.services.lookup import one_of
 from issuer.urls import PublicUrls
 
 from .conftest import BASE_URL, CLASS_SIZE, class_csv, confirm, post, preview
@@ -363,6 +363,44 @@ def test_earlier_awards_are_found_past_the_first_chunk_of_addresses(
     assert {email: award.id for email, award in found.items()} == {
         "zz-last@pupils.example": earlier.id
     }
+
+
+def test_earlier_holders_are_looked_up_by_address_not_by_reading_the_badge_s_awards(
+    database, sealer, school, achievement, award_to
+):
+    """The look-up of a class's earlier holders uses the index of addresses: on SQLite
+    (no statistics) the planner would otherwise read every award of the badge, one IN list
+    at a time (``earlier_awards`` steers it); on PostgreSQL the addresses are one array
+    joined to the awards, whatever the plan."""
+    award_to(school, achievement, email="zz-last@pupils.example")
+    statements: list[tuple[str, object]] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT") and "learner_email" in statement:
+            statements.append((statement, parameters))
+
+    event.listen(database.engine, "before_cursor_execute", seen)
+    try:
+        with database.transaction() as session:
+            award_service.earlier_awards(
+                session,
+                session.get(Organisation, school.id),
+                session.get(Achievement, achievement.id),
+                [f"p{i}@pupils.example" for i in range(20)],
+            )
+    finally:
+        event.remove(database.engine, "before_cursor_execute", seen)
+    assert statements
+    with database.engine.connect() as connection:
+        raw = connection.connection.driver_connection
+        for statement, parameters in statements:
+            if database.engine.dialect.name == "sqlite":
+                plan = " ".join(
+                    str(row) for row in raw.execute("EXPLAIN QUERY PLAN " + statement, parameters)
+                )
+                assert "ix_award_learner_email_lower" in plan, plan
+            else:
+                assert "unnest" in statement and "learner_email) IN" not in statement
 
 
 def test_rows_with_one_of_many_keys_are_found_in_as_few_statements_as_the_database_allows(
