@@ -9,6 +9,8 @@ it dropped, new ones refused, as while a server restarts) and restored afterward
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.engine import make_url
@@ -17,6 +19,7 @@ from issuer import create_app
 from issuer.db import Database
 from issuer.errors import IdempotencyKeyInFlight
 from issuer.models import Award
+from issuer.services import awards as award_service
 from issuer.services import idempotency
 from tests.tcp_proxy import TcpProxy
 
@@ -55,7 +58,7 @@ def proxied(app, tmp_path):
 
 
 def test_postgresql_restarted_mid_request_is_a_503_then_the_retry_saves_the_class_once(
-    database, api, achievement_id, proxied
+    database, api, achievement_id, proxied, monkeypatch
 ):
     other, proxy = proxied
     client = other.test_client()
@@ -67,6 +70,24 @@ def test_postgresql_restarted_mid_request_is_a_503_then_the_retry_saves_the_clas
         if not cut["done"] and statement.lstrip().upper().startswith("INSERT INTO AWARD "):
             cut["done"] = True
             proxy.cut()  # the server goes away while the class is being written
+
+    # On PostgreSQL a class's award rows go down a COPY (no INSERT, no SQLAlchemy event):
+    # the server goes away once its first rows are on their way
+    copy_in = award_service._copy_in
+
+    @contextmanager
+    def _restart_while_copying(connection, table, names):
+        with copy_in(connection, table, names) as write:
+
+            def writing(columns):
+                write(columns)
+                if not cut["done"] and table.name == "award":
+                    cut["done"] = True
+                    proxy.cut()
+
+            yield writing
+
+    monkeypatch.setattr(award_service, "_copy_in", _restart_while_copying)
 
     body = {"learners": learners(4)}
     headers = {"Authorization": f"Bearer {api.token}", "Idempotency-Key": "class-restart-1"}

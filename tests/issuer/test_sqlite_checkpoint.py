@@ -95,6 +95,14 @@ def test_a_removed_database_is_not_made_again(tmp_path):
 def test_the_thread_ends_when_idle_and_starts_again_on_the_next_commit(tmp_path, monkeypatch):
     monkeypatch.setattr(Checkpointer, "IDLE", 0.05)
     monkeypatch.setattr(Checkpointer, "INTERVAL", 0.0)
+    threads = []  # each thread that ran
+    run = Checkpointer._run
+
+    def running(self):
+        threads.append(threading.current_thread())
+        run(self)
+
+    monkeypatch.setattr(Checkpointer, "_run", running)
     database = _database(tmp_path)
     try:
         checkpointer = database.checkpointer
@@ -104,7 +112,10 @@ def test_the_thread_ends_when_idle_and_starts_again_on_the_next_commit(tmp_path,
                 session.execute(text("INSERT INTO note VALUES ('Peace')"))
             _wait_for(lambda r=round_: checkpointer.checkpoints >= r, "a checkpoint")
             _wait_for(lambda: checkpointer._thread is None, "the idle thread ended")
-        assert not any(t.name == "sqlite-checkpoint" for t in threading.enumerate() if t.is_alive())
+        assert len(threads) == 2  # a new one for the second commit
+        for thread in threads:
+            thread.join(HANG_GUARD)
+            assert not thread.is_alive()
     finally:
         database.dispose()
 
