@@ -593,10 +593,8 @@ def _message(
     (for the learner's portfolio; its token is added to ``session``)."""
     claim, expires = new_claim_link(session, award, urls)
     return OutboxMessage(
-        **_message_fields(
-            session,
-            org,
-            urls,
+        **_Messages(org, urls).fields(
+            language=language or message_language(session, org, award.learner_email),
             award_id=award.id,
             award_public_id=award.public_id,
             learner_name=award.learner_name,
@@ -605,40 +603,7 @@ def _message(
             claim=claim,
             expires=expires,
             note=note,
-            language=language,
         )
-    )
-
-
-def _message_fields(
-    session: Session,
-    org: Organisation,
-    urls: PublicUrls,
-    *,
-    award_id: int,
-    award_public_id: str,
-    learner_name: str,
-    learner_email: str,
-    badge: str,
-    claim: str,
-    expires: datetime,
-    note: str | None = None,
-    language: str | None = None,
-    messages: _Messages | None = None,
-) -> dict[str, Any]:
-    """The columns of the message ``_message`` makes about the award (its row id and
-    public id, the learner, the name of the badge awarded), for a claim link already made;
-    written by ``messages`` (a class's, translating each text once), else by a new one."""
-    return (messages or _Messages(org, urls)).fields(
-        language=language or message_language(session, org, learner_email),
-        award_id=award_id,
-        award_public_id=award_public_id,
-        learner_name=learner_name,
-        learner_email=learner_email,
-        badge=badge,
-        claim=claim,
-        expires=expires,
-        note=note,
     )
 
 
@@ -705,7 +670,9 @@ class _Messages:
         expires: datetime,
         note: str | None,
     ) -> dict[str, Any]:
-        """The columns of the message about an award (as ``_message_fields``), in ``language``."""
+        """The columns of the message about an award (its row id and public id, the
+        learner, the name of the badge awarded, a claim link already made), in
+        ``language``."""
         texts = self._texts_of(language, badge)
         link = self._urls.credential(award_public_id)
         body = (
@@ -751,12 +718,8 @@ def _class_messages(
         claim, expires, stored = claim_link_row(award_id, urls)
         claims.append(stored)
         messages.append(
-            _message_fields(
-                session,
-                org,
-                urls,
+            writer.fields(
                 language=row.language or languages[row.learner_email],
-                messages=writer,
                 award_id=award_id,
                 award_public_id=award["public_id"],
                 learner_name=award["learner_name"],

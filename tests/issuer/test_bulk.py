@@ -163,8 +163,8 @@ def test_a_crash_after_signing_leaves_nothing(
     def broken_message(*args, **kwargs):
         raise RuntimeError("the outbox is broken (injected)")
 
-    # a class's messages are written by _class_messages, each through _message_fields
-    monkeypatch.setattr(award_service, "_message_fields", broken_message)
+    # a class's messages are written by _class_messages, each through _Messages.fields
+    monkeypatch.setattr(award_service._Messages, "fields", broken_message)
     before = table_counts()
     with pytest.raises(RuntimeError, match="injected"), database.transaction() as session:
         award_many(
